@@ -1,0 +1,102 @@
+// What the analysis hands to lint, the evaluator and the replica layer: strata in evaluation
+// order and, for every rule and relation, whether it is monotonic and, if not, why.
+import type { Clause } from "../syntax/normalize.js";
+import type { Span } from "../syntax/span.js";
+
+/** How a body literal reads its relation; a rule's class is the worst of its literals. */
+export type LiteralClass = "monotonic" | "negation" | "aggregation" | "threshold";
+
+/** A literal that makes its rule non-monotonic. */
+export interface NonMonotonicUse {
+  readonly kind: "negation" | "aggregation";
+  /** The relation whose absence (negation) or total (aggregation) the rule depends on. */
+  readonly relation: string;
+  /** The literal (`!blocker(r, _)`) or the aggregate term (`count : {...}`). */
+  readonly span: Span;
+  /** The literal as source text, e.g. `!blocker(r, _)`. */
+  readonly text: string;
+  /** Why (e.g. "the count is compared with `=`, so it can become false as facts arrive"). */
+  readonly reason: string;
+}
+
+/** An aggregate accepted as a monotone threshold read. */
+export interface ThresholdUse {
+  readonly relation: string;
+  readonly span: Span;
+  readonly text: string;
+  /** e.g. "`count` only grows and is compared with `>=` against 2". */
+  readonly reason: string;
+}
+
+export interface RuleInfo {
+  readonly clause: Clause;
+  /** The head relation. */
+  readonly relation: string;
+  readonly monotonic: boolean;
+  readonly uses: readonly NonMonotonicUse[];
+  readonly thresholds: readonly ThresholdUse[];
+  readonly stratum: number;
+}
+
+/** One step of a cause chain: `notify <- ready <- !blocker(r, _)`. */
+export interface CauseStep {
+  readonly relation: string;
+  /** The clause through which this relation reads the next step. */
+  readonly clause: number;
+}
+
+/** Why a relation is non-monotonic: the chain from it to the nearest non-monotonic literal. */
+export interface Cause {
+  /** From the relation itself down to the relation whose rule holds the literal. */
+  readonly chain: readonly CauseStep[];
+  readonly use: NonMonotonicUse;
+}
+
+export interface RelationInfo {
+  readonly name: string;
+  readonly monotonic: boolean;
+  /** True when the relation's results are only final over a sealed epoch. */
+  readonly requiresSeal: boolean;
+  readonly stratum: number;
+  /** Null when monotonic. */
+  readonly cause: Cause | null;
+  /** Clause ids that derive it (rules and facts). */
+  readonly clauses: readonly number[];
+  /** Relations its rules read (positively, negated or in aggregates). */
+  readonly reads: readonly string[];
+  /** True when no clause derives it (it is input data only). */
+  readonly isInput: boolean;
+}
+
+/** A strongly connected component of the dependency graph; strata are in evaluation order. */
+export interface Stratum {
+  readonly index: number;
+  readonly relations: readonly string[];
+  /** Clause ids whose head is in this stratum. */
+  readonly clauses: readonly number[];
+  /** True when some clause reads a relation of this same stratum. */
+  readonly recursive: boolean;
+  /** True when every relation of the stratum is monotonic: it may run on any replica at any time. */
+  readonly monotonic: boolean;
+}
+
+export type EdgeKind = "positive" | "negation" | "aggregation";
+
+/** `from` reads `to` (the head depends on the body relation). */
+export interface DependencyEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: EdgeKind;
+  readonly clause: number;
+  readonly span: Span;
+}
+
+export interface Analysis {
+  /** Indexed by clause id. */
+  readonly rules: readonly RuleInfo[];
+  readonly relations: ReadonlyMap<string, RelationInfo>;
+  readonly strata: readonly Stratum[];
+  readonly edges: readonly DependencyEdge[];
+  /** False when the program could not be stratified (a CL301 diagnostic says why). */
+  readonly stratified: boolean;
+}

@@ -1,0 +1,33 @@
+// What the semantic checks hand to the later stages: resolved schemas and normalized clauses.
+import type { InvariantDirective, IoDirective, PrimitiveType, Program, RelationDecl } from "../syntax/ast.js";
+import type { Clause } from "../syntax/normalize.js";
+
+/** One column of a relation, its user type resolved to the primitive type it is stored as. */
+export interface Column {
+  readonly name: string;
+  /** The type as declared (`Id`, `number`, ...). */
+  readonly declaredType: string;
+  readonly type: PrimitiveType;
+}
+
+/** Everything known about one declared relation. */
+export interface RelationSchema {
+  readonly name: string;
+  readonly decl: RelationDecl;
+  readonly columns: readonly Column[];
+  /** The `.input` directive that names it, if any (its params say where the facts are). */
+  readonly input: IoDirective | null;
+  /** The `.output` directive that names it, if any. */
+  readonly output: IoDirective | null;
+  readonly printsize: boolean;
+  readonly invariant: InvariantDirective | null;
+}
+
+/** A program that passed the checks (or the best effort when it did not; see the diagnostics). */
+export interface CheckedProgram {
+  readonly program: Program;
+  /** Declared relations, in declaration order. */
+  readonly relations: ReadonlyMap<string, RelationSchema>;
+  /** Rules and facts, normalized. */
+  readonly clauses: readonly Clause[];
+}

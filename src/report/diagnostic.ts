@@ -1,0 +1,101 @@
+// Diagnostics are data: every stage adds to a sink and carries on; nothing a user wrote is thrown.
+// One type serves `check`, `lint`, `run` and `evaluate`, and every renderer reads it.
+import type { Span } from "../syntax/span.js";
+import { CODES, type Code } from "./codes.js";
+
+export type Severity = "error" | "warning" | "note";
+
+/** A second place that explains the first ("declared here"). */
+export interface Related {
+  readonly span: Span;
+  readonly message: string;
+}
+
+/** One finding, with a stable code from `report/codes.ts`. */
+export interface Diagnostic {
+  readonly code: Code;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  readonly related: readonly Related[];
+  readonly notes: readonly string[];
+  /** What to do about it, when there is something to do. */
+  readonly help: string | null;
+}
+
+/** Optional parts of a diagnostic. */
+export interface DiagnosticExtras {
+  readonly related?: readonly Related[];
+  readonly notes?: readonly string[];
+  readonly help?: string | null;
+  /** Overrides the catalog's default severity (e.g. a warning promoted by a flag). */
+  readonly severity?: Severity;
+}
+
+/** Collects diagnostics in the order they are found; `sorted()` gives them by position. */
+export class Diagnostics {
+  readonly items: Diagnostic[] = [];
+
+  /** Adds a diagnostic with the catalog's severity for `code` (unless overridden). */
+  add(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): Diagnostic {
+    const d: Diagnostic = {
+      code,
+      severity: extras.severity ?? CODES[code].severity,
+      message,
+      span,
+      related: extras.related ?? [],
+      notes: extras.notes ?? [],
+      help: extras.help ?? CODES[code].help ?? null,
+    };
+    this.items.push(d);
+    return d;
+  }
+
+  push(...ds: readonly Diagnostic[]): void {
+    this.items.push(...ds);
+  }
+
+  get errorCount(): number {
+    return this.items.filter((d) => d.severity === "error").length;
+  }
+
+  get warningCount(): number {
+    return this.items.filter((d) => d.severity === "warning").length;
+  }
+
+  hasErrors(): boolean {
+    return this.items.some((d) => d.severity === "error");
+  }
+
+  /** By file, then position, then code: the order every report prints. */
+  sorted(): Diagnostic[] {
+    return sortDiagnostics(this.items);
+  }
+}
+
+export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  return [...ds].sort(
+    (a, b) =>
+      (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : 0) ||
+      a.span.start - b.span.start ||
+      a.span.end - b.span.end ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+/**
+ * A user's mistake found deep inside evaluation (division by zero, overflow, a bad fact file).
+ * It is thrown to unwind the join loop and caught at the command boundary, where it becomes output.
+ */
+export class UserError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+    this.name = "UserError";
+  }
+}
+
+/** Builds a diagnostic without a sink, e.g. to throw as a `UserError`. */
+export function makeDiagnostic(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): Diagnostic {
+  const sink = new Diagnostics();
+  return sink.add(code, span, message, extras);
+}
