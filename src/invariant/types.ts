@@ -1,0 +1,63 @@
+// The answer for one declared invariant: proved confluent, refuted with a counterexample,
+// redesignable with per-replica rights, or honestly unknown after a bounded search.
+import type { Span } from "../syntax/span.js";
+
+/** A value as users see it: symbols as strings, numbers as numbers. */
+export type FactValue = number | string;
+/** Facts by relation name. */
+export type FactSet = Readonly<Record<string, readonly (readonly FactValue[])[]>>;
+
+export type InvariantVerdict = "proved" | "counterexample" | "escrow" | "unknown";
+
+/** A fact with the relation it belongs to. */
+export interface Fact {
+  readonly relation: string;
+  readonly tuple: readonly FactValue[];
+}
+
+/** S0, the inserts on two replicas, and the violation their merge derives. */
+export interface Counterexample {
+  /** The common valid starting state S0 (input facts only). */
+  readonly base: FactSet;
+  /** Facts inserted on replica A (S1 = S0 ∪ A is valid). */
+  readonly replicaA: FactSet;
+  /** Facts inserted on replica B (S2 = S0 ∪ B is valid). */
+  readonly replicaB: FactSet;
+  /** The invariant tuple derived from S1 ∪ S2. */
+  readonly violation: Fact;
+  /** The clause (by id) that derives it and the facts its body matched. */
+  readonly clause: number;
+  readonly support: readonly Fact[];
+  /** The story in plain lines: "stock 1; A sells one (valid: 1 <= 1); ...". */
+  readonly explanation: readonly string[];
+}
+
+/** Per-replica rights that keep a bound without coordinating every update. */
+export interface EscrowDesign {
+  /** The aggregate being bounded, e.g. `count : { sale(p, _) }`. */
+  readonly aggregate: string;
+  /** The bound as written, e.g. `10`, or the relation it comes from, e.g. `stock(p, n)`. */
+  readonly bound: string;
+  /** How the bound is split, e.g. "10 seats over 2 replicas: 5 each". */
+  readonly split: string;
+  /** What is given up. */
+  readonly tradeoff: string;
+}
+
+export interface InvariantResult {
+  readonly relation: string;
+  readonly description: string | null;
+  /** The `.invariant` directive. */
+  readonly span: Span;
+  readonly verdict: InvariantVerdict;
+  /** Why, in one or two sentences; for `proved`, names the sufficient condition used. */
+  readonly reason: string;
+  /** The sufficient condition's stable name when proved (e.g. `single-replicated-read`). */
+  readonly condition: string | null;
+  readonly counterexample: Counterexample | null;
+  readonly escrow: EscrowDesign | null;
+  /** The bounded search that was run, if any. */
+  readonly search: { readonly trials: number; readonly maxSize: number; readonly seed: number; readonly ms: number } | null;
+  /** True when the invariant relation is non-monotonic, so checking it needs a sealed epoch. */
+  readonly checkNeedsSeal: boolean;
+}
