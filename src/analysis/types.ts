@@ -17,7 +17,15 @@ export interface NonMonotonicUse {
   readonly text: string;
   /** Why (e.g. "the count is compared with `=`, so it can become false as facts arrive"). */
   readonly reason: string;
+  /** The honest ways out that apply to this literal, most general first. */
+  readonly remedies?: readonly Remedy[];
 }
+
+/**
+ * Ways to live with a non-monotonic literal: wait for a sealed epoch; rewrite as a monotone threshold;
+ * allocate rights per replica (escrow); route all writes for the key to one authority.
+ */
+export type Remedy = "seal" | "threshold" | "escrow" | "authority";
 
 /** An aggregate accepted as a monotone threshold read. */
 export interface ThresholdUse {
