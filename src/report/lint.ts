@@ -1,0 +1,256 @@
+// The data every lint format renders: per file, the written rules, relations, strata, the
+// coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
+import { formatCause, withheldWith } from "../analysis/analyze.js";
+import { analyze } from "../analysis/analyze.js";
+import { remediesOf } from "../analysis/remedies.js";
+import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "../analysis/types.js";
+import { check } from "../check/check.js";
+import type { CheckedProgram } from "../check/types.js";
+import type { InvariantResult } from "../invariant/types.js";
+import { parse } from "../syntax/parse.js";
+import type { Rule } from "../syntax/ast.js";
+import type { SourceFile, Span } from "../syntax/span.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
+
+/** Options for the invariant search (passed through to the confluence checker). */
+export interface LintOptions {
+  readonly trials?: number;
+  readonly maxSize?: number;
+  readonly seed?: number;
+}
+
+/** A rule as written, for one of its heads: its disjuncts merged. */
+export interface LintRule {
+  readonly relation: string;
+  /** The whole rule. */
+  readonly span: Span;
+  readonly monotonic: boolean;
+  readonly uses: readonly NonMonotonicUse[];
+  readonly thresholds: readonly ThresholdUse[];
+  readonly stratum: number;
+  /** Clause ids this entry covers. */
+  readonly clauses: readonly number[];
+}
+
+/** One non-monotonic literal: where the program has to coordinate. */
+export interface CoordinationPoint {
+  readonly use: NonMonotonicUse;
+  /** Head relations of the rules holding the literal. */
+  readonly heads: readonly string[];
+  /** The heads and every relation that reads them, in stratum order: all withheld until the seal. */
+  readonly withheld: readonly string[];
+  readonly remedies: readonly Remedy[];
+  /** Clause ids holding the literal. */
+  readonly clauses: readonly number[];
+}
+
+export interface LintRelation {
+  readonly name: string;
+  readonly monotonic: boolean;
+  readonly requiresSeal: boolean;
+  readonly stratum: number;
+  readonly isInput: boolean;
+  readonly reads: readonly string[];
+  readonly cause: Cause | null;
+  /** `notify <- ready <- !blocker(r, _)`, or null when monotonic. */
+  readonly causeText: string | null;
+  readonly span: Span;
+}
+
+export interface LintSummary {
+  readonly rules: number;
+  readonly monotonicRules: number;
+  readonly relations: number;
+  readonly relationsNeedingSeal: number;
+  readonly strata: number;
+  readonly coordinationPoints: number;
+  readonly thresholds: number;
+  /** False when a negation or aggregation sits inside a recursive cycle (CL301). */
+  readonly stratified: boolean;
+  /** False when syntax or semantic errors kept the analysis from running. */
+  readonly analyzed: boolean;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly notes: number;
+}
+
+/** The lint result for one rule file (an independent program). */
+export interface LintFile {
+  readonly file: string;
+  readonly summary: LintSummary;
+  readonly rules: readonly LintRule[];
+  readonly relations: readonly LintRelation[];
+  readonly strata: readonly Stratum[];
+  readonly coordination: readonly CoordinationPoint[];
+  readonly thresholds: readonly (ThresholdUse & { readonly heads: readonly string[] })[];
+  readonly invariants: readonly InvariantResult[];
+  /** Sorted by position. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface LintResult {
+  readonly files: readonly LintFile[];
+  readonly errorCount: number;
+  readonly warningCount: number;
+}
+
+/** parse -> check -> analyze -> invariants for one file. Diagnostics are collected, never thrown. */
+export function lintProgram(source: SourceFile, options: LintOptions = {}): LintFile {
+  const diags = new Diagnostics();
+  const program = parse(source, diags);
+  const checked = check(program, diags);
+  const analysis = diags.hasErrors() ? null : analyze(checked, diags);
+  const invariants = analysis !== null && analysis.stratified ? runInvariants(checked, analysis, diags, options) : [];
+  return buildLintFile(source.path, checked, analysis, invariants, diags);
+}
+
+/** Lints several files, each an independent program, into one result. */
+export function lintPrograms(sources: readonly SourceFile[], options: LintOptions = {}): LintResult {
+  return combine(sources.map((s) => lintProgram(s, options)));
+}
+
+/** One result from per-file results. */
+export function combine(files: readonly LintFile[]): LintResult {
+  return {
+    files,
+    errorCount: files.reduce((n, f) => n + f.summary.errors, 0),
+    warningCount: files.reduce((n, f) => n + f.summary.warnings, 0),
+  };
+}
+
+/**
+ * The one call site of the invariant confluence checker (`src/invariant/check.ts`,
+ * `checkInvariants(checked, analysis, diags, options): InvariantResult[]`). Until it is wired
+ * here, declared invariants are listed by `check` but not judged.
+ */
+function runInvariants(_checked: CheckedProgram, _analysis: Analysis, _diags: Diagnostics, _options: LintOptions): InvariantResult[] {
+  return [];
+}
+
+/** Assembles the lint data of one file from its stages' results. */
+export function buildLintFile(file: string, checked: CheckedProgram, analysis: Analysis | null, invariants: readonly InvariantResult[], diags: Diagnostics): LintFile {
+  const diagnostics = sortDiagnostics(diags.items);
+  const count = (s: Diagnostic["severity"]): number => diagnostics.filter((d) => d.severity === s).length;
+  const rules = analysis === null ? [] : writtenRules(analysis);
+  const relations: LintRelation[] =
+    analysis === null
+      ? []
+      : analysis.strata.flatMap((s) =>
+          s.relations.map((name) => {
+            const info = analysis.relations.get(name)!;
+            return {
+              name,
+              monotonic: info.monotonic,
+              requiresSeal: info.requiresSeal,
+              stratum: info.stratum,
+              isInput: info.isInput,
+              reads: info.reads,
+              cause: info.cause,
+              causeText: info.cause === null ? null : formatCause(info.cause),
+              span: checked.relations.get(name)!.decl.span,
+            };
+          }),
+        );
+  const coordination = analysis === null ? [] : coordinationPoints(analysis);
+  const thresholds = analysis === null ? [] : thresholdReads(analysis);
+  return {
+    file,
+    summary: {
+      rules: rules.length,
+      monotonicRules: rules.filter((r) => r.monotonic).length,
+      relations: relations.length,
+      relationsNeedingSeal: relations.filter((r) => r.requiresSeal).length,
+      strata: analysis?.strata.length ?? 0,
+      coordinationPoints: coordination.length,
+      thresholds: thresholds.length,
+      stratified: analysis?.stratified ?? false,
+      analyzed: analysis !== null,
+      errors: count("error"),
+      warnings: count("warning"),
+      notes: count("note"),
+    },
+    rules,
+    relations,
+    strata: analysis?.strata ?? [],
+    coordination,
+    thresholds,
+    invariants,
+    diagnostics,
+  };
+}
+
+/** One entry per written rule and head; facts are not rules. */
+function writtenRules(analysis: Analysis): LintRule[] {
+  const byRule = new Map<Rule, Map<string, LintRule>>();
+  const out: LintRule[] = [];
+  for (const info of analysis.rules) {
+    if (info.clause.rule.body === null) continue;
+    let heads = byRule.get(info.clause.rule);
+    if (heads === undefined) byRule.set(info.clause.rule, (heads = new Map()));
+    const prev = heads.get(info.relation);
+    const merged: LintRule = prev === undefined
+      ? { relation: info.relation, span: info.clause.rule.span, monotonic: info.monotonic, uses: info.uses, thresholds: info.thresholds, stratum: info.stratum, clauses: [info.clause.id] }
+      : {
+          ...prev,
+          monotonic: prev.monotonic && info.monotonic,
+          uses: unique([...prev.uses, ...info.uses]),
+          thresholds: unique([...prev.thresholds, ...info.thresholds]),
+          clauses: [...prev.clauses, info.clause.id],
+        };
+    if (prev === undefined) out.push(merged);
+    else out[out.indexOf(prev)] = merged;
+    heads.set(info.relation, merged);
+  }
+  return out;
+}
+
+/** Literals by span: the same literal reached through several disjuncts is one. */
+function unique<T extends { span: Span }>(items: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const k = `${x.span.start}:${x.span.end}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** One coordination point per non-monotonic literal, in source order. */
+function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
+  const points = new Map<string, { use: NonMonotonicUse; heads: string[]; clauses: number[] }>();
+  for (const rule of analysis.rules) {
+    for (const use of rule.uses) {
+      const k = `${use.span.file}:${use.span.start}:${use.span.end}:${use.kind}`;
+      const p = points.get(k);
+      if (p === undefined) points.set(k, { use, heads: [rule.relation], clauses: [rule.clause.id] });
+      else {
+        if (!p.heads.includes(rule.relation)) p.heads.push(rule.relation);
+        p.clauses.push(rule.clause.id);
+      }
+    }
+  }
+  const order = analysis.strata.flatMap((s) => s.relations);
+  return [...points.values()]
+    .sort((a, b) => a.use.span.start - b.use.span.start)
+    .map((p) => ({
+      use: p.use,
+      heads: p.heads,
+      withheld: [...new Set(p.heads.flatMap((h) => withheldWith(analysis, h)))].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      remedies: remediesOf(p.use),
+      clauses: p.clauses,
+    }));
+}
+
+/** Aggregates accepted as monotone thresholds, one per literal. */
+function thresholdReads(analysis: Analysis): (ThresholdUse & { heads: string[] })[] {
+  const byPos = new Map<string, ThresholdUse & { heads: string[] }>();
+  for (const rule of analysis.rules) {
+    for (const t of rule.thresholds) {
+      const k = `${t.span.start}:${t.span.end}`;
+      const prev = byPos.get(k);
+      if (prev === undefined) byPos.set(k, { ...t, heads: [rule.relation] });
+      else if (!prev.heads.includes(rule.relation)) prev.heads.push(rule.relation);
+    }
+  }
+  return [...byPos.values()].sort((a, b) => a.span.start - b.span.start);
+}

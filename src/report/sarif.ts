@@ -1,0 +1,72 @@
+// `calmlog lint --format sarif`: SARIF 2.1.0 as GitHub code scanning reads it. Every code of the
+// catalog is a rule; every diagnostic a result pointing at a path relative to the repository root.
+import { isAbsolute, relative, sep } from "node:path";
+import type * as Sarif from "sarif";
+import type { Span } from "../syntax/span.js";
+import { CODE_LIST } from "./codes.js";
+import type { LintResult } from "./lint.js";
+
+/** Options for the SARIF document. */
+export interface SarifOptions {
+  /** Absolute paths are made relative to this directory (the repository root); default: as given. */
+  readonly baseDir?: string;
+  /** The tool version written in the document. */
+  readonly version?: string;
+  /** Accepted for symmetry with the other formats; SARIF has no colour. */
+  readonly color?: boolean;
+}
+
+const SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/** The SARIF log as a value. */
+export function lintSarif(result: LintResult, options: SarifOptions = {}): Sarif.Log {
+  const ruleIndex = new Map(CODE_LIST.map((c, i) => [c.id, i] as const));
+  const rules: Sarif.ReportingDescriptor[] = CODE_LIST.map((c) => ({
+    id: c.id,
+    name: c.name,
+    shortDescription: { text: c.short },
+    fullDescription: { text: c.full },
+    help: { text: c.help ?? c.full },
+    defaultConfiguration: { level: c.severity },
+  }));
+  const location = (span: Span): Sarif.PhysicalLocation => ({
+    artifactLocation: { uri: toUri(span.file, options.baseDir) },
+    region: { startLine: span.line, startColumn: span.column, endLine: span.endLine, endColumn: span.endColumn },
+  });
+  const results: Sarif.Result[] = result.files.flatMap((f) =>
+    f.diagnostics.map((d): Sarif.Result => {
+      const text = [d.message, ...d.notes, ...(d.help === null ? [] : [`help: ${d.help}`])].join("\n");
+      const r: Sarif.Result = {
+        ruleId: d.code,
+        ruleIndex: ruleIndex.get(d.code)!,
+        level: d.severity,
+        message: { text },
+        locations: [{ physicalLocation: location(d.span) }],
+      };
+      if (d.related.length > 0) r.relatedLocations = d.related.map((rel, id) => ({ id, physicalLocation: location(rel.span), message: { text: rel.message } }));
+      return r;
+    }),
+  );
+  return {
+    $schema: SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: { driver: { name: "calmlog", ...(options.version === undefined ? {} : { semanticVersion: options.version }), rules } },
+        columnKind: "utf16CodeUnits",
+        results,
+      },
+    ],
+  };
+}
+
+/** `calmlog lint --format sarif`, pretty-printed with a final newline. */
+export function renderLintSarif(result: LintResult, _sources?: unknown, options: SarifOptions = {}): string {
+  return JSON.stringify(lintSarif(result, options), null, 2) + "\n";
+}
+
+/** A relative URI reference with forward slashes and percent-encoding. */
+function toUri(path: string, baseDir: string | undefined): string {
+  const rel = baseDir !== undefined && isAbsolute(path) ? relative(baseDir, path) : path;
+  return rel.split(sep).join("/").split("/").map(encodeURIComponent).join("/");
+}
