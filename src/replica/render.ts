@@ -1,0 +1,158 @@
+// Renderers of a replica report: one for people (text) and one for programs (JSON, with the
+// schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
+import { isAbsolute, relative } from "node:path";
+import type { Diagnostic } from "../report/diagnostic.js";
+import type { Tuple } from "./facts.js";
+import type { ReplicaReport } from "./evaluate.js";
+
+/** Where the replicas came from. */
+export type ReportSource = { readonly kind: "directory"; readonly path: string } | { readonly kind: "replicas"; readonly sealed: boolean };
+
+/** What the renderers need beyond the report. */
+export interface RenderInput {
+  readonly program: string;
+  readonly source: ReportSource;
+  readonly report: ReplicaReport;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Files written by `-D`. */
+  readonly outputs: readonly string[];
+  /** Output relations not written because their results are withheld. */
+  readonly notWritten: readonly string[];
+  /** Paths are shown relative to this directory. */
+  readonly cwd: string;
+}
+
+const SHOW_TUPLES = 5;
+
+/** The report as text: per replica, merged, sealed, withheld. Diagnostics are rendered separately. */
+export function renderText(input: RenderInput): string {
+  const { report } = input;
+  const out: string[] = [];
+  const where = input.source.kind === "directory" ? ` in \`${shown(input.source.path, input.cwd)}\`` : "";
+  const sealedText = report.sealedEpoch === 0 ? "no epoch sealed" : report.sealedEpoch === 1 ? "epoch 1 sealed" : `epochs 1..${report.sealedEpoch} sealed`;
+  const openText = report.openEpochs.length === 0 ? "no open epoch" : `open: ${epochList(report.openEpochs)}`;
+  out.push(`${report.replicas.length} replica(s)${where}; ${sealedText}; ${openText}`, "");
+
+  for (const r of report.replicas) {
+    out.push(`replica \`${r.name}\`: ${r.facts} fact(s), ${r.newFacts} new since the last run`);
+    const rows = r.relations.filter((x) => x.size > 0 || x.added.length > 0);
+    if (rows.length === 0) out.push("  (no facts)");
+    const width = Math.max(0, ...rows.map((x) => x.relation.length));
+    for (const x of rows) {
+      out.push(`  ${x.relation.padEnd(width)}  ${String(x.size).padStart(6)}${x.added.length > 0 ? `  +${x.added.length} new` : ""}`);
+      for (const t of x.added.slice(0, SHOW_TUPLES)) out.push(`      + ${tupleText(t)}`);
+      if (x.added.length > SHOW_TUPLES) out.push(`      ... and ${x.added.length - SHOW_TUPLES} more`);
+    }
+  }
+  out.push("");
+
+  out.push("merged view (lower bounds: the union of every replica's facts, sealed and open epochs)");
+  const merged = report.merged.filter((m) => m.size > 0);
+  if (merged.length === 0) out.push("  (empty)");
+  const mw = Math.max(0, ...merged.map((m) => m.relation.length));
+  for (const m of merged) out.push(`  ${m.relation.padEnd(mw)}  ${String(m.size).padStart(6)}`);
+  out.push("");
+
+  if (report.sealed !== null) {
+    const s = report.sealed;
+    out.push(`sealed results (final as of epoch ${s.epoch}, sealed ${s.sealedAt}${s.reason === null ? "" : `: ${s.reason}`})`);
+    if (s.relations.length === 0) out.push("  (the program has no relation that waits for a seal)");
+    const sw = Math.max(0, ...s.relations.map((x) => x.relation.length));
+    for (const x of s.relations) {
+      out.push(`  ${x.relation.padEnd(sw)}  ${String(x.size).padStart(6)}`);
+      for (const t of x.tuples.slice(0, SHOW_TUPLES)) out.push(`      ${tupleText(t)}`);
+      if (x.tuples.length > SHOW_TUPLES) out.push(`      ... and ${x.tuples.length - SHOW_TUPLES} more`);
+    }
+    out.push("");
+  }
+
+  if (report.withheld.length > 0) {
+    out.push("withheld (these relations read absence or totals, so their results wait for a seal; they are never guessed)");
+    for (const w of report.withheld) {
+      const via = w.via.length > 1 ? ` through ${w.via.map((v) => `\`${v}\``).join(" <- ")}` : "";
+      out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shown(w.at, input.cwd)})`}${via}`);
+      if (w.openFacts > 0) out.push(`    ${w.openFacts} open fact(s) in ${epochList(w.openEpochs)} wait on it`);
+      else out.push("    no epoch is sealed yet");
+      if (w.release !== null) {
+        const target = input.source.kind === "directory" ? shown(input.source.path, input.cwd) : "DIR";
+        const cmd = `calmlog seal ${target} --epoch ${w.release.from}`;
+        const range = w.release.from === w.release.to ? `epoch ${w.release.from}` : `epochs ${w.release.from}..${w.release.to}, in order,`;
+        out.push(`    sealing ${range} would release it over those facts (next: \`${cmd}\`)`);
+      }
+    }
+    out.push("");
+  }
+
+  if (input.outputs.length > 0) out.push(`wrote ${input.outputs.map((o) => `\`${shown(o, input.cwd)}\``).join(", ")}`);
+  if (input.notWritten.length > 0) out.push(`not written (withheld, no sealed epoch yet): ${input.notWritten.map((o) => `\`${o}\``).join(", ")}`);
+  while (out.length > 0 && out[out.length - 1] === "") out.pop();
+  return out.join("\n") + "\n";
+}
+
+/** One diagnostic per line (`file:line:column: severity CODE: message`), with its help and notes. */
+export function renderDiagnosticsText(diags: readonly Diagnostic[], cwd: string): string {
+  return diags
+    .map((d) => {
+      const file = shown(d.span.file, cwd);
+      const loc = d.span.end > d.span.start ? `${file}:${d.span.line}:${d.span.column}` : file;
+      const lines = [`${loc}: ${d.severity} ${d.code}: ${d.message}`];
+      for (const n of d.notes) lines.push(`  note: ${n}`);
+      if (d.help !== null) lines.push(`  help: ${d.help}`);
+      return lines.join("\n") + "\n";
+    })
+    .join("");
+}
+
+/** The report as JSON, following `evaluate-schema.json`. */
+export function renderJson(input: RenderInput): string {
+  const { report } = input;
+  const doc = {
+    format: "calmlog-evaluate/1",
+    program: shown(input.program, input.cwd),
+    source: input.source.kind === "directory" ? { kind: "directory", path: shown(input.source.path, input.cwd) } : input.source,
+    sealedEpoch: report.sealedEpoch,
+    openEpochs: report.openEpochs,
+    seals: report.seals,
+    replicas: report.replicas.map((r) => ({
+      name: r.name,
+      facts: r.facts,
+      newFacts: r.newFacts,
+      relations: r.relations.map((x) => ({ relation: x.relation, size: x.size, added: x.added })),
+    })),
+    merged: report.merged.map((m) => ({ relation: m.relation, size: m.size })),
+    sealed: report.sealed,
+    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd) })),
+    outputs: input.outputs.map((o) => shown(o, input.cwd)),
+    notWritten: input.notWritten,
+    diagnostics: input.diagnostics.map((d) => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      file: shown(d.span.file, input.cwd),
+      line: d.span.end > d.span.start ? d.span.line : null,
+      column: d.span.end > d.span.start ? d.span.column : null,
+      notes: d.notes,
+      help: d.help,
+    })),
+    summary: {
+      errors: input.diagnostics.filter((d) => d.severity === "error").length,
+      warnings: input.diagnostics.filter((d) => d.severity === "warning").length,
+    },
+  };
+  return JSON.stringify(doc, null, 2) + "\n";
+}
+
+function tupleText(t: Tuple): string {
+  return t.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join("\t");
+}
+
+function epochList(epochs: readonly number[]): string {
+  return epochs.length === 1 ? `epoch ${epochs[0]}` : `epochs ${epochs.join(", ")}`;
+}
+
+/** A path as the user would write it: relative to `cwd` when inside it. */
+export function shown(path: string, cwd: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}

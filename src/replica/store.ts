@@ -1,0 +1,353 @@
+// A replica directory on disk: `DIR/<replica>/epoch-<n>/<relation>.facts`, seals in `DIR/seals/`,
+// kept state in `DIR/.calmlog/state/`. Every file is written to a temporary name and renamed, and
+// the state switches generation with one rename, so an interrupted run leaves the previous state whole.
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { RelationSchema } from "../check/types.js";
+import type { Diagnostics } from "../report/diagnostic.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
+
+/** Folder of seal records inside a replica directory. */
+export const SEALS_DIR = "seals";
+/** Folder of the kept state inside a replica directory. */
+export const STATE_DIR = join(".calmlog", "state");
+const SEAL_FORMAT = "calmlog-seal/1";
+const STATE_FORMAT = "calmlog-state/1";
+
+/** Reads one fact file for a relation; throws `UserError` with file:line:column on a bad line. */
+export type ReadFacts = (path: string, schema: RelationSchema) => Tuple[];
+
+/** One fact file found in the layout. */
+export interface FactFile {
+  readonly replica: string;
+  readonly epoch: number;
+  readonly relation: string;
+  /** The path as shown to the user (under the directory as they named it). */
+  readonly path: string;
+}
+
+/** A replica directory as found: replica names and their fact files. */
+export interface Layout {
+  readonly replicas: readonly string[];
+  readonly files: readonly FactFile[];
+}
+
+const EPOCH_DIR = /^epoch-([1-9][0-9]*)$/;
+const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
+
+/**
+ * Finds replicas and fact files under `dir`. Layout mistakes are CL504 errors with the path and
+ * what was expected; hidden entries are skipped and top-level files ignored.
+ */
+export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics): Layout | null {
+  if (!isDirectory(dir)) {
+    diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${dir}\` is not a directory` : `replica directory \`${dir}\` does not exist`);
+    return null;
+  }
+  const replicas: string[] = [];
+  const files: FactFile[] = [];
+  for (const name of readdirSync(dir).sort(compareKeys)) {
+    const path = join(dir, name);
+    if (name.startsWith(".") || name === SEALS_DIR || !isDirectory(path)) continue;
+    if (EPOCH_DIR.test(name)) {
+      diags.add("CL504", syntheticSpan(path), `\`${name}\` is directly under \`${dir}\`, but epochs belong inside a replica's folder: \`${join(dir, "<replica>", name)}\``);
+      continue;
+    }
+    replicas.push(name);
+    for (const entry of readdirSync(path).sort(compareKeys)) {
+      if (entry.startsWith(".")) continue;
+      const epochPath = join(path, entry);
+      const m = EPOCH_DIR.exec(entry);
+      if (m === null || !isDirectory(epochPath)) {
+        diags.add("CL504", syntheticSpan(epochPath), `replica \`${name}\` holds \`${entry}\`, but a replica's folder holds only epoch folders named \`epoch-1\`, \`epoch-2\`, ...`);
+        continue;
+      }
+      const epoch = Number(m[1]);
+      for (const file of readdirSync(epochPath).sort(compareKeys)) {
+        if (file.startsWith(".")) continue;
+        const filePath = join(epochPath, file);
+        const f = FACT_FILE.exec(file);
+        if (f === null || !isFile(filePath)) {
+          diags.add("CL504", syntheticSpan(filePath), `\`${file}\` is not a fact file; an epoch folder holds \`<relation>.facts\` (tab-separated) or \`<relation>.jsonl\` files`);
+          continue;
+        }
+        const relation = f[1]!;
+        if (!relations.has(relation)) {
+          diags.add("CL504", syntheticSpan(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
+          continue;
+        }
+        files.push({ replica: name, epoch, relation, path: filePath });
+      }
+    }
+  }
+  if (replicas.length === 0 && !diags.hasErrors()) {
+    diags.add("CL504", syntheticSpan(dir), `\`${dir}\` holds no replica folders; expected \`${join(dir, "<replica>", "epoch-<n>", "<relation>.facts")}\``);
+  }
+  return { replicas, files };
+}
+
+/** Facts read from files, by replica, epoch and relation, with the files they came from. */
+export type FileFacts = Map<string, Map<number, Map<string, { keys: Set<string>; files: string[] }>>>;
+
+/** Reads every fact file of the layout; a bad line becomes its `UserError`'s diagnostic. */
+export function readLayout(layout: Layout, schemas: ReadonlyMap<string, RelationSchema>, read: ReadFacts, diags: Diagnostics): FileFacts {
+  const out: FileFacts = new Map();
+  for (const name of layout.replicas) out.set(name, new Map());
+  for (const f of layout.files) {
+    let tuples: Tuple[];
+    try {
+      tuples = read(f.path, schemas.get(f.relation)!);
+    } catch (err) {
+      const diagnostic = (err as { diagnostic?: unknown }).diagnostic;
+      if (diagnostic === undefined) throw err;
+      diags.push(diagnostic as never);
+      continue;
+    }
+    const epochs = out.get(f.replica)!;
+    let rels = epochs.get(f.epoch);
+    if (rels === undefined) epochs.set(f.epoch, (rels = new Map()));
+    let entry = rels.get(f.relation);
+    if (entry === undefined) rels.set(f.relation, (entry = { keys: new Set(), files: [] }));
+    entry.files.push(f.path);
+    for (const t of tuples) entry.keys.add(tupleKey(t));
+  }
+  return out;
+}
+
+/**
+ * Merges the files into the kept state. Open epochs: new facts are added; facts the files lack
+ * stay (CL501). Sealed epochs: nothing changes; added facts are late (CL502), lacking ones a change (CL503).
+ */
+export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, diags: Diagnostics): ReplicaSet {
+  let next = previous;
+  const names = new Set([...previous.names, ...files.keys()]);
+  for (const name of [...names].sort(compareKeys)) {
+    const kept = previous.replica(name) ?? Replica.empty(name);
+    const fromFiles = files.get(name) ?? new Map<number, Map<string, { keys: Set<string>; files: string[] }>>();
+    const epochs = new Set([...kept.epochs, ...fromFiles.keys()]);
+    for (const epoch of [...epochs].sort((a, b) => a - b)) {
+      const rels = fromFiles.get(epoch) ?? new Map<string, { keys: Set<string>; files: string[] }>();
+      const relations = new Set([...kept.relations(epoch), ...rels.keys()]);
+      for (const relation of [...relations].sort(compareKeys)) {
+        const entry = rels.get(relation);
+        const have = kept.keys(relation, epoch);
+        const fileKeys = entry?.keys ?? new Set<string>();
+        const file = entry?.files.join("`, `") ?? join(dir, name, `epoch-${epoch}`, `${relation}.facts`);
+        const added = [...fileKeys].filter((k) => !have.has(k));
+        const lacking = have.filter((k) => !fileKeys.has(k)).size;
+        const seal = previous.seals.get(epoch);
+        if (seal !== undefined) {
+          const covered = seal.replicas[name] !== undefined;
+          if (lacking > 0) {
+            diags.add("CL503", syntheticSpan(file),
+              `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +
+                (added.length > 0 ? ` and has ${added.length} it does not` : "") + `; the sealed results still use the kept state`);
+          } else if (added.length > 0) {
+            diags.add("CL502", syntheticSpan(file),
+              `${added.length} fact(s) of \`${relation}\` appeared in \`${file}\` (replica \`${name}\`, epoch ${epoch}) after the epoch was sealed at ${seal.sealedAt}` +
+                (covered ? "" : `, and the seal does not cover replica \`${name}\``) + `; they are not merged and the sealed results stay as they were`,
+              { notes: [`first late fact: ${added[0]}`] });
+          }
+          continue;
+        }
+        if (lacking > 0) {
+          diags.add("CL501", syntheticSpan(file),
+            `replica \`${name}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
+            { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
+        }
+        if (added.length > 0) next = next.withReplica(Replica.empty(name).insertKeys(relation, added, epoch));
+      }
+    }
+    if (next.replica(name) === undefined) next = next.withReplica(Replica.empty(name));
+  }
+  return next;
+}
+
+// ---- seal records -------------------------------------------------------------------------
+
+/** The seal record's file. */
+export function sealPath(dir: string, epoch: number): string {
+  return join(dir, SEALS_DIR, `epoch-${epoch}.json`);
+}
+
+/** Reads every seal record under `DIR/seals`; malformed ones are CL505 errors. */
+export function readSeals(dir: string, diags: Diagnostics): SealRecord[] {
+  const folder = join(dir, SEALS_DIR);
+  if (!isDirectory(folder)) return [];
+  const out: SealRecord[] = [];
+  for (const file of readdirSync(folder).sort(compareKeys)) {
+    if (file.startsWith(".")) continue;
+    const path = join(folder, file);
+    const m = /^epoch-([1-9][0-9]*)\.json$/.exec(file);
+    if (m === null) {
+      diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${folder}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
+      continue;
+    }
+    const record = parseSeal(readFileSync(path, "utf8"));
+    if (record === null || record.epoch !== Number(m[1])) {
+      diags.add("CL505", syntheticSpan(path), `seal record \`${path}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
+      continue;
+    }
+    out.push(record);
+  }
+  return out;
+}
+
+/** A seal record as written to disk: pretty JSON with a format tag. */
+export function sealJson(record: SealRecord): string {
+  return JSON.stringify({ format: SEAL_FORMAT, ...record }, null, 2) + "\n";
+}
+
+function parseSeal(text: string): SealRecord | null {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (v["format"] !== SEAL_FORMAT || !Number.isInteger(v["epoch"]) || typeof v["sealedAt"] !== "string") return null;
+    if (v["reason"] !== null && typeof v["reason"] !== "string") return null;
+    const replicas = v["replicas"];
+    if (replicas === null || typeof replicas !== "object") return null;
+    for (const r of Object.values(replicas as Record<string, unknown>)) {
+      const rs = r as Record<string, unknown>;
+      if (typeof rs["digest"] !== "string" || typeof rs["facts"] !== "number" || rs["relations"] === null || typeof rs["relations"] !== "object") return null;
+    }
+    return { epoch: v["epoch"] as number, sealedAt: v["sealedAt"], reason: v["reason"] as string | null, replicas: replicas as SealRecord["replicas"] };
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a seal record; refuses to replace one (a seal is written once). */
+export function writeSeal(dir: string, record: SealRecord): string {
+  const path = sealPath(dir, record.epoch);
+  mkdirSync(join(dir, SEALS_DIR), { recursive: true });
+  writeFileAtomic(path, sealJson(record), { exclusive: true });
+  return path;
+}
+
+// ---- kept state ---------------------------------------------------------------------------
+
+/** The state kept between runs: each replica's merged facts per epoch, and the column types they were read with. */
+export interface KeptState {
+  readonly generation: number;
+  readonly set: ReplicaSet;
+  /** Relation name -> column types, so `calmlog seal` can read fact files without the program. */
+  readonly schema: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Reads the current generation of the kept state (null when there is none yet). */
+export function readState(dir: string, diags: Diagnostics): KeptState | null {
+  const root = join(dir, STATE_DIR);
+  const currentPath = join(root, "CURRENT");
+  if (!existsSync(currentPath)) return null;
+  const gen = readFileSync(currentPath, "utf8").trim();
+  const genDir = join(root, gen);
+  const m = /^g([0-9]+)$/.exec(gen);
+  const manifestPath = join(genDir, "manifest.json");
+  if (m === null || !existsSync(manifestPath)) {
+    diags.add("CL504", syntheticSpan(currentPath), `kept state \`${currentPath}\` points to \`${gen}\`, which does not exist; the state is damaged`);
+    return null;
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { format: string; schema: Record<string, string[]>; replicas: string[] };
+  let set = ReplicaSet.empty();
+  for (const name of manifest.replicas) {
+    let replica = Replica.empty(name);
+    const rdir = join(genDir, name);
+    for (const e of isDirectory(rdir) ? readdirSync(rdir).sort(compareKeys) : []) {
+      const em = EPOCH_DIR.exec(e);
+      if (em === null) continue;
+      for (const file of readdirSync(join(rdir, e)).sort(compareKeys)) {
+        const fm = /^(.+)\.jsonl$/.exec(file);
+        if (fm === null) continue;
+        const keys = readFileSync(join(rdir, e, file), "utf8").split("\n").filter((l) => l !== "").map((l) => tupleKey(keyTuple(l)));
+        replica = replica.insertKeys(fm[1]!, keys, Number(em[1]));
+      }
+    }
+    set = set.withReplica(replica);
+  }
+  return { generation: Number(m[1]), set, schema: manifest.schema };
+}
+
+/**
+ * Writes `set`'s facts as the next generation: every file into a temporary folder, the folder
+ * renamed, then `CURRENT` replaced by rename. The previous generation is removed last.
+ */
+export function writeState(dir: string, set: ReplicaSet, schema: Readonly<Record<string, readonly string[]>>, previous: number | null): number {
+  const root = join(dir, STATE_DIR);
+  mkdirSync(root, { recursive: true });
+  const generation = (previous ?? 0) + 1;
+  const name = `g${generation}`;
+  const tmp = join(root, `.${name}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  mkdirSync(tmp);
+  for (const rname of set.names) {
+    const replica = set.replica(rname)!;
+    for (const epoch of replica.epochs) {
+      const edir = join(tmp, rname, `epoch-${epoch}`);
+      mkdirSync(edir, { recursive: true });
+      for (const relation of replica.relations(epoch)) {
+        const lines = [...replica.keys(relation, epoch)].sort(compareKeys);
+        writeDurable(join(edir, `${relation}.jsonl`), lines.map((l) => l + "\n").join(""));
+      }
+    }
+  }
+  writeDurable(join(tmp, "manifest.json"), JSON.stringify({ format: STATE_FORMAT, schema, replicas: set.names }, null, 2) + "\n");
+  const final = join(root, name);
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+  writeFileAtomic(join(root, "CURRENT"), name + "\n");
+  if (previous !== null && previous !== generation) rmSync(join(root, `g${previous}`), { recursive: true, force: true });
+  return generation;
+}
+
+/** Column types of every relation, as the kept state records them. */
+export function schemaOf(relations: ReadonlyMap<string, RelationSchema>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, s] of relations) out[name] = s.columns.map((c) => c.type);
+  return out;
+}
+
+// ---- files ---------------------------------------------------------------------------------
+
+/** Writes `text` to `path` through a temporary file and a rename; `exclusive` refuses to replace an existing file. */
+export function writeFileAtomic(path: string, text: string, options: { readonly exclusive?: boolean } = {}): void {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  writeDurable(tmp, text);
+  if (options.exclusive === true && existsSync(path)) {
+    rmSync(tmp, { force: true });
+    throw new Error(`refusing to replace \`${path}\``);
+  }
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function writeDurable(path: string, text: string): void {
+  const fd = openSync(path, "wx");
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
