@@ -1,0 +1,250 @@
+// Semantic checks between parsing and analysis: names, arities, types, groundedness, directives.
+// It never throws on user input: every finding is a diagnostic, and the schema is always returned.
+import type { Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics } from "../report/diagnostic.js";
+import type { InvariantDirective, IoDirective, Program, RelationDecl, Rule } from "../syntax/ast.js";
+import { PRIMITIVE_TYPES } from "../syntax/ast.js";
+import { normalize } from "../syntax/normalize.js";
+import type { Span } from "../syntax/span.js";
+import { checkGrounding } from "./ground.js";
+import { FUNCTORS, inferClause, type ColumnType } from "./infer.js";
+import { didYouMean } from "./names.js";
+import { lookupType, resolveTypes, type TypeTable } from "./typedecls.js";
+import { ANY, typeSet } from "./typeset.js";
+import type { CheckedProgram, Column, RelationSchema } from "./types.js";
+import { walkRule } from "./walk.js";
+
+/** The IO parameters calmlog understands; others draw CL212. */
+export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers"];
+
+interface MutableSchema {
+  name: string;
+  decl: RelationDecl;
+  columns: Column[];
+  input: IoDirective | null;
+  output: IoDirective | null;
+  printsize: boolean;
+  invariant: InvariantDirective | null;
+}
+
+/** Checks a parsed program; reports CL201-CL215 into `diags` and returns the best-effort checked program. */
+export function check(program: Program, diags: Diagnostics): CheckedProgram {
+  const found = new Diagnostics();
+  const types = resolveTypes(program, found);
+  const { schemas, columnTypes } = declareRelations(program, types, found);
+  checkDirectives(program, schemas, found);
+  const clauses = normalize(program);
+
+  for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found);
+  for (const clause of clauses) {
+    if (clause.rule.body !== null) checkGrounding(clause, found);
+    inferClause(clause, columnTypes, found);
+  }
+  checkDefinitions(program, schemas, found);
+
+  diags.push(...settle(found.items));
+  const relations = new Map<string, RelationSchema>();
+  for (const [name, s] of schemas) relations.set(name, { ...s });
+  return { program, relations, clauses };
+}
+
+function declareRelations(program: Program, types: TypeTable, diags: Diagnostics) {
+  const schemas = new Map<string, MutableSchema>();
+  const columnTypes = new Map<string, ColumnType[]>();
+  const typeNames = [...PRIMITIVE_TYPES, ...types.keys()];
+  for (const item of program.items) {
+    if (item.kind !== "decl") continue;
+    const name = item.name.name;
+    const first = schemas.get(name);
+    if (first !== undefined) {
+      diags.add("CL204", item.name.span, `relation \`${name}\` is declared twice`, {
+        related: [{ span: first.decl.name.span, message: `\`${name}\` is first declared here` }],
+      });
+      continue;
+    }
+    const columns: Column[] = [];
+    const sets: ColumnType[] = [];
+    const seen = new Map<string, Span>();
+    for (const attr of item.attributes) {
+      const prior = seen.get(attr.name.name);
+      if (prior !== undefined) {
+        diags.add("CL204", attr.name.span, `\`${name}\` has two columns named \`${attr.name.name}\``, {
+          related: [{ span: prior, message: `the first \`${attr.name.name}\` is here` }],
+          help: "Give each column its own name.",
+        });
+      } else {
+        seen.set(attr.name.name, attr.name.span);
+      }
+      const resolved = lookupType(types, attr.type.name);
+      if (resolved === undefined) {
+        diags.add("CL208", attr.type.span, `unknown type \`${attr.type.name}\` for column \`${attr.name.name}\` of \`${name}\``, {
+          help: didYouMean(attr.type.name, typeNames, null),
+        });
+      }
+      columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol" });
+      sets.push({ name: attr.name.name, set: resolved ? typeSet(resolved) : ANY });
+    }
+    schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null });
+    columnTypes.set(name, sets);
+  }
+  return { schemas, columnTypes };
+}
+
+function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, diags: Diagnostics): void {
+  const undeclared = (ident: { name: string; span: Span }, what: string): void => {
+    diags.add("CL207", ident.span, `\`${what}\` names \`${ident.name}\`, which is not declared`, {
+      help: didYouMean(ident.name, schemas.keys(), null) ?? `Declare it with \`.decl ${ident.name}(...)\` or fix the name.`,
+    });
+  };
+  for (const item of program.items) {
+    if (item.kind === "directive") {
+      for (const rel of item.relations) {
+        const s = schemas.get(rel.name);
+        if (s === undefined) undeclared(rel, `.${item.directive}`);
+        else if (item.directive === "input") s.input ??= item;
+        else if (item.directive === "output") s.output ??= item;
+        else s.printsize = true;
+      }
+      for (const p of item.params) {
+        const key = p.key.name;
+        if (!IO_PARAMS.includes(key)) {
+          diags.add("CL212", p.key.span, `unknown IO parameter \`${key}\`; it is ignored`, {
+            help: didYouMean(key, IO_PARAMS, null),
+          });
+        } else if (key === "IO" && p.value !== "file") {
+          diags.add("CL212", p.valueSpan, `\`IO=${p.value}\` is not supported; calmlog reads and writes files`, {
+            help: "Use `IO=file` (the default) or leave the parameter out.",
+          });
+        } else if (key === "headers" && p.value !== "true" && p.value !== "false") {
+          diags.add("CL212", p.valueSpan, `\`headers\` must be \`true\` or \`false\`, not \`${p.value}\``);
+        }
+      }
+    } else if (item.kind === "invariant") {
+      const s = schemas.get(item.relation.name);
+      if (s === undefined) undeclared(item.relation, ".invariant");
+      else s.invariant ??= item;
+    }
+  }
+}
+
+/** Checks that look at a rule as written: names, arities, functors, heads, facts, single-use variables. */
+function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics): void {
+  const { atoms, terms } = walkRule(rule);
+  for (const { atom } of atoms) {
+    const name = atom.relation.name;
+    const s = schemas.get(name);
+    if (s === undefined) {
+      diags.add("CL201", atom.relation.span, `relation \`${name}\` is not declared`, {
+        help: didYouMean(name, schemas.keys(), null) ?? `Add \`.decl ${name}(...)\` or fix the spelling.`,
+      });
+    } else if (s.columns.length !== atom.args.length) {
+      const n = s.columns.length;
+      diags.add("CL202", atom.span, `\`${name}\` has ${n} column${n === 1 ? "" : "s"} but this atom gives ${atom.args.length}`, {
+        related: [{ span: s.decl.span, message: `\`${name}\` is declared here` }],
+      });
+    }
+  }
+
+  for (const { term, inHead, depth } of terms) {
+    if (term.kind === "call") {
+      const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[term.name];
+      if (sig === undefined) {
+        diags.add("CL211", term.nameSpan, `unknown functor \`${term.name}\``, {
+          help: didYouMean(term.name, Object.keys(FUNCTORS), null),
+        });
+      } else if (term.args.length < sig.min || term.args.length > sig.max) {
+        const expected = sig.max === Infinity ? `at least ${sig.min}` : `${sig.min}`;
+        diags.add("CL211", term.span, `\`${term.name}\` takes ${expected} argument${sig.min === 1 && sig.max === 1 ? "" : "s"} but is given ${term.args.length}`);
+      }
+    } else if (term.kind === "aggregate" && depth > 0) {
+      diags.add("CL214", term.span, `\`${term.op}\` is nested inside another aggregate`, {
+        notes: ["Soufflé and calmlog evaluate one aggregate at a time; an aggregate body may not contain another aggregate."],
+      });
+    } else if (term.kind === "wildcard" && inHead && depth === 0) {
+      diags.add("CL210", term.span, "`_` cannot appear in a head");
+    }
+  }
+
+  if (rule.body === null) {
+    for (const head of rule.heads) {
+      head.args.forEach((arg, i) => {
+        const bad = terms.find((t) => t.inHead && t.term.span.start >= arg.span.start && t.term.span.end <= arg.span.end && (t.term.kind === "var" || t.term.kind === "aggregate"));
+        if (bad === undefined) return;
+        const what = bad.term.kind === "var" ? `the variable \`${bad.term.name}\`` : "an aggregate";
+        diags.add("CL209", arg.span, `argument ${i + 1} of the fact \`${head.relation.name}\` is not a constant: it contains ${what}`);
+      });
+    }
+    return;
+  }
+
+  const uses = new Map<string, Span[]>();
+  for (const { term } of terms) {
+    if (term.kind !== "var") continue;
+    const list = uses.get(term.name);
+    if (list) list.push(term.span);
+    else uses.set(term.name, [term.span]);
+  }
+  for (const [name, spans] of uses) {
+    if (spans.length !== 1 || name.startsWith("_")) continue;
+    diags.add("CL206", spans[0]!, `variable \`${name}\` occurs only once in this rule`, {
+      help: `Write \`_\` if any value will do, or \`_${name}\` to keep the name; otherwise correct the spelling.`,
+    });
+  }
+}
+
+/** CL213 (read but never defined) and CL215 (invariant on a relation without rules). */
+function checkDefinitions(program: Program, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics): void {
+  const defined = new Set<string>();
+  const derived = new Set<string>();
+  const firstRead = new Map<string, Span>();
+  const read = (name: string, span: Span): void => {
+    const prior = firstRead.get(name);
+    if (prior === undefined || span.start < prior.start) firstRead.set(name, span);
+  };
+  for (const item of program.items) {
+    if (item.kind === "rule") {
+      for (const h of item.heads) {
+        defined.add(h.relation.name);
+        if (item.body !== null) derived.add(h.relation.name);
+      }
+      for (const { atom, role } of walkRule(item).atoms) if (role !== "head") read(atom.relation.name, atom.relation.span);
+    } else if (item.kind === "directive") {
+      for (const r of item.relations) {
+        if (item.directive === "input") defined.add(r.name);
+        else read(r.name, r.span);
+      }
+    }
+  }
+  for (const s of schemas.values()) {
+    const at = firstRead.get(s.name);
+    if (at !== undefined && !defined.has(s.name)) {
+      diags.add("CL213", at, `\`${s.name}\` is read here but has no rules, facts or \`.input\`, so it is always empty`, {
+        related: [{ span: s.decl.name.span, message: `\`${s.name}\` is declared here` }],
+        help: `Add \`.input ${s.name}\`, a fact, or a rule that derives \`${s.name}\`.`,
+      });
+    }
+    if (s.invariant !== null && !derived.has(s.name)) {
+      diags.add("CL215", s.invariant.relation.span, `the invariant names \`${s.name}\`, which no rule derives`, {
+        related: [{ span: s.decl.name.span, message: `\`${s.name}\` is declared here` }],
+        notes: ["An invariant holds when its relation is empty; the rules that derive it describe a violation."],
+      });
+    }
+  }
+}
+
+/** Drops repeats (a rule expands to several clauses) and single-use warnings on variables already in error. */
+function settle(ds: readonly Diagnostic[]): Diagnostic[] {
+  const keys = new Set<string>();
+  const erroredVars = new Set<string>();
+  for (const d of ds) if (d.code === "CL205" || d.code === "CL214") erroredVars.add(`${d.span.file}:${d.span.start}:${d.span.end}`);
+  const out: Diagnostic[] = [];
+  for (const d of ds) {
+    const where = `${d.span.file}:${d.span.start}:${d.span.end}`;
+    if (d.code === "CL206" && erroredVars.has(where)) continue;
+    const key = `${d.code}|${where}|${d.message}`;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    out.push(d);
+  }
+  return out;
+}

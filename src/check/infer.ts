@@ -1,0 +1,221 @@
+// Per-clause type inference by unification over sets of primitive types: every occurrence of a
+// variable narrows one shared set, and the occurrence that empties it is reported, once per variable.
+import type { Aggregate, Atom, FunctorName, Literal, Term } from "../syntax/ast.js";
+import type { Clause } from "../syntax/normalize.js";
+import type { Diagnostics, Related } from "../report/diagnostic.js";
+import type { Span } from "../syntax/span.js";
+import { termText } from "./names.js";
+import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, type TypeSet } from "./typeset.js";
+import { clauseOuter } from "./walk.js";
+
+/** A column as inference sees it: `ANY` when its declared type is broken. */
+export interface ColumnType {
+  readonly name: string;
+  readonly set: TypeSet;
+}
+
+/** Argument and result types of a built-in functor; `variadic` repeats the one argument type. */
+interface Signature {
+  readonly args: readonly TypeSet[];
+  readonly variadic: boolean;
+  /** null: the result has the type of the (unified) arguments. */
+  readonly result: TypeSet | null;
+}
+
+/** The built-in functors, as in Soufflé. */
+export const FUNCTORS: Readonly<Record<FunctorName, Signature & { min: number; max: number }>> = {
+  cat: { args: [SYMBOL], variadic: true, result: SYMBOL, min: 2, max: Infinity },
+  strlen: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
+  substr: { args: [SYMBOL, NUMBER, NUMBER], variadic: false, result: SYMBOL, min: 3, max: 3 },
+  ord: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
+  to_number: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
+  to_string: { args: [NUMERIC], variadic: false, result: SYMBOL, min: 1, max: 1 },
+  min: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
+  max: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
+};
+
+const ARITHMETIC: ReadonlySet<string> = new Set(["+", "-", "*", "/", "^"]);
+
+interface Node {
+  parent: number;
+  set: TypeSet;
+  origin: Related | null;
+  /** A mismatch was reported: stay silent about this value from now on. */
+  poisoned: boolean;
+}
+
+/** Infers the types of one clause and reports CL203 mismatches into `diags`. */
+export function inferClause(clause: Clause, columns: ReadonlyMap<string, readonly ColumnType[]>, diags: Diagnostics): void {
+  new Inference(clause, columns, diags).run();
+}
+
+class Inference {
+  private readonly nodes: Node[] = [];
+  private readonly vars = new Map<string, number>();
+  private readonly outerNames: ReadonlySet<string>;
+  private readonly scopes: number[] = [];
+  private aggregateCount = 0;
+
+  constructor(
+    private readonly clause: Clause,
+    private readonly columns: ReadonlyMap<string, readonly ColumnType[]>,
+    private readonly diags: Diagnostics,
+  ) {
+    this.outerNames = new Set(clauseOuter(clause).vars.map((v) => v.name));
+  }
+
+  run(): void {
+    this.atom(this.clause.head);
+    for (const l of this.clause.body) this.literal(l);
+  }
+
+  private fresh(set: TypeSet, origin: Related | null): number {
+    this.nodes.push({ parent: this.nodes.length, set, origin, poisoned: false });
+    return this.nodes.length - 1;
+  }
+
+  private find(n: number): number {
+    let i = n;
+    while (this.nodes[i]!.parent !== i) i = this.nodes[i]!.parent;
+    return i;
+  }
+
+  /** Narrows `n` to `want`; on an empty result reports at `at`: "<subject> is <have>, but <reason>". */
+  private constrain(n: number, want: TypeSet, at: Span, subject: string, reason: string): void {
+    const root = this.nodes[this.find(n)]!;
+    if (root.poisoned) return;
+    const both = root.set & want;
+    if (both === 0) {
+      const related = root.origin && root.origin.span.start !== at.start ? [root.origin] : [];
+      this.diags.add("CL203", at, `${subject} is ${describeSet(root.set)}, but ${reason}`, { related });
+      root.poisoned = true;
+      return;
+    }
+    if (both !== root.set) {
+      root.set = both;
+      root.origin = { span: at, message: `${subject} is ${describeSet(both)} here` };
+    }
+  }
+
+  /** Makes `a` and `b` one type; on a mismatch reports `message(have a, have b)` at `at`. */
+  private unify(a: number, b: number, at: Span, message: (sa: TypeSet, sb: TypeSet) => string): void {
+    const ia = this.find(a);
+    const ib = this.find(b);
+    if (ia === ib) return;
+    const ra = this.nodes[ia]!;
+    const rb = this.nodes[ib]!;
+    rb.parent = ia;
+    if (ra.poisoned || rb.poisoned) {
+      ra.poisoned = true;
+      return;
+    }
+    const both = ra.set & rb.set;
+    if (both === 0) {
+      const related = [ra.origin, rb.origin].filter((o): o is Related => o !== null);
+      this.diags.add("CL203", at, message(ra.set, rb.set), { related });
+      ra.poisoned = true;
+      return;
+    }
+    if (both !== ra.set) {
+      ra.origin = both === rb.set ? rb.origin : { span: at, message: `this is ${describeSet(both)}` };
+      ra.set = both;
+    }
+  }
+
+  private atom(atom: Atom): void {
+    const rel = atom.relation.name;
+    const cols = this.columns.get(rel);
+    atom.args.forEach((arg, i) => {
+      const n = this.term(arg);
+      const col = cols?.[i];
+      if (col === undefined || col.set === ANY || cols!.length !== atom.args.length) return;
+      this.constrain(n, col.set, arg.span, label(arg), `column \`${col.name}\` of \`${rel}\` is ${describeSet(col.set)}`);
+    });
+  }
+
+  private literal(l: Literal): void {
+    if (l.kind === "atom") {
+      this.atom(l.atom);
+    } else if (l.kind === "cmp") {
+      const a = this.term(l.left);
+      const b = this.term(l.right);
+      this.unify(a, b, l.span, (sa, sb) => `\`${l.op}\` compares ${label(l.left)}, ${describeSet(sa)}, with ${label(l.right)}, ${describeSet(sb)}`);
+    }
+  }
+
+  private term(t: Term): number {
+    switch (t.kind) {
+      case "var": {
+        const scope = this.outerNames.has(t.name) ? "" : `${this.scopes[this.scopes.length - 1] ?? ""}#`;
+        const key = scope + t.name;
+        let n = this.vars.get(key);
+        if (n === undefined) {
+          n = this.fresh(ANY, null);
+          this.vars.set(key, n);
+        }
+        return n;
+      }
+      case "wildcard":
+        return this.fresh(ANY, null);
+      case "number": {
+        // An integer literal without a suffix takes its type from context, as in Soufflé.
+        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : NUMERIC;
+        return this.fresh(set, { span: t.span, message: `\`${t.text}\` is ${describeSet(set)}` });
+      }
+      case "string":
+        return this.fresh(SYMBOL, { span: t.span, message: `${label(t)} is a \`symbol\`` });
+      case "unary": {
+        const n = this.term(t.operand);
+        const want = t.op === "-" ? SIGNED : INTEGER;
+        this.constrain(n, want, t.operand.span, label(t.operand), `\`${t.op}\` needs ${describeSet(want)}`);
+        return n;
+      }
+      case "binary": {
+        const want = ARITHMETIC.has(t.op) ? NUMERIC : INTEGER;
+        const a = this.term(t.left);
+        this.constrain(a, want, t.left.span, label(t.left), `\`${t.op}\` needs ${describeSet(want)}`);
+        const b = this.term(t.right);
+        this.constrain(b, want, t.right.span, label(t.right), `\`${t.op}\` needs ${describeSet(want)}`);
+        this.unify(a, b, t.right.span, (sa, sb) => `${label(t.right)} is ${describeSet(sb)}, but the other operand of \`${t.op}\`, ${label(t.left)}, is ${describeSet(sa)}`);
+        return a;
+      }
+      case "call":
+        return this.call(t);
+      case "aggregate":
+        return this.aggregate(t);
+    }
+  }
+
+  private call(t: Term & { kind: "call" }): number {
+    const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[FunctorName] | undefined>)[t.name];
+    const args = t.args.map((a) => this.term(a));
+    if (sig === undefined || t.args.length < sig.min || t.args.length > sig.max) return this.fresh(sig?.result ?? ANY, null);
+    t.args.forEach((arg, i) => {
+      const want = sig.variadic ? sig.args[0]! : sig.args[i]!;
+      if (want !== ANY) this.constrain(args[i]!, want, arg.span, label(arg), `argument ${i + 1} of \`${t.name}\` must be ${describeSet(want)}`);
+    });
+    if (sig.result !== null) return this.fresh(sig.result, { span: t.span, message: `\`${t.name}\` gives ${describeSet(sig.result)}` });
+    for (let i = 1; i < args.length; i++) {
+      const arg = t.args[i]!;
+      this.unify(args[0]!, args[i]!, arg.span, (sa, sb) => `${label(arg)} is ${describeSet(sb)}, but the first argument of \`${t.name}\` is ${describeSet(sa)}`);
+    }
+    return args[0]!;
+  }
+
+  private aggregate(t: Aggregate): number {
+    this.scopes.push(this.aggregateCount++);
+    for (const l of t.body) this.literal(l);
+    const target = t.target === null ? null : this.term(t.target);
+    this.scopes.pop();
+    if (t.op === "count" || target === null) return this.fresh(NUMBER, { span: t.opSpan, message: "`count` gives a `number`" });
+    if (t.op === "sum" || t.op === "mean") {
+      this.constrain(target, NUMERIC, t.target!.span, label(t.target!), `\`${t.op}\` needs ${describeSet(NUMERIC)}`);
+      if (t.op === "mean") return this.fresh(FLOAT, { span: t.opSpan, message: "`mean` gives a `float`" });
+    }
+    return target;
+  }
+}
+
+function label(t: Term): string {
+  return `\`${termText(t)}\``;
+}

@@ -1,0 +1,94 @@
+// Every `.type` resolves to exactly one primitive root or to null (broken: reported once, at its
+// own declaration, so types built on a broken one stay silent instead of cascading).
+import type { Ident, PrimitiveType, Program, TypeDecl } from "../syntax/ast.js";
+import { PRIMITIVE_TYPES } from "../syntax/ast.js";
+import type { Diagnostics } from "../report/diagnostic.js";
+import { didYouMean } from "./names.js";
+
+/** Declared types by name: the primitive root, or null when the declaration is in error. */
+export type TypeTable = ReadonlyMap<string, PrimitiveType | null>;
+
+/** Resolves every `.type` declaration; reports CL204 (duplicates), CL208 (unknown base, cycle), CL203 (mixed union). */
+export function resolveTypes(program: Program, diags: Diagnostics): TypeTable {
+  const decls = new Map<string, TypeDecl>();
+  for (const item of program.items) {
+    if (item.kind !== "type") continue;
+    const name = item.name.name;
+    if ((PRIMITIVE_TYPES as readonly string[]).includes(name)) {
+      diags.add("CL204", item.name.span, `\`${name}\` is a primitive type and cannot be declared again`, {
+        help: "Pick another name for the type.",
+      });
+      continue;
+    }
+    const first = decls.get(name);
+    if (first !== undefined) {
+      diags.add("CL204", item.name.span, `type \`${name}\` is declared twice`, {
+        related: [{ span: first.name.span, message: `\`${name}\` is first declared here` }],
+      });
+      continue;
+    }
+    decls.set(name, item);
+  }
+
+  const table = new Map<string, PrimitiveType | null>();
+  const active = new Set<string>();
+  const knownNames = [...PRIMITIVE_TYPES, ...decls.keys()];
+
+  const baseRoot = (base: Ident, owner: TypeDecl): PrimitiveType | null => {
+    if ((PRIMITIVE_TYPES as readonly string[]).includes(base.name)) return base.name as PrimitiveType;
+    const decl = decls.get(base.name);
+    if (decl === undefined) {
+      diags.add("CL208", base.span, `unknown type \`${base.name}\` in the declaration of \`${owner.name.name}\``, {
+        help: didYouMean(base.name, knownNames, null),
+      });
+      return null;
+    }
+    if (active.has(base.name)) {
+      diags.add("CL208", base.span, `type \`${owner.name.name}\` is defined in terms of itself through \`${base.name}\``, {
+        related: [{ span: decl.name.span, message: `\`${base.name}\` is declared here` }],
+        help: "Base the type on a primitive type (`symbol`, `number`, `unsigned`, `float`) or on a type that does not lead back to it.",
+      });
+      return null;
+    }
+    return resolve(decl);
+  };
+
+  const resolve = (decl: TypeDecl): PrimitiveType | null => {
+    const name = decl.name.name;
+    if (table.has(name)) return table.get(name)!;
+    active.add(name);
+    let root: PrimitiveType | null = null;
+    let broken = decl.bases.length === 0;
+    let rootFrom: Ident | null = null;
+    for (const base of decl.bases) {
+      const r = baseRoot(base, decl);
+      if (r === null) {
+        broken = true;
+        continue;
+      }
+      if (root === null) {
+        root = r;
+        rootFrom = base;
+      } else if (r !== root && !broken) {
+        diags.add("CL203", base.span, `union \`${name}\` mixes \`${root}\` and \`${r}\`: \`${base.name}\` is a \`${r}\``, {
+          related: rootFrom ? [{ span: rootFrom.span, message: `\`${rootFrom.name}\` is a \`${root}\`` }] : [],
+          help: "Every member of a union must have the same primitive type.",
+        });
+        broken = true;
+      }
+    }
+    active.delete(name);
+    const result = broken ? null : root;
+    table.set(name, result);
+    return result;
+  };
+
+  for (const decl of decls.values()) resolve(decl);
+  return table;
+}
+
+/** The primitive type a written type name stands for: a primitive, a resolved `.type`, null if broken, undefined if unknown. */
+export function lookupType(table: TypeTable, name: string): PrimitiveType | null | undefined {
+  if ((PRIMITIVE_TYPES as readonly string[]).includes(name)) return name as PrimitiveType;
+  return table.get(name);
+}
