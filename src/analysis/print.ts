@@ -48,3 +48,8 @@ export function showLiteral(l: Literal): string {
       return l.value ? "true" : "false";
   }
 }
+
+/** A normalized clause as Soufflé source: `head :- a, !b.` or a fact `head.`. */
+export function showClause(clause: { readonly head: Atom; readonly body: readonly Literal[] }): string {
+  return clause.body.length === 0 ? `${showAtom(clause.head)}.` : `${showAtom(clause.head)} :- ${clause.body.map(showLiteral).join(", ")}.`;
+}

@@ -2,6 +2,7 @@
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
 import { formatCause, withheldWith } from "../analysis/analyze.js";
 import { analyze } from "../analysis/analyze.js";
+import { showClause } from "../analysis/print.js";
 import { remediesOf } from "../analysis/remedies.js";
 import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "../analysis/types.js";
 import { check } from "../check/check.js";
@@ -42,6 +43,8 @@ export interface CoordinationPoint {
   readonly remedies: readonly Remedy[];
   /** Clause ids holding the literal. */
   readonly clauses: readonly number[];
+  /** The first clause holding it, as source: `ready(r) :- release(r), !blocker(r, _).` */
+  readonly clauseText: string;
 }
 
 export interface LintRelation {
@@ -238,6 +241,7 @@ function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
       withheld: [...new Set(p.heads.flatMap((h) => withheldWith(analysis, h)))].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
       remedies: remediesOf(p.use),
       clauses: p.clauses,
+      clauseText: showClause(analysis.rules[p.clauses[0]!]!.clause),
     }));
 }
 

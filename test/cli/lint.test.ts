@@ -1,0 +1,89 @@
+// `calmlog lint` in-process: formats, exit codes, --max-warnings, -o, several files.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+
+const FIXTURES = "test/analysis/fixtures";
+
+async function lint(args: string[], cwd = process.cwd()) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(["lint", ...args], {
+    cwd,
+    env: {},
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}
+
+describe("calmlog lint", () => {
+  it("exits 0 on a monotonic program and says it is coordination-free", async () => {
+    const r = await lint([`${FIXTURES}/reactions.dl`]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("coordination-free");
+  });
+
+  it("exits 0 with warnings, 1 when they exceed --max-warnings", async () => {
+    expect((await lint([`${FIXTURES}/release.dl`])).code).toBe(0);
+    expect((await lint([`${FIXTURES}/release.dl`, "--max-warnings", "1"])).code).toBe(0);
+    const over = await lint([`${FIXTURES}/release.dl`, "--max-warnings", "0"]);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain("too many warnings (1)");
+  });
+
+  it("exits 1 on errors", async () => {
+    const r = await lint([`${FIXTURES}/unstratifiable.dl`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("win -> win");
+  });
+
+  it("writes pure JSON with --format json, covering several files", async () => {
+    const r = await lint(["--format", "json", `${FIXTURES}/release.dl`, `${FIXTURES}/approvals.dl`]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.files.map((f: { file: string }) => f.file)).toEqual([`${FIXTURES}/release.dl`, `${FIXTURES}/approvals.dl`]);
+    expect(doc.warningCount).toBe(1);
+  });
+
+  it("writes SARIF with -f sarif", async () => {
+    const r = await lint(["-f", "sarif", `${FIXTURES}/workshop.dl`]);
+    const log = JSON.parse(r.stdout);
+    expect(log.version).toBe("2.1.0");
+    expect(log.runs[0].results[0].ruleId).toBe("CL303");
+    expect(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe(`${FIXTURES}/workshop.dl`);
+  });
+
+  it("writes the report to -o atomically, leaving no temporary file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-lint-"));
+    writeFileSync(join(dir, "report.json"), "old");
+    const r = await lint(["-f", "json", "-o", join(dir, "report.json"), `${FIXTURES}/log.dl`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(readFileSync(join(dir, "report.json"), "utf8")).version).toBe(1);
+    expect(readdirSync(dir)).toEqual(["report.json"]);
+  });
+
+  it("colours only when asked or on a terminal", async () => {
+    expect((await lint([`${FIXTURES}/release.dl`])).stdout).not.toContain("\u001b[");
+    expect((await lint(["--color", `${FIXTURES}/release.dl`])).stdout).toContain("\u001b[");
+    expect((await lint(["--no-color", `${FIXTURES}/release.dl`])).stdout).not.toContain("\u001b[");
+  });
+
+  it("rejects bad usage with exit 1 and a hint", async () => {
+    for (const args of [[], ["--format", "xml", "a.dl"], ["--max-warnings", "many", "a.dl"], ["--bogus", "a.dl"]]) {
+      const r = await lint(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("calmlog lint --help");
+    }
+  });
+
+  it("exits 2 when a file cannot be read", async () => {
+    const r = await lint(["no/such/file.dl"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cannot read `no/such/file.dl`");
+  });
+});
