@@ -1,0 +1,152 @@
+// Which relations replicas can change: inserts go to input relations; a relation that reads none of
+// them, transitively, is the same in every state (fixed by the program's facts).
+import type { Analysis } from "../analysis/types.js";
+import type { CheckedProgram } from "../check/types.js";
+import type { Aggregate, Literal, Term } from "../syntax/ast.js";
+import type { Clause } from "../syntax/normalize.js";
+
+/** The part each relation plays under replicated inserts. */
+export interface Roles {
+  /** Relations replicas insert into: `.input`, or derived by no clause at all. */
+  readonly replicated: ReadonlySet<string>;
+  /** Relations equal in every state: not replicated and reading nothing replicated. */
+  readonly constant: ReadonlySet<string>;
+  /** Clauses by head relation, in program order. */
+  readonly clausesOf: ReadonlyMap<string, readonly Clause[]>;
+  /** Relations each relation's clauses read directly (positive, negated or aggregated). */
+  readonly readsOf: ReadonlyMap<string, ReadonlySet<string>>;
+  /** True when evaluation only adds tuples of the relation as input facts arrive. */
+  grows(relation: string): boolean;
+}
+
+/** Every relation a literal reads, including inside aggregates. */
+export function literalReads(l: Literal, out: Set<string> = new Set()): Set<string> {
+  if (l.kind === "atom") out.add(l.atom.relation.name);
+  for (const t of literalTerms(l)) forEachAggregate(t, (a) => a.body.forEach((b) => literalReads(b, out)));
+  return out;
+}
+
+/** The top-level terms of a literal. */
+export function literalTerms(l: Literal): readonly Term[] {
+  switch (l.kind) {
+    case "atom":
+      return l.atom.args;
+    case "cmp":
+      return [l.left, l.right];
+    case "bool":
+      return [];
+  }
+}
+
+/** Calls `f` on every aggregate inside `t` (not inside aggregate bodies: `f` recurses if it wants). */
+export function forEachAggregate(t: Term, f: (a: Aggregate) => void): void {
+  switch (t.kind) {
+    case "aggregate":
+      f(t);
+      return;
+    case "binary":
+      forEachAggregate(t.left, f);
+      forEachAggregate(t.right, f);
+      return;
+    case "unary":
+      forEachAggregate(t.operand, f);
+      return;
+    case "call":
+      t.args.forEach((a) => forEachAggregate(a, f));
+      return;
+    default:
+      return;
+  }
+}
+
+/** Variables of a term, outside aggregates unless `deep`. */
+export function termVars(t: Term, out: Set<string> = new Set(), deep = false): Set<string> {
+  switch (t.kind) {
+    case "var":
+      out.add(t.name);
+      break;
+    case "binary":
+      termVars(t.left, out, deep);
+      termVars(t.right, out, deep);
+      break;
+    case "unary":
+      termVars(t.operand, out, deep);
+      break;
+    case "call":
+      t.args.forEach((a) => termVars(a, out, deep));
+      break;
+    case "aggregate":
+      if (deep) {
+        if (t.target !== null) termVars(t.target, out, deep);
+        for (const l of t.body) literalTerms(l).forEach((x) => termVars(x, out, deep));
+      }
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** Works out the roles from the checked program and its analysis. */
+export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles {
+  const clausesOf = new Map<string, Clause[]>();
+  const readsOf = new Map<string, Set<string>>();
+  for (const name of checked.relations.keys()) {
+    clausesOf.set(name, []);
+    readsOf.set(name, new Set());
+  }
+  for (const c of checked.clauses) {
+    const head = c.head.relation.name;
+    if (!clausesOf.has(head)) {
+      clausesOf.set(head, []);
+      readsOf.set(head, new Set());
+    }
+    clausesOf.get(head)!.push(c);
+    for (const l of c.body) literalReads(l, readsOf.get(head)!);
+  }
+  const replicated = new Set<string>();
+  for (const [name, clauses] of clausesOf) {
+    const schema = checked.relations.get(name);
+    if ((schema !== undefined && schema.input !== null) || clauses.length === 0) replicated.add(name);
+  }
+  // variable = replicated or reads something variable; the rest is constant (a least fixpoint).
+  const variable = new Set(replicated);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, reads] of readsOf) {
+      if (variable.has(name)) continue;
+      for (const r of reads) {
+        if (variable.has(r) || !clausesOf.has(r)) {
+          variable.add(name);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  const constant = new Set([...clausesOf.keys()].filter((n) => !variable.has(n)));
+  return {
+    replicated,
+    constant,
+    clausesOf,
+    readsOf,
+    grows: (relation) => constant.has(relation) || replicated.has(relation) && (clausesOf.get(relation) ?? []).length === 0
+      || (analysis.relations.get(relation)?.monotonic ?? false),
+  };
+}
+
+/** Every relation `relation` depends on, itself included. */
+export function dependencies(roles: Roles, relation: string): Set<string> {
+  const seen = new Set<string>([relation]);
+  const stack = [relation];
+  while (stack.length > 0) {
+    const r = stack.pop()!;
+    for (const d of roles.readsOf.get(r) ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  return seen;
+}
