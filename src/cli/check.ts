@@ -1,0 +1,136 @@
+// `calmlog check FILE...`: parse and check each file as its own program and print every diagnostic.
+// Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { check } from "../check/check.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { renderDiagnostics } from "../report/text.js";
+import { parse } from "../syntax/parse.js";
+import type { Span } from "../syntax/span.js";
+import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
+
+const FORMATS = ["text", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+const USAGE = `Usage: calmlog check FILE... [options]
+
+Parses and checks each rule file (names, arities, types, groundedness, directives) as its own
+program and prints every diagnostic with its code, place and a code frame.
+
+Options:
+  -f, --format FORMAT  text (default) or json
+      --color          colour the text report even when not on a terminal
+      --no-color       never colour (NO_COLOR and FORCE_COLOR are honoured too)
+  -h, --help           show this help
+
+Exit codes: 0 no errors (warnings allowed), 1 errors or a file that cannot be read, 2 internal failure.
+`;
+
+interface Options {
+  readonly files: readonly string[];
+  readonly format: Format;
+  readonly color: boolean | null;
+}
+
+function options(args: readonly string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        format: { type: "string", short: "f" },
+        color: { type: "boolean" },
+        "no-color": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const format = values.format ?? "text";
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
+  if (values.color === true && values["no-color"] === true) throw new UsageError("--color and --no-color contradict each other");
+  if (positionals.length === 0) throw new UsageError("no rule file given");
+  return { files: positionals, format: format as Format, color: values.color === true ? true : values["no-color"] === true ? false : null };
+}
+
+/** The outcome of checking the files that could be read. */
+interface Outcome {
+  readonly files: string[];
+  readonly sources: Map<string, string>;
+  readonly diagnostics: Diagnostic[];
+  readonly unreadable: number;
+}
+
+async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Outcome> {
+  const sources = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [];
+  const checked: string[] = [];
+  let unreadable = 0;
+  for (const path of files) {
+    let text: string;
+    try {
+      text = await readFile(resolve(ctx.cwd, path), "utf8");
+    } catch (err) {
+      ctx.stderr.write(`calmlog check: cannot read ${path}: ${reason(err)}\n`);
+      unreadable++;
+      continue;
+    }
+    const diags = new Diagnostics();
+    check(parse({ path, text }, diags), diags);
+    sources.set(path, text);
+    checked.push(path);
+    diagnostics.push(...diags.items);
+  }
+  return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };
+}
+
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The JSON report: one object, stable field names, version 1. */
+export function renderCheckJson(files: readonly string[], diagnostics: readonly Diagnostic[]): string {
+  const place = (s: Span) => ({ file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn });
+  const report = {
+    version: 1,
+    files,
+    diagnostics: diagnostics.map((d) => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      ...place(d.span),
+      help: d.help,
+      notes: d.notes,
+      related: d.related.map((r) => ({ message: r.message, ...place(r.span) })),
+    })),
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** `calmlog check`. */
+export const command: Command = {
+  name: "check",
+  summary: "Parse and check rule files; print every diagnostic",
+  usage: USAGE,
+  async run(args: readonly string[], ctx: CliContext): Promise<number> {
+    const opts = options(args);
+    const outcome = await checkFiles(opts.files, ctx);
+    if (opts.format === "json") {
+      ctx.stdout.write(renderCheckJson(outcome.files, outcome.diagnostics));
+    } else {
+      const color = opts.color ?? useColor(ctx.stdout, ctx.env ?? process.env);
+      ctx.stdout.write(renderDiagnostics(outcome.diagnostics, outcome.sources, { color }));
+    }
+    const errors = outcome.diagnostics.some((d) => d.severity === "error");
+    return errors || outcome.unreadable > 0 ? EXIT_USER_ERROR : EXIT_OK;
+  },
+};
