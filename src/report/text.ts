@@ -57,7 +57,7 @@ function renderOne(d: Diagnostic, texts: ReadonlyMap<string, string>, paint: (st
 }
 
 function location(span: Span): string {
-  return `${span.file}:${span.line}:${span.column}`;
+  return `${span.file}:${span.line}:${span.column}:`;
 }
 
 function frameFor(span: Span, texts: ReadonlyMap<string, string>, context: number, markerStyle: Style, paint: (style: Style, text: string) => string): string | null {
