@@ -1,0 +1,476 @@
+// Turns a join plan into a JavaScript function of nested loops over row ranges (one per variant),
+// so the hot loop holds no tuple objects, keys or closures: only typed-array reads and hash probes.
+// Every generated function starts with the Datalog rule it implements, as a comment.
+import type { PrimitiveType } from "../syntax/ast.js";
+import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step } from "../plan/plan.js";
+import { ops, type Ops } from "./ops.js";
+import type { Relation } from "./relation.js";
+import type { ValueTable } from "./values.js";
+
+/** What generated code reaches: the engine's relations and value tables. */
+export interface Runtime {
+  rel(name: string): Relation;
+  readonly values: ValueTable;
+  readonly ops: Ops;
+}
+
+/** A compiled variant: evaluates over row ranges `lo[i]..hi[i]` of positive atom `i`; returns how many head tuples were new. */
+export type VariantFn = (lo: Int32Array, hi: Int32Array) => number;
+/** Binds a compiled variant's source to one engine's relations. */
+export type VariantFactory = (rt: Runtime) => VariantFn;
+
+/** Compiles every variant of a rule (the source is built once per program; factories bind per engine). */
+export function compileRule(rule: RulePlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory[] {
+  return rule.variants.map((v) => {
+    const source = generate(rule, v, types);
+    const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
+    return (rt: Runtime) => make(rt);
+  });
+}
+
+/** The generated source of one variant (exported for tests and for reading what the planner did). */
+export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): string {
+  return new Gen(rule, plan, types).build();
+}
+
+class Gen {
+  private readonly prelude: string[] = [];
+  private readonly body: string[] = [];
+  private readonly rels = new Map<string, string>();
+  private readonly idx = new Map<string, string>();
+  private readonly consts = new Map<string, string>();
+  private readonly slotTypes: PrimitiveType[] = [];
+  private label = 0;
+  private aggs = 0;
+  private indent = 2;
+  private readonly runPrelude: string[] = [];
+
+  constructor(
+    private readonly rule: RulePlan,
+    private readonly plan: JoinPlan,
+    private readonly types: (relation: string) => readonly PrimitiveType[],
+  ) {}
+
+  build(): string {
+    const top = `L${this.label++}`;
+    this.emit(`${top}: do {`);
+    this.indent++;
+    this.steps(this.plan.steps, 0, top, (l) => this.head(l));
+    this.indent--;
+    this.emit(`} while (false);`);
+    const slots = Array.from({ length: this.plan.slots }, (_, i) => `v${i} = 0`).join(", ");
+    const ranges = this.rule.atoms.map((_, i) => `lo${i} = lo[${i}], hi${i} = hi[${i}]`).join(", ");
+    return [
+      `// ${this.rule.text}`,
+      `// variant: ${this.plan.delta < 0 ? "no positive atom" : `delta of atom ${this.plan.delta + 1} (\`${this.rule.atoms[this.plan.delta]}\`)`}`,
+      `"use strict";`,
+      `const ops = rt.ops, VT = rt.values, SY = VT.symbols, FL = VT.floats;`,
+      ...this.prelude,
+      `return function run(lo, hi) {`,
+      `  let derived = 0;`,
+      ...(slots ? [`  let ${slots};`] : []),
+      ...(ranges ? [`  const ${ranges};`] : []),
+      ...this.runPrelude.map((l) => `  ${l}`),
+      ...this.body,
+      `  return derived;`,
+      `};`,
+    ].join("\n");
+  }
+
+  private emit(line: string): void {
+    this.body.push("  ".repeat(this.indent) + line);
+  }
+
+  private relVar(name: string): string {
+    let v = this.rels.get(name);
+    if (v === undefined) {
+      v = `R${this.rels.size}`;
+      this.rels.set(name, v);
+      this.prelude.push(`const ${v} = rt.rel(${JSON.stringify(name)});`);
+      // Data is read once per call: rows below the ranges never move, even if the array grows.
+      this.runPrelude.push(`const D${v.slice(1)} = ${v}.data;`);
+    }
+    return v;
+  }
+
+  private indexVar(name: string, cols: readonly number[]): string {
+    const key = `${name}/${cols.join(",")}`;
+    let v = this.idx.get(key);
+    if (v === undefined) {
+      v = `I${this.idx.size}`;
+      this.idx.set(key, v);
+      this.prelude.push(`const ${v} = ${this.relVar(name)}.index([${cols.join(", ")}]);`);
+      this.runPrelude.push(`const N${v.slice(1)} = ${v}.next;`);
+    }
+    return v;
+  }
+
+  /** The code of a constant in a column of `type`, or null when it cannot be stored there. */
+  private constCode(value: number | string, type: PrimitiveType): string | null {
+    if (type === "symbol") {
+      if (typeof value !== "string") return null;
+      const key = `s:${value}`;
+      let v = this.consts.get(key);
+      if (v === undefined) {
+        v = `K${this.consts.size}`;
+        this.consts.set(key, v);
+        this.prelude.push(`const ${v} = VT.symbol(${JSON.stringify(value)});`);
+      }
+      return v;
+    }
+    if (typeof value !== "number") return null;
+    if (type === "float") {
+      const key = `f:${value}`;
+      let v = this.consts.get(key);
+      if (v === undefined) {
+        v = `K${this.consts.size}`;
+        this.consts.set(key, v);
+        this.prelude.push(`const ${v} = VT.float(${numberLiteral(value)});`);
+      }
+      return v;
+    }
+    if (!Number.isInteger(value)) return null;
+    if (type === "number") return value >= -2147483648 && value <= 2147483647 ? String(value) : null;
+    return value >= 0 && value <= 4294967295 ? String(value | 0) : null;
+  }
+
+  private steps(steps: readonly Step[], i: number, loop: string, innermost: (loop: string) => void): void {
+    if (i === steps.length) {
+      innermost(loop);
+      return;
+    }
+    const step = steps[i]!;
+    const rest = (l: string): void => this.steps(steps, i + 1, l, innermost);
+    switch (step.kind) {
+      case "fail":
+        this.emit(`// ${step.text}`);
+        this.emit(`continue ${loop};`);
+        return;
+      case "filter":
+        this.emit(`// ${step.text}`);
+        this.precompute([step.left, step.right], loop);
+        this.emit(`if (!(${this.condition(step.op, step.negated, step.left, step.right)})) continue ${loop};`);
+        rest(loop);
+        return;
+      case "assign": {
+        this.emit(`// ${step.text}`);
+        this.precompute([step.expr], loop);
+        this.slotTypes[step.slot] = step.expr.type;
+        this.emit(`v${step.slot} = ${this.encode(step.expr, step.expr.type)};`);
+        rest(loop);
+        return;
+      }
+      case "neg":
+        this.emit(`// ${step.text}`);
+        this.emit(`if (${this.exists(step.relation, step.args)}) continue ${loop};`);
+        rest(loop);
+        return;
+      case "atom":
+        this.atom(step, loop, rest);
+        return;
+    }
+  }
+
+  /** Code that is true when some row of `relation` matches the bound/const columns. */
+  private exists(relation: string, args: readonly ArgAction[]): string {
+    const types = this.types(relation);
+    const keyCols: number[] = [];
+    const keys: string[] = [];
+    for (let c = 0; c < args.length; c++) {
+      const a = args[c]!;
+      if (a.kind === "bound") (keyCols.push(c), keys.push(`v${a.slot}`));
+      else if (a.kind === "const") {
+        const code = this.constCode(a.value, types[c]!);
+        if (code === null) return "false";
+        keyCols.push(c);
+        keys.push(code);
+      }
+    }
+    const r = this.relVar(relation);
+    if (keyCols.length === 0) return `${r}.size > 0`;
+    return `${this.lookupCall(relation, keyCols, keys)} !== -1`;
+  }
+
+  private lookupCall(relation: string, keyCols: readonly number[], keys: readonly string[]): string {
+    const I = this.indexVar(relation, keyCols);
+    if (keys.length === 1) return `${I}.lookup1(${keys[0]})`;
+    if (keys.length === 2) return `${I}.lookup2(${keys[0]}, ${keys[1]})`;
+    return `${I}.lookupN([${keys.join(", ")}])`;
+  }
+
+  private atom(step: Extract<Step, { kind: "atom" }>, outer: string, rest: (loop: string) => void): void {
+    const types = this.types(step.relation);
+    const R = this.relVar(step.relation);
+    const D = `D${R.slice(1)}`;
+    const arity = step.args.length;
+    const n = this.label++;
+    const L = `L${n}`;
+    const r = `r${n}`;
+    const b = `b${n}`;
+    this.emit(`// ${step.text}`);
+    const ranged = step.atom >= 0;
+    const lo = ranged ? `lo${step.atom}` : "0";
+    const hi = ranged ? `hi${step.atom}` : `${R}.size`;
+    const checks: string[] = [];
+    const binds: string[] = [];
+    const keyCols: number[] = [];
+    const keys: string[] = [];
+    for (let c = 0; c < arity; c++) {
+      const a = step.args[c]!;
+      const at = `${D}[${b} + ${c}]`;
+      switch (a.kind) {
+        case "bound":
+          keyCols.push(c);
+          keys.push(`v${a.slot}`);
+          break;
+        case "const": {
+          const code = this.constCode(a.value, types[c]!);
+          if (code === null) {
+            // A constant that cannot occur in this column: the atom never matches.
+            this.emit(`continue ${outer};`);
+            return;
+          }
+          keyCols.push(c);
+          keys.push(code);
+          break;
+        }
+        case "bind":
+          binds.push(`v${a.slot} = ${at};`);
+          this.slotTypes[a.slot] = types[c]!;
+          break;
+        case "same":
+          checks.push(`${at} !== ${D}[${b} + ${step.args.findIndex((x) => x.kind === "bind" && x.slot === a.slot)}]`);
+          break;
+        case "skip":
+          break;
+      }
+    }
+    if (keyCols.length === 0) {
+      this.emit(`${L}: for (let ${r} = ${lo}, e${n} = ${hi}; ${r} < e${n}; ${r}++) {`);
+    } else {
+      const N = `N${this.indexVar(step.relation, keyCols).slice(1)}`;
+      this.emit(`${L}: for (let ${r} = ${this.lookupCall(step.relation, keyCols, keys)}; ${r} !== -1; ${r} = ${N}[${r}]) {`);
+      if (ranged) {
+        this.indent++;
+        // Chains run newest first: skip rows above the range, stop below it.
+        this.emit(`if (${r} >= ${hi}) continue;`);
+        this.emit(`if (${r} < ${lo}) break;`);
+        this.indent--;
+      }
+    }
+    this.indent++;
+    this.emit(`const ${b} = ${r} * ${arity};`);
+    if (checks.length > 0) this.emit(`if (${checks.join(" || ")}) continue;`);
+    for (const x of binds) this.emit(x);
+    rest(L);
+    this.indent--;
+    this.emit(`}`);
+  }
+
+  private head(loop: string): void {
+    const { relation, args } = this.plan.head;
+    const types = this.types(relation);
+    this.precompute(args, loop);
+    const H = this.relVar(relation);
+    const codes = args.map((a, i) => this.encode(a, types[i]!));
+    if (codes.length === 1) this.emit(`if (${H}.insert1(${codes[0]})) derived++;`);
+    else if (codes.length === 2) this.emit(`if (${H}.insert2(${codes[0]}, ${codes[1]})) derived++;`);
+    else this.emit(`if (${H}.insertRow([${codes.join(", ")}])) derived++;`);
+  }
+
+  /** Emits the aggregates an expression reads, each into `a<k>`; min/max/mean over nothing skip the binding. */
+  private precompute(exprs: readonly PExpr[], loop: string): void {
+    for (const e of exprs) this.walk(e, (x) => {
+      if (x.kind === "agg") this.aggregate(x, loop);
+    });
+  }
+
+  private walk(e: PExpr, f: (e: PExpr) => void): void {
+    f(e);
+    if (e.kind === "binary") (this.walk(e.left, f), this.walk(e.right, f));
+    else if (e.kind === "unary") this.walk(e.operand, f);
+    else if (e.kind === "call") e.args.forEach((a) => this.walk(a, f));
+  }
+
+  private readonly aggNames = new Map<AggPlan, string>();
+
+  private aggregate(e: Extract<PExpr, { kind: "agg" }>, loop: string): void {
+    const agg = e.agg;
+    const k = this.aggs++;
+    const acc = `a${k}`;
+    const cnt = `c${k}`;
+    this.aggNames.set(agg, acc);
+    this.emit(`// ${agg.text}`);
+    const targetType = agg.target?.type ?? "number";
+    this.emit(`let ${acc} = 0, ${cnt} = 0;`);
+    const L = `L${this.label++}`;
+    this.emit(`${L}: do {`);
+    this.indent++;
+    this.steps(agg.steps, 0, L, (inner) => {
+      this.precompute(agg.target ? [agg.target] : [], inner);
+      this.emit(`${cnt}++;`);
+      const t = agg.target ? this.value(agg.target) : "0";
+      switch (agg.op) {
+        case "count":
+          break;
+        case "sum":
+          this.emit(`${acc} = ${targetType === "float" ? `${acc} + ${t}` : `ops.add${typeLetter(targetType)}(${acc}, ${t})`};`);
+          break;
+        case "mean":
+          this.emit(`${acc} += ${t};`);
+          break;
+        case "min":
+        case "max": {
+          const better = targetType === "symbol" ? `ops.cmpS(t${k}, ${acc}) ${agg.op === "min" ? "<" : ">"} 0` : `t${k} ${agg.op === "min" ? "<" : ">"} ${acc}`;
+          this.emit(`{ const t${k} = ${t}; if (${cnt} === 1 || ${better}) ${acc} = t${k}; }`);
+          break;
+        }
+      }
+    });
+    this.indent--;
+    this.emit(`} while (false);`);
+    if (agg.op === "count") this.emit(`${acc} = ${cnt};`);
+    else if (agg.op === "min" || agg.op === "max" || agg.op === "mean") this.emit(`if (${cnt} === 0) continue ${loop};`);
+    if (agg.op === "mean") this.emit(`${acc} = ${acc} / ${cnt};`);
+  }
+
+  /** JS expression for the value (not the code) of `e`. */
+  private value(e: PExpr): string {
+    switch (e.kind) {
+      case "var": {
+        const t = this.slotTypes[e.slot] ?? e.type;
+        return t === "number" ? `v${e.slot}` : t === "unsigned" ? `(v${e.slot} >>> 0)` : t === "float" ? `FL[v${e.slot}]` : `SY[v${e.slot}]`;
+      }
+      case "const":
+        return typeof e.value === "string" ? JSON.stringify(e.value) : numberLiteral(e.value);
+      case "agg":
+        return this.aggNames.get(e.agg) ?? "0";
+      case "unary": {
+        const a = this.value(e.operand);
+        const T = typeLetter(e.type);
+        switch (e.op) {
+          case "-":
+            return `ops.neg${T}(${a})`;
+          case "bnot":
+            return e.type === "unsigned" ? `((~${a}) >>> 0)` : `(~${a})`;
+          case "lnot":
+            return `(${a} === 0 ? 1 : 0)`;
+        }
+        return a;
+      }
+      case "binary": {
+        const a = this.value(e.left);
+        const b = this.value(e.right);
+        const T = typeLetter(e.type);
+        const u = e.type === "unsigned";
+        switch (e.op) {
+          case "+":
+            return e.type === "symbol" ? `(${a} + ${b})` : `ops.add${T}(${a}, ${b})`;
+          case "-":
+            return `ops.sub${T}(${a}, ${b})`;
+          case "*":
+            return `ops.mul${T}(${a}, ${b})`;
+          case "/":
+            return `ops.div${T}(${a}, ${b})`;
+          case "%":
+            return `ops.mod${T}(${a}, ${b})`;
+          case "^":
+            return `ops.pow${T}(${a}, ${b})`;
+          case "band":
+            return u ? `((${a} & ${b}) >>> 0)` : `(${a} & ${b})`;
+          case "bor":
+            return u ? `((${a} | ${b}) >>> 0)` : `(${a} | ${b})`;
+          case "bxor":
+            return u ? `((${a} ^ ${b}) >>> 0)` : `(${a} ^ ${b})`;
+          case "bshl":
+            return u ? `((${a} << ${b}) >>> 0)` : `(${a} << ${b})`;
+          case "bshr":
+            return u ? `(${a} >>> ${b})` : `(${a} >> ${b})`;
+          case "bshru":
+            return u ? `(${a} >>> ${b})` : `((${a} >>> ${b}) | 0)`;
+          case "land":
+            return `((${a} !== 0 && ${b} !== 0) ? 1 : 0)`;
+          case "lor":
+            return `((${a} !== 0 || ${b} !== 0) ? 1 : 0)`;
+          case "lxor":
+            return `(((${a} !== 0) !== (${b} !== 0)) ? 1 : 0)`;
+        }
+        return a;
+      }
+      case "call": {
+        const args = e.args.map((a) => this.value(a));
+        switch (e.name) {
+          case "cat":
+            return `ops.cat(${args.join(", ")})`;
+          case "strlen":
+            return `ops.strlen(${args[0]})`;
+          case "substr":
+            return `ops.substr(${args.join(", ")})`;
+          case "ord":
+            return `ops.ord(${args[0]})`;
+          case "to_number":
+            return `ops.toNumber(${args[0]})`;
+          case "to_string":
+            return `ops.toString(${args[0]})`;
+          case "min":
+          case "max": {
+            const f = `ops.${e.name}${e.type === "symbol" ? "S" : "N"}`;
+            return args.reduce((acc, x) => `${f}(${acc}, ${x})`);
+          }
+        }
+        return "0";
+      }
+    }
+  }
+
+  /** JS expression for the code of `e` stored as `type`. */
+  private encode(e: PExpr, type: PrimitiveType): string {
+    if (e.kind === "var" && (this.slotTypes[e.slot] ?? e.type) === type) return `v${e.slot}`;
+    if (e.kind === "const") {
+      const c = this.constCode(e.value, type);
+      if (c !== null) return c;
+    }
+    const v = this.value(e);
+    switch (type) {
+      case "number":
+        return e.type === "number" && e.kind !== "call" && e.kind !== "agg" ? v : `ops.toI(${v})`;
+      case "unsigned":
+        return `ops.toU(${v})`;
+      case "float":
+        return `VT.float(${v})`;
+      case "symbol":
+        return `VT.symbol(${v})`;
+    }
+  }
+
+  private condition(op: string, negated: boolean, left: PExpr, right: PExpr): string {
+    const type = left.type === right.type ? left.type : left.kind === "const" ? right.type : left.type;
+    let c: string;
+    const simple = (e: PExpr) => e.kind === "var" || e.kind === "const";
+    if ((op === "=" || op === "!=") && simple(left) && simple(right) && type !== "float") {
+      // Equal values have equal codes.
+      c = `${this.encode(left, type)} ${op === "=" ? "===" : "!=="} ${this.encode(right, type)}`;
+    } else if (type === "symbol") {
+      const a = this.value(left);
+      const b = this.value(right);
+      c = op === "=" ? `${a} === ${b}` : op === "!=" ? `${a} !== ${b}` : `ops.cmpS(${a}, ${b}) ${op} 0`;
+    } else {
+      const jsOp = op === "=" ? "===" : op === "!=" ? "!==" : op;
+      c = `${this.value(left)} ${jsOp} ${this.value(right)}`;
+    }
+    return negated ? `!(${c})` : c;
+  }
+}
+
+function typeLetter(t: PrimitiveType): string {
+  return t === "unsigned" ? "U" : t === "float" ? "F" : "I";
+}
+
+function numberLiteral(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  return Object.is(v, -0) ? "0" : String(v);
+}
+
+export { ops };

@@ -1,0 +1,386 @@
+// Semi-naive evaluation, stratum by stratum. Per stratum, each relation it reads has a mark: rows
+// below it are `total` as of the last iteration, rows from the mark to the iteration's end are its
+// `delta`, and rows appended during the iteration are `new` (they become the next delta). The loop
+// ends when no relation it reads has a delta. A monotonic stratum keeps its marks between runs, so
+// a later run continues from what was inserted since; a non-monotonic one is reset and recomputed.
+import type { Analysis, Stratum } from "../analysis/types.js";
+import type { CheckedProgram } from "../check/types.js";
+import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import type { PrimitiveType } from "../syntax/ast.js";
+import type { Span } from "../syntax/span.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { planClause, PlanError, type RulePlan } from "../plan/plan.js";
+import { compileRule, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
+import { ArithmeticFault, ops } from "./ops.js";
+import { Relation } from "./relation.js";
+import { showValue, ValueTable, type Tuple, type Value } from "./values.js";
+
+export type { Tuple, Value } from "./values.js";
+
+export interface EngineOptions {
+  onProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
+}
+export interface RunOptions {
+  /** Which strata to evaluate (default: all). */
+  strata?: (s: Stratum) => boolean;
+}
+export interface RuleStats {
+  clause: number;
+  relation: string;
+  derived: number;
+  ms: number;
+  span: Span;
+}
+export interface StratumStats {
+  index: number;
+  relations: readonly string[];
+  iterations: number;
+  derived: number;
+  ms: number;
+  rules: RuleStats[];
+}
+export interface RunStats {
+  strata: StratumStats[];
+  ms: number;
+}
+
+interface CompiledRule {
+  readonly plan: RulePlan;
+  readonly factories: VariantFactory[];
+  /** Re-evaluated in full (not delta-driven) when a relation it negates or aggregates changed. */
+  readonly readsTotals: boolean;
+}
+
+interface CompiledStratum {
+  readonly stratum: Stratum;
+  readonly rules: readonly CompiledRule[];
+  /** Every relation its rules read (positively, negated, aggregated) and its own relations. */
+  readonly reads: readonly string[];
+  readonly own: readonly string[];
+  /** Continues from marks between runs (monotonic), or resets and recomputes. */
+  readonly incremental: boolean;
+}
+
+/** What is computed once per program and shared by clones. */
+interface CompiledProgram {
+  readonly types: ReadonlyMap<string, readonly PrimitiveType[]>;
+  readonly strata: readonly CompiledStratum[];
+  readonly facts: readonly CompiledRule[];
+  /** Relations derived by some rule: their inserted facts are kept apart, to survive a reset. */
+  readonly derived: ReadonlySet<string>;
+}
+
+interface StratumState {
+  ran: boolean;
+  readonly marks: Map<string, number>;
+  readonly epochs: Map<string, number>;
+}
+
+function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledProgram {
+  const types = new Map<string, readonly PrimitiveType[]>();
+  for (const [name, s] of checked.relations) types.set(name, s.columns.map((c) => c.type));
+  const typeOf = (r: string): readonly PrimitiveType[] => types.get(r) ?? [];
+  const compile = (id: number): CompiledRule => {
+    const clause = checked.clauses[id]!;
+    let plan: RulePlan;
+    try {
+      plan = planClause(clause, checked.relations);
+    } catch (err) {
+      if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message));
+      throw err;
+    }
+    const info = analysis.rules[id];
+    const readsTotals = plan.negated.length > 0 || plan.aggregated.length > 0 || (info?.thresholds.length ?? 0) > 0;
+    return { plan, factories: compileRule(plan, typeOf), readsTotals };
+  };
+  const derived = new Set<string>();
+  const facts: CompiledRule[] = [];
+  for (const c of checked.clauses) {
+    if (c.body.length === 0) facts.push(compile(c.id));
+    else derived.add(c.head.relation.name);
+  }
+  const strata = analysis.strata.map((stratum): CompiledStratum => {
+    const rules = stratum.clauses.filter((id) => checked.clauses[id]!.body.length > 0).map(compile);
+    const reads = new Set<string>(stratum.relations);
+    for (const r of rules) for (const x of [...r.plan.atoms, ...r.plan.negated, ...r.plan.aggregated]) reads.add(x);
+    const nonMonotonicRule = stratum.clauses.some((id) => analysis.rules[id]?.monotonic === false);
+    return { stratum, rules, reads: [...reads], own: stratum.relations, incremental: stratum.monotonic && !nonMonotonicRule };
+  });
+  return { types, strata, facts, derived };
+}
+
+/** Evaluates one checked, analysed program over facts inserted into it. */
+export class Engine {
+  private readonly compiled: CompiledProgram;
+  private readonly values: ValueTable;
+  private readonly relations = new Map<string, Relation>();
+  /** Inserted facts of derived relations, which a reset keeps. */
+  private readonly base = new Map<string, Relation>();
+  private readonly epochs = new Map<string, number>();
+  private readonly states: StratumState[];
+  private fns: VariantFn[][][] = [];
+  private readonly runtime: Runtime;
+
+  constructor(checked: CheckedProgram, analysis: Analysis, options?: EngineOptions);
+  constructor(checked: CheckedProgram, analysis: Analysis, options: EngineOptions | undefined, from: Engine);
+  constructor(
+    readonly checked: CheckedProgram,
+    readonly analysis: Analysis,
+    private readonly options: EngineOptions = {},
+    from?: Engine,
+  ) {
+    this.compiled = from?.compiled ?? compileProgram(checked, analysis);
+    this.values = from ? from.values.copy() : new ValueTable();
+    for (const [name, types] of this.compiled.types) {
+      this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
+      if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
+      this.epochs.set(name, from?.epochs.get(name) ?? 0);
+    }
+    this.states = this.compiled.strata.map((_, i) => {
+      const s = from?.states[i];
+      return { ran: s?.ran ?? false, marks: new Map(s?.marks ?? []), epochs: new Map(s?.epochs ?? []) };
+    });
+    const rels = this.relations;
+    this.runtime = {
+      rel: (name: string) => {
+        const r = rels.get(name);
+        if (r === undefined) throw new Error(`engine: unknown relation \`${name}\``);
+        return r;
+      },
+      values: this.values,
+      ops,
+    };
+    this.fns = this.compiled.strata.map((s) => s.rules.map((r) => r.factories.map((f) => f(this.runtime))));
+    if (from === undefined) this.insertProgramFacts();
+  }
+
+  private insertProgramFacts(): void {
+    const none = new Int32Array(0);
+    for (const fact of this.compiled.facts) {
+      const target = this.relations.get(fact.plan.relation)!;
+      const before = target.size;
+      for (const make of fact.factories) this.call(fact, make(this.runtime), none, none);
+      const base = this.base.get(fact.plan.relation);
+      if (base !== undefined) for (let row = before; row < target.size; row++) base.insertRow(target.data.subarray(row * target.arity, (row + 1) * target.arity));
+    }
+  }
+
+  private relation(name: string): Relation {
+    const r = this.relations.get(name);
+    if (r === undefined) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${name}\` is not declared`));
+    return r;
+  }
+
+  /** Merge (set union); returns how many were new; new tuples are the delta of the next run. */
+  insert(relation: string, tuples: Iterable<Tuple>): number {
+    const rel = this.relation(relation);
+    const types = this.compiled.types.get(relation)!;
+    const base = this.base.get(relation);
+    const row = new Int32Array(types.length);
+    let added = 0;
+    for (const t of tuples) {
+      if (t.length !== types.length) {
+        throw new UserError(makeDiagnostic("CL401", syntheticSpan(), `\`${relation}\` has ${types.length} column${types.length === 1 ? "" : "s"}, but a tuple has ${t.length}`));
+      }
+      for (let c = 0; c < types.length; c++) {
+        const code = this.values.encode(types[c]!, t[c]!);
+        if (code === null) {
+          throw new UserError(makeDiagnostic("CL402", syntheticSpan(), `${showValue(t[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
+        }
+        row[c] = code;
+      }
+      if (rel.insertRow(row)) added++;
+      base?.insertRow(row);
+    }
+    return added;
+  }
+
+  /** Evaluates the selected strata to fixpoint, in order. Throws UserError CL405 on an arithmetic error. */
+  run(options: RunOptions = {}): RunStats {
+    const t0 = performance.now();
+    const strata: StratumStats[] = [];
+    this.compiled.strata.forEach((s, i) => {
+      if (options.strata && !options.strata(s.stratum)) return;
+      strata.push(this.runStratum(s, this.states[i]!, this.fns[i]!));
+    });
+    return { strata, ms: performance.now() - t0 };
+  }
+
+  private runStratum(s: CompiledStratum, state: StratumState, fns: VariantFn[][]): StratumStats {
+    const t0 = performance.now();
+    const stats: StratumStats = {
+      index: s.stratum.index,
+      relations: s.stratum.relations,
+      iterations: 0,
+      derived: 0,
+      ms: 0,
+      rules: s.rules.map((r) => ({ clause: r.plan.clause, relation: r.plan.relation, derived: 0, ms: 0, span: r.plan.span })),
+    };
+    if (s.rules.length === 0) return stats;
+    const epochsChanged = s.reads.some((r) => !s.own.includes(r) && state.epochs.get(r) !== this.epochs.get(r));
+    const grown = s.reads.some((r) => this.relations.get(r)!.size !== (state.marks.get(r) ?? 0));
+    if (state.ran && !epochsChanged && !grown) return stats; // nothing it reads changed
+    const fresh = !state.ran || !s.incremental || epochsChanged;
+    if (fresh) {
+      if (state.ran) for (const r of s.own) this.reset(r);
+      state.marks.clear();
+    }
+    // Relations negated or aggregated by the rules: changed since the last run?
+    const totalsChanged = (r: CompiledRule): boolean =>
+      [...r.plan.negated, ...r.plan.aggregated].some((x) => this.relations.get(x)!.size !== (state.marks.get(x) ?? 0));
+
+    const n = s.reads.length;
+    const rels = s.reads.map((r) => this.relations.get(r)!);
+    const slot = new Map(s.reads.map((r, i) => [r, i] as const));
+    const mark = new Int32Array(n);
+    const end = new Int32Array(n);
+    s.reads.forEach((r, i) => (mark[i] = state.marks.get(r) ?? 0));
+    const ruleSlots = s.rules.map((r) => r.plan.atoms.map((a) => slot.get(a)!));
+    const fullFirst = s.rules.map((r) => fresh ? r.plan.atoms.length === 0 : r.readsTotals && totalsChanged(r));
+    let iteration = 0;
+    for (;;) {
+      let anyDelta = false;
+      for (let i = 0; i < n; i++) {
+        const rel = rels[i]!;
+        end[i] = rel.size;
+        rel.catchUpIndexes();
+        if (end[i]! > mark[i]!) anyDelta = true;
+      }
+      const full = iteration === 0 && fullFirst.some((f) => f);
+      if (!anyDelta && !full) break;
+      s.rules.forEach((rule, k) => {
+        const variants = fns[k]!;
+        const atoms = ruleSlots[k]!;
+        const rs = stats.rules[k]!;
+        const rt0 = performance.now();
+        const m = atoms.length;
+        const lo = new Int32Array(m);
+        const hi = new Int32Array(m);
+        if (iteration === 0 && fullFirst[k]) {
+          for (let a = 0; a < m; a++) hi[a] = end[atoms[a]!]!;
+          rs.derived += this.call(rule, variants[0]!, lo, hi);
+        } else if (m > 0) {
+          for (let j = 0; j < m; j++) {
+            const dj = atoms[j]!;
+            if (end[dj]! <= mark[dj]!) continue;
+            let empty = false;
+            for (let a = 0; a < m; a++) {
+              const x = atoms[a]!;
+              if (a < j) (lo[a] = 0, hi[a] = mark[x]!);
+              else if (a === j) (lo[a] = mark[x]!, hi[a] = end[x]!);
+              else (lo[a] = 0, hi[a] = end[x]!);
+              if (hi[a]! <= lo[a]!) empty = true;
+            }
+            if (!empty) rs.derived += this.call(rule, variants[j]!, lo, hi);
+          }
+        }
+        rs.ms += performance.now() - rt0;
+      });
+      for (let i = 0; i < n; i++) mark[i] = end[i]!;
+      iteration++;
+      if (this.options.onProgress) {
+        let tuples = 0;
+        for (const r of stats.rules) tuples += r.derived;
+        this.options.onProgress({ stratum: s.stratum.index, iteration, tuples });
+      }
+    }
+    state.ran = true;
+    s.reads.forEach((r, i) => {
+      state.marks.set(r, mark[i]!);
+      state.epochs.set(r, this.epochs.get(r)!);
+    });
+    stats.iterations = iteration;
+    for (const r of stats.rules) stats.derived += r.derived;
+    stats.ms = performance.now() - t0;
+    return stats;
+  }
+
+  private call(rule: CompiledRule, fn: VariantFn, lo: Int32Array, hi: Int32Array): number {
+    try {
+      return fn(lo, hi);
+    } catch (err) {
+      if (err instanceof ArithmeticFault) {
+        throw new UserError(makeDiagnostic("CL405", rule.plan.span, `${err.message}, in the rule for \`${rule.plan.relation}\``, { notes: [`rule: ${rule.plan.text}`] }));
+      }
+      throw err;
+    }
+  }
+
+  /** Drops derived tuples of a relation, keeping its inserted facts; readers see a new epoch. */
+  private reset(name: string): void {
+    const rel = this.relations.get(name)!;
+    const base = this.base.get(name);
+    rel.clear();
+    if (base !== undefined) for (let row = 0; row < base.size; row++) rel.insertRow(base.data.subarray(row * base.arity, (row + 1) * base.arity));
+    this.epochs.set(name, this.epochs.get(name)! + 1);
+  }
+
+  size(relation: string): number {
+    return this.relation(relation).size;
+  }
+
+  has(relation: string, tuple: Tuple): boolean {
+    const rel = this.relation(relation);
+    const types = this.compiled.types.get(relation)!;
+    if (tuple.length !== types.length) return false;
+    const row = new Int32Array(types.length);
+    for (let c = 0; c < types.length; c++) {
+      const v = tuple[c]!;
+      const t = types[c]!;
+      const code = t === "symbol" ? (typeof v === "string" ? this.values.symbolIfKnown(v) : -1) : this.values.encode(t, v);
+      if (code === null || (t === "symbol" && code === -1)) return false;
+      row[c] = code;
+    }
+    return rel.hasRow(row);
+  }
+
+  /** Deterministic order: column by column, numbers numerically, symbols by code point. */
+  tuples(relation: string): Tuple[] {
+    const rel = this.relation(relation);
+    const types = this.compiled.types.get(relation)!;
+    const arity = rel.arity;
+    const data = rel.data;
+    const ranks = types.map((t) => this.values.ranks(t));
+    const keyOf = types.map((t, c) => {
+      const rank = ranks[c];
+      return rank ? (code: number) => rank[code]! : t === "unsigned" ? (code: number) => code >>> 0 : (code: number) => code;
+    });
+    const order = new Uint32Array(rel.size);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => {
+      for (let c = 0; c < arity; c++) {
+        const k = keyOf[c]!;
+        const x = k(data[a * arity + c]!);
+        const y = k(data[b * arity + c]!);
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    });
+    const out: Tuple[] = new Array(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const base = order[i]! * arity;
+      const t: Value[] = new Array(arity);
+      for (let c = 0; c < arity; c++) t[c] = this.values.decode(types[c]!, data[base + c]!);
+      out[i] = t;
+    }
+    return out;
+  }
+
+  /** An independent copy (same program), for merging replica states. */
+  clone(): Engine {
+    return new Engine(this.checked, this.analysis, this.options, this);
+  }
+
+  /** The names of declared relations. */
+  get relationNames(): string[] {
+    return [...this.relations.keys()];
+  }
+}
+
+/** A convenience: an engine with `facts` inserted and every stratum run. */
+export function evaluate(checked: CheckedProgram, analysis: Analysis, facts: Record<string, Tuple[]>): Engine {
+  const engine = new Engine(checked, analysis);
+  for (const [name, tuples] of Object.entries(facts)) engine.insert(name, tuples);
+  engine.run();
+  return engine;
+}

@@ -1,0 +1,341 @@
+// A relation is an append-only array of rows (codes in an Int32Array, `arity` per row) plus an
+// open-addressing hash set over whole rows. Rows never move or change, so "the rows below n" is
+// a stable version of the relation: semi-naive `total` / `delta` are row ranges, not copies.
+
+const EMPTY = -1;
+
+/** Mixes one more 32-bit code into a hash (murmur3 round). */
+export function mix(h: number, v: number): number {
+  let k = Math.imul(v, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Final avalanche, so low bits (the slot) depend on every input bit. */
+export function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * A hash index on some columns: for each distinct key, the newest row with that key; `next[row]`
+ * is the previous row with the same key. Chains therefore list rows in descending order, so a
+ * row range [lo, hi) is read by skipping rows >= hi and stopping at the first row < lo.
+ * Rows are added in order up to `indexed`; `catchUp` adds the rest (at iteration boundaries).
+ */
+export class Index {
+  heads: Int32Array;
+  next: Int32Array;
+  mask: number;
+  keys = 0;
+  indexed = 0;
+  private readonly c0: number;
+  private readonly c1: number;
+
+  constructor(
+    readonly relation: Relation,
+    readonly cols: readonly number[],
+  ) {
+    this.heads = new Int32Array(16).fill(EMPTY);
+    this.mask = 15;
+    this.next = new Int32Array(Math.max(16, relation.size));
+    this.c0 = cols[0] ?? 0;
+    this.c1 = cols[1] ?? 0;
+  }
+
+  private hashRow(data: Int32Array, base: number): number {
+    let h = 0;
+    for (const c of this.cols) h = mix(h, data[base + c]!);
+    return finish(h);
+  }
+
+  private sameKey(data: Int32Array, a: number, b: number): boolean {
+    for (const c of this.cols) if (data[a + c] !== data[b + c]) return false;
+    return true;
+  }
+
+  /** Adds every row of the relation not yet indexed. */
+  catchUp(): void {
+    const rel = this.relation;
+    const n = rel.size;
+    if (this.indexed >= n) return;
+    if (this.next.length < n) {
+      const grown = new Int32Array(Math.max(n, this.next.length * 2));
+      grown.set(this.next);
+      this.next = grown;
+    }
+    const data = rel.data;
+    const arity = rel.arity;
+    for (let row = this.indexed; row < n; row++) {
+      if ((this.keys + 1) * 2 > this.mask + 1) this.grow();
+      const base = row * arity;
+      let slot = this.hashRow(data, base) & this.mask;
+      for (;;) {
+        const head = this.heads[slot]!;
+        if (head === EMPTY) {
+          this.heads[slot] = row;
+          this.next[row] = EMPTY;
+          this.keys++;
+          break;
+        }
+        if (this.sameKey(data, head * arity, base)) {
+          this.heads[slot] = row;
+          this.next[row] = head;
+          break;
+        }
+        slot = (slot + 1) & this.mask;
+      }
+    }
+    this.indexed = n;
+  }
+
+  private grow(): void {
+    const old = this.heads;
+    const size = old.length * 2;
+    this.heads = new Int32Array(size).fill(EMPTY);
+    this.mask = size - 1;
+    const data = this.relation.data;
+    const arity = this.relation.arity;
+    for (const head of old) {
+      if (head === EMPTY) continue;
+      let slot = this.hashRow(data, head * arity) & this.mask;
+      while (this.heads[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.heads[slot] = head;
+    }
+  }
+
+  /** The newest row whose first key column is `a` (one-column index), or -1. */
+  lookup1(a: number): number {
+    const data = this.relation.data;
+    const arity = this.relation.arity;
+    const c0 = this.c0;
+    let slot = finish(mix(0, a)) & this.mask;
+    for (;;) {
+      const head = this.heads[slot]!;
+      if (head === EMPTY || data[head * arity + c0] === a) return head;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** The newest row with key (a, b) (two-column index), or -1. */
+  lookup2(a: number, b: number): number {
+    const data = this.relation.data;
+    const arity = this.relation.arity;
+    const c0 = this.c0;
+    const c1 = this.c1;
+    let slot = finish(mix(mix(0, a), b)) & this.mask;
+    for (;;) {
+      const head = this.heads[slot]!;
+      if (head === EMPTY) return head;
+      const base = head * arity;
+      if (data[base + c0] === a && data[base + c1] === b) return head;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** The newest row whose key columns equal `key` (in `cols` order), or -1. */
+  lookupN(key: Int32Array | readonly number[]): number {
+    const data = this.relation.data;
+    const arity = this.relation.arity;
+    const cols = this.cols;
+    let h = 0;
+    for (let i = 0; i < cols.length; i++) h = mix(h, key[i]!);
+    let slot = finish(h) & this.mask;
+    for (;;) {
+      const head = this.heads[slot]!;
+      if (head === EMPTY) return head;
+      const base = head * arity;
+      let same = true;
+      for (let i = 0; i < cols.length; i++) {
+        if (data[base + cols[i]!] !== key[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return head;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
+
+/** One relation's rows, its set of rows, and the indexes its join plans asked for. */
+export class Relation {
+  data: Int32Array;
+  size = 0;
+  private table: Int32Array;
+  private mask: number;
+  readonly indexes: Index[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly arity: number,
+    capacity = 16,
+  ) {
+    this.data = new Int32Array(Math.max(1, capacity * arity));
+    let t = 16;
+    while (t < capacity * 2) t *= 2;
+    this.table = new Int32Array(t).fill(EMPTY);
+    this.mask = t - 1;
+  }
+
+  /** The index on `cols` (sorted column numbers), created and filled on first request. */
+  index(cols: readonly number[]): Index {
+    const key = cols.join(",");
+    let idx = this.indexes.find((i) => i.cols.join(",") === key);
+    if (idx === undefined) {
+      idx = new Index(this, cols);
+      this.indexes.push(idx);
+    }
+    idx.catchUp();
+    return idx;
+  }
+
+  /** Brings every index up to the current rows (called where a new iteration starts). */
+  catchUpIndexes(): void {
+    for (const idx of this.indexes) idx.catchUp();
+  }
+
+  private hashAt(data: Int32Array, base: number): number {
+    let h = 0;
+    for (let c = 0; c < this.arity; c++) h = mix(h, data[base + c]!);
+    return finish(h);
+  }
+
+  private reserveRow(): number {
+    const arity = this.arity;
+    if ((this.size + 1) * arity > this.data.length) {
+      const grown = new Int32Array(Math.max(arity, this.data.length * 2));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    if ((this.size + 1) * 2 > this.mask + 1) this.growTable();
+    return this.size;
+  }
+
+  private growTable(): void {
+    const size = (this.mask + 1) * 2;
+    this.table = new Int32Array(size).fill(EMPTY);
+    this.mask = size - 1;
+    const data = this.data;
+    for (let row = 0; row < this.size; row++) {
+      let slot = this.hashAt(data, row * this.arity) & this.mask;
+      while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.table[slot] = row;
+    }
+  }
+
+  /** Adds (a) to a one-column relation; true when it was new. */
+  insert1(a: number): boolean {
+    const row = this.reserveRow();
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    let slot = finish(mix(0, a)) & mask;
+    for (;;) {
+      const r = table[slot]!;
+      if (r === EMPTY) break;
+      if (data[r] === a) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = row;
+    data[row] = a;
+    this.size = row + 1;
+    return true;
+  }
+
+  /** Adds (a, b) to a two-column relation; true when it was new. */
+  insert2(a: number, b: number): boolean {
+    const row = this.reserveRow();
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    let slot = finish(mix(mix(0, a), b)) & mask;
+    for (;;) {
+      const r = table[slot]!;
+      if (r === EMPTY) break;
+      if (data[2 * r] === a && data[2 * r + 1] === b) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = row;
+    data[2 * row] = a;
+    data[2 * row + 1] = b;
+    this.size = row + 1;
+    return true;
+  }
+
+  /** Adds a row given as `arity` codes; true when it was new. */
+  insertRow(values: Int32Array | readonly number[]): boolean {
+    const arity = this.arity;
+    const row = this.reserveRow();
+    const data = this.data;
+    let h = 0;
+    for (let c = 0; c < arity; c++) h = mix(h, values[c]!);
+    let slot = finish(h) & this.mask;
+    for (;;) {
+      const r = this.table[slot]!;
+      if (r === EMPTY) break;
+      let same = true;
+      for (let c = 0; c < arity; c++) {
+        if (data[r * arity + c] !== values[c]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return false;
+      slot = (slot + 1) & this.mask;
+    }
+    this.table[slot] = row;
+    for (let c = 0; c < arity; c++) data[row * arity + c] = values[c]!;
+    this.size = row + 1;
+    return true;
+  }
+
+  /** Whether the row given as codes is present. */
+  hasRow(values: Int32Array | readonly number[]): boolean {
+    const arity = this.arity;
+    const data = this.data;
+    let h = 0;
+    for (let c = 0; c < arity; c++) h = mix(h, values[c]!);
+    let slot = finish(h) & this.mask;
+    for (;;) {
+      const r = this.table[slot]!;
+      if (r === EMPTY) return false;
+      let same = true;
+      for (let c = 0; c < arity; c++) {
+        if (data[r * arity + c] !== values[c]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */
+  clear(): void {
+    this.size = 0;
+    this.table.fill(EMPTY);
+    for (const idx of this.indexes) {
+      idx.heads.fill(EMPTY);
+      idx.keys = 0;
+      idx.indexed = 0;
+    }
+  }
+
+  /** A deep copy without indexes (they are rebuilt on demand). */
+  copy(): Relation {
+    const r = new Relation(this.name, this.arity, 1);
+    r.data = this.data.slice(0, Math.max(1, this.size * this.arity));
+    r.size = this.size;
+    r.table = this.table.slice();
+    r.mask = this.mask;
+    return r;
+  }
+}

@@ -1,0 +1,132 @@
+// Every stored value is one 32-bit code: `number` as itself, `unsigned` as its bits, `symbol` and
+// `float` as an index into an intern table. Equal values have equal codes, so joins compare codes only.
+import type { PrimitiveType } from "../syntax/ast.js";
+
+/** A value at the API boundary: symbols as strings, numbers as JS numbers. */
+export type Value = number | string;
+/** One tuple at the API boundary. */
+export type Tuple = readonly Value[];
+
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+export const UINT32_MAX = 4294967295;
+
+/** Interns symbols and floats to dense codes; one per engine (a clone copies it). */
+export class ValueTable {
+  readonly symbols: string[] = [];
+  readonly floats: number[] = [];
+  private readonly symbolCodes = new Map<string, number>();
+  private readonly floatCodes = new Map<number, number>();
+
+  symbol(s: string): number {
+    let c = this.symbolCodes.get(s);
+    if (c === undefined) {
+      c = this.symbols.length;
+      this.symbols.push(s);
+      this.symbolCodes.set(s, c);
+    }
+    return c;
+  }
+
+  float(f: number): number {
+    // Map keys use SameValueZero: -0 and 0 are one value, NaN is one value.
+    let c = this.floatCodes.get(f);
+    if (c === undefined) {
+      c = this.floats.length;
+      this.floats.push(f === 0 ? 0 : f);
+      this.floatCodes.set(f, c);
+    }
+    return c;
+  }
+
+  /** The code of a symbol if it was ever interned, else -1 (a lookup that cannot match). */
+  symbolIfKnown(s: string): number {
+    return this.symbolCodes.get(s) ?? -1;
+  }
+
+  copy(): ValueTable {
+    const t = new ValueTable();
+    t.symbols.push(...this.symbols);
+    t.floats.push(...this.floats);
+    for (const [k, v] of this.symbolCodes) t.symbolCodes.set(k, v);
+    for (const [k, v] of this.floatCodes) t.floatCodes.set(k, v);
+    return t;
+  }
+
+  /** The code of a JS value in a column of `type`, or null when it does not fit the type. */
+  encode(type: PrimitiveType, v: Value): number | null {
+    switch (type) {
+      case "symbol":
+        return typeof v === "string" ? this.symbol(v) : null;
+      case "number":
+        return typeof v === "number" && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? v : null;
+      case "unsigned":
+        return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= UINT32_MAX ? v | 0 : null;
+      case "float":
+        return typeof v === "number" ? this.float(v) : null;
+    }
+  }
+
+  decode(type: PrimitiveType, code: number): Value {
+    switch (type) {
+      case "symbol":
+        return this.symbols[code]!;
+      case "number":
+        return code;
+      case "unsigned":
+        return code >>> 0;
+      case "float":
+        return this.floats[code]!;
+    }
+  }
+
+  /**
+   * Rank of every code of `type` in value order (symbols by code point, floats numerically), for
+   * sorting output without decoding each comparison. Null for integer types, whose codes sort as they are.
+   */
+  ranks(type: PrimitiveType): Int32Array | null {
+    if (type === "number" || type === "unsigned") return null;
+    const n = type === "symbol" ? this.symbols.length : this.floats.length;
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (type === "symbol") order.sort((a, b) => compareSymbols(this.symbols[a]!, this.symbols[b]!));
+    else order.sort((a, b) => compareFloats(this.floats[a]!, this.floats[b]!));
+    const rank = new Int32Array(n);
+    order.forEach((code, i) => (rank[code] = i));
+    return rank;
+  }
+}
+
+/** Code-point order (not UTF-16 code-unit order: astral characters sort after U+FFFF). */
+export function compareSymbols(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800-DFFF) encode code points above U+FFFF, so they sort after U+E000-FFFF.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Numeric order with NaN last, so sorting is total. */
+export function compareFloats(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === b) return 0;
+  return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
+}
+
+/** Order of two API values of one column type. */
+export function compareValues(type: PrimitiveType, a: Value, b: Value): number {
+  if (type === "symbol") return compareSymbols(a as string, b as string);
+  return compareFloats(a as number, b as number);
+}
+
+/** A value as Datalog source or a diagnostic shows it. */
+export function showValue(v: Value): string {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}

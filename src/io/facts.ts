@@ -1,0 +1,228 @@
+// Reads fact files as Soufflé does: one tuple per line, columns split by a delimiter (a tab by
+// default), symbols unquoted; or JSON Lines. Every error names the file, line and column it is at.
+import { readFileSync } from "node:fs";
+import type { Column } from "../check/types.js";
+import type { Code } from "../report/codes.js";
+import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import type { Span } from "../syntax/span.js";
+import type { Tuple, Value } from "../eval/values.js";
+import { INT32_MAX, INT32_MIN, UINT32_MAX } from "../eval/values.js";
+
+/** What reading needs to know about a relation. */
+export interface FactSchema {
+  readonly name: string;
+  readonly columns: readonly Pick<Column, "name" | "type">[];
+}
+
+export type FactFormat = "tsv" | "jsonl";
+
+export interface ReadOptions {
+  /** Column separator for `tsv` (default a tab). */
+  readonly delimiter?: string;
+  /** Skip the first line (Soufflé's `headers=true`). */
+  readonly headers?: boolean;
+  /** Default: `jsonl` when the path ends in `.jsonl`, else `tsv`. */
+  readonly format?: FactFormat;
+  /** The path as the user should see it in messages (default: the path). */
+  readonly displayPath?: string;
+  /** Where the file was asked for (e.g. the `.input` directive), for a missing file. */
+  readonly requestedAt?: Span;
+}
+
+/** Reads one relation's facts. Throws UserError: CL401 column count, CL402 bad value, CL403 bad format, CL404 missing file. */
+export function readFactFile(path: string, schema: FactSchema, opts: ReadOptions = {}): Tuple[] {
+  const shown = opts.displayPath ?? path;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const span = opts.requestedAt ?? pointAt(shown, 0, 1, 1, 0);
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String((err as Error).message);
+    throw new UserError(makeDiagnostic("CL404", span, `cannot open fact file \`${shown}\` for \`${schema.name}\`: ${why}`));
+  }
+  return parseFacts(text, shown, schema, { ...opts, format: opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv") });
+}
+
+/** Parses fact text (see `readFactFile`); `file` names it in errors. */
+export function parseFacts(text: string, file: string, schema: FactSchema, opts: ReadOptions = {}): Tuple[] {
+  return opts.format === "jsonl" ? parseJsonLines(text, file, schema) : parseDelimited(text, file, schema, opts.delimiter ?? "\t", opts.headers ?? false);
+}
+
+function pointAt(file: string, offset: number, line: number, column: number, length: number): Span {
+  return { file, start: offset, end: offset + length, line, column, endLine: line, endColumn: column + length };
+}
+
+function fail(code: Code, file: string, offset: number, line: number, column: number, length: number, message: string): never {
+  throw new UserError(makeDiagnostic(code, pointAt(file, offset, line, column, length), message));
+}
+
+function parseDelimited(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean): Tuple[] {
+  const out: Tuple[] = [];
+  const arity = schema.columns.length;
+  const dl = delimiter.length;
+  let pos = 0;
+  let line = 0;
+  const n = text.length;
+  if (n > 0 && text.charCodeAt(0) === 0xfeff) pos = 1; // byte-order mark
+  while (pos < n) {
+    line++;
+    let eol = text.indexOf("\n", pos);
+    if (eol === -1) eol = n;
+    let lineEnd = eol;
+    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const lineStart = pos;
+    pos = eol + 1;
+    if (headers && line === 1) continue;
+    if (lineEnd === lineStart) {
+      if (arity === 0) out.push([]);
+      continue;
+    }
+    if (arity === 0) fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has no columns, but line ${line} has a value`);
+    const tuple: Value[] = new Array(arity);
+    let start = lineStart;
+    for (let c = 0; c < arity; c++) {
+      let stop = c === arity - 1 ? lineEnd : text.indexOf(delimiter, start);
+      if (stop === -1 || stop > lineEnd) {
+        fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has ${arity} columns, but line ${line} has ${c + 1}`);
+      }
+      if (c === arity - 1) {
+        const extra = text.indexOf(delimiter, start);
+        if (extra !== -1 && extra < lineEnd) {
+          const found = countFields(text, lineStart, lineEnd, delimiter);
+          fail("CL401", file, extra, line, extra - lineStart + 1, dl, `\`${schema.name}\` has ${arity} column${arity === 1 ? "" : "s"}, but line ${line} has ${found}`);
+        }
+        stop = lineEnd;
+      }
+      tuple[c] = parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
+      start = stop + dl;
+    }
+    out.push(tuple);
+  }
+  return out;
+}
+
+function countFields(text: string, from: number, to: number, delimiter: string): number {
+  let k = 1;
+  for (let i = text.indexOf(delimiter, from); i !== -1 && i < to; i = text.indexOf(delimiter, i + delimiter.length)) k++;
+  return k;
+}
+
+function parseField(text: string, start: number, stop: number, type: string, file: string, line: number, column: number, schema: FactSchema, c: number): Value {
+  if (type === "symbol") {
+    const s = text.slice(start, stop);
+    return s.includes("\\") ? unescape(s, file, start, line, column) : s;
+  }
+  if (type === "number" || type === "unsigned") {
+    // Fast path: plain decimal digits.
+    let v = 0;
+    let i = start;
+    let neg = false;
+    if (i < stop && (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43)) (neg = text.charCodeAt(i) === 45, i++);
+    let plain = i < stop;
+    for (; i < stop; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) {
+        plain = false;
+        break;
+      }
+      v = v * 10 + d;
+    }
+    let value: number = neg ? -v : v;
+    if (!plain) value = parseInteger(text.slice(start, stop));
+    const ok = Number.isInteger(value) && (type === "number" ? value >= INT32_MIN && value <= INT32_MAX : value >= 0 && value <= UINT32_MAX);
+    if (!ok) badValue(text, start, stop, type, file, line, column, schema, c);
+    return value === 0 ? 0 : value;
+  }
+  const s = text.slice(start, stop).trim();
+  const f = s === "" ? NaN : Number(s);
+  if (Number.isNaN(f) && s !== "nan" && s !== "NaN") badValue(text, start, stop, type, file, line, column, schema, c);
+  return f;
+}
+
+/** Decimal, `0x` hex or `0b` binary, with an optional sign; NaN if none. */
+function parseInteger(s: string): number {
+  const m = /^([+-]?)(0x[0-9a-fA-F]+|0b[01]+|\d+)$/.exec(s.trim());
+  if (m === null) return NaN;
+  const body = m[2]!;
+  const v = body.startsWith("0b") ? parseInt(body.slice(2), 2) : Number(body);
+  return m[1] === "-" ? -v : v;
+}
+
+function badValue(text: string, start: number, stop: number, type: string, file: string, line: number, column: number, schema: FactSchema, c: number): never {
+  const raw = text.slice(start, stop);
+  const col = schema.columns[c]!;
+  const why = type === "number" ? "a signed 32-bit integer" : type === "unsigned" ? "an unsigned 32-bit integer" : "a decimal number";
+  fail("CL402", file, start, line, column, stop - start, `\`${raw}\` is not ${why} (column ${c + 1}, \`${col.name}: ${type}\`, of \`${schema.name}\`)`);
+}
+
+const ESCAPES: Record<string, string> = { "\\": "\\", t: "\t", n: "\n", r: "\r", '"': '"' };
+
+function unescape(s: string, file: string, start: number, line: number, column: number): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch !== "\\") {
+      out += ch;
+      continue;
+    }
+    const next = s[i + 1];
+    const rep = next === undefined ? undefined : ESCAPES[next];
+    if (rep === undefined) {
+      fail("CL403", file, start + i, line, column + i, next === undefined ? 1 : 2, `unknown escape \`\\${next ?? ""}\` in a symbol (valid: \\\\ \\t \\n \\r \\")`);
+    }
+    out += rep;
+    i++;
+  }
+  return out;
+}
+
+function parseJsonLines(text: string, file: string, schema: FactSchema): Tuple[] {
+  const out: Tuple[] = [];
+  const arity = schema.columns.length;
+  let pos = 0;
+  let line = 0;
+  while (pos < text.length) {
+    line++;
+    let eol = text.indexOf("\n", pos);
+    if (eol === -1) eol = text.length;
+    const start = pos;
+    const raw = text.slice(pos, eol);
+    pos = eol + 1;
+    if (raw.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      fail("CL403", file, start, line, 1, raw.length, `line ${line} is not valid JSON: ${(err as Error).message}`);
+    }
+    let cells: unknown[];
+    if (Array.isArray(value)) {
+      if (value.length !== arity) fail("CL401", file, start, line, 1, raw.length, `\`${schema.name}\` has ${arity} column${arity === 1 ? "" : "s"}, but line ${line} has ${value.length}`);
+      cells = value;
+    } else if (value !== null && typeof value === "object") {
+      const obj = value as Record<string, unknown>;
+      const names = schema.columns.map((c) => c.name);
+      const unknownKey = Object.keys(obj).find((k) => !names.includes(k));
+      if (unknownKey !== undefined) fail("CL401", file, start, line, 1, raw.length, `\`${schema.name}\` has no column \`${unknownKey}\` (columns: ${names.join(", ")})`);
+      const missing = names.find((k) => !(k in obj));
+      if (missing !== undefined) fail("CL401", file, start, line, 1, raw.length, `line ${line} lacks column \`${missing}\` of \`${schema.name}\``);
+      cells = names.map((k) => obj[k]);
+    } else {
+      fail("CL403", file, start, line, 1, raw.length, `line ${line} must be a JSON array or object, one tuple per line`);
+    }
+    const tuple: Value[] = [];
+    cells.forEach((cell, c) => {
+      const col = schema.columns[c]!;
+      const ok =
+        col.type === "symbol"
+          ? typeof cell === "string"
+          : typeof cell === "number" &&
+            (col.type === "float" || (Number.isInteger(cell) && (col.type === "number" ? cell >= INT32_MIN && cell <= INT32_MAX : cell >= 0 && cell <= UINT32_MAX)));
+      if (!ok) fail("CL402", file, start, line, 1, raw.length, `${JSON.stringify(cell)} is not a valid \`${col.type}\` (column ${c + 1}, \`${col.name}\`, of \`${schema.name}\`)`);
+      tuple.push(cell as Value);
+    });
+    out.push(tuple);
+  }
+  return out;
+}

@@ -1,0 +1,610 @@
+// Compiles each clause, once, to join plans: one variant per positive body atom (that atom reads
+// the delta, the others the total), plus the head to emit. Plans are data; `eval/compile.ts` turns them into code.
+//
+// The planner's rules, in order:
+//  1. The delta atom goes first: it is the smallest input and binds variables for everything after it.
+//  2. After every atom, place every literal that has become evaluable, as early as possible:
+//     comparisons and negations once their variables are bound, `x = expr` (either side) as an
+//     assignment once `expr` is bound, aggregates once the variables they share with the rest of
+//     the rule are bound (those are the grouping variables, as in Soufflé).
+//  3. Next atom: the one with the most bound columns (bound variables and constants), so each
+//     step is a hash lookup rather than a scan; ties go to the atom with fewer free columns, then
+//     to source order.
+//  4. A column bound before its atom is a lookup key; a variable repeated inside one atom is bound
+//     by its first column and checked at the others; `_` columns are ignored.
+// Variable types come from the columns that bind them and from the expressions assigned to them.
+import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
+import type { RelationSchema } from "../check/types.js";
+import type { AggregateOp, Atom, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp } from "../syntax/ast.js";
+import type { Clause } from "../syntax/normalize.js";
+import type { Code } from "../report/codes.js";
+import type { Span } from "../syntax/span.js";
+
+/** A value as a plan carries it (constants are encoded per engine when compiled). */
+export type PlanValue = number | string;
+
+export type PExpr =
+  | { readonly kind: "var"; readonly slot: number; readonly name: string; readonly type: PrimitiveType }
+  | { readonly kind: "const"; readonly value: PlanValue; readonly type: PrimitiveType }
+  | { readonly kind: "binary"; readonly op: BinaryOp; readonly left: PExpr; readonly right: PExpr; readonly type: PrimitiveType }
+  | { readonly kind: "unary"; readonly op: UnaryOp; readonly operand: PExpr; readonly type: PrimitiveType }
+  | { readonly kind: "call"; readonly name: FunctorName; readonly args: readonly PExpr[]; readonly type: PrimitiveType }
+  | { readonly kind: "agg"; readonly agg: AggPlan; readonly type: PrimitiveType };
+
+/** What to do with one column of an atom. */
+export type ArgAction =
+  | { readonly kind: "bound"; readonly slot: number } // bound before this atom: a key (lookup) or a check (scan)
+  | { readonly kind: "const"; readonly value: PlanValue } // a key or a check
+  | { readonly kind: "bind"; readonly slot: number } // first occurrence: binds the variable
+  | { readonly kind: "same"; readonly slot: number } // repeated in this atom: checked against the binding column
+  | { readonly kind: "skip" };
+
+export type Step =
+  | {
+      readonly kind: "atom";
+      readonly relation: string;
+      /** Position among the rule's positive atoms (its row range is given per variant), or -1 for all rows. */
+      readonly atom: number;
+      readonly args: readonly ArgAction[];
+      /** Columns with `bound`/`const` actions: looked up in an index on them; empty means a scan. */
+      readonly keyCols: readonly number[];
+      readonly text: string;
+    }
+  | { readonly kind: "filter"; readonly op: ComparisonOp; readonly negated: boolean; readonly left: PExpr; readonly right: PExpr; readonly text: string }
+  | { readonly kind: "assign"; readonly slot: number; readonly expr: PExpr; readonly text: string }
+  | { readonly kind: "neg"; readonly relation: string; readonly args: readonly ArgAction[]; readonly text: string }
+  | { readonly kind: "fail"; readonly text: string };
+
+/** An aggregate: a small join over lower strata run for each binding of its grouping variables. */
+export interface AggPlan {
+  readonly op: AggregateOp;
+  /** Slots of the grouping variables (bound outside the aggregate before it runs). */
+  readonly outer: readonly number[];
+  readonly target: PExpr | null;
+  readonly steps: readonly Step[];
+  readonly relations: readonly string[];
+  readonly text: string;
+}
+
+/** One variant of one clause: `delta` is the positive atom that reads the delta (-1: none). */
+export interface JoinPlan {
+  readonly delta: number;
+  readonly steps: readonly Step[];
+  readonly head: { readonly relation: string; readonly args: readonly PExpr[] };
+  /** Number of variable slots (outer and aggregate-local). */
+  readonly slots: number;
+}
+
+/** Everything the evaluator needs about one clause. */
+export interface RulePlan {
+  readonly clause: number;
+  readonly relation: string;
+  /** The clause as Datalog text, for comments in generated code and for `--stats`. */
+  readonly text: string;
+  readonly span: Span;
+  /** Relations of the positive atoms, in source order (variant `i` reads atom `i`'s delta). */
+  readonly atoms: readonly string[];
+  /** Relations read under negation or inside aggregates. */
+  readonly negated: readonly string[];
+  readonly aggregated: readonly string[];
+  /** One per positive atom; a single plan with `delta = -1` when the body has none. */
+  readonly variants: readonly JoinPlan[];
+}
+
+/** The clause as Datalog text: `tc(x, y) :- tc(x, z), edge(z, y).` */
+export function showClause(clause: Clause): string {
+  const head = showAtom(clause.head);
+  return clause.body.length === 0 ? `${head}.` : `${head} :- ${clause.body.map(showLiteral).join(", ")}.`;
+}
+
+/** A mistake the checker should have reported (e.g. an ungrounded variable); evaluation cannot go on. */
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly span: Span,
+    readonly code: Code = "CL205",
+  ) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+const NUMERIC_RANK: Record<PrimitiveType, number> = { symbol: -1, number: 0, unsigned: 1, float: 2 };
+
+/** The type two operands are computed in: the wider numeric type; a literal takes its peer's type. */
+function joinTypes(a: PrimitiveType, b: PrimitiveType): PrimitiveType {
+  if (a === "symbol" || b === "symbol") return "symbol";
+  return NUMERIC_RANK[a] >= NUMERIC_RANK[b] ? a : b;
+}
+
+/** Variable scopes: top-level names, and per aggregate its local names. */
+class Scope {
+  private readonly slots = new Map<string, number>();
+  constructor(
+    readonly parent: Scope | null,
+    readonly counter: { n: number; types: (PrimitiveType | null)[] },
+    /** Names that belong to the parent scope (they occur outside the aggregate). */
+    readonly outer: ReadonlySet<string>,
+  ) {}
+
+  slot(name: string): number {
+    if (this.parent !== null && this.outer.has(name)) return this.parent.slot(name);
+    let s = this.slots.get(name);
+    if (s === undefined) {
+      s = this.counter.n++;
+      this.counter.types.push(null);
+      this.slots.set(name, s);
+    }
+    return s;
+  }
+}
+
+function varsOfTerm(t: Term, out: Set<string>, intoAggregates: boolean): void {
+  switch (t.kind) {
+    case "var":
+      out.add(t.name);
+      return;
+    case "binary":
+      varsOfTerm(t.left, out, intoAggregates);
+      varsOfTerm(t.right, out, intoAggregates);
+      return;
+    case "unary":
+      varsOfTerm(t.operand, out, intoAggregates);
+      return;
+    case "call":
+      for (const a of t.args) varsOfTerm(a, out, intoAggregates);
+      return;
+    case "aggregate":
+      if (!intoAggregates) return;
+      if (t.target !== null) varsOfTerm(t.target, out, true);
+      for (const l of t.body) varsOfLiteral(l, out, true);
+      return;
+    default:
+      return;
+  }
+}
+
+function varsOfLiteral(l: Literal, out: Set<string>, intoAggregates: boolean): void {
+  if (l.kind === "atom") for (const a of l.atom.args) varsOfTerm(a, out, intoAggregates);
+  else if (l.kind === "cmp") {
+    varsOfTerm(l.left, out, intoAggregates);
+    varsOfTerm(l.right, out, intoAggregates);
+  }
+}
+
+/** Plans every variant of one clause. Throws PlanError on what the checker should have rejected. */
+export function planClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>): RulePlan {
+  const text = showClause(clause);
+  const schema = (name: string, span: Span): RelationSchema => {
+    const s = relations.get(name);
+    if (s === undefined) throw new PlanError(`relation \`${name}\` is not declared`, span, "CL201");
+    return s;
+  };
+  const positive = clause.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
+  const negated: string[] = [];
+  const aggregated: string[] = [];
+  const collectAgg = (t: Term): void => {
+    if (t.kind === "aggregate") {
+      for (const l of t.body) if (l.kind === "atom") aggregated.push(l.atom.relation.name);
+      for (const l of t.body) if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
+      if (t.target) collectAgg(t.target);
+    } else if (t.kind === "binary") (collectAgg(t.left), collectAgg(t.right));
+    else if (t.kind === "unary") collectAgg(t.operand);
+    else if (t.kind === "call") t.args.forEach(collectAgg);
+  };
+  for (const l of clause.body) {
+    if (l.kind === "atom" && l.negated) negated.push(l.atom.relation.name);
+    if (l.kind === "atom") l.atom.args.forEach(collectAgg);
+    if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
+  }
+  clause.head.args.forEach(collectAgg);
+
+  const variants: JoinPlan[] = [];
+  const count = Math.max(1, positive.length);
+  for (let d = 0; d < count; d++) variants.push(planVariant(clause, positive.length === 0 ? -1 : d, schema));
+  return {
+    clause: clause.id,
+    relation: clause.head.relation.name,
+    text,
+    span: clause.span,
+    atoms: positive.map((l) => l.atom.relation.name),
+    negated: [...new Set(negated)],
+    aggregated: [...new Set(aggregated)],
+    variants,
+  };
+}
+
+type Schema = (name: string, span: Span) => RelationSchema;
+
+function planVariant(clause: Clause, delta: number, schema: Schema): JoinPlan {
+  const counter = { n: 0, types: [] as (PrimitiveType | null)[] };
+  const top = new Scope(null, counter, new Set());
+  const body = clause.body;
+  const positiveIndex = new Map<Literal, number>();
+  body.forEach((l) => {
+    if (l.kind === "atom" && !l.negated) positiveIndex.set(l, positiveIndex.size);
+  });
+  // Names occurring outside aggregates: the grouping variables of any aggregate that mentions them.
+  const outside = new Set<string>();
+  for (const l of body) varsOfLiteral(l, outside, false);
+  for (const a of clause.head.args) varsOfTerm(a, outside, false);
+
+  const ctx: PlanContext = { counter, schema, outside };
+  const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span);
+  const bound = boundAfter(steps, ctx);
+  const headSchema = schema(clause.head.relation.name, clause.head.span);
+  const head = clause.head.args.map((a, i) => {
+    const e = toExpr(ctx, top, a, headSchema.columns[i]?.type ?? "number", clause.span);
+    for (const v of exprVars(e)) if (!bound.has(v)) throw new PlanError(`variable in the head of \`${showClause(clause)}\` is not bound by the body`, clause.span);
+    return e;
+  });
+  return { delta, steps, head: { relation: clause.head.relation.name, args: head }, slots: counter.n };
+}
+
+interface PlanContext {
+  readonly counter: { n: number; types: (PrimitiveType | null)[] };
+  readonly schema: Schema;
+  readonly outside: ReadonlySet<string>;
+}
+
+function boundAfter(steps: readonly Step[], _ctx: PlanContext): Set<number> {
+  const bound = new Set<number>();
+  for (const s of steps) {
+    if (s.kind === "atom") for (const a of s.args) if (a.kind === "bind") bound.add(a.slot);
+    if (s.kind === "assign") bound.add(s.slot);
+  }
+  return bound;
+}
+
+/** Variable slots an expression reads (aggregates: their grouping variables). */
+function exprVars(e: PExpr): number[] {
+  switch (e.kind) {
+    case "var":
+      return [e.slot];
+    case "const":
+      return [];
+    case "binary":
+      return [...exprVars(e.left), ...exprVars(e.right)];
+    case "unary":
+      return exprVars(e.operand);
+    case "call":
+      return e.args.flatMap(exprVars);
+    case "agg":
+      return [...e.agg.outer];
+  }
+}
+
+/**
+ * Orders one conjunction (the rule body, or an aggregate's body) into steps. `bound` holds the
+ * slots bound on entry (an aggregate's grouping variables).
+ */
+function planConjunction(
+  ctx: PlanContext,
+  scope: Scope,
+  literals: readonly Literal[],
+  initiallyBound: ReadonlySet<number>,
+  delta: number,
+  positiveIndex: ReadonlyMap<Literal, number> | null,
+  span: Span,
+): Step[] {
+  const bound = new Set(initiallyBound);
+  const steps: Step[] = [];
+  const atoms = literals.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
+  const pending = literals.filter((l) => !(l.kind === "atom" && !l.negated));
+  // Column types bind variable types before expressions are built.
+  for (const l of atoms) {
+    const s = ctx.schema(l.atom.relation.name, l.atom.span);
+    l.atom.args.forEach((a, i) => {
+      if (a.kind === "var") {
+        const slot = scope.slot(a.name);
+        if (ctx.counter.types[slot] == null) ctx.counter.types[slot] = s.columns[i]?.type ?? "number";
+      }
+    });
+  }
+
+  const deferred: Step[] = [];
+  const placeAtom = (l: Extract<Literal, { kind: "atom" }>): void => {
+    const s = ctx.schema(l.atom.relation.name, l.atom.span);
+    const args: ArgAction[] = [];
+    const keyCols: number[] = [];
+    const here = new Set<number>();
+    l.atom.args.forEach((a, i) => {
+      const type = s.columns[i]?.type ?? "number";
+      if (a.kind === "wildcard") args.push({ kind: "skip" });
+      else if (a.kind === "var") {
+        const slot = scope.slot(a.name);
+        if (bound.has(slot)) {
+          args.push({ kind: "bound", slot });
+          keyCols.push(i);
+        } else if (here.has(slot)) args.push({ kind: "same", slot });
+        else {
+          args.push({ kind: "bind", slot });
+          here.add(slot);
+        }
+      } else if (a.kind === "number" || a.kind === "string") {
+        args.push({ kind: "const", value: a.value });
+        keyCols.push(i);
+      } else {
+        // An expression in a body atom: bind a fresh slot and compare it afterwards.
+        const e = toExpr(ctx, scope, a, type, span);
+        const slot = ctx.counter.n++;
+        ctx.counter.types.push(type);
+        args.push({ kind: "bind", slot });
+        here.add(slot);
+        deferred.push({ kind: "filter", op: "=", negated: false, left: { kind: "var", slot, name: `#${slot}`, type }, right: e, text: `${showAtom(l.atom)} column ${i + 1}` });
+      }
+    });
+    for (const slot of here) bound.add(slot);
+    const atom = positiveIndex?.get(l) ?? -1;
+    steps.push({ kind: "atom", relation: l.atom.relation.name, atom, args, keyCols, text: showAtom(l.atom) });
+  };
+
+  const tryPending = (): void => {
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const d of [...deferred]) {
+        if (d.kind === "filter" && [...exprVars(d.left), ...exprVars(d.right)].every((v) => bound.has(v))) {
+          steps.push(d);
+          deferred.splice(deferred.indexOf(d), 1);
+        }
+      }
+      for (let i = 0; i < pending.length; i++) {
+        const step = tryLiteral(ctx, scope, pending[i]!, bound, span);
+        if (step === null) continue;
+        steps.push(step);
+        if (step.kind === "assign") bound.add(step.slot);
+        pending.splice(i, 1);
+        i--;
+        progress = true;
+      }
+    }
+  };
+
+  const remaining = [...atoms];
+  if (delta >= 0) {
+    const first = remaining.find((l) => positiveIndex?.get(l) === delta);
+    if (first === undefined) throw new Error(`planner: no positive atom ${delta}`);
+    remaining.splice(remaining.indexOf(first), 1);
+    tryPending();
+    placeAtom(first);
+  }
+  tryPending();
+  while (remaining.length > 0) {
+    let best = 0;
+    let bestScore = -Infinity;
+    remaining.forEach((l, i) => {
+      let boundCols = 0;
+      let free = 0;
+      for (const a of l.atom.args) {
+        if (a.kind === "number" || a.kind === "string" || (a.kind === "var" && bound.has(scope.slot(a.name)))) boundCols++;
+        else if (a.kind !== "wildcard") free++;
+      }
+      const score = boundCols * 1000 - free;
+      if (score > bestScore) {
+        bestScore = score;
+        best = i;
+      }
+    });
+    const next = remaining.splice(best, 1)[0]!;
+    placeAtom(next);
+    tryPending();
+  }
+  if (pending.length > 0 || deferred.length > 0) {
+    const l = pending[0];
+    throw new PlanError(`cannot evaluate \`${l ? showLiteral(l) : "an argument"}\`: a variable in it is not bound by a positive atom`, span);
+  }
+  return steps;
+}
+
+/** A step for a non-atom literal once its variables are bound, else null. */
+function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlySet<number>, span: Span): Step | null {
+  const text = showLiteral(l);
+  if (l.kind === "bool") return l.value ? { kind: "filter", op: "=", negated: false, left: { kind: "const", value: 0, type: "number" }, right: { kind: "const", value: 0, type: "number" }, text } : { kind: "fail", text };
+  if (l.kind === "atom") {
+    // Negated atom: every named variable must be bound.
+    const s = ctx.schema(l.atom.relation.name, l.atom.span);
+    const args: ArgAction[] = [];
+    for (const a of l.atom.args) {
+      if (a.kind === "wildcard") args.push({ kind: "skip" });
+      else if (a.kind === "var") {
+        const slot = scope.slot(a.name);
+        if (!bound.has(slot)) return null;
+        args.push({ kind: "bound", slot });
+      } else if (a.kind === "number" || a.kind === "string") args.push({ kind: "const", value: a.value });
+      else throw new PlanError(`\`${text}\`: calmlog supports only variables, constants and \`_\` in a negated atom`, l.span, "CL104");
+    }
+    void s;
+    return { kind: "neg", relation: l.atom.relation.name, args, text };
+  }
+  // Comparison: an assignment when one side is an unbound variable and the other is computable.
+  const isFree = (t: Term): boolean => t.kind === "var" && !bound.has(scope.slot(t.name));
+  const computable = (t: Term): boolean => termReady(ctx, scope, t, bound);
+  if (l.op === "=" && !l.negated) {
+    if (isFree(l.left) && computable(l.right)) {
+      const e = toExpr(ctx, scope, l.right, ctx.counter.types[scope.slot((l.left as { name: string }).name)] ?? null, span);
+      const slot = scope.slot((l.left as { name: string }).name);
+      ctx.counter.types[slot] ??= e.type;
+      return { kind: "assign", slot, expr: e, text };
+    }
+    if (isFree(l.right) && computable(l.left)) {
+      const e = toExpr(ctx, scope, l.left, ctx.counter.types[scope.slot((l.right as { name: string }).name)] ?? null, span);
+      const slot = scope.slot((l.right as { name: string }).name);
+      ctx.counter.types[slot] ??= e.type;
+      return { kind: "assign", slot, expr: e, text };
+    }
+  }
+  if (!computable(l.left) || !computable(l.right)) return null;
+  const lt = staticType(ctx, scope, l.left);
+  const rt = staticType(ctx, scope, l.right);
+  const type = lt === null ? rt ?? "number" : rt === null ? lt : joinTypes(lt, rt);
+  return { kind: "filter", op: l.op, negated: l.negated, left: toExpr(ctx, scope, l.left, type, span), right: toExpr(ctx, scope, l.right, type, span), text };
+}
+
+/** Whether every variable of `t` is bound (for an aggregate: its grouping variables). */
+function termReady(ctx: PlanContext, scope: Scope, t: Term, bound: ReadonlySet<number>): boolean {
+  if (t.kind === "wildcard") return false;
+  if (t.kind === "aggregate") {
+    const inner = new Set<string>();
+    varsOfTerm(t, inner, true);
+    for (const name of inner) if (ctx.outside.has(name) && !bound.has(scope.slot(name))) return false;
+    return true;
+  }
+  const vars = new Set<string>();
+  varsOfTerm(t, vars, false);
+  for (const name of vars) if (!bound.has(scope.slot(name))) return false;
+  const aggs: Term[] = [];
+  collectAggregates(t, aggs);
+  return aggs.every((a) => termReady(ctx, scope, a, bound));
+}
+
+function collectAggregates(t: Term, out: Term[]): void {
+  if (t.kind === "aggregate") out.push(t);
+  else if (t.kind === "binary") (collectAggregates(t.left, out), collectAggregates(t.right, out));
+  else if (t.kind === "unary") collectAggregates(t.operand, out);
+  else if (t.kind === "call") t.args.forEach((a) => collectAggregates(a, out));
+}
+
+/** The type of a term when it is fixed by itself (null for a plain number literal, which adapts). */
+function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | null {
+  switch (t.kind) {
+    case "var":
+      return ctx.counter.types[scope.slot(t.name)] ?? null;
+    case "number":
+      return t.type === "number" ? null : t.type;
+    case "string":
+      return "symbol";
+    case "wildcard":
+      return null;
+    case "binary": {
+      const a = staticType(ctx, scope, t.left);
+      const b = staticType(ctx, scope, t.right);
+      return a === null ? b : b === null ? a : joinTypes(a, b);
+    }
+    case "unary":
+      return staticType(ctx, scope, t.operand);
+    case "call":
+      switch (t.name) {
+        case "cat":
+        case "substr":
+        case "to_string":
+          return "symbol";
+        case "strlen":
+        case "ord":
+        case "to_number":
+          return "number";
+        case "min":
+        case "max": {
+          let acc: PrimitiveType | null = null;
+          for (const a of t.args) {
+            const x = staticType(ctx, scope, a);
+            acc = acc === null ? x : x === null ? acc : joinTypes(acc, x);
+          }
+          return acc;
+        }
+      }
+      return null;
+    case "aggregate":
+      if (t.op === "count") return "number";
+      if (t.op === "mean") return "float";
+      return t.target === null ? "number" : aggTargetType(ctx, scope, t);
+  }
+}
+
+function aggTargetType(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>): PrimitiveType | null {
+  // Types of aggregate-local variables come from the atoms inside it.
+  const inner = new Scope(scope, ctx.counter, ctx.outside);
+  const local = new Map<string, PrimitiveType>();
+  for (const l of t.body) {
+    if (l.kind !== "atom" || l.negated) continue;
+    const s = ctx.schema(l.atom.relation.name, l.atom.span);
+    l.atom.args.forEach((a, i) => {
+      if (a.kind === "var" && !local.has(a.name)) local.set(a.name, s.columns[i]?.type ?? "number");
+    });
+  }
+  void inner;
+  const typeOf = (x: Term): PrimitiveType | null => {
+    if (x.kind === "var") return ctx.outside.has(x.name) ? (ctx.counter.types[scope.slot(x.name)] ?? null) : (local.get(x.name) ?? null);
+    if (x.kind === "binary") {
+      const a = typeOf(x.left);
+      const b = typeOf(x.right);
+      return a === null ? b : b === null ? a : joinTypes(a, b);
+    }
+    if (x.kind === "unary") return typeOf(x.operand);
+    return staticType(ctx, scope, x);
+  };
+  return t.target === null ? "number" : typeOf(t.target);
+}
+
+/** Builds an expression; `want` is the type a bare number literal takes (its context). */
+function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | null, span: Span): PExpr {
+  switch (t.kind) {
+    case "var": {
+      const slot = scope.slot(t.name);
+      return { kind: "var", slot, name: t.name, type: ctx.counter.types[slot] ?? want ?? "number" };
+    }
+    case "wildcard":
+      throw new PlanError("`_` can only stand for a column of an atom", t.span);
+    case "number":
+      return { kind: "const", value: t.value, type: t.type === "number" && want !== null && want !== "symbol" ? want : t.type };
+    case "string":
+      return { kind: "const", value: t.value, type: "symbol" };
+    case "binary": {
+      const st = staticType(ctx, scope, t);
+      const type = st ?? (want !== null && want !== "symbol" ? want : "number");
+      return { kind: "binary", op: t.op, left: toExpr(ctx, scope, t.left, type, span), right: toExpr(ctx, scope, t.right, type, span), type };
+    }
+    case "unary": {
+      const st = staticType(ctx, scope, t.operand);
+      const type = st ?? (want !== null && want !== "symbol" ? want : "number");
+      return { kind: "unary", op: t.op, operand: toExpr(ctx, scope, t.operand, type, span), type };
+    }
+    case "call": {
+      const st = staticType(ctx, scope, t);
+      const argWant = (i: number): PrimitiveType | null => {
+        switch (t.name) {
+          case "cat":
+          case "strlen":
+          case "ord":
+          case "to_number":
+            return "symbol";
+          case "substr":
+            return i === 0 ? "symbol" : "number";
+          case "to_string":
+            return null;
+          default:
+            return st ?? want;
+        }
+      };
+      const args = t.args.map((a, i) => toExpr(ctx, scope, a, argWant(i), span));
+      return { kind: "call", name: t.name, args, type: st ?? want ?? "number" };
+    }
+    case "aggregate":
+      return planAggregate(ctx, scope, t, span);
+  }
+}
+
+function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>, span: Span): PExpr {
+  const inner = new Scope(scope, ctx.counter, ctx.outside);
+  const names = new Set<string>();
+  varsOfTerm(t, names, true);
+  const outerSlots = [...names].filter((n) => ctx.outside.has(n)).map((n) => scope.slot(n));
+  for (const l of t.body) {
+    if (l.kind === "cmp") {
+      const nested: Term[] = [];
+      collectAggregates(l.left, nested);
+      collectAggregates(l.right, nested);
+      if (nested.length > 0) throw new PlanError("nested aggregates are not supported", t.span, "CL214");
+    }
+  }
+  const steps = planConjunction({ ...ctx }, inner, t.body, new Set(outerSlots), -1, null, span);
+  const resultType: PrimitiveType = t.op === "count" ? "number" : t.op === "mean" ? "float" : (aggTargetType(ctx, scope, t) ?? "number");
+  const target = t.target === null ? null : toExpr(ctx, inner, t.target, resultType === "float" && t.op === "mean" ? null : resultType, span);
+  const relations = [...new Set(t.body.filter((l) => l.kind === "atom").map((l) => (l as Extract<Literal, { kind: "atom" }>).atom.relation.name))];
+  const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: showTerm(t) };
+  return { kind: "agg", agg, type: resultType === "symbol" && t.op === "sum" ? "number" : resultType };
+}
+
+/** The relation an atom of a plan reads, for callers that need every read. */
+export function atomRelations(atoms: readonly Atom[]): string[] {
+  return atoms.map((a) => a.relation.name);
+}
