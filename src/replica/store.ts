@@ -18,7 +18,7 @@ const SEAL_FORMAT = "calmlog-seal/1";
 const STATE_FORMAT = "calmlog-state/1";
 
 /** Reads one fact file for a relation; throws `UserError` with file:line:column on a bad line. */
-export type ReadFacts = (path: string, schema: RelationSchema) => Tuple[];
+export type ReadFacts<S> = (path: string, schema: S) => Tuple[];
 
 /** One fact file found in the layout. */
 export interface FactFile {
@@ -93,7 +93,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
 export type FileFacts = Map<string, Map<number, Map<string, { keys: Set<string>; files: string[] }>>>;
 
 /** Reads every fact file of the layout; a bad line becomes its `UserError`'s diagnostic. */
-export function readLayout(layout: Layout, schemas: ReadonlyMap<string, RelationSchema>, read: ReadFacts, diags: Diagnostics): FileFacts {
+export function readLayout<S>(layout: Layout, schemas: ReadonlyMap<string, S>, read: ReadFacts<S>, diags: Diagnostics): FileFacts {
   const out: FileFacts = new Map();
   for (const name of layout.replicas) out.set(name, new Map());
   for (const f of layout.files) {

@@ -1,0 +1,110 @@
+// `calmlog seal DIR --epoch N`: the one coordination step. It merges the epoch's files into the
+// kept state, then writes a seal record with every replica's digest (temp file + rename).
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Diagnostics } from "../report/diagnostic.js";
+import { schemaFromTypes, readFacts } from "../replica/io.js";
+import { ReplicaSet } from "../replica/replica.js";
+import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { readLayout, readSeals, readState, reconcile, scanLayout, sealPath, writeSeal, writeState } from "../replica/store.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
+
+const usage = `Usage: calmlog seal DIR --epoch N [--reason TEXT]
+
+Seals epoch N of the replica directory DIR: from now on its facts are final, and relations that
+read absence or totals are evaluated over epochs 1..N. Epochs are sealed in order, once each.
+The seal record DIR/seals/epoch-N.json holds, for every replica, a sha256 digest of its facts in
+the epoch, the time and the reason. calmlog never seals on its own.
+
+Run \`calmlog evaluate PROGRAM.dl DIR\` at least once first: the seal reads fact files with the
+column types kept from that run.
+
+Options:
+  --epoch N        The epoch to seal (required)
+  --reason TEXT    Why the epoch is closed (recorded in the seal)
+
+Exit codes: 0 sealed, 1 not sealed (the message says why), 2 internal failure.
+`;
+
+export const command: Command = {
+  name: "seal",
+  summary: "Seal an epoch of a replica directory (the one coordination step)",
+  usage,
+  run,
+};
+
+async function run(args: readonly string[], ctx: CliContext): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { epoch: { type: "string" }, reason: { type: "string" } } });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [dirArg, ...extra] = positionals;
+  if (dirArg === undefined) throw new UsageError("missing DIR");
+  if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
+  if (values.epoch === undefined) throw new UsageError("missing --epoch N");
+  if (!/^[1-9][0-9]*$/.test(values.epoch)) throw new UsageError(`--epoch takes a positive integer, got \`${values.epoch}\``);
+  const epoch = Number(values.epoch);
+  const dir = resolve(ctx.cwd, dirArg);
+  const diags = new Diagnostics();
+  const fail = (): number => {
+    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    return EXIT_USER_ERROR;
+  };
+
+  const seals = readSeals(dir, diags);
+  const state = readState(dir, diags);
+  if (diags.hasErrors()) return fail();
+  const sealed = new Set(seals.map((s) => s.epoch));
+  if (sealed.has(epoch)) {
+    diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
+    return fail();
+  }
+  const missing: number[] = [];
+  for (let e = 1; e < epoch; e++) if (!sealed.has(e)) missing.push(e);
+  if (missing.length > 0) {
+    const list = missing.length === 1 ? `epoch ${missing[0]} is` : `epochs ${missing.join(", ")} are`;
+    diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
+      help: `seal epoch ${missing[0]} first: \`calmlog seal ${dirArg} --epoch ${missing[0]}\``,
+    });
+    return fail();
+  }
+  if (state === null) {
+    diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
+      help: `run \`calmlog evaluate PROGRAM.dl ${dirArg}\` first`,
+    });
+    return fail();
+  }
+
+  // Merge the epoch's files into the kept state, so the seal covers every fact in them.
+  const schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types)]));
+  const layout = scanLayout(dir, new Set(schemas.keys()), diags);
+  if (layout === null || diags.hasErrors()) return fail();
+  const files = readLayout(layout, schemas, readFacts, diags);
+  if (diags.hasErrors()) return fail();
+  const previous = ReplicaSet.of(state.set.replicas.values(), seals);
+  const next = reconcile(dir, previous, files, diags);
+  if (diags.hasErrors()) return fail();
+  const outcome = next.seal(epoch, { sealedAt: new Date().toISOString(), reason: values.reason ?? null });
+  if (!outcome.ok) {
+    diags.add("CL505", syntheticSpan(dir), outcome.message);
+    return fail();
+  }
+  if (!next.equals(previous)) writeState(dir, next, state.schema, state.generation);
+  const path = writeSeal(dir, outcome.record);
+
+  ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+  const replicas = Object.entries(outcome.record.replicas);
+  const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
+  const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
+  for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
+  lines.push(`wrote \`${shown(path, ctx.cwd)}\``);
+  const later = next.openEpochs.filter((e) => e > epoch);
+  if (later.length > 0) lines.push(`epoch(s) ${later.join(", ")} stay open`);
+  ctx.stdout.write(lines.join("\n") + "\n");
+  return EXIT_OK;
+}
+

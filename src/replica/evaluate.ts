@@ -1,0 +1,375 @@
+// Coordination-free relations are evaluated per replica on all its facts (lower bounds) and on
+// the union (the merged view); the rest only over sealed, verified epochs, and are otherwise withheld.
+import type { Analysis, Stratum } from "../analysis/types.js";
+import type { CheckedProgram } from "../check/types.js";
+import { Engine } from "../eval/engine.js";
+import type { Diagnostics } from "../report/diagnostic.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
+
+/** A compiled program: what every evaluation needs. */
+export interface ProgramUnit {
+  readonly checked: CheckedProgram;
+  readonly analysis: Analysis;
+}
+
+/** One relation's result: its size and its tuples in the engine's sorted order. */
+export interface RelationResult {
+  readonly relation: string;
+  readonly size: number;
+  readonly tuples: readonly Tuple[];
+}
+
+/** A coordination-free relation on one replica: a lower bound of the merged view. */
+export interface ReplicaRelation {
+  readonly relation: string;
+  readonly size: number;
+  /** Tuples (input or derived) that this evaluation added to the previous one. */
+  readonly added: readonly Tuple[];
+}
+
+export interface ReplicaResult {
+  readonly name: string;
+  /** Input facts the replica holds, over every epoch. */
+  readonly facts: number;
+  /** Input facts new since the previous evaluation. */
+  readonly newFacts: number;
+  /** Every coordination-free relation, by name. */
+  readonly relations: readonly ReplicaRelation[];
+}
+
+/** Non-monotonic results over the sealed epochs 1..epoch: final, never revised. */
+export interface SealedResult {
+  readonly epoch: number;
+  readonly sealedAt: string;
+  readonly reason: string | null;
+  readonly relations: readonly RelationResult[];
+}
+
+/** A relation whose result for the open epochs is withheld, and why. */
+export interface WithheldRelation {
+  readonly relation: string;
+  readonly kind: "negation" | "aggregation";
+  /** The literal that makes it wait, as written (e.g. `!blocker(r, _)`). */
+  readonly literal: string;
+  /** Where the literal is: `file:line:column`. */
+  readonly at: string;
+  /** The relations from this one down to the rule holding the literal. */
+  readonly via: readonly string[];
+  readonly reason: string;
+  /** Facts in open epochs, of the relation or of relations it reads, that no seal covers yet. */
+  readonly openFacts: number;
+  /** Open epochs holding those facts. */
+  readonly openEpochs: readonly number[];
+  /** The epochs to seal, in order, to release the relation over those facts; null when none hold facts. */
+  readonly release: { readonly from: number; readonly to: number } | null;
+}
+
+/** Everything `calmlog evaluate` reports, as data. */
+export interface ReplicaReport {
+  /** Sealed results are final as of this epoch (0: none sealed and verified). */
+  readonly sealedEpoch: number;
+  readonly seals: readonly { readonly epoch: number; readonly sealedAt: string; readonly reason: string | null; readonly replicas: readonly string[] }[];
+  readonly openEpochs: readonly number[];
+  readonly replicas: readonly ReplicaResult[];
+  /** The union of every replica's facts, coordination-free relations only: lower bounds. */
+  readonly merged: readonly RelationResult[];
+  readonly sealed: SealedResult | null;
+  readonly withheld: readonly WithheldRelation[];
+  /** Sealed epochs whose facts here do not match their seal. */
+  readonly mismatches: readonly SealMismatch[];
+}
+
+/**
+ * Relations whose results only grow as facts arrive: monotonic rules that read only such relations.
+ * Everything else waits for a seal.
+ */
+export function coordinationFreeRelations(analysis: Analysis): Set<string> {
+  const free = new Set<string>();
+  for (const stratum of analysis.strata) {
+    if (!stratum.monotonic) continue;
+    const ok = stratum.relations.every((name) => {
+      const info = analysis.relations.get(name);
+      if (info === undefined || !info.monotonic || info.requiresSeal) return false;
+      return info.reads.every((r) => free.has(r) || stratum.relations.includes(r));
+    });
+    if (ok) for (const r of stratum.relations) free.add(r);
+  }
+  return free;
+}
+
+/** The predicate `Engine.run` takes to evaluate only the coordination-free strata. */
+export function coordinationFreeStrata(analysis: Analysis): (s: Stratum) => boolean {
+  const free = coordinationFreeRelations(analysis);
+  return (s) => s.relations.every((r) => free.has(r));
+}
+
+/** A fresh engine holding `facts` (keys per relation), with the strata `strata` accepts run. */
+export function engineOver(unit: ProgramUnit, facts: ReadonlyMap<string, ReadonlySet<string>>, strata?: (s: Stratum) => boolean): Engine {
+  const engine = new Engine(unit.checked, unit.analysis);
+  for (const [relation, keys] of facts) engine.insert(relation, [...keys].map(keyTuple));
+  engine.run(strata === undefined ? {} : { strata });
+  return engine;
+}
+
+/**
+ * Merges one engine's state into a copy of another: every relation's tuples (derived ones too)
+ * are inserted and the coordination-free fixpoint continues from them.
+ */
+export function mergeEngines(unit: ProgramUnit, a: Engine, b: Engine): Engine {
+  const merged = a.clone();
+  for (const relation of unit.checked.relations.keys()) merged.insert(relation, b.tuples(relation));
+  merged.run({ strata: coordinationFreeStrata(unit.analysis) });
+  return merged;
+}
+
+/**
+ * A node's live view: the replica set and, per replica, an engine kept at the coordination-free
+ * fixpoint. New facts continue the semi-naive evaluation from themselves (insert + run).
+ */
+export class ReplicaEvaluator {
+  private current: ReplicaSet;
+  private readonly engines = new Map<string, Engine>();
+  private readonly dirty = new Set<string>();
+  private readonly free: Set<string>;
+  private readonly strata: (s: Stratum) => boolean;
+
+  constructor(readonly unit: ProgramUnit, set: ReplicaSet = ReplicaSet.empty()) {
+    this.current = set;
+    this.free = coordinationFreeRelations(unit.analysis);
+    this.strata = coordinationFreeStrata(unit.analysis);
+  }
+
+  /** The current replica set: an immutable value later inserts do not change. */
+  snapshot(): ReplicaSet {
+    return this.current;
+  }
+
+  /** Adds facts to a replica (late ones are refused, see `ReplicaSet.insert`). */
+  insert(replica: string, relation: string, tuples: Iterable<Tuple>, epoch: number): InsertResult {
+    const list = [...tuples];
+    const result = this.current.insert(replica, relation, list, epoch);
+    this.current = result.set;
+    const engine = this.engines.get(replica);
+    if (result.added > 0 && engine !== undefined) {
+      // The engine's insert is a set union, so tuples it already holds cost nothing.
+      const late = new Set(result.late.map(tupleKey));
+      engine.insert(relation, late.size === 0 ? list : list.filter((t) => !late.has(tupleKey(t))));
+      this.dirty.add(replica);
+    }
+    return result;
+  }
+
+  /** Seals an epoch over the current facts. */
+  seal(epoch: number, options: { readonly sealedAt: string; readonly reason?: string | null }): SealOutcome {
+    const outcome = this.current.seal(epoch, options);
+    if (outcome.ok) this.current = outcome.set;
+    return outcome;
+  }
+
+  /**
+   * Moves to `next`, a set holding at least the current facts: each replica's engine receives
+   * only the facts it lacks. Returns the tuples that became new, per replica and relation.
+   */
+  advance(next: ReplicaSet): Map<string, Map<string, Tuple[]>> {
+    const before = new Map<string, Map<string, Set<string>>>();
+    for (const name of next.names) {
+      const engine = this.engines.get(name);
+      if (engine === undefined) continue;
+      this.settle(name, engine);
+      before.set(name, this.snapshotOf(engine));
+      const old = this.current.replica(name);
+      const now = next.replica(name)!;
+      for (const relation of now.relations()) {
+        const had = old?.keysWhere(relation) ?? new Set<string>();
+        const fresh = [...now.keysWhere(relation)].filter((k) => !had.has(k));
+        if (fresh.length === 0) continue;
+        engine.insert(relation, fresh.map(keyTuple));
+        this.dirty.add(name);
+      }
+    }
+    this.current = next;
+    const added = new Map<string, Map<string, Tuple[]>>();
+    for (const name of next.names) {
+      const prior = before.get(name) ?? new Map<string, Set<string>>();
+      const engine = this.engineOf(name);
+      const perRelation = new Map<string, Tuple[]>();
+      for (const relation of this.free) {
+        const had = prior.get(relation) ?? new Set<string>();
+        const fresh = engine.tuples(relation).filter((t: Tuple) => !had.has(tupleKey(t)));
+        if (fresh.length > 0) perRelation.set(relation, fresh);
+      }
+      added.set(name, perRelation);
+    }
+    return added;
+  }
+
+  /** The replica's engine at its coordination-free fixpoint (its results are lower bounds). */
+  engineOf(name: string): Engine {
+    let engine = this.engines.get(name);
+    if (engine === undefined) {
+      const facts = this.current.factsWhere((n) => n === name, () => true);
+      engine = engineOver(this.unit, facts, this.strata);
+      this.engines.set(name, engine);
+      this.dirty.delete(name);
+    }
+    this.settle(name, engine);
+    return engine;
+  }
+
+  /** One evaluation of the union of every replica's facts, coordination-free strata only. */
+  mergedEngine(): Engine {
+    return engineOver(this.unit, this.current.factsWhere(() => true, () => true), this.strata);
+  }
+
+  private settle(name: string, engine: Engine): void {
+    if (!this.dirty.has(name)) return;
+    engine.run({ strata: this.strata });
+    this.dirty.delete(name);
+  }
+
+  private snapshotOf(engine: Engine): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const relation of this.free) out.set(relation, new Set(engine.tuples(relation).map(tupleKey)));
+    return out;
+  }
+}
+
+/** Options of `evaluateReplicas`. */
+export interface EvaluateOptions {
+  /** The set as of the previous evaluation; what `set` holds beyond it is reported as new. */
+  readonly previous?: ReplicaSet;
+  /** Names the file a replica's relation in an epoch comes from, for diagnostics. */
+  readonly fileOf?: (replica: string, epoch: number, relation: string) => string;
+}
+
+/**
+ * Evaluates a replica set: per replica and merged (coordination-free relations), sealed results
+ * over verified sealed epochs (the rest), and what is withheld. Seal mismatches become CL503.
+ */
+export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diagnostics, options: EvaluateOptions = {}): ReplicaReport {
+  const free = coordinationFreeRelations(unit.analysis);
+  const relations = [...unit.checked.relations.keys()];
+  const freeNames = relations.filter((r) => free.has(r));
+  const sealNames = relations.filter((r) => !free.has(r));
+
+  // Per replica: start from the previous state and continue the fixpoint with what is new.
+  const evaluator = new ReplicaEvaluator(unit, options.previous ?? ReplicaSet.empty());
+  for (const name of set.names) evaluator.engineOf(name);
+  const added = evaluator.advance(set);
+  const replicas: ReplicaResult[] = set.names.map((name) => {
+    const engine = evaluator.engineOf(name);
+    const replica = set.replica(name)!;
+    const old = options.previous?.replica(name);
+    let facts = 0;
+    let newFacts = 0;
+    for (const relation of replica.relations()) {
+      const keys = replica.keysWhere(relation);
+      facts += keys.size;
+      const had = old?.keysWhere(relation);
+      if (had === undefined) newFacts += keys.size;
+      else for (const k of keys) if (!had.has(k)) newFacts++;
+    }
+    return {
+      name,
+      facts,
+      newFacts,
+      relations: freeNames.map((relation) => ({ relation, size: engine.size(relation), added: added.get(name)?.get(relation) ?? [] })),
+    };
+  });
+
+  const mergedEngine = evaluator.mergedEngine();
+  const merged = freeNames.map((relation) => resultOf(mergedEngine, relation));
+
+  // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
+  const verification = set.verifySealed();
+  for (const m of verification.mismatches) {
+    const file = options.fileOf?.(m.replica, m.epoch, m.relation) ?? `${m.replica}/epoch-${m.epoch}/${m.relation}`;
+    const what =
+      m.kind === "uncovered"
+        ? `replica \`${m.replica}\` is not covered by the seal of epoch ${m.epoch}, so its ${m.facts} fact(s) of \`${m.relation}\` there are late`
+        : m.kind === "incomplete"
+          ? `replica \`${m.replica}\` holds ${m.facts} of the ${m.sealedFacts} fact(s) of \`${m.relation}\` sealed in epoch ${m.epoch}`
+          : `replica \`${m.replica}\`'s facts of \`${m.relation}\` in sealed epoch ${m.epoch} do not match the seal's digest (${m.facts} fact(s), ${m.sealedFacts} sealed)`;
+    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", syntheticSpan(file), what);
+  }
+  const k = verification.epoch;
+  let sealed: SealedResult | null = null;
+  if (k > 0) {
+    const engine = engineOver(unit, set.sealedFacts(k));
+    const record = set.seals.get(k)!;
+    sealed = { epoch: k, sealedAt: record.sealedAt, reason: record.reason, relations: sealNames.map((r) => resultOf(engine, r)) };
+  }
+
+  // Withheld: every relation that waits for a seal, unless sealed results already cover all its facts.
+  const sealedKeys = set.sealedFacts(k);
+  const withheld: WithheldRelation[] = [];
+  for (const relation of sealNames) {
+    const deps = dependencies(unit.analysis, relation);
+    const openEpochs = new Set<number>();
+    const openKeys = new Set<string>();
+    for (const name of set.names) {
+      const replica = set.replica(name)!;
+      for (const e of replica.epochs) {
+        if (e <= k && set.seals.get(e)?.replicas[name] !== undefined) continue;
+        for (const dep of replica.relations(e)) {
+          if (!deps.has(dep)) continue;
+          for (const key of replica.keys(dep, e)) {
+            if (sealedKeys.get(dep)?.has(key)) continue;
+            openKeys.add(`${dep}\t${key}`);
+            openEpochs.add(e);
+          }
+        }
+      }
+    }
+    if (k > 0 && openKeys.size === 0) continue;
+    const cause = unit.analysis.relations.get(relation)?.cause ?? null;
+    const epochs = [...openEpochs].sort((a, b) => a - b);
+    withheld.push({
+      relation,
+      kind: cause?.use.kind ?? "negation",
+      literal: cause?.use.text ?? "",
+      at: cause === null ? "" : `${cause.use.span.file}:${cause.use.span.line}:${cause.use.span.column}`,
+      via: cause?.chain.map((s) => s.relation) ?? [relation],
+      reason: cause?.use.reason ?? "",
+      openFacts: openKeys.size,
+      openEpochs: epochs,
+      release: epochs.length === 0 ? null : { from: k + 1, to: Math.max(k + 1, epochs[epochs.length - 1]!) },
+    });
+  }
+
+  return {
+    sealedEpoch: k,
+    seals: [...set.seals.values()]
+      .sort((a, b) => a.epoch - b.epoch)
+      .map((s) => ({ epoch: s.epoch, sealedAt: s.sealedAt, reason: s.reason, replicas: Object.keys(s.replicas).sort(compareKeys) })),
+    openEpochs: set.epochs.filter((e) => e > k),
+    replicas,
+    merged,
+    sealed,
+    withheld,
+    mismatches: verification.mismatches,
+  };
+}
+
+function resultOf(engine: Engine, relation: string): RelationResult {
+  const tuples = engine.tuples(relation);
+  return { relation, size: tuples.length, tuples };
+}
+
+/** The relation and every relation it reads, transitively. */
+function dependencies(analysis: Analysis, relation: string): Set<string> {
+  const seen = new Set<string>([relation]);
+  const stack = [relation];
+  while (stack.length > 0) {
+    const r = stack.pop()!;
+    for (const d of analysis.relations.get(r)?.reads ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  return seen;
+}
