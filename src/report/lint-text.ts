@@ -8,7 +8,6 @@ import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
 import type { CoordinationPoint, LintFile, LintResult } from "./lint.js";
 import type { FactSet, InvariantResult } from "../invariant/types.js";
-import type { Diagnostics } from "./diagnostic.js";
 
 /** Options shared by the text renderers. */
 export interface TextOptions {
@@ -91,8 +90,7 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
   const rest = f.diagnostics.filter((d) => !SECTIONED.has(d.code));
   if (rest.length > 0) {
     out.push(paint("bold", "diagnostics"));
-    const sink = { items: rest } as unknown as Diagnostics;
-    out.push(renderDiagnostics(sink, [...sources.values()], { color: options.color }).replace(/\n+$/, ""));
+    out.push(renderDiagnostics(rest, [...sources.values()], { color: options.color }).replace(/\n+$/, ""));
     out.push("");
   }
   return out.join("\n");

@@ -7,18 +7,15 @@ import { remediesOf } from "../analysis/remedies.js";
 import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "../analysis/types.js";
 import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
+import { checkInvariants, type InvariantOptions } from "../invariant/check.js";
 import type { InvariantResult } from "../invariant/types.js";
 import { parse } from "../syntax/parse.js";
 import type { Rule } from "../syntax/ast.js";
 import type { SourceFile, Span } from "../syntax/span.js";
 import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
 
-/** Options for the invariant search (passed through to the confluence checker). */
-export interface LintOptions {
-  readonly trials?: number;
-  readonly maxSize?: number;
-  readonly seed?: number;
-}
+/** Options for the invariant search (trials, size, seed, replicas), passed to the confluence checker. */
+export type LintOptions = InvariantOptions;
 
 /** A rule as written, for one of its heads: its disjuncts merged. */
 export interface LintRule {
@@ -103,7 +100,7 @@ export function lintProgram(source: SourceFile, options: LintOptions = {}): Lint
   const program = parse(source, diags);
   const checked = check(program, diags);
   const analysis = diags.hasErrors() ? null : analyze(checked, diags);
-  const invariants = analysis !== null && analysis.stratified ? runInvariants(checked, analysis, diags, options) : [];
+  const invariants = analysis !== null && analysis.stratified ? checkInvariants(checked, analysis, diags, options) : [];
   return buildLintFile(source.path, checked, analysis, invariants, diags);
 }
 
@@ -119,15 +116,6 @@ export function combine(files: readonly LintFile[]): LintResult {
     errorCount: files.reduce((n, f) => n + f.summary.errors, 0),
     warningCount: files.reduce((n, f) => n + f.summary.warnings, 0),
   };
-}
-
-/**
- * The one call site of the invariant confluence checker (`src/invariant/check.ts`,
- * `checkInvariants(checked, analysis, diags, options): InvariantResult[]`). Until it is wired
- * here, declared invariants are listed by `check` but not judged.
- */
-function runInvariants(_checked: CheckedProgram, _analysis: Analysis, _diags: Diagnostics, _options: LintOptions): InvariantResult[] {
-  return [];
 }
 
 /** Assembles the lint data of one file from its stages' results. */

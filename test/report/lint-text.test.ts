@@ -1,0 +1,44 @@
+// The text report, snapshotted per example file (plain), plus the parts every report must have.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { lintPrograms } from "../../src/report/lint.js";
+import { renderLintText } from "../../src/report/lint-text.js";
+import type { SourceFile } from "../../src/syntax/span.js";
+
+function source(name: string): SourceFile {
+  return { path: `test/analysis/fixtures/${name}.dl`, text: readFileSync(new URL(`../analysis/fixtures/${name}.dl`, import.meta.url), "utf8") };
+}
+
+function report(names: string[], color = false): string {
+  const sources = names.map(source);
+  return renderLintText(lintPrograms(sources), sources, { color });
+}
+
+describe("lint text report", () => {
+  it.each(["reactions", "usernames", "workshop", "release", "wishlist", "approvals", "unstratifiable"])("%s", async (name) => {
+    await expect(report([name])).toMatchFileSnapshot(`__snapshots__/lint-text/${name}.txt`);
+  });
+
+  it("gives each coordination point its frame, dependency, consequence and options", () => {
+    const text = report(["release"]);
+    expect(text).toContain("coordination point 1 of 1");
+    expect(text).toContain("depends on:   the absence of `blocker`");
+    expect(text).toContain("`ready` and every relation that reads it (`notify`) are withheld until then");
+    expect(text).toMatch(/> +7 \| ready\(r\) :- release\(r\), !blocker\(r, _\)\./);
+    expect(text).toContain("seal an epoch");
+    expect(text).toContain("a threshold rewrite only helps aggregates");
+    expect(text).toContain("notify <- ready <- !blocker(r, _)");
+  });
+
+  it("reports several files and a total", async () => {
+    const text = report(["release", "workshop"]);
+    expect(text).toContain("test/analysis/fixtures/release.dl");
+    expect(text).toContain("test/analysis/fixtures/workshop.dl");
+    expect(text).toContain("2 files: 0 errors, 2 warnings");
+  });
+
+  it("colours only when asked", () => {
+    expect(report(["release"], false)).not.toContain("\u001b[");
+    expect(report(["release"], true)).toContain("\u001b[");
+  });
+});
