@@ -44,6 +44,8 @@ class Gen {
   private aggs = 0;
   private indent = 2;
   private readonly runPrelude: string[] = [];
+  /** Index catch-ups at the start of a call: up to the atom's range end, so chains hold no rows of this iteration. */
+  private readonly catchUps = new Set<string>();
 
   constructor(
     private readonly rule: RulePlan,
@@ -70,6 +72,7 @@ class Gen {
       `  let derived = 0;`,
       ...(slots ? [`  let ${slots};`] : []),
       ...(ranges ? [`  const ${ranges};`] : []),
+      ...[...this.catchUps].map((l) => `  ${l}`),
       ...this.runPrelude.map((l) => `  ${l}`),
       ...this.body,
       `  return derived;`,
@@ -188,6 +191,7 @@ class Gen {
     }
     const r = this.relVar(relation);
     if (keyCols.length === 0) return `${r}.size > 0`;
+    this.catchUps.add(`${this.indexVar(relation, keyCols)}.catchUp();`);
     return `${this.lookupCall(relation, keyCols, keys)} !== -1`;
   }
 
@@ -248,7 +252,9 @@ class Gen {
     if (keyCols.length === 0) {
       this.emit(`${L}: for (let ${r} = ${lo}, e${n} = ${hi}; ${r} < e${n}; ${r}++) {`);
     } else {
-      const N = `N${this.indexVar(step.relation, keyCols).slice(1)}`;
+      const I = this.indexVar(step.relation, keyCols);
+      this.catchUps.add(ranged ? `${I}.catchUp(${hi});` : `${I}.catchUp();`);
+      const N = `N${I.slice(1)}`;
       this.emit(`${L}: for (let ${r} = ${this.lookupCall(step.relation, keyCols, keys)}; ${r} !== -1; ${r} = ${N}[${r}]) {`);
       if (ranged) {
         this.indent++;

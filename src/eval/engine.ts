@@ -243,7 +243,6 @@ export class Engine {
       for (let i = 0; i < n; i++) {
         const rel = rels[i]!;
         end[i] = rel.size;
-        rel.catchUpIndexes();
         if (end[i]! > mark[i]!) anyDelta = true;
       }
       const full = iteration === 0 && fullFirst.some((f) => f);

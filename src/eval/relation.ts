@@ -27,7 +27,8 @@ export function finish(h: number): number {
  * A hash index on some columns: for each distinct key, the newest row with that key; `next[row]`
  * is the previous row with the same key. Chains therefore list rows in descending order, so a
  * row range [lo, hi) is read by skipping rows >= hi and stopping at the first row < lo.
- * Rows are added in order up to `indexed`; `catchUp` adds the rest (at iteration boundaries).
+ * Rows are added in order up to `indexed`; a join calls `catchUp(end)` before it reads, so an index
+ * never holds rows derived in the current iteration and is never built for plans that do not run.
  */
 export class Index {
   heads: Int32Array;
@@ -60,10 +61,10 @@ export class Index {
     return true;
   }
 
-  /** Adds every row of the relation not yet indexed. */
-  catchUp(): void {
+  /** Adds the relation's rows below `limit` (default: all) that are not yet indexed. */
+  catchUp(limit = this.relation.size): void {
     const rel = this.relation;
-    const n = rel.size;
+    const n = Math.min(limit, rel.size);
     if (this.indexed >= n) return;
     if (this.next.length < n) {
       const grown = new Int32Array(Math.max(n, this.next.length * 2));
@@ -164,7 +165,11 @@ export class Index {
   }
 }
 
-/** One relation's rows, its set of rows, and the indexes its join plans asked for. */
+/**
+ * One relation's rows, its set of rows, and the indexes its join plans asked for. The set's slots
+ * hold (row, hash) pairs side by side: a probe compares hashes in one cache line and reads the row
+ * only when they match, and growing never rehashes.
+ */
 export class Relation {
   data: Int32Array;
   size = 0;
@@ -180,11 +185,11 @@ export class Relation {
     this.data = new Int32Array(Math.max(1, capacity * arity));
     let t = 16;
     while (t < capacity * 2) t *= 2;
-    this.table = new Int32Array(t).fill(EMPTY);
+    this.table = new Int32Array(2 * t).fill(EMPTY);
     this.mask = t - 1;
   }
 
-  /** The index on `cols` (sorted column numbers), created and filled on first request. */
+  /** The index on `cols` (sorted column numbers), created on first request; rows are added by `catchUp`. */
   index(cols: readonly number[]): Index {
     const key = cols.join(",");
     let idx = this.indexes.find((i) => i.cols.join(",") === key);
@@ -192,19 +197,7 @@ export class Relation {
       idx = new Index(this, cols);
       this.indexes.push(idx);
     }
-    idx.catchUp();
     return idx;
-  }
-
-  /** Brings every index up to the current rows (called where a new iteration starts). */
-  catchUpIndexes(): void {
-    for (const idx of this.indexes) idx.catchUp();
-  }
-
-  private hashAt(data: Int32Array, base: number): number {
-    let h = 0;
-    for (let c = 0; c < this.arity; c++) h = mix(h, data[base + c]!);
-    return finish(h);
   }
 
   private reserveRow(): number {
@@ -219,15 +212,21 @@ export class Relation {
   }
 
   private growTable(): void {
-    const size = (this.mask + 1) * 2;
-    this.table = new Int32Array(size).fill(EMPTY);
-    this.mask = size - 1;
-    const data = this.data;
-    for (let row = 0; row < this.size; row++) {
-      let slot = this.hashAt(data, row * this.arity) & this.mask;
-      while (this.table[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.table[slot] = row;
+    const old = this.table;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(2 * slots).fill(EMPTY);
+    const mask = slots - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const row = old[i]!;
+      if (row === EMPTY) continue;
+      const h = old[i + 1]!;
+      let slot = h & mask;
+      while (table[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[2 * slot] = row;
+      table[2 * slot + 1] = h;
     }
+    this.table = table;
+    this.mask = mask;
   }
 
   /** Adds (a) to a one-column relation; true when it was new. */
@@ -236,14 +235,16 @@ export class Relation {
     const data = this.data;
     const table = this.table;
     const mask = this.mask;
-    let slot = finish(mix(0, a)) & mask;
+    const h = finish(mix(0, a));
+    let slot = h & mask;
     for (;;) {
-      const r = table[slot]!;
+      const r = table[2 * slot]!;
       if (r === EMPTY) break;
-      if (data[r] === a) return false;
+      if (table[2 * slot + 1] === h && data[r] === a) return false;
       slot = (slot + 1) & mask;
     }
-    table[slot] = row;
+    table[2 * slot] = row;
+    table[2 * slot + 1] = h;
     data[row] = a;
     this.size = row + 1;
     return true;
@@ -255,14 +256,16 @@ export class Relation {
     const data = this.data;
     const table = this.table;
     const mask = this.mask;
-    let slot = finish(mix(mix(0, a), b)) & mask;
+    const h = finish(mix(mix(0, a), b));
+    let slot = h & mask;
     for (;;) {
-      const r = table[slot]!;
+      const r = table[2 * slot]!;
       if (r === EMPTY) break;
-      if (data[2 * r] === a && data[2 * r + 1] === b) return false;
+      if (table[2 * slot + 1] === h && data[2 * r] === a && data[2 * r + 1] === b) return false;
       slot = (slot + 1) & mask;
     }
-    table[slot] = row;
+    table[2 * slot] = row;
+    table[2 * slot + 1] = h;
     data[2 * row] = a;
     data[2 * row + 1] = b;
     this.size = row + 1;
@@ -273,49 +276,44 @@ export class Relation {
   insertRow(values: Int32Array | readonly number[]): boolean {
     const arity = this.arity;
     const row = this.reserveRow();
+    const found = this.find(values);
+    if (found.row !== EMPTY) return false;
     const data = this.data;
-    let h = 0;
-    for (let c = 0; c < arity; c++) h = mix(h, values[c]!);
-    let slot = finish(h) & this.mask;
-    for (;;) {
-      const r = this.table[slot]!;
-      if (r === EMPTY) break;
-      let same = true;
-      for (let c = 0; c < arity; c++) {
-        if (data[r * arity + c] !== values[c]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return false;
-      slot = (slot + 1) & this.mask;
-    }
-    this.table[slot] = row;
+    this.table[2 * found.slot] = row;
+    this.table[2 * found.slot + 1] = found.hash;
     for (let c = 0; c < arity; c++) data[row * arity + c] = values[c]!;
     this.size = row + 1;
     return true;
   }
 
-  /** Whether the row given as codes is present. */
-  hasRow(values: Int32Array | readonly number[]): boolean {
+  private find(values: Int32Array | readonly number[]): { row: number; slot: number; hash: number } {
     const arity = this.arity;
     const data = this.data;
+    const table = this.table;
     let h = 0;
     for (let c = 0; c < arity; c++) h = mix(h, values[c]!);
-    let slot = finish(h) & this.mask;
+    h = finish(h);
+    let slot = h & this.mask;
     for (;;) {
-      const r = this.table[slot]!;
-      if (r === EMPTY) return false;
-      let same = true;
-      for (let c = 0; c < arity; c++) {
-        if (data[r * arity + c] !== values[c]) {
-          same = false;
-          break;
+      const r = table[2 * slot]!;
+      if (r === EMPTY) return { row: EMPTY, slot, hash: h };
+      if (table[2 * slot + 1] === h) {
+        let same = true;
+        for (let c = 0; c < arity; c++) {
+          if (data[r * arity + c] !== values[c]) {
+            same = false;
+            break;
+          }
         }
+        if (same) return { row: r, slot, hash: h };
       }
-      if (same) return true;
       slot = (slot + 1) & this.mask;
     }
+  }
+
+  /** Whether the row given as codes is present. */
+  hasRow(values: Int32Array | readonly number[]): boolean {
+    return this.find(values).row !== EMPTY;
   }
 
   /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */

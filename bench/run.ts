@@ -1,0 +1,180 @@
+// End-to-end benchmark: runs `calmlog run` as a user starts it (a child `node bin/calmlog.js`) on
+// the anchor workloads, and an in-process incremental workload. Not a test: it prints numbers.
+//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--runs 5] [--json FILE]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Engine } from "../src/eval/engine.js";
+import { readFactFile } from "../src/io/facts.js";
+import { compile } from "../src/pipeline.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const WORKLOADS: readonly { name: string; program: string }[] = [
+  { name: "tc-chain-1000", program: "tc.dl" },
+  { name: "tc-chain-2000", program: "tc.dl" },
+  { name: "tc-rand-2000", program: "tc.dl" },
+  { name: "sg-tree", program: "sg.dl" },
+  { name: "negagg", program: "negagg.dl" },
+  { name: "andersen", program: "andersen.dl" },
+];
+
+interface Result {
+  workload: string;
+  sizes: Record<string, number>;
+  wallMs: number;
+  wallMsAll: number[];
+  evalMs: number;
+  loadMs: number;
+  tuplesPerSec: number;
+  peakRssMb: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string" },
+    only: { type: "string" },
+    runs: { type: "string", default: "5" },
+    json: { type: "string" },
+  },
+  strict: true,
+});
+const runs = Math.max(1, Number(values.runs));
+const only = values.only?.split(",") ?? null;
+const selected = WORKLOADS.filter((w) => only === null || only.includes(w.name));
+const wantIncremental = only === null || only.includes("incremental");
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfStale(): void {
+  const out = join(ROOT, "dist/cli/main.js");
+  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
+  console.error("building dist/ (npm run build) ...");
+  const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("npm run build failed");
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const hasTime = existsSync("/usr/bin/time");
+
+function runOnce(program: string, dir: string): { wallMs: number; sizes: Record<string, number>; evalMs: number; loadMs: number; rssKb: number } {
+  const cli = [join(ROOT, "bin/calmlog.js"), "run", program, "-F", dir, "-D", "-", "--no-progress"];
+  const cmd = hasTime ? "/usr/bin/time" : process.execPath;
+  const args = hasTime ? ["-f", "maxrss-kb %M", process.execPath, ...cli] : cli;
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, CALMLOG_REPORT: "1" }, encoding: "utf8", maxBuffer: 1 << 28 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`calmlog run failed on ${dir}:\n${r.stderr}`);
+  const sizes: Record<string, number> = {};
+  for (const line of r.stdout.split("\n")) {
+    const [name, n] = line.split("\t");
+    if (name && n !== undefined) sizes[name] = Number(n);
+  }
+  const report = /calmlog-report (\{.*\})/.exec(r.stderr);
+  const parsed = report ? (JSON.parse(report[1]!) as { evalMs: number; loadMs: number; maxRssKb: number }) : { evalMs: NaN, loadMs: NaN, maxRssKb: NaN };
+  const time = /maxrss-kb (\d+)/.exec(r.stderr);
+  return { wallMs, sizes, evalMs: parsed.evalMs, loadMs: parsed.loadMs, rssKb: time ? Number(time[1]) : parsed.maxRssKb };
+}
+
+function incremental(dir: string): { fullMs: number; incrementalMs: number; ratio: number; added: number; tuples: number } {
+  const text = readFileSync(join(ROOT, "bench/programs/tc.dl"), "utf8");
+  const compiled = compile({ path: "tc.dl", text });
+  if (compiled.analysis === null) throw new Error("tc.dl does not compile");
+  const schema = compiled.checked.relations.get("edge")!;
+  const edges = readFactFile(join(dir, "edge.facts"), schema);
+  const cut = Math.floor(edges.length * 0.99);
+  // Full: one run on every edge.
+  const full = new Engine(compiled.checked, compiled.analysis);
+  full.insert("edge", edges);
+  let t = performance.now();
+  full.run();
+  const fullMs = performance.now() - t;
+  // Incremental: run on 99%, then insert the last 1% and continue.
+  const inc = new Engine(compiled.checked, compiled.analysis);
+  inc.insert("edge", edges.slice(0, cut));
+  inc.run();
+  const added = inc.insert("edge", edges.slice(cut));
+  t = performance.now();
+  inc.run();
+  const incrementalMs = performance.now() - t;
+  if (inc.size("tc") !== full.size("tc")) throw new Error(`incremental tc has ${inc.size("tc")} tuples, full has ${full.size("tc")}`);
+  return { fullMs, incrementalMs, ratio: incrementalMs / fullMs, added, tuples: full.size("tc") };
+}
+
+function main(): void {
+  buildIfStale();
+  let dataDir = values.data ? resolve(values.data) : null;
+  let temp: string | null = null;
+  if (dataDir === null) {
+    temp = mkdtempSync(join(tmpdir(), "calmlog-bench-"));
+    dataDir = temp;
+    const names = [...new Set([...selected.map((w) => w.name), ...(wantIncremental ? ["tc-rand-2000"] : [])])];
+    const r = spawnSync(process.execPath, [join(ROOT, "bench/gen.mjs"), "--out", dataDir, "--only", names.join(",")], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`gen.mjs failed: ${r.stderr}`);
+  }
+  const results: Result[] = [];
+  try {
+    for (const w of selected) {
+      const dir = join(dataDir, w.name);
+      const program = join(ROOT, "bench/programs", w.program);
+      runOnce(program, dir); // warm-up (file cache)
+      const samples = Array.from({ length: runs }, () => runOnce(program, dir));
+      const wall = samples.map((s) => s.wallMs);
+      const mid = samples[wall.indexOf(median(wall))] ?? samples[0]!;
+      const tuples = Object.values(mid.sizes).reduce((a, b) => a + b, 0);
+      const evalMs = median(samples.map((s) => s.evalMs));
+      results.push({
+        workload: w.name,
+        sizes: mid.sizes,
+        wallMs: median(wall),
+        wallMsAll: wall,
+        evalMs,
+        loadMs: median(samples.map((s) => s.loadMs)),
+        tuplesPerSec: tuples / (evalMs / 1000),
+        peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024,
+      });
+      const r = results[results.length - 1]!;
+      console.error(`${w.name}: ${r.wallMs.toFixed(0)} ms`);
+    }
+    const table = [
+      ["workload", "result tuples", "wall ms (median)", "eval ms", "start+load ms", "tuples/s", "peak MB"],
+      ...results.map((r) => [
+        r.workload,
+        Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(" "),
+        r.wallMs.toFixed(0),
+        r.evalMs.toFixed(0),
+        r.loadMs.toFixed(0),
+        (r.tuplesPerSec / 1e6).toFixed(2) + "M",
+        r.peakRssMb.toFixed(0),
+      ]),
+    ];
+    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+    for (const row of table) console.log(row.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+    let inc: ReturnType<typeof incremental> | null = null;
+    if (wantIncremental) {
+      inc = incremental(join(dataDir, "tc-rand-2000"));
+      console.log(
+        `\nincremental tc-rand-2000: full ${inc.fullMs.toFixed(0)} ms, +1% edges (${inc.added}) ${inc.incrementalMs.toFixed(1)} ms, ratio ${(inc.ratio * 100).toFixed(2)}% (target < 5%)`,
+      );
+    }
+    if (values.json) writeFileSync(values.json, JSON.stringify({ node: process.version, runs, results, incremental: inc }, null, 2) + "\n");
+  } finally {
+    if (temp !== null) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+main();
