@@ -1,0 +1,250 @@
+// Source text -> Program. Never throws: every lexical and syntax problem becomes a diagnostic with an
+// exact span. After a syntax error the rest of the clause (to the next `.`) or directive is skipped, so one
+// mistake gives one message, and the items it touched are left out of the program.
+import { EOF, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
+import type { Item, Program } from "./ast.js";
+import { parser } from "./parser.js";
+import { LineIndex, type SourceFile } from "./span.js";
+import { AstBuilder, tokenIndexAt, type ItemResult } from "./to-ast.js";
+import * as T from "./tokens.js";
+import { tokenEnd } from "./tokens.js";
+import type { Code } from "../report/codes.js";
+import type { Diagnostics } from "../report/diagnostic.js";
+import type { ProgramCstNode } from "./cst.js";
+
+/** Brackets, prefix operators and `^` nest the recursive-descent parser; deeper than this is refused. */
+export const MAX_NESTING = 200;
+
+interface SyntaxProblem {
+  readonly code: Code;
+  readonly start: number;
+  readonly end: number;
+  readonly message: string;
+  readonly help?: string;
+  /** Where parsing is trusted again; `start` when the problem damages nothing after it. */
+  readonly syncEnd: number;
+}
+
+/** Parses one rule file; problems go to `diags`, and the program holds every item that parsed cleanly. */
+export function parse(source: SourceFile, diags: Diagnostics): Program {
+  const { path: file, text } = source;
+  const index = new LineIndex(text);
+  const program = (items: Item[]): Program => ({ kind: "program", file, items, span: index.span(file, 0, text.length) });
+
+  const lexed = T.lexer.tokenize(text);
+  let tokens = lexed.tokens;
+  const problems: SyntaxProblem[] = [];
+  const sync = new Resync(tokens, text);
+  const add = (code: Code, start: number, end: number, message: string, syncEnd: number, help?: string): void => {
+    problems.push(help === undefined ? { code, start, end, message, syncEnd } : { code, start, end, message, syncEnd, help });
+  };
+
+  // ---- lexical problems --------------------------------------------------------------------
+  for (const e of lexed.errors) {
+    const bad = text.slice(e.offset, e.offset + e.length);
+    const what = [...bad].length === 1 ? "character" : "characters";
+    add("CL102", e.offset, e.offset + e.length, `unexpected ${what} \`${bad.replace(/`/g, "'")}\``, sync.after(e.offset));
+  }
+  for (const t of lexed.groups["invalid"] ?? []) {
+    const start = t.startOffset;
+    const end = tokenEnd(t);
+    if (t.tokenType === T.UnterminatedComment) {
+      add("CL102", start, start + 2, "unterminated block comment: this `/*` has no closing `*/`", start);
+    } else if (t.tokenType === T.Preprocessor) {
+      add(
+        "CL104",
+        start,
+        end,
+        `C-preprocessor lines (\`${t.image.split(/\s/)[0]}\`) are Soufflé syntax that calmlog does not support`,
+        start,
+        "Soufflé runs the C preprocessor over its input; calmlog reads the file as written. Inline the included file or expand the macro.",
+      );
+    }
+  }
+  for (const t of tokens) {
+    if (t.tokenType === T.UnterminatedString) {
+      add("CL102", t.startOffset, tokenEnd(t), "unterminated string: the line ends before the closing `\"`", sync.after(t.startOffset));
+    }
+  }
+
+  // An unknown directive and its arguments never reach the parser.
+  if (tokens.some((t) => t.tokenType === T.UnknownDirective)) {
+    const kept: IToken[] = [];
+    let skipUntil = -1;
+    for (const t of tokens) {
+      if (t.startOffset < skipUntil) continue;
+      if (t.tokenType === T.UnknownDirective) {
+        skipUntil = sync.after(t.startOffset);
+        add("CL101", t.startOffset, tokenEnd(t), `unknown directive \`${t.image}\``, t.startOffset, "The directives are `.decl`, `.type`, `.input`, `.output`, `.printsize` and `.invariant`.");
+        continue;
+      }
+      kept.push(t);
+    }
+    tokens = kept;
+  }
+
+  // ---- nesting guard (the parser is recursive) -------------------------------------------------
+  const tooDeep = findTooDeep(tokens);
+  if (tooDeep !== undefined) {
+    const t = tokens[tooDeep]!;
+    add("CL101", t.startOffset, tokenEnd(t), `the clause nests more than ${MAX_NESTING} levels deep; the rest of the file is not read`, Infinity);
+    let cut = tooDeep;
+    while (cut > 0 && !tokenMatcher(tokens[cut - 1]!, T.Dot)) cut--;
+    tokens = tokens.slice(0, cut);
+  }
+
+  // ---- parse ---------------------------------------------------------------------------------
+  parser.input = tokens;
+  const cst = parser.program() as ProgramCstNode;
+  for (const e of parser.errors) {
+    const p = parseErrorProblem(e, tokens, text, sync);
+    add("CL101", p.start, p.end, e.message, p.syncEnd);
+  }
+
+  const built = new AstBuilder(file, index, tokens, text).program(cst);
+  for (const t of built.strays) {
+    const prev = lastItemBefore(built.items, t.startOffset);
+    const afterDirective = tokenMatcher(t, T.Dot) && prev?.directive === true && /^\s*$/.test(text.slice(prev.end, t.startOffset));
+    const message = afterDirective
+      ? "a directive does not end with `.`"
+      : `expected a clause or a directive but found \`${t.image.replace(/`/g, "'")}\``;
+    const help = afterDirective ? "Remove the `.`: only facts and rules end with `.`." : undefined;
+    add("CL101", t.startOffset, tokenEnd(t), message, afterDirective ? tokenEnd(t) : sync.after(t.startOffset), help);
+  }
+
+  // ---- report, skipping what an earlier error explains ---------------------------------------
+  problems.sort((a, b) => a.start - b.start || a.end - b.end);
+  const damaged = mergeRanges(problems.filter((p) => p.syncEnd > p.start).map((p) => [p.start, p.syncEnd] as const));
+  const reported: SyntaxProblem[] = [];
+  let quietUntil = -1;
+  let lastStart = -1;
+  for (const p of problems) {
+    if (p.start < quietUntil || p.start === lastStart) continue;
+    reported.push(p);
+    lastStart = p.start;
+    quietUntil = Math.max(quietUntil, p.syncEnd);
+  }
+
+  const items: Item[] = [];
+  let r = 0;
+  for (const result of built.items) {
+    while (r < damaged.length && damaged[r]![1] <= result.start) r++;
+    const hit = r < damaged.length && damaged[r]![0] < result.end;
+    if (result.broken || hit) continue;
+    for (const p of result.problems) reported.push({ ...p, syncEnd: p.start });
+    if (!result.problems.some((p) => p.dropsItem)) items.push(...result.items);
+  }
+
+  reported.sort((a, b) => a.start - b.start || a.end - b.end);
+  for (const p of reported) {
+    diags.add(p.code, index.span(file, p.start, p.end), p.message, p.help === undefined ? {} : { help: p.help });
+  }
+  return program(items);
+}
+
+/** Where parsing is trusted again after a problem at an offset: past the next `.`, or at the next directive. */
+class Resync {
+  constructor(
+    private readonly tokens: readonly IToken[],
+    private readonly text: string,
+  ) {}
+
+  after(offset: number): number {
+    const { tokens } = this;
+    const i = tokenIndexAt(tokens, offset);
+    const inDirective = this.inDirective(i);
+    for (let j = i; j < tokens.length; j++) {
+      const t = tokens[j]!;
+      if (tokenMatcher(t, T.Dot)) return tokenEnd(t);
+      if (j > i && tokenMatcher(t, T.DirectiveKeyword)) return t.startOffset;
+      // Directives have no terminator: a name at the start of a line begins the next clause.
+      if (inDirective && j > i && tokenMatcher(t, T.Ident) && this.startsLine(j)) return t.startOffset;
+    }
+    return Infinity;
+  }
+
+  /** Whether the token at `i` is the first on its line. */
+  startsLine(i: number): boolean {
+    const prev = this.tokens[i - 1];
+    const t = this.tokens[i];
+    if (prev === undefined || t === undefined) return true;
+    return this.text.slice(tokenEnd(prev), t.startOffset).includes("\n");
+  }
+
+  private inDirective(i: number): boolean {
+    if (this.tokens[i] !== undefined && tokenMatcher(this.tokens[i]!, T.DirectiveKeyword)) return true;
+    for (let j = i - 1; j >= 0 && j >= i - 2000; j--) {
+      const t = this.tokens[j]!;
+      if (tokenMatcher(t, T.Dot)) return false;
+      if (tokenMatcher(t, T.DirectiveKeyword)) return true;
+    }
+    return false;
+  }
+}
+
+/** Span and resync point of a parser error; EOF and recovered tokens fall back to the previous token's end. */
+function parseErrorProblem(e: IRecognitionException, tokens: readonly IToken[], text: string, sync: Resync): { start: number; end: number; syncEnd: number } {
+  const t = e.token;
+  if (t.tokenType === EOF || !Number.isFinite(t.startOffset)) {
+    const prev = (e as { previousToken?: IToken }).previousToken;
+    const at = prev !== undefined && Number.isFinite(tokenEnd(prev)) ? tokenEnd(prev) : lastEnd(tokens);
+    return { start: at, end: at, syncEnd: Infinity };
+  }
+  const start = t.startOffset;
+  const end = tokenEnd(t);
+  // A new directive, or a name opening a line after a clause that lacks its `.`, starts afresh.
+  if (tokenMatcher(t, T.DirectiveKeyword)) return { start, end, syncEnd: start };
+  const i = tokenIndexAt(tokens, start);
+  const missingDot = e.name === "MismatchedTokenException" && e.message.startsWith("expected `.` to end the clause");
+  if (missingDot && tokenMatcher(t, T.Ident) && sync.startsLine(i)) return { start, end, syncEnd: start };
+  void text;
+  return { start, end, syncEnd: sync.after(start) };
+}
+
+function lastEnd(tokens: readonly IToken[]): number {
+  const last = tokens[tokens.length - 1];
+  return last === undefined ? 0 : tokenEnd(last);
+}
+
+function lastItemBefore(items: readonly ItemResult[], offset: number): ItemResult | undefined {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid]!.end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return items[lo - 1];
+}
+
+function mergeRanges(ranges: (readonly [number, number])[]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/** Index of the first token nesting deeper than `MAX_NESTING`, if any. */
+function findTooDeep(tokens: readonly IToken[]): number | undefined {
+  let depth = 0;
+  let prefixRun = 0;
+  let carets = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const tt = t.tokenType;
+    if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
+    else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = Math.max(0, depth - 1);
+    else if (tt === T.Dot) {
+      depth = 0;
+      carets = 0;
+    } else if (tt === T.Caret) carets++;
+    if (tt === T.Bang || tt === T.Minus || tt === T.Bnot || tt === T.Lnot || tokenMatcher(t, T.AggregateFn)) prefixRun++;
+    else prefixRun = 0;
+    if (depth + prefixRun + carets > MAX_NESTING) return i;
+  }
+  return undefined;
+}

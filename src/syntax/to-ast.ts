@@ -1,0 +1,639 @@
+// CST -> AST, one top-level item at a time. A part that recovery left incomplete marks its item
+// broken (it is dropped; the parse error explains why); literal and unsupported-construct problems are
+// collected per item so that `parse` can keep or discard them together with the item.
+import type { IToken } from "chevrotain";
+import type {
+  Aggregate,
+  AggregateOp,
+  Atom,
+  AtomLiteral,
+  Attribute,
+  BinaryOp,
+  Body,
+  ComparisonOp,
+  Disjunction,
+  FunctorName,
+  Ident,
+  IoParam,
+  Item,
+  Literal,
+  NumberLiteral,
+  Rule,
+  Term,
+} from "./ast.js";
+import { FUNCTOR_NAMES } from "./ast.js";
+import type * as C from "./cst.js";
+import { joinSpans, type LineIndex, type Span } from "./span.js";
+import type { Code } from "../report/codes.js";
+import { tokenEnd, UnterminatedString } from "./tokens.js";
+
+/** A problem found while building the AST, by offsets; `parse` turns it into a diagnostic. */
+export interface Problem {
+  readonly code: Code;
+  readonly start: number;
+  readonly end: number;
+  readonly message: string;
+  readonly help?: string;
+  /** The item cannot be represented: leave it out of the program. */
+  readonly dropsItem: boolean;
+}
+
+/** One top-level item as built: zero or more AST items (`.decl a, b(...)` gives two). */
+export interface ItemResult {
+  readonly start: number;
+  readonly end: number;
+  readonly items: readonly Item[];
+  readonly problems: readonly Problem[];
+  /** Recovery left the item incomplete. */
+  readonly broken: boolean;
+  /** The item is a directive (directives do not end with `.`). */
+  readonly directive: boolean;
+}
+
+/** The program as built: its items and the stray tokens the top level skipped, both in source order. */
+export interface ProgramResult {
+  readonly items: readonly ItemResult[];
+  readonly strays: readonly IToken[];
+}
+
+/** Functors Soufflé has and calmlog does not. */
+const SOUFFLE_ONLY_FUNCTORS = new Set([
+  "to_float",
+  "to_unsigned",
+  "itou",
+  "itof",
+  "utoi",
+  "utof",
+  "ftoi",
+  "ftou",
+  "range",
+  "autoinc",
+  "as",
+  "match",
+  "contains",
+]);
+
+/** Binding strength of the infix operators, as in Soufflé (higher binds tighter; `^` is handled apart). */
+const PRECEDENCE: Readonly<Record<string, number>> = {
+  lor: 1,
+  lxor: 2,
+  land: 3,
+  bor: 4,
+  bxor: 5,
+  band: 6,
+  bshl: 7,
+  bshr: 7,
+  bshru: 7,
+  "+": 8,
+  "-": 8,
+  "*": 9,
+  "/": 9,
+  "%": 9,
+};
+
+const FLOAT_RE = /^(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)$/;
+const INT_RE = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)u?$/;
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "\\": "\\", n: "\n", t: "\t", r: "\r" };
+
+/** Index of the first token that starts at or after `offset` (`tokens.length` when none does). */
+export function tokenIndexAt(tokens: readonly IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Thrown when recovery left a node incomplete; caught per item. */
+class Broken extends Error {}
+
+function req<T>(xs: readonly T[] | undefined, i = 0): T {
+  const x = xs?.[i];
+  if (x === undefined) throw new Broken();
+  return x;
+}
+
+/** Builds the AST of a parsed program. */
+export class AstBuilder {
+  private problems: Problem[] = [];
+  /** Where the first `;` of a disjunction is, to point at it when a disjunction is not allowed. */
+  private readonly semicolons = new WeakMap<Disjunction, Span>();
+
+  constructor(
+    private readonly file: string,
+    private readonly index: LineIndex,
+    private readonly tokens: readonly IToken[],
+    private readonly text: string,
+  ) {}
+
+  program(cst: C.ProgramCstNode): ProgramResult {
+    const items = (cst.children.item ?? []).map((node) => this.item(node));
+    return { items, strays: cst.children.Stray ?? [] };
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private span(start: number, end: number): Span {
+    return this.index.span(this.file, start, end);
+  }
+
+  private tok(t: IToken | undefined): IToken {
+    if (t === undefined || !Number.isFinite(t.startOffset)) throw new Broken();
+    if (t.isInsertedInRecovery) throw new Broken();
+    return t;
+  }
+
+  private tokSpan(t: IToken): Span {
+    return this.span(t.startOffset, tokenEnd(t));
+  }
+
+  private ident(t: IToken | undefined): Ident {
+    const k = this.tok(t);
+    return { name: k.image, span: this.tokSpan(k) };
+  }
+
+  private node<N extends { recoveredNode?: boolean }>(n: N | undefined): N {
+    if (n === undefined || n.recoveredNode === true) throw new Broken();
+    return n;
+  }
+
+  private problem(code: Code, start: number, end: number, message: string, dropsItem: boolean, help?: string): void {
+    this.problems.push(help === undefined ? { code, start, end, message, dropsItem } : { code, start, end, message, dropsItem, help });
+  }
+
+  private unsupported(span: Span, what: string): void {
+    this.problem("CL104", span.start, span.end, `${what} Soufflé syntax that calmlog does not support`, true);
+  }
+
+  // ---- items ---------------------------------------------------------------------------------
+
+  private item(node: C.ItemCstNode): ItemResult {
+    const start = node.location?.startOffset ?? NaN;
+    const end = (node.location?.endOffset ?? NaN) + 1;
+    const c = node.children;
+    const directive = c.clause === undefined;
+    this.problems = [];
+    try {
+      this.node(node);
+      const items = this.itemBody(c);
+      return { start, end, items, problems: this.problems, broken: false, directive };
+    } catch (err) {
+      if (!(err instanceof Broken)) throw err;
+      return { start, end, items: [], problems: [], broken: true, directive };
+    }
+  }
+
+  private itemBody(c: C.ItemCstChildren): Item[] {
+    if (c.clause) return [this.clause(this.node(c.clause[0]))];
+    if (c.relationDecl) return this.relationDecl(this.node(c.relationDecl[0]));
+    if (c.typeDecl) return this.typeDecl(this.node(c.typeDecl[0]));
+    if (c.ioDirective) return this.ioDirective(this.node(c.ioDirective[0]));
+    if (c.invariantDirective) return [this.invariant(this.node(c.invariantDirective[0]))];
+    const rejected: [IToken[] | undefined, string][] = [
+      [c.componentDecl?.[0]?.children.Comp, "components (`.comp`) are"],
+      [c.componentInit?.[0]?.children.Init, "component instantiation (`.init`) is"],
+      [c.functorDecl?.[0]?.children.Functor, "user-defined functor declarations (`.functor`) are"],
+      [c.planDirective?.[0]?.children.Plan, "query plans (`.plan`) are"],
+      [c.pragmaDirective?.[0]?.children.Pragma, "`.pragma` is"],
+      [c.overrideDirective?.[0]?.children.Override, "`.override` (components) is"],
+    ];
+    for (const [kw, what] of rejected) {
+      if (kw) {
+        this.unsupported(this.tokSpan(this.tok(kw[0])), what);
+        return [];
+      }
+    }
+    throw new Broken();
+  }
+
+  private lastTokenEnd(node: { location?: { endOffset?: number } }): number {
+    const e = node.location?.endOffset;
+    if (e === undefined || !Number.isFinite(e)) throw new Broken();
+    return e + 1;
+  }
+
+  private relationDecl(node: C.RelationDeclCstNode): Item[] {
+    const c = node.children;
+    const kw = this.tok(req(c.Decl));
+    const rparen = this.tok(req(c.RParen));
+    const idents = c.Ident.map((t) => this.tok(t));
+    const names = idents.filter((t) => t.startOffset < rparen.startOffset);
+    const qualifiers = idents.filter((t) => t.startOffset > rparen.startOffset).map((t) => this.ident(t));
+    const attributes = (c.attribute ?? []).map((a) => this.attribute(this.node(a)));
+    for (const cd of c.choiceDomain ?? []) {
+      const t = this.tok(req(this.node(cd).children.ChoiceDomain));
+      this.problem("CL104", t.startOffset, tokenEnd(t), "`choice-domain` is Soufflé syntax that calmlog does not support; the declaration is read without it", false);
+    }
+    const span = this.span(kw.startOffset, this.lastTokenEnd(node));
+    return names.map((n) => ({ kind: "decl", name: this.ident(n), attributes, qualifiers, span }));
+  }
+
+  private attribute(node: C.AttributeCstNode): Attribute {
+    const name = this.ident(req(node.children.Ident, 0));
+    const type = this.ident(req(node.children.Ident, 1));
+    return { name, type, span: joinSpans(name.span, type.span) };
+  }
+
+  private typeDecl(node: C.TypeDeclCstNode): Item[] {
+    const c = node.children;
+    const kw = this.tok(req(c.TypeKw));
+    const name = this.ident(req(c.Ident, 0));
+    const span = this.span(kw.startOffset, this.lastTokenEnd(node));
+    if (c.Subtype) return [{ kind: "type", name, form: "subtype", bases: [this.ident(req(c.Ident, 1))], span }];
+    const def = this.node(req(c.typeDefinition)).children;
+    if (def.recordType) {
+      const r = this.node(def.recordType[0]);
+      this.unsupported(this.span(this.tok(req(r.children.LBracket)).startOffset, this.lastTokenEnd(r)), "record types `[a: T, ...]` are");
+      return [];
+    }
+    const branches = (def.typeBranch ?? []).map((b) => this.node(b));
+    if (branches.length === 0) throw new Broken();
+    const bases: Ident[] = [];
+    for (const b of branches) {
+      if (b.children.LBrace) {
+        this.unsupported(this.span(this.tok(req(b.children.Ident)).startOffset, this.lastTokenEnd(b)), "algebraic data types (`A {x: T} | B {}`) are");
+        return [];
+      }
+      bases.push(this.ident(req(b.children.Ident)));
+    }
+    return [{ kind: "type", name, form: bases.length === 1 ? "alias" : "union", bases, span }];
+  }
+
+  private ioDirective(node: C.IoDirectiveCstNode): Item[] {
+    const c = node.children;
+    const kwTok = c.Input?.[0] ?? c.Output?.[0] ?? c.Printsize?.[0] ?? c.Limitsize?.[0];
+    const kw = this.tok(kwTok);
+    if (c.Limitsize) {
+      this.unsupported(this.tokSpan(kw), "`.limitsize` is");
+      return [];
+    }
+    const directive = c.Input ? "input" : c.Output ? "output" : "printsize";
+    const relations = c.Ident.map((t) => this.ident(t));
+    const params = (c.ioParam ?? []).map((p) => this.ioParam(this.node(p)));
+    const span = this.span(kw.startOffset, this.lastTokenEnd(node));
+    return [{ kind: "directive", directive, relations, params, span }];
+  }
+
+  private ioParam(node: C.IoParamCstNode): IoParam {
+    const c = node.children;
+    const key = this.ident(req(c.Ident, 0));
+    let valueTok: IToken;
+    let value: string;
+    if (c.StringLit) {
+      valueTok = this.tok(c.StringLit[0]);
+      value = this.string(valueTok);
+    } else {
+      valueTok = this.tok(c.Ident[1] ?? c.NumberLit?.[0] ?? c.True?.[0] ?? c.False?.[0]);
+      value = valueTok.image;
+    }
+    const valueSpan = this.tokSpan(valueTok);
+    return { key, value, valueSpan, span: joinSpans(key.span, valueSpan) };
+  }
+
+  private invariant(node: C.InvariantDirectiveCstNode): Item {
+    const c = node.children;
+    const kw = this.tok(req(c.Invariant));
+    const relation = this.ident(req(c.Ident));
+    const description = c.StringLit ? this.string(this.tok(c.StringLit[0])) : null;
+    return { kind: "invariant", relation, description, span: this.span(kw.startOffset, this.lastTokenEnd(node)) };
+  }
+
+  // ---- clauses -------------------------------------------------------------------------------
+
+  private clause(node: C.ClauseCstNode): Rule {
+    const c = node.children;
+    const dot = req(c.Dot);
+    this.checkDot(dot);
+    const le = c.Le?.[0];
+    const heads = c.atom.filter((a) => le === undefined || (a.location?.startOffset ?? 0) < le.startOffset).map((a) => this.atom(this.node(a)));
+    if (le !== undefined) this.unsupported(this.tokSpan(this.tok(le)), "subsumption (`a(x) <= a(y) :- ...`) is");
+    const first = heads[0];
+    if (first === undefined) throw new Broken();
+    const end = dot.isInsertedInRecovery ? this.lastTokenEnd(node) : tokenEnd(dot);
+    const span = this.span(first.span.start, end);
+    if (!c.If) {
+      const second = heads[1];
+      if (second !== undefined) {
+        this.problem("CL101", second.span.start, second.span.end, "a fact has exactly one head; write each fact as its own clause ending in `.`", true);
+      }
+      return { kind: "rule", heads, body: null, span };
+    }
+    const body = this.disjunction(this.node(req(c.disjunction)));
+    return { kind: "rule", heads, body, span };
+  }
+
+  /**
+   * A `.` inserted by recovery is kept only when the clause ended at a line break (or the end of
+   * the file): the usual forgotten `.`. Anywhere else the clause is too damaged to trust.
+   */
+  private checkDot(dot: IToken): void {
+    if (!dot.isInsertedInRecovery) return;
+    const at = dot.startOffset;
+    const next = this.tokens[tokenIndexAt(this.tokens, at)];
+    if (next === undefined) return;
+    if (!this.text.slice(at, next.startOffset).includes("\n")) throw new Broken();
+  }
+
+  private atom(node: C.AtomCstNode): Atom {
+    const c = node.children;
+    const relation = this.ident(req(c.Ident));
+    const rparen = this.tok(req(c.RParen));
+    const args = c.argumentList ? this.args(this.node(c.argumentList[0])) : [];
+    return { relation, args, span: this.span(relation.span.start, tokenEnd(rparen)) };
+  }
+
+  private args(node: C.ArgumentListCstNode): Term[] {
+    return node.children.expression.map((e) => this.expression(this.node(e)));
+  }
+
+  private disjunction(node: C.DisjunctionCstNode): Body {
+    const parts = node.children.conjunction.map((c) => this.conjunction(this.node(c)));
+    if (parts.length === 1) return parts[0]!;
+    const first = parts[0]!;
+    const last = parts[parts.length - 1]!;
+    const or: Disjunction = { kind: "or", items: parts, span: joinSpans(first.span, last.span) };
+    const semi = node.children.Semicolon?.[0];
+    if (semi !== undefined && !semi.isInsertedInRecovery) this.semicolons.set(or, this.tokSpan(semi));
+    return or;
+  }
+
+  private conjunction(node: C.ConjunctionCstNode): Body {
+    const parts = node.children.bodyUnit.map((u) => this.bodyUnit(this.node(u)));
+    if (parts.length === 1) return parts[0]!;
+    return { kind: "and", items: parts, span: joinSpans(parts[0]!.span, parts[parts.length - 1]!.span) };
+  }
+
+  private bodyUnit(node: C.BodyUnitCstNode): Body {
+    const c = node.children;
+    if (c.Bang) {
+      const bang = this.tok(c.Bang[0]);
+      return this.negate(this.bodyUnit(this.node(req(c.bodyUnit))), bang.startOffset);
+    }
+    if (c.disjunction) return this.disjunction(this.node(c.disjunction[0]));
+    if (c.True) return { kind: "bool", value: true, span: this.tokSpan(this.tok(c.True[0])) };
+    if (c.False) return { kind: "bool", value: false, span: this.tokSpan(this.tok(c.False[0])) };
+    if (c.atom) {
+      const atom = this.atom(this.node(c.atom[0]));
+      return { kind: "atom", negated: false, atom, span: atom.span };
+    }
+    const cmp = this.node(req(c.comparison)).children;
+    const left = this.expression(this.node(req(cmp.expression, 0)));
+    const op = this.tok(req(cmp.CompareOp)).image as ComparisonOp;
+    const right = this.expression(this.node(req(cmp.expression, 1)));
+    return { kind: "cmp", op, left, right, negated: false, span: joinSpans(left.span, right.span) };
+  }
+
+  /** `!` over a body, as Soufflé reads it: De Morgan over groups, flipped literals. */
+  private negate(body: Body, from: number): Body {
+    const span = this.span(from, body.span.end);
+    switch (body.kind) {
+      case "atom":
+      case "cmp":
+        return { ...body, negated: !body.negated, span };
+      case "bool":
+        return { ...body, value: !body.value, span };
+      case "and":
+        return { kind: "or", items: body.items.map((b) => this.negate(b, b.span.start)), span };
+      case "or":
+        return { kind: "and", items: body.items.map((b) => this.negate(b, b.span.start)), span };
+    }
+  }
+
+  // ---- terms ---------------------------------------------------------------------------------
+
+  private expression(node: C.ExpressionCstNode): Term {
+    const c = node.children;
+    const operands = c.unary.map((u) => this.unary(this.node(u)));
+    const ops = (c.BinaryOp ?? []).map((t) => this.tok(t).image as BinaryOp);
+    if (operands.length !== ops.length + 1) throw new Broken();
+    if (ops.length === 0) return operands[0]!;
+    // Operator precedence: reduce while the stacked operator binds at least as tightly (left-assoc).
+    const terms: Term[] = [operands[0]!];
+    const stack: BinaryOp[] = [];
+    const reduce = (): void => {
+      const right = terms.pop()!;
+      const left = terms.pop()!;
+      const op = stack.pop()!;
+      terms.push({ kind: "binary", op, left, right, span: joinSpans(left.span, right.span) });
+    };
+    ops.forEach((op, i) => {
+      while (stack.length > 0 && PRECEDENCE[stack[stack.length - 1]!]! >= PRECEDENCE[op]!) reduce();
+      stack.push(op);
+      terms.push(operands[i + 1]!);
+    });
+    while (stack.length > 0) reduce();
+    return terms[0]!;
+  }
+
+  private unary(node: C.UnaryCstNode): Term {
+    const c = node.children;
+    if (c.PrefixOp) {
+      const opTok = this.tok(c.PrefixOp[0]);
+      const inner = this.node(req(c.unary));
+      const op = opTok.image as "-" | "bnot" | "lnot";
+      // Soufflé folds `-` into a number literal directly after it: `-5` is a constant, not an operation.
+      if (op === "-") {
+        const lit = this.plainNumber(inner);
+        if (lit !== undefined) {
+          const folded = this.number(lit, opTok.startOffset);
+          if (folded.type !== "unsigned") return folded;
+        }
+      }
+      const operand = this.unary(inner);
+      return { kind: "unary", op, operand, span: this.span(opTok.startOffset, operand.span.end) };
+    }
+    return this.power(this.node(req(c.power)));
+  }
+
+  /** The number token when a unary is just a literal (no parentheses, no `^`). */
+  private plainNumber(node: C.UnaryCstNode): IToken | undefined {
+    const power = node.children.power?.[0];
+    if (power === undefined || power.children.Caret) return undefined;
+    return power.children.primary[0]?.children.NumberLit?.[0];
+  }
+
+  private power(node: C.PowerCstNode): Term {
+    const base = this.primary(this.node(req(node.children.primary)));
+    if (!node.children.Caret) return base;
+    const exponent = this.unary(this.node(req(node.children.unary)));
+    return { kind: "binary", op: "^", left: base, right: exponent, span: joinSpans(base.span, exponent.span) };
+  }
+
+  private primary(node: C.PrimaryCstNode): Term {
+    const c = node.children;
+    if (c.NumberLit) return this.number(this.tok(c.NumberLit[0]), null);
+    if (c.StringLit) {
+      const t = this.tok(c.StringLit[0]);
+      return { kind: "string", value: this.string(t), span: this.tokSpan(t) };
+    }
+    if (c.Wildcard) return { kind: "wildcard", span: this.tokSpan(this.tok(c.Wildcard[0])) };
+    if (c.expression) return this.expression(this.node(c.expression[0]));
+    if (c.Ident) {
+      const name = this.tok(c.Ident[0]);
+      if (!c.LParen) return { kind: "var", name: name.image, span: this.tokSpan(name) };
+      const rparen = this.tok(req(c.RParen));
+      const args = c.argumentList ? this.args(this.node(c.argumentList[0])) : [];
+      return this.call(name, args, rparen);
+    }
+    if (c.minMaxCall) {
+      const m = this.node(c.minMaxCall[0]).children;
+      const name = this.tok(m.Min?.[0] ?? m.Max?.[0]);
+      const args = m.argumentList ? this.args(this.node(m.argumentList[0])) : [];
+      return this.call(name, args, this.tok(req(m.RParen)));
+    }
+    if (c.aggregate) return this.aggregate(this.node(c.aggregate[0]));
+    const placeholder = (s: Span): Term => ({ kind: "wildcard", span: s });
+    if (c.recordInit) {
+      const r = this.node(c.recordInit[0]);
+      const s = this.span(this.tok(req(r.children.LBracket)).startOffset, this.lastTokenEnd(r));
+      this.unsupported(s, "records `[a, b]` are");
+      return placeholder(s);
+    }
+    if (c.branchInit) {
+      const b = this.node(c.branchInit[0]);
+      const s = this.span(this.tok(req(b.children.Dollar)).startOffset, this.lastTokenEnd(b));
+      this.unsupported(s, b.children.Ident ? "algebraic data type constructors `$C(...)` are" : "the `$` counter is");
+      return placeholder(s);
+    }
+    if (c.userFunctorCall) {
+      const u = this.node(c.userFunctorCall[0]);
+      const s = this.span(this.tok(req(u.children.At)).startOffset, this.lastTokenEnd(u));
+      this.unsupported(s, "user-defined functors `@f(...)` are");
+      return placeholder(s);
+    }
+    throw new Broken();
+  }
+
+  private call(nameTok: IToken, args: Term[], rparen: IToken): Term {
+    const nameSpan = this.tokSpan(nameTok);
+    const span = this.span(nameTok.startOffset, tokenEnd(rparen));
+    const name = nameTok.image;
+    if ((FUNCTOR_NAMES as readonly string[]).includes(name)) {
+      return { kind: "call", name: name as FunctorName, nameSpan, args, span };
+    }
+    if (SOUFFLE_ONLY_FUNCTORS.has(name)) {
+      this.unsupported(nameSpan, `the functor \`${name}\` is`);
+    } else {
+      this.problem(
+        "CL211",
+        nameSpan.start,
+        nameSpan.end,
+        `unknown functor \`${name}\`: the built-in functors are ${FUNCTOR_NAMES.map((f) => `\`${f}\``).join(", ")}`,
+        true,
+        "An atom cannot be used as a term; to test a relation, write the atom as its own literal in the body.",
+      );
+    }
+    return { kind: "wildcard", span };
+  }
+
+  private aggregate(node: C.AggregateCstNode): Aggregate {
+    const c = node.children;
+    const opTok = this.tok(req(c.AggregateFn));
+    const op = opTok.image as AggregateOp;
+    const opSpan = this.tokSpan(opTok);
+    const target = c.expression ? this.expression(this.node(c.expression[0])) : null;
+    if (op === "count" && target !== null) {
+      this.problem("CL101", target.span.start, target.span.end, "`count` takes no expression: write `count : { ... }`", true);
+    }
+    if (op !== "count" && target === null) {
+      this.problem("CL101", opSpan.start, opSpan.end, `\`${op}\` needs an expression to aggregate, as in \`${op} x : { p(x) }\``, true);
+    }
+    let body: Literal[];
+    if (c.disjunction) {
+      body = [];
+      this.flattenAggregateBody(this.disjunction(this.node(c.disjunction[0])), body);
+      this.tok(req(c.RBrace));
+    } else {
+      const atom = this.atom(this.node(req(c.atom)));
+      const lit: AtomLiteral = { kind: "atom", negated: false, atom, span: atom.span };
+      body = [lit];
+    }
+    return { kind: "aggregate", op, opSpan, target: op === "count" ? null : target, body, span: this.span(opSpan.start, this.lastTokenEnd(node)) };
+  }
+
+  /** Soufflé allows only a conjunction inside an aggregate. */
+  private flattenAggregateBody(body: Body, out: Literal[]): void {
+    if (body.kind === "and") {
+      for (const b of body.items) this.flattenAggregateBody(b, out);
+    } else if (body.kind === "or") {
+      const at = this.semicolons.get(body) ?? body.span;
+      this.problem(
+        "CL101",
+        at.start,
+        at.end,
+        "an aggregate body is a conjunction: a disjunction (`;`, or `!` over a group) is not allowed inside `{ }`",
+        true,
+        "Move the alternatives into a relation of their own (one rule per alternative) and aggregate over it.",
+      );
+    } else {
+      out.push(body);
+    }
+  }
+
+  // ---- literals ------------------------------------------------------------------------------
+
+  /** A number token, negated when `minusAt` is the offset of a `-` written directly before it. */
+  private number(t: IToken, minusAt: number | null): NumberLiteral {
+    const image = t.image;
+    const negative = minusAt !== null;
+    const start = minusAt ?? t.startOffset;
+    const end = tokenEnd(t);
+    const span = this.span(start, end);
+    const text = negative ? `-${image}` : image;
+    if (FLOAT_RE.test(image)) {
+      const value = Number(image) * (negative ? -1 : 1);
+      if (!Number.isFinite(value)) this.problem("CL103", start, end, `the float \`${text}\` is out of range`, false);
+      return { kind: "number", value, type: "float", text, span };
+    }
+    if (INT_RE.test(image)) {
+      const unsigned = image.endsWith("u");
+      let big = BigInt(unsigned ? image.slice(0, -1) : image);
+      if (negative) big = -big;
+      if (unsigned && (big < 0n || big > 0xffffffffn)) {
+        this.problem("CL103", start, end, `\`${text}\` does not fit in an \`unsigned\` (0 to 4294967295)`, false);
+      } else if (!unsigned && (big < -2147483648n || big > 2147483647n)) {
+        this.problem(
+          "CL103",
+          start,
+          end,
+          `\`${text}\` does not fit in a \`number\` (a signed 32-bit integer, -2147483648 to 2147483647)`,
+          false,
+          "Write it with a `u` suffix for an `unsigned` (up to 4294967295) or with a decimal point for a `float`.",
+        );
+      }
+      return { kind: "number", value: Number(big), type: unsigned ? "unsigned" : "number", text, span };
+    }
+    this.problem("CL103", t.startOffset, end, `\`${image}\` is not a valid number literal`, false, "Numbers are written `42`, `0x2A`, `0b101010`, `42u` (unsigned), `4.2` or `4.2e1` (float).");
+    return { kind: "number", value: 0, type: "number", text, span };
+  }
+
+  /** Decodes a string token's escapes, reporting unknown ones (CL103) at their exact position. */
+  private string(t: IToken): string {
+    const image = t.image;
+    const raw = t.tokenType === UnterminatedString ? image.slice(1) : image.slice(1, -1);
+    if (!raw.includes("\\")) return raw;
+    let out = "";
+    for (let i = 0; i < raw.length; i++) {
+      const ch = raw[i]!;
+      if (ch !== "\\") {
+        out += ch;
+        continue;
+      }
+      const next = raw[i + 1];
+      const decoded = next === undefined ? undefined : ESCAPES[next];
+      if (decoded === undefined) {
+        const at = t.startOffset + 1 + i;
+        const shown = next === undefined ? "\\" : `\\${next}`;
+        this.problem("CL103", at, at + shown.length, `unknown escape sequence \`${shown}\` in a string`, false);
+        out += next ?? "";
+      } else {
+        out += decoded;
+      }
+      i++;
+    }
+    return out;
+  }
+}
