@@ -138,7 +138,7 @@ function reportCycles(
       if (step !== undefined) related.push({ span: step.span, message: `\`${step.from}\` reads \`${step.to}\` here${step.kind === "positive" ? "" : ` (${step.kind})`}` });
     }
     const verb = e.kind === "negation" ? `negates \`${e.to}\`` : `aggregates over \`${e.to}\``;
-    const loop = e.from === e.to ? `its own relation` : `\`${e.to}\`, which depends on \`${e.from}\` again`;
+    const loop = e.from === e.to ? `its own relation` : `which depends on \`${e.from}\` again`;
     diags.add("CL301", e.span, `rule for \`${e.from}\` ${verb}, ${loop}: the cycle \`${cycle.join(" -> ")}\` has no stratified meaning`, {
       related,
       notes: [
@@ -176,6 +176,13 @@ export function withheldWith(analysis: Analysis, relation: string): string[] {
   return [...out].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
+/** True when the literal reads a relation of its own rule's recursive cycle (a CL301 error, not a coordination point). */
+export function insideCycle(analysis: Analysis, clause: number, use: NonMonotonicUse): boolean {
+  return analysis.edges.some(
+    (e) => e.clause === clause && e.span.start === use.span.start && e.span.end === use.span.end && analysis.relations.get(e.from)?.stratum === analysis.relations.get(e.to)?.stratum,
+  );
+}
+
 /** `notify <- ready <- !blocker(r, _)`. */
 export function formatCause(cause: Cause): string {
   return [...cause.chain.map((s) => s.relation), cause.use.text].join(" <- ");
@@ -195,6 +202,7 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
   const at = (s: { file: string; start: number; end: number }): string => `${s.file}:${s.start}:${s.end}`;
   for (const rule of analysis.rules) {
     for (const use of rule.uses) {
+      if (insideCycle(analysis, rule.clause.id, use)) continue; // CL301 already says this rule has no meaning
       const k = `${at(use.span)}:${use.kind}`;
       const entry = usesAt.get(k);
       if (entry === undefined) usesAt.set(k, { use, heads: [rule.relation] });

@@ -1,6 +1,6 @@
 // The data every lint format renders: per file, the written rules, relations, strata, the
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
-import { formatCause, withheldWith } from "../analysis/analyze.js";
+import { formatCause, insideCycle, withheldWith } from "../analysis/analyze.js";
 import { analyze } from "../analysis/analyze.js";
 import { showClause } from "../analysis/print.js";
 import { remediesOf } from "../analysis/remedies.js";
@@ -211,6 +211,7 @@ function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
   const points = new Map<string, { use: NonMonotonicUse; heads: string[]; clauses: number[] }>();
   for (const rule of analysis.rules) {
     for (const use of rule.uses) {
+      if (insideCycle(analysis, rule.clause.id, use)) continue;
       const k = `${use.span.file}:${use.span.start}:${use.span.end}:${use.kind}`;
       const p = points.get(k);
       if (p === undefined) points.set(k, { use, heads: [rule.relation], clauses: [rule.clause.id] });

@@ -179,6 +179,8 @@ describe("strata", () => {
     expect(errors[0]!.message).toContain("`a -> c -> a`");
     expect(errors[0]!.related.map((r) => r.message)).toEqual(["`c` reads `a` here"]);
     expect(errors[0]!.help).toMatch(/break the cycle/);
+    // The literal is an error, not a coordination point.
+    expect(diags.items.map((d) => d.code)).not.toContain("CL302");
   });
 
   it("reports a cycle once even when two of its edges are negations", () => {

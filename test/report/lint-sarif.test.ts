@@ -52,7 +52,7 @@ describe("lint SARIF", () => {
     const cl301 = results.find((r) => r.ruleId === "CL301")!;
     expect(cl301.level).toBe("error");
     const loc = cl301.locations![0]!.physicalLocation!;
-    expect(loc.artifactLocation!.uri).toBe("cycle.dl");
+    expect(loc.artifactLocation!.uri).toBe("test.dl");
     expect(loc.region!.startLine).toBeGreaterThanOrEqual(1);
     expect(cl301.relatedLocations!.length).toBeGreaterThan(0);
     expect(results[0]!.ruleIndex).toBe(CODE_LIST.findIndex((c) => c.id === results[0]!.ruleId));
