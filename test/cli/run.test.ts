@@ -1,0 +1,132 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { main } from "../../src/cli/main.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A working directory holding `files` (path -> text). */
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "calmlog-run-"));
+  dirs.push(dir);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+async function calmlog(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    cwd,
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { NO_COLOR: "1" },
+  });
+  return { code, stdout, stderr };
+}
+
+const TC = `// transitive closure
+.decl edge(x: number, y: number)
+.input edge
+.decl tc(x: number, y: number)
+.output tc
+.printsize tc
+tc(x, y) :- edge(x, y).
+tc(x, y) :- tc(x, z), edge(z, y).
+`;
+
+describe("calmlog run", () => {
+  test("reads -F facts, writes sorted .csv to -D, prints sizes like Soufflé", async () => {
+    const cwd = workspace({ "tc.dl": TC, "facts/edge.facts": "3\t4\n1\t2\n2\t3\n10\t-1\n" });
+    const r = await calmlog(cwd, "run", "tc.dl", "-F", "facts", "-D", "out");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("tc\t7\n");
+    expect(readFileSync(join(cwd, "out/tc.csv"), "utf8")).toBe("1\t2\n1\t3\n1\t4\n2\t3\n2\t4\n3\t4\n10\t-1\n");
+    expect(readdirSync(join(cwd, "out"))).toEqual(["tc.csv"]);
+  });
+
+  test("-D - prints each output under a header box; --format jsonl", async () => {
+    const cwd = workspace({ "tc.dl": TC, "edge.facts": "1\t2\n" });
+    const r = await calmlog(cwd, "run", "tc.dl", "-D", "-");
+    expect(r.stdout).toBe("---------------\ntc\n===============\n1\t2\n===============\ntc\t1\n");
+    const j = await calmlog(cwd, "run", "tc.dl", "--format", "jsonl", "-D", "o");
+    expect(j.code).toBe(0);
+    expect(readFileSync(join(cwd, "o/tc.jsonl"), "utf8")).toBe("[1,2]\n");
+  });
+
+  test("filename and delimiter parameters; .jsonl inputs", async () => {
+    const cwd = workspace({
+      "p.dl": `.decl e(a: symbol, b: number)
+.input e(IO=file, filename="edges.txt", delimiter=",")
+.decl f(a: symbol, b: number)
+.input f
+.decl both(a: symbol)
+.output both
+both(a) :- e(a, n), f(a, n).`,
+      "edges.txt": "x,1\ny,2\n",
+      "f.jsonl": '["x", 1]\n{"a": "y", "b": 3}\n',
+    });
+    const r = await calmlog(cwd, "run", "p.dl", "-D", "-");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("===============\nx\n===============");
+  });
+
+  test("a fact file error names file, line and column, exits 1 and leaves earlier output intact", async () => {
+    const cwd = workspace({ "tc.dl": TC, "edge.facts": "1\t2\n", "out/tc.csv": "previous\n" });
+    const ok = await calmlog(cwd, "run", "tc.dl", "-D", "out");
+    expect(ok.code).toBe(0);
+    writeFileSync(join(cwd, "edge.facts"), "1\t2\n2\tthree\n");
+    const bad = await calmlog(cwd, "run", "tc.dl", "-D", "out");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("edge.facts:2:3: error CL402");
+    expect(readFileSync(join(cwd, "out/tc.csv"), "utf8")).toBe("1\t2\n");
+  });
+
+  test("a missing fact file is CL404; an arithmetic error is CL405 at the rule", async () => {
+    const cwd = workspace({
+      "tc.dl": TC,
+      "div.dl": `.decl a(x: number)
+.decl b(x: number)
+.output b
+a(0).
+b(1 / x) :- a(x).
+`,
+    });
+    const missing = await calmlog(cwd, "run", "tc.dl");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("CL404");
+    const div = await calmlog(cwd, "run", "div.dl", "-D", "out");
+    expect(div.code).toBe(1);
+    expect(div.stderr).toMatch(/div\.dl:5:1: error CL405/);
+    expect(readdirSync(cwd)).not.toContain("out");
+  });
+
+  test("program errors are rendered and exit 1; bad flags are usage errors", async () => {
+    const cwd = workspace({ "bad.dl": ".decl a(x: number)\nb(x) :- a(x).\n", "tc.dl": TC });
+    const r = await calmlog(cwd, "run", "bad.dl");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("CL201");
+    const u = await calmlog(cwd, "run", "tc.dl", "--frobnicate");
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/--help/);
+    const f = await calmlog(cwd, "run", "tc.dl", "--format", "xml");
+    expect(f.code).toBe(1);
+  });
+
+  test("--stats lists strata, rules and the hottest rules on stderr", async () => {
+    const cwd = workspace({ "tc.dl": TC, "edge.facts": "1\t2\n2\t3\n" });
+    const r = await calmlog(cwd, "run", "tc.dl", "--stats", "-D", "-");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/stratum \d+ \[tc\]: 3 iterations, 3 tuples/);
+    expect(r.stderr).toContain("hottest rules:");
+    expect(r.stderr).toContain("tc(x, y) :- tc(x, z), edge(z, y).");
+  });
+});
