@@ -140,7 +140,7 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
     } else if (s.columns.length !== atom.args.length) {
       const n = s.columns.length;
       diags.add("CL202", atom.span, `\`${name}\` has ${n} column${n === 1 ? "" : "s"} but this atom gives ${atom.args.length}`, {
-        related: [{ span: s.decl.span, message: `\`${name}\` is declared here` }],
+        related: [{ span: s.decl.name.span, message: `\`${name}\` is declared here` }],
       });
     }
   }

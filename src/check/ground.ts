@@ -84,13 +84,18 @@ function closeOverEqualities(body: readonly Literal[], g: Set<string>, vars: (t:
   }
 }
 
-/** The variables a value depends on: an aggregate depends only on the outer variables it mentions. */
+/** The variables a value depends on: an aggregate depends only on the outer variables it mentions but does not bind. */
 function valueVariables(t: Term, outerNames: ReadonlySet<string>): string[] {
   const vs: Variable[] = [];
   const aggs: Aggregate[] = [];
   collectOuter(t, vs, aggs);
   const names = vs.map((v) => v.name);
-  for (const a of aggs) for (const v of allVariables(a)) if (outerNames.has(v.name)) names.push(v.name);
+  for (const a of aggs) {
+    // Outer variables the aggregate binds itself are witness problems (CL214), reported on their own.
+    const inner = new Set<string>();
+    bindPositive(a.body, inner);
+    for (const v of allVariables(a)) if (outerNames.has(v.name) && !inner.has(v.name)) names.push(v.name);
+  }
   return names;
 }
 

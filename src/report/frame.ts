@@ -32,7 +32,9 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
   if (end.line > start.line && end.column === 1) end = { line: end.line - 1, column: index.lineText(end.line - 1).length + 1 };
 
   const first = Math.max(1, start.line - context);
-  const last = Math.min(index.lineCount, end.line + context);
+  // The empty "line" after a final newline is not worth showing as context.
+  const lastLine = index.lineCount > 1 && index.lineText(index.lineCount) === "" ? index.lineCount - 1 : index.lineCount;
+  const last = Math.max(end.line, Math.min(lastLine, end.line + context));
   const width = String(last).length;
   const out: string[] = [];
   const elide = end.line - start.line + 1 > MAX_SPAN_LINES;

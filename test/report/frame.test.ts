@@ -41,6 +41,11 @@ describe("codeFrame", () => {
     expect(codeFrame(text, span(text, text.length, text.length))).toBe(["  1 | a(1).", "> 2 |", "    | ^"].join("\n"));
   });
 
+  test("the empty line after a final newline is not shown as context", () => {
+    const text = "a(1).\nb(2).\n";
+    expect(codeFrame(text, at(text, "b(2)"))).toBe(["  1 | a(1).", "> 2 | b(2).", "    | ^~~~"].join("\n"));
+  });
+
   test("tabs are expanded and the underline follows the expanded columns", () => {
     const text = "\tx(\ty)";
     expect(codeFrame(text, at(text, "y"))).toBe(["> 1 |     x(  y)", "    |         ^"].join("\n"));

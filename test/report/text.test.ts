@@ -25,7 +25,6 @@ describe("renderDiagnostics", () => {
         "  1 | .decl edge(x: number, y: number)",
         "> 2 | edge(1, 2, 3).",
         "    | ^~~~~~~~~~~~~",
-        "  3 |",
         "  = help: Match the number of columns in the `.decl`.",
         "  = note: a note",
         "g.dl:1:7: note: `edge` is declared here",
