@@ -143,11 +143,11 @@ function renderInvariant(inv: InvariantResult, paint: Paint): string[] {
   const ce = inv.counterexample;
   if (ce !== null) {
     out.push(`    counterexample:`);
-    out.push(`      start (valid):  ${facts(ce.base)}`);
-    out.push(`      replica A adds: ${facts(ce.replicaA)}`);
-    out.push(`      replica B adds: ${facts(ce.replicaB)}`);
-    out.push(`      merged derives: ${ce.violation.relation}(${ce.violation.tuple.map(value).join(", ")})`);
-    for (const line of ce.explanation) out.push(`      ${line}`);
+    // The checker's story already walks through S0, both replicas and the merge; fall back to the facts.
+    const story = ce.explanation.length > 0
+      ? ce.explanation
+      : [`start (valid): ${facts(ce.base)}`, `replica A adds: ${facts(ce.replicaA)}`, `replica B adds: ${facts(ce.replicaB)}`, `merged derives: ${ce.violation.relation}(${ce.violation.tuple.map(value).join(", ")})`];
+    for (const line of story) out.push(`      ${line}`);
   }
   const e = inv.escrow;
   if (e !== null) {

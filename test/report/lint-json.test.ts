@@ -1,8 +1,9 @@
 // The JSON report matches its published schema and says what the analysis found.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { lintJson, renderLintJson } from "../../src/report/lint-json.js";
+import { lintPrograms } from "../../src/report/lint.js";
 import { builtResult, cyclicResult } from "./built.js";
 
 const schema = JSON.parse(readFileSync(new URL("../../src/report/lint-schema.json", import.meta.url), "utf8")) as object;
@@ -16,6 +17,20 @@ describe("lint JSON", () => {
       expect(validate.errors ?? []).toEqual([]);
       expect(ok).toBe(true);
     }
+  });
+
+  it("validates for every example file, invariants and errors included", () => {
+    const dir = new URL("../analysis/fixtures/", import.meta.url);
+    const sources = readdirSync(dir).filter((f) => f.endsWith(".dl")).sort().map((f) => ({ path: f, text: readFileSync(new URL(f, dir), "utf8") }));
+    sources.push({ path: "broken.dl", text: ".decl a(x: symbol)\na(x) :- b(x)\n" });
+    const doc = JSON.parse(renderLintJson(lintPrograms(sources)));
+    validate(doc);
+    expect(validate.errors ?? []).toEqual([]);
+    const invariant = doc.files.find((f: { file: string }) => f.file === "seats-invariant.dl").invariants[0];
+    expect(invariant).toMatchObject({ relation: "oversold", verdict: "counterexample" });
+    const broken = doc.files.find((f: { file: string }) => f.file === "broken.dl");
+    expect(broken.summary).toMatchObject({ analyzed: false });
+    expect(broken.summary.errors).toBeGreaterThan(0);
   });
 
   it("the schema rejects a document that breaks it", () => {

@@ -1,11 +1,12 @@
 // SARIF output passes the official SARIF 2.1.0 schema (shipped by @microsoft/jest-sarif) and
 // carries what GitHub code scanning needs: a rule per code, relative URIs, regions, related locations.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { CODE_LIST } from "../../src/report/codes.js";
+import { lintPrograms } from "../../src/report/lint.js";
 import { lintSarif, renderLintSarif } from "../../src/report/sarif.js";
 import { builtResult, cyclicResult } from "./built.js";
 
@@ -27,6 +28,16 @@ describe("lint SARIF", () => {
       validate(doc);
       expect(validate.errors ?? []).toEqual([]);
     }
+  });
+
+  it("validates for every example file", () => {
+    const dir = new URL("../analysis/fixtures/", import.meta.url);
+    const sources = readdirSync(dir).filter((f) => f.endsWith(".dl")).sort().map((f) => ({ path: `test/analysis/fixtures/${f}`, text: readFileSync(new URL(f, dir), "utf8") }));
+    const log = lintSarif(lintPrograms(sources), { version: "0.1.0" });
+    validate(JSON.parse(JSON.stringify(log)));
+    expect(validate.errors ?? []).toEqual([]);
+    const ids = new Set(log.runs[0]!.results!.map((r) => r.ruleId));
+    for (const code of ["CL301", "CL302", "CL303", "CL304", "CL305"]) expect(ids).toContain(code);
   });
 
   it("the validator rejects a broken log", () => {

@@ -15,7 +15,7 @@ function report(names: string[], color = false): string {
 }
 
 describe("lint text report", () => {
-  it.each(["reactions", "usernames", "workshop", "release", "wishlist", "approvals", "unstratifiable"])("%s", async (name) => {
+  it.each(["reactions", "usernames", "workshop", "release", "wishlist", "approvals", "unstratifiable", "seats-invariant"])("%s", async (name) => {
     await expect(report([name])).toMatchFileSnapshot(`__snapshots__/lint-text/${name}.txt`);
   });
 
@@ -28,6 +28,15 @@ describe("lint text report", () => {
     expect(text).toContain("seal an epoch");
     expect(text).toContain("a threshold rewrite only helps aggregates");
     expect(text).toContain("notify <- ready <- !blocker(r, _)");
+  });
+
+  it("gives each invariant its verdict, reason and counterexample story", () => {
+    const text = report(["seats-invariant"]);
+    expect(text).toMatch(/`oversold` \(no workshop sells more seats than it has\): counterexample/);
+    expect(text).toContain("counterexample:");
+    expect(text).toMatch(/replica A inserts sale/);
+    // The invariant's own diagnostic is shown in its section, not again among the diagnostics.
+    expect(text).not.toContain("CL602");
   });
 
   it("reports several files and a total", async () => {
