@@ -159,7 +159,8 @@ class Inference {
         return this.fresh(ANY, null);
       case "number": {
         // An integer literal without a suffix takes its type from context, as in Soufflé.
-        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : NUMERIC;
+        // A negative literal (the parser folds `-1`) cannot be `unsigned`.
+        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : t.text.startsWith("-") || t.value < 0 ? SIGNED : NUMERIC;
         return this.fresh(set, { span: t.span, message: `\`${t.text}\` is ${describeSet(set)}` });
       }
       case "string":

@@ -98,6 +98,10 @@ describe("CL203 type mismatch", () => {
     expect(found(lines(".decl u(x: unsigned, y: float, z: number)", "u(1, 2, 3).", "u(1, 2, 3.5)."))).toEqual(["CL203 3:9"]);
   });
 
+  test("a negative constant in an unsigned column", () => {
+    expect(found(lines(".decl u(x: unsigned)", "u(1).", "u(-1).", "u(-(2))."))).toEqual(["CL203 3:3", "CL203 4:3"]);
+  });
+
   test("comparing a number with a float", () => {
     expect(found(lines(".decl n(x: number)", ".decl f(x: float)", ".decl r(x: number)", ".input n, f", "r(x) :- n(x), f(y), x < y."))).toEqual(["CL203 5:21"]);
   });
