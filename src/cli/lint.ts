@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { lintPrograms, type LintResult } from "../report/lint.js";
+import { lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
@@ -27,6 +27,9 @@ Options:
   -o, --output FILE      write the report to FILE (atomically) instead of stdout
       --color            colour the text report even when not on a terminal
       --no-color         never colour (NO_COLOR and FORCE_COLOR are honoured too)
+      --trials N         random trials per \`.invariant\` in the confluence search (default 400)
+      --seed N           seed of that search; the same seed gives the same counterexample (default 42)
+      --replicas N       replicas an escrow bound is split over (default 2)
   -h, --help             show this help
 
 Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors or too many warnings,
@@ -40,6 +43,7 @@ interface Parsed {
   readonly maxWarnings: number;
   readonly output: string | null;
   readonly color: boolean | null;
+  readonly invariants: LintOptions;
 }
 
 function parse(args: readonly string[]): Parsed {
@@ -56,6 +60,9 @@ function parse(args: readonly string[]): Parsed {
         output: { type: "string", short: "o" },
         color: { type: "boolean" },
         "no-color": { type: "boolean" },
+        trials: { type: "string" },
+        seed: { type: "string" },
+        replicas: { type: "string" },
       },
     }));
   } catch (err) {
@@ -63,12 +70,15 @@ function parse(args: readonly string[]): Parsed {
   }
   const format = values.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format \`${format}\`; use one of ${FORMATS.map((f) => `\`${f}\``).join(", ")}`);
-  let maxWarnings = -1;
-  if (values["max-warnings"] !== undefined) {
-    const text = values["max-warnings"];
-    if (!/^-?\d+$/.test(text)) throw new UsageError(`--max-warnings takes a whole number, not \`${text}\``);
-    maxWarnings = Number(text);
-  }
+  const whole = (flag: string, text: string | undefined, min: number): number | undefined => {
+    if (text === undefined) return undefined;
+    if (!/^-?\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${flag} takes a whole number${min > 0 ? ` of at least ${min}` : ""}, not \`${text}\``);
+    return Number(text);
+  };
+  const maxWarnings = whole("max-warnings", values["max-warnings"], -1) ?? -1;
+  const trials = whole("trials", values.trials, 0);
+  const seed = whole("seed", values.seed, Number.MIN_SAFE_INTEGER);
+  const replicas = whole("replicas", values.replicas, 2);
   if (positionals.length === 0) throw new UsageError("no rule file given");
   if (values.color === true && values["no-color"] === true) throw new UsageError("--color and --no-color contradict each other");
   return {
@@ -77,6 +87,7 @@ function parse(args: readonly string[]): Parsed {
     maxWarnings,
     output: values.output ?? null,
     color: values.color === true ? true : values["no-color"] === true ? false : null,
+    invariants: { ...(trials === undefined ? {} : { trials }), ...(seed === undefined ? {} : { seed }), ...(replicas === undefined ? {} : { replicas }) },
   };
 }
 
@@ -124,7 +135,7 @@ export const command: Command = {
         return EXIT_CRASH;
       }
     }
-    const result = lintPrograms(sources);
+    const result = lintPrograms(sources, opts.invariants);
     const color = opts.format === "text" && (opts.color ?? (opts.output === null && useColor(ctx.stdout, ctx.env)));
     const text = render(result, sources, opts.format, color, ctx.cwd);
     if (opts.output === null) ctx.stdout.write(text);

@@ -74,11 +74,19 @@ describe("calmlog lint", () => {
   });
 
   it("rejects bad usage with exit 1 and a hint", async () => {
-    for (const args of [[], ["--format", "xml", "a.dl"], ["--max-warnings", "many", "a.dl"], ["--bogus", "a.dl"]]) {
+    for (const args of [[], ["--format", "xml", "a.dl"], ["--max-warnings", "many", "a.dl"], ["--bogus", "a.dl"], ["--replicas", "1", "a.dl"], ["--trials", "x", "a.dl"]]) {
       const r = await lint(args);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("calmlog lint --help");
     }
+  });
+
+  it("passes the invariant search options through", async () => {
+    const r = await lint(["-f", "json", "--seed", "7", "--trials", "10", `${FIXTURES}/seats-invariant.dl`]);
+    expect(r.code).toBe(0);
+    const inv = JSON.parse(r.stdout).files[0].invariants[0];
+    expect(inv.verdict).toBe("counterexample");
+    expect(inv.search).toMatchObject({ seed: 7, trials: expect.any(Number) });
   });
 
   it("exits 2 when a file cannot be read", async () => {
