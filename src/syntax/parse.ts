@@ -23,6 +23,8 @@ interface SyntaxProblem {
   readonly help?: string;
   /** Where parsing is trusted again; `start` when the problem damages nothing after it. */
   readonly syncEnd: number;
+  /** Where the damage begins (items overlapping `[damageFrom, syncEnd)` are left out). */
+  readonly damageFrom: number;
 }
 
 /** Parses one rule file; problems go to `diags`, and the program holds every item that parsed cleanly. */
@@ -35,8 +37,8 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   let tokens = lexed.tokens;
   const problems: SyntaxProblem[] = [];
   const sync = new Resync(tokens, text);
-  const add = (code: Code, start: number, end: number, message: string, syncEnd: number, help?: string): void => {
-    problems.push(help === undefined ? { code, start, end, message, syncEnd } : { code, start, end, message, syncEnd, help });
+  const add = (code: Code, start: number, end: number, message: string, syncEnd: number, help?: string, damageFrom = start): void => {
+    problems.push({ code, start, end, message, syncEnd, damageFrom, ...(help === undefined ? {} : { help }) });
   };
 
   // ---- lexical problems --------------------------------------------------------------------
@@ -61,26 +63,26 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
       );
     }
   }
-  for (const t of tokens) {
-    if (t.tokenType === T.UnterminatedString) {
-      add("CL102", t.startOffset, tokenEnd(t), "unterminated string: the line ends before the closing `\"`", sync.after(t.startOffset));
+  // Unknown directives (with their arguments) and the clause text up to an unterminated string never
+  // reach the parser: both would otherwise swallow the next clause during recovery.
+  const removed: [number, number][] = [];
+  tokens.forEach((t, i) => {
+    if (t.tokenType === T.UnknownDirective) {
+      removed.push([t.startOffset, sync.after(t.startOffset)]);
+      add("CL101", t.startOffset, tokenEnd(t), `unknown directive \`${t.image}\``, t.startOffset, "The directives are `.decl`, `.type`, `.input`, `.output`, `.printsize` and `.invariant`.");
+    } else if (t.tokenType === T.UnterminatedString) {
+      const from = sync.clauseStart(i);
+      removed.push([from, tokenEnd(t)]);
+      add("CL102", t.startOffset, tokenEnd(t), "unterminated string: the line ends before the closing `\"`", tokenEnd(t), undefined, from);
     }
-  }
-
-  // An unknown directive and its arguments never reach the parser.
-  if (tokens.some((t) => t.tokenType === T.UnknownDirective)) {
-    const kept: IToken[] = [];
-    let skipUntil = -1;
-    for (const t of tokens) {
-      if (t.startOffset < skipUntil) continue;
-      if (t.tokenType === T.UnknownDirective) {
-        skipUntil = sync.after(t.startOffset);
-        add("CL101", t.startOffset, tokenEnd(t), `unknown directive \`${t.image}\``, t.startOffset, "The directives are `.decl`, `.type`, `.input`, `.output`, `.printsize` and `.invariant`.");
-        continue;
-      }
-      kept.push(t);
-    }
-    tokens = kept;
+  });
+  if (removed.length > 0) {
+    const ranges = mergeRanges(removed);
+    let k = 0;
+    tokens = tokens.filter((t) => {
+      while (k < ranges.length && ranges[k]![1] <= t.startOffset) k++;
+      return !(k < ranges.length && ranges[k]![0] <= t.startOffset);
+    });
   }
 
   // ---- nesting guard (the parser is recursive) -------------------------------------------------
@@ -114,7 +116,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
 
   // ---- report, skipping what an earlier error explains ---------------------------------------
   problems.sort((a, b) => a.start - b.start || a.end - b.end);
-  const damaged = mergeRanges(problems.filter((p) => p.syncEnd > p.start).map((p) => [p.start, p.syncEnd] as const));
+  const damaged = mergeRanges(problems.filter((p) => p.syncEnd > p.damageFrom).map((p) => [p.damageFrom, p.syncEnd] as const));
   const reported: SyntaxProblem[] = [];
   let quietUntil = -1;
   let lastStart = -1;
@@ -131,7 +133,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
     while (r < damaged.length && damaged[r]![1] <= result.start) r++;
     const hit = r < damaged.length && damaged[r]![0] < result.end;
     if (result.broken || hit) continue;
-    for (const p of result.problems) reported.push({ ...p, syncEnd: p.start });
+    for (const p of result.problems) reported.push({ ...p, syncEnd: p.start, damageFrom: p.start });
     if (!result.problems.some((p) => p.dropsItem)) items.push(...result.items);
   }
 
@@ -161,6 +163,13 @@ class Resync {
       if (inDirective && j > i && tokenMatcher(t, T.Ident) && this.startsLine(j)) return t.startOffset;
     }
     return Infinity;
+  }
+
+  /** Offset where the clause holding token `i` begins on that token's line (after a `.` or at the line start). */
+  clauseStart(i: number): number {
+    let j = i;
+    while (j > 0 && !tokenMatcher(this.tokens[j - 1]!, T.Dot) && !this.startsLine(j)) j--;
+    return this.tokens[j]!.startOffset;
   }
 
   /** Whether the token at `i` is the first on its line. */

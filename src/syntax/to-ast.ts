@@ -437,10 +437,7 @@ export class AstBuilder {
       // Soufflé folds `-` into a number literal directly after it: `-5` is a constant, not an operation.
       if (op === "-") {
         const lit = this.plainNumber(inner);
-        if (lit !== undefined) {
-          const folded = this.number(lit, opTok.startOffset);
-          if (folded.type !== "unsigned") return folded;
-        }
+        if (lit !== undefined && !lit.image.endsWith("u")) return this.number(lit, opTok.startOffset);
       }
       const operand = this.unary(inner);
       return { kind: "unary", op, operand, span: this.span(opTok.startOffset, operand.span.end) };
