@@ -40,7 +40,9 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
     if (clause.rule.body !== null) checkGrounding(clause, found);
     inferClause(clause, columnTypes, found);
   }
-  checkDefinitions(program, schemas, found);
+  // Items with syntax errors were left out of the program, so "never defined" would be a guess.
+  const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
+  if (!syntaxBroken) checkDefinitions(program, schemas, found);
 
   diags.push(...settle(found.items));
   const relations = new Map<string, RelationSchema>();

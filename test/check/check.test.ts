@@ -280,3 +280,14 @@ describe("CL215 invariant on a relation without rules", () => {
     expect(found(lines(".decl a(x: number)", ".decl bad(x: number)", ".input a", "bad(x) :- a(x), x < 0.", ".invariant bad"))).toEqual([]);
   });
 });
+
+describe("after syntax errors", () => {
+  test("relations whose rules were dropped are not reported as never defined", () => {
+    const diags = new Diagnostics();
+    const text = lines(".decl a(x: number)", ".decl b(x: number)", "b(x) :- a(x) a(x).", ".output b");
+    check(parse({ path: "t.dl", text }, diags), diags);
+    const codes = diags.items.map((d) => d.code);
+    expect(codes.some((c) => c.startsWith("CL1"))).toBe(true);
+    expect(codes).not.toContain("CL213");
+  });
+});
