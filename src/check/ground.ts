@@ -114,6 +114,7 @@ function groundingNote(name: string, clause: Clause): string {
     if (l.kind === "cmp" && (inTerm(l.left) || inTerm(l.right))) places.add("a comparison");
   }
   const list = [...places];
-  const where = list.length === 0 ? "" : ` \`${name}\` occurs only in ${list.join(", ")}.`;
+  const joined = list.length <= 1 ? list.join("") : `${list.slice(0, -1).join(", ")} and ${list[list.length - 1]}`;
+  const where = list.length === 0 ? "" : ` \`${name}\` occurs only in ${joined}.`;
   return `A variable is grounded by a positive body atom that has it as a direct argument, or by \`${name} = expr\` with grounded \`expr\`.${where}`;
 }

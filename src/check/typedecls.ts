@@ -70,8 +70,9 @@ export function resolveTypes(program: Program, diags: Diagnostics): TypeTable {
         root = r;
         rootFrom = base;
       } else if (r !== root && !broken) {
-        diags.add("CL203", base.span, `union \`${name}\` mixes \`${root}\` and \`${r}\`: \`${base.name}\` is a \`${r}\``, {
-          related: rootFrom ? [{ span: rootFrom.span, message: `\`${rootFrom.name}\` is a \`${root}\`` }] : [],
+        const which = base.name === r ? "" : `: \`${base.name}\` is a \`${r}\``;
+        diags.add("CL203", base.span, `union \`${name}\` mixes \`${root}\` and \`${r}\`${which}`, {
+          related: rootFrom && rootFrom.name !== root ? [{ span: rootFrom.span, message: `\`${rootFrom.name}\` is a \`${root}\`` }] : [],
           help: "Every member of a union must have the same primitive type.",
         });
         broken = true;

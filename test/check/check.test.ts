@@ -127,7 +127,11 @@ describe("CL203 type mismatch", () => {
   });
 
   test("a union over different primitive types", () => {
-    expect(found(lines(".type U = number | symbol"))).toEqual(["CL203 1:20"]);
+    const ds = diagnose(lines(".type U = number | symbol", ".type Id <: symbol", ".type V = U | Id", ".type W = number | Id"));
+    expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual([
+      "CL203 1:20 union `U` mixes `number` and `symbol`",
+      "CL203 4:20 union `W` mixes `number` and `symbol`: `Id` is a `symbol`",
+    ]);
   });
 });
 
@@ -152,6 +156,7 @@ describe("CL205 ungrounded variable", () => {
     const ds = diagnose(lines(".decl a(x: number)", ".decl b(x: number)", ".input b", "a(x) :- !b(x)."));
     expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column}`)).toEqual(["CL205 4:3"]);
     expect(ds[0]!.message).toBe("variable `x` is not grounded");
+    expect(ds[0]!.notes[0]).toMatch(/`x` occurs only in the head and a negated atom\.$/);
   });
 
   test("a variable only in a comparison (no single-use warning on top)", () => {
