@@ -35,21 +35,17 @@ const ident: fc.Arbitrary<Ident> = name.map((n) => ({ name: n, span }));
 const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', "\\", "\n", "\t", "\r", " ", "é", "∀"), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 8 });
 
 /** A number literal with its value computed the way the parser computes it from `text`. */
+const lit = (value: number, type: NumberLiteral["type"], text: string): NumberLiteral => ({ kind: "number", value, type, text, span });
 const numberLit: fc.Arbitrary<NumberLiteral> = fc.oneof(
-  fc.integer({ min: -2147483648, max: 2147483647 }).map((v) => ({ v, t: String(v) })),
-  fc.nat({ max: 0x7fffffff }).map((v) => ({ v, t: `0x${v.toString(16).toUpperCase()}` })),
-  fc.nat({ max: 4096 }).map((v) => ({ v, t: `0b${v.toString(2)}` })),
-  fc.nat({ max: 0xffffffff }).map((v) => ({ v, t: `${v}u`, unsigned: true })),
+  fc.integer({ min: -2147483648, max: 2147483647 }).map((v) => lit(v, "number", String(v))),
+  fc.nat({ max: 0x7fffffff }).map((v) => lit(v, "number", `0x${v.toString(16).toUpperCase()}`)),
+  fc.nat({ max: 4096 }).map((v) => lit(v, "number", `0b${v.toString(2)}`)),
+  fc.nat({ max: 0xffffffff }).map((v) => lit(v, "unsigned", `${v}u`)),
   fc.tuple(fc.boolean(), fc.nat({ max: 99999 }), fc.nat({ max: 999 }), fc.option(fc.integer({ min: -20, max: 20 }))).map(([negative, a, b, e]) => {
-    const body = `${a}.${b}${e === null ? "" : `e${e}`}`;
-    const t = negative ? `-${body}` : body;
-    return { v: Number(body) * (negative ? -1 : 1), t, float: true };
+    const digits = `${a}.${b}${e === null ? "" : `e${e}`}`;
+    return lit(Number(digits) * (negative ? -1 : 1), "float", negative ? `-${digits}` : digits);
   }),
-).map((x): NumberLiteral => {
-  const { v, t } = x;
-  const type = "float" in x ? "float" : "unsigned" in x ? "unsigned" : "number";
-  return { kind: "number", value: v, type, text: t, span };
-});
+);
 
 const binaryOps: BinaryOp[] = ["+", "-", "*", "/", "%", "^", "band", "bor", "bxor", "bshl", "bshr", "bshru", "land", "lor", "lxor"];
 const unaryOps: UnaryOp[] = ["-", "bnot", "lnot"];
@@ -63,38 +59,43 @@ interface Rec {
 }
 
 /** Terms, literals and bodies, mutually recursive and depth-bounded. */
-export const syntax = fc.letrec<Rec>((tie) => ({
-  term: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    fc.oneof(
-      name.map((n): Term => ({ kind: "var", name: n, span })),
-      fc.constant<Term>({ kind: "wildcard", span }),
-      numberLit,
-      text.map((value): Term => ({ kind: "string", value, span })),
+export const syntax = fc.letrec<Rec>((tie) => {
+  const term = tie("term") as fc.Arbitrary<Term>;
+  const literal = tie("literal") as fc.Arbitrary<Literal>;
+  const body = tie("body") as fc.Arbitrary<Body>;
+  return {
+    term: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      fc.oneof(
+        name.map((n): Term => ({ kind: "var", name: n, span })),
+        fc.constant<Term>({ kind: "wildcard", span }),
+        numberLit,
+        text.map((value): Term => ({ kind: "string", value, span })),
+      ),
+      fc.record({ op: fc.constantFrom(...binaryOps), left: term, right: term }).map((b): Term => ({ kind: "binary", ...b, span })),
+      fc.record({ op: fc.constantFrom(...unaryOps), operand: term }).map((u): Term => ({ kind: "unary", ...u, span })),
+      fc
+        .record({ name: fc.constantFrom(...FUNCTOR_NAMES), args: fc.array(term, { maxLength: 3 }) })
+        .map((c): Term => ({ kind: "call", name: c.name as FunctorName, nameSpan: span, args: c.args, span })),
+      fc
+        .record({ op: fc.constantFrom(...aggregateOps), target: term, body: fc.array(literal, { minLength: 1, maxLength: 3 }) })
+        .map((a): Aggregate => ({ kind: "aggregate", op: a.op, opSpan: span, target: a.op === "count" ? null : a.target, body: a.body, span })),
     ),
-    fc.record({ op: fc.constantFrom(...binaryOps), left: tie("term"), right: tie("term") }).map((b): Term => ({ kind: "binary", ...b, span })),
-    fc.record({ op: fc.constantFrom(...unaryOps), operand: tie("term") }).map((u): Term => ({ kind: "unary", ...u, span })),
-    fc
-      .record({ name: fc.constantFrom(...FUNCTOR_NAMES), args: fc.array(tie("term"), { maxLength: 3 }) })
-      .map((c): Term => ({ kind: "call", name: c.name as FunctorName, nameSpan: span, args: c.args, span })),
-    fc
-      .record({ op: fc.constantFrom(...aggregateOps), target: tie("term"), body: fc.array(tie("literal"), { minLength: 1, maxLength: 3 }) })
-      .map((a): Aggregate => ({ kind: "aggregate", op: a.op, opSpan: span, target: a.op === "count" ? null : a.target, body: a.body, span })),
-  ),
-  literal: fc.oneof(
-    fc.record({ negated: fc.boolean(), atom: atomOf(tie("term") as fc.Arbitrary<Term>) }).map((a): Literal => ({ kind: "atom", ...a, span })),
-    fc
-      .record({ op: fc.constantFrom(...comparisonOps), left: tie("term"), right: tie("term"), negated: fc.boolean() })
-      .map((c): Literal => ({ kind: "cmp", ...c, left: c.left as Term, right: c.right as Term, span })),
-    fc.boolean().map((value): Literal => ({ kind: "bool", value, span })),
-  ),
-  body: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
-    tie("literal"),
-    fc.array(tie("body"), { minLength: 2, maxLength: 3 }).map((items): Body => ({ kind: "and", items, span })),
-    fc.array(tie("body"), { minLength: 2, maxLength: 3 }).map((items): Body => ({ kind: "or", items, span })),
-  ),
-}));
+    literal: fc.oneof(
+      fc.record({ negated: fc.boolean(), atom: atomOf(term) }).map((a): Literal => ({ kind: "atom", ...a, span })),
+      fc
+        .record({ op: fc.constantFrom(...comparisonOps), left: term, right: term, negated: fc.boolean() })
+        .map((c): Literal => ({ kind: "cmp", ...c, span })),
+      fc.boolean().map((value): Literal => ({ kind: "bool", value, span })),
+    ),
+    body: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      literal,
+      fc.array(body, { minLength: 2, maxLength: 3 }).map((items): Body => ({ kind: "and", items, span })),
+      fc.array(body, { minLength: 2, maxLength: 3 }).map((items): Body => ({ kind: "or", items, span })),
+    ),
+  };
+});
 
 function atomOf(term: fc.Arbitrary<Term>): fc.Arbitrary<Atom> {
   return fc.record({ relation: ident, args: fc.array(term, { maxLength: 3 }) }).map((a) => ({ ...a, span }));
