@@ -205,6 +205,14 @@ describe("CL207 directive names an undeclared relation", () => {
   });
 });
 
+describe("CL207 on .input", () => {
+  test("suggests the declared name", () => {
+    const ds = diagnose(lines(".decl edge(x: number)", ".input edeg"));
+    expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column}`)).toEqual(["CL207 2:8"]);
+    expect(ds[0]!.help).toBe("did you mean `edge`?");
+  });
+});
+
 describe("CL208 unknown type", () => {
   test("in a column", () => {
     const ds = diagnose(lines(".decl a(x: nubmer)"));
@@ -251,6 +259,10 @@ describe("CL212 IO parameters", () => {
     expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.severity}`)).toEqual(["CL212 2:39 warning"]);
   });
 
+  test("headers must be true or false", () => {
+    expect(found(lines(".decl a(x: number)", ".input a(headers=yes)"))).toEqual(["CL212 2:18"]);
+  });
+
   test("an unsupported IO kind is reported at its value", () => {
     expect(found(lines(".decl a(x: number)", ".input a(IO=sqlite)"))).toEqual(["CL212 2:13"]);
   });
@@ -261,6 +273,16 @@ describe("CL213 relation read but never defined", () => {
     const ds = diagnose(lines(".decl a(x: number)", ".decl b(x: number)", "a(x) :- b(x)."));
     expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.severity}`)).toEqual(["CL213 3:9 warning"]);
     expect(ds[0]!.related[0]!.span.line).toBe(2);
+  });
+});
+
+describe("CL213 through an output", () => {
+  test("an output relation that nothing defines", () => {
+    expect(found(lines(".decl a(x: number)", ".output a"))).toEqual(["CL213 2:9"]);
+  });
+
+  test("facts and .input both define", () => {
+    expect(found(lines(".decl a(x: number)", ".decl b(x: number)", ".input b", "a(1).", ".output a, b"))).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { check } from "../../src/check/check.js";
 import { Diagnostics } from "../../src/report/diagnostic.js";
+import { renderDiagnostics } from "../../src/report/text.js";
 import { parse } from "../../src/syntax/parse.js";
 
 const SEED = [
@@ -41,8 +42,14 @@ function runs(text: string): void {
   expect(checked.program).toBe(program);
   for (const d of diags.items) {
     expect(d.span.start).toBeLessThanOrEqual(d.span.end);
+    expect(d.span.end).toBeLessThanOrEqual(text.length);
     expect(d.message.length).toBeGreaterThan(0);
   }
+  // Checks never report the same thing twice at one place.
+  const keys = diags.items.filter((d) => d.code >= "CL2" && d.code < "CL3").map((d) => `${d.code}@${d.span.start}-${d.span.end}:${d.message}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  const out = renderDiagnostics(diags.items, new Map([["p.dl", text]]), { color: false });
+  expect(out.length > 0).toBe(diags.items.length > 0);
 }
 
 describe("check never throws", () => {
