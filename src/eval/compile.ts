@@ -21,11 +21,13 @@ export type VariantFactory = (rt: Runtime) => VariantFn;
 
 /** Compiles every variant of a rule (the source is built once per program; factories bind per engine). */
 export function compileRule(rule: RulePlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory[] {
-  return rule.variants.map((v) => {
-    const source = generate(rule, v, types);
-    const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
-    return (rt: Runtime) => make(rt);
-  });
+  return rule.variants.map((v) => compileVariant(rule, v, types));
+}
+
+/** Compiles one plan of a rule to a factory that binds it to an engine. */
+export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory {
+  const make = new Function("rt", generate(rule, plan, types)) as (rt: Runtime) => VariantFn;
+  return (rt: Runtime) => make(rt);
 }
 
 /** The generated source of one variant (exported for tests and for reading what the planner did). */

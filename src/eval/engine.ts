@@ -9,8 +9,9 @@ import { makeDiagnostic, UserError } from "../report/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Span } from "../syntax/span.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { planClause, PlanError, type RulePlan } from "../plan/plan.js";
-import { compileRule, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
+import { planClause, planVariant, PlanError, type RulePlan } from "../plan/plan.js";
+import type { Clause } from "../syntax/normalize.js";
+import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
 import { ArithmeticFault, ops } from "./ops.js";
 import { Relation } from "./relation.js";
 import { showValue, ValueTable, type Tuple, type Value } from "./values.js";
@@ -46,7 +47,9 @@ export interface RunStats {
 
 interface CompiledRule {
   readonly plan: RulePlan;
-  readonly factories: VariantFactory[];
+  readonly clause: Clause;
+  /** Compiled join orders, by variant and size signature (see `signature`); shared by clones. */
+  readonly orders: Map<string, VariantFactory>;
   /** Re-evaluated in full (not delta-driven) when a relation it negates or aggregates changed. */
   readonly readsTotals: boolean;
 }
@@ -68,6 +71,16 @@ interface CompiledProgram {
   readonly facts: readonly CompiledRule[];
   /** Relations derived by some rule: their inserted facts are kept apart, to survive a reset. */
   readonly derived: ReadonlySet<string>;
+  readonly relations: CheckedProgram["relations"];
+  readonly typeOf: (relation: string) => readonly PrimitiveType[];
+}
+
+/**
+ * Join orders depend on how many rows each atom reads: sizes are bucketed by powers of 4, and a
+ * variant is planned and compiled once per bucket signature, so orders adapt as relations grow.
+ */
+function bucket(rows: number): number {
+  return rows <= 0 ? 0 : 1 + Math.floor(Math.log2(rows) / 2);
 }
 
 interface StratumState {
@@ -91,7 +104,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     }
     const info = analysis.rules[id];
     const readsTotals = plan.negated.length > 0 || plan.aggregated.length > 0 || (info?.thresholds.length ?? 0) > 0;
-    return { plan, factories: compileRule(plan, typeOf), readsTotals };
+    return { plan, clause, orders: new Map(), readsTotals };
   };
   const derived = new Set<string>();
   const facts: CompiledRule[] = [];
@@ -106,7 +119,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     const nonMonotonicRule = stratum.clauses.some((id) => analysis.rules[id]?.monotonic === false);
     return { stratum, rules, reads: [...reads], own: stratum.relations, incremental: stratum.monotonic && !nonMonotonicRule };
   });
-  return { types, strata, facts, derived };
+  return { types, strata, facts, derived, relations: checked.relations, typeOf };
 }
 
 /** Evaluates one checked, analysed program over facts inserted into it. */
@@ -118,7 +131,8 @@ export class Engine {
   private readonly base = new Map<string, Relation>();
   private readonly epochs = new Map<string, number>();
   private readonly states: StratumState[];
-  private fns: VariantFn[][][] = [];
+  /** Compiled join orders bound to this engine's relations, by clause and signature. */
+  private readonly fns = new Map<string, VariantFn>();
   private readonly runtime: Runtime;
 
   constructor(checked: CheckedProgram, analysis: Analysis, options?: EngineOptions);
@@ -150,7 +164,6 @@ export class Engine {
       values: this.values,
       ops,
     };
-    this.fns = this.compiled.strata.map((s) => s.rules.map((r) => r.factories.map((f) => f(this.runtime))));
     if (from === undefined) this.insertProgramFacts();
   }
 
@@ -159,7 +172,7 @@ export class Engine {
     for (const fact of this.compiled.facts) {
       const target = this.relations.get(fact.plan.relation)!;
       const before = target.size;
-      for (const make of fact.factories) this.call(fact, make(this.runtime), none, none);
+      this.call(fact, this.variant(fact, -1, none, none), none, none);
       const base = this.base.get(fact.plan.relation);
       if (base !== undefined) for (let row = before; row < target.size; row++) base.insertRow(target.data.subarray(row * target.arity, (row + 1) * target.arity));
     }
@@ -201,12 +214,41 @@ export class Engine {
     const strata: StratumStats[] = [];
     this.compiled.strata.forEach((s, i) => {
       if (options.strata && !options.strata(s.stratum)) return;
-      strata.push(this.runStratum(s, this.states[i]!, this.fns[i]!));
+      strata.push(this.runStratum(s, this.states[i]!));
     });
     return { strata, ms: performance.now() - t0 };
   }
 
-  private runStratum(s: CompiledStratum, state: StratumState, fns: VariantFn[][]): StratumStats {
+  /** The compiled join for variant `delta` of a rule, ordered for the row ranges lo..hi. */
+  private variant(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array): VariantFn {
+    let sig = `${rule.plan.clause}:${delta}`;
+    const sizes: number[] = [];
+    for (let a = 0; a < lo.length; a++) {
+      const b = bucket(hi[a]! - lo[a]!);
+      sig += `,${b}`;
+      sizes.push(b === 0 ? 0 : 2 * 4 ** (b - 1));
+    }
+    let fn = this.fns.get(sig);
+    if (fn === undefined) {
+      let factory = rule.orders.get(sig);
+      if (factory === undefined) {
+        let plan;
+        try {
+          plan = planVariant(rule.clause, this.compiled.relations, delta, sizes);
+        } catch (err) {
+          if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message));
+          throw err;
+        }
+        factory = compileVariant(rule.plan, plan, this.compiled.typeOf);
+        rule.orders.set(sig, factory);
+      }
+      fn = factory(this.runtime);
+      this.fns.set(sig, fn);
+    }
+    return fn;
+  }
+
+  private runStratum(s: CompiledStratum, state: StratumState): StratumStats {
     const t0 = performance.now();
     const stats: StratumStats = {
       index: s.stratum.index,
@@ -248,7 +290,6 @@ export class Engine {
       const full = iteration === 0 && fullFirst.some((f) => f);
       if (!anyDelta && !full) break;
       s.rules.forEach((rule, k) => {
-        const variants = fns[k]!;
         const atoms = ruleSlots[k]!;
         const rs = stats.rules[k]!;
         const rt0 = performance.now();
@@ -257,7 +298,7 @@ export class Engine {
         const hi = new Int32Array(m);
         if (iteration === 0 && fullFirst[k]) {
           for (let a = 0; a < m; a++) hi[a] = end[atoms[a]!]!;
-          rs.derived += this.call(rule, variants[0]!, lo, hi);
+          rs.derived += this.call(rule, this.variant(rule, 0, lo, hi), lo, hi);
         } else if (m > 0) {
           for (let j = 0; j < m; j++) {
             const dj = atoms[j]!;
@@ -270,7 +311,7 @@ export class Engine {
               else (lo[a] = 0, hi[a] = end[x]!);
               if (hi[a]! <= lo[a]!) empty = true;
             }
-            if (!empty) rs.derived += this.call(rule, variants[j]!, lo, hi);
+            if (!empty) rs.derived += this.call(rule, this.variant(rule, j, lo, hi), lo, hi);
           }
         }
         rs.ms += performance.now() - rt0;

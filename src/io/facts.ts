@@ -82,24 +82,32 @@ function parseDelimited(text: string, file: string, schema: FactSchema, delimite
     const tuple: Value[] = new Array(arity);
     let start = lineStart;
     for (let c = 0; c < arity; c++) {
-      let stop = c === arity - 1 ? lineEnd : text.indexOf(delimiter, start);
-      if (stop === -1 || stop > lineEnd) {
+      const next = indexWithin(text, delimiter, start, lineEnd);
+      if (c < arity - 1 && next === -1) {
         fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has ${arity} columns, but line ${line} has ${c + 1}`);
       }
-      if (c === arity - 1) {
-        const extra = text.indexOf(delimiter, start);
-        if (extra !== -1 && extra < lineEnd) {
-          const found = countFields(text, lineStart, lineEnd, delimiter);
-          fail("CL401", file, extra, line, extra - lineStart + 1, dl, `\`${schema.name}\` has ${arity} column${arity === 1 ? "" : "s"}, but line ${line} has ${found}`);
-        }
-        stop = lineEnd;
+      if (c === arity - 1 && next !== -1) {
+        const found = countFields(text, lineStart, lineEnd, delimiter);
+        fail("CL401", file, next, line, next - lineStart + 1, dl, `\`${schema.name}\` has ${arity} column${arity === 1 ? "" : "s"}, but line ${line} has ${found}`);
       }
+      const stop = c === arity - 1 ? lineEnd : next;
       tuple[c] = parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
       start = stop + dl;
     }
     out.push(tuple);
   }
   return out;
+}
+
+/** The first `delimiter` in text[from, to), or -1; never scans past the line. */
+function indexWithin(text: string, delimiter: string, from: number, to: number): number {
+  if (delimiter.length === 1) {
+    const d = delimiter.charCodeAt(0);
+    for (let i = from; i < to; i++) if (text.charCodeAt(i) === d) return i;
+    return -1;
+  }
+  const i = text.indexOf(delimiter, from);
+  return i === -1 || i + delimiter.length > to ? -1 : i;
 }
 
 function countFields(text: string, from: number, to: number, delimiter: string): number {

@@ -2,14 +2,17 @@
 // the delta, the others the total), plus the head to emit. Plans are data; `eval/compile.ts` turns them into code.
 //
 // The planner's rules, in order:
-//  1. The delta atom goes first: it is the smallest input and binds variables for everything after it.
+//  1. Without size estimates, the delta atom goes first: it is usually the smallest input and binds
+//     variables for everything after it. With estimates (the engine passes the row count of each
+//     atom's range, per iteration), every atom is a candidate and rule 3 uses its estimated fan-out.
 //  2. After every atom, place every literal that has become evaluable, as early as possible:
 //     comparisons and negations once their variables are bound, `x = expr` (either side) as an
 //     assignment once `expr` is bound, aggregates once the variables they share with the rest of
 //     the rule are bound (those are the grouping variables, as in Soufflé).
 //  3. Next atom: the one with the most bound columns (bound variables and constants), so each
 //     step is a hash lookup rather than a scan; ties go to the atom with fewer free columns, then
-//     to source order.
+//     to source order. With estimates: the atom with the smallest estimated fan-out,
+//     rows^(free columns / arity) (all bound: a membership check), ties to the delta, then source order.
 //  4. A column bound before its atom is a lookup key; a variable repeated inside one atom is bound
 //     by its first column and checked at the others; `_` columns are ignored.
 // Variable types come from the columns that bind them and from the expressions assigned to them.
@@ -201,7 +204,7 @@ export function planClause(clause: Clause, relations: ReadonlyMap<string, Relati
 
   const variants: JoinPlan[] = [];
   const count = Math.max(1, positive.length);
-  for (let d = 0; d < count; d++) variants.push(planVariant(clause, positive.length === 0 ? -1 : d, schema));
+  for (let d = 0; d < count; d++) variants.push(planWith(clause, positive.length === 0 ? -1 : d, schema, null));
   return {
     clause: clause.id,
     relation: clause.head.relation.name,
@@ -216,7 +219,20 @@ export function planClause(clause: Clause, relations: ReadonlyMap<string, Relati
 
 type Schema = (name: string, span: Span) => RelationSchema;
 
-function planVariant(clause: Clause, delta: number, schema: Schema): JoinPlan {
+/**
+ * Plans one variant of a clause: `delta` is the positive atom reading the delta (-1: none);
+ * `sizes[i]`, when given, estimates the rows positive atom `i` reads (it orders the joins).
+ */
+export function planVariant(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, delta: number, sizes?: readonly number[]): JoinPlan {
+  const schema = (name: string, span: Span): RelationSchema => {
+    const s = relations.get(name);
+    if (s === undefined) throw new PlanError(`relation \`${name}\` is not declared`, span, "CL201");
+    return s;
+  };
+  return planWith(clause, delta, schema, sizes ?? null);
+}
+
+function planWith(clause: Clause, delta: number, schema: Schema, sizes: readonly number[] | null): JoinPlan {
   const counter = { n: 0, types: [] as (PrimitiveType | null)[] };
   const top = new Scope(null, counter, new Set());
   const body = clause.body;
@@ -230,7 +246,7 @@ function planVariant(clause: Clause, delta: number, schema: Schema): JoinPlan {
   for (const a of clause.head.args) varsOfTerm(a, outside, false);
 
   const ctx: PlanContext = { counter, schema, outside };
-  const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span);
+  const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span, sizes);
   const bound = boundAfter(steps, ctx);
   const headSchema = schema(clause.head.relation.name, clause.head.span);
   const head = clause.head.args.map((a, i) => {
@@ -286,6 +302,7 @@ function planConjunction(
   delta: number,
   positiveIndex: ReadonlyMap<Literal, number> | null,
   span: Span,
+  sizes: readonly number[] | null = null,
 ): Step[] {
   const bound = new Set(initiallyBound);
   const steps: Step[] = [];
@@ -361,7 +378,18 @@ function planConjunction(
   };
 
   const remaining = [...atoms];
-  if (delta >= 0) {
+  const boundColumns = (l: Extract<Literal, { kind: "atom" }>): { boundCols: number; free: number } => {
+    let boundCols = 0;
+    let free = 0;
+    const seen = new Set<string>();
+    for (const a of l.atom.args) {
+      if (a.kind === "number" || a.kind === "string" || (a.kind === "var" && (bound.has(scope.slot(a.name)) || seen.has(a.name)))) boundCols++;
+      else if (a.kind !== "wildcard") free++;
+      if (a.kind === "var") seen.add(a.name);
+    }
+    return { boundCols, free };
+  };
+  if (delta >= 0 && sizes === null) {
     const first = remaining.find((l) => positiveIndex?.get(l) === delta);
     if (first === undefined) throw new Error(`planner: no positive atom ${delta}`);
     remaining.splice(remaining.indexOf(first), 1);
@@ -371,16 +399,18 @@ function planConjunction(
   tryPending();
   while (remaining.length > 0) {
     let best = 0;
-    let bestScore = -Infinity;
+    let bestScore = Infinity;
     remaining.forEach((l, i) => {
-      let boundCols = 0;
-      let free = 0;
-      for (const a of l.atom.args) {
-        if (a.kind === "number" || a.kind === "string" || (a.kind === "var" && bound.has(scope.slot(a.name)))) boundCols++;
-        else if (a.kind !== "wildcard") free++;
-      }
-      const score = boundCols * 1000 - free;
-      if (score > bestScore) {
+      const { boundCols, free } = boundColumns(l);
+      const index = positiveIndex?.get(l) ?? -1;
+      let score: number;
+      if (sizes !== null && index >= 0) {
+        const rows = Math.max(1, sizes[index] ?? 1);
+        const arity = l.atom.args.length;
+        // Estimated rows per binding; ties prefer the delta atom.
+        score = (arity === 0 || boundCols >= arity ? 1 : Math.pow(rows, (arity - boundCols) / arity)) - (index === delta ? 0.5 : 0);
+      } else score = -(boundCols * 1000 - free);
+      if (score < bestScore) {
         bestScore = score;
         best = i;
       }
