@@ -48,23 +48,30 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
   const classById = new Map(clauses.map((c, i) => [c.id, classes[i]!] as const));
   const causes = new Map<string, Cause | null>(names.map((n) => [n, causeOf(n, clausesOf, classById, indexOf, locallyNonMonotonic)]));
 
+  const edgesFrom = new Map<string, DependencyEdge[]>();
+  for (const e of edges) {
+    const list = edgesFrom.get(e.from);
+    if (list === undefined) edgesFrom.set(e.from, [e]);
+    else list.push(e);
+  }
+  const recursive = new Set<number>();
+  for (const e of edges) if (stratumOf.get(e.from) === stratumOf.get(e.to)) recursive.add(stratumOf.get(e.from)!);
+
   const relations = new Map<string, RelationInfo>();
   for (const name of names) {
     const ids = clausesOf.get(name)!;
-    const reads: string[] = [];
-    for (const e of edges) if (e.from === name && !reads.includes(e.to)) reads.push(e.to);
+    const reads = [...new Set((edgesFrom.get(name) ?? []).map((e) => e.to))];
     const cause = causes.get(name) ?? null;
     relations.set(name, { name, monotonic: cause === null, requiresSeal: cause !== null, stratum: stratumOf.get(name)!, cause, clauses: ids, reads, isInput: ids.length === 0 });
   }
 
   const strata: Stratum[] = components.map((c, index) => {
     const members = c.map((v) => names[v]!);
-    const inside = new Set(members);
     return {
       index,
       relations: members,
       clauses: members.flatMap((m) => clausesOf.get(m)!).sort((a, b) => a - b),
-      recursive: edges.some((e) => inside.has(e.from) && inside.has(e.to)),
+      recursive: recursive.has(index),
       monotonic: members.every((m) => relations.get(m)!.monotonic),
     };
   });
@@ -161,24 +168,58 @@ function canonicalCycle(cycle: readonly string[]): string {
   return best ?? "";
 }
 
+/** Readers of each relation and each relation's position in evaluation order, built once per analysis. */
+interface EdgeIndex {
+  readonly readers: Map<string, string[]>;
+  readonly position: Map<string, number>;
+  readonly byClause: Map<number, DependencyEdge[]>;
+}
+const edgeIndex = new WeakMap<Analysis, EdgeIndex>();
+
+function edgeIndexOf(analysis: Analysis): EdgeIndex {
+  let index = edgeIndex.get(analysis);
+  if (index === undefined) {
+    const readers = new Map<string, Set<string>>();
+    const byClause = new Map<number, DependencyEdge[]>();
+    for (const e of analysis.edges) {
+      const set = readers.get(e.to);
+      if (set === undefined) readers.set(e.to, new Set([e.from]));
+      else set.add(e.from);
+      const list = byClause.get(e.clause);
+      if (list === undefined) byClause.set(e.clause, [e]);
+      else list.push(e);
+    }
+    const position = new Map(analysis.strata.flatMap((s) => s.relations).map((r, i) => [r, i] as const));
+    index = { readers: new Map([...readers].map(([k, v]) => [k, [...v]])), position, byClause };
+    edgeIndex.set(analysis, index);
+  }
+  return index;
+}
+
+/** Relations sorted into evaluation (stratum) order. */
+export function inEvaluationOrder(analysis: Analysis, relations: Iterable<string>): string[] {
+  const { position } = edgeIndexOf(analysis);
+  return [...relations].sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+}
+
 /** Every relation whose results wait for `relation`'s seal: itself and all its readers, in stratum order. */
 export function withheldWith(analysis: Analysis, relation: string): string[] {
-  const readers = new Map<string, string[]>();
-  for (const e of analysis.edges) {
-    const list = readers.get(e.to);
-    if (list === undefined) readers.set(e.to, [e.from]);
-    else if (!list.includes(e.from)) list.push(e.from);
-  }
+  const { readers } = edgeIndexOf(analysis);
   const out = new Set([relation]);
   const queue = [relation];
-  for (let i = 0; i < queue.length; i++) for (const r of readers.get(queue[i]!) ?? []) if (!out.has(r)) (out.add(r), queue.push(r));
-  const order = analysis.strata.flatMap((s) => s.relations);
-  return [...out].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  for (let i = 0; i < queue.length; i++) {
+    for (const r of readers.get(queue[i]!) ?? []) {
+      if (out.has(r)) continue;
+      out.add(r);
+      queue.push(r);
+    }
+  }
+  return inEvaluationOrder(analysis, out);
 }
 
 /** True when the literal reads a relation of its own rule's recursive cycle (a CL301 error, not a coordination point). */
 export function insideCycle(analysis: Analysis, clause: number, use: NonMonotonicUse): boolean {
-  return analysis.edges.some(
+  return (edgeIndexOf(analysis).byClause.get(clause) ?? []).some(
     (e) => e.clause === clause && e.span.start === use.span.start && e.span.end === use.span.end && analysis.relations.get(e.from)?.stratum === analysis.relations.get(e.to)?.stratum,
   );
 }
@@ -188,9 +229,11 @@ export function formatCause(cause: Cause): string {
   return [...cause.chain.map((s) => s.relation), cause.use.text].join(" <- ");
 }
 
-/** Backticked names joined for a sentence: `a`, `b` and `c`. */
-export function listNames(names: readonly string[]): string {
-  const q = names.map((n) => `\`${n}\``);
+/** Backticked names joined for a sentence: `a`, `b` and `c`; past `limit` names, "and N more". */
+export function listNames(names: readonly string[], limit = 12): string {
+  const shown = names.length > limit ? names.slice(0, limit - 1) : names;
+  const q = shown.map((n) => `\`${n}\``);
+  if (names.length > shown.length) return `${q.join(", ")} and ${names.length - shown.length} more`;
   return q.length <= 1 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]}`;
 }
 
@@ -216,7 +259,7 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
   }
   for (const { use, heads } of usesAt.values()) {
     const who = listNames(heads);
-    const withheld = [...new Set(heads.flatMap((h) => withheldWith(analysis, h)))];
+    const withheld = inEvaluationOrder(analysis, new Set(heads.flatMap((h) => withheldWith(analysis, h))));
     const waits = heads.length === 1 ? "waits" : "wait";
     const what = use.kind === "negation" ? `negates \`${use.relation}\`` : `reads a total of \`${use.relation}\` (\`${use.text}\`)`;
     const readers = withheld.filter((r) => !heads.includes(r));
@@ -237,7 +280,7 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
     if (info.cause === null || info.cause.chain.length < 2) continue;
     const step = info.cause.chain[0]!;
     const next = info.cause.chain[1]!.relation;
-    const edge = analysis.edges.find((e) => e.clause === step.clause && e.to === next);
+    const edge = (edgeIndexOf(analysis).byClause.get(step.clause) ?? []).find((e) => e.to === next);
     if (edge === undefined) continue;
     diags.add("CL305", edge.span, `rule for \`${info.name}\` reads \`${next}\`, which waits for a sealed epoch, so \`${info.name}\` waits with it`, {
       notes: [`cause: ${formatCause(info.cause)}`],

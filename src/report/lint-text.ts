@@ -1,6 +1,7 @@
 // `calmlog lint` for people: per file a summary, one entry per coordination point (where and why
 // the program must wait for a seal, and the honest options), the relation table, thresholds, invariants, diagnostics.
 import { styleText } from "node:util";
+import { listNames } from "../analysis/analyze.js";
 import { describeRemedy } from "../analysis/remedies.js";
 import type { Remedy } from "../analysis/types.js";
 import type { SourceFile, Span } from "../syntax/span.js";
@@ -169,8 +170,7 @@ function facts(set: FactSet): string {
 }
 
 function names(list: readonly string[]): string {
-  const q = list.map((n) => `\`${n}\``);
-  return q.length <= 1 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]}`;
+  return listNames(list);
 }
 
 function where(span: Span): string {

@@ -1,6 +1,6 @@
 // The data every lint format renders: per file, the written rules, relations, strata, the
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
-import { formatCause, insideCycle, withheldWith } from "../analysis/analyze.js";
+import { formatCause, inEvaluationOrder, insideCycle, withheldWith } from "../analysis/analyze.js";
 import { analyze } from "../analysis/analyze.js";
 import { showClause } from "../analysis/print.js";
 import { remediesOf } from "../analysis/remedies.js";
@@ -221,13 +221,12 @@ function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
       }
     }
   }
-  const order = analysis.strata.flatMap((s) => s.relations);
   return [...points.values()]
     .sort((a, b) => a.use.span.start - b.use.span.start)
     .map((p) => ({
       use: p.use,
       heads: p.heads,
-      withheld: [...new Set(p.heads.flatMap((h) => withheldWith(analysis, h)))].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+      withheld: inEvaluationOrder(analysis, new Set(p.heads.flatMap((h) => withheldWith(analysis, h)))),
       remedies: remediesOf(p.use),
       clauses: p.clauses,
       clauseText: showClause(analysis.rules[p.clauses[0]!]!.clause),
