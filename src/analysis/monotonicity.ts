@@ -151,8 +151,8 @@ function judgeAggregate(agg: Aggregate, site: AggregateSite, occurrences: Readon
     ],
   });
 
-  const negated = agg.body.find((l) => l.kind === "atom" && l.negated);
-  if (negated !== undefined) return fail(`the ${name}'s body negates \`${(negated as { atom: { relation: { name: string } } }).atom.relation.name}\`, so the ${name} can move either way as facts arrive`);
+  const negated = agg.body.find((l): l is Literal & { kind: "atom" } => l.kind === "atom" && l.negated);
+  if (negated !== undefined) return fail(`the ${name}'s body negates \`${negated.atom.relation.name}\`, so the ${name} can move either way as facts arrive`);
   const nested = agg.body.some((l) => termsOf(l).some(hasAggregate));
   if (nested) return fail(`the ${name}'s body holds another aggregate, so it can move either way as facts arrive`);
 
