@@ -80,11 +80,13 @@ const SHORT_PAYMENT = 3; // paid less than the amount: never `paid`
 const SHIPPED_UNPAID = 5; // shipped with no payment at all
 const DOUBLE_REFUND = 7; // two regions each refund the full amount
 
-const seq = new Map(REGIONS.map((r) => [r, 0]));
+/** Ids numbered per kind and region, e.g. `o-mad-000001`: a region hands out its own ids. */
+const seq = new Map();
 const nextId = (prefix, region) => {
-  const n = seq.get(region) + 1;
-  seq.set(region, n);
-  return `${prefix}-${region.slice(0, 3)}-${pad(n, 6)}`;
+  const key = `${prefix}-${region.slice(0, 3)}`;
+  const n = (seq.get(key) ?? 0) + 1;
+  seq.set(key, n);
+  return `${key}-${pad(n, 6)}`;
 };
 
 for (let i = 1; i <= orderCount; i++) {
