@@ -1,0 +1,178 @@
+// Every example in programs/ runs here: `calmlog check` is clean, and the `lint` (text, JSON) and
+// `evaluate` (JSON, text; before and after the committed seal) outputs match the golden files under
+// test/programs/golden/<example>/, so any change in behaviour shows up as a diff.
+//
+// To accept a change on purpose, rewrite the golden files and review the diff:
+//   UPDATE_GOLDEN=1 npx vitest run test/programs
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const PROGRAMS = join(ROOT, "programs");
+const GOLDEN = join(ROOT, "test/programs/golden");
+const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
+
+/** Every folder in programs/ that holds `<folder>/<folder>.dl`. */
+const EXAMPLES = readdirSync(PROGRAMS)
+  .filter((name) => statSync(join(PROGRAMS, name)).isDirectory() && existsSync(join(PROGRAMS, name, `${name}.dl`)))
+  .sort();
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `calmlog ARGS` in-process, in `cwd`, without colour. */
+async function calmlog(cwd: string, ...args: string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    cwd,
+    env: { NO_COLOR: "1" },
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
+
+/** Compares `actual` with the golden file, or rewrites it under UPDATE_GOLDEN=1. */
+function golden(example: string, file: string, actual: string): void {
+  const path = join(GOLDEN, example, file);
+  if (UPDATE) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, actual);
+    return;
+  }
+  if (!existsSync(path)) throw new Error(`missing golden file test/programs/golden/${example}/${file}; run UPDATE_GOLDEN=1 npx vitest run test/programs`);
+  expect(actual, `test/programs/golden/${example}/${file}`).toBe(readFileSync(path, "utf8"));
+}
+
+/** Search timings vary run to run; everything else in a report must not. */
+function stable(text: string): string {
+  return text.replace(/("ms":\s*)[0-9.]+/g, "$10").replace(/\b[0-9]+(\.[0-9]+)? ?ms\b/g, "<ms>");
+}
+
+/**
+ * A temporary copy of the example laid out as in the repository (so reports show the same relative
+ * paths), with its replica folders but without the seal records: a replica set before its first seal.
+ */
+function workspace(example: string): string {
+  const root = mkdtempSync(join(tmpdir(), `calmlog-${example}-`));
+  const to = join(root, "programs", example);
+  mkdirSync(to, { recursive: true });
+  cpSync(join(PROGRAMS, example, `${example}.dl`), join(to, `${example}.dl`));
+  cpSync(join(PROGRAMS, example, "replicas"), join(to, "replicas"), {
+    recursive: true,
+    filter: (src) => !/[\\/](\.calmlog|seals)$/.test(src),
+  });
+  return root;
+}
+
+function sealed(example: string): boolean {
+  return existsSync(join(PROGRAMS, example, "replicas", "seals", "epoch-1.json"));
+}
+
+/** Every file `-D` wrote, in one text: `== name.csv ==` then its lines. */
+function outputs(dir: string): string {
+  if (!existsSync(dir)) return "";
+  return readdirSync(dir)
+    .sort()
+    .map((f) => `== ${f} ==\n${readFileSync(join(dir, f), "utf8")}`)
+    .join("");
+}
+
+/** `evaluate` as text, then as JSON with `-D`, each compared with its golden file. */
+async function evaluateGolden(example: string, root: string, suffix: string): Promise<void> {
+  const dl = `programs/${example}/${example}.dl`;
+  const replicas = `programs/${example}/replicas`;
+  const text = await calmlog(root, "evaluate", dl, replicas);
+  expect(text.stderr).toBe("");
+  expect(text.code).toBe(0);
+  golden(example, `evaluate${suffix}.txt`, stable(text.stdout));
+  const out = `out${suffix}`;
+  const json = await calmlog(root, "evaluate", dl, replicas, "--format", "json", "-D", out);
+  expect(json.code).toBe(0);
+  expect(json.stdout).not.toContain(root);
+  JSON.parse(json.stdout);
+  golden(example, `evaluate${suffix}.json`, stable(json.stdout));
+  golden(example, `outputs${suffix}.txt`, outputs(join(root, out)));
+}
+
+describe.each(EXAMPLES)("programs/%s", (example) => {
+  const dl = `programs/${example}/${example}.dl`;
+  const replicas = `programs/${example}/replicas`;
+
+  it("opens with a comment saying what it shows, and has a README without TODO", () => {
+    const text = readFileSync(join(ROOT, dl), "utf8");
+    expect(text.startsWith("// Shows ")).toBe(true);
+    const readme = readFileSync(join(PROGRAMS, example, "README.md"), "utf8");
+    expect(readme).not.toMatch(/TODO/);
+    expect(readme).toContain("calmlog lint");
+    expect(readme).toContain("calmlog evaluate");
+  });
+
+  it("has at least two replicas with tab-separated fact files", () => {
+    const names = readdirSync(join(ROOT, replicas)).filter((n) => n !== "seals" && !n.startsWith("."));
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    for (const name of names) {
+      const epochs = readdirSync(join(ROOT, replicas, name));
+      expect(epochs.every((e) => /^epoch-[1-9][0-9]*$/.test(e))).toBe(true);
+    }
+  });
+
+  it("passes `calmlog check` with no errors", async () => {
+    const r = await calmlog(ROOT, "check", dl);
+    expect(r.stderr + r.stdout).not.toMatch(/\berror\b/);
+    expect(r.code).toBe(0);
+  });
+
+  it("lints to the golden text and JSON reports", async () => {
+    const text = await calmlog(ROOT, "lint", dl);
+    expect(text.stderr).toBe("");
+    expect(text.code).toBe(0);
+    golden(example, "lint.txt", stable(text.stdout));
+    const json = await calmlog(ROOT, "lint", dl, "--format", "json");
+    expect(json.code).toBe(0);
+    JSON.parse(json.stdout);
+    expect(json.stdout).not.toContain(ROOT);
+    golden(example, "lint.json", stable(json.stdout));
+  });
+
+  it("has a seal record for epoch 1 exactly when lint says some relation needs one", async () => {
+    const json = await calmlog(ROOT, "lint", dl, "--format", "json");
+    const needs = (JSON.parse(json.stdout) as { files: { summary: { relationsNeedingSeal: number } }[] }).files[0]!.summary.relationsNeedingSeal;
+    expect(sealed(example)).toBe(needs > 0);
+  });
+
+  it("evaluates a copy of its replicas to the golden reports, before and after the committed seal", async () => {
+    const root = workspace(example);
+    try {
+      if (!sealed(example)) {
+        await evaluateGolden(example, root, "");
+        return;
+      }
+      await evaluateGolden(example, root, "-unsealed");
+      // The seal record reaches this copy as it reaches any replica: after its facts. Evaluate
+      // then checks every replica's sealed files against the record's digests.
+      cpSync(join(PROGRAMS, example, "replicas", "seals"), join(root, replicas, "seals"), { recursive: true });
+      await evaluateGolden(example, root, "");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the examples", () => {
+  it("are all here", () => {
+    expect(EXAMPLES).toEqual(["audit-feed", "inventory", "inventory-escrow", "orders", "reactions", "release", "usernames", "wishlist", "workshop"]);
+  });
+
+  it("never get kept state written into the repository by these tests", () => {
+    for (const example of EXAMPLES) expect(existsSync(join(PROGRAMS, example, "replicas", ".calmlog"))).toBe(false);
+  });
+});
