@@ -258,6 +258,21 @@ describe("incremental runs", () => {
     expect(e.size("tc")).toBe(10);
   });
 
+  test("onProgress reports each iteration with its stratum and the tuples derived so far", () => {
+    const { checked, analysis } = compileText(TC);
+    const seen: { stratum: number; iteration: number; tuples: number }[] = [];
+    const e = new Engine(checked, analysis, { onProgress: (p) => seen.push(p) });
+    e.insert("edge", chain(4));
+    e.run();
+    const tc = analysis.relations.get("tc")!.stratum;
+    expect(seen.filter((p) => p.stratum === tc).map((p) => [p.iteration, p.tuples])).toEqual([
+      [1, 3],
+      [2, 5],
+      [3, 6],
+      [4, 6],
+    ]);
+  });
+
   test("a clone is independent of its original", () => {
     const { checked, analysis } = compileText(TC);
     const a = new Engine(checked, analysis);
