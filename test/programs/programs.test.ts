@@ -2,7 +2,8 @@
 // `evaluate` (JSON, text; before and after the committed seal) outputs match the golden files under
 // test/programs/golden/<example>/, so any change in behaviour shows up as a diff.
 //
-// To accept a change on purpose, rewrite the golden files and review the diff:
+// To accept a change on purpose, rewrite the golden files (and the lint output pasted in each
+// example's README) and review the diff:
 //   UPDATE_GOLDEN=1 npx vitest run test/programs
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -114,6 +115,20 @@ describe.each(EXAMPLES)("programs/%s", (example) => {
     expect(readme).not.toMatch(/TODO/);
     expect(readme).toContain("calmlog lint");
     expect(readme).toContain("calmlog evaluate");
+  });
+
+  it("shows the current `calmlog lint` output in its README", async () => {
+    // The README runs lint inside the example's folder, so the report names `<example>.dl`.
+    const readme = readFileSync(join(PROGRAMS, example, "README.md"), "utf8");
+    const marker = `$ calmlog lint ${example}.dl\n`;
+    const start = readme.indexOf(marker);
+    expect(start).toBeGreaterThan(-1);
+    const end = readme.indexOf("```", start);
+    const shown = readme.slice(start + marker.length, end);
+    const r = await calmlog(join(PROGRAMS, example), "lint", `${example}.dl`);
+    const actual = r.stdout.replace(/\n*$/, "\n");
+    if (UPDATE) writeFileSync(join(PROGRAMS, example, "README.md"), readme.slice(0, start + marker.length) + actual + readme.slice(end));
+    else expect(shown, `the lint output in programs/${example}/README.md (UPDATE_GOLDEN=1 rewrites it)`).toBe(actual);
   });
 
   it("has at least two replicas with tab-separated fact files", () => {
