@@ -3,7 +3,7 @@
 // Every generated function starts with the Datalog rule it implements, as a comment.
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step } from "../plan/plan.js";
-import { ops, type Ops } from "./ops.js";
+import type { Ops } from "./ops.js";
 import type { Relation } from "./relation.js";
 import type { ValueTable } from "./values.js";
 
@@ -19,12 +19,7 @@ export type VariantFn = (lo: Int32Array, hi: Int32Array) => number;
 /** Binds a compiled variant's source to one engine's relations. */
 export type VariantFactory = (rt: Runtime) => VariantFn;
 
-/** Compiles every variant of a rule (the source is built once per program; factories bind per engine). */
-export function compileRule(rule: RulePlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory[] {
-  return rule.variants.map((v) => compileVariant(rule, v, types));
-}
-
-/** Compiles one plan of a rule to a factory that binds it to an engine. */
+/** Compiles one plan of a rule (once per program) to a factory that binds it to an engine's relations. */
 export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory {
   const make = new Function("rt", generate(rule, plan, types)) as (rt: Runtime) => VariantFn;
   return (rt: Runtime) => make(rt);
@@ -481,4 +476,3 @@ function numberLiteral(v: number): string {
   return Object.is(v, -0) ? "0" : String(v);
 }
 
-export { ops };

@@ -4,14 +4,14 @@
 // ends when no relation it reads has a delta. A monotonic stratum keeps its marks between runs, so
 // a later run continues from what was inserted since; a non-monotonic one is reset and recomputed.
 //
-// Semantics, where Soufflé leaves a choice (checked against Soufflé's documentation and issues):
+// Semantics, where Soufflé leaves a choice or calmlog departs from it:
 //  - `number` is signed 32-bit and `unsigned` unsigned 32-bit, as in Soufflé's default build, but an
 //    arithmetic result outside the range is a CL405 error instead of a silent wrap-around; bitwise
 //    operators (`band`, `bshl`, ...) work on bit patterns and wrap. Division or `%` by zero is CL405
 //    for every type (Soufflé gives inf/NaN for floats); a CL405 names the rule, and the relations keep
 //    what was derived before it.
-//  - Symbols compare (`<`, `max`, output order) by code point, as Soufflé's lexicographic string
-//    order does for ASCII; `strlen` and `substr` count code points; `ord(s)` is the first code point
+//  - Symbols compare (`<`, `max`, output order) by code point, which agrees with Soufflé's
+//    lexicographic symbol order (souffle-lang/souffle#1353) on ASCII; `strlen` and `substr` count code points; `ord(s)` is the first code point
 //    (Soufflé returns its internal symbol number, which depends on insertion order).
 //  - Aggregates range over the matching rows of their body (each combination of rows once, so
 //    `count : { e(x, _) }` counts the rows of `e` with that `x`), grouped by the variables the body

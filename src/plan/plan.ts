@@ -18,7 +18,7 @@
 // Variable types come from the columns that bind them and from the expressions assigned to them.
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { RelationSchema } from "../check/types.js";
-import type { AggregateOp, Atom, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp } from "../syntax/ast.js";
+import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Code } from "../report/codes.js";
 import type { Span } from "../syntax/span.js";
@@ -247,7 +247,7 @@ function planWith(clause: Clause, delta: number, schema: Schema, sizes: readonly
 
   const ctx: PlanContext = { counter, schema, outside };
   const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span, sizes);
-  const bound = boundAfter(steps, ctx);
+  const bound = boundAfter(steps);
   const headSchema = schema(clause.head.relation.name, clause.head.span);
   const head = clause.head.args.map((a, i) => {
     const e = toExpr(ctx, top, a, headSchema.columns[i]?.type ?? "number", clause.span);
@@ -263,7 +263,7 @@ interface PlanContext {
   readonly outside: ReadonlySet<string>;
 }
 
-function boundAfter(steps: readonly Step[], _ctx: PlanContext): Set<number> {
+function boundAfter(steps: readonly Step[]): Set<number> {
   const bound = new Set<number>();
   for (const s of steps) {
     if (s.kind === "atom") for (const a of s.args) if (a.kind === "bind") bound.add(a.slot);
@@ -432,7 +432,7 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
   if (l.kind === "bool") return l.value ? { kind: "filter", op: "=", negated: false, left: { kind: "const", value: 0, type: "number" }, right: { kind: "const", value: 0, type: "number" }, text } : { kind: "fail", text };
   if (l.kind === "atom") {
     // Negated atom: every named variable must be bound.
-    const s = ctx.schema(l.atom.relation.name, l.atom.span);
+    ctx.schema(l.atom.relation.name, l.atom.span);
     const args: ArgAction[] = [];
     for (const a of l.atom.args) {
       if (a.kind === "wildcard") args.push({ kind: "skip" });
@@ -443,7 +443,6 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
       } else if (a.kind === "number" || a.kind === "string") args.push({ kind: "const", value: a.value });
       else throw new PlanError(`\`${text}\`: calmlog supports only variables, constants and \`_\` in a negated atom`, l.span, "CL104");
     }
-    void s;
     return { kind: "neg", relation: l.atom.relation.name, args, text };
   }
   // Comparison: an assignment when one side is an unbound variable and the other is computable.
@@ -542,7 +541,6 @@ function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | nu
 
 function aggTargetType(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>): PrimitiveType | null {
   // Types of aggregate-local variables come from the atoms inside it.
-  const inner = new Scope(scope, ctx.counter, ctx.outside);
   const local = new Map<string, PrimitiveType>();
   for (const l of t.body) {
     if (l.kind !== "atom" || l.negated) continue;
@@ -551,7 +549,6 @@ function aggTargetType(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: 
       if (a.kind === "var" && !local.has(a.name)) local.set(a.name, s.columns[i]?.type ?? "number");
     });
   }
-  void inner;
   const typeOf = (x: Term): PrimitiveType | null => {
     if (x.kind === "var") return ctx.outside.has(x.name) ? (ctx.counter.types[scope.slot(x.name)] ?? null) : (local.get(x.name) ?? null);
     if (x.kind === "binary") {
@@ -632,9 +629,4 @@ function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: 
   const relations = [...new Set(t.body.filter((l) => l.kind === "atom").map((l) => (l as Extract<Literal, { kind: "atom" }>).atom.relation.name))];
   const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: showTerm(t) };
   return { kind: "agg", agg, type: resultType === "symbol" && t.op === "sum" ? "number" : resultType };
-}
-
-/** The relation an atom of a plan reads, for callers that need every read. */
-export function atomRelations(atoms: readonly Atom[]): string[] {
-  return atoms.map((a) => a.relation.name);
 }
