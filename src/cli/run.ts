@@ -20,7 +20,7 @@ const USAGE = `Usage: calmlog run PROGRAM.dl [options]
 Evaluates a program on one fact set, as \`souffle -F DIR -D DIR PROGRAM.dl\` does: reads each
 \`.input\` relation from DIR/<relation>.facts (tab-separated; \`filename\`, \`delimiter\` and
 \`headers\` parameters honoured; <relation>.jsonl is read when there is no .facts file), writes each
-\`.output\` relation to <relation>.csv, and prints \`.printsize\` relations as \`name<TAB>count\`.
+\`.output\` relation to <relation>.csv (to stdout with \`IO=stdout\`), and prints \`.printsize\` relations as \`name<TAB>count\`.
 
 Options:
   -F, --fact-dir DIR     where input facts are (default: .)
@@ -205,13 +205,13 @@ export const command: Command = {
       for (const schema of checked.relations.values()) {
         if (schema.output === null) continue;
         const text = formatRelation(schema, engine.tuples(schema.name), opts.format);
-        if (opts.outputDir === "-") outputs.push({ name: schema.name, path: null, text });
+        if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null, text });
         else {
           const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
           outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename), text });
         }
       }
-      if (opts.outputDir !== "-" && outputs.length > 0) {
+      if (outputs.some((o) => o.path !== null)) {
         const dir = resolve(ctx.cwd, opts.outputDir);
         try {
           mkdirSync(dir, { recursive: true });

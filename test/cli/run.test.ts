@@ -53,10 +53,13 @@ describe("calmlog run", () => {
     expect(readdirSync(join(cwd, "out"))).toEqual(["tc.csv"]);
   });
 
-  test("-D - prints each output under a header box; --format jsonl", async () => {
+  test("-D - and IO=stdout print each output under a header box; --format jsonl", async () => {
     const cwd = workspace({ "tc.dl": TC, "edge.facts": "1\t2\n" });
     const r = await calmlog(cwd, "run", "tc.dl", "-D", "-");
     expect(r.stdout).toBe("---------------\ntc\n===============\n1\t2\n===============\ntc\t1\n");
+    const io = workspace({ "tc.dl": TC.replace(".output tc", ".output tc(IO=stdout)"), "edge.facts": "1\t2\n" });
+    expect((await calmlog(io, "run", "tc.dl", "-D", "out")).stdout).toBe(r.stdout);
+    expect(readdirSync(io)).not.toContain("out");
     const j = await calmlog(cwd, "run", "tc.dl", "--format", "jsonl", "-D", "o");
     expect(j.code).toBe(0);
     expect(readFileSync(join(cwd, "o/tc.jsonl"), "utf8")).toBe("[1,2]\n");
