@@ -187,6 +187,20 @@ describe("the examples", () => {
     expect(EXAMPLES).toEqual(["audit-feed", "inventory", "inventory-escrow", "orders", "reactions", "release", "usernames", "wishlist", "workshop"]);
   });
 
+  it("are listed in programs/README.md with the coordination points and invariant verdicts lint reports", async () => {
+    const index = readFileSync(join(PROGRAMS, "README.md"), "utf8");
+    for (const example of EXAMPLES) {
+      const row = index.split("\n").find((l) => l.startsWith(`| [${example}](${example}/) |`));
+      expect(row, `programs/README.md lists ${example}`).toBeDefined();
+      const [, , , lintCell, invariantCell] = row!.split("|").map((c) => c.trim());
+      const json = await calmlog(ROOT, "lint", `programs/${example}/${example}.dl`, "--format", "json");
+      const file = (JSON.parse(json.stdout) as { files: { summary: { coordinationPoints: number }; invariants: { verdict: string }[] }[] }).files[0]!;
+      const points = file.summary.coordinationPoints;
+      expect(lintCell, example).toMatch(points === 0 ? /^coordination-free/ : new RegExp(`^${points} coordination points?\\b`));
+      for (const inv of file.invariants) expect(invariantCell, example).toContain(inv.verdict);
+    }
+  });
+
   it("never get kept state written into the repository by these tests", () => {
     for (const example of EXAMPLES) expect(existsSync(join(PROGRAMS, example, "replicas", ".calmlog"))).toBe(false);
   });
