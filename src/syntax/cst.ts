@@ -192,7 +192,8 @@ export interface AtomCstNode extends CstNode {
 export type AtomCstChildren = {
   Ident: IToken[];
   LParen: IToken[];
-  argumentList?: ArgumentListCstNode[];
+  expression?: (ExpressionCstNode)[];
+  Comma?: IToken[];
   RParen: IToken[];
 };
 
@@ -202,7 +203,7 @@ export interface DisjunctionCstNode extends CstNode {
 }
 
 export type DisjunctionCstChildren = {
-  conjunction: ConjunctionCstNode[];
+  conjunction: (ConjunctionCstNode)[];
   Semicolon?: IToken[];
 };
 
@@ -212,7 +213,7 @@ export interface ConjunctionCstNode extends CstNode {
 }
 
 export type ConjunctionCstChildren = {
-  bodyUnit: BodyUnitCstNode[];
+  bodyUnit: (BodyUnitCstNode)[];
   Comma?: IToken[];
 };
 
@@ -249,38 +250,17 @@ export interface ExpressionCstNode extends CstNode {
 }
 
 export type ExpressionCstChildren = {
-  unary: (UnaryCstNode)[];
+  operand: (OperandCstNode)[];
   BinaryOp?: IToken[];
 };
 
-export interface UnaryCstNode extends CstNode {
-  name: "unary";
-  children: UnaryCstChildren;
+export interface OperandCstNode extends CstNode {
+  name: "operand";
+  children: OperandCstChildren;
 }
 
-export type UnaryCstChildren = {
+export type OperandCstChildren = {
   PrefixOp?: IToken[];
-  unary?: UnaryCstNode[];
-  power?: PowerCstNode[];
-};
-
-export interface PowerCstNode extends CstNode {
-  name: "power";
-  children: PowerCstChildren;
-}
-
-export type PowerCstChildren = {
-  primary: PrimaryCstNode[];
-  Caret?: IToken[];
-  unary?: UnaryCstNode[];
-};
-
-export interface PrimaryCstNode extends CstNode {
-  name: "primary";
-  children: PrimaryCstChildren;
-}
-
-export type PrimaryCstChildren = {
   NumberLit?: IToken[];
   StringLit?: IToken[];
   Wildcard?: IToken[];
@@ -294,6 +274,8 @@ export type PrimaryCstChildren = {
   recordInit?: RecordInitCstNode[];
   branchInit?: BranchInitCstNode[];
   userFunctorCall?: UserFunctorCallCstNode[];
+  Caret?: IToken[];
+  operand?: OperandCstNode[];
 };
 
 export interface ArgumentListCstNode extends CstNode {
@@ -302,7 +284,7 @@ export interface ArgumentListCstNode extends CstNode {
 }
 
 export type ArgumentListCstChildren = {
-  expression: ExpressionCstNode[];
+  expression: (ExpressionCstNode)[];
   Comma?: IToken[];
 };
 

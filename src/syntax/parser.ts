@@ -1,12 +1,26 @@
 // The grammar of rule files as one chevrotain CST parser (one shared instance, recovery on).
 // Decisions LL(k) cannot make (atom vs. comparison, `min(..)` functor vs. aggregate) use gates that scan
 // to the matching bracket; the scan stops at `.` and directives, so it stays within one clause.
-import { CstParser, createTokenInstance, EOF, tokenMatcher, type IToken, type TokenType } from "chevrotain";
+import {
+  CstParser,
+  createTokenInstance,
+  EOF,
+  tokenMatcher,
+  type AtLeastOneSepMethodOpts,
+  type DSLMethodOpts,
+  type IOrAlt,
+  type IToken,
+  type TokenType,
+} from "chevrotain";
 import { messageProvider } from "./messages.js";
 import * as T from "./tokens.js";
 
-const OPENERS: readonly TokenType[] = [T.LParen, T.LBracket, T.LBrace];
-const CLOSERS: readonly TokenType[] = [T.RParen, T.RBracket, T.RBrace];
+// Alternatives and options are built through these helpers rather than object literals with arrow
+// properties: tsx keeps function names, and naming a closure on every rule invocation halves parse speed.
+const alt = (ALT: () => unknown): IOrAlt<unknown> => ({ ALT });
+const gated = (GATE: () => boolean, ALT: () => unknown): IOrAlt<unknown> => ({ GATE, ALT });
+const gatedDef = (GATE: () => boolean, DEF: () => unknown): DSLMethodOpts<unknown> => ({ GATE, DEF });
+const sep = (SEP: TokenType, DEF: () => unknown): AtLeastOneSepMethodOpts<unknown> => ({ SEP, DEF });
 
 /** The rule-file parser; use the shared `parser` instance. */
 export class CalmlogParser extends CstParser {
@@ -15,7 +29,6 @@ export class CalmlogParser extends CstParser {
       recoveryEnabled: true,
       errorMessageProvider: messageProvider,
       maxLookahead: 3,
-      nodeLocationTracking: "onlyOffset",
     });
     this.performSelfAnalysis();
   }
@@ -37,76 +50,81 @@ export class CalmlogParser extends CstParser {
     let depth = 0;
     for (let j = i; ; j++) {
       const t = this.LA(j);
-      if (t.tokenType === EOF || tokenMatcher(t, T.Dot) || tokenMatcher(t, T.DirectiveKeyword)) return -1;
-      if (OPENERS.some((o) => tokenMatcher(t, o))) depth++;
-      else if (CLOSERS.some((c) => tokenMatcher(t, c))) {
+      const tt = t.tokenType;
+      if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
+      else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) {
         depth--;
-        if (depth === 0) return j;
-      }
+        if (depth <= 0) return depth === 0 ? j : -1;
+      } else if (tt === EOF || tt === T.Dot || tokenMatcher(t, T.DirectiveKeyword)) return -1;
     }
   }
 
   private isOperator(t: IToken): boolean {
-    return tokenMatcher(t, T.CompareOp) || tokenMatcher(t, T.BinaryOp) || tokenMatcher(t, T.Caret);
+    return tokenMatcher(t, T.CompareOp) || tokenMatcher(t, T.BinaryOp) || t.tokenType === T.Caret;
   }
 
   /** `( ... )` in a body is a group unless an operator follows it: `(x + 1) * 2 < y` is a comparison. */
   private parenIsGroup(): boolean {
+    if (this.LA(1).tokenType !== T.LParen) return false;
     const j = this.matchingClose(1);
     return j < 0 || !this.isOperator(this.LA(j + 1));
   }
 
   /** `name(...)` in a body is an atom unless an operator follows: `strlen(s) > 3` is a comparison. */
   private identIsAtom(): boolean {
-    if (!tokenMatcher(this.LA(2), T.LParen)) return false;
+    if (this.LA(1).tokenType !== T.Ident || this.LA(2).tokenType !== T.LParen) return false;
     const j = this.matchingClose(2);
     return j < 0 || !this.isOperator(this.LA(j + 1));
   }
 
   /** `min(a, b)` is the functor; `min(x) : {...}` (a `:` after the parentheses) is the aggregate. */
   private minMaxIsCall(): boolean {
-    if (!tokenMatcher(this.LA(2), T.LParen)) return false;
+    const first = this.LA(1).tokenType;
+    if ((first !== T.Min && first !== T.Max) || this.LA(2).tokenType !== T.LParen) return false;
     const j = this.matchingClose(2);
-    return j < 0 || !tokenMatcher(this.LA(j + 1), T.Colon);
+    return j < 0 || this.LA(j + 1).tokenType !== T.Colon;
   }
 
   program = this.RULE("program", () => {
     this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.item) }, { ALT: () => this.CONSUME(T.Stray) }]);
+      this.OR((this.programAlts ??= [alt(() => this.SUBRULE(this.item)), alt(() => this.CONSUME(T.Stray))]));
     });
   });
 
+  private programAlts: IOrAlt<unknown>[] | undefined;
+  private itemAlts: IOrAlt<unknown>[] | undefined;
+
   item = this.RULE("item", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.relationDecl) },
-      { ALT: () => this.SUBRULE(this.typeDecl) },
-      { ALT: () => this.SUBRULE(this.ioDirective) },
-      { ALT: () => this.SUBRULE(this.invariantDirective) },
-      { ALT: () => this.SUBRULE(this.clause) },
-      { ALT: () => this.SUBRULE(this.componentDecl) },
-      { ALT: () => this.SUBRULE(this.componentInit) },
-      { ALT: () => this.SUBRULE(this.functorDecl) },
-      { ALT: () => this.SUBRULE(this.planDirective) },
-      { ALT: () => this.SUBRULE(this.pragmaDirective) },
-      { ALT: () => this.SUBRULE(this.overrideDirective) },
-    ]);
+    this.OR((this.itemAlts ??= [
+      alt(() => this.SUBRULE(this.relationDecl)),
+      alt(() => this.SUBRULE(this.typeDecl)),
+      alt(() => this.SUBRULE(this.ioDirective)),
+      alt(() => this.SUBRULE(this.invariantDirective)),
+      alt(() => this.SUBRULE(this.clause)),
+      alt(() => this.SUBRULE(this.componentDecl)),
+      alt(() => this.SUBRULE(this.componentInit)),
+      alt(() => this.SUBRULE(this.functorDecl)),
+      alt(() => this.SUBRULE(this.planDirective)),
+      alt(() => this.SUBRULE(this.pragmaDirective)),
+      alt(() => this.SUBRULE(this.overrideDirective)),
+    ]));
   });
 
   // ---- declarations ------------------------------------------------------------------------
 
   relationDecl = this.RULE("relationDecl", () => {
     this.CONSUME(T.Decl);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Ident) });
+    this.AT_LEAST_ONE_SEP(sep(T.Comma, () => this.CONSUME(T.Ident)));
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.attribute) });
+    this.MANY_SEP(sep(T.Comma, () => this.SUBRULE(this.attribute)));
     this.CONSUME(T.RParen);
     // A qualifier is a bare name; a name followed by `(` starts the next clause.
-    this.MANY2({
-      GATE: () => tokenMatcher(this.LA(1), T.ChoiceDomain) || !tokenMatcher(this.LA(2), T.LParen),
-      DEF: () => {
-        this.OR([{ ALT: () => this.CONSUME2(T.Ident) }, { ALT: () => this.SUBRULE(this.choiceDomain) }]);
-      },
-    });
+    this.MANY2(
+      gatedDef(
+        () => tokenMatcher(this.LA(1), T.ChoiceDomain) || !tokenMatcher(this.LA(2), T.LParen),
+        () => this.OR([alt(() => this.CONSUME2(T.Ident)), alt(() => this.SUBRULE(this.choiceDomain))]),
+      ),
+    );
   });
 
   attribute = this.RULE("attribute", () => {
@@ -117,19 +135,17 @@ export class CalmlogParser extends CstParser {
 
   choiceDomain = this.RULE("choiceDomain", () => {
     this.CONSUME(T.ChoiceDomain);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.choiceKey) });
+    this.AT_LEAST_ONE_SEP(sep(T.Comma, () => this.SUBRULE(this.choiceKey)));
   });
 
   choiceKey = this.RULE("choiceKey", () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.Ident) },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Ident) });
-          this.CONSUME(T.RParen);
-        },
-      },
+      alt(() => this.CONSUME(T.Ident)),
+      alt(() => {
+        this.CONSUME(T.LParen);
+        this.AT_LEAST_ONE_SEP(sep(T.Comma, () => this.CONSUME2(T.Ident)));
+        this.CONSUME(T.RParen);
+      }),
     ]);
   });
 
@@ -137,32 +153,28 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.TypeKw);
     this.CONSUME(T.Ident);
     this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Subtype);
-          this.CONSUME2(T.Ident);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Eq);
-          this.SUBRULE(this.typeDefinition);
-        },
-      },
+      alt(() => {
+        this.CONSUME(T.Subtype);
+        this.CONSUME2(T.Ident);
+      }),
+      alt(() => {
+        this.CONSUME(T.Eq);
+        this.SUBRULE(this.typeDefinition);
+      }),
     ]);
   });
 
   typeDefinition = this.RULE("typeDefinition", () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.recordType) },
-      { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: T.Pipe, DEF: () => this.SUBRULE(this.typeBranch) }) },
+      alt(() => this.SUBRULE(this.recordType)),
+      alt(() => this.AT_LEAST_ONE_SEP(sep(T.Pipe, () => this.SUBRULE(this.typeBranch)))),
     ]);
   });
 
   /** Soufflé's record type `[a: T, ...]` (rejected). */
   recordType = this.RULE("recordType", () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.attribute) });
+    this.MANY_SEP(sep(T.Comma, () => this.SUBRULE(this.attribute)));
     this.CONSUME(T.RBracket);
   });
 
@@ -171,22 +183,22 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.Ident);
     this.OPTION(() => {
       this.CONSUME(T.LBrace);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.attribute) });
+      this.MANY_SEP(sep(T.Comma, () => this.SUBRULE(this.attribute)));
       this.CONSUME(T.RBrace);
     });
   });
 
   ioDirective = this.RULE("ioDirective", () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.Input) },
-      { ALT: () => this.CONSUME(T.Output) },
-      { ALT: () => this.CONSUME(T.Printsize) },
-      { ALT: () => this.CONSUME(T.Limitsize) },
+      alt(() => this.CONSUME(T.Input)),
+      alt(() => this.CONSUME(T.Output)),
+      alt(() => this.CONSUME(T.Printsize)),
+      alt(() => this.CONSUME(T.Limitsize)),
     ]);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Ident) });
+    this.AT_LEAST_ONE_SEP(sep(T.Comma, () => this.CONSUME(T.Ident)));
     this.OPTION(() => {
       this.CONSUME(T.LParen);
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.ioParam) });
+      this.MANY_SEP(sep(T.Comma, () => this.SUBRULE(this.ioParam)));
       this.CONSUME(T.RParen);
     });
   });
@@ -195,11 +207,11 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.Ident);
     this.CONSUME(T.Eq);
     this.OR([
-      { ALT: () => this.CONSUME(T.StringLit) },
-      { ALT: () => this.CONSUME2(T.Ident) },
-      { ALT: () => this.CONSUME(T.NumberLit) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
+      alt(() => this.CONSUME(T.StringLit)),
+      alt(() => this.CONSUME2(T.Ident)),
+      alt(() => this.CONSUME(T.NumberLit)),
+      alt(() => this.CONSUME(T.True)),
+      alt(() => this.CONSUME(T.False)),
     ]);
   });
 
@@ -213,10 +225,14 @@ export class CalmlogParser extends CstParser {
 
   /** A fact, a rule (several heads allowed), or Soufflé's subsumption `a(x) <= a(y) :- ...` (rejected). */
   clause = this.RULE("clause", () => {
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.atom) });
+    this.SUBRULE(this.atom);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.atom);
+    });
     this.OPTION(() => {
       this.CONSUME(T.Le);
-      this.SUBRULE2(this.atom);
+      this.SUBRULE3(this.atom);
     });
     this.OPTION2(() => {
       this.CONSUME(T.If);
@@ -228,43 +244,54 @@ export class CalmlogParser extends CstParser {
   atom = this.RULE("atom", () => {
     this.CONSUME(T.Ident);
     this.CONSUME(T.LParen);
-    this.OPTION(() => this.SUBRULE(this.argumentList));
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expression);
+      });
+    });
     this.CONSUME(T.RParen);
   });
 
   disjunction = this.RULE("disjunction", () => {
-    this.AT_LEAST_ONE_SEP({ SEP: T.Semicolon, DEF: () => this.SUBRULE(this.conjunction) });
+    this.SUBRULE(this.conjunction);
+    this.MANY(() => {
+      this.CONSUME(T.Semicolon);
+      this.SUBRULE2(this.conjunction);
+    });
   });
 
   conjunction = this.RULE("conjunction", () => {
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.bodyUnit) });
+    this.SUBRULE(this.bodyUnit);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.bodyUnit);
+    });
   });
 
   bodyUnit = this.RULE("bodyUnit", () => {
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(T.Bang);
-            this.SUBRULE(this.bodyUnit);
-          },
-        },
-        {
-          GATE: () => this.parenIsGroup(),
-          ALT: () => {
-            this.CONSUME(T.LParen);
-            this.SUBRULE(this.disjunction);
-            this.CONSUME(T.RParen);
-          },
-        },
-        { ALT: () => this.CONSUME(T.True) },
-        { ALT: () => this.CONSUME(T.False) },
-        { GATE: () => this.identIsAtom(), ALT: () => this.SUBRULE(this.atom) },
-        { ALT: () => this.SUBRULE(this.comparison) },
-      ],
-    });
+    this.OR({ IGNORE_AMBIGUITIES: true, DEF: (this.bodyUnitAlts ??= this.bodyUnits()) });
   });
+
+  private bodyUnitAlts: IOrAlt<unknown>[] | undefined;
+  private bodyUnits(): IOrAlt<unknown>[] {
+    return [
+      alt(() => {
+        this.CONSUME(T.Bang);
+        this.SUBRULE(this.bodyUnit);
+      }),
+      gated(() => this.parenIsGroup(), () => {
+        this.CONSUME(T.LParen);
+        this.SUBRULE(this.disjunction);
+        this.CONSUME(T.RParen);
+      }),
+      alt(() => this.CONSUME(T.True)),
+      alt(() => this.CONSUME(T.False)),
+      gated(() => this.identIsAtom(), () => this.SUBRULE(this.atom)),
+      alt(() => this.SUBRULE(this.comparison)),
+    ];
+  }
 
   comparison = this.RULE("comparison", () => {
     this.SUBRULE(this.expression);
@@ -276,74 +303,64 @@ export class CalmlogParser extends CstParser {
 
   /** Operands and infix operators in order; precedence is applied when building the AST. */
   expression = this.RULE("expression", () => {
-    this.SUBRULE(this.unary);
+    this.SUBRULE(this.operand);
     this.MANY(() => {
       this.CONSUME(T.BinaryOp);
-      this.SUBRULE2(this.unary);
+      this.SUBRULE2(this.operand);
     });
   });
 
-  unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.PrefixOp);
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.power) },
-    ]);
-  });
-
-  /** `^` is right-associative and binds tighter than prefix `-`, as in Soufflé. */
-  power = this.RULE("power", () => {
-    this.SUBRULE(this.primary);
+  /**
+   * Prefix operators, a primary term, and an optional `^` exponent. `^` is right-associative and binds
+   * tighter than prefix `-`, as in Soufflé: `-x ^ 2` is `-(x ^ 2)`. One rule, so a term costs two CST nodes.
+   */
+  operand = this.RULE("operand", () => {
+    this.MANY(() => this.CONSUME(T.PrefixOp));
+    this.OR({ IGNORE_AMBIGUITIES: true, DEF: (this.primaryAlts ??= this.primaries()) });
     this.OPTION(() => {
       this.CONSUME(T.Caret);
-      this.SUBRULE(this.unary);
+      this.SUBRULE(this.operand);
     });
   });
 
-  primary = this.RULE("primary", () => {
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { ALT: () => this.CONSUME(T.NumberLit) },
-        { ALT: () => this.CONSUME(T.StringLit) },
-        { ALT: () => this.CONSUME(T.Wildcard) },
-        {
-          ALT: () => {
-            this.CONSUME(T.Ident);
-            this.OPTION(() => {
-              this.CONSUME(T.LParen);
-              this.OPTION2(() => this.SUBRULE(this.argumentList));
-              this.CONSUME(T.RParen);
-            });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME2(T.LParen);
-            this.SUBRULE(this.expression);
-            this.CONSUME2(T.RParen);
-          },
-        },
-        { GATE: () => this.minMaxIsCall(), ALT: () => this.SUBRULE(this.minMaxCall) },
-        { ALT: () => this.SUBRULE(this.aggregate) },
-        { ALT: () => this.SUBRULE(this.recordInit) },
-        { ALT: () => this.SUBRULE(this.branchInit) },
-        { ALT: () => this.SUBRULE(this.userFunctorCall) },
-      ],
-    });
-  });
+  private primaryAlts: IOrAlt<unknown>[] | undefined;
+  private primaries(): IOrAlt<unknown>[] {
+    return [
+      alt(() => this.CONSUME(T.NumberLit)),
+      alt(() => this.CONSUME(T.StringLit)),
+      alt(() => this.CONSUME(T.Wildcard)),
+      alt(() => {
+        this.CONSUME(T.Ident);
+        this.OPTION2(() => {
+          this.CONSUME(T.LParen);
+          this.OPTION3(() => this.SUBRULE(this.argumentList));
+          this.CONSUME(T.RParen);
+        });
+      }),
+      alt(() => {
+        this.CONSUME2(T.LParen);
+        this.SUBRULE(this.expression);
+        this.CONSUME2(T.RParen);
+      }),
+      gated(() => this.minMaxIsCall(), () => this.SUBRULE(this.minMaxCall)),
+      alt(() => this.SUBRULE(this.aggregate)),
+      alt(() => this.SUBRULE(this.recordInit)),
+      alt(() => this.SUBRULE(this.branchInit)),
+      alt(() => this.SUBRULE(this.userFunctorCall)),
+    ];
+  }
 
   argumentList = this.RULE("argumentList", () => {
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
+    this.SUBRULE(this.expression);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.expression);
+    });
   });
 
   /** The two-or-more-argument functors `min(a, b)` and `max(a, b)`. */
   minMaxCall = this.RULE("minMaxCall", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Min) }, { ALT: () => this.CONSUME(T.Max) }]);
+    this.OR([alt(() => this.CONSUME(T.Min)), alt(() => this.CONSUME(T.Max))]);
     this.CONSUME(T.LParen);
     this.OPTION(() => this.SUBRULE(this.argumentList));
     this.CONSUME(T.RParen);
@@ -355,14 +372,12 @@ export class CalmlogParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.expression));
     this.CONSUME(T.Colon);
     this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LBrace);
-          this.SUBRULE(this.disjunction);
-          this.CONSUME(T.RBrace);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.atom) },
+      alt(() => {
+        this.CONSUME(T.LBrace);
+        this.SUBRULE(this.disjunction);
+        this.CONSUME(T.RBrace);
+      }),
+      alt(() => this.SUBRULE(this.atom)),
     ]);
   });
 
@@ -401,7 +416,7 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.Comp);
     this.SUBRULE(this.componentType);
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Colon) }, { ALT: () => this.CONSUME(T.Comma) }]);
+      this.OR([alt(() => this.CONSUME(T.Colon)), alt(() => this.CONSUME(T.Comma))]);
       this.SUBRULE2(this.componentType);
     });
     this.CONSUME(T.LBrace);
@@ -413,7 +428,7 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.Ident);
     this.OPTION(() => {
       this.CONSUME(T.Lt);
-      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Ident) });
+      this.AT_LEAST_ONE_SEP(sep(T.Comma, () => this.CONSUME2(T.Ident)));
       this.CONSUME(T.Gt);
     });
   });
@@ -429,11 +444,11 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.Functor);
     this.CONSUME(T.Ident);
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.functorParam) });
+    this.MANY_SEP(sep(T.Comma, () => this.SUBRULE(this.functorParam)));
     this.CONSUME(T.RParen);
     this.CONSUME(T.Colon);
     this.CONSUME2(T.Ident);
-    this.OPTION({ GATE: () => this.LA(1).image === "stateful", DEF: () => this.CONSUME3(T.Ident) });
+    this.OPTION(gatedDef(() => this.LA(1).image === "stateful", () => this.CONSUME3(T.Ident)));
   });
 
   functorParam = this.RULE("functorParam", () => {
@@ -446,14 +461,14 @@ export class CalmlogParser extends CstParser {
 
   planDirective = this.RULE("planDirective", () => {
     this.CONSUME(T.Plan);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.planEntry) });
+    this.AT_LEAST_ONE_SEP(sep(T.Comma, () => this.SUBRULE(this.planEntry)));
   });
 
   planEntry = this.RULE("planEntry", () => {
     this.CONSUME(T.NumberLit);
     this.CONSUME(T.Colon);
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.NumberLit) });
+    this.MANY_SEP(sep(T.Comma, () => this.CONSUME2(T.NumberLit)));
     this.CONSUME(T.RParen);
   });
 

@@ -1,7 +1,7 @@
 // CST -> AST, one top-level item at a time. A part that recovery left incomplete marks its item
 // broken (it is dropped; the parse error explains why); literal and unsupported-construct problems are
 // collected per item so that `parse` can keep or discard them together with the item.
-import type { IToken } from "chevrotain";
+import type { CstElement, CstNode, IToken } from "chevrotain";
 import type {
   Aggregate,
   AggregateOp,
@@ -107,6 +107,30 @@ export function tokenIndexAt(tokens: readonly IToken[], offset: number): number 
   return lo;
 }
 
+/** The first (or last) token under a CST node, by offset. The parser keeps no node locations: they cost memory. */
+export function edgeToken(node: CstNode, last: boolean): IToken | undefined {
+  let best: IToken | undefined;
+  const children = node.children as Record<string, CstElement[] | undefined>;
+  for (const key in children) {
+    const list = children[key];
+    if (list === undefined || list.length === 0) continue;
+    const el = last ? list[list.length - 1]! : list[0]!;
+    const t = "image" in el ? el : edgeToken(el, last);
+    if (t === undefined || !Number.isFinite(t.startOffset)) continue;
+    if (best === undefined || (last ? tokenEnd(t) > tokenEnd(best) : t.startOffset < best.startOffset)) best = t;
+  }
+  return best;
+}
+
+/** First and last token of an item; a clause's are its first head's name and its `.` (the common case, kept cheap). */
+function itemEdges(node: C.ItemCstNode): { first: IToken | undefined; last: IToken | undefined } {
+  const clause = node.children.clause?.[0];
+  const name = clause?.children.atom?.[0]?.children.Ident?.[0];
+  const dot = clause?.children.Dot?.[0];
+  if (name !== undefined && dot !== undefined && !dot.isInsertedInRecovery && !clause!.recoveredNode) return { first: name, last: dot };
+  return { first: edgeToken(node, false), last: edgeToken(node, true) };
+}
+
 /** Thrown when recovery left a node incomplete; caught per item. */
 class Broken extends Error {}
 
@@ -171,8 +195,9 @@ export class AstBuilder {
   // ---- items ---------------------------------------------------------------------------------
 
   private item(node: C.ItemCstNode): ItemResult {
-    const start = node.location?.startOffset ?? NaN;
-    const end = (node.location?.endOffset ?? NaN) + 1;
+    const { first, last } = itemEdges(node);
+    const start = first === undefined ? NaN : first.startOffset;
+    const end = last === undefined ? NaN : tokenEnd(last);
     const c = node.children;
     const directive = c.clause === undefined;
     this.problems = [];
@@ -209,10 +234,10 @@ export class AstBuilder {
     throw new Broken();
   }
 
-  private lastTokenEnd(node: { location?: { endOffset?: number } }): number {
-    const e = node.location?.endOffset;
-    if (e === undefined || !Number.isFinite(e)) throw new Broken();
-    return e + 1;
+  private lastTokenEnd(node: CstNode): number {
+    const t = edgeToken(node, true);
+    if (t === undefined || !Number.isFinite(t.startOffset)) throw new Broken();
+    return tokenEnd(t);
   }
 
   private relationDecl(node: C.RelationDeclCstNode): Item[] {
@@ -308,7 +333,7 @@ export class AstBuilder {
     const dot = req(c.Dot);
     this.checkDot(dot);
     const le = c.Le?.[0];
-    const heads = c.atom.filter((a) => le === undefined || (a.location?.startOffset ?? 0) < le.startOffset).map((a) => this.atom(this.node(a)));
+    const heads = c.atom.filter((a) => le === undefined || (edgeToken(a, false)?.startOffset ?? 0) < le.startOffset).map((a) => this.atom(this.node(a)));
     if (le !== undefined) this.unsupported(this.tokSpan(this.tok(le)), "subsumption (`a(x) <= a(y) :- ...`) is");
     const first = heads[0];
     if (first === undefined) throw new Broken();
@@ -341,7 +366,7 @@ export class AstBuilder {
     const c = node.children;
     const relation = this.ident(req(c.Ident));
     const rparen = this.tok(req(c.RParen));
-    const args = c.argumentList ? this.args(this.node(c.argumentList[0])) : [];
+    const args = (c.expression ?? []).map((e) => this.expression(this.node(e)));
     return { relation, args, span: this.span(relation.span.start, tokenEnd(rparen)) };
   }
 
@@ -406,7 +431,7 @@ export class AstBuilder {
 
   private expression(node: C.ExpressionCstNode): Term {
     const c = node.children;
-    const operands = c.unary.map((u) => this.unary(this.node(u)));
+    const operands = c.operand.map((u) => this.operand(this.node(u)));
     const ops = (c.BinaryOp ?? []).map((t) => this.tok(t).image as BinaryOp);
     if (operands.length !== ops.length + 1) throw new Broken();
     if (ops.length === 0) return operands[0]!;
@@ -428,39 +453,32 @@ export class AstBuilder {
     return terms[0]!;
   }
 
-  private unary(node: C.UnaryCstNode): Term {
+  /** Prefix operators over `primary ^ exponent`; the exponent binds tighter than the prefixes. */
+  private operand(node: C.OperandCstNode): Term {
     const c = node.children;
-    if (c.PrefixOp) {
-      const opTok = this.tok(c.PrefixOp[0]);
-      const inner = this.node(req(c.unary));
-      const op = opTok.image as "-" | "bnot" | "lnot";
-      // Soufflé folds `-` into a number literal directly after it: `-5` is a constant, not an operation.
-      if (op === "-") {
-        const lit = this.plainNumber(inner);
-        if (lit !== undefined && !lit.image.endsWith("u")) return this.number(lit, opTok.startOffset);
+    const prefixes = (c.PrefixOp ?? []).map((t) => this.tok(t));
+    let term: Term;
+    const lit = c.NumberLit?.[0];
+    const innermost = prefixes[prefixes.length - 1];
+    // Soufflé folds a `-` directly before a number literal into it: `-5` is a constant, not an operation.
+    if (lit !== undefined && !c.Caret && innermost?.image === "-" && !lit.image.endsWith("u")) {
+      term = this.number(this.tok(lit), innermost.startOffset);
+      prefixes.pop();
+    } else {
+      term = this.primary(c);
+      if (c.Caret) {
+        const exponent = this.operand(this.node(req(c.operand)));
+        term = { kind: "binary", op: "^", left: term, right: exponent, span: joinSpans(term.span, exponent.span) };
       }
-      const operand = this.unary(inner);
-      return { kind: "unary", op, operand, span: this.span(opTok.startOffset, operand.span.end) };
     }
-    return this.power(this.node(req(c.power)));
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      const p = prefixes[i]!;
+      term = { kind: "unary", op: p.image as "-" | "bnot" | "lnot", operand: term, span: this.span(p.startOffset, term.span.end) };
+    }
+    return term;
   }
 
-  /** The number token when a unary is just a literal (no parentheses, no `^`). */
-  private plainNumber(node: C.UnaryCstNode): IToken | undefined {
-    const power = node.children.power?.[0];
-    if (power === undefined || power.children.Caret) return undefined;
-    return power.children.primary[0]?.children.NumberLit?.[0];
-  }
-
-  private power(node: C.PowerCstNode): Term {
-    const base = this.primary(this.node(req(node.children.primary)));
-    if (!node.children.Caret) return base;
-    const exponent = this.unary(this.node(req(node.children.unary)));
-    return { kind: "binary", op: "^", left: base, right: exponent, span: joinSpans(base.span, exponent.span) };
-  }
-
-  private primary(node: C.PrimaryCstNode): Term {
-    const c = node.children;
+  private primary(c: C.OperandCstChildren): Term {
     if (c.NumberLit) return this.number(this.tok(c.NumberLit[0]), null);
     if (c.StringLit) {
       const t = this.tok(c.StringLit[0]);

@@ -277,4 +277,4 @@ export const ALL_TOKENS: TokenType[] = [
 ];
 
 /** The one lexer. Spans use offsets only; line and column come from `LineIndex` when rendering. */
-export const lexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: true });
+export const lexer = new Lexer(ALL_TOKENS, { positionTracking: "onlyOffset", ensureOptimizations: true });
