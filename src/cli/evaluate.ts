@@ -8,10 +8,11 @@ import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
 import { tupleKey } from "../replica/facts.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
-import { renderDiagnosticsText, renderJson, renderText, type ReportSource } from "../replica/render.js";
-import { readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts } from "../replica/store.js";
+import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
+import { readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
+import { renderDiagnostics } from "../report/text.js";
+import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
 import { readFacts, writeRelation } from "../replica/io.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
@@ -82,7 +83,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
   const diags = compiled.diagnostics;
   if (compiled.analysis === null || diags.hasErrors()) {
-    ctx.stderr.write(renderDiagnosticsText(diags.sorted().filter((d) => d.severity === "error"), ctx.cwd));
+    ctx.stderr.write(renderDiagnostics(diags.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
     return EXIT_USER_ERROR;
   }
   const unit: ProgramUnit = { checked: compiled.checked, analysis: compiled.analysis };
@@ -93,7 +94,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   let outcome: { report: ReplicaReport; set: ReplicaSet } | null;
   if (dir !== undefined) {
     source = { kind: "directory", path: resolve(ctx.cwd, dir) };
-    outcome = evaluateDirectory(unit, resolve(ctx.cwd, dir), data);
+    outcome = evaluateDirectory(unit, resolve(ctx.cwd, dir), data, (p) => shown(p, ctx.cwd));
   } else {
     source = { kind: "replicas", sealed: values.sealed };
     outcome = evaluateAdhoc(unit, adhoc, values.sealed, ctx.cwd, data);
@@ -114,17 +115,17 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 }
 
 /** DIR mode: files merged into the kept state, checked against the seals, then evaluated. */
-function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics): { report: ReplicaReport; set: ReplicaSet } | null {
+function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, show: Show): { report: ReplicaReport; set: ReplicaSet } | null {
   const schemas = unit.checked.relations;
-  const layout = scanLayout(dir, new Set(schemas.keys()), diags);
+  const layout = scanLayout(dir, new Set(schemas.keys()), diags, show);
   if (layout === null || diags.hasErrors()) return null;
-  const seals = readSeals(dir, diags);
-  const state = readState(dir, diags);
+  const seals = readSeals(dir, diags, show);
+  const state = readState(dir, diags, show);
   if (diags.hasErrors()) return null;
   const previous = ReplicaSet.of(state?.set.replicas.values() ?? [], seals);
   const files = readLayout(layout, schemas, readFacts, diags);
   if (diags.hasErrors() && diags.items.some((d) => d.code.startsWith("CL4"))) return null;
-  const next = reconcile(dir, previous, files, diags);
+  const next = reconcile(dir, previous, files, diags, show);
   const report = evaluateReplicas(unit, next, diags, {
     previous,
     fileOf: (replica, epoch, relation) => join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),

@@ -50,13 +50,14 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const epoch = Number(values.epoch);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
+  const show = (p: string): string => shown(p, ctx.cwd);
   const fail = (): number => {
     ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
     return EXIT_USER_ERROR;
   };
 
-  const seals = readSeals(dir, diags);
-  const state = readState(dir, diags);
+  const seals = readSeals(dir, diags, show);
+  const state = readState(dir, diags, show);
   if (diags.hasErrors()) return fail();
   const sealed = new Set(seals.map((s) => s.epoch));
   if (sealed.has(epoch)) {
@@ -81,12 +82,12 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 
   // Merge the epoch's files into the kept state, so the seal covers every fact in them.
   const schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types)]));
-  const layout = scanLayout(dir, new Set(schemas.keys()), diags);
+  const layout = scanLayout(dir, new Set(schemas.keys()), diags, show);
   if (layout === null || diags.hasErrors()) return fail();
   const files = readLayout(layout, schemas, readFacts, diags);
   if (diags.hasErrors()) return fail();
   const previous = ReplicaSet.of(state.set.replicas.values(), seals);
-  const next = reconcile(dir, previous, files, diags);
+  const next = reconcile(dir, previous, files, diags, show);
   if (diags.hasErrors()) return fail();
   const outcome = next.seal(epoch, { sealedAt: new Date().toISOString(), reason: values.reason ?? null });
   if (!outcome.ok) {

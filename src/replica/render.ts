@@ -33,11 +33,11 @@ export function renderText(input: RenderInput): string {
   const openText = report.openEpochs.length === 0 ? "no open epoch" : `open: ${epochList(report.openEpochs)}`;
   out.push(`${report.replicas.length} replica(s)${where}; ${sealedText}; ${openText}`, "");
 
+  const width = Math.max(0, ...report.replicas.flatMap((r) => r.relations.map((x) => x.relation.length)));
   for (const r of report.replicas) {
     out.push(`replica \`${r.name}\`: ${r.facts} fact(s), ${r.newFacts} new since the last run`);
     const rows = r.relations.filter((x) => x.size > 0 || x.added.length > 0);
     if (rows.length === 0) out.push("  (no facts)");
-    const width = Math.max(0, ...rows.map((x) => x.relation.length));
     for (const x of rows) {
       out.push(`  ${x.relation.padEnd(width)}  ${String(x.size).padStart(6)}${x.added.length > 0 ? `  +${x.added.length} new` : ""}`);
       for (const t of x.added.slice(0, SHOW_TUPLES)) out.push(`      + ${tupleText(t)}`);

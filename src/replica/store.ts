@@ -42,9 +42,9 @@ const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
  * Finds replicas and fact files under `dir`. Layout mistakes are CL504 errors with the path and
  * what was expected; hidden entries are skipped and top-level files ignored.
  */
-export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics): Layout | null {
+export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same): Layout | null {
   if (!isDirectory(dir)) {
-    diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${dir}\` is not a directory` : `replica directory \`${dir}\` does not exist`);
+    diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
     return null;
   }
   const replicas: string[] = [];
@@ -53,7 +53,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
     const path = join(dir, name);
     if (name.startsWith(".") || name === SEALS_DIR || !isDirectory(path)) continue;
     if (EPOCH_DIR.test(name)) {
-      diags.add("CL504", syntheticSpan(path), `\`${name}\` is directly under \`${dir}\`, but epochs belong inside a replica's folder: \`${join(dir, "<replica>", name)}\``);
+      diags.add("CL504", syntheticSpan(path), `\`${name}\` is directly under \`${show(dir)}\`, but epochs belong inside a replica's folder: \`${join(show(dir), "<replica>", name)}\``);
       continue;
     }
     replicas.push(name);
@@ -84,10 +84,14 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
     }
   }
   if (replicas.length === 0 && !diags.hasErrors()) {
-    diags.add("CL504", syntheticSpan(dir), `\`${dir}\` holds no replica folders; expected \`${join(dir, "<replica>", "epoch-<n>", "<relation>.facts")}\``);
+    diags.add("CL504", syntheticSpan(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
   }
   return { replicas, files };
 }
+
+/** How a path appears in a message (e.g. relative to the working directory). */
+export type Show = (path: string) => string;
+const same: Show = (p) => p;
 
 /** Facts read from files, by replica, epoch and relation, with the files they came from. */
 export type FileFacts = Map<string, Map<number, Map<string, { keys: Set<string>; files: string[] }>>>;
@@ -121,7 +125,7 @@ export function readLayout<S>(layout: Layout, schemas: ReadonlyMap<string, S>, r
  * Merges the files into the kept state. Open epochs: new facts are added; facts the files lack
  * stay (CL501). Sealed epochs: nothing changes; added facts are late (CL502), lacking ones a change (CL503).
  */
-export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, diags: Diagnostics): ReplicaSet {
+export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, diags: Diagnostics, show: Show = same): ReplicaSet {
   let next = previous;
   const names = new Set([...previous.names, ...files.keys()]);
   for (const name of [...names].sort(compareKeys)) {
@@ -135,18 +139,19 @@ export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, d
         const entry = rels.get(relation);
         const have = kept.keys(relation, epoch);
         const fileKeys = entry?.keys ?? new Set<string>();
-        const file = entry?.files.join("`, `") ?? join(dir, name, `epoch-${epoch}`, `${relation}.facts`);
+        const paths = entry?.files ?? [join(dir, name, `epoch-${epoch}`, `${relation}.facts`)];
+        const file = paths.map(show).join("`, `");
         const added = [...fileKeys].filter((k) => !have.has(k));
         const lacking = have.filter((k) => !fileKeys.has(k)).size;
         const seal = previous.seals.get(epoch);
         if (seal !== undefined) {
           const covered = seal.replicas[name] !== undefined;
           if (lacking > 0) {
-            diags.add("CL503", syntheticSpan(file),
+            diags.add("CL503", syntheticSpan(paths[0]!),
               `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +
                 (added.length > 0 ? ` and has ${added.length} it does not` : "") + `; the sealed results still use the kept state`);
           } else if (added.length > 0) {
-            diags.add("CL502", syntheticSpan(file),
+            diags.add("CL502", syntheticSpan(paths[0]!),
               `${added.length} fact(s) of \`${relation}\` appeared in \`${file}\` (replica \`${name}\`, epoch ${epoch}) after the epoch was sealed at ${seal.sealedAt}` +
                 (covered ? "" : `, and the seal does not cover replica \`${name}\``) + `; they are not merged and the sealed results stay as they were`,
               { notes: [`first late fact: ${added[0]}`] });
@@ -154,7 +159,7 @@ export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, d
           continue;
         }
         if (lacking > 0) {
-          diags.add("CL501", syntheticSpan(file),
+          diags.add("CL501", syntheticSpan(paths[0]!),
             `replica \`${name}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
             { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
         }
@@ -174,7 +179,7 @@ export function sealPath(dir: string, epoch: number): string {
 }
 
 /** Reads every seal record under `DIR/seals`; malformed ones are CL505 errors. */
-export function readSeals(dir: string, diags: Diagnostics): SealRecord[] {
+export function readSeals(dir: string, diags: Diagnostics, show: Show = same): SealRecord[] {
   const folder = join(dir, SEALS_DIR);
   if (!isDirectory(folder)) return [];
   const out: SealRecord[] = [];
@@ -183,12 +188,12 @@ export function readSeals(dir: string, diags: Diagnostics): SealRecord[] {
     const path = join(folder, file);
     const m = /^epoch-([1-9][0-9]*)\.json$/.exec(file);
     if (m === null) {
-      diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${folder}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
+      diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
       continue;
     }
     const record = parseSeal(readFileSync(path, "utf8"));
     if (record === null || record.epoch !== Number(m[1])) {
-      diags.add("CL505", syntheticSpan(path), `seal record \`${path}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
+      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
       continue;
     }
     out.push(record);
@@ -237,7 +242,7 @@ export interface KeptState {
 }
 
 /** Reads the current generation of the kept state (null when there is none yet). */
-export function readState(dir: string, diags: Diagnostics): KeptState | null {
+export function readState(dir: string, diags: Diagnostics, show: Show = same): KeptState | null {
   const root = join(dir, STATE_DIR);
   const currentPath = join(root, "CURRENT");
   if (!existsSync(currentPath)) return null;
@@ -246,7 +251,7 @@ export function readState(dir: string, diags: Diagnostics): KeptState | null {
   const m = /^g([0-9]+)$/.exec(gen);
   const manifestPath = join(genDir, "manifest.json");
   if (m === null || !existsSync(manifestPath)) {
-    diags.add("CL504", syntheticSpan(currentPath), `kept state \`${currentPath}\` points to \`${gen}\`, which does not exist; the state is damaged`);
+    diags.add("CL504", syntheticSpan(currentPath), `kept state \`${show(currentPath)}\` points to \`${gen}\`, which does not exist; the state is damaged`);
     return null;
   }
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { format: string; schema: Record<string, string[]>; replicas: string[] };
