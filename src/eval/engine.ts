@@ -24,7 +24,7 @@ import { makeDiagnostic, UserError } from "../report/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Span } from "../syntax/span.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { planClause, planVariant, PlanError, type RulePlan } from "../plan/plan.js";
+import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } from "../plan/plan.js";
 import type { Clause } from "../syntax/normalize.js";
 import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
 import { ArithmeticFault, ops } from "./ops.js";
@@ -237,19 +237,29 @@ export class Engine {
   /** The compiled join for variant `delta` of a rule, ordered for the row ranges lo..hi. */
   private variant(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array): VariantFn {
     let sig = `${rule.plan.clause}:${delta}`;
-    const sizes: number[] = [];
+    const rows: number[] = [];
     for (let a = 0; a < lo.length; a++) {
       const b = bucket(hi[a]! - lo[a]!);
       sig += `,${b}`;
-      sizes.push(b === 0 ? 0 : 2 * 4 ** (b - 1));
+      rows.push(b === 0 ? 0 : 2 * 4 ** (b - 1));
     }
     let fn = this.fns.get(sig);
     if (fn === undefined) {
       let factory = rule.orders.get(sig);
       if (factory === undefined) {
+        const rels = rule.plan.atoms.map((name) => this.relations.get(name)!);
+        const stats: PlanStats = {
+          rows,
+          total: rels.map((r) => r.size),
+          keys: (atom, cols) => {
+            const key = cols.join(",");
+            const idx = rels[atom]!.indexes.find((i) => i.cols.join(",") === key);
+            return idx === undefined || idx.indexed === 0 ? null : idx.keys;
+          },
+        };
         let plan;
         try {
-          plan = planVariant(rule.clause, this.compiled.relations, delta, sizes);
+          plan = planVariant(rule.clause, this.compiled.relations, delta, stats);
         } catch (err) {
           if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message));
           throw err;
@@ -313,7 +323,7 @@ export class Engine {
         const hi = new Int32Array(m);
         if (iteration === 0 && fullFirst[k]) {
           for (let a = 0; a < m; a++) hi[a] = end[atoms[a]!]!;
-          rs.derived += this.call(rule, this.variant(rule, 0, lo, hi), lo, hi);
+          rs.derived += this.call(rule, this.variant(rule, m > 0 ? 0 : -1, lo, hi), lo, hi);
         } else if (m > 0) {
           for (let j = 0; j < m; j++) {
             const dj = atoms[j]!;

@@ -2,19 +2,23 @@
 // the delta, the others the total), plus the head to emit. Plans are data; `eval/compile.ts` turns them into code.
 //
 // The planner's rules, in order:
-//  1. Without size estimates, the delta atom goes first: it is usually the smallest input and binds
-//     variables for everything after it. With estimates (the engine passes the row count of each
-//     atom's range, per iteration), every atom is a candidate and rule 3 uses its estimated fan-out.
+//  1. Without statistics, the delta atom goes first: it is usually the smallest input and binds
+//     variables for everything after it; then rule 3 picks each next atom.
 //  2. After every atom, place every literal that has become evaluable, as early as possible:
 //     comparisons and negations once their variables are bound, `x = expr` (either side) as an
 //     assignment once `expr` is bound, aggregates once the variables they share with the rest of
 //     the rule are bound (those are the grouping variables, as in Soufflé).
 //  3. Next atom: the one with the most bound columns (bound variables and constants), so each
 //     step is a hash lookup rather than a scan; ties go to the atom with fewer free columns, then
-//     to source order. With estimates: the atom with the smallest estimated fan-out,
-//     rows^(free columns / arity) (all bound: a membership check), ties to the delta, then source order.
+//     to source order.
 //  4. A column bound before its atom is a lookup key; a variable repeated inside one atom is bound
 //     by its first column and checked at the others; `_` columns are ignored.
+//  5. With statistics (the engine passes, per iteration, the rows each atom reads and the key counts
+//  of existing indexes), every order of up to 5 atoms is costed and the cheapest is kept (ties: the
+//  delta atom first, then source order). The cost of an order counts rows scanned, hash probes and
+//  rows produced; probes into and rows read through an index of a large relation (64k rows or more)
+//  count 4, since they miss the cache while a scan reads memory in order. Rows per probe are
+//  rows / keys when an index on those columns exists, else rows^(free columns / arity).
 // Variable types come from the columns that bind them and from the expressions assigned to them.
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { RelationSchema } from "../check/types.js";
@@ -98,6 +102,16 @@ export interface RulePlan {
 export function showClause(clause: Clause): string {
   const head = showAtom(clause.head);
   return clause.body.length === 0 ? `${head}.` : `${head} :- ${clause.body.map(showLiteral).join(", ")}.`;
+}
+
+/** What the engine knows, per iteration, about the rows each positive atom reads. */
+export interface PlanStats {
+  /** Rows in each positive atom's range (delta, old or total). */
+  readonly rows: readonly number[];
+  /** All rows of each positive atom's relation: random access into a large one costs more. */
+  readonly total: readonly number[];
+  /** Distinct keys of an existing index of atom `i`'s relation on `cols`, or null when there is none. */
+  readonly keys: (atom: number, cols: readonly number[]) => number | null;
 }
 
 /** A mistake the checker should have reported (e.g. an ungrounded variable); evaluation cannot go on. */
@@ -223,16 +237,16 @@ type Schema = (name: string, span: Span) => RelationSchema;
  * Plans one variant of a clause: `delta` is the positive atom reading the delta (-1: none);
  * `sizes[i]`, when given, estimates the rows positive atom `i` reads (it orders the joins).
  */
-export function planVariant(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, delta: number, sizes?: readonly number[]): JoinPlan {
+export function planVariant(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, delta: number, stats?: PlanStats): JoinPlan {
   const schema = (name: string, span: Span): RelationSchema => {
     const s = relations.get(name);
     if (s === undefined) throw new PlanError(`relation \`${name}\` is not declared`, span, "CL201");
     return s;
   };
-  return planWith(clause, delta, schema, sizes ?? null);
+  return planWith(clause, delta, schema, stats ?? null);
 }
 
-function planWith(clause: Clause, delta: number, schema: Schema, sizes: readonly number[] | null): JoinPlan {
+function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStats | null): JoinPlan {
   const counter = { n: 0, types: [] as (PrimitiveType | null)[] };
   const top = new Scope(null, counter, new Set());
   const body = clause.body;
@@ -246,7 +260,7 @@ function planWith(clause: Clause, delta: number, schema: Schema, sizes: readonly
   for (const a of clause.head.args) varsOfTerm(a, outside, false);
 
   const ctx: PlanContext = { counter, schema, outside };
-  const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span, sizes);
+  const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span, stats);
   const bound = boundAfter(steps);
   const headSchema = schema(clause.head.relation.name, clause.head.span);
   const head = clause.head.args.map((a, i) => {
@@ -302,7 +316,7 @@ function planConjunction(
   delta: number,
   positiveIndex: ReadonlyMap<Literal, number> | null,
   span: Span,
-  sizes: readonly number[] | null = null,
+  stats: PlanStats | null = null,
 ): Step[] {
   const bound = new Set(initiallyBound);
   const steps: Step[] = [];
@@ -389,7 +403,8 @@ function planConjunction(
     }
     return { boundCols, free };
   };
-  if (delta >= 0 && sizes === null) {
+  const order = stats !== null && positiveIndex !== null && atoms.length > 1 && atoms.length <= 5 ? cheapestOrder(atoms, pending, bound, scope, delta, positiveIndex, stats) : null;
+  if (delta >= 0 && order === null) {
     const first = remaining.find((l) => positiveIndex?.get(l) === delta);
     if (first === undefined) throw new Error(`planner: no positive atom ${delta}`);
     remaining.splice(remaining.indexOf(first), 1);
@@ -399,22 +414,18 @@ function planConjunction(
   tryPending();
   while (remaining.length > 0) {
     let best = 0;
-    let bestScore = Infinity;
-    remaining.forEach((l, i) => {
-      const { boundCols, free } = boundColumns(l);
-      const index = positiveIndex?.get(l) ?? -1;
-      let score: number;
-      if (sizes !== null && index >= 0) {
-        const rows = Math.max(1, sizes[index] ?? 1);
-        const arity = l.atom.args.length;
-        // Estimated rows per binding; ties prefer the delta atom.
-        score = (arity === 0 || boundCols >= arity ? 1 : Math.pow(rows, (arity - boundCols) / arity)) - (index === delta ? 0.5 : 0);
-      } else score = -(boundCols * 1000 - free);
-      if (score < bestScore) {
-        bestScore = score;
-        best = i;
-      }
-    });
+    if (order !== null) best = remaining.indexOf(order[order.length - remaining.length]!);
+    else {
+      let bestScore = -Infinity;
+      remaining.forEach((l, i) => {
+        const { boundCols, free } = boundColumns(l);
+        const score = boundCols * 1000 - free;
+        if (score > bestScore) {
+          bestScore = score;
+          best = i;
+        }
+      });
+    }
     const next = remaining.splice(best, 1)[0]!;
     placeAtom(next);
     tryPending();
@@ -424,6 +435,81 @@ function planConjunction(
     throw new PlanError(`cannot evaluate \`${l ? showLiteral(l) : "an argument"}\`: a variable in it is not bound by a positive atom`, span);
   }
   return steps;
+}
+
+type AtomLiteral = Extract<Literal, { kind: "atom" }>;
+
+/** Rows scanned sequentially cost 1; probes into and rows read through a large relation cost more. */
+const LARGE = 65536;
+const RANDOM_ACCESS = 4;
+
+/** The cheapest order of `atoms` under the cost model of rule 5 (ties: delta first, then source order). */
+function cheapestOrder(
+  atoms: readonly AtomLiteral[],
+  pending: readonly Literal[],
+  initiallyBound: ReadonlySet<number>,
+  scope: Scope,
+  delta: number,
+  positiveIndex: ReadonlyMap<Literal, number>,
+  stats: PlanStats,
+): AtomLiteral[] {
+  const cost = (order: readonly AtomLiteral[]): number => {
+    const bound = new Set(initiallyBound);
+    let card = 1;
+    let total = 0;
+    for (const l of order) {
+      const i = positiveIndex.get(l)!;
+      const rows = stats.rows[i] ?? 0;
+      const penalty = (stats.total[i] ?? rows) >= LARGE ? RANDOM_ACCESS : 1;
+      const arity = l.atom.args.length;
+      const keyCols: number[] = [];
+      l.atom.args.forEach((a, c) => {
+        if (a.kind === "number" || a.kind === "string" || (a.kind === "var" && bound.has(scope.slot(a.name)))) keyCols.push(c);
+      });
+      if (keyCols.length === 0) {
+        card *= rows;
+        total += card;
+      } else {
+        const keys = keyCols.length === arity ? null : stats.keys(i, keyCols);
+        const perProbe = keyCols.length === arity ? Math.min(1, rows) : keys !== null && keys > 0 ? rows / keys : Math.pow(rows, (arity - keyCols.length) / arity);
+        total += card * penalty;
+        card *= perProbe;
+        total += card * penalty;
+      }
+      for (const a of l.atom.args) if (a.kind === "var") bound.add(scope.slot(a.name));
+      // Equalities that bind a variable from bound ones (`y = x + 1`) bind it for later atoms.
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const p of pending) {
+          if (p.kind !== "cmp" || p.op !== "=" || p.negated) continue;
+          for (const [v, e] of [[p.left, p.right], [p.right, p.left]] as const) {
+            if (v.kind !== "var" || bound.has(scope.slot(v.name)) || e.kind === "aggregate") continue;
+            const names = new Set<string>();
+            varsOfTerm(e, names, false);
+            if ([...names].every((n) => bound.has(scope.slot(n)))) {
+              bound.add(scope.slot(v.name));
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    return total;
+  };
+  // Candidates in tie-break order: the delta atom first, then source order.
+  const start = [...atoms].sort((a, b) => (positiveIndex.get(a) === delta ? -1 : 0) - (positiveIndex.get(b) === delta ? -1 : 0));
+  let best = start;
+  let bestCost = cost(start);
+  const permute = (prefix: AtomLiteral[], rest: AtomLiteral[]): void => {
+    if (rest.length === 0) {
+      const c = cost(prefix);
+      if (c < bestCost) (bestCost = c), (best = [...prefix]);
+      return;
+    }
+    for (let i = 0; i < rest.length; i++) permute([...prefix, rest[i]!], [...rest.slice(0, i), ...rest.slice(i + 1)]);
+  };
+  permute([], start);
+  return best;
 }
 
 /** A step for a non-atom literal once its variables are bound, else null. */
