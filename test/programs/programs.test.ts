@@ -53,6 +53,11 @@ function golden(example: string, file: string, actual: string): void {
   expect(actual, `test/programs/golden/${example}/${file}`).toBe(readFileSync(path, "utf8"));
 }
 
+/** Seal times in a report. */
+function masked(text: string): string {
+  return text.replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "<time>");
+}
+
 /** Search timings vary run to run; everything else in a report must not. */
 function stable(text: string): string {
   return text.replace(/("ms":\s*)[0-9.]+/g, "$10").replace(/\b[0-9]+(\.[0-9]+)? ?ms\b/g, "<ms>");
@@ -117,18 +122,29 @@ describe.each(EXAMPLES)("programs/%s", (example) => {
     expect(readme).toContain("calmlog evaluate");
   });
 
-  it("shows the current `calmlog lint` output in its README", async () => {
-    // The README runs lint inside the example's folder, so the report names `<example>.dl`.
-    const readme = readFileSync(join(PROGRAMS, example, "README.md"), "utf8");
-    const marker = `$ calmlog lint ${example}.dl\n`;
-    const start = readme.indexOf(marker);
-    expect(start).toBeGreaterThan(-1);
-    const end = readme.indexOf("```", start);
-    const shown = readme.slice(start + marker.length, end);
-    const r = await calmlog(join(PROGRAMS, example), "lint", `${example}.dl`);
-    const actual = r.stdout.replace(/\n*$/, "\n");
-    if (UPDATE) writeFileSync(join(PROGRAMS, example, "README.md"), readme.slice(0, start + marker.length) + actual + readme.slice(end));
-    else expect(shown, `the lint output in programs/${example}/README.md (UPDATE_GOLDEN=1 rewrites it)`).toBe(actual);
+  it("shows real output in its README: every `calmlog` console block, replayed in order in a scratch copy", async () => {
+    // The README runs its commands inside a copy of the example without the seal record, so the
+    // reports name `<example>.dl` and `replicas`; seal times differ run to run and are masked.
+    const path = join(PROGRAMS, example, "README.md");
+    const readme = readFileSync(path, "utf8");
+    const root = mkdtempSync(join(tmpdir(), `calmlog-readme-${example}-`));
+    try {
+      cpSync(join(PROGRAMS, example), root, { recursive: true, filter: (src) => !/[\\/](\.calmlog|seals|README\.md)$/.test(src) });
+      const blocks = [...readme.matchAll(/```console\n\$ (calmlog [^\n]*)\n([\s\S]*?)```/g)];
+      expect(blocks.length).toBeGreaterThan(1);
+      let updated = readme;
+      for (const block of blocks) {
+        const [, command, shown] = block as unknown as [string, string, string];
+        const args = [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!).slice(1);
+        const r = await calmlog(root, ...args);
+        const actual = (r.stdout + r.stderr).replace(/\n*$/, "\n");
+        if (UPDATE) updated = updated.replace(`$ ${command}\n${shown}`, `$ ${command}\n${actual}`);
+        else expect(masked(actual), `programs/${example}/README.md: \`${command}\` (UPDATE_GOLDEN=1 rewrites it)`).toBe(masked(shown));
+      }
+      if (UPDATE && updated !== readme) writeFileSync(path, updated);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("has at least two replicas with tab-separated fact files", () => {
