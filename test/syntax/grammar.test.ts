@@ -1,0 +1,131 @@
+// The files in grammar/ stay in step with the parser: the railroad diagrams and the typed CST are
+// regenerated in memory and compared, the EBNF names the parser's rules, and the TextMate grammar
+// tokenizes a sample the way an editor should colour it.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import * as oniguruma from "vscode-oniguruma";
+import * as vsctm from "vscode-textmate";
+import { cstTypes, diagramsHtml } from "../../grammar/artifacts.js";
+import { parser } from "../../src/syntax/parser.js";
+
+const root = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+const read = (p: string): string => readFileSync(root(p), "utf8");
+
+describe("generated files", () => {
+  test("grammar/diagrams.html is up to date (run `npm run grammar`)", () => {
+    expect(read("grammar/diagrams.html") === diagramsHtml()).toBe(true);
+  });
+
+  test("grammar/diagrams.html loads nothing from the network", () => {
+    const html = read("grammar/diagrams.html");
+    expect(html).not.toMatch(/<(script|link)\b[^>]*\b(src|href)=/i);
+    expect(html).toContain("window.serializedGrammar");
+    expect(html).toContain("railroad-diagrams.js");
+  });
+
+  test("src/syntax/cst.ts is up to date (run `npm run grammar`)", () => {
+    expect(read("src/syntax/cst.ts") === cstTypes()).toBe(true);
+  });
+});
+
+describe("grammar/calmlog.ebnf", () => {
+  const ebnf = read("grammar/calmlog.ebnf");
+  const defined = [...ebnf.matchAll(/^([a-z][A-Za-z]*)\s*::=/gm)].map((m) => m[1]!);
+
+  test("defines exactly the parser's rules, each once", () => {
+    const rules = Object.keys(parser.getGAstProductions());
+    expect([...defined].sort()).toEqual([...rules].sort());
+    expect(new Set(defined).size).toBe(defined.length);
+  });
+
+  test("every nonterminal it uses is defined or a token", () => {
+    const body = ebnf
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\[[^\]]*\]/g, "")
+      .replace(/'[^']*'|"[^"]*"/g, "");
+    const used = new Set([...body.matchAll(/\b([a-z][A-Za-z]*)\b/g)].map((m) => m[1]!));
+    const tokens = new Set([...ebnf.matchAll(/^([A-Z][A-Za-z]*)\s*::=/gm)].map((m) => m[1]!));
+    const undefinedNames = [...used].filter((n) => !defined.includes(n) && !tokens.has(n));
+    expect(undefinedNames).toEqual([]);
+  });
+});
+
+describe("grammar/calmlog.tmLanguage.json", () => {
+  const raw = read("grammar/calmlog.tmLanguage.json");
+
+  test("is a TextMate grammar for `.dl` files", () => {
+    const json = JSON.parse(raw) as { scopeName: string; fileTypes: string[]; patterns: unknown[] };
+    expect(json.scopeName).toBe("source.calmlog");
+    expect(json.fileTypes).toEqual(["dl"]);
+    expect(json.patterns.length).toBeGreaterThan(0);
+  });
+
+  /** Tokenizes `source` and returns, per token text, the most specific scope. */
+  async function tokenize(source: string): Promise<[string, string][]> {
+    const require = createRequire(import.meta.url);
+    const wasm = readFileSync(require.resolve("vscode-oniguruma/release/onig.wasm"));
+    await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
+    const registry = new vsctm.Registry({
+      onigLib: Promise.resolve({
+        createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
+        createOnigString: (s: string) => new oniguruma.OnigString(s),
+      }),
+      loadGrammar: async (scope: string) => (scope === "source.calmlog" ? vsctm.parseRawGrammar(raw, "calmlog.tmLanguage.json") : null),
+    });
+    const grammar = await registry.loadGrammar("source.calmlog");
+    if (grammar === null) throw new Error("grammar did not load");
+    const out: [string, string][] = [];
+    let stack = vsctm.INITIAL;
+    for (const line of source.split("\n")) {
+      const r = grammar.tokenizeLine(line, stack);
+      for (const t of r.tokens) {
+        const text = line.slice(t.startIndex, t.endIndex);
+        if (text.trim() !== "") out.push([text.trim(), t.scopes[t.scopes.length - 1]!]);
+      }
+      stack = r.ruleStack;
+    }
+    return out;
+  }
+
+  test("tokenizes a sample the way it reads", async () => {
+    const tokens = await tokenize(
+      [
+        "// stock must not be oversold",
+        ".decl sold(item: symbol, n: number) btree",
+        ".type Item <: symbol",
+        '.input sold(IO=file, filename="sold.facts")',
+        '.invariant oversold "sold <= stock"',
+        "/* a block",
+        "   comment */",
+        'oversold(i) :- stock(i, s), t = sum n : { sold(i, n) }, t > s, !ok(i), x = max(t, 0x1F) band 3, y = "a\\n\\q".',
+        ".comp C {}",
+      ].join("\n"),
+    );
+    const scopeOf = (text: string): string | undefined => tokens.find(([t]) => t === text)?.[1];
+    expect(scopeOf("// stock must not be oversold")).toBe("comment.line.double-slash.calmlog");
+    expect(scopeOf(".decl")).toBe("keyword.control.directive.calmlog");
+    expect(scopeOf("sold")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeOf("item")).toBe("variable.parameter.attribute.calmlog");
+    expect(scopeOf("symbol")).toBe("support.type.calmlog");
+    expect(scopeOf("btree")).toBe("storage.modifier.qualifier.calmlog");
+    expect(scopeOf("Item")).toBe("entity.name.type.calmlog");
+    expect(scopeOf(".input")).toBe("keyword.control.directive.calmlog");
+    expect(scopeOf(".invariant")).toBe("keyword.control.directive.calmlog");
+    expect(scopeOf("comment")).toBe("comment.block.calmlog");
+    expect(scopeOf("*/")).toBe("comment.block.calmlog");
+    expect(scopeOf(":-")).toBe("keyword.operator.rule.calmlog");
+    expect(scopeOf("sum")).toBe("keyword.other.aggregate.calmlog");
+    expect(scopeOf("max")).toBe("support.function.builtin.calmlog");
+    expect(scopeOf("0x1F")).toBe("constant.numeric.hex.calmlog");
+    expect(scopeOf("band")).toBe("keyword.operator.word.calmlog");
+    expect(scopeOf("!")).toBe("keyword.operator.negation.calmlog");
+    expect(scopeOf(">")).toBe("keyword.operator.comparison.calmlog");
+    expect(scopeOf("\\n")).toBe("constant.character.escape.calmlog");
+    expect(scopeOf("\\q")).toBe("invalid.illegal.escape.calmlog");
+    expect(scopeOf("t")).toBe("variable.other.calmlog");
+    expect(scopeOf(".")).toBe("punctuation.terminator.clause.calmlog");
+    expect(scopeOf(".comp")).toBe("invalid.illegal.unsupported.calmlog");
+  });
+});
