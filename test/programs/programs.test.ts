@@ -217,6 +217,22 @@ describe("the examples", () => {
     }
   });
 
+  // Known gap: a fresh clone holds the seal records but no kept state, and evaluate then reports
+  // every sealed fact as late (CL502/CL503) instead of adopting files that match the seal's
+  // digests. The tests above therefore add the seal record after a first evaluate. When this
+  // starts passing, turn `it.fails` into `it` and let the golden tests evaluate clones directly.
+  it.fails("evaluate a fresh copy that already holds its committed seal record", async () => {
+    const root = workspace("release");
+    try {
+      cpSync(join(PROGRAMS, "release", "replicas", "seals"), join(root, "programs/release/replicas/seals"), { recursive: true });
+      const r = await calmlog(root, "evaluate", "programs/release/release.dl", "programs/release/replicas");
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("never get kept state written into the repository by these tests", () => {
     for (const example of EXAMPLES) expect(existsSync(join(PROGRAMS, example, "replicas", ".calmlog"))).toBe(false);
   });
