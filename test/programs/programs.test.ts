@@ -1,9 +1,9 @@
-// Every example in programs/ runs here: `calmlog check` is clean, and the `lint` (text, JSON) and
-// `evaluate` (JSON, text; before and after the committed seal) outputs match the golden files under
-// test/programs/golden/<example>/, so any change in behaviour shows up as a diff.
+// Every example in programs/ runs here: `calmlog check` is clean; the `lint` (text, JSON) and
+// `evaluate` (text, JSON, `-D` files; before and after the committed seal) outputs match the golden
+// files under test/programs/golden/<example>/, so any change in behaviour shows up as a diff; and
+// every `calmlog` console block in an example's README replays to the output it shows.
 //
-// To accept a change on purpose, rewrite the golden files (and the lint output pasted in each
-// example's README) and review the diff:
+// To accept a change on purpose, rewrite the golden files and the README outputs, then review the diff:
 //   UPDATE_GOLDEN=1 npx vitest run test/programs
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
