@@ -11,7 +11,7 @@ import { Replica, ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
 import { readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { renderDiagnostics } from "../report/text.js";
+import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
 import { readFacts, writeRelation } from "../replica/io.js";
 
@@ -110,7 +110,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     const input = { program, source, report: outcome.report, diagnostics, outputs, notWritten, cwd: ctx.cwd };
     ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
   }
-  if (format === "text" || outcome === null) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd));
+  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
 import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
 
 /** Folder of seal records inside a replica directory. */
@@ -146,6 +146,12 @@ export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, d
         const seal = previous.seals.get(epoch);
         if (seal !== undefined) {
           const covered = seal.replicas[name] !== undefined;
+          const sealed = seal.replicas[name]?.relations[relation];
+          // Kept state lost or behind, but the files hold exactly the sealed facts: the digest proves it.
+          if (sealed !== undefined && added.length > 0 && relationDigest(relation, have) !== sealed.digest && relationDigest(relation, fileKeys) === sealed.digest) {
+            next = next.withReplica(Replica.empty(name).insertKeys(relation, added, epoch));
+            continue;
+          }
           if (lacking > 0) {
             diags.add("CL503", syntheticSpan(paths[0]!),
               `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +
@@ -254,7 +260,24 @@ export function readState(dir: string, diags: Diagnostics, show: Show = same): K
     diags.add("CL504", syntheticSpan(currentPath), `kept state \`${show(currentPath)}\` points to \`${gen}\`, which does not exist; the state is damaged`);
     return null;
   }
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { format: string; schema: Record<string, string[]>; replicas: string[] };
+  try {
+    return readGeneration(genDir, Number(m[1]), JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest);
+  } catch (err) {
+    diags.add("CL504", syntheticSpan(genDir), `kept state \`${show(genDir)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
+      help: "restore the folder from a backup, or remove `.calmlog/state` to start over from the files (facts removed from files since would then be lost)",
+    });
+    return null;
+  }
+}
+
+interface Manifest {
+  readonly format: string;
+  readonly schema: Record<string, string[]>;
+  readonly replicas: string[];
+}
+
+function readGeneration(genDir: string, generation: number, manifest: Manifest): KeptState {
+  if (manifest.format !== STATE_FORMAT || !Array.isArray(manifest.replicas)) throw new Error(`unknown format \`${String(manifest.format)}\``);
   let set = ReplicaSet.empty();
   for (const name of manifest.replicas) {
     let replica = Replica.empty(name);
@@ -271,7 +294,7 @@ export function readState(dir: string, diags: Diagnostics, show: Show = same): K
     }
     set = set.withReplica(replica);
   }
-  return { generation: Number(m[1]), set, schema: manifest.schema };
+  return { generation, set, schema: manifest.schema };
 }
 
 /**

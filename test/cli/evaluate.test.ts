@@ -1,6 +1,6 @@
 // `calmlog evaluate`: the report, kept state between runs, withheld relations, sealed results
 // that stay put, warnings and errors for changed files, JSON against its schema, -D output.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
@@ -103,6 +103,23 @@ describe("calmlog evaluate DIR", () => {
     w.put("data/a/epoch-2/edge.facts", "new\tfact\n");
     expect((await calmlog(w.root, "evaluate", "tasks.dl", "data")).code).toBe(1);
     expect(readFileSync(join(w.root, "data/.calmlog/state/CURRENT"), "utf8")).toBe(before);
+  });
+
+  it("rebuilds lost kept state from files that match the seal's digests, and reports damaged state", async () => {
+    const w = twoReplicas();
+    await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    await calmlog(w.root, "seal", "data", "--epoch", "1");
+    const before = json((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json")).stdout).sealed;
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    const rebuilt = await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json");
+    expect(rebuilt.code).toBe(0);
+    expect(json(rebuilt.stdout).diagnostics).toEqual([]);
+    expect(json(rebuilt.stdout).sealed).toEqual(before);
+    const current = readFileSync(join(w.root, "data/.calmlog/state/CURRENT"), "utf8").trim();
+    writeFileSync(join(w.root, "data/.calmlog/state", current, "manifest.json"), "{ broken");
+    const damaged = await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toMatch(/error CL504: kept state `data\/\.calmlog\/state\/g\d+` cannot be read .*the state is damaged/);
   });
 
   it("JSON output follows the documented schema", async () => {
