@@ -5,11 +5,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Engine } from "../src/eval/engine.js";
-import { readFactFile } from "../src/io/facts.js";
-import { compile } from "../src/pipeline.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WORKLOADS: readonly { name: string; program: string }[] = [
@@ -95,32 +92,45 @@ function runOnce(program: string, dir: string): { wallMs: number; cpuMs: number;
   return { wallMs, cpuMs, sizes, evalMs: parsed.evalMs, loadMs: parsed.loadMs, rssKb: time ? Number(time[1]) : parsed.maxRssKb };
 }
 
-function incremental(dir: string): { fullMs: number; incrementalMs: number; ratio: number; added: number; tuples: number } {
+/**
+ * tc on the random graph: a full run on every edge, versus runs on 98% that then continue with
+ * +1% and another +1%. The first continuation also builds the index the new-edge variant needs
+ * (once per engine); the second shows the steady state.
+ */
+async function incremental(dir: string): Promise<{ fullMs: number; firstMs: number; secondMs: number; ratio: number; steadyRatio: number; added: number; tuples: number }> {
+  // The compiled engine, as `calmlog run` uses it (not the TypeScript sources through tsx).
+  const dist = (p: string): string => pathToFileURL(join(ROOT, "dist", p)).href;
+  const { Engine } = (await import(dist("eval/engine.js"))) as typeof import("../src/eval/engine.js");
+  const { readFactFile } = (await import(dist("io/facts.js"))) as typeof import("../src/io/facts.js");
+  const { compile } = (await import(dist("pipeline.js"))) as typeof import("../src/pipeline.js");
   const text = readFileSync(join(ROOT, "bench/programs/tc.dl"), "utf8");
   const compiled = compile({ path: "tc.dl", text });
   if (compiled.analysis === null) throw new Error("tc.dl does not compile");
   const schema = compiled.checked.relations.get("edge")!;
   const edges = readFactFile(join(dir, "edge.facts"), schema);
-  const cut = Math.floor(edges.length * 0.99);
-  // Full: one run on every edge.
+  const a = Math.floor(edges.length * 0.98);
+  const b = Math.floor(edges.length * 0.99);
   const full = new Engine(compiled.checked, compiled.analysis);
   full.insert("edge", edges);
   let t = performance.now();
   full.run();
   const fullMs = performance.now() - t;
-  // Incremental: run on 99%, then insert the last 1% and continue.
   const inc = new Engine(compiled.checked, compiled.analysis);
-  inc.insert("edge", edges.slice(0, cut));
+  inc.insert("edge", edges.slice(0, a));
   inc.run();
-  const added = inc.insert("edge", edges.slice(cut));
+  let added = inc.insert("edge", edges.slice(a, b));
   t = performance.now();
   inc.run();
-  const incrementalMs = performance.now() - t;
+  const firstMs = performance.now() - t;
+  added += inc.insert("edge", edges.slice(b));
+  t = performance.now();
+  inc.run();
+  const secondMs = performance.now() - t;
   if (inc.size("tc") !== full.size("tc")) throw new Error(`incremental tc has ${inc.size("tc")} tuples, full has ${full.size("tc")}`);
-  return { fullMs, incrementalMs, ratio: incrementalMs / fullMs, added, tuples: full.size("tc") };
+  return { fullMs, firstMs, secondMs, ratio: firstMs / fullMs, steadyRatio: secondMs / fullMs, added, tuples: full.size("tc") };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   buildIfStale();
   let dataDir = values.data ? resolve(values.data) : null;
   let temp: string | null = null;
@@ -171,11 +181,12 @@ function main(): void {
     ];
     const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
     for (const row of table) console.log(row.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
-    let inc: ReturnType<typeof incremental> | null = null;
+    let inc: Awaited<ReturnType<typeof incremental>> | null = null;
     if (wantIncremental) {
-      inc = incremental(join(dataDir, "tc-rand-2000"));
+      inc = await incremental(join(dataDir, "tc-rand-2000"));
       console.log(
-        `\nincremental tc-rand-2000: full ${inc.fullMs.toFixed(0)} ms, +1% edges (${inc.added}) ${inc.incrementalMs.toFixed(1)} ms, ratio ${(inc.ratio * 100).toFixed(2)}% (target < 5%)`,
+        `\nincremental tc-rand-2000 (${inc.tuples} tuples): full run ${inc.fullMs.toFixed(0)} ms; from 98% of the edges, +1% ${inc.firstMs.toFixed(1)} ms ` +
+          `(${(inc.ratio * 100).toFixed(2)}%, builds an index once), another +1% ${inc.secondMs.toFixed(1)} ms (${(inc.steadyRatio * 100).toFixed(2)}%); target < 5%`,
       );
     }
     console.log(`\nload average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
@@ -185,4 +196,4 @@ function main(): void {
   }
 }
 
-main();
+await main();
