@@ -37,6 +37,7 @@ Options:
 Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 internal failure.
 `;
 
+/** The `evaluate` command. */
 export const command: Command = {
   name: "evaluate",
   summary: "Evaluate a program on replica fact sets, sealed epochs only for non-monotonic rules",

@@ -27,6 +27,7 @@ Options:
 Exit codes: 0 sealed, 1 not sealed (the message says why), 2 internal failure.
 `;
 
+/** The `seal` command. */
 export const command: Command = {
   name: "seal",
   summary: "Seal an epoch of a replica directory (the one coordination step)",

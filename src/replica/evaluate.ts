@@ -29,6 +29,7 @@ export interface ReplicaRelation {
   readonly added: readonly Tuple[];
 }
 
+/** One replica on its own: its input facts and its coordination-free results. */
 export interface ReplicaResult {
   readonly name: string;
   /** Input facts the replica holds, over every epoch. */
