@@ -18,7 +18,8 @@
 //  delta atom first, then source order). The cost of an order counts rows scanned, hash probes and
 //  rows produced; probes into and rows read through an index of a large relation (64k rows or more)
 //  count 4, since they miss the cache while a scan reads memory in order. Rows per probe are
-//  rows / keys when an index on those columns exists, else rows^(free columns / arity).
+//  rows in range / distinct keys, the keys counted by an existing index on those columns, else
+//  estimated as (all rows)^(bound columns / arity).
 // Variable types come from the columns that bind them and from the expressions assigned to them.
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { RelationSchema } from "../check/types.js";
@@ -470,8 +471,11 @@ function cheapestOrder(
         card *= rows;
         total += card;
       } else {
-        const keys = keyCols.length === arity ? null : stats.keys(i, keyCols);
-        const perProbe = keyCols.length === arity ? Math.min(1, rows) : keys !== null && keys > 0 ? rows / keys : Math.pow(rows, (arity - keyCols.length) / arity);
+        // Distinct keys of the whole relation (a delta shares its key domain): from an index, else
+        // estimated as total^(bound columns / arity).
+        const all = Math.max(1, stats.total[i] ?? rows);
+        const keys = keyCols.length === arity ? null : (stats.keys(i, keyCols) ?? Math.pow(all, keyCols.length / arity));
+        const perProbe = keys === null ? Math.min(1, rows) : rows / Math.max(1, keys);
         total += card * penalty;
         card *= perProbe;
         total += card * penalty;

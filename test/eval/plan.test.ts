@@ -1,0 +1,43 @@
+import { describe, expect, test } from "vitest";
+import { generate } from "../../src/eval/compile.js";
+import { planClause, planVariant, type PlanStats, type Step } from "../../src/plan/plan.js";
+import { compileText } from "./helpers.js";
+
+const ANDERSEN = `
+.decl load(p: number, q: number)
+.decl pointsTo(p: number, a: number)
+.input load
+pointsTo(p, a) :- load(p, q), pointsTo(q, r), pointsTo(r, a).
+`;
+
+function order(steps: readonly Step[]): string[] {
+  return steps.filter((s) => s.kind === "atom").map((s) => (s as Extract<Step, { kind: "atom" }>).text);
+}
+
+describe("join planning", () => {
+  const { checked } = compileText(ANDERSEN);
+  const clause = checked.clauses[0]!;
+
+  test("without statistics the delta atom goes first and bound columns become lookup keys", () => {
+    const plan = planClause(clause, checked.relations);
+    expect(plan.variants).toHaveLength(3);
+    expect(order(plan.variants[2]!.steps)).toEqual(["pointsTo(r, a)", "pointsTo(q, r)", "load(p, q)"]);
+    const second = plan.variants[2]!.steps[1] as Extract<Step, { kind: "atom" }>;
+    expect(second.keyCols).toEqual([1]);
+  });
+
+  test("with statistics a small relation goes before a large delta", () => {
+    const stats: PlanStats = { rows: [150, 700_000, 20_000], total: [150, 800_000, 800_000], keys: () => null };
+    expect(order(planVariant(clause, checked.relations, 2, stats).steps)).toEqual(["load(p, q)", "pointsTo(q, r)", "pointsTo(r, a)"]);
+    const tiny: PlanStats = { rows: [150, 700_000, 2], total: [150, 800_000, 800_000], keys: () => null };
+    expect(order(planVariant(clause, checked.relations, 2, tiny).steps)[0]).toBe("pointsTo(r, a)");
+  });
+
+  test("generated code starts with the rule it implements", () => {
+    const plan = planClause(clause, checked.relations);
+    const types = (r: string) => checked.relations.get(r)!.columns.map((c) => c.type);
+    const source = generate(plan, plan.variants[0]!, types);
+    expect(source.split("\n")[0]).toBe("// pointsTo(p, a) :- load(p, q), pointsTo(q, r), pointsTo(r, a).");
+    expect(source).toContain(".lookup1(");
+  });
+});
