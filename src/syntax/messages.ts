@@ -19,8 +19,7 @@ export function describeToken(t: IToken): string {
 const RULE_EXPECTS: Readonly<Record<string, string>> = {
   item: "a clause or a directive",
   bodyUnit: "a literal (an atom, a comparison, `true` or `false`)",
-  unary: "a term",
-  primary: "a term",
+  operand: "a term",
   typeDecl: "`<:` or `=`",
   typeDefinition: "a type name or `[`",
   ioParam: "a value (a string, a name or a number)",

@@ -13,7 +13,7 @@ import type { Diagnostics } from "../report/diagnostic.js";
 import type { ProgramCstNode } from "./cst.js";
 
 /** Brackets, prefix operators and `^` nest the recursive-descent parser; deeper than this is refused. */
-export const MAX_NESTING = 200;
+const MAX_NESTING = 200;
 
 interface SyntaxProblem {
   readonly code: Code;

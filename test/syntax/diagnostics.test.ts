@@ -39,6 +39,13 @@ describe("CL101 syntax errors", () => {
     expect(diagnosticsOf("p(x) :- q(x), .").lines).toEqual(["CL101 1:15-1:16 expected a literal (an atom, a comparison, `true` or `false`) but found `.`"]);
   });
 
+  test("places that expect a kind of thing say which", () => {
+    expect(diagnosticsOf("p(x) :- q(x), x = .").lines).toEqual(["CL101 1:19-1:20 expected a term but found `.`"]);
+    expect(diagnosticsOf("p(x) :- q(x), x = count : .").lines).toEqual(["CL101 1:27-1:28 expected `{` or an atom after the aggregate's `:` but found `.`"]);
+    expect(diagnosticsOf(".type T").lines).toEqual(["CL101 1:8-1:8 expected `<:` or `=` but found end of file"]);
+    expect(diagnosticsOf(".input a(IO=)").lines).toEqual(["CL101 1:13-1:14 expected a value (a string, a name or a number) but found `)`"]);
+  });
+
   test("a stray token at the top level", () => {
     expect(diagnosticsOf("a(1).\n) b(2).\nc(3).").lines).toEqual(["CL101 2:1-2:2 expected a clause or a directive but found `)`"]);
   });
