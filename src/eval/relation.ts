@@ -277,45 +277,52 @@ export class Relation {
   /** Adds a row given as `arity` codes; true when it was new. */
   insertRow(values: Int32Array | readonly number[]): boolean {
     const arity = this.arity;
+    if (arity === 2) return this.insert2(values[0]!, values[1]!);
+    if (arity === 1) return this.insert1(values[0]!);
     const row = this.reserveRow();
-    const found = this.find(values);
-    if (found.row !== EMPTY) return false;
     const data = this.data;
-    this.table[2 * found.slot] = row;
-    this.table[2 * found.slot + 1] = found.hash;
+    const table = this.table;
+    const mask = this.mask;
+    const h = this.hashValues(values);
+    let slot = h & mask;
+    for (;;) {
+      const r = table[2 * slot]!;
+      if (r === EMPTY) break;
+      if (table[2 * slot + 1] === h && this.rowEquals(r, values)) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[2 * slot] = row;
+    table[2 * slot + 1] = h;
     for (let c = 0; c < arity; c++) data[row * arity + c] = values[c]!;
     this.size = row + 1;
     return true;
   }
 
-  private find(values: Int32Array | readonly number[]): { row: number; slot: number; hash: number } {
-    const arity = this.arity;
-    const data = this.data;
+  /** Whether the row given as codes is present. */
+  hasRow(values: Int32Array | readonly number[]): boolean {
     const table = this.table;
-    let h = 0;
-    for (let c = 0; c < arity; c++) h = mix(h, values[c]!);
-    h = finish(h);
+    const h = this.hashValues(values);
     let slot = h & this.mask;
     for (;;) {
       const r = table[2 * slot]!;
-      if (r === EMPTY) return { row: EMPTY, slot, hash: h };
-      if (table[2 * slot + 1] === h) {
-        let same = true;
-        for (let c = 0; c < arity; c++) {
-          if (data[r * arity + c] !== values[c]) {
-            same = false;
-            break;
-          }
-        }
-        if (same) return { row: r, slot, hash: h };
-      }
+      if (r === EMPTY) return false;
+      if (table[2 * slot + 1] === h && this.rowEquals(r, values)) return true;
       slot = (slot + 1) & this.mask;
     }
   }
 
-  /** Whether the row given as codes is present. */
-  hasRow(values: Int32Array | readonly number[]): boolean {
-    return this.find(values).row !== EMPTY;
+  /** The set's hash of a row: the function `insert1` and `insert2` inline. */
+  private hashValues(values: Int32Array | readonly number[]): number {
+    let h = 0;
+    for (let c = 0; c < this.arity; c++) h = mix(h, values[c]!);
+    return finish(h);
+  }
+
+  private rowEquals(r: number, values: Int32Array | readonly number[]): boolean {
+    const arity = this.arity;
+    const data = this.data;
+    for (let c = 0; c < arity; c++) if (data[r * arity + c] !== values[c]) return false;
+    return true;
   }
 
   /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */
