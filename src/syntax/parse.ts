@@ -10,7 +10,7 @@ import * as T from "./tokens.js";
 import { tokenEnd } from "./tokens.js";
 import type { Code } from "../report/codes.js";
 import type { Diagnostics } from "../report/diagnostic.js";
-import type { ProgramCstNode } from "./cst.js";
+import type { ItemCstNode, ProgramCstNode } from "./cst.js";
 
 /** Brackets, prefix operators and `^` nest the recursive-descent parser; deeper than this is refused. */
 const MAX_NESTING = 200;
@@ -96,14 +96,21 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   }
 
   // ---- parse ---------------------------------------------------------------------------------
+  const builder = new AstBuilder(file, index, tokens, text);
   parser.input = tokens;
-  const cst = parser.program() as ProgramCstNode;
+  parser.itemHandler = (node) => builder.collect(node as ItemCstNode);
+  let cst: ProgramCstNode;
+  try {
+    cst = parser.program() as ProgramCstNode;
+  } finally {
+    parser.itemHandler = undefined;
+  }
   for (const e of parser.errors) {
     const p = parseErrorProblem(e, tokens, text, sync);
     add("CL101", p.start, p.end, e.message, p.syncEnd);
   }
 
-  const built = new AstBuilder(file, index, tokens, text).program(cst);
+  const built = builder.program(cst);
   for (const t of built.strays) {
     const prev = lastItemBefore(built.items, t.startOffset);
     const afterDirective = tokenMatcher(t, T.Dot) && prev?.directive === true && /^\s*$/.test(text.slice(prev.end, t.startOffset));

@@ -7,6 +7,7 @@ import {
   EOF,
   tokenMatcher,
   type AtLeastOneSepMethodOpts,
+  type CstNode,
   type DSLMethodOpts,
   type IOrAlt,
   type IToken,
@@ -87,11 +88,22 @@ export class CalmlogParser extends CstParser {
 
   program = this.RULE("program", () => {
     this.MANY(() => {
-      this.OR((this.programAlts ??= [alt(() => this.SUBRULE(this.item)), alt(() => this.CONSUME(T.Stray))]));
+      this.OR((this.programAlts ??= [alt(() => this.topItem()), alt(() => this.CONSUME(T.Stray))]));
     });
   });
 
   private programAlts: IOrAlt<unknown>[] | undefined;
+
+  /**
+   * Called with each top-level item's CST as soon as it is parsed. Building the AST right away lets
+   * the item's parse tree die young, which the garbage collector handles far more cheaply.
+   */
+  itemHandler: ((node: CstNode) => void) | undefined;
+
+  private topItem(): void {
+    const node = this.SUBRULE(this.item);
+    if (!this.RECORDING_PHASE && this.itemHandler !== undefined) this.itemHandler(node);
+  }
   private itemAlts: IOrAlt<unknown>[] | undefined;
 
   item = this.RULE("item", () => {

@@ -153,9 +153,18 @@ export class AstBuilder {
     private readonly text: string,
   ) {}
 
+  private readonly built: ItemResult[] = [];
+
+  /** Builds one top-level item as the parser finishes it, then lets go of its parse tree. */
+  collect(node: C.ItemCstNode): void {
+    this.built.push(this.item(node));
+    (node as { children: unknown }).children = {};
+  }
+
+  /** The items collected so far and the program's stray tokens. */
   program(cst: C.ProgramCstNode): ProgramResult {
-    const items = (cst.children.item ?? []).map((node) => this.item(node));
-    return { items, strays: cst.children.Stray ?? [] };
+    if (this.built.length === 0) for (const node of cst.children.item ?? []) this.built.push(this.item(node));
+    return { items: this.built, strays: cst.children.Stray ?? [] };
   }
 
   // ---- helpers -------------------------------------------------------------------------------
