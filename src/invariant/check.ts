@@ -9,7 +9,7 @@ import { explainCase } from "./explain.js";
 import { prove } from "./prove.js";
 import { computeRoles, type Roles } from "./roles.js";
 import {
-  constructFromBound, engineDb, minimize, randomSearch, renameFresh, sortCase, StateChecker, type Case,
+  constructFromBound, engineDb, minimize, randomSearch, renameFresh, separate, sortCase, StateChecker, type Case,
 } from "./search.js";
 import type { Counterexample, EscrowDesign, Fact, FactSet, FactValue, InvariantResult } from "./types.js";
 
@@ -100,7 +100,7 @@ function checkOne(d: InvariantDirective, checked: CheckedProgram, analysis: Anal
       condition: null, counterexample: null, escrow: null, search: search(),
     };
   }
-  const c = sortCase(renameFresh(minimize(found, checker), checked, checker), checked);
+  const c = sortCase(renameFresh(separate(minimize(found, checker), checker), checked, checker), checked);
   const counterexample = describe(c, relation, d.description, checker, roles);
   const pattern = patterns.find((p) => p.clause.id === counterexample.clause && p.boundKind !== "replicated") ?? null;
   const escrow = pattern === null ? null : escrowDesign(pattern, engineDb(checker.base), opts.replicas);

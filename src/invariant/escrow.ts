@@ -11,7 +11,7 @@ import type { EscrowDesign } from "./types.js";
 export interface BoundPattern {
   readonly clause: Clause;
   readonly aggregate: Aggregate;
-  /** The one replicated atom the aggregate reads. */
+  /** The one atom the aggregate reads, over replicated data (an input or a relation derived from inputs). */
   readonly aggregated: Atom;
   /** With the aggregate on the left: a violation is `agg > bound` or `agg >= bound`. */
   readonly op: ">" | ">=";
@@ -58,7 +58,7 @@ export function findBoundPatterns(clause: Clause, roles: Roles): BoundPattern[] 
     if (agg.body.some((l) => l.kind === "cmp" && literalTerms(l).some(hasAggregate))) return;
     const aggregated = atoms[0]!.atom;
     const rel = aggregated.relation.name;
-    if (!roles.replicated.has(rel) || (roles.clausesOf.get(rel) ?? []).length > 0) return;
+    if (roles.constant.has(rel)) return;
     const vars = [...termVars(bound)];
     const binders = clause.body.filter((l): l is Literal & { kind: "atom" } =>
       l.kind === "atom" && !l.negated && l.atom.args.some((t) => [...termVars(t)].some((v) => vars.includes(v))));
@@ -113,15 +113,14 @@ export function describeSplit(total: number, replicas: number): string {
 export function escrowDesign(p: BoundPattern, db: Db, replicas: number): EscrowDesign | null {
   if (p.boundKind === "replicated") return null;
   const allowed = (v: number): number => (p.op === ">" ? v : v - 1);
-  const what = p.aggregate.op === "count" ? `\`${p.aggregated.relation.name}\` facts` : `a total \`${showTerm(p.aggregate.target!)}\``;
-  const unit = p.aggregate.op === "count" ? `\`${p.aggregated.relation.name}\` fact` : `\`${p.aggregated.relation.name}\` fact that adds to the sum`;
+  const agg = `\`${showTerm(p.aggregate)}\``;
   let split: string;
   let bound: string;
   if (p.boundKind === "constant") {
     const v = tryEval(p.bound, new Map(), db);
     if (typeof v !== "number") return null;
     bound = showTerm(p.bound);
-    split = `${what} up to ${allowed(v)}: ${describeSplit(allowed(v), replicas)}`;
+    split = `${agg} may reach ${allowed(v)}: ${describeSplit(allowed(v), replicas)}`;
   } else {
     bound = p.boundAtoms.map((a) => showAtom(a)).join(", ");
     const lits: Literal[] = p.boundAtoms.map((atom) => ({ kind: "atom", negated: false, atom, span: atom.span }));
@@ -139,14 +138,15 @@ export function escrowDesign(p: BoundPattern, db: Db, replicas: number): EscrowD
       parts.push(`${key === "" ? "" : `for ${key}: `}${describeSplit(allowed(v), replicas)}`);
     }
     if (parts.length === 0) return null;
-    split = `${what} up to ${p.op === ">" ? "" : "one less than "}the bound in ${bound}, per key: ${parts.join("; ")}`;
+    const limit = `\`${showTerm(p.bound)}\` from \`${bound}\``;
+    split = `${agg} ${p.op === ">" ? "may reach" : "must stay below"} ${limit}, per key: ${parts.join("; ")}`;
   }
   return {
     aggregate: showTerm(p.aggregate),
     bound,
     split,
     tradeoff:
-      `each replica accepts a new ${unit} only while its own share lasts, so a replica may refuse an update ` +
+      `each replica accepts an update that raises ${agg} only while its own share lasts, so a replica may refuse ` +
       `while another replica still has rights left, until rights are transferred between them (one coordinated step per transfer, not per update); ` +
       `facts already in the shared state count against the bound before it is split`,
   };

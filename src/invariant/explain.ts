@@ -2,7 +2,7 @@
 // literal of the violating rule instance fails on each replica alone, and what holds in the merge.
 import type { Aggregate, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import { aggregate, compare, dedupeFacts, instancesFor, matchesAny, tryEval, type Db, type Instance } from "./match.js";
+import { aggregate, compare, dedupeFacts, firstMatch, instancesFor, matchesAny, tryEval, type Db, type Instance } from "./match.js";
 import type { Roles } from "./roles.js";
 import type { Case } from "./search.js";
 import { showAtom, showFact, showLiteral, showTerm, showValue } from "./show.js";
@@ -38,20 +38,26 @@ export function explainCase(c: Case, violation: Fact, clauses: readonly Clause[]
   const origin = originOf(c, roles);
   const lines: string[] = [];
   const programFacts = found === null ? [] : dedupeFacts(found.inst.support.filter((f) => roles.constant.has(f.relation)));
-  const start = c.base.length === 0 ? "no replicated facts" : c.base.map(showFact).join(", ");
+  const start = c.base.length === 0 ? "no replicated facts" : showFacts(c.base);
   lines.push(`start (valid): ${start}${programFacts.length > 0 ? `; the program gives ${programFacts.map(showFact).join(", ")}` : ""}`);
   const broken = description === null ? "" : ` ("${description}" is broken)`;
   if (found === null) {
-    lines.push(`replica A inserts ${c.a.map(showFact).join(", ")} (still valid)`);
-    lines.push(`replica B inserts ${c.b.map(showFact).join(", ")} (still valid)`);
+    lines.push(`replica A inserts ${showFacts(c.a)} (still valid)`);
+    lines.push(`replica B inserts ${showFacts(c.b)} (still valid)`);
     lines.push(`merged: ${showFact(violation)} is derived${broken}`);
     return { clause: clauses[0]?.id ?? -1, support: [], lines };
   }
   const { clause, inst } = found;
-  lines.push(`replica A inserts ${c.a.map(showFact).join(", ")}; still valid: ${whyNot(clause, inst.env, dbs.a, origin).join("; ")}`);
-  lines.push(`replica B inserts ${c.b.map(showFact).join(", ")}; still valid: ${whyNot(clause, inst.env, dbs.b, origin).join("; ")}`);
+  lines.push(`replica A inserts ${showFacts(c.a)}; still valid: ${whyNot(clause, inst.env, dbs.a, origin).join("; ")}`);
+  lines.push(`replica B inserts ${showFacts(c.b)}; still valid: ${whyNot(clause, inst.env, dbs.b, origin).join("; ")}`);
   lines.push(`merged: ${whyYes(clause, inst, dbs.merged, origin).join(", ")}, so ${showFact(violation)} is derived${broken}`);
   return { clause: clause.id, support: dedupeFacts(inst.support), lines };
+}
+
+/** A list of facts; a long one shows its ends: `10 facts: f1, f2, …, f10`. */
+function showFacts(fs: readonly Fact[]): string {
+  if (fs.length <= 4) return fs.map(showFact).join(", ");
+  return `${fs.length} facts: ${showFact(fs[0]!)}, ${showFact(fs[1]!)}, …, ${showFact(fs[fs.length - 1]!)}`;
 }
 
 /** Where a fact of the merged state comes from. */
@@ -157,7 +163,8 @@ function whyYes(clause: Clause, inst: Instance, db: Db, origin: (f: Fact) => str
         const f: Fact = { relation: l.atom.relation.name, tuple: t as FactValue[] };
         out.push(`${showFact(f)} (${origin(f)})`);
       } else {
-        out.push(`${showAtom(l.atom, env)} matches`);
+        const m = firstMatch(l.atom, env, db);
+        out.push(m === null ? `${showAtom(l.atom, env)} matches` : `${showFact(m)} (${origin(m)})`);
       }
       continue;
     }

@@ -1,8 +1,9 @@
 // A counterexample as data a user can load: what each replica holds, and as a replica directory
 // (`DIR/a/epoch-1/<rel>.facts`, `DIR/b/...`) that `calmlog evaluate` reads. Files appear whole or not at all.
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RelationSchema } from "../check/types.js";
+import { formatRelation, writeAtomically } from "../io/write.js";
 import type { Counterexample, FactSet, FactValue } from "./types.js";
 
 function union(...sets: FactSet[]): FactSet {
@@ -29,35 +30,22 @@ export function counterexampleAsReplicaFacts(c: Counterexample): { base: FactSet
   return { base: union(c.base), A: union(c.base, c.replicaA), B: union(c.base, c.replicaB) };
 }
 
-/** One `.facts` line: tab-separated values, symbols unquoted (as Soufflé reads them). */
-function factsText(tuples: readonly (readonly FactValue[])[]): string {
-  return tuples.map((t) => `${t.map(String).join("\t")}\n`).join("");
-}
-
-let counter = 0;
-
-/** Writes through a temporary file and a rename, so a reader never sees half a file. */
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${counter++}`;
-  await writeFile(tmp, text, "utf8");
-  await rename(tmp, path);
-}
-
 /**
- * Writes the counterexample as two replicas' first epoch, the base facts in both. Every input
- * relation gets a file (empty when it has no facts). Returns the paths written.
+ * Writes the counterexample as two replicas' first epoch, the base facts in both, each file written
+ * atomically. Every input relation gets a file (empty when it has no facts). Returns the paths written.
  */
-export async function writeCounterexample(dir: string, c: Counterexample, schemas: ReadonlyMap<string, RelationSchema>): Promise<string[]> {
+export function writeCounterexample(dir: string, c: Counterexample, schemas: ReadonlyMap<string, RelationSchema>): string[] {
   const { A, B } = counterexampleAsReplicaFacts(c);
   const written: string[] = [];
   for (const [replica, facts] of [["a", A], ["b", B]] as const) {
     const epoch = join(dir, replica, "epoch-1");
-    await mkdir(epoch, { recursive: true });
+    mkdirSync(epoch, { recursive: true });
     const relations = new Set<string>(Object.keys(facts));
     for (const s of schemas.values()) if (s.input !== null) relations.add(s.name);
     for (const rel of [...relations].sort()) {
       const path = join(epoch, `${rel}.facts`);
-      await writeAtomic(path, factsText(facts[rel] ?? []));
+      const schema = schemas.get(rel) ?? { name: rel, columns: [] };
+      writeAtomically(path, formatRelation(schema, facts[rel] ?? [], "tsv"));
       written.push(path);
     }
   }

@@ -243,6 +243,18 @@ export function matchesAny(atom: Atom, env: ReadonlyMap<string, FactValue>, db: 
   return db.tuples(atom.relation.name).some((t) => unify(atom, t, new Map(env), db) !== null);
 }
 
+/** The first fact (in the state's order) that matches the atom under `env`. */
+export function firstMatch(atom: Atom, env: ReadonlyMap<string, FactValue>, db: Db): Fact | null {
+  for (const t of db.tuples(atom.relation.name)) {
+    try {
+      if (unify(atom, t, new Map(env), db) !== null) return { relation: atom.relation.name, tuple: t };
+    } catch (e) {
+      if (!(e instanceof NotEvaluable)) throw e;
+    }
+  }
+  return null;
+}
+
 /** The atom's tuple when every argument is computable, else null. */
 export function groundTuple(atom: Atom, env: ReadonlyMap<string, FactValue>, db: Db): FactValue[] | null {
   const out: FactValue[] = [];

@@ -185,14 +185,24 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
     envs.push(inst.env);
     if (envs.length >= 3) break;
   }
+  const rel = p.aggregated.relation.name;
+  if (!roles.replicated.has(rel) || (roles.clausesOf.get(rel) ?? []).length > 0) return null;
   const taken = new Set(programConstants(checked).symbols);
+  const attempts: { env: Map<string, FactValue>; base: Fact[] }[] = [];
   for (const env0 of envs) {
+    // The rule's replicated atoms fix the grouping values; first try without them in S0 (the
+    // aggregated facts may match them), then with them.
     const env = new Map(env0);
-    const base: Fact[] = [];
+    const outer: Fact[] = [];
     for (const l of p.clause.body) {
       if (l.kind !== "atom" || l.negated || roles.constant.has(l.atom.relation.name)) continue;
-      base.push({ relation: l.atom.relation.name, tuple: instantiate(l.atom, env, checked, baseDb, taken, 0) });
+      outer.push({ relation: l.atom.relation.name, tuple: instantiate(l.atom, env, checked, baseDb, taken, 0) });
     }
+    attempts.push({ env, base: [] });
+    if (outer.length > 0) attempts.push({ env, base: outer });
+  }
+  let best: Case | null = null;
+  for (const { env, base } of attempts) {
     const gen = generator(p, env, checked, baseDb, taken);
     if (gen === null) continue;
     const facts = (from: number, to: number): Fact[] => {
@@ -211,9 +221,12 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
     const kB = smallestTrue(breaks, FILL_LIMIT);
     if (kB === null) continue;
     const c: Case = { base, a, b: facts(kA + 1, kA + kB) };
-    if (checker.isCounterexample(c)) return c;
+    if (!checker.isCounterexample(c)) continue;
+    // Keep the smallest: a small bound (stock 1) tells the story better than a large one.
+    const size = (x: Case): number => x.base.length + x.a.length + x.b.length;
+    if (best === null || size(c) < size(best)) best = c;
   }
-  return null;
+  return best;
 }
 
 /** Largest n in [1, limit] with f(n), assuming f holds up to some point and fails after; null if f(1) fails or f never fails. */
@@ -346,16 +359,43 @@ export function minimize(c: Case, checker: StateChecker, limit = 40): Case {
   return cur;
 }
 
+/**
+ * Replaces each symbol occurrence by a value of its own when the case survives, so values are shared
+ * (or are the program's constants) only where the violation needs it.
+ */
+export function separate(c: Case, checker: StateChecker, limit = 40): Case {
+  let cur = c;
+  let n = 0;
+  const parts = ["base", "a", "b"] as const;
+  for (const part of parts) {
+    if (cur[part].length > limit) continue;
+    for (let i = 0; i < cur[part].length; i++) {
+      const arity = cur[part][i]!.tuple.length;
+      for (let j = 0; j < arity; j++) {
+        const f = cur[part][i]!;
+        if (typeof f.tuple[j] !== "string") continue;
+        const fresh = `${FRESH_PREFIX}sep${++n}`;
+        const g: Fact = { relation: f.relation, tuple: f.tuple.map((v, k) => (k === j ? fresh : v)) };
+        const next: Case = { ...cur, [part]: cur[part].map((x, k) => (k === i ? g : x)) };
+        if (checker.isCounterexample(next)) cur = next;
+      }
+    }
+  }
+  return cur;
+}
+
 /** Gives generated fresh symbols the name of the first column they appear in (`name1`), if the case survives. */
 export function renameFresh(c: Case, checked: CheckedProgram, checker: StateChecker): Case {
   const taken = new Set(programConstants(checked).symbols);
+  for (const f of [...c.base, ...c.a, ...c.b]) for (const v of f.tuple) if (typeof v === "string" && !v.startsWith(FRESH_PREFIX)) taken.add(v);
   const map = new Map<string, string>();
   const counters = new Map<string, number>();
   for (const f of [...c.base, ...c.a, ...c.b]) {
     const cols = checked.relations.get(f.relation)?.columns ?? [];
     f.tuple.forEach((v, j) => {
       if (typeof v !== "string" || !v.startsWith(FRESH_PREFIX) || map.has(v)) return;
-      const name = cols[j]?.name ?? "v";
+      const col = cols[j]?.name ?? "v";
+      const name = col === "id" ? f.relation : col;
       let n = (counters.get(name) ?? 0) + 1;
       let s = freshSymbol(name, n, taken);
       while ([...map.values()].includes(s)) s = freshSymbol(name, ++n, taken);
