@@ -8,6 +8,7 @@ import { escrowDesign, findBoundPatterns } from "./escrow.js";
 import { explainCase } from "./explain.js";
 import { prove } from "./prove.js";
 import { computeRoles, type Roles } from "./roles.js";
+import { showFact } from "./show.js";
 import {
   constructFromBound, engineDb, minimize, randomSearch, renameFresh, separate, sortCase, StateChecker, type Case,
 } from "./search.js";
@@ -66,12 +67,20 @@ function checkOne(d: InvariantDirective, checked: CheckedProgram, analysis: Anal
     span: d.span,
     checkNeedsSeal: analysis.relations.get(relation)?.requiresSeal ?? false,
   };
+  const checker = new StateChecker(checked, analysis, relation, roles);
+  if (!checker.valid([])) {
+    const first = checker.evaluate([]).tuples(relation)[0] ?? [];
+    return {
+      ...common, verdict: "unknown",
+      reason: `the program's own facts already derive ${showFact({ relation, tuple: first })}, so no state is valid and merging has nothing to keep; fix the facts or the rule first`,
+      condition: null, counterexample: null, escrow: null, search: null,
+    };
+  }
   const proof = prove(relation, roles);
   if (proof.proved) {
     return { ...common, verdict: "proved", reason: proof.reason, condition: proof.condition, counterexample: null, escrow: null, search: null };
   }
   const started = Date.now();
-  const checker = new StateChecker(checked, analysis, relation, roles);
   const clauses = roles.clausesOf.get(relation) ?? [];
   const patterns = clauses.flatMap((c) => findBoundPatterns(c, roles));
   let found: Case | null = null;
@@ -110,7 +119,7 @@ function checkOne(d: InvariantDirective, checked: CheckedProgram, analysis: Anal
   if (escrow !== null && pattern !== null) {
     return {
       ...common, verdict: "escrow",
-      reason: `replicas that each stay within the bound on ${escrow.aggregate} can exceed it together; ${found_by}. Splitting the bound into per-replica rights keeps it without coordinating each update: ${escrow.split}`,
+      reason: `replicas that each stay within the bound on \`${escrow.aggregate}\` can exceed it together (${found_by}); splitting the bound into per-replica rights keeps it without coordinating each update`,
       condition: null, counterexample, escrow, search: search(),
     };
   }
@@ -166,7 +175,9 @@ function report(r: InvariantResult, analysis: Analysis, checked: CheckedProgram,
       break;
     }
     case "unknown":
-      diags.add("CL604", r.span, `invariant ${name} is neither proved nor refuted: no counterexample in ${r.search?.trials ?? 0} trials of states up to size ${r.search?.maxSize ?? 0}; not a proof`, {
+      diags.add("CL604", r.span, r.search === null
+        ? `invariant ${name} cannot be judged: no state satisfies it`
+        : `invariant ${name} is neither proved nor refuted: no counterexample in ${r.search.trials} trials of states up to size ${r.search.maxSize}; not a proof`, {
         notes: [r.reason],
       });
       break;

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { Engine } from "../../src/eval/engine.js";
 import { counterexampleAsReplicaFacts, writeCounterexample } from "../../src/invariant/facts.js";
 import { readFactFile } from "../../src/io/facts.js";
@@ -41,5 +42,18 @@ describe("counterexamples as loadable facts", () => {
     expect(a).toEqual(c.replicaA["account"]);
     expect(b).toEqual(c.replicaB["account"]);
     expect(readdirSync(join(dir, "a", "epoch-1"))).toEqual(["account.facts"]);
+  });
+
+  test("`calmlog evaluate` loads the written replicas and its merged view holds the violation", async () => {
+    const { results, compiled } = checkFixture("usernames.dl");
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-cx-"));
+    dirs.push(dir);
+    writeCounterexample(dir, results[0]!.counterexample!, compiled.checked.relations);
+    let out = "";
+    const sink = { write: (t: string) => (out += t) };
+    const code = await main(["evaluate", join(import.meta.dirname, "fixtures", "usernames.dl"), dir], { stdout: sink, stderr: sink, cwd: process.cwd() });
+    expect(code).toBe(0);
+    const merged = out.slice(out.indexOf("merged view"));
+    expect(merged).toMatch(/name_clash\s+2/);
   });
 });

@@ -39,6 +39,8 @@ const TEMPLATES: readonly string[] = [
   "bad(x) :- g(x), k(x).",
   "bad(x) :- e(x, y), e(y, x), x != y.",
   "bad(x) :- f(x, y), !lone(y).",
+  "bad(x) :- e(x, _), !(count : { f(x, _) } >= 2).",
+  "bad(x) :- g(x), c = count : { e(x, _) }, c <= 1.",
 ];
 
 const programArb = fc.subarray([...TEMPLATES.keys()], { minLength: 1, maxLength: 3 }).map((ids) => HEADER + ids.map((i) => TEMPLATES[i]).join("\n") + "\n");
