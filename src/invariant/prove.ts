@@ -143,7 +143,7 @@ class Walk {
       if (!this.counts.includes(text)) this.counts.push(text);
       return;
     }
-    throw new Obstacle(`\`${showTerm(agg)}\` aggregates replicated facts, and replicas that each stay within a bound can exceed it together`);
+    throw new Obstacle(`\`${showTerm(agg)}\` reads many replicated facts at once, and they can come from different replicas (each within its bound, together past it)`);
   }
 
   /** Names the first rule of the invariant whose unfolding reads two replicated facts. */
