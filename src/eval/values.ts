@@ -17,6 +17,8 @@ export class ValueTable {
   readonly floats: number[] = [];
   private readonly symbolCodes = new Map<string, number>();
   private readonly floatCodes = new Map<number, number>();
+  private symbolRanks: Int32Array | null = null;
+  private floatRanks: Int32Array | null = null;
 
   symbol(s: string): number {
     let c = this.symbolCodes.get(s);
@@ -87,11 +89,16 @@ export class ValueTable {
   ranks(type: PrimitiveType): Int32Array | null {
     if (type === "number" || type === "unsigned") return null;
     const n = type === "symbol" ? this.symbols.length : this.floats.length;
+    // Codes are never removed, so the table is unchanged while its length is.
+    const cached = type === "symbol" ? this.symbolRanks : this.floatRanks;
+    if (cached !== null && cached.length === n) return cached;
     const order = Array.from({ length: n }, (_, i) => i);
     if (type === "symbol") order.sort((a, b) => compareSymbols(this.symbols[a]!, this.symbols[b]!));
     else order.sort((a, b) => compareFloats(this.floats[a]!, this.floats[b]!));
     const rank = new Int32Array(n);
     order.forEach((code, i) => (rank[code] = i));
+    if (type === "symbol") this.symbolRanks = rank;
+    else this.floatRanks = rank;
     return rank;
   }
 }
