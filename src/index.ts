@@ -1,0 +1,45 @@
+// calmlog's public API. The pipeline reads top to bottom: parse -> check -> analyze -> evaluate,
+// each a plain function of the previous stage's data and a diagnostics sink.
+
+// Front end
+export { parse } from "./syntax/parse.js";
+export { printProgram } from "./syntax/printer.js";
+export { normalize, type Clause } from "./syntax/normalize.js";
+export type * from "./syntax/ast.js";
+export { LineIndex, type SourceFile, type Span } from "./syntax/span.js";
+export { check } from "./check/check.js";
+export type { CheckedProgram, Column, RelationSchema } from "./check/types.js";
+export { compile, compileFile, ReadError, type Compiled } from "./pipeline.js";
+
+// Diagnostics and reports
+export { Diagnostics, UserError, sortDiagnostics, type Diagnostic, type Related, type Severity } from "./report/diagnostic.js";
+export { CODES, CODE_LIST, type Code, type CodeInfo } from "./report/codes.js";
+export { renderDiagnostics } from "./report/text.js";
+export { lintProgram, lintPrograms, type LintFile, type LintOptions, type LintResult } from "./report/lint.js";
+export { renderLintText } from "./report/lint-text.js";
+export { renderLintJson } from "./report/lint-json.js";
+export { renderLintSarif } from "./report/sarif.js";
+
+// Analysis
+export { analyze } from "./analysis/analyze.js";
+export type * from "./analysis/types.js";
+
+// Evaluation and fact files
+export { Engine, evaluate, type EngineOptions, type RunOptions, type RunStats, type Tuple, type Value } from "./eval/index.js";
+export { readFactFile, writeRelationFile } from "./io/index.js";
+
+// Replicas, epochs and seals
+export {
+  Replica,
+  ReplicaSet,
+  ReplicaEvaluator,
+  evaluateReplicas,
+  mergeEngines,
+  type ProgramUnit,
+  type ReplicaReport,
+  type SealRecord,
+} from "./replica/index.js";
+
+// Invariants
+export { checkInvariants, counterexampleAsReplicaFacts, writeCounterexample, type InvariantOptions } from "./invariant/check.js";
+export type * from "./invariant/types.js";
