@@ -126,9 +126,11 @@ function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, s
   const previous = ReplicaSet.of(state?.set.replicas.values() ?? [], seals);
   const files = readLayout(layout, schemas, readFacts, diags);
   if (diags.hasErrors() && diags.items.some((d) => d.code.startsWith("CL4"))) return null;
-  const next = reconcile(dir, previous, files, diags, show);
+  const reported = new Set<string>();
+  const next = reconcile(dir, previous, files, diags, show, reported);
   const report = evaluateReplicas(unit, next, diags, {
     previous,
+    reported,
     fileOf: (replica, epoch, relation) => join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
   });
   // Only a clean run moves the kept state forward; otherwise the previous state stays as it was.

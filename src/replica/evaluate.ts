@@ -6,7 +6,7 @@ import { Engine } from "../eval/engine.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
-import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
+import { findingKey, ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
 
 /** A compiled program: what every evaluation needs. */
 export interface ProgramUnit {
@@ -243,6 +243,8 @@ export interface EvaluateOptions {
   readonly previous?: ReplicaSet;
   /** Names the file a replica's relation in an epoch comes from, for diagnostics. */
   readonly fileOf?: (replica: string, epoch: number, relation: string) => string;
+  /** Sealed relations already reported (keys from `findingKey`), so their mismatch is not reported twice. */
+  readonly reported?: ReadonlySet<string>;
 }
 
 /**
@@ -286,6 +288,7 @@ export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diag
   // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
   const verification = set.verifySealed();
   for (const m of verification.mismatches) {
+    if (options.reported?.has(findingKey(m.replica, m.epoch, m.relation)) === true) continue;
     const file = options.fileOf?.(m.replica, m.epoch, m.relation) ?? `${m.replica}/epoch-${m.epoch}/${m.relation}`;
     const what =
       m.kind === "uncovered"

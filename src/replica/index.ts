@@ -2,6 +2,7 @@
 // on-disk layout, and the report renderers.
 export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple, type Value } from "./facts.js";
 export {
+  findingKey,
   Replica,
   ReplicaSet,
   sealText,

@@ -147,6 +147,11 @@ export interface SealMismatch {
   readonly facts: number;
 }
 
+/** The key of one replica's relation in one epoch, for sets of sealed relations already reported. */
+export function findingKey(replica: string, epoch: number, relation: string): string {
+  return `${replica}\t${epoch}\t${relation}`;
+}
+
 /** Which facts of a set are final: epochs 1..`epoch` are sealed and match their seals. */
 export interface SealedVerification {
   /** The highest epoch k such that 1..k are sealed and every covered replica matches its digests (0: none). */

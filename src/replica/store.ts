@@ -8,7 +8,7 @@ import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { compareKeys, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
-import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
+import { findingKey, Replica, ReplicaSet, type SealRecord } from "./replica.js";
 
 /** Folder of seal records inside a replica directory. */
 export const SEALS_DIR = "seals";
@@ -123,9 +123,12 @@ export function readLayout<S>(layout: Layout, schemas: ReadonlyMap<string, S>, r
 
 /**
  * Merges the files into the kept state. Open epochs: new facts are added; facts the files lack
- * stay (CL501). Sealed epochs: nothing changes; added facts are late (CL502), lacking ones a change (CL503).
+ * stay (CL501). Sealed epochs whose kept facts match the seal: nothing changes; added facts are
+ * late (CL502), lacking ones a change (CL503). Sealed relations the kept state does not hold as
+ * sealed (a fresh copy has no kept state): the files are adopted when their digest matches the
+ * seal's, and are otherwise a change (CL503). Every sealed relation reported is added to `reported`.
  */
-export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, diags: Diagnostics, show: Show = same): ReplicaSet {
+export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, diags: Diagnostics, show: Show = same, reported: Set<string> = new Set()): ReplicaSet {
   let next = previous;
   const names = new Set([...previous.names, ...files.keys()]);
   for (const name of [...names].sort(compareKeys)) {
@@ -147,11 +150,24 @@ export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, d
         if (seal !== undefined) {
           const covered = seal.replicas[name] !== undefined;
           const sealed = seal.replicas[name]?.relations[relation];
-          // Kept state lost or behind, but the files hold exactly the sealed facts: the digest proves it.
-          if (sealed !== undefined && added.length > 0 && relationDigest(relation, have) !== sealed.digest && relationDigest(relation, fileKeys) === sealed.digest) {
-            next = next.withReplica(Replica.empty(name).insertKeys(relation, added, epoch));
+          if (sealed !== undefined && relationDigest(relation, have) !== sealed.digest) {
+            // No kept state of the sealed facts (a fresh copy, or state lost or behind): only the
+            // seal's digest can vouch for the files, so they are adopted whole or not at all.
+            if (relationDigest(relation, fileKeys) === sealed.digest) {
+              if (added.length > 0) next = next.withReplica(Replica.empty(name).insertKeys(relation, added, epoch));
+              continue;
+            }
+            // Without files the relation is incomplete; `verifySealed` reports that.
+            if (entry === undefined) continue;
+            reported.add(findingKey(name, epoch, relation));
+            diags.add("CL503", syntheticSpan(paths[0]!),
+              `\`${file}\` does not match the seal of epoch ${epoch}: replica \`${name}\`'s \`${relation}\` holds ${fileKeys.size} fact(s) there, ` +
+                `the seal ${sealed.facts} with another digest; no facts of \`${relation}\` from this file are merged for epoch ${epoch}` +
+                (have.size === 0 ? "" : ` (the kept state holds ${have.size})`),
+              { help: `restore \`${file}\` as it was sealed (e.g. from version control), and put new facts in an open epoch` });
             continue;
           }
+          if (lacking > 0 || added.length > 0) reported.add(findingKey(name, epoch, relation));
           if (lacking > 0) {
             diags.add("CL503", syntheticSpan(paths[0]!),
               `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +

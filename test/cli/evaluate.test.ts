@@ -122,6 +122,74 @@ describe("calmlog evaluate DIR", () => {
     expect(damaged.stderr).toMatch(/error CL504: kept state `data\/\.calmlog\/state\/g\d+` cannot be read .*the state is damaged/);
   });
 
+  it("on a fresh copy (seal records, no kept state) adopts sealed files whose digests match, and seeds the kept state", async () => {
+    const w = twoReplicas();
+    await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    await calmlog(w.root, "seal", "data", "--epoch", "1");
+    w.put("data/a/epoch-2/edge.facts", "q\tr\n");
+    const settled = json((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json")).stdout);
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    const fresh = await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    expect(fresh.stderr).toBe("");
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toContain("epoch 1 sealed; open: epoch 2");
+    expect(existsSync(join(w.root, "data/.calmlog/state/CURRENT"))).toBe(true);
+    const again = json((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json")).stdout);
+    expect(again.diagnostics).toEqual([]);
+    expect(again.replicas.map((r: any) => r.newFacts)).toEqual([0, 0]);
+    expect(again.sealed).toEqual(settled.sealed);
+    expect(again.merged).toEqual(settled.merged);
+    expect(again.withheld).toEqual(settled.withheld);
+  });
+
+  it("on a fresh copy reports a sealed file that differs from its seal as CL503 and facts of an unsealed relation as CL502", async () => {
+    const w = twoReplicas();
+    await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    await calmlog(w.root, "seal", "data", "--epoch", "1");
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    w.put("data/a/epoch-1/edge.facts", "x\ty\ny\tZ\n");
+    w.put("data/a/epoch-1/blocked.facts", "q\n");
+    const r = await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json");
+    expect(r.code).toBe(1);
+    const doc = json(r.stdout);
+    expect(doc.diagnostics.map((d: any) => [d.code, d.file])).toEqual([
+      ["CL502", "data/a/epoch-1/blocked.facts"],
+      ["CL503", "data/a/epoch-1/edge.facts"],
+    ]);
+    const changed = doc.diagnostics[1];
+    expect(changed.message).toBe(
+      "`data/a/epoch-1/edge.facts` does not match the seal of epoch 1: replica `a`'s `edge` holds 2 fact(s) there, the seal 2 with another digest; no facts of `edge` from this file are merged for epoch 1",
+    );
+    expect(changed.help).toContain("restore `data/a/epoch-1/edge.facts` as it was sealed");
+    expect(doc.diagnostics[0].message).toMatch(/1 fact\(s\) of `blocked` appeared in `data\/a\/epoch-1\/blocked.facts` \(replica `a`, epoch 1\) after the epoch was sealed/);
+    // Replica b matches its seal and is adopted; a's edge is not, so epoch 1 is not verified.
+    expect(doc.sealed).toBeNull();
+    expect(doc.merged.find((m: any) => m.relation === "edge").size).toBe(1);
+    expect(existsSync(join(w.root, "data/.calmlog"))).toBe(false);
+
+    // Restoring the sealed file (and moving the new fact to an open epoch) makes the copy evaluate cleanly.
+    w.put("data/a/epoch-1/edge.facts", "y\tz\nx\ty\n");
+    rmSync(join(w.root, "data/a/epoch-1/blocked.facts"));
+    w.put("data/a/epoch-2/blocked.facts", "q\n");
+    const fixed = await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json");
+    expect(json(fixed.stdout).diagnostics).toEqual([]);
+    expect(fixed.code).toBe(0);
+    expect(json(fixed.stdout).sealed.relations).toEqual([{ relation: "ready", size: 2, tuples: [["x"], ["z"]] }]);
+  });
+
+  it("on a fresh copy reports a sealed relation whose file is missing once, as incomplete", async () => {
+    const w = twoReplicas();
+    await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    await calmlog(w.root, "seal", "data", "--epoch", "1");
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    rmSync(join(w.root, "data/b/epoch-1/blocked.facts"));
+    const r = await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json");
+    expect(r.code).toBe(1);
+    const doc = json(r.stdout);
+    expect(doc.diagnostics.map((d: any) => d.code)).toEqual(["CL503"]);
+    expect(doc.diagnostics[0].message).toBe("replica `b` holds 0 of the 1 fact(s) of `blocked` sealed in epoch 1");
+  });
+
   it("JSON output follows the documented schema", async () => {
     const ajv = new Ajv.default({ allErrors: true, strict: false });
     addFormats.default(ajv);
