@@ -67,6 +67,20 @@ export interface WithheldRelation {
   readonly release: { readonly from: number; readonly to: number } | null;
 }
 
+/**
+ * A relation marked `.invariant` (it must stay empty), checked where its result is known: the
+ * merged view when it is coordination-free (a tuple there is in every later view too), else the
+ * sealed results; with no sealed epoch it is withheld like the relation itself.
+ */
+export interface InvariantResult {
+  readonly relation: string;
+  readonly description: string | null;
+  readonly status: "holds" | "broken" | "withheld";
+  readonly where: "merged" | "sealed" | null;
+  /** The tuples that break it (empty unless broken). */
+  readonly tuples: readonly Tuple[];
+}
+
 /** Everything `calmlog evaluate` reports, as data. */
 export interface ReplicaReport {
   /** Sealed results are final as of this epoch (0: none sealed and verified). */
@@ -78,6 +92,8 @@ export interface ReplicaReport {
   readonly merged: readonly RelationResult[];
   readonly sealed: SealedResult | null;
   readonly withheld: readonly WithheldRelation[];
+  /** Every `.invariant` relation, in declaration order. */
+  readonly invariants: readonly InvariantResult[];
   /** Sealed epochs whose facts here do not match their seal. */
   readonly mismatches: readonly SealMismatch[];
 }
@@ -343,6 +359,16 @@ export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diag
     });
   }
 
+  const invariants: InvariantResult[] = [];
+  for (const [relation, schema] of unit.checked.relations) {
+    if (schema.invariant === null) continue;
+    const description = schema.invariant.description;
+    const result = free.has(relation) ? merged.find((m) => m.relation === relation) : sealed?.relations.find((x) => x.relation === relation);
+    const where = result === undefined ? null : free.has(relation) ? "merged" : "sealed";
+    if (result === undefined) invariants.push({ relation, description, status: "withheld", where, tuples: [] });
+    else invariants.push({ relation, description, status: result.size > 0 ? "broken" : "holds", where, tuples: result.tuples });
+  }
+
   return {
     sealedEpoch: k,
     seals: [...set.seals.values()]
@@ -353,6 +379,7 @@ export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diag
     merged,
     sealed,
     withheld,
+    invariants,
     mismatches: verification.mismatches,
   };
 }

@@ -22,6 +22,7 @@ export {
   mergeEngines,
   ReplicaEvaluator,
   type EvaluateOptions,
+  type InvariantResult,
   type ProgramUnit,
   type RelationResult,
   type ReplicaRelation,

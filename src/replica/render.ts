@@ -66,6 +66,22 @@ export function renderText(input: RenderInput): string {
     out.push("");
   }
 
+  if (report.invariants.length > 0) {
+    out.push("invariants (relations that must stay empty)");
+    for (const inv of report.invariants) {
+      const name = `invariant \`${inv.relation}\`${inv.description === null ? "" : ` (${JSON.stringify(inv.description)})`}`;
+      const place = inv.where === "merged" ? "the merged view" : `the sealed results as of epoch ${report.sealed?.epoch ?? report.sealedEpoch}`;
+      if (inv.status === "withheld") out.push(`  ${name} is withheld: it reads absence or totals, and no epoch is sealed yet`);
+      else if (inv.status === "holds") out.push(`  ${name} holds in ${place}${report.withheld.some((w) => w.relation === inv.relation) ? "; open epochs wait for a seal" : ""}`);
+      else {
+        out.push(`  ${name} is broken: ${inv.tuples.length} tuple${inv.tuples.length === 1 ? "" : "s"} in ${place}`);
+        for (const t of inv.tuples.slice(0, SHOW_TUPLES)) out.push(`      ${tupleText(t)}`);
+        if (inv.tuples.length > SHOW_TUPLES) out.push(`      ... and ${inv.tuples.length - SHOW_TUPLES} more`);
+      }
+    }
+    out.push("");
+  }
+
   if (report.withheld.length > 0) {
     out.push("withheld (these relations read absence or totals, so their results wait for a seal; they are never guessed)");
     for (const w of report.withheld) {
@@ -122,6 +138,7 @@ export function renderJson(input: RenderInput): string {
     merged: report.merged.map((m) => ({ relation: m.relation, size: m.size })),
     sealed: report.sealed,
     withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd) })),
+    invariants: report.invariants,
     outputs: input.outputs.map((o) => shown(o, input.cwd)),
     notWritten: input.notWritten,
     diagnostics: input.diagnostics.map((d) => ({
@@ -137,6 +154,7 @@ export function renderJson(input: RenderInput): string {
     summary: {
       errors: input.diagnostics.filter((d) => d.severity === "error").length,
       warnings: input.diagnostics.filter((d) => d.severity === "warning").length,
+      brokenInvariants: report.invariants.filter((i) => i.status === "broken").length,
     },
   };
   return JSON.stringify(doc, null, 2) + "\n";

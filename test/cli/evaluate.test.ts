@@ -190,6 +190,62 @@ describe("calmlog evaluate DIR", () => {
     expect(doc.diagnostics[0].message).toBe("replica `b` holds 0 of the 1 fact(s) of `blocked` sealed in epoch 1");
   });
 
+  it("reports invariants: broken in the merged view at once, withheld until a seal, then checked on the sealed results (exit 0)", async () => {
+    const w = workspace();
+    w.put(
+      "shop.dl",
+      `// Sales against a fixed stock (a monotone threshold) and shipping before payment (absence).
+.decl stock(p: symbol, n: number)
+stock("widget", 1).
+.decl sale(p: symbol, who: symbol)
+.decl shipped(o: symbol)
+.decl paid(o: symbol)
+.input sale
+.input shipped
+.input paid
+.decl oversold(p: symbol)
+oversold(p) :- stock(p, n), s = count : { sale(p, _) }, s > n.
+.decl unpaid_shipped(o: symbol)
+unpaid_shipped(o) :- shipped(o), !paid(o).
+.invariant oversold "no product is sold beyond its stock"
+.invariant unpaid_shipped "nothing ships before it is paid"
+`,
+    );
+    w.put("data/a/epoch-1/sale.facts", "widget\tann\n");
+    w.put("data/a/epoch-1/shipped.facts", "o1\no2\n");
+    w.put("data/b/epoch-1/sale.facts", "widget\tbob\n");
+    w.put("data/b/epoch-1/paid.facts", "o1\n");
+    const open = await calmlog(w.root, "evaluate", "shop.dl", "data");
+    expect(open.stderr).toBe("");
+    expect(open.code).toBe(0);
+    expect(open.stdout).toContain(
+      "invariants (relations that must stay empty)\n" +
+        '  invariant `oversold` ("no product is sold beyond its stock") is broken: 1 tuple in the merged view\n' +
+        '      "widget"\n' +
+        '  invariant `unpaid_shipped` ("nothing ships before it is paid") is withheld: it reads absence or totals, and no epoch is sealed yet\n',
+    );
+    const openJson = json((await calmlog(w.root, "evaluate", "shop.dl", "data", "--format", "json")).stdout);
+    expect(openJson.invariants).toEqual([
+      { relation: "oversold", description: "no product is sold beyond its stock", status: "broken", where: "merged", tuples: [["widget"]] },
+      { relation: "unpaid_shipped", description: "nothing ships before it is paid", status: "withheld", where: null, tuples: [] },
+    ]);
+    expect(openJson.summary).toEqual({ errors: 0, warnings: 0, brokenInvariants: 1 });
+
+    await calmlog(w.root, "seal", "data", "--epoch", "1");
+    w.put("data/b/epoch-2/paid.facts", "o2\n");
+    const sealed = await calmlog(w.root, "evaluate", "shop.dl", "data");
+    expect(sealed.code).toBe(0);
+    expect(sealed.stdout).toContain(
+      '  invariant `unpaid_shipped` ("nothing ships before it is paid") is broken: 1 tuple in the sealed results as of epoch 1\n      "o2"\n',
+    );
+    await calmlog(w.root, "seal", "data", "--epoch", "2");
+    const done = await calmlog(w.root, "evaluate", "shop.dl", "data", "--format", "json");
+    expect(done.code).toBe(0);
+    const doc = json(done.stdout);
+    expect(doc.invariants[1]).toEqual({ relation: "unpaid_shipped", description: "nothing ships before it is paid", status: "holds", where: "sealed", tuples: [] });
+    expect(doc.summary.brokenInvariants).toBe(1);
+  });
+
   it("JSON output follows the documented schema", async () => {
     const ajv = new Ajv.default({ allErrors: true, strict: false });
     addFormats.default(ajv);
@@ -207,6 +263,8 @@ describe("calmlog evaluate DIR", () => {
     expect(doc.diagnostics.length).toBeGreaterThan(0);
     // A schema that can fail: a wrong shape is rejected.
     expect(validate({ ...doc, sealedEpoch: -1 })).toBe(false);
+    expect(validate({ ...doc, invariants: [{ relation: "r", description: null, status: "violated", where: null, tuples: [] }] })).toBe(false);
+    expect(validate({ ...doc, invariants: [{ relation: "r", description: null, status: "broken", where: "merged", tuples: [["x", 1]] }] })).toBe(true);
   });
 
   it("-D writes merged and sealed results, and not what is withheld with no seal", async () => {
