@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { UserError } from "../report/diagnostic.js";
+import { nearest } from "../check/names.js";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: "Parse and check rule files; print every diagnostic", load: async () => (await import("./check.js")).command },
@@ -57,7 +58,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   }
   const entry = COMMANDS[first];
   if (entry === undefined) {
-    const hint = first.startsWith("-") ? "" : closest(first, Object.keys(COMMANDS));
+    const hint = first.startsWith("-") ? null : nearest(first, Object.keys(COMMANDS));
     ctx.stderr.write(`calmlog: unknown command \`${first}\`${hint ? `; did you mean \`${hint}\`?` : ""}\nRun \`calmlog --help\` for the list of commands.\n`);
     return EXIT_USER_ERROR;
   }
@@ -82,32 +83,4 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
     ctx.stderr.write(`calmlog ${first}: internal error (this is a bug in calmlog, not in your input)\n${message}\n`);
     return EXIT_CRASH;
   }
-}
-
-/** The known name nearest to `word` by edit distance, when it is close enough to be a typo. */
-function closest(word: string, names: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = 3;
-  for (const n of names) {
-    const d = editDistance(word, n);
-    if (d < bestD) {
-      bestD = d;
-      best = n;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -171,6 +171,28 @@ export type BinaryOp =
   | "band" | "bor" | "bxor" | "bshl" | "bshr" | "bshru"
   | "land" | "lor" | "lxor";
 
+/**
+ * Binding strength of the infix operators, as in Soufflé (higher binds tighter). `^` binds tighter
+ * than prefix operators (10) and is right-associative; the parser handles it apart.
+ */
+export const BINARY_PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
+  lor: 1,
+  lxor: 2,
+  land: 3,
+  bor: 4,
+  bxor: 5,
+  band: 6,
+  bshl: 7,
+  bshr: 7,
+  bshru: 7,
+  "+": 8,
+  "-": 8,
+  "*": 9,
+  "/": 9,
+  "%": 9,
+  "^": 11,
+};
+
 export interface Binary {
   readonly kind: "binary";
   readonly op: BinaryOp;

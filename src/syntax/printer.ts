@@ -1,25 +1,9 @@
 // AST -> canonical source that parses back to the same AST (spans aside). Parentheses are printed only
 // where precedence needs them, and where the parser's lookahead would otherwise read something else.
-import type { Aggregate, Body, Item, Literal, Program, Term } from "./ast.js";
+import { BINARY_PRECEDENCE, type Aggregate, type Body, type Item, type Literal, type Program, type Term } from "./ast.js";
 
-/** Infix binding strength, as in the parser (`^` is 11, prefix operators 10, primaries 12). */
-const PRECEDENCE: Readonly<Record<string, number>> = {
-  lor: 1,
-  lxor: 2,
-  land: 3,
-  bor: 4,
-  bxor: 5,
-  band: 6,
-  bshl: 7,
-  bshr: 7,
-  bshru: 7,
-  "+": 8,
-  "-": 8,
-  "*": 9,
-  "/": 9,
-  "%": 9,
-  "^": 11,
-};
+/** Infix binding strength, as in the parser (prefix operators 10, primaries 12). */
+const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
 const PREFIX = 10;
 const PRIMARY = 12;
 

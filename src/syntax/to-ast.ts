@@ -21,7 +21,7 @@ import type {
   Rule,
   Term,
 } from "./ast.js";
-import { FUNCTOR_NAMES } from "./ast.js";
+import { BINARY_PRECEDENCE, FUNCTOR_NAMES } from "./ast.js";
 import type * as C from "./cst.js";
 import { joinSpans, type LineIndex, type Span } from "./span.js";
 import type { Code } from "../report/codes.js";
@@ -73,23 +73,8 @@ const SOUFFLE_ONLY_FUNCTORS = new Set([
   "contains",
 ]);
 
-/** Binding strength of the infix operators, as in Soufflé (higher binds tighter; `^` is handled apart). */
-const PRECEDENCE: Readonly<Record<string, number>> = {
-  lor: 1,
-  lxor: 2,
-  land: 3,
-  bor: 4,
-  bxor: 5,
-  band: 6,
-  bshl: 7,
-  bshr: 7,
-  bshru: 7,
-  "+": 8,
-  "-": 8,
-  "*": 9,
-  "/": 9,
-  "%": 9,
-};
+/** Binding strength of the infix operators other than `^`, which the grammar handles apart. */
+const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
 
 const FLOAT_RE = /^(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)$/;
 const INT_RE = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)u?$/;
