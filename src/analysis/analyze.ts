@@ -2,17 +2,19 @@
 // A relation is monotonic iff every rule deriving it is and every relation it reads is, transitively.
 import type { CheckedProgram } from "../check/types.js";
 import type { Diagnostics, Related } from "../report/diagnostic.js";
+import { fixedRelations } from "./fixed.js";
 import { orderComponents, shortestPath, stronglyConnected } from "./graph.js";
 import { classifyClause, isMonotonicClass, type ClauseClass } from "./monotonicity.js";
 import { remedyHelp } from "./remedies.js";
-import type { Analysis, Cause, CauseStep, DependencyEdge, NonMonotonicUse, RelationInfo, RuleInfo, Stratum } from "./types.js";
+import type { Analysis, Cause, CauseStep, DependencyEdge, FixedBound, NonMonotonicUse, RelationInfo, RuleInfo, Stratum } from "./types.js";
 
 /** Builds the dependency graph, strata and monotonicity of a checked program; reports CL301-CL305. */
 export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
   const names = [...checked.relations.keys()];
   const indexOf = new Map(names.map((n, i) => [n, i] as const));
   const clauses = checked.clauses;
-  const classes = clauses.map((c) => classifyClause(c, checked.relations));
+  const fixed = fixedRelations(checked);
+  const classes = clauses.map((c) => classifyClause(c, checked.relations, fixed));
 
   // ---- the dependency graph: `from` (head) reads `to` (body) -------------------------------
   const edges: DependencyEdge[] = [];
@@ -62,7 +64,7 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
     const ids = clausesOf.get(name)!;
     const reads = [...new Set((edgesFrom.get(name) ?? []).map((e) => e.to))];
     const cause = causes.get(name) ?? null;
-    relations.set(name, { name, monotonic: cause === null, requiresSeal: cause !== null, stratum: stratumOf.get(name)!, cause, clauses: ids, reads, isInput: ids.length === 0 });
+    relations.set(name, { name, monotonic: cause === null, requiresSeal: cause !== null, stratum: stratumOf.get(name)!, cause, clauses: ids, reads, isInput: ids.length === 0, fixed: fixed.has(name) });
   }
 
   const strata: Stratum[] = components.map((c, index) => {
@@ -237,6 +239,13 @@ export function listNames(names: readonly string[], limit = 12): string {
   return q.length <= 1 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]}`;
 }
 
+/** Why a bound read from a relation cannot move: "the bound `n` comes from `capacity`, which only the program's facts define". */
+export function fixedBoundNote(analysis: Analysis, bound: FixedBound): string {
+  const derived = (analysis.relations.get(bound.relation)?.reads.length ?? 0) > 0;
+  const why = derived ? "which is derived only from the program's facts, never from replicated ones" : "which only the program's facts define";
+  return `the bound \`${bound.variable}\` comes from \`${bound.relation}\`, ${why}, so it cannot move as facts arrive`;
+}
+
 /** CL302/CL303 per non-monotonic literal, CL304 per threshold, CL305 per relation withheld only by what it reads. */
 function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
   // A literal shared by several clauses (several heads, or a disjunction elsewhere) is reported once.
@@ -274,7 +283,9 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
     });
   }
   for (const { t, heads } of thresholdsAt.values()) {
-    diags.add("CL304", t.span, `\`${t.text}\` is read only as a threshold, so the rule for ${listNames(heads)} stays monotonic`, { notes: [t.reason] });
+    diags.add("CL304", t.span, `\`${t.text}\` is read only as a threshold, so the rule for ${listNames(heads)} stays monotonic`, {
+      notes: [t.reason, ...t.fixedBounds.map((b) => fixedBoundNote(analysis, b))],
+    });
   }
   for (const info of analysis.relations.values()) {
     if (info.cause === null || info.cause.chain.length < 2) continue;

@@ -1,14 +1,24 @@
 // The CALM table: each body literal has a class, and a clause is as bad as its worst literal.
-// An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a constant, only in that way.
+// An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a bound
+// that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
 import type { RelationSchema } from "../check/types.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../syntax/span.js";
+import { literalReads } from "./fixed.js";
 import { showLiteral, showTerm } from "./print.js";
-import type { EdgeKind, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
+import type { EdgeKind, FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
 
 /** The syntactic kinds of body literal the table knows. */
-export type LiteralKind = "positive-atom" | "negated-atom" | "comparison" | "boolean" | "aggregate" | "threshold-aggregate";
+export type LiteralKind =
+  | "positive-atom"
+  | "negated-atom"
+  | "fixed-negated-atom"
+  | "comparison"
+  | "boolean"
+  | "aggregate"
+  | "fixed-aggregate"
+  | "threshold-aggregate";
 
 /** Literal kind -> class (STYLE.md item 9). */
 export const MONOTONICITY: Readonly<Record<LiteralKind, LiteralClass>> = {
@@ -16,7 +26,10 @@ export const MONOTONICITY: Readonly<Record<LiteralKind, LiteralClass>> = {
   comparison: "monotonic",
   boolean: "monotonic",
   "negated-atom": "negation",
+  // Absence or totals of a relation replicas cannot change are final from the start.
+  "fixed-negated-atom": "monotonic",
   aggregate: "aggregation",
+  "fixed-aggregate": "monotonic",
   "threshold-aggregate": "threshold",
 };
 
@@ -54,14 +67,18 @@ export interface ClauseClass {
   readonly thresholds: readonly ThresholdUse[];
 }
 
-/** Classifies one clause: its reads (graph edges), non-monotonic literals and accepted thresholds. */
-export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>): ClauseClass {
+/**
+ * Classifies one clause: its reads (graph edges), non-monotonic literals and accepted thresholds.
+ * `fixed` holds the relations replicas cannot change (see `fixedRelations`); none when omitted.
+ */
+export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, fixed: ReadonlySet<string> = new Set()): ClauseClass {
   const reads: Read[] = [];
   const uses: NonMonotonicUse[] = [];
   const thresholds: ThresholdUse[] = [];
   const classes: LiteralClass[] = [];
   const head = clause.head.relation.name;
-  const occurrences = countVariables(clause);
+  const bounds = fixedBoundVariables(clause, fixed);
+  const occurrences = countVariables(clause, bounds);
 
   const aggregateReads = (agg: Aggregate): void => {
     for (const lit of agg.body) {
@@ -74,11 +91,17 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
     aggregateReads(agg);
     const relation = aggregatedRelation(agg);
     if (relation === null) return; // reads no relation: a constant, monotonic
-    const verdict = judgeAggregate(agg, site, occurrences, relations);
+    const read = new Set<string>();
+    for (const lit of agg.body) literalReads(lit, read);
+    if ([...read].every((r) => fixed.has(r))) {
+      classes.push(MONOTONICITY["fixed-aggregate"]); // its value never changes
+      return;
+    }
+    const verdict = judgeAggregate(agg, site, occurrences, relations, bounds, fixed);
     const text = showTerm(agg);
     if (verdict.threshold) {
       classes.push(MONOTONICITY["threshold-aggregate"]);
-      thresholds.push({ relation, span: agg.span, text, reason: verdict.reason });
+      thresholds.push({ relation, span: agg.span, text, reason: verdict.reason, fixedBounds: verdict.fixedBounds });
     } else {
       classes.push(MONOTONICITY.aggregate);
       uses.push({ kind: "aggregation", relation, span: agg.span, text, reason: verdict.reason, remedies: verdict.remedies });
@@ -90,11 +113,12 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
   for (const lit of clause.body) {
     switch (lit.kind) {
       case "atom": {
-        const kind: LiteralKind = lit.negated ? "negated-atom" : "positive-atom";
-        classes.push(MONOTONICITY[kind]);
         const relation = lit.atom.relation.name;
+        const kind: LiteralKind = !lit.negated ? "positive-atom" : fixed.has(relation) ? "fixed-negated-atom" : "negated-atom";
+        classes.push(MONOTONICITY[kind]);
+        // The edge stays a negation: stratification still needs the relation complete first.
         reads.push({ relation, kind: lit.negated ? "negation" : "positive", span: lit.span });
-        if (lit.negated) {
+        if (kind === "negated-atom") {
           uses.push({
             kind: "negation",
             relation,
@@ -133,16 +157,26 @@ interface Verdict {
   readonly threshold: boolean;
   readonly reason: string;
   readonly remedies: readonly Remedy[];
+  /** For an accepted threshold: the bounds read from fixed relations. */
+  readonly fixedBounds: readonly FixedBound[];
 }
 
 /** Decides whether an aggregate is a monotone threshold read, and if not, says why and what helps. */
-function judgeAggregate(agg: Aggregate, site: AggregateSite, occurrences: ReadonlyMap<string, VarUse[]>, relations: ReadonlyMap<string, RelationSchema>): Verdict {
+function judgeAggregate(
+  agg: Aggregate,
+  site: AggregateSite,
+  occurrences: ReadonlyMap<string, VarUse[]>,
+  relations: ReadonlyMap<string, RelationSchema>,
+  bounds: ReadonlyMap<string, string>,
+  fixed: ReadonlySet<string>,
+): Verdict {
   const direction = directionOf(agg, relations);
   const name = agg.op;
   const rewritable = direction !== "either";
   const fail = (reason: string, bound: "upper" | "none" = "none"): Verdict => ({
     threshold: false,
     reason,
+    fixedBounds: [],
     remedies: [
       "seal",
       ...(rewritable ? (["threshold"] as const) : []),
@@ -151,7 +185,8 @@ function judgeAggregate(agg: Aggregate, site: AggregateSite, occurrences: Readon
     ],
   });
 
-  const negated = agg.body.find((l): l is Literal & { kind: "atom" } => l.kind === "atom" && l.negated);
+  // Negating a fixed relation only filters: the total still moves one way.
+  const negated = agg.body.find((l): l is Literal & { kind: "atom" } => l.kind === "atom" && l.negated && !fixed.has(l.atom.relation.name));
   if (negated !== undefined) return fail(`the ${name}'s body negates \`${negated.atom.relation.name}\`, so the ${name} can move either way as facts arrive`);
   const nested = agg.body.some((l) => termsOf(l).some(hasAggregate));
   if (nested) return fail(`the ${name}'s body holds another aggregate, so it can move either way as facts arrive`);
@@ -164,7 +199,7 @@ function judgeAggregate(agg: Aggregate, site: AggregateSite, occurrences: Readon
   let op = site.aggregateOnLeft ? cmp.op : flip(cmp.op);
   if (cmp.negated) op = negate(op);
 
-  if (isConstant(site.other)) {
+  if (isBound(site.other, bounds)) {
     return judgeComparisons(agg, direction, [{ op, constant: site.other }], name);
   }
   if (site.other.kind === "var" && op === "=") {
@@ -180,13 +215,16 @@ function judgeAggregate(agg: Aggregate, site: AggregateSite, occurrences: Readon
     return judgeComparisons(agg, direction, compared, name);
   }
   const bound = op === "<" || op === "<=" ? "upper" : "none";
-  return fail(`the ${name} is compared with \`${op}\` against \`${showTerm(site.other)}\`, which is not a constant, so the comparison can change as facts arrive`, bound);
+  return fail(
+    `the ${name} is compared with \`${op}\` against \`${showTerm(site.other)}\`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive`,
+    bound,
+  );
 
   function judgeComparisons(a: Aggregate, dir: Direction, compared: readonly { op: ComparisonOp; constant: Term }[], what: string): Verdict {
     const ok = (o: ComparisonOp): boolean => (dir === "grows" ? o === ">=" || o === ">" : dir === "shrinks" ? o === "<=" || o === "<" : false);
     const upper = compared.some((c) => c.op === "<" || c.op === "<=");
     const bad = compared.find((c) => !ok(c.op));
-    const described = compared.map((c) => `\`${c.op}\` against ${showTerm(c.constant)}`).join(" and ");
+    const described = compared.map((c) => `\`${c.op}\` against ${showBound(c.constant)}`).join(" and ");
     if (dir === "either") {
       const why = a.op === "mean" ? "`mean` can move either way as facts arrive" : `\`sum\` over values that are not \`unsigned\` can move either way as facts arrive`;
       return fail(`${why}, so comparing it (${described}) can change its answer`, upper ? "upper" : "none");
@@ -194,10 +232,16 @@ function judgeAggregate(agg: Aggregate, site: AggregateSite, occurrences: Readon
     if (bad !== undefined) {
       const moves = dir === "grows" ? "only grows" : "only shrinks";
       const flipsTo = bad.op === "=" ? "true now and false once another fact arrives" : bad.op === "!=" ? "false now and true later, then false again" : "true now and false once more facts arrive";
-      return fail(`the ${what} ${moves} as facts arrive, but it is compared with \`${bad.op}\` against ${showTerm(bad.constant)}: ${flipsTo}`, upper ? "upper" : "none");
+      return fail(`the ${what} ${moves} as facts arrive, but it is compared with \`${bad.op}\` against ${showBound(bad.constant)}: ${flipsTo}`, upper ? "upper" : "none");
     }
     const moves = dir === "grows" ? "only grows" : "only shrinks";
-    return { threshold: true, reason: `\`${a.op}\` ${moves} as facts arrive and is compared only with ${described}, so once true the comparison stays true`, remedies: [] };
+    const fixedBounds: FixedBound[] = [];
+    for (const { constant: k } of compared) {
+      if (k.kind !== "var") continue;
+      const relation = bounds.get(k.name);
+      if (relation !== undefined && !fixedBounds.some((f) => f.variable === k.name)) fixedBounds.push({ variable: k.name, relation });
+    }
+    return { threshold: true, reason: `\`${a.op}\` ${moves} as facts arrive and is compared only with ${described}, so once true the comparison stays true`, remedies: [], fixedBounds };
   }
 }
 
@@ -239,6 +283,29 @@ function isConstant(t: Term): boolean {
   return t.kind === "number" || (t.kind === "unary" && t.op === "-" && t.operand.kind === "number");
 }
 
+/** A bound as text: a number as is, a variable in backticks. */
+function showBound(t: Term): string {
+  return t.kind === "var" ? `\`${t.name}\`` : showTerm(t);
+}
+
+/** A bound that cannot move: a constant, or a variable bound by a positive atom over a fixed relation. */
+function isBound(t: Term, bounds: ReadonlyMap<string, string>): boolean {
+  return isConstant(t) || (t.kind === "var" && bounds.has(t.name));
+}
+
+/**
+ * Variables bound by a positive body atom over a fixed relation (`capacity(w, n)` binds `n`), with
+ * that relation: whatever else the rule joins, each such value comes from a tuple that never changes.
+ */
+function fixedBoundVariables(clause: Clause, fixed: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const lit of clause.body) {
+    if (lit.kind !== "atom" || lit.negated || !fixed.has(lit.atom.relation.name)) continue;
+    for (const arg of lit.atom.args) if (arg.kind === "var" && !out.has(arg.name)) out.set(arg.name, lit.atom.relation.name);
+  }
+  return out;
+}
+
 /** `a OP b` as `b OP' a`. */
 function flip(op: ComparisonOp): ComparisonOp {
   const m: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
@@ -259,7 +326,7 @@ interface VarUse {
 }
 
 /** Every occurrence of each named variable in the clause (head and body, aggregate bodies included). */
-function countVariables(clause: Clause): Map<string, VarUse[]> {
+function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Map<string, VarUse[]> {
   const uses = new Map<string, VarUse[]>();
   const add = (name: string, u: VarUse): void => {
     const list = uses.get(name);
@@ -274,7 +341,12 @@ function countVariables(clause: Clause): Map<string, VarUse[]> {
   for (const lit of clause.body) {
     const where = `in \`${showLiteral(lit)}\``;
     if (lit.kind === "cmp") {
-      const direct = lit.left.kind === "var" && isConstant(lit.right) ? { v: lit.left.name, op: lit.op, k: lit.right } : lit.right.kind === "var" && isConstant(lit.left) ? { v: lit.right.name, op: flip(lit.op), k: lit.left } : null;
+      const direct =
+        lit.left.kind === "var" && isBound(lit.right, bounds) && !bounds.has(lit.left.name)
+          ? { v: lit.left.name, op: lit.op, k: lit.right }
+          : lit.right.kind === "var" && isBound(lit.left, bounds) && !bounds.has(lit.right.name)
+            ? { v: lit.right.name, op: flip(lit.op), k: lit.left }
+            : null;
       if (direct !== null) {
         add(direct.v, { literal: lit, where, comparison: { op: lit.negated ? negate(direct.op) : direct.op, constant: direct.k } });
         continue;

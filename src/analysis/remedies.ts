@@ -8,7 +8,7 @@ export function describeRemedy(remedy: Remedy, use: NonMonotonicUse): string {
     case "seal":
       return `seal an epoch: the rule runs once every replica's facts for the epoch are in, and its result is final`;
     case "threshold":
-      return `rewrite as a monotone threshold if only a bound matters: \`count\`/\`max\`/\`sum\` over \`unsigned\` compared with \`>=\` or \`>\` against a constant (or \`min\` with \`<=\`/\`<\`) stays monotonic`;
+      return `rewrite as a monotone threshold if only a bound matters: \`count\`/\`max\`/\`sum\` over \`unsigned\` compared with \`>=\` or \`>\` against a constant or a value only the program's facts define (or \`min\` with \`<=\`/\`<\`) stays monotonic`;
     case "escrow":
       return `allocate rights per replica (escrow): split the bound between replicas so each can accept \`${use.relation}\` facts alone up to its share`;
     case "authority":

@@ -34,6 +34,14 @@ export interface ThresholdUse {
   readonly text: string;
   /** e.g. "`count` only grows and is compared with `>=` against 2". */
   readonly reason: string;
+  /** Bounds that are variables read from fixed relations (`capacity(w, n)`), not constants. */
+  readonly fixedBounds: readonly FixedBound[];
+}
+
+/** A comparison bound bound by a positive atom over a fixed relation: it cannot move. */
+export interface FixedBound {
+  readonly variable: string;
+  readonly relation: string;
 }
 
 export interface RuleInfo {
@@ -74,6 +82,11 @@ export interface RelationInfo {
   readonly reads: readonly string[];
   /** True when no clause derives it (it is input data only). */
   readonly isInput: boolean;
+  /**
+   * True when replicas cannot change it: not `.input`, and every clause is a program fact or a rule
+   * reading only fixed relations (a relation with no clause and no `.input` is fixed and empty).
+   */
+  readonly fixed: boolean;
 }
 
 /** A strongly connected component of the dependency graph; strata are in evaluation order. */

@@ -43,6 +43,8 @@ export class ProgramBuilder {
   private readonly decls: RelationDecl[] = [];
   private readonly schemas = new Map<string, RelationSchema>();
   private readonly rules: Rule[] = [];
+  private readonly inputs = new Set<string>();
+  private readonly notInputs = new Set<string>();
 
   /** `.decl name(a: type, ...)`; columns as `"name:type"`. */
   decl(name: string, ...columns: string[]): this {
@@ -68,8 +70,27 @@ export class ProgramBuilder {
     return this.rule(atom(relation, ...args));
   }
 
+  /** `.input name`; a relation no clause derives is `.input` anyway unless `declaredOnly` says not. */
+  input(...names: string[]): this {
+    for (const name of names) this.inputs.add(name);
+    return this;
+  }
+
+  /** Relations that stay without `.input` even when no clause derives them (fixed and empty). */
+  declaredOnly(...names: string[]): this {
+    for (const name of names) this.notInputs.add(name);
+    return this;
+  }
+
   build(): CheckedProgram {
     const program: Program = { kind: "program", file: "test.dl", items: [...this.decls, ...this.rules], span: span() };
-    return { program, relations: this.schemas, clauses: normalize(program) };
+    const clauses = normalize(program);
+    const heads = new Set(clauses.map((c) => c.head.relation.name));
+    const relations = new Map<string, RelationSchema>();
+    for (const [name, schema] of this.schemas) {
+      const input = this.inputs.has(name) || (!heads.has(name) && !this.notInputs.has(name));
+      relations.set(name, input ? { ...schema, input: { kind: "directive", directive: "input", relations: [ident(name)], params: [], span: span() } } : schema);
+    }
+    return { program, relations, clauses };
   }
 }

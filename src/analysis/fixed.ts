@@ -1,0 +1,86 @@
+// Which relations replicas can change: only `.input` relations receive replicated inserts, so a
+// relation that reads none of them, transitively, is the same on every replica and never changes.
+import type { CheckedProgram, RelationSchema } from "../check/types.js";
+import type { Literal, Term } from "../syntax/ast.js";
+import type { Clause } from "../syntax/normalize.js";
+
+/** True when replicas insert into the relation: it is named by `.input` (program facts or not). */
+export function isReplicated(schema: RelationSchema): boolean {
+  return schema.input !== null;
+}
+
+/**
+ * The fixed relations: not `.input`, and every clause a program fact or a rule reading only fixed
+ * relations (positively, negated or in aggregates). A declared relation with no clause is fixed and empty.
+ */
+export function fixedRelations(checked: CheckedProgram): Set<string> {
+  const readsOf = new Map<string, Set<string>>();
+  for (const name of checked.relations.keys()) readsOf.set(name, new Set());
+  for (const c of checked.clauses) {
+    const reads = readsOf.get(c.head.relation.name);
+    if (reads !== undefined) clauseReads(c, reads);
+  }
+  // variable = replicated, or reads something variable (or undeclared): a least fixpoint.
+  const variable = new Set([...checked.relations.values()].filter(isReplicated).map((s) => s.name));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, reads] of readsOf) {
+      if (variable.has(name)) continue;
+      for (const r of reads) {
+        if (variable.has(r) || !readsOf.has(r)) {
+          variable.add(name);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return new Set([...readsOf.keys()].filter((n) => !variable.has(n)));
+}
+
+/** Every relation a clause reads, aggregate bodies (nested ones too) included. */
+export function clauseReads(clause: Clause, out: Set<string> = new Set()): Set<string> {
+  for (const t of clause.head.args) termReads(t, out);
+  for (const l of clause.body) literalReads(l, out);
+  return out;
+}
+
+/** Every relation a literal reads, aggregate bodies included. */
+export function literalReads(lit: Literal, out: Set<string> = new Set()): Set<string> {
+  switch (lit.kind) {
+    case "atom":
+      out.add(lit.atom.relation.name);
+      for (const t of lit.atom.args) termReads(t, out);
+      break;
+    case "cmp":
+      termReads(lit.left, out);
+      termReads(lit.right, out);
+      break;
+    case "bool":
+      break;
+  }
+  return out;
+}
+
+/** Every relation read by the aggregates inside a term. */
+export function termReads(t: Term, out: Set<string> = new Set()): Set<string> {
+  switch (t.kind) {
+    case "aggregate":
+      if (t.target !== null) termReads(t.target, out);
+      for (const l of t.body) literalReads(l, out);
+      break;
+    case "binary":
+      termReads(t.left, out);
+      termReads(t.right, out);
+      break;
+    case "unary":
+      termReads(t.operand, out);
+      break;
+    case "call":
+      t.args.forEach((a) => termReads(a, out));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
