@@ -1,28 +1,33 @@
 // `calmlog seal DIR --epoch N`: the one coordination step. It merges the epoch's files into the
 // kept state, then writes a seal record with every replica's digest (temp file + rename).
-import { resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { compileFile, ReadError } from "../pipeline.js";
 import { Diagnostics } from "../report/diagnostic.js";
-import { schemaFromTypes, readFacts } from "../replica/io.js";
+import { renderDiagnostics } from "../report/text.js";
+import { schemaFromTypes, readFacts, type ReplicaSchema } from "../replica/io.js";
 import { ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
-import { readLayout, readSeals, readState, reconcile, scanLayout, sealPath, writeSeal, writeState } from "../replica/store.js";
+import { readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
+import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
-const usage = `Usage: calmlog seal DIR --epoch N [--reason TEXT]
+const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
 
 Seals epoch N of the replica directory DIR: from now on its facts are final, and relations that
 read absence or totals are evaluated over epochs 1..N. Epochs are sealed in order, once each.
 The seal record DIR/seals/epoch-N.json holds, for every replica, a sha256 digest of its facts in
 the epoch, the time and the reason. calmlog never seals on its own.
 
-Run \`calmlog evaluate PROGRAM.dl DIR\` at least once first: the seal reads fact files with the
-column types kept from that run.
+The seal reads the fact files with the program's column types: give the program with --program,
+or run \`calmlog evaluate PROGRAM.dl DIR\` once before, whose kept state records them. (Types are
+never guessed from the files: a symbol such as \`007\` read as a number would seal other facts.)
 
 Options:
-  --epoch N        The epoch to seal (required)
-  --reason TEXT    Why the epoch is closed (recorded in the seal)
+  --epoch N               The epoch to seal (required)
+  --program PROGRAM.dl    Read the fact files with this program's column types and \`.input\` options
+  --reason TEXT           Why the epoch is closed (recorded in the seal)
 
 Exit codes: 0 sealed, 1 not sealed (the message says why), 2 internal failure.
 `;
@@ -38,7 +43,7 @@ export const command: Command = {
 async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { epoch: { type: "string" }, reason: { type: "string" } } });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -74,20 +79,43 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     });
     return fail();
   }
-  if (state === null) {
+  // Column types: the program's when given, else the kept state's; never guessed from the files.
+  let schemas: Map<string, ReplicaSchema>;
+  let kept: Record<string, readonly string[]>;
+  if (values.program !== undefined) {
+    let compiled;
+    try {
+      compiled = await compileFile(values.program, ctx.cwd);
+    } catch (err) {
+      if (err instanceof ReadError) {
+        ctx.stderr.write(`calmlog seal: ${err.message}\n`);
+        return EXIT_USER_ERROR;
+      }
+      throw err;
+    }
+    if (compiled.diagnostics.hasErrors()) {
+      ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
+      return EXIT_USER_ERROR;
+    }
+    schemas = new Map(compiled.checked.relations);
+    kept = schemaOf(compiled.checked.relations);
+  } else if (state !== null) {
+    schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types)]));
+    kept = { ...state.schema };
+  } else {
+    const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
     diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
-      help: `run \`calmlog evaluate PROGRAM.dl ${dirArg}\` first`,
+      help: `name the program: \`calmlog seal ${dirArg} --epoch ${epoch}${values.reason === undefined ? "" : ` --reason ${JSON.stringify(values.reason)}`} --program ${program}\` (or run \`calmlog evaluate ${program} ${dirArg}\` once first)`,
     });
     return fail();
   }
 
   // Merge the epoch's files into the kept state, so the seal covers every fact in them.
-  const schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types)]));
   const layout = scanLayout(dir, new Set(schemas.keys()), diags, show);
   if (layout === null || diags.hasErrors()) return fail();
   const files = readLayout(layout, schemas, readFacts, diags);
   if (diags.hasErrors()) return fail();
-  const previous = ReplicaSet.of(state.set.replicas.values(), seals);
+  const previous = ReplicaSet.of(state?.set.replicas.values() ?? [], seals);
   const next = reconcile(dir, previous, files, diags, show);
   if (diags.hasErrors()) return fail();
   const outcome = next.seal(epoch, { sealedAt: new Date().toISOString(), reason: values.reason ?? null });
@@ -95,7 +123,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     diags.add("CL505", syntheticSpan(dir), outcome.message);
     return fail();
   }
-  if (!next.equals(previous)) writeState(dir, next, state.schema, state.generation);
+  if (state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(kept)) writeState(dir, next, kept, state?.generation ?? null);
   const path = writeSeal(dir, outcome.record);
 
   ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
@@ -110,3 +138,18 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   return EXIT_OK;
 }
 
+
+/** The one `.dl` file next to DIR (the examples' layout), as the user would name it; null when not exactly one. */
+function programNear(dir: string, cwd: string): string | null {
+  const parent = dirname(dir);
+  let found: string[];
+  try {
+    found = readdirSync(parent).filter((f) => f.endsWith(".dl"));
+  } catch {
+    return null;
+  }
+  if (found.length !== 1) return null;
+  const path = join(parent, found[0]!);
+  const rel = relative(cwd, path);
+  return rel.startsWith("..") ? path : rel;
+}

@@ -1,17 +1,77 @@
 // `calmlog seal`: in order, once each, a durable record with a digest per replica (CL505 otherwise).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { calmlog, workspace } from "./replica-fixture.js";
 
 describe("calmlog seal", () => {
-  it("needs the kept state of a first evaluate", async () => {
+  it("without kept state or --program refuses, and the help line says exactly what to run", async () => {
     const w = workspace();
     w.put("data/a/epoch-1/edge.facts", "x\ty\n");
-    const r = await calmlog(w.root, "seal", "data", "--epoch", "1");
+    const r = await calmlog(w.root, "seal", "data", "--epoch", "1", "--reason", "nightly close");
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error CL505: `data` has no kept state yet");
-    expect(r.stderr).toContain("run `calmlog evaluate PROGRAM.dl data` first");
+    expect(r.stderr).toContain("error CL505: `data` has no kept state yet, so calmlog does not know its relations' column types");
+    // `tasks.dl` is the one program next to `data`, so the help names it.
+    expect(r.stderr).toContain('help: name the program: `calmlog seal data --epoch 1 --reason "nightly close" --program tasks.dl` (or run `calmlog evaluate tasks.dl data` once first)');
+    expect(existsSync(join(w.root, "data/seals"))).toBe(false);
+    w.put("other.dl", "");
+    const two = await calmlog(w.root, "seal", "data", "--epoch", "1");
+    expect(two.stderr).toContain("help: name the program: `calmlog seal data --epoch 1 --program PROGRAM.dl`");
+  });
+
+  it("--program reads the files with the program's types, so no evaluate is needed first", async () => {
+    const w = workspace();
+    w.put("data/a/epoch-1/edge.facts", "x\ty\n");
+    w.put("data/b/epoch-1/blocked.facts", "x\n");
+    const r = await calmlog(w.root, "seal", "data", "--epoch", "1", "--program", "tasks.dl");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("sealed epoch 1: 2 replica(s), 2 fact(s)");
+    const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
+    expect(state.schema.edge).toEqual(["symbol", "symbol"]);
+    const e = await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    expect(e.stderr).toBe("");
+    expect(e.stdout).toContain("replica `a`: 1 fact(s), 0 new since the last run");
+    expect(e.stdout).toContain("sealed results (final as of epoch 1");
+
+    // Typed by the program: a number column reads `007` as 7, and a bad value is an error, not a guess.
+    w.put("typed.dl", ".decl score(who: symbol, n: number)\n.input score\n");
+    w.put("scores/a/epoch-1/score.facts", "ann\t007\n");
+    const typed = await calmlog(w.root, "seal", "scores", "--epoch", "1", "--program", "typed.dl");
+    expect(typed.code).toBe(0);
+    const record = JSON.parse(readFileSync(join(w.root, "scores/seals/epoch-1.json"), "utf8"));
+    expect(record.replicas.a.facts).toBe(1);
+    w.put("scores/a/epoch-2/score.facts", "bob\tseven\n");
+    const bad = await calmlog(w.root, "seal", "scores", "--epoch", "2", "--program", "typed.dl");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/scores\/a\/epoch-2\/score.facts:1:\d+: error CL402/);
+    expect(existsSync(join(w.root, "scores/seals/epoch-2.json"))).toBe(false);
+  });
+
+  it("--program on a fresh copy holding an earlier seal adopts the sealed files by digest and seals the next epoch", async () => {
+    const w = workspace();
+    w.put("data/a/epoch-1/edge.facts", "x\ty\n");
+    w.put("data/a/epoch-2/edge.facts", "y\tz\n");
+    expect((await calmlog(w.root, "seal", "data", "--epoch", "1", "--program", "tasks.dl")).code).toBe(0);
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    const r = await calmlog(w.root, "seal", "data", "--epoch", "2", "--program", "tasks.dl");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    w.append("data/a/epoch-1/edge.facts", "late\tone\n");
+    const late = await calmlog(w.root, "seal", "data", "--epoch", "3", "--program", "tasks.dl");
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain("error CL503: `data/a/epoch-1/edge.facts` does not match the seal of epoch 1");
+  });
+
+  it("reports a program that does not compile", async () => {
+    const w = workspace();
+    w.put("data/a/epoch-1/edge.facts", "x\ty\n");
+    w.put("bad.dl", ".decl p(a: number)\np(x) :- q(x).\n");
+    const r = await calmlog(w.root, "seal", "data", "--epoch", "1", "--program", "bad.dl");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("CL201");
+    expect((await calmlog(w.root, "seal", "data", "--epoch", "1", "--program", "nope.dl")).stderr).toContain("cannot read `nope.dl`: no such file");
   });
 
   it("seals in order, once each, and records digests, time and reason", async () => {
