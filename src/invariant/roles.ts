@@ -1,5 +1,6 @@
 // Which relations replicas can change: inserts go to input relations; a relation that reads none of
 // them, transitively, is the same in every state (fixed by the program's facts).
+import { isReplicated } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import type { Aggregate, Literal, Term } from "../syntax/ast.js";
@@ -7,7 +8,7 @@ import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
 export interface Roles {
-  /** Relations replicas insert into: `.input`, or derived by no clause at all. */
+  /** Relations replicas insert into: the `.input` ones. */
   readonly replicated: ReadonlySet<string>;
   /** Relations equal in every state: not replicated and reading nothing replicated. */
   readonly constant: ReadonlySet<string>;
@@ -104,27 +105,9 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
     clausesOf.get(head)!.push(c);
     for (const l of c.body) literalReads(l, readsOf.get(head)!);
   }
-  const replicated = new Set<string>();
-  for (const [name, clauses] of clausesOf) {
-    const schema = checked.relations.get(name);
-    if ((schema !== undefined && schema.input !== null) || clauses.length === 0) replicated.add(name);
-  }
-  // variable = replicated or reads something variable; the rest is constant (a least fixpoint).
-  const variable = new Set(replicated);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [name, reads] of readsOf) {
-      if (variable.has(name)) continue;
-      for (const r of reads) {
-        if (variable.has(r) || !clausesOf.has(r)) {
-          variable.add(name);
-          changed = true;
-          break;
-        }
-      }
-    }
-  }
-  const constant = new Set([...clausesOf.keys()].filter((n) => !variable.has(n)));
+  // One definition with the analysis: only `.input` relations take inserts; the fixed ones never change.
+  const replicated = new Set([...checked.relations.values()].filter(isReplicated).map((s) => s.name));
+  const constant = new Set([...clausesOf.keys()].filter((n) => analysis.relations.get(n)?.fixed ?? false));
   return {
     replicated,
     constant,
