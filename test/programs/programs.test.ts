@@ -1,5 +1,5 @@
 // Every example in programs/ runs here: `calmlog check` is clean; the `lint` (text, JSON) and
-// `evaluate` (text, JSON, `-D` files; before and after the committed seal) outputs match the golden
+// `evaluate` (text, JSON, `-D` files; on a fresh copy with its committed seal, and before it) outputs match the golden
 // files under test/programs/golden/<example>/, so any change in behaviour shows up as a diff; and
 // every `calmlog` console block in an example's README replays to the output it shows.
 //
@@ -65,16 +65,17 @@ function stable(text: string): string {
 
 /**
  * A temporary copy of the example laid out as in the repository (so reports show the same relative
- * paths), with its replica folders but without the seal records: a replica set before its first seal.
+ * paths), with its replica folders, never kept state, and the committed seal records only when
+ * `seals` is set: with them it is a fresh clone; without, a replica set before its first seal.
  */
-function workspace(example: string): string {
+function workspace(example: string, seals: boolean): string {
   const root = mkdtempSync(join(tmpdir(), `calmlog-${example}-`));
   const to = join(root, "programs", example);
   mkdirSync(to, { recursive: true });
   cpSync(join(PROGRAMS, example, `${example}.dl`), join(to, `${example}.dl`));
   cpSync(join(PROGRAMS, example, "replicas"), join(to, "replicas"), {
     recursive: true,
-    filter: (src) => !/[\\/](\.calmlog|seals)$/.test(src),
+    filter: (src) => !(seals ? /[\\/]\.calmlog$/ : /[\\/](\.calmlog|seals)$/).test(src),
   });
   return root;
 }
@@ -180,20 +181,27 @@ describe.each(EXAMPLES)("programs/%s", (example) => {
     expect(sealed(example)).toBe(needs > 0);
   });
 
-  it("evaluates a copy of its replicas to the golden reports, before and after the committed seal", async () => {
-    const root = workspace(example);
+  it("evaluates a fresh copy (with its committed seal) and a copy before the seal to the golden reports", async () => {
+    const roots: string[] = [];
     try {
-      if (!sealed(example)) {
-        await evaluateGolden(example, root, "");
-        return;
+      // A fresh clone: the seal record is there, the kept state is not; the sealed files are
+      // adopted because their digests match the record.
+      const fresh = workspace(example, true);
+      roots.push(fresh);
+      await evaluateGolden(example, fresh, "");
+      if (!sealed(example)) return;
+      const before = workspace(example, false);
+      roots.push(before);
+      await evaluateGolden(example, before, "-unsealed");
+      // The seal record reaching a copy after its facts gives the same results as the fresh clone.
+      cpSync(join(PROGRAMS, example, "replicas", "seals"), join(before, replicas, "seals"), { recursive: true });
+      const late = JSON.parse((await calmlog(before, "evaluate", dl, replicas, "--format", "json")).stdout) as Record<string, unknown>;
+      const direct = JSON.parse((await calmlog(fresh, "evaluate", dl, replicas, "--format", "json")).stdout) as Record<string, unknown>;
+      for (const key of ["sealedEpoch", "openEpochs", "seals", "merged", "sealed", "withheld", "invariants", "diagnostics"]) {
+        expect(late[key], `${example}: ${key}`).toEqual(direct[key]);
       }
-      await evaluateGolden(example, root, "-unsealed");
-      // The seal record reaches this copy as it reaches any replica: after its facts. Evaluate
-      // then checks every replica's sealed files against the record's digests.
-      cpSync(join(PROGRAMS, example, "replicas", "seals"), join(root, replicas, "seals"), { recursive: true });
-      await evaluateGolden(example, root, "");
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      for (const root of roots) rmSync(root, { recursive: true, force: true });
     }
   });
 });
@@ -217,17 +225,17 @@ describe("the examples", () => {
     }
   });
 
-  // Known gap: a fresh clone holds the seal records but no kept state, and evaluate then reports
-  // every sealed fact as late (CL502/CL503) instead of adopting files that match the seal's
-  // digests. The tests above therefore add the seal record after a first evaluate. When this
-  // starts passing, turn `it.fails` into `it` and let the golden tests evaluate clones directly.
-  it.fails("evaluate a fresh copy that already holds its committed seal record", async () => {
-    const root = workspace("release");
+  // The README's quick start: a plain copy of an example, seal record included, evaluates cleanly.
+  it("evaluate a fresh copy that already holds its committed seal record", async () => {
+    const root = mkdtempSync(join(tmpdir(), "calmlog-fresh-release-"));
     try {
-      cpSync(join(PROGRAMS, "release", "replicas", "seals"), join(root, "programs/release/replicas/seals"), { recursive: true });
-      const r = await calmlog(root, "evaluate", "programs/release/release.dl", "programs/release/replicas");
+      cpSync(join(PROGRAMS, "release"), join(root, "release"), { recursive: true, filter: (src) => !/[\\/]\.calmlog$/.test(src) });
+      expect(existsSync(join(root, "release/replicas/seals/epoch-1.json"))).toBe(true);
+      const r = await calmlog(root, "evaluate", "release/release.dl", "release/replicas");
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
+      expect(r.stdout).toContain("epoch 1 sealed; open: epoch 2");
+      expect(r.stdout).toContain("sealed results (final as of epoch 1");
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
