@@ -24,7 +24,12 @@ Evaluates a program on replicated facts. Monotonic relations are computed on eve
 
 DIR holds one folder per replica: DIR/<replica>/epoch-<n>/<relation>.facts (tab-separated, or
 <relation>.jsonl). Seal records live in DIR/seals/ (see \`calmlog seal\`); the facts merged so far
-are kept in DIR/.calmlog/state/, so a fact once seen is never lost.
+are kept in DIR/.calmlog/state/, so a fact once seen is never lost. A fresh copy holding seal
+records but no kept state is fine: a sealed epoch's files are accepted when their digests match
+the seal record (a file that differs is CL503, facts the seal does not hold are CL502).
+
+Relations marked .invariant are reported as holding, broken (with the tuples that break them) or
+withheld; a broken invariant is a finding about the data and does not change the exit code.
 
 Options:
   --format text|json       Report format (default: text); the JSON schema is evaluate-schema.json

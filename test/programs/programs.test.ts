@@ -22,6 +22,9 @@ const EXAMPLES = readdirSync(PROGRAMS)
   .filter((name) => statSync(join(PROGRAMS, name)).isDirectory() && existsSync(join(PROGRAMS, name, `${name}.dl`)))
   .sort();
 
+/** Examples that held kept state before these tests ran (e.g. after the README's quick start). */
+const keptBefore = new Set(EXAMPLES.filter((e) => existsSync(join(PROGRAMS, e, "replicas", ".calmlog"))));
+
 interface Run {
   readonly code: number;
   readonly stdout: string;
@@ -241,7 +244,8 @@ describe("the examples", () => {
     }
   });
 
+  // Running the quick start in the repository itself leaves kept state there; only these tests must not add any.
   it("never get kept state written into the repository by these tests", () => {
-    for (const example of EXAMPLES) expect(existsSync(join(PROGRAMS, example, "replicas", ".calmlog"))).toBe(false);
+    for (const example of EXAMPLES) expect(keptBefore.has(example) || !existsSync(join(PROGRAMS, example, "replicas", ".calmlog")), example).toBe(true);
   });
 });
