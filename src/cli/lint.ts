@@ -1,5 +1,5 @@
 // `calmlog lint FILE...`: which rules may run on every replica without coordination and which need
-// a sealed epoch. Exit codes as ESLint: 0 clean, 1 errors or too many warnings, 2 cannot run.
+// a sealed epoch. Exit codes as ESLint: 0 clean, 1 errors, too many warnings or an unreadable file, 2 cannot run.
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -32,8 +32,8 @@ Options:
       --replicas N       replicas an escrow bound is split over (default 2)
   -h, --help             show this help
 
-Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors or too many warnings,
-2 a file could not be read or written, or an internal failure.
+Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors, too many warnings or a
+file that cannot be read, 2 the report could not be written, or an internal failure.
 `;
 
 /** Lint options after parsing. */
@@ -103,9 +103,13 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+/** Why a file could not be read or written, in the words `calmlog check` uses. */
 function reason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((err as Error).message);
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Renders `result` in the chosen format. */
@@ -126,15 +130,18 @@ export const command: Command = {
   usage: USAGE,
   async run(args: readonly string[], ctx: CliContext): Promise<number> {
     const opts = parse(args);
+    // An unreadable file is the user's mistake (exit 1, as `calmlog check`); the others are still linted.
     const sources: SourceFile[] = [];
+    let unreadable = 0;
     for (const path of opts.files) {
       try {
         sources.push({ path, text: await readFile(resolve(ctx.cwd, path), "utf8") });
       } catch (err) {
-        ctx.stderr.write(`calmlog lint: cannot read \`${path}\`: ${reason(err)}\n`);
-        return EXIT_CRASH;
+        ctx.stderr.write(`calmlog lint: cannot read ${path}: ${reason(err)}\n`);
+        unreadable++;
       }
     }
+    if (sources.length === 0) return EXIT_USER_ERROR;
     const result = lintPrograms(sources, opts.invariants);
     const color = opts.format === "text" && (opts.color ?? (opts.output === null && useColor(ctx.stdout, ctx.env)));
     const text = render(result, sources, opts.format, color, ctx.cwd);
@@ -143,11 +150,11 @@ export const command: Command = {
       try {
         await writeAtomically(resolve(ctx.cwd, opts.output), text);
       } catch (err) {
-        ctx.stderr.write(`calmlog lint: cannot write \`${opts.output}\`: ${reason(err)}\n`);
+        ctx.stderr.write(`calmlog lint: cannot write ${opts.output}: ${reason(err)}\n`);
         return EXIT_CRASH;
       }
     }
-    if (result.errorCount > 0) return EXIT_USER_ERROR;
+    if (result.errorCount > 0 || unreadable > 0) return EXIT_USER_ERROR;
     if (opts.maxWarnings >= 0 && result.warningCount > opts.maxWarnings) {
       ctx.stderr.write(`calmlog lint: too many warnings (${result.warningCount}); --max-warnings allows ${opts.maxWarnings}\n`);
       return EXIT_USER_ERROR;

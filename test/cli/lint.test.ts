@@ -89,9 +89,26 @@ describe("calmlog lint", () => {
     expect(inv.search).toMatchObject({ seed: 7, trials: expect.any(Number) });
   });
 
-  it("exits 2 when a file cannot be read", async () => {
+  it("exits 1 when a file cannot be read, with the message `calmlog check` gives", async () => {
     const r = await lint(["no/such/file.dl"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("calmlog lint: cannot read no/such/file.dl: no such file\n");
+    expect(r.stdout).toBe("");
+    const dir = await lint(["."]);
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toBe("calmlog lint: cannot read .: it is a directory\n");
+  });
+
+  it("still lints the readable files when one cannot be read, and exits 1", async () => {
+    const r = await lint(["-f", "json", "missing.dl", `${FIXTURES}/reactions.dl`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("calmlog lint: cannot read missing.dl: no such file\n");
+    expect(JSON.parse(r.stdout).files.map((f: { file: string }) => f.file)).toEqual([`${FIXTURES}/reactions.dl`]);
+  });
+
+  it("exits 2 when the report cannot be written", async () => {
+    const r = await lint(["-o", join(tmpdir(), "calmlog-no-such-dir", "x", "report.txt"), `${FIXTURES}/reactions.dl`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("cannot read `no/such/file.dl`");
+    expect(r.stderr).toMatch(/^calmlog lint: cannot write .*report\.txt: no such file\n$/);
   });
 });
