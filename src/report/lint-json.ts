@@ -43,7 +43,7 @@ function fileJson(f: LintFile): unknown {
       monotonic: r.monotonic,
       stratum: r.stratum,
       uses: r.uses.map((u) => ({ kind: u.kind, relation: u.relation, text: u.text, ...pos(u.span), reason: u.reason, remedies: u.remedies ?? [] })),
-      thresholds: r.thresholds.map((t) => ({ relation: t.relation, text: t.text, ...pos(t.span), reason: t.reason })),
+      thresholds: r.thresholds.map((t) => ({ relation: t.relation, text: t.text, ...pos(t.span), reason: t.reason, fixedBounds: t.fixedBounds })),
     })),
     relations: f.relations.map((r) => ({
       name: r.name,
@@ -51,6 +51,7 @@ function fileJson(f: LintFile): unknown {
       requiresSeal: r.requiresSeal,
       stratum: r.stratum,
       input: r.isInput,
+      fixed: r.fixed,
       reads: r.reads,
       cause:
         r.cause === null

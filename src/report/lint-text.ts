@@ -68,7 +68,7 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
       r.name,
       r.requiresSeal ? "needs seal" : "monotonic",
       String(r.stratum),
-      r.causeText ?? (r.isInput ? "(input)" : ""),
+      r.causeText ?? (r.fixed ? "(fixed)" : r.isInput ? "(input)" : ""),
     ]);
     out.push(...table(["relation", "status", "stratum", "cause"], rows).map((line, k) => (k > 0 && rows[k - 1]![1] === "needs seal" ? paint("yellow", line) : line)));
     out.push("");
@@ -79,6 +79,7 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
     for (const t of f.thresholds) {
       out.push(`  ${where(t.span)}: \`${t.text}\` in the rule for ${names(t.heads)}`);
       out.push(`    ${t.reason}`);
+      for (const note of t.boundNotes) out.push(`    ${note}`);
     }
     out.push("");
   }
@@ -121,8 +122,8 @@ function renderPoint(p: CoordinationPoint, k: number, total: number, source: Sou
     const framed = codeFrame(source.text, p.use.span, { context: 0, paint: (part, text) => paint(part === "marker" ? ["bold", "yellow"] : "cyan", text) });
     out.push(...framed.split("\n").map((line) => `  ${line}`));
   }
-  out.push(`  ${paint("bold", "rule:")}         ${p.clauseText}`);
-  out.push(`  ${paint("bold", "depends on:")}   ${dependsOn(p)}`);
+  // The heading already says what the rule depends on, and a frame holding the whole rule shows it.
+  if (source === undefined || !within(p.ruleSpan, p.use.span)) out.push(`  ${paint("bold", "rule:")}         ${p.clauseText}`);
   out.push(`  ${paint("bold", "why:")}          ${p.use.reason}`);
   const readers = p.withheld.filter((r) => !p.heads.includes(r));
   out.push(
@@ -171,6 +172,11 @@ function facts(set: FactSet): string {
 
 function names(list: readonly string[]): string {
   return listNames(list);
+}
+
+/** True when `inner`'s lines hold all of `outer`'s lines (a frame of `inner` shows `outer` whole). */
+function within(outer: Span, inner: Span): boolean {
+  return outer.line >= inner.line && outer.endLine <= inner.endLine;
 }
 
 function where(span: Span): string {

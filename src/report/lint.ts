@@ -1,6 +1,6 @@
 // The data every lint format renders: per file, the written rules, relations, strata, the
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
-import { formatCause, inEvaluationOrder, insideCycle, withheldWith } from "../analysis/analyze.js";
+import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "../analysis/analyze.js";
 import { analyze } from "../analysis/analyze.js";
 import { showClause } from "../analysis/print.js";
 import { remediesOf } from "../analysis/remedies.js";
@@ -42,6 +42,15 @@ export interface CoordinationPoint {
   readonly clauses: readonly number[];
   /** The first clause holding it, as source: `ready(r) :- release(r), !blocker(r, _).` */
   readonly clauseText: string;
+  /** The whole written rule holding that clause. */
+  readonly ruleSpan: Span;
+}
+
+/** An aggregate accepted as a monotone threshold, with the rules reading it. */
+export interface LintThreshold extends ThresholdUse {
+  readonly heads: readonly string[];
+  /** Why each bound read from a fixed relation cannot move (the CL304 notes past the reason). */
+  readonly boundNotes: readonly string[];
 }
 
 export interface LintRelation {
@@ -50,6 +59,8 @@ export interface LintRelation {
   readonly requiresSeal: boolean;
   readonly stratum: number;
   readonly isInput: boolean;
+  /** True when replicas cannot change it (not `.input`, derived only from the program's facts). */
+  readonly fixed: boolean;
   readonly reads: readonly string[];
   readonly cause: Cause | null;
   /** `notify <- ready <- !blocker(r, _)`, or null when monotonic. */
@@ -82,7 +93,7 @@ export interface LintFile {
   readonly relations: readonly LintRelation[];
   readonly strata: readonly Stratum[];
   readonly coordination: readonly CoordinationPoint[];
-  readonly thresholds: readonly (ThresholdUse & { readonly heads: readonly string[] })[];
+  readonly thresholds: readonly LintThreshold[];
   readonly invariants: readonly InvariantResult[];
   /** Sorted by position. */
   readonly diagnostics: readonly Diagnostic[];
@@ -135,6 +146,7 @@ export function buildLintFile(file: string, checked: CheckedProgram, analysis: A
               requiresSeal: info.requiresSeal,
               stratum: info.stratum,
               isInput: info.isInput,
+              fixed: info.fixed,
               reads: info.reads,
               cause: info.cause,
               causeText: info.cause === null ? null : formatCause(info.cause),
@@ -230,17 +242,18 @@ function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
       remedies: remediesOf(p.use),
       clauses: p.clauses,
       clauseText: showClause(analysis.rules[p.clauses[0]!]!.clause),
+      ruleSpan: analysis.rules[p.clauses[0]!]!.clause.rule.span,
     }));
 }
 
 /** Aggregates accepted as monotone thresholds, one per literal. */
-function thresholdReads(analysis: Analysis): (ThresholdUse & { heads: string[] })[] {
-  const byPos = new Map<string, ThresholdUse & { heads: string[] }>();
+function thresholdReads(analysis: Analysis): LintThreshold[] {
+  const byPos = new Map<string, LintThreshold & { heads: string[] }>();
   for (const rule of analysis.rules) {
     for (const t of rule.thresholds) {
       const k = `${t.span.start}:${t.span.end}`;
       const prev = byPos.get(k);
-      if (prev === undefined) byPos.set(k, { ...t, heads: [rule.relation] });
+      if (prev === undefined) byPos.set(k, { ...t, heads: [rule.relation], boundNotes: t.fixedBounds.map((b) => fixedBoundNote(analysis, b)) });
       else if (!prev.heads.includes(rule.relation)) prev.heads.push(rule.relation);
     }
   }

@@ -12,6 +12,15 @@ const status = (f: LintFile) => Object.fromEntries(f.relations.filter((r) => !r.
 const codes = (f: LintFile) => f.diagnostics.map((d) => d.code);
 
 describe("example programs", () => {
+  it("capacities and a ban list from the program's facts need no seal; only the total of sales does", () => {
+    const f = lint("capacity");
+    expect(status(f)).toEqual({ capacity: "monotonic", banned: "monotonic", full: "monotonic", accepted: "monotonic", seats: "monotonic", left: "needs seal" });
+    expect(f.relations.filter((r) => r.fixed).map((r) => r.name)).toEqual(["capacity", "banned", "seats"]);
+    expect(codes(f)).toEqual(["CL304", "CL303"]);
+    expect(f.coordination.map((c) => c.heads)).toEqual([["left"]]);
+    expect(f.thresholds[0]).toMatchObject({ heads: ["full"], fixedBounds: [{ variable: "n", relation: "capacity" }] });
+  });
+
   it("adding reactions to a post is monotonic", () => {
     const f = lint("reactions");
     expect(codes(f)).toEqual([]);

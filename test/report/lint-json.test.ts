@@ -28,6 +28,10 @@ describe("lint JSON", () => {
     expect(validate.errors ?? []).toEqual([]);
     const invariant = doc.files.find((f: { file: string }) => f.file === "seats-invariant.dl").invariants[0];
     expect(invariant).toMatchObject({ relation: "oversold", verdict: "counterexample" });
+    const capacity = doc.files.find((f: { file: string }) => f.file === "capacity.dl");
+    expect(capacity.relations.filter((r: { fixed: boolean }) => r.fixed).map((r: { name: string }) => r.name)).toEqual(["capacity", "banned", "seats"]);
+    const full = capacity.rules.find((r: { relation: string }) => r.relation === "full");
+    expect(full.thresholds[0].fixedBounds).toEqual([{ variable: "n", relation: "capacity" }]);
     const broken = doc.files.find((f: { file: string }) => f.file === "broken.dl");
     expect(broken.summary).toMatchObject({ analyzed: false });
     expect(broken.summary.errors).toBeGreaterThan(0);

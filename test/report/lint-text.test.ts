@@ -15,19 +15,40 @@ function report(names: string[], color = false): string {
 }
 
 describe("lint text report", () => {
-  it.each(["reactions", "usernames", "workshop", "release", "wishlist", "approvals", "unstratifiable", "seats-invariant"])("%s", async (name) => {
+  it.each(["reactions", "usernames", "workshop", "release", "wishlist", "approvals", "unstratifiable", "seats-invariant", "capacity"])("%s", async (name) => {
     await expect(report([name])).toMatchFileSnapshot(`__snapshots__/lint-text/${name}.txt`);
   });
 
   it("gives each coordination point its frame, dependency, consequence and options", () => {
     const text = report(["release"]);
     expect(text).toContain("coordination point 1 of 1");
-    expect(text).toContain("depends on:   the absence of `blocker`");
+    expect(text).toContain("`ready` depends on the absence of `blocker`");
     expect(text).toContain("`ready` and every relation that reads it (`notify`) are withheld until then");
     expect(text).toMatch(/> +7 \| ready\(r\) :- release\(r\), !blocker\(r, _\)\./);
     expect(text).toContain("seal an epoch");
     expect(text).toContain("a threshold rewrite only helps aggregates");
     expect(text).toContain("notify <- ready <- !blocker(r, _)");
+  });
+
+  it("says each thing once: no `rule:` line when the frame shows the whole rule, no second `depends on`", () => {
+    const text = report(["release"]);
+    expect(text).not.toContain("rule:");
+    expect(text).not.toContain("depends on:");
+    expect(text.match(/depends on the absence of `blocker`/g)).toHaveLength(1);
+  });
+
+  it("prints the `rule:` line when the rule spans more lines than the frame shows", () => {
+    const text = report(["capacity"]);
+    expect(text).toMatch(/> +26 \|   s = count : \{ sale\(w, _\) \}\./);
+    expect(text).toContain("rule:         left(w, n - s) :- capacity(w, n), s = count : { sale(w, _) }.");
+  });
+
+  it("marks fixed relations and says where a fixed bound comes from", () => {
+    const text = report(["capacity"]);
+    expect(text).toMatch(/^ {2}capacity +monotonic +\d+ +\(fixed\)$/m);
+    expect(text).toMatch(/^ {2}sale +monotonic +\d+ +\(input\)$/m);
+    expect(text).toContain("the bound `n` comes from `capacity`, which only the program's facts define, so it cannot move as facts arrive");
+    expect(text).toContain("coordination point 1 of 1");
   });
 
   it("gives each invariant its verdict, reason and counterexample story", () => {
