@@ -13,6 +13,8 @@ const ORDERS = `
 .decl size(o: symbol, n: number)
 .decl large(o: symbol)
 .decl busy(o: symbol)
+.input item
+.input removed
 live(o, i) :- item(o, i), !removed(o, i).
 size(o, n) :- item(o, _), n = count : { item(o, _) }.
 large(o) :- size(o, n), n > 1.

@@ -176,3 +176,77 @@ describe("property 4: late facts and changed sealed files never change sealed re
     },
   );
 });
+
+/** Files holding exactly the set's facts, as `readLayout` would return them. */
+function filesOf(set: ReplicaSet): FileFacts {
+  const files: FileFacts = new Map();
+  for (const name of set.names) {
+    const replica = set.replica(name)!;
+    const epochs = new Map<number, Map<string, { keys: Set<string>; files: string[] }>>();
+    for (const e of replica.epochs) {
+      const rels = new Map<string, { keys: Set<string>; files: string[] }>();
+      for (const r of replica.relations(e)) rels.set(r, { keys: new Set(replica.keys(r, e)), files: [`${name}/epoch-${e}/${r}.facts`] });
+      epochs.set(e, rels);
+    }
+    files.set(name, epochs);
+  }
+  return files;
+}
+
+describe("property 5: a fresh copy (seal records, no kept state) rebuilds the sealed state from files that match", () => {
+  test.prop([programArb, fc.array(placedArb, { maxLength: 14 }), fc.boolean()], { numRuns: 50 })(
+    "files as sealed are adopted; the results equal those of the node that sealed",
+    (text, placed, both) => {
+      const unit = unitOf(text);
+      let node = setFrom(placed);
+      for (const e of both ? [1, 2] : [1]) {
+        const outcome = node.seal(e, { sealedAt: AT });
+        if (!outcome.ok) throw new Error(outcome.message);
+        node = outcome.set;
+      }
+      const fresh = ReplicaSet.of([], node.seals.values());
+      const diags = new Diagnostics();
+      const reported = new Set<string>();
+      const next = reconcile("D", fresh, filesOf(node), diags, undefined, reported);
+      expect(diags.items).toEqual([]);
+      expect(reported.size).toBe(0);
+      // Replicas with no facts at all have no folder content to rebuild from; the rest is the same set.
+      for (const name of node.names) expect(next.replica(name)?.equals(node.replica(name)!) ?? node.replica(name)!.factCount() === 0).toBe(true);
+      const a = sealedOf(unit, node);
+      const b = evaluateReplicas(unit, next, new Diagnostics());
+      expect(b.sealedEpoch).toBe(a.sealedEpoch);
+      expect(b.sealed).toEqual(a.sealed);
+      expect(b.merged).toEqual(a.merged);
+      expect(b.invariants).toEqual(a.invariants);
+    },
+  );
+
+  test.prop([programArb, fc.array(placedArb, { minLength: 1, maxLength: 14 }), fc.boolean(), fc.nat()], { numRuns: 50 })(
+    "a sealed file that differs from its seal is one CL503 for that relation, and its facts are not adopted",
+    (text, placed, drop, pick) => {
+      unitOf(text);
+      const outcome = setFrom(placed).seal(1, { sealedAt: AT });
+      if (!outcome.ok) throw new Error(outcome.message);
+      const node = outcome.set;
+      const files = filesOf(node);
+      const sealedFiles = [...files].flatMap(([name, epochs]) => [...(epochs.get(1) ?? new Map())].map(([relation, entry]) => ({ name, relation, entry })));
+      fc.pre(sealedFiles.length > 0);
+      const target = sealedFiles[pick % sealedFiles.length]!;
+      // Change the file: drop a fact it has (when it keeps one), or add one no generated fact is.
+      if (drop && target.entry.keys.size > 1) target.entry.keys.delete([...target.entry.keys][0]!);
+      else target.entry.keys.add(tupleKey([9, 9]));
+      const diags = new Diagnostics();
+      const reported = new Set<string>();
+      const next = reconcile("D", ReplicaSet.of([], node.seals.values()), files, diags, undefined, reported);
+      expect(diags.items.map((d) => d.code)).toEqual(["CL503"]);
+      expect(diags.items[0]!.message).toContain(`replica \`${target.name}\`'s \`${target.relation}\``);
+      expect(diags.items[0]!.message).toContain(`${target.name}/epoch-1/${target.relation}.facts`);
+      expect([...reported]).toEqual([`${target.name}\t1\t${target.relation}`]);
+      expect(next.replica(target.name)?.keys(target.relation, 1).size ?? 0).toBe(0);
+      // evaluateReplicas does not report it a second time.
+      const again = new Diagnostics();
+      evaluateReplicas(unitOf(text), next, again, { reported });
+      expect(again.items.filter((d) => d.span.file.includes(`${target.name}/epoch-1/${target.relation}`))).toEqual([]);
+    },
+  );
+});
