@@ -206,6 +206,7 @@ export class Engine {
     const base = this.base.get(relation);
     const row = new Int32Array(types.length);
     let added = 0;
+    if (Array.isArray(tuples)) rel.reserve(tuples.length);
     for (const t of tuples) {
       if (t.length !== types.length) {
         throw new UserError(makeDiagnostic("CL401", syntheticSpan(), `\`${relation}\` has ${types.length} column${types.length === 1 ? "" : "s"}, but a tuple has ${t.length}`));

@@ -3,6 +3,9 @@
 // a stable version of the relation: semi-naive `total` / `delta` are row ranges, not copies.
 
 const EMPTY = -1;
+/** Direct tables (index heads, row bitsets) hold codes below this, and stay within a few words per row. */
+const DIRECT_MAX = 1 << 26;
+const DIRECT_SLACK = 1 << 16;
 
 /** Mixes one more 32-bit code into a hash (murmur3 round). */
 export function mix(h: number, v: number): number {
@@ -36,6 +39,11 @@ export class Index {
   mask: number;
   keys = 0;
   indexed = 0;
+  /**
+   * One key column whose values so far are small non-negative codes: `heads[key]` directly, no
+   * hashing or probing. Left for the hash table (once, keeping the chains) when a key does not fit.
+   */
+  direct: boolean;
   private readonly c0: number;
   private readonly c1: number;
 
@@ -48,6 +56,7 @@ export class Index {
     this.next = new Int32Array(Math.max(16, relation.size));
     this.c0 = cols[0] ?? 0;
     this.c1 = cols[1] ?? 0;
+    this.direct = cols.length === 1;
   }
 
   private hashRow(data: Int32Array, base: number): number {
@@ -73,7 +82,27 @@ export class Index {
     }
     const data = rel.data;
     const arity = rel.arity;
-    for (let row = this.indexed; row < n; row++) {
+    let row = this.indexed;
+    if (this.direct) {
+      const c0 = this.c0;
+      const next = this.next;
+      let heads = this.heads;
+      for (; row < n; row++) {
+        const k = data[row * arity + c0]!;
+        if (k >= heads.length || k < 0) {
+          if (!this.widen(k, n)) break;
+          heads = this.heads;
+        }
+        const head = heads[k]!;
+        if (head === EMPTY) this.keys++;
+        next[row] = head;
+        heads[k] = row;
+      }
+      this.indexed = row;
+      if (row === n) return;
+      this.leaveDirect();
+    }
+    for (; row < n; row++) {
       if ((this.keys + 1) * 2 > this.mask + 1) this.grow();
       const base = row * arity;
       let slot = this.hashRow(data, base) & this.mask;
@@ -96,6 +125,44 @@ export class Index {
     this.indexed = n;
   }
 
+  /** Grows the direct table to hold `key`, if it stays within a few slots per row; false when it cannot. */
+  private widen(key: number, rows: number): boolean {
+    if (key < 0 || key >= DIRECT_MAX || key >= DIRECT_SLACK + 8 * rows) return false;
+    let size = this.heads.length;
+    while (size <= key) size *= 2;
+    const heads = new Int32Array(size).fill(EMPTY);
+    heads.set(this.heads);
+    this.heads = heads;
+    this.mask = size - 1;
+    return true;
+  }
+
+  /** Moves the direct table's heads into a hash table; the chains stay as they are. */
+  private leaveDirect(): void {
+    const old = this.heads;
+    this.direct = false;
+    let size = 16;
+    while (size < this.keys * 4) size *= 2;
+    this.heads = new Int32Array(size).fill(EMPTY);
+    this.mask = size - 1;
+    for (let k = 0; k < old.length; k++) {
+      const head = old[k]!;
+      if (head === EMPTY) continue;
+      let slot = finish(mix(0, k)) & this.mask;
+      while (this.heads[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.heads[slot] = head;
+    }
+  }
+
+  /** Empties the index (it refills from row 0 on the next catch-up). */
+  reset(): void {
+    this.heads = new Int32Array(16).fill(EMPTY);
+    this.mask = 15;
+    this.keys = 0;
+    this.indexed = 0;
+    this.direct = this.cols.length === 1;
+  }
+
   private grow(): void {
     const old = this.heads;
     const size = old.length * 2;
@@ -113,6 +180,7 @@ export class Index {
 
   /** The newest row whose first key column is `a` (one-column index), or -1. */
   lookup1(a: number): number {
+    if (this.direct) return a >= 0 && a < this.heads.length ? this.heads[a]! : EMPTY;
     const data = this.relation.data;
     const arity = this.relation.arity;
     const c0 = this.c0;
@@ -142,6 +210,7 @@ export class Index {
 
   /** The newest row whose key columns equal `key` (in `cols` order), or -1. */
   lookupN(key: Int32Array | readonly number[]): number {
+    if (this.direct) return this.lookup1(key[0]!);
     const data = this.relation.data;
     const arity = this.relation.arity;
     const cols = this.cols;
@@ -166,15 +235,21 @@ export class Index {
 }
 
 /**
- * One relation's rows, its set of rows, and the indexes its join plans asked for. The set's slots
- * hold (row, hash) pairs side by side: a probe compares hashes in one cache line and reads the row
- * only when they match, and growing never rehashes.
+ * One relation's rows, its set of rows, and the indexes its join plans asked for.
+ * The set of a relation of one or two columns whose codes are small non-negative integers is a
+ * bitset per first column (a probe touches one word, near the last one for the same first column);
+ * it moves, once, to a hash table when a code does not fit or the bitsets would outgrow a few words
+ * per row. The hash table's slots hold (row, hash) pairs side by side: a probe compares hashes in one
+ * cache line and reads the row only when they match, and growing never rehashes.
  */
 export class Relation {
   data: Int32Array;
   size = 0;
   private table: Int32Array;
   private mask: number;
+  /** Bitsets by first column (the only column's bitset at 0 for one column), or null for the hash table. */
+  private bits: Uint32Array[] | null;
+  private words = 0;
   readonly indexes: Index[] = [];
 
   constructor(
@@ -183,8 +258,15 @@ export class Relation {
     capacity = 16,
   ) {
     this.data = new Int32Array(Math.max(1, capacity * arity));
+    this.bits = arity === 1 || arity === 2 ? [] : null;
+    this.table = NO_TABLE;
+    this.mask = -1;
+    if (this.bits === null) this.makeTable(capacity);
+  }
+
+  private makeTable(capacity: number): void {
     let t = 16;
-    while (t < capacity * 2) t *= 2;
+    while (t * 7 < capacity * 10) t *= 2;
     this.table = new Int32Array(2 * t).fill(EMPTY);
     this.mask = t - 1;
   }
@@ -200,6 +282,22 @@ export class Relation {
     return idx;
   }
 
+  /** Makes room for `n` more rows at once (a bulk insert). */
+  reserve(n: number): void {
+    const need = (this.size + n) * this.arity;
+    if (need > this.data.length) {
+      const grown = new Int32Array(need);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    if (this.bits === null && (this.size + n) * 10 > (this.mask + 1) * 7) {
+      const old = this.table;
+      const size = this.size;
+      this.makeTable(size + n);
+      this.rehash(old);
+    }
+  }
+
   private reserveRow(): number {
     const arity = this.arity;
     if ((this.size + 1) * arity > this.data.length) {
@@ -209,15 +307,21 @@ export class Relation {
     }
     // Grow at 70% load: probes compare hashes side by side in one cache line, so a fuller table costs
     // little time and saves the memory of the largest relations.
-    if ((this.size + 1) * 10 > (this.mask + 1) * 7) this.growTable();
+    if (this.bits === null && (this.size + 1) * 10 > (this.mask + 1) * 7) this.growTable();
     return this.size;
   }
 
   private growTable(): void {
     const old = this.table;
     const slots = (this.mask + 1) * 2;
-    const table = new Int32Array(2 * slots).fill(EMPTY);
-    const mask = slots - 1;
+    this.table = new Int32Array(2 * slots).fill(EMPTY);
+    this.mask = slots - 1;
+    this.rehash(old);
+  }
+
+  private rehash(old: Int32Array): void {
+    const table = this.table;
+    const mask = this.mask;
     for (let i = 0; i < old.length; i += 2) {
       const row = old[i]!;
       if (row === EMPTY) continue;
@@ -227,12 +331,75 @@ export class Relation {
       table[2 * slot] = row;
       table[2 * slot + 1] = h;
     }
-    this.table = table;
-    this.mask = mask;
+  }
+
+  /**
+   * Sets bit `b` of first column `a`'s bitset: 1 when it was clear, 0 when set, -1 when the
+   * bitsets cannot hold it (the caller then moves to the hash table).
+   */
+  private setBit(a: number, b: number): number {
+    const bits = this.bits!;
+    if (a < 0 || b < 0 || a >= DIRECT_MAX || b >= DIRECT_MAX) return -1;
+    const w = b >>> 5;
+    let set = a < bits.length ? bits[a]! : NO_BITS;
+    if (w >= set.length) {
+      let n = Math.max(2, set.length);
+      while (n <= w) n *= 2;
+      // First-column slots and each bitset's own overhead count too.
+      const added = n - set.length + (set.length === 0 ? 16 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
+      if (this.words + added > DIRECT_SLACK + 6 * this.size) return -1;
+      this.words += added;
+      while (bits.length <= a) bits.push(NO_BITS);
+      const grown = new Uint32Array(n);
+      grown.set(set);
+      bits[a] = set = grown;
+    }
+    const m = 1 << (b & 31);
+    const x = set[w]!;
+    if ((x & m) !== 0) return 0;
+    set[w] = x | m;
+    return 1;
+  }
+
+  private hasBit(a: number, b: number): boolean {
+    const bits = this.bits!;
+    if (a < 0 || b < 0 || a >= bits.length) return false;
+    const set = bits[a]!;
+    const w = b >>> 5;
+    return w < set.length && (set[w]! & (1 << (b & 31))) !== 0;
+  }
+
+  /** Moves the set of rows from the bitsets to the hash table. */
+  private leaveBits(): void {
+    this.bits = null;
+    this.words = 0;
+    this.makeTable(this.size + 1);
+    const table = this.table;
+    const mask = this.mask;
+    const data = this.data;
+    const arity = this.arity;
+    for (let row = 0; row < this.size; row++) {
+      const h = arity === 1 ? finish(mix(0, data[row]!)) : finish(mix(mix(0, data[2 * row]!), data[2 * row + 1]!));
+      let slot = h & mask;
+      while (table[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[2 * slot] = row;
+      table[2 * slot + 1] = h;
+    }
   }
 
   /** Adds (a) to a one-column relation; true when it was new. */
   insert1(a: number): boolean {
+    if (this.bits !== null) {
+      const r = this.setBit(0, a);
+      if (r === 0) return false;
+      if (r === 1) {
+        const row = this.reserveRow();
+        this.data[row] = a;
+        this.size = row + 1;
+        return true;
+      }
+      this.leaveBits();
+    }
     const row = this.reserveRow();
     const data = this.data;
     const table = this.table;
@@ -254,6 +421,19 @@ export class Relation {
 
   /** Adds (a, b) to a two-column relation; true when it was new. */
   insert2(a: number, b: number): boolean {
+    if (this.bits !== null) {
+      const r = this.setBit(a, b);
+      if (r === 0) return false;
+      if (r === 1) {
+        const row = this.reserveRow();
+        const data = this.data;
+        data[2 * row] = a;
+        data[2 * row + 1] = b;
+        this.size = row + 1;
+        return true;
+      }
+      this.leaveBits();
+    }
     const row = this.reserveRow();
     const data = this.data;
     const table = this.table;
@@ -300,6 +480,7 @@ export class Relation {
 
   /** Whether the row given as codes is present. */
   hasRow(values: Int32Array | readonly number[]): boolean {
+    if (this.bits !== null) return this.arity === 1 ? this.hasBit(0, values[0]!) : this.hasBit(values[0]!, values[1]!);
     const table = this.table;
     const h = this.hashValues(values);
     let slot = h & this.mask;
@@ -328,12 +509,13 @@ export class Relation {
   /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */
   clear(): void {
     this.size = 0;
-    this.table.fill(EMPTY);
-    for (const idx of this.indexes) {
-      idx.heads.fill(EMPTY);
-      idx.keys = 0;
-      idx.indexed = 0;
-    }
+    if (this.arity === 1 || this.arity === 2) {
+      this.bits = [];
+      this.words = 0;
+      this.table = NO_TABLE;
+      this.mask = -1;
+    } else this.table.fill(EMPTY);
+    for (const idx of this.indexes) idx.reset();
   }
 
   /** A deep copy without indexes (they are rebuilt on demand). */
@@ -343,6 +525,11 @@ export class Relation {
     r.size = this.size;
     r.table = this.table.slice();
     r.mask = this.mask;
+    r.bits = this.bits === null ? null : this.bits.map((b) => (b.length === 0 ? b : b.slice()));
+    r.words = this.words;
     return r;
   }
 }
+
+const NO_TABLE = new Int32Array(0);
+const NO_BITS = new Uint32Array(0);

@@ -32,16 +32,32 @@ export interface ReadOptions {
 /** Reads one relation's facts. Throws UserError: CL401 column count, CL402 bad value, CL403 bad format, CL404 missing file. */
 export function readFactFile(path: string, schema: FactSchema, opts: ReadOptions = {}): Tuple[] {
   const shown = opts.displayPath ?? path;
-  let text: string;
+  const text = readText(path, shown, schema, opts);
+  return parseFacts(text, shown, schema, { ...opts, format: opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv") });
+}
+
+/**
+ * Reads one relation's facts lazily, for a consumer that copies each tuple before asking for the
+ * next (as `Engine.insert` does): tab-separated lines reuse one array, so no tuple outlives its line.
+ * Throws as `readFactFile` does, the file errors at once and the line errors as they are reached.
+ */
+export function readFactRows(path: string, schema: FactSchema, opts: ReadOptions = {}): Iterable<Tuple> {
+  const format = opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv");
+  if (format === "jsonl") return readFactFile(path, schema, opts);
+  const shown = opts.displayPath ?? path;
+  const text = readText(path, shown, schema, opts);
+  return delimitedRows(text, shown, schema, opts.delimiter ?? "\t", opts.headers ?? false, true);
+}
+
+function readText(path: string, shown: string, schema: FactSchema, opts: ReadOptions): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const span = opts.requestedAt ?? pointAt(shown, 0, 1, 1, 0);
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String((err as Error).message);
     throw new UserError(makeDiagnostic("CL404", span, `cannot open fact file \`${shown}\` for \`${schema.name}\`: ${why}`));
   }
-  return parseFacts(text, shown, schema, { ...opts, format: opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv") });
 }
 
 /** Parses fact text (see `readFactFile`); `file` names it in errors. */
@@ -59,6 +75,13 @@ function fail(code: Code, file: string, offset: number, line: number, column: nu
 
 function parseDelimited(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean): Tuple[] {
   const out: Tuple[] = [];
+  for (const t of delimitedRows(text, file, schema, delimiter, headers, false)) out.push(t);
+  return out;
+}
+
+/** The tuples of delimited text, one per line; with `reuse`, one array refilled for every line. */
+function* delimitedRows(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean, reuse: boolean): Generator<Tuple> {
+  const shared: Value[] = new Array(schema.columns.length);
   const arity = schema.columns.length;
   const dl = delimiter.length;
   let pos = 0;
@@ -75,11 +98,11 @@ function parseDelimited(text: string, file: string, schema: FactSchema, delimite
     pos = eol + 1;
     if (headers && line === 1) continue;
     if (lineEnd === lineStart) {
-      if (arity === 0) out.push([]);
+      if (arity === 0) yield [];
       continue;
     }
     if (arity === 0) fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has no columns, but line ${line} has a value`);
-    const tuple: Value[] = new Array(arity);
+    const tuple: Value[] = reuse ? shared : new Array(arity);
     let start = lineStart;
     for (let c = 0; c < arity; c++) {
       const next = indexWithin(text, delimiter, start, lineEnd);
@@ -94,9 +117,8 @@ function parseDelimited(text: string, file: string, schema: FactSchema, delimite
       tuple[c] = parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
       start = stop + dl;
     }
-    out.push(tuple);
+    yield tuple;
   }
-  return out;
 }
 
 /** The first `delimiter` in text[from, to), or -1; never scans past the line. */

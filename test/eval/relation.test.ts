@@ -1,0 +1,53 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect } from "vitest";
+import { Relation } from "../../src/eval/relation.js";
+
+// Codes mixing small ones (bitsets, direct index) with large and negative ones (which move both to hash tables).
+const code = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -2147483648, max: 2147483647 }));
+
+describe("Relation", () => {
+  test.prop([fc.array(fc.tuple(code, code), { maxLength: 300 })])("a two-column relation is the set of pairs inserted, before and after leaving the bitsets", (pairs) => {
+    const rel = new Relation("r", 2);
+    const seen = new Set<string>();
+    for (const [a, b] of pairs) {
+      expect(rel.insert2(a, b)).toBe(!seen.has(`${a},${b}`));
+      seen.add(`${a},${b}`);
+    }
+    expect(rel.size).toBe(seen.size);
+    for (const [a, b] of pairs) expect(rel.hasRow([a, b])).toBe(true);
+    for (const [a, b] of pairs) expect(rel.hasRow([a, b + 1])).toBe(seen.has(`${a},${b + 1}`));
+    const copy = rel.copy();
+    expect(copy.insert2(pairs[0]?.[0] ?? 1, pairs[0]?.[1] ?? 1)).toBe(pairs.length === 0);
+  });
+
+  test.prop([fc.array(code, { maxLength: 300 })])("a one-column relation keeps each value once, and clear empties it", (xs) => {
+    const rel = new Relation("r", 1);
+    for (const x of xs) rel.insert1(x);
+    expect(rel.size).toBe(new Set(xs).size);
+    for (const x of xs) expect(rel.hasRow([x])).toBe(true);
+    rel.clear();
+    expect(rel.size).toBe(0);
+    for (const x of xs) expect(rel.hasRow([x])).toBe(false);
+  });
+
+  test.prop([fc.array(fc.tuple(code, code), { maxLength: 300 }), fc.integer({ min: 0, max: 300 })])(
+    "a one-column index lists every row with the key, newest first, across catch-ups",
+    (pairs, split) => {
+      const rel = new Relation("r", 2);
+      const idx = rel.index([0]);
+      const half = Math.min(split, pairs.length);
+      for (const [a, b] of pairs.slice(0, half)) rel.insert2(a, b);
+      idx.catchUp();
+      for (const [a, b] of pairs.slice(half)) rel.insert2(a, b);
+      idx.catchUp();
+      for (const [a] of pairs) {
+        const rows: number[] = [];
+        for (let r = idx.lookup1(a); r !== -1; r = idx.next[r]!) rows.push(r);
+        const expected: number[] = [];
+        for (let r = rel.size - 1; r >= 0; r--) if (rel.data[2 * r] === a) expected.push(r);
+        expect(rows).toEqual(expected);
+      }
+      expect(idx.lookup1(-7)).toBe(pairs.some(([a]) => a === -7) ? idx.lookup1(-7) : -1);
+    },
+  );
+});
