@@ -9,7 +9,7 @@ import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type Rep
 import { tupleKey } from "../replica/facts.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
-import { readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
+import { delimitersOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
@@ -140,8 +140,10 @@ function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, s
   });
   // Only a clean run moves the kept state forward; otherwise the previous state stays as it was.
   const schema = schemaOf(schemas);
-  const changed = state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(schema);
-  if (!diags.hasErrors() && changed) writeState(dir, next, schema, state?.generation ?? null);
+  const delimiters = delimitersOf(schemas);
+  const changed =
+    state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(schema) || JSON.stringify(state.delimiters) !== JSON.stringify(delimiters);
+  if (!diags.hasErrors() && changed) writeState(dir, next, schema, state?.generation ?? null, delimiters);
   return { report, set: next };
 }
 

@@ -9,7 +9,7 @@ import { renderDiagnostics } from "../report/text.js";
 import { schemaFromTypes, readFacts, type ReplicaSchema } from "../replica/io.js";
 import { ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
-import { readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState } from "../replica/store.js";
+import { delimitersOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
@@ -82,6 +82,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   // Column types: the program's when given, else the kept state's; never guessed from the files.
   let schemas: Map<string, ReplicaSchema>;
   let kept: Record<string, readonly string[]>;
+  let delimiters: Record<string, string>;
   if (values.program !== undefined) {
     let compiled;
     try {
@@ -99,9 +100,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
     schemas = new Map(compiled.checked.relations);
     kept = schemaOf(compiled.checked.relations);
+    delimiters = delimitersOf(compiled.checked.relations);
   } else if (state !== null) {
-    schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types)]));
+    schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types, state.delimiters[name])]));
     kept = { ...state.schema };
+    delimiters = { ...state.delimiters };
   } else {
     const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
     diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
@@ -123,7 +126,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     diags.add("CL505", syntheticSpan(dir), outcome.message);
     return fail();
   }
-  if (state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(kept)) writeState(dir, next, kept, state?.generation ?? null);
+  const retyped = state === null || JSON.stringify(state.schema) !== JSON.stringify(kept) || JSON.stringify(state.delimiters) !== JSON.stringify(delimiters);
+  if (state === null || retyped || !next.equals(previous)) writeState(dir, next, kept, state?.generation ?? null, delimiters);
   const path = writeSeal(dir, outcome.record);
 
   ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));

@@ -6,12 +6,12 @@ import { writeRelationFile } from "../io/write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Tuple } from "./facts.js";
 
-/** What reading a relation's fact file needs: its columns and, when declared, its `.input` parameters. */
-export type ReplicaSchema = FactSchema & { readonly input?: RelationSchema["input"] };
+/** What reading a relation's fact file needs: its columns and its delimiter (given, or from its `.input` parameters). */
+export type ReplicaSchema = FactSchema & { readonly input?: RelationSchema["input"]; readonly delimiter?: string };
 
 /** Reads `<relation>.facts` (tab-separated, or the `.input` delimiter) or `<relation>.jsonl`; a bad line throws `UserError`. */
 export function readFacts(path: string, schema: ReplicaSchema): Tuple[] {
-  const delimiter = schema.input?.params.find((p) => p.key.name === "delimiter")?.value;
+  const delimiter = schema.delimiter ?? delimiterOf(schema);
   return readFactFile(path, schema, { format: path.endsWith(".jsonl") ? "jsonl" : "tsv", ...(delimiter === undefined ? {} : { delimiter }) });
 }
 
@@ -20,7 +20,12 @@ export function writeRelation(path: string, schema: FactSchema, tuples: readonly
   writeRelationFile(path, schema, tuples, "tsv");
 }
 
-/** A schema with only column types, as the kept state records them (enough to read fact files). */
-export function schemaFromTypes(name: string, types: readonly string[]): ReplicaSchema {
-  return { name, columns: types.map((t, i) => ({ name: `c${i}`, type: t as PrimitiveType })) };
+/** The column delimiter a relation's `.input` directive names, if any. */
+export function delimiterOf(schema: Pick<ReplicaSchema, "input">): string | undefined {
+  return schema.input?.params.find((p) => p.key.name === "delimiter")?.value;
+}
+
+/** A schema with only column types (and a delimiter), as the kept state records them: enough to read fact files. */
+export function schemaFromTypes(name: string, types: readonly string[], delimiter?: string): ReplicaSchema {
+  return { name, columns: types.map((t, i) => ({ name: `c${i}`, type: t as PrimitiveType })), ...(delimiter === undefined ? {} : { delimiter }) };
 }

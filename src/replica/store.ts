@@ -261,6 +261,8 @@ export interface KeptState {
   readonly set: ReplicaSet;
   /** Relation name -> column types, so `calmlog seal` can read fact files without the program. */
   readonly schema: Readonly<Record<string, readonly string[]>>;
+  /** Relation name -> column delimiter, for relations whose `.input` names one other than a tab. */
+  readonly delimiters: Readonly<Record<string, string>>;
 }
 
 /** Reads the current generation of the kept state (null when there is none yet). */
@@ -289,6 +291,7 @@ export function readState(dir: string, diags: Diagnostics, show: Show = same): K
 interface Manifest {
   readonly format: string;
   readonly schema: Record<string, string[]>;
+  readonly delimiters?: Record<string, string>;
   readonly replicas: string[];
 }
 
@@ -310,14 +313,20 @@ function readGeneration(genDir: string, generation: number, manifest: Manifest):
     }
     set = set.withReplica(replica);
   }
-  return { generation, set, schema: manifest.schema };
+  return { generation, set, schema: manifest.schema, delimiters: manifest.delimiters ?? {} };
 }
 
 /**
  * Writes `set`'s facts as the next generation: every file into a temporary folder, the folder
  * renamed, then `CURRENT` replaced by rename. The previous generation is removed last.
  */
-export function writeState(dir: string, set: ReplicaSet, schema: Readonly<Record<string, readonly string[]>>, previous: number | null): number {
+export function writeState(
+  dir: string,
+  set: ReplicaSet,
+  schema: Readonly<Record<string, readonly string[]>>,
+  previous: number | null,
+  delimiters: Readonly<Record<string, string>> = {},
+): number {
   const root = join(dir, STATE_DIR);
   mkdirSync(root, { recursive: true });
   const generation = (previous ?? 0) + 1;
@@ -335,7 +344,8 @@ export function writeState(dir: string, set: ReplicaSet, schema: Readonly<Record
       }
     }
   }
-  writeDurable(join(tmp, "manifest.json"), JSON.stringify({ format: STATE_FORMAT, schema, replicas: set.names }, null, 2) + "\n");
+  const manifest = { format: STATE_FORMAT, schema, ...(Object.keys(delimiters).length === 0 ? {} : { delimiters }), replicas: set.names };
+  writeDurable(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
@@ -348,6 +358,16 @@ export function writeState(dir: string, set: ReplicaSet, schema: Readonly<Record
 export function schemaOf(relations: ReadonlyMap<string, RelationSchema>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, s] of relations) out[name] = s.columns.map((c) => c.type);
+  return out;
+}
+
+/** Column delimiters named by `.input` directives, as the kept state records them (tab is the default and not recorded). */
+export function delimitersOf(relations: ReadonlyMap<string, RelationSchema>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, s] of relations) {
+    const d = s.input?.params.find((p) => p.key.name === "delimiter")?.value;
+    if (d !== undefined && d !== "\t") out[name] = d;
+  }
   return out;
 }
 

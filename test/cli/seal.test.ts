@@ -64,6 +64,24 @@ describe("calmlog seal", () => {
     expect(late.stderr).toContain("error CL503: `data/a/epoch-1/edge.facts` does not match the seal of epoch 1");
   });
 
+  it("reads files with the `.input` delimiter the kept state records, with or without --program", async () => {
+    const w = workspace();
+    w.put("csv.dl", '.decl edge(a: symbol, b: number)\n.input edge(delimiter=",")\n');
+    w.put("data/a/epoch-1/edge.facts", "x,1\ny,2\n");
+    expect((await calmlog(w.root, "evaluate", "csv.dl", "data")).code).toBe(0);
+    const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
+    expect(state.delimiters).toEqual({ edge: "," });
+    const r = await calmlog(w.root, "seal", "data", "--epoch", "1");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("sealed epoch 1: 1 replica(s), 2 fact(s)");
+    w.put("data/a/epoch-2/edge.facts", "z,3\n");
+    rmSync(join(w.root, "data/.calmlog"), { recursive: true });
+    const p = await calmlog(w.root, "seal", "data", "--epoch", "2", "--program", "csv.dl");
+    expect(p.stderr).toBe("");
+    expect(p.stdout).toContain("sealed epoch 2: 1 replica(s), 1 fact(s)");
+    expect((await calmlog(w.root, "evaluate", "csv.dl", "data")).stderr).toBe("");
+  });
+
   it("reports a program that does not compile", async () => {
     const w = workspace();
     w.put("data/a/epoch-1/edge.facts", "x\ty\n");
