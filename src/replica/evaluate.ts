@@ -312,7 +312,9 @@ export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diag
         : m.kind === "incomplete"
           ? `replica \`${m.replica}\` holds ${m.facts} of the ${m.sealedFacts} fact(s) of \`${m.relation}\` sealed in epoch ${m.epoch}`
           : `replica \`${m.replica}\`'s facts of \`${m.relation}\` in sealed epoch ${m.epoch} do not match the seal's digest (${m.facts} fact(s), ${m.sealedFacts} sealed)`;
-    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", syntheticSpan(file), what);
+    // The kept state may not exist (a fresh copy), so the help does not point to it.
+    const help = "restore the file as it was sealed (e.g. from version control), and put new facts in an open epoch";
+    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", syntheticSpan(file), what, m.kind === "uncovered" ? {} : { help });
   }
   const k = verification.epoch;
   let sealed: SealedResult | null = null;

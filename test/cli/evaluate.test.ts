@@ -188,6 +188,8 @@ describe("calmlog evaluate DIR", () => {
     const doc = json(r.stdout);
     expect(doc.diagnostics.map((d: any) => d.code)).toEqual(["CL503"]);
     expect(doc.diagnostics[0].message).toBe("replica `b` holds 0 of the 1 fact(s) of `blocked` sealed in epoch 1");
+    expect(doc.diagnostics[0].file).toBe("data/b/epoch-1/blocked.facts");
+    expect(doc.diagnostics[0].help).toBe("restore the file as it was sealed (e.g. from version control), and put new facts in an open epoch");
   });
 
   it("reports invariants: broken in the merged view at once, withheld until a seal, then checked on the sealed results (exit 0)", async () => {
