@@ -27,7 +27,29 @@ export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation:
 
 /** The generated source of one variant (exported for tests and for reading what the planner did). */
 export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): string {
-  return new Gen(rule, plan, types).build();
+  const lists = new Gen(rule, plan, types, true);
+  const withLists = lists.build();
+  if (lists.listIndexes.size === 0) return withLists;
+  // Per-key lists exist while an index is direct and its keys are few; chains always do.
+  const chains = new Gen(rule, plan, types, false);
+  const withChains = chains.build();
+  if (lists.header.join("\n") !== chains.header.join("\n")) return withChains;
+  const ready = [...lists.listIndexes].map((I) => `${I}.lists !== null`).join(" && ");
+  return [
+    ...lists.header,
+    `const NOL = new Int32Array(0);`,
+    `const withLists = (() => {`,
+    ...lists.runFn,
+    `})();`,
+    `const withChains = (() => {`,
+    ...chains.runFn,
+    `})();`,
+    `return function run(lo, hi) {`,
+    ...(lists.rangesLine ? [`  const ${lists.rangesLine};`] : []),
+    ...[...lists.catchUpLines].map((l) => `  ${l}`),
+    `  return ${ready} ? withLists(lo, hi) : withChains(lo, hi);`,
+    `};`,
+  ].join("\n");
 }
 
 class Gen {
@@ -48,7 +70,15 @@ class Gen {
     private readonly rule: RulePlan,
     private readonly plan: JoinPlan,
     private readonly types: (relation: string) => readonly PrimitiveType[],
+    private readonly lists = false,
   ) {}
+
+  /** Index variables whose per-key lists the code reads. */
+  readonly listIndexes = new Set<string>();
+  header: string[] = [];
+  runFn: string[] = [];
+  catchUpLines: string[] = [];
+  rangesLine = "";
 
   build(): string {
     const top = `L${this.label++}`;
@@ -59,22 +89,19 @@ class Gen {
     this.emit(`} while (false);`);
     const slots = Array.from({ length: this.plan.slots }, (_, i) => `v${i} = 0`).join(", ");
     const ranges = this.rule.atoms.map((_, i) => `lo${i} = lo[${i}], hi${i} = hi[${i}]`).join(", ");
-    return [
+    this.header = [
       `// ${this.rule.text}`,
       `// variant: ${this.plan.delta < 0 ? "no positive atom" : `delta of atom ${this.plan.delta + 1} (\`${this.rule.atoms[this.plan.delta]}\`)`}`,
       `"use strict";`,
       `const ops = rt.ops, VT = rt.values, SY = VT.symbols, FL = VT.floats;`,
       ...this.prelude,
-      `return function run(lo, hi) {`,
-      `  let derived = 0;`,
-      ...(slots ? [`  let ${slots};`] : []),
-      ...(ranges ? [`  const ${ranges};`] : []),
-      ...[...this.catchUps].map((l) => `  ${l}`),
-      ...this.runPrelude.map((l) => `  ${l}`),
-      ...this.body,
-      `  return derived;`,
-      `};`,
-    ].join("\n");
+    ];
+    this.catchUpLines = [...this.catchUps];
+    this.rangesLine = ranges;
+    const head = [`  let derived = 0;`, ...(slots ? [`  let ${slots};`] : []), ...(ranges ? [`  const ${ranges};`] : [])];
+    const body = [...this.runPrelude.map((l) => `  ${l}`), ...this.body, `  return derived;`];
+    this.runFn = [`return function run(lo, hi) {`, ...head, ...body, `};`];
+    return [...this.header, `return function run(lo, hi) {`, ...head, ...this.catchUpLines.map((l) => `  ${l}`), ...body, `};`].join("\n");
   }
 
   private emit(line: string): void {
@@ -245,6 +272,33 @@ class Gen {
         case "skip":
           break;
       }
+    }
+    const other = step.args[1 - (keyCols[0] ?? 0)];
+    if (this.lists && arity === 2 && keyCols.length === 1 && other !== undefined && (other.kind === "bind" || other.kind === "skip")) {
+      // One key's rows as one sequential run of (row, other column) pairs, newest last.
+      const I = this.indexVar(step.relation, keyCols);
+      this.catchUps.add(ranged ? `${I}.catchUp(${hi});` : `${I}.catchUp();`);
+      const k = I.slice(1);
+      if (!this.listIndexes.has(I)) this.runPrelude.push(`const LS${k} = ${I}.lists, LN${k} = ${I}.lens;`);
+      this.listIndexes.add(I);
+      const key = keys[0]!;
+      this.emit(`const q${n} = ${key} >= 0 && ${key} < LN${k}.length ? LN${k}[${key}] : 0;`);
+      this.emit(`const l${n} = q${n} === 0 ? NOL : LS${k}[${key}];`);
+      this.emit(`${L}: for (let j${n} = q${n} - 2; j${n} >= 0; j${n} -= 2) {`);
+      this.indent++;
+      if (ranged) {
+        this.emit(`const ${r} = l${n}[j${n}];`);
+        this.emit(`if (${r} >= ${hi}) continue;`);
+        this.emit(`if (${r} < ${lo}) break;`);
+      }
+      if (other.kind === "bind") {
+        this.emit(`v${other.slot} = l${n}[j${n} + 1];`);
+        this.slotTypes[other.slot] = types[1 - keyCols[0]!]!;
+      }
+      rest(L);
+      this.indent--;
+      this.emit(`}`);
+      return;
     }
     if (keyCols.length === 0) {
       this.emit(`${L}: for (let ${r} = ${lo}, e${n} = ${hi}; ${r} < e${n}; ${r}++) {`);

@@ -6,6 +6,10 @@ const EMPTY = -1;
 /** Direct tables (index heads, row bitsets) hold codes below this, and stay within a few words per row. */
 const DIRECT_MAX = 1 << 26;
 const DIRECT_SLACK = 1 << 16;
+/** Per-key lists cost an array each: kept while an index has at most this many keys. */
+const MAX_LISTS = 1 << 15;
+/** Bitsets may take this many words (16 MB) beyond 8 per row before the set moves to a hash table. */
+const BITS_SLACK = 1 << 22;
 
 /** Mixes one more 32-bit code into a hash (murmur3 round). */
 export function mix(h: number, v: number): number {
@@ -44,6 +48,13 @@ export class Index {
    * hashing or probing. Left for the hash table (once, keeping the chains) when a key does not fit.
    */
   direct: boolean;
+  /**
+   * For a direct index of a two-column relation, while keys are few: per key, its (row, other
+   * column) pairs in row order, so a join reads one key's rows as one sequential run instead of
+   * chasing `next` through the whole relation. `lens[key]` counts the list's numbers. Null otherwise.
+   */
+  lists: Int32Array[] | null;
+  lens: Int32Array;
   private readonly c0: number;
   private readonly c1: number;
 
@@ -57,6 +68,8 @@ export class Index {
     this.c0 = cols[0] ?? 0;
     this.c1 = cols[1] ?? 0;
     this.direct = cols.length === 1;
+    this.lists = this.direct && relation.arity === 2 ? [] : null;
+    this.lens = NO_LENS;
   }
 
   private hashRow(data: Int32Array, base: number): number {
@@ -87,6 +100,7 @@ export class Index {
       const c0 = this.c0;
       const next = this.next;
       let heads = this.heads;
+      const other = 1 - c0;
       for (; row < n; row++) {
         const k = data[row * arity + c0]!;
         if (k >= heads.length || k < 0) {
@@ -97,6 +111,7 @@ export class Index {
         if (head === EMPTY) this.keys++;
         next[row] = head;
         heads[k] = row;
+        if (this.lists !== null) this.append(k, row, data[row * arity + other]!);
       }
       this.indexed = row;
       if (row === n) return;
@@ -125,6 +140,39 @@ export class Index {
     this.indexed = n;
   }
 
+  /** Adds (row, value) to key `k`'s list; drops every list once keys are too many for one array each. */
+  private append(k: number, row: number, value: number): void {
+    const lists = this.lists!;
+    if (k >= this.lens.length) {
+      if (this.keys > MAX_LISTS) {
+        this.lists = null;
+        this.lens = NO_LENS;
+        return;
+      }
+      let size = Math.max(16, this.lens.length);
+      while (size <= k) size *= 2;
+      const lens = new Int32Array(size);
+      lens.set(this.lens);
+      this.lens = lens;
+      while (lists.length < size) lists.push(NO_LIST);
+    }
+    const len = this.lens[k]!;
+    let list = lists[k]!;
+    if (len + 2 > list.length) {
+      if (list.length === 0 && this.keys > MAX_LISTS) {
+        this.lists = null;
+        this.lens = NO_LENS;
+        return;
+      }
+      const grown = new Int32Array(Math.max(4, list.length * 2));
+      grown.set(list);
+      lists[k] = list = grown;
+    }
+    list[len] = row;
+    list[len + 1] = value;
+    this.lens[k] = len + 2;
+  }
+
   /** Grows the direct table to hold `key`, if it stays within a few slots per row; false when it cannot. */
   private widen(key: number, rows: number): boolean {
     if (key < 0 || key >= DIRECT_MAX || key >= DIRECT_SLACK + 8 * rows) return false;
@@ -141,6 +189,8 @@ export class Index {
   private leaveDirect(): void {
     const old = this.heads;
     this.direct = false;
+    this.lists = null;
+    this.lens = NO_LENS;
     let size = 16;
     while (size < this.keys * 4) size *= 2;
     this.heads = new Int32Array(size).fill(EMPTY);
@@ -161,6 +211,8 @@ export class Index {
     this.keys = 0;
     this.indexed = 0;
     this.direct = this.cols.length === 1;
+    this.lists = this.direct && this.relation.arity === 2 ? [] : null;
+    this.lens = NO_LENS;
   }
 
   private grow(): void {
@@ -347,7 +399,7 @@ export class Relation {
       while (n <= w) n *= 2;
       // First-column slots and each bitset's own overhead count too.
       const added = n - set.length + (set.length === 0 ? 16 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
-      if (this.words + added > DIRECT_SLACK + 6 * this.size) return -1;
+      if (this.words + added > BITS_SLACK + 8 * this.size) return -1;
       this.words += added;
       while (bits.length <= a) bits.push(NO_BITS);
       const grown = new Uint32Array(n);
@@ -532,4 +584,6 @@ export class Relation {
 }
 
 const NO_TABLE = new Int32Array(0);
+const NO_LIST = new Int32Array(0);
+const NO_LENS = new Int32Array(0);
 const NO_BITS = new Uint32Array(0);

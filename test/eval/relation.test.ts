@@ -46,6 +46,12 @@ describe("Relation", () => {
         const expected: number[] = [];
         for (let r = rel.size - 1; r >= 0; r--) if (rel.data[2 * r] === a) expected.push(r);
         expect(rows).toEqual(expected);
+        if (idx.lists !== null) {
+          // The per-key list holds the same rows, oldest first, each with its other column.
+          const n = a >= 0 && a < idx.lens.length ? idx.lens[a]! : 0;
+          const list = Array.from(idx.lists[a]?.subarray(0, n) ?? []);
+          expect(list).toEqual(expected.toReversed().flatMap((r) => [r, rel.data[2 * r + 1]!]));
+        }
       }
       expect(idx.lookup1(-7)).toBe(pairs.some(([a]) => a === -7) ? idx.lookup1(-7) : -1);
     },
