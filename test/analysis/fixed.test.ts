@@ -7,6 +7,7 @@ import { fixedRelations } from "../../src/analysis/fixed.js";
 import type { Analysis } from "../../src/analysis/types.js";
 import type { CheckedProgram } from "../../src/check/types.js";
 import { evaluate } from "../../src/eval/engine.js";
+import { computeRoles } from "../../src/invariant/roles.js";
 import { compile } from "../../src/pipeline.js";
 import type { Diagnostic } from "../../src/report/diagnostic.js";
 
@@ -64,6 +65,12 @@ describe("which relations are fixed", () => {
   ] as const)("`%s` (%s): fixed is %s", (name, _why, expected) => {
     expect(fixed.has(name)).toBe(expected);
     expect(analysis.relations.get(name)!.fixed).toBe(expected);
+  });
+
+  it("the invariant checker's roles use the same definition: replicated is `.input`, constant is fixed", () => {
+    const roles = computeRoles(checked, analysis);
+    expect([...roles.replicated].sort()).toEqual(["sale", "seeded"]);
+    expect([...roles.constant].sort()).toEqual([...fixed].sort());
   });
 });
 
