@@ -208,6 +208,13 @@ function judgeAggregate(
     const uses = (occurrences.get(variable) ?? []).filter((u) => u.literal !== cmp);
     const compared: { op: ComparisonOp; constant: Term }[] = [];
     for (const u of uses) {
+      if (u.moving !== undefined) {
+        const o = u.moving.op;
+        return fail(
+          `its value \`${variable}\` is compared with \`${o}\` against \`${showTerm(u.moving.other)}\`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive`,
+          o === "<" || o === "<=" ? "upper" : "none",
+        );
+      }
       if (u.comparison === null) return fail(`its value \`${variable}\` is also used ${u.where}, not only compared with a bound; it changes as facts arrive`);
       compared.push(u.comparison);
     }
@@ -323,6 +330,8 @@ interface VarUse {
   readonly literal: Literal | null;
   readonly where: string;
   readonly comparison: { op: ComparisonOp; constant: Term } | null;
+  /** `v OP w` where `w` is a variable that can move (not a constant, not from a fixed relation). */
+  readonly moving?: { readonly op: ComparisonOp; readonly other: Term };
 }
 
 /** Every occurrence of each named variable in the clause (head and body, aggregate bodies included). */
@@ -349,6 +358,12 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
             : null;
       if (direct !== null) {
         add(direct.v, { literal: lit, where, comparison: { op: lit.negated ? negate(direct.op) : direct.op, constant: direct.k } });
+        continue;
+      }
+      if (lit.left.kind === "var" && lit.right.kind === "var") {
+        const op = lit.negated ? negate(lit.op) : lit.op;
+        add(lit.left.name, { literal: lit, where, comparison: null, moving: { op, other: lit.right } });
+        add(lit.right.name, { literal: lit, where, comparison: null, moving: { op: flip(op), other: lit.left } });
         continue;
       }
     }

@@ -244,6 +244,33 @@ describe("thresholds against a fixed bound", () => {
     expect(use.remedies).toContain("escrow");
   });
 
+  it("a total bound to a variable and compared against a replicated value says so", () => {
+    const { analysis, diagnostics } = compiled(`
+      .decl order(o: symbol, total: unsigned)
+      .input order
+      .decl refund(o: symbol, a: unsigned)
+      .input refund
+      .decl over(o: symbol)
+      over(o) :- order(o, total), t = sum a : { refund(o, a) }, t > total.
+    `);
+    expect(codes(diagnostics)).toEqual(["CL303"]);
+    expect(analysis.rules.find((r) => r.relation === "over")!.uses[0]!.reason).toBe(
+      "its value `t` is compared with `>` against `total`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive",
+    );
+  });
+
+  it("the same total compared against a fixed value is a threshold", () => {
+    const { diagnostics } = compiled(`
+      .decl limit(o: symbol, total: unsigned)
+      limit("a", 3u).
+      .decl refund(o: symbol, a: unsigned)
+      .input refund
+      .decl over(o: symbol)
+      over(o) :- limit(o, total), t = sum a : { refund(o, a) }, t > total.
+    `);
+    expect(codes(diagnostics)).toEqual(["CL304"]);
+  });
+
   it("a bound only compared to, never read from a fixed atom, is not fixed", () => {
     const { diagnostics } = compiled(`
       .decl capacity(w: symbol, n: number)
