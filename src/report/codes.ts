@@ -92,7 +92,7 @@ const LIST = [
     "An aggregate's value can change in either direction as facts arrive (or is exposed in a head), so the rule's conclusions are not lower bounds. On replicated data the rule runs only over a sealed epoch.",
     "Seal an epoch before reading the result; if only a bound matters, rewrite as a monotone threshold (`c >= k` on a growing count); or allocate rights per replica (escrow)."),
   code("CL304", "monotone-threshold", "note", "Aggregate read as a monotone threshold",
-    "The aggregate can only grow as facts arrive and is compared only in the growing direction against a constant, so once true the comparison stays true: the rule is monotonic.",
+    "The aggregate can only grow as facts arrive and is compared only in the growing direction against a constant or a value read from a relation only the program's facts define, so once true the comparison stays true: the rule is monotonic.",
     null),
   code("CL305", "reads-non-monotonic", "note", "Relation waits for a sealed epoch because it reads one that does",
     "The relation's rules are monotonic, but they read a relation whose value is only final after a seal, so it is withheld with it.",
