@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
-import { readFactRows, type FactFormat } from "../io/facts.js";
+import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { formatRelation, stdoutBlock, writeAtomically } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -193,8 +193,11 @@ export const command: Command = {
         const { path, format } = inputPath(schema, factDir);
         const delimiter = param(schema.input, "delimiter");
         const headers = param(schema.input, "headers") === "true";
-        const tuples = readFactRows(path, schema, { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) });
-        engine.insert(schema.name, tuples);
+        const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
+        // Integer relations go in as codes, without a tuple per fact.
+        const codes = readFactCodes(path, schema, read);
+        if (codes !== null) engine.insertCodes(schema.name, codes);
+        else engine.insert(schema.name, readFactFile(path, schema, read));
       }
       const loadMs = performance.now() - t0;
       const stats = engine.run();

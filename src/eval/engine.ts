@@ -224,6 +224,40 @@ export class Engine {
     return added;
   }
 
+  /**
+   * Merge rows given as codes, `arity` per row, into a relation whose columns are all `number` or
+   * `unsigned` (their codes are the values, as `readFactCodes` gives them); returns how many were new.
+   */
+  insertCodes(relation: string, codes: Int32Array): number {
+    const rel = this.relation(relation);
+    const types = this.compiled.types.get(relation)!;
+    if (!types.every((t) => t === "number" || t === "unsigned")) throw new Error(`engine: \`${relation}\` has columns that are not integers`);
+    const arity = types.length;
+    if (arity === 0 || codes.length % arity !== 0) throw new Error(`engine: ${codes.length} codes are not rows of ${arity} columns`);
+    const base = this.base.get(relation);
+    const rows = codes.length / arity;
+    rel.reserve(rows);
+    let added = 0;
+    if (arity === 2) {
+      for (let i = 0; i < codes.length; i += 2) {
+        if (rel.insert2(codes[i]!, codes[i + 1]!)) added++;
+        base?.insert2(codes[i]!, codes[i + 1]!);
+      }
+    } else if (arity === 1) {
+      for (let i = 0; i < codes.length; i++) {
+        if (rel.insert1(codes[i]!)) added++;
+        base?.insert1(codes[i]!);
+      }
+    } else {
+      for (let i = 0; i < codes.length; i += arity) {
+        const row = codes.subarray(i, i + arity);
+        if (rel.insertRow(row)) added++;
+        base?.insertRow(row);
+      }
+    }
+    return added;
+  }
+
   /** Evaluates the selected strata to fixpoint, in order. Throws UserError CL405 on an arithmetic error. */
   run(options: RunOptions = {}): RunStats {
     const t0 = performance.now();

@@ -6,7 +6,7 @@ const EMPTY = -1;
 /** Direct tables (index heads, row bitsets) hold codes below this, and stay within a few words per row. */
 const DIRECT_MAX = 1 << 26;
 const DIRECT_SLACK = 1 << 16;
-/** Per-key lists cost an array each: kept while an index has at most this many keys. */
+/** Per-key lists and bitsets cost an array each: kept while there are at most this many. */
 const MAX_LISTS = 1 << 15;
 /** Bitsets may take this many words (16 MB) beyond 8 per row before the set moves to a hash table. */
 const BITS_SLACK = 1 << 22;
@@ -302,6 +302,7 @@ export class Relation {
   /** Bitsets by first column (the only column's bitset at 0 for one column), or null for the hash table. */
   private bits: Uint32Array[] | null;
   private words = 0;
+  private bitsets = 0;
   readonly indexes: Index[] = [];
 
   constructor(
@@ -398,8 +399,10 @@ export class Relation {
       let n = Math.max(2, set.length);
       while (n <= w) n *= 2;
       // First-column slots and each bitset's own overhead count too.
-      const added = n - set.length + (set.length === 0 ? 16 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
+      // A typed array costs about 48 words of its own; many small ones also slow the collector.
+      const added = n - set.length + (set.length === 0 ? 48 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
       if (this.words + added > BITS_SLACK + 8 * this.size) return -1;
+      if (set.length === 0 && ++this.bitsets > MAX_LISTS) return -1;
       this.words += added;
       while (bits.length <= a) bits.push(NO_BITS);
       const grown = new Uint32Array(n);
@@ -425,6 +428,7 @@ export class Relation {
   private leaveBits(): void {
     this.bits = null;
     this.words = 0;
+    this.bitsets = 0;
     this.makeTable(this.size + 1);
     const table = this.table;
     const mask = this.mask;
@@ -564,6 +568,7 @@ export class Relation {
     if (this.arity === 1 || this.arity === 2) {
       this.bits = [];
       this.words = 0;
+      this.bitsets = 0;
       this.table = NO_TABLE;
       this.mask = -1;
     } else this.table.fill(EMPTY);
@@ -579,6 +584,7 @@ export class Relation {
     r.mask = this.mask;
     r.bits = this.bits === null ? null : this.bits.map((b) => (b.length === 0 ? b : b.slice()));
     r.words = this.words;
+    r.bitsets = this.bitsets;
     return r;
   }
 }

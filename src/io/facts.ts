@@ -37,16 +37,28 @@ export function readFactFile(path: string, schema: FactSchema, opts: ReadOptions
 }
 
 /**
- * Reads one relation's facts lazily, for a consumer that copies each tuple before asking for the
- * next (as `Engine.insert` does): tab-separated lines reuse one array, so no tuple outlives its line.
- * Throws as `readFactFile` does, the file errors at once and the line errors as they are reached.
+ * The facts of a relation whose columns are all `number` or `unsigned`, as their codes (`arity` per
+ * row, what `Engine.insertCodes` takes), without a tuple per line; null for other relations and for
+ * JSON Lines. Throws as `readFactFile` does.
  */
-export function readFactRows(path: string, schema: FactSchema, opts: ReadOptions = {}): Iterable<Tuple> {
+export function readFactCodes(path: string, schema: FactSchema, opts: ReadOptions = {}): Int32Array | null {
   const format = opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv");
-  if (format === "jsonl") return readFactFile(path, schema, opts);
+  if (format === "jsonl" || schema.columns.length === 0 || !schema.columns.every((c) => c.type === "number" || c.type === "unsigned")) return null;
   const shown = opts.displayPath ?? path;
   const text = readText(path, shown, schema, opts);
-  return delimitedRows(text, shown, schema, opts.delimiter ?? "\t", opts.headers ?? false, true);
+  const arity = schema.columns.length;
+  // A line holds at least one character per column and one separator or newline per column.
+  let codes = new Int32Array(Math.max(16, Math.ceil(text.length / 4)));
+  let n = 0;
+  scanDelimited(text, shown, schema, opts.delimiter ?? "\t", opts.headers ?? false, true, (t) => {
+    if (n + arity > codes.length) {
+      const grown = new Int32Array(codes.length * 2);
+      grown.set(codes);
+      codes = grown;
+    }
+    for (let c = 0; c < arity; c++) codes[n++] = (t[c] as number) | 0;
+  });
+  return codes.subarray(0, n);
 }
 
 function readText(path: string, shown: string, schema: FactSchema, opts: ReadOptions): string {
@@ -75,12 +87,12 @@ function fail(code: Code, file: string, offset: number, line: number, column: nu
 
 function parseDelimited(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean): Tuple[] {
   const out: Tuple[] = [];
-  for (const t of delimitedRows(text, file, schema, delimiter, headers, false)) out.push(t);
+  scanDelimited(text, file, schema, delimiter, headers, false, (t) => out.push(t));
   return out;
 }
 
-/** The tuples of delimited text, one per line; with `reuse`, one array refilled for every line. */
-function* delimitedRows(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean, reuse: boolean): Generator<Tuple> {
+/** Calls `f` with the tuple of each line of delimited text; with `reuse`, one array refilled for every line. */
+function scanDelimited(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean, reuse: boolean, f: (t: Value[]) => void): void {
   const shared: Value[] = new Array(schema.columns.length);
   const arity = schema.columns.length;
   const dl = delimiter.length;
@@ -98,7 +110,7 @@ function* delimitedRows(text: string, file: string, schema: FactSchema, delimite
     pos = eol + 1;
     if (headers && line === 1) continue;
     if (lineEnd === lineStart) {
-      if (arity === 0) yield [];
+      if (arity === 0) f([]);
       continue;
     }
     if (arity === 0) fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has no columns, but line ${line} has a value`);
@@ -117,7 +129,7 @@ function* delimitedRows(text: string, file: string, schema: FactSchema, delimite
       tuple[c] = parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
       start = stop + dl;
     }
-    yield tuple;
+    f(tuple);
   }
 }
 
