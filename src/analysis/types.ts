@@ -80,7 +80,7 @@ export interface RelationInfo {
   readonly clauses: readonly number[];
   /** Relations its rules read (positively, negated or in aggregates). */
   readonly reads: readonly string[];
-  /** True when no clause derives it (it is input data only). */
+  /** True when no clause derives it: input data, or (without `.input`) fixed and empty, see `fixed`. */
   readonly isInput: boolean;
   /**
    * True when replicas cannot change it: not `.input`, and every clause is a program fact or a rule

@@ -40,6 +40,14 @@ describe("lint SARIF", () => {
     for (const code of ["CL301", "CL302", "CL303", "CL304", "CL305"]) expect(ids).toContain(code);
   });
 
+  it("a threshold against a fixed bound says in its result where the bound comes from", () => {
+    const path = "test/analysis/fixtures/capacity.dl";
+    const log = lintSarif(lintPrograms([{ path, text: readFileSync(new URL("../analysis/fixtures/capacity.dl", import.meta.url), "utf8") }]), { version: "0.1.0" });
+    const results = log.runs[0]!.results!;
+    expect(results.map((r) => r.ruleId)).toEqual(["CL304", "CL303"]);
+    expect(results[0]!.message.text).toContain("the bound `n` comes from `capacity`, which only the program's facts define");
+  });
+
   it("the validator rejects a broken log", () => {
     const doc = lintSarif(builtResult()) as any;
     delete doc.runs[0].tool.driver.name;
