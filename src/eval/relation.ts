@@ -351,6 +351,12 @@ export class Relation {
     }
   }
 
+  private growData(): Int32Array {
+    const grown = new Int32Array(Math.max(this.arity, this.data.length * 2));
+    grown.set(this.data);
+    return (this.data = grown);
+  }
+
   private reserveRow(): number {
     const arity = this.arity;
     if ((this.size + 1) * arity > this.data.length) {
@@ -477,12 +483,24 @@ export class Relation {
 
   /** Adds (a, b) to a two-column relation; true when it was new. */
   insert2(a: number, b: number): boolean {
-    if (this.bits !== null) {
-      const r = this.setBit(a, b);
+    const bits = this.bits;
+    if (bits !== null) {
+      let r: number;
+      // The common case inline: a's bitset exists and already reaches b.
+      const set = a >= 0 && a < bits.length && b >= 0 ? bits[a]! : NO_BITS;
+      const w = b >>> 5;
+      if (w < set.length) {
+        const m = 1 << (b & 31);
+        const x = set[w]!;
+        if ((x & m) !== 0) return false;
+        set[w] = x | m;
+        r = 1;
+      } else r = this.setBit(a, b);
       if (r === 0) return false;
       if (r === 1) {
-        const row = this.reserveRow();
-        const data = this.data;
+        const row = this.size;
+        let data = this.data;
+        if (2 * row + 2 > data.length) data = this.growData();
         data[2 * row] = a;
         data[2 * row + 1] = b;
         this.size = row + 1;
