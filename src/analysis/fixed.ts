@@ -9,6 +9,11 @@ export function isReplicated(schema: RelationSchema): boolean {
   return schema.input !== null;
 }
 
+/** The relations replicas may insert into: the `.input` ones, in declaration order. */
+export function replicatedRelations(checked: CheckedProgram): Set<string> {
+  return new Set([...checked.relations.values()].filter(isReplicated).map((s) => s.name));
+}
+
 /**
  * The fixed relations: not `.input`, and every clause a program fact or a rule reading only fixed
  * relations (positively, negated or in aggregates). A declared relation with no clause is fixed and empty.
@@ -21,7 +26,7 @@ export function fixedRelations(checked: CheckedProgram): Set<string> {
     if (reads !== undefined) clauseReads(c, reads);
   }
   // variable = replicated, or reads something variable (or undeclared): a least fixpoint.
-  const variable = new Set([...checked.relations.values()].filter(isReplicated).map((s) => s.name));
+  const variable = replicatedRelations(checked);
   for (let changed = true; changed; ) {
     changed = false;
     for (const [name, reads] of readsOf) {

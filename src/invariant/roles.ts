@@ -1,6 +1,6 @@
 // Which relations replicas can change: inserts go to input relations; a relation that reads none of
 // them, transitively, is the same in every state (fixed by the program's facts).
-import { isReplicated } from "../analysis/fixed.js";
+import { replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import type { Aggregate, Literal, Term } from "../syntax/ast.js";
@@ -106,7 +106,7 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
     for (const l of c.body) literalReads(l, readsOf.get(head)!);
   }
   // One definition with the analysis: only `.input` relations take inserts; the fixed ones never change.
-  const replicated = new Set([...checked.relations.values()].filter(isReplicated).map((s) => s.name));
+  const replicated = replicatedRelations(checked);
   const constant = new Set([...clausesOf.keys()].filter((n) => analysis.relations.get(n)?.fixed ?? false));
   return {
     replicated,

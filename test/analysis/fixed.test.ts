@@ -3,7 +3,7 @@
 // relation called fixed really is the same whatever input facts arrive.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { fixedRelations } from "../../src/analysis/fixed.js";
+import { fixedRelations, replicatedRelations } from "../../src/analysis/fixed.js";
 import type { Analysis } from "../../src/analysis/types.js";
 import type { CheckedProgram } from "../../src/check/types.js";
 import { evaluate } from "../../src/eval/engine.js";
@@ -70,6 +70,7 @@ describe("which relations are fixed", () => {
   it("the invariant checker's roles use the same definition: replicated is `.input`, constant is fixed", () => {
     const roles = computeRoles(checked, analysis);
     expect([...roles.replicated].sort()).toEqual(["sale", "seeded"]);
+    expect([...replicatedRelations(checked)]).toEqual(["sale", "seeded"]);
     expect([...roles.constant].sort()).toEqual([...fixed].sort());
   });
 });
