@@ -273,6 +273,17 @@ class Gen {
           break;
       }
     }
+    if (keyCols.length === arity && (arity === 1 || arity === 2) && step.atom !== this.plan.delta) {
+      // Every column bound, and not the delta: a membership test of the whole relation instead of
+      // an index on all columns. Rows beyond the atom's range are true facts too, so what it adds is
+      // derived again, never wrongly; the delta atom keeps its range so each variant stays its own.
+      this.emit(`${L}: for (let ${r} = ${R}.has${arity}(${keys.join(", ")}) ? 1 : 0; ${r} === 1; ${r} = 0) {`);
+      this.indent++;
+      rest(L);
+      this.indent--;
+      this.emit(`}`);
+      return;
+    }
     const other = step.args[1 - (keyCols[0] ?? 0)];
     if (this.lists && arity === 2 && keyCols.length === 1 && other !== undefined && (other.kind === "bind" || other.kind === "skip")) {
       // One key's rows as one sequential run of (row, other column) pairs, newest last.

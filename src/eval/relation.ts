@@ -552,6 +552,35 @@ export class Relation {
     return true;
   }
 
+  /** Whether (a) is in a one-column relation. */
+  has1(a: number): boolean {
+    if (this.bits !== null) return this.hasBit(0, a);
+    const table = this.table;
+    const h = finish(mix(0, a));
+    let slot = h & this.mask;
+    for (;;) {
+      const r = table[2 * slot]!;
+      if (r === EMPTY) return false;
+      if (table[2 * slot + 1] === h && this.data[r] === a) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Whether (a, b) is in a two-column relation. */
+  has2(a: number, b: number): boolean {
+    if (this.bits !== null) return this.hasBit(a, b);
+    const table = this.table;
+    const data = this.data;
+    const h = finish(mix(mix(0, a), b));
+    let slot = h & this.mask;
+    for (;;) {
+      const r = table[2 * slot]!;
+      if (r === EMPTY) return false;
+      if (table[2 * slot + 1] === h && data[2 * r] === a && data[2 * r + 1] === b) return true;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
   /** Whether the row given as codes is present. */
   hasRow(values: Int32Array | readonly number[]): boolean {
     if (this.bits !== null) return this.arity === 1 ? this.hasBit(0, values[0]!) : this.hasBit(values[0]!, values[1]!);
