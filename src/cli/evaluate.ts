@@ -9,6 +9,7 @@ import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type Rep
 import { tupleKey } from "../replica/facts.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
+import { replicatedRelations } from "../analysis/fixed.js";
 import { delimitersOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
@@ -123,7 +124,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 /** DIR mode: files merged into the kept state, checked against the seals, then evaluated. */
 function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, show: Show): { report: ReplicaReport; set: ReplicaSet } | null {
   const schemas = unit.checked.relations;
-  const layout = scanLayout(dir, new Set(schemas.keys()), diags, show);
+  const layout = scanLayout(dir, replicatedRelations(unit.checked), diags, show, new Set(schemas.keys()));
   if (layout === null || diags.hasErrors()) return null;
   const seals = readSeals(dir, diags, show);
   const state = readState(dir, diags, show);
@@ -150,6 +151,7 @@ function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, s
 /** `--replica NAME=FACTSDIR`: each replica's facts are one epoch, sealed only with `--sealed`. */
 function evaluateAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean, cwd: string, diags: Diagnostics): { report: ReplicaReport; set: ReplicaSet } | null {
   const schemas = unit.checked.relations;
+  const replicated = replicatedRelations(unit.checked);
   const files: FileFacts = new Map();
   const seen = new Set<string>();
   for (const spec of specs) {
@@ -168,6 +170,12 @@ function evaluateAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: bool
     for (const file of readdirSync(folder).sort()) {
       const m = /^(.+)\.(facts|jsonl)$/.exec(file);
       if (m === null || !schemas.has(m[1]!)) continue;
+      if (!replicated.has(m[1]!)) {
+        diags.add("CL504", syntheticSpan(join(folder, file)), `\`${file}\` holds facts of \`${m[1]!}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
+          help: `add \`.input ${m[1]!}\` to the program if replicas should insert into it, or move these facts into the program`,
+        });
+        continue;
+      }
       const path = join(folder, file);
       let entry = rels.get(m[1]!);
       if (entry === undefined) rels.set(m[1]!, (entry = { keys: new Set(), files: [] }));

@@ -9,6 +9,7 @@ import { renderDiagnostics } from "../report/text.js";
 import { schemaFromTypes, readFacts, type ReplicaSchema } from "../replica/io.js";
 import { ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { replicatedRelations } from "../analysis/fixed.js";
 import { delimitersOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
@@ -83,6 +84,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   let schemas: Map<string, ReplicaSchema>;
   let kept: Record<string, readonly string[]>;
   let delimiters: Record<string, string>;
+  // With the program at hand, only its `.input` relations may have fact files; the kept state was
+  // written by an evaluate that already refused any other.
+  let accepted: ReadonlySet<string> | null = null;
   if (values.program !== undefined) {
     let compiled;
     try {
@@ -99,6 +103,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       return EXIT_USER_ERROR;
     }
     schemas = new Map(compiled.checked.relations);
+    accepted = replicatedRelations(compiled.checked);
     kept = schemaOf(compiled.checked.relations);
     delimiters = delimitersOf(compiled.checked.relations);
   } else if (state !== null) {
@@ -114,7 +119,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 
   // Merge the epoch's files into the kept state, so the seal covers every fact in them.
-  const layout = scanLayout(dir, new Set(schemas.keys()), diags, show);
+  const layout = scanLayout(dir, accepted ?? new Set(schemas.keys()), diags, show, new Set(schemas.keys()));
   if (layout === null || diags.hasErrors()) return fail();
   const files = readLayout(layout, schemas, readFacts, diags);
   if (diags.hasErrors()) return fail();

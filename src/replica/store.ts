@@ -42,7 +42,11 @@ const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
  * Finds replicas and fact files under `dir`. Layout mistakes are CL504 errors with the path and
  * what was expected; hidden entries are skipped and top-level files ignored.
  */
-export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same): Layout | null {
+/**
+ * `relations` are the relations replicas may insert into (the program's `.input` relations);
+ * `declared`, when given, lets a file of any other declared relation be refused with the reason.
+ */
+export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>): Layout | null {
   if (!isDirectory(dir)) {
     diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
     return null;
@@ -76,7 +80,13 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         }
         const relation = f[1]!;
         if (!relations.has(relation)) {
-          diags.add("CL504", syntheticSpan(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
+          if (declared?.has(relation) === true) {
+            diags.add("CL504", syntheticSpan(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
+              help: `add \`.input ${relation}\` to the program if replicas should insert into it, or move these facts into the program`,
+            });
+          } else {
+            diags.add("CL504", syntheticSpan(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
+          }
           continue;
         }
         files.push({ replica: name, epoch, relation, path: filePath });

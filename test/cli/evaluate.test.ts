@@ -35,6 +35,22 @@ describe("calmlog evaluate DIR", () => {
     expect(r.stdout).not.toContain("sealed results");
   });
 
+  it("refuses fact files of relations that are not `.input` (CL504): the program alone defines those", async () => {
+    const w = twoReplicas();
+    w.put("data/b/epoch-1/reach.facts", "q\tr\n");
+    const r = await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error CL504: `reach.facts` holds facts of `reach`, which is not an `.input` relation");
+    expect(r.stderr).toContain("add `.input reach` to the program");
+
+    const adhoc = twoReplicas();
+    adhoc.put("solo/edge.facts", "x\ty\n");
+    adhoc.put("solo/reach.facts", "q\tr\n");
+    const a = await calmlog(adhoc.root, "evaluate", "tasks.dl", "--replica", "solo=solo");
+    expect(a.code).toBe(1);
+    expect(a.stderr).toContain("`reach.facts` holds facts of `reach`, which is not an `.input` relation");
+  });
+
   it("keeps state between runs: a second run finds nothing new, a new fact continues from there", async () => {
     const w = twoReplicas();
     await calmlog(w.root, "evaluate", "tasks.dl", "data");
