@@ -435,7 +435,8 @@ export class Relation {
     this.bits = null;
     this.words = 0;
     this.bitsets = 0;
-    this.makeTable(this.size + 1);
+    // Room for the rows reserved (a bulk insert), so the table does not grow again while they arrive.
+    this.makeTable(Math.max(this.size + 1, Math.floor(this.data.length / this.arity)));
     const table = this.table;
     const mask = this.mask;
     const data = this.data;

@@ -45,6 +45,18 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
   const format = opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv");
   if (format === "jsonl" || schema.columns.length === 0 || !schema.columns.every((c) => c.type === "number" || c.type === "unsigned")) return null;
   const shown = opts.displayPath ?? path;
+  const delimiter = opts.delimiter ?? "\t";
+  if (!opts.headers && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      bytes = Buffer.alloc(0);
+      readText(path, shown, schema, opts); // throws the file's error
+    }
+    const codes = plainIntegerCodes(bytes, schema, delimiter.charCodeAt(0));
+    if (codes !== null) return codes;
+  }
   const text = readText(path, shown, schema, opts);
   const arity = schema.columns.length;
   // A line holds at least one character per column and one separator or newline per column.
@@ -58,6 +70,60 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
     }
     for (let c = 0; c < arity; c++) codes[n++] = (t[c] as number) | 0;
   });
+  return codes.subarray(0, n);
+}
+
+/**
+ * Codes of a file of plain decimal integers (an optional `-`, digits, one delimiter byte between
+ * columns, `\n` or `\r\n` line ends, empty lines skipped), read from the bytes; null at the first
+ * thing it does not take (the text parser then reads the file and reports what is wrong).
+ */
+function plainIntegerCodes(bytes: Uint8Array, schema: FactSchema, delimiter: number): Int32Array | null {
+  const arity = schema.columns.length;
+  const unsigned = schema.columns.map((c) => c.type === "unsigned");
+  let codes = new Int32Array(Math.max(16, bytes.length >> 2));
+  let n = 0;
+  let i = 0;
+  const len = bytes.length;
+  while (i < len) {
+    let ch = bytes[i]!;
+    if (ch === 10) {
+      i++;
+      continue;
+    }
+    if (ch === 13 && bytes[i + 1] === 10) {
+      i += 2;
+      continue;
+    }
+    if (n + arity > codes.length) {
+      const grown = new Int32Array(codes.length * 2);
+      grown.set(codes);
+      codes = grown;
+    }
+    for (let c = 0; c < arity; c++) {
+      const neg = bytes[i] === 45;
+      if (neg) i++;
+      const start = i;
+      let v = 0;
+      for (; i < len; i++) {
+        ch = bytes[i]!;
+        const d = ch - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === start || i - start > 10) return null;
+      const value = neg ? -v : v;
+      if (unsigned[c] ? neg || value > 4294967295 : value < -2147483648 || value > 2147483647) return null;
+      codes[n++] = value | 0;
+      const end = i < len ? bytes[i]! : 10;
+      if (c < arity - 1) {
+        if (end !== delimiter) return null;
+        i++;
+      } else if (end === 13 && bytes[i + 1] === 10) i += 2;
+      else if (end === 10) i++;
+      else if (i < len) return null;
+    }
+  }
   return codes.subarray(0, n);
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fc, test as prop } from "@fast-check/vitest";
 import { afterAll, describe, expect, test } from "vitest";
 import { Engine } from "../../src/eval/engine.js";
 import { readFactCodes, readFactFile } from "../../src/io/facts.js";
@@ -45,4 +46,30 @@ describe("readFactCodes", () => {
     for (const r of ["e", "t", "u"]) expect(a.tuples(r)).toEqual(b.tuples(r));
     expect(a.insertCodes("u", new Int32Array([5, 3]))).toBe(1); // 3 came from e
   });
+
+  const field = fc.oneof(
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map(String),
+    fc.constantFrom("4294967295", "4294967296", "2147483648", "-2147483649", "+3", "0x1f", "-0", "", "1 ", "x", "00012345678901"),
+  );
+  const row = fc.tuple(field, field).map(([a, b]) => `${a}\t${b}`);
+  prop.prop([fc.array(fc.oneof(row, fc.constant(""), field), { maxLength: 12 }), fc.constantFrom("\n", "\r\n"), fc.boolean()])(
+    "reads any integer file as readFactFile does, or fails where it fails",
+    (lines, eol, lastEol) => {
+      const p = file("prop.facts", lines.join(eol) + (lastEol ? eol : ""));
+      const schema = { name: "e", columns: [{ name: "x", type: "number" as const }, { name: "y", type: "number" as const }] };
+      let expected: number[] | string;
+      try {
+        expected = readFactFile(p, schema).flatMap((t) => t.map((v) => (v as number) | 0));
+      } catch (err) {
+        expected = (err as UserError).message;
+      }
+      let got: number[] | string;
+      try {
+        got = Array.from(readFactCodes(p, schema)!);
+      } catch (err) {
+        got = (err as UserError).message;
+      }
+      expect(got).toEqual(expected);
+    },
+  );
 });
