@@ -2,15 +2,14 @@
 // written only after the whole evaluation succeeded, each file atomically, so a failed run leaves
 // the previous results in place.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { register } from "node:module";
 import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { formatRelation, stdoutBlock, writeAtomically } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
+import { compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
@@ -109,24 +108,6 @@ export function renderStats(stats: RunStats, ruleText: (clause: number) => strin
   return lines.join("\n") + "\n";
 }
 
-/**
- * Start-up: chevrotain's package entry loads hundreds of lodash-es modules (0.3-0.6 s measured on
- * the benchmark machine) while its single-file bundle loads in ~15 ms. When `run` is the process's
- * own command line, nothing has loaded chevrotain yet, so `chevrotain` can resolve to the bundle.
- * Embedders (and in-process tests) keep their module resolution untouched.
- */
-function preferChevrotainBundle(ctx: CliContext): void {
-  if (ctx.stdout !== process.stdout || ctx.stderr !== process.stderr) return;
-  try {
-    const bundle = new URL("../chevrotain.mjs", import.meta.resolve("chevrotain"));
-    if (!existsSync(fileURLToPath(bundle))) return;
-    const hook = `export async function resolve(s, c, n) { return s === "chevrotain" ? { url: ${JSON.stringify(bundle.href)}, shortCircuit: true } : n(s, c); }`;
-    register(`data:text/javascript,${encodeURIComponent(hook)}`);
-  } catch {
-    // Keep the default resolution.
-  }
-}
-
 /** `calmlog run`. */
 export const command: Command = {
   name: "run",
@@ -137,9 +118,6 @@ export const command: Command = {
     const env = ctx.env ?? process.env;
     const color = useColor(ctx.stderr, env);
     const t0 = performance.now();
-    preferChevrotainBundle(ctx);
-    // Loaded here, after the resolution hook, because the front end pulls in the parser.
-    const { compileFile, ReadError } = await import("../pipeline.js");
     let compiled;
     try {
       compiled = await compileFile(opts.program, ctx.cwd);

@@ -1,6 +1,7 @@
 // Parser error messages in the user's words: ``expected `)` but found `.` ``, never token-type names.
 // Rules with many alternatives get a description of what belongs there instead of a token list.
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 
 /** How a token type reads in a message (its label, e.g. `` `(` `` or "a name"). */
 export function describeType(t: TokenType): string {

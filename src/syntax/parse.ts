@@ -1,7 +1,8 @@
 // Source text -> Program. Never throws: every lexical and syntax problem becomes a diagnostic with an
 // exact span. After a syntax error the rest of the clause (to the next `.`) or directive is skipped, so one
 // mistake gives one message, and the items it touched are left out of the program.
-import { EOF, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "chevrotain";
+import { EOF, tokenMatcher } from "./chevrotain.js";
 import type { Item, Program } from "./ast.js";
 import { parser } from "./parser.js";
 import { LineIndex, type SourceFile } from "./span.js";

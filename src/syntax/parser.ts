@@ -1,18 +1,8 @@
 // The grammar of rule files as one chevrotain CST parser (one shared instance, recovery on).
 // Decisions LL(k) cannot make (atom vs. comparison, `min(..)` functor vs. aggregate) use gates that scan
 // to the matching bracket; the scan stops at `.` and directives, so it stays within one clause.
-import {
-  CstParser,
-  createTokenInstance,
-  EOF,
-  tokenMatcher,
-  type AtLeastOneSepMethodOpts,
-  type CstNode,
-  type DSLMethodOpts,
-  type IOrAlt,
-  type IToken,
-  type TokenType,
-} from "chevrotain";
+import type { AtLeastOneSepMethodOpts, CstNode, DSLMethodOpts, IOrAlt, IToken, TokenType } from "chevrotain";
+import { CstParser, createTokenInstance, EOF, tokenMatcher } from "./chevrotain.js";
 import { messageProvider } from "./messages.js";
 import * as T from "./tokens.js";
 
@@ -25,9 +15,14 @@ const sep = (SEP: TokenType, DEF: () => unknown): AtLeastOneSepMethodOpts<unknow
 
 /** The rule-file parser; use the shared `parser` instance. */
 export class CalmlogParser extends CstParser {
-  constructor() {
+  /**
+   * `validate` runs chevrotain's grammar validations (ambiguities, left recursion, ...); the test
+   * suite does, so the shared instance skips them and starts faster.
+   */
+  constructor(options: { readonly validate?: boolean } = {}) {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
+      skipValidations: options.validate !== true,
       errorMessageProvider: messageProvider,
       maxLookahead: 3,
     });

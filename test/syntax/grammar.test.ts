@@ -8,10 +8,21 @@ import { describe, expect, test } from "vitest";
 import * as oniguruma from "vscode-oniguruma";
 import * as vsctm from "vscode-textmate";
 import { cstTypes, diagramsHtml } from "../../grammar/artifacts.js";
-import { parser } from "../../src/syntax/parser.js";
+import { CalmlogParser, parser } from "../../src/syntax/parser.js";
+import { makeLexer } from "../../src/syntax/tokens.js";
 
 const root = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const read = (p: string): string => readFileSync(root(p), "utf8");
+
+describe("chevrotain's validations, which the shared parser and lexer skip to start faster", () => {
+  test("the grammar has no ambiguity, left recursion or other defect chevrotain reports", () => {
+    expect(() => new CalmlogParser({ validate: true })).not.toThrow();
+  });
+
+  test("every token definition is valid and the lexer keeps its first-character optimisation", () => {
+    expect(() => makeLexer(true)).not.toThrow();
+  });
+});
 
 describe("generated files", () => {
   test("grammar/diagrams.html is up to date (run `npm run grammar`)", () => {
