@@ -21,7 +21,9 @@ export type VariantFactory = (rt: Runtime) => VariantFn;
 
 /** Compiles one plan of a rule (once per program) to a factory that binds it to an engine's relations. */
 export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory {
-  const make = new Function("rt", generate(rule, plan, types)) as (rt: Runtime) => VariantFn;
+  const source = generate(rule, plan, types);
+  if (process.env["CALMLOG_DUMP"] === "1") process.stderr.write(source + "\n\n");
+  const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
   return (rt: Runtime) => make(rt);
 }
 

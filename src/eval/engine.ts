@@ -236,13 +236,11 @@ export class Engine {
     if (arity === 0 || codes.length % arity !== 0) throw new Error(`engine: ${codes.length} codes are not rows of ${arity} columns`);
     const base = this.base.get(relation);
     const rows = codes.length / arity;
-    rel.reserve(rows);
+    rel.reserve(rows, arity === 2 ? codes : undefined);
     let added = 0;
     if (arity === 2) {
-      for (let i = 0; i < codes.length; i += 2) {
-        if (rel.insert2(codes[i]!, codes[i + 1]!)) added++;
-        base?.insert2(codes[i]!, codes[i + 1]!);
-      }
+      added = rel.insertPairs(codes);
+      base?.insertPairs(codes);
     } else if (arity === 1) {
       for (let i = 0; i < codes.length; i++) {
         if (rel.insert1(codes[i]!)) added++;

@@ -8,6 +8,8 @@ const DIRECT_MAX = 1 << 26;
 const DIRECT_SLACK = 1 << 16;
 /** Per-key lists and bitsets cost an array each: kept while there are at most this many. */
 const MAX_LISTS = 1 << 15;
+/** Past this many bitsets, a relation whose bitsets are tiny and hold under two rows each moves to the hash table. */
+const SPARSE_BITSETS = 1 << 12;
 /** Bitsets may take this many words (16 MB) beyond 8 per row before the set moves to a hash table. */
 const BITS_SLACK = 1 << 22;
 
@@ -101,6 +103,7 @@ export class Index {
       const next = this.next;
       let heads = this.heads;
       const other = 1 - c0;
+      const from = row;
       for (; row < n; row++) {
         const k = data[row * arity + c0]!;
         if (k >= heads.length || k < 0) {
@@ -111,8 +114,13 @@ export class Index {
         if (head === EMPTY) this.keys++;
         next[row] = head;
         heads[k] = row;
-        if (this.lists !== null) this.append(k, row, data[row * arity + other]!);
       }
+      // Lists once the keys are counted, so a batch with too many keys never builds (and drops) them.
+      if (this.lists !== null && this.keys > MAX_LISTS) {
+        this.lists = null;
+        this.lens = NO_LENS;
+      }
+      if (this.lists !== null) for (let r = from; r < row; r++) this.append(data[r * arity + c0]!, r, data[r * arity + other]!);
       this.indexed = row;
       if (row === n) return;
       this.leaveDirect();
@@ -301,6 +309,11 @@ export class Relation {
   private mask: number;
   /** Bitsets by first column (the only column's bitset at 0 for one column), or null for the hash table. */
   private bits: Uint32Array[] | null;
+  /**
+   * Of a two-column relation in bitsets, word 0 of every first column's set (second columns below
+   * 32: counts, flags, early symbols) side by side, indexed by the first column: no array per key.
+   */
+  private low: Uint32Array = NO_BITS;
   private words = 0;
   private bitsets = 0;
   readonly indexes: Index[] = [];
@@ -335,8 +348,49 @@ export class Relation {
     return idx;
   }
 
-  /** Makes room for `n` more rows at once (a bulk insert). */
-  reserve(n: number): void {
+  /**
+   * Makes room for `n` more rows at once (a bulk insert). Given the rows' codes, a two-column
+   * relation whose rows have more distinct first columns than bitsets may be kept moves to the hash
+   * table now, rather than after building (and dropping) a bitset per first column.
+   */
+  reserve(n: number, codes?: Int32Array): void {
+    if (codes !== undefined && this.bits !== null && this.arity === 2 && !this.bitsFit(codes)) {
+      this.reserveData(n);
+      this.leaveBits();
+    }
+    this.reserveData(n);
+  }
+
+  /** Whether the bitsets could take rows with these (first, second) codes as well as the rows they hold. */
+  private bitsFit(codes: Int32Array): boolean {
+    const bits = this.bits!;
+    let max = bits.length - 1;
+    for (let i = 0; i < codes.length; i += 2) {
+      const a = codes[i]!;
+      const b = codes[i + 1]!;
+      if (a < 0 || b < 0 || a >= DIRECT_MAX || b >= DIRECT_MAX) return false;
+      if (a > max) max = a;
+    }
+    if (max < 0) return true;
+    const seen = new Uint8Array(max + 1);
+    let firsts = 0;
+    for (let a = 0; a < bits.length; a++) {
+      if (bits[a]!.length > 0) {
+        seen[a] = 1;
+        firsts++;
+      }
+    }
+    for (let i = 0; i < codes.length; i += 2) {
+      const a = codes[i]!;
+      if (codes[i + 1]! >= 32 && seen[a] === 0) {
+        seen[a] = 1;
+        if (++firsts > MAX_LISTS) return false;
+      }
+    }
+    return true;
+  }
+
+  private reserveData(n: number): void {
     const need = (this.size + n) * this.arity;
     if (need > this.data.length) {
       const grown = new Int32Array(need);
@@ -399,6 +453,24 @@ export class Relation {
   private setBit(a: number, b: number): number {
     const bits = this.bits!;
     if (a < 0 || b < 0 || a >= DIRECT_MAX || b >= DIRECT_MAX) return -1;
+    if (b < 32 && this.arity === 2) {
+      let low = this.low;
+      if (a >= low.length) {
+        let n = Math.max(64, low.length);
+        while (n <= a) n *= 2;
+        const added = n - low.length;
+        if (this.words + added > BITS_SLACK + 8 * this.size) return -1;
+        this.words += added;
+        const grown = new Uint32Array(n);
+        grown.set(low);
+        this.low = low = grown;
+      }
+      const m = 1 << b;
+      const x = low[a]!;
+      if ((x & m) !== 0) return 0;
+      low[a] = x | m;
+      return 1;
+    }
     const w = b >>> 5;
     let set = a < bits.length ? bits[a]! : NO_BITS;
     if (w >= set.length) {
@@ -408,7 +480,7 @@ export class Relation {
       // A typed array costs about 48 words of its own; many small ones also slow the collector.
       const added = n - set.length + (set.length === 0 ? 48 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
       if (this.words + added > BITS_SLACK + 8 * this.size) return -1;
-      if (set.length === 0 && ++this.bitsets > MAX_LISTS) return -1;
+      if (set.length === 0 && (++this.bitsets > MAX_LISTS || this.sparse(bits.length))) return -1;
       this.words += added;
       while (bits.length <= a) bits.push(NO_BITS);
       const grown = new Uint32Array(n);
@@ -422,9 +494,20 @@ export class Relation {
     return 1;
   }
 
+  /**
+   * Many bitsets, under two rows each, of a few words each (counts, flags): per-key arrays cost more
+   * than they save, and a hash table holds such rows without an object per key.
+   */
+  private sparse(slots: number): boolean {
+    const b = this.bitsets;
+    return b > SPARSE_BITSETS && this.size < 2 * b && this.words < 52 * b + 2 * slots;
+  }
+
   private hasBit(a: number, b: number): boolean {
     const bits = this.bits!;
-    if (a < 0 || b < 0 || a >= bits.length) return false;
+    if (a < 0 || b < 0) return false;
+    if (b < 32 && this.arity === 2) return a < this.low.length && (this.low[a]! & (1 << b)) !== 0;
+    if (a >= bits.length) return false;
     const set = bits[a]!;
     const w = b >>> 5;
     return w < set.length && (set[w]! & (1 << (b & 31))) !== 0;
@@ -433,6 +516,7 @@ export class Relation {
   /** Moves the set of rows from the bitsets to the hash table. */
   private leaveBits(): void {
     this.bits = null;
+    this.low = NO_BITS;
     this.words = 0;
     this.bitsets = 0;
     // Room for the rows reserved (a bulk insert), so the table does not grow again while they arrive.
@@ -487,10 +571,17 @@ export class Relation {
     const bits = this.bits;
     if (bits !== null) {
       let r: number;
-      // The common case inline: a's bitset exists and already reaches b.
-      const set = a >= 0 && a < bits.length && b >= 0 ? bits[a]! : NO_BITS;
+      // The common cases inline: b in the low words, or a's bitset exists and already reaches b.
+      const low = this.low;
+      const set = b >= 32 && a >= 0 && a < bits.length ? bits[a]! : NO_BITS;
       const w = b >>> 5;
-      if (w < set.length) {
+      if (b >= 0 && b < 32 && a >= 0 && a < low.length) {
+        const m = 1 << b;
+        const x = low[a]!;
+        if ((x & m) !== 0) return false;
+        low[a] = x | m;
+        r = 1;
+      } else if (w < set.length) {
         const m = 1 << (b & 31);
         const x = set[w]!;
         if ((x & m) !== 0) return false;
@@ -527,6 +618,44 @@ export class Relation {
     data[2 * row + 1] = b;
     this.size = row + 1;
     return true;
+  }
+
+  /**
+   * Adds rows given as (a, b) code pairs to a two-column relation (a bulk load, after `reserve`);
+   * returns how many were new. In the hash table's case one loop keeps the table in locals.
+   */
+  insertPairs(codes: Int32Array): number {
+    let added = 0;
+    let i = 0;
+    const n = codes.length;
+    for (; i < n && this.bits !== null; i += 2) if (this.insert2(codes[i]!, codes[i + 1]!)) added++;
+    if (i >= n) return added;
+    const rows = (n - i) >> 1;
+    if ((this.size + rows) * 2 > this.data.length || (this.size + rows) * 10 > (this.mask + 1) * 7) this.reserve(rows);
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    let size = this.size;
+    outer: for (; i < n; i += 2) {
+      const a = codes[i]!;
+      const b = codes[i + 1]!;
+      const h = finish(mix(mix(0, a), b));
+      let slot = h & mask;
+      for (;;) {
+        const r = table[2 * slot]!;
+        if (r === EMPTY) break;
+        if (table[2 * slot + 1] === h && data[2 * r] === a && data[2 * r + 1] === b) continue outer;
+        slot = (slot + 1) & mask;
+      }
+      table[2 * slot] = size;
+      table[2 * slot + 1] = h;
+      data[2 * size] = a;
+      data[2 * size + 1] = b;
+      size++;
+      added++;
+    }
+    this.size = size;
+    return added;
   }
 
   /** Adds a row given as `arity` codes; true when it was new. */
@@ -615,6 +744,7 @@ export class Relation {
     this.size = 0;
     if (this.arity === 1 || this.arity === 2) {
       this.bits = [];
+      this.low = NO_BITS;
       this.words = 0;
       this.bitsets = 0;
       this.table = NO_TABLE;
@@ -631,6 +761,7 @@ export class Relation {
     r.table = this.table.slice();
     r.mask = this.mask;
     r.bits = this.bits === null ? null : this.bits.map((b) => (b.length === 0 ? b : b.slice()));
+    r.low = this.low.length === 0 ? NO_BITS : this.low.slice();
     r.words = this.words;
     r.bitsets = this.bitsets;
     return r;

@@ -56,4 +56,47 @@ describe("Relation", () => {
       expect(idx.lookup1(-7)).toBe(pairs.some(([a]) => a === -7) ? idx.lookup1(-7) : -1);
     },
   );
+
+  /** Inserts pairs one by one and as bulk loads of the given batch sizes; both must hold the same rows in the same order. */
+  function bulkMatchesOneByOne(pairs: readonly (readonly [number, number])[], batches: readonly number[]): void {
+    const one = new Relation("r", 2);
+    const added: number[] = [];
+    let from = 0;
+    for (const size of [...batches, pairs.length]) {
+      let k = 0;
+      for (const [a, b] of pairs.slice(from, from + size)) if (one.insert2(a, b)) k++;
+      added.push(k);
+      from = Math.min(pairs.length, from + size);
+    }
+    const bulk = new Relation("r", 2);
+    const addedBulk: number[] = [];
+    from = 0;
+    for (const size of [...batches, pairs.length]) {
+      const codes = new Int32Array(pairs.slice(from, from + size).flat());
+      bulk.reserve(codes.length / 2, codes);
+      addedBulk.push(bulk.insertPairs(codes));
+      from = Math.min(pairs.length, from + size);
+    }
+    expect(addedBulk).toEqual(added);
+    expect(bulk.size).toBe(one.size);
+    expect(Array.from(bulk.data.subarray(0, 2 * bulk.size))).toEqual(Array.from(one.data.subarray(0, 2 * one.size)));
+    for (const [a, b] of pairs) expect(bulk.has2(a, b)).toBe(true);
+    expect(bulk.insert2(pairs[0]?.[0] ?? 0, pairs[0]?.[1] ?? 0)).toBe(pairs.length === 0);
+  }
+
+  test.prop([fc.array(fc.tuple(code, code), { maxLength: 300 }), fc.array(fc.integer({ min: 0, max: 120 }), { maxLength: 3 })])(
+    "a bulk load adds the rows inserting them one by one adds, in the same order",
+    (pairs, batches) => bulkMatchesOneByOne(pairs, batches),
+  );
+
+  test("bulk loads keep rows across the moves from bitsets to the hash table, for sparse and for many first columns", () => {
+    // 6000 first columns of one row each (sparse bitsets), then 40000 (more bitsets than are kept).
+    const sparse = Array.from({ length: 6000 }, (_, i) => [i * 3, i % 5] as const);
+    const many = Array.from({ length: 40000 }, (_, i) => [i, (i * 7) % 1000] as const);
+    bulkMatchesOneByOne([...sparse, ...sparse.slice(0, 100)], [3000]);
+    bulkMatchesOneByOne([...many, ...many.slice(5, 500)], [100, 20000]);
+    // Dense rows stay in bitsets: every first column holds many second columns.
+    const dense = Array.from({ length: 20000 }, (_, i) => [i % 50, i] as const);
+    bulkMatchesOneByOne(dense, [7000]);
+  });
 });
