@@ -536,12 +536,25 @@ export class Relation {
 
   /** Adds (a) to a one-column relation; true when it was new. */
   insert1(a: number): boolean {
-    if (this.bits !== null) {
-      const r = this.setBit(0, a);
+    const bits = this.bits;
+    if (bits !== null) {
+      // The common case inline: the bitset already reaches a.
+      const set = bits.length > 0 ? bits[0]! : NO_BITS;
+      const w = a >>> 5;
+      let r: number;
+      if (a >= 0 && w < set.length) {
+        const m = 1 << (a & 31);
+        const x = set[w]!;
+        if ((x & m) !== 0) return false;
+        set[w] = x | m;
+        r = 1;
+      } else r = this.setBit(0, a);
       if (r === 0) return false;
       if (r === 1) {
-        const row = this.reserveRow();
-        this.data[row] = a;
+        const row = this.size;
+        let data = this.data;
+        if (row + 1 > data.length) data = this.growData();
+        data[row] = a;
         this.size = row + 1;
         return true;
       }
