@@ -633,41 +633,10 @@ export class Relation {
     return true;
   }
 
-  /**
-   * Adds rows given as (a, b) code pairs to a two-column relation (a bulk load, after `reserve`);
-   * returns how many were new. In the hash table's case one loop keeps the table in locals.
-   */
+  /** Adds rows given as (a, b) code pairs to a two-column relation (a bulk load, after `reserve`); returns how many were new. */
   insertPairs(codes: Int32Array): number {
     let added = 0;
-    let i = 0;
-    const n = codes.length;
-    for (; i < n && this.bits !== null; i += 2) if (this.insert2(codes[i]!, codes[i + 1]!)) added++;
-    if (i >= n) return added;
-    const rows = (n - i) >> 1;
-    if ((this.size + rows) * 2 > this.data.length || (this.size + rows) * 10 > (this.mask + 1) * 7) this.reserve(rows);
-    const data = this.data;
-    const table = this.table;
-    const mask = this.mask;
-    let size = this.size;
-    outer: for (; i < n; i += 2) {
-      const a = codes[i]!;
-      const b = codes[i + 1]!;
-      const h = finish(mix(mix(0, a), b));
-      let slot = h & mask;
-      for (;;) {
-        const r = table[2 * slot]!;
-        if (r === EMPTY) break;
-        if (table[2 * slot + 1] === h && data[2 * r] === a && data[2 * r + 1] === b) continue outer;
-        slot = (slot + 1) & mask;
-      }
-      table[2 * slot] = size;
-      table[2 * slot + 1] = h;
-      data[2 * size] = a;
-      data[2 * size + 1] = b;
-      size++;
-      added++;
-    }
-    this.size = size;
+    for (let i = 0; i < codes.length; i += 2) if (this.insert2(codes[i]!, codes[i + 1]!)) added++;
     return added;
   }
 
