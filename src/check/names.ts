@@ -1,5 +1,6 @@
 // Words for messages: short renderings of terms and near-miss name suggestions.
 import type { Term } from "../syntax/ast.js";
+import { printTerm } from "../syntax/printer.js";
 
 /** Source-like text of a term, cut short so messages stay on one line. */
 export function termText(t: Term, max = 40): string {
@@ -7,26 +8,10 @@ export function termText(t: Term, max = 40): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** The term as the syntax printer writes it, with an aggregate's body left out. */
 function render(t: Term): string {
-  switch (t.kind) {
-    case "var":
-      return t.name;
-    case "wildcard":
-      return "_";
-    case "number":
-      return t.text;
-    case "string":
-      return JSON.stringify(t.value);
-    case "binary": {
-      return `${render(t.left)} ${t.op} ${render(t.right)}`;
-    }
-    case "unary":
-      return t.op === "-" ? `-${render(t.operand)}` : `${t.op}(${render(t.operand)})`;
-    case "call":
-      return `${t.name}(${t.args.map(render).join(", ")})`;
-    case "aggregate":
-      return `${t.op}${t.target ? ` ${render(t.target)}` : ""} : { … }`;
-  }
+  if (t.kind === "aggregate") return `${t.op}${t.target ? ` ${printTerm(t.target)}` : ""} : { … }`;
+  return printTerm(t);
 }
 
 /** The name nearest to `word` when it is close enough to be a typo, else null. */

@@ -90,6 +90,11 @@ describe("CL203 type mismatch", () => {
     expect(found(lines(".decl s(x: symbol)", ".decl n(x: number)", ".decl f(x: float)", ".input s, n, f", "s(x) :- s(x), n(x), f(x)."))).toEqual(["CL203 5:17"]);
   });
 
+  test("a message quotes a compound term with the parentheses its meaning needs", () => {
+    const ds = diagnose(lines(".decl s(x: symbol)", ".decl n(x: number)", ".input s", "n((a + 1) * 2) :- s(a)."));
+    expect(ds.flatMap((d) => d.related.map((r) => r.message))).toContain("`(a + 1) * 2` is a `number` here");
+  });
+
   test("a fact of the wrong type", () => {
     expect(found(lines(".decl n(x: number)", 'n("a").'))).toEqual(["CL203 2:3"]);
   });
