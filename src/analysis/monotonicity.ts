@@ -2,6 +2,7 @@
 // An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a bound
 // that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
 import type { RelationSchema } from "../check/types.js";
+import { forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../syntax/span.js";
@@ -83,7 +84,7 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
   const aggregateReads = (agg: Aggregate): void => {
     for (const lit of agg.body) {
       if (lit.kind === "atom") reads.push({ relation: lit.atom.relation.name, kind: "aggregation", span: agg.span });
-      for (const t of termsOf(lit)) forEachAggregate(t, aggregateReads);
+      for (const t of literalTerms(lit)) forEachAggregate(t, aggregateReads);
     }
   };
 
@@ -188,7 +189,7 @@ function judgeAggregate(
   // Negating a fixed relation only filters: the total still moves one way.
   const negated = agg.body.find((l): l is Literal & { kind: "atom" } => l.kind === "atom" && l.negated && !fixed.has(l.atom.relation.name));
   if (negated !== undefined) return fail(`the ${name}'s body negates \`${negated.atom.relation.name}\`, so the ${name} can move either way as facts arrive`);
-  const nested = agg.body.some((l) => termsOf(l).some(hasAggregate));
+  const nested = agg.body.some((l) => literalTerms(l).some(hasAggregate));
   if (nested) return fail(`the ${name}'s body holds another aggregate, so it can move either way as facts arrive`);
 
   if (site.kind === "head") return fail(`the ${name}'s value is put in the head of \`${site.head}\`; it changes as facts arrive, so no value is final before the seal`);
@@ -367,48 +368,9 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
         continue;
       }
     }
-    for (const t of termsOf(lit)) visit(t, { literal: lit, where, comparison: null });
+    for (const t of literalTerms(lit)) visit(t, { literal: lit, where, comparison: null });
   }
   return uses;
-}
-
-/** The terms directly inside a literal. */
-function termsOf(lit: Literal): readonly Term[] {
-  switch (lit.kind) {
-    case "atom":
-      return lit.atom.args;
-    case "cmp":
-      return [lit.left, lit.right];
-    case "bool":
-      return [];
-  }
-}
-
-/** Calls `f` on each outermost aggregate inside `t`. */
-function forEachAggregate(t: Term, f: (agg: Aggregate) => void): void {
-  switch (t.kind) {
-    case "aggregate":
-      f(t);
-      return;
-    case "binary":
-      forEachAggregate(t.left, f);
-      forEachAggregate(t.right, f);
-      return;
-    case "unary":
-      forEachAggregate(t.operand, f);
-      return;
-    case "call":
-      t.args.forEach((a) => forEachAggregate(a, f));
-      return;
-    default:
-      return;
-  }
-}
-
-function hasAggregate(t: Term): boolean {
-  let found = false;
-  forEachAggregate(t, () => (found = true));
-  return found;
 }
 
 /** Calls `f` on every variable name inside `t`, aggregate bodies and targets included. */
@@ -429,7 +391,7 @@ function forEachVariable(t: Term, f: (name: string) => void): void {
       return;
     case "aggregate":
       if (t.target !== null) forEachVariable(t.target, f);
-      for (const lit of t.body) for (const x of termsOf(lit)) forEachVariable(x, f);
+      for (const lit of t.body) for (const x of literalTerms(lit)) forEachVariable(x, f);
       return;
     default:
       return;

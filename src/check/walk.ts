@@ -72,6 +72,34 @@ export function literalTerms(l: Literal): Term[] {
   return [];
 }
 
+/** Calls `f` on each outermost aggregate inside `t` (not inside aggregate bodies: `f` recurses if it wants). */
+export function forEachAggregate(t: Term, f: (a: Aggregate) => void): void {
+  switch (t.kind) {
+    case "aggregate":
+      f(t);
+      return;
+    case "binary":
+      forEachAggregate(t.left, f);
+      forEachAggregate(t.right, f);
+      return;
+    case "unary":
+      forEachAggregate(t.operand, f);
+      return;
+    case "call":
+      t.args.forEach((a) => forEachAggregate(a, f));
+      return;
+    default:
+      return;
+  }
+}
+
+/** Whether `t` holds an aggregate. */
+export function hasAggregate(t: Term): boolean {
+  let found = false;
+  forEachAggregate(t, () => (found = true));
+  return found;
+}
+
 /** Variables of a term outside aggregates, and the outermost aggregates it contains. */
 export function collectOuter(t: Term, vars: Variable[], aggregates: Aggregate[]): void {
   switch (t.kind) {

@@ -3,7 +3,8 @@
 import type { Aggregate, Atom, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { solve, tryEval, type Db } from "./match.js";
-import { forEachAggregate, literalTerms, termVars, type Roles } from "./roles.js";
+import { hasAggregate, literalTerms } from "../check/walk.js";
+import { termVars, type Roles } from "./roles.js";
 import { showAtom, showTerm, showValue } from "./show.js";
 import type { EscrowDesign } from "./types.js";
 
@@ -38,12 +39,6 @@ function sideOf(l: Literal, isX: (t: Term) => boolean): { op: ComparisonOp; othe
   if (isX(l.left) && !isX(l.right)) return { op, other: l.right };
   if (isX(l.right) && !isX(l.left)) return { op: flip(op), other: l.left };
   return null;
-}
-
-function hasAggregate(t: Term): boolean {
-  let found = false;
-  forEachAggregate(t, () => (found = true));
-  return found;
 }
 
 /** The upper bounds on a count or sum of one replicated relation in a clause. */

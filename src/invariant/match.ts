@@ -2,7 +2,8 @@
 // It serves the counterexample story only; whether a state is valid is always the engine's answer.
 import type { Aggregate, Atom, Literal, Term } from "../syntax/ast.js";
 import type { Fact, FactValue } from "./types.js";
-import { literalTerms, termVars } from "./roles.js";
+import { literalTerms } from "../check/walk.js";
+import { termVars } from "./roles.js";
 
 /** Read access to one evaluated state. */
 export interface Db {

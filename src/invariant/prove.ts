@@ -22,7 +22,8 @@
 // So I also derives an R tuple in S1, contradicting S1 valid. Hence the merge is valid. ∎
 import type { Aggregate, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import { forEachAggregate, literalReads, literalTerms, type Roles } from "./roles.js";
+import { forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
+import { literalReads, type Roles } from "./roles.js";
 import { listCode, showLiteral, showTerm } from "./show.js";
 
 /** A sufficient condition that holds, by its stable name. */
@@ -155,12 +156,6 @@ class Walk {
     }
     return `a derivation of \`${rel}\` reads several replicated facts, and they can come from different replicas`;
   }
-}
-
-function hasAggregate(t: Term): boolean {
-  let found = false;
-  forEachAggregate(t, () => (found = true));
-  return found;
 }
 
 /** `a op b` read as `b op' a`. */

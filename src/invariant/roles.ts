@@ -3,7 +3,8 @@
 import { replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import type { Aggregate, Literal, Term } from "../syntax/ast.js";
+import type { Literal, Term } from "../syntax/ast.js";
+import { forEachAggregate, literalTerms } from "../check/walk.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
@@ -25,39 +26,6 @@ export function literalReads(l: Literal, out: Set<string> = new Set()): Set<stri
   if (l.kind === "atom") out.add(l.atom.relation.name);
   for (const t of literalTerms(l)) forEachAggregate(t, (a) => a.body.forEach((b) => literalReads(b, out)));
   return out;
-}
-
-/** The top-level terms of a literal. */
-export function literalTerms(l: Literal): readonly Term[] {
-  switch (l.kind) {
-    case "atom":
-      return l.atom.args;
-    case "cmp":
-      return [l.left, l.right];
-    case "bool":
-      return [];
-  }
-}
-
-/** Calls `f` on every aggregate inside `t` (not inside aggregate bodies: `f` recurses if it wants). */
-export function forEachAggregate(t: Term, f: (a: Aggregate) => void): void {
-  switch (t.kind) {
-    case "aggregate":
-      f(t);
-      return;
-    case "binary":
-      forEachAggregate(t.left, f);
-      forEachAggregate(t.right, f);
-      return;
-    case "unary":
-      forEachAggregate(t.operand, f);
-      return;
-    case "call":
-      t.args.forEach((a) => forEachAggregate(a, f));
-      return;
-    default:
-      return;
-  }
 }
 
 /** Variables of a term, outside aggregates unless `deep`. */

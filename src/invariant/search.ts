@@ -8,7 +8,8 @@ import { Engine } from "../eval/engine.js";
 import type { Atom, Term } from "../syntax/ast.js";
 import type { BoundPattern } from "./escrow.js";
 import { solve, tryEval, type Db } from "./match.js";
-import { dependencies, literalTerms, type Roles } from "./roles.js";
+import { literalTerms } from "../check/walk.js";
+import { dependencies, type Roles } from "./roles.js";
 import type { Fact, FactValue } from "./types.js";
 
 /** Bounds of the random search. */

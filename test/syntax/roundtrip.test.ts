@@ -1,5 +1,5 @@
 // print -> parse gives back the same AST (spans aside), for generated programs of every node kind.
-import { fc, test } from "@fast-check/vitest";
+import { test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { Diagnostics } from "../../src/report/diagnostic.js";
 import { parse } from "../../src/syntax/parse.js";
