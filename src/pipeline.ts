@@ -5,7 +5,7 @@ import { analyze } from "./analysis/analyze.js";
 import type { Analysis } from "./analysis/types.js";
 import { check } from "./check/check.js";
 import type { CheckedProgram } from "./check/types.js";
-import { Diagnostics } from "./report/diagnostic.js";
+import { Diagnostics, fileErrorReason } from "./report/diagnostic.js";
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
 import type { SourceFile } from "./syntax/span.js";
@@ -42,9 +42,7 @@ export async function compileFile(path: string, cwd: string): Promise<Compiled> 
   try {
     text = await readFile(resolve(cwd, path), "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((err as Error).message);
-    throw new ReadError(path, reason);
+    throw new ReadError(path, fileErrorReason(err));
   }
   return compile({ path, text });
 }

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { check } from "../check/check.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, fileErrorReason, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
 import type { Span } from "../syntax/span.js";
@@ -76,7 +76,7 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
     try {
       text = await readFile(resolve(ctx.cwd, path), "utf8");
     } catch (err) {
-      ctx.stderr.write(`calmlog check: cannot read ${path}: ${reason(err)}\n`);
+      ctx.stderr.write(`calmlog check: cannot read ${path}: ${fileErrorReason(err)}\n`);
       unreadable++;
       continue;
     }
@@ -87,14 +87,6 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
     diagnostics.push(...diags.items);
   }
   return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };
-}
-
-function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "it is a directory";
-  if (code === "EACCES") return "permission denied";
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The JSON report: one object, stable field names, version 1. */

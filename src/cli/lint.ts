@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { fileErrorReason } from "../report/diagnostic.js";
 import { lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
@@ -103,15 +104,6 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-/** Why a file could not be read or written, in the words `calmlog check` uses. */
-function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "it is a directory";
-  if (code === "EACCES") return "permission denied";
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Renders `result` in the chosen format. */
 function render(result: LintResult, sources: readonly SourceFile[], format: Format, color: boolean, cwd: string): string {
   switch (format) {
@@ -137,7 +129,7 @@ export const command: Command = {
       try {
         sources.push({ path, text: await readFile(resolve(ctx.cwd, path), "utf8") });
       } catch (err) {
-        ctx.stderr.write(`calmlog lint: cannot read ${path}: ${reason(err)}\n`);
+        ctx.stderr.write(`calmlog lint: cannot read ${path}: ${fileErrorReason(err)}\n`);
         unreadable++;
       }
     }
@@ -150,7 +142,7 @@ export const command: Command = {
       try {
         await writeAtomically(resolve(ctx.cwd, opts.output), text);
       } catch (err) {
-        ctx.stderr.write(`calmlog lint: cannot write ${opts.output}: ${reason(err)}\n`);
+        ctx.stderr.write(`calmlog lint: cannot write ${opts.output}: ${fileErrorReason(err)}\n`);
         return EXIT_CRASH;
       }
     }

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Column } from "../check/types.js";
 import type { Code } from "../report/codes.js";
-import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import { fileErrorReason, makeDiagnostic, UserError } from "../report/diagnostic.js";
 import type { Span } from "../syntax/span.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { INT32_MAX, INT32_MIN, UINT32_MAX } from "../eval/values.js";
@@ -131,9 +131,8 @@ function readText(path: string, shown: string, schema: FactSchema, opts: ReadOpt
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
     const span = opts.requestedAt ?? pointAt(shown, 0, 1, 1, 0);
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String((err as Error).message);
+    const why = fileErrorReason(err);
     throw new UserError(makeDiagnostic("CL404", span, `cannot open fact file \`${shown}\` for \`${schema.name}\`: ${why}`));
   }
 }

@@ -99,3 +99,12 @@ export function makeDiagnostic(code: Code, span: Span, message: string, extras: 
   const sink = new Diagnostics();
   return sink.add(code, span, message, extras);
 }
+
+/** Why a file could not be read or written, in the user's words. */
+export function fileErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES") return "permission denied";
+  return err instanceof Error ? err.message : String(err);
+}
