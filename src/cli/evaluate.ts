@@ -10,7 +10,7 @@ import { tupleKey } from "../replica/facts.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
 import { replicatedRelations } from "../analysis/fixed.js";
-import { delimitersOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
+import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
@@ -141,10 +141,10 @@ function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, s
   });
   // Only a clean run moves the kept state forward; otherwise the previous state stays as it was.
   const schema = schemaOf(schemas);
-  const delimiters = delimitersOf(schemas);
+  const formats = formatsOf(schemas);
   const changed =
-    state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(schema) || JSON.stringify(state.delimiters) !== JSON.stringify(delimiters);
-  if (!diags.hasErrors() && changed) writeState(dir, next, schema, state?.generation ?? null, delimiters);
+    state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(schema) || JSON.stringify(state.formats) !== JSON.stringify(formats);
+  if (!diags.hasErrors() && changed) writeState(dir, next, schema, state?.generation ?? null, formats);
   return { report, set: next };
 }
 

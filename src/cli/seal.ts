@@ -10,7 +10,7 @@ import { schemaFromTypes, readFacts, type ReplicaSchema } from "../replica/io.js
 import { ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { replicatedRelations } from "../analysis/fixed.js";
-import { delimitersOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState } from "../replica/store.js";
+import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState, type FileFormat } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
@@ -83,7 +83,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   // Column types: the program's when given, else the kept state's; never guessed from the files.
   let schemas: Map<string, ReplicaSchema>;
   let kept: Record<string, readonly string[]>;
-  let delimiters: Record<string, string>;
+  let formats: Record<string, FileFormat>;
   // With the program at hand, only its `.input` relations may have fact files; the kept state was
   // written by an evaluate that already refused any other.
   let accepted: ReadonlySet<string> | null = null;
@@ -105,11 +105,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     schemas = new Map(compiled.checked.relations);
     accepted = replicatedRelations(compiled.checked);
     kept = schemaOf(compiled.checked.relations);
-    delimiters = delimitersOf(compiled.checked.relations);
+    formats = formatsOf(compiled.checked.relations);
   } else if (state !== null) {
-    schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types, state.delimiters[name])]));
+    schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types, state.formats[name])]));
     kept = { ...state.schema };
-    delimiters = { ...state.delimiters };
+    formats = { ...state.formats };
   } else {
     const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
     diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
@@ -131,8 +131,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     diags.add("CL505", syntheticSpan(dir), outcome.message);
     return fail();
   }
-  const retyped = state === null || JSON.stringify(state.schema) !== JSON.stringify(kept) || JSON.stringify(state.delimiters) !== JSON.stringify(delimiters);
-  if (state === null || retyped || !next.equals(previous)) writeState(dir, next, kept, state?.generation ?? null, delimiters);
+  const retyped = state === null || JSON.stringify(state.schema) !== JSON.stringify(kept) || JSON.stringify(state.formats) !== JSON.stringify(formats);
+  if (state === null || retyped || !next.equals(previous)) writeState(dir, next, kept, state?.generation ?? null, formats);
   const path = writeSeal(dir, outcome.record);
 
   ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));

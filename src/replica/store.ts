@@ -271,8 +271,14 @@ export interface KeptState {
   readonly set: ReplicaSet;
   /** Relation name -> column types, so `calmlog seal` can read fact files without the program. */
   readonly schema: Readonly<Record<string, readonly string[]>>;
-  /** Relation name -> column delimiter, for relations whose `.input` names one other than a tab. */
-  readonly delimiters: Readonly<Record<string, string>>;
+  /** Relation name -> how its fact files are written, for relations whose `.input` names a delimiter other than a tab or a header line. */
+  readonly formats: Readonly<Record<string, FileFormat>>;
+}
+
+/** How a relation's fact files are written, as its `.input` parameters say: the column delimiter and whether a header line comes first. */
+export interface FileFormat {
+  readonly delimiter?: string;
+  readonly headers?: true;
 }
 
 /** Reads the current generation of the kept state (null when there is none yet). */
@@ -301,6 +307,8 @@ export function readState(dir: string, diags: Diagnostics, show: Show = same): K
 interface Manifest {
   readonly format: string;
   readonly schema: Record<string, string[]>;
+  readonly formats?: Record<string, FileFormat>;
+  /** Written before `formats`: relation name -> delimiter. */
   readonly delimiters?: Record<string, string>;
   readonly replicas: string[];
 }
@@ -323,7 +331,8 @@ function readGeneration(genDir: string, generation: number, manifest: Manifest):
     }
     set = set.withReplica(replica);
   }
-  return { generation, set, schema: manifest.schema, delimiters: manifest.delimiters ?? {} };
+  const formats = manifest.formats ?? Object.fromEntries(Object.entries(manifest.delimiters ?? {}).map(([name, delimiter]) => [name, { delimiter }]));
+  return { generation, set, schema: manifest.schema, formats };
 }
 
 /**
@@ -335,7 +344,7 @@ export function writeState(
   set: ReplicaSet,
   schema: Readonly<Record<string, readonly string[]>>,
   previous: number | null,
-  delimiters: Readonly<Record<string, string>> = {},
+  formats: Readonly<Record<string, FileFormat>> = {},
 ): number {
   const root = join(dir, STATE_DIR);
   mkdirSync(root, { recursive: true });
@@ -354,7 +363,7 @@ export function writeState(
       }
     }
   }
-  const manifest = { format: STATE_FORMAT, schema, ...(Object.keys(delimiters).length === 0 ? {} : { delimiters }), replicas: set.names };
+  const manifest = { format: STATE_FORMAT, schema, ...(Object.keys(formats).length === 0 ? {} : { formats }), replicas: set.names };
   writeDurable(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });
@@ -371,14 +380,21 @@ export function schemaOf(relations: ReadonlyMap<string, RelationSchema>): Record
   return out;
 }
 
-/** Column delimiters named by `.input` directives, as the kept state records them (tab is the default and not recorded). */
-export function delimitersOf(relations: ReadonlyMap<string, RelationSchema>): Record<string, string> {
-  const out: Record<string, string> = {};
+/** File formats named by `.input` directives, as the kept state records them (a tab and no header line are the default and not recorded). */
+export function formatsOf(relations: ReadonlyMap<string, RelationSchema>): Record<string, FileFormat> {
+  const out: Record<string, FileFormat> = {};
   for (const [name, s] of relations) {
-    const d = s.input?.params.find((p) => p.key.name === "delimiter")?.value;
-    if (d !== undefined && d !== "\t") out[name] = d;
+    const f = formatOf(s);
+    if (f.delimiter !== undefined || f.headers !== undefined) out[name] = f;
   }
   return out;
+}
+
+/** The file format a relation's `.input` parameters name (`delimiter`, `headers=true`); empty for the default. */
+export function formatOf(schema: { readonly input?: RelationSchema["input"] }): FileFormat {
+  const param = (key: string): string | undefined => schema.input?.params.find((p) => p.key.name === key)?.value;
+  const delimiter = param("delimiter");
+  return { ...(delimiter !== undefined && delimiter !== "\t" ? { delimiter } : {}), ...(param("headers") === "true" ? { headers: true as const } : {}) };
 }
 
 // ---- files ---------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ describe("calmlog seal", () => {
     w.put("data/a/epoch-1/edge.facts", "x,1\ny,2\n");
     expect((await calmlog(w.root, "evaluate", "csv.dl", "data")).code).toBe(0);
     const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
-    expect(state.delimiters).toEqual({ edge: "," });
+    expect(state.formats).toEqual({ edge: { delimiter: "," } });
     const r = await calmlog(w.root, "seal", "data", "--epoch", "1");
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("sealed epoch 1: 1 replica(s), 2 fact(s)");
@@ -80,6 +80,25 @@ describe("calmlog seal", () => {
     expect(p.stderr).toBe("");
     expect(p.stdout).toContain("sealed epoch 2: 1 replica(s), 1 fact(s)");
     expect((await calmlog(w.root, "evaluate", "csv.dl", "data")).stderr).toBe("");
+  });
+
+  it("skips the header line of files whose `.input` says headers=true, with or without --program", async () => {
+    const w = workspace();
+    w.put("hdr.dl", '.decl edge(a: symbol, b: symbol)\n.input edge(headers=true)\n.decl seen(a: symbol)\n.output seen\nseen(a) :- edge(a, _).\n');
+    w.put("data/a/epoch-1/edge.facts", "src\tdst\nx\ty\n");
+    const e = await calmlog(w.root, "evaluate", "hdr.dl", "data", "--format", "json");
+    expect(e.stderr).toBe("");
+    expect(e.stdout).toContain('"x"');
+    expect(e.stdout).not.toContain('"src"');
+    const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
+    expect(state.formats).toEqual({ edge: { headers: true } });
+    w.put("data/a/epoch-2/edge.facts", "src\tdst\nz\tw\n");
+    const r = await calmlog(w.root, "seal", "data", "--epoch", "1");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("sealed epoch 1: 1 replica(s), 1 fact(s)");
+    const p = await calmlog(w.root, "seal", "data", "--epoch", "2", "--program", "hdr.dl");
+    expect(p.stderr).toBe("");
+    expect(p.stdout).toContain("sealed epoch 2: 1 replica(s), 1 fact(s)");
   });
 
   it("reports a program that does not compile", async () => {
