@@ -157,7 +157,8 @@ function renderInvariant(inv: InvariantResult, paint: Paint): string[] {
     out.push(`      split: ${e.split}`);
     out.push(`      trade-off: ${e.tradeoff}`);
   }
-  if (inv.search !== null) out.push(`    ${paint("dim", `searched ${inv.search.trials} trials up to size ${inv.search.maxSize} (seed ${inv.search.seed})`)}`);
+  // A counterexample built from the bound needs no random trials; "searched 0 trials" would only confuse.
+  if (inv.search !== null && (inv.search.trials > 0 || inv.counterexample === null)) out.push(`    ${paint("dim", `searched ${inv.search.trials} trials up to size ${inv.search.maxSize} (seed ${inv.search.seed})`)}`);
   return out;
 }
 
