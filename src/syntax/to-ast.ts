@@ -479,7 +479,13 @@ export class AstBuilder {
       return { kind: "string", value: this.string(t), span: this.tokSpan(t) };
     }
     if (c.Wildcard) return { kind: "wildcard", span: this.tokSpan(this.tok(c.Wildcard[0])) };
-    if (c.expression) return this.expression(this.node(c.expression[0]));
+    if (c.expression) {
+      // A parenthesised term's span holds its parentheses, so a frame underlines what was written.
+      const inner = this.expression(this.node(c.expression[0]));
+      const open = c.LParen?.[0];
+      const close = c.RParen?.[0];
+      return open !== undefined && close !== undefined ? { ...inner, span: this.span(this.tok(open).startOffset, tokenEnd(this.tok(close))) } : inner;
+    }
     if (c.Ident) {
       const name = this.tok(c.Ident[0]);
       if (!c.LParen) return { kind: "var", name: name.image, span: this.tokSpan(name) };

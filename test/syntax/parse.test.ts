@@ -212,6 +212,14 @@ describe("spans", () => {
     expect(program.span).toMatchObject({ start: 0, end: 43, file: "test.dl" });
   });
 
+  test("a parenthesised term's span holds its parentheses, and so does the operation around it", () => {
+    const text = "r(x) :- x = (a + 1) * 2.";
+    const [rule] = parseClean(text).items as Rule[];
+    const right = (rule!.body as Extract<Body, { kind: "cmp" }>).right as Extract<Term, { kind: "binary" }>;
+    expect(text.slice(right.span.start, right.span.end)).toBe("(a + 1) * 2");
+    expect(text.slice(right.left.span.start, right.left.span.end)).toBe("(a + 1)");
+  });
+
   test("a program with only comments is empty", () => {
     expect(strip(parseClean("// nothing here\n/* at all */").items)).toEqual([]);
     expect(diagnosticsOf("").lines).toEqual([]);
