@@ -15,6 +15,8 @@ import type { ItemCstNode, ProgramCstNode } from "./cst.js";
 
 /** Brackets, prefix operators and `^` nest the recursive-descent parser; deeper than this is refused. */
 const MAX_NESTING = 200;
+/** Operations in one chain (`1 + 1 + ...`, which nests as deep as it is long), with the nesting around it. */
+const MAX_CHAIN = 1000;
 
 interface SyntaxProblem {
   readonly code: Code;
@@ -89,9 +91,12 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   // ---- nesting guard (the parser is recursive) -------------------------------------------------
   const tooDeep = findTooDeep(tokens);
   if (tooDeep !== undefined) {
-    const t = tokens[tooDeep]!;
-    add("CL101", t.startOffset, tokenEnd(t), `the clause nests more than ${MAX_NESTING} levels deep; the rest of the file is not read`, Infinity);
-    let cut = tooDeep;
+    const t = tokens[tooDeep.at]!;
+    if (tooDeep.chain) {
+      add("CL101", t.startOffset, tokenEnd(t), `the clause chains more than ${MAX_CHAIN} operations in one term; the rest of the file is not read`, Infinity,
+        "Split the term with intermediate variables: `s1 = a + b + c, s2 = s1 + d + e`.");
+    } else add("CL101", t.startOffset, tokenEnd(t), `the clause nests more than ${MAX_NESTING} levels deep; the rest of the file is not read`, Infinity);
+    let cut = tooDeep.at;
     while (cut > 0 && !tokenMatcher(tokens[cut - 1]!, T.Dot)) cut--;
     tokens = tokens.slice(0, cut);
   }
@@ -245,23 +250,45 @@ function mergeRanges(ranges: (readonly [number, number])[]): [number, number][] 
   return out;
 }
 
-/** Index of the first token nesting deeper than `MAX_NESTING`, if any. */
-function findTooDeep(tokens: readonly IToken[]): number | undefined {
+/**
+ * The first token nesting deeper than `MAX_NESTING`, or ending a chain of operations deeper than
+ * `MAX_CHAIN` (each bracket level counts the operators since its last `,` or `;`, a closed bracket's with them), if any.
+ */
+function findTooDeep(tokens: readonly IToken[]): { at: number; chain: boolean } | undefined {
   let depth = 0;
   let prefixRun = 0;
   let carets = 0;
+  /** Binary operators in the current term, per bracket level; `chained` is their sum. */
+  const ops: number[] = [0];
+  let chained = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const tt = t.tokenType;
-    if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) depth++;
-    else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) depth = Math.max(0, depth - 1);
-    else if (tt === T.Dot) {
+    if (tt === T.LParen || tt === T.LBracket || tt === T.LBrace) {
+      depth++;
+      ops.push(0);
+    } else if (tt === T.RParen || tt === T.RBracket || tt === T.RBrace) {
+      depth = Math.max(0, depth - 1);
+      // A closed bracket's chain stays part of the term around it: it hangs that much deeper.
+      if (ops.length > 1) ops[ops.length - 2]! += ops.pop()!;
+    } else if (tt === T.Dot) {
       depth = 0;
       carets = 0;
+      ops.length = 1;
+      ops[0] = 0;
+      chained = 0;
     } else if (tt === T.Caret) carets++;
+    else if (tt === T.Comma || tt === T.Semicolon || tt === T.If) {
+      chained -= ops[ops.length - 1]!;
+      ops[ops.length - 1] = 0;
+    } else if (tokenMatcher(t, T.BinaryOp)) {
+      ops[ops.length - 1]!++;
+      chained++;
+    }
     if (tt === T.Bang || tt === T.Minus || tt === T.Bnot || tt === T.Lnot || tokenMatcher(t, T.AggregateFn)) prefixRun++;
     else prefixRun = 0;
-    if (depth + prefixRun + carets > MAX_NESTING) return i;
+    if (depth + prefixRun + carets > MAX_NESTING) return { at: i, chain: false };
+    if (depth + prefixRun + carets + chained > MAX_CHAIN) return { at: i, chain: true };
   }
   return undefined;
 }

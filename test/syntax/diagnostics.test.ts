@@ -86,6 +86,19 @@ describe("CL101 syntax errors", () => {
     const negations = diagnosticsOf(`p(x) :- ${"!".repeat(10000)}q(x).`).lines;
     expect(negations).toHaveLength(1);
   });
+
+  test("a chain of operations too long to nest is refused, not a crash; one within the limit parses", () => {
+    const chain = (n: number, inner = "1"): string => Array.from({ length: n + 1 }, (_, i) => (i === 0 ? inner : "1")).join(" + ");
+    const long = diagnosticsOf(`r(${chain(3000)}).\ns(1).`);
+    expect(long.lines).toHaveLength(1);
+    expect(long.lines[0]).toMatch(/^CL101 1:\d+-1:\d+ the clause chains more than 1000 operations in one term/);
+    expect(long.program.items).toEqual([]);
+    // A bracketed chain hangs below the chain around it, so the two count together.
+    expect(diagnosticsOf(`r(${chain(600, `(${chain(600)})`)}).`).lines).toHaveLength(1);
+    // Chains in separate arguments or literals do not add up.
+    expect(diagnosticsOf(`r(x) :- q(x), x = ${chain(600)}, x = ${chain(600)}.`).lines).toEqual([]);
+    expect(diagnosticsOf(`r(${chain(998)}).`).lines).toEqual([]);
+  });
 });
 
 describe("CL102 lexical errors", () => {
