@@ -8,6 +8,9 @@
 // `no-replicated-reads`: R reads no replicated relation, transitively, so it is the same in every state;
 // if D0 ∪ A is valid, so is every state.
 //
+// `never-derived`: every rule of R asks for a fact and its absence at once (see never.ts), so no state
+// derives R at all.
+//
 // `single-replicated-read`: unfold R's rules through the positive atoms over relations that depend on
 // replicated data (non-recursive only), so every derivation of an R tuple is an instance of one unfolded
 // body. Suppose each unfolded body has at most one positive atom over a replicated relation (its other
@@ -24,12 +27,13 @@ import type { Aggregate, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
 import { literalReads, type Roles } from "./roles.js";
+import { neverDerived } from "./never.js";
 import { listCode, showLiteral, showTerm } from "./show.js";
 
 /** A sufficient condition that holds, by its stable name. */
 export interface Proof {
   readonly proved: true;
-  readonly condition: "no-replicated-reads" | "single-replicated-read";
+  readonly condition: "no-replicated-reads" | "never-derived" | "single-replicated-read";
   readonly reason: string;
 }
 
@@ -50,6 +54,8 @@ export function prove(relation: string, roles: Roles): Proof | NoProof {
       reason: `\`${relation}\` reads no replicated relation, so every state derives the same \`${relation}\` as the program's own facts: a valid state stays valid whatever replicas insert`,
     };
   }
+  const never = neverDerived(relation, roles);
+  if (never !== null) return { proved: true, condition: "never-derived", reason: never };
   const walk = new Walk(roles, relation);
   let reads: number;
   try {

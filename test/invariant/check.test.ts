@@ -139,7 +139,7 @@ describe("escrow", () => {
 
 describe("unknown", () => {
   test("no condition applies and the search finds nothing: says so, and that it is not a proof", () => {
-    const { r, codes, notes } = only("release.dl", { trials: 150 });
+    const { r, codes, notes } = only("inverted.dl", { trials: 150 });
     expect(r.verdict).toBe("unknown");
     expect(codes[0]).toBe("CL604");
     expect(r.search!.trials).toBeGreaterThan(0);
