@@ -26,7 +26,8 @@
 import type { Aggregate, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
-import { literalReads, type Roles } from "./roles.js";
+import { literalReads } from "../analysis/fixed.js";
+import type { Roles } from "./roles.js";
 import { neverDerived } from "./never.js";
 import { listCode, showLiteral, showTerm } from "./show.js";
 

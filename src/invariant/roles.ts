@@ -1,10 +1,10 @@
 // Which relations replicas can change: inserts go to input relations; a relation that reads none of
 // them, transitively, is the same in every state (fixed by the program's facts).
-import { replicatedRelations } from "../analysis/fixed.js";
+import { literalReads, replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import type { Literal, Term } from "../syntax/ast.js";
-import { forEachAggregate, literalTerms } from "../check/walk.js";
+import { literalTerms } from "../check/walk.js";
+import type { Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
@@ -19,13 +19,6 @@ export interface Roles {
   readonly readsOf: ReadonlyMap<string, ReadonlySet<string>>;
   /** True when evaluation only adds tuples of the relation as input facts arrive. */
   grows(relation: string): boolean;
-}
-
-/** Every relation a literal reads, including inside aggregates. */
-export function literalReads(l: Literal, out: Set<string> = new Set()): Set<string> {
-  if (l.kind === "atom") out.add(l.atom.relation.name);
-  for (const t of literalTerms(l)) forEachAggregate(t, (a) => a.body.forEach((b) => literalReads(b, out)));
-  return out;
 }
 
 /** Variables of a term, outside aggregates unless `deep`. */
