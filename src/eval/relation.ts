@@ -361,18 +361,14 @@ export class Relation {
     this.reserveData(n);
   }
 
-  /** Whether the bitsets could take rows with these (first, second) codes as well as the rows they hold. */
+  /**
+   * Whether the bitsets could take rows with these (first, second) codes as well as the rows they
+   * hold: every code in range, and no more first columns with a second column past the low word
+   * than bitsets may be kept. Stops at the first row that decides it.
+   */
   private bitsFit(codes: Int32Array): boolean {
     const bits = this.bits!;
-    let max = bits.length - 1;
-    for (let i = 0; i < codes.length; i += 2) {
-      const a = codes[i]!;
-      const b = codes[i + 1]!;
-      if (a < 0 || b < 0 || a >= DIRECT_MAX || b >= DIRECT_MAX) return false;
-      if (a > max) max = a;
-    }
-    if (max < 0) return true;
-    const seen = new Uint8Array(max + 1);
+    let seen = new Uint8Array(Math.max(1024, bits.length));
     let firsts = 0;
     for (let a = 0; a < bits.length; a++) {
       if (bits[a]!.length > 0) {
@@ -382,7 +378,15 @@ export class Relation {
     }
     for (let i = 0; i < codes.length; i += 2) {
       const a = codes[i]!;
-      if (codes[i + 1]! >= 32 && seen[a] === 0) {
+      const b = codes[i + 1]!;
+      if (a < 0 || b < 0 || a >= DIRECT_MAX || b >= DIRECT_MAX) return false;
+      if (b < 32) continue;
+      if (a >= seen.length) {
+        const grown = new Uint8Array(Math.max(a + 1, seen.length * 2));
+        grown.set(seen);
+        seen = grown;
+      }
+      if (seen[a] === 0) {
         seen[a] = 1;
         if (++firsts > MAX_LISTS) return false;
       }
