@@ -6,6 +6,8 @@ const EMPTY = -1;
 /** Direct tables (index heads, row bitsets) hold codes below this, and stay within a few words per row. */
 const DIRECT_MAX = 1 << 26;
 const DIRECT_SLACK = 1 << 16;
+/** A catch-up of at least this many rows fills per-key lists in bulk (count, size once, fill). */
+const BULK_ROWS = 4096;
 /** Per-key lists and bitsets cost an array each: kept while there are at most this many. */
 const MAX_LISTS = 1 << 15;
 /** Past this many bitsets, a relation whose bitsets are tiny and hold under two rows each moves to the hash table. */
@@ -120,7 +122,10 @@ export class Index {
         this.lists = null;
         this.lens = NO_LENS;
       }
-      if (this.lists !== null) for (let r = from; r < row; r++) this.append(data[r * arity + c0]!, r, data[r * arity + other]!);
+      if (this.lists !== null) {
+        if (row - from >= BULK_ROWS) this.appendAll(from, row);
+        else for (let r = from; r < row; r++) this.append(data[r * arity + c0]!, r, data[r * arity + other]!);
+      }
       this.indexed = row;
       if (row === n) return;
       this.leaveDirect();
@@ -146,6 +151,56 @@ export class Index {
       }
     }
     this.indexed = n;
+  }
+
+  /**
+   * Adds rows [from, to) to their keys' lists at once: counts each key's rows, grows each list once
+   * to hold them, then fills. (`keys` is already counted and within `MAX_LISTS`.)
+   */
+  private appendAll(from: number, to: number): void {
+    const rel = this.relation;
+    const data = rel.data;
+    const arity = rel.arity;
+    const c0 = this.c0;
+    const other = 1 - c0;
+    let maxKey = this.lens.length - 1;
+    for (let r = from; r < to; r++) {
+      const k = data[r * arity + c0]!;
+      if (k > maxKey) maxKey = k;
+    }
+    const lists = this.lists!;
+    if (maxKey >= this.lens.length) {
+      let size = Math.max(16, this.lens.length);
+      while (size <= maxKey) size *= 2;
+      const lens = new Int32Array(size);
+      lens.set(this.lens);
+      this.lens = lens;
+      while (lists.length < size) lists.push(NO_LIST);
+    }
+    const lens = this.lens;
+    const adding = new Int32Array(lens.length);
+    for (let r = from; r < to; r++) adding[data[r * arity + c0]!]! += 2;
+    for (let k = 0; k < adding.length; k++) {
+      const more = adding[k]!;
+      if (more === 0) continue;
+      const list = lists[k]!;
+      const need = lens[k]! + more;
+      if (need > list.length) {
+        // A quarter more than needed, so the rows that follow in later iterations rarely regrow it.
+        const grown = new Int32Array(Math.max(4, need + (need >> 2)));
+        grown.set(list.subarray(0, lens[k]!));
+        lists[k] = grown;
+      }
+    }
+    for (let r = from; r < to; r++) {
+      const base = r * arity;
+      const k = data[base + c0]!;
+      const len = lens[k]!;
+      const list = lists[k]!;
+      list[len] = r;
+      list[len + 1] = data[base + other]!;
+      lens[k] = len + 2;
+    }
   }
 
   /** Adds (row, value) to key `k`'s list; drops every list once keys are too many for one array each. */

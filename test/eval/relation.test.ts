@@ -99,4 +99,30 @@ describe("Relation", () => {
     const dense = Array.from({ length: 20000 }, (_, i) => [i % 50, i] as const);
     bulkMatchesOneByOne(dense, [7000]);
   });
+
+  test("a catch-up of thousands of rows fills the per-key lists in bulk, the same as row by row", () => {
+    const rel = new Relation("r", 2);
+    const idx = rel.index([0]);
+    const add = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) rel.insert2((i * 7) % 53, i);
+    };
+    add(0, 100);
+    idx.catchUp(); // row by row
+    add(100, 6000);
+    idx.catchUp(); // in bulk, onto lists that already hold rows
+    add(6000, 6010);
+    idx.catchUp(); // row by row again
+    add(6010, 16000);
+    idx.catchUp(3000); // nothing new below 3000 ...
+    idx.catchUp(); // ... then in bulk up to the end
+    expect(idx.lists).not.toBeNull();
+    for (let a = 0; a < 53; a++) {
+      const expected: number[] = [];
+      for (let r = 0; r < rel.size; r++) if (rel.data[2 * r] === a) expected.push(r, rel.data[2 * r + 1]!);
+      expect(Array.from(idx.lists![a]!.subarray(0, idx.lens[a]!))).toEqual(expected);
+      const chain: number[] = [];
+      for (let r = idx.lookup1(a); r !== -1; r = idx.next[r]!) chain.push(r);
+      expect(chain).toEqual(expected.filter((_, i) => i % 2 === 0).reverse());
+    }
+  });
 });
