@@ -113,9 +113,9 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
           diags.add("CL212", p.key.span, `unknown IO parameter \`${key}\`; it is ignored`, {
             help: didYouMean(key, IO_PARAMS, null),
           });
-        } else if (key === "IO" && p.value !== "file") {
-          diags.add("CL212", p.valueSpan, `\`IO=${p.value}\` is not supported; calmlog reads and writes files`, {
-            help: "Use `IO=file` (the default) or leave the parameter out.",
+        } else if (key === "IO" && p.value !== "file" && !(p.value === "stdout" && item.directive === "output")) {
+          diags.add("CL212", p.valueSpan, `\`IO=${p.value}\` is not supported; calmlog reads and writes files${item.directive === "output" ? " (and prints with `IO=stdout`)" : ""}`, {
+            help: item.directive === "output" ? "Use `IO=file` (the default), `IO=stdout`, or leave the parameter out." : "Use `IO=file` (the default) or leave the parameter out.",
           });
         } else if (key === "headers" && p.value !== "true" && p.value !== "false") {
           diags.add("CL212", p.valueSpan, `\`headers\` must be \`true\` or \`false\`, not \`${p.value}\``);

@@ -29,6 +29,7 @@ Options:
       --color            colour the text report even when not on a terminal
       --no-color         never colour (NO_COLOR and FORCE_COLOR are honoured too)
       --trials N         random trials per \`.invariant\` in the confluence search (default 400)
+      --max-size N       facts per generated state in that search (default 4)
       --seed N           seed of that search; the same seed gives the same counterexample (default 42)
       --replicas N       replicas an escrow bound is split over (default 2)
   -h, --help             show this help
@@ -62,6 +63,7 @@ function parse(args: readonly string[]): Parsed {
         color: { type: "boolean" },
         "no-color": { type: "boolean" },
         trials: { type: "string" },
+        "max-size": { type: "string" },
         seed: { type: "string" },
         replicas: { type: "string" },
       },
@@ -78,6 +80,7 @@ function parse(args: readonly string[]): Parsed {
   };
   const maxWarnings = whole("max-warnings", values["max-warnings"], -1) ?? -1;
   const trials = whole("trials", values.trials, 0);
+  const maxSize = whole("max-size", values["max-size"], 1);
   const seed = whole("seed", values.seed, Number.MIN_SAFE_INTEGER);
   const replicas = whole("replicas", values.replicas, 2);
   if (positionals.length === 0) throw new UsageError("no rule file given");
@@ -88,7 +91,7 @@ function parse(args: readonly string[]): Parsed {
     maxWarnings,
     output: values.output ?? null,
     color: values.color === true ? true : values["no-color"] === true ? false : null,
-    invariants: { ...(trials === undefined ? {} : { trials }), ...(seed === undefined ? {} : { seed }), ...(replicas === undefined ? {} : { replicas }) },
+    invariants: { ...(trials === undefined ? {} : { trials }), ...(maxSize === undefined ? {} : { maxSize }), ...(seed === undefined ? {} : { seed }), ...(replicas === undefined ? {} : { replicas }) },
   };
 }
 

@@ -185,7 +185,7 @@ export const command: Command = {
       const outputs: { name: string; path: string | null; text: string }[] = [];
       for (const schema of checked.relations.values()) {
         if (schema.output === null) continue;
-        const text = formatRelation(schema, engine.tuples(schema.name), opts.format);
+        const text = formatRelation(schema, engine.tuples(schema.name), opts.format, param(schema.output, "delimiter") ?? "\t");
         if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null, text });
         else {
           const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;

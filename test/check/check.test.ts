@@ -268,8 +268,10 @@ describe("CL212 IO parameters", () => {
     expect(found(lines(".decl a(x: number)", ".input a(headers=yes)"))).toEqual(["CL212 2:18"]);
   });
 
-  test("an unsupported IO kind is reported at its value", () => {
+  test("an unsupported IO kind is reported at its value; IO=stdout is one only for input", () => {
     expect(found(lines(".decl a(x: number)", ".input a(IO=sqlite)"))).toEqual(["CL212 2:13"]);
+    expect(found(lines(".decl a(x: number)", ".input a(IO=stdout)"))).toEqual(["CL212 2:13"]);
+    expect(found(lines(".decl a(x: number)", "a(1).", ".output a(IO=stdout)"))).toEqual([]);
   });
 });
 

@@ -74,7 +74,7 @@ describe("calmlog lint", () => {
   });
 
   it("rejects bad usage with exit 1 and a hint", async () => {
-    for (const args of [[], ["--format", "xml", "a.dl"], ["--max-warnings", "many", "a.dl"], ["--bogus", "a.dl"], ["--replicas", "1", "a.dl"], ["--trials", "x", "a.dl"]]) {
+    for (const args of [[], ["--format", "xml", "a.dl"], ["--max-warnings", "many", "a.dl"], ["--bogus", "a.dl"], ["--replicas", "1", "a.dl"], ["--trials", "x", "a.dl"], ["--max-size", "0", "a.dl"]]) {
       const r = await lint(args);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("calmlog lint --help");
@@ -82,11 +82,11 @@ describe("calmlog lint", () => {
   });
 
   it("passes the invariant search options through", async () => {
-    const r = await lint(["-f", "json", "--seed", "7", "--trials", "10", `${FIXTURES}/seats-invariant.dl`]);
+    const r = await lint(["-f", "json", "--seed", "7", "--trials", "10", "--max-size", "3", `${FIXTURES}/seats-invariant.dl`]);
     expect(r.code).toBe(0);
     const inv = JSON.parse(r.stdout).files[0].invariants[0];
     expect(inv.verdict).toBe("counterexample");
-    expect(inv.search).toMatchObject({ seed: 7, trials: expect.any(Number) });
+    expect(inv.search).toMatchObject({ seed: 7, trials: expect.any(Number), maxSize: 3 });
   });
 
   it("exits 1 when a file cannot be read, with the message `calmlog check` gives", async () => {

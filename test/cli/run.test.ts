@@ -80,6 +80,10 @@ both(a) :- e(a, n), f(a, n).`,
     const r = await calmlog(cwd, "run", "p.dl", "-D", "-");
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("===============\nx\n===============");
+    // On .output, as in Soufflé: the file is named by `filename` and its columns split by `delimiter`.
+    const out = workspace({ "tc.dl": TC.replace(".output tc", '.output tc(filename="closure.txt", delimiter=",")'), "edge.facts": "1\t2\n2\t3\n" });
+    expect((await calmlog(out, "run", "tc.dl", "-D", "o")).code).toBe(0);
+    expect(readFileSync(join(out, "o/closure.txt"), "utf8")).toBe("1,2\n1,3\n2,3\n");
   });
 
   test("a fact file error names file, line and column, exits 1 and leaves earlier output intact", async () => {
