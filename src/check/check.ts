@@ -129,13 +129,20 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
   }
 }
 
+/** Soufflé's string constraints, written like atoms (`match("a.*", s)`); calmlog has no regular expressions. */
+const SOUFFLE_CONSTRAINTS: ReadonlySet<string> = new Set(["match", "contains"]);
+
 /** Checks that look at a rule as written: names, arities, functors, heads, facts, single-use variables. */
 function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics): void {
   const { atoms, terms } = walkRule(rule);
   for (const { atom } of atoms) {
     const name = atom.relation.name;
     const s = schemas.get(name);
-    if (s === undefined) {
+    if (s === undefined && SOUFFLE_CONSTRAINTS.has(name)) {
+      diags.add("CL104", atom.span, `the \`${name}\` constraint is Soufflé syntax that calmlog does not support`, {
+        help: "Compare symbols with `=`, `!=` or `<`, or derive the pairs that match into a relation of their own.",
+      });
+    } else if (s === undefined) {
       diags.add("CL201", atom.relation.span, `relation \`${name}\` is not declared`, {
         help: didYouMean(name, schemas.keys(), null) ?? `Add \`.decl ${name}(...)\` or fix the spelling.`,
       });
