@@ -287,8 +287,9 @@ function aggregatedRelation(agg: Aggregate): string | null {
   return first === undefined ? null : first.atom.relation.name;
 }
 
+/** A literal bound: a number, a negated number, or a symbol (for `min`/`max` over symbols, which compare as their comparisons do). */
 function isConstant(t: Term): boolean {
-  return t.kind === "number" || (t.kind === "unary" && t.op === "-" && t.operand.kind === "number");
+  return t.kind === "number" || t.kind === "string" || (t.kind === "unary" && t.op === "-" && t.operand.kind === "number");
 }
 
 /** A bound as text: a number as is, a variable in backticks. */

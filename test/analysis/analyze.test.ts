@@ -3,7 +3,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { analyze, formatCause } from "../../src/analysis/analyze.js";
 import { Diagnostics } from "../../src/report/diagnostic.js";
-import { _, agg, atom, cmp, n, not, or, pos, ProgramBuilder, v } from "./build.js";
+import { _, agg, atom, cmp, n, not, or, pos, ProgramBuilder, sym, v } from "./build.js";
 
 function run(b: ProgramBuilder) {
   const diags = new Diagnostics();
@@ -108,6 +108,16 @@ describe("monotone thresholds", () => {
     expect(analysis.relations.get("rich")!.monotonic).toBe(true);
     expect(analysis.relations.get("cheap")!.monotonic).toBe(true);
     expect(codes).toEqual(["CL304", "CL304"]);
+  });
+
+  it("`min` over symbols compared downwards with a symbol is a threshold; `max` compared downwards is not", () => {
+    const b = new ProgramBuilder().decl("tag", "a", "t").decl("early", "a").decl("late", "a")
+      .rule(atom("early", v("a")), pos("tag", v("a"), _()), cmp(agg("min", v("t"), pos("tag", v("a"), v("t"))), "<=", sym("b")))
+      .rule(atom("late", v("a")), pos("tag", v("a"), _()), cmp(agg("max", v("t"), pos("tag", v("a"), v("t"))), "<=", sym("b")));
+    const { analysis } = run(b);
+    expect(analysis.relations.get("early")!.monotonic).toBe(true);
+    expect(analysis.relations.get("late")!.monotonic).toBe(false);
+    expect(analysis.rules[1]!.uses[0]!.reason).toMatch(/only grows/);
   });
 });
 
