@@ -169,14 +169,7 @@ export class Index {
       if (k > maxKey) maxKey = k;
     }
     const lists = this.lists!;
-    if (maxKey >= this.lens.length) {
-      let size = Math.max(16, this.lens.length);
-      while (size <= maxKey) size *= 2;
-      const lens = new Int32Array(size);
-      lens.set(this.lens);
-      this.lens = lens;
-      while (lists.length < size) lists.push(NO_LIST);
-    }
+    if (maxKey >= this.lens.length) this.growLens(maxKey);
     const lens = this.lens;
     const adding = new Int32Array(lens.length);
     for (let r = from; r < to; r++) adding[data[r * arity + c0]!]! += 2;
@@ -203,6 +196,17 @@ export class Index {
     }
   }
 
+  /** Makes room in `lens` and `lists` for keys up to `key`. */
+  private growLens(key: number): void {
+    let size = Math.max(16, this.lens.length);
+    while (size <= key) size *= 2;
+    const lens = new Int32Array(size);
+    lens.set(this.lens);
+    this.lens = lens;
+    const lists = this.lists!;
+    while (lists.length < size) lists.push(NO_LIST);
+  }
+
   /** Adds (row, value) to key `k`'s list; drops every list once keys are too many for one array each. */
   private append(k: number, row: number, value: number): void {
     const lists = this.lists!;
@@ -212,12 +216,7 @@ export class Index {
         this.lens = NO_LENS;
         return;
       }
-      let size = Math.max(16, this.lens.length);
-      while (size <= k) size *= 2;
-      const lens = new Int32Array(size);
-      lens.set(this.lens);
-      this.lens = lens;
-      while (lists.length < size) lists.push(NO_LIST);
+      this.growLens(k);
     }
     const len = this.lens[k]!;
     let list = lists[k]!;
