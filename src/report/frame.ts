@@ -16,6 +16,10 @@ export interface FrameOptions {
 
 /** Spans longer than this many lines show their first and last lines around a `...`. */
 const MAX_SPAN_LINES = 6;
+/** Lines wider than this are shown as a window of this many columns around the span's start. */
+const MAX_WIDTH = 160;
+/** Columns the window keeps left of the span's start. */
+const LEFT_CONTEXT = 60;
 
 /** Renders the lines of `text` around `span` with the span underlined; no trailing newline. */
 export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): string {
@@ -38,6 +42,21 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
   const width = String(last).length;
   const out: string[] = [];
   const elide = end.line - start.line + 1 > MAX_SPAN_LINES;
+  // One horizontal window for the whole frame, so the underline stays under its text.
+  let left = 0;
+  for (let line = first; line <= last; line++) {
+    if (expandTabs(index.lineText(line), tabWidth).text.length <= MAX_WIDTH) continue;
+    const startLine = expandTabs(index.lineText(start.line), tabWidth);
+    left = Math.max(0, visual(startLine.columns, startLine.text.length, start.column) - 1 - LEFT_CONTEXT);
+    break;
+  }
+  const windowed = (text: string): string => {
+    if (left === 0 && text.length <= MAX_WIDTH) return text;
+    const cut = text.slice(left, left + MAX_WIDTH);
+    // A line cut on the left starts with `…` (a line wholly left of the window is only that).
+    return `${left > 0 && text.length > 0 ? "…" : ""}${cut}${text.length > left + MAX_WIDTH ? "…" : ""}`;
+  };
+  const shift = left > 0 ? left - 1 : 0;
 
   for (let line = first; line <= last; line++) {
     if (elide && line > start.line + 1 && line < end.line - 1) {
@@ -49,7 +68,8 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
     const { text: shown, columns } = expandTabs(raw, tabWidth);
     const number = String(line).padStart(width);
     const gutter = inSpan ? `${paint("marker", ">")} ${paint("gutter", `${number} |`)}` : `  ${paint("gutter", `${number} |`)}`;
-    out.push(shown.length > 0 ? `${gutter} ${shown}` : gutter);
+    const visible = windowed(shown);
+    out.push(visible.length > 0 ? `${gutter} ${visible}` : gutter);
     if (!inSpan) continue;
 
     const from = line === start.line ? start.column : firstNonBlank(raw);
@@ -59,9 +79,13 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
     if (line === start.line && line === end.line && visTo <= visFrom) visTo = visFrom + 1;
     if (line !== start.line && visTo <= visFrom) continue;
     if (visTo <= visFrom) visTo = visFrom + 1;
-    const head = line === start.line ? "^" : "~";
-    const mark = head + "~".repeat(visTo - visFrom - 1);
-    out.push(`  ${paint("gutter", `${" ".repeat(width)} |`)} ${" ".repeat(visFrom - 1)}${paint("marker", mark)}`);
+    // Within the window: the columns it cuts away on the left are gone, and the mark stops at its right edge.
+    const a = Math.max(1, visFrom - shift);
+    const b = Math.min(visTo - shift, (left > 0 ? 1 : 0) + MAX_WIDTH + 1);
+    if (left > 0 && visTo - shift <= 1) continue;
+    const head = line === start.line && visFrom - shift >= 1 ? "^" : "~";
+    const mark = head + "~".repeat(Math.max(0, b - a - 1));
+    out.push(`  ${paint("gutter", `${" ".repeat(width)} |`)} ${" ".repeat(a - 1)}${paint("marker", mark)}`);
   }
   return out.join("\n");
 }

@@ -82,6 +82,25 @@ describe("codeFrame", () => {
     ]);
   });
 
+  test("a line wider than 160 columns is shown as a window around the span, cut with `…`", () => {
+    const long = `x = ${Array.from({ length: 120 }, (_, i) => `n${i}`).join(" + ")}.`;
+    const text = `short\n${long}\n`;
+    const frame = codeFrame(text, at(text, "n70 + n71"), { context: 1 });
+    const [above, line, marks] = frame.split("\n") as [string, string, string];
+    expect(above).toBe("  1 | …");
+    expect(line.startsWith("> 2 | …")).toBe(true);
+    expect(line.endsWith("…")).toBe(true);
+    expect(line.length).toBeLessThanOrEqual("> 2 | ".length + 162);
+    // The underline sits under the span's text in the window.
+    const col = marks.indexOf("^");
+    expect(line.slice(col, col + "n70 + n71".length)).toBe("n70 + n71");
+    expect(marks.slice(col)).toBe("^~~~~~~~~");
+    // Near the start of the line the window starts at column 1, with no `…` on the left.
+    const early = codeFrame(text, at(text, "n1 +"), { context: 0 }).split("\n") as [string, string];
+    expect(early[0]!.startsWith("> 2 | x = n0 + n1")).toBe(true);
+    expect(early[1]).toBe("    |          ^~~~");
+  });
+
   test("the gutter widens for two-digit line numbers", () => {
     const text = Array.from({ length: 12 }, (_, i) => `l${i + 1}`).join("\n");
     expect(codeFrame(text, at(text, "l10"), { context: 1 })).toBe(["   9 | l9", "> 10 | l10", "     | ^~~", "  11 | l11"].join("\n"));
