@@ -245,9 +245,10 @@ function judgeAggregate(
     const moves = dir === "grows" ? "only grows" : "only shrinks";
     const fixedBounds: FixedBound[] = [];
     for (const { constant: k } of compared) {
-      if (k.kind !== "var") continue;
-      const relation = bounds.get(k.name);
-      if (relation !== undefined && !fixedBounds.some((f) => f.variable === k.name)) fixedBounds.push({ variable: k.name, relation });
+      for (const name of boundVariables(k)) {
+        const relation = bounds.get(name);
+        if (relation !== undefined && !fixedBounds.some((f) => f.variable === name)) fixedBounds.push({ variable: name, relation });
+      }
     }
     return { threshold: true, reason: `\`${a.op}\` ${moves} as facts arrive and is compared only with ${described}, so once true the comparison stays true`, remedies: [], fixedBounds };
   }
@@ -297,9 +298,32 @@ function showBound(t: Term): string {
   return t.kind === "var" ? `\`${t.name}\`` : showTerm(t);
 }
 
-/** A bound that cannot move: a constant, or a variable bound by a positive atom over a fixed relation. */
+/**
+ * A bound that cannot move: a constant, a variable bound by a positive atom over a fixed relation,
+ * or arithmetic and functors over such bounds (`n + 1`, `max(n, 2)`).
+ */
 function isBound(t: Term, bounds: ReadonlyMap<string, string>): boolean {
-  return isConstant(t) || (t.kind === "var" && bounds.has(t.name));
+  switch (t.kind) {
+    case "var":
+      return bounds.has(t.name);
+    case "binary":
+      return isBound(t.left, bounds) && isBound(t.right, bounds);
+    case "unary":
+      return isBound(t.operand, bounds);
+    case "call":
+      return t.args.every((a) => isBound(a, bounds));
+    default:
+      return isConstant(t);
+  }
+}
+
+/** The variables of a bound, each once, in order. */
+function boundVariables(t: Term, out: string[] = []): string[] {
+  if (t.kind === "var" && !out.includes(t.name)) out.push(t.name);
+  else if (t.kind === "binary") (boundVariables(t.left, out), boundVariables(t.right, out));
+  else if (t.kind === "unary") boundVariables(t.operand, out);
+  else if (t.kind === "call") for (const a of t.args) boundVariables(a, out);
+  return out;
 }
 
 /**

@@ -192,6 +192,8 @@ describe("thresholds against a fixed bound", () => {
     ["n <= count : { sale(w, _) }"],
     ["c = count : { sale(w, _) }, c >= n"],
     ["c = count : { sale(w, _) }, n < c"],
+    ["count : { sale(w, _) } > n + 1"],
+    ["c = count : { sale(w, _) }, c >= max(n, 3) * 2"],
   ])("`%s` with `n` from program facts is a threshold (CL304 says where the bound comes from)", (cmp) => {
     const { analysis, diagnostics } = compiled(program("", cmp));
     expect(codes(diagnostics)).toEqual(["CL304"]);
@@ -217,10 +219,13 @@ describe("thresholds against a fixed bound", () => {
   });
 
   it.each([
-    ["an `.input` bound", `.input capacity`],
-  ])("%s is not a threshold (CL303)", (_name, extra) => {
-    const { diagnostics } = compiled(program(extra, "count : { sale(w, _) } >= n"));
-    expect(codes(diagnostics)).toEqual(["CL303"]);
+    ["an `.input` bound", `.input capacity`, "count : { sale(w, _) } >= n"],
+    ["an `.input` bound inside arithmetic", `.input capacity`, "count : { sale(w, _) } >= n + 1"],
+    ["a bound mixing a fixed value with a count", "", "c = count : { sale(w, _) }, c >= n + count : { sale(_, _) }"],
+  ])("%s is not a threshold (CL303)", (_name, extra, cmp) => {
+    const { diagnostics } = compiled(program(extra, cmp));
+    expect(codes(diagnostics)).toContain("CL303");
+    expect(codes(diagnostics)).not.toContain("CL304");
   });
 
   it("a bound from a relation derived from an `.input` is not a threshold (CL303)", () => {
