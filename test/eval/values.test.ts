@@ -24,4 +24,20 @@ describe("ValueTable.ranks", () => {
     expect([r[x], r[y]]).toEqual([2, 0]);
     expect(t.ranks("number")).toBeNull();
   });
+
+  test("orders symbols by code point, before and after a symbol with surrogates arrives, and in copies", () => {
+    const t = new ValueTable();
+    const words = ["b", "a\uFFFD", "a", "ab", "\uE000", ""];
+    const codes = words.map((w) => t.symbol(w));
+    const byCodeUnit = [...words].sort();
+    const r = t.ranks("symbol")!;
+    expect(codes.map((c) => r[c])).toEqual(words.map((w) => byCodeUnit.indexOf(w)));
+    // An astral character (a surrogate pair) sorts after U+E000-FFFF in code-point order, not before.
+    const copy = t.copy();
+    const astral = copy.symbol("\u{1F600}");
+    const e000 = copy.symbol("\uE000");
+    const rc = copy.ranks("symbol")!;
+    expect(rc[astral]).toBeGreaterThan(rc[e000]!);
+    expect(rc[astral]).toBe(words.length);
+  });
 });
