@@ -46,18 +46,13 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
   if (format === "jsonl" || schema.columns.length === 0 || !schema.columns.every((c) => c.type === "number" || c.type === "unsigned")) return null;
   const shown = opts.displayPath ?? path;
   const delimiter = opts.delimiter ?? "\t";
+  const bytes = readBytes(path, shown, schema, opts);
   if (!opts.headers && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch {
-      bytes = Buffer.alloc(0);
-      readText(path, shown, schema, opts); // throws the file's error
-    }
     const codes = plainIntegerCodes(bytes, schema, delimiter.charCodeAt(0));
     if (codes !== null) return codes;
   }
-  const text = readText(path, shown, schema, opts);
+  // Anything the byte reader does not take is read as text, which reports what is wrong where.
+  const text = bytes.toString("utf8");
   const arity = schema.columns.length;
   // A line holds at least one character per column and one separator or newline per column.
   let codes = new Int32Array(Math.max(16, Math.ceil(text.length / 4)));
@@ -128,8 +123,13 @@ function plainIntegerCodes(bytes: Uint8Array, schema: FactSchema, delimiter: num
 }
 
 function readText(path: string, shown: string, schema: FactSchema, opts: ReadOptions): string {
+  return readBytes(path, shown, schema, opts).toString("utf8");
+}
+
+/** The file's bytes; a file that cannot be opened is CL404 at the `.input` that asked for it. */
+function readBytes(path: string, shown: string, schema: FactSchema, opts: ReadOptions): Buffer {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (err) {
     const span = opts.requestedAt ?? pointAt(shown, 0, 1, 1, 0);
     const why = fileErrorReason(err);
