@@ -5,7 +5,9 @@ import { analyze } from "./analysis/analyze.js";
 import type { Analysis } from "./analysis/types.js";
 import { check } from "./check/check.js";
 import type { CheckedProgram } from "./check/types.js";
-import { Diagnostics, fileErrorReason } from "./report/diagnostic.js";
+import { Diagnostics, fileErrorReason, ReadError } from "./report/diagnostic.js";
+
+export { ReadError };
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
 import type { SourceFile } from "./syntax/span.js";
@@ -25,14 +27,6 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
   const checked = check(program, diagnostics);
   const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
   return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, diagnostics };
-}
-
-/** The file could not be read; the message says why in the user's words. */
-export class ReadError extends Error {
-  constructor(readonly path: string, reason: string) {
-    super(`cannot read \`${path}\`: ${reason}`);
-    this.name = "ReadError";
-  }
 }
 
 /** Reads a rule file as the user named it (relative to `cwd`) and compiles it. */

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { compileFile, ReadError } from "../pipeline.js";
+import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
 import { tupleKey } from "../replica/facts.js";
@@ -78,16 +78,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (dir === undefined && adhoc.length === 0) throw new UsageError("missing DIR (or --replica NAME=FACTSDIR)");
   if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
 
-  let compiled;
-  try {
-    compiled = await compileFile(program, ctx.cwd);
-  } catch (err) {
-    if (err instanceof ReadError) {
-      ctx.stderr.write(`calmlog evaluate: ${err.message}\n`);
-      return EXIT_USER_ERROR;
-    }
-    throw err;
-  }
+  const compiled = await compileFile(program, ctx.cwd);
   const diags = compiled.diagnostics;
   if (compiled.analysis === null || diags.hasErrors()) {
     ctx.stderr.write(renderDiagnostics(diags.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));

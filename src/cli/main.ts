@@ -2,7 +2,7 @@
 // when it runs so `calmlog run` starts without the lint or replica code.
 import { readFileSync } from "node:fs";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
-import { UserError } from "../report/diagnostic.js";
+import { ReadError, UserError } from "../report/diagnostic.js";
 import { nearest } from "../check/names.js";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -72,6 +72,10 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.stderr.write(`calmlog ${first}: ${err.message}\nRun \`calmlog ${first} --help\` for usage.\n`);
+      return EXIT_USER_ERROR;
+    }
+    if (err instanceof ReadError) {
+      ctx.stderr.write(`calmlog ${first}: ${err.message}\n`);
       return EXIT_USER_ERROR;
     }
     if (err instanceof UserError) {

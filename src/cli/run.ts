@@ -9,7 +9,7 @@ import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { formatRelation, stdoutBlock, writeAtomically } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
-import { compileFile, ReadError } from "../pipeline.js";
+import { compileFile } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
 import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
@@ -118,16 +118,7 @@ export const command: Command = {
     const env = ctx.env ?? process.env;
     const color = useColor(ctx.stderr, env);
     const t0 = performance.now();
-    let compiled;
-    try {
-      compiled = await compileFile(opts.program, ctx.cwd);
-    } catch (err) {
-      if (err instanceof ReadError) {
-        ctx.stderr.write(`calmlog run: ${err.message}\n`);
-        return EXIT_USER_ERROR;
-      }
-      throw err;
-    }
+    const compiled = await compileFile(opts.program, ctx.cwd);
     const sources = new Map([[compiled.source.path, compiled.source.text]]);
     const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
     if (errors.length > 0 || compiled.analysis === null) {

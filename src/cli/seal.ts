@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { compileFile, ReadError } from "../pipeline.js";
+import { compileFile } from "../pipeline.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { schemaFromTypes, readFacts, type ReplicaSchema } from "../replica/io.js";
@@ -88,16 +88,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   // written by an evaluate that already refused any other.
   let accepted: ReadonlySet<string> | null = null;
   if (values.program !== undefined) {
-    let compiled;
-    try {
-      compiled = await compileFile(values.program, ctx.cwd);
-    } catch (err) {
-      if (err instanceof ReadError) {
-        ctx.stderr.write(`calmlog seal: ${err.message}\n`);
-        return EXIT_USER_ERROR;
-      }
-      throw err;
-    }
+    const compiled = await compileFile(values.program, ctx.cwd);
     if (compiled.diagnostics.hasErrors()) {
       ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
       return EXIT_USER_ERROR;

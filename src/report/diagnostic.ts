@@ -94,6 +94,14 @@ export class UserError extends Error {
   }
 }
 
+/** A rule file could not be read; the message says why in the user's words. Commands report it as a mistake in their input (exit 1). */
+export class ReadError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`cannot read \`${path}\`: ${reason}`);
+    this.name = "ReadError";
+  }
+}
+
 /** Builds a diagnostic without a sink, e.g. to throw as a `UserError`. */
 export function makeDiagnostic(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): Diagnostic {
   const sink = new Diagnostics();

@@ -97,6 +97,13 @@ both(a) :- e(a, n), f(a, n).`,
     expect(readFileSync(join(cwd, "out/tc.csv"), "utf8")).toBe("1\t2\n");
   });
 
+  test("a program that cannot be read is a mistake in the input (exit 1), said in one line", async () => {
+    const cwd = workspace({});
+    const r = await calmlog(cwd, "run", "missing.dl");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("calmlog run: cannot read `missing.dl`: no such file\n");
+  });
+
   test("a missing fact file is CL404; an arithmetic error is CL405 at the rule", async () => {
     const cwd = workspace({
       "tc.dl": TC,
