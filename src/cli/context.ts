@@ -1,5 +1,6 @@
 // What a command may touch: its streams and working directory. Commands return an exit code;
 // only `bin/calmlog.js` sets `process.exitCode`, so every command runs in-process in tests.
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** The part of a stream a command writes to. */
 export interface Output {
@@ -43,4 +44,16 @@ export function useColor(stream: Output, env: Readonly<Record<string, string | u
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   if (env["FORCE_COLOR"] !== undefined) return env["FORCE_COLOR"] !== "0";
   return stream.isTTY === true;
+}
+
+/** What `parseOptions` gives: the flags' values, typed by `options`, and the positionals. */
+export type ParsedOptions<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: true; options: O }>>;
+
+/** Parses a command's arguments (flags as `options` says, positionals allowed); a bad one is a `UsageError`. */
+export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: readonly string[], options: O): ParsedOptions<O> {
+  try {
+    return parseArgs({ args: [...args], strict: true, allowPositionals: true, options });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

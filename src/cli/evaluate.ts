@@ -2,7 +2,6 @@
 // only over sealed epochs. It reads files, writes kept state and `-D` output atomically, and prints.
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
@@ -13,7 +12,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
-import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 import { readFacts, writeRelation } from "../replica/io.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
@@ -52,21 +51,12 @@ export const command: Command = {
 };
 
 async function run(args: readonly string[], ctx: CliContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        format: { type: "string", default: "text" },
-        "output-dir": { type: "string", short: "D" },
-        replica: { type: "string", multiple: true },
-        sealed: { type: "boolean", default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseOptions(args, {
+    format: { type: "string", default: "text" },
+    "output-dir": { type: "string", short: "D" },
+    replica: { type: "string", multiple: true },
+    sealed: { type: "boolean", default: false },
+  });
   const { values, positionals } = parsed;
   const format = values.format;
   if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);

@@ -3,14 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { fileErrorReason } from "../report/diagnostic.js";
 import { lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
 import type { SourceFile } from "../syntax/span.js";
-import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 import { version } from "./main.js";
 
 const FORMATS = ["text", "json", "sarif"] as const;
@@ -49,28 +48,17 @@ interface Parsed {
 }
 
 function parse(args: readonly string[]): Parsed {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        format: { type: "string", short: "f" },
-        "max-warnings": { type: "string" },
-        output: { type: "string", short: "o" },
-        color: { type: "boolean" },
-        "no-color": { type: "boolean" },
-        trials: { type: "string" },
-        "max-size": { type: "string" },
-        seed: { type: "string" },
-        replicas: { type: "string" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseOptions(args, {
+    format: { type: "string", short: "f" },
+    "max-warnings": { type: "string" },
+    output: { type: "string", short: "o" },
+    color: { type: "boolean" },
+    "no-color": { type: "boolean" },
+    trials: { type: "string" },
+    "max-size": { type: "string" },
+    seed: { type: "string" },
+    replicas: { type: "string" },
+  });
   const format = values.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format \`${format}\`; use one of ${FORMATS.map((f) => `\`${f}\``).join(", ")}`);
   const whole = (flag: string, text: string | undefined, min: number): number | undefined => {

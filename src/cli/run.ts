@@ -3,7 +3,6 @@
 // the previous results in place.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
@@ -12,7 +11,7 @@ import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic
 import { compileFile } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
-import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
 const USAGE = `Usage: calmlog run PROGRAM.dl [options]
 
@@ -44,24 +43,14 @@ interface Options {
 }
 
 function options(args: readonly string[]): Options {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        "fact-dir": { type: "string", short: "F" },
-        "output-dir": { type: "string", short: "D" },
-        format: { type: "string" },
-        stats: { type: "boolean" },
-        "no-progress": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseOptions(args, {
+    "fact-dir": { type: "string", short: "F" },
+    "output-dir": { type: "string", short: "D" },
+    format: { type: "string" },
+    stats: { type: "boolean" },
+    "no-progress": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError("no program given");
   if (positionals.length > 1) throw new UsageError(`one program at a time (got ${positionals.length} files)`);

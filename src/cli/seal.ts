@@ -2,7 +2,6 @@
 // kept state, then writes a seal record with every replica's digest (temp file + rename).
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -12,7 +11,7 @@ import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState, type FileFormat } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { EXIT_OK, EXIT_USER_ERROR, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
 
@@ -42,12 +41,7 @@ export const command: Command = {
 };
 
 async function run(args: readonly string[], ctx: CliContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseOptions(args, { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" } });
   const { values, positionals } = parsed;
   const [dirArg, ...extra] = positionals;
   if (dirArg === undefined) throw new UsageError("missing DIR");
