@@ -1,8 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { Engine, evaluate } from "../../src/eval/index.js";
-import { UserError } from "../../src/report/diagnostic.js";
 import { naiveEvaluate, sortedTuples } from "../reference/naive.js";
-import { compileText } from "./helpers.js";
+import { compileText, userErrorOf } from "./helpers.js";
 
 const TC = `
 .decl edge(x: number, y: number)
@@ -19,16 +18,6 @@ function chain(n: number): number[][] {
 function run(text: string, facts: Record<string, (number | string)[][]> = {}): Engine {
   const { checked, analysis } = compileText(text);
   return evaluate(checked, analysis, facts);
-}
-
-function errorOf(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a UserError");
 }
 
 describe("known results", () => {
@@ -177,14 +166,14 @@ describe("known results", () => {
 .decl b(x: number)
 a(2147483647).
 b(x + 1) :- a(x).`;
-    const err = errorOf(() => run(over));
+    const err = userErrorOf(() => run(over));
     expect(err.diagnostic.code).toBe("CL405");
     expect(err.diagnostic.span.line).toBe(4);
     const div = `.decl a(x: number)
 .decl b(x: number)
 a(0).
 b(10 / x) :- a(x).`;
-    const err2 = errorOf(() => run(div));
+    const err2 = userErrorOf(() => run(div));
     expect(err2.diagnostic.code).toBe("CL405");
     expect(err2.diagnostic.message).toMatch(/division by zero/);
     expect(err2.diagnostic.span.line).toBe(4);
@@ -193,9 +182,9 @@ b(10 / x) :- a(x).`;
   test("insert checks values against column types (CL402) and arity (CL401)", () => {
     const { checked, analysis } = compileText(TC);
     const e = new Engine(checked, analysis);
-    expect(errorOf(() => e.insert("edge", [["a", 1]])).diagnostic.code).toBe("CL402");
-    expect(errorOf(() => e.insert("edge", [[2147483648, 1]])).diagnostic.code).toBe("CL402");
-    expect(errorOf(() => e.insert("edge", [[1]])).diagnostic.code).toBe("CL401");
+    expect(userErrorOf(() => e.insert("edge", [["a", 1]])).diagnostic.code).toBe("CL402");
+    expect(userErrorOf(() => e.insert("edge", [[2147483648, 1]])).diagnostic.code).toBe("CL402");
+    expect(userErrorOf(() => e.insert("edge", [[1]])).diagnostic.code).toBe("CL401");
     expect(e.insert("edge", [[1, 2], [1, 2], [2, 3]])).toBe(2);
   });
 });

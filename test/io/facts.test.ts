@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { fc, test as prop } from "@fast-check/vitest";
 import { parseFacts, readFactFile, writeRelationFile, type FactSchema } from "../../src/io/index.js";
-import { UserError } from "../../src/report/diagnostic.js";
+import { userErrorOf } from "../eval/helpers.js";
 
 const EDGE: FactSchema = { name: "edge", columns: [{ name: "x", type: "number" }, { name: "y", type: "number" }] };
 const MIXED: FactSchema = {
@@ -15,16 +15,6 @@ const MIXED: FactSchema = {
     { name: "f", type: "float" },
   ],
 };
-
-function failure(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (err) {
-    if (err instanceof UserError) return err;
-    throw err;
-  }
-  throw new Error("expected a UserError");
-}
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -52,30 +42,30 @@ describe("reading tab-separated facts", () => {
   });
 
   test("wrong column count is CL401 at the line", () => {
-    const few = failure(() => parseFacts("1\t2\n3\n", "e.facts", EDGE)).diagnostic;
+    const few = userErrorOf(() => parseFacts("1\t2\n3\n", "e.facts", EDGE)).diagnostic;
     expect([few.code, few.span.file, few.span.line]).toEqual(["CL401", "e.facts", 2]);
-    const many = failure(() => parseFacts("1\t2\t3\n", "e.facts", EDGE)).diagnostic;
+    const many = userErrorOf(() => parseFacts("1\t2\t3\n", "e.facts", EDGE)).diagnostic;
     expect([many.code, many.span.line, many.span.column]).toEqual(["CL401", 1, 4]);
     expect(many.message).toMatch(/has 2 columns, but line 1 has 3/);
   });
 
   test("a bad number is CL402 at the field's line and column", () => {
-    const d = failure(() => parseFacts("1\t2\n10\tabc\n", "e.facts", EDGE)).diagnostic;
+    const d = userErrorOf(() => parseFacts("1\t2\n10\tabc\n", "e.facts", EDGE)).diagnostic;
     expect([d.code, d.span.line, d.span.column, d.span.endColumn]).toEqual(["CL402", 2, 4, 7]);
-    const range = failure(() => parseFacts("2147483648\t1\n", "e.facts", EDGE)).diagnostic;
+    const range = userErrorOf(() => parseFacts("2147483648\t1\n", "e.facts", EDGE)).diagnostic;
     expect([range.code, range.span.line, range.span.column]).toEqual(["CL402", 1, 1]);
-    const neg = failure(() => parseFacts("a\t-1\t0\n", "m.facts", MIXED)).diagnostic;
+    const neg = userErrorOf(() => parseFacts("a\t-1\t0\n", "m.facts", MIXED)).diagnostic;
     expect([neg.code, neg.span.column]).toEqual(["CL402", 3]);
   });
 
   test("a bad escape is CL403 at its column", () => {
     const S: FactSchema = { name: "s", columns: [{ name: "a", type: "symbol" }] };
-    const d = failure(() => parseFacts("ok\nab\\qc\n", "s.facts", S)).diagnostic;
+    const d = userErrorOf(() => parseFacts("ok\nab\\qc\n", "s.facts", S)).diagnostic;
     expect([d.code, d.span.line, d.span.column]).toEqual(["CL403", 2, 3]);
   });
 
   test("a missing file is CL404", () => {
-    const d = failure(() => readFactFile(join(tempDir(), "nope.facts"), EDGE, { displayPath: "nope.facts" })).diagnostic;
+    const d = userErrorOf(() => readFactFile(join(tempDir(), "nope.facts"), EDGE, { displayPath: "nope.facts" })).diagnostic;
     expect(d.code).toBe("CL404");
     expect(d.message).toMatch(/nope\.facts/);
   });
@@ -87,11 +77,11 @@ describe("reading JSON Lines", () => {
   });
 
   test("errors: bad JSON CL403, wrong shape CL401, wrong type CL402, each at its line", () => {
-    const bad = failure(() => parseFacts("[1, 2]\n[1, \n", "e.jsonl", EDGE, { format: "jsonl" })).diagnostic;
+    const bad = userErrorOf(() => parseFacts("[1, 2]\n[1, \n", "e.jsonl", EDGE, { format: "jsonl" })).diagnostic;
     expect([bad.code, bad.span.line]).toEqual(["CL403", 2]);
-    const shape = failure(() => parseFacts("[1]\n", "e.jsonl", EDGE, { format: "jsonl" })).diagnostic;
+    const shape = userErrorOf(() => parseFacts("[1]\n", "e.jsonl", EDGE, { format: "jsonl" })).diagnostic;
     expect([shape.code, shape.span.line]).toEqual(["CL401", 1]);
-    const type = failure(() => parseFacts('[1, 2]\n[1, 2]\n["1", 2]\n', "e.jsonl", EDGE, { format: "jsonl" })).diagnostic;
+    const type = userErrorOf(() => parseFacts('[1, 2]\n[1, 2]\n["1", 2]\n', "e.jsonl", EDGE, { format: "jsonl" })).diagnostic;
     expect([type.code, type.span.line]).toEqual(["CL402", 3]);
   });
 });
