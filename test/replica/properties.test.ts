@@ -146,17 +146,7 @@ describe("property 4: late facts and changed sealed files never change sealed re
       for (const x of extra) node = node.insert(x.replica === 3 ? "newcomer" : NAMES[x.replica]!, x.fact.relation, [x.fact.tuple], 1).set;
       expect(sealedOf(unit, node).sealed).toEqual(before);
       // Edited files: sealed epoch 1 gains the extra facts, and may lose one.
-      const files: FileFacts = new Map();
-      for (const name of sealed.names) {
-        const replica = sealed.replica(name)!;
-        const epochs = new Map<number, Map<string, { keys: Set<string>; files: string[] }>>();
-        for (const e of replica.epochs) {
-          const rels = new Map<string, { keys: Set<string>; files: string[] }>();
-          for (const r of replica.relations(e)) rels.set(r, { keys: new Set(replica.keys(r, e)), files: [`${name}/epoch-${e}/${r}.facts`] });
-          epochs.set(e, rels);
-        }
-        files.set(name, epochs);
-      }
+      const files = filesOf(sealed);
       for (const x of extra) {
         const name = x.replica === 3 ? "newcomer" : NAMES[x.replica]!;
         if (!files.has(name)) files.set(name, new Map());
