@@ -248,22 +248,11 @@ function largestTrue(f: (n: number) => boolean, limit: number): number | null {
   return lo;
 }
 
-/** Smallest n in [1, limit] with f(n), assuming f is monotone. */
+/** Smallest n in [1, limit] with f(n), assuming f is monotone: one past the largest n without it. */
 function smallestTrue(f: (n: number) => boolean, limit: number): number | null {
   if (f(1)) return 1;
-  let lo = 1;
-  let hi = 2;
-  while (!f(hi)) {
-    lo = hi;
-    hi *= 2;
-    if (hi > limit) return null;
-  }
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (f(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  const last = largestTrue((n) => !f(n), limit);
+  return last === null ? null : last + 1;
 }
 
 /** A fresh symbol for a column, `${column}${i}`, avoiding the program's own symbols. */
