@@ -408,11 +408,9 @@ export class Relation {
    * table now, rather than after building (and dropping) a bitset per first column.
    */
   reserve(n: number, codes?: Int32Array): void {
-    if (codes !== undefined && this.bits !== null && this.arity === 2 && !this.bitsFit(codes)) {
-      this.reserveData(n);
-      this.leaveBits();
-    }
     this.reserveData(n);
+    // Leaving the bitsets sizes the hash table for every row reserved.
+    if (codes !== undefined && this.bits !== null && this.arity === 2 && !this.bitsFit(codes)) this.leaveBits();
   }
 
   /**
