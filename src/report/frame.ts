@@ -42,13 +42,14 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
   const width = String(last).length;
   const out: string[] = [];
   const elide = end.line - start.line + 1 > MAX_SPAN_LINES;
+  // Every line of the frame with tabs expanded, once.
+  const lines = Array.from({ length: last - first + 1 }, (_, i) => expandTabs(index.lineText(first + i), tabWidth));
+  const expanded = (line: number) => lines[line - first]!;
   // One horizontal window for the whole frame, so the underline stays under its text.
   let left = 0;
-  for (let line = first; line <= last; line++) {
-    if (expandTabs(index.lineText(line), tabWidth).text.length <= MAX_WIDTH) continue;
-    const startLine = expandTabs(index.lineText(start.line), tabWidth);
+  if (lines.some((l) => l.text.length > MAX_WIDTH)) {
+    const startLine = expanded(start.line);
     left = Math.max(0, visual(startLine.columns, startLine.text.length, start.column) - 1 - LEFT_CONTEXT);
-    break;
   }
   const windowed = (text: string): string => {
     if (left === 0 && text.length <= MAX_WIDTH) return text;
@@ -65,7 +66,7 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
     }
     const inSpan = line >= start.line && line <= end.line;
     const raw = index.lineText(line);
-    const { text: shown, columns } = expandTabs(raw, tabWidth);
+    const { text: shown, columns } = expanded(line);
     const number = String(line).padStart(width);
     const gutter = inSpan ? `${paint("marker", ">")} ${paint("gutter", `${number} |`)}` : `  ${paint("gutter", `${number} |`)}`;
     const visible = windowed(shown);
