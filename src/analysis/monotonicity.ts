@@ -2,7 +2,7 @@
 // An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a bound
 // that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
 import type { RelationSchema } from "../check/types.js";
-import { forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
+import { allVariables, forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../syntax/span.js";
@@ -245,7 +245,7 @@ function judgeAggregate(
     const moves = dir === "grows" ? "only grows" : "only shrinks";
     const fixedBounds: FixedBound[] = [];
     for (const { constant: k } of compared) {
-      for (const name of boundVariables(k)) {
+      for (const { name } of allVariables(k)) {
         const relation = bounds.get(name);
         if (relation !== undefined && !fixedBounds.some((f) => f.variable === name)) fixedBounds.push({ variable: name, relation });
       }
@@ -317,14 +317,6 @@ function isBound(t: Term, bounds: ReadonlyMap<string, string>): boolean {
   }
 }
 
-/** The variables of a bound, each once, in order. */
-function boundVariables(t: Term, out: string[] = []): string[] {
-  if (t.kind === "var" && !out.includes(t.name)) out.push(t.name);
-  else if (t.kind === "binary") (boundVariables(t.left, out), boundVariables(t.right, out));
-  else if (t.kind === "unary") boundVariables(t.operand, out);
-  else if (t.kind === "call") for (const a of t.args) boundVariables(a, out);
-  return out;
-}
 
 /**
  * Variables bound by a positive body atom over a fixed relation (`capacity(w, n)` binds `n`), with
