@@ -361,7 +361,7 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
     else list.push(u);
   };
   const visit = (t: Term, u: VarUse): void => {
-    forEachVariable(t, (name) => add(name, u));
+    for (const { name } of allVariables(t)) add(name, u);
   };
   const headWhere = `in the head \`${clause.head.relation.name}(${clause.head.args.map(showTerm).join(", ")})\``;
   for (const arg of clause.head.args) visit(arg, { literal: null, where: headWhere, comparison: null });
@@ -390,27 +390,3 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
   return uses;
 }
 
-/** Calls `f` on every variable name inside `t`, aggregate bodies and targets included. */
-function forEachVariable(t: Term, f: (name: string) => void): void {
-  switch (t.kind) {
-    case "var":
-      f(t.name);
-      return;
-    case "binary":
-      forEachVariable(t.left, f);
-      forEachVariable(t.right, f);
-      return;
-    case "unary":
-      forEachVariable(t.operand, f);
-      return;
-    case "call":
-      t.args.forEach((a) => forEachVariable(a, f));
-      return;
-    case "aggregate":
-      if (t.target !== null) forEachVariable(t.target, f);
-      for (const lit of t.body) for (const x of literalTerms(lit)) forEachVariable(x, f);
-      return;
-    default:
-      return;
-  }
-}
