@@ -3,8 +3,8 @@
 import { literalReads, replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import { literalTerms } from "../check/walk.js";
-import type { Term } from "../syntax/ast.js";
+import { allVariables, collectOuter } from "../check/walk.js";
+import type { Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
@@ -23,29 +23,10 @@ export interface Roles {
 
 /** Variables of a term, outside aggregates unless `deep`. */
 export function termVars(t: Term, out: Set<string> = new Set(), deep = false): Set<string> {
-  switch (t.kind) {
-    case "var":
-      out.add(t.name);
-      break;
-    case "binary":
-      termVars(t.left, out, deep);
-      termVars(t.right, out, deep);
-      break;
-    case "unary":
-      termVars(t.operand, out, deep);
-      break;
-    case "call":
-      t.args.forEach((a) => termVars(a, out, deep));
-      break;
-    case "aggregate":
-      if (deep) {
-        if (t.target !== null) termVars(t.target, out, deep);
-        for (const l of t.body) literalTerms(l).forEach((x) => termVars(x, out, deep));
-      }
-      break;
-    default:
-      break;
-  }
+  const vars: Variable[] = [];
+  if (deep) allVariables(t, vars);
+  else collectOuter(t, vars, []);
+  for (const v of vars) out.add(v.name);
   return out;
 }
 
