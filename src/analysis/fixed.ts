@@ -1,6 +1,7 @@
 // Which relations replicas can change: only `.input` relations receive replicated inserts, so a
 // relation that reads none of them, transitively, is the same on every replica and never changes.
 import type { CheckedProgram, RelationSchema } from "../check/types.js";
+import { forEachAggregate } from "../check/walk.js";
 import type { Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
@@ -69,23 +70,9 @@ export function literalReads(lit: Literal, out: Set<string> = new Set()): Set<st
 
 /** Every relation read by the aggregates inside a term. */
 export function termReads(t: Term, out: Set<string> = new Set()): Set<string> {
-  switch (t.kind) {
-    case "aggregate":
-      if (t.target !== null) termReads(t.target, out);
-      for (const l of t.body) literalReads(l, out);
-      break;
-    case "binary":
-      termReads(t.left, out);
-      termReads(t.right, out);
-      break;
-    case "unary":
-      termReads(t.operand, out);
-      break;
-    case "call":
-      t.args.forEach((a) => termReads(a, out));
-      break;
-    default:
-      break;
-  }
+  forEachAggregate(t, (a) => {
+    if (a.target !== null) termReads(a.target, out);
+    for (const l of a.body) literalReads(l, out);
+  });
   return out;
 }
