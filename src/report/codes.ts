@@ -134,6 +134,18 @@ const LIST = [
   code("CL505", "seal-error", "error", "Cannot seal this epoch",
     "Epochs are sealed in order, once each, and a seal covers every replica's facts of that epoch.",
     "Seal the earlier epochs first, or pick an epoch that is not sealed yet."),
+  code("CL530", "nats-unreachable", "error", "Cannot reach the NATS JetStream server",
+    "The replica set lives on a NATS server with JetStream enabled; the server did not answer, refused the connection or has no JetStream.",
+    "Check the address and that the server runs with JetStream (`nats-server -js`); nothing acknowledged before is lost, so run the command again once it is up."),
+  code("CL531", "nats-set-missing", "error", "Replica set does not exist on the server",
+    "A replica set's stream is made by the first `calmlog publish`; reading or sealing a set that no replica has published to would invent one.",
+    "Check the set's name in the URL, or publish facts to it first with `calmlog publish`."),
+  code("CL532", "nats-stray-message", "warning", "Message on the replica set's stream is not a fact",
+    "Every message on `calmlog.<set>.>` is a batch of facts of an `.input` relation or a replica's end-of-epoch marker. Others are skipped and reported, never guessed at.",
+    "Publish through `calmlog publish`, which checks facts against the program before sending them."),
+  code("CL533", "nats-epoch-sealed", "error", "Epoch is sealed",
+    "A sealed epoch's facts are final: facts published into it later would be late and change results declared final.",
+    "Publish into the next open epoch."),
 
   // ---- CL6xx: invariants -----------------------------------------------------------------
   code("CL601", "invariant-confluent", "note", "Invariant survives merging (proved)",

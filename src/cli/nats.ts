@@ -1,0 +1,47 @@
+// What every command that talks to a NATS JetStream replica set shares: the connection flags
+// and how a JetStream failure reads to the user (a diagnostic with its code, never a stack trace).
+import { Diagnostics } from "../report/diagnostic.js";
+import type { NatsConnectOptions } from "../replica/jetstream/address.js";
+import { JetStreamError } from "../replica/jetstream/client.js";
+import { renderDiagnosticsText } from "../replica/render.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { EXIT_USER_ERROR, type CliContext } from "./context.js";
+
+/** The connection flags' help lines (credentials in the URL: nats://user:pass@HOST:PORT/SET). */
+export const natsFlags = `  --creds FILE            NATS credentials file (JWT and NKey seed)
+  --tls-ca FILE           CA certificate to verify a TLS server
+  --tls-cert FILE         Client certificate for TLS (with --tls-key)
+  --tls-key FILE          Client key for TLS
+`;
+
+/** The connection flags as `parseOptions` takes them. */
+export const natsOptions = {
+  creds: { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+} as const;
+
+/** Connection options from the parsed flags. */
+export function connectOptions(values: { creds?: string | undefined; "tls-ca"?: string | undefined; "tls-cert"?: string | undefined; "tls-key"?: string | undefined }): NatsConnectOptions {
+  return {
+    ...(values.creds !== undefined ? { creds: values.creds } : {}),
+    ...(values["tls-ca"] !== undefined ? { tlsCa: values["tls-ca"] } : {}),
+    ...(values["tls-cert"] !== undefined ? { tlsCert: values["tls-cert"] } : {}),
+    ...(values["tls-key"] !== undefined ? { tlsKey: values["tls-key"] } : {}),
+  };
+}
+
+/** Prints a JetStream failure as a diagnostic and returns exit 1; anything else is rethrown as a crash. */
+export function reportJetStreamError(ctx: CliContext, err: unknown, where: string): number {
+  const diags = new Diagnostics();
+  if (err instanceof JetStreamError) {
+    if (err.kind === "missing") diags.add("CL531", syntheticSpan(where), err.message);
+    else if (err.kind === "exists") diags.add("CL505", syntheticSpan(where), err.message);
+    else diags.add("CL530", syntheticSpan(where), err.message);
+  } else if (err instanceof Error && /timeout|connection|closed|disconnect|no responders/i.test(`${err.name} ${err.message}`)) {
+    diags.add("CL530", syntheticSpan(where), `lost the NATS server at ${where}: ${err.message}; nothing acknowledged is lost, so run the command again`);
+  } else throw err;
+  ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+  return EXIT_USER_ERROR;
+}
