@@ -39,6 +39,7 @@ export {
   type ReplicaReport,
   type SealRecord,
 } from "./replica/index.js";
+export { openReplicas, ReplicaWorkspace, DirectorySource, FolderSetSource, type ReplicaSource, type FactUnit, type SourceListing, type SealWrite, type KeySealEntry, type WorkflowProgress } from "./replica/index.js";
 
 // Invariants
 export { checkInvariants, counterexampleAsReplicaFacts, writeCounterexample, type InvariantOptions } from "./invariant/check.js";

@@ -1,19 +1,17 @@
 // `calmlog evaluate`: coordination-free results per replica and merged, non-monotonic results
 // only over sealed epochs. It reads files, writes kept state and `-D` output atomically, and prints.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
-import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
-import { tupleKey } from "../replica/facts.js";
-import { Replica, ReplicaSet } from "../replica/replica.js";
+import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
-import { replicatedRelations } from "../analysis/fixed.js";
-import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
+import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
+import { openReplicas } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
-import { readFacts, writeRelation } from "../replica/io.js";
+import { writeRelation } from "../replica/io.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
        calmlog evaluate PROGRAM.dl --replica NAME=FACTSDIR ... [--sealed] [--format text|json] [-D OUT]
@@ -78,111 +76,54 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
   const data = new Diagnostics();
 
-  let source: ReportSource;
-  let outcome: { report: ReplicaReport; set: ReplicaSet } | null;
+  let source: ReplicaSource;
+  let reportSource: ReportSource;
   if (dir !== undefined) {
-    source = { kind: "directory", path: resolve(ctx.cwd, dir) };
-    outcome = evaluateDirectory(unit, resolve(ctx.cwd, dir), data, (p) => shown(p, ctx.cwd));
+    source = new DirectorySource(resolve(ctx.cwd, dir));
+    reportSource = { kind: "directory", path: resolve(ctx.cwd, dir) };
   } else {
-    source = { kind: "replicas", sealed: values.sealed };
-    outcome = evaluateAdhoc(unit, adhoc, values.sealed, ctx.cwd, data);
+    source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
+    reportSource = { kind: "replicas", sealed: values.sealed };
   }
+  const outcome = await evaluateSource(unit, source, data, (p) => shown(p, ctx.cwd), values.sealed);
 
   const outputs: string[] = [];
   const notWritten: string[] = [];
   const outDir = values["output-dir"];
-  if (outcome !== null && outDir !== undefined) writeOutputs(unit, outcome.report, resolve(ctx.cwd, outDir), outputs, notWritten, data);
+  if (outcome !== null && outDir !== undefined) writeOutputs(unit, outcome, resolve(ctx.cwd, outDir), outputs, notWritten, data);
 
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
-    const input = { program, source, report: outcome.report, diagnostics, outputs, notWritten, cwd: ctx.cwd };
+    const input = { program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
     ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
   }
   if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
 
-/** DIR mode: files merged into the kept state, checked against the seals, then evaluated. */
-function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, show: Show): { report: ReplicaReport; set: ReplicaSet } | null {
-  const schemas = unit.checked.relations;
-  const layout = scanLayout(dir, replicatedRelations(unit.checked), diags, show, new Set(schemas.keys()));
-  if (layout === null || diags.hasErrors()) return null;
-  const seals = readSeals(dir, diags, show);
-  const state = readState(dir, diags, show);
-  if (diags.hasErrors()) return null;
-  const previous = ReplicaSet.of(state?.set.replicas.values() ?? [], seals);
-  const files = readLayout(layout, schemas, readFacts, diags);
-  if (diags.hasErrors() && diags.items.some((d) => d.code.startsWith("CL4"))) return null;
-  const reported = new Set<string>();
-  const next = reconcile(dir, previous, files, diags, show, reported);
-  const report = evaluateReplicas(unit, next, diags, {
-    previous,
-    reported,
-    fileOf: (replica, epoch, relation) => join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
-  });
-  // Only a clean run moves the kept state forward; otherwise the previous state stays as it was.
-  const schema = schemaOf(schemas);
-  const formats = formatsOf(schemas);
-  const changed =
-    state === null || !next.equals(previous) || JSON.stringify(state.schema) !== JSON.stringify(schema) || JSON.stringify(state.formats) !== JSON.stringify(formats);
-  if (!diags.hasErrors() && changed) writeState(dir, next, schema, state?.generation ?? null, formats);
-  return { report, set: next };
+/** Opens the source, reconciles, evaluates and commits: the replica workflow, nothing more. */
+async function evaluateSource(unit: ProgramUnit, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean): Promise<ReplicaReport | null> {
+  const workspace = await openReplicas(source, { unit, diagnostics: diags, show });
+  if (workspace === null) return null;
+  if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
+  if (sealed) {
+    const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
+    if (!outcome.ok) throw new Error(outcome.message);
+  }
+  const report = workspace.evaluate();
+  await workspace.commit();
+  return report;
 }
 
-/** `--replica NAME=FACTSDIR`: each replica's facts are one epoch, sealed only with `--sealed`. */
-function evaluateAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean, cwd: string, diags: Diagnostics): { report: ReplicaReport; set: ReplicaSet } | null {
-  const schemas = unit.checked.relations;
-  const replicated = replicatedRelations(unit.checked);
-  const files: FileFacts = new Map();
-  const seen = new Set<string>();
-  for (const spec of specs) {
+/** `NAME=FACTSDIR` of `--replica`. */
+function parseReplicaSpec(cwd: string): (spec: string, i: number, all: readonly string[]) => { name: string; dir: string; shownDir: string } {
+  return (spec, i, all) => {
     const eq = spec.indexOf("=");
     if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--replica takes NAME=FACTSDIR, got \`${spec}\``);
     const name = spec.slice(0, eq);
-    const folder = resolve(cwd, spec.slice(eq + 1));
-    if (seen.has(name)) throw new UsageError(`replica \`${name}\` is given twice`);
-    seen.add(name);
-    if (!existsSync(folder)) {
-      diags.add("CL504", syntheticSpan(folder), `facts directory \`${spec.slice(eq + 1)}\` of replica \`${name}\` does not exist`);
-      continue;
-    }
-    const rels = new Map<string, { keys: Set<string>; files: string[] }>();
-    files.set(name, new Map([[1, rels]]));
-    for (const file of readdirSync(folder).sort()) {
-      const m = /^(.+)\.(facts|jsonl)$/.exec(file);
-      if (m === null || !schemas.has(m[1]!)) continue;
-      if (!replicated.has(m[1]!)) {
-        diags.add("CL504", syntheticSpan(join(folder, file)), `\`${file}\` holds facts of \`${m[1]!}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
-          help: `add \`.input ${m[1]!}\` to the program if replicas should insert into it, or move these facts into the program`,
-        });
-        continue;
-      }
-      const path = join(folder, file);
-      let entry = rels.get(m[1]!);
-      if (entry === undefined) rels.set(m[1]!, (entry = { keys: new Set(), files: [] }));
-      entry.files.push(path);
-      try {
-        for (const t of readFacts(path, schemas.get(m[1]!)!)) entry.keys.add(tupleKey(t));
-      } catch (err) {
-        const d = (err as { diagnostic?: Diagnostic }).diagnostic;
-        if (d === undefined) throw err;
-        diags.push(d);
-      }
-    }
-  }
-  if (diags.hasErrors()) return null;
-  let set = ReplicaSet.empty();
-  for (const [name, epochs] of files) {
-    let replica = Replica.empty(name);
-    for (const [relation, entry] of epochs.get(1)!) replica = replica.insertKeys(relation, entry.keys, 1);
-    set = set.withReplica(replica);
-  }
-  if (sealed) {
-    const outcome = set.seal(1, { sealedAt: new Date().toISOString(), reason: "--sealed: the replicas' facts form a closed epoch" });
-    if (!outcome.ok) throw new Error(outcome.message);
-    set = outcome.set;
-  }
-  return { report: evaluateReplicas(unit, set, diags), set };
+    if (all.slice(0, i).some((s) => s.slice(0, s.indexOf("=")) === name)) throw new UsageError(`replica \`${name}\` is given twice`);
+    return { name, dir: resolve(cwd, spec.slice(eq + 1)), shownDir: spec.slice(eq + 1) };
+  };
 }
 
 /** `-D OUT`: `.output` relations, monotonic ones from the merged view, the others from the sealed epochs. */

@@ -5,11 +5,11 @@ import { dirname, join, relative, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
-import { schemaFromTypes, readFacts, type ReplicaSchema } from "../replica/io.js";
-import { ReplicaSet } from "../replica/replica.js";
+import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
-import { replicatedRelations } from "../analysis/fixed.js";
-import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, sealPath, writeSeal, writeState, type FileFormat } from "../replica/store.js";
+import { DirectorySource } from "../replica/source.js";
+import { sealPath } from "../replica/store.js";
+import { openReplicas } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
@@ -57,10 +57,20 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   };
 
-  const seals = readSeals(dir, diags, show);
-  const state = readState(dir, diags, show);
-  if (diags.hasErrors()) return fail();
-  const sealed = new Set(seals.map((s) => s.epoch));
+  // With the program at hand, facts are read with its column types and only its `.input`
+  // relations may have fact files; without it, with the types the kept state records.
+  let unit: ProgramUnit | undefined;
+  if (values.program !== undefined) {
+    const compiled = await compileFile(values.program, ctx.cwd);
+    if (compiled.diagnostics.hasErrors() || compiled.analysis === null) {
+      ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
+      return EXIT_USER_ERROR;
+    }
+    unit = { checked: compiled.checked, analysis: compiled.analysis };
+  }
+  const workspace = await openReplicas(new DirectorySource(dir), { ...(unit === undefined ? {} : { unit }), diagnostics: diags, show });
+  if (workspace === null) return fail();
+  const sealed = new Set(workspace.sealedEpochs);
   if (sealed.has(epoch)) {
     diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
     return fail();
@@ -74,28 +84,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     });
     return fail();
   }
-  // Column types: the program's when given, else the kept state's; never guessed from the files.
-  let schemas: Map<string, ReplicaSchema>;
-  let kept: Record<string, readonly string[]>;
-  let formats: Record<string, FileFormat>;
-  // With the program at hand, only its `.input` relations may have fact files; the kept state was
-  // written by an evaluate that already refused any other.
-  let accepted: ReadonlySet<string> | null = null;
-  if (values.program !== undefined) {
-    const compiled = await compileFile(values.program, ctx.cwd);
-    if (compiled.diagnostics.hasErrors()) {
-      ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
-      return EXIT_USER_ERROR;
-    }
-    schemas = new Map(compiled.checked.relations);
-    accepted = replicatedRelations(compiled.checked);
-    kept = schemaOf(compiled.checked.relations);
-    formats = formatsOf(compiled.checked.relations);
-  } else if (state !== null) {
-    schemas = new Map(Object.entries(state.schema).map(([name, types]) => [name, schemaFromTypes(name, types, state.formats[name])]));
-    kept = { ...state.schema };
-    formats = { ...state.formats };
-  } else {
+  // Column types are never guessed from the files.
+  if (!workspace.typesKnown) {
     const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
     diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
       help: `name the program: \`calmlog seal ${dirArg} --epoch ${epoch}${values.reason === undefined ? "" : ` --reason ${JSON.stringify(values.reason)}`} --program ${program}\` (or run \`calmlog evaluate ${program} ${dirArg}\` once first)`,
@@ -104,21 +94,14 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 
   // Merge the epoch's files into the kept state, so the seal covers every fact in them.
-  const layout = scanLayout(dir, accepted ?? new Set(schemas.keys()), diags, show, new Set(schemas.keys()));
-  if (layout === null || diags.hasErrors()) return fail();
-  const files = readLayout(layout, schemas, readFacts, diags);
-  if (diags.hasErrors()) return fail();
-  const previous = ReplicaSet.of(state?.set.replicas.values() ?? [], seals);
-  const next = reconcile(dir, previous, files, diags, show);
-  if (diags.hasErrors()) return fail();
-  const outcome = next.seal(epoch, { sealedAt: new Date().toISOString(), reason: values.reason ?? null });
+  if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
+  const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
   if (!outcome.ok) {
     diags.add("CL505", syntheticSpan(dir), outcome.message);
     return fail();
   }
-  const retyped = state === null || JSON.stringify(state.schema) !== JSON.stringify(kept) || JSON.stringify(state.formats) !== JSON.stringify(formats);
-  if (state === null || retyped || !next.equals(previous)) writeState(dir, next, kept, state?.generation ?? null, formats);
-  const path = writeSeal(dir, outcome.record);
+  const path = outcome.location;
+  const next = workspace.snapshot();
 
   ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
   const replicas = Object.entries(outcome.record.replicas);

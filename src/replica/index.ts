@@ -51,3 +51,16 @@ export {
   type ReadFacts,
 } from "./store.js";
 export { renderDiagnosticsText, renderJson, renderText, type RenderInput, type ReportSource } from "./render.js";
+export {
+  createOnce,
+  DirectorySource,
+  fingerprint,
+  FolderSetSource,
+  type FactUnit,
+  type KeySealEntry,
+  type ListOptions,
+  type ReplicaSource,
+  type SealWrite,
+  type SourceListing,
+} from "./source.js";
+export { openReplicas, ReplicaWorkspace, type OpenReplicasOptions, type WorkflowProgress, type WorkspaceSeal } from "./workflow.js";

@@ -2,7 +2,7 @@
 // with the delimiter and header line a relation's `.input` directive names.
 import type { RelationSchema } from "../check/types.js";
 import { readFactFile, type FactSchema } from "../io/facts.js";
-import { writeRelationFile } from "../io/write.js";
+import { formatRelation, writeAtomically, writeRelationFile } from "../io/write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Tuple } from "./facts.js";
 import { formatOf, type FileFormat } from "./store.js";
@@ -31,4 +31,15 @@ export function writeRelation(path: string, schema: FactSchema, tuples: readonly
 /** A schema with only column types (and a file format), as the kept state records them: enough to read fact files. */
 export function schemaFromTypes(name: string, types: readonly string[], format: FileFormat = {}): ReplicaSchema {
   return { name, columns: types.map((t, i) => ({ name: `c${i}`, type: t as PrimitiveType })), format };
+}
+
+/** Writes a replica's fact file in its own format (JSON Lines for `.jsonl`, else the `.input` delimiter and header line), atomically. */
+export function writeUnitFile(path: string, schema: ReplicaSchema, tuples: readonly Tuple[]): void {
+  if (path.endsWith(".jsonl")) {
+    writeAtomically(path, formatRelation(schema, tuples, "jsonl"));
+    return;
+  }
+  const { delimiter, headers } = schema.format ?? formatOf(schema);
+  const header = headers === true ? schema.columns.map((c) => c.name).join(delimiter ?? "\t") + "\n" : "";
+  writeAtomically(path, header + formatRelation(schema, tuples, "tsv", delimiter ?? "\t"));
 }

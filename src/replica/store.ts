@@ -238,7 +238,8 @@ export function sealJson(record: SealRecord): string {
   return JSON.stringify({ format: SEAL_FORMAT, ...record }, null, 2) + "\n";
 }
 
-function parseSeal(text: string): SealRecord | null {
+/** A seal record from its JSON text; null when malformed. */
+export function parseSeal(text: string): SealRecord | null {
   try {
     const v = JSON.parse(text) as Record<string, unknown>;
     if (v["format"] !== SEAL_FORMAT || !Number.isInteger(v["epoch"]) || typeof v["sealedAt"] !== "string") return null;
@@ -283,7 +284,11 @@ export interface FileFormat {
 
 /** Reads the current generation of the kept state (null when there is none yet). */
 export function readState(dir: string, diags: Diagnostics, show: Show = same): KeptState | null {
-  const root = join(dir, STATE_DIR);
+  return readStateAt(join(dir, STATE_DIR), diags, show);
+}
+
+/** Like `readState`, given the state folder itself. */
+export function readStateAt(root: string, diags: Diagnostics, show: Show = same): KeptState | null {
   const currentPath = join(root, "CURRENT");
   if (!existsSync(currentPath)) return null;
   const gen = readFileSync(currentPath, "utf8").trim();
@@ -346,7 +351,17 @@ export function writeState(
   previous: number | null,
   formats: Readonly<Record<string, FileFormat>> = {},
 ): number {
-  const root = join(dir, STATE_DIR);
+  return writeStateAt(join(dir, STATE_DIR), set, schema, previous, formats);
+}
+
+/** Like `writeState`, given the state folder itself. */
+export function writeStateAt(
+  root: string,
+  set: ReplicaSet,
+  schema: Readonly<Record<string, readonly string[]>>,
+  previous: number | null,
+  formats: Readonly<Record<string, FileFormat>> = {},
+): number {
   mkdirSync(root, { recursive: true });
   const generation = (previous ?? 0) + 1;
   const name = `g${generation}`;
