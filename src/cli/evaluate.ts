@@ -12,8 +12,13 @@ import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 import { writeRelation } from "../replica/io.js";
+import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
+import { JetStreamSet } from "../replica/jetstream/client.js";
+import { JetStreamSource } from "../replica/jetstream/source.js";
+import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
+       calmlog evaluate PROGRAM.dl nats://HOST:PORT/SET [--follow] [--format text|json] [-D OUT]
        calmlog evaluate PROGRAM.dl --replica NAME=FACTSDIR ... [--sealed] [--format text|json] [-D OUT]
 
 Evaluates a program on replicated facts. Monotonic relations are computed on every replica
@@ -36,7 +41,9 @@ Options:
   --replica NAME=FACTSDIR  An ad-hoc replica whose facts (FACTSDIR/<relation>.facts) form one open epoch;
                            repeat for each replica. Nothing is kept between runs.
   --sealed                 With --replica: the facts form a closed epoch, so every relation is final
-
+  --follow                 With nats://HOST:PORT/SET: keep running, and report again as facts and
+                           seals arrive (lower bounds grow; sealed results appear with their seal)
+${natsFlags}
 Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 internal failure.
 `;
 
@@ -54,6 +61,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     "output-dir": { type: "string", short: "D" },
     replica: { type: "string", multiple: true },
     sealed: { type: "boolean", default: false },
+    follow: { type: "boolean", default: false },
+    ...natsOptions,
   });
   const { values, positionals } = parsed;
   const format = values.format;
@@ -73,11 +82,28 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   }
   const unit: ProgramUnit = { checked: compiled.checked, analysis: compiled.analysis };
-  // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
-  const data = new Diagnostics();
-
   let source: ReplicaSource;
   let reportSource: ReportSource;
+  if (dir !== undefined && isNatsUrl(dir)) {
+    const address = parseNatsUrl(dir);
+    if (typeof address === "string") throw new UsageError(address);
+    let set: JetStreamSet;
+    try {
+      set = await JetStreamSet.open(address, connectOptions(values));
+    } catch (err) {
+      return reportJetStreamError(ctx, err, address.shown);
+    }
+    try {
+      const jetstream = new JetStreamSource(set);
+      if (values.follow) return await follow(unit, jetstream, { program, format, outDir: values["output-dir"] }, ctx);
+      return await evaluateAndRender(unit, jetstream, { kind: "jetstream", url: address.shown }, { program, format, outDir: values["output-dir"], sealed: false }, ctx);
+    } catch (err) {
+      return reportJetStreamError(ctx, err, address.shown);
+    } finally {
+      await set.close();
+    }
+  }
+  if (values.follow) throw new UsageError("--follow reads a JetStream replica set (nats://HOST:PORT/SET) as facts arrive");
   if (dir !== undefined) {
     source = new DirectorySource(resolve(ctx.cwd, dir));
     reportSource = { kind: "directory", path: resolve(ctx.cwd, dir) };
@@ -85,20 +111,91 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  const outcome = await evaluateSource(unit, source, data, (p) => shown(p, ctx.cwd), values.sealed);
+  return evaluateAndRender(unit, source, reportSource, { program, format, outDir: values["output-dir"], sealed: values.sealed }, ctx);
+}
 
+/** What rendering a report needs from the command line. */
+interface RenderOptions {
+  readonly program: string;
+  readonly format: "text" | "json";
+  readonly outDir: string | undefined;
+}
+
+/** Evaluates a source once, writes `-D` outputs and prints the report; returns the exit code. */
+async function evaluateAndRender(unit: ProgramUnit, source: ReplicaSource, reportSource: ReportSource, options: RenderOptions & { readonly sealed: boolean }, ctx: CliContext): Promise<number> {
+  // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
+  const data = new Diagnostics();
+  const outcome = await evaluateSource(unit, source, data, (p) => shown(p, ctx.cwd), options.sealed);
+  return renderOutcome(unit, outcome, reportSource, data, options, ctx);
+}
+
+function renderOutcome(unit: ProgramUnit, outcome: ReplicaReport | null, reportSource: ReportSource, data: Diagnostics, options: RenderOptions, ctx: CliContext): number {
   const outputs: string[] = [];
   const notWritten: string[] = [];
-  const outDir = values["output-dir"];
-  if (outcome !== null && outDir !== undefined) writeOutputs(unit, outcome, resolve(ctx.cwd, outDir), outputs, notWritten, data);
-
+  if (outcome !== null && options.outDir !== undefined) writeOutputs(unit, outcome, resolve(ctx.cwd, options.outDir), outputs, notWritten, data);
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
-    const input = { program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
-    ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
+    const input = { program: options.program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
+    ctx.stdout.write(options.format === "json" ? renderJson(input) : renderText(input));
   }
-  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
+  if ((options.format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
+}
+
+/**
+ * `--follow`: evaluates, then again whenever facts or a seal arrive (debounced), printing each
+ * report (or rewriting `-D`), until the process is interrupted or `ctx.signal` aborts.
+ */
+async function follow(unit: ProgramUnit, source: JetStreamSource, options: RenderOptions, ctx: CliContext): Promise<number> {
+  const stop = new AbortController();
+  const external = (ctx as { signal?: AbortSignal }).signal;
+  const onSignal = (): void => stop.abort();
+  external?.addEventListener("abort", onSignal, { once: true });
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let dirty = true;
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    dirty = true;
+    wake?.();
+  };
+  const set = source.set;
+  const from = (await set.lastSeq()) + 1;
+  const watchers = [set.follow(from, poke, stop.signal), set.watchSeals(poke, stop.signal)].map((p) => p.catch(() => undefined));
+  let code = EXIT_OK;
+  let printed = "";
+  try {
+    while (!stop.signal.aborted) {
+      if (dirty) {
+        dirty = false;
+        const data = new Diagnostics();
+        const outcome = await evaluateSource(unit, source, data, (p) => shown(p, ctx.cwd), false);
+        // Print only when the report changed: a re-sent batch or a marker alone says nothing new.
+        const capture: string[] = [];
+        const quiet = { ...ctx, stdout: { write: (t: string) => capture.push(t) }, stderr: { write: (t: string) => capture.push(t) } };
+        code = renderOutcome(unit, outcome, { kind: "jetstream", url: set.address.shown }, data, options, quiet);
+        const text = capture.join("");
+        if (text !== printed) {
+          ctx.stdout.write(text + (options.format === "text" ? "\n" : ""));
+          printed = text;
+        }
+      }
+      // Wait for the next arrival, then let a burst settle before evaluating again.
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        stop.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      wake = null;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    stop.abort();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    external?.removeEventListener("abort", onSignal);
+    await Promise.all(watchers);
+  }
+  return code;
 }
 
 /** Opens the source, reconciles, evaluates and commits: the replica workflow, nothing more. */

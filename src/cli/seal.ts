@@ -11,9 +11,14 @@ import { DirectorySource } from "../replica/source.js";
 import { sealPath } from "../replica/store.js";
 import { openReplicas } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
+import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
+import { JetStreamSet } from "../replica/jetstream/client.js";
+import { JetStreamSource } from "../replica/jetstream/source.js";
+import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
+       calmlog seal nats://HOST:PORT/SET --epoch N --program PROGRAM.dl [--reason TEXT]
 
 Seals epoch N of the replica directory DIR: from now on its facts are final, and relations that
 read absence or totals are evaluated over epochs 1..N. Epochs are sealed in order, once each.
@@ -28,6 +33,9 @@ Options:
   --epoch N               The epoch to seal (required)
   --program PROGRAM.dl    Read the fact files with this program's column types and \`.input\` options
   --reason TEXT           Why the epoch is closed (recorded in the seal)
+${natsFlags}
+A JetStream replica set is sealed only once every replica it knows has delivered the epoch
+(\`calmlog publish ... --done\`); the seal is a create-once key, so of two sealers one wins.
 
 Exit codes: 0 sealed, 1 not sealed (the message says why), 2 internal failure.
 `;
@@ -41,7 +49,7 @@ export const command: Command = {
 };
 
 async function run(args: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseOptions(args, { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" } });
+  const parsed = parseOptions(args, { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" }, ...natsOptions });
   const { values, positionals } = parsed;
   const [dirArg, ...extra] = positionals;
   if (dirArg === undefined) throw new UsageError("missing DIR");
@@ -49,6 +57,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (values.epoch === undefined) throw new UsageError("missing --epoch N");
   if (!/^[1-9][0-9]*$/.test(values.epoch)) throw new UsageError(`--epoch takes a positive integer, got \`${values.epoch}\``);
   const epoch = Number(values.epoch);
+  if (isNatsUrl(dirArg)) return sealJetStream(dirArg, epoch, values, ctx);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
   const show = (p: string): string => shown(p, ctx.cwd);
@@ -115,6 +124,70 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   return EXIT_OK;
 }
 
+
+/**
+ * `calmlog seal nats://HOST:PORT/SET --epoch N --program P`: seals once every replica the set
+ * knows has delivered epoch N (its end-of-epoch marker); the seal is a create-once KV key, so of
+ * two racing sealers exactly one wins and the other is told the epoch is sealed.
+ */
+async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined } & Parameters<typeof connectOptions>[0], ctx: CliContext): Promise<number> {
+  const address = parseNatsUrl(url);
+  if (typeof address === "string") throw new UsageError(address);
+  const diags = new Diagnostics();
+  const fail = (): number => {
+    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    return EXIT_USER_ERROR;
+  };
+  if (values.program === undefined) {
+    diags.add("CL505", syntheticSpan(address.shown), `sealing \`${address.set}\` needs the program, to check its facts against the \`.input\` declarations`, {
+      help: `name it: \`calmlog seal ${url} --epoch ${epoch} --program PROGRAM.dl\``,
+    });
+    return fail();
+  }
+  const compiled = await compileFile(values.program, ctx.cwd);
+  if (compiled.diagnostics.hasErrors() || compiled.analysis === null) {
+    ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
+    return EXIT_USER_ERROR;
+  }
+  let set: JetStreamSet;
+  try {
+    set = await JetStreamSet.open(address, connectOptions(values));
+  } catch (err) {
+    return reportJetStreamError(ctx, err, address.shown);
+  }
+  try {
+    const source = new JetStreamSource(set);
+    const workspace = await openReplicas(source, { unit: { checked: compiled.checked, analysis: compiled.analysis }, diagnostics: diags, show: (p) => p });
+    if (workspace === null || !(await workspace.reconcile()) || diags.hasErrors()) return fail();
+    // Every replica the set knows must have said it delivered the epoch.
+    const deliveries = await source.deliveries();
+    const known = new Set([...workspace.snapshot().names, ...deliveries.keys()]);
+    const waiting = [...known].filter((r) => deliveries.get(r)?.get(epoch) === undefined).sort();
+    if (waiting.length > 0 && !workspace.sealedEpochs.includes(epoch)) {
+      const list = waiting.map((r) => `\`${r}\``).join(", ");
+      diags.add("CL505", syntheticSpan(address.shown), `cannot seal epoch ${epoch} of \`${address.set}\` yet: ${waiting.length === 1 ? "replica" : "replicas"} ${list} ${waiting.length === 1 ? "has" : "have"} not delivered it (no end-of-epoch marker)`, {
+        help: `each replica marks the epoch delivered with \`calmlog publish ${values.program} ${url} --replica NAME --epoch ${epoch} --done\``,
+      });
+      return fail();
+    }
+    const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
+    if (!outcome.ok) {
+      diags.add("CL505", syntheticSpan(address.shown), outcome.message);
+      return fail();
+    }
+    const replicas = Object.entries(outcome.record.replicas);
+    const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
+    const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
+    for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
+    lines.push(`wrote \`${outcome.location}\``);
+    ctx.stdout.write(lines.join("\n") + "\n");
+    return EXIT_OK;
+  } catch (err) {
+    return reportJetStreamError(ctx, err, address.shown);
+  } finally {
+    await set.close();
+  }
+}
 
 /** The one `.dl` file next to DIR (the examples' layout), as the user would name it; null when not exactly one. */
 function programNear(dir: string, cwd: string): string | null {

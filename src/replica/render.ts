@@ -6,7 +6,15 @@ import type { Tuple } from "./facts.js";
 import type { ReplicaReport } from "./evaluate.js";
 
 /** Where the replicas came from. */
-export type ReportSource = { readonly kind: "directory"; readonly path: string } | { readonly kind: "replicas"; readonly sealed: boolean };
+export type ReportSource =
+  | { readonly kind: "directory"; readonly path: string }
+  | { readonly kind: "replicas"; readonly sealed: boolean }
+  | { readonly kind: "jetstream"; readonly url: string };
+
+/** How a command names the source: a directory relative to `cwd`, a JetStream set by its URL. */
+function sourceName(source: ReportSource, cwd: string): string | null {
+  return source.kind === "directory" ? shown(source.path, cwd) : source.kind === "jetstream" ? source.url : null;
+}
 
 /** What the renderers need beyond the report. */
 export interface RenderInput {
@@ -28,7 +36,8 @@ const SHOW_TUPLES = 5;
 export function renderText(input: RenderInput): string {
   const { report } = input;
   const out: string[] = [];
-  const where = input.source.kind === "directory" ? ` in \`${shown(input.source.path, input.cwd)}\`` : "";
+  const name = sourceName(input.source, input.cwd);
+  const where = name === null ? "" : ` in \`${name}\``;
   const sealedText = report.sealedEpoch === 0 ? "no epoch sealed" : report.sealedEpoch === 1 ? "epoch 1 sealed" : `epochs 1..${report.sealedEpoch} sealed`;
   const openText = report.openEpochs.length === 0 ? "no open epoch" : `open: ${epochList(report.openEpochs)}`;
   out.push(`${report.replicas.length} replica(s)${where}; ${sealedText}; ${openText}`, "");
@@ -90,7 +99,7 @@ export function renderText(input: RenderInput): string {
       if (w.openFacts > 0) out.push(`    ${w.openFacts} open fact(s) in ${epochList(w.openEpochs)} wait on it`);
       else out.push("    no epoch is sealed yet");
       if (w.release !== null) {
-        const target = input.source.kind === "directory" ? shown(input.source.path, input.cwd) : "DIR";
+        const target = sourceName(input.source, input.cwd) ?? "DIR";
         const cmd = `calmlog seal ${target} --epoch ${w.release.from}`;
         const range = w.release.from === w.release.to ? `epoch ${w.release.from}` : `epochs ${w.release.from}..${w.release.to}, in order,`;
         out.push(`    sealing ${range} would release it over those facts (next: \`${cmd}\`)`);

@@ -207,6 +207,54 @@ export class JetStreamSet {
     return info.state.last_seq;
   }
 
+  /** Every subject of the set with its message count, and the stream's last sequence, as of now. */
+  async subjects(): Promise<{ counts: Map<string, number>; lastSeq: number }> {
+    const info = await this.jsm.streams.info(streamName(this.address.set), { subjects_filter: ">" });
+    return { counts: new Map(Object.entries(info.state.subjects ?? {})), lastSeq: info.state.last_seq };
+  }
+
+  /** The messages of one subject, in stream order, up to the last one there as the call starts. */
+  async readSubject(subject: string): Promise<SetMessage[]> {
+    const out: SetMessage[] = [];
+    const consumer = await this.js.consumers.get(streamName(this.address.set), { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
+    const info = await consumer.info();
+    if (info.num_pending === 0) return out;
+    const iter = await consumer.consume({ max_messages: 1024 });
+    try {
+      for await (const m of iter) {
+        out.push(this.decode(m));
+        if (m.info.pending === 0) break;
+      }
+    } finally {
+      await iter.close().catch(() => undefined);
+    }
+    return out;
+  }
+
+  /** The stored value of a KV key in the seal bucket (null when absent). */
+  async sealEntry(key: string): Promise<string | null> {
+    const entry = await (await this.kv()).get(key);
+    return entry === null || entry.operation !== "PUT" ? null : entry.string();
+  }
+
+  /** Every key of the seal bucket. */
+  async sealKeys(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await (await this.kv()).keys()) out.push(k);
+    return out.sort();
+  }
+
+  /** Creates a KV key in the seal bucket once; false when it exists already. */
+  async createEntry(key: string, text: string): Promise<boolean> {
+    try {
+      await (await this.kv()).create(key, text);
+      return true;
+    } catch (err) {
+      if (/wrong last sequence|key exists/i.test(describe(err))) return false;
+      throw err;
+    }
+  }
+
   /** Every message from `fromSeq` up to the stream's last sequence as of the call. */
   async read(fromSeq = 1, upTo?: number): Promise<{ messages: SetMessage[]; lastSeq: number }> {
     const last = upTo ?? (await this.lastSeq());

@@ -1,0 +1,135 @@
+// A JetStream replica set as a `ReplicaSource`: a fact unit is one subject
+// (`calmlog.<set>.<replica>.<epoch>.<relation>`), its fingerprint the subject's message count
+// (the stream only grows, so a new count means new facts), and seal records are create-once KV keys.
+// The evaluation core cannot tell it from a directory: same listing, rows, seals and digests.
+import type { Diagnostics } from "../../report/diagnostic.js";
+import { parseFacts } from "../../io/facts.js";
+import { syntheticSpan } from "../../syntax/span.js";
+import type { Tuple } from "../facts.js";
+import type { ReplicaSchema } from "../io.js";
+import type { SealRecord } from "../replica.js";
+import type { FactUnit, KeySealEntry, ListOptions, ReplicaSource, SealWrite, SourceListing } from "../source.js";
+import { parseSeal, sealJson, type Show } from "../store.js";
+import { PREFIX, sealKey, type DoneMarker, type JetStreamSet } from "./client.js";
+
+/** Key-scoped seals live beside epoch seals in the bucket, under this key prefix. */
+const KEY_SEALS = "keys/";
+
+/** A replica set on JetStream, read through one open connection. */
+export class JetStreamSource implements ReplicaSource {
+  readonly kind = "jetstream";
+  /** The stream's last sequence when last listed: a seal records it. */
+  private listedSeq = 0;
+
+  /**
+   * `stateDir`: where to keep merged facts between runs (a local cache), or null to read the
+   * stream afresh each run (the stream is durable and grow-only, so nothing is lost either way).
+   */
+  constructor(
+    readonly set: JetStreamSet,
+    readonly stateDir: string | null = null,
+  ) {}
+
+  get description(): string {
+    return this.set.address.shown;
+  }
+
+  private subject(replica: string, epoch: number, relation?: string): string {
+    return `${PREFIX}.${this.set.address.set}.${replica}.${epoch}${relation === undefined ? "" : `.${relation}`}`;
+  }
+
+  async list(options: ListOptions, diags: Diagnostics): Promise<SourceListing | null> {
+    const { counts, lastSeq } = await this.set.subjects();
+    this.listedSeq = lastSeq;
+    const replicas = new Set<string>();
+    const units: FactUnit[] = [];
+    const prefix = `${PREFIX}.${this.set.address.set}.`;
+    for (const [subject, count] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const parts = subject.slice(prefix.length).split(".");
+      const [replica, epochText] = parts;
+      if (replica === undefined || epochText === undefined || !/^[1-9][0-9]{0,14}$/.test(epochText)) {
+        diags.add("CL532", syntheticSpan(subject), `${count} message${count === 1 ? "" : "s"} on \`${subject}\` name no replica and epoch; skipped`);
+        continue;
+      }
+      replicas.add(replica);
+      if (parts.length === 2) continue; // an end-of-epoch marker
+      const relation = parts.slice(2).join(".");
+      if (!options.inputs.has(relation)) {
+        const why = options.declared?.has(relation) ? `\`${relation}\` is not an \`.input\` relation of the program` : `the program declares no relation \`${relation}\``;
+        diags.add("CL532", syntheticSpan(subject), `${count} message${count === 1 ? "" : "s"} on \`${subject}\` skipped: ${why}`, {
+          help: "replicas insert only into the program's `.input` relations; check that the program is the one the replicas publish for",
+        });
+        continue;
+      }
+      units.push({ replica, epoch: Number(epochText), relation, location: subject, fingerprint: `messages:${count}` });
+    }
+    units.sort((a, b) => (a.replica !== b.replica ? (a.replica < b.replica ? -1 : 1) : a.epoch !== b.epoch ? a.epoch - b.epoch : a.relation < b.relation ? -1 : a.relation > b.relation ? 1 : 0));
+    return { replicas: [...replicas].sort(), units };
+  }
+
+  async *read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]> {
+    for (const m of await this.set.readSubject(this.subject(unit.replica, unit.epoch, unit.relation))) {
+      if (m.kind !== "facts") continue;
+      // A batch body is JSON lines, one canonical tuple each: checked as a `.jsonl` file is.
+      yield parseFacts(m.keys.join("\n"), `${unit.location}#${m.seq}`, schema, { format: "jsonl" });
+    }
+  }
+
+  async readSeals(diags: Diagnostics, show?: Show): Promise<SealRecord[]> {
+    const out: SealRecord[] = [];
+    for (const [epoch, text] of await this.set.seals()) {
+      const record = parseSeal(text);
+      if (record === null || record.epoch !== epoch) {
+        const where = `${this.description} seal ${sealKey(epoch)}`;
+        diags.add("CL505", syntheticSpan(show ? show(where) : where), `seal record \`${sealKey(epoch)}\` of \`${this.set.address.set}\` is malformed or names another epoch`);
+        continue;
+      }
+      out.push(record);
+    }
+    return out.sort((a, b) => a.epoch - b.epoch);
+  }
+
+  async createSeal(record: SealRecord): Promise<SealWrite> {
+    // The record is the directory's seal JSON plus the stream position it covers.
+    const body = JSON.parse(sealJson(record)) as Record<string, unknown>;
+    const text = JSON.stringify({ ...body, stream: { lastSeq: this.listedSeq } }, null, 2) + "\n";
+    const location = `${this.description} seal ${sealKey(record.epoch)}`;
+    if (await this.set.createEntry(sealKey(record.epoch), text)) return { created: true, location };
+    const existing = await this.set.sealEntry(sealKey(record.epoch));
+    return { created: false, location, existing: existing === null ? null : parseSeal(existing) };
+  }
+
+  async readKeySeals(): Promise<KeySealEntry[]> {
+    const out: KeySealEntry[] = [];
+    for (const key of await this.set.sealKeys()) {
+      if (!key.startsWith(KEY_SEALS)) continue;
+      const text = await this.set.sealEntry(key);
+      if (text !== null) out.push({ id: key.slice(KEY_SEALS.length), text });
+    }
+    return out;
+  }
+
+  async createKeySeal(entry: KeySealEntry): Promise<{ readonly created: boolean; readonly location: string }> {
+    if (!/^[-/_=.a-zA-Z0-9]+$/.test(entry.id) || entry.id.startsWith(".") || entry.id.endsWith(".")) throw new Error(`bad key seal id \`${entry.id}\``);
+    const created = await this.set.createEntry(KEY_SEALS + entry.id, entry.text);
+    return { created, location: `${this.description} seal ${KEY_SEALS}${entry.id}` };
+  }
+
+  /** Each replica's end-of-epoch markers, by replica and epoch (the last marker wins). */
+  async deliveries(): Promise<Map<string, Map<number, DoneMarker>>> {
+    const { counts } = await this.set.subjects();
+    const out = new Map<string, Map<number, DoneMarker>>();
+    const prefix = `${PREFIX}.${this.set.address.set}.`;
+    for (const subject of counts.keys()) {
+      const parts = subject.slice(prefix.length).split(".");
+      if (parts.length !== 2) continue;
+      for (const m of await this.set.readSubject(subject)) {
+        if (m.kind !== "done") continue;
+        let byEpoch = out.get(m.replica);
+        if (byEpoch === undefined) out.set(m.replica, (byEpoch = new Map()));
+        byEpoch.set(m.epoch, m);
+      }
+    }
+    return out;
+  }
+}
