@@ -94,9 +94,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       return reportJetStreamError(ctx, err, address.shown);
     }
     try {
-      const jetstream = new JetStreamSource(set);
-      if (values.follow) return await follow(unit, jetstream, { program, format, outDir: values["output-dir"] }, ctx);
-      return await evaluateAndRender(unit, jetstream, { kind: "jetstream", url: address.shown }, { program, format, outDir: values["output-dir"], sealed: false }, ctx);
+      if (values.follow) return await follow(unit, set, { program, format, outDir: values["output-dir"] }, ctx);
+      return await evaluateAndRender(unit, new JetStreamSource(set), { kind: "jetstream", url: address.shown }, { program, format, outDir: values["output-dir"], sealed: false }, ctx);
     } catch (err) {
       return reportJetStreamError(ctx, err, address.shown);
     } finally {
@@ -146,7 +145,7 @@ function renderOutcome(unit: ProgramUnit, outcome: ReplicaReport | null, reportS
  * `--follow`: evaluates, then again whenever facts or a seal arrive (debounced), printing each
  * report (or rewriting `-D`), until the process is interrupted or `ctx.signal` aborts.
  */
-async function follow(unit: ProgramUnit, source: JetStreamSource, options: RenderOptions, ctx: CliContext): Promise<number> {
+async function follow(unit: ProgramUnit, set: JetStreamSet, options: RenderOptions, ctx: CliContext): Promise<number> {
   const stop = new AbortController();
   const external = (ctx as { signal?: AbortSignal }).signal;
   const onSignal = (): void => stop.abort();
@@ -159,7 +158,6 @@ async function follow(unit: ProgramUnit, source: JetStreamSource, options: Rende
     dirty = true;
     wake?.();
   };
-  const set = source.set;
   const from = (await set.lastSeq()) + 1;
   const watchers = [set.follow(from, poke, stop.signal), set.watchSeals(poke, stop.signal)].map((p) => p.catch(() => undefined));
   let code = EXIT_OK;
@@ -169,7 +167,7 @@ async function follow(unit: ProgramUnit, source: JetStreamSource, options: Rende
       if (dirty) {
         dirty = false;
         const data = new Diagnostics();
-        const outcome = await evaluateSource(unit, source, data, (p) => shown(p, ctx.cwd), false);
+        const outcome = await evaluateSource(unit, new JetStreamSource(set), data, (p) => shown(p, ctx.cwd), false);
         // Print only when the report changed: a re-sent batch or a marker alone says nothing new.
         const capture: string[] = [];
         const quiet = { ...ctx, stdout: { write: (t: string) => capture.push(t) }, stderr: { write: (t: string) => capture.push(t) } };

@@ -84,6 +84,12 @@ export interface ReplicaSource {
    */
   read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]>;
 
+  /**
+   * Findings the source made while reading (for a stream: facts of a sealed epoch published after
+   * its seal, kept out of the rows), added to `diags` once the read facts are merged.
+   */
+  findings?(diags: Diagnostics): void;
+
   /** Every epoch seal record; malformed ones are errors in `diags` and left out. */
   readSeals(diags: Diagnostics, show?: Show): Promise<SealRecord[]>;
 

@@ -136,6 +136,7 @@ export class ReplicaWorkspace {
     this.onProgress?.({ phase: "reconcile", files: done, filesTotal: listing.units.length, facts });
     const dir = this.source.description;
     this.current = reconcile(dir, this.previous, files, diags, this.show, this.reported);
+    this.source.findings?.(diags);
     return true;
   }
 

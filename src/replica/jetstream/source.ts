@@ -18,12 +18,17 @@ const KEY_SEALS = "keys/";
 /** A replica set on JetStream, read through one open connection. */
 export class JetStreamSource implements ReplicaSource {
   readonly kind = "jetstream";
-  /** The stream's last sequence when last listed: a seal records it. */
+  /** The stream's last sequence when last listed: a run reads up to it, and a seal records it. */
   private listedSeq = 0;
+  /** Per sealed epoch, the stream position its seal covers: later facts of that epoch are late. */
+  private readonly sealedAt = new Map<number, number>();
+
+  /** Late facts found while reading (facts of a sealed epoch published after its seal), kept out of the rows. */
+  private late: { unit: FactUnit; keys: string[] }[] = [];
 
   /**
    * `stateDir`: where to keep merged facts between runs (a local cache), or null to read the
-   * stream afresh each run (the stream is durable and grow-only, so nothing is lost either way).
+   * stream afresh each run (it is durable and grow-only, so nothing is lost either way).
    */
   constructor(
     readonly set: JetStreamSet,
@@ -68,17 +73,38 @@ export class JetStreamSource implements ReplicaSource {
   }
 
   async *read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]> {
+    const sealedAt = this.sealedAt.get(unit.epoch);
+    const sealed = new Set<string>();
+    const late: string[] = [];
     for (const m of await this.set.readSubject(this.subject(unit.replica, unit.epoch, unit.relation))) {
-      if (m.kind !== "facts") continue;
-      // A batch body is JSON lines, one canonical tuple each: checked as a `.jsonl` file is.
-      yield parseFacts(m.keys.join("\n"), `${unit.location}#${m.seq}`, schema, { format: "jsonl" });
+      // One run reads the stream as it was when listed, so a seal covers exactly what it read.
+      if (m.kind !== "facts" || (this.listedSeq > 0 && m.seq > this.listedSeq)) continue;
+      if (sealedAt === undefined || m.seq <= sealedAt) {
+        if (sealedAt !== undefined) for (const k of m.keys) sealed.add(k);
+        // A batch body is JSON lines, one canonical tuple each: checked as a `.jsonl` file is.
+        yield parseFacts(m.keys.join("\n"), `${unit.location}#${m.seq}`, schema, { format: "jsonl" });
+      } else for (const k of m.keys) if (!sealed.has(k)) late.push(k);
     }
+    const fresh = [...new Set(late)].filter((k) => !sealed.has(k));
+    if (fresh.length > 0) this.late.push({ unit, keys: fresh });
+  }
+
+  findings(diags: Diagnostics): void {
+    for (const { unit, keys } of this.late) {
+      const shown = keys.slice(0, 3).join(", ");
+      diags.add("CL502", syntheticSpan(unit.location), `${keys.length} late fact${keys.length === 1 ? "" : "s"} of \`${unit.relation}\` from replica \`${unit.replica}\` in sealed epoch ${unit.epoch} (published after its seal): ${shown}${keys.length > 3 ? ", ..." : ""}; kept out of every result`, {
+        help: `publish them into an open epoch (after ${unit.epoch}) instead`,
+      });
+    }
+    this.late = [];
   }
 
   async readSeals(diags: Diagnostics, show?: Show): Promise<SealRecord[]> {
     const out: SealRecord[] = [];
     for (const [epoch, text] of await this.set.seals()) {
       const record = parseSeal(text);
+      const position = record === null ? undefined : (JSON.parse(text) as { stream?: { lastSeq?: unknown } }).stream?.lastSeq;
+      if (typeof position === "number") this.sealedAt.set(epoch, position);
       if (record === null || record.epoch !== epoch) {
         const where = `${this.description} seal ${sealKey(epoch)}`;
         diags.add("CL505", syntheticSpan(show ? show(where) : where), `seal record \`${sealKey(epoch)}\` of \`${this.set.address.set}\` is malformed or names another epoch`);
