@@ -344,7 +344,7 @@ export class JetStreamSet {
   /** Calls `onSeal` with each seal as it is created, until `signal` aborts. */
   async watchSeals(onSeal: (epoch: number, text: string) => void, signal: AbortSignal): Promise<void> {
     const kv = await this.kv();
-    const iter = await kv.watch({ key: "epoch-*" });
+    const iter = await kv.watch();
     const stop = (): void => void iter.stop();
     signal.addEventListener("abort", stop, { once: true });
     try {
