@@ -44,6 +44,8 @@ export function parseNatsUrl(text: string): NatsAddress | string {
   if (set === "") return `\`${text}\` names no replica set; add it after the port, as in nats://HOST:PORT/SET`;
   if (!isToken(set)) return `replica set name \`${set}\` may hold only letters, digits, \`_\` and \`-\``;
   const servers = hosts.split(",").map((h) => (/:\d+$/.test(h) ? h : `${h}:4222`));
+  const bad = servers.find((h) => !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(h));
+  if (bad !== undefined) return `\`${bad}\` in \`${text}\` is not HOST:PORT`;
   const shown = `${scheme!.toLowerCase()}://${hosts}/${set}`;
   if (auth === undefined || auth === "") return { servers, set, shown };
   const colon = auth.indexOf(":");

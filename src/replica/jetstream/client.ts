@@ -126,6 +126,7 @@ export class JetStreamSet {
     } catch (err) {
       await nc.close().catch(() => undefined);
       if (err instanceof JetStreamError) throw err;
+      if (/timeout/i.test(describe(err))) throw new JetStreamError("unreachable", `JetStream at ${address.servers.join(", ")} did not answer in time (a cluster may be electing a leader); nothing acknowledged is lost, so run the command again`);
       throw new JetStreamError("unreachable", `the NATS server at ${address.servers.join(", ")} has no JetStream: ${describe(err)} (start it with \`nats-server -js\`)`);
     }
   }
@@ -138,12 +139,11 @@ export class JetStreamSet {
       if (!isNotFound(err)) throw err;
       if (!create) throw new JetStreamError("missing", `replica set \`${this.address.set}\` does not exist on ${this.address.shown} (no stream \`${name}\`); publish facts to it first`);
       try {
-        await this.jsm.streams.add({
-          name,
-          subjects: [`${PREFIX}.${this.address.set}.>`],
-          deny_delete: true,
-          deny_purge: true,
-          num_replicas: await this.clusterSize(),
+        const config = { name, subjects: [`${PREFIX}.${this.address.set}.>`], deny_delete: true, deny_purge: true };
+        await this.jsm.streams.add({ ...config, num_replicas: this.clusterSize() }).catch((e: unknown) => {
+          // A cluster smaller than three nodes: as many copies as it can hold.
+          if (this.clusterSize() > 1 && /insufficient resources|replicas/i.test(describe(e))) return this.jsm.streams.add({ ...config, num_replicas: 1 });
+          throw e;
         });
       } catch (e) {
         // Another publisher made it between our look and our add.
@@ -152,18 +152,15 @@ export class JetStreamSet {
     }
   }
 
-  /** Stream replicas: 3 where the cluster has them (so one node may fail), else as many nodes as there are. */
-  private async clusterSize(): Promise<number> {
-    const info = this.nc.info;
-    const peers = (info as { connect_urls?: string[] } | undefined)?.connect_urls?.length ?? 0;
-    return Math.min(3, Math.max(1, peers));
+  /** Copies of the set's stream and seal bucket: 3 in a cluster (so one node may fail), 1 on a lone server. */
+  private clusterSize(): number {
+    return (this.nc.info as { cluster?: string } | undefined)?.cluster !== undefined ? 3 : 1;
   }
 
   private async kv(): Promise<KV> {
     if (this.kvCache !== null) return this.kvCache;
     const kvm = new Kvm(this.nc);
-    const replicas = await this.clusterSize();
-    this.kvCache = await kvm.create(sealBucket(this.address.set), { history: 1, replicas });
+    this.kvCache = await kvm.create(sealBucket(this.address.set), { history: 1, replicas: this.clusterSize() });
     return this.kvCache;
   }
 
