@@ -101,7 +101,6 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     return fail();
   }
   const path = outcome.location;
-  const next = workspace.snapshot();
 
   ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
   const replicas = Object.entries(outcome.record.replicas);
@@ -109,7 +108,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
   for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
   lines.push(`wrote \`${shown(path, ctx.cwd)}\``);
-  const later = next.openEpochs.filter((e) => e > epoch);
+  const later = workspace.openEpochs.filter((e) => e > epoch);
   if (later.length > 0) lines.push(`epoch(s) ${later.join(", ")} stay open`);
   ctx.stdout.write(lines.join("\n") + "\n");
   return EXIT_OK;
