@@ -85,7 +85,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  const outcome = await evaluateSource(unit, compiled.source.text, source, data, (p) => shown(p, ctx.cwd), values.sealed);
+  const outcome = await evaluateSource(unit, compiled.source.text, source, data, (p) => shown(p, ctx.cwd), values.sealed, values["output-dir"] !== undefined);
 
   const outputs: string[] = [];
   const notWritten: string[] = [];
@@ -102,8 +102,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 }
 
 /** Opens the source, reconciles, evaluates and commits: the replica workflow, nothing more. */
-async function evaluateSource(unit: ProgramUnit, programText: string, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean): Promise<ReplicaReport | null> {
-  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show });
+async function evaluateSource(unit: ProgramUnit, programText: string, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean, writes: boolean): Promise<ReplicaReport | null> {
+  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null });
   if (workspace === null) return null;
   if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
   if (sealed) {

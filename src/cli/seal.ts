@@ -97,7 +97,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
   const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
   if (!outcome.ok) {
-    diags.add("CL505", syntheticSpan(dir), outcome.message);
+    if (outcome.code === "CL506") {
+      diags.add("CL506", syntheticSpan(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
+        help: `write the kept facts back into the files with \`calmlog restore ${dirArg}\` (or remove the facts properly, as tombstones), then seal again`,
+      });
+    } else diags.add("CL505", syntheticSpan(dir), outcome.message);
     return fail();
   }
   const path = outcome.location;

@@ -267,12 +267,22 @@ export class Engine {
     const arity = rel.arity;
     if (arity === 0 || codes.length % arity !== 0) throw new Error(`engine: ${codes.length} codes are not rows of ${arity} columns`);
     const base = this.base.get(relation);
-    rel.reserve(codes.length / arity);
+    rel.reserve(codes.length / arity, arity === 2 ? codes : undefined);
     let added = 0;
-    for (let i = 0; i < codes.length; i += arity) {
-      const row = codes.subarray(i, i + arity);
-      if (rel.insertRow(row)) added++;
-      base?.insertRow(row);
+    if (arity === 2) {
+      added = rel.insertPairs(codes);
+      base?.insertPairs(codes);
+    } else if (arity === 1) {
+      for (let i = 0; i < codes.length; i++) {
+        if (rel.insert1(codes[i]!)) added++;
+        base?.insert1(codes[i]!);
+      }
+    } else {
+      for (let i = 0; i < codes.length; i += arity) {
+        const row = codes.subarray(i, i + arity);
+        if (rel.insertRow(row)) added++;
+        base?.insertRow(row);
+      }
     }
     return added;
   }

@@ -206,6 +206,11 @@ export interface EvaluateRowsOptions {
   readonly reported?: ReadonlySet<string>;
   /** Called when a phase starts, for a progress line. */
   readonly onPhase?: (phase: string) => void;
+  /**
+   * Which merged relations need their tuples (default: all). The report shows merged sizes only, so
+   * a caller that writes no files asks for none and skips sorting the largest results.
+   */
+  readonly mergedTuples?: (relation: string) => boolean;
 }
 
 /**
@@ -272,7 +277,9 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   const mergedEngine = engine();
   for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
   mergedEngine.run({ strata: freeStrata });
-  const merged = freeNames.map((relation) => resultOf(mergedEngine, relation));
+  const merged = freeNames.map((relation) =>
+    options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
+  );
 
   // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
   const verification = verifyRows(store, seals);

@@ -75,7 +75,7 @@ function frame(type: number, json: unknown, binary?: Int32Array): Buffer {
 }
 
 /** Reads the log at `path` (null when there is none). Throws when even its header is unreadable. */
-export function readLog(path: string): LoadedLog | null {
+export function readLog(path: string, options: { readonly metaOnly?: boolean } = {}): LoadedLog | null {
   if (!existsSync(path)) return null;
   const bytes = readFileSync(path);
   let at = 0;
@@ -94,9 +94,11 @@ export function readLog(path: string): LoadedLog | null {
     if (checksum(payload) !== sum) break;
     const type = payload.readUInt8(0);
     const textLen = payload.readUInt32LE(1);
+    at += 8 + size;
+    // Only the header and commits matter when the facts are not wanted.
+    if (options.metaOnly === true && (type === SYMBOLS || type === ROWS)) continue;
     const json = JSON.parse(payload.toString("utf8", 5, 5 + textLen)) as unknown;
     const bin = payload.subarray(5 + textLen);
-    at += 8 + size;
     if (type === HEADER && header === null) {
       header = json as LogHeader;
       if (header.format !== LOG_FORMAT) throw new Error(`unknown format \`${String(header.format)}\``);
@@ -132,7 +134,7 @@ export function readLog(path: string): LoadedLog | null {
     length = at;
   }
   if (header === null || store === null) throw new Error("the log has no header");
-  if (symbols !== store.values.symbols.length || floats !== store.values.floats.length) throw new Error("the log's symbol table repeats a symbol");
+  if (options.metaOnly !== true && symbols !== store.values.symbols.length || floats !== store.values.floats.length) throw new Error("the log's symbol table repeats a symbol");
   for (const [key, [at2, digest]] of Object.entries(meta?.digests ?? {})) {
     const [replica, epoch, relation] = key.split("\t") as [string, string, string];
     const m = store.peek(replica, Number(epoch), relation);

@@ -9,7 +9,7 @@ import { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
-import { compareKeys, type Tuple } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./facts.js";
 import { schemaFromTypes, type ReplicaSchema } from "./io.js";
 import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
@@ -40,12 +40,17 @@ export interface OpenReplicasOptions {
   readonly show?: Show;
   /** Called now and then during long phases. */
   readonly onProgress?: (p: WorkflowProgress) => void;
+  /**
+   * Which merged relations need their tuples in the report (default: all); others carry their size
+   * only. Invariants always get theirs.
+   */
+  readonly mergedTuples?: (relation: string) => boolean;
 }
 
 /** The outcome of `ReplicaWorkspace.seal`. */
 export type WorkspaceSeal =
   | { readonly ok: true; readonly record: SealRecord; readonly location: string }
-  | { readonly ok: false; readonly message: string };
+  | { readonly ok: false; readonly message: string; readonly code?: "CL506"; readonly files?: readonly string[] };
 
 const REPORT_FILE = "report.json";
 
@@ -85,10 +90,14 @@ export class ReplicaWorkspace {
   private listing: SourceListing | null = null;
   private readonly reported = new Set<string>();
   private readonly units = new Map<string, UnitRecord>();
+  /** Open-epoch relations whose files lack kept facts (CL501): how many, and their files. */
+  private readonly lacking = new Map<string, { readonly count: number; readonly files: readonly string[] }>();
   private readonly show: Show;
   private readonly onProgress: ((p: WorkflowProgress) => void) | undefined;
   private report: ReplicaReport | null = null;
   private reused = false;
+  /** `kept` was read without the facts (its symbol counts are not known yet). */
+  private metaOnly = false;
   /** Facts read from the source in this run. */
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
@@ -114,6 +123,16 @@ export class ReplicaWorkspace {
     if (path === null || (!existsSync(path) && !existsSync(join(this.source.stateDir!, "CURRENT")))) {
       return (this.kept = { kind: "none", schema: {}, formats: {}, meta: null, length: 0, symbols: 0, floats: 0 });
     }
+    if (existsSync(path)) {
+      // The header and last commit only: a run with nothing new never loads the facts.
+      try {
+        const log = readLog(path, { metaOnly: true })!;
+        this.metaOnly = true;
+        return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0 });
+      } catch {
+        // `load` reports the damage.
+      }
+    }
     this.load();
     return this.kept;
   }
@@ -121,6 +140,7 @@ export class ReplicaWorkspace {
   /** Loads the kept facts into the store (once). */
   private load(): FactStore | null {
     if (this.store !== null) return this.store;
+    this.metaOnly = false;
     const path = this.logPath;
     const stateDir = this.source.stateDir;
     const programTypes = this.unit === null ? null : typesOf(this.unit);
@@ -249,8 +269,12 @@ export class ReplicaWorkspace {
     for (const key of unchanged) {
       const was = previous[key]!;
       const [replica, epoch, relation] = splitKey(key);
-      if (was.lacking > 0 && !this.seals.has(epoch)) lackingWarning(diags, replica, epoch, relation, was.lacking, was.files.map(this.show).join("`, `"), was.files[0]!);
+      if (was.lacking > 0 && !this.seals.has(epoch)) {
+        lackingWarning(diags, replica, epoch, relation, was.lacking, was.files.map(this.show).join("`, `"), was.files[0]!);
+        this.lacking.set(key, { count: was.lacking, files: was.files });
+      }
     }
+    for (const [key, count] of lackingSeen) this.lacking.set(key, { count, files: groups.get(key)?.map((u) => u.location) ?? [] });
     void before;
     for (const [key, g] of groups) {
       const was = previous[key];
@@ -271,6 +295,7 @@ export class ReplicaWorkspace {
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
       reported: this.reported,
+      mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
       fileOf: (replica, epoch, relation) => locations.get(unitKey(replica, epoch, relation)) ?? join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
       onPhase: (phase) => this.onProgress?.({ phase: `evaluating: ${phase}`, files: 0, filesTotal: 0, facts: this.factsRead }),
     });
@@ -293,6 +318,7 @@ export class ReplicaWorkspace {
     const store = this.store;
     const kept = this.keptState();
     if (store === null || kept === null) return false;
+    if (this.metaOnly) throw new Error("replica workflow: commit before the kept facts were loaded");
     this.onProgress?.({ phase: "committing", files: 0, filesTotal: 0, facts: this.factsRead });
     const digests: Record<string, readonly [number, string]> = {};
     for (const [replica, epochs] of store.members) {
@@ -308,7 +334,7 @@ export class ReplicaWorkspace {
     const length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
     // The report kept for a rerun with nothing new: written after the commit, named by it.
     if (inputs !== null && this.report !== null) {
-      writeFileAtomic(join(this.source.stateDir!, REPORT_FILE), JSON.stringify({ inputs, commit: meta.id, report: settled(this.report) }));
+      writeFileAtomic(join(this.source.stateDir!, REPORT_FILE), JSON.stringify({ inputs, commit: meta.id, report: settled(this.report, this.unit!) }));
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
@@ -323,6 +349,18 @@ export class ReplicaWorkspace {
   async seal(epoch: number, options: { readonly reason?: string | null; readonly sealedAt?: string } = {}): Promise<WorkspaceSeal> {
     const store = this.load();
     if (store === null) return { ok: false, message: "the kept state cannot be read" };
+    // A seal covers the kept facts; files that lack some of them would never match it again.
+    const short = this.lackingFacts().filter((l) => l.epoch === epoch);
+    if (short.length > 0) {
+      const files = short.flatMap((l) => (l.files.length > 0 ? l.files : [`${l.replica}/epoch-${l.epoch}/${l.relation}.facts`]));
+      const what = short.map((l) => `replica \`${l.replica}\`'s \`${l.relation}\` (${l.lacking} fact(s))`).join(", ");
+      return {
+        ok: false,
+        code: "CL506",
+        files,
+        message: `cannot seal epoch ${epoch}: the files lack facts the kept state holds for ${what}, and a seal over the kept facts would never match the files again`,
+      };
+    }
     const outcome = sealRows(store, this.seals, epoch, { sealedAt: options.sealedAt ?? new Date().toISOString(), reason: options.reason ?? null });
     if ("message" in outcome) return { ok: false, message: outcome.message };
     await this.commit();
@@ -333,18 +371,31 @@ export class ReplicaWorkspace {
     return { ok: true, record: outcome.record, location: written.location };
   }
 
-  /** Replicas whose kept facts of a relation in an open epoch are not all in its files (CL501), with those facts. */
-  lackingFacts(): { replica: string; epoch: number; relation: string; tuples: Tuple[] }[] {
-    const out: { replica: string; epoch: number; relation: string; tuples: Tuple[] }[] = [];
-    const store = this.store;
+  /** Open-epoch relations whose files lack kept facts (CL501), with the files and every kept fact. */
+  lackingFacts(): { replica: string; epoch: number; relation: string; lacking: number; files: readonly string[]; tuples: Tuple[] }[] {
+    const out: { replica: string; epoch: number; relation: string; lacking: number; files: readonly string[]; tuples: Tuple[] }[] = [];
+    const store = this.load();
     if (store === null) return out;
-    for (const [key, u] of this.units) {
-      if (u.lacking === 0) continue;
+    for (const [key, l] of [...this.lacking].sort((a, b) => compareKeys(a[0], b[0]))) {
       const [replica, epoch, relation] = splitKey(key);
       const m = store.peek(replica, epoch, relation);
-      if (m !== undefined) out.push({ replica, epoch, relation, tuples: tuplesOf(store, relation, m) });
+      if (m !== undefined) out.push({ replica, epoch, relation, lacking: l.count, files: l.files, tuples: tuplesOf(store, relation, m) });
     }
-    return out.sort((a, b) => compareKeys(unitKey(a.replica, a.epoch, a.relation), unitKey(b.replica, b.epoch, b.relation)));
+    return out;
+  }
+
+  /** Writes every open-epoch relation's kept facts back into its files (atomically), so the files hold what the state holds. Returns the files written. */
+  async restore(): Promise<string[]> {
+    const write = this.source.writeUnit?.bind(this.source);
+    if (write === undefined) throw new Error(`a ${this.source.kind} source cannot be written`);
+    const written: string[] = [];
+    for (const l of this.lackingFacts()) {
+      const schema = this.schemas.get(l.relation)!;
+      const tuples = l.tuples.map((t) => [tupleKey(t), t] as const).sort((a, b) => compareKeys(a[0], b[0])).map(([, t]) => t);
+      written.push(await write({ replica: l.replica, epoch: l.epoch, relation: l.relation }, schema, tuples));
+    }
+    this.lacking.clear();
+    return written;
   }
 
   /** Epochs holding facts past the sealed ones, ascending. */
@@ -387,6 +438,9 @@ export class ReplicaWorkspace {
     try {
       const saved = JSON.parse(readFileSync(file, "utf8")) as { inputs: string; commit: string; report: ReplicaReport };
       if (saved.inputs !== kept.meta.inputs || saved.commit !== kept.meta.id) return false;
+      // A merged relation asked for in full but kept by its size only needs an evaluation.
+      const wanted = this.options.mergedTuples ?? (() => true);
+      if (saved.report.merged.some((m) => wanted(m.relation) && this.unit!.checked.relations.get(m.relation)?.output != null && m.tuples.length !== m.size)) return false;
       this.report = saved.report;
     } catch {
       return false;
@@ -422,9 +476,21 @@ export class ReplicaWorkspace {
   }
 }
 
-/** The report as a rerun with nothing new shows it: nothing new, nothing added. */
-function settled(report: ReplicaReport): ReplicaReport {
-  return { ...report, replicas: report.replicas.map((r) => ({ ...r, newFacts: 0, relations: r.relations.map((x) => ({ ...x, added: [] })) })) };
+/**
+ * The report as a rerun with nothing new shows it: nothing new, nothing added. Merged tuples are
+ * kept only for relations something reads them from (`.output` files, invariants); the report
+ * itself shows merged sizes only.
+ */
+function settled(report: ReplicaReport, unit: ProgramUnit): ReplicaReport {
+  const keep = (r: string): boolean => {
+    const s = unit.checked.relations.get(r);
+    return s !== undefined && (s.output !== null || s.invariant !== null);
+  };
+  return {
+    ...report,
+    replicas: report.replicas.map((r) => ({ ...r, newFacts: 0, relations: r.relations.map((x) => ({ ...x, added: [] })) })),
+    merged: report.merged.map((m) => (keep(m.relation) ? m : { ...m, tuples: [] })),
+  };
 }
 
 /** CL501 for a relation whose files lack kept facts. */

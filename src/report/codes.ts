@@ -134,6 +134,9 @@ const LIST = [
   code("CL505", "seal-error", "error", "Cannot seal this epoch",
     "Epochs are sealed in order, once each, and a seal covers every replica's facts of that epoch.",
     "Seal the earlier epochs first, or pick an epoch that is not sealed yet."),
+  code("CL506", "seal-files-lack-facts", "error", "Files lack kept facts of the epoch to seal",
+    "A seal covers the kept facts; when a replica's files lack some of them (CL501), sealing would make every later run fail with CL503, because the files would never match the seal.",
+    "Write the kept facts back into the files with `calmlog restore DIR` (or add them back by hand), then seal."),
 
   // ---- CL6xx: invariants -----------------------------------------------------------------
   code("CL601", "invariant-confluent", "note", "Invariant survives merging (proved)",
