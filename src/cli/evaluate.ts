@@ -105,14 +105,18 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 async function evaluateSource(unit: ProgramUnit, programText: string, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean, writes: boolean): Promise<ReplicaReport | null> {
   const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null });
   if (workspace === null) return null;
-  if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
-  if (sealed) {
-    const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
-    if (!outcome.ok) throw new Error(outcome.message);
+  try {
+    if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
+    if (sealed) {
+      const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
+      if (!outcome.ok) throw new Error(outcome.message);
+    }
+    const report = workspace.evaluate();
+    await workspace.commit();
+    return report;
+  } finally {
+    workspace.close();
   }
-  const report = workspace.evaluate();
-  await workspace.commit();
-  return report;
 }
 
 /** `NAME=FACTSDIR` of `--replica`. */

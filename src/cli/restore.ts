@@ -8,7 +8,7 @@ import { renderDiagnostics } from "../report/text.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
-import { openReplicas } from "../replica/workflow.js";
+import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
@@ -56,16 +56,24 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
   const workspace = await openReplicas(new DirectorySource(dir), { ...(unit === undefined ? {} : { unit }), diagnostics: diags, show });
   if (workspace === null) return fail();
-  if (!workspace.typesKnown) {
-    diags.add("CL504", syntheticSpan(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
-    return fail();
+  try {
+    return await withWorkspace(workspace);
+  } finally {
+    workspace.close();
   }
-  if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
-  const lacking = workspace.lackingFacts();
-  const written = await workspace.restore();
-  await workspace.commit();
-  const lines = written.length === 0 ? ["nothing to restore: every file holds the facts the kept state holds"] : [];
-  lacking.forEach((l, i) => lines.push(`restored ${l.lacking} fact(s) of \`${l.relation}\` (replica \`${l.replica}\`, epoch ${l.epoch}) into \`${show(written[i]!)}\``));
-  ctx.stdout.write(lines.join("\n") + "\n");
-  return EXIT_OK;
+
+  async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
+    if (!workspace.typesKnown) {
+      diags.add("CL504", syntheticSpan(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
+      return fail();
+    }
+    if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
+    const lacking = workspace.lackingFacts();
+    const written = await workspace.restore();
+    await workspace.commit();
+    const lines = written.length === 0 ? ["nothing to restore: every file holds the facts the kept state holds"] : [];
+    lacking.forEach((l, i) => lines.push(`restored ${l.lacking} fact(s) of \`${l.relation}\` (replica \`${l.replica}\`, epoch ${l.epoch}) into \`${show(written[i]!)}\``));
+    ctx.stdout.write(lines.join("\n") + "\n");
+    return EXIT_OK;
+  }
 }

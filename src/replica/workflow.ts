@@ -2,8 +2,8 @@
 // state, evaluate, and commit the new state. `calmlog evaluate`, `calmlog seal`, ad-hoc `--replica`
 // sets and the library all go through it; the kept state moves forward only after a clean run.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
@@ -53,6 +53,7 @@ export type WorkspaceSeal =
   | { readonly ok: false; readonly message: string; readonly code?: "CL506"; readonly files?: readonly string[] };
 
 const REPORT_FILE = "report.json";
+const LOCK_FILE = "lock";
 
 /**
  * Opens `source` for a program: reads its seal records and the kept state. Returns null when
@@ -63,7 +64,56 @@ export async function openReplicas(source: ReplicaSource, options: OpenReplicasO
   const show = options.show ?? ((p: string) => p);
   const seals = await source.readSeals(diags, show);
   if (diags.hasErrors()) return null;
-  return new ReplicaWorkspace(source, options, seals, diags, show);
+  const lock = source.stateDir === null ? null : takeLock(source.stateDir, diags, show);
+  if (diags.hasErrors()) return null;
+  const ws = new ReplicaWorkspace(source, options, seals, diags, show);
+  ws.lock = lock;
+  return ws;
+}
+
+/**
+ * Takes the state folder's lock (a file holding the owner's pid, created exclusively). A lock whose
+ * process is gone is left from a crash and taken over. Null when the folder cannot be written: the
+ * run then reads but cannot keep anything, which `commit` reports.
+ */
+function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | null {
+  const path = join(stateDir, LOCK_FILE);
+  // The state folder sits two levels inside the source's folder; nothing is made when that is missing.
+  if (!existsSync(dirname(dirname(stateDir)))) return null;
+  try {
+    mkdirSync(stateDir, { recursive: true });
+  } catch {
+    return null;
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      // Temporary files of runs that were killed: nobody else holds the lock, so none is in use.
+      for (const name of readdirSync(stateDir)) if (/\.tmp-[0-9]+-[0-9a-f]+$/.test(name)) rmSync(join(stateDir, name), { force: true, recursive: true });
+      return path;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") return null;
+      const owner = Number(readFileSync(path, "utf8").trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+        diags.add("CL507", syntheticSpan(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
+          help: `if no such process is running, remove \`${show(path)}\``,
+        });
+        return null;
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  return null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Where the kept state stands when a workspace opens. */
@@ -98,6 +148,8 @@ export class ReplicaWorkspace {
   private reused = false;
   /** `kept` was read without the facts (its symbol counts are not known yet). */
   private metaOnly = false;
+  /** The state lock this workspace holds (released by `close`). */
+  lock: string | null = null;
   /** Facts read from the source in this run. */
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
@@ -276,10 +328,13 @@ export class ReplicaWorkspace {
     }
     for (const [key, count] of lackingSeen) this.lacking.set(key, { count, files: groups.get(key)?.map((u) => u.location) ?? [] });
     void before;
+    const now = Date.now();
     for (const [key, g] of groups) {
       const was = previous[key];
       const lacking = unchanged.has(key) ? was!.lacking : lackingSeen.get(key) ?? 0;
-      this.units.set(key, { fingerprint: fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location) });
+      // A file changed too recently for its timestamp to tell a later change apart is read again next time.
+      const racy = g.some((u) => (u.trustedFrom ?? 0) > now);
+      this.units.set(key, { fingerprint: racy ? "racy" : fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location) });
     }
     return true;
   }
@@ -300,6 +355,22 @@ export class ReplicaWorkspace {
       onPhase: (phase) => this.onProgress?.({ phase: `evaluating: ${phase}`, files: 0, filesTotal: 0, facts: this.factsRead }),
     });
     return this.report;
+  }
+
+  /** Releases the kept state's lock; the workspace is not used afterwards. */
+  close(): void {
+    if (this.lock === null) return;
+    rmSync(this.lock, { force: true });
+    this.lock = null;
+    // A run that kept nothing leaves no empty state folders behind.
+    const stateDir = this.source.stateDir!;
+    for (const d of [stateDir, dirname(stateDir)]) {
+      try {
+        if (readdirSync(d).length === 0) rmSync(d, { recursive: true });
+      } catch {
+        break;
+      }
+    }
   }
 
   /** Whether the last `evaluate` reused the report of an earlier run because nothing changed. */
@@ -331,10 +402,25 @@ export class ReplicaWorkspace {
     const header = { format: LOG_FORMAT, schema: this.schemaNow, formats: this.formatsNow };
     const rewrite = kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
     const commit = { store, symbols: kept.symbols, floats: kept.floats, meta };
-    const length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
+    let length: number;
+    try {
+      if (this.lock === null) throw Object.assign(new Error("the folder cannot be written or locked"), { code: "EACCES" });
+      length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === "ENOSPC" ? "no space left on the device" : (err as Error).message;
+      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${reason}); these results are not kept, and the previous state is intact`, {
+        help: "make the folder writable or free disk space, then run again",
+      });
+      return false;
+    }
     // The report kept for a rerun with nothing new: written after the commit, named by it.
     if (inputs !== null && this.report !== null) {
-      writeFileAtomic(join(this.source.stateDir!, REPORT_FILE), JSON.stringify({ inputs, commit: meta.id, report: settled(this.report, this.unit!) }));
+      try {
+        writeFileAtomic(join(this.source.stateDir!, REPORT_FILE), JSON.stringify({ inputs, commit: meta.id, report: settled(this.report, this.unit!) }));
+      } catch {
+        // Without it the next run evaluates again; the state itself is committed.
+        rmSync(join(this.source.stateDir!, REPORT_FILE), { force: true });
+      }
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;

@@ -137,6 +137,12 @@ const LIST = [
   code("CL506", "seal-files-lack-facts", "error", "Files lack kept facts of the epoch to seal",
     "A seal covers the kept facts; when a replica's files lack some of them (CL501), sealing would make every later run fail with CL503, because the files would never match the seal.",
     "Write the kept facts back into the files with `calmlog restore DIR` (or add them back by hand), then seal."),
+  code("CL507", "replica-busy", "error", "Another run is using the replica directory",
+    "One run at a time reads and extends a directory's kept state; a second one would lose what the first appends.",
+    "Wait for the other run to finish; if no calmlog process is running, the lock is left from a crash and is taken over automatically."),
+  code("CL508", "state-not-written", "error", "The kept state could not be written",
+    "The run's results are shown, but the facts it merged were not kept (for example a read-only directory or a full disk). The previous state is intact.",
+    "Make `DIR/.calmlog/state` writable or free disk space, then run again."),
 
   // ---- CL6xx: invariants -----------------------------------------------------------------
   code("CL601", "invariant-confluent", "note", "Invariant survives merging (proved)",
