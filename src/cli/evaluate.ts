@@ -94,8 +94,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       return reportJetStreamError(ctx, err, address.shown);
     }
     try {
-      if (values.follow) return await follow(unit, set, { program, format, outDir: values["output-dir"] }, ctx);
-      return await evaluateAndRender(unit, new JetStreamSource(set), { kind: "jetstream", url: address.shown }, { program, format, outDir: values["output-dir"], sealed: false }, ctx);
+      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"] } as const;
+      if (values.follow) return await follow(unit, set, options, ctx);
+      return await evaluateAndRender(unit, new JetStreamSource(set), { kind: "jetstream", url: address.shown }, { ...options, sealed: false }, ctx);
     } catch (err) {
       return reportJetStreamError(ctx, err, address.shown);
     } finally {
@@ -110,12 +111,13 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  return evaluateAndRender(unit, source, reportSource, { program, format, outDir: values["output-dir"], sealed: values.sealed }, ctx);
+  return evaluateAndRender(unit, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], sealed: values.sealed }, ctx);
 }
 
 /** What rendering a report needs from the command line. */
 interface RenderOptions {
   readonly program: string;
+  readonly programText: string;
   readonly format: "text" | "json";
   readonly outDir: string | undefined;
 }
@@ -124,7 +126,7 @@ interface RenderOptions {
 async function evaluateAndRender(unit: ProgramUnit, source: ReplicaSource, reportSource: ReportSource, options: RenderOptions & { readonly sealed: boolean }, ctx: CliContext): Promise<number> {
   // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
   const data = new Diagnostics();
-  const outcome = await evaluateSource(unit, source, data, (p) => shown(p, ctx.cwd), options.sealed);
+  const outcome = await evaluateSource(unit, options.programText, source, data, (p) => shown(p, ctx.cwd), options.sealed, options.outDir !== undefined);
   return renderOutcome(unit, outcome, reportSource, data, options, ctx);
 }
 
@@ -167,7 +169,7 @@ async function follow(unit: ProgramUnit, set: JetStreamSet, options: RenderOptio
       if (dirty) {
         dirty = false;
         const data = new Diagnostics();
-        const outcome = await evaluateSource(unit, new JetStreamSource(set), data, (p) => shown(p, ctx.cwd), false);
+        const outcome = await evaluateSource(unit, options.programText, new JetStreamSource(set), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined);
         // Print only when the report changed: a re-sent batch or a marker alone says nothing new.
         const capture: string[] = [];
         const quiet = { ...ctx, stdout: { write: (t: string) => capture.push(t) }, stderr: { write: (t: string) => capture.push(t) } };
@@ -197,17 +199,21 @@ async function follow(unit: ProgramUnit, set: JetStreamSet, options: RenderOptio
 }
 
 /** Opens the source, reconciles, evaluates and commits: the replica workflow, nothing more. */
-async function evaluateSource(unit: ProgramUnit, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean): Promise<ReplicaReport | null> {
-  const workspace = await openReplicas(source, { unit, diagnostics: diags, show });
+async function evaluateSource(unit: ProgramUnit, programText: string, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean, writes: boolean): Promise<ReplicaReport | null> {
+  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null });
   if (workspace === null) return null;
-  if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
-  if (sealed) {
-    const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
-    if (!outcome.ok) throw new Error(outcome.message);
+  try {
+    if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
+    if (sealed) {
+      const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
+      if (!outcome.ok) throw new Error(outcome.message);
+    }
+    const report = workspace.evaluate();
+    await workspace.commit();
+    return report;
+  } finally {
+    workspace.close();
   }
-  const report = workspace.evaluate();
-  await workspace.commit();
-  return report;
 }
 
 /** `NAME=FACTSDIR` of `--replica`. */

@@ -9,7 +9,7 @@ import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
 import { sealPath } from "../replica/store.js";
-import { openReplicas } from "../replica/workflow.js";
+import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
@@ -79,49 +79,60 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
   const workspace = await openReplicas(new DirectorySource(dir), { ...(unit === undefined ? {} : { unit }), diagnostics: diags, show });
   if (workspace === null) return fail();
-  const sealed = new Set(workspace.sealedEpochs);
-  if (sealed.has(epoch)) {
-    diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
-    return fail();
-  }
-  const missing: number[] = [];
-  for (let e = 1; e < epoch; e++) if (!sealed.has(e)) missing.push(e);
-  if (missing.length > 0) {
-    const list = missing.length === 1 ? `epoch ${missing[0]} is` : `epochs ${missing.join(", ")} are`;
-    diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
-      help: `seal epoch ${missing[0]} first: \`calmlog seal ${dirArg} --epoch ${missing[0]}\``,
-    });
-    return fail();
-  }
-  // Column types are never guessed from the files.
-  if (!workspace.typesKnown) {
-    const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
-    diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
-      help: `name the program: \`calmlog seal ${dirArg} --epoch ${epoch}${values.reason === undefined ? "" : ` --reason ${JSON.stringify(values.reason)}`} --program ${program}\` (or run \`calmlog evaluate ${program} ${dirArg}\` once first)`,
-    });
-    return fail();
+  try {
+    return await withWorkspace(workspace);
+  } finally {
+    workspace.close();
   }
 
-  // Merge the epoch's files into the kept state, so the seal covers every fact in them.
-  if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
-  const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
-  if (!outcome.ok) {
-    diags.add("CL505", syntheticSpan(dir), outcome.message);
-    return fail();
-  }
-  const path = outcome.location;
-  const next = workspace.snapshot();
+  async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
+    const sealed = new Set(workspace.sealedEpochs);
+    if (sealed.has(epoch)) {
+      diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
+      return fail();
+    }
+    const missing: number[] = [];
+    for (let e = 1; e < epoch; e++) if (!sealed.has(e)) missing.push(e);
+    if (missing.length > 0) {
+      const list = missing.length === 1 ? `epoch ${missing[0]} is` : `epochs ${missing.join(", ")} are`;
+      diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
+        help: `seal epoch ${missing[0]} first: \`calmlog seal ${dirArg} --epoch ${missing[0]}\``,
+      });
+      return fail();
+    }
+    // Column types are never guessed from the files.
+    if (!workspace.typesKnown) {
+      const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
+      diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
+        help: `name the program: \`calmlog seal ${dirArg} --epoch ${epoch}${values.reason === undefined ? "" : ` --reason ${JSON.stringify(values.reason)}`} --program ${program}\` (or run \`calmlog evaluate ${program} ${dirArg}\` once first)`,
+      });
+      return fail();
+    }
 
-  ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
-  const replicas = Object.entries(outcome.record.replicas);
-  const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
-  const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
-  for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
-  lines.push(`wrote \`${shown(path, ctx.cwd)}\``);
-  const later = next.openEpochs.filter((e) => e > epoch);
-  if (later.length > 0) lines.push(`epoch(s) ${later.join(", ")} stay open`);
-  ctx.stdout.write(lines.join("\n") + "\n");
-  return EXIT_OK;
+    // Merge the epoch's files into the kept state, so the seal covers every fact in them.
+    if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
+    const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
+    if (!outcome.ok) {
+      if (outcome.code === "CL506") {
+        diags.add("CL506", syntheticSpan(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
+          help: `write the kept facts back into the files with \`calmlog restore ${dirArg}\` (or remove the facts properly, as tombstones), then seal again`,
+        });
+      } else diags.add("CL505", syntheticSpan(dir), outcome.message);
+      return fail();
+    }
+    const path = outcome.location;
+
+    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    const replicas = Object.entries(outcome.record.replicas);
+    const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
+    const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
+    for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
+    lines.push(`wrote \`${shown(path, ctx.cwd)}\``);
+    const later = workspace.openEpochs.filter((e) => e > epoch);
+    if (later.length > 0) lines.push(`epoch(s) ${later.join(", ")} stay open`);
+    ctx.stdout.write(lines.join("\n") + "\n");
+    return EXIT_OK;
+  }
 }
 
 

@@ -35,6 +35,8 @@ export type { Tuple, Value } from "./values.js";
 
 export interface EngineOptions {
   onProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
+  /** Intern symbols and floats in this table, shared with whoever encoded the rows given to `insertEncoded`. */
+  values?: ValueTable;
 }
 export interface RunOptions {
   /** Which strata to evaluate (default: all). */
@@ -159,7 +161,7 @@ export class Engine {
     from?: Engine,
   ) {
     this.compiled = from?.compiled ?? compileProgram(checked, analysis);
-    this.values = from ? from.values.copy() : new ValueTable();
+    this.values = from ? from.values.copy() : (options.values ?? new ValueTable());
     for (const [name, types] of this.compiled.types) {
       this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
       if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
@@ -237,6 +239,35 @@ export class Engine {
     const base = this.base.get(relation);
     const rows = codes.length / arity;
     rel.reserve(rows, arity === 2 ? codes : undefined);
+    let added = 0;
+    if (arity === 2) {
+      added = rel.insertPairs(codes);
+      base?.insertPairs(codes);
+    } else if (arity === 1) {
+      for (let i = 0; i < codes.length; i++) {
+        if (rel.insert1(codes[i]!)) added++;
+        base?.insert1(codes[i]!);
+      }
+    } else {
+      for (let i = 0; i < codes.length; i += arity) {
+        const row = codes.subarray(i, i + arity);
+        if (rel.insertRow(row)) added++;
+        base?.insertRow(row);
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Merge rows already encoded in this engine's value table (`options.values`), `arity` codes per
+   * row, into a relation of any column types; returns how many were new.
+   */
+  insertEncoded(relation: string, codes: Int32Array): number {
+    const rel = this.relation(relation);
+    const arity = rel.arity;
+    if (arity === 0 || codes.length % arity !== 0) throw new Error(`engine: ${codes.length} codes are not rows of ${arity} columns`);
+    const base = this.base.get(relation);
+    rel.reserve(codes.length / arity, arity === 2 ? codes : undefined);
     let added = 0;
     if (arity === 2) {
       added = rel.insertPairs(codes);
@@ -432,8 +463,12 @@ export class Engine {
     return rel.hasRow(row);
   }
 
-  /** Deterministic order: column by column, numbers numerically, symbols by code point. */
-  tuples(relation: string): Tuple[] {
+  /**
+   * Deterministic order: column by column, numbers numerically, symbols by code point. With `from`,
+   * only rows stored from that row count on (a monotonic relation's rows never move, so these are
+   * the tuples derived since it had `from` rows).
+   */
+  tuples(relation: string, from = 0): Tuple[] {
     const rel = this.relation(relation);
     const types = this.compiled.types.get(relation)!;
     const arity = rel.arity;
@@ -443,8 +478,8 @@ export class Engine {
       const rank = ranks[c];
       return rank ? (code: number) => rank[code]! : t === "unsigned" ? (code: number) => code >>> 0 : (code: number) => code;
     });
-    const order = new Uint32Array(rel.size);
-    for (let i = 0; i < order.length; i++) order[i] = i;
+    const order = new Uint32Array(Math.max(0, rel.size - from));
+    for (let i = 0; i < order.length; i++) order[i] = from + i;
     order.sort((a, b) => {
       for (let c = 0; c < arity; c++) {
         const k = keyOf[c]!;

@@ -4,9 +4,9 @@ import type { Analysis, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
 import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
-import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
-import { findingKey, ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
+import { evaluateRows, storeOfSet, typesOf } from "./core.js";
+import { keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
 
 /** A compiled program: what every evaluation needs. */
 export interface ProgramUnit {
@@ -268,141 +268,11 @@ export interface EvaluateOptions {
  * over verified sealed epochs (the rest), and what is withheld. Seal mismatches become CL503.
  */
 export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diagnostics, options: EvaluateOptions = {}): ReplicaReport {
-  const free = coordinationFreeRelations(unit.analysis);
-  const relations = [...unit.checked.relations.keys()];
-  const freeNames = relations.filter((r) => free.has(r));
-  const sealNames = relations.filter((r) => !free.has(r));
-
-  // Per replica: start from the previous state and continue the fixpoint with what is new.
-  const evaluator = new ReplicaEvaluator(unit, options.previous ?? ReplicaSet.empty());
-  for (const name of set.names) evaluator.engineOf(name);
-  const added = evaluator.advance(set);
-  const replicas: ReplicaResult[] = set.names.map((name) => {
-    const engine = evaluator.engineOf(name);
-    const replica = set.replica(name)!;
-    const old = options.previous?.replica(name);
-    let facts = 0;
-    let newFacts = 0;
-    for (const relation of replica.relations()) {
-      const keys = replica.keysWhere(relation);
-      facts += keys.size;
-      const had = old?.keysWhere(relation);
-      if (had === undefined) newFacts += keys.size;
-      else for (const k of keys) if (!had.has(k)) newFacts++;
-    }
-    return {
-      name,
-      facts,
-      newFacts,
-      relations: freeNames.map((relation) => ({ relation, size: engine.size(relation), added: added.get(name)?.get(relation) ?? [] })),
-    };
+  const store = storeOfSet(set, typesOf(unit), options.previous);
+  return evaluateRows(unit, store, set.seals, diags, {
+    hasPrevious: options.previous !== undefined,
+    ...(options.fileOf === undefined ? {} : { fileOf: options.fileOf }),
+    ...(options.reported === undefined ? {} : { reported: options.reported }),
   });
-
-  const mergedEngine = evaluator.mergedEngine();
-  const merged = freeNames.map((relation) => resultOf(mergedEngine, relation));
-
-  // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
-  const verification = set.verifySealed();
-  for (const m of verification.mismatches) {
-    if (options.reported?.has(findingKey(m.replica, m.epoch, m.relation)) === true) continue;
-    const file = options.fileOf?.(m.replica, m.epoch, m.relation) ?? `${m.replica}/epoch-${m.epoch}/${m.relation}`;
-    const what =
-      m.kind === "uncovered"
-        ? `replica \`${m.replica}\` is not covered by the seal of epoch ${m.epoch}, so its ${m.facts} fact(s) of \`${m.relation}\` there are late`
-        : m.kind === "incomplete"
-          ? `replica \`${m.replica}\` holds ${m.facts} of the ${m.sealedFacts} fact(s) of \`${m.relation}\` sealed in epoch ${m.epoch}`
-          : `replica \`${m.replica}\`'s facts of \`${m.relation}\` in sealed epoch ${m.epoch} do not match the seal's digest (${m.facts} fact(s), ${m.sealedFacts} sealed)`;
-    // The kept state may not exist (a fresh copy), so the help does not point to it.
-    const help = "restore the file as it was sealed (e.g. from version control), and put new facts in an open epoch";
-    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", syntheticSpan(file), what, m.kind === "uncovered" ? {} : { help });
-  }
-  const k = verification.epoch;
-  let sealed: SealedResult | null = null;
-  if (k > 0) {
-    const engine = engineOver(unit, set.sealedFacts(k));
-    const record = set.seals.get(k)!;
-    sealed = { epoch: k, sealedAt: record.sealedAt, reason: record.reason, relations: sealNames.map((r) => resultOf(engine, r)) };
-  }
-
-  // Withheld: every relation that waits for a seal, unless sealed results already cover all its facts.
-  const sealedKeys = set.sealedFacts(k);
-  const withheld: WithheldRelation[] = [];
-  for (const relation of sealNames) {
-    const deps = dependencies(unit.analysis, relation);
-    const openEpochs = new Set<number>();
-    const openKeys = new Set<string>();
-    for (const name of set.names) {
-      const replica = set.replica(name)!;
-      for (const e of replica.epochs) {
-        if (e <= k && set.seals.get(e)?.replicas[name] !== undefined) continue;
-        for (const dep of replica.relations(e)) {
-          if (!deps.has(dep)) continue;
-          for (const key of replica.keys(dep, e)) {
-            if (sealedKeys.get(dep)?.has(key)) continue;
-            openKeys.add(`${dep}\t${key}`);
-            openEpochs.add(e);
-          }
-        }
-      }
-    }
-    if (k > 0 && openKeys.size === 0) continue;
-    const cause = unit.analysis.relations.get(relation)?.cause ?? null;
-    const epochs = [...openEpochs].sort((a, b) => a - b);
-    withheld.push({
-      relation,
-      kind: cause?.use.kind ?? "negation",
-      literal: cause?.use.text ?? "",
-      at: cause === null ? "" : `${cause.use.span.file}:${cause.use.span.line}:${cause.use.span.column}`,
-      via: cause?.chain.map((s) => s.relation) ?? [relation],
-      reason: cause?.use.reason ?? "",
-      openFacts: openKeys.size,
-      openEpochs: epochs,
-      release: epochs.length === 0 ? null : { from: k + 1, to: Math.max(k + 1, epochs[epochs.length - 1]!) },
-    });
-  }
-
-  const invariants: InvariantResult[] = [];
-  for (const [relation, schema] of unit.checked.relations) {
-    if (schema.invariant === null) continue;
-    const description = schema.invariant.description;
-    const result = free.has(relation) ? merged.find((m) => m.relation === relation) : sealed?.relations.find((x) => x.relation === relation);
-    const where = result === undefined ? null : free.has(relation) ? "merged" : "sealed";
-    if (result === undefined) invariants.push({ relation, description, status: "withheld", where, tuples: [] });
-    else invariants.push({ relation, description, status: result.size > 0 ? "broken" : "holds", where, tuples: result.tuples });
-  }
-
-  return {
-    sealedEpoch: k,
-    seals: [...set.seals.values()]
-      .sort((a, b) => a.epoch - b.epoch)
-      .map((s) => ({ epoch: s.epoch, sealedAt: s.sealedAt, reason: s.reason, replicas: Object.keys(s.replicas).sort(compareKeys) })),
-    openEpochs: set.epochs.filter((e) => e > k),
-    replicas,
-    merged,
-    sealed,
-    withheld,
-    invariants,
-    mismatches: verification.mismatches,
-  };
 }
 
-function resultOf(engine: Engine, relation: string): RelationResult {
-  const tuples = engine.tuples(relation);
-  return { relation, size: tuples.length, tuples };
-}
-
-/** The relation and every relation it reads, transitively. */
-function dependencies(analysis: Analysis, relation: string): Set<string> {
-  const seen = new Set<string>([relation]);
-  const stack = [relation];
-  while (stack.length > 0) {
-    const r = stack.pop()!;
-    for (const d of analysis.relations.get(r)?.reads ?? []) {
-      if (!seen.has(d)) {
-        seen.add(d);
-        stack.push(d);
-      }
-    }
-  }
-  return seen;
-}

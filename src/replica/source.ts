@@ -23,6 +23,12 @@ export interface FactUnit {
    * inode). Equal fingerprints let a run skip reading the unit; it is never a digest of the facts.
    */
   readonly fingerprint: string;
+  /**
+   * When a fingerprint taken now can be trusted (ms since 1970): a file changed within its
+   * timestamp's granularity before the run may change again under the same fingerprint, so it is
+   * read again next time. Sources whose fingerprints are exact leave it out.
+   */
+  readonly trustedFrom?: number;
 }
 
 /** What a source holds right now: its replicas (some may have no facts yet) and fact units. */
@@ -124,7 +130,7 @@ export class DirectorySource implements ReplicaSource {
   async list(options: ListOptions, diags: Diagnostics): Promise<SourceListing | null> {
     const layout = scanLayout(this.dir, options.inputs, diags, options.show, options.declared);
     if (layout === null) return null;
-    const units = layout.files.map((f): FactUnit => ({ replica: f.replica, epoch: f.epoch, relation: f.relation, location: f.path, fingerprint: fingerprint(f.path) }));
+    const units = layout.files.map((f): FactUnit => ({ replica: f.replica, epoch: f.epoch, relation: f.relation, location: f.path, fingerprint: fingerprint(f.path), trustedFrom: trustedFrom(f.path) }));
     return { replicas: layout.replicas, units };
   }
 
@@ -238,6 +244,17 @@ export function fingerprint(path: string): string {
     return `${s.size}:${s.mtimeNs}:${s.ino}`;
   } catch {
     return "missing";
+  }
+}
+
+/** When a file's fingerprint can be trusted: past its modification time plus the timestamp's granularity (2 s when it counts whole seconds). */
+export function trustedFrom(path: string): number {
+  try {
+    const s = statSync(path, { bigint: true });
+    const coarse = s.mtimeNs % 1_000_000_000n === 0n;
+    return Number(s.mtimeNs / 1_000_000n) + (coarse ? 2000 : 100);
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
   }
 }
 

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { compareKeys, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
-import { findingKey, Replica, ReplicaSet, type SealRecord } from "./replica.js";
+import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
+import { reconcileRows, rowsOfKeys, setOfStore, storeOfSet } from "./core.js";
 
 /** Folder of seal records inside a replica directory. */
 export const SEALS_DIR = "seals";
@@ -139,68 +140,9 @@ export function readLayout<S>(layout: Layout, schemas: ReadonlyMap<string, S>, r
  * seal's, and are otherwise a change (CL503). Every sealed relation reported is added to `reported`.
  */
 export function reconcile(dir: string, previous: ReplicaSet, files: FileFacts, diags: Diagnostics, show: Show = same, reported: Set<string> = new Set()): ReplicaSet {
-  let next = previous;
-  const names = new Set([...previous.names, ...files.keys()]);
-  for (const name of [...names].sort(compareKeys)) {
-    const kept = previous.replica(name) ?? Replica.empty(name);
-    const fromFiles = files.get(name) ?? new Map<number, Map<string, { keys: Set<string>; files: string[] }>>();
-    const epochs = new Set([...kept.epochs, ...fromFiles.keys()]);
-    for (const epoch of [...epochs].sort((a, b) => a - b)) {
-      const rels = fromFiles.get(epoch) ?? new Map<string, { keys: Set<string>; files: string[] }>();
-      const relations = new Set([...kept.relations(epoch), ...rels.keys()]);
-      for (const relation of [...relations].sort(compareKeys)) {
-        const entry = rels.get(relation);
-        const have = kept.keys(relation, epoch);
-        const fileKeys = entry?.keys ?? new Set<string>();
-        const paths = entry?.files ?? [join(dir, name, `epoch-${epoch}`, `${relation}.facts`)];
-        const file = paths.map(show).join("`, `");
-        const added = [...fileKeys].filter((k) => !have.has(k));
-        const lacking = have.filter((k) => !fileKeys.has(k)).size;
-        const seal = previous.seals.get(epoch);
-        if (seal !== undefined) {
-          const covered = seal.replicas[name] !== undefined;
-          const sealed = seal.replicas[name]?.relations[relation];
-          if (sealed !== undefined && relationDigest(relation, have) !== sealed.digest) {
-            // No kept state of the sealed facts (a fresh copy, or state lost or behind): only the
-            // seal's digest can vouch for the files, so they are adopted whole or not at all.
-            if (relationDigest(relation, fileKeys) === sealed.digest) {
-              if (added.length > 0) next = next.withReplica(Replica.empty(name).insertKeys(relation, added, epoch));
-              continue;
-            }
-            // Without files the relation is incomplete; `verifySealed` reports that.
-            if (entry === undefined) continue;
-            reported.add(findingKey(name, epoch, relation));
-            diags.add("CL503", syntheticSpan(paths[0]!),
-              `\`${file}\` does not match the seal of epoch ${epoch}: replica \`${name}\`'s \`${relation}\` holds ${fileKeys.size} fact(s) there, ` +
-                `the seal ${sealed.facts} with another digest; no facts of \`${relation}\` from this file are merged for epoch ${epoch}` +
-                (have.size === 0 ? "" : ` (the kept state holds ${have.size})`),
-              { help: `restore \`${file}\` as it was sealed (e.g. from version control), and put new facts in an open epoch` });
-            continue;
-          }
-          if (lacking > 0 || added.length > 0) reported.add(findingKey(name, epoch, relation));
-          if (lacking > 0) {
-            diags.add("CL503", syntheticSpan(paths[0]!),
-              `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +
-                (added.length > 0 ? ` and has ${added.length} it does not` : "") + `; the sealed results still use the kept state`);
-          } else if (added.length > 0) {
-            diags.add("CL502", syntheticSpan(paths[0]!),
-              `${added.length} fact(s) of \`${relation}\` appeared in \`${file}\` (replica \`${name}\`, epoch ${epoch}) after the epoch was sealed at ${seal.sealedAt}` +
-                (covered ? "" : `, and the seal does not cover replica \`${name}\``) + `; they are not merged and the sealed results stay as they were`,
-              { notes: [`first late fact: ${added[0]}`] });
-          }
-          continue;
-        }
-        if (lacking > 0) {
-          diags.add("CL501", syntheticSpan(paths[0]!),
-            `replica \`${name}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
-            { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
-        }
-        if (added.length > 0) next = next.withReplica(Replica.empty(name).insertKeys(relation, added, epoch));
-      }
-    }
-    if (next.replica(name) === undefined) next = next.withReplica(Replica.empty(name));
-  }
-  return next;
+  const store = storeOfSet(previous, null);
+  reconcileRows(store, previous.seals, rowsOfKeys(store, files), diags, { dir, show, reported, fileOf: (name, epoch, relation) => [join(dir, name, `epoch-${epoch}`, `${relation}.facts`)] });
+  return setOfStore(store, previous.seals.values());
 }
 
 // ---- seal records -------------------------------------------------------------------------

@@ -54,7 +54,7 @@ describe("calmlog evaluate DIR", () => {
   it("keeps state between runs: a second run finds nothing new, a new fact continues from there", async () => {
     const w = twoReplicas();
     await calmlog(w.root, "evaluate", "tasks.dl", "data");
-    expect(existsSync(join(w.root, "data/.calmlog/state/CURRENT"))).toBe(true);
+    expect(existsSync(join(w.root, "data/.calmlog/state/state.log"))).toBe(true);
     const again = json((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json")).stdout);
     expect(again.replicas.map((r: any) => r.newFacts)).toEqual([0, 0]);
     w.append("data/a/epoch-1/edge.facts", "z\tq\n");
@@ -114,11 +114,11 @@ describe("calmlog evaluate DIR", () => {
     const w = twoReplicas();
     await calmlog(w.root, "evaluate", "tasks.dl", "data");
     await calmlog(w.root, "seal", "data", "--epoch", "1");
-    const before = readFileSync(join(w.root, "data/.calmlog/state/CURRENT"), "utf8");
+    const before = readFileSync(join(w.root, "data/.calmlog/state/state.log"));
     w.append("data/a/epoch-1/edge.facts", "late\tfact\n");
     w.put("data/a/epoch-2/edge.facts", "new\tfact\n");
     expect((await calmlog(w.root, "evaluate", "tasks.dl", "data")).code).toBe(1);
-    expect(readFileSync(join(w.root, "data/.calmlog/state/CURRENT"), "utf8")).toBe(before);
+    expect(readFileSync(join(w.root, "data/.calmlog/state/state.log")).equals(before)).toBe(true);
   });
 
   it("rebuilds lost kept state from files that match the seal's digests, and reports damaged state", async () => {
@@ -131,11 +131,11 @@ describe("calmlog evaluate DIR", () => {
     expect(rebuilt.code).toBe(0);
     expect(json(rebuilt.stdout).diagnostics).toEqual([]);
     expect(json(rebuilt.stdout).sealed).toEqual(before);
-    const current = readFileSync(join(w.root, "data/.calmlog/state/CURRENT"), "utf8").trim();
-    writeFileSync(join(w.root, "data/.calmlog/state", current, "manifest.json"), "{ broken");
+    writeFileSync(join(w.root, "data/.calmlog/state/state.log"), "{ broken");
     const damaged = await calmlog(w.root, "evaluate", "tasks.dl", "data");
     expect(damaged.code).toBe(1);
-    expect(damaged.stderr).toMatch(/error CL504: kept state `data\/\.calmlog\/state\/g\d+` cannot be read .*the state is damaged/);
+    expect(damaged.stderr).toMatch(/error CL504: kept state `data\/\.calmlog\/state\/state\.log` cannot be read .*the state is damaged/);
+    expect(damaged.stderr).toContain("data/.calmlog/state/state.log");
   });
 
   it("on a fresh copy (seal records, no kept state) adopts sealed files whose digests match, and seeds the kept state", async () => {
@@ -149,7 +149,7 @@ describe("calmlog evaluate DIR", () => {
     expect(fresh.stderr).toBe("");
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toContain("epoch 1 sealed; open: epoch 2");
-    expect(existsSync(join(w.root, "data/.calmlog/state/CURRENT"))).toBe(true);
+    expect(existsSync(join(w.root, "data/.calmlog/state/state.log"))).toBe(true);
     const again = json((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "json")).stdout);
     expect(again.diagnostics).toEqual([]);
     expect(again.replicas.map((r: any) => r.newFacts)).toEqual([0, 0]);

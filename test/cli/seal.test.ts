@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readLog } from "../../src/replica/log.js";
 import { calmlog, workspace } from "./replica-fixture.js";
 
 describe("calmlog seal", () => {
@@ -27,7 +28,7 @@ describe("calmlog seal", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("sealed epoch 1: 2 replica(s), 2 fact(s)");
-    const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
+    const state = readLog(join(w.root, "data/.calmlog/state/state.log"))!.header;
     expect(state.schema.edge).toEqual(["symbol", "symbol"]);
     const e = await calmlog(w.root, "evaluate", "tasks.dl", "data");
     expect(e.stderr).toBe("");
@@ -69,7 +70,7 @@ describe("calmlog seal", () => {
     w.put("csv.dl", '.decl edge(a: symbol, b: number)\n.input edge(delimiter=",")\n');
     w.put("data/a/epoch-1/edge.facts", "x,1\ny,2\n");
     expect((await calmlog(w.root, "evaluate", "csv.dl", "data")).code).toBe(0);
-    const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
+    const state = readLog(join(w.root, "data/.calmlog/state/state.log"))!.header;
     expect(state.formats).toEqual({ edge: { delimiter: "," } });
     const r = await calmlog(w.root, "seal", "data", "--epoch", "1");
     expect(r.stderr).toBe("");
@@ -90,7 +91,7 @@ describe("calmlog seal", () => {
     expect(e.stderr).toBe("");
     expect(e.stdout).toContain('"x"');
     expect(e.stdout).not.toContain('"src"');
-    const state = JSON.parse(readFileSync(join(w.root, "data/.calmlog/state/g1/manifest.json"), "utf8"));
+    const state = readLog(join(w.root, "data/.calmlog/state/state.log"))!.header;
     expect(state.formats).toEqual({ edge: { headers: true } });
     w.put("data/a/epoch-2/edge.facts", "src\tdst\nz\tw\n");
     const r = await calmlog(w.root, "seal", "data", "--epoch", "1");

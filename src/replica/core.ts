@@ -1,0 +1,503 @@
+// The evaluation core over compact replica storage (`rows.ts`): reconcile facts read from a source
+// with the kept facts, verify sealed epochs, evaluate per replica, merged and sealed, and make seal
+// records. Engines receive rows as codes in the store's own value table, never as text.
+import type { Stratum } from "../analysis/types.js";
+import { Engine } from "../eval/engine.js";
+import type { Diagnostics } from "../report/diagnostic.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { compareKeys, keyTuple, type Tuple } from "./facts.js";
+import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
+import { findingKey, Replica, ReplicaSet, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
+import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
+import type { Show } from "./store.js";
+import { createHash } from "node:crypto";
+
+/** Facts read from a source for one replica's relation in one epoch: their row ids and where they came from. */
+export interface UnitRows {
+  readonly rows: RowSet;
+  readonly files: readonly string[];
+}
+
+/** Read facts by replica, epoch and relation. A replica listed with no epochs still counts. */
+export type ReadRows = Map<string, Map<number, Map<string, UnitRows>>>;
+
+/** Seal records by epoch. */
+export type Seals = ReadonlyMap<number, SealRecord>;
+
+/** The highest epoch k with every epoch 1..k sealed. */
+export function sealedEpochOf(seals: Seals): number {
+  let k = 0;
+  while (seals.has(k + 1)) k++;
+  return k;
+}
+
+/**
+ * Merges facts read from a source into the store, under the same rules as `reconcile` in
+ * `store.ts` (CL501 kept facts, CL502 late facts, CL503 changed sealed files, adoption of files
+ * that match a seal). `skip` names units known unchanged since the last clean run; they are left as they are.
+ */
+export function reconcileRows(
+  store: FactStore,
+  seals: Seals,
+  read: ReadRows,
+  diags: Diagnostics,
+  options: {
+    readonly dir: string;
+    readonly show?: Show;
+    readonly reported?: Set<string>;
+    readonly fileOf?: (replica: string, epoch: number, relation: string) => string[];
+    /** Relations left as they are (their files did not change since the last clean run). */
+    readonly skip?: (replica: string, epoch: number, relation: string) => boolean;
+    /** Told how many kept facts an open epoch's files lack (CL501). */
+    readonly onLacking?: (replica: string, epoch: number, relation: string, lacking: number) => void;
+  },
+): void {
+  const show = options.show ?? ((p: string) => p);
+  const reported = options.reported ?? new Set<string>();
+  const names = new Set([...store.members.keys(), ...read.keys()]);
+  for (const name of [...names].sort(compareKeys)) {
+    store.addReplica(name);
+    const fromFiles = read.get(name) ?? new Map<number, Map<string, UnitRows>>();
+    const epochs = new Set([...store.epochsOf(name), ...fromFiles.keys()]);
+    for (const epoch of [...epochs].sort((a, b) => a - b)) {
+      const rels = fromFiles.get(epoch) ?? new Map<string, UnitRows>();
+      const relations = new Set([...store.relationsOf(name, epoch), ...rels.keys()]);
+      for (const relation of [...relations].sort(compareKeys)) {
+        if (options.skip?.(name, epoch, relation) === true) continue;
+        const entry = rels.get(relation);
+        const kept = store.peek(name, epoch, relation);
+        const haveSize = kept?.rows.size ?? 0;
+        const fileRows = entry?.rows ?? new RowSet();
+        const added: number[] = [];
+        for (const id of fileRows.view()) if (kept === undefined || !kept.rows.has(id)) added.push(id);
+        let lacking = 0;
+        if (kept !== undefined) for (const id of kept.rows.view()) if (!fileRows.has(id)) lacking++;
+        const paths = entry?.files ?? options.fileOf?.(name, epoch, relation) ?? [`${options.dir}/${name}/epoch-${epoch}/${relation}.facts`];
+        const file = paths.map(show).join("`, `");
+        const add = (): void => {
+          if (added.length === 0) return;
+          const m = store.membership(name, epoch, relation);
+          for (const id of added) m.rows.add(id);
+        };
+        const seal = seals.get(epoch);
+        if (seal !== undefined) {
+          const covered = seal.replicas[name] !== undefined;
+          const sealed = seal.replicas[name]?.relations[relation];
+          if (sealed !== undefined && store.digestOf(relation, kept) !== sealed.digest) {
+            // No kept state of the sealed facts (a fresh copy, or state lost or behind): only the
+            // seal's digest can vouch for the files, so they are adopted whole or not at all.
+            if (relationDigestOf(relation, store.keys(relation, fileRows.view())) === sealed.digest) {
+              add();
+              continue;
+            }
+            // Without files the relation is incomplete; the verification reports that.
+            if (entry === undefined) continue;
+            reported.add(findingKey(name, epoch, relation));
+            diags.add("CL503", syntheticSpan(paths[0]!),
+              `\`${file}\` does not match the seal of epoch ${epoch}: replica \`${name}\`'s \`${relation}\` holds ${fileRows.size} fact(s) there, ` +
+                `the seal ${sealed.facts} with another digest; no facts of \`${relation}\` from this file are merged for epoch ${epoch}` +
+                (haveSize === 0 ? "" : ` (the kept state holds ${haveSize})`),
+              { help: `restore \`${file}\` as it was sealed (e.g. from version control), and put new facts in an open epoch` });
+            continue;
+          }
+          if (lacking > 0 || added.length > 0) reported.add(findingKey(name, epoch, relation));
+          if (lacking > 0) {
+            diags.add("CL503", syntheticSpan(paths[0]!),
+              `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +
+                (added.length > 0 ? ` and has ${added.length} it does not` : "") + `; the sealed results still use the kept state`);
+          } else if (added.length > 0) {
+            diags.add("CL502", syntheticSpan(paths[0]!),
+              `${added.length} fact(s) of \`${relation}\` appeared in \`${file}\` (replica \`${name}\`, epoch ${epoch}) after the epoch was sealed at ${seal.sealedAt}` +
+                (covered ? "" : `, and the seal does not cover replica \`${name}\``) + `; they are not merged and the sealed results stay as they were`,
+              { notes: [`first late fact: ${store.keys(relation, Int32Array.of(added[0]!))[0]}`] });
+          }
+          continue;
+        }
+        if (lacking > 0) {
+          options.onLacking?.(name, epoch, relation, lacking);
+          diags.add("CL501", syntheticSpan(paths[0]!),
+            `replica \`${name}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
+            { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
+        }
+        add();
+      }
+    }
+  }
+}
+
+/** Checks the sealed epochs' facts against their seals (see `ReplicaSet.verifySealed`). */
+export function verifyRows(store: FactStore, seals: Seals): { epoch: number; mismatches: SealMismatch[] } {
+  const mismatches: SealMismatch[] = [];
+  let verified = 0;
+  let blocked = false;
+  const names = store.replicas;
+  for (let e = 1; e <= sealedEpochOf(seals); e++) {
+    const record = seals.get(e)!;
+    let ok = true;
+    for (const name of names) {
+      const covered = record.replicas[name];
+      if (covered === undefined) {
+        for (const relation of store.relationsOf(name, e)) {
+          mismatches.push({ replica: name, epoch: e, relation, kind: "uncovered", sealedFacts: 0, facts: store.peek(name, e, relation)!.rows.size });
+        }
+        continue;
+      }
+      const relations = new Set([...Object.keys(covered.relations), ...store.relationsOf(name, e)]);
+      for (const relation of [...relations].sort(compareKeys)) {
+        const sealed = covered.relations[relation];
+        const m = store.peek(name, e, relation);
+        const size = m?.rows.size ?? 0;
+        if (sealed !== undefined && size === sealed.facts && store.digestOf(relation, m) === sealed.digest) continue;
+        if (sealed === undefined && size === 0) continue;
+        const sealedFacts = sealed?.facts ?? 0;
+        mismatches.push({ replica: name, epoch: e, relation, kind: size < sealedFacts ? "incomplete" : "changed", sealedFacts, facts: size });
+        ok = false;
+      }
+    }
+    for (const [name, covered] of Object.entries(record.replicas)) {
+      if (store.members.has(name)) continue;
+      for (const [relation, sealed] of Object.entries(covered.relations)) {
+        mismatches.push({ replica: name, epoch: e, relation, kind: "incomplete", sealedFacts: sealed.facts, facts: 0 });
+        ok = false;
+      }
+    }
+    if (!ok) blocked = true;
+    if (!blocked) verified = e;
+  }
+  return { epoch: verified, mismatches };
+}
+
+/** The seal record of `epoch` over the store's facts; null with the reason when the epoch cannot be sealed. */
+export function sealRows(store: FactStore, seals: Seals, epoch: number, options: { readonly sealedAt: string; readonly reason?: string | null }): { record: SealRecord } | { message: string } {
+  if (!Number.isInteger(epoch) || epoch < 1) return { message: `epochs are numbered 1, 2, ...; \`${epoch}\` is not an epoch` };
+  if (seals.has(epoch)) return { message: `epoch ${epoch} is already sealed (at ${seals.get(epoch)!.sealedAt})` };
+  const k = sealedEpochOf(seals);
+  if (epoch !== k + 1) {
+    const missing = epoch - 1 === k + 1 ? `epoch ${k + 1} is` : `epochs ${k + 1}..${epoch - 1} are`;
+    return { message: `${missing} not sealed yet; epochs are sealed in order, so seal epoch ${k + 1} first` };
+  }
+  const replicas: Record<string, ReplicaSeal> = {};
+  for (const name of store.replicas) {
+    const relations: Record<string, RelationSeal> = {};
+    const hash = createHash("sha256");
+    let facts = 0;
+    for (const relation of store.relationsOf(name, epoch)) {
+      const m = store.peek(name, epoch, relation)!;
+      const keys = store.keys(relation, m.rows.view()).sort(compareKeys);
+      relations[relation] = { digest: store.digestOf(relation, m), facts: m.rows.size };
+      facts += m.rows.size;
+      let buf = "";
+      for (const key of keys) {
+        buf += `${relation}\t${key}\n`;
+        if (buf.length > 65536) (hash.update(buf), (buf = ""));
+      }
+      if (buf.length > 0) hash.update(buf);
+    }
+    replicas[name] = { digest: `sha256:${hash.digest("hex")}`, facts, relations };
+  }
+  return { record: { epoch, sealedAt: options.sealedAt, reason: options.reason ?? null, replicas } };
+}
+
+/** Options of `evaluateRows`. */
+export interface EvaluateRowsOptions {
+  /** Whether the memberships' marks describe a previous evaluation (new facts are those past the mark). */
+  readonly hasPrevious: boolean;
+  readonly fileOf?: (replica: string, epoch: number, relation: string) => string;
+  readonly reported?: ReadonlySet<string>;
+  /** Called when a phase starts, for a progress line. */
+  readonly onPhase?: (phase: string) => void;
+  /**
+   * Which merged relations need their tuples (default: all). The report shows merged sizes only, so
+   * a caller that writes no files asks for none and skips sorting the largest results.
+   */
+  readonly mergedTuples?: (relation: string) => boolean;
+}
+
+/**
+ * Evaluates the store: per replica and merged (coordination-free relations), sealed results over
+ * verified sealed epochs (every stratum), what is withheld, and the invariants. Seal mismatches become CL503.
+ */
+export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, diags: Diagnostics, options: EvaluateRowsOptions): ReplicaReport {
+  const free = coordinationFreeRelations(unit.analysis);
+  const relations = [...unit.checked.relations.keys()];
+  const freeNames = relations.filter((r) => free.has(r));
+  const sealNames = relations.filter((r) => !free.has(r));
+  const freeStrata = (s: Stratum): boolean => s.relations.every((r) => free.has(r));
+  const engine = (): Engine => new Engine(unit.checked, unit.analysis, { values: store.values });
+  const insert = (e: Engine, relation: string, ids: Int32Array): void => {
+    if (ids.length > 0) e.insertEncoded(relation, store.gather(relation, ids));
+  };
+
+  // Per replica: the previous facts to their fixpoint, then the new ones continue it.
+  options.onPhase?.("replicas");
+  const replicas: ReplicaResult[] = [];
+  for (const name of store.replicas) {
+    const e = engine();
+    const byRelation = new Map<string, Membership[]>();
+    for (const rels of store.members.get(name)!.values()) {
+      for (const [relation, m] of rels) {
+        if (m.rows.size === 0) continue;
+        let list = byRelation.get(relation);
+        if (list === undefined) byRelation.set(relation, (list = []));
+        list.push(m);
+      }
+    }
+    let facts = 0;
+    let newFacts = 0;
+    const fresh = new Map<string, Int32Array>();
+    for (const [relation, list] of byRelation) {
+      const all = new RowSet();
+      const before = new RowSet();
+      for (const m of list) {
+        const mark = options.hasPrevious ? m.mark : 0;
+        for (const id of m.rows.view(0, mark)) (before.add(id), all.add(id));
+      }
+      for (const m of list) for (const id of m.rows.view(options.hasPrevious ? m.mark : 0)) all.add(id);
+      facts += all.size;
+      newFacts += all.size - before.size;
+      insert(e, relation, before.view());
+      const news: number[] = [];
+      for (const id of all.view(before.size)) news.push(id);
+      fresh.set(relation, Int32Array.from(news));
+    }
+    e.run({ strata: freeStrata });
+    const sizes = new Map(freeNames.map((r) => [r, e.size(r)] as const));
+    for (const [relation, ids] of fresh) insert(e, relation, ids);
+    e.run({ strata: freeStrata });
+    replicas.push({
+      name,
+      facts,
+      newFacts,
+      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: e.tuples(relation, sizes.get(relation)!) })),
+    });
+  }
+
+  // Merged: the union of every replica's facts, coordination-free strata.
+  options.onPhase?.("merged view");
+  const mergedEngine = engine();
+  for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
+  mergedEngine.run({ strata: freeStrata });
+  const merged = freeNames.map((relation) =>
+    options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
+  );
+
+  // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
+  const verification = verifyRows(store, seals);
+  for (const m of verification.mismatches) {
+    if (options.reported?.has(findingKey(m.replica, m.epoch, m.relation)) === true) continue;
+    const file = options.fileOf?.(m.replica, m.epoch, m.relation) ?? `${m.replica}/epoch-${m.epoch}/${m.relation}`;
+    const what =
+      m.kind === "uncovered"
+        ? `replica \`${m.replica}\` is not covered by the seal of epoch ${m.epoch}, so its ${m.facts} fact(s) of \`${m.relation}\` there are late`
+        : m.kind === "incomplete"
+          ? `replica \`${m.replica}\` holds ${m.facts} of the ${m.sealedFacts} fact(s) of \`${m.relation}\` sealed in epoch ${m.epoch}`
+          : `replica \`${m.replica}\`'s facts of \`${m.relation}\` in sealed epoch ${m.epoch} do not match the seal's digest (${m.facts} fact(s), ${m.sealedFacts} sealed)`;
+    // The kept state may not exist (a fresh copy), so the help does not point to it.
+    const help = "restore the file as it was sealed (e.g. from version control), and put new facts in an open epoch";
+    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", syntheticSpan(file), what, m.kind === "uncovered" ? {} : { help });
+  }
+  const k = verification.epoch;
+  const isSealed = (name: string, e: number): boolean => e <= k && seals.get(e)?.replicas[name] !== undefined;
+  const sealedRows = unionRows(store, isSealed);
+  let sealed: SealedResult | null = null;
+  if (k > 0) {
+    options.onPhase?.("sealed results");
+    const sealedEngine = engine();
+    for (const [relation, rows] of sealedRows) insert(sealedEngine, relation, rows.view());
+    sealedEngine.run();
+    const record = seals.get(k)!;
+    sealed = { epoch: k, sealedAt: record.sealedAt, reason: record.reason, relations: sealNames.map((r) => resultOf(sealedEngine, r)) };
+  }
+
+  // Withheld: every relation that waits for a seal, unless sealed results already cover all its facts.
+  const open = new Map<string, { count: number; epochs: Set<number> }>();
+  const openOf = (dep: string): { count: number; epochs: Set<number> } => {
+    let o = open.get(dep);
+    if (o !== undefined) return o;
+    const seen = new RowSet();
+    const epochs = new Set<number>();
+    const sealedSet = sealedRows.get(dep);
+    for (const name of store.replicas) {
+      for (const [e, rels] of store.members.get(name)!) {
+        if (isSealed(name, e)) continue;
+        const m = rels.get(dep);
+        if (m === undefined) continue;
+        for (const id of m.rows.view()) {
+          if (sealedSet?.has(id) === true) continue;
+          seen.add(id);
+          epochs.add(e);
+        }
+      }
+    }
+    open.set(dep, (o = { count: seen.size, epochs }));
+    return o;
+  };
+  const withheld: WithheldRelation[] = [];
+  for (const relation of sealNames) {
+    let openFacts = 0;
+    const openEpochs = new Set<number>();
+    for (const dep of dependencies(unit, relation)) {
+      const o = openOf(dep);
+      openFacts += o.count;
+      for (const e of o.epochs) openEpochs.add(e);
+    }
+    if (k > 0 && openFacts === 0) continue;
+    const cause = unit.analysis.relations.get(relation)?.cause ?? null;
+    const epochs = [...openEpochs].sort((a, b) => a - b);
+    withheld.push({
+      relation,
+      kind: cause?.use.kind ?? "negation",
+      literal: cause?.use.text ?? "",
+      at: cause === null ? "" : `${cause.use.span.file}:${cause.use.span.line}:${cause.use.span.column}`,
+      via: cause?.chain.map((s) => s.relation) ?? [relation],
+      reason: cause?.use.reason ?? "",
+      openFacts,
+      openEpochs: epochs,
+      release: epochs.length === 0 ? null : { from: k + 1, to: Math.max(k + 1, epochs[epochs.length - 1]!) },
+    });
+  }
+
+  const invariants: InvariantResult[] = [];
+  for (const [relation, schema] of unit.checked.relations) {
+    if (schema.invariant === null) continue;
+    const description = schema.invariant.description;
+    const result = free.has(relation) ? merged.find((m) => m.relation === relation) : sealed?.relations.find((x) => x.relation === relation);
+    const where = result === undefined ? null : free.has(relation) ? "merged" : "sealed";
+    if (result === undefined) invariants.push({ relation, description, status: "withheld", where, tuples: [] });
+    else invariants.push({ relation, description, status: result.size > 0 ? "broken" : "holds", where, tuples: result.tuples });
+  }
+
+  const allEpochs = new Set<number>(seals.keys());
+  for (const name of store.replicas) for (const e of store.epochsOf(name)) allEpochs.add(e);
+  return {
+    sealedEpoch: k,
+    seals: [...seals.values()]
+      .sort((a, b) => a.epoch - b.epoch)
+      .map((s) => ({ epoch: s.epoch, sealedAt: s.sealedAt, reason: s.reason, replicas: Object.keys(s.replicas).sort(compareKeys) })),
+    openEpochs: [...allEpochs].sort((a, b) => a - b).filter((e) => e > k),
+    replicas,
+    merged,
+    sealed,
+    withheld,
+    invariants,
+    mismatches: verification.mismatches,
+  };
+}
+
+/** Per relation, the distinct rows of the memberships `accept` takes. */
+export function unionRows(store: FactStore, accept: (replica: string, epoch: number) => boolean): Map<string, RowSet> {
+  const out = new Map<string, RowSet>();
+  for (const name of store.replicas) {
+    for (const [e, rels] of store.members.get(name)!) {
+      if (!accept(name, e)) continue;
+      for (const [relation, m] of rels) {
+        if (m.rows.size === 0) continue;
+        let acc = out.get(relation);
+        if (acc === undefined) out.set(relation, (acc = new RowSet()));
+        for (const id of m.rows.view()) acc.add(id);
+      }
+    }
+  }
+  return out;
+}
+
+function resultOf(engine: Engine, relation: string): RelationResult {
+  const tuples = engine.tuples(relation);
+  return { relation, size: tuples.length, tuples };
+}
+
+/** The relation and every relation it reads, transitively. */
+function dependencies(unit: ProgramUnit, relation: string): Set<string> {
+  const seen = new Set<string>([relation]);
+  const stack = [relation];
+  while (stack.length > 0) {
+    const r = stack.pop()!;
+    for (const d of unit.analysis.relations.get(r)?.reads ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  return seen;
+}
+
+// ---- the immutable boundary ----------------------------------------------------------------
+
+/** Column types per relation from a program. */
+export function typesOf(unit: ProgramUnit): Map<string, ColumnTypes> {
+  return new Map([...unit.checked.relations].map(([name, s]) => [name, s.columns.map((c) => c.type)] as const));
+}
+
+/**
+ * A store holding a replica set's facts; with `previous`, each membership first holds the facts
+ * `previous` had (its mark), then the rest. Untyped (no program): values are stored as they are.
+ */
+export function storeOfSet(set: ReplicaSet, types: ReadonlyMap<string, ColumnTypes> | null, previous?: ReplicaSet): FactStore {
+  const relationNames = new Set<string>();
+  for (const r of set.replicas.values()) for (const rel of r.relations()) relationNames.add(rel);
+  for (const r of previous?.replicas.values() ?? []) for (const rel of r.relations()) relationNames.add(rel);
+  const all = new Map<string, ColumnTypes>(types ?? []);
+  for (const rel of relationNames) {
+    if (all.has(rel)) continue;
+    const sample = [...set.replicas.values(), ...(previous?.replicas.values() ?? [])].flatMap((r) => r.epochs.map((e) => r.keys(rel, e).first())).find((k) => k !== undefined);
+    all.set(rel, { untyped: sample === undefined ? 0 : keyTuple(sample).length });
+  }
+  const store = new FactStore(all);
+  for (const name of set.names) {
+    store.addReplica(name);
+    const replica = set.replica(name)!;
+    const before = previous?.replica(name);
+    for (const e of replica.epochs) {
+      for (const relation of replica.relations(e)) {
+        const m = store.membership(name, e, relation);
+        const had = before?.keys(relation, e);
+        if (had !== undefined) for (const key of had) m.rows.add(store.encode(relation, keyTuple(key)));
+        m.mark = m.rows.size;
+        for (const key of replica.keys(relation, e)) if (had?.has(key) !== true) m.rows.add(store.encode(relation, keyTuple(key)));
+      }
+    }
+  }
+  return store;
+}
+
+/** Read facts given as keys (as `FileFacts` holds them), as rows of the store. */
+export function rowsOfKeys(store: FactStore, files: ReadonlyMap<string, ReadonlyMap<number, ReadonlyMap<string, { keys: ReadonlySet<string>; files: readonly string[] }>>>): ReadRows {
+  const out: ReadRows = new Map();
+  for (const [name, epochs] of files) {
+    const e2 = new Map<number, Map<string, UnitRows>>();
+    out.set(name, e2);
+    for (const [e, rels] of epochs) {
+      const r2 = new Map<string, UnitRows>();
+      e2.set(e, r2);
+      for (const [relation, entry] of rels) {
+        if (!store.types.has(relation)) {
+          const first = entry.keys.values().next();
+          store.types.set(relation, { untyped: first.done === true ? 0 : keyTuple(first.value).length });
+        }
+        const rows = new RowSet();
+        for (const key of entry.keys) rows.add(store.encode(relation, keyTuple(key)));
+        r2.set(relation, { rows, files: entry.files });
+      }
+    }
+  }
+  return out;
+}
+
+/** The store's facts as an immutable replica set with these seals: the public snapshot. */
+export function setOfStore(store: FactStore, seals: Iterable<SealRecord>): ReplicaSet {
+  const replicas: Replica[] = [];
+  for (const name of store.replicas) {
+    let replica = Replica.empty(name);
+    for (const [e, rels] of store.members.get(name)!) {
+      for (const [relation, m] of rels) if (m.rows.size > 0) replica = replica.insertKeys(relation, store.keys(relation, m.rows.view()), e);
+    }
+    replicas.push(replica);
+  }
+  return ReplicaSet.of(replicas, seals);
+}
+
+/** Tuples of a membership, for writing files back. */
+export function tuplesOf(store: FactStore, relation: string, m: Membership): Tuple[] {
+  return Array.from(m.rows.view(), (id) => store.tuple(relation, id));
+}

@@ -1,0 +1,223 @@
+// The kept state as an append-only log (`calmlog-state/2`): each run appends the symbols and rows
+// it added and then a commit record, and makes them durable with one fsync. A record is framed by
+// its length and a checksum, and records after the last whole commit are ignored and cut off, so a
+// run killed at any point leaves the previous state as it was. Rows are stored as the store's codes.
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { FileFormat } from "./store.js";
+import { FactStore, type ColumnTypes } from "./rows.js";
+import type { PrimitiveType } from "../syntax/ast.js";
+
+export const LOG_FORMAT = "calmlog-state/2";
+/** The log file inside the state folder. */
+export const LOG_FILE = "state.log";
+const HEADER = 1;
+const SYMBOLS = 2;
+const ROWS = 3;
+const COMMIT = 4;
+
+/** What a unit looked like when a clean run last read it: enough to skip it while it is unchanged. */
+export interface UnitRecord {
+  readonly fingerprint: string;
+  /** Whether its epoch was sealed then. */
+  readonly sealed: boolean;
+  /** Kept facts the unit lacked (CL501), reported again while it stays unchanged. */
+  readonly lacking: number;
+  readonly files: readonly string[];
+}
+
+/** Run metadata a commit records. */
+export interface CommitMeta {
+  readonly id: string;
+  readonly units: Readonly<Record<string, UnitRecord>>;
+  /** Verified digests of memberships: `replica TAB epoch TAB relation` -> [rows, digest]. */
+  readonly digests: Readonly<Record<string, readonly [number, string]>>;
+  /** The identity of the inputs of the report kept next to the log (program, seals, units). */
+  readonly inputs: string | null;
+}
+
+/** The header: column types and file formats the rows were read with. */
+export interface LogHeader {
+  readonly format: string;
+  readonly schema: Readonly<Record<string, readonly string[]>>;
+  readonly formats: Readonly<Record<string, FileFormat>>;
+}
+
+/** A log read back: its store (marks at the kept sizes), header, last commit and valid length. */
+export interface LoadedLog {
+  readonly store: FactStore;
+  readonly header: LogHeader;
+  readonly meta: CommitMeta | null;
+  /** Bytes up to the end of the last whole commit. */
+  readonly length: number;
+  /** How many symbols and floats the committed records define. */
+  readonly symbols: number;
+  readonly floats: number;
+}
+
+function checksum(buf: Uint8Array): number {
+  return createHash("md5").update(buf).digest().readUInt32LE(0);
+}
+
+function frame(type: number, json: unknown, binary?: Int32Array): Buffer {
+  const text = Buffer.from(JSON.stringify(json), "utf8");
+  const bin = binary === undefined ? Buffer.alloc(0) : Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength);
+  const payload = Buffer.alloc(5 + text.length + bin.length);
+  payload.writeUInt8(type, 0);
+  payload.writeUInt32LE(text.length, 1);
+  text.copy(payload, 5);
+  bin.copy(payload, 5 + text.length);
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(payload.length, 0);
+  head.writeUInt32LE(checksum(payload), 4);
+  return Buffer.concat([head, payload]);
+}
+
+/** Reads the log at `path` (null when there is none). Throws when even its header is unreadable. */
+export function readLog(path: string, options: { readonly metaOnly?: boolean } = {}): LoadedLog | null {
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  let at = 0;
+  let header: LogHeader | null = null;
+  let store: FactStore | null = null;
+  let meta: CommitMeta | null = null;
+  let length = 0;
+  let symbols = 0;
+  let floats = 0;
+  let pending: { type: number; json: unknown; bin: Buffer }[] = [];
+  while (at + 8 <= bytes.length) {
+    const size = bytes.readUInt32LE(at);
+    const sum = bytes.readUInt32LE(at + 4);
+    if (at + 8 + size > bytes.length) break;
+    const payload = bytes.subarray(at + 8, at + 8 + size);
+    if (checksum(payload) !== sum) break;
+    const type = payload.readUInt8(0);
+    const textLen = payload.readUInt32LE(1);
+    at += 8 + size;
+    // Only the header and commits matter when the facts are not wanted.
+    if (options.metaOnly === true && (type === SYMBOLS || type === ROWS)) continue;
+    const json = JSON.parse(payload.toString("utf8", 5, 5 + textLen)) as unknown;
+    const bin = payload.subarray(5 + textLen);
+    if (type === HEADER && header === null) {
+      header = json as LogHeader;
+      if (header.format !== LOG_FORMAT) throw new Error(`unknown format \`${String(header.format)}\``);
+      store = new FactStore(typesOfSchema(header.schema));
+      length = at;
+      continue;
+    }
+    if (store === null) throw new Error("the log does not start with its header");
+    if (type !== COMMIT) {
+      pending.push({ type, json, bin });
+      continue;
+    }
+    for (const r of pending) {
+      if (r.type === SYMBOLS) {
+        const { symbols: s, floats: f } = r.json as { symbols: string[]; floats: number[] };
+        for (const x of s) store.values.symbol(x);
+        for (const x of f) store.values.float(x);
+        symbols += s.length;
+        floats += f.length;
+      } else if (r.type === ROWS) {
+        const { replica, epoch, relation } = r.json as { replica: string; epoch: number; relation: string };
+        store.addReplica(replica);
+        if (relation === "") continue;
+        const codes = new Int32Array(r.bin.length / 4);
+        Buffer.from(codes.buffer).set(r.bin);
+        const table = store.table(relation);
+        const m = store.membership(replica, epoch, relation);
+        for (let i = 0; i < codes.length; i += table.arity) m.rows.add(table.intern(codes, i));
+      }
+    }
+    pending = [];
+    meta = json as CommitMeta;
+    length = at;
+  }
+  if (header === null || store === null) throw new Error("the log has no header");
+  if (options.metaOnly !== true && symbols !== store.values.symbols.length || floats !== store.values.floats.length) throw new Error("the log's symbol table repeats a symbol");
+  for (const [key, [at2, digest]] of Object.entries(meta?.digests ?? {})) {
+    const [replica, epoch, relation] = key.split("\t") as [string, string, string];
+    const m = store.peek(replica, Number(epoch), relation);
+    if (m !== undefined && m.rows.size === at2) (m.digest = digest, (m.digestAt = at2));
+  }
+  for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
+  return { store, header, meta, length, symbols, floats };
+}
+
+/** Column types of a recorded schema. */
+export function typesOfSchema(schema: Readonly<Record<string, readonly string[]>>): Map<string, ColumnTypes> {
+  return new Map(Object.entries(schema).map(([name, types]) => [name, types as readonly PrimitiveType[]] as const));
+}
+
+/** What one commit appends. */
+export interface Commit {
+  readonly store: FactStore;
+  /** Symbols and floats already in the log. */
+  readonly symbols: number;
+  readonly floats: number;
+  readonly meta: CommitMeta;
+}
+
+/**
+ * Appends the rows each membership gained past its mark, the symbols they need and a commit
+ * record, then fsyncs. Anything past `length` (an interrupted run's tail) is cut off first.
+ * Returns the new valid length.
+ */
+export function appendCommit(path: string, length: number, commit: Commit): number {
+  const { store } = commit;
+  const parts: Buffer[] = [];
+  const values = store.values;
+  if (values.symbols.length > commit.symbols || values.floats.length > commit.floats) {
+    parts.push(frame(SYMBOLS, { symbols: values.symbols.slice(commit.symbols), floats: values.floats.slice(commit.floats) }));
+  }
+  for (const [replica, epochs] of store.members) {
+    if (epochs.size === 0) parts.push(frame(ROWS, { replica, epoch: 0, relation: "" }));
+    for (const [epoch, rels] of epochs) {
+      for (const [relation, m] of rels) {
+        if (m.rows.size <= m.mark) continue;
+        parts.push(frame(ROWS, { replica, epoch, relation }, store.gather(relation, m.rows.view(m.mark))));
+      }
+    }
+  }
+  parts.push(frame(COMMIT, commit.meta));
+  const fd = openSync(path, "r+");
+  try {
+    if (fstatSync(fd).size !== length) ftruncateSync(fd, length);
+    let at = length;
+    for (const p of parts) at += writeSync(fd, p, 0, p.length, at);
+    fsyncSync(fd);
+    return at;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a whole new log (header, every fact, a commit) to a temporary file and renames it over
+ * `path`: used for the first commit, after a schema change and to migrate `calmlog-state/1`.
+ */
+export function writeLog(path: string, header: LogHeader, commit: Commit): number {
+  mkdirSync(join(path, ".."), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const fd = openSync(tmp, "wx");
+  try {
+    writeSync(fd, frame(HEADER, header));
+  } finally {
+    fsyncSync(fd);
+    closeSync(fd);
+  }
+  // Every membership from the start: marks do not apply to a new log.
+  const marks: [{ mark: number }, number][] = [];
+  for (const epochs of commit.store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) (marks.push([m, m.mark]), (m.mark = 0));
+  try {
+    const { size } = { size: readFileSync(tmp).length };
+    const length = appendCommit(tmp, size, { ...commit, symbols: 0, floats: 0 });
+    renameSync(tmp, path);
+    return length;
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  } finally {
+    for (const [m, mark] of marks) m.mark = mark;
+  }
+}

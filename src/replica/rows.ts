@@ -1,0 +1,270 @@
+// Replica facts on compact storage: each relation's distinct rows are interned once (codes in an
+// Int32Array, as the engine stores them), and what a replica holds in an epoch is a list of row ids
+// with a bitmap. Rows and memberships only grow, so "the first n ids" is a stable earlier version.
+// Tuples exist only at the edges, and a fact's key text only where a digest is computed.
+import { createHash } from "node:crypto";
+import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import type { PrimitiveType } from "../syntax/ast.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { finish, mix } from "../eval/relation.js";
+import { showValue, ValueTable } from "../eval/values.js";
+import { compareKeys, tupleKey, type Tuple, type Value } from "./facts.js";
+
+/** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */
+export type ColumnTypes = readonly PrimitiveType[] | { readonly untyped: number };
+
+/** A relation's distinct rows: append-only codes and an open-addressing set of row ids. */
+export class RowTable {
+  data: Int32Array;
+  size = 0;
+  private table: Int32Array;
+  private mask: number;
+
+  constructor(readonly arity: number) {
+    this.data = new Int32Array(Math.max(16, arity * 64));
+    this.table = new Int32Array(256).fill(-1);
+    this.mask = 255;
+  }
+
+  /** The id of the row at `src[at..at+arity)`, added when new. */
+  intern(src: Int32Array | readonly number[], at = 0): number {
+    const arity = this.arity;
+    let h = 0x9747b28c;
+    for (let c = 0; c < arity; c++) h = mix(h, src[at + c]!);
+    let slot = finish(h) & this.mask;
+    const data = this.data;
+    for (;;) {
+      const id = this.table[slot]!;
+      if (id === -1) break;
+      let same = true;
+      const base = id * arity;
+      for (let c = 0; c < arity; c++) if (data[base + c] !== src[at + c]) { same = false; break; }
+      if (same) return id;
+      slot = (slot + 1) & this.mask;
+    }
+    const id = this.size++;
+    if ((id + 1) * arity > this.data.length) {
+      const grown = new Int32Array(Math.max(this.data.length * 2, (id + 1) * arity));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    for (let c = 0; c < arity; c++) this.data[id * arity + c] = src[at + c]!;
+    this.table[slot] = id;
+    if (this.size * 2 > this.table.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const cap = this.table.length * 2;
+    this.table = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    const arity = this.arity;
+    for (let id = 0; id < this.size; id++) {
+      let h = 0x9747b28c;
+      for (let c = 0; c < arity; c++) h = mix(h, this.data[id * arity + c]!);
+      let slot = finish(h) & this.mask;
+      while (this.table[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.table[slot] = id;
+    }
+  }
+}
+
+/** A set of row ids in the order they were added, with a bitmap for membership. */
+export class RowSet {
+  ids = new Int32Array(16);
+  size = 0;
+  private bits = new Uint32Array(4);
+
+  add(id: number): boolean {
+    const w = id >>> 5;
+    if (w >= this.bits.length) {
+      const grown = new Uint32Array(Math.max(this.bits.length * 2, w + 1));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    const bit = 1 << (id & 31);
+    if ((this.bits[w]! & bit) !== 0) return false;
+    this.bits[w] = this.bits[w]! | bit;
+    if (this.size === this.ids.length) {
+      const grown = new Int32Array(this.size * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.size++] = id;
+    return true;
+  }
+
+  has(id: number): boolean {
+    const w = id >>> 5;
+    return w < this.bits.length && (this.bits[w]! & (1 << (id & 31))) !== 0;
+  }
+
+  /** The ids, in insertion order (a view; valid until the next add). */
+  view(from = 0, to = this.size): Int32Array {
+    return this.ids.subarray(from, to);
+  }
+}
+
+/** One replica's facts of one relation in one epoch. `mark` ids were there before this run. */
+export interface Membership {
+  readonly rows: RowSet;
+  /** How many of `rows` the kept state held when the run started. */
+  mark: number;
+  /** The digest of the first `digestAt` rows, once computed (rows only grow, so a size pins the content). */
+  digest: string | null;
+  digestAt: number;
+}
+
+/** Replica facts over interned rows: per relation a row table, per replica, epoch and relation a membership. */
+export class FactStore {
+  readonly tables = new Map<string, RowTable>();
+  /** replica -> epoch -> relation -> membership. */
+  readonly members = new Map<string, Map<number, Map<string, Membership>>>();
+  private row = new Int32Array(8);
+  /** Column types per relation (typed relations use the engine's codes). */
+  readonly types: Map<string, ColumnTypes>;
+
+  constructor(types: ReadonlyMap<string, ColumnTypes>, readonly values: ValueTable = new ValueTable()) {
+    this.types = new Map(types);
+  }
+
+  /** The relation's row table (made on first use). */
+  table(relation: string): RowTable {
+    let t = this.tables.get(relation);
+    if (t === undefined) {
+      const types = this.types.get(relation);
+      if (types === undefined) throw new Error(`replica store: unknown relation \`${relation}\``);
+      this.tables.set(relation, (t = new RowTable(arityOf(types))));
+    }
+    return t;
+  }
+
+  /** Adds a replica with no facts (it still counts as a replica). */
+  addReplica(replica: string): void {
+    if (!this.members.has(replica)) this.members.set(replica, new Map());
+  }
+
+  /** The membership of a replica's relation in an epoch (made on first use). */
+  membership(replica: string, epoch: number, relation: string): Membership {
+    let epochs = this.members.get(replica);
+    if (epochs === undefined) this.members.set(replica, (epochs = new Map()));
+    let rels = epochs.get(epoch);
+    if (rels === undefined) epochs.set(epoch, (rels = new Map()));
+    let m = rels.get(relation);
+    if (m === undefined) rels.set(relation, (m = { rows: new RowSet(), mark: 0, digest: null, digestAt: -1 }));
+    return m;
+  }
+
+  /** The membership if it exists. */
+  peek(replica: string, epoch: number, relation: string): Membership | undefined {
+    return this.members.get(replica)?.get(epoch)?.get(relation);
+  }
+
+  /** The row id of a tuple (interned when new). Throws `UserError` CL401/CL402 when it does not fit the relation. */
+  encode(relation: string, tuple: Tuple): number {
+    let types = this.types.get(relation)!;
+    // An untyped relation takes its arity from its first tuple.
+    if (!Array.isArray(types) && !this.tables.has(relation) && arityOf(types) !== tuple.length) this.types.set(relation, (types = { untyped: tuple.length }));
+    const arity = arityOf(types);
+    if (tuple.length !== arity) {
+      throw new UserError(makeDiagnostic("CL401", syntheticSpan(), `\`${relation}\` has ${arity} column${arity === 1 ? "" : "s"}, but a tuple has ${tuple.length}`));
+    }
+    if (arity > this.row.length) this.row = new Int32Array(arity);
+    const row = this.row;
+    if (Array.isArray(types)) {
+      for (let c = 0; c < arity; c++) {
+        const code = this.values.encode(types[c]!, tuple[c]!);
+        if (code === null) throw new UserError(makeDiagnostic("CL402", syntheticSpan(), `${showValue(tuple[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
+        row[c] = code;
+      }
+    } else {
+      for (let c = 0; c < arity; c++) {
+        const v = tuple[c]!;
+        row[c] = typeof v === "string" ? this.values.symbol(v) * 2 : this.values.float(v) * 2 + 1;
+      }
+    }
+    return this.table(relation).intern(row);
+  }
+
+  /** The tuple of a row id. */
+  tuple(relation: string, id: number): Tuple {
+    const types = this.types.get(relation)!;
+    const t = this.table(relation);
+    const arity = t.arity;
+    const out: Value[] = new Array(arity);
+    const base = id * arity;
+    if (Array.isArray(types)) for (let c = 0; c < arity; c++) out[c] = this.values.decode(types[c]!, t.data[base + c]!);
+    else {
+      for (let c = 0; c < arity; c++) {
+        const code = t.data[base + c]!;
+        out[c] = (code & 1) === 0 ? this.values.symbols[code >>> 1]! : this.values.floats[code >>> 1]!;
+      }
+    }
+    return out;
+  }
+
+  /** The codes of the given rows, `arity` per row (what `Engine.insertEncoded` takes). */
+  gather(relation: string, ids: Int32Array): Int32Array {
+    const t = this.table(relation);
+    const arity = t.arity;
+    const out = new Int32Array(ids.length * arity);
+    for (let i = 0; i < ids.length; i++) out.set(t.data.subarray(ids[i]! * arity, ids[i]! * arity + arity), i * arity);
+    return out;
+  }
+
+  /** The digest of a membership's rows (the seal's per-relation digest), cached while the rows do not change. */
+  digestOf(relation: string, m: Membership | undefined): string {
+    if (m === undefined) return relationDigestOf(relation, []);
+    if (m.digest !== null && m.digestAt === m.rows.size) return m.digest;
+    m.digest = relationDigestOf(relation, this.keys(relation, m.rows.view()));
+    m.digestAt = m.rows.size;
+    return m.digest;
+  }
+
+  /** Key texts of rows: only for digests and messages. */
+  keys(relation: string, ids: Int32Array): string[] {
+    const out: string[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) out[i] = tupleKey(this.tuple(relation, ids[i]!));
+    return out;
+  }
+
+  /** Replica names, sorted. */
+  get replicas(): string[] {
+    return [...this.members.keys()].sort(compareKeys);
+  }
+
+  /** Epochs a replica holds facts in, ascending. */
+  epochsOf(replica: string): number[] {
+    const out: number[] = [];
+    for (const [e, rels] of this.members.get(replica) ?? []) for (const m of rels.values()) if (m.rows.size > 0) { out.push(e); break; }
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Relations a replica holds facts of in an epoch, sorted. */
+  relationsOf(replica: string, epoch: number): string[] {
+    const out: string[] = [];
+    for (const [r, m] of this.members.get(replica)?.get(epoch) ?? []) if (m.rows.size > 0) out.push(r);
+    return out.sort(compareKeys);
+  }
+}
+
+function arityOf(t: ColumnTypes): number {
+  return Array.isArray(t) ? t.length : (t as { untyped: number }).untyped;
+}
+
+/** `relationDigest` over key texts already made (sorted here). */
+export function relationDigestOf(relation: string, keys: string[]): string {
+  const hash = createHash("sha256");
+  keys.sort(compareKeys);
+  // One update per batch of lines: hashing is fast, calls are not.
+  let buf = "";
+  for (const key of keys) {
+    buf += `${relation}\t${key}\n`;
+    if (buf.length > 65536) {
+      hash.update(buf);
+      buf = "";
+    }
+  }
+  if (buf.length > 0) hash.update(buf);
+  return `sha256:${hash.digest("hex")}`;
+}
