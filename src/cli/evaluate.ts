@@ -15,7 +15,7 @@ import { writeRelation } from "../replica/io.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";
-import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
+import { connectOptions, natsFlags, natsOptions, reportJetStreamError, stateDirOf } from "./nats.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
        calmlog evaluate PROGRAM.dl nats://HOST:PORT/SET [--follow] [--format text|json] [-D OUT]
@@ -95,8 +95,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
     try {
       const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"] } as const;
-      if (values.follow) return await follow(unit, set, options, ctx);
-      return await evaluateAndRender(unit, new JetStreamSource(set), { kind: "jetstream", url: address.shown }, { ...options, sealed: false }, ctx);
+      const state = await stateDirOf(set, values.state, ctx);
+      if (values.follow) return await follow(unit, set, state, options, ctx);
+      return await evaluateAndRender(unit, new JetStreamSource(set, state), { kind: "jetstream", url: address.shown }, { ...options, sealed: false }, ctx);
     } catch (err) {
       return reportJetStreamError(ctx, err, address.shown);
     } finally {
@@ -104,6 +105,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
   }
   if (values.follow) throw new UsageError("--follow reads a JetStream replica set (nats://HOST:PORT/SET) as facts arrive");
+  if (values.state !== undefined) throw new UsageError("--state names where a JetStream replica set's facts are kept; a directory keeps them in DIR/.calmlog");
   if (dir !== undefined) {
     source = new DirectorySource(resolve(ctx.cwd, dir));
     reportSource = { kind: "directory", path: resolve(ctx.cwd, dir) };
@@ -147,7 +149,7 @@ function renderOutcome(unit: ProgramUnit, outcome: ReplicaReport | null, reportS
  * `--follow`: evaluates, then again whenever facts or a seal arrive (debounced), printing each
  * report (or rewriting `-D`), until the process is interrupted or `ctx.signal` aborts.
  */
-async function follow(unit: ProgramUnit, set: JetStreamSet, options: RenderOptions, ctx: CliContext): Promise<number> {
+async function follow(unit: ProgramUnit, set: JetStreamSet, state: string, options: RenderOptions, ctx: CliContext): Promise<number> {
   const stop = new AbortController();
   const external = (ctx as { signal?: AbortSignal }).signal;
   const onSignal = (): void => stop.abort();
@@ -169,7 +171,7 @@ async function follow(unit: ProgramUnit, set: JetStreamSet, options: RenderOptio
       if (dirty) {
         dirty = false;
         const data = new Diagnostics();
-        const outcome = await evaluateSource(unit, options.programText, new JetStreamSource(set), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined);
+        const outcome = await evaluateSource(unit, options.programText, new JetStreamSource(set, state), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined);
         // Print only when the report changed: a re-sent batch or a marker alone says nothing new.
         const capture: string[] = [];
         const quiet = { ...ctx, stdout: { write: (t: string) => capture.push(t) }, stderr: { write: (t: string) => capture.push(t) } };

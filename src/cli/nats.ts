@@ -1,14 +1,20 @@
 // What every command that talks to a NATS JetStream replica set shares: the connection flags
 // and how a JetStream failure reads to the user (a diagnostic with its code, never a stack trace).
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { Diagnostics } from "../report/diagnostic.js";
 import type { NatsConnectOptions } from "../replica/jetstream/address.js";
-import { JetStreamError } from "../replica/jetstream/client.js";
+import { JetStreamError, type JetStreamSet } from "../replica/jetstream/client.js";
 import { renderDiagnosticsText } from "../replica/render.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { EXIT_USER_ERROR, type CliContext } from "./context.js";
 
 /** The connection flags' help lines (credentials in the URL: nats://user:pass@HOST:PORT/SET). */
-export const natsFlags = `  --creds FILE            NATS credentials file (JWT and NKey seed)
+export const natsFlags = `  --state DIR             Keep the set's merged facts here between runs (default: a folder
+                          under $XDG_CACHE_HOME/calmlog, or ~/.cache/calmlog, named for the set)
+  --creds FILE            NATS credentials file (JWT and NKey seed)
   --tls-ca FILE           CA certificate to verify a TLS server
   --tls-cert FILE         Client certificate for TLS (with --tls-key)
   --tls-key FILE          Client key for TLS
@@ -16,6 +22,7 @@ export const natsFlags = `  --creds FILE            NATS credentials file (JWT a
 
 /** The connection flags as `parseOptions` takes them. */
 export const natsOptions = {
+  state: { type: "string" },
   creds: { type: "string" },
   "tls-ca": { type: "string" },
   "tls-cert": { type: "string" },
@@ -44,4 +51,27 @@ export function reportJetStreamError(ctx: CliContext, err: unknown, where: strin
   } else throw err;
   ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
   return EXIT_USER_ERROR;
+}
+
+/**
+ * Where a JetStream set's kept state lives on this machine: `--state DIR`, else a cache folder
+ * named for the servers, the set and the stream's creation time, so a set made anew (same name,
+ * new stream) never reads another's state.
+ */
+export async function stateDirOf(set: JetStreamSet, state: string | undefined, ctx: CliContext): Promise<string> {
+  const dir = state !== undefined ? resolve(ctx.cwd, state) : await cacheDir(set, ctx);
+  // Unwritable folders are reported by the state writer (CL508) with the results still shown.
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    // reported when the state is written
+  }
+  return dir;
+}
+
+async function cacheDir(set: JetStreamSet, ctx: CliContext): Promise<string> {
+  const env = (k: string): string | undefined => ctx.env?.[k] ?? process.env[k];
+  const cache = env("XDG_CACHE_HOME") || join(env("HOME") || homedir(), ".cache");
+  const id = createHash("sha256").update(`${set.address.servers.join(",")}\n${set.address.set}\n${await set.created()}`).digest("hex").slice(0, 16);
+  return join(cache, "calmlog", "jetstream", `${set.address.set}-${id}`);
 }

@@ -14,7 +14,7 @@ import { syntheticSpan } from "../syntax/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";
-import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
+import { connectOptions, natsFlags, natsOptions, reportJetStreamError, stateDirOf } from "./nats.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
@@ -141,7 +141,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
  * knows has delivered epoch N (its end-of-epoch marker); the seal is a create-once KV key, so of
  * two racing sealers exactly one wins and the other is told the epoch is sealed.
  */
-async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined } & Parameters<typeof connectOptions>[0], ctx: CliContext): Promise<number> {
+async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined; state?: string | undefined } & Parameters<typeof connectOptions>[0], ctx: CliContext): Promise<number> {
   const address = parseNatsUrl(url);
   if (typeof address === "string") throw new UsageError(address);
   const diags = new Diagnostics();
@@ -167,7 +167,7 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     return reportJetStreamError(ctx, err, address.shown);
   }
   try {
-    const source = new JetStreamSource(set);
+    const source = new JetStreamSource(set, await stateDirOf(set, values.state, ctx));
     const workspace = await openReplicas(source, { unit: { checked: compiled.checked, analysis: compiled.analysis }, diagnostics: diags, show: (p) => p });
     if (workspace === null || !(await workspace.reconcile()) || diags.hasErrors()) return fail();
     // Every replica the set knows must have said it delivered the epoch.

@@ -198,6 +198,12 @@ export class JetStreamSet {
     await this.js.publish(subject, body, { msgID: messageId(subject, body) });
   }
 
+  /** When the set's stream was made: with the address, it names this set's local cache. */
+  async created(): Promise<string> {
+    const info = await this.jsm.streams.info(streamName(this.address.set));
+    return info.created;
+  }
+
   /** The stream's last sequence (0 when empty). */
   async lastSeq(): Promise<number> {
     const info = await this.jsm.streams.info(streamName(this.address.set));

@@ -106,7 +106,7 @@ describe("a directory and a JetStream set holding the same facts", () => {
       try {
         await publish(set, placed, [1, 2]);
         const a = await run(unit, new DirectorySource(dir), seal);
-        const b = await run(unit, new JetStreamSource(set), seal);
+        const b = await run(unit, new JetStreamSource(set, mkdtempSync(join(tmpdir(), "calmlog-js-state-"))), seal);
         expect(b.codes).toEqual(a.codes);
         expect(b.records.map((r) => sealJson(r))).toEqual(a.records.map((r) => sealJson(r)));
         expect(comparable(b.report)).toEqual(comparable(a.report));
@@ -134,9 +134,9 @@ describe("a directory and a JetStream set holding the same facts", () => {
       const set = await openSet();
       try {
         await publish(set, placed, [1]);
-        const before = await run(unit, new JetStreamSource(set), 1);
+        const before = await run(unit, new JetStreamSource(set, mkdtempSync(join(tmpdir(), "calmlog-js-state-"))), 1);
         await set.publishFacts("r0", 1, late[0]!.relation, late.filter((f) => f.relation === late[0]!.relation).map((f) => tupleKey(f.tuple)));
-        const after = await run(unit, new JetStreamSource(set), 0);
+        const after = await run(unit, new JetStreamSource(set, mkdtempSync(join(tmpdir(), "calmlog-js-state-"))), 0);
         const held = new Set(placed.filter((p) => p.replica === 0 && p.epoch === 1).map((p) => `${p.fact.relation}${tupleKey(p.fact.tuple)}`));
         const fresh = late.some((f) => f.relation === late[0]!.relation && !held.has(`${f.relation}${tupleKey(f.tuple)}`));
         expect(after.codes.includes("CL502")).toBe(fresh);
@@ -167,7 +167,7 @@ describe("a seal record whose digest the set's facts do not match", () => {
         replicas: { ...record.replicas, [name]: { ...record.replicas[name]!, relations: Object.fromEntries(Object.entries(record.replicas[name]!.relations).map(([k, v]) => [k, { ...v, digest: "sha256:0" }])) } },
       };
       await set.createEntry(sealKey(1), sealJson(forged));
-      const b = await run(unit, new JetStreamSource(set), 0);
+      const b = await run(unit, new JetStreamSource(set, mkdtempSync(join(tmpdir(), "calmlog-js-state-"))), 0);
       expect(b.codes).toContain("CL503");
     } finally {
       await set.close();
