@@ -1,7 +1,7 @@
 // `calmlog evaluate`: coordination-free results per replica and merged, non-monotonic results
 // only over sealed epochs. It reads files, writes kept state and `-D` output atomically, and prints.
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
@@ -11,7 +11,7 @@ import { openReplicas } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
-import { writeRelation } from "../replica/io.js";
+import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
        calmlog evaluate PROGRAM.dl --replica NAME=FACTSDIR ... [--sealed] [--format text|json] [-D OUT]
@@ -32,7 +32,9 @@ withheld; a broken invariant is a finding about the data and does not change the
 Options:
   --format text|json       Report format (default: text); the JSON schema is evaluate-schema.json
   -D, --output-dir OUT     Write .output relations as OUT/<relation>.csv: monotonic ones from the
-                           merged view, the others from the sealed epochs (withheld ones are not written)
+                           merged view, the others from the sealed epochs (withheld ones are not written);
+                           \`filename\`, \`delimiter\` and \`IO=stdout\` apply as in \`calmlog run\`; \`-D -\`
+                           prints them after the text report
   --replica NAME=FACTSDIR  An ad-hoc replica whose facts (FACTSDIR/<relation>.facts) form one open epoch;
                            repeat for each replica. Nothing is kept between runs.
   --sealed                 With --replica: the facts form a closed epoch, so every relation is final
@@ -64,6 +66,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const adhoc = values.replica ?? [];
   if (dir !== undefined && adhoc.length > 0) throw new UsageError("give either a replica directory DIR or --replica options, not both");
   if (dir === undefined && adhoc.length === 0) throw new UsageError("missing DIR (or --replica NAME=FACTSDIR)");
+  if (format === "json" && values["output-dir"] === "-") throw new UsageError("`-D -` prints relations to stdout, which `--format json` keeps for the report; give a directory");
   if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
 
   const compiled = await compileFile(program, ctx.cwd);
@@ -90,12 +93,14 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const outputs: string[] = [];
   const notWritten: string[] = [];
   const outDir = values["output-dir"];
-  if (outcome !== null && outDir !== undefined) writeOutputs(unit, outcome, resolve(ctx.cwd, outDir), outputs, notWritten, data);
+  const printed = outcome !== null && outDir !== undefined ? writeOutputs(unit, outcome, outDir === "-" ? "-" : resolve(ctx.cwd, outDir), outputs, notWritten, data) : "";
 
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
     const input = { program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
     ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
+    // Relations printed to stdout (`-D -`, `IO=stdout`) follow a text report; JSON keeps stdout to itself.
+    if (format === "text") ctx.stdout.write(printed);
   }
   if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
@@ -130,15 +135,14 @@ function parseReplicaSpec(cwd: string): (spec: string, i: number, all: readonly 
   };
 }
 
-/** `-D OUT`: `.output` relations, monotonic ones from the merged view, the others from the sealed epochs. */
-function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, written: string[], notWritten: string[], diags: Diagnostics): void {
+/**
+ * `-D OUT`: `.output` relations, monotonic ones from the merged view, the others from the sealed
+ * epochs, placed and formatted as `calmlog run` does (`filename`, `delimiter`, `IO=stdout`; `-D -`
+ * prints them all). Every output is formatted before any file is replaced. Returns the text for stdout.
+ */
+function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, written: string[], notWritten: string[], diags: Diagnostics): string {
   const free = coordinationFreeRelations(unit.analysis);
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (err) {
-    diags.add("CL406", syntheticSpan(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
-    return;
-  }
+  const planned: PlannedOutput[] = [];
   for (const [name, schema] of unit.checked.relations) {
     if (schema.output === null) continue;
     const result = free.has(name) ? report.merged.find((m) => m.relation === name) : report.sealed?.relations.find((s) => s.relation === name);
@@ -146,14 +150,29 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
       notWritten.push(name);
       continue;
     }
-    const path = join(out, `${name}.csv`);
+    planned.push(planOutput(schema, result.tuples, out));
+  }
+  if (planned.some((o) => o.path !== null)) {
     try {
-      writeRelation(path, schema, result.tuples);
-      written.push(path);
+      mkdirSync(out, { recursive: true });
     } catch (err) {
-      const d = (err as { diagnostic?: Diagnostic }).diagnostic;
-      if (d !== undefined) diags.push(d);
-      else diags.add("CL406", syntheticSpan(path), `cannot write \`${path}\`: ${(err as Error).message}`);
+      diags.add("CL406", syntheticSpan(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
+      return "";
     }
   }
+  let stdout = "";
+  for (const o of planned) {
+    if (o.path === null) {
+      stdout += stdoutBlock(o.name, o.text);
+      continue;
+    }
+    try {
+      mkdirSync(dirname(o.path), { recursive: true });
+      writeAtomically(o.path, o.text);
+      written.push(o.path);
+    } catch (err) {
+      diags.add("CL406", syntheticSpan(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);
+    }
+  }
+  return stdout;
 }
