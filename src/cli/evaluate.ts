@@ -7,7 +7,10 @@ import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
-import { openReplicas } from "../replica/workflow.js";
+import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
+import type { RunStats } from "../eval/engine.js";
+import { progressLine } from "./progress.js";
+import { renderStats } from "./run.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
@@ -38,6 +41,9 @@ Options:
   --replica NAME=FACTSDIR  An ad-hoc replica whose facts (FACTSDIR/<relation>.facts) form one open epoch;
                            repeat for each replica. Nothing is kept between runs.
   --sealed                 With --replica: the facts form a closed epoch, so every relation is final
+  --stats                  Facts read, files skipped as unchanged, and per evaluation (each replica, the
+                           merged view, the sealed results) every stratum and rule, to stderr
+  --no-progress            No progress line on a terminal
 
 Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 internal failure.
 `;
@@ -56,6 +62,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     "output-dir": { type: "string", short: "D" },
     replica: { type: "string", multiple: true },
     sealed: { type: "boolean", default: false },
+    stats: { type: "boolean", default: false },
+    "no-progress": { type: "boolean", default: false },
   });
   const { values, positionals } = parsed;
   const format = values.format;
@@ -88,7 +96,28 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  const outcome = await evaluateSource(unit, compiled.source.text, source, data, (p) => shown(p, ctx.cwd), values.sealed, values["output-dir"] !== undefined);
+  const line = progressLine(ctx.stderr, !values["no-progress"]);
+  const stats: string[] = [];
+  const t0 = performance.now();
+  const ruleText = new Map(compiled.checked.clauses.map((c) => [c.id, compiled.source.text.slice(c.rule.span.start, c.rule.span.end).replace(/\s+/g, " ").trim()] as const));
+  const hooks: Hooks = {
+    onProgress: (p) => line.update(p.filesTotal > 0 ? `${p.phase}: ${p.files}/${p.filesTotal} files, ${p.facts} facts` : `${p.phase} (${p.facts} facts read)`),
+    onEngineProgress: (p) => line.update(`evaluating: stratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`),
+    ...(values.stats ? { onStats: (what: string, s: RunStats) => void stats.push(`${what}: ${renderStats(s, (id) => ruleText.get(id) ?? `clause ${id}`)}`) } : {}),
+  };
+  let outcome: ReplicaReport | null;
+  let info: RunInfo | null = null;
+  try {
+    ({ report: outcome, info } = await evaluateSource(unit, compiled.source.text, source, data, (p) => shown(p, ctx.cwd), values.sealed, values["output-dir"] !== undefined, hooks));
+  } finally {
+    line.clear();
+  }
+  if (values.stats && info !== null) {
+    ctx.stderr.write(
+      `replicas: ${info.factsRead} facts read, ${info.unitsSkipped} unchanged file(s) not read${info.reused ? ", nothing new: the last run's report reused" : ""}; ${(performance.now() - t0).toFixed(0)} ms in all\n` +
+        stats.join(""),
+    );
+  }
 
   const outputs: string[] = [];
   const notWritten: string[] = [];
@@ -106,19 +135,37 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
 
+/** Workflow callbacks the CLI renders. */
+type Hooks = Pick<OpenReplicasOptions, "onProgress" | "onEngineProgress" | "onStats">;
+/** What `--stats` says about the run besides the engines' figures. */
+interface RunInfo {
+  readonly factsRead: number;
+  readonly unitsSkipped: number;
+  readonly reused: boolean;
+}
+
 /** Opens the source, reconciles, evaluates and commits: the replica workflow, nothing more. */
-async function evaluateSource(unit: ProgramUnit, programText: string, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean, writes: boolean): Promise<ReplicaReport | null> {
-  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null });
-  if (workspace === null) return null;
+async function evaluateSource(
+  unit: ProgramUnit,
+  programText: string,
+  source: ReplicaSource,
+  diags: Diagnostics,
+  show: (p: string) => string,
+  sealed: boolean,
+  writes: boolean,
+  hooks: Hooks,
+): Promise<{ report: ReplicaReport | null; info: RunInfo | null }> {
+  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null, ...hooks });
+  if (workspace === null) return { report: null, info: null };
   try {
-    if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
+    if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return { report: null, info: null };
     if (sealed) {
       const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
       if (!outcome.ok) throw new Error(outcome.message);
     }
     const report = workspace.evaluate();
     await workspace.commit();
-    return report;
+    return { report, info: { factsRead: workspace.factsRead, unitsSkipped: workspace.unitsSkipped, reused: workspace.reusedReport } };
   } finally {
     workspace.close();
   }
