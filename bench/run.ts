@@ -222,3 +222,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+// The replica benchmark (bench/replica.ts) runs whole processes of its own; `--only replica` picks it alone.
+if (only === null || only.includes("replica")) spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/replica.ts")], { stdio: "inherit" });

@@ -1,22 +1,25 @@
 // `calmlog evaluate`: coordination-free results per replica and merged, non-monotonic results
 // only over sealed epochs. It reads files, writes kept state and `-D` output atomically, and prints.
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
-import { openReplicas } from "../replica/workflow.js";
+import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
+import type { RunStats } from "../eval/engine.js";
+import { progressLine } from "./progress.js";
+import { renderStats } from "./run.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
-import { writeRelation } from "../replica/io.js";
+import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
+
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";
 import { connectOptions, natsFlags, natsOptions, reportJetStreamError, stateDirOf } from "./nats.js";
-
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
        calmlog evaluate PROGRAM.dl nats://HOST:PORT/SET [--follow] [--format text|json] [-D OUT]
        calmlog evaluate PROGRAM.dl --replica NAME=FACTSDIR ... [--sealed] [--format text|json] [-D OUT]
@@ -37,13 +40,18 @@ withheld; a broken invariant is a finding about the data and does not change the
 Options:
   --format text|json       Report format (default: text); the JSON schema is evaluate-schema.json
   -D, --output-dir OUT     Write .output relations as OUT/<relation>.csv: monotonic ones from the
-                           merged view, the others from the sealed epochs (withheld ones are not written)
+                           merged view, the others from the sealed epochs (withheld ones are not written);
+                           \`filename\`, \`delimiter\` and \`IO=stdout\` apply as in \`calmlog run\`; \`-D -\`
+                           prints them after the text report
   --replica NAME=FACTSDIR  An ad-hoc replica whose facts (FACTSDIR/<relation>.facts) form one open epoch;
                            repeat for each replica. Nothing is kept between runs.
   --sealed                 With --replica: the facts form a closed epoch, so every relation is final
   --follow                 With nats://HOST:PORT/SET: keep running, and report again as facts and
                            seals arrive (lower bounds grow; sealed results appear with their seal)
-${natsFlags}
+${natsFlags}  --stats                  Facts read, files skipped as unchanged, and per evaluation (each replica, the
+                           merged view, the sealed results) every stratum and rule, to stderr
+  --no-progress            No progress line on a terminal
+
 Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 internal failure.
 `;
 
@@ -61,6 +69,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     "output-dir": { type: "string", short: "D" },
     replica: { type: "string", multiple: true },
     sealed: { type: "boolean", default: false },
+    stats: { type: "boolean", default: false },
+    "no-progress": { type: "boolean", default: false },
     follow: { type: "boolean", default: false },
     ...natsOptions,
   });
@@ -73,6 +83,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const adhoc = values.replica ?? [];
   if (dir !== undefined && adhoc.length > 0) throw new UsageError("give either a replica directory DIR or --replica options, not both");
   if (dir === undefined && adhoc.length === 0) throw new UsageError("missing DIR (or --replica NAME=FACTSDIR)");
+  if (format === "json" && values["output-dir"] === "-") throw new UsageError("`-D -` prints relations to stdout, which `--format json` keeps for the report; give a directory");
   if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
 
   const compiled = await compileFile(program, ctx.cwd);
@@ -82,6 +93,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   }
   const unit: ProgramUnit = { checked: compiled.checked, analysis: compiled.analysis };
+
   let source: ReplicaSource;
   let reportSource: ReportSource;
   if (dir !== undefined && isNatsUrl(dir)) {
@@ -94,10 +106,10 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       return reportJetStreamError(ctx, err, address.shown);
     }
     try {
-      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"] } as const;
       const state = await stateDirOf(set, values.state, ctx);
-      if (values.follow) return await follow(unit, set, state, options, ctx);
-      return await evaluateAndRender(unit, new JetStreamSource(set, state), { kind: "jetstream", url: address.shown }, { ...options, sealed: false }, ctx);
+      const options = { program, format, outDir: values["output-dir"] } as const;
+      if (values.follow) return await follow(unit, compiled.source.text, set, state, options, ctx);
+      return await evaluateOnce(unit, compiled.source.text, new JetStreamSource(set, state), { kind: "jetstream", url: address.shown }, { ...options, sealed: false, stats: values.stats, progress: !values["no-progress"] }, ctx);
     } catch (err) {
       return reportJetStreamError(ctx, err, address.shown);
     } finally {
@@ -113,43 +125,76 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  return evaluateAndRender(unit, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], sealed: values.sealed }, ctx);
+  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, format, outDir: values["output-dir"], sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
 }
 
-/** What rendering a report needs from the command line. */
-interface RenderOptions {
+/** How a report is asked for on the command line. */
+interface ReportOptions {
   readonly program: string;
-  readonly programText: string;
   readonly format: "text" | "json";
   readonly outDir: string | undefined;
 }
 
-/** Evaluates a source once, writes `-D` outputs and prints the report; returns the exit code. */
-async function evaluateAndRender(unit: ProgramUnit, source: ReplicaSource, reportSource: ReportSource, options: RenderOptions & { readonly sealed: boolean }, ctx: CliContext): Promise<number> {
+/** Evaluates a source once with a progress line and `--stats`, writes `-D` outputs and prints the report. */
+async function evaluateOnce(
+  unit: ProgramUnit,
+  programText: string,
+  source: ReplicaSource,
+  reportSource: ReportSource,
+  options: ReportOptions & { readonly sealed: boolean; readonly stats: boolean; readonly progress: boolean },
+  ctx: CliContext,
+): Promise<number> {
   // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
   const data = new Diagnostics();
-  const outcome = await evaluateSource(unit, options.programText, source, data, (p) => shown(p, ctx.cwd), options.sealed, options.outDir !== undefined);
-  return renderOutcome(unit, outcome, reportSource, data, options, ctx);
+  const line = progressLine(ctx.stderr, options.progress);
+  const stats: string[] = [];
+  const t0 = performance.now();
+  const ruleText = new Map(unit.checked.clauses.map((c) => [c.id, programText.slice(c.rule.span.start, c.rule.span.end).replace(/\s+/g, " ").trim()] as const));
+  const hooks: Hooks = {
+    onProgress: (p) => line.update(p.filesTotal > 0 ? `${p.phase}: ${p.files}/${p.filesTotal} files, ${p.facts} facts` : `${p.phase} (${p.facts} facts read)`),
+    onEngineProgress: (p) => line.update(`evaluating: stratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`),
+    ...(options.stats ? { onStats: (what: string, s: RunStats) => void stats.push(`${what}: ${renderStats(s, (id) => ruleText.get(id) ?? `clause ${id}`)}`) } : {}),
+  };
+  let outcome: ReplicaReport | null;
+  let info: RunInfo | null = null;
+  try {
+    ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shown(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
+  } finally {
+    line.clear();
+  }
+  if (options.stats && info !== null) {
+    ctx.stderr.write(
+      `replicas: ${info.factsRead} facts read, ${info.unitsSkipped} unchanged file(s) not read${info.reused ? ", nothing new: the last run's report reused" : ""}; ${(performance.now() - t0).toFixed(0)} ms in all\n` +
+        stats.join(""),
+    );
+  }
+  return printReport(unit, outcome, reportSource, data, options, ctx);
 }
 
-function renderOutcome(unit: ProgramUnit, outcome: ReplicaReport | null, reportSource: ReportSource, data: Diagnostics, options: RenderOptions, ctx: CliContext): number {
+/** Writes `-D` outputs and prints the report and the data's diagnostics; returns the exit code. */
+function printReport(unit: ProgramUnit, outcome: ReplicaReport | null, reportSource: ReportSource, data: Diagnostics, options: ReportOptions, ctx: CliContext): number {
+  const { program, format } = options;
   const outputs: string[] = [];
   const notWritten: string[] = [];
-  if (outcome !== null && options.outDir !== undefined) writeOutputs(unit, outcome, resolve(ctx.cwd, options.outDir), outputs, notWritten, data);
+  const outDir = options.outDir;
+  const printed = outcome !== null && outDir !== undefined ? writeOutputs(unit, outcome, outDir === "-" ? "-" : resolve(ctx.cwd, outDir), outputs, notWritten, data) : "";
+
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
-    const input = { program: options.program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
-    ctx.stdout.write(options.format === "json" ? renderJson(input) : renderText(input));
+    const input = { program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
+    ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
+    // Relations printed to stdout (`-D -`, `IO=stdout`) follow a text report; JSON keeps stdout to itself.
+    if (format === "text") ctx.stdout.write(printed);
   }
-  if ((options.format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
+  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
 
 /**
  * `--follow`: evaluates, then again whenever facts or a seal arrive (debounced), printing each
- * report (or rewriting `-D`), until the process is interrupted or `ctx.signal` aborts.
+ * report that differs from the last (or rewriting `-D`), until interrupted or `ctx.signal` aborts.
  */
-async function follow(unit: ProgramUnit, set: JetStreamSet, state: string, options: RenderOptions, ctx: CliContext): Promise<number> {
+async function follow(unit: ProgramUnit, programText: string, set: JetStreamSet, state: string, options: ReportOptions, ctx: CliContext): Promise<number> {
   const stop = new AbortController();
   const external = (ctx as { signal?: AbortSignal }).signal;
   const onSignal = (): void => stop.abort();
@@ -165,21 +210,21 @@ async function follow(unit: ProgramUnit, set: JetStreamSet, state: string, optio
   const from = (await set.lastSeq()) + 1;
   const watchers = [set.follow(from, poke, stop.signal), set.watchSeals(poke, stop.signal)].map((p) => p.catch(() => undefined));
   let code = EXIT_OK;
-  let printed = "";
+  let last = "";
   try {
     while (!stop.signal.aborted) {
       if (dirty) {
         dirty = false;
         const data = new Diagnostics();
-        const outcome = await evaluateSource(unit, options.programText, new JetStreamSource(set, state), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined);
-        // Print only when the report changed: a re-sent batch or a marker alone says nothing new.
-        const capture: string[] = [];
-        const quiet = { ...ctx, stdout: { write: (t: string) => capture.push(t) }, stderr: { write: (t: string) => capture.push(t) } };
-        code = renderOutcome(unit, outcome, { kind: "jetstream", url: set.address.shown }, data, options, quiet);
-        const text = capture.join("");
-        if (text !== printed) {
+        const { report } = await evaluateSource(unit, programText, new JetStreamSource(set, state), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined, {});
+        const captured: string[] = [];
+        const capture = { write: (t: string) => captured.push(t) };
+        code = printReport(unit, report, { kind: "jetstream", url: set.address.shown }, data, options, { ...ctx, stdout: capture, stderr: capture });
+        const text = captured.join("");
+        // A re-sent batch or a marker alone changes nothing worth printing again.
+        if (text !== last) {
           ctx.stdout.write(text + (options.format === "text" ? "\n" : ""));
-          printed = text;
+          last = text;
         }
       }
       // Wait for the next arrival, then let a burst settle before evaluating again.
@@ -200,19 +245,37 @@ async function follow(unit: ProgramUnit, set: JetStreamSet, state: string, optio
   return code;
 }
 
+/** Workflow callbacks the CLI renders. */
+type Hooks = Pick<OpenReplicasOptions, "onProgress" | "onEngineProgress" | "onStats">;
+/** What `--stats` says about the run besides the engines' figures. */
+interface RunInfo {
+  readonly factsRead: number;
+  readonly unitsSkipped: number;
+  readonly reused: boolean;
+}
+
 /** Opens the source, reconciles, evaluates and commits: the replica workflow, nothing more. */
-async function evaluateSource(unit: ProgramUnit, programText: string, source: ReplicaSource, diags: Diagnostics, show: (p: string) => string, sealed: boolean, writes: boolean): Promise<ReplicaReport | null> {
-  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null });
-  if (workspace === null) return null;
+async function evaluateSource(
+  unit: ProgramUnit,
+  programText: string,
+  source: ReplicaSource,
+  diags: Diagnostics,
+  show: (p: string) => string,
+  sealed: boolean,
+  writes: boolean,
+  hooks: Hooks,
+): Promise<{ report: ReplicaReport | null; info: RunInfo | null }> {
+  const workspace = await openReplicas(source, { unit, programText, diagnostics: diags, show, mergedTuples: (r) => writes && unit.checked.relations.get(r)?.output != null, ...hooks });
+  if (workspace === null) return { report: null, info: null };
   try {
-    if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return null;
+    if (!(await workspace.reconcile()) && diags.items.some((d) => d.code === "CL504" || d.code.startsWith("CL4"))) return { report: null, info: null };
     if (sealed) {
       const outcome = await workspace.seal(1, { reason: "--sealed: the replicas' facts form a closed epoch" });
       if (!outcome.ok) throw new Error(outcome.message);
     }
     const report = workspace.evaluate();
     await workspace.commit();
-    return report;
+    return { report, info: { factsRead: workspace.factsRead, unitsSkipped: workspace.unitsSkipped, reused: workspace.reusedReport } };
   } finally {
     workspace.close();
   }
@@ -229,15 +292,14 @@ function parseReplicaSpec(cwd: string): (spec: string, i: number, all: readonly 
   };
 }
 
-/** `-D OUT`: `.output` relations, monotonic ones from the merged view, the others from the sealed epochs. */
-function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, written: string[], notWritten: string[], diags: Diagnostics): void {
+/**
+ * `-D OUT`: `.output` relations, monotonic ones from the merged view, the others from the sealed
+ * epochs, placed and formatted as `calmlog run` does (`filename`, `delimiter`, `IO=stdout`; `-D -`
+ * prints them all). Every output is formatted before any file is replaced. Returns the text for stdout.
+ */
+function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, written: string[], notWritten: string[], diags: Diagnostics): string {
   const free = coordinationFreeRelations(unit.analysis);
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (err) {
-    diags.add("CL406", syntheticSpan(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
-    return;
-  }
+  const planned: PlannedOutput[] = [];
   for (const [name, schema] of unit.checked.relations) {
     if (schema.output === null) continue;
     const result = free.has(name) ? report.merged.find((m) => m.relation === name) : report.sealed?.relations.find((s) => s.relation === name);
@@ -245,14 +307,29 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
       notWritten.push(name);
       continue;
     }
-    const path = join(out, `${name}.csv`);
+    planned.push(planOutput(schema, result.tuples, out));
+  }
+  if (planned.some((o) => o.path !== null)) {
     try {
-      writeRelation(path, schema, result.tuples);
-      written.push(path);
+      mkdirSync(out, { recursive: true });
     } catch (err) {
-      const d = (err as { diagnostic?: Diagnostic }).diagnostic;
-      if (d !== undefined) diags.push(d);
-      else diags.add("CL406", syntheticSpan(path), `cannot write \`${path}\`: ${(err as Error).message}`);
+      diags.add("CL406", syntheticSpan(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
+      return "";
     }
   }
+  let stdout = "";
+  for (const o of planned) {
+    if (o.path === null) {
+      stdout += stdoutBlock(o.name, o.text);
+      continue;
+    }
+    try {
+      mkdirSync(dirname(o.path), { recursive: true });
+      writeAtomically(o.path, o.text);
+      written.push(o.path);
+    } catch (err) {
+      diags.add("CL406", syntheticSpan(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);
+    }
+  }
+  return stdout;
 }

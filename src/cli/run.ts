@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
-import { formatRelation, stdoutBlock, writeAtomically } from "../io/write.js";
+import { planOutput, stdoutBlock, writeAtomically } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
 import { compileFile } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -165,12 +165,7 @@ export const command: Command = {
       const outputs: { name: string; path: string | null; text: string }[] = [];
       for (const schema of checked.relations.values()) {
         if (schema.output === null) continue;
-        const text = formatRelation(schema, engine.tuples(schema.name), opts.format, param(schema.output, "delimiter") ?? "\t");
-        if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null, text });
-        else {
-          const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
-          outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename), text });
-        }
+        outputs.push(planOutput(schema, engine.tuples(schema.name), opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format));
       }
       if (outputs.some((o) => o.path !== null)) {
         const dir = resolve(ctx.cwd, opts.outputDir);

@@ -2,7 +2,7 @@
 // written to a temporary name in the same directory and renamed, so a reader (or a failed run)
 // never sees half of it.
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import type { Tuple, Value } from "../eval/values.js";
 import type { FactFormat, FactSchema } from "./facts.js";
 
@@ -59,4 +59,29 @@ export function writeAtomically(path: string, text: string): void {
 /** Soufflé's header box for a relation printed to stdout (`-D -`). */
 export function stdoutBlock(name: string, body: string): string {
   return `---------------\n${name}\n===============\n${body}===============\n`;
+}
+
+/** Where one `.output` relation goes and its text: a file, or stdout (`-D -` or `IO=stdout`). */
+export interface PlannedOutput {
+  readonly name: string;
+  /** Null: printed to stdout under Soufflé's header box. */
+  readonly path: string | null;
+  readonly text: string;
+}
+
+/**
+ * Formats an `.output` relation as its directive says (`delimiter`, `filename`, `IO=stdout`) for
+ * output directory `outputDir` (`-` for stdout), before anything is written. Shared by `run` and `evaluate`.
+ */
+export function planOutput(
+  schema: FactSchema & { readonly output: { readonly params: readonly { readonly key: { readonly name: string }; readonly value: string }[] } | null },
+  tuples: readonly Tuple[],
+  outputDir: string,
+  format: FactFormat = "tsv",
+): PlannedOutput {
+  const param = (key: string): string | undefined => schema.output?.params.find((p) => p.key.name === key)?.value;
+  const text = formatRelation(schema, tuples, format, param("delimiter") ?? "\t");
+  if (outputDir === "-" || param("IO") === "stdout") return { name: schema.name, path: null, text };
+  const filename = param("filename") ?? `${schema.name}.${format === "jsonl" ? "jsonl" : "csv"}`;
+  return { name: schema.name, path: resolvePath(outputDir, filename), text };
 }

@@ -2,7 +2,7 @@
 // with the kept facts, verify sealed epochs, evaluate per replica, merged and sealed, and make seal
 // records. Engines receive rows as codes in the store's own value table, never as text.
 import type { Stratum } from "../analysis/types.js";
-import { Engine } from "../eval/engine.js";
+import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./facts.js";
@@ -211,6 +211,10 @@ export interface EvaluateRowsOptions {
    * a caller that writes no files asks for none and skips sorting the largest results.
    */
   readonly mergedTuples?: (relation: string) => boolean;
+  /** Told each engine's progress (stratum, iteration, tuples derived). */
+  readonly onEngineProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
+  /** Told each evaluation's statistics, with what it evaluated (`replica NAME`, `merged view`, `sealed results`). */
+  readonly onStats?: (what: string, stats: RunStats) => void;
 }
 
 /**
@@ -223,7 +227,11 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   const freeNames = relations.filter((r) => free.has(r));
   const sealNames = relations.filter((r) => !free.has(r));
   const freeStrata = (s: Stratum): boolean => s.relations.every((r) => free.has(r));
-  const engine = (): Engine => new Engine(unit.checked, unit.analysis, { values: store.values });
+  const engine = (): Engine => new Engine(unit.checked, unit.analysis, { values: store.values, ...(options.onEngineProgress === undefined ? {} : { onProgress: options.onEngineProgress }) });
+  const run = (what: string, e: Engine, strata?: (s: Stratum) => boolean): void => {
+    const stats = e.run(strata === undefined ? {} : { strata });
+    options.onStats?.(what, stats);
+  };
   const insert = (e: Engine, relation: string, ids: Int32Array): void => {
     if (ids.length > 0) e.insertEncoded(relation, store.gather(relation, ids));
   };
@@ -260,10 +268,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       for (const id of all.view(before.size)) news.push(id);
       fresh.set(relation, Int32Array.from(news));
     }
-    e.run({ strata: freeStrata });
+    run(`replica ${name}`, e, freeStrata);
     const sizes = new Map(freeNames.map((r) => [r, e.size(r)] as const));
     for (const [relation, ids] of fresh) insert(e, relation, ids);
-    e.run({ strata: freeStrata });
+    run(`replica ${name} (new facts)`, e, freeStrata);
     replicas.push({
       name,
       facts,
@@ -276,7 +284,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   options.onPhase?.("merged view");
   const mergedEngine = engine();
   for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
-  mergedEngine.run({ strata: freeStrata });
+  run("merged view", mergedEngine, freeStrata);
   const merged = freeNames.map((relation) =>
     options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
   );
@@ -304,7 +312,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     options.onPhase?.("sealed results");
     const sealedEngine = engine();
     for (const [relation, rows] of sealedRows) insert(sealedEngine, relation, rows.view());
-    sealedEngine.run();
+    run("sealed results", sealedEngine);
     const record = seals.get(k)!;
     sealed = { epoch: k, sealedAt: record.sealedAt, reason: record.reason, relations: sealNames.map((r) => resultOf(sealedEngine, r)) };
   }

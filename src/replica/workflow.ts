@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
+import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type ReadRows } from "./core.js";
@@ -45,6 +46,10 @@ export interface OpenReplicasOptions {
    * only. Invariants always get theirs.
    */
   readonly mergedTuples?: (relation: string) => boolean;
+  /** Told each engine's progress while evaluating. */
+  readonly onEngineProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
+  /** Told each evaluation's statistics (see `EvaluateRowsOptions.onStats`). */
+  readonly onStats?: (what: string, stats: RunStats) => void;
 }
 
 /** The outcome of `ReplicaWorkspace.seal`. */
@@ -354,6 +359,8 @@ export class ReplicaWorkspace {
       mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
       fileOf: (replica, epoch, relation) => locations.get(unitKey(replica, epoch, relation)) ?? join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
       onPhase: (phase) => this.onProgress?.({ phase: `evaluating: ${phase}`, files: 0, filesTotal: 0, facts: this.factsRead }),
+      ...(this.options.onEngineProgress === undefined ? {} : { onEngineProgress: this.options.onEngineProgress }),
+      ...(this.options.onStats === undefined ? {} : { onStats: this.options.onStats }),
     });
     return this.report;
   }

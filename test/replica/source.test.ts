@@ -96,3 +96,21 @@ describe("the replica workflow over any source", () => {
     expect(report.sealed!.relations.find((r) => r.relation === "root")!.tuples).toEqual([["x"]]);
   });
 });
+
+describe("the library entry", () => {
+  it("runs the README's workflow example over a directory", async () => {
+    const api = await import("../../src/index.js");
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-source-"));
+    put(dir, "data/a/epoch-1/edge.facts", "x\ty\n");
+    const { checked, analysis } = api.compile({ path: "p.dl", text: ".decl edge(a: symbol, b: symbol)\n.input edge\n.decl reach(a: symbol, b: symbol)\nreach(x, y) :- edge(x, y).\n" });
+    const ws = await api.openReplicas(new api.DirectorySource(join(dir, "data")), { unit: { checked, analysis: analysis! } });
+    expect(ws).not.toBeNull();
+    try {
+      expect(await ws!.reconcile()).toBe(true);
+      expect(ws!.evaluate().merged.find((m) => m.relation === "reach")!.size).toBe(1);
+      expect(await ws!.commit()).toBe(true);
+    } finally {
+      ws!.close();
+    }
+  });
+});

@@ -1,0 +1,137 @@
+// The replica benchmark: whole-process wall time and peak memory of `calmlog evaluate` against
+// `calmlog run` on the union of the same facts, for the orders set and a symbol-heavy social feed,
+// through a first evaluate, a rerun with nothing new, +1% new facts in an open epoch, and an
+// evaluate after sealing epoch 1. Run with `npm run bench -- --only replica` or `npx tsx bench/replica.ts`.
+//
+//   npx tsx bench/replica.ts [--orders N] [--feed N] [--only orders|feed] [--big] [--json FILE]
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: "string", default: "400000" },
+    feed: { type: "string", default: "1030000" },
+    only: { type: "string" },
+    big: { type: "boolean", default: false },
+    json: { type: "string" },
+  },
+});
+const root = new URL("..", import.meta.url).pathname;
+const bin = join(root, "bin", "calmlog.js");
+
+interface Measure {
+  readonly wall: number;
+  readonly peakMb: number;
+  readonly code: number;
+}
+
+/** One whole process under /usr/bin/time: wall seconds and peak resident memory. */
+function timed(args: string[], cwd = root): Measure {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, bin, ...args], { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+  const last = r.stderr.trim().split("\n").pop() ?? "";
+  const [wall, kb] = last.split(" ").map(Number);
+  if (r.status !== 0) process.stderr.write(`calmlog ${args.join(" ")} exited ${r.status}:\n${r.stderr.slice(0, 2000)}\n`);
+  return { wall: wall!, peakMb: Math.round(kb! / 1024), code: r.status ?? 2 };
+}
+
+/** Concatenates every replica's files per relation: the union `calmlog run` reads. */
+function union(dir: string, out: string): void {
+  mkdirSync(out, { recursive: true });
+  for (const replica of readdirSync(dir)) {
+    if (replica.startsWith(".") || replica === "seals") continue;
+    for (const epoch of readdirSync(join(dir, replica))) {
+      for (const file of readdirSync(join(dir, replica, epoch))) appendFileSync(join(out, file), readFileSync(join(dir, replica, epoch, file)));
+    }
+  }
+}
+
+/** Adds about `share` of the facts as new ones in epoch 2 of the first replica: existing lines with a fresh first column. */
+function addNew(dir: string, share: number): number {
+  const replica = readdirSync(dir).filter((n) => !n.startsWith(".") && n !== "seals").sort()[0]!;
+  let total = 0;
+  for (const r of readdirSync(dir)) {
+    if (r.startsWith(".") || r === "seals") continue;
+    for (const e of readdirSync(join(dir, r))) for (const f of readdirSync(join(dir, r, e))) total += readFileSync(join(dir, r, e, f), "utf8").split("\n").length - 1;
+  }
+  const want = Math.round(total * share);
+  const epochDir = join(dir, replica, "epoch-2");
+  const files = readdirSync(epochDir);
+  let added = 0;
+  files.forEach((f, i) => {
+    const lines = readFileSync(join(epochDir, f), "utf8").split("\n").filter((l) => l !== "");
+    const n = Math.min(lines.length, Math.round(want / files.length) + (i === 0 ? want % files.length : 0));
+    const fresh = lines.slice(0, n).map((l, k) => {
+      const cols = l.split("\t");
+      cols[0] = `new${k}-${cols[0]}`;
+      return cols.join("\t");
+    });
+    appendFileSync(join(epochDir, f), fresh.join("\n") + "\n");
+    added += fresh.length;
+  });
+  return added;
+}
+
+interface Row {
+  readonly workload: string;
+  readonly step: string;
+  readonly m: Measure;
+  readonly target: string;
+  readonly ok: boolean | null;
+}
+
+function workload(name: string, program: string, generate: (out: string) => void): Row[] {
+  const base = mkdtempSync(join(tmpdir(), `calmlog-bench-${name}-`));
+  const data = join(base, "data");
+  generate(data);
+  union(data, join(base, "union"));
+  const rows: Row[] = [];
+  const run = timed(["run", program, "-F", join(base, "union"), "-D", join(base, "run-out")]);
+  rows.push({ workload: name, step: "`calmlog run` on the union", m: run, target: "reference", ok: null });
+  const first = timed(["evaluate", program, data]);
+  rows.push({ workload: name, step: "first `evaluate`", m: first, target: "<= 2x run (time and memory)", ok: first.wall <= 2 * run.wall && first.peakMb <= 2 * run.peakMb });
+  const again = timed(["evaluate", program, data]);
+  rows.push({ workload: name, step: "rerun, nothing new", m: again, target: "<= 10% of first", ok: again.wall <= 0.1 * first.wall });
+  addNew(data, 0.01);
+  const more = timed(["evaluate", program, data]);
+  rows.push({ workload: name, step: "+1% new facts, open epoch", m: more, target: "<= 15% of first", ok: more.wall <= 0.15 * first.wall });
+  const seal = timed(["seal", data, "--epoch", "1"]);
+  rows.push({ workload: name, step: "`seal --epoch 1`", m: seal, target: "", ok: null });
+  const after = timed(["evaluate", program, data]);
+  rows.push({ workload: name, step: "`evaluate` after the seal", m: after, target: "<= first", ok: after.wall <= first.wall });
+  rmSync(base, { recursive: true, force: true });
+  return rows;
+}
+
+const rows: Row[] = [];
+const want = (w: string): boolean => values.only === undefined || values.only.split(",").includes(w) || values.only === "replica";
+spawnSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
+if (want("orders")) {
+  rows.push(...workload(`orders --orders ${values.orders}`, join(root, "programs/orders/orders.dl"), (out) => {
+    spawnSync(process.execPath, [join(root, "programs/orders/generate.mjs"), out, "--orders", values.orders!], { stdio: "ignore" });
+  }));
+}
+if (want("feed")) {
+  rows.push(...workload(`social feed ${values.feed} facts`, join(root, "bench/programs/feed.dl"), (out) => {
+    spawnSync(process.execPath, [join(root, "bench/replica-feed.mjs"), out, "--facts", values.feed!], { stdio: "ignore" });
+  }));
+}
+if (values.big) {
+  const base = mkdtempSync(join(tmpdir(), "calmlog-bench-big-"));
+  spawnSync(process.execPath, [join(root, "programs/orders/generate.mjs"), join(base, "data"), "--orders", "4000000"], { stdio: "ignore" });
+  const m = timed(["evaluate", join(root, "programs/orders/orders.dl"), join(base, "data")]);
+  rows.push({ workload: "orders --orders 4000000", step: "first `evaluate`", m, target: "completes, < 4 GB", ok: m.code === 0 && m.peakMb < 4096 });
+  rmSync(base, { recursive: true, force: true });
+}
+
+const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const lines = [
+  `load average while measuring: ${load}`,
+  "| workload | step | wall | peak memory | target | met |",
+  "|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.workload} | ${r.step} | ${r.m.wall.toFixed(2)} s | ${r.m.peakMb} MB | ${r.target} | ${r.ok === null ? "" : r.ok ? "yes" : "**no**"} |`),
+];
+process.stdout.write(lines.join("\n") + "\n");
+if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ load, rows }, null, 2) + "\n");

@@ -1,0 +1,122 @@
+// Across runs: random facts arrive over several runs, a run may be killed at any point of its
+// commit, and the state and results after a last clean run equal one clean run over all the facts.
+import { fc, test } from "@fast-check/vitest";
+import { mkdirSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect } from "vitest";
+import { Diagnostics } from "../../src/report/diagnostic.js";
+import { DirectorySource } from "../../src/replica/source.js";
+import { openReplicas } from "../../src/replica/workflow.js";
+import { factArb, programArb, unitOf, type GenFact } from "./programs.js";
+
+const AT = "2026-01-01T00:00:00.000Z";
+const NAMES = ["r0", "r1", "r2"];
+
+interface Placed {
+  readonly fact: GenFact;
+  readonly replica: number;
+  readonly epoch: number;
+  readonly run: number;
+}
+
+/** Writes the facts of runs 0..upTo as files (each file rewritten whole, as a replica would). */
+function writeFiles(dir: string, placed: readonly Placed[], upTo: number): void {
+  const files = new Map<string, string[]>();
+  for (const name of NAMES) mkdirSync(join(dir, name, "epoch-1"), { recursive: true });
+  for (const p of placed) {
+    if (p.run > upTo) continue;
+    const path = join(dir, NAMES[p.replica]!, `epoch-${p.epoch}`, `${p.fact.relation}.facts`);
+    if (!files.has(path)) files.set(path, []);
+    files.get(path)!.push(p.fact.tuple.join("\t"));
+  }
+  for (const [path, lines] of files) {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, lines.join("\n") + "\n");
+  }
+}
+
+/** One run as `calmlog evaluate` does it, with an optional seal of epoch 1 first; returns the report and diagnostics. */
+async function run(dir: string, text: string, seal: boolean) {
+  const unit = unitOf(text);
+  const diags = new Diagnostics();
+  const ws = (await openReplicas(new DirectorySource(dir), { unit, programText: text, diagnostics: diags }))!;
+  expect(ws).not.toBeNull();
+  try {
+    expect(await ws.reconcile()).toBe(true);
+    if (seal) expect((await ws.seal(1, { sealedAt: AT, reason: "test" })).ok).toBe(true);
+    const report = ws.evaluate();
+    await ws.commit();
+    return { report, diags: diags.items.map((d) => d.code), set: ws.snapshot() };
+  } finally {
+    ws.close();
+  }
+}
+
+/** What a run's results are, without what is relative to the previous run (new facts, added tuples). */
+function results(report: Awaited<ReturnType<typeof run>>["report"], mergedTuples = true) {
+  return {
+    sealedEpoch: report.sealedEpoch,
+    openEpochs: report.openEpochs,
+    replicas: report.replicas.map((r) => ({ name: r.name, facts: r.facts, sizes: r.relations.map((x) => [x.relation, x.size]) })),
+    // A report reused from the last run keeps merged sizes (all it shows) and the tuples of outputs.
+    merged: mergedTuples ? report.merged : report.merged.map((m) => [m.relation, m.size]),
+    sealed: report.sealed,
+    withheld: report.withheld,
+    invariants: report.invariants,
+  };
+}
+
+const placedArb = fc.record({ fact: factArb, replica: fc.integer({ min: 0, max: 2 }), epoch: fc.integer({ min: 1, max: 2 }), run: fc.integer({ min: 0, max: 3 }) });
+/** Per run: no kill, or a kill after this fraction of the bytes the commit appends. */
+const killArb = fc.option(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { nil: null });
+
+describe("property 6: runs split and killed at random end where one clean run ends", () => {
+  test.prop([programArb, fc.array(placedArb, { maxLength: 14 }), fc.array(killArb, { minLength: 4, maxLength: 4 }), fc.option(fc.integer({ min: 0, max: 3 }), { nil: null })], { numRuns: 15 })(
+    "random runs and kill points equal one clean run",
+    async (text, placedRaw, kills, sealAfter) => {
+      // Epoch 1's facts all arrive by the run after which it is sealed (later ones would be late).
+      const placed = placedRaw.map((p) => (sealAfter !== null && p.epoch === 1 && p.run > sealAfter ? { ...p, run: sealAfter } : p));
+      const dir = mkdtempSync(join(tmpdir(), "calmlog-runs-"));
+      const log = join(dir, ".calmlog", "state", "state.log");
+      for (let i = 0; i < 4; i++) {
+        writeFiles(dir, placed, i);
+        const before = existsSize(log);
+        await run(dir, text, sealAfter === i);
+        const kill = kills[i];
+        if (kill === null || kill === undefined) continue;
+        // Killed while appending: only a prefix of this run's bytes reached the disk.
+        const after = existsSize(log);
+        if (before === 0) {
+          // The first commit writes a new log and renames it; killed before the rename.
+          rmSync(log, { force: true });
+          writeFileSync(`${log}.tmp-1-00ff00ff`, "partial");
+        } else truncateSync(log, before + Math.floor((after - before) * kill));
+      }
+      const last = await run(dir, text, false);
+      expect(last.diags.filter((c) => c !== "CL501")).toEqual([]);
+      expect(readdirSync(join(dir, ".calmlog", "state")).filter((f) => f.includes(".tmp-"))).toEqual([]);
+
+      const clean = mkdtempSync(join(tmpdir(), "calmlog-clean-"));
+      if (sealAfter !== null) {
+        writeFiles(clean, placed.filter((p) => p.epoch === 1), 3);
+        await run(clean, text, true);
+      }
+      writeFiles(clean, placed, 3);
+      const once = await run(clean, text, false);
+      expect(results(last.report)).toEqual(results(once.report));
+      expect(last.set.equals(once.set)).toBe(true);
+      // And a rerun with nothing new reports the same.
+      const again = await run(dir, text, false);
+      expect(results(again.report, false)).toEqual(results(once.report, false));
+    },
+  );
+});
+
+function existsSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
