@@ -106,17 +106,6 @@ function checkOne(
   const clauses = roles.clausesOf.get(relation) ?? [];
   const patterns = clauses.flatMap((c) => findBoundPatterns(c, roles));
   const others = invariants.filter((r) => r !== relation);
-  // The solver: unsat is a proof for all states; a model becomes a case, kept only if it replays.
-  const smt = opts.solver
-    ? solve(relation, invariants, checked, roles, checker, opts.solverMs)
-    : { run: { result: "unsupported" as const, note: "the solver is turned off", ms: 0 }, model: null, encoding: "" };
-  if (smt.run.result === "unsat") {
-    const helped = others.length === 0 ? "" : `, with ${listCode(others)} holding in every valid state`;
-    return {
-      ...common, ...none, verdict: "proved", method: "solver", solver: smt.run, condition: "solver",
-      reason: `Z3 shows that no valid S0, S0 ∪ A and S0 ∪ B${helped} can merge into a state deriving \`${relation}\` (${smt.encoding}); ${proof.reason}`,
-    };
-  }
   let found = null as Case | null;
   let how = null as "solver" | "construction" | "random" | null;
   let trials = 0;
@@ -133,12 +122,23 @@ function checkOne(
     how = via;
     return true;
   };
-  // A bound is filled directly (exact and cheap); otherwise Z3's model of a few facts per relation.
+  // A count or sum bounded from above breaks by filling it (exact and cheap): no proof can exist then.
   for (const p of patterns) if (accept(constructFromBound(p, checked, roles, checker, probes), "construction")) break;
-  let solverRun: SolverRun = smt.run;
-  if (found === null && smt.findModel !== undefined) {
+  // The solver: unsat is a proof for all states; a model becomes a case, kept only if it replays.
+  const smt = found !== null ? null : opts.solver
+    ? solve(relation, invariants, checked, roles, checker, opts.solverMs)
+    : { run: { result: "unsupported" as const, note: "the solver is turned off", ms: 0 }, model: null, encoding: "", findModel: undefined };
+  if (smt !== null && smt.run.result === "unsat") {
+    const helped = others.length === 0 ? "" : `, with ${listCode(others)} holding in every valid state`;
+    return {
+      ...common, ...none, verdict: "proved", method: "solver", solver: smt.run, condition: "solver",
+      reason: `Z3 shows that no valid S0, S0 ∪ A and S0 ∪ B${helped} can merge into a state deriving \`${relation}\` (${smt.encoding}); ${proof.reason}`,
+    };
+  }
+  let solverRun: SolverRun | null = smt?.run ?? null;
+  if (found === null && smt !== null && smt.findModel !== undefined) {
     const m = smt.findModel();
-    solverRun = { ...solverRun, ms: solverRun.ms + m.ms, note: m.model === null ? "no model with a few facts per relation was found" : solverRun.note };
+    solverRun = { ...smt.run, ms: smt.run.ms + m.ms, note: m.model === null ? "no model with a few facts per relation was found" : smt.run.note };
     accept(m.model, "solver");
   }
   if (found === null) {
@@ -149,7 +149,7 @@ function checkOne(
   }
   const search = () => ({ trials, maxSize: opts.maxSize, seed: opts.seed, ms: Date.now() - started });
   if (found === null) {
-    const z3 = solverRun.result === "unsupported" ? `Z3 was not asked: ${solverRun.note ?? "the rules cannot be encoded"}`
+    const z3 = solverRun === null ? "Z3 was not asked" : solverRun.result === "unsupported" ? `Z3 was not asked: ${solverRun.note ?? "the rules cannot be encoded"}`
       : `Z3 answered ${solverRun.result}${solverRun.note === null ? "" : ` (${solverRun.note})`}`;
     return {
       ...common, ...none, verdict: "unknown", method: null, solver: solverRun, search: search(),

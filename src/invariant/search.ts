@@ -200,8 +200,15 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
   const envs: Map<string, FactValue>[] = [];
   const rows = constLits.length === 0 ? [[]] : probes.rows(constLits, constVars, []) ?? [];
   for (const row of rows.slice(0, 3)) envs.push(new Map(constVars.map((v, i) => [v, row[i]!])));
-  const rel = p.aggregated.relation.name;
-  if (!roles.replicated.has(rel) || (roles.clausesOf.get(rel) ?? []).length > 0) return null;
+  // The facts to fill with are input facts: read a view (`sold(e, t) :- sale(t, e), !refund(t).`) through.
+  const aggregated = inputAtom(p.aggregated, roles);
+  if (aggregated === null) return null;
+  const q: BoundPattern = { ...p, aggregated };
+  // A growing bound (deposits) starts with one unit in S0, so there is something to spend.
+  const boundAtom = p.boundKind === "growing" && p.boundAggregate !== null ? p.boundAggregate.body.find((l) => l.kind === "atom" && !l.negated) : undefined;
+  const boundInput = boundAtom?.kind === "atom" ? inputAtom(boundAtom.atom, roles) : null;
+  const boundPattern: BoundPattern | null = boundInput === null ? null : { ...p, aggregate: p.boundAggregate!, aggregated: boundInput };
+  if (p.boundKind === "growing" && boundPattern === null) return null;
   const taken = new Set(programConstants(checked).symbols);
   const attempts: { env: Map<string, FactValue>; base: Fact[] }[] = [];
   for (const env0 of envs) {
@@ -211,14 +218,16 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
     const outer: Fact[] = [];
     for (const l of p.clause.body) {
       if (l.kind !== "atom" || l.negated || roles.constant.has(l.atom.relation.name)) continue;
-      outer.push({ relation: l.atom.relation.name, tuple: instantiate(l.atom, env, checked, taken, 0) });
+      const atom = inputAtom(l.atom, roles);
+      if (atom !== null) outer.push({ relation: atom.relation.name, tuple: instantiate(atom, env, checked, taken, 0) });
     }
-    attempts.push({ env, base: [] });
-    if (outer.length > 0) attempts.push({ env, base: outer });
+    const seed = boundPattern === null ? [] : [generator(boundPattern, env, checked, taken)?.(1)].filter((f): f is Fact => f !== undefined);
+    attempts.push({ env, base: seed });
+    if (outer.length > 0) attempts.push({ env, base: [...outer, ...seed] });
   }
   let best: Case | null = null;
   for (const { env, base } of attempts) {
-    const gen = generator(p, env, checked, taken);
+    const gen = generator(q, env, checked, taken);
     if (gen === null) continue;
     const facts = (from: number, to: number): Fact[] => {
       const out: Fact[] = [];
@@ -242,6 +251,31 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
     if (best === null || size(c) < size(best)) best = c;
   }
   return best;
+}
+
+/**
+ * The input atom behind an atom: itself for an input relation without rules; through a view with one
+ * rule whose head is distinct variables and whose body reads one input relation positively (its other
+ * literals, such as `!refund(t)`, are left for the engine to judge); else null.
+ */
+export function inputAtom(atom: Atom, roles: Roles, depth = 0): Atom | null {
+  const rel = atom.relation.name;
+  const clauses = roles.clausesOf.get(rel) ?? [];
+  if (roles.replicated.has(rel)) return clauses.length === 0 ? atom : null;
+  if (clauses.length !== 1 || depth > 4) return null;
+  const c = clauses[0]!;
+  const head = new Map<string, Term>();
+  for (let i = 0; i < c.head.args.length; i++) {
+    const h = c.head.args[i]!;
+    if (h.kind !== "var" || head.has(h.name)) return null;
+    head.set(h.name, atom.args[i]!);
+  }
+  const positives = c.body.filter((l) => l.kind === "atom" && !l.negated && !roles.constant.has(l.atom.relation.name));
+  if (positives.length !== 1 || positives[0]!.kind !== "atom") return null;
+  const inner = positives[0]!.atom;
+  const wildcard = (t: Term): Term => ({ kind: "wildcard", span: t.span });
+  const mapped: Atom = { ...inner, args: inner.args.map((t) => (t.kind === "var" ? head.get(t.name) ?? wildcard(t) : t)) };
+  return inputAtom(mapped, roles, depth + 1);
 }
 
 /** Largest n in [1, limit] with f(n), assuming f holds up to some point and fails after; null if f(1) fails or f never fails. */

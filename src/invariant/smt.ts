@@ -336,7 +336,7 @@ function encode(relation: string, invariants: readonly string[], checked: Checke
 }
 
 /** Resource limit per query: deterministic, unlike a wall-clock timeout. */
-const RLIMIT = 30_000_000;
+const RLIMIT = 6_000_000;
 /** Facts per relation and part tried when looking for a model to read back. */
 const SLOTS = [2, 3] as const;
 
