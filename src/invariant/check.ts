@@ -142,7 +142,8 @@ function checkOne(
     accept(m.model, "solver");
   }
   if (found === null) {
-    const left = Math.max(1, opts.timeMs - (Date.now() - started));
+    // The search has its own budget: Z3's time (and its start-up) does not eat into it.
+    const left = opts.timeMs;
     const r = randomSearch(checked, roles, checker, { trials: opts.trials, maxSize: opts.maxSize, seed: opts.seed, timeMs: left });
     trials = r.trials;
     accept(r.found, "random");

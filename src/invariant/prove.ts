@@ -15,9 +15,9 @@
 // replicated data (non-recursive only), so every derivation of an R tuple is an instance of one unfolded
 // body. Suppose each unfolded body has at most one positive atom over a replicated relation (its other
 // positive atoms are over constant relations), every negated atom is over a relation that only grows as
-// facts arrive (or is constant), every aggregate reads only constant relations or is a `count` of
-// growing relations used only as `count < t` / `count <= t` (it can only get smaller in a smaller
-// state), and comparisons are pure. Let D0 ∪ A ∪ B derive a violation v by an instance I of such a
+// facts arrive (or is constant), every aggregate reads only constant relations or is a `count` (or a
+// `sum` of values from an `unsigned` column) of growing relations used only as `count < t` /
+// `count <= t` (it can only get smaller in a smaller state), and comparisons are pure. Let D0 ∪ A ∪ B derive a violation v by an instance I of such a
 // body. I's one replicated fact f lies in D0 ∪ A or in D0 ∪ B; say D0 ∪ A =: S1 (any side if none).
 // In S1: every positive atom of I holds (f is there, constant relations are equal in every state);
 // every negated atom `!g` holds, since g ∉ M(S1 ∪ S2) ⊇ M(S1) for a growing g; every `count` is at

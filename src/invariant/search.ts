@@ -222,8 +222,8 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
       if (atom !== null) outer.push({ relation: atom.relation.name, tuple: instantiate(atom, env, checked, taken, 0) });
     }
     const seed = boundPattern === null ? [] : [generator(boundPattern, env, checked, taken)?.(1)].filter((f): f is Fact => f !== undefined);
-    attempts.push({ env, base: seed });
-    if (outer.length > 0) attempts.push({ env, base: [...outer, ...seed] });
+    attempts.push({ env, base: repairBase(seed, checker, probes, roles, checked, taken) });
+    if (outer.length > 0) attempts.push({ env, base: repairBase([...outer, ...seed], checker, probes, roles, checked, taken) });
   }
   let best: Case | null = null;
   for (const { env, base } of attempts) {
@@ -276,6 +276,35 @@ export function inputAtom(atom: Atom, roles: Roles, depth = 0): Atom | null {
   const wildcard = (t: Term): Term => ({ kind: "wildcard", span: t.span });
   const mapped: Atom = { ...inner, args: inner.args.map((t) => (t.kind === "var" ? head.get(t.name) ?? wildcard(t) : t)) };
   return inputAtom(mapped, roles, depth + 1);
+}
+
+/**
+ * Makes S0 valid under the other invariants by adding what their violations ask for: for each
+ * violating rule instance, the input fact behind each negated atom (`!customer(c)` gets `customer(c)`).
+ */
+function repairBase(base: Fact[], checker: StateChecker, probes: Probes, roles: Roles, checked: CheckedProgram, taken: ReadonlySet<string>): Fact[] {
+  let cur = base;
+  for (let round = 0; round < 3 && !checker.valid(cur); round++) {
+    const e = checker.evaluate(cur);
+    const added: Fact[] = [];
+    for (const inv of checker.invariants) {
+      for (const t of e.tuples(inv).slice(0, 8)) {
+        for (const clause of roles.clausesOf.get(inv) ?? []) {
+          const inst = probes.instances(clause, t, cur)[0];
+          if (inst === undefined) continue;
+          for (const l of clause.body) {
+            if (l.kind !== "atom" || !l.negated) continue;
+            const atom = inputAtom(l.atom, roles);
+            if (atom !== null) added.push({ relation: atom.relation.name, tuple: instantiate(atom, new Map(inst.env), checked, taken, 0) });
+          }
+          break;
+        }
+      }
+    }
+    if (added.length === 0) break;
+    cur = [...cur, ...added];
+  }
+  return cur;
 }
 
 /** Largest n in [1, limit] with f(n), assuming f holds up to some point and fails after; null if f(1) fails or f never fails. */
