@@ -129,10 +129,10 @@ function checkOne(
     ? solve(relation, invariants, checked, roles, checker, opts.solverMs)
     : { run: { result: "unsupported" as const, note: "the solver is turned off", ms: 0 }, model: null, encoding: "", findModel: undefined };
   if (smt !== null && smt.run.result === "unsat") {
-    const helped = others.length === 0 ? "" : `, with ${listCode(others)} holding in every valid state`;
+    const helped = others.length === 0 ? "" : ` (the proof uses ${listCode(others)} too)`;
     return {
       ...common, ...none, verdict: "proved", method: "solver", solver: smt.run, condition: "solver",
-      reason: `Z3 shows that no valid S0, S0 ∪ A and S0 ∪ B${helped} can merge into a state deriving \`${relation}\` (${smt.encoding}); ${proof.reason}`,
+      reason: `Z3 shows that no S0, S0 ∪ A and S0 ∪ B satisfying every invariant${helped} merge into a state deriving \`${relation}\` (${smt.encoding}), while no sufficient condition applied: ${proof.reason}`,
     };
   }
   let solverRun: SolverRun | null = smt?.run ?? null;
@@ -170,9 +170,9 @@ function checkOne(
   const base = { ...common, counterexample, solver: solverRun, search: search(), condition: null, method: method === "solver" ? "solver" as const : "search" as const };
   if (escrow !== null && pattern !== null) {
     const what = escrow.kind === "authority"
-      ? `at most one \`${pattern.aggregated.relation.name}\` fact per key may exist, and two replicas can each add one (${foundBy}); letting one replica own each key (an authority, or a namespace allocated in advance) keeps it without coordinating each update`
+      ? `at most one fact of \`${pattern.aggregated.relation.name}\` per key may exist, and two replicas can each add one (${foundBy}); letting one replica own each key (an authority, or a namespace allocated in advance) keeps it without coordinating each update`
       : escrow.kind === "backed"
-        ? `replicas that each stay within \`${showTerm(pattern.bound)}\` can exceed it together (${foundBy}); a replica that spends only rights backed by what it has seen keeps the bound without coordinating each update`
+        ? `replicas that each stay within \`${showTerm(pattern.boundAggregate ?? pattern.bound)}\` can exceed it together (${foundBy}); a replica that spends only rights backed by what it has seen keeps the bound without coordinating each update`
         : `replicas that each stay within the bound on \`${escrow.aggregate}\` can exceed it together (${foundBy}); splitting the bound into per-replica rights keeps it without coordinating each update`;
     return { ...base, verdict: "escrow", reason: what, escrow };
   }

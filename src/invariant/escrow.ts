@@ -146,7 +146,8 @@ function selfJoinUniqueness(clause: Clause, roles: Roles): BoundPattern[] {
       const k = differ[0]!;
       const a = (x.args[k] as Term & { kind: "var" }).name;
       const b = (y.args[k] as Term & { kind: "var" }).name;
-      const distinct = clause.body.some((l) => l.kind === "cmp" && !l.negated && l.op === "!=" &&
+      // `a != b`, or `a < b` (any two distinct values are ordered one way): two facts for one key.
+      const distinct = clause.body.some((l) => l.kind === "cmp" && !l.negated && (l.op === "!=" || l.op === "<" || l.op === ">") &&
         ((l.left.kind === "var" && l.right.kind === "var") && ((l.left.name === a && l.right.name === b) || (l.left.name === b && l.right.name === a))));
       // a and b must be used nowhere else, or the rule asks for more than two facts with one key.
       const headUses = (v: string): number => clause.head.args.reduce((n, t) => n + (termVars(t).has(v) ? 1 : 0), 0);
@@ -220,7 +221,7 @@ export function escrowDesign(p: BoundPattern, probes: Probes, replicas: number):
         kind: "authority",
         aggregate: showTerm(p.aggregate),
         bound,
-        split: `one replica owns each ${key === "" ? "key" : `\`${key}\``}: only the owner (an authority, or the replica whose preallocated namespace holds it) may add a \`${p.aggregated.relation.name}\` fact for it`,
+        split: `one replica owns each ${key === "" ? "key" : `\`${key}\``}: only the owner (an authority, or the replica whose preallocated namespace holds it) may add a fact of \`${p.aggregated.relation.name}\` for it`,
         tradeoff:
           `an update for a key goes to, or waits for, its owner; a replica that does not own the key refuses or forwards it, ` +
           `and moving ownership is one coordinated step, not one per update`,
