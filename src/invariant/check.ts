@@ -36,7 +36,7 @@ export interface InvariantOptions {
 }
 
 /** The defaults `lint` uses. */
-export const DEFAULT_INVARIANT_OPTIONS: Required<InvariantOptions> = { trials: 400, maxSize: 4, seed: 42, timeMs: 1500, replicas: 2, solverMs: 5000, solver: true };
+export const DEFAULT_INVARIANT_OPTIONS: Required<InvariantOptions> = { trials: 400, maxSize: 4, seed: 42, timeMs: 1500, replicas: 2, solverMs: 20_000, solver: true };
 
 /** Checks every `.invariant` of the program, in source order, adding one diagnostic each (and CL605 where it applies). */
 export function checkInvariants(checked: CheckedProgram, analysis: Analysis, diags: Diagnostics, options: InvariantOptions = {}): InvariantResult[] {

@@ -358,7 +358,7 @@ export function solve(
   ];
   const encoding = parts.join("; ");
   const note = dropped.length > 0 ? `validity under ${dropped.map((r) => `\`${r}\``).join(", ")} not encoded` : null;
-  if (out === null) return { run: { result: "unknown", note: z3Unavailable() ?? "Z3 gave no answer", ms: ms() }, model: null, encoding };
+  if (out === null) return { run: { result: "unknown", note: z3Unavailable() ?? "Z3 gave no answer in time", ms: ms() }, model: null, encoding };
   const verdict = out.trim().split(/\s+/)[0];
   if (verdict === "unsat") return { run: { result: "unsat", note, ms: ms() }, model: null, encoding };
   const why = verdict === "sat" ? null : out.includes("canceled") || out.includes("resource") ? "Z3 ran out of its resource limit" : `Z3 said ${verdict}`;

@@ -46,6 +46,8 @@ interface Bridge {
   readonly worker: Worker;
   readonly port: MessagePort;
   readonly flag: Int32Array;
+  /** Whether Z3 has answered once (so it has loaded). */
+  loaded: boolean;
 }
 
 let bridge: Bridge | null = null;
@@ -61,7 +63,7 @@ function start(): Bridge | null {
     const worker = new Worker(WORKER, { eval: true, workerData: { port: port2, flag: shared, url }, transferList: [port2] });
     worker.unref();
     port1.unref();
-    bridge = { worker, port: port1, flag: new Int32Array(shared) };
+    bridge = { worker, port: port1, flag: new Int32Array(shared), loaded: false };
     return bridge;
   } catch (e) {
     unavailable = e instanceof Error ? e.message : String(e);
@@ -86,14 +88,15 @@ export const runZ3: SmtRunner = (script, timeoutMs) => {
   Atomics.store(b.flag, 0, 0);
   b.port.postMessage(script);
   // The first script also waits for Z3 to load.
-  const r = Atomics.wait(b.flag, 0, 0, timeoutMs + 15_000);
+  const r = Atomics.wait(b.flag, 0, 0, timeoutMs + (b.loaded ? 0 : 60_000));
   const msg = receiveMessageOnPort(b.port);
   if (r === "timed-out" || msg === undefined) {
+    // A worker stuck in a query is dropped; the next query starts a fresh one.
     void b.worker.terminate();
     bridge = null;
-    unavailable = "Z3 did not answer in time";
     return null;
   }
+  b.loaded = true;
   const reply = msg.message as { out?: string; error?: string };
   if (reply.error !== undefined) {
     if (/Cannot find|ERR_MODULE_NOT_FOUND|init/.test(reply.error) && reply.out === undefined) unavailable = reply.error;
