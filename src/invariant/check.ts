@@ -8,7 +8,7 @@ import { escrowDesign, findBoundPatterns } from "./escrow.js";
 import { explainCase } from "./explain.js";
 import { prove } from "./prove.js";
 import { computeRoles, type Roles } from "./roles.js";
-import { listCode, showFact, showTerm } from "./show.js";
+import { decidedBy, listCode, showFact, showTerm } from "./show.js";
 import { Probes } from "./query.js";
 import { solve } from "./smt.js";
 import { replay } from "./replay.js";
@@ -198,14 +198,6 @@ function describe(c: Case, relation: string, description: string | null, checker
     support: story.support,
     explanation: story.lines,
   };
-}
-
-/** How a verdict was reached, for the report. */
-export function decidedBy(r: InvariantResult): string {
-  if (r.method === "syntactic") return `a sufficient condition read off the rules (\`${r.condition ?? ""}\`)`;
-  if (r.method === "solver") return r.verdict === "proved" ? "Z3 (unsat: no counterexample of any size)" : "Z3's model, replayed through the engine";
-  if (r.method === "search") return "a search, replayed through the engine";
-  return "nothing yet";
 }
 
 /** One diagnostic per invariant at its directive, plus CL605 when checking it needs a seal. */

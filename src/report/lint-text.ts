@@ -8,7 +8,7 @@ import type { SourceFile, Span } from "../syntax/span.js";
 import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
 import type { CoordinationPoint, LintFile, LintResult } from "./lint.js";
-import { decidedBy } from "../invariant/check.js";
+import { decidedBy } from "../invariant/show.js";
 import type { FactSet, InvariantResult } from "../invariant/types.js";
 
 /** Options shared by the text renderers. */
