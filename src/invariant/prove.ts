@@ -15,9 +15,9 @@
 // replicated data (non-recursive only), so every derivation of an R tuple is an instance of one unfolded
 // body. Suppose each unfolded body has at most one positive atom over a replicated relation (its other
 // positive atoms are over constant relations), every negated atom is over a relation that only grows as
-// facts arrive (or is constant), every aggregate reads only constant relations or is a `count` of
-// growing relations used only as `count < t` / `count <= t` (it can only get smaller in a smaller
-// state), and comparisons are pure. Let D0 ∪ A ∪ B derive a violation v by an instance I of such a
+// facts arrive (or is constant), every aggregate reads only constant relations or is a `count` (or a
+// `sum` of values from an `unsigned` column) of growing relations used only as `count < t` /
+// `count <= t` (it can only get smaller in a smaller state), and comparisons are pure. Let D0 ∪ A ∪ B derive a violation v by an instance I of such a
 // body. I's one replicated fact f lies in D0 ∪ A or in D0 ∪ B; say D0 ∪ A =: S1 (any side if none).
 // In S1: every positive atom of I holds (f is there, constant relations are equal in every state);
 // every negated atom `!g` holds, since g ∉ M(S1 ∪ S2) ⊇ M(S1) for a growing g; every `count` is at
@@ -73,7 +73,7 @@ export function prove(relation: string, roles: Roles): Proof | NoProof {
       : `every derivation of \`${relation}\` reads at most one replicated fact (of ${listCode([...walk.positive].sort())})`,
   );
   if (walk.negated.size > 0) parts.push(`its negations (${listCode([...walk.negated].sort().map((n) => `!${n}`))}) read only relations that grow as facts arrive`);
-  if (walk.counts.length > 0) parts.push(`its counts (${listCode(walk.counts)}) are only compared as upper bounds on a violation, and counts only grow`);
+  if (walk.counts.length > 0) parts.push(`its counts and sums of \`unsigned\` values (${listCode(walk.counts)}) are only compared as upper bounds on a violation, and they only grow`);
   return {
     proved: true,
     condition: "single-replicated-read",
@@ -142,7 +142,7 @@ class Walk {
     agg.body.forEach((l) => literalReads(l, reads));
     if ([...reads].every((r) => this.roles.constant.has(r))) return;
     const growing =
-      agg.op === "count" &&
+      (agg.op === "count" || agg.op === "sum" && this.unsignedTarget(agg)) &&
       agg.body.every((l) =>
         l.kind === "atom" ? !l.negated && this.roles.grows(l.atom.relation.name) && !l.atom.args.some(hasAggregate)
         : l.kind === "bool" || !literalTerms(l).some(hasAggregate));
@@ -152,6 +152,14 @@ class Walk {
       return;
     }
     throw new Obstacle(`\`${showTerm(agg)}\` reads many replicated facts at once, and they can come from different replicas (each within its bound, together past it)`);
+  }
+
+  /** A sum whose target is a variable read from an `unsigned` column: adding facts never lowers it. */
+  private unsignedTarget(agg: Aggregate): boolean {
+    const t = agg.target;
+    if (t === null || t.kind !== "var") return false;
+    return agg.body.some((l) => l.kind === "atom" && !l.negated &&
+      l.atom.args.some((a, i) => a.kind === "var" && a.name === t.name && this.roles.columnType(l.atom.relation.name, i) === "unsigned"));
   }
 
   /** Names the first rule of the invariant whose unfolding reads two replicated facts. */

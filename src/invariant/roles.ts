@@ -4,7 +4,7 @@ import { literalReads, replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { allVariables, collectOuter } from "../check/walk.js";
-import type { Term, Variable } from "../syntax/ast.js";
+import type { PrimitiveType, Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
@@ -19,6 +19,8 @@ export interface Roles {
   readonly readsOf: ReadonlyMap<string, ReadonlySet<string>>;
   /** True when evaluation only adds tuples of the relation as input facts arrive. */
   grows(relation: string): boolean;
+  /** The stored type of a relation's column, or null when there is no such column. */
+  columnType(relation: string, column: number): PrimitiveType | null;
 }
 
 /** Variables of a term, outside aggregates unless `deep`. */
@@ -57,6 +59,7 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
     readsOf,
     grows: (relation) => constant.has(relation) || replicated.has(relation) && (clausesOf.get(relation) ?? []).length === 0
       || (analysis.relations.get(relation)?.monotonic ?? false),
+    columnType: (relation, column) => checked.relations.get(relation)?.columns[column]?.type ?? null,
   };
 }
 

@@ -7,7 +7,7 @@ import type { CheckedProgram, Column } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
 import type { Atom, Term } from "../syntax/ast.js";
 import type { BoundPattern } from "./escrow.js";
-import { solve, tryEval, type Db } from "./match.js";
+import { literalValue, type Probes } from "./query.js";
 import { literalTerms } from "../check/walk.js";
 import { dependencies, type Roles } from "./roles.js";
 import type { Fact, FactValue } from "./types.js";
@@ -37,14 +37,18 @@ export interface SearchOutcome {
 
 const factKey = (f: Fact): string => `${f.relation}\u0000${JSON.stringify(f.tuple)}`;
 
-/** Decides validity of states by evaluating only the strata the invariant depends on. */
+/**
+ * Decides validity of states by evaluating only the strata the invariants depend on. A state is valid
+ * when it derives no tuple of any invariant relation; a counterexample must violate `relation`.
+ */
 export class StateChecker {
   readonly base: Engine;
   private readonly strata: (s: Stratum) => boolean;
   private readonly cache = new Map<string, boolean>();
+  private readonly violates = new Map<string, boolean>();
 
-  constructor(checked: CheckedProgram, analysis: Analysis, readonly relation: string, roles: Roles) {
-    const needed = dependencies(roles, relation);
+  constructor(checked: CheckedProgram, analysis: Analysis, readonly relation: string, roles: Roles, readonly invariants: readonly string[] = [relation]) {
+    const needed = new Set(invariants.flatMap((r) => [...dependencies(roles, r)]));
     this.strata = (s) => s.relations.some((r) => needed.has(r));
     this.base = new Engine(checked, analysis);
     this.base.run({ strata: this.strata });
@@ -64,33 +68,45 @@ export class StateChecker {
     return e;
   }
 
-  /** True when the state derives no invariant tuple. Evaluation errors count as not valid. */
+  /** True when the state derives no tuple of any invariant. Evaluation errors count as not valid. */
   valid(facts: readonly Fact[]): boolean {
-    const key = facts.map(factKey).sort().join("\n");
-    const known = this.cache.get(key);
-    if (known !== undefined) return known;
-    let ok: boolean;
-    try {
-      ok = this.evaluate(facts).size(this.relation) === 0;
-    } catch {
-      ok = false;
-    }
-    if (this.cache.size > 20_000) this.cache.clear();
-    this.cache.set(key, ok);
-    return ok;
+    return this.judge(facts).valid;
   }
 
-  /** S0, S0 ∪ A, S0 ∪ B valid and S0 ∪ A ∪ B not. */
+  /** True when the state derives a tuple of `relation` (the invariant under check). */
+  violated(facts: readonly Fact[]): boolean {
+    return this.judge(facts).violated;
+  }
+
+  private judge(facts: readonly Fact[]): { valid: boolean; violated: boolean } {
+    const key = facts.map(factKey).sort().join("\n");
+    const known = this.cache.get(key);
+    if (known !== undefined) return { valid: known, violated: this.violates.get(key)! };
+    let ok: boolean;
+    let bad: boolean;
+    try {
+      const e = this.evaluate(facts);
+      ok = this.invariants.every((r) => e.size(r) === 0);
+      bad = e.size(this.relation) > 0;
+    } catch {
+      ok = false;
+      bad = false;
+    }
+    if (this.cache.size > 20_000) {
+      this.cache.clear();
+      this.violates.clear();
+    }
+    this.cache.set(key, ok);
+    this.violates.set(key, bad);
+    return { valid: ok, violated: bad };
+  }
+
+  /** S0, S0 ∪ A, S0 ∪ B valid under every invariant, and S0 ∪ A ∪ B violating `relation`. */
   isCounterexample(c: Case): boolean {
     const s1 = [...c.base, ...c.a];
     const s2 = [...c.base, ...c.b];
-    return this.valid(s1) && this.valid(s2) && this.valid(c.base) && !this.valid([...s1, ...c.b]);
+    return this.valid(s1) && this.valid(s2) && this.valid(c.base) && this.violated([...s1, ...c.b]);
   }
-}
-
-/** An engine state read as a `Db` for the clause matcher. */
-export function engineDb(e: Engine): Db {
-  return { tuples: (r) => e.tuples(r), has: (r, t) => e.has(r, t) };
 }
 
 // ---- values ---------------------------------------------------------------------------------
@@ -126,7 +142,7 @@ function programConstants(checked: CheckedProgram): Constants {
 }
 
 /** Fresh symbols the program does not use; renamed after shrinking to read well. */
-const FRESH_PREFIX = "~";
+export const FRESH_PREFIX = "~";
 
 /** The values generated for one column: the program's constants of its type and a few fresh ones. */
 function columnDomain(col: Column, k: Constants): FactValue[] {
@@ -178,16 +194,21 @@ const FILL_LIMIT = 4096;
  * facts, replicated ones as shared facts in S0), let replica A insert aggregated facts while it stays
  * valid, then let B insert the fewest that break the merge.
  */
-export function constructFromBound(p: BoundPattern, checked: CheckedProgram, roles: Roles, checker: StateChecker): Case | null {
-  const baseDb = engineDb(checker.base);
+export function constructFromBound(p: BoundPattern, checked: CheckedProgram, roles: Roles, checker: StateChecker, probes: Probes): Case | null {
   const constLits = p.clause.body.filter((l) => l.kind === "atom" && !l.negated && roles.constant.has(l.atom.relation.name));
+  const constVars = [...new Set(constLits.flatMap((l) => (l.kind === "atom" ? l.atom.args.flatMap((t) => (t.kind === "var" ? [t.name] : [])) : [])))];
   const envs: Map<string, FactValue>[] = [];
-  for (const inst of solve(constLits, new Map(), baseDb)) {
-    envs.push(inst.env);
-    if (envs.length >= 3) break;
-  }
-  const rel = p.aggregated.relation.name;
-  if (!roles.replicated.has(rel) || (roles.clausesOf.get(rel) ?? []).length > 0) return null;
+  const rows = constLits.length === 0 ? [[]] : probes.rows(constLits, constVars, []) ?? [];
+  for (const row of rows.slice(0, 3)) envs.push(new Map(constVars.map((v, i) => [v, row[i]!])));
+  // The facts to fill with are input facts: read a view (`sold(e, t) :- sale(t, e), !refund(t).`) through.
+  const aggregated = inputAtom(p.aggregated, roles);
+  if (aggregated === null) return null;
+  const q: BoundPattern = { ...p, aggregated };
+  // A growing bound (deposits) starts with one unit in S0, so there is something to spend.
+  const boundAtom = p.boundKind === "growing" && p.boundAggregate !== null ? p.boundAggregate.body.find((l) => l.kind === "atom" && !l.negated) : undefined;
+  const boundInput = boundAtom?.kind === "atom" ? inputAtom(boundAtom.atom, roles) : null;
+  const boundPattern: BoundPattern | null = boundInput === null ? null : { ...p, aggregate: p.boundAggregate!, aggregated: boundInput };
+  if (p.boundKind === "growing" && boundPattern === null) return null;
   const taken = new Set(programConstants(checked).symbols);
   const attempts: { env: Map<string, FactValue>; base: Fact[] }[] = [];
   for (const env0 of envs) {
@@ -197,14 +218,16 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
     const outer: Fact[] = [];
     for (const l of p.clause.body) {
       if (l.kind !== "atom" || l.negated || roles.constant.has(l.atom.relation.name)) continue;
-      outer.push({ relation: l.atom.relation.name, tuple: instantiate(l.atom, env, checked, baseDb, taken, 0) });
+      const atom = inputAtom(l.atom, roles);
+      if (atom !== null) outer.push({ relation: atom.relation.name, tuple: instantiate(atom, env, checked, taken, 0) });
     }
-    attempts.push({ env, base: [] });
-    if (outer.length > 0) attempts.push({ env, base: outer });
+    const seed = boundPattern === null ? [] : [generator(boundPattern, env, checked, taken)?.(1)].filter((f): f is Fact => f !== undefined);
+    attempts.push({ env, base: repairBase(seed, checker, probes, roles, checked, taken) });
+    if (outer.length > 0) attempts.push({ env, base: repairBase([...outer, ...seed], checker, probes, roles, checked, taken) });
   }
   let best: Case | null = null;
   for (const { env, base } of attempts) {
-    const gen = generator(p, env, checked, baseDb, taken);
+    const gen = generator(q, env, checked, taken);
     if (gen === null) continue;
     const facts = (from: number, to: number): Fact[] => {
       const out: Fact[] = [];
@@ -228,6 +251,60 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
     if (best === null || size(c) < size(best)) best = c;
   }
   return best;
+}
+
+/**
+ * The input atom behind an atom: itself for an input relation without rules; through a view with one
+ * rule whose head is distinct variables and whose body reads one input relation positively (its other
+ * literals, such as `!refund(t)`, are left for the engine to judge); else null.
+ */
+export function inputAtom(atom: Atom, roles: Roles, depth = 0): Atom | null {
+  const rel = atom.relation.name;
+  const clauses = roles.clausesOf.get(rel) ?? [];
+  if (roles.replicated.has(rel)) return clauses.length === 0 ? atom : null;
+  if (clauses.length !== 1 || depth > 4) return null;
+  const c = clauses[0]!;
+  const head = new Map<string, Term>();
+  for (let i = 0; i < c.head.args.length; i++) {
+    const h = c.head.args[i]!;
+    if (h.kind !== "var" || head.has(h.name)) return null;
+    head.set(h.name, atom.args[i]!);
+  }
+  const positives = c.body.filter((l) => l.kind === "atom" && !l.negated && !roles.constant.has(l.atom.relation.name));
+  if (positives.length !== 1 || positives[0]!.kind !== "atom") return null;
+  const inner = positives[0]!.atom;
+  const wildcard = (t: Term): Term => ({ kind: "wildcard", span: t.span });
+  const mapped: Atom = { ...inner, args: inner.args.map((t) => (t.kind === "var" ? head.get(t.name) ?? wildcard(t) : t)) };
+  return inputAtom(mapped, roles, depth + 1);
+}
+
+/**
+ * Makes S0 valid under the other invariants by adding what their violations ask for: for each
+ * violating rule instance, the input fact behind each negated atom (`!customer(c)` gets `customer(c)`).
+ */
+function repairBase(base: Fact[], checker: StateChecker, probes: Probes, roles: Roles, checked: CheckedProgram, taken: ReadonlySet<string>): Fact[] {
+  let cur = base;
+  for (let round = 0; round < 3 && !checker.valid(cur); round++) {
+    const e = checker.evaluate(cur);
+    const added: Fact[] = [];
+    for (const inv of checker.invariants) {
+      for (const t of e.tuples(inv).slice(0, 8)) {
+        for (const clause of roles.clausesOf.get(inv) ?? []) {
+          const inst = probes.instances(clause, t, cur)[0];
+          if (inst === undefined) continue;
+          for (const l of clause.body) {
+            if (l.kind !== "atom" || !l.negated) continue;
+            const atom = inputAtom(l.atom, roles);
+            if (atom !== null) added.push({ relation: atom.relation.name, tuple: instantiate(atom, new Map(inst.env), checked, taken, 0) });
+          }
+          break;
+        }
+      }
+    }
+    if (added.length === 0) break;
+    cur = [...cur, ...added];
+  }
+  return cur;
 }
 
 /** Largest n in [1, limit] with f(n), assuming f holds up to some point and fails after; null if f(1) fails or f never fails. */
@@ -263,7 +340,7 @@ function freshSymbol(name: string, i: number, taken: ReadonlySet<string>): strin
 }
 
 /** A tuple for an atom: bound variables keep their value, the rest get fresh values (and bind). */
-function instantiate(atom: Atom, env: Map<string, FactValue>, checked: CheckedProgram, db: Db, taken: ReadonlySet<string>, i: number): FactValue[] {
+function instantiate(atom: Atom, env: Map<string, FactValue>, checked: CheckedProgram, taken: ReadonlySet<string>, i: number): FactValue[] {
   const cols = checked.relations.get(atom.relation.name)?.columns ?? [];
   return atom.args.map((t, j) => {
     const col = cols[j];
@@ -276,12 +353,12 @@ function instantiate(atom: Atom, env: Map<string, FactValue>, checked: CheckedPr
       return f;
     }
     if (t.kind === "wildcard") return fresh();
-    return tryEval(t, env, db) ?? fresh();
+    return literalValue(t) ?? fresh();
   });
 }
 
 /** The i-th distinct fact for the aggregated atom (i from 1), or null when facts cannot differ. */
-function generator(p: BoundPattern, env: ReadonlyMap<string, FactValue>, checked: CheckedProgram, db: Db, taken: ReadonlySet<string>): ((i: number) => Fact) | null {
+function generator(p: BoundPattern, env: ReadonlyMap<string, FactValue>, checked: CheckedProgram, taken: ReadonlySet<string>): ((i: number) => Fact) | null {
   const atom = p.aggregated;
   const cols = checked.relations.get(atom.relation.name)?.columns ?? [];
   const target = p.aggregate.target !== null && p.aggregate.target.kind === "var" ? p.aggregate.target.name : null;
@@ -302,7 +379,7 @@ function generator(p: BoundPattern, env: ReadonlyMap<string, FactValue>, checked
         return f;
       }
       if (t.kind === "wildcard") return freshI();
-      return tryEval(t, local, db) ?? freshI();
+      return literalValue(t) ?? freshI();
     });
     return { relation: atom.relation.name, tuple };
   };

@@ -1,7 +1,7 @@
 // Prints terms, literals and facts as a user would write them, optionally with variables replaced
 // by the values a rule instance gave them, so a counterexample story can quote the rule it broke.
 import type { Atom, Literal, Term } from "../syntax/ast.js";
-import type { Fact, FactValue } from "./types.js";
+import type { Fact, FactValue, InvariantResult } from "./types.js";
 
 /** Variable bindings of one rule instance. */
 export type Env = ReadonlyMap<string, FactValue>;
@@ -82,4 +82,12 @@ export function listCode(names: readonly string[]): string {
   const q = names.map((n) => `\`${n}\``);
   if (q.length <= 1) return q.join("");
   return `${q.slice(0, -1).join(", ")} and ${q[q.length - 1]!}`;
+}
+
+/** How a verdict was reached, for the report. */
+export function decidedBy(r: InvariantResult): string {
+  if (r.method === "syntactic") return `a sufficient condition read off the rules (\`${r.condition ?? ""}\`)`;
+  if (r.method === "solver") return r.verdict === "proved" ? "Z3 (unsat: no counterexample of any size)" : "Z3's model, replayed through the engine";
+  if (r.method === "search") return "a search, replayed through the engine";
+  return "nothing yet";
 }

@@ -9,6 +9,19 @@ export type FactSet = Readonly<Record<string, readonly (readonly FactValue[])[]>
 
 export type InvariantVerdict = "proved" | "counterexample" | "escrow" | "unknown";
 
+/** What decided a verdict: a sufficient condition read off the rules, Z3, or a search replayed through the engine. */
+export type InvariantMethod = "syntactic" | "solver" | "search";
+
+/** What Z3 answered for "S0, S1, S2 valid and S1 ∪ S2 violates", when it was asked. */
+export interface SolverRun {
+  /** `unsat`: no such states exist; `sat`: Z3 found some; `unknown`: Z3 gave up; `unsupported`: not encodable. */
+  readonly result: "unsat" | "sat" | "unknown" | "unsupported";
+  /** Why it was not encodable, what was over-approximated, or why a model did not replay. */
+  readonly note: string | null;
+  /** Milliseconds, including Z3's start-up on the first query. */
+  readonly ms: number;
+}
+
 /** A fact with the relation it belongs to. */
 export interface Fact {
   readonly relation: string;
@@ -34,6 +47,12 @@ export interface Counterexample {
 
 /** Per-replica rights that keep a bound without coordinating every update. */
 export interface EscrowDesign {
+  /**
+   * `split`: a fixed bound split into shares; `authority`: the bound is 1, so one replica owns each key
+   * (an authority or a preallocated namespace); `backed`: the bound grows (deposits), and a replica
+   * spends only rights backed by what it has seen.
+   */
+  readonly kind: "split" | "authority" | "backed";
   /** The aggregate being bounded, e.g. `count : { sale(p, _) }`. */
   readonly aggregate: string;
   /** The bound as written, e.g. `10`, or the relation it comes from, e.g. `stock(p, n)`. */
@@ -56,6 +75,10 @@ export interface InvariantResult {
   readonly condition: string | null;
   readonly counterexample: Counterexample | null;
   readonly escrow: EscrowDesign | null;
+  /** What decided the verdict; null for `unknown`. */
+  readonly method: InvariantMethod | null;
+  /** Z3's answer, when it was asked. */
+  readonly solver: SolverRun | null;
   /** The bounded search that was run, if any. */
   readonly search: { readonly trials: number; readonly maxSize: number; readonly seed: number; readonly ms: number } | null;
   /** True when the invariant relation is non-monotonic, so checking it needs a sealed epoch. */

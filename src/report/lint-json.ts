@@ -76,6 +76,8 @@ function fileJson(f: LintFile): unknown {
       verdict: i.verdict,
       reason: i.reason,
       condition: i.condition,
+      method: i.method,
+      solver: i.solver === null ? null : { result: i.solver.result, note: i.solver.note },
       checkNeedsSeal: i.checkNeedsSeal,
       counterexample:
         i.counterexample === null

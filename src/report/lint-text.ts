@@ -8,6 +8,7 @@ import type { SourceFile, Span } from "../syntax/span.js";
 import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
 import type { CoordinationPoint, LintFile, LintResult } from "./lint.js";
+import { decidedBy } from "../invariant/show.js";
 import type { FactSet, InvariantResult } from "../invariant/types.js";
 
 /** Options shared by the text renderers. */
@@ -140,7 +141,8 @@ function renderInvariant(inv: InvariantResult, paint: Paint): string[] {
   const verdictStyle: Readonly<Record<InvariantResult["verdict"], Format>> = { proved: "green", counterexample: "red", escrow: "yellow", unknown: "dim" };
   const out = [`  \`${inv.relation}\`${inv.description === null ? "" : ` (${inv.description})`}: ${paint(["bold", verdictStyle[inv.verdict]], inv.verdict)}  ${paint("dim", where(inv.span))}`];
   out.push(`    ${inv.reason}`);
-  if (inv.condition !== null) out.push(`    condition: ${inv.condition}`);
+  if (inv.condition !== null && inv.method === "syntactic") out.push(`    condition: ${inv.condition}`);
+  if (inv.method !== null) out.push(`    decided by: ${decidedBy(inv)}`);
   if (inv.checkNeedsSeal) out.push(`    checking it needs a sealed epoch: the invariant relation is non-monotonic`);
   const ce = inv.counterexample;
   if (ce !== null) {
@@ -153,7 +155,7 @@ function renderInvariant(inv: InvariantResult, paint: Paint): string[] {
   }
   const e = inv.escrow;
   if (e !== null) {
-    out.push(`    escrow design: \`${e.aggregate}\` bounded by ${e.bound}`);
+    out.push(e.kind === "authority" ? `    ownership design: \`${e.aggregate}\` at most ${e.bound}` : `    escrow design: \`${e.aggregate}\` bounded by ${e.bound}`);
     out.push(`      split: ${e.split}`);
     out.push(`      trade-off: ${e.tradeoff}`);
   }

@@ -5,6 +5,7 @@ import { describe, expect } from "vitest";
 import { prove } from "../../src/invariant/prove.js";
 import { computeRoles } from "../../src/invariant/roles.js";
 import { randomSearch, StateChecker } from "../../src/invariant/search.js";
+import { solve } from "../../src/invariant/smt.js";
 import { compile } from "../../src/pipeline.js";
 import { compileFixture } from "./load.js";
 
@@ -69,6 +70,23 @@ describe("soundness of the proof conditions", () => {
       expect(out.found).toBeNull();
     });
   }
+
+  test.prop([programArb, fc.integer({ min: 1, max: 1_000_000 })], { numRuns: 25, seed: 2 })("an invariant Z3 proves (unsat) has no counterexample", (text, seed) => {
+    const c = compile({ path: "gen.dl", text });
+    const analysis = c.analysis!;
+    const roles = computeRoles(c.checked, analysis);
+    const checker = new StateChecker(c.checked, analysis, "bad", roles);
+    if (solve("bad", ["bad"], c.checked, roles, checker, 10_000).run.result !== "unsat") return;
+    const out = randomSearch(c.checked, roles, checker, { trials: 300, maxSize: 4, seed, timeMs: 10_000 });
+    expect(out.found).toBeNull();
+  }, 300_000);
+
+  test("Z3 does not prove templates that are not confluent (so the check above can fail)", () => {
+    const c = compile({ path: "gen.dl", text: HEADER + TEMPLATES[0] + "\n" });
+    const roles = computeRoles(c.checked, c.analysis!);
+    const checker = new StateChecker(c.checked, c.analysis!, "bad", roles);
+    expect(solve("bad", ["bad"], c.checked, roles, checker, 10_000).run.result).toBe("sat");
+  }, 60_000);
 
   test("the search does refute templates that are not confluent (so the check above can fail)", () => {
     const c = compile({ path: "gen.dl", text: HEADER + TEMPLATES[0] + "\n" });
