@@ -409,7 +409,7 @@ class Gen {
     switch (e.kind) {
       case "var": {
         const t = this.slotTypes[e.slot] ?? e.type;
-        return t === "number" ? `v${e.slot}` : t === "unsigned" ? `(v${e.slot} >>> 0)` : t === "float" ? `FL[v${e.slot}]` : `SY[v${e.slot}]`;
+        return t === "number" ? `v${e.slot}` : t === "unsigned" ? `(v${e.slot} >>> 0)` : t === "float" ? `FL[v${e.slot}]` : `SY.text(v${e.slot})`;
       }
       case "const":
         return typeof e.value === "string" ? JSON.stringify(e.value) : numberLiteral(e.value);
