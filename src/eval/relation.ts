@@ -720,6 +720,41 @@ export class Relation {
     return true;
   }
 
+  /** Adds the row src[at, at + arity); true when it was new. */
+  insertRowAt(src: Int32Array, at: number): boolean {
+    const arity = this.arity;
+    if (arity === 2) return this.insert2(src[at]!, src[at + 1]!);
+    if (arity === 1) return this.insert1(src[at]!);
+    const row = this.reserveRow();
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    let h = 0;
+    for (let c = 0; c < arity; c++) h = mix(h, src[at + c]!);
+    h = finish(h);
+    let slot = h & mask;
+    for (;;) {
+      const r = table[2 * slot]!;
+      if (r === EMPTY) break;
+      if (table[2 * slot + 1] === h) {
+        let same = true;
+        for (let c = 0; c < arity; c++) {
+          if (data[r * arity + c] !== src[at + c]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    table[2 * slot] = row;
+    table[2 * slot + 1] = h;
+    for (let c = 0; c < arity; c++) data[row * arity + c] = src[at + c]!;
+    this.size = row + 1;
+    return true;
+  }
+
   /** Whether (a) is in a one-column relation. */
   has1(a: number): boolean {
     if (this.bits !== null) return this.hasBit(0, a);

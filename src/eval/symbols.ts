@@ -33,6 +33,7 @@ export class SymbolTable {
   hashes: Int32Array;
   flags: Uint8Array;
   length = 0;
+  /** Open addressing, (code, hash) per slot: a probe compares hashes without reading the symbol. */
   private slots: Int32Array;
   private mask: number;
   private scratch = new Uint8Array(256);
@@ -56,7 +57,7 @@ export class SymbolTable {
       this.starts = new Int32Array(65);
       this.hashes = new Int32Array(64);
       this.flags = new Uint8Array(64);
-      this.slots = new Int32Array(128).fill(EMPTY);
+      this.slots = new Int32Array(256).fill(EMPTY);
       this.mask = 127;
     }
   }
@@ -79,15 +80,14 @@ export class SymbolTable {
   internBytes(src: Uint8Array, from: number, to: number, h: number): number {
     const bytes = this.bytes;
     const starts = this.starts;
-    const hashes = this.hashes;
     const len = to - from;
     const slots = this.slots;
     const mask = this.mask;
     let slot = (h ^ (h >>> 15)) & mask;
     for (;;) {
-      const c = slots[slot]!;
+      const c = slots[2 * slot]!;
       if (c === EMPTY) break;
-      if (hashes[c] === h) {
+      if (slots[2 * slot + 1] === h) {
         const s = starts[c]!;
         if (starts[c + 1]! - s === len) {
           let i = 0;
@@ -118,7 +118,8 @@ export class SymbolTable {
     this.hashes[code] = h;
     this.flags[code] = flags;
     if (flags & LONE) this.lone = true;
-    this.slots[slot] = code;
+    this.slots[2 * slot] = code;
+    this.slots[2 * slot + 1] = h;
     this.length = code + 1;
     if ((code + 1) * 2 > this.mask + 1) this.growSlots();
     return code;
@@ -149,9 +150,9 @@ export class SymbolTable {
     const len = to - from;
     let slot = (h ^ (h >>> 15)) & this.mask;
     for (;;) {
-      const c = this.slots[slot]!;
+      const c = this.slots[2 * slot]!;
       if (c === EMPTY) return { code: EMPTY, slot };
-      if (this.hashes[c] === h && starts[c + 1]! - starts[c]! === len) {
+      if (this.slots[2 * slot + 1] === h && starts[c + 1]! - starts[c]! === len) {
         const s = starts[c]!;
         let i = 0;
         while (i < len && bytes[s + i] === src[from + i]) i++;
@@ -256,13 +257,14 @@ export class SymbolTable {
 
   private growSlots(): void {
     const size = (this.mask + 1) * 2;
-    const slots = new Int32Array(size).fill(EMPTY);
+    const slots = new Int32Array(2 * size).fill(EMPTY);
     const mask = size - 1;
     for (let c = 0; c < this.length; c++) {
       const h = this.hashes[c]!;
       let slot = (h ^ (h >>> 15)) & mask;
-      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[slot] = c;
+      while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[2 * slot] = c;
+      slots[2 * slot + 1] = h;
     }
     this.slots = slots;
     this.mask = mask;
