@@ -85,93 +85,88 @@ const CHUNK = 1 << 20;
  */
 export function writeRows(rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter: string, sink: (chunk: Uint8Array) => void): void {
   const { data, size, arity, types } = rows;
+  // The hot loop keeps the buffer and position in locals (no closure over them); the sink may keep
+  // a chunk (stdout collects them), so each flush starts a new buffer.
   let buf = Buffer.allocUnsafe(CHUNK);
   let pos = 0;
-  const flush = (): void => {
-    if (pos > 0) sink(buf.subarray(0, pos));
-    // The sink may keep the chunk (stdout collects them), so the next one is a new buffer.
-    buf = Buffer.allocUnsafe(CHUNK);
-    pos = 0;
-  };
-  /** Room for `n` more bytes, flushing first when needed; false when `n` is more than a chunk. */
-  const room = (n: number): boolean => {
-    if (pos + n <= CHUNK) return true;
-    flush();
-    return n <= CHUNK;
-  };
-  const put = (bytes: Uint8Array): void => {
-    if (room(bytes.length)) {
-      buf.set(bytes, pos);
-      pos += bytes.length;
-    } else sink(bytes);
-  };
-  const putText = (s: string): void => {
-    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
-    if (room(3 * s.length)) pos += buf.write(s, pos, "utf8");
-    else sink(Buffer.from(s, "utf8"));
-  };
   if (format === "jsonl") {
     for (let i = 0; i < size; i++) {
       const base = (order === null ? i : order[i]!) * arity;
       const t: Value[] = new Array(arity);
       for (let c = 0; c < arity; c++) t[c] = values.decode(types[c]!, data[base + c]!);
-      putText(JSON.stringify(t) + "\n");
+      const line = Buffer.from(JSON.stringify(t) + "\n", "utf8");
+      if (pos + line.length > CHUNK) {
+        sink(buf.subarray(0, pos));
+        buf = Buffer.allocUnsafe(Math.max(CHUNK, line.length));
+        pos = 0;
+      }
+      buf.set(line, pos);
+      pos += line.length;
     }
-    flush();
+    if (pos > 0) sink(buf.subarray(0, pos));
     return;
   }
   const sym = values.symbols;
+  const bytes = sym.bytes;
+  const starts = sym.starts;
+  const flags = sym.flags;
   const delim = Buffer.from(delimiter, "utf8");
-  const oneByte = delim.length === 1 ? delim[0]! : -1;
+  const dl = delim.length;
   const kinds = types.map((t) => (t === "symbol" ? 0 : t === "number" ? 1 : t === "unsigned" ? 2 : 3));
   for (let i = 0; i < size; i++) {
     const base = (order === null ? i : order[i]!) * arity;
     for (let c = 0; c < arity; c++) {
-      if (c > 0) {
-        if (oneByte >= 0 && pos < CHUNK) buf[pos++] = oneByte;
-        else put(delim);
-      }
       const code = data[base + c]!;
       const kind = kinds[c]!;
+      // The bytes of this field, unless it is an integer (at most 11) or a plain symbol (copied from the table).
+      let text: Uint8Array | null = null;
+      let from = 0;
+      let to = 0;
       if (kind === 0) {
-        const flags = sym.flags[code]!;
-        if (flags & (ESCAPE | LONE)) {
-          putText(escapeSymbol(sym.text(code)));
-          continue;
-        }
-        const from = sym.starts[code]!;
-        const to = sym.starts[code + 1]!;
-        const bytes = sym.bytes;
-        if (room(to - from)) {
-          for (let k = from; k < to; k++) buf[pos++] = bytes[k]!;
-        } else sink(bytes.slice(from, to));
-      } else if (kind === 3) putText(String(values.floats[code]!));
-      else {
-        if (!room(11)) flush();
+        if (flags[code]! & (ESCAPE | LONE)) text = Buffer.from(escapeSymbol(sym.text(code)), "utf8");
+        else (from = starts[code]!, to = starts[code + 1]!);
+      } else if (kind === 3) text = Buffer.from(String(values.floats[code]!), "utf8");
+      const need = dl + (text !== null ? text.length : kind === 0 ? to - from : 11) + 1;
+      if (pos + need > CHUNK) {
+        sink(buf.subarray(0, pos));
+        buf = Buffer.allocUnsafe(Math.max(CHUNK, need));
+        pos = 0;
+      }
+      if (c > 0) for (let k = 0; k < dl; k++) buf[pos++] = delim[k]!;
+      if (text !== null) {
+        buf.set(text, pos);
+        pos += text.length;
+      } else if (kind === 0) {
+        if (to - from > 32) {
+          buf.set(bytes.subarray(from, to), pos);
+          pos += to - from;
+        } else for (let k = from; k < to; k++) buf[pos++] = bytes[k]!;
+      } else {
         let v = kind === 2 ? code >>> 0 : code;
         if (v < 0) {
           buf[pos++] = 45;
           v = -v;
         }
-        if (v < 10) buf[pos++] = 48 + v;
-        else {
-          let digits = 1;
-          for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-          for (let k = pos + digits - 1; k >= pos; k--) {
-            buf[k] = 48 + (v % 10);
-            v = Math.floor(v / 10);
-          }
-          pos += digits;
+        let digits = 1;
+        for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+        for (let k = pos + digits - 1; k >= pos; k--) {
+          buf[k] = 48 + (v % 10);
+          v = Math.floor(v / 10);
         }
+        pos += digits;
       }
     }
-    if (pos < CHUNK) buf[pos++] = 10;
-    else put(NEWLINE);
+    // Each field's `need` kept a byte for the newline; a relation without columns writes only newlines.
+    if (pos >= buf.length) {
+      sink(buf.subarray(0, pos));
+      buf = Buffer.allocUnsafe(CHUNK);
+      pos = 0;
+    }
+    buf[pos++] = 10;
   }
-  flush();
+  if (pos > 0) sink(buf.subarray(0, pos));
 }
 
-const NEWLINE = new Uint8Array([10]);
 
 /** A file written to a temporary sibling of its path: `commit` renames it into place, `discard` removes it. */
 export interface PendingFile {
