@@ -36,7 +36,7 @@ export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: strin
   const chains = new Gen(rule, plan, types, false);
   const withChains = chains.build();
   if (lists.header.join("\n") !== chains.header.join("\n")) return withChains;
-  const ready = [...lists.listIndexes].map((I) => `${I}.lists !== null`).join(" && ");
+  const ready = [...lists.listIndexes].map((I) => `${I}.listsReady()`).join(" && ");
   return [
     ...lists.header,
     `const NOL = new Int32Array(0);`,

@@ -15,6 +15,26 @@ const SPARSE_BITSETS = 1 << 12;
 /** Bitsets may take this many words (16 MB) beyond 8 per row before the set moves to a hash table. */
 const BITS_SLACK = 1 << 22;
 
+/**
+ * How often each storage representation and join path was entered, process-wide: tests use it to
+ * check that they reach every one (only cold paths and one check per join call count).
+ */
+export const storageEvents = {
+  /** A one- or two-column relation moved from bitsets to the hash table. */
+  leftBits: 0,
+  /** A relation of three or more columns made its hash table. */
+  hashTables: 0,
+  /** Rows went into a two-column relation's per-first-column bitsets (second column >= 32). */
+  wideBitsets: 0,
+  /** A one-column index moved from its direct table to a hash table. */
+  leftDirect: 0,
+  /** A direct index dropped its per-key lists (too many keys). */
+  droppedLists: 0,
+  /** A join ran on per-key lists, or on `next` chains because an index it could read as lists had none. */
+  listJoins: 0,
+  chainJoins: 0,
+};
+
 /** Mixes one more 32-bit code into a hash (murmur3 round). */
 export function mix(h: number, v: number): number {
   let k = Math.imul(v, 0xcc9e2d51);
@@ -119,6 +139,7 @@ export class Index {
       }
       // Lists once the keys are counted, so a batch with too many keys never builds (and drops) them.
       if (this.lists !== null && this.keys > MAX_LISTS) {
+        storageEvents.droppedLists++;
         this.lists = null;
         this.lens = NO_LENS;
       }
@@ -212,6 +233,7 @@ export class Index {
     const lists = this.lists!;
     if (k >= this.lens.length) {
       if (this.keys > MAX_LISTS) {
+        storageEvents.droppedLists++;
         this.lists = null;
         this.lens = NO_LENS;
         return;
@@ -222,6 +244,7 @@ export class Index {
     let list = lists[k]!;
     if (len + 2 > list.length) {
       if (list.length === 0 && this.keys > MAX_LISTS) {
+        storageEvents.droppedLists++;
         this.lists = null;
         this.lens = NO_LENS;
         return;
@@ -249,6 +272,7 @@ export class Index {
 
   /** Moves the direct table's heads into a hash table; the chains stay as they are. */
   private leaveDirect(): void {
+    storageEvents.leftDirect++;
     const old = this.heads;
     this.direct = false;
     this.lists = null;
@@ -290,6 +314,16 @@ export class Index {
       while (this.heads[slot] !== EMPTY) slot = (slot + 1) & this.mask;
       this.heads[slot] = head;
     }
+  }
+
+  /** Whether a join may read this index's per-key lists (counted, for `storageEvents`). */
+  listsReady(): boolean {
+    if (this.lists !== null) {
+      storageEvents.listJoins++;
+      return true;
+    }
+    storageEvents.chainJoins++;
+    return false;
   }
 
   /** The newest row whose first key column is `a` (one-column index), or -1. */
@@ -381,7 +415,10 @@ export class Relation {
     this.bits = arity === 1 || arity === 2 ? [] : null;
     this.table = NO_TABLE;
     this.mask = -1;
-    if (this.bits === null) this.makeTable(capacity);
+    if (this.bits === null) {
+      storageEvents.hashTables++;
+      this.makeTable(capacity);
+    }
   }
 
   private makeTable(capacity: number): void {
@@ -537,6 +574,7 @@ export class Relation {
       const added = n - set.length + (set.length === 0 ? 48 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
       if (this.words + added > BITS_SLACK + 8 * this.size) return -1;
       if (set.length === 0 && (++this.bitsets > MAX_LISTS || this.sparse(bits.length))) return -1;
+      if (set.length === 0) storageEvents.wideBitsets++;
       this.words += added;
       while (bits.length <= a) bits.push(NO_BITS);
       const grown = new Uint32Array(n);
@@ -571,6 +609,7 @@ export class Relation {
 
   /** Moves the set of rows from the bitsets to the hash table. */
   private leaveBits(): void {
+    storageEvents.leftBits++;
     this.bits = null;
     this.low = NO_BITS;
     this.words = 0;
