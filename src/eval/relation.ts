@@ -113,7 +113,7 @@ export class Index {
     const n = Math.min(limit, rel.size);
     if (this.indexed >= n) return;
     if (this.next.length < n) {
-      const grown = new Int32Array(Math.max(n, this.next.length * 2));
+      const grown = new Int32Array(Math.max(n, grownLength(this.next.length, 1)));
       grown.set(this.next);
       this.next = grown;
     }
@@ -499,7 +499,7 @@ export class Relation {
   }
 
   private growData(): Int32Array {
-    const grown = new Int32Array(Math.max(this.arity, this.data.length * 2));
+    const grown = new Int32Array(grownLength(this.data.length, this.arity));
     grown.set(this.data);
     return (this.data = grown);
   }
@@ -507,7 +507,7 @@ export class Relation {
   private reserveRow(): number {
     const arity = this.arity;
     if ((this.size + 1) * arity > this.data.length) {
-      const grown = new Int32Array(Math.max(arity, this.data.length * 2));
+      const grown = new Int32Array(grownLength(this.data.length, arity));
       grown.set(this.data);
       this.data = grown;
     }
@@ -878,6 +878,15 @@ export class Relation {
     r.bitsets = this.bitsets;
     return r;
   }
+}
+
+/**
+ * The next length of a growing row array: half as much again, in whole rows. Doubling left the
+ * largest relations up to half empty, and the old and new arrays are both alive while copying.
+ */
+function grownLength(length: number, arity: number): number {
+  const rows = Math.floor(length / arity);
+  return Math.max(arity, (rows + Math.max(16, rows >> 1)) * arity);
 }
 
 const NO_TABLE = new Int32Array(0);
