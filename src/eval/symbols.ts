@@ -20,7 +20,8 @@ export function hashBytes(src: Uint8Array, from: number, to: number): number {
   return h;
 }
 
-const utf8 = new TextDecoder("utf-8");
+// `ignoreBOM`: a symbol that starts with U+FEFF keeps it.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const encoder = new TextEncoder();
