@@ -1,26 +1,59 @@
 // End-to-end benchmark: runs `calmlog run` as a user starts it (a child `node bin/calmlog.js`) on
-// the anchor workloads, and an in-process incremental workload. Not a test: it prints numbers.
-//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--runs 5] [--json FILE]
+// integer and symbol-heavy workloads, beside Soufflé's interpreter and compiled program on the same
+// files in the same run when Soufflé is installed, and an in-process incremental workload.
+// Not a test: it prints numbers.
+//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--runs 5] [--json FILE] [--souffle PATH] [--no-souffle]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter as pathDelimiter, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** `targetMs`: whole-process wall time to meet; `souffleMs`: Soufflé 2.5's compiled program on this kind of machine. */
-const WORKLOADS: readonly { name: string; program: string; targetMs?: number; souffleMs?: number }[] = [
-  { name: "tc-chain-1000", program: "tc.dl" },
-  { name: "tc-chain-2000", program: "tc.dl", targetMs: 550, souffleMs: 600 },
-  { name: "tc-rand-2000", program: "tc.dl", targetMs: 1200, souffleMs: 1230 },
-  { name: "sg-tree", program: "sg.dl", targetMs: 500, souffleMs: 480 },
-  { name: "negagg", program: "negagg.dl", targetMs: 300, souffleMs: 130 },
-  { name: "andersen", program: "andersen.dl", targetMs: 700, souffleMs: 660 },
+
+/**
+ * `kind`: which reference a target compares with. `integer`: Soufflé compiled (`souffle -o`, run
+ * with `-j1`), wall <= it and peak memory <= 3x. `symbol`: Soufflé's interpreter, wall <= it and
+ * memory <= 3x. `load`: reading the facts only, wall <= `targetMs`. `data` names the generator.
+ */
+interface Workload {
+  readonly name: string;
+  readonly program: string;
+  readonly kind: "integer" | "symbol" | "load";
+  readonly data: string;
+  readonly flags?: readonly string[];
+  readonly targetMs?: number;
+}
+const WORKLOADS: readonly Workload[] = [
+  { name: "tc-chain-1000", program: "bench/programs/tc.dl", kind: "integer", data: "gen:tc-chain-1000" },
+  { name: "tc-chain-2000", program: "bench/programs/tc.dl", kind: "integer", data: "gen:tc-chain-2000" },
+  { name: "tc-rand-2000", program: "bench/programs/tc.dl", kind: "integer", data: "gen:tc-rand-2000" },
+  { name: "sg-tree", program: "bench/programs/sg.dl", kind: "integer", data: "gen:sg-tree" },
+  { name: "negagg", program: "bench/programs/negagg.dl", kind: "integer", data: "gen:negagg" },
+  { name: "andersen", program: "bench/programs/andersen.dl", kind: "integer", data: "gen:andersen" },
+  { name: "tc-chain-4000", program: "bench/programs/tc.dl", kind: "integer", data: "gen:tc-chain-4000" },
+  { name: "tc-rand-4000", program: "bench/programs/tc.dl", kind: "integer", data: "gen:tc-rand-4000" },
+  { name: "sg-tree-x4", program: "bench/programs/sg.dl", kind: "integer", data: "gen:sg-tree-x4" },
+  { name: "negagg-x4", program: "bench/programs/negagg.dl", kind: "integer", data: "gen:negagg-x4" },
+  { name: "andersen-x4", program: "bench/programs/andersen.dl", kind: "integer", data: "gen:andersen-x4" },
+  { name: "social-load", program: "bench/social/load.dl", kind: "load", data: "social", targetMs: 1200 },
+  { name: "social", program: "bench/social/social.dl", kind: "symbol", data: "social" },
+  { name: "social-insertion", program: "bench/social/social.dl", kind: "symbol", data: "social", flags: ["--order", "insertion"] },
+  { name: "orders-400k", program: "programs/orders/orders.dl", kind: "symbol", data: "orders" },
 ];
+/** Peak memory may be this many times the reference's. */
+const MEMORY_FACTOR = 3;
+
+interface Measured {
+  wallMs: number;
+  peakRssMb: number;
+}
 
 interface Result {
   workload: string;
+  interpreter: Measured | null;
+  compiled: Measured | null;
   sizes: Record<string, number>;
   wallMs: number;
   wallMsAll: number[];
@@ -37,6 +70,8 @@ const { values } = parseArgs({
     only: { type: "string" },
     runs: { type: "string", default: "5" },
     json: { type: "string" },
+    souffle: { type: "string" },
+    "no-souffle": { type: "boolean" },
   },
   strict: true,
 });
@@ -72,25 +107,111 @@ function median(xs: number[]): number {
 
 const hasTime = existsSync("/usr/bin/time");
 
-function runOnce(program: string, dir: string): { wallMs: number; cpuMs: number; sizes: Record<string, number>; evalMs: number; loadMs: number; rssKb: number } {
-  const cli = [join(ROOT, "bin/calmlog.js"), "run", program, "-F", dir, "-D", "-", "--no-progress"];
-  const cmd = hasTime ? "/usr/bin/time" : process.execPath;
-  const args = hasTime ? ["-f", "maxrss-kb %M cpu-s %U %S", process.execPath, ...cli] : cli;
+/** Runs a command under /usr/bin/time when present; wall ms, peak RSS in KB, CPU ms, stdout, stderr. */
+function timed(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): { wallMs: number; rssKb: number; cpuMs: number; stdout: string; stderr: string } {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, CALMLOG_REPORT: "1" }, encoding: "utf8", maxBuffer: 1 << 28 });
+  const r = spawnSync(hasTime ? "/usr/bin/time" : cmd, hasTime ? ["-f", "maxrss-kb %M cpu-s %U %S", cmd, ...args] : args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 1 << 28 });
   const wallMs = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`calmlog run failed on ${dir}:\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
+  const time = /maxrss-kb (\d+) cpu-s ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  // Without /usr/bin/time, the child's peak memory is unknown here (calmlog reports its own).
+  return { wallMs, rssKb: time ? Number(time[1]) : NaN, cpuMs: time ? (Number(time[2]) + Number(time[3])) * 1000 : NaN, stdout: r.stdout, stderr: r.stderr };
+}
+
+function runOnce(program: string, dir: string, out: string, flags: readonly string[]): { wallMs: number; cpuMs: number; sizes: Record<string, number>; evalMs: number; loadMs: number; rssKb: number } {
+  const cli = [join(ROOT, "bin/calmlog.js"), "run", program, "-F", dir, "-D", out, "--no-progress", ...flags];
+  const r = timed(process.execPath, cli, { ...process.env, CALMLOG_REPORT: "1" });
   const sizes: Record<string, number> = {};
   for (const line of r.stdout.split("\n")) {
     const [name, n] = line.split("\t");
     if (name && n !== undefined) sizes[name] = Number(n);
   }
+  // Outputs written to files count as result tuples too.
+  for (const f of readdirSync(out)) if (f.endsWith(".csv")) sizes[f.slice(0, -4)] = lineCount(join(out, f));
   const report = /calmlog-report (\{.*\})/.exec(r.stderr);
   const parsed = report ? (JSON.parse(report[1]!) as { evalMs: number; loadMs: number; maxRssKb: number }) : { evalMs: NaN, loadMs: NaN, maxRssKb: NaN };
-  const time = /maxrss-kb (\d+) cpu-s ([\d.]+) ([\d.]+)/.exec(r.stderr);
   // CPU time (user + system) is the steadier figure on a shared machine; wall time is what a user waits.
-  const cpuMs = time ? (Number(time[2]) + Number(time[3])) * 1000 : NaN;
-  return { wallMs, cpuMs, sizes, evalMs: parsed.evalMs, loadMs: parsed.loadMs, rssKb: time ? Number(time[1]) : parsed.maxRssKb };
+  return { wallMs: r.wallMs, cpuMs: r.cpuMs, sizes, evalMs: parsed.evalMs, loadMs: parsed.loadMs, rssKb: Number.isNaN(r.rssKb) ? parsed.maxRssKb : r.rssKb };
+}
+
+function lineCount(path: string): number {
+  const b = readFileSync(path);
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Soufflé: `--souffle PATH`, else $SOUFFLE, else `souffle` on the PATH; null when none runs. */
+function findSouffle(): { path: string; version: string } | null {
+  if (values["no-souffle"]) return null;
+  const candidates = [values.souffle, process.env["SOUFFLE"], ...(process.env["PATH"] ?? "").split(pathDelimiter).map((d) => join(d, "souffle"))];
+  for (const c of candidates) {
+    if (c === undefined || c === "" || !existsSync(c)) continue;
+    const r = spawnSync(c, ["--version"], { encoding: "utf8" });
+    if (r.status === 0) return { path: c, version: (/Version: *(\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim().split("\n")[0]) || "unknown" };
+  }
+  return null;
+}
+
+/** The program as Soufflé reads it: calmlog's own directives (`.invariant`) are left out. */
+function souffleSource(program: string, work: string): string {
+  const text = readFileSync(join(ROOT, program), "utf8");
+  const plain = text.split("\n").filter((l) => !/^\s*\.invariant\b/.test(l)).join("\n");
+  const path = join(work, program.replace(/[/.]/g, "_") + ".dl");
+  writeFileSync(path, plain);
+  return path;
+}
+
+/** Compiles a program with `souffle -o` once per bench run; null (with a message) when that fails. */
+const compiledPrograms = new Map<string, string | null>();
+function souffleCompiled(souffle: string, source: string, work: string): string | null {
+  if (compiledPrograms.has(source)) return compiledPrograms.get(source)!;
+  const exe = source.replace(/\.dl$/, ".bin");
+  console.error(`compiling ${source} with souffle -o ...`);
+  const r = spawnSync(souffle, ["-o", exe, source], { cwd: work, encoding: "utf8" });
+  const ok = r.status === 0 && existsSync(exe);
+  if (!ok) console.error(`souffle -o failed on ${source}: ${r.stderr.slice(0, 500)}`);
+  compiledPrograms.set(source, ok ? exe : null);
+  return ok ? exe : null;
+}
+
+/** Median wall time and the largest peak memory of `runs` runs after a warm-up. */
+function measure(runs: number, once: () => { wallMs: number; rssKb: number }): Measured {
+  once();
+  const samples = Array.from({ length: runs }, once);
+  return { wallMs: median(samples.map((s) => s.wallMs)), peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024 };
+}
+
+/** Writes a workload's facts under `dir` (a flat fact directory per workload). */
+function generate(dataDir: string, workloads: readonly Workload[]): void {
+  const gen = [...new Set(workloads.filter((w) => w.data.startsWith("gen:")).map((w) => w.data.slice(4)))];
+  if (gen.length > 0) {
+    const r = spawnSync(process.execPath, [join(ROOT, "bench/gen.mjs"), "--out", dataDir, "--only", gen.join(",")], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`gen.mjs failed: ${r.stderr}`);
+  }
+  if (workloads.some((w) => w.data === "social") && !existsSync(join(dataDir, "social"))) {
+    const r = spawnSync(process.execPath, [join(ROOT, "bench/social/gen.mjs"), "--facts", "1000000", "--out", join(dataDir, "social")], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`bench/social/gen.mjs failed: ${r.stderr}`);
+  }
+  if (workloads.some((w) => w.data === "orders") && !existsSync(join(dataDir, "orders"))) {
+    // The orders example's generator writes replicas and epochs; `run` reads their union, one file per relation.
+    const replicas = join(dataDir, "orders-replicas");
+    const r = spawnSync(process.execPath, [join(ROOT, "programs/orders/generate.mjs"), replicas, "--orders", "400000"], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`programs/orders/generate.mjs failed: ${r.stderr}`);
+    const flat = join(dataDir, "orders");
+    mkdirSync(flat, { recursive: true });
+    for (const replica of readdirSync(replicas).sort()) {
+      if (replica === "seals") continue;
+      for (const epoch of readdirSync(join(replicas, replica)).sort()) {
+        for (const f of readdirSync(join(replicas, replica, epoch)).sort()) appendFileSync(join(flat, f), readFileSync(join(replicas, replica, epoch, f)));
+      }
+    }
+    rmSync(replicas, { recursive: true, force: true });
+  }
+}
+
+function dataFor(w: Workload): string {
+  return w.data.startsWith("gen:") ? w.data.slice(4) : w.data;
 }
 
 interface IncrementalResult {
@@ -147,32 +268,51 @@ async function incremental(dir: string): Promise<IncrementalResult> {
 async function main(): Promise<void> {
   buildIfStale();
   let dataDir = values.data ? resolve(values.data) : null;
-  let temp: string | null = null;
+  const work = mkdtempSync(join(tmpdir(), "calmlog-bench-"));
   if (dataDir === null) {
-    temp = mkdtempSync(join(tmpdir(), "calmlog-bench-"));
-    dataDir = temp;
-    const names = [...new Set([...selected.map((w) => w.name), ...(wantIncremental ? ["tc-rand-2000"] : [])])];
-    const r = spawnSync(process.execPath, [join(ROOT, "bench/gen.mjs"), "--out", dataDir, "--only", names.join(",")], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`gen.mjs failed: ${r.stderr}`);
-  }
+    dataDir = join(work, "data");
+    generate(dataDir, [...selected, ...(wantIncremental ? WORKLOADS.filter((w) => w.name === "tc-rand-2000") : [])]);
+  } else generate(dataDir, selected.filter((w) => !w.data.startsWith("gen:"))); // the symbol sets, when missing
+  const souffle = findSouffle();
+  console.error(souffle ? `Soufflé ${souffle.version} at ${souffle.path}` : "Soufflé: not found (--souffle PATH, $SOUFFLE or `souffle` on the PATH); measuring calmlog alone");
   const results: Result[] = [];
   try {
     for (const w of selected) {
-      const dir = join(dataDir, w.name);
+      const dir = join(dataDir, dataFor(w));
       if (!existsSync(dir)) {
         if (only !== null) throw new Error(`no data for ${w.name} in ${dataDir}: run \`node bench/gen.mjs --out ${dataDir}\``);
-        console.error(`${w.name}: skipped, ${dir} does not exist (node bench/gen.mjs --out DIR writes every workload)`);
+        console.error(`${w.name}: skipped, ${dir} does not exist (node bench/gen.mjs --out DIR writes the integer workloads)`);
         continue;
       }
-      const program = join(ROOT, "bench/programs", w.program);
-      runOnce(program, dir); // warm-up (file cache)
-      const samples = Array.from({ length: runs }, () => runOnce(program, dir));
+      const program = join(ROOT, w.program);
+      const out = join(work, "out");
+      const fresh = (): string => {
+        rmSync(out, { recursive: true, force: true });
+        mkdirSync(out, { recursive: true });
+        return out;
+      };
+      const samples: ReturnType<typeof runOnce>[] = [];
+      runOnce(program, dir, fresh(), w.flags ?? []); // warm-up (file cache)
+      for (let i = 0; i < runs; i++) samples.push(runOnce(program, dir, fresh(), w.flags ?? []));
       const wall = samples.map((s) => s.wallMs);
       const mid = samples[wall.indexOf(median(wall))] ?? samples[0]!;
       const tuples = Object.values(mid.sizes).reduce((a, b) => a + b, 0);
       const evalMs = median(samples.map((s) => s.evalMs));
+      let interpreter: Measured | null = null;
+      let compiled: Measured | null = null;
+      // `social-insertion` differs from `social` in calmlog's flags only: the reference is the same.
+      const same = results.find((r) => WORKLOADS.find((x) => x.name === r.workload)?.program === w.program && WORKLOADS.find((x) => x.name === r.workload)?.data === w.data);
+      if (souffle !== null && same !== undefined) ({ interpreter, compiled } = same);
+      else if (souffle !== null) {
+        const source = souffleSource(w.program, work);
+        interpreter = measure(runs, () => timed(souffle.path, ["-j1", "-F", dir, "-D", fresh(), source]));
+        const exe = w.kind === "load" ? null : souffleCompiled(souffle.path, source, work);
+        if (exe !== null) compiled = measure(runs, () => timed(exe, ["-j1", "-F", dir, "-D", fresh()]));
+      }
       results.push({
         workload: w.name,
+        interpreter,
+        compiled,
         sizes: mid.sizes,
         wallMs: median(wall),
         wallMsAll: wall,
@@ -183,28 +323,43 @@ async function main(): Promise<void> {
         peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024,
       });
       const r = results[results.length - 1]!;
-      console.error(`${w.name}: ${r.wallMs.toFixed(0)} ms`);
+      console.error(`${w.name}: ${r.wallMs.toFixed(0)} ms${interpreter ? `, Soufflé interpreter ${interpreter.wallMs.toFixed(0)} ms` : ""}${compiled ? `, compiled ${compiled.wallMs.toFixed(0)} ms` : ""}`);
     }
+    const fmt = (m: Measured | null): string => (m === null ? "-" : `${m.wallMs.toFixed(0)} ms, ${m.peakRssMb.toFixed(0)} MB`);
     const table = [
-      ["workload", "result tuples", "wall ms (median)", "target ms", "Soufflé ms", "cpu ms", "eval ms", "start+load ms", "tuples/s", "peak MB"],
+      ["workload", "result tuples", "calmlog wall ms", "cpu ms", "eval ms", "start+load ms", "peak MB", "Soufflé interpreter", "Soufflé compiled", "time ratio", "memory ratio", "target"],
       ...results.map((r) => {
         const w = WORKLOADS.find((x) => x.name === r.workload)!;
+        const ref = w.kind === "integer" ? r.compiled : w.kind === "symbol" ? r.interpreter : null;
+        const timeRatio = ref ? r.wallMs / ref.wallMs : NaN;
+        const memRatio = ref ? r.peakRssMb / ref.peakRssMb : w.kind === "load" && r.interpreter ? r.peakRssMb / r.interpreter.peakRssMb : NaN;
+        let target: string;
+        if (w.kind === "load") target = `<= ${w.targetMs} ms: ${r.wallMs <= w.targetMs! ? "met" : "MISSED"}`;
+        else if (ref === null) target = souffle === null ? "no reference (Soufflé not found)" : "no reference";
+        else {
+          const t = timeRatio <= 1 ? "time met" : "time MISSED";
+          const m = memRatio <= MEMORY_FACTOR ? "memory met" : "memory MISSED";
+          target = `<= ${w.kind === "integer" ? "compiled" : "interpreter"}, <= ${MEMORY_FACTOR}x memory: ${t}, ${m}`;
+        }
         return [
-        r.workload,
-        Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(" "),
-        r.wallMs.toFixed(0),
-        w.targetMs === undefined ? "-" : `${w.targetMs} ${r.wallMs <= w.targetMs ? "met" : "MISSED"}`,
-        w.souffleMs === undefined ? "-" : String(w.souffleMs),
-        r.cpuMs.toFixed(0),
-        r.evalMs.toFixed(0),
-        r.loadMs.toFixed(0),
-        (r.tuplesPerSec / 1e6).toFixed(2) + "M",
-        r.peakRssMb.toFixed(0),
+          r.workload,
+          Object.entries(r.sizes).map(([k, v]) => `${k}=${v}`).join(" "),
+          r.wallMs.toFixed(0),
+          r.cpuMs.toFixed(0),
+          r.evalMs.toFixed(0),
+          r.loadMs.toFixed(0),
+          r.peakRssMb.toFixed(0),
+          fmt(r.interpreter),
+          fmt(r.compiled),
+          Number.isNaN(timeRatio) ? "-" : `${timeRatio.toFixed(2)}x`,
+          Number.isNaN(memRatio) ? "-" : `${memRatio.toFixed(2)}x`,
+          target,
         ];
       }),
     ];
     const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-    for (const row of table) console.log(row.map((cell, c) => (c === 0 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+    for (const row of table) console.log(row.map((cell, c) => (c === 0 || c === 1 || c === row.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+    console.log(souffle ? `\nreference: Soufflé ${souffle.version}, interpreter \`souffle -j1 -F DIR -D OUT prog.dl\`, compiled \`souffle -o prog prog.dl\` run as \`prog -j1 -F DIR -D OUT\`` : "\nreference: Soufflé not found, so no ratios (install it or pass --souffle PATH)");
     let inc: Awaited<ReturnType<typeof incremental>> | null = null;
     if (wantIncremental) {
       inc = await incremental(join(dataDir, "tc-rand-2000"));
@@ -215,9 +370,9 @@ async function main(): Promise<void> {
       console.log(`  steady state (median of updates 2-5): ${inc.steadyMs.toFixed(1)} ms, ${(inc.steadyRatio * 100).toFixed(2)}% of the full run; target < 5%`);
     }
     console.log(`\nload average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
-    if (values.json) writeFileSync(values.json, JSON.stringify({ node: process.version, runs, loadavg: loadavg(), results, incremental: inc }, null, 2) + "\n");
+    if (values.json) writeFileSync(values.json, JSON.stringify({ node: process.version, souffle: souffle?.version ?? null, runs, loadavg: loadavg(), results, incremental: inc }, null, 2) + "\n");
   } finally {
-    if (temp !== null) rmSync(temp, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
 }
 

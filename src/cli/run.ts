@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
-import { planOutput, stdoutBlock, writeAtomically } from "../io/write.js";
+import { stdoutBlock, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
 import { compileFile } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -25,6 +25,9 @@ Options:
   -D, --output-dir DIR   where outputs go (default: .); \`-\` prints them to stdout, each under
                          a header box as Soufflé does
       --format FORMAT    tsv (default, files named .csv) or jsonl (files named .jsonl)
+      --order ORDER      sorted (default: column by column, numbers numerically, symbols by
+                         code point) or insertion (the order tuples were added: facts in file
+                         order, then as derived; deterministic, and cheaper on large outputs)
       --stats            per stratum and per rule: iterations, tuples derived, time (to stderr)
       --no-progress      no progress line on a terminal
   -h, --help             show this help
@@ -38,6 +41,7 @@ interface Options {
   readonly factDir: string;
   readonly outputDir: string;
   readonly format: FactFormat;
+  readonly sorted: boolean;
   readonly stats: boolean;
   readonly progress: boolean;
 }
@@ -47,6 +51,7 @@ function options(args: readonly string[]): Options {
     "fact-dir": { type: "string", short: "F" },
     "output-dir": { type: "string", short: "D" },
     format: { type: "string" },
+    order: { type: "string" },
     stats: { type: "boolean" },
     "no-progress": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -56,11 +61,14 @@ function options(args: readonly string[]): Options {
   if (positionals.length > 1) throw new UsageError(`one program at a time (got ${positionals.length} files)`);
   const format = values.format ?? "tsv";
   if (format !== "tsv" && format !== "jsonl") throw new UsageError(`unknown format \`${format}\`; use \`tsv\` or \`jsonl\``);
+  const order = values.order ?? "sorted";
+  if (order !== "sorted" && order !== "insertion") throw new UsageError(`unknown order \`${order}\`; use \`sorted\` or \`insertion\``);
   return {
     program: positionals[0]!,
     factDir: values["fact-dir"] ?? ".",
     outputDir: values["output-dir"] ?? ".",
     format,
+    sorted: order === "sorted",
     stats: values.stats === true,
     progress: values["no-progress"] !== true,
   };
@@ -152,8 +160,8 @@ export const command: Command = {
         const delimiter = param(schema.input, "delimiter");
         const headers = param(schema.input, "headers") === "true";
         const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
-        // Integer relations go in as codes, without a tuple per fact.
-        const codes = readFactCodes(path, schema, read);
+        // Fact files go in as codes, symbols interned from the file's bytes, without a tuple per fact.
+        const codes = readFactCodes(path, schema, read, engine.valueTable);
         if (codes !== null) engine.insertCodes(schema.name, codes);
         else engine.insert(schema.name, readFactFile(path, schema, read));
       }
@@ -161,28 +169,52 @@ export const command: Command = {
       const stats = engine.run();
       if (progressShown) ctx.stderr.write("\r\x1b[K");
 
-      // Every output is formatted before any file is replaced.
-      const outputs: { name: string; path: string | null; text: string }[] = [];
+      // Every output file is written to a temporary name first, and renamed into place only once all
+      // of them are written, so a failed run replaces none.
+      const outputs: { name: string; path: string | null }[] = [];
       for (const schema of checked.relations.values()) {
         if (schema.output === null) continue;
-        outputs.push(planOutput(schema, engine.tuples(schema.name), opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format));
+        if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null });
+        else {
+          const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
+          outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename) });
+        }
       }
       if (outputs.some((o) => o.path !== null)) {
         const dir = resolve(ctx.cwd, opts.outputDir);
         try {
           mkdirSync(dir, { recursive: true });
         } catch (err) {
-          return fail(makeDiagnostic("CL406", checked.relations.get(outputs[0]!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
+          return fail(makeDiagnostic("CL406", checked.relations.get(outputs.find((o) => o.path !== null)!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
+        }
+      }
+      const delimiterOf = (name: string): string => param(checked.relations.get(name)!.output, "delimiter") ?? "\t";
+      const orderOf = (name: string): Uint32Array | null => (opts.sorted ? engine.sortedRows(name) : null);
+      const pending = new Map<string, PendingFile>();
+      const discardAll = (): void => {
+        for (const p of pending.values()) p.discard();
+      };
+      for (const o of outputs) {
+        if (o.path === null) continue;
+        try {
+          pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name)));
+        } catch (err) {
+          discardAll();
+          return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
         }
       }
       for (const o of outputs) {
         if (o.path === null) {
-          ctx.stdout.write(stdoutBlock(o.name, o.text));
+          const chunks: Uint8Array[] = [];
+          writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name), (c) => chunks.push(c));
+          ctx.stdout.write(stdoutBlock(o.name, Buffer.concat(chunks).toString("utf8")));
           continue;
         }
         try {
-          writeAtomically(o.path, o.text);
+          pending.get(o.name)!.commit();
+          pending.delete(o.name);
         } catch (err) {
+          discardAll();
           return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
         }
       }

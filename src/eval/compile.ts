@@ -36,7 +36,7 @@ export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: strin
   const chains = new Gen(rule, plan, types, false);
   const withChains = chains.build();
   if (lists.header.join("\n") !== chains.header.join("\n")) return withChains;
-  const ready = [...lists.listIndexes].map((I) => `${I}.lists !== null`).join(" && ");
+  const ready = [...lists.listIndexes].map((I) => `${I}.listsReady()`).join(" && ");
   return [
     ...lists.header,
     `const NOL = new Int32Array(0);`,
@@ -409,7 +409,7 @@ class Gen {
     switch (e.kind) {
       case "var": {
         const t = this.slotTypes[e.slot] ?? e.type;
-        return t === "number" ? `v${e.slot}` : t === "unsigned" ? `(v${e.slot} >>> 0)` : t === "float" ? `FL[v${e.slot}]` : `SY[v${e.slot}]`;
+        return t === "number" ? `v${e.slot}` : t === "unsigned" ? `(v${e.slot} >>> 0)` : t === "float" ? `FL[v${e.slot}]` : `SY.text(v${e.slot})`;
       }
       case "const":
         return typeof e.value === "string" ? JSON.stringify(e.value) : numberLiteral(e.value);

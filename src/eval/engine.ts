@@ -226,14 +226,18 @@ export class Engine {
     return added;
   }
 
+  /** The engine's value table: `insertCodes` takes symbol and float codes interned in it (as `readFactCodes` does). */
+  get valueTable(): ValueTable {
+    return this.values;
+  }
+
   /**
-   * Merge rows given as codes, `arity` per row, into a relation whose columns are all `number` or
-   * `unsigned` (their codes are the values, as `readFactCodes` gives them); returns how many were new.
+   * Merge rows given as codes, `arity` per row: integers as themselves (`unsigned` as their bits),
+   * symbols and floats as codes of `valueTable` (what `readFactCodes` gives); returns how many were new.
    */
   insertCodes(relation: string, codes: Int32Array): number {
     const rel = this.relation(relation);
     const types = this.compiled.types.get(relation)!;
-    if (!types.every((t) => t === "number" || t === "unsigned")) throw new Error(`engine: \`${relation}\` has columns that are not integers`);
     const arity = types.length;
     if (arity === 0 || codes.length % arity !== 0) throw new Error(`engine: ${codes.length} codes are not rows of ${arity} columns`);
     const base = this.base.get(relation);
@@ -250,9 +254,8 @@ export class Engine {
       }
     } else {
       for (let i = 0; i < codes.length; i += arity) {
-        const row = codes.subarray(i, i + arity);
-        if (rel.insertRow(row)) added++;
-        base?.insertRow(row);
+        if (rel.insertRowAt(codes, i)) added++;
+        base?.insertRowAt(codes, i);
       }
     }
     return added;
@@ -473,22 +476,7 @@ export class Engine {
     const types = this.compiled.types.get(relation)!;
     const arity = rel.arity;
     const data = rel.data;
-    const ranks = types.map((t) => this.values.ranks(t));
-    const keyOf = types.map((t, c) => {
-      const rank = ranks[c];
-      return rank ? (code: number) => rank[code]! : t === "unsigned" ? (code: number) => code >>> 0 : (code: number) => code;
-    });
-    const order = new Uint32Array(Math.max(0, rel.size - from));
-    for (let i = 0; i < order.length; i++) order[i] = from + i;
-    order.sort((a, b) => {
-      for (let c = 0; c < arity; c++) {
-        const k = keyOf[c]!;
-        const x = k(data[a * arity + c]!);
-        const y = k(data[b * arity + c]!);
-        if (x !== y) return x < y ? -1 : 1;
-      }
-      return 0;
-    });
+    const order = this.sortedRows(relation, from);
     const out: Tuple[] = new Array(order.length);
     for (let i = 0; i < order.length; i++) {
       const base = order[i]! * arity;
@@ -497,6 +485,27 @@ export class Engine {
       out[i] = t;
     }
     return out;
+  }
+
+  /** A relation's rows as codes (`arity` per row, in the order they were added) with its column types, for writers. */
+  rows(relation: string): { readonly data: Int32Array; readonly size: number; readonly arity: number; readonly types: readonly PrimitiveType[] } {
+    const rel = this.relation(relation);
+    return { data: rel.data, size: rel.size, arity: rel.arity, types: this.compiled.types.get(relation)! };
+  }
+
+  /**
+   * Row numbers (of the rows stored from row `from` on) in `tuples` order (column by column,
+   * numbers numerically, symbols by code point):
+   * an LSD radix sort on each column's rank, two 16-bit passes per column, a pass skipped when
+   * every key has the same digit.
+   */
+  sortedRows(relation: string, from = 0): Uint32Array {
+    const rel = this.relation(relation);
+    const types = this.compiled.types.get(relation)!;
+    const start = Math.min(from, rel.size);
+    const order = sortRows(rel.data.subarray(start * rel.arity, rel.size * rel.arity), rel.size - start, rel.arity, types.map((t) => this.values.ranks(t)), types);
+    if (start > 0) for (let i = 0; i < order.length; i++) order[i]! += start;
+    return order;
   }
 
   /** An independent copy (same program), for merging replica states. */
@@ -516,4 +525,42 @@ export function evaluate(checked: CheckedProgram, analysis: Analysis, facts: Rec
   for (const [name, tuples] of Object.entries(facts)) engine.insert(name, tuples);
   engine.run();
   return engine;
+}
+
+/** See `Engine.sortedRows`. `ranks[c]` maps column c's codes to their order (null: integers, ordered as they are). */
+function sortRows(data: Int32Array, n: number, arity: number, ranks: readonly (Int32Array | null)[], types: readonly PrimitiveType[]): Uint32Array {
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (n < 2) return order;
+  let tmp = new Uint32Array(n);
+  const key = new Uint32Array(n);
+  const count = new Uint32Array(65537);
+  for (let c = arity - 1; c >= 0; c--) {
+    const rank = ranks[c] ?? null;
+    const flip = types[c] === "number" ? 0x80000000 : 0;
+    let lo = 0xffffffff;
+    let hi = 0;
+    for (let r = 0; r < n; r++) {
+      const code = data[r * arity + c]!;
+      const k = rank !== null ? rank[code]! : (code ^ flip) >>> 0;
+      key[r] = k;
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
+    }
+    for (const shift of [0, 16]) {
+      // Keys that agree on every bit above and at this digit need no pass for it.
+      if (lo >>> shift === hi >>> shift) continue;
+      count.fill(0);
+      for (let i = 0; i < n; i++) count[((key[order[i]!]! >>> shift) & 0xffff) + 1]!++;
+      for (let d = 1; d <= 65536; d++) count[d]! += count[d - 1]!;
+      for (let i = 0; i < n; i++) {
+        const row = order[i]!;
+        tmp[count[(key[row]! >>> shift) & 0xffff]!++] = row;
+      }
+      const t = order;
+      order = tmp;
+      tmp = t;
+    }
+  }
+  return order;
 }

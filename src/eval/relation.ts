@@ -15,6 +15,26 @@ const SPARSE_BITSETS = 1 << 12;
 /** Bitsets may take this many words (16 MB) beyond 8 per row before the set moves to a hash table. */
 const BITS_SLACK = 1 << 22;
 
+/**
+ * How often each storage representation and join path was entered, process-wide: tests use it to
+ * check that they reach every one (only cold paths and one check per join call count).
+ */
+export const storageEvents = {
+  /** A one- or two-column relation moved from bitsets to the hash table. */
+  leftBits: 0,
+  /** A relation of three or more columns made its hash table. */
+  hashTables: 0,
+  /** Rows went into a two-column relation's per-first-column bitsets (second column >= 32). */
+  wideBitsets: 0,
+  /** A one-column index moved from its direct table to a hash table. */
+  leftDirect: 0,
+  /** A direct index dropped its per-key lists (too many keys). */
+  droppedLists: 0,
+  /** A join ran on per-key lists, or on `next` chains because an index it could read as lists had none. */
+  listJoins: 0,
+  chainJoins: 0,
+};
+
 /** Mixes one more 32-bit code into a hash (murmur3 round). */
 export function mix(h: number, v: number): number {
   let k = Math.imul(v, 0xcc9e2d51);
@@ -93,7 +113,7 @@ export class Index {
     const n = Math.min(limit, rel.size);
     if (this.indexed >= n) return;
     if (this.next.length < n) {
-      const grown = new Int32Array(Math.max(n, this.next.length * 2));
+      const grown = new Int32Array(Math.max(n, grownLength(this.next.length, 1)));
       grown.set(this.next);
       this.next = grown;
     }
@@ -119,6 +139,7 @@ export class Index {
       }
       // Lists once the keys are counted, so a batch with too many keys never builds (and drops) them.
       if (this.lists !== null && this.keys > MAX_LISTS) {
+        storageEvents.droppedLists++;
         this.lists = null;
         this.lens = NO_LENS;
       }
@@ -212,6 +233,7 @@ export class Index {
     const lists = this.lists!;
     if (k >= this.lens.length) {
       if (this.keys > MAX_LISTS) {
+        storageEvents.droppedLists++;
         this.lists = null;
         this.lens = NO_LENS;
         return;
@@ -222,6 +244,7 @@ export class Index {
     let list = lists[k]!;
     if (len + 2 > list.length) {
       if (list.length === 0 && this.keys > MAX_LISTS) {
+        storageEvents.droppedLists++;
         this.lists = null;
         this.lens = NO_LENS;
         return;
@@ -249,6 +272,7 @@ export class Index {
 
   /** Moves the direct table's heads into a hash table; the chains stay as they are. */
   private leaveDirect(): void {
+    storageEvents.leftDirect++;
     const old = this.heads;
     this.direct = false;
     this.lists = null;
@@ -290,6 +314,16 @@ export class Index {
       while (this.heads[slot] !== EMPTY) slot = (slot + 1) & this.mask;
       this.heads[slot] = head;
     }
+  }
+
+  /** Whether a join may read this index's per-key lists (counted, for `storageEvents`). */
+  listsReady(): boolean {
+    if (this.lists !== null) {
+      storageEvents.listJoins++;
+      return true;
+    }
+    storageEvents.chainJoins++;
+    return false;
   }
 
   /** The newest row whose first key column is `a` (one-column index), or -1. */
@@ -381,7 +415,10 @@ export class Relation {
     this.bits = arity === 1 || arity === 2 ? [] : null;
     this.table = NO_TABLE;
     this.mask = -1;
-    if (this.bits === null) this.makeTable(capacity);
+    if (this.bits === null) {
+      storageEvents.hashTables++;
+      this.makeTable(capacity);
+    }
   }
 
   private makeTable(capacity: number): void {
@@ -462,7 +499,7 @@ export class Relation {
   }
 
   private growData(): Int32Array {
-    const grown = new Int32Array(Math.max(this.arity, this.data.length * 2));
+    const grown = new Int32Array(grownLength(this.data.length, this.arity));
     grown.set(this.data);
     return (this.data = grown);
   }
@@ -470,7 +507,7 @@ export class Relation {
   private reserveRow(): number {
     const arity = this.arity;
     if ((this.size + 1) * arity > this.data.length) {
-      const grown = new Int32Array(Math.max(arity, this.data.length * 2));
+      const grown = new Int32Array(grownLength(this.data.length, arity));
       grown.set(this.data);
       this.data = grown;
     }
@@ -537,6 +574,7 @@ export class Relation {
       const added = n - set.length + (set.length === 0 ? 48 : 0) + (a >= bits.length ? 2 * (a + 1 - bits.length) : 0);
       if (this.words + added > BITS_SLACK + 8 * this.size) return -1;
       if (set.length === 0 && (++this.bitsets > MAX_LISTS || this.sparse(bits.length))) return -1;
+      if (set.length === 0) storageEvents.wideBitsets++;
       this.words += added;
       while (bits.length <= a) bits.push(NO_BITS);
       const grown = new Uint32Array(n);
@@ -571,6 +609,7 @@ export class Relation {
 
   /** Moves the set of rows from the bitsets to the hash table. */
   private leaveBits(): void {
+    storageEvents.leftBits++;
     this.bits = null;
     this.low = NO_BITS;
     this.words = 0;
@@ -720,6 +759,41 @@ export class Relation {
     return true;
   }
 
+  /** Adds the row src[at, at + arity); true when it was new. */
+  insertRowAt(src: Int32Array, at: number): boolean {
+    const arity = this.arity;
+    if (arity === 2) return this.insert2(src[at]!, src[at + 1]!);
+    if (arity === 1) return this.insert1(src[at]!);
+    const row = this.reserveRow();
+    const data = this.data;
+    const table = this.table;
+    const mask = this.mask;
+    let h = 0;
+    for (let c = 0; c < arity; c++) h = mix(h, src[at + c]!);
+    h = finish(h);
+    let slot = h & mask;
+    for (;;) {
+      const r = table[2 * slot]!;
+      if (r === EMPTY) break;
+      if (table[2 * slot + 1] === h) {
+        let same = true;
+        for (let c = 0; c < arity; c++) {
+          if (data[r * arity + c] !== src[at + c]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    table[2 * slot] = row;
+    table[2 * slot + 1] = h;
+    for (let c = 0; c < arity; c++) data[row * arity + c] = src[at + c]!;
+    this.size = row + 1;
+    return true;
+  }
+
   /** Whether (a) is in a one-column relation. */
   has1(a: number): boolean {
     if (this.bits !== null) return this.hasBit(0, a);
@@ -804,6 +878,15 @@ export class Relation {
     r.bitsets = this.bitsets;
     return r;
   }
+}
+
+/**
+ * The next length of a growing row array: half as much again, in whole rows. Doubling left the
+ * largest relations up to half empty, and the old and new arrays are both alive while copying.
+ */
+function grownLength(length: number, arity: number): number {
+  const rows = Math.floor(length / arity);
+  return Math.max(arity, (rows + Math.max(16, rows >> 1)) * arity);
 }
 
 const NO_TABLE = new Int32Array(0);

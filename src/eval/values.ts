@@ -1,6 +1,7 @@
 // Every stored value is one 32-bit code: `number` as itself, `unsigned` as its bits, `symbol` and
 // `float` as an index into an intern table. Equal values have equal codes, so joins compare codes only.
 import type { PrimitiveType } from "../syntax/ast.js";
+import { SymbolTable } from "./symbols.js";
 
 /** A value at the API boundary: symbols as strings, numbers as JS numbers. */
 export type Value = number | string;
@@ -13,24 +14,26 @@ export const UINT32_MAX = 4294967295;
 
 /** Interns symbols and floats to dense codes; one per engine (a clone copies it). */
 export class ValueTable {
-  readonly symbols: string[] = [];
+  /** Symbols, each held once as UTF-8 bytes (see symbols.ts). */
+  readonly symbols: SymbolTable;
   readonly floats: number[] = [];
-  private readonly symbolCodes = new Map<string, number>();
   private readonly floatCodes = new Map<number, number>();
   private symbolRanks: Int32Array | null = null;
   private floatRanks: Int32Array | null = null;
-  /** Symbols below this index were looked at for surrogates; `surrogates` says whether one had any. */
-  private scanned = 0;
-  private surrogates = false;
+
+  constructor(from?: ValueTable) {
+    this.symbols = new SymbolTable(from?.symbols);
+    if (from) {
+      this.floats.push(...from.floats);
+      for (const [k, v] of from.floatCodes) this.floatCodes.set(k, v);
+      // Rank tables are never written after they are made, so the copy may share them.
+      this.symbolRanks = from.symbolRanks;
+      this.floatRanks = from.floatRanks;
+    }
+  }
 
   symbol(s: string): number {
-    let c = this.symbolCodes.get(s);
-    if (c === undefined) {
-      c = this.symbols.length;
-      this.symbols.push(s);
-      this.symbolCodes.set(s, c);
-    }
-    return c;
+    return this.symbols.intern(s);
   }
 
   float(f: number): number {
@@ -46,21 +49,11 @@ export class ValueTable {
 
   /** The code of a symbol if it was ever interned, else -1 (a lookup that cannot match). */
   symbolIfKnown(s: string): number {
-    return this.symbolCodes.get(s) ?? -1;
+    return this.symbols.find(s);
   }
 
   copy(): ValueTable {
-    const t = new ValueTable();
-    t.symbols.push(...this.symbols);
-    t.floats.push(...this.floats);
-    for (const [k, v] of this.symbolCodes) t.symbolCodes.set(k, v);
-    for (const [k, v] of this.floatCodes) t.floatCodes.set(k, v);
-    // Rank tables are never written after they are made, so the copy may share them.
-    t.symbolRanks = this.symbolRanks;
-    t.floatRanks = this.floatRanks;
-    t.scanned = this.scanned;
-    t.surrogates = this.surrogates;
-    return t;
+    return new ValueTable(this);
   }
 
   /** The code of a JS value in a column of `type`, or null when it does not fit the type. */
@@ -80,7 +73,7 @@ export class ValueTable {
   decode(type: PrimitiveType, code: number): Value {
     switch (type) {
       case "symbol":
-        return this.symbols[code]!;
+        return this.symbols.text(code);
       case "number":
         return code;
       case "unsigned":
@@ -100,24 +93,15 @@ export class ValueTable {
     // Codes are never removed, so the table is unchanged while its length is.
     const cached = type === "symbol" ? this.symbolRanks : this.floatRanks;
     if (cached !== null && cached.length === n) return cached;
+    if (type === "symbol") return (this.symbolRanks = this.symbols.ranks());
     const order = Array.from({ length: n }, (_, i) => i);
-    if (type === "symbol") {
-      const symbols = this.symbols;
-      for (; this.scanned < n; this.scanned++) if (!this.surrogates && SURROGATE.test(symbols[this.scanned]!)) this.surrogates = true;
-      // Without surrogates, code-point order is code-unit order, which the engine's own `<` compares fastest.
-      if (this.surrogates) order.sort((a, b) => compareSymbols(symbols[a]!, symbols[b]!));
-      else order.sort((a, b) => (symbols[a]! < symbols[b]! ? -1 : symbols[a]! > symbols[b]! ? 1 : 0));
-    }
-    else order.sort((a, b) => compareFloats(this.floats[a]!, this.floats[b]!));
+    order.sort((a, b) => compareFloats(this.floats[a]!, this.floats[b]!));
     const rank = new Int32Array(n);
     order.forEach((code, i) => (rank[code] = i));
-    if (type === "symbol") this.symbolRanks = rank;
-    else this.floatRanks = rank;
+    this.floatRanks = rank;
     return rank;
   }
 }
-
-const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Code-point order (not UTF-16 code-unit order: astral characters sort after U+FFFF). */
 export function compareSymbols(a: string, b: string): number {

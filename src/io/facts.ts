@@ -1,12 +1,14 @@
 // Reads fact files as Soufflé does: one tuple per line, columns split by a delimiter (a tab by
 // default), symbols unquoted; or JSON Lines. Every error names the file, line and column it is at.
+import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import type { Column } from "../check/types.js";
 import type { Code } from "../report/codes.js";
 import { fileErrorReason, makeDiagnostic, UserError } from "../report/diagnostic.js";
 import type { Span } from "../syntax/span.js";
 import type { Tuple, Value } from "../eval/values.js";
-import { INT32_MAX, INT32_MIN, UINT32_MAX } from "../eval/values.js";
+import { INT32_MAX, INT32_MIN, UINT32_MAX, type ValueTable } from "../eval/values.js";
+import { hashBytes } from "../eval/symbols.js";
 
 /** What reading needs to know about a relation. */
 export interface FactSchema {
@@ -37,23 +39,27 @@ export function readFactFile(path: string, schema: FactSchema, opts: ReadOptions
 }
 
 /**
- * The facts of a relation whose columns are all `number` or `unsigned`, as their codes (`arity` per
- * row, what `Engine.insertCodes` takes), without a tuple per line; null for other relations and for
- * JSON Lines. Throws as `readFactFile` does.
+ * The facts of a relation as codes (`arity` per row, what `Engine.insertCodes` takes), without a
+ * tuple or a string per line. Integer columns need no table; with `values` (the engine's value
+ * table, which interns them) any column type is read. Null for JSON Lines, for relations without
+ * columns, and for symbol or float columns without `values`. Throws as `readFactFile` does.
  */
-export function readFactCodes(path: string, schema: FactSchema, opts: ReadOptions = {}): Int32Array | null {
+export function readFactCodes(path: string, schema: FactSchema, opts: ReadOptions = {}, values?: ValueTable): Int32Array | null {
   const format = opts.format ?? (path.endsWith(".jsonl") ? "jsonl" : "tsv");
-  if (format === "jsonl" || schema.columns.length === 0 || !schema.columns.every((c) => c.type === "number" || c.type === "unsigned")) return null;
+  if (format === "jsonl" || schema.columns.length === 0) return null;
+  const integers = schema.columns.every((c) => c.type === "number" || c.type === "unsigned");
+  if (!integers && values === undefined) return null;
   const shown = opts.displayPath ?? path;
   const delimiter = opts.delimiter ?? "\t";
   const bytes = readBytes(path, shown, schema, opts);
-  if (!opts.headers && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
-    const codes = plainIntegerCodes(bytes, schema, delimiter.charCodeAt(0));
+  if (delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
+    const codes = integers ? plainIntegerCodes(bytes, schema, delimiter.charCodeAt(0), opts.headers ?? false) : plainCodes(bytes, schema, delimiter.charCodeAt(0), opts.headers ?? false, values!);
     if (codes !== null) return codes;
   }
   // Anything the byte reader does not take is read as text, which reports what is wrong where.
   const text = bytes.toString("utf8");
   const arity = schema.columns.length;
+  const types = schema.columns.map((c) => c.type);
   // A line holds at least one character per column and one separator or newline per column.
   let codes = new Int32Array(Math.max(16, Math.ceil(text.length / 4)));
   let n = 0;
@@ -63,9 +69,26 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
       grown.set(codes);
       codes = grown;
     }
-    for (let c = 0; c < arity; c++) codes[n++] = (t[c] as number) | 0;
+    for (let c = 0; c < arity; c++) codes[n++] = values === undefined ? (t[c] as number) | 0 : values.encode(types[c]!, t[c]!)!;
   });
-  return codes.subarray(0, n);
+  return codes.slice(0, n);
+}
+
+/** Where the data starts: after a UTF-8 byte-order mark, and after the first line with `headers`. */
+function dataStart(bytes: Uint8Array, headers: boolean): number {
+  let i = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (headers) {
+    while (i < bytes.length && bytes[i] !== 10) i++;
+    i++;
+  }
+  return i;
+}
+
+/** Codes for up to as many rows as the bytes have lines, `arity` each: no more room than needed. */
+function rowBuffer(bytes: Buffer, from: number, arity: number): Int32Array {
+  let lines = 1;
+  for (let i = bytes.indexOf(10, from); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+  return new Int32Array(lines * arity);
 }
 
 /**
@@ -73,12 +96,12 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
  * columns, `\n` or `\r\n` line ends, empty lines skipped), read from the bytes; null at the first
  * thing it does not take (the text parser then reads the file and reports what is wrong).
  */
-function plainIntegerCodes(bytes: Uint8Array, schema: FactSchema, delimiter: number): Int32Array | null {
+function plainIntegerCodes(bytes: Buffer, schema: FactSchema, delimiter: number, headers: boolean): Int32Array | null {
   const arity = schema.columns.length;
   const unsigned = schema.columns.map((c) => c.type === "unsigned");
-  let codes = new Int32Array(Math.max(16, bytes.length >> 2));
+  let i = dataStart(bytes, headers);
+  const codes = rowBuffer(bytes, i, arity);
   let n = 0;
-  let i = 0;
   const len = bytes.length;
   while (i < len) {
     let ch = bytes[i]!;
@@ -89,11 +112,6 @@ function plainIntegerCodes(bytes: Uint8Array, schema: FactSchema, delimiter: num
     if (ch === 13 && bytes[i + 1] === 10) {
       i += 2;
       continue;
-    }
-    if (n + arity > codes.length) {
-      const grown = new Int32Array(codes.length * 2);
-      grown.set(codes);
-      codes = grown;
     }
     for (let c = 0; c < arity; c++) {
       const neg = bytes[i] === 45;
@@ -120,6 +138,111 @@ function plainIntegerCodes(bytes: Uint8Array, schema: FactSchema, delimiter: num
     }
   }
   return codes.subarray(0, n);
+}
+
+/**
+ * Codes of a delimited file with any column types, read from the bytes: a symbol field is interned
+ * from its bytes (escapes undone), an integer parsed as above, a float through `Number`. Null at
+ * the first thing it does not take, or when the file is not valid UTF-8.
+ */
+function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, headers: boolean, values: ValueTable): Int32Array | null {
+  if (!isUtf8(bytes)) return null;
+  const arity = schema.columns.length;
+  const kinds = schema.columns.map((c) => (c.type === "symbol" ? 0 : c.type === "number" ? 1 : c.type === "unsigned" ? 2 : 3));
+  const symbols = values.symbols;
+  let i = dataStart(bytes, headers);
+  const codes = rowBuffer(bytes, i, arity);
+  let n = 0;
+  const len = bytes.length;
+  let scratch: Uint8Array | null = null;
+  while (i < len) {
+    let ch = bytes[i]!;
+    if (ch === 10) {
+      i++;
+      continue;
+    }
+    if (ch === 13 && bytes[i + 1] === 10) {
+      i += 2;
+      continue;
+    }
+    for (let c = 0; c < arity; c++) {
+      const last = c === arity - 1;
+      const kind = kinds[c]!;
+      const start = i;
+      if (kind === 0) {
+        // A symbol: up to the delimiter (or the line's end for the last column), hashed on the way.
+        let h = 0x811c9dc5;
+        let escaped = false;
+        for (; i < len; i++) {
+          ch = bytes[i]!;
+          if (ch === delimiter || ch === 10) break;
+          if (ch === 92) escaped = true;
+          h = Math.imul(h ^ ch, 0x01000193);
+        }
+        let stop = i;
+        if (last && stop > start && bytes[stop - 1] === 13 && (i === len || ch === 10)) {
+          stop--;
+          h = hashBytes(bytes, start, stop);
+        }
+        if (escaped) {
+          scratch ??= new Uint8Array(256);
+          if (scratch.length < stop - start) scratch = new Uint8Array(2 * (stop - start));
+          const to = unescapeBytes(bytes, start, stop, scratch);
+          if (to < 0) return null;
+          codes[n++] = symbols.internBytes(scratch, 0, to, hashBytes(scratch, 0, to));
+        } else codes[n++] = symbols.internBytes(bytes, start, stop, h);
+      } else if (kind === 3) {
+        for (; i < len; i++) {
+          ch = bytes[i]!;
+          if (ch === delimiter || ch === 10 || ch === 13) break;
+        }
+        const s = bytes.toString("latin1", start, i).trim();
+        const f = s === "" ? NaN : Number(s);
+        if (Number.isNaN(f) && s !== "nan" && s !== "NaN") return null;
+        codes[n++] = values.float(f);
+      } else {
+        const neg = bytes[i] === 45;
+        if (neg) i++;
+        const digits = i;
+        let v = 0;
+        for (; i < len; i++) {
+          const d = bytes[i]! - 48;
+          if (d < 0 || d > 9) break;
+          v = v * 10 + d;
+        }
+        if (i === digits || i - digits > 10) return null;
+        const value = neg ? -v : v;
+        if (kind === 2 ? neg || value > 4294967295 : value < -2147483648 || value > 2147483647) return null;
+        codes[n++] = value | 0;
+      }
+      const end = i < len ? bytes[i]! : 10;
+      if (!last) {
+        if (end !== delimiter) return null;
+        i++;
+      } else if (end === 13 && bytes[i + 1] === 10) i += 2;
+      else if (end === 10) i++;
+      else if (i < len) return null;
+    }
+  }
+  return codes.subarray(0, n);
+}
+
+/** Undoes a symbol field's escapes into `out`; its length, or -1 at an unknown escape. */
+function unescapeBytes(src: Uint8Array, from: number, to: number, out: Uint8Array): number {
+  let j = 0;
+  for (let i = from; i < to; i++) {
+    const b = src[i]!;
+    if (b !== 92) {
+      out[j++] = b;
+      continue;
+    }
+    const next = i + 1 < to ? src[i + 1]! : -1;
+    const rep = next === 92 ? 92 : next === 116 ? 9 : next === 110 ? 10 : next === 114 ? 13 : next === 34 ? 34 : -1;
+    if (rep === -1) return -1;
+    out[j++] = rep;
+    i++;
+  }
+  return j;
 }
 
 function readText(path: string, shown: string, schema: FactSchema, opts: ReadOptions): string {

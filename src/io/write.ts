@@ -1,9 +1,11 @@
 // Writes relations as Soufflé does (`<relation>.csv`, tab-separated) or as JSON Lines. A file is
 // written to a temporary name in the same directory and renamed, so a reader (or a failed run)
 // never sees half of it.
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
-import type { Tuple, Value } from "../eval/values.js";
+import { ESCAPE, LONE } from "../eval/symbols.js";
+import type { Tuple, Value, ValueTable } from "../eval/values.js";
+import type { PrimitiveType } from "../syntax/ast.js";
 import type { FactFormat, FactSchema } from "./facts.js";
 
 /** A symbol as a fact-file field: the characters that would break the line are escaped. */
@@ -44,9 +46,13 @@ export function writeRelationFile(path: string, schema: FactSchema, tuples: read
   writeAtomically(path, formatRelation(schema, tuples, format, delimiter));
 }
 
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+}
+
 /** Writes `text` to a temporary sibling of `path`, then renames it over `path`. */
 export function writeAtomically(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const tmp = tempPath(path);
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, path);
@@ -84,4 +90,134 @@ export function planOutput(
   if (outputDir === "-" || param("IO") === "stdout") return { name: schema.name, path: null, text };
   const filename = param("filename") ?? `${schema.name}.${format === "jsonl" ? "jsonl" : "csv"}`;
   return { name: schema.name, path: resolvePath(outputDir, filename), text };
+}
+
+/** A relation's rows as codes, `arity` per row (see `Engine.rows`). */
+export interface CodeRows {
+  readonly data: Int32Array;
+  readonly size: number;
+  readonly arity: number;
+  readonly types: readonly PrimitiveType[];
+}
+
+/** Output buffers are flushed at this size: few system calls, and no relation-sized string. */
+const CHUNK = 1 << 20;
+
+/**
+ * Formats rows from their codes, in `order` (row numbers) or as stored when null, as `formatRelation`
+ * does for tuples, and hands the bytes to `sink` in chunks of about 1 MiB. A symbol's bytes are
+ * copied from the value table; only symbols that need escaping become strings.
+ */
+export function writeRows(rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter: string, sink: (chunk: Uint8Array) => void): void {
+  const { data, size, arity, types } = rows;
+  // The hot loop keeps the buffer and position in locals (no closure over them); the sink may keep
+  // a chunk (stdout collects them), so each flush starts a new buffer.
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
+  if (format === "jsonl") {
+    for (let i = 0; i < size; i++) {
+      const base = (order === null ? i : order[i]!) * arity;
+      const t: Value[] = new Array(arity);
+      for (let c = 0; c < arity; c++) t[c] = values.decode(types[c]!, data[base + c]!);
+      const line = Buffer.from(JSON.stringify(t) + "\n", "utf8");
+      if (pos + line.length > CHUNK) {
+        sink(buf.subarray(0, pos));
+        buf = Buffer.allocUnsafe(Math.max(CHUNK, line.length));
+        pos = 0;
+      }
+      buf.set(line, pos);
+      pos += line.length;
+    }
+    if (pos > 0) sink(buf.subarray(0, pos));
+    return;
+  }
+  const sym = values.symbols;
+  const bytes = sym.bytes;
+  const starts = sym.starts;
+  const flags = sym.flags;
+  const delim = Buffer.from(delimiter, "utf8");
+  const dl = delim.length;
+  const kinds = types.map((t) => (t === "symbol" ? 0 : t === "number" ? 1 : t === "unsigned" ? 2 : 3));
+  for (let i = 0; i < size; i++) {
+    const base = (order === null ? i : order[i]!) * arity;
+    for (let c = 0; c < arity; c++) {
+      const code = data[base + c]!;
+      const kind = kinds[c]!;
+      // The bytes of this field, unless it is an integer (at most 11) or a plain symbol (copied from the table).
+      let text: Uint8Array | null = null;
+      let from = 0;
+      let to = 0;
+      if (kind === 0) {
+        if (flags[code]! & (ESCAPE | LONE)) text = Buffer.from(escapeSymbol(sym.text(code)), "utf8");
+        else (from = starts[code]!, to = starts[code + 1]!);
+      } else if (kind === 3) text = Buffer.from(String(values.floats[code]!), "utf8");
+      const need = dl + (text !== null ? text.length : kind === 0 ? to - from : 11) + 1;
+      if (pos + need > CHUNK) {
+        sink(buf.subarray(0, pos));
+        buf = Buffer.allocUnsafe(Math.max(CHUNK, need));
+        pos = 0;
+      }
+      if (c > 0) for (let k = 0; k < dl; k++) buf[pos++] = delim[k]!;
+      if (text !== null) {
+        buf.set(text, pos);
+        pos += text.length;
+      } else if (kind === 0) {
+        if (to - from > 32) {
+          buf.set(bytes.subarray(from, to), pos);
+          pos += to - from;
+        } else for (let k = from; k < to; k++) buf[pos++] = bytes[k]!;
+      } else {
+        let v = kind === 2 ? code >>> 0 : code;
+        if (v < 0) {
+          buf[pos++] = 45;
+          v = -v;
+        }
+        let digits = 1;
+        for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+        for (let k = pos + digits - 1; k >= pos; k--) {
+          buf[k] = 48 + (v % 10);
+          v = Math.floor(v / 10);
+        }
+        pos += digits;
+      }
+    }
+    // Each field's `need` kept a byte for the newline; a relation without columns writes only newlines.
+    if (pos >= buf.length) {
+      sink(buf.subarray(0, pos));
+      buf = Buffer.allocUnsafe(CHUNK);
+      pos = 0;
+    }
+    buf[pos++] = 10;
+  }
+  if (pos > 0) sink(buf.subarray(0, pos));
+}
+
+
+/** A file written to a temporary sibling of its path: `commit` renames it into place, `discard` removes it. */
+export interface PendingFile {
+  commit(): void;
+  discard(): void;
+}
+
+/** Writes rows (see `writeRows`) to a temporary sibling of `path`; nothing at `path` changes until `commit`. Throws the fs error. */
+export function writeRowsPending(path: string, rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter = "\t"): PendingFile {
+  const tmp = tempPath(path);
+  let fd = -1;
+  try {
+    fd = openSync(tmp, "w");
+    const out = fd;
+    writeRows(rows, order, values, format, delimiter, (chunk) => {
+      for (let off = 0; off < chunk.length; ) off += writeSync(out, chunk, off, chunk.length - off);
+    });
+    closeSync(fd);
+    fd = -1;
+  } catch (err) {
+    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return {
+    commit: () => renameSync(tmp, path),
+    discard: () => rmSync(tmp, { force: true }),
+  };
 }

@@ -168,7 +168,9 @@ export function appendCommit(path: string, length: number, commit: Commit): numb
   const parts: Buffer[] = [];
   const values = store.values;
   if (values.symbols.length > commit.symbols || values.floats.length > commit.floats) {
-    parts.push(frame(SYMBOLS, { symbols: values.symbols.slice(commit.symbols), floats: values.floats.slice(commit.floats) }));
+    const symbols: string[] = [];
+    for (let c = commit.symbols; c < values.symbols.length; c++) symbols.push(values.symbols.text(c));
+    parts.push(frame(SYMBOLS, { symbols, floats: values.floats.slice(commit.floats) }));
   }
   for (const [replica, epochs] of store.members) {
     if (epochs.size === 0) parts.push(frame(ROWS, { replica, epoch: 0, relation: "" }));

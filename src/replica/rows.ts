@@ -197,7 +197,7 @@ export class FactStore {
     else {
       for (let c = 0; c < arity; c++) {
         const code = t.data[base + c]!;
-        out[c] = (code & 1) === 0 ? this.values.symbols[code >>> 1]! : this.values.floats[code >>> 1]!;
+        out[c] = (code & 1) === 0 ? this.values.symbols.text(code >>> 1) : this.values.floats[code >>> 1]!;
       }
     }
     return out;

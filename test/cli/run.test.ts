@@ -97,6 +97,24 @@ both(a) :- e(a, n), f(a, n).`,
     expect(readFileSync(join(cwd, "out/tc.csv"), "utf8")).toBe("1\t2\n");
   });
 
+  test("--order insertion writes tuples as they were added; symbols are written from their bytes, escaped", async () => {
+    const program = `.decl e(a: symbol, b: symbol, n: number)
+.input e
+.decl f(b: symbol, a: symbol, n: number)
+.output f
+f(b, a, n) :- e(a, b, n).
+`;
+    const cwd = workspace({ "p.dl": program, "e.facts": "zoé\tb\\tc\t-3\nab\t😀\t2\nab\t😀\t2\nm\tx\t2147483647\n" });
+    const sorted = await calmlog(cwd, "run", "p.dl", "-D", "s");
+    expect(sorted.stderr).toBe("");
+    expect(readFileSync(join(cwd, "s/f.csv"), "utf8")).toBe("b\\tc\tzoé\t-3\nx\tm\t2147483647\n😀\tab\t2\n");
+    const inserted = await calmlog(cwd, "run", "p.dl", "-D", "i", "--order", "insertion");
+    expect(inserted.code).toBe(0);
+    expect(readFileSync(join(cwd, "i/f.csv"), "utf8")).toBe("b\\tc\tzoé\t-3\n😀\tab\t2\nx\tm\t2147483647\n");
+    const bad = await calmlog(cwd, "run", "p.dl", "--order", "random");
+    expect(bad.stderr).toContain("unknown order `random`");
+  });
+
   test("a program that cannot be read is a mistake in the input (exit 1), said in one line", async () => {
     const cwd = workspace({});
     const r = await calmlog(cwd, "run", "missing.dl");

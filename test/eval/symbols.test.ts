@@ -1,0 +1,53 @@
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect } from "vitest";
+import { compareSymbols } from "../../src/eval/values.js";
+import { ESCAPE, hashBytes, SymbolTable } from "../../src/eval/symbols.js";
+
+describe("SymbolTable", () => {
+  test("gives one code per distinct symbol and its text back, across growth and copies", () => {
+    const t = new SymbolTable();
+    const words = Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? `é${i}` : i % 3 === 1 ? `user_${i}` : `😀${i}\t`));
+    const codes = words.map((w) => t.intern(w));
+    expect(new Set(codes).size).toBe(words.length);
+    expect(words.map((w) => t.intern(w))).toEqual(codes);
+    expect(codes.map((c) => t.text(c))).toEqual(words);
+    const copy = new SymbolTable(t);
+    expect(copy.intern("new one")).toBe(words.length);
+    expect(t.find("new one")).toBe(-1);
+    expect(words.map((w) => copy.find(w))).toEqual(codes);
+  });
+
+  test("keeps a lone surrogate apart from U+FFFD and returns it unchanged", () => {
+    const t = new SymbolTable();
+    const lone = t.intern("a\uD800b");
+    const replacement = t.intern("a\uFFFDb");
+    expect(lone).not.toBe(replacement);
+    expect(t.text(lone)).toBe("a\uD800b");
+    expect(t.text(replacement)).toBe("a\uFFFDb");
+  });
+
+  test("interns bytes and strings to the same code, and flags what a field must escape", () => {
+    const t = new SymbolTable();
+    const bytes = new TextEncoder().encode("xx\tcafé\tyy");
+    const code = t.internBytes(bytes, 3, 8, hashBytes(bytes, 3, 8));
+    expect(t.intern("café")).toBe(code);
+    expect(t.flags[t.intern("a\\b")]! & ESCAPE).toBe(ESCAPE);
+    expect(t.flags[code]! & ESCAPE).toBe(0);
+  });
+
+  test.prop([fc.uniqueArray(fc.string({ unit: "binary" }), { maxLength: 300 })])("ranks symbols in code-point order", (words) => {
+    const t = new SymbolTable();
+    const codes = words.map((w) => t.intern(w));
+    const rank = t.ranks();
+    const sorted = [...words].sort(compareSymbols);
+    expect(codes.map((c) => rank[c])).toEqual(words.map((w) => sorted.indexOf(w)));
+  });
+
+  test.prop([fc.uniqueArray(fc.string({ unit: "grapheme", maxLength: 40 }), { minLength: 20, maxLength: 400 })])("ranks well-formed symbols by their bytes, as code points order them", (words) => {
+    const t = new SymbolTable();
+    const codes = words.map((w) => t.intern(w));
+    const rank = t.ranks();
+    const sorted = [...words].sort(compareSymbols);
+    expect(codes.map((c) => rank[c])).toEqual(words.map((w) => sorted.indexOf(w)));
+  });
+});
