@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: "Evaluate a program on one fact set, like `souffle -F DIR -D DIR`", load: async () => (await import("./run.js")).command },
   evaluate: { summary: "Evaluate a program on replica fact sets, sealed epochs only for non-monotonic rules", load: async () => (await import("./evaluate.js")).command },
   seal: { summary: "Seal an epoch of a replica directory (the one coordination step)", load: async () => (await import("./seal.js")).command },
+  lsp: { summary: "Run the language server for editors (diagnostics, hover, definitions) over stdio", load: async () => (await import("./lsp.js")).command },
 };
 
 /** The package version, read from package.json next to `dist/` or `src/`. */
