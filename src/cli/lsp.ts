@@ -15,7 +15,7 @@ Options:
   -h, --help     show this help
 
 The client may pass \`initializationOptions\`: \`debounceMs\` (quiet time after an edit before the
-re-check, default 120) and \`splitThreshold\` (files at least this many characters long are
+re-check, default 75) and \`splitThreshold\` (files at least this many characters long are
 checked part by part, default 65536).
 `;
 

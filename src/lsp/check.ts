@@ -147,38 +147,38 @@ function checkParts(path: string, text: string, scan: Scan, lines: LineIndex, ca
     // A part with an invariant keeps its items on their own lines: its messages may cite line numbers.
     const exactLines = group.some((i) => scan.items[i]!.kind === "invariant");
     const placements: Placement[] = [];
-    let local = "";
+    const pieces: string[] = [];
+    let localLength = 0;
     let localLine = 1;
     let localColumn = 1;
     for (const i of group) {
       const item = scan.items[i]!;
       const pos = lines.position(item.start);
+      let pad = "";
       if (exactLines) {
         if (pos.line > localLine) {
-          local += "\n".repeat(pos.line - localLine);
+          pad = "\n".repeat(pos.line - localLine);
           localLine = pos.line;
           localColumn = 1;
         }
-        local += " ".repeat(Math.max(0, pos.column - localColumn));
+        if (pos.column > localColumn) pad += " ".repeat(pos.column - localColumn);
       } else {
-        if (local.length > 0) {
-          local += "\n";
+        if (localLength > 0) {
+          pad = "\n";
           localLine++;
         }
-        local += " ".repeat(pos.column - 1);
+        if (pos.column > 1) pad += " ".repeat(pos.column - 1);
       }
-      placements.push({ localStart: local.length, localLine, start: item.start, line: pos.line });
+      localLength += pad.length;
+      placements.push({ localStart: localLength, localLine, start: item.start, line: pos.line });
       const body = text.slice(item.start, item.end);
-      local += body;
-      let nl = 0;
-      let last = -1;
-      for (let j = body.indexOf("\n"); j >= 0; j = body.indexOf("\n", j + 1)) {
-        nl++;
-        last = j;
-      }
-      localLine += nl;
-      localColumn = nl === 0 ? pos.column + body.length : body.length - last;
+      pieces.push(pad, body);
+      localLength += body.length;
+      const end = lines.position(item.end);
+      localLine += end.line - pos.line;
+      localColumn = end.column;
     }
+    const local = pieces.join("");
     let result = cache.get(local);
     if (result === undefined) {
       result = { file: lintProgram({ path, text: local }, lint) };

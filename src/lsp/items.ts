@@ -39,12 +39,49 @@ export interface Scan {
 }
 
 type TokenKind = "ident" | "directive" | "punct" | "string" | "number";
+const KIND: Readonly<Record<TokenKind, number>> = { ident: 1, directive: 2, punct: 3, string: 4, number: 5 };
+/** Two-character punctuation, coded past the range of single characters. */
+const TWO: Readonly<Record<string, number>> = { ":-": 0x10000, "<:": 0x10001, "<=": 0x10002, ">=": 0x10003, "!=": 0x10004 };
+const punctCode = (p: string): number => (p.length === 1 ? p.charCodeAt(0) : TWO[p]!);
 
-interface Token {
-  readonly kind: TokenKind;
-  readonly text: string;
-  readonly start: number;
-  readonly end: number;
+/** Tokens as parallel arrays: a 1 MB file has hundreds of thousands, and objects would keep the collector busy. */
+class Tokens {
+  kinds: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** For punctuation: its code (`punctCode`). */
+  codes: Int32Array;
+  count = 0;
+  constructor(readonly text: string, capacity: number) {
+    this.kinds = new Uint8Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.codes = new Int32Array(capacity);
+  }
+  push(kind: TokenKind, start: number, end: number, code = 0): void {
+    if (this.count === this.kinds.length) {
+      const grow = <A extends Uint8Array | Int32Array>(a: A): A => {
+        const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.kinds = grow(this.kinds);
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.codes = grow(this.codes);
+    }
+    this.kinds[this.count] = KIND[kind];
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.codes[this.count] = code;
+    this.count++;
+  }
+  is(j: number, kind: TokenKind, punct?: string): boolean {
+    return j < this.count && this.kinds[j] === KIND[kind] && (punct === undefined || this.codes[j] === punctCode(punct));
+  }
+  textOf(j: number): string {
+    return this.kinds[j] === KIND.directive ? this.text.slice(this.starts[j]! + 1, this.ends[j]) : this.text.slice(this.starts[j], this.ends[j]);
+  }
 }
 
 const DIRECTIVES = new Set(["decl", "type", "input", "output", "printsize", "invariant", "limitsize", "comp", "init", "functor", "plan", "pragma", "override"]);
@@ -58,8 +95,8 @@ const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
 const PUNCT = "(),:;=<>!+-*/%^|[]{}";
 
 /** Splits `text` into tokens; `clean` turns false on text the parser would reject lexically. */
-function tokenize(text: string): { tokens: Token[]; clean: boolean } {
-  const tokens: Token[] = [];
+function tokenize(text: string): { tokens: Tokens; clean: boolean } {
+  const tokens = new Tokens(text, (text.length >> 2) + 16);
   let clean = true;
   let i = 0;
   const n = text.length;
@@ -75,14 +112,19 @@ function tokenize(text: string): { tokens: Token[]; clean: boolean } {
   };
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (isSpace(c)) {
+    if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++;
       continue;
     }
-    if (isIdentStart(c)) {
-      const e = identEnd(i + 1);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 63) {
+      let e = i + 1;
+      for (;;) {
+        const d = text.charCodeAt(e);
+        if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 63) e++;
+        else break;
+      }
       if (c === 99 && text.startsWith("choice-domain", i)) clean = false;
-      tokens.push({ kind: "ident", text: text.slice(i, e), start: i, end: e });
+      tokens.push("ident", i, e);
       i = e;
       continue;
     }
@@ -117,13 +159,13 @@ function tokenize(text: string): { tokens: Token[]; clean: boolean } {
         i = e < 0 ? n : e;
         continue;
       }
-      tokens.push({ kind: "string", text: s, start: i, end: i + s.length });
+      tokens.push("string", i, i + s.length);
       i += s.length;
       continue;
     }
     if (c >= 48 && c <= 57) {
       const s = sticky(NUMBER)!;
-      tokens.push({ kind: "number", text: s, start: i, end: i + s.length });
+      tokens.push("number", i, i + s.length);
       i += s.length;
       continue;
     }
@@ -132,25 +174,25 @@ function tokenize(text: string): { tokens: Token[]; clean: boolean } {
         const e = identEnd(i + 1);
         const word = text.slice(i + 1, e);
         if (DIRECTIVES.has(word)) {
-          tokens.push({ kind: "directive", text: word, start: i, end: e });
+          tokens.push("directive", i, e);
           i = e;
           continue;
         }
         // An unknown `.word` after white space is a directive the parser rejects.
         if (i === 0 || isSpace(text.charCodeAt(i - 1))) clean = false;
       }
-      tokens.push({ kind: "punct", text: ".", start: i, end: i + 1 });
+      tokens.push("punct", i, i + 1, 46);
       i++;
       continue;
     }
     if ((c === 58 && next === 45) || (c === 60 && next === 58) || ((c === 60 || c === 62 || c === 33) && next === 61)) {
-      tokens.push({ kind: "punct", text: text.slice(i, i + 2), start: i, end: i + 2 });
+      tokens.push("punct", i, i + 2, TWO[text.slice(i, i + 2)]!);
       i += 2;
       continue;
     }
     const ch = text[i]!;
     if (PUNCT.includes(ch)) {
-      tokens.push({ kind: "punct", text: ch, start: i, end: i + 1 });
+      tokens.push("punct", i, i + 1, c);
       i++;
       continue;
     }
@@ -164,29 +206,27 @@ function tokenize(text: string): { tokens: Token[]; clean: boolean } {
 /** Scans `text` into top-level items. Never throws. */
 export function scanItems(text: string): Scan {
   const lexed = tokenize(text);
-  const tokens = lexed.tokens;
+  const tk = lexed.tokens;
+  const n = tk.count;
   let clean = lexed.clean;
   const items: SourceItem[] = [];
   let k = 0;
-  const at = (j: number): Token | undefined => tokens[j];
-  const is = (j: number, kind: TokenKind, t?: string): boolean => {
-    const x = tokens[j];
-    return x !== undefined && x.kind === kind && (t === undefined || x.text === t);
-  };
-  const occ = (t: Token, role: Role): Occurrence => ({ name: t.text, start: t.start, end: t.end, role });
+  const is = (j: number, kind: TokenKind, punct?: string): boolean => tk.is(j, kind, punct);
+  const occ = (j: number, role: Role): Occurrence => ({ name: tk.textOf(j), start: tk.starts[j]!, end: tk.ends[j]!, role });
   const push = (kind: ItemKind, first: number, last: number, relations: Occurrence[], types: string[] = [], extra: Partial<Pick<SourceItem, "typeName" | "attributes">> = {}): void => {
-    items.push({ kind, start: tokens[first]!.start, end: tokens[last]!.end, relations, types, typeName: extra.typeName ?? null, attributes: extra.attributes ?? [] });
+    items.push({ kind, start: tk.starts[first]!, end: tk.ends[last]!, relations, types, typeName: extra.typeName ?? null, attributes: extra.attributes ?? [] });
   };
-  while (k < tokens.length) {
+  const DIRECTIVE = KIND.directive;
+  while (k < n) {
     const first = k;
-    const t = tokens[k]!;
-    if (t.kind === "directive" && t.text === "decl") {
+    const word = tk.kinds[k] === DIRECTIVE ? tk.textOf(k) : null;
+    if (word === "decl") {
       const relations: Occurrence[] = [];
       const types: string[] = [];
       const attributes: { name: string; type: string }[] = [];
       k++;
       while (is(k, "ident")) {
-        relations.push(occ(tokens[k]!, "decl"));
+        relations.push(occ(k, "decl"));
         k++;
         if (is(k, "punct", ",")) k++;
         else break;
@@ -198,8 +238,8 @@ export function scanItems(text: string): Scan {
       }
       k++;
       while (is(k, "ident") && is(k + 1, "punct", ":") && is(k + 2, "ident")) {
-        attributes.push({ name: tokens[k]!.text, type: tokens[k + 2]!.text });
-        types.push(tokens[k + 2]!.text);
+        attributes.push({ name: tk.textOf(k), type: tk.textOf(k + 2) });
+        types.push(tk.textOf(k + 2));
         k += 3;
         if (is(k, "punct", ",")) k++;
         else break;
@@ -215,40 +255,40 @@ export function scanItems(text: string): Scan {
       push("decl", first, k - 1, relations, types, { attributes });
       continue;
     }
-    if (t.kind === "directive" && t.text === "type") {
+    if (word === "type") {
       k++;
-      const name = at(k);
-      if (name === undefined || name.kind !== "ident") {
+      if (!is(k, "ident")) {
         clean = false;
         push("type", first, first, []);
         continue;
       }
-      const types = [name.text];
+      const name = { name: tk.textOf(k), start: tk.starts[k]!, end: tk.ends[k]! };
+      const types = [name.name];
       k++;
       if (is(k, "punct", "<:") && is(k + 1, "ident")) {
-        types.push(tokens[k + 1]!.text);
+        types.push(tk.textOf(k + 1));
         k += 2;
       } else if (is(k, "punct", "=") && is(k + 1, "ident")) {
         k++;
         for (;;) {
-          types.push(tokens[k]!.text);
+          types.push(tk.textOf(k));
           k++;
           if (is(k, "punct", "|") && is(k + 1, "ident")) k++;
           else break;
         }
         if (is(k, "punct", "{") || is(k, "punct", "[")) clean = false;
       } else clean = false;
-      push("type", first, k - 1, [], types, { typeName: { name: name.text, start: name.start, end: name.end } });
+      push("type", first, k - 1, [], types, { typeName: name });
       continue;
     }
-    if (t.kind === "directive" && (t.text === "input" || t.text === "output" || t.text === "printsize")) {
+    if (word === "input" || word === "output" || word === "printsize") {
       const relations: Occurrence[] = [];
       k++;
       while (is(k, "ident")) {
-        relations.push(occ(tokens[k]!, "directive"));
+        relations.push(occ(k, "directive"));
         k++;
         if (is(k, "punct", "(")) {
-          while (k < tokens.length && !is(k, "punct", ")") && at(k)!.kind !== "directive") k++;
+          while (k < n && !is(k, "punct", ")") && tk.kinds[k] !== DIRECTIVE) k++;
           if (!is(k, "punct", ")")) clean = false;
           else k++;
         }
@@ -259,22 +299,22 @@ export function scanItems(text: string): Scan {
       push("io", first, Math.max(first, k - 1), relations);
       continue;
     }
-    if (t.kind === "directive" && t.text === "invariant") {
+    if (word === "invariant") {
       const relations: Occurrence[] = [];
       k++;
       if (is(k, "ident")) {
-        relations.push(occ(tokens[k]!, "directive"));
+        relations.push(occ(k, "directive"));
         k++;
         if (is(k, "string")) k++;
       } else clean = false;
       push("invariant", first, Math.max(first, k - 1), relations);
       continue;
     }
-    if (t.kind === "directive") {
+    if (word !== null) {
       // Soufflé directives calmlog rejects: the parser's recovery decides where they end.
       clean = false;
       k++;
-      while (k < tokens.length && at(k)!.kind !== "directive" && !is(k, "punct", ".")) k++;
+      while (k < n && tk.kinds[k] !== DIRECTIVE && !is(k, "punct", ".")) k++;
       if (is(k, "punct", ".")) k++;
       push("other", first, k - 1, []);
       continue;
@@ -284,20 +324,25 @@ export function scanItems(text: string): Scan {
     let depth = 0;
     let inBody = false;
     let closed = false;
-    while (k < tokens.length) {
-      const x = tokens[k]!;
-      if (x.kind === "directive") break;
-      if (x.kind === "punct") {
-        if (x.text === "(" || x.text === "{" || x.text === "[") depth++;
-        else if (x.text === ")" || x.text === "}" || x.text === "]") depth--;
-        else if (x.text === ":-" && depth === 0) inBody = true;
-        else if (x.text === "." && depth <= 0) {
+    const PUNCT_KIND = KIND.punct;
+    const IDENT_KIND = KIND.ident;
+    const IF = TWO[":-"]!;
+    while (k < n) {
+      const kind = tk.kinds[k]!;
+      if (kind === DIRECTIVE) break;
+      if (kind === PUNCT_KIND) {
+        const c = tk.codes[k]!;
+        if (c === 40 || c === 123 || c === 91) depth++;
+        else if (c === 41 || c === 125 || c === 93) depth--;
+        else if (c === IF && depth === 0) inBody = true;
+        else if (c === 46 && depth <= 0) {
           closed = true;
           k++;
           break;
         }
-      } else if (x.kind === "ident" && is(k + 1, "punct", "(") && !FUNCTORS.has(x.text)) {
-        relations.push(occ(x, inBody ? "body" : "head"));
+      } else if (kind === IDENT_KIND && k + 1 < n && tk.kinds[k + 1] === PUNCT_KIND && tk.codes[k + 1] === 40) {
+        const name = tk.textOf(k);
+        if (!FUNCTORS.has(name)) relations.push({ name, start: tk.starts[k]!, end: tk.ends[k]!, role: inBody ? "body" : "head" });
       }
       k++;
     }
