@@ -124,18 +124,38 @@ describe("a document through open, change and close", () => {
     expect(second.diagnostics.map((d) => [d.code, d.severity, d.range])).toEqual([["CL302", 2, { start: { line: 4, character: 20 }, end: { line: 4, character: 28 } }]]);
     expect(second.diagnostics[0]!.message).toContain("`todo`");
 
-    // Several quick edits in a row are checked once, at the last version.
+    // Quick edits in a row are checked once, at the last version.
     const seen = client.published.length;
-    const third = client.change(uri, 5, [{ range: { start: { line: 4, character: 20 }, end: { line: 4, character: 28 } }, text: "done(t)" }]);
-    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: "// a\n" }] });
-    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, text: "" }] });
-    void third;
-    const last = await client.diagnostics(uri, 4);
-    expect(last.diagnostics).toEqual([]);
-    expect(client.published.slice(seen).map((p) => p.version)).toEqual([4]);
+    const last = client.diagnostics(uri, 5);
+    const edit = (version: number, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string) =>
+      client.connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ range, text }] });
+    await edit(3, { start: { line: 4, character: 20 }, end: { line: 4, character: 21 } }, "");
+    await edit(4, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, "// a\n");
+    await edit(5, { start: { line: 5, character: 19 }, end: { line: 5, character: 19 } }, " t2 = t,");
+    const settled = await last;
+    expect(client.published.slice(seen).map((p) => p.version)).toEqual([5]);
+    // `!` removed, `t2` used once: a single-use warning, no coordination point; positions on the shifted line.
+    expect(settled.diagnostics.map((d) => [d.code, d.range.start])).toEqual([["CL206", { line: 5, character: 20 }]]);
 
     const closed = await client.close(uri);
     expect(closed.diagnostics).toEqual([]);
+  });
+});
+
+describe("the command", () => {
+  it("wants --stdio, and loads the server only for `lsp`", async () => {
+    let err = "";
+    const code = await main(["lsp"], { cwd: ROOT, env: {}, stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } });
+    expect(code).toBe(1);
+    expect(err).toContain("calmlog lsp: give --stdio");
+    // Only src/lsp/ imports the protocol library, and the command reaches it through a dynamic import.
+    const { readdirSync: list } = await import("node:fs");
+    const offenders = list(join(ROOT, "src"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".ts") && !f.startsWith("lsp/") && /from "vscode-/.test(readFileSync(join(ROOT, "src", f), "utf8")));
+    expect(offenders).toEqual([]);
+    expect(readFileSync(join(ROOT, "src/cli/lsp.ts"), "utf8")).toContain('await import("../lsp/server.js")');
+    expect(readFileSync(join(ROOT, "src/cli/lsp.ts"), "utf8")).not.toMatch(/^import .*\/lsp\//m);
   });
 });
 
