@@ -80,9 +80,14 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     if (doc === undefined || s === undefined) return;
     s.timer = null;
     const path = uriPath(uri);
-    const check = checkDocument(path, doc.getText(), s.cache, options.splitThreshold === undefined ? {} : { splitThreshold: options.splitThreshold });
-    s.check = check;
-    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: check.diagnostics.map((d) => toLsp(d, uri, path)) });
+    try {
+      const check = checkDocument(path, doc.getText(), s.cache, options.splitThreshold === undefined ? {} : { splitThreshold: options.splitThreshold });
+      s.check = check;
+      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: check.diagnostics.map((d) => toLsp(d, uri, path)) });
+    } catch (err) {
+      // A bug in calmlog, not in the file: say so in the editor's log and keep serving the other documents.
+      connection.console.error(`calmlog: internal error while checking ${path} (this is a bug in calmlog, not in your file)\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
   };
 
   const schedule = (uri: string, delay: number): void => {
@@ -97,7 +102,8 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     if (doc === undefined) return null;
     const s = state(uri);
     if (s.check === null) recheck(uri);
-    const check = s.check!;
+    const check = s.check;
+    if (check === null) return null;
     const text = doc.getText();
     if (check.text === text) return { doc, text, scan: check.scan, lines: check.lines, check };
     return { doc, text, scan: scanItems(text), lines: new LineIndex(text), check };
