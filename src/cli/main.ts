@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   seal: { summary: "Seal an epoch of a replica directory (the one coordination step)", load: async () => (await import("./seal.js")).command },
   publish: { summary: "Append a replica's facts to a NATS JetStream replica set", load: async () => (await import("./publish.js")).command },
   restore: { summary: "Write a replica directory's kept facts back into files that lost some", load: async () => (await import("./restore.js")).command },
+  lsp: { summary: "Run the language server for editors (diagnostics, hover, definitions) over stdio", load: async () => (await import("./lsp.js")).command },
 };
 
 /** The package version, read from package.json next to `dist/` or `src/`. */

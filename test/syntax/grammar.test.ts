@@ -75,6 +75,11 @@ describe("grammar/calmlog.tmLanguage.json", () => {
 
   /** Tokenizes `source` and returns, per token text, the most specific scope. */
   async function tokenize(source: string): Promise<[string, string][]> {
+    return (await tokenizeLines(source)).map(([, text, scope]) => [text, scope]);
+  }
+
+  /** Tokenizes `source` and returns each token's 1-based line, text and most specific scope. */
+  async function tokenizeLines(source: string): Promise<[number, string, string][]> {
     const require = createRequire(import.meta.url);
     const wasm = readFileSync(require.resolve("vscode-oniguruma/release/onig.wasm"));
     await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
@@ -87,13 +92,13 @@ describe("grammar/calmlog.tmLanguage.json", () => {
     });
     const grammar = await registry.loadGrammar("source.calmlog");
     if (grammar === null) throw new Error("grammar did not load");
-    const out: [string, string][] = [];
+    const out: [number, string, string][] = [];
     let stack = vsctm.INITIAL;
-    for (const line of source.split("\n")) {
+    for (const [i, line] of source.split("\n").entries()) {
       const r = grammar.tokenizeLine(line, stack);
       for (const t of r.tokens) {
         const text = line.slice(t.startIndex, t.endIndex);
-        if (text.trim() !== "") out.push([text.trim(), t.scopes[t.scopes.length - 1]!]);
+        if (text.trim() !== "") out.push([i + 1, text.trim(), t.scopes[t.scopes.length - 1]!]);
       }
       stack = r.ruleStack;
     }
@@ -138,5 +143,74 @@ describe("grammar/calmlog.tmLanguage.json", () => {
     expect(scopeOf("t")).toBe("variable.other.calmlog");
     expect(scopeOf(".")).toBe("punctuation.terminator.clause.calmlog");
     expect(scopeOf(".comp")).toBe("invalid.illegal.unsupported.calmlog");
+  });
+
+  /** The scope of `text` on `line` (its first occurrence there). */
+  const scopeAt = (tokens: [number, string, string][], line: number, text: string): string | undefined => tokens.find(([l, t]) => l === line && t === text)?.[2];
+
+  test("a `.decl` split over several lines keeps its scopes, and the clause after it is a rule again", async () => {
+    const tokens = await tokenizeLines(
+      [
+        ".decl edge(",
+        "  from: symbol,  // where it starts",
+        "  to:",
+        "    number",
+        ") btree",
+        "path(x, y) :- edge(x, y).",
+        ".decl",
+        "  reach, hop(n: number)",
+        "done(n) :- hop(n).",
+      ].join("\n"),
+    );
+    expect(scopeAt(tokens, 1, ".decl")).toBe("keyword.control.directive.calmlog");
+    expect(scopeAt(tokens, 1, "edge")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 2, "from")).toBe("variable.parameter.attribute.calmlog");
+    expect(scopeAt(tokens, 2, "symbol")).toBe("support.type.calmlog");
+    expect(scopeAt(tokens, 2, "// where it starts")).toBe("comment.line.double-slash.calmlog");
+    expect(scopeAt(tokens, 3, "to")).toBe("variable.parameter.attribute.calmlog");
+    expect(scopeAt(tokens, 4, "number")).toBe("support.type.calmlog");
+    expect(scopeAt(tokens, 5, "btree")).toBe("storage.modifier.qualifier.calmlog");
+    expect(scopeAt(tokens, 6, "path")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 6, "x")).toBe("variable.other.calmlog");
+    expect(scopeAt(tokens, 6, ":-")).toBe("keyword.operator.rule.calmlog");
+    expect(scopeAt(tokens, 8, "reach")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 8, "hop")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 8, "n")).toBe("variable.parameter.attribute.calmlog");
+    expect(scopeAt(tokens, 9, "done")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 9, "n")).toBe("variable.other.calmlog");
+  });
+
+  test("a `.decl` whose `)` is missing ends at the next directive", async () => {
+    const tokens = await tokenizeLines([".decl a(x: number", ".output a", "b(x) :- a(x)."].join("\n"));
+    expect(scopeAt(tokens, 2, ".output")).toBe("keyword.control.directive.calmlog");
+    expect(scopeAt(tokens, 2, "a")).toBe("entity.name.function.relation.calmlog");
+  });
+
+  test("relation names after `.output`, `.input`, `.printsize` and `.invariant` are relations, not variables", async () => {
+    const tokens = await tokenizeLines(
+      [
+        ".output path",
+        ".output a, b // both",
+        ".input edge",
+        '.input stock(IO=file, filename="stock.facts", delimiter=",")',
+        ".printsize path",
+        '.invariant oversold "sold <= stock"',
+        "x(a) :- y(a).",
+      ].join("\n"),
+    );
+    expect(scopeAt(tokens, 1, "path")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 2, "a")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 2, "b")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 2, "// both")).toBe("comment.line.double-slash.calmlog");
+    expect(scopeAt(tokens, 3, "edge")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 4, "stock")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 4, "IO")).toBe("variable.parameter.io.calmlog");
+    expect(scopeAt(tokens, 4, "file")).toBe("string.unquoted.calmlog");
+    expect(scopeAt(tokens, 4, "stock.facts")).toBe("string.quoted.double.calmlog");
+    expect(scopeAt(tokens, 5, "path")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 6, ".invariant")).toBe("keyword.control.directive.calmlog");
+    expect(scopeAt(tokens, 6, "oversold")).toBe("entity.name.function.relation.calmlog");
+    expect(scopeAt(tokens, 6, "sold <= stock")).toBe("string.quoted.double.calmlog");
+    expect(scopeAt(tokens, 7, "a")).toBe("variable.other.calmlog");
   });
 });

@@ -1,0 +1,353 @@
+// A fast lexical pass over a rule file: where each top-level item (declaration, directive, rule)
+// starts and ends, and which relation and type names it mentions. It feeds the editor features and
+// the split of a large file into independent parts; `clean` is false whenever the split might not
+// match the parser's (unknown directives, unterminated text, a clause without its `.`), and then
+// the caller checks the file whole.
+import { FUNCTOR_NAMES } from "../syntax/ast.js";
+
+/** How an item mentions a relation. */
+export type Role = "decl" | "head" | "body" | "directive";
+
+/** A relation name as written. `end` is exclusive. */
+export interface Occurrence {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly role: Role;
+}
+
+export type ItemKind = "decl" | "type" | "io" | "invariant" | "rule" | "other";
+
+/** One top-level item: `start` is its first character, `end` one past its last. */
+export interface SourceItem {
+  readonly kind: ItemKind;
+  readonly start: number;
+  readonly end: number;
+  readonly relations: readonly Occurrence[];
+  /** Type names it declares or uses (`.type` and attribute types). */
+  readonly types: readonly string[];
+  /** For `.type`: the declared name and where it is written. */
+  readonly typeName: { readonly name: string; readonly start: number; readonly end: number } | null;
+  /** For `.decl`: the attributes, `name: type`. */
+  readonly attributes: readonly { readonly name: string; readonly type: string }[];
+}
+
+export interface Scan {
+  readonly items: readonly SourceItem[];
+  /** True when every item is one the parser would see exactly so. */
+  readonly clean: boolean;
+}
+
+type TokenKind = "ident" | "directive" | "punct" | "string" | "number";
+const KIND: Readonly<Record<TokenKind, number>> = { ident: 1, directive: 2, punct: 3, string: 4, number: 5 };
+/** Two-character punctuation, coded past the range of single characters. */
+const TWO: Readonly<Record<string, number>> = { ":-": 0x10000, "<:": 0x10001, "<=": 0x10002, ">=": 0x10003, "!=": 0x10004 };
+const punctCode = (p: string): number => (p.length === 1 ? p.charCodeAt(0) : TWO[p]!);
+
+/** Tokens as parallel arrays: a 1 MB file has hundreds of thousands, and objects would keep the collector busy. */
+class Tokens {
+  kinds: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** For punctuation: its code (`punctCode`). */
+  codes: Int32Array;
+  count = 0;
+  constructor(readonly text: string, capacity: number) {
+    this.kinds = new Uint8Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.codes = new Int32Array(capacity);
+  }
+  push(kind: TokenKind, start: number, end: number, code = 0): void {
+    if (this.count === this.kinds.length) {
+      const grow = <A extends Uint8Array | Int32Array>(a: A): A => {
+        const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.kinds = grow(this.kinds);
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.codes = grow(this.codes);
+    }
+    this.kinds[this.count] = KIND[kind];
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.codes[this.count] = code;
+    this.count++;
+  }
+  is(j: number, kind: TokenKind, punct?: string): boolean {
+    return j < this.count && this.kinds[j] === KIND[kind] && (punct === undefined || this.codes[j] === punctCode(punct));
+  }
+  textOf(j: number): string {
+    return this.kinds[j] === KIND.directive ? this.text.slice(this.starts[j]! + 1, this.ends[j]) : this.text.slice(this.starts[j], this.ends[j]);
+  }
+}
+
+const DIRECTIVES = new Set(["decl", "type", "input", "output", "printsize", "invariant", "limitsize", "comp", "init", "functor", "plan", "pragma", "override"]);
+const FUNCTORS = new Set<string>(FUNCTOR_NAMES);
+const NUMBER = /(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)[\w?]*/y;
+const STRING = /"(?:[^"\\\r\n]|\\.)*"/y;
+
+const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 63;
+const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+const PUNCT = "(),:;=<>!+-*/%^|[]{}";
+
+/** Splits `text` into tokens; `clean` turns false on text the parser would reject lexically. */
+function tokenize(text: string): { tokens: Tokens; clean: boolean } {
+  const tokens = new Tokens(text, (text.length >> 2) + 16);
+  let clean = true;
+  let i = 0;
+  const n = text.length;
+  const sticky = (re: RegExp): string | null => {
+    re.lastIndex = i;
+    const m = re.exec(text);
+    return m === null ? null : m[0];
+  };
+  const identEnd = (from: number): number => {
+    let j = from;
+    while (j < n && isIdentChar(text.charCodeAt(j))) j++;
+    return j;
+  };
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 63) {
+      let e = i + 1;
+      for (;;) {
+        const d = text.charCodeAt(e);
+        if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 63) e++;
+        else break;
+      }
+      if (c === 99 && text.startsWith("choice-domain", i)) clean = false;
+      tokens.push("ident", i, e);
+      i = e;
+      continue;
+    }
+    const next = text.charCodeAt(i + 1);
+    // `//` and `/*` comments
+    if (c === 47 && next === 47) {
+      const e = text.indexOf("\n", i);
+      i = e < 0 ? n : e;
+      continue;
+    }
+    if (c === 47 && next === 42) {
+      const e = text.indexOf("*/", i + 2);
+      if (e < 0) {
+        clean = false;
+        break;
+      }
+      i = e + 2;
+      continue;
+    }
+    if (c === 35) {
+      // `#` preprocessor lines are rejected by the parser.
+      clean = false;
+      const e = text.indexOf("\n", i);
+      i = e < 0 ? n : e;
+      continue;
+    }
+    if (c === 34) {
+      const s = sticky(STRING);
+      if (s === null) {
+        clean = false;
+        const e = text.indexOf("\n", i);
+        i = e < 0 ? n : e;
+        continue;
+      }
+      tokens.push("string", i, i + s.length);
+      i += s.length;
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      const s = sticky(NUMBER)!;
+      tokens.push("number", i, i + s.length);
+      i += s.length;
+      continue;
+    }
+    if (c === 46) {
+      if (isIdentStart(next) && next !== 63) {
+        const e = identEnd(i + 1);
+        const word = text.slice(i + 1, e);
+        if (DIRECTIVES.has(word)) {
+          tokens.push("directive", i, e);
+          i = e;
+          continue;
+        }
+        // An unknown `.word` after white space is a directive the parser rejects.
+        if (i === 0 || isSpace(text.charCodeAt(i - 1))) clean = false;
+      }
+      tokens.push("punct", i, i + 1, 46);
+      i++;
+      continue;
+    }
+    if ((c === 58 && next === 45) || (c === 60 && next === 58) || ((c === 60 || c === 62 || c === 33) && next === 61)) {
+      tokens.push("punct", i, i + 2, TWO[text.slice(i, i + 2)]!);
+      i += 2;
+      continue;
+    }
+    const ch = text[i]!;
+    if (PUNCT.includes(ch)) {
+      tokens.push("punct", i, i + 1, c);
+      i++;
+      continue;
+    }
+    // A character that starts no token.
+    clean = false;
+    i++;
+  }
+  return { tokens, clean };
+}
+
+/** Scans `text` into top-level items. Never throws. */
+export function scanItems(text: string): Scan {
+  const lexed = tokenize(text);
+  const tk = lexed.tokens;
+  const n = tk.count;
+  let clean = lexed.clean;
+  const items: SourceItem[] = [];
+  let k = 0;
+  const is = (j: number, kind: TokenKind, punct?: string): boolean => tk.is(j, kind, punct);
+  const occ = (j: number, role: Role): Occurrence => ({ name: tk.textOf(j), start: tk.starts[j]!, end: tk.ends[j]!, role });
+  const push = (kind: ItemKind, first: number, last: number, relations: Occurrence[], types: string[] = [], extra: Partial<Pick<SourceItem, "typeName" | "attributes">> = {}): void => {
+    items.push({ kind, start: tk.starts[first]!, end: tk.ends[last]!, relations, types, typeName: extra.typeName ?? null, attributes: extra.attributes ?? [] });
+  };
+  const DIRECTIVE = KIND.directive;
+  while (k < n) {
+    const first = k;
+    const word = tk.kinds[k] === DIRECTIVE ? tk.textOf(k) : null;
+    if (word === "decl") {
+      const relations: Occurrence[] = [];
+      const types: string[] = [];
+      const attributes: { name: string; type: string }[] = [];
+      k++;
+      while (is(k, "ident")) {
+        relations.push(occ(k, "decl"));
+        k++;
+        if (is(k, "punct", ",")) k++;
+        else break;
+      }
+      if (!is(k, "punct", "(")) {
+        clean = false;
+        push("decl", first, Math.max(first, k - 1), relations, types);
+        continue;
+      }
+      k++;
+      while (is(k, "ident") && is(k + 1, "punct", ":") && is(k + 2, "ident")) {
+        attributes.push({ name: tk.textOf(k), type: tk.textOf(k + 2) });
+        types.push(tk.textOf(k + 2));
+        k += 3;
+        if (is(k, "punct", ",")) k++;
+        else break;
+      }
+      if (!is(k, "punct", ")")) {
+        clean = false;
+        push("decl", first, Math.max(first, k - 1), relations, types, { attributes });
+        continue;
+      }
+      k++;
+      // Qualifiers: bare names; a name followed by `(` starts the next clause.
+      while (is(k, "ident") && !is(k + 1, "punct", "(")) k++;
+      push("decl", first, k - 1, relations, types, { attributes });
+      continue;
+    }
+    if (word === "type") {
+      k++;
+      if (!is(k, "ident")) {
+        clean = false;
+        push("type", first, first, []);
+        continue;
+      }
+      const name = { name: tk.textOf(k), start: tk.starts[k]!, end: tk.ends[k]! };
+      const types = [name.name];
+      k++;
+      if (is(k, "punct", "<:") && is(k + 1, "ident")) {
+        types.push(tk.textOf(k + 1));
+        k += 2;
+      } else if (is(k, "punct", "=") && is(k + 1, "ident")) {
+        k++;
+        for (;;) {
+          types.push(tk.textOf(k));
+          k++;
+          if (is(k, "punct", "|") && is(k + 1, "ident")) k++;
+          else break;
+        }
+        if (is(k, "punct", "{") || is(k, "punct", "[")) clean = false;
+      } else clean = false;
+      push("type", first, k - 1, [], types, { typeName: name });
+      continue;
+    }
+    if (word === "input" || word === "output" || word === "printsize") {
+      const relations: Occurrence[] = [];
+      k++;
+      while (is(k, "ident")) {
+        relations.push(occ(k, "directive"));
+        k++;
+        if (is(k, "punct", "(")) {
+          while (k < n && !is(k, "punct", ")") && tk.kinds[k] !== DIRECTIVE) k++;
+          if (!is(k, "punct", ")")) clean = false;
+          else k++;
+        }
+        if (is(k, "punct", ",")) k++;
+        else break;
+      }
+      if (relations.length === 0) clean = false;
+      push("io", first, Math.max(first, k - 1), relations);
+      continue;
+    }
+    if (word === "invariant") {
+      const relations: Occurrence[] = [];
+      k++;
+      if (is(k, "ident")) {
+        relations.push(occ(k, "directive"));
+        k++;
+        if (is(k, "string")) k++;
+      } else clean = false;
+      push("invariant", first, Math.max(first, k - 1), relations);
+      continue;
+    }
+    if (word !== null) {
+      // Soufflé directives calmlog rejects: the parser's recovery decides where they end.
+      clean = false;
+      k++;
+      while (k < n && tk.kinds[k] !== DIRECTIVE && !is(k, "punct", ".")) k++;
+      if (is(k, "punct", ".")) k++;
+      push("other", first, k - 1, []);
+      continue;
+    }
+    // A rule or fact: up to the `.` at depth 0.
+    const relations: Occurrence[] = [];
+    let depth = 0;
+    let inBody = false;
+    let closed = false;
+    const PUNCT_KIND = KIND.punct;
+    const IDENT_KIND = KIND.ident;
+    const IF = TWO[":-"]!;
+    while (k < n) {
+      const kind = tk.kinds[k]!;
+      if (kind === DIRECTIVE) break;
+      if (kind === PUNCT_KIND) {
+        const c = tk.codes[k]!;
+        if (c === 40 || c === 123 || c === 91) depth++;
+        else if (c === 41 || c === 125 || c === 93) depth--;
+        else if (c === IF && depth === 0) inBody = true;
+        else if (c === 46 && depth <= 0) {
+          closed = true;
+          k++;
+          break;
+        }
+      } else if (kind === IDENT_KIND && k + 1 < n && tk.kinds[k + 1] === PUNCT_KIND && tk.codes[k + 1] === 40) {
+        const name = tk.textOf(k);
+        if (!FUNCTORS.has(name)) relations.push({ name, start: tk.starts[k]!, end: tk.ends[k]!, role: inBody ? "body" : "head" });
+      }
+      k++;
+    }
+    if (!closed || depth !== 0) clean = false;
+    push("rule", first, Math.max(first, k - 1), relations);
+  }
+  return { items, clean };
+}

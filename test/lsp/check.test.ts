@@ -1,0 +1,75 @@
+// Checking a large document part by part gives exactly the whole file's lint, and an edit re-lints
+// only the part it touches; anything the split could get wrong sends the file back to a whole lint.
+import { describe, expect, it } from "vitest";
+import { checkDocument, independentParts, PartCache } from "../../src/lsp/check.js";
+import { scanItems } from "../../src/lsp/items.js";
+import { lintProgram } from "../../src/report/lint.js";
+
+/** `n` independent blocks: recursion, a negation, a threshold, a single-use variable, and an invariant in the last. */
+function program(n: number): string {
+  const blocks: string[] = [".type Node <: symbol"];
+  for (let i = 0; i < n; i++) {
+    blocks.push(
+      [
+        `// block ${i}`,
+        `.decl edge${i}(from: Node, to: Node)`,
+        `.decl path${i}(from: Node, to: Node) btree`,
+        `.decl blocked${i}(node: symbol)`,
+        `.decl open${i}(from: symbol, to: symbol)`,
+        `.decl busy${i}(node: symbol)`,
+        `.input edge${i}, blocked${i}`,
+        `path${i}(x, y) :- edge${i}(x, y).  path${i}(x, z) :- path${i}(x, y), edge${i}(y, z).`,
+        `open${i}(x, y) :- path${i}(x, y), !blocked${i}(x),`,
+        `    !blocked${i}(y).`,
+        `busy${i}(x) :- edge${i}(x, w), c = count : { edge${i}(x, _) }, c >= 3.`,
+        `.output open${i}`,
+      ].join("\n"),
+    );
+  }
+  blocks.push(`.decl loop(x: symbol)\nloop(x) :- edge0(x, x), !blocked1(x).\n.invariant loop "no self-loop unless blocked"`);
+  return blocks.join("\n\n") + "\n";
+}
+
+describe("checking part by part", () => {
+  it("splits independent blocks and links those sharing a relation or a declared type", () => {
+    const scan = scanItems(program(4));
+    expect(scan.clean).toBe(true);
+    const parts = independentParts(scan.items);
+    // `.type Node` links every block using it; blocks 2 and 3 use no shared name beyond it.
+    expect(parts.length).toBe(1);
+    const untyped = scanItems(program(4).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", ""));
+    // Blocks 0 and 1 are linked by `loop`; 2 and 3 stand alone.
+    expect(independentParts(untyped.items).length).toBe(3);
+  });
+
+  it("gives the whole file's diagnostics, and an edit re-lints only its part", () => {
+    const text = program(6).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
+    const cache = new PartCache();
+    const first = checkDocument("big.dl", text, cache, { splitThreshold: 0 });
+    expect(first.mode).toBe("parts");
+    expect(first.parts).toBe(5);
+    expect(first.diagnostics).toEqual(lintProgram({ path: "big.dl", text }).diagnostics);
+
+    const edited = text.replace("open3(x, y) :- path3(x, y), !blocked3(x),", "open3(x, y) :- path3(x, y), !blocked3(x), !edge3(y, x),");
+    const second = checkDocument("big.dl", edited, cache, { splitThreshold: 0 });
+    expect(second.mode).toBe("parts");
+    expect(second.linted).toBe(1);
+    expect(second.diagnostics).toEqual(lintProgram({ path: "big.dl", text: edited }).diagnostics);
+    expect(second.diagnostics.filter((d) => d.code === "CL302").length).toBe(first.diagnostics.filter((d) => d.code === "CL302").length + 1);
+
+    // Inserting lines above moves every later part without re-linting it.
+    const shifted = "// a new first line\n\n" + edited;
+    const third = checkDocument("big.dl", shifted, cache, { splitThreshold: 0 });
+    expect(third.linted).toBe(1);
+    expect(third.diagnostics).toEqual(lintProgram({ path: "big.dl", text: shifted }).diagnostics);
+  });
+
+  it("lints the file whole when a part has a syntax error or a name only the whole file can suggest", () => {
+    const text = program(3).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
+    for (const broken of [text.replace("busy1(x) :-", "busy1(x) :- :-"), text.replace("!blocked2(y)", "!blocked(y)"), text.replace(".output open0", ".output opn0"), text + "\n.comp C {}\n"]) {
+      const check = checkDocument("big.dl", broken, new PartCache(), { splitThreshold: 0 });
+      expect(check.mode).toBe("whole");
+      expect(check.diagnostics).toEqual(lintProgram({ path: "big.dl", text: broken }).diagnostics);
+    }
+  });
+});
