@@ -193,6 +193,8 @@ class Worker {
     const child = spawn(process.execPath, ["--import", "tsx", join(here, "conformance-worker.ts")], { stdio: ["pipe", "pipe", "pipe"] });
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
+      // A killed worker's last words must not answer the next case.
+      if (this.child !== child) return;
       this.buffer += chunk;
       let nl: number;
       while ((nl = this.buffer.indexOf("\n")) >= 0) {
@@ -206,7 +208,8 @@ class Worker {
     });
     child.stderr.resume();
     child.on("exit", () => {
-      if (this.child === child) this.child = null;
+      if (this.child !== child) return;
+      this.child = null;
       const w = this.waiting;
       this.waiting = null;
       w?.({ code: 2, stdout: "", stderr: "worker exited", timedOut: false });

@@ -28,7 +28,16 @@ export const FUNCTORS: Readonly<Record<FunctorName, Signature & { min: number; m
   strlen: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
   substr: { args: [SYMBOL, NUMBER, NUMBER], variadic: false, result: SYMBOL, min: 3, max: 3 },
   ord: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
-  to_number: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
+  // `to_number` reads a symbol, or converts another numeric type (as `to_float`, `to_unsigned` do).
+  to_number: { args: [ANY], variadic: false, result: NUMBER, min: 1, max: 1 },
+  to_float: { args: [NUMERIC], variadic: false, result: FLOAT, min: 1, max: 1 },
+  to_unsigned: { args: [NUMERIC], variadic: false, result: UNSIGNED, min: 1, max: 1 },
+  itof: { args: [NUMBER], variadic: false, result: FLOAT, min: 1, max: 1 },
+  itou: { args: [NUMBER], variadic: false, result: UNSIGNED, min: 1, max: 1 },
+  utof: { args: [UNSIGNED], variadic: false, result: FLOAT, min: 1, max: 1 },
+  utoi: { args: [UNSIGNED], variadic: false, result: NUMBER, min: 1, max: 1 },
+  ftoi: { args: [FLOAT], variadic: false, result: NUMBER, min: 1, max: 1 },
+  ftou: { args: [FLOAT], variadic: false, result: UNSIGNED, min: 1, max: 1 },
   to_string: { args: [NUMERIC], variadic: false, result: SYMBOL, min: 1, max: 1 },
   min: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
   max: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
@@ -139,6 +148,11 @@ class Inference {
     } else if (l.kind === "cmp") {
       const a = this.term(l.left);
       const b = this.term(l.right);
+      if (l.op === "match" || l.op === "contains") {
+        this.constrain(a, SYMBOL, l.left.span, label(l.left), `the first argument of \`${l.op}\` must be a \`symbol\``);
+        this.constrain(b, SYMBOL, l.right.span, label(l.right), `the second argument of \`${l.op}\` must be a \`symbol\``);
+        return;
+      }
       this.unify(a, b, l.span, (sa, sb) => `\`${l.op}\` compares ${label(l.left)}, ${describeSet(sa)}, with ${label(l.right)}, ${describeSet(sb)}`);
     }
   }
@@ -160,7 +174,8 @@ class Inference {
       case "number": {
         // An integer literal without a suffix takes its type from context, as in Soufflé.
         // A negative literal (the parser folds `-1`) cannot be `unsigned`.
-        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : t.text.startsWith("-") || t.value < 0 ? SIGNED : NUMERIC;
+        // Above 2^31 - 1 (`0xFFFFFFFF`) only an `unsigned` or a `float` holds it.
+        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : t.text.startsWith("-") || t.value < 0 ? SIGNED : t.value > 2147483647 ? UNSIGNED | FLOAT : NUMERIC;
         return this.fresh(set, { span: t.span, message: `\`${t.text}\` is ${describeSet(set)}` });
       }
       case "string":

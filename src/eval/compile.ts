@@ -208,6 +208,7 @@ class Gen {
     for (let c = 0; c < args.length; c++) {
       const a = args[c]!;
       if (a.kind === "bound") (keyCols.push(c), keys.push(`v${a.slot}`));
+      else if (a.kind === "expr") (keyCols.push(c), keys.push(this.encode(a.expr, types[c]!)));
       else if (a.kind === "const") {
         const code = this.constCode(a.value, types[c]!);
         if (code === null) return "false";
@@ -273,6 +274,8 @@ class Gen {
           break;
         case "skip":
           break;
+        case "expr":
+          throw new Error("a computed column in a positive atom is planned as a bind and a filter");
       }
     }
     if (keyCols.length === arity && (arity === 1 || arity === 2) && step.atom !== this.plan.delta) {
@@ -479,7 +482,18 @@ class Gen {
           case "ord":
             return `ops.ord(${args[0]})`;
           case "to_number":
-            return `ops.toNumber(${args[0]})`;
+            return e.args[0]!.type === "symbol" ? `ops.toNumber(${args[0]})` : `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
+          case "to_float":
+          case "itof":
+          case "utof":
+            return e.args[0]!.type === "symbol" ? `ops.toFloat(${args[0]})` : `(${args[0]})`;
+          case "to_unsigned":
+          case "itou":
+          case "ftou":
+            return e.args[0]!.type === "symbol" ? `ops.toUnsigned(${args[0]})` : `ops.toU(${convertArg(e.args[0]!, args[0]!)}) >>> 0`;
+          case "utoi":
+          case "ftoi":
+            return `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
           case "to_string":
             return `ops.toString(${args[0]})`;
           case "min":
@@ -517,19 +531,35 @@ class Gen {
     const type = left.type === right.type ? left.type : left.kind === "const" ? right.type : left.type;
     let c: string;
     const simple = (e: PExpr) => e.kind === "var" || e.kind === "const";
+    if (op === "match" || op === "contains") {
+      const a = this.value(left);
+      const b = this.value(right);
+      c = op === "match" ? `ops.match(${a}, ${b})` : `${b}.includes(${a})`;
+      return negated ? `!(${c})` : c;
+    }
     if ((op === "=" || op === "!=") && simple(left) && simple(right) && type !== "float") {
       // Equal values have equal codes.
       c = `${this.encode(left, type)} ${op === "=" ? "===" : "!=="} ${this.encode(right, type)}`;
     } else if (type === "symbol") {
       const a = this.value(left);
       const b = this.value(right);
-      c = op === "=" ? `${a} === ${b}` : op === "!=" ? `${a} !== ${b}` : `ops.cmpS(${a}, ${b}) ${op} 0`;
+      c =
+        op === "=" ? `${a} === ${b}`
+        : op === "!=" ? `${a} !== ${b}`
+        : op === "match" ? `ops.match(${a}, ${b})`
+        : op === "contains" ? `${b}.includes(${a})`
+        : `ops.cmpS(${a}, ${b}) ${op} 0`;
     } else {
       const jsOp = op === "=" ? "===" : op === "!=" ? "!==" : op;
       c = `${this.value(left)} ${jsOp} ${this.value(right)}`;
     }
     return negated ? `!(${c})` : c;
   }
+}
+
+/** A numeric argument as the integer a conversion starts from: floats truncate toward zero, as a C++ cast does. */
+function convertArg(e: PExpr, v: string): string {
+  return e.type === "float" ? `Math.trunc(${v})` : v;
 }
 
 function typeLetter(t: PrimitiveType): string {

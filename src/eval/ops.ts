@@ -1,6 +1,6 @@
-// Checked arithmetic and functors, called from generated join code. `number` is a signed 32-bit
-// integer and `unsigned` an unsigned one, as in Soufflé's default build, but a result outside the
-// range is an error (CL405), not a silent wrap-around. Bitwise operators wrap, as bit patterns do.
+// Arithmetic and functors, called from generated join code. `number` is a signed 32-bit integer and
+// `unsigned` an unsigned one, as in Soufflé's default build, and a result outside the range wraps
+// around as Soufflé's does (two's complement); division by zero is an error (CL405).
 import { compareSymbols, INT32_MAX, INT32_MIN, UINT32_MAX } from "./values.js";
 
 /** Thrown by an operation; the engine turns it into a CL405 `UserError` with the rule's span. */
@@ -18,31 +18,50 @@ function divByZero(op: string, a: number): never {
   throw new ArithmeticFault(`division by zero in \`${a} ${op} 0\``);
 }
 
+/** Wraps an exact integer result to a signed 32-bit one. */
 function i32(r: number, op: string, a: number, b: number | null): number {
-  if (r > INT32_MAX || r < INT32_MIN || Number.isNaN(r)) overflow(op, a, b, "number");
-  return r === 0 ? 0 : r;
+  if (Number.isNaN(r) || !Number.isFinite(r)) overflow(op, a, b, "number");
+  if (r <= INT32_MAX && r >= INT32_MIN) return r === 0 ? 0 : r;
+  return Number(BigInt.asIntN(32, BigInt(Math.trunc(r))));
 }
+/** Wraps an exact integer result to an unsigned 32-bit one. */
 function u32(r: number, op: string, a: number, b: number | null): number {
-  if (r > UINT32_MAX || r < 0 || Number.isNaN(r)) overflow(op, a, b, "unsigned");
-  return r === 0 ? 0 : r;
+  if (Number.isNaN(r) || !Number.isFinite(r)) overflow(op, a, b, "unsigned");
+  if (r <= UINT32_MAX && r >= 0) return r === 0 ? 0 : r;
+  return Number(BigInt.asUintN(32, BigInt(Math.trunc(r))));
 }
+/** Integer power with wrap-around at each step, as repeated multiplication in 32 bits. */
+function ipow(a: number, b: number, unsigned: boolean): number {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 === 0 ? 1 : -1) : 0;
+  let r = 1;
+  let base = a | 0;
+  let e = b;
+  while (e > 0) {
+    if (e & 1) r = Math.imul(r, base);
+    base = Math.imul(base, base);
+    e = Math.floor(e / 2);
+  }
+  return unsigned ? r >>> 0 : r;
+}
+
+const regexCache = new Map<string, RegExp | null>();
 
 /** Arithmetic per type; names are `<op><I|U|F>`. */
 export const ops = {
-  addI: (a: number, b: number) => i32(a + b, "+", a, b),
-  subI: (a: number, b: number) => i32(a - b, "-", a, b),
-  mulI: (a: number, b: number) => i32(a * b, "*", a, b),
-  divI: (a: number, b: number) => (b === 0 ? divByZero("/", a) : i32(Math.trunc(a / b), "/", a, b)),
-  modI: (a: number, b: number) => (b === 0 ? divByZero("%", a) : i32(a % b, "%", a, b)),
-  powI: (a: number, b: number) => i32(Math.trunc(Math.pow(a, b)), "^", a, b),
-  negI: (a: number) => i32(-a, "-", a, null),
-  addU: (a: number, b: number) => u32(a + b, "+", a, b),
-  subU: (a: number, b: number) => u32(a - b, "-", a, b),
-  mulU: (a: number, b: number) => u32(a * b, "*", a, b),
-  divU: (a: number, b: number) => (b === 0 ? divByZero("/", a) : u32(Math.trunc(a / b), "/", a, b)),
-  modU: (a: number, b: number) => (b === 0 ? divByZero("%", a) : u32(a % b, "%", a, b)),
-  powU: (a: number, b: number) => u32(Math.trunc(Math.pow(a, b)), "^", a, b),
-  negU: (a: number) => u32(-a, "-", a, null),
+  addI: (a: number, b: number) => (a + b) | 0,
+  subI: (a: number, b: number) => (a - b) | 0,
+  mulI: (a: number, b: number) => Math.imul(a, b),
+  divI: (a: number, b: number) => (b === 0 ? divByZero("/", a) : (a / b) | 0),
+  modI: (a: number, b: number) => (b === 0 ? divByZero("%", a) : (a % b) | 0),
+  powI: (a: number, b: number) => ipow(a, b, false),
+  negI: (a: number) => -a | 0,
+  addU: (a: number, b: number) => (a + b) >>> 0,
+  subU: (a: number, b: number) => (a - b) >>> 0,
+  mulU: (a: number, b: number) => Math.imul(a, b) >>> 0,
+  divU: (a: number, b: number) => (b === 0 ? divByZero("/", a) : Math.trunc(a / b) >>> 0),
+  modU: (a: number, b: number) => (b === 0 ? divByZero("%", a) : (a % b) >>> 0),
+  powU: (a: number, b: number) => ipow(a, b, true),
+  negU: (a: number) => -a >>> 0,
   addF: (a: number, b: number) => a + b,
   subF: (a: number, b: number) => a - b,
   mulF: (a: number, b: number) => a * b,
@@ -81,6 +100,30 @@ export const ops = {
     return i32(Number(t), "to_number ", Number(t), null);
   },
   toString: (v: number | string) => String(v),
+  toFloat: (s: string) => {
+    const t = s.trim();
+    const f = Number(t);
+    if (t === "" || Number.isNaN(f)) throw new ArithmeticFault(`\`to_float(${JSON.stringify(s)})\`: not a number`);
+    return f;
+  },
+  toUnsigned: (s: string) => {
+    const t = s.trim();
+    if (!/^\+?\d+$/.test(t)) throw new ArithmeticFault(`\`to_unsigned(${JSON.stringify(s)})\`: not a number`);
+    return u32(Number(t), "to_unsigned ", Number(t), null);
+  },
+  /** `match(pattern, s)`: the whole of `s` matches the ECMAScript pattern, as `std::regex_match`; a bad pattern matches nothing. */
+  match: (pattern: string, s: string) => {
+    let re = regexCache.get(pattern);
+    if (re === undefined) {
+      try {
+        re = new RegExp(`^(?:${pattern})$`, "u");
+      } catch {
+        re = null;
+      }
+      regexCache.set(pattern, re);
+    }
+    return re !== null && re.test(s);
+  },
   minN: (a: number, b: number) => (b < a ? b : a),
   maxN: (a: number, b: number) => (b > a ? b : a),
   minS: (a: string, b: string) => (compareSymbols(b, a) < 0 ? b : a),

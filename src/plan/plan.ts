@@ -45,7 +45,8 @@ export type ArgAction =
   | { readonly kind: "const"; readonly value: PlanValue } // a key or a check
   | { readonly kind: "bind"; readonly slot: number } // first occurrence: binds the variable
   | { readonly kind: "same"; readonly slot: number } // repeated in this atom: checked against the binding column
-  | { readonly kind: "skip" };
+  | { readonly kind: "skip" }
+  | { readonly kind: "expr"; readonly expr: PExpr }; // a negated atom's computed column: a key
 
 export type Step =
   | {
@@ -522,16 +523,21 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
   if (l.kind === "bool") return l.value ? { kind: "filter", op: "=", negated: false, left: { kind: "const", value: 0, type: "number" }, right: { kind: "const", value: 0, type: "number" }, text } : { kind: "fail", text };
   if (l.kind === "atom") {
     // Negated atom: every named variable must be bound.
-    ctx.schema(l.atom.relation.name, l.atom.span);
+    const s = ctx.schema(l.atom.relation.name, l.atom.span);
     const args: ArgAction[] = [];
-    for (const a of l.atom.args) {
+    for (const [i, a] of l.atom.args.entries()) {
       if (a.kind === "wildcard") args.push({ kind: "skip" });
       else if (a.kind === "var") {
         const slot = scope.slot(a.name);
         if (!bound.has(slot)) return null;
         args.push({ kind: "bound", slot });
       } else if (a.kind === "number" || a.kind === "string") args.push({ kind: "const", value: a.value });
-      else throw new PlanError(`\`${text}\`: calmlog supports only variables, constants and \`_\` in a negated atom`, l.span, "CL104");
+      else if (a.kind === "aggregate") throw new PlanError(`\`${text}\`: an aggregate cannot be an argument of a negated atom`, l.span, "CL214");
+      else {
+        // An expression (`!element(i - 1, _)`): computed once its variables are bound, then looked up.
+        if (!termReady(ctx, scope, a, bound)) return null;
+        args.push({ kind: "expr", expr: toExpr(ctx, scope, a, s.columns[i]?.type ?? null, span) });
+      }
     }
     return { kind: "neg", relation: l.atom.relation.name, args, text };
   }
@@ -610,7 +616,17 @@ function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | nu
         case "strlen":
         case "ord":
         case "to_number":
+        case "utoi":
+        case "ftoi":
           return "number";
+        case "to_float":
+        case "itof":
+        case "utof":
+          return "float";
+        case "to_unsigned":
+        case "itou":
+        case "ftou":
+          return "unsigned";
         case "min":
         case "max": {
           let acc: PrimitiveType | null = null;
@@ -682,8 +698,21 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
           case "cat":
           case "strlen":
           case "ord":
-          case "to_number":
             return "symbol";
+          case "to_number":
+          case "to_float":
+          case "to_unsigned":
+            // A symbol is parsed; a numeric argument keeps its own type and is converted.
+            return staticType(ctx, scope, t.args[0]!) ?? "number";
+          case "itof":
+          case "itou":
+            return "number";
+          case "utof":
+          case "utoi":
+            return "unsigned";
+          case "ftoi":
+          case "ftou":
+            return "float";
           case "substr":
             return i === 0 ? "symbol" : "number";
           case "to_string":

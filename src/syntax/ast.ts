@@ -107,7 +107,10 @@ export interface AtomLiteral {
   readonly span: Span;
 }
 
-export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "match" | "contains";
+
+/** Soufflé's string constraints, written like atoms: `match(pattern, s)`, `contains(part, s)`. */
+export const STRING_CONSTRAINTS: readonly ComparisonOp[] = ["match", "contains"];
 
 /** `x < y`; with `negated`, Soufflé's `!(x < y)`. */
 export interface Comparison {
@@ -211,8 +214,13 @@ export interface Unary {
 }
 
 /** Built-in functors. `min`/`max` here are the two-or-more-argument functors, not aggregates. */
-export type FunctorName = "cat" | "strlen" | "substr" | "ord" | "to_number" | "to_string" | "min" | "max";
-export const FUNCTOR_NAMES: readonly FunctorName[] = ["cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max"];
+export type FunctorName =
+  | "cat" | "strlen" | "substr" | "ord" | "to_number" | "to_string" | "min" | "max"
+  | "to_float" | "to_unsigned" | "itof" | "itou" | "utof" | "utoi" | "ftoi" | "ftou";
+export const FUNCTOR_NAMES: readonly FunctorName[] = [
+  "cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max",
+  "to_float", "to_unsigned", "itof", "itou", "utof", "utoi", "ftoi", "ftou",
+];
 
 export interface Call {
   readonly kind: "call";
