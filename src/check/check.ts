@@ -9,7 +9,7 @@ import type { Span } from "../syntax/span.js";
 import { checkGrounding } from "./ground.js";
 import { FUNCTORS, inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
-import { lookupType, resolveTypes, type TypeTable } from "./typedecls.js";
+import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "./walk.js";
@@ -54,6 +54,7 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
   const schemas = new Map<string, MutableSchema>();
   const columnTypes = new Map<string, ColumnType[]>();
   const typeNames = [...PRIMITIVE_TYPES, ...types.keys()];
+  const shapes = recordShapes(program, types);
   for (const item of program.items) {
     if (item.kind !== "decl") continue;
     const name = item.name.name;
@@ -83,7 +84,8 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
           help: didYouMean(attr.type.name, typeNames, null),
         });
       }
-      columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol" });
+      const shape = resolved === "symbol" ? shapes(attr.type.name) : undefined;
+      columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol", ...(shape?.shape() ? { shape } : {}) });
       sets.push({ name: attr.name.name, set: resolved ? typeSet(resolved) : ANY });
     }
     schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null });
@@ -155,7 +157,9 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
   }
 
   for (const { term, inHead, depth } of terms) {
-    if (term.kind === "call") {
+    if (term.kind === "call" && (term.name === "record" || term.name === "nil" || term.name.startsWith("$"))) {
+      continue;
+    } else if (term.kind === "call") {
       const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[term.name];
       if (sig === undefined) {
         diags.add("CL211", term.nameSpan, `unknown functor \`${term.name}\``, {

@@ -23,7 +23,7 @@ interface Signature {
 }
 
 /** The built-in functors, as in Soufflé. */
-export const FUNCTORS: Readonly<Record<FunctorName, Signature & { min: number; max: number }>> = {
+export const FUNCTORS: Readonly<Record<Exclude<FunctorName, "record" | "nil" | `$${string}`>, Signature & { min: number; max: number }>> = {
   cat: { args: [SYMBOL], variadic: true, result: SYMBOL, min: 2, max: Infinity },
   strlen: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
   substr: { args: [SYMBOL, NUMBER, NUMBER], variadic: false, result: SYMBOL, min: 3, max: 3 },
@@ -38,6 +38,8 @@ export const FUNCTORS: Readonly<Record<FunctorName, Signature & { min: number; m
   utoi: { args: [UNSIGNED], variadic: false, result: NUMBER, min: 1, max: 1 },
   ftoi: { args: [FLOAT], variadic: false, result: NUMBER, min: 1, max: 1 },
   ftou: { args: [FLOAT], variadic: false, result: UNSIGNED, min: 1, max: 1 },
+  // `x = range(a, b, step)` gives every value from `a` up (or down) to `b`, exclusive.
+  range: { args: [NUMERIC], variadic: true, result: null, min: 2, max: 3 },
   to_string: { args: [NUMERIC], variadic: false, result: SYMBOL, min: 1, max: 1 },
   min: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
   max: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
@@ -203,7 +205,11 @@ class Inference {
   }
 
   private call(t: Term & { kind: "call" }): number {
-    const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[FunctorName] | undefined>)[t.name];
+    if (t.name === "record" || t.name === "nil" || t.name.startsWith("$")) {
+      for (const a of t.args) this.term(a);
+      return this.fresh(SYMBOL, null);
+    }
+    const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[t.name];
     const args = t.args.map((a) => this.term(a));
     if (sig === undefined || t.args.length < sig.min || t.args.length > sig.max) return this.fresh(sig?.result ?? ANY, null);
     t.args.forEach((arg, i) => {

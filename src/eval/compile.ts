@@ -2,7 +2,7 @@
 // so the hot loop holds no tuple objects, keys or closures: only typed-array reads and hash probes.
 // Every generated function starts with the Datalog rule it implements, as a comment.
 import type { PrimitiveType } from "../syntax/ast.js";
-import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step } from "../plan/plan.js";
+import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step, UnpackPattern } from "../plan/plan.js";
 import type { Ops } from "./ops.js";
 import type { Relation } from "./relation.js";
 import type { ValueTable } from "./values.js";
@@ -189,6 +189,29 @@ class Gen {
         rest(loop);
         return;
       }
+      case "range": {
+        this.emit(`// ${step.text}`);
+        const n = this.label++;
+        const L = `L${n}`;
+        this.slotTypes[step.slot] = step.from.type;
+        this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `(f${n} <= t${n} ? 1 : -1)` : this.value(step.step)};`);
+        // Each value as from + k * step, so a float step does not accumulate rounding.
+        this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; s${n} > 0 ? x${n} < t${n} : s${n} < 0 ? x${n} > t${n} : false; k${n}++, x${n} = f${n} + k${n} * s${n}) {`);
+        this.indent++;
+        const t = step.from.type;
+        this.emit(`v${step.slot} = ${t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
+        rest(L);
+        this.indent--;
+        this.emit(`}`);
+        return;
+      }
+      case "unpack": {
+        this.emit(`// ${step.text}`);
+        this.precompute([step.from], loop);
+        this.unpack(this.value(step.from), step.pattern, loop);
+        rest(loop);
+        return;
+      }
       case "neg":
         this.emit(`// ${step.text}`);
         this.emit(`if (${this.exists(step.relation, step.args)}) continue ${loop};`);
@@ -198,6 +221,31 @@ class Gen {
         this.atom(step, loop, rest);
         return;
     }
+  }
+
+  /** Takes a record or ADT value (JS expression `src`) apart: binds and checks its fields, or skips the row. */
+  private unpack(src: string, pattern: UnpackPattern, loop: string): void {
+    const u = `u${this.label++}`;
+    this.emit(`const ${u} = ops.unpack(${src}, ${JSON.stringify(pattern.branch)}, ${pattern.fields.length});`);
+    this.emit(`if (${u} === null) continue ${loop};`);
+    pattern.fields.forEach((f, i) => {
+      const at = `${u}[${i}]`;
+      switch (f.kind) {
+        case "bind":
+          this.slotTypes[f.slot] = f.type;
+          this.emit(`v${f.slot} = ${f.type === "number" ? `${at}` : f.type === "unsigned" ? `(${at} | 0)` : f.type === "float" ? `VT.float(${at})` : `VT.symbol(${at})`};`);
+          break;
+        case "check":
+          this.precompute([f.expr], loop);
+          this.emit(`if (${at} !== ${this.value(f.expr)}) continue ${loop};`);
+          break;
+        case "nested":
+          this.unpack(at, f.pattern, loop);
+          break;
+        case "skip":
+          break;
+      }
+    });
   }
 
   /** Code that is true when some row of `relation` matches the bound/const columns. */
@@ -472,6 +520,9 @@ class Gen {
       }
       case "call": {
         const args = e.args.map((a) => this.value(a));
+        if (e.name === "record") return `ops.record([${args.join(", ")}])`;
+        if (e.name === "nil") return `ops.NIL`;
+        if (e.name.startsWith("$")) return `ops.branch(${JSON.stringify(e.name.slice(1))}, [${args.join(", ")}])`;
         switch (e.name) {
           case "cat":
             return `ops.cat(${args.join(", ")})`;

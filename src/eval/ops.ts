@@ -2,6 +2,7 @@
 // `unsigned` an unsigned one, as in Soufflé's default build, and a result outside the range wraps
 // around as Soufflé's does (two's complement); division by zero is an error (CL405).
 import { compareSymbols, INT32_MAX, INT32_MIN, UINT32_MAX } from "./values.js";
+import { makeBranch, makeRecord, NIL, unpack } from "./records.js";
 
 /** Thrown by an operation; the engine turns it into a CL405 `UserError` with the rule's span. */
 export class ArithmeticFault extends Error {
@@ -129,6 +130,10 @@ export const ops = {
   minS: (a: string, b: string) => (compareSymbols(b, a) < 0 ? b : a),
   maxS: (a: string, b: string) => (compareSymbols(b, a) > 0 ? b : a),
   cmpS: compareSymbols,
+  record: makeRecord,
+  branch: makeBranch,
+  unpack,
+  NIL,
 };
 
 export type Ops = typeof ops;

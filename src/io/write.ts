@@ -5,6 +5,7 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Tuple, Value } from "../eval/values.js";
 import type { FactFormat, FactSchema } from "./facts.js";
+import { isStructured, showStructured } from "../eval/records.js";
 
 /** A symbol as a fact-file field: the characters that would break the line are escaped. */
 export function escapeSymbol(s: string): string {
@@ -21,7 +22,7 @@ export function escapeSymbol(s: string): string {
 }
 
 function field(v: Value): string {
-  return typeof v === "string" ? escapeSymbol(v) : String(v);
+  return typeof v === "string" ? (isStructured(v) ? showStructured(v) : escapeSymbol(v)) : String(v);
 }
 
 /** The text of a relation in `format` (tuples are written in the order given). */

@@ -91,6 +91,9 @@ export function printTerm(t: Term): string {
     case "string":
       return quote(t.value);
     case "call":
+      if (t.name === "record") return `[${t.args.map(printTerm).join(", ")}]`;
+      if (t.name === "nil") return "nil";
+      if (t.name.startsWith("$") && t.args.length === 0) return t.name;
       return `${t.name}(${t.args.map(printTerm).join(", ")})`;
     case "aggregate":
       return printAggregate(t);

@@ -58,7 +58,7 @@ export interface ProgramResult {
 }
 
 /** Functors Soufflé has and calmlog does not. */
-const SOUFFLE_ONLY_FUNCTORS = new Set(["range", "autoinc", "match", "contains"]);
+const SOUFFLE_ONLY_FUNCTORS = new Set(["autoinc", "match", "contains"]);
 
 /** Binding strength of the infix operators other than `^`, which the grammar handles apart. */
 const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
@@ -287,19 +287,17 @@ export class AstBuilder {
     const def = this.node(req(c.typeDefinition)).children;
     if (def.recordType) {
       const r = this.node(def.recordType[0]);
-      this.unsupported(this.span(this.tok(req(r.children.LBracket)).startOffset, this.lastTokenEnd(r)), "record types `[a: T, ...]` are");
-      return [];
+      const fields = (r.children.attribute ?? []).map((a) => this.attribute(this.node(a)));
+      return [{ kind: "type", name, form: "record", bases: [], fields, span }];
     }
     const branches = (def.typeBranch ?? []).map((b) => this.node(b));
     if (branches.length === 0) throw new Broken();
     const bases: Ident[] = [];
-    for (const b of branches) {
-      if (b.children.LBrace) {
-        this.unsupported(this.span(this.tok(req(b.children.Ident)).startOffset, this.lastTokenEnd(b)), "algebraic data types (`A {x: T} | B {}`) are");
-        return [];
-      }
-      bases.push(this.ident(req(b.children.Ident)));
+    if (branches.some((b) => b.children.LBrace)) {
+      const adt = branches.map((b) => ({ name: this.ident(req(b.children.Ident)), fields: (b.children.attribute ?? []).map((a) => this.attribute(this.node(a))) }));
+      return [{ kind: "type", name, form: "adt", bases: [], branches: adt, span }];
     }
+    for (const b of branches) bases.push(this.ident(req(b.children.Ident)));
     return [{ kind: "type", name, form: bases.length === 1 ? "alias" : "union", bases, span }];
   }
 
@@ -515,6 +513,7 @@ export class AstBuilder {
     }
     if (c.Ident) {
       const name = this.tok(c.Ident[0]);
+      if (!c.LParen && name.image === "nil") return { kind: "call", name: "nil", nameSpan: this.tokSpan(name), args: [], span: this.tokSpan(name) };
       if (!c.LParen) return { kind: "var", name: name.image, span: this.tokSpan(name) };
       const rparen = this.tok(req(c.RParen));
       const args = c.argumentList ? this.args(this.node(c.argumentList[0])) : [];
@@ -531,14 +530,19 @@ export class AstBuilder {
     if (c.recordInit) {
       const r = this.node(c.recordInit[0]);
       const s = this.span(this.tok(req(r.children.LBracket)).startOffset, this.lastTokenEnd(r));
-      this.unsupported(s, "records `[a, b]` are");
-      return placeholder(s);
+      const args = r.children.argumentList ? this.args(this.node(r.children.argumentList[0])) : [];
+      return { kind: "call", name: "record", nameSpan: this.tokSpan(this.tok(req(r.children.LBracket))), args, span: s };
     }
     if (c.branchInit) {
       const b = this.node(c.branchInit[0]);
       const s = this.span(this.tok(req(b.children.Dollar)).startOffset, this.lastTokenEnd(b));
-      this.unsupported(s, b.children.Ident ? "algebraic data type constructors `$C(...)` are" : "the `$` counter is");
-      return placeholder(s);
+      const branch = b.children.Ident?.[0];
+      if (branch === undefined) {
+        this.unsupported(s, "the `$` counter is");
+        return placeholder(s);
+      }
+      const args = b.children.argumentList ? this.args(this.node(b.children.argumentList[0])) : [];
+      return { kind: "call", name: `$${this.tok(branch).image}`, nameSpan: s, args, span: s };
     }
     if (c.userFunctorCall) {
       const u = this.node(c.userFunctorCall[0]);
