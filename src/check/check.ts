@@ -35,7 +35,9 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   checkDirectives(program, schemas, found);
   const clauses = normalize(program);
 
-  for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found);
+  const branches = new Map<string, number>();
+  for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
+  for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
   for (const clause of clauses) {
     if (clause.rule.body !== null) checkGrounding(clause, found);
     inferClause(clause, columnTypes, found);
@@ -135,7 +137,7 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
 const SOUFFLE_CONSTRAINTS: ReadonlySet<string> = new Set(["match", "contains"]);
 
 /** Checks that look at a rule as written: names, arities, functors, heads, facts, single-use variables. */
-function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics): void {
+function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics, branches: ReadonlyMap<string, number>): void {
   const { atoms, terms } = walkRule(rule);
   for (const { atom } of atoms) {
     const name = atom.relation.name;
@@ -157,7 +159,15 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
   }
 
   for (const { term, inHead, depth } of terms) {
-    if (term.kind === "call" && (term.name === "record" || term.name === "nil" || term.name.startsWith("$"))) {
+    if (term.kind === "call" && term.name.startsWith("$")) {
+      const branch = term.name.slice(1);
+      const arity = branches.get(branch);
+      if (arity === undefined) {
+        diags.add("CL218", term.span, `\`${term.name}\` is no branch of a declared ADT`, { help: didYouMean(branch, branches.keys(), null) ?? "Declare it in a type: `.type T = Branch {x: number} | Other {}`." });
+      } else if (arity !== term.args.length) {
+        diags.add("CL218", term.span, `the branch \`${term.name}\` has ${arity} field${arity === 1 ? "" : "s"} but is given ${term.args.length}`);
+      }
+    } else if (term.kind === "call" && (term.name === "record" || term.name === "nil")) {
       continue;
     } else if (term.kind === "call") {
       const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[term.name];

@@ -60,6 +60,11 @@ export function resolveTypes(program: Program, diags: Diagnostics): TypeTable {
     // A record or ADT value is one interned value, stored as a `symbol` is (its fields inside it).
     if (decl.form === "record" || decl.form === "adt") {
       table.set(name, "symbol");
+      const fields = decl.form === "record" ? (decl.fields ?? []) : (decl.branches ?? []).flatMap((b) => b.fields);
+      for (const f of fields) {
+        if ((PRIMITIVE_TYPES as readonly string[]).includes(f.type.name) || decls.has(f.type.name)) continue;
+        diags.add("CL208", f.type.span, `unknown type \`${f.type.name}\` for field \`${f.name.name}\` of \`${name}\``, { help: didYouMean(f.type.name, knownNames, null) });
+      }
       return "symbol";
     }
     active.add(name);

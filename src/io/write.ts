@@ -33,7 +33,8 @@ export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], for
   } else {
     for (let i = 0; i < tuples.length; i++) {
       const t = tuples[i]!;
-      parts[i] = t.length === 1 ? field(t[0]!) : t.length === 2 ? `${field(t[0]!)}${delimiter}${field(t[1]!)}` : t.map(field).join(delimiter);
+      // A nullary relation that holds is written `()`, as Soufflé does.
+      parts[i] = t.length === 0 ? "()" : t.length === 1 ? field(t[0]!) : t.length === 2 ? `${field(t[0]!)}${delimiter}${field(t[1]!)}` : t.map(field).join(delimiter);
     }
   }
   void schema;

@@ -4,7 +4,7 @@
 // prefixes every name declared in it with `g.`. Names a component does not declare keep referring to
 // the enclosing scope. Items keep their spans in the component body; `instances` says which `.init`
 // each generated relation comes from, for a note under any diagnostic about it.
-import type { Atom, Body, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
+import type { Atom, Attribute, Body, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
 import type { Span } from "./span.js";
 
 /** `Name<A, B>` as written after `.init x =` or after `:` in a component head. */
@@ -110,6 +110,8 @@ const renameIdent = (id: Ident, map: ReadonlyMap<string, string>): Ident => {
   return to === undefined ? id : { ...id, name: to };
 };
 
+let branchMap: ReadonlyMap<string, string> = new Map();
+
 function renameAtom(a: Atom, rel: ReadonlyMap<string, string>): Atom {
   return { ...a, relation: renameIdent(a.relation, rel), args: a.args.map((t) => renameTerm(t, rel)) };
 }
@@ -120,8 +122,10 @@ function renameTerm(t: Term, rel: ReadonlyMap<string, string>): Term {
       return { ...t, left: renameTerm(t.left, rel), right: renameTerm(t.right, rel) };
     case "unary":
       return { ...t, operand: renameTerm(t.operand, rel) };
-    case "call":
-      return { ...t, args: t.args.map((a) => renameTerm(a, rel)) };
+    case "call": {
+      const branch = t.name.startsWith("$") ? branchMap.get(t.name.slice(1)) : undefined;
+      return { ...t, ...(branch !== undefined ? { name: `$${branch}` as const } : {}), args: t.args.map((a) => renameTerm(a, rel)) };
+    }
     case "aggregate":
       return { ...t, target: t.target === null ? null : renameTerm(t.target, rel), body: t.body.map((l) => renameLiteral(l, rel)) };
     default:
@@ -154,7 +158,13 @@ function renameDecl(d: RelationDecl, types: ReadonlyMap<string, string>): Relati
 }
 
 function renameType(t: TypeDecl, types: ReadonlyMap<string, string>): TypeDecl {
-  return { ...t, bases: t.bases.map((b) => renameIdent(b, types)) };
+  const fields = (fs: readonly Attribute[]): Attribute[] => fs.map((f) => ({ ...f, type: renameIdent(f.type, types) }));
+  return {
+    ...t,
+    bases: t.bases.map((b) => renameIdent(b, types)),
+    ...(t.fields ? { fields: fields(t.fields) } : {}),
+    ...(t.branches ? { branches: t.branches.map((b) => ({ ...b, fields: fields(b.fields) })) } : {}),
+  };
 }
 
 // ---- expansion -------------------------------------------------------------------------------
@@ -222,7 +232,7 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
       for (const nested of baseComp.inits) addAll(res, instantiate(nested, baseComp, orphans, new Set(), active, depth - 1, chain));
       collect(baseComp, active, baseComp.parent, res, orphans, superOverridden, depth, chain);
     }
-    for (const t of comp.types) res.types.push({ ...t, name: renameIdent(t.name, binding), bases: t.bases.map((b) => renameIdent(b, binding)) });
+    for (const t of comp.types) res.types.push(renameType({ ...t, name: renameIdent(t.name, binding) }, binding));
     for (const r of comp.relations) res.relations.push(renameDecl(r, binding));
     res.directives.push(...comp.directives);
     const declared = new Set(res.relations.map((r) => r.name.name));
@@ -265,10 +275,17 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
     const prefix = `${init.instance.name}.`;
     const typeMap = new Map(res.types.map((t) => [t.name.name, prefix + t.name.name] as const));
     const relMap = new Map(res.relations.map((r) => [r.name.name, prefix + r.name.name] as const));
-    res.types = res.types.map((t) => renameType({ ...t, name: renameIdent(t.name, typeMap) }, typeMap));
+    // ADT branches belong to their type: `$b(1)` in `.init f = F` becomes `$f.b(1)`, as in Soufflé.
+    const branches = new Map(res.types.flatMap((t) => (t.branches ?? []).map((b) => [b.name.name, prefix + b.name.name] as const)));
+    branchMap = branches;
+    res.types = res.types.map((t) => {
+      const renamed = renameType({ ...t, name: renameIdent(t.name, typeMap) }, typeMap);
+      return renamed.branches ? { ...renamed, branches: renamed.branches.map((b) => ({ ...b, name: renameIdent(b.name, branches) })) } : renamed;
+    });
     res.relations = res.relations.map((r) => renameDecl({ ...r, name: renameIdent(r.name, relMap) }, typeMap));
     res.clauses = res.clauses.map((c) => renameRule(c, relMap));
     for (let i = 0; i < orphans.length; i++) orphans[i] = renameRule(orphans[i]!, relMap);
+    branchMap = new Map();
     res.directives = res.directives.map((d) => ({ ...d, relations: d.relations.map((r) => renameIdent(r, relMap)) }));
     for (const r of res.relations) if (!instances.has(r.name.name) || instances.get(r.name.name)!.length < chain.length) instances.set(r.name.name, chain);
     return res;

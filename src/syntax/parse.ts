@@ -5,6 +5,7 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import { EOF, tokenMatcher } from "./chevrotain.js";
 import type { Item, Program } from "./ast.js";
 import { expandComponents, type SourceItem } from "./components.js";
+import { addEquivalenceRules } from "./eqrel.js";
 import { parser } from "./parser.js";
 import { LineIndex, type SourceFile } from "./span.js";
 import { AstBuilder, tokenIndexAt, type ItemResult } from "./to-ast.js";
@@ -157,7 +158,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   }
   const expanded = expandComponents(items);
   for (const p of expanded.problems) diags.add(p.code, p.span, p.message);
-  return program([...expanded.items]);
+  return program([...addEquivalenceRules(expanded.items)]);
 }
 
 /** Where parsing is trusted again after a problem at an offset: past the next `.`, or at the next directive. */
