@@ -113,6 +113,20 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       }
       for (const p of item.params) {
         const key = p.key.name;
+        // Reading these as a plain file would give wrong facts without a word: refuse them.
+        if ((key === "IO" && (p.value === "sqlite" || p.value === "stdin")) || (key === "compress" && p.value === "true")) {
+          const why =
+            p.value === "sqlite"
+              ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary"
+              : p.value === "stdin"
+                ? "`run` reads facts from files only"
+                : "gzip-compressed fact files are not read yet";
+          diags.add("CL212", p.span, `\`${key}=${p.value}\` is not supported: ${why}`, {
+            severity: "error",
+            help: "Convert the data to a tab-separated `.facts` file and leave the parameter out.",
+          });
+          continue;
+        }
         if (!IO_PARAMS.includes(key)) {
           diags.add("CL212", p.key.span, `unknown IO parameter \`${key}\`; it is ignored`, {
             help: didYouMean(key, IO_PARAMS, null),

@@ -585,7 +585,8 @@ class Gen {
     if (op === "match" || op === "contains") {
       const a = this.value(left);
       const b = this.value(right);
-      c = op === "match" ? `ops.match(${a}, ${b})` : `${b}.includes(${a})`;
+      if (op === "match") return `ops.match(${a}, ${b}) === ${negated ? "false" : "true"}`;
+      c = `${b}.includes(${a})`;
       return negated ? `!(${c})` : c;
     }
     if ((op === "=" || op === "!=") && simple(left) && simple(right) && type !== "float") {

@@ -112,7 +112,10 @@ export const ops = {
     if (!/^\+?\d+$/.test(t)) throw new ArithmeticFault(`\`to_unsigned(${JSON.stringify(s)})\`: not a number`);
     return u32(Number(t), "to_unsigned ", Number(t), null);
   },
-  /** `match(pattern, s)`: the whole of `s` matches the ECMAScript pattern, as `std::regex_match`; a bad pattern matches nothing. */
+  /**
+   * `match(pattern, s)`: whether the whole of `s` matches the ECMAScript pattern, as `std::regex_match`;
+   * null for a bad pattern, which fails the literal whether negated or not, as in Soufflé.
+   */
   match: (pattern: string, s: string) => {
     let re = regexCache.get(pattern);
     if (re === undefined) {
@@ -123,7 +126,7 @@ export const ops = {
       }
       regexCache.set(pattern, re);
     }
-    return re !== null && re.test(s);
+    return re === null ? null : re.test(s);
   },
   minN: (a: number, b: number) => (b < a ? b : a),
   maxN: (a: number, b: number) => (b > a ? b : a),

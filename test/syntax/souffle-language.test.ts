@@ -68,8 +68,10 @@ e($Neg($Num(1))).
     expect(out("e")).toEqual(["$Neg($Num(1))"]);
   });
 
-  test("a bad regular expression matches nothing, as Soufflé's does", () => {
-    const out = run(`.decl a(x: symbol)\n.decl b(x: symbol)\n.output b\na("fooba").\nb(x) :- a(x), !match("fo{x}b(", x).\n`);
+  test("a bad regular expression fails the literal, negated or not, as Soufflé's does", () => {
+    const out = run(`.decl a(x: symbol)\n.decl b(x: symbol)\n.output b\na("fooba").\nb(x) :- a(x), !match("fo{x}b(", x).\nb(x) :- a(x), !match("z.*", x).\n`);
     expect(out("b")).toEqual(["fooba"]);
+    const none = run(`.decl a(x: symbol)\n.decl b(x: symbol)\n.output b\na("fooba").\nb(x) :- a(x), !match("fo{x}b(", x).\n`);
+    expect(none("b")).toEqual([]);
   });
 });
