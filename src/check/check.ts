@@ -33,6 +33,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   const types = resolveTypes(program, found);
   const { schemas, columnTypes } = declareRelations(program, types, found);
   checkDirectives(program, schemas, found);
+  checkQualifiers(schemas, found);
   const clauses = normalize(program);
 
   const branches = new Map<string, number>();
@@ -143,6 +144,29 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       const s = schemas.get(item.relation.name);
       if (s === undefined) undeclared(item.relation, ".invariant");
       else s.invariant ??= item;
+    }
+  }
+}
+
+/**
+ * Qualifiers: each at most once; Soufflé's deprecated `input`, `output` and `printsize` qualifiers
+ * act as the directives; an `inline` relation cannot be read or written.
+ */
+function checkQualifiers(schemas: Map<string, MutableSchema>, diags: Diagnostics): void {
+  for (const s of schemas.values()) {
+    const seen = new Set<string>();
+    for (const q of s.decl.qualifiers) {
+      if (seen.has(q.name)) diags.add("CL219", q.span, `the qualifier \`${q.name}\` is given twice`, { help: "Write each qualifier once." });
+      seen.add(q.name);
+      if (q.name === "input" || q.name === "output" || q.name === "printsize") {
+        const directive: IoDirective = { kind: "directive", directive: q.name, relations: [s.decl.name], params: [], span: q.span };
+        if (q.name === "input") s.input ??= directive;
+        else if (q.name === "output") s.output ??= directive;
+        else s.printsize = true;
+      }
+    }
+    if (seen.has("inline") && (s.input !== null || s.output !== null || s.printsize)) {
+      diags.add("CL219", s.decl.name.span, `\`${s.name}\` is read or written, so it cannot be \`inline\``, { help: "Drop `inline`, or the IO directive." });
     }
   }
 }
