@@ -10,6 +10,8 @@ import { Diagnostics, fileErrorReason, ReadError } from "./report/diagnostic.js"
 export { ReadError };
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
+import { preprocess, type PreprocessOptions } from "./syntax/preprocess.js";
+import { LineIndex } from "./syntax/span.js";
 import type { SourceFile } from "./syntax/span.js";
 
 /** A program carried through the front end; `analysis` is null when an earlier stage found errors. */
@@ -29,14 +31,29 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
   return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, diagnostics };
 }
 
-/** Reads a rule file as the user named it (relative to `cwd`) and compiles it. */
-export async function compileFile(path: string, cwd: string): Promise<Compiled> {
+/**
+ * Reads a rule file as the user named it (relative to `cwd`), runs the C preprocessor over it when it
+ * has `#` lines (as Soufflé does), and compiles it.
+ */
+export async function compileFile(path: string, cwd: string, pre: PreprocessOptions = {}): Promise<Compiled> {
   const { resolve } = await import("node:path");
   let text: string;
+  const full = resolve(cwd, path);
   try {
-    text = await readFile(resolve(cwd, path), "utf8");
+    text = await readFile(full, "utf8");
   } catch (err) {
     throw new ReadError(path, fileErrorReason(err));
   }
-  return compile({ path, text });
+  const expanded = preprocess(full, path, text, { ...pre, includeDirs: (pre.includeDirs ?? []).map((d) => resolve(cwd, d)) });
+  if ("error" in expanded) {
+    const diagnostics = new Diagnostics();
+    const line = /^[ \t]*#.*$/m.exec(text);
+    const at = line?.index ?? 0;
+    diagnostics.add("CL108", new LineIndex(text).span(path, at, at + (line?.[0].length ?? 0)), expanded.error, {
+      help: "Install `mcpp` (Debian: `apt-get install mcpp`), or expand the `#` lines by hand.",
+    });
+    const program = parse({ path, text: "" }, new Diagnostics());
+    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, diagnostics };
+  }
+  return compile({ path, text: expanded.text });
 }

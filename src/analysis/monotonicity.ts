@@ -333,13 +333,13 @@ function fixedBoundVariables(clause: Clause, fixed: ReadonlySet<string>): Map<st
 
 /** `a OP b` as `b OP' a`. */
 function flip(op: ComparisonOp): ComparisonOp {
-  const m: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+  const m: Record<ComparisonOp, ComparisonOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", match: "match", contains: "contains" };
   return m[op];
 }
 
 /** `!(a OP b)` as `a OP' b`. */
 function negate(op: ComparisonOp): ComparisonOp {
-  const m: Record<ComparisonOp, ComparisonOp> = { "=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
+  const m: Record<ComparisonOp, ComparisonOp> = { "=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<", match: "match", contains: "contains" };
   return m[op];
 }
 

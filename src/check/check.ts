@@ -9,7 +9,7 @@ import type { Span } from "../syntax/span.js";
 import { checkGrounding } from "./ground.js";
 import { FUNCTORS, inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
-import { lookupType, resolveTypes, type TypeTable } from "./typedecls.js";
+import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "./walk.js";
@@ -33,9 +33,12 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   const types = resolveTypes(program, found);
   const { schemas, columnTypes } = declareRelations(program, types, found);
   checkDirectives(program, schemas, found);
+  checkQualifiers(schemas, found);
   const clauses = normalize(program);
 
-  for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found);
+  const branches = new Map<string, number>();
+  for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
+  for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
   for (const clause of clauses) {
     if (clause.rule.body !== null) checkGrounding(clause, found);
     inferClause(clause, columnTypes, found);
@@ -54,6 +57,7 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
   const schemas = new Map<string, MutableSchema>();
   const columnTypes = new Map<string, ColumnType[]>();
   const typeNames = [...PRIMITIVE_TYPES, ...types.keys()];
+  const shapes = recordShapes(program, types);
   for (const item of program.items) {
     if (item.kind !== "decl") continue;
     const name = item.name.name;
@@ -83,7 +87,8 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
           help: didYouMean(attr.type.name, typeNames, null),
         });
       }
-      columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol" });
+      const shape = resolved === "symbol" ? shapes(attr.type.name) : undefined;
+      columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol", ...(shape?.shape() ? { shape } : {}) });
       sets.push({ name: attr.name.name, set: resolved ? typeSet(resolved) : ANY });
     }
     schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null });
@@ -109,6 +114,20 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       }
       for (const p of item.params) {
         const key = p.key.name;
+        // Reading these as a plain file would give wrong facts without a word: refuse them.
+        if ((key === "IO" && (p.value === "sqlite" || p.value === "stdin")) || (key === "compress" && p.value === "true")) {
+          const why =
+            p.value === "sqlite"
+              ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary"
+              : p.value === "stdin"
+                ? "`run` reads facts from files only"
+                : "gzip-compressed fact files are not read yet";
+          diags.add("CL212", p.span, `\`${key}=${p.value}\` is not supported: ${why}`, {
+            severity: "error",
+            help: "Convert the data to a tab-separated `.facts` file and leave the parameter out.",
+          });
+          continue;
+        }
         if (!IO_PARAMS.includes(key)) {
           diags.add("CL212", p.key.span, `unknown IO parameter \`${key}\`; it is ignored`, {
             help: didYouMean(key, IO_PARAMS, null),
@@ -129,11 +148,34 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
   }
 }
 
+/**
+ * Qualifiers: each at most once; Soufflé's deprecated `input`, `output` and `printsize` qualifiers
+ * act as the directives; an `inline` relation cannot be read or written.
+ */
+function checkQualifiers(schemas: Map<string, MutableSchema>, diags: Diagnostics): void {
+  for (const s of schemas.values()) {
+    const seen = new Set<string>();
+    for (const q of s.decl.qualifiers) {
+      if (seen.has(q.name)) diags.add("CL219", q.span, `the qualifier \`${q.name}\` is given twice`, { help: "Write each qualifier once." });
+      seen.add(q.name);
+      if (q.name === "input" || q.name === "output" || q.name === "printsize") {
+        const directive: IoDirective = { kind: "directive", directive: q.name, relations: [s.decl.name], params: [], span: q.span };
+        if (q.name === "input") s.input ??= directive;
+        else if (q.name === "output") s.output ??= directive;
+        else s.printsize = true;
+      }
+    }
+    if (seen.has("inline") && (s.input !== null || s.output !== null || s.printsize)) {
+      diags.add("CL219", s.decl.name.span, `\`${s.name}\` is read or written, so it cannot be \`inline\``, { help: "Drop `inline`, or the IO directive." });
+    }
+  }
+}
+
 /** Soufflé's string constraints, written like atoms (`match("a.*", s)`); calmlog has no regular expressions. */
 const SOUFFLE_CONSTRAINTS: ReadonlySet<string> = new Set(["match", "contains"]);
 
 /** Checks that look at a rule as written: names, arities, functors, heads, facts, single-use variables. */
-function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics): void {
+function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diags: Diagnostics, branches: ReadonlyMap<string, number>): void {
   const { atoms, terms } = walkRule(rule);
   for (const { atom } of atoms) {
     const name = atom.relation.name;
@@ -155,7 +197,17 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
   }
 
   for (const { term, inHead, depth } of terms) {
-    if (term.kind === "call") {
+    if (term.kind === "call" && term.name.startsWith("$")) {
+      const branch = term.name.slice(1);
+      const arity = branches.get(branch);
+      if (arity === undefined) {
+        diags.add("CL218", term.span, `\`${term.name}\` is no branch of a declared ADT`, { help: didYouMean(branch, branches.keys(), null) ?? "Declare it in a type: `.type T = Branch {x: number} | Other {}`." });
+      } else if (arity !== term.args.length) {
+        diags.add("CL218", term.span, `the branch \`${term.name}\` has ${arity} field${arity === 1 ? "" : "s"} but is given ${term.args.length}`);
+      }
+    } else if (term.kind === "call" && (term.name === "record" || term.name === "nil")) {
+      continue;
+    } else if (term.kind === "call") {
       const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[term.name];
       if (sig === undefined) {
         diags.add("CL211", term.nameSpan, `unknown functor \`${term.name}\``, {

@@ -60,8 +60,19 @@ function checkAggregate(agg: Aggregate, outerGrounded: ReadonlySet<string>, oute
 }
 
 function bindPositive(body: readonly Literal[], g: Set<string>): void {
+  const bind = (a: Term): void => {
+    if (a.kind === "var") g.add(a.name);
+    // A record or ADT pattern takes its fields apart: `edge([x, y])` binds `x` and `y`.
+    else if (a.kind === "call" && (a.name === "record" || a.name.startsWith("$"))) a.args.forEach(bind);
+  };
   for (const l of body) {
-    if (l.kind === "atom" && !l.negated) for (const a of l.atom.args) if (a.kind === "var") g.add(a.name);
+    if (l.kind === "atom" && !l.negated) l.atom.args.forEach(bind);
+    // `r = [a, b]` with `r` grounded takes `r` apart, as in Soufflé.
+    if (l.kind === "cmp" && l.op === "=" && !l.negated) {
+      for (const [v, rec] of [[l.left, l.right], [l.right, l.left]] as const) {
+        if (v.kind === "var" && g.has(v.name) && rec.kind === "call" && (rec.name === "record" || rec.name.startsWith("$"))) rec.args.forEach(bind);
+      }
+    }
   }
 }
 
@@ -73,6 +84,17 @@ function closeOverEqualities(body: readonly Literal[], g: Set<string>, vars: (t:
     for (const l of body) {
       if (l.kind !== "cmp" || l.op !== "=" || l.negated) continue;
       for (const [a, b] of [[l.left, l.right], [l.right, l.left]] as const) {
+        // `r = [x, y]` with `r` grounded grounds `x` and `y`.
+        if (a.kind === "var" && g.has(a.name) && b.kind === "call" && (b.name === "record" || b.name.startsWith("$"))) {
+          const before = g.size;
+          const bind = (t: Term): void => {
+            if (t.kind === "var") g.add(t.name);
+            else if (t.kind === "call" && (t.name === "record" || t.name.startsWith("$"))) t.args.forEach(bind);
+          };
+          b.args.forEach(bind);
+          if (g.size > before) changed = true;
+          continue;
+        }
         if (a.kind !== "var" || g.has(a.name) || hasWildcard(b)) continue;
         const vs = vars(b);
         if (vs !== null && vs.every((n) => g.has(n))) {

@@ -23,12 +23,23 @@ interface Signature {
 }
 
 /** The built-in functors, as in Soufflé. */
-export const FUNCTORS: Readonly<Record<FunctorName, Signature & { min: number; max: number }>> = {
+export const FUNCTORS: Readonly<Record<Exclude<FunctorName, "record" | "nil" | `$${string}`>, Signature & { min: number; max: number }>> = {
   cat: { args: [SYMBOL], variadic: true, result: SYMBOL, min: 2, max: Infinity },
   strlen: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
   substr: { args: [SYMBOL, NUMBER, NUMBER], variadic: false, result: SYMBOL, min: 3, max: 3 },
   ord: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
-  to_number: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
+  // `to_number` reads a symbol, or converts another numeric type (as `to_float`, `to_unsigned` do).
+  to_number: { args: [ANY], variadic: false, result: NUMBER, min: 1, max: 1 },
+  to_float: { args: [NUMERIC], variadic: false, result: FLOAT, min: 1, max: 1 },
+  to_unsigned: { args: [NUMERIC], variadic: false, result: UNSIGNED, min: 1, max: 1 },
+  itof: { args: [NUMBER], variadic: false, result: FLOAT, min: 1, max: 1 },
+  itou: { args: [NUMBER], variadic: false, result: UNSIGNED, min: 1, max: 1 },
+  utof: { args: [UNSIGNED], variadic: false, result: FLOAT, min: 1, max: 1 },
+  utoi: { args: [UNSIGNED], variadic: false, result: NUMBER, min: 1, max: 1 },
+  ftoi: { args: [FLOAT], variadic: false, result: NUMBER, min: 1, max: 1 },
+  ftou: { args: [FLOAT], variadic: false, result: UNSIGNED, min: 1, max: 1 },
+  // `x = range(a, b, step)` gives every value from `a` up (or down) to `b`, exclusive.
+  range: { args: [NUMERIC], variadic: true, result: null, min: 2, max: 3 },
   to_string: { args: [NUMERIC], variadic: false, result: SYMBOL, min: 1, max: 1 },
   min: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
   max: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
@@ -139,6 +150,11 @@ class Inference {
     } else if (l.kind === "cmp") {
       const a = this.term(l.left);
       const b = this.term(l.right);
+      if (l.op === "match" || l.op === "contains") {
+        this.constrain(a, SYMBOL, l.left.span, label(l.left), `the first argument of \`${l.op}\` must be a \`symbol\``);
+        this.constrain(b, SYMBOL, l.right.span, label(l.right), `the second argument of \`${l.op}\` must be a \`symbol\``);
+        return;
+      }
       this.unify(a, b, l.span, (sa, sb) => `\`${l.op}\` compares ${label(l.left)}, ${describeSet(sa)}, with ${label(l.right)}, ${describeSet(sb)}`);
     }
   }
@@ -160,7 +176,8 @@ class Inference {
       case "number": {
         // An integer literal without a suffix takes its type from context, as in Soufflé.
         // A negative literal (the parser folds `-1`) cannot be `unsigned`.
-        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : t.text.startsWith("-") || t.value < 0 ? SIGNED : NUMERIC;
+        // Above 2^31 - 1 (`0xFFFFFFFF`) only an `unsigned` or a `float` holds it.
+        const set = t.type === "float" ? FLOAT : t.type === "unsigned" ? UNSIGNED : t.text.startsWith("-") || t.value < 0 ? SIGNED : t.value > 2147483647 ? UNSIGNED | FLOAT : NUMERIC;
         return this.fresh(set, { span: t.span, message: `\`${t.text}\` is ${describeSet(set)}` });
       }
       case "string":
@@ -188,7 +205,11 @@ class Inference {
   }
 
   private call(t: Term & { kind: "call" }): number {
-    const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[FunctorName] | undefined>)[t.name];
+    if (t.name === "record" || t.name === "nil" || t.name.startsWith("$")) {
+      for (const a of t.args) this.term(a);
+      return this.fresh(SYMBOL, null);
+    }
+    const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[t.name];
     const args = t.args.map((a) => this.term(a));
     if (sig === undefined || t.args.length < sig.min || t.args.length > sig.max) return this.fresh(sig?.result ?? ANY, null);
     t.args.forEach((arg, i) => {

@@ -1,6 +1,7 @@
 // Every `.type` resolves to exactly one primitive root or to null (broken: reported once, at its
 // own declaration, so types built on a broken one stay silent instead of cascading).
 import type { Ident, PrimitiveType, Program, TypeDecl } from "../syntax/ast.js";
+import type { FieldShape, RecordShape } from "./types.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { didYouMean } from "./names.js";
@@ -56,6 +57,16 @@ export function resolveTypes(program: Program, diags: Diagnostics): TypeTable {
   const resolve = (decl: TypeDecl): PrimitiveType | null => {
     const name = decl.name.name;
     if (table.has(name)) return table.get(name)!;
+    // A record or ADT value is one interned value, stored as a `symbol` is (its fields inside it).
+    if (decl.form === "record" || decl.form === "adt") {
+      table.set(name, "symbol");
+      const fields = decl.form === "record" ? (decl.fields ?? []) : (decl.branches ?? []).flatMap((b) => b.fields);
+      for (const f of fields) {
+        if ((PRIMITIVE_TYPES as readonly string[]).includes(f.type.name) || decls.has(f.type.name)) continue;
+        diags.add("CL208", f.type.span, `unknown type \`${f.type.name}\` for field \`${f.name.name}\` of \`${name}\``, { help: didYouMean(f.type.name, knownNames, null) });
+      }
+      return "symbol";
+    }
     active.add(name);
     let root: PrimitiveType | null = null;
     let broken = decl.bases.length === 0;
@@ -92,4 +103,25 @@ export function resolveTypes(program: Program, diags: Diagnostics): TypeTable {
 export function lookupType(table: TypeTable, name: string): PrimitiveType | null | undefined {
   if ((PRIMITIVE_TYPES as readonly string[]).includes(name)) return name as PrimitiveType;
   return table.get(name);
+}
+
+/** Shapes of record and ADT types, by type name (aliases and subtypes of one follow it). */
+export function recordShapes(program: Program, table: TypeTable): (name: string) => FieldShape {
+  const decls = new Map<string, TypeDecl>();
+  for (const item of program.items) if (item.kind === "type" && !decls.has(item.name.name)) decls.set(item.name.name, item);
+  const memo = new Map<string, RecordShape | null>();
+  const shapeOf = (name: string, seen: Set<string> = new Set()): RecordShape | null => {
+    if (memo.has(name)) return memo.get(name)!;
+    const d = decls.get(name);
+    if (d === undefined || seen.has(name)) return null;
+    seen.add(name);
+    let shape: RecordShape | null = null;
+    if (d.form === "record") shape = { kind: "record", fields: (d.fields ?? []).map((f) => field(f.type.name)) };
+    else if (d.form === "adt") shape = { kind: "adt", branches: new Map((d.branches ?? []).map((b) => [b.name.name, b.fields.map((f) => field(f.type.name))] as const)) };
+    else if (d.bases.length === 1) shape = shapeOf(d.bases[0]!.name, seen);
+    memo.set(name, shape);
+    return shape;
+  };
+  const field = (name: string): FieldShape => ({ type: lookupType(table, name) ?? "symbol", shape: () => shapeOf(name) });
+  return field;
 }

@@ -2,12 +2,25 @@
 import type { InvariantDirective, IoDirective, PrimitiveType, Program, RelationDecl } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
+/** The fields of a record type, or the branches of an ADT, for taking a value apart. */
+export type RecordShape =
+  | { readonly kind: "record"; readonly fields: readonly FieldShape[] }
+  | { readonly kind: "adt"; readonly branches: ReadonlyMap<string, readonly FieldShape[]> };
+
+/** One field: how it is stored, and its own shape when it is a record or ADT (looked up lazily: types may be recursive). */
+export interface FieldShape {
+  readonly type: PrimitiveType;
+  readonly shape: () => RecordShape | null;
+}
+
 /** One column of a relation, its user type resolved to the primitive type it is stored as. */
 export interface Column {
   readonly name: string;
   /** The type as declared (`Id`, `number`, ...). */
   readonly declaredType: string;
   readonly type: PrimitiveType;
+  /** For a record or ADT column: its fields. */
+  readonly shape?: FieldShape;
 }
 
 /** Everything known about one declared relation. */

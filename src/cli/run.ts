@@ -30,6 +30,11 @@ Options:
                          order, then as derived; deterministic, and cheaper on large outputs)
       --stats            per stratum and per rule: iterations, tuples derived, time (to stderr)
       --no-progress      no progress line on a terminal
+  -I, --include-dir DIR  where the C preprocessor looks for \`#include\` files (repeatable)
+  -M, --macro "A=1 B"    macro definitions for the C preprocessor
+      --no-preprocessor  read the file as written, without running \`mcpp\`
+  -j, -w, -c, -p FILE, --show, --magic-transform, --legacy, --verbose
+                         Soufflé flags calmlog has no use for: accepted, with a note on stderr
   -h, --help             show this help
 
 Only errors are reported (lint prints the coordination analysis). Exit codes: 0 success,
@@ -44,7 +49,25 @@ interface Options {
   readonly sorted: boolean;
   readonly stats: boolean;
   readonly progress: boolean;
+  readonly includeDirs: readonly string[];
+  readonly macros: readonly string[];
+  readonly preprocessor: boolean;
+  /** Soufflé flags that were given and have no effect here, as written. */
+  readonly ignored: readonly string[];
 }
+
+/** Soufflé's flags that calmlog accepts and ignores, with why. */
+const SOUFFLE_FLAGS: Readonly<Record<string, string>> = {
+  jobs: "evaluation is single-threaded",
+  "no-warn": "`run` prints errors only",
+  compile: "programs are compiled to JavaScript on every run",
+  "generate": "there is no C++ to generate",
+  profile: "use `--stats` for per-rule timings",
+  show: "use `calmlog lint` and `--stats`",
+  "magic-transform": "the transformation does not change results",
+  legacy: "calmlog has one syntax",
+  verbose: "use `--stats`",
+};
 
 function options(args: readonly string[]): Options {
   const parsed = parseOptions(args, {
@@ -54,6 +77,18 @@ function options(args: readonly string[]): Options {
     order: { type: "string" },
     stats: { type: "boolean" },
     "no-progress": { type: "boolean" },
+    "include-dir": { type: "string", short: "I", multiple: true },
+    macro: { type: "string", short: "M", multiple: true },
+    "no-preprocessor": { type: "boolean" },
+    jobs: { type: "string", short: "j" },
+    "no-warn": { type: "boolean", short: "w" },
+    compile: { type: "boolean", short: "c" },
+    generate: { type: "string", short: "g" },
+    profile: { type: "string", short: "p" },
+    show: { type: "string", multiple: true },
+    "magic-transform": { type: "string" },
+    legacy: { type: "boolean" },
+    verbose: { type: "boolean", short: "v" },
     help: { type: "boolean", short: "h" },
   });
   const { values, positionals } = parsed;
@@ -71,6 +106,10 @@ function options(args: readonly string[]): Options {
     sorted: order === "sorted",
     stats: values.stats === true,
     progress: values["no-progress"] !== true,
+    includeDirs: values["include-dir"] ?? [],
+    macros: values.macro ?? [],
+    preprocessor: values["no-preprocessor"] !== true,
+    ignored: Object.keys(SOUFFLE_FLAGS).filter((k) => (values as Record<string, unknown>)[k] !== undefined),
   };
 }
 
@@ -115,7 +154,8 @@ export const command: Command = {
     const env = ctx.env ?? process.env;
     const color = useColor(ctx.stderr, env);
     const t0 = performance.now();
-    const compiled = await compileFile(opts.program, ctx.cwd);
+    for (const flag of opts.ignored) ctx.stderr.write(`calmlog run: note: \`--${flag}\` is accepted for Soufflé compatibility and has no effect: ${SOUFFLE_FLAGS[flag]}\n`);
+    const compiled = await compileFile(opts.program, ctx.cwd, { enabled: opts.preprocessor, includeDirs: opts.includeDirs, macros: opts.macros });
     const sources = new Map([[compiled.source.path, compiled.source.text]]);
     const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
     if (errors.length > 0 || compiled.analysis === null) {

@@ -2,7 +2,7 @@
 // so the hot loop holds no tuple objects, keys or closures: only typed-array reads and hash probes.
 // Every generated function starts with the Datalog rule it implements, as a comment.
 import type { PrimitiveType } from "../syntax/ast.js";
-import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step } from "../plan/plan.js";
+import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step, UnpackPattern } from "../plan/plan.js";
 import type { Ops } from "./ops.js";
 import type { Relation } from "./relation.js";
 import type { ValueTable } from "./values.js";
@@ -189,6 +189,29 @@ class Gen {
         rest(loop);
         return;
       }
+      case "range": {
+        this.emit(`// ${step.text}`);
+        const n = this.label++;
+        const L = `L${n}`;
+        this.slotTypes[step.slot] = step.from.type;
+        this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `(f${n} <= t${n} ? 1 : -1)` : this.value(step.step)};`);
+        // Each value as from + k * step, so a float step does not accumulate rounding.
+        this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; s${n} > 0 ? x${n} < t${n} : s${n} < 0 ? x${n} > t${n} : false; k${n}++, x${n} = f${n} + k${n} * s${n}) {`);
+        this.indent++;
+        const t = step.from.type;
+        this.emit(`v${step.slot} = ${t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
+        rest(L);
+        this.indent--;
+        this.emit(`}`);
+        return;
+      }
+      case "unpack": {
+        this.emit(`// ${step.text}`);
+        this.precompute([step.from], loop);
+        this.unpack(this.value(step.from), step.pattern, loop);
+        rest(loop);
+        return;
+      }
       case "neg":
         this.emit(`// ${step.text}`);
         this.emit(`if (${this.exists(step.relation, step.args)}) continue ${loop};`);
@@ -200,6 +223,31 @@ class Gen {
     }
   }
 
+  /** Takes a record or ADT value (JS expression `src`) apart: binds and checks its fields, or skips the row. */
+  private unpack(src: string, pattern: UnpackPattern, loop: string): void {
+    const u = `u${this.label++}`;
+    this.emit(`const ${u} = ops.unpack(${src}, ${JSON.stringify(pattern.branch)}, ${pattern.fields.length});`);
+    this.emit(`if (${u} === null) continue ${loop};`);
+    pattern.fields.forEach((f, i) => {
+      const at = `${u}[${i}]`;
+      switch (f.kind) {
+        case "bind":
+          this.slotTypes[f.slot] = f.type;
+          this.emit(`v${f.slot} = ${f.type === "number" ? `${at}` : f.type === "unsigned" ? `(${at} | 0)` : f.type === "float" ? `VT.float(${at})` : `VT.symbol(${at})`};`);
+          break;
+        case "check":
+          this.precompute([f.expr], loop);
+          this.emit(`if (${at} !== ${this.value(f.expr)}) continue ${loop};`);
+          break;
+        case "nested":
+          this.unpack(at, f.pattern, loop);
+          break;
+        case "skip":
+          break;
+      }
+    });
+  }
+
   /** Code that is true when some row of `relation` matches the bound/const columns. */
   private exists(relation: string, args: readonly ArgAction[]): string {
     const types = this.types(relation);
@@ -208,6 +256,7 @@ class Gen {
     for (let c = 0; c < args.length; c++) {
       const a = args[c]!;
       if (a.kind === "bound") (keyCols.push(c), keys.push(`v${a.slot}`));
+      else if (a.kind === "expr") (keyCols.push(c), keys.push(this.encode(a.expr, types[c]!)));
       else if (a.kind === "const") {
         const code = this.constCode(a.value, types[c]!);
         if (code === null) return "false";
@@ -273,6 +322,8 @@ class Gen {
           break;
         case "skip":
           break;
+        case "expr":
+          throw new Error("a computed column in a positive atom is planned as a bind and a filter");
       }
     }
     if (keyCols.length === arity && (arity === 1 || arity === 2) && step.atom !== this.plan.delta) {
@@ -469,6 +520,9 @@ class Gen {
       }
       case "call": {
         const args = e.args.map((a) => this.value(a));
+        if (e.name === "record") return `ops.record([${args.join(", ")}])`;
+        if (e.name === "nil") return `ops.NIL`;
+        if (e.name.startsWith("$")) return `ops.branch(${JSON.stringify(e.name.slice(1))}, [${args.join(", ")}])`;
         switch (e.name) {
           case "cat":
             return `ops.cat(${args.join(", ")})`;
@@ -479,7 +533,18 @@ class Gen {
           case "ord":
             return `ops.ord(${args[0]})`;
           case "to_number":
-            return `ops.toNumber(${args[0]})`;
+            return e.args[0]!.type === "symbol" ? `ops.toNumber(${args[0]})` : `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
+          case "to_float":
+          case "itof":
+          case "utof":
+            return e.args[0]!.type === "symbol" ? `ops.toFloat(${args[0]})` : `(${args[0]})`;
+          case "to_unsigned":
+          case "itou":
+          case "ftou":
+            return e.args[0]!.type === "symbol" ? `ops.toUnsigned(${args[0]})` : `ops.toU(${convertArg(e.args[0]!, args[0]!)}) >>> 0`;
+          case "utoi":
+          case "ftoi":
+            return `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
           case "to_string":
             return `ops.toString(${args[0]})`;
           case "min":
@@ -517,19 +582,36 @@ class Gen {
     const type = left.type === right.type ? left.type : left.kind === "const" ? right.type : left.type;
     let c: string;
     const simple = (e: PExpr) => e.kind === "var" || e.kind === "const";
+    if (op === "match" || op === "contains") {
+      const a = this.value(left);
+      const b = this.value(right);
+      if (op === "match") return `ops.match(${a}, ${b}) === ${negated ? "false" : "true"}`;
+      c = `${b}.includes(${a})`;
+      return negated ? `!(${c})` : c;
+    }
     if ((op === "=" || op === "!=") && simple(left) && simple(right) && type !== "float") {
       // Equal values have equal codes.
       c = `${this.encode(left, type)} ${op === "=" ? "===" : "!=="} ${this.encode(right, type)}`;
     } else if (type === "symbol") {
       const a = this.value(left);
       const b = this.value(right);
-      c = op === "=" ? `${a} === ${b}` : op === "!=" ? `${a} !== ${b}` : `ops.cmpS(${a}, ${b}) ${op} 0`;
+      c =
+        op === "=" ? `${a} === ${b}`
+        : op === "!=" ? `${a} !== ${b}`
+        : op === "match" ? `ops.match(${a}, ${b})`
+        : op === "contains" ? `${b}.includes(${a})`
+        : `ops.cmpS(${a}, ${b}) ${op} 0`;
     } else {
       const jsOp = op === "=" ? "===" : op === "!=" ? "!==" : op;
       c = `${this.value(left)} ${jsOp} ${this.value(right)}`;
     }
     return negated ? `!(${c})` : c;
   }
+}
+
+/** A numeric argument as the integer a conversion starts from: floats truncate toward zero, as a C++ cast does. */
+function convertArg(e: PExpr, v: string): string {
+  return e.type === "float" ? `Math.trunc(${v})` : v;
 }
 
 function typeLetter(t: PrimitiveType): string {

@@ -33,7 +33,7 @@ function flip(op: ComparisonOp): ComparisonOp {
 }
 
 function negate(op: ComparisonOp): ComparisonOp {
-  const m: Record<ComparisonOp, ComparisonOp> = { "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">" };
+  const m: Record<ComparisonOp, ComparisonOp> = { "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">", match: "match", contains: "contains" };
   return m[op];
 }
 

@@ -180,7 +180,7 @@ function flip(op: ComparisonOp): ComparisonOp {
 
 /** `!(a op b)` read as `a op' b`. */
 function negate(op: ComparisonOp): ComparisonOp {
-  const m: Record<ComparisonOp, ComparisonOp> = { "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">" };
+  const m: Record<ComparisonOp, ComparisonOp> = { "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">", match: "match", contains: "contains" };
   return m[op];
 }
 

@@ -7,6 +7,7 @@ import { ESCAPE, LONE } from "../eval/symbols.js";
 import type { Tuple, Value, ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { FactFormat, FactSchema } from "./facts.js";
+import { isStructured, showStructured } from "../eval/records.js";
 
 /** A symbol as a fact-file field: the characters that would break the line are escaped. */
 export function escapeSymbol(s: string): string {
@@ -23,7 +24,7 @@ export function escapeSymbol(s: string): string {
 }
 
 function field(v: Value): string {
-  return typeof v === "string" ? escapeSymbol(v) : String(v);
+  return typeof v === "string" ? (isStructured(v) ? showStructured(v) : escapeSymbol(v)) : String(v);
 }
 
 /** The text of a relation in `format` (tuples are written in the order given). */
@@ -34,7 +35,8 @@ export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], for
   } else {
     for (let i = 0; i < tuples.length; i++) {
       const t = tuples[i]!;
-      parts[i] = t.length === 1 ? field(t[0]!) : t.length === 2 ? `${field(t[0]!)}${delimiter}${field(t[1]!)}` : t.map(field).join(delimiter);
+      // A nullary relation that holds is written `()`, as Soufflé does.
+      parts[i] = t.length === 0 ? "()" : t.length === 1 ? field(t[0]!) : t.length === 2 ? `${field(t[0]!)}${delimiter}${field(t[1]!)}` : t.map(field).join(delimiter);
     }
   }
   void schema;

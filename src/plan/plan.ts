@@ -22,7 +22,7 @@
 //  estimated as (all rows)^(bound columns / arity).
 // Variable types come from the columns that bind them and from the expressions assigned to them.
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
-import type { RelationSchema } from "../check/types.js";
+import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
 import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Code } from "../report/codes.js";
@@ -45,7 +45,8 @@ export type ArgAction =
   | { readonly kind: "const"; readonly value: PlanValue } // a key or a check
   | { readonly kind: "bind"; readonly slot: number } // first occurrence: binds the variable
   | { readonly kind: "same"; readonly slot: number } // repeated in this atom: checked against the binding column
-  | { readonly kind: "skip" };
+  | { readonly kind: "skip" }
+  | { readonly kind: "expr"; readonly expr: PExpr }; // a negated atom's computed column: a key
 
 export type Step =
   | {
@@ -61,7 +62,22 @@ export type Step =
   | { readonly kind: "filter"; readonly op: ComparisonOp; readonly negated: boolean; readonly left: PExpr; readonly right: PExpr; readonly text: string }
   | { readonly kind: "assign"; readonly slot: number; readonly expr: PExpr; readonly text: string }
   | { readonly kind: "neg"; readonly relation: string; readonly args: readonly ArgAction[]; readonly text: string }
+  | { readonly kind: "range"; readonly slot: number; readonly from: PExpr; readonly to: PExpr; readonly step: PExpr | null; readonly text: string }
+  | { readonly kind: "unpack"; readonly from: PExpr; readonly pattern: UnpackPattern; readonly text: string }
   | { readonly kind: "fail"; readonly text: string };
+
+/** A record or ADT pattern: the value must be a record (`branch` null) or that branch, with `fields.length` fields. */
+export interface UnpackPattern {
+  readonly branch: string | null;
+  readonly fields: readonly FieldAction[];
+}
+
+/** What to do with one field of a record pattern. */
+export type FieldAction =
+  | { readonly kind: "bind"; readonly slot: number; readonly type: PrimitiveType }
+  | { readonly kind: "check"; readonly expr: PExpr }
+  | { readonly kind: "skip" }
+  | { readonly kind: "nested"; readonly pattern: UnpackPattern };
 
 /** An aggregate: a small join over lower strata run for each binding of its grouping variables. */
 export interface AggPlan {
@@ -273,7 +289,7 @@ function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStat
 }
 
 interface PlanContext {
-  readonly counter: { n: number; types: (PrimitiveType | null)[] };
+  readonly counter: { n: number; types: (PrimitiveType | null)[]; shapes?: Map<number, FieldShape> };
   readonly schema: Schema;
   readonly outside: ReadonlySet<string>;
 }
@@ -282,9 +298,55 @@ function boundAfter(steps: readonly Step[]): Set<number> {
   const bound = new Set<number>();
   for (const s of steps) {
     if (s.kind === "atom") for (const a of s.args) if (a.kind === "bind") bound.add(a.slot);
-    if (s.kind === "assign") bound.add(s.slot);
+    if (s.kind === "assign" || s.kind === "range") bound.add(s.slot);
+    if (s.kind === "unpack") patternSlots(s.pattern, bound);
   }
   return bound;
+}
+
+function patternSlots(p: UnpackPattern, out: Set<number>): void {
+  for (const f of p.fields) {
+    if (f.kind === "bind") out.add(f.slot);
+    else if (f.kind === "nested") patternSlots(f.pattern, out);
+  }
+}
+
+/** Whether a term is a record or ADT constructor (a pattern where it has unbound variables). */
+function isStructure(t: Term): t is Extract<Term, { kind: "call" }> {
+  return t.kind === "call" && (t.name === "record" || t.name.startsWith("$"));
+}
+
+/** The fields a record or ADT term has in `shape`, when it fits. */
+function fieldShapes(t: Extract<Term, { kind: "call" }>, shape: RecordShape | null): readonly (FieldShape | null)[] {
+  if (shape === null) return t.args.map(() => null);
+  if (t.name === "record" && shape.kind === "record") return t.args.map((_, i) => shape.fields[i] ?? null);
+  if (t.name.startsWith("$") && shape.kind === "adt") {
+    const fs = shape.branches.get(t.name.slice(1));
+    return t.args.map((_, i) => fs?.[i] ?? null);
+  }
+  return t.args.map(() => null);
+}
+
+/** The pattern that takes `t` apart, binding its unbound variables (added to `bound`); null when a field cannot be computed yet. */
+function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "call" }>, shape: RecordShape | null, bound: Set<number>, span: Span): UnpackPattern {
+  const shapes = fieldShapes(t, shape);
+  const fields: FieldAction[] = t.args.map((a, i): FieldAction => {
+    const fs = shapes[i] ?? null;
+    if (a.kind === "wildcard") return { kind: "skip" };
+    if (a.kind === "var") {
+      const slot = scope.slot(a.name);
+      if (!bound.has(slot)) {
+        const type = ctx.counter.types[slot] ?? fs?.type ?? "number";
+        ctx.counter.types[slot] ??= type;
+        if (fs !== null) (ctx.counter.shapes ??= new Map()).set(slot, fs);
+        bound.add(slot);
+        return { kind: "bind", slot, type };
+      }
+    }
+    if (isStructure(a) && !termReady(ctx, scope, a, bound)) return { kind: "nested", pattern: makePattern(ctx, scope, a, fs?.shape() ?? null, bound, span) };
+    return { kind: "check", expr: toExpr(ctx, scope, a, fs?.type ?? null, span) };
+  });
+  return { branch: t.name === "record" ? null : t.name.slice(1), fields };
 }
 
 /** Variable slots an expression reads (aggregates: their grouping variables). */
@@ -337,6 +399,7 @@ function planConjunction(
   const deferred: Step[] = [];
   const placeAtom = (l: Extract<Literal, { kind: "atom" }>): void => {
     const s = ctx.schema(l.atom.relation.name, l.atom.span);
+    const patterns: { slot: number; term: Extract<Term, { kind: "call" }>; shape: RecordShape | null }[] = [];
     const args: ArgAction[] = [];
     const keyCols: number[] = [];
     const here = new Set<number>();
@@ -356,6 +419,13 @@ function planConjunction(
       } else if (a.kind === "number" || a.kind === "string") {
         args.push({ kind: "const", value: a.value });
         keyCols.push(i);
+      } else if (isStructure(a) && !termReady(ctx, scope, a, bound)) {
+        // A record or ADT pattern: bind the column, then take it apart.
+        const slot = ctx.counter.n++;
+        ctx.counter.types.push("symbol");
+        args.push({ kind: "bind", slot });
+        here.add(slot);
+        patterns.push({ slot, term: a, shape: s.columns[i]?.shape?.shape() ?? null });
       } else {
         // An expression in a body atom: bind a fresh slot and compare it afterwards.
         const e = toExpr(ctx, scope, a, type, span);
@@ -369,6 +439,13 @@ function planConjunction(
     for (const slot of here) bound.add(slot);
     const atom = positiveIndex?.get(l) ?? -1;
     steps.push({ kind: "atom", relation: l.atom.relation.name, atom, args, keyCols, text: showAtom(l.atom) });
+    l.atom.args.forEach((a, i) => {
+      if (a.kind === "var" && args[i]?.kind === "bind" && s.columns[i]?.shape !== undefined) (ctx.counter.shapes ??= new Map()).set(scope.slot(a.name), s.columns[i]!.shape!);
+    });
+    for (const p of patterns) {
+      const pattern = makePattern(ctx, scope, p.term, p.shape, bound, span);
+      steps.push({ kind: "unpack", from: { kind: "var", slot: p.slot, name: `#${p.slot}`, type: "symbol" }, pattern, text: `${showTerm(p.term)} in ${showAtom(l.atom)}` });
+    }
   };
 
   const tryPending = (): void => {
@@ -384,7 +461,8 @@ function planConjunction(
         const step = tryLiteral(ctx, scope, pending[i]!, bound, span);
         if (step === null) continue;
         steps.push(step);
-        if (step.kind === "assign") bound.add(step.slot);
+        if (step.kind === "assign" || step.kind === "range") bound.add(step.slot);
+        if (step.kind === "unpack") patternSlots(step.pattern, bound);
         pending.splice(i, 1);
         i--;
         progress = true;
@@ -522,16 +600,21 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
   if (l.kind === "bool") return l.value ? { kind: "filter", op: "=", negated: false, left: { kind: "const", value: 0, type: "number" }, right: { kind: "const", value: 0, type: "number" }, text } : { kind: "fail", text };
   if (l.kind === "atom") {
     // Negated atom: every named variable must be bound.
-    ctx.schema(l.atom.relation.name, l.atom.span);
+    const s = ctx.schema(l.atom.relation.name, l.atom.span);
     const args: ArgAction[] = [];
-    for (const a of l.atom.args) {
+    for (const [i, a] of l.atom.args.entries()) {
       if (a.kind === "wildcard") args.push({ kind: "skip" });
       else if (a.kind === "var") {
         const slot = scope.slot(a.name);
         if (!bound.has(slot)) return null;
         args.push({ kind: "bound", slot });
       } else if (a.kind === "number" || a.kind === "string") args.push({ kind: "const", value: a.value });
-      else throw new PlanError(`\`${text}\`: calmlog supports only variables, constants and \`_\` in a negated atom`, l.span, "CL104");
+      else if (a.kind === "aggregate") throw new PlanError(`\`${text}\`: an aggregate cannot be an argument of a negated atom`, l.span, "CL214");
+      else {
+        // An expression (`!element(i - 1, _)`): computed once its variables are bound, then looked up.
+        if (!termReady(ctx, scope, a, bound)) return null;
+        args.push({ kind: "expr", expr: toExpr(ctx, scope, a, s.columns[i]?.type ?? null, span) });
+      }
     }
     return { kind: "neg", relation: l.atom.relation.name, args, text };
   }
@@ -539,6 +622,22 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
   const isFree = (t: Term): boolean => t.kind === "var" && !bound.has(scope.slot(t.name));
   const computable = (t: Term): boolean => termReady(ctx, scope, t, bound);
   if (l.op === "=" && !l.negated) {
+    for (const [v, rec] of [[l.left, l.right], [l.right, l.left]] as const) {
+      if (!isStructure(rec) || computable(rec) || !computable(v)) continue;
+      const from = toExpr(ctx, scope, v, "symbol", span);
+      const shape = v.kind === "var" ? (ctx.counter.shapes?.get(scope.slot(v.name))?.shape() ?? null) : null;
+      const b = new Set(bound);
+      return { kind: "unpack", from, pattern: makePattern(ctx, scope, rec, shape, b, span), text };
+    }
+    for (const [v, r] of [[l.left, l.right], [l.right, l.left]] as const) {
+      // `x = range(a, b)` is a generator: one binding of `x` per value.
+      if (!(isFree(v) && r.kind === "call" && r.name === "range" && computable(r))) continue;
+      const slot = scope.slot((v as { name: string }).name);
+      const type = ctx.counter.types[slot] ?? staticType(ctx, scope, r) ?? "number";
+      ctx.counter.types[slot] ??= type;
+      const [from, to, step] = r.args.map((a) => toExpr(ctx, scope, a, type, span));
+      return { kind: "range", slot, from: from!, to: to!, step: step ?? null, text };
+    }
     if (isFree(l.left) && computable(l.right)) {
       const e = toExpr(ctx, scope, l.right, ctx.counter.types[scope.slot((l.left as { name: string }).name)] ?? null, span);
       const slot = scope.slot((l.left as { name: string }).name);
@@ -602,15 +701,28 @@ function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | nu
     case "unary":
       return staticType(ctx, scope, t.operand);
     case "call":
+      if (t.name.startsWith("$")) return "symbol";
       switch (t.name) {
         case "cat":
         case "substr":
         case "to_string":
+        case "record":
+        case "nil":
           return "symbol";
         case "strlen":
         case "ord":
         case "to_number":
+        case "utoi":
+        case "ftoi":
           return "number";
+        case "to_float":
+        case "itof":
+        case "utof":
+          return "float";
+        case "to_unsigned":
+        case "itou":
+        case "ftou":
+          return "unsigned";
         case "min":
         case "max": {
           let acc: PrimitiveType | null = null;
@@ -678,12 +790,27 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
     case "call": {
       const st = staticType(ctx, scope, t);
       const argWant = (i: number): PrimitiveType | null => {
+        // A record's fields keep their own types.
+        if (t.name === "record" || t.name.startsWith("$")) return null;
         switch (t.name) {
           case "cat":
           case "strlen":
           case "ord":
-          case "to_number":
             return "symbol";
+          case "to_number":
+          case "to_float":
+          case "to_unsigned":
+            // A symbol is parsed; a numeric argument keeps its own type and is converted.
+            return staticType(ctx, scope, t.args[0]!) ?? "number";
+          case "itof":
+          case "itou":
+            return "number";
+          case "utof":
+          case "utoi":
+            return "unsigned";
+          case "ftoi":
+          case "ftou":
+            return "float";
           case "substr":
             return i === 0 ? "symbol" : "number";
           case "to_string":

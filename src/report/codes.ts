@@ -31,8 +31,17 @@ const LIST = [
     "A number that does not fit its type, or a string with an unknown escape sequence.",
     "`number` is a signed 32-bit integer and `unsigned` an unsigned one; valid escapes are \\\" \\\\ \\n \\t \\r."),
   code("CL104", "unsupported-construct", "error", "Soufflé construct that calmlog does not support",
-    "The construct is valid Soufflé but outside the dialect calmlog implements (components, records, ADTs, subsumption, choice domains, user-defined functors, query plans).",
+    "The construct is valid Soufflé but outside the dialect calmlog implements: user-defined functors, the `$` counter and `autoinc`, subsumption, choice domains, `.limitsize`.",
     "Rewrite the program without it; the README's language reference lists what is supported."),
+  code("CL106", "pragma-noted", "note", "`.pragma` accepted",
+    "Soufflé's `.pragma \"key\" \"value\"` sets a command-line option from the program. calmlog accepts every pragma; those that change results (none of Soufflé's do) would be honoured, the rest (optimisation switches such as `magic-transform`) have no effect here.",
+    null),
+  code("CL107", "plan-ignored", "note", "`.plan` accepted and ignored",
+    "Soufflé's `.plan` fixes the join order of the clause before it. calmlog orders joins by its own planner (README: How evaluation works), so the plan has no effect on results.",
+    null),
+  code("CL108", "preprocessor-failed", "error", "The C preprocessor could not expand the file",
+    "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it; calmlog does the same for files with `#` lines. The preprocessor is missing or reported an error.",
+    "Install `mcpp`, or fix the `#include` / `#define` line it reports."),
 
   // ---- CL2xx: semantic checks ------------------------------------------------------------
   code("CL201", "undeclared-relation", "error", "Relation is not declared",
@@ -66,7 +75,7 @@ const LIST = [
     "A head must produce definite values; `_` has none.",
     "Use a variable bound in the body, or a constant."),
   code("CL211", "bad-functor", "error", "Unknown functor or wrong number of arguments",
-    "The built-in functors are `cat`, `strlen`, `substr`, `ord`, `to_number`, `to_string`, `min`, `max`.",
+    "The built-in functors are `cat`, `strlen`, `substr`, `ord`, `to_number`, `to_string`, `min`, `max`, the conversions `to_float`, `to_unsigned`, `itof`, `itou`, `utof`, `utoi`, `ftoi`, `ftou`, and `range`.",
     "Check the functor's name and arguments in the README's language reference."),
   code("CL212", "bad-io-parameter", "warning", "Unknown or unsupported IO parameter",
     "calmlog reads and writes files; parameters it does not understand are ignored.",
@@ -80,6 +89,18 @@ const LIST = [
   code("CL215", "invalid-invariant", "error", "Invariant cannot be used",
     "An invariant must name a declared relation that is derived by rules (it holds when the relation is empty).",
     "Point `.invariant` at a relation defined by the rules that detect a violation."),
+  code("CL216", "bad-component", "error", "Component cannot be instantiated",
+    "A `.init` or a base component names a component that is not declared (in this scope or an enclosing one), or gives the wrong number of type parameters; or `.override` stands outside a component.",
+    "Declare the component with `.comp Name<T> { ... }` or fix the name and parameters."),
+  code("CL217", "component-recursion", "error", "Components instantiate each other without end",
+    "Instantiating a component instantiates it again (directly or through others); Soufflé stops at 100 levels, as calmlog does.",
+    "Remove the `.init` that makes the cycle."),
+  code("CL218", "bad-adt-branch", "error", "Unknown ADT branch or wrong number of fields",
+    "`$Branch(a, b)` builds a value of an algebraic data type; the branch must be declared in a `.type` with that many fields.",
+    "Check the branch name and its fields in the `.type` declaration."),
+  code("CL219", "bad-qualifier", "error", "Qualifier given twice or in conflict",
+    "A relation's qualifiers (`btree`, `brie`, `eqrel`, `inline`, ...) are each given once, and an `inline` relation is replaced by its rules, so it cannot be an input or output.",
+    "Remove the repeated qualifier, or `inline` from an IO relation."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",
@@ -175,7 +196,8 @@ const LIST = [
 ] as const;
 
 /** Every diagnostic code. */
-export type Code = (typeof LIST)[number]["id"];
+export type Code = (typeof LIST)[number]["id"
+];
 
 export const CODES: Readonly<Record<Code, CodeInfo>> = Object.fromEntries(LIST.map((c) => [c.id, c])) as Record<Code, CodeInfo>;
 

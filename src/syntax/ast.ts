@@ -28,9 +28,12 @@ export const PRIMITIVE_TYPES: readonly PrimitiveType[] = ["symbol", "number", "u
 export interface TypeDecl {
   readonly kind: "type";
   readonly name: Ident;
-  readonly form: "subtype" | "alias" | "union";
-  /** One base for subtype and alias; two or more for a union. */
+  readonly form: "subtype" | "alias" | "union" | "record" | "adt";
+  /** One base for subtype and alias; two or more for a union; none for a record or an ADT. */
   readonly bases: readonly Ident[];
+  /** A record's fields (`[a: T, b: U]`), or one entry per ADT branch (`A {x: T} | B {}`). */
+  readonly fields?: readonly Attribute[];
+  readonly branches?: readonly { readonly name: Ident; readonly fields: readonly Attribute[] }[];
   readonly span: Span;
 }
 
@@ -107,7 +110,10 @@ export interface AtomLiteral {
   readonly span: Span;
 }
 
-export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=";
+export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "match" | "contains";
+
+/** Soufflé's string constraints, written like atoms: `match(pattern, s)`, `contains(part, s)`. */
+export const STRING_CONSTRAINTS: readonly ComparisonOp[] = ["match", "contains"];
 
 /** `x < y`; with `negated`, Soufflé's `!(x < y)`. */
 export interface Comparison {
@@ -211,8 +217,18 @@ export interface Unary {
 }
 
 /** Built-in functors. `min`/`max` here are the two-or-more-argument functors, not aggregates. */
-export type FunctorName = "cat" | "strlen" | "substr" | "ord" | "to_number" | "to_string" | "min" | "max";
-export const FUNCTOR_NAMES: readonly FunctorName[] = ["cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max"];
+/**
+ * `record` is a record `[a, b]`, `nil` the empty record, `$Branch` an ADT constructor `$Branch(a, b)`:
+ * values built from values, written like calls.
+ */
+export type FunctorName =
+  | "record" | "nil" | `$${string}`
+  | "cat" | "strlen" | "substr" | "ord" | "to_number" | "to_string" | "min" | "max"
+  | "to_float" | "to_unsigned" | "itof" | "itou" | "utof" | "utoi" | "ftoi" | "ftou" | "range";
+export const FUNCTOR_NAMES: readonly FunctorName[] = [
+  "cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max",
+  "to_float", "to_unsigned", "itof", "itou", "utof", "utoi", "ftoi", "ftou", "range",
+];
 
 export interface Call {
   readonly kind: "call";

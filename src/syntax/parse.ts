@@ -4,6 +4,8 @@
 import type { IRecognitionException, IToken } from "chevrotain";
 import { EOF, tokenMatcher } from "./chevrotain.js";
 import type { Item, Program } from "./ast.js";
+import { expandComponents, type SourceItem } from "./components.js";
+import { addEquivalenceRules } from "./eqrel.js";
 import { parser } from "./parser.js";
 import { LineIndex, type SourceFile } from "./span.js";
 import { AstBuilder, tokenIndexAt, type ItemResult } from "./to-ast.js";
@@ -140,7 +142,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
     quietUntil = Math.max(quietUntil, p.syncEnd);
   }
 
-  const items: Item[] = [];
+  const items: SourceItem[] = [];
   let r = 0;
   for (const result of built.items) {
     while (r < damaged.length && damaged[r]![1] <= result.start) r++;
@@ -154,7 +156,9 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   for (const p of reported) {
     diags.add(p.code, index.span(file, p.start, p.end), p.message, p.help === undefined ? {} : { help: p.help });
   }
-  return program(items);
+  const expanded = expandComponents(items);
+  for (const p of expanded.problems) diags.add(p.code, p.span, p.message);
+  return program([...addEquivalenceRules(expanded.items)]);
 }
 
 /** Where parsing is trusted again after a problem at an offset: past the next `.`, or at the next directive. */

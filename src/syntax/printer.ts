@@ -53,7 +53,7 @@ export function printLiteral(lit: Literal): string {
     case "atom":
       return `${lit.negated ? "!" : ""}${lit.atom.relation.name}(${lit.atom.args.map(printTerm).join(", ")})`;
     case "cmp": {
-      const text = `${printTerm(lit.left)} ${lit.op} ${printTerm(lit.right)}`;
+      const text = lit.op === "match" || lit.op === "contains" ? `${lit.op}(${printTerm(lit.left)}, ${printTerm(lit.right)})` : `${printTerm(lit.left)} ${lit.op} ${printTerm(lit.right)}`;
       return lit.negated ? `!(${text})` : text;
     }
     case "bool":
@@ -91,6 +91,9 @@ export function printTerm(t: Term): string {
     case "string":
       return quote(t.value);
     case "call":
+      if (t.name === "record") return `[${t.args.map(printTerm).join(", ")}]`;
+      if (t.name === "nil") return "nil";
+      if (t.name.startsWith("$") && t.args.length === 0) return t.name;
       return `${t.name}(${t.args.map(printTerm).join(", ")})`;
     case "aggregate":
       return printAggregate(t);

@@ -26,6 +26,7 @@ import type * as C from "./cst.js";
 import { joinSpans, type LineIndex, type Span } from "./span.js";
 import type { Code } from "../report/codes.js";
 import { tokenEnd, UnterminatedString } from "./tokens.js";
+import type { ComponentType, SourceItem } from "./components.js";
 
 /** A problem found while building the AST, by offsets; `parse` turns it into a diagnostic. */
 export interface Problem {
@@ -42,7 +43,7 @@ export interface Problem {
 export interface ItemResult {
   readonly start: number;
   readonly end: number;
-  readonly items: readonly Item[];
+  readonly items: readonly SourceItem[];
   readonly problems: readonly Problem[];
   /** Recovery left the item incomplete. */
   readonly broken: boolean;
@@ -57,21 +58,7 @@ export interface ProgramResult {
 }
 
 /** Functors Soufflé has and calmlog does not. */
-const SOUFFLE_ONLY_FUNCTORS = new Set([
-  "to_float",
-  "to_unsigned",
-  "itou",
-  "itof",
-  "utoi",
-  "utof",
-  "ftoi",
-  "ftou",
-  "range",
-  "autoinc",
-  "as",
-  "match",
-  "contains",
-]);
+const SOUFFLE_ONLY_FUNCTORS = new Set(["autoinc", "match", "contains"]);
 
 /** Binding strength of the infix operators other than `^`, which the grammar handles apart. */
 const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
@@ -205,19 +192,54 @@ export class AstBuilder {
     }
   }
 
-  private itemBody(c: C.ItemCstChildren): Item[] {
+  private componentType(node: C.ComponentTypeCstNode): ComponentType {
+    const [name, ...args] = node.children.Ident.map((t) => this.ident(t));
+    if (name === undefined) throw new Broken();
+    return { name, args };
+  }
+
+  private itemBody(c: C.ItemCstChildren): SourceItem[] {
+    if (c.componentDecl) {
+      const node = this.node(c.componentDecl[0]);
+      const kw = this.tok(req(node.children.Comp));
+      const [head, ...bases] = node.children.componentType.map((t) => this.componentType(this.node(t)));
+      if (head === undefined) throw new Broken();
+      this.tok(req(node.children.RBrace));
+      const body = (node.children.item ?? []).flatMap((i) => this.itemBody(this.node(i).children));
+      return [{ kind: "component", name: head.name, params: head.args.map((a) => a.name), bases, body, span: this.span(kw.startOffset, this.lastTokenEnd(node)) }];
+    }
+    if (c.componentInit) {
+      const node = this.node(c.componentInit[0]);
+      const kw = this.tok(req(node.children.Init));
+      const instance = this.ident(req(node.children.Ident));
+      const type = this.componentType(this.node(req(node.children.componentType)));
+      return [{ kind: "init", instance, type, span: this.span(kw.startOffset, this.lastTokenEnd(node)) }];
+    }
+    if (c.overrideDirective) {
+      const node = this.node(c.overrideDirective[0]);
+      const kw = this.tok(req(node.children.Override));
+      return [{ kind: "override", relation: this.ident(req(node.children.Ident)), span: this.span(kw.startOffset, this.lastTokenEnd(node)) }];
+    }
     if (c.clause) return [this.clause(this.node(c.clause[0]))];
     if (c.relationDecl) return this.relationDecl(this.node(c.relationDecl[0]));
     if (c.typeDecl) return this.typeDecl(this.node(c.typeDecl[0]));
     if (c.ioDirective) return this.ioDirective(this.node(c.ioDirective[0]));
     if (c.invariantDirective) return [this.invariant(this.node(c.invariantDirective[0]))];
+    if (c.pragmaDirective) {
+      const p = this.node(c.pragmaDirective[0]).children;
+      const kw = this.tok(req(p.Pragma));
+      const strings = (p.StringLit ?? []).map((t) => this.string(this.tok(t)));
+      const shown = strings.map((s) => JSON.stringify(s)).join(" ");
+      this.problem("CL106", kw.startOffset, this.lastTokenEnd(c.pragmaDirective[0]!), `\`.pragma ${shown}\` is accepted; it does not change what calmlog computes`, false);
+      return [];
+    }
+    if (c.planDirective) {
+      const kw = this.tok(req(this.node(c.planDirective[0]).children.Plan));
+      this.problem("CL107", kw.startOffset, this.lastTokenEnd(c.planDirective[0]!), "`.plan` is accepted and ignored: calmlog orders each rule's joins itself", false);
+      return [];
+    }
     const rejected: [IToken[] | undefined, string][] = [
-      [c.componentDecl?.[0]?.children.Comp, "components (`.comp`) are"],
-      [c.componentInit?.[0]?.children.Init, "component instantiation (`.init`) is"],
       [c.functorDecl?.[0]?.children.Functor, "user-defined functor declarations (`.functor`) are"],
-      [c.planDirective?.[0]?.children.Plan, "query plans (`.plan`) are"],
-      [c.pragmaDirective?.[0]?.children.Pragma, "`.pragma` is"],
-      [c.overrideDirective?.[0]?.children.Override, "`.override` (components) is"],
     ];
     for (const [kw, what] of rejected) {
       if (kw) {
@@ -265,19 +287,17 @@ export class AstBuilder {
     const def = this.node(req(c.typeDefinition)).children;
     if (def.recordType) {
       const r = this.node(def.recordType[0]);
-      this.unsupported(this.span(this.tok(req(r.children.LBracket)).startOffset, this.lastTokenEnd(r)), "record types `[a: T, ...]` are");
-      return [];
+      const fields = (r.children.attribute ?? []).map((a) => this.attribute(this.node(a)));
+      return [{ kind: "type", name, form: "record", bases: [], fields, span }];
     }
     const branches = (def.typeBranch ?? []).map((b) => this.node(b));
     if (branches.length === 0) throw new Broken();
     const bases: Ident[] = [];
-    for (const b of branches) {
-      if (b.children.LBrace) {
-        this.unsupported(this.span(this.tok(req(b.children.Ident)).startOffset, this.lastTokenEnd(b)), "algebraic data types (`A {x: T} | B {}`) are");
-        return [];
-      }
-      bases.push(this.ident(req(b.children.Ident)));
+    if (branches.some((b) => b.children.LBrace)) {
+      const adt = branches.map((b) => ({ name: this.ident(req(b.children.Ident)), fields: (b.children.attribute ?? []).map((a) => this.attribute(this.node(a))) }));
+      return [{ kind: "type", name, form: "adt", bases: [], branches: adt, span }];
     }
+    for (const b of branches) bases.push(this.ident(req(b.children.Ident)));
     return [{ kind: "type", name, form: bases.length === 1 ? "alias" : "union", bases, span }];
   }
 
@@ -396,6 +416,11 @@ export class AstBuilder {
     if (c.False) return { kind: "bool", value: false, span: this.tokSpan(this.tok(c.False[0])) };
     if (c.atom) {
       const atom = this.atom(this.node(c.atom[0]));
+      const name = atom.relation.name;
+      // Soufflé's string constraints look like atoms; they are comparisons on two symbols.
+      if ((name === "match" || name === "contains") && atom.args.length === 2) {
+        return { kind: "cmp", op: name, left: atom.args[0]!, right: atom.args[1]!, negated: false, span: atom.span };
+      }
       return { kind: "atom", negated: false, atom, span: atom.span };
     }
     const cmp = this.node(req(c.comparison)).children;
@@ -488,6 +513,7 @@ export class AstBuilder {
     }
     if (c.Ident) {
       const name = this.tok(c.Ident[0]);
+      if (!c.LParen && name.image === "nil") return { kind: "call", name: "nil", nameSpan: this.tokSpan(name), args: [], span: this.tokSpan(name) };
       if (!c.LParen) return { kind: "var", name: name.image, span: this.tokSpan(name) };
       const rparen = this.tok(req(c.RParen));
       const args = c.argumentList ? this.args(this.node(c.argumentList[0])) : [];
@@ -504,14 +530,19 @@ export class AstBuilder {
     if (c.recordInit) {
       const r = this.node(c.recordInit[0]);
       const s = this.span(this.tok(req(r.children.LBracket)).startOffset, this.lastTokenEnd(r));
-      this.unsupported(s, "records `[a, b]` are");
-      return placeholder(s);
+      const args = r.children.argumentList ? this.args(this.node(r.children.argumentList[0])) : [];
+      return { kind: "call", name: "record", nameSpan: this.tokSpan(this.tok(req(r.children.LBracket))), args, span: s };
     }
     if (c.branchInit) {
       const b = this.node(c.branchInit[0]);
       const s = this.span(this.tok(req(b.children.Dollar)).startOffset, this.lastTokenEnd(b));
-      this.unsupported(s, b.children.Ident ? "algebraic data type constructors `$C(...)` are" : "the `$` counter is");
-      return placeholder(s);
+      const branch = b.children.Ident?.[0];
+      if (branch === undefined) {
+        this.unsupported(s, "the `$` counter is");
+        return placeholder(s);
+      }
+      const args = b.children.argumentList ? this.args(this.node(b.children.argumentList[0])) : [];
+      return { kind: "call", name: `$${this.tok(branch).image}`, nameSpan: s, args, span: s };
     }
     if (c.userFunctorCall) {
       const u = this.node(c.userFunctorCall[0]);
@@ -526,6 +557,8 @@ export class AstBuilder {
     const nameSpan = this.tokSpan(nameTok);
     const span = this.span(nameTok.startOffset, tokenEnd(rparen));
     const name = nameTok.image;
+    // `as(x, T)` changes only the static type of `x`: values keep their representation.
+    if (name === "as" && args.length === 2 && args[1]!.kind === "var") return { ...args[0]!, span };
     if ((FUNCTOR_NAMES as readonly string[]).includes(name)) {
       return { kind: "call", name: name as FunctorName, nameSpan, args, span };
     }
@@ -609,7 +642,7 @@ export class AstBuilder {
       if (negative) big = -big;
       if (unsigned && (big < 0n || big > 0xffffffffn)) {
         this.problem("CL103", start, end, `\`${text}\` does not fit in an \`unsigned\` (0 to 4294967295)`, false);
-      } else if (!unsigned && (big < -2147483648n || big > 2147483647n)) {
+      } else if (!unsigned && (big < -2147483648n || big > 0xffffffffn)) {
         this.problem(
           "CL103",
           start,

@@ -151,7 +151,8 @@ export const UnterminatedString = createToken({
   categories: [StringLit, Stray],
 });
 
-export const Ident = createToken({ name: "Ident", pattern: /[A-Za-z_?][\w?]*/, label: "a name" });
+/** A name, qualified with dots as component instances make them (`graph.edge`): no space around a dot. */
+export const Ident = createToken({ name: "Ident", pattern: /[A-Za-z_?][\w?]*(?:\.[A-Za-z_?][\w?]*)*/, label: "a name" });
 
 function keyword(name: string, word: string, categories: TokenType[] = []): TokenType {
   return createToken({

@@ -68,11 +68,10 @@ describe("CL201 undeclared relation", () => {
     expect(ds[0]!.help).toBe("did you mean `edge`?");
   });
 
-  test("Soufflé's match and contains constraints are unsupported syntax (CL104), unless declared as relations", () => {
-    const ds = diagnose(lines(".decl a(x: symbol)", ".output a", 'a(x) :- x = "ab", match("a.*", x).', 'a(x) :- x = "ab", contains("a", x).'));
-    expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column}`)).toEqual(["CL104 3:19", "CL104 4:19"]);
-    expect(ds[0]!.message).toBe("the `match` constraint is Soufflé syntax that calmlog does not support");
-    expect(found(lines(".decl match(p: symbol, s: symbol)", ".input match", ".decl a(x: symbol)", ".output a", 'a(x) :- match("a", x).'))).toEqual([]);
+  test("Soufflé's match and contains constraints are string comparisons, not relations", () => {
+    expect(found(lines(".decl a(x: symbol)", ".output a", 'a(x) :- x = "ab", match("a.*", x).', 'a(x) :- x = "ab", contains("a", x).'))).toEqual([]);
+    const ds = diagnose(lines(".decl a(x: number)", ".output a", 'a(x) :- x = 1, match("a.*", x).'));
+    expect(ds.map((d) => d.code)).toEqual(["CL203"]);
   });
 });
 
@@ -267,8 +266,15 @@ describe("CL211 bad functor", () => {
 
 describe("CL212 IO parameters", () => {
   test("an unknown parameter is a warning at its key", () => {
-    const ds = diagnose(lines(".decl a(x: number)", '.input a(IO=file, filename="a.facts", compress=true)'));
+    const ds = diagnose(lines(".decl a(x: number)", '.input a(IO=file, filename="a.facts", mode=fast)'));
     expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.severity}`)).toEqual(["CL212 2:39 warning"]);
+  });
+
+  test("what would be read wrongly as a plain file is an error: compressed, SQLite, stdin", () => {
+    for (const p of ["compress=true", "IO=sqlite", "IO=stdin"]) {
+      const ds = diagnose(lines(".decl a(x: number)", `.input a(${p})`));
+      expect(ds.map((d) => `${d.code} ${d.severity}`)).toEqual(["CL212 error"]);
+    }
   });
 
   test("headers must be true or false", () => {
@@ -276,7 +282,7 @@ describe("CL212 IO parameters", () => {
   });
 
   test("an unsupported IO kind is reported at its value; IO=stdout is one only for input", () => {
-    expect(found(lines(".decl a(x: number)", ".input a(IO=sqlite)"))).toEqual(["CL212 2:13"]);
+    expect(found(lines(".decl a(x: number)", ".input a(IO=sqlite)"))).toEqual(["CL212 2:10"]);
     expect(found(lines(".decl a(x: number)", ".input a(IO=stdout)"))).toEqual(["CL212 2:13"]);
     expect(found(lines(".decl a(x: number)", "a(1).", ".output a(IO=stdout)"))).toEqual([]);
   });

@@ -1,0 +1,58 @@
+// The C preprocessor pass Soufflé runs before parsing (`#include`, `#define`, `#ifdef`): the same
+// program Soufflé picks (`mcpp -e utf8 -W0`, else `gcc -x c -E`), run only on files that have a
+// `#` line, so every other file keeps its exact spans. Line markers are dropped and the main
+// file's lines are padded back to their numbers, so diagnostics point at the lines as written.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+
+/** How to preprocess: `enabled: false` is Soufflé's `--no-preprocessor`. */
+export interface PreprocessOptions {
+  readonly enabled?: boolean;
+  /** `-I DIR`, in order. */
+  readonly includeDirs?: readonly string[];
+  /** Soufflé's `-M "A=1 B"`: macro definitions, each passed as `-D`. */
+  readonly macros?: readonly string[];
+}
+
+export type PreprocessResult = { readonly text: string; readonly tool: string | null } | { readonly error: string };
+
+/** Whether the text has a line the C preprocessor would act on. */
+export function needsPreprocessor(text: string): boolean {
+  return /^[ \t]*#[ \t]*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|error|pragma|line)\b/m.test(text);
+}
+
+function onPath(exe: string): boolean {
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) if (dir !== "" && existsSync(join(dir, exe))) return true;
+  return false;
+}
+
+/** Runs the preprocessor over the file at `path` (its text is `text`); returns the text to parse. */
+export function preprocess(path: string, displayPath: string, text: string, options: PreprocessOptions = {}): PreprocessResult {
+  if (options.enabled === false || !needsPreprocessor(text)) return { text, tool: null };
+  const tool = onPath("mcpp") ? { exe: "mcpp", args: ["-e", "utf8", "-W0"] } : onPath("gcc") ? { exe: "gcc", args: ["-x", "c", "-E"] } : null;
+  if (tool === null) return { error: "the file has C-preprocessor lines (`#include`, `#define`, ...), but neither `mcpp` nor `gcc` is installed to expand them" };
+  const args = [...tool.args];
+  for (const d of options.includeDirs ?? []) args.push("-I", d);
+  for (const m of options.macros ?? []) for (const def of m.split(/\s+/).filter((x) => x !== "")) args.push(`-D${def}`);
+  args.push("-DRAM_DOMAIN_SIZE=32", path);
+  const r = spawnSync(tool.exe, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+  if (r.error !== undefined) return { error: `cannot run \`${tool.exe}\`: ${r.error.message}` };
+  if (r.status !== 0) {
+    const why = (r.stderr ?? "").split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join("; ").replaceAll(path, displayPath);
+    return { error: `\`${tool.exe}\` failed on the file${why ? `: ${why}` : ""}` };
+  }
+  const out: string[] = [];
+  let inMain = true;
+  for (const line of r.stdout.split("\n")) {
+    const m = /^#(?:line)?[ \t]+(\d+)(?:[ \t]+"((?:[^"\\]|\\.)*)")?/.exec(line);
+    if (m === null) {
+      out.push(line);
+      continue;
+    }
+    if (m[2] !== undefined) inMain = m[2] === path;
+    const target = Number(m[1]) - 1;
+    if (inMain) while (out.length < target) out.push("");
+  }
+  return { text: out.join("\n"), tool: tool.exe };
+}
