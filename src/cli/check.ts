@@ -2,7 +2,9 @@
 // Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
+import { checkPlans } from "../pipeline.js";
 import { Diagnostics, fileErrorReason, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
@@ -70,10 +72,17 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
       continue;
     }
     const diags = new Diagnostics();
-    check(parse({ path, text }, diags), diags);
+    const program = check(parse({ path, text }, diags), diags);
+    checkPlans(program, diags);
     sources.set(path, text);
     checked.push(path);
     diagnostics.push(...diags.items);
+    // Stratification errors too, as `lint` and `run` report them; the coordination findings are `lint`'s.
+    if (!diags.hasErrors()) {
+      const analysis = new Diagnostics();
+      analyze(program, analysis);
+      diagnostics.push(...analysis.items.filter((d) => d.severity === "error"));
+    }
   }
   return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };
 }

@@ -9,6 +9,7 @@ import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
 import { checkInvariants, type InvariantOptions } from "../invariant/check.js";
 import type { InvariantResult } from "../invariant/types.js";
+import { checkPlans } from "../pipeline.js";
 import { parse } from "../syntax/parse.js";
 import type { Rule } from "../syntax/ast.js";
 import type { SourceFile, Span } from "../syntax/span.js";
@@ -110,6 +111,7 @@ export function lintProgram(source: SourceFile, options: LintOptions = {}): Lint
   const diags = new Diagnostics();
   const program = parse(source, diags);
   const checked = check(program, diags);
+  checkPlans(checked, diags);
   const analysis = diags.hasErrors() ? null : analyze(checked, diags);
   const invariants = analysis !== null && analysis.stratified ? checkInvariants(checked, analysis, diags, options) : [];
   return buildLintFile(source.path, checked, analysis, invariants, diags);
