@@ -12,7 +12,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { readFacts, writeRelation } from "../replica/io.js";
 
 const usage = `Usage: calmlog evaluate PROGRAM.dl DIR [--format text|json] [-D OUT]
@@ -32,14 +32,18 @@ Relations marked .invariant are reported as holding, broken (with the tuples tha
 withheld; a broken invariant is a finding about the data and does not change the exit code.
 
 Options:
-  --format text|json       Report format (default: text); the JSON schema is evaluate-schema.json
+  -f, --format text|json   Report format (default: text); the JSON schema is evaluate-schema.json. The
+                           JSON document is printed even when the program or files have errors
+  -o, --output FILE        Write the report to FILE (atomically) instead of stdout
+  --color, --no-color      Colour diagnostics, or never (default: on a terminal; TERM=dumb is honoured)
   -D, --output-dir OUT     Write .output relations as OUT/<relation>.csv: monotonic ones from the
                            merged view, the others from the sealed epochs (withheld ones are not written)
   --replica NAME=FACTSDIR  An ad-hoc replica whose facts (FACTSDIR/<relation>.facts) form one open epoch;
                            repeat for each replica. Nothing is kept between runs.
   --sealed                 With --replica: the facts form a closed epoch, so every relation is final
 
-Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 internal failure.
+Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 a usage
+error or an internal failure.
 `;
 
 /** The `evaluate` command. */
@@ -50,57 +54,76 @@ export const command: Command = {
   run,
 };
 
-async function run(args: readonly string[], ctx: CliContext): Promise<number> {
+async function run(args: readonly string[], outer: CliContext): Promise<number> {
   const parsed = parseOptions(args, {
-    format: { type: "string", default: "text" },
+    ...COMMON_OPTIONS,
     "output-dir": { type: "string", short: "D" },
     replica: { type: "string", multiple: true },
     sealed: { type: "boolean", default: false },
   });
   const { values, positionals } = parsed;
-  const format = values.format;
-  if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
-  const [program, dir, ...extra] = positionals;
-  if (program === undefined) throw new UsageError("missing PROGRAM.dl");
-  if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
-  const adhoc = values.replica ?? [];
-  if (dir !== undefined && adhoc.length > 0) throw new UsageError("give either a replica directory DIR or --replica options, not both");
-  if (dir === undefined && adhoc.length === 0) throw new UsageError("missing DIR (or --replica NAME=FACTSDIR)");
-  if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
+  const format = values.format ?? "text";
+  const color = colorChoice(values);
+  // With `-o FILE` the report is collected and written at the end, atomically.
+  let collected = "";
+  const report = values.output ?? null;
+  const ctx: CliContext = report === null ? outer : { ...outer, stdout: { write: (s: string) => (collected += s) } };
+  const code = await evaluate(ctx);
+  if (report !== null && !(await writeReport(collected, report, "evaluate", outer))) return EXIT_CRASH;
+  return code;
 
-  const compiled = await compileFile(program, ctx.cwd);
-  const diags = compiled.diagnostics;
-  if (compiled.analysis === null || diags.hasErrors()) {
-    ctx.stderr.write(renderDiagnostics(diags.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
-    return EXIT_USER_ERROR;
+  async function evaluate(ctx: CliContext): Promise<number> {
+    if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
+    const [program, dir, ...extra] = positionals;
+    if (program === undefined) throw new UsageError("missing PROGRAM.dl");
+    if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
+    const adhoc = values.replica ?? [];
+    if (dir !== undefined && adhoc.length > 0) throw new UsageError("give either a replica directory DIR or --replica options, not both");
+    if (dir === undefined && adhoc.length === 0) throw new UsageError("missing DIR (or --replica NAME=FACTSDIR)");
+    if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
+
+    const compiled = await compileFile(program, ctx.cwd);
+    const diags = compiled.diagnostics;
+    if (compiled.analysis === null || diags.hasErrors()) {
+      const errors = diags.sorted().filter((d) => d.severity === "error");
+      ctx.stderr.write(renderDiagnostics(errors, [compiled.source], { color: color ?? useColor(ctx.stderr, ctx.env) }));
+      if (format === "json") ctx.stdout.write(renderJson({ program, source: dir !== undefined ? { kind: "directory", path: resolve(ctx.cwd, dir) } : { kind: "replicas", sealed: values.sealed }, report: NO_REPORT, diagnostics: errors, outputs: [], notWritten: [], cwd: ctx.cwd }));
+      return EXIT_USER_ERROR;
+    }
+    const unit: ProgramUnit = { checked: compiled.checked, analysis: compiled.analysis };
+    // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
+    const data = new Diagnostics();
+
+    let source: ReportSource;
+    let outcome: { report: ReplicaReport; set: ReplicaSet } | null;
+    if (dir !== undefined) {
+      source = { kind: "directory", path: resolve(ctx.cwd, dir) };
+      outcome = evaluateDirectory(unit, resolve(ctx.cwd, dir), data, (p) => shown(p, ctx.cwd));
+    } else {
+      source = { kind: "replicas", sealed: values.sealed };
+      outcome = evaluateAdhoc(unit, adhoc, values.sealed, ctx.cwd, data);
+    }
+
+    const outputs: string[] = [];
+    const notWritten: string[] = [];
+    const outDir = values["output-dir"];
+    if (outcome !== null && outDir !== undefined) writeOutputs(unit, outcome.report, resolve(ctx.cwd, outDir), outputs, notWritten, data);
+
+    const diagnostics: Diagnostic[] = data.items;
+    if (outcome !== null) {
+      const input = { program, source, report: outcome.report, diagnostics, outputs, notWritten, cwd: ctx.cwd };
+      ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
+    } else if (format === "json") {
+      // The document still comes out, holding the diagnostics that stopped the evaluation.
+      ctx.stdout.write(renderJson({ program, source, report: NO_REPORT, diagnostics, outputs, notWritten, cwd: ctx.cwd }));
+    }
+    if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
+    return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
   }
-  const unit: ProgramUnit = { checked: compiled.checked, analysis: compiled.analysis };
-  // Program warnings belong to `calmlog check` and `lint`; this report lists the data's findings.
-  const data = new Diagnostics();
-
-  let source: ReportSource;
-  let outcome: { report: ReplicaReport; set: ReplicaSet } | null;
-  if (dir !== undefined) {
-    source = { kind: "directory", path: resolve(ctx.cwd, dir) };
-    outcome = evaluateDirectory(unit, resolve(ctx.cwd, dir), data, (p) => shown(p, ctx.cwd));
-  } else {
-    source = { kind: "replicas", sealed: values.sealed };
-    outcome = evaluateAdhoc(unit, adhoc, values.sealed, ctx.cwd, data);
-  }
-
-  const outputs: string[] = [];
-  const notWritten: string[] = [];
-  const outDir = values["output-dir"];
-  if (outcome !== null && outDir !== undefined) writeOutputs(unit, outcome.report, resolve(ctx.cwd, outDir), outputs, notWritten, data);
-
-  const diagnostics: Diagnostic[] = data.items;
-  if (outcome !== null) {
-    const input = { program, source, report: outcome.report, diagnostics, outputs, notWritten, cwd: ctx.cwd };
-    ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
-  }
-  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
-  return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
+
+/** The report of an evaluation that did not run: nothing sealed, merged or withheld. */
+const NO_REPORT: ReplicaReport = { sealedEpoch: 0, seals: [], openEpochs: [], replicas: [], merged: [], sealed: null, withheld: [], invariants: [], mismatches: [] };
 
 /** DIR mode: files merged into the kept state, checked against the seals, then evaluated. */
 function evaluateDirectory(unit: ProgramUnit, dir: string, diags: Diagnostics, show: Show): { report: ReplicaReport; set: ReplicaSet } | null {

@@ -8,10 +8,10 @@ import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { formatRelation, stdoutBlock, writeAtomically } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
-import { compileFile } from "../pipeline.js";
+import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
 const USAGE = `Usage: calmlog run PROGRAM.dl [options]
 
@@ -24,13 +24,17 @@ Options:
   -F, --fact-dir DIR     where input facts are (default: .)
   -D, --output-dir DIR   where outputs go (default: .); \`-\` prints them to stdout, each under
                          a header box as Soufflé does
-      --format FORMAT    tsv (default, files named .csv) or jsonl (files named .jsonl)
+  -f, --format FORMAT    tsv (default, files named .csv) or jsonl (files named .jsonl)
+  -o, --output FILE      write what goes to stdout (\`-D -\`, \`.printsize\`) to FILE, atomically
+      --color, --no-color  colour the error report, or never (default: on a terminal; NO_COLOR,
+                         FORCE_COLOR and TERM=dumb are honoured)
       --stats            per stratum and per rule: iterations, tuples derived, time (to stderr)
       --no-progress      no progress line on a terminal
   -h, --help             show this help
 
-Only errors are reported (lint prints the coordination analysis). Exit codes: 0 success,
-1 errors in the program or the facts, 2 internal failure.
+PROGRAM.dl may be \`-\` to read the program from standard input. Only errors are reported (lint
+prints the coordination analysis). Exit codes: 0 success, 1 errors in the program or the facts,
+2 a usage error or an internal failure (running out of memory is reported as CL410, exit 1).
 `;
 
 interface Options {
@@ -40,16 +44,17 @@ interface Options {
   readonly format: FactFormat;
   readonly stats: boolean;
   readonly progress: boolean;
+  readonly output: string | null;
+  readonly color: boolean | null;
 }
 
 function options(args: readonly string[]): Options {
   const parsed = parseOptions(args, {
+    ...COMMON_OPTIONS,
     "fact-dir": { type: "string", short: "F" },
     "output-dir": { type: "string", short: "D" },
-    format: { type: "string" },
     stats: { type: "boolean" },
     "no-progress": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
   });
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError("no program given");
@@ -63,6 +68,8 @@ function options(args: readonly string[]): Options {
     format,
     stats: values.stats === true,
     progress: values["no-progress"] !== true,
+    output: values.output ?? null,
+    color: colorChoice(values),
   };
 }
 
@@ -102,112 +109,123 @@ export const command: Command = {
   name: "run",
   summary: "Evaluate a program on one fact set, like `souffle -F DIR -D DIR`",
   usage: USAGE,
-  async run(args: readonly string[], ctx: CliContext): Promise<number> {
+  async run(args: readonly string[], outer: CliContext): Promise<number> {
     const opts = options(args);
-    const env = ctx.env ?? process.env;
-    const color = useColor(ctx.stderr, env);
-    const t0 = performance.now();
-    const compiled = await compileFile(opts.program, ctx.cwd);
-    const sources = new Map([[compiled.source.path, compiled.source.text]]);
-    const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
-    if (errors.length > 0 || compiled.analysis === null) {
-      ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
-      return EXIT_USER_ERROR;
-    }
-    const { checked, analysis } = compiled;
-    const factDir = resolve(ctx.cwd, opts.factDir);
-    const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
-
-    // A progress line on a terminal, only once the run has taken a second; cleared at the end.
-    let progressShown = false;
-    const progress =
-      opts.progress && ctx.stderr.isTTY === true
-        ? (p: { stratum: number; iteration: number; tuples: number }) => {
-            if (performance.now() - t0 < 1000) return;
-            progressShown = true;
-            ctx.stderr.write(`\r\x1b[Kstratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
-          }
-        : undefined;
-
-    const fail = (d: Diagnostic): number => {
-      if (progressShown) ctx.stderr.write("\r\x1b[K");
-      const texts = new Map(sources);
-      if (!texts.has(d.span.file)) {
-        try {
-          const p = resolve(ctx.cwd, d.span.file);
-          if (existsSync(p)) texts.set(d.span.file, readFileSync(p, "utf8"));
-        } catch {
-          // No code frame then.
-        }
-      }
-      ctx.stderr.write(renderDiagnostics([d], texts, { color }));
-      return EXIT_USER_ERROR;
-    };
-
-    try {
-      const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
-      for (const schema of checked.relations.values()) {
-        if (schema.input === null) continue;
-        const { path, format } = inputPath(schema, factDir);
-        const delimiter = param(schema.input, "delimiter");
-        const headers = param(schema.input, "headers") === "true";
-        const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
-        // Integer relations go in as codes, without a tuple per fact.
-        const codes = readFactCodes(path, schema, read);
-        if (codes !== null) engine.insertCodes(schema.name, codes);
-        else engine.insert(schema.name, readFactFile(path, schema, read));
-      }
-      const loadMs = performance.now() - t0;
-      const stats = engine.run();
-      if (progressShown) ctx.stderr.write("\r\x1b[K");
-
-      // Every output is formatted before any file is replaced.
-      const outputs: { name: string; path: string | null; text: string }[] = [];
-      for (const schema of checked.relations.values()) {
-        if (schema.output === null) continue;
-        const text = formatRelation(schema, engine.tuples(schema.name), opts.format, param(schema.output, "delimiter") ?? "\t");
-        if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null, text });
-        else {
-          const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
-          outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename), text });
-        }
-      }
-      if (outputs.some((o) => o.path !== null)) {
-        const dir = resolve(ctx.cwd, opts.outputDir);
-        try {
-          mkdirSync(dir, { recursive: true });
-        } catch (err) {
-          return fail(makeDiagnostic("CL406", checked.relations.get(outputs[0]!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
-        }
-      }
-      for (const o of outputs) {
-        if (o.path === null) {
-          ctx.stdout.write(stdoutBlock(o.name, o.text));
-          continue;
-        }
-        try {
-          writeAtomically(o.path, o.text);
-        } catch (err) {
-          return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
-        }
-      }
-      const sizes = analysis.strata.flatMap((s) => s.relations).filter((r) => checked.relations.get(r)?.printsize === true);
-      for (const r of sizes) ctx.stdout.write(`${r}\t${engine.size(r)}\n`);
-      if (opts.stats) {
-        const text = new Map(checked.clauses.map((c) => [c.id, showRule(c.rule.span, compiled.source.text)] as const));
-        ctx.stderr.write(renderStats(stats, (id) => text.get(id) ?? `clause ${id}`));
-      }
-      if (env["CALMLOG_REPORT"] === "1") {
-        const report = { loadMs, evalMs: stats.ms, totalMs: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS };
-        ctx.stderr.write(`calmlog-report ${JSON.stringify(report)}\n`);
-      }
-      return EXIT_OK;
-    } catch (err) {
-      if (err instanceof UserError) return fail(err.diagnostic);
-      throw err;
-    }
+    // With `-o FILE`, stdout is collected and written at the end, atomically.
+    let collected = "";
+    const ctx: CliContext = opts.output === null ? outer : { ...outer, stdout: { write: (s: string) => (collected += s) } };
+    const code = await runProgram(opts, ctx);
+    if (opts.output !== null && !(await writeReport(collected, opts.output, "run", outer))) return EXIT_CRASH;
+    return code;
   },
 };
+
+async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
+  const env = ctx.env ?? process.env;
+  const color = opts.color ?? useColor(ctx.stderr, env);
+  const t0 = performance.now();
+  const read = opts.program === "-" ? await readSource("-", ctx) : null;
+  if (read !== null && "error" in read) throw new ReadError("-", read.error);
+  const compiled = read === null ? await compileFile(opts.program, ctx.cwd) : compile(read.source);
+  const sources = new Map([[compiled.source.path, compiled.source.text]]);
+  const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
+  if (errors.length > 0 || compiled.analysis === null) {
+    ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
+    return EXIT_USER_ERROR;
+  }
+  const { checked, analysis } = compiled;
+  const factDir = resolve(ctx.cwd, opts.factDir);
+  const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
+
+  // A progress line on a terminal, only once the run has taken a second; cleared at the end.
+  let progressShown = false;
+  const progress =
+    opts.progress && ctx.stderr.isTTY === true
+      ? (p: { stratum: number; iteration: number; tuples: number }) => {
+          if (performance.now() - t0 < 1000) return;
+          progressShown = true;
+          ctx.stderr.write(`\r\x1b[Kstratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
+        }
+      : undefined;
+
+  const fail = (d: Diagnostic): number => {
+    if (progressShown) ctx.stderr.write("\r\x1b[K");
+    const texts = new Map(sources);
+    if (!texts.has(d.span.file)) {
+      try {
+        const p = resolve(ctx.cwd, d.span.file);
+        if (existsSync(p)) texts.set(d.span.file, readFileSync(p, "utf8"));
+      } catch {
+        // No code frame then.
+      }
+    }
+    ctx.stderr.write(renderDiagnostics([d], texts, { color }));
+    return EXIT_USER_ERROR;
+  };
+
+  try {
+    const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
+    for (const schema of checked.relations.values()) {
+      if (schema.input === null) continue;
+      const { path, format } = inputPath(schema, factDir);
+      const delimiter = param(schema.input, "delimiter");
+      const headers = param(schema.input, "headers") === "true";
+      const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
+      // Integer relations go in as codes, without a tuple per fact.
+      const codes = readFactCodes(path, schema, read);
+      if (codes !== null) engine.insertCodes(schema.name, codes);
+      else engine.insert(schema.name, readFactFile(path, schema, read));
+    }
+    const loadMs = performance.now() - t0;
+    const stats = engine.run();
+    if (progressShown) ctx.stderr.write("\r\x1b[K");
+
+    // Every output is formatted before any file is replaced.
+    const outputs: { name: string; path: string | null; text: string }[] = [];
+    for (const schema of checked.relations.values()) {
+      if (schema.output === null) continue;
+      const text = formatRelation(schema, engine.tuples(schema.name), opts.format, param(schema.output, "delimiter") ?? "\t");
+      if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null, text });
+      else {
+        const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
+        outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename), text });
+      }
+    }
+    if (outputs.some((o) => o.path !== null)) {
+      const dir = resolve(ctx.cwd, opts.outputDir);
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        return fail(makeDiagnostic("CL406", checked.relations.get(outputs[0]!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
+      }
+    }
+    for (const o of outputs) {
+      if (o.path === null) {
+        ctx.stdout.write(stdoutBlock(o.name, o.text));
+        continue;
+      }
+      try {
+        writeAtomically(o.path, o.text);
+      } catch (err) {
+        return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
+      }
+    }
+    const sizes = analysis.strata.flatMap((s) => s.relations).filter((r) => checked.relations.get(r)?.printsize === true);
+    for (const r of sizes) ctx.stdout.write(`${r}\t${engine.size(r)}\n`);
+    if (opts.stats) {
+      const text = new Map(checked.clauses.map((c) => [c.id, showRule(c.rule.span, compiled.source.text)] as const));
+      ctx.stderr.write(renderStats(stats, (id) => text.get(id) ?? `clause ${id}`));
+    }
+    if (env["CALMLOG_REPORT"] === "1") {
+      const report = { loadMs, evalMs: stats.ms, totalMs: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS };
+      ctx.stderr.write(`calmlog-report ${JSON.stringify(report)}\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof UserError) return fail(err.diagnostic);
+    throw err;
+  }
+}
 
 /** A rule's source text on one line, for `--stats`. */
 function showRule(span: { start: number; end: number }, text: string): string {

@@ -29,7 +29,7 @@ Options:
   --program PROGRAM.dl    Read the fact files with this program's column types and \`.input\` options
   --reason TEXT           Why the epoch is closed (recorded in the seal)
 
-Exit codes: 0 sealed, 1 not sealed (the message says why), 2 internal failure.
+Exit codes: 0 sealed, 1 not sealed (the message says why), 2 a usage error or an internal failure.
 `;
 
 /** The `seal` command. */

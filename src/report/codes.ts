@@ -117,6 +117,18 @@ const LIST = [
   code("CL406", "output-error", "error", "Cannot write output",
     "An output file or directory could not be written.",
     "Check that the directory exists and is writable."),
+  code("CL407", "ignore-without-reason", "warning", "`calmlog-ignore` comment without a reason",
+    "A `// calmlog-ignore CODE: reason` comment accepts a warning on its line or the next; without a reason after the code it accepts nothing, so a reader learns why the point is intended.",
+    "Write the reason after a colon: `// calmlog-ignore CL302: sealed nightly`."),
+  code("CL408", "ignore-unused", "warning", "`calmlog-ignore` comment that matches nothing",
+    "The comment names a code that no warning or note on its line (or the next line) has; errors cannot be ignored. A stale comment would silently accept a later, different finding.",
+    "Remove the comment, or move it onto the line before the finding it accepts."),
+  code("CL409", "too-many-errors", "error", "Too many errors; stopping",
+    "After this many syntax errors in one file the parser stops reporting more: later ones are usually consequences of the first.",
+    "Fix the first errors and check again."),
+  code("CL410", "out-of-memory", "error", "Evaluation ran out of memory",
+    "The relations grew past the memory Node allows this process.",
+    "Give Node more memory with `NODE_OPTIONS=--max-old-space-size=8192` (in MB), or evaluate on less data."),
 
   // ---- CL5xx: replicas, epochs and seals -------------------------------------------------------
   code("CL501", "replica-lost-facts", "warning", "Replica's files lack facts it held before",
