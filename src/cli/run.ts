@@ -3,11 +3,13 @@
 // the previous results in place.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { getHeapStatistics } from "node:v8";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { formatRelation, stdoutBlock, writeAtomically } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
+import { syntheticSpan } from "../syntax/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
@@ -139,14 +141,21 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
 
   // A progress line on a terminal, only once the run has taken a second; cleared at the end.
   let progressShown = false;
-  const progress =
+  const line =
     opts.progress && ctx.stderr.isTTY === true
-      ? (p: { stratum: number; iteration: number; tuples: number }) => {
+      ? (p: Progress) => {
           if (performance.now() - t0 < 1000) return;
           progressShown = true;
           ctx.stderr.write(`\r\x1b[Kstratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
         }
       : undefined;
+  // Where the evaluation is, for a report when memory runs out; the heap is checked as it goes.
+  let last: Progress | null = null;
+  const progress = (p: Progress): void => {
+    last = p;
+    watchMemory(p);
+    line?.(p);
+  };
 
   const fail = (d: Diagnostic): number => {
     if (progressShown) ctx.stderr.write("\r\x1b[K");
@@ -223,8 +232,49 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UserError) return fail(err.diagnostic);
+    if (err instanceof OutOfMemory || isAllocationFailure(err)) return fail(outOfMemory(compiled.source.path, last, analysis.strata, err));
     throw err;
   }
+}
+
+type Progress = { stratum: number; iteration: number; tuples: number };
+
+/** Thrown by the progress callback when the heap is nearly full, before V8 aborts the process. */
+class OutOfMemory extends Error {}
+
+/** Share of V8's heap limit past which the evaluation stops with CL410 rather than crash. */
+const HEAP_SHARE = 0.9;
+
+/** The old generation's limit in bytes: `--max-old-space-size` when given (V8's heap limit adds the young generation to it). */
+function heapLimit(): number {
+  const flags = [...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)];
+  const given = flags.map((f) => /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(f)).filter((m) => m !== null).at(-1);
+  return given !== undefined ? Number(given[1]) * 1024 * 1024 : getHeapStatistics().heap_size_limit;
+}
+
+let limit: number | null = null;
+function watchMemory(p: Progress): void {
+  limit ??= heapLimit();
+  if (getHeapStatistics().used_heap_size > HEAP_SHARE * limit) throw new OutOfMemory(`heap nearly full in stratum ${p.stratum}`);
+}
+
+/** Allocation failures V8 reports as catchable errors (a Map or array past its largest size, a failed buffer). */
+function isAllocationFailure(err: unknown): boolean {
+  return err instanceof RangeError && /maximum size|Invalid (typed )?array length|allocation failed|Invalid string length|out of memory/i.test(err.message);
+}
+
+/** CL410: where the evaluation was when memory ran out, and how to give Node more. */
+function outOfMemory(program: string, at: Progress | null, strata: readonly { index: number; relations: readonly string[] }[], err: unknown): Diagnostic {
+  const limitMb = Math.round(heapLimit() / 1024 / 1024);
+  const stratum = at === null ? undefined : strata.find((s) => s.index === at.stratum);
+  const where =
+    at === null
+      ? "while loading the facts"
+      : `in stratum ${at.stratum}${stratum === undefined ? "" : ` (${stratum.relations.map((r) => `\`${r}\``).join(", ")})`}, iteration ${at.iteration}, after deriving ${at.tuples} tuples in it`;
+  return makeDiagnostic("CL410", syntheticSpan(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
+    notes: [err instanceof OutOfMemory ? `the heap passed ${Math.round(HEAP_SHARE * 100)}% of its limit` : `V8 said: ${(err as Error).message}`],
+    help: `give Node more memory, e.g. \`NODE_OPTIONS=--max-old-space-size=${Math.max(4096, limitMb * 2)} calmlog run ...\` (in MB), or evaluate on less data`,
+  });
 }
 
 /** A rule's source text on one line, for `--stats`. */

@@ -104,7 +104,7 @@ const LIST = [
     "Separate columns with the relation's delimiter (a tab by default) and give one value per column."),
   code("CL402", "fact-bad-value", "error", "Value does not fit its column",
     "A value in a fact file is not a valid literal of its column's type, or is out of range.",
-    "`number` columns take signed 32-bit integers, `unsigned` unsigned 32-bit integers, `float` decimal numbers."),
+    "Write a value of the column's type: `number` a signed 32-bit integer, `unsigned` an unsigned 32-bit integer, `float` a finite decimal number, `symbol` any text."),
   code("CL403", "fact-bad-format", "error", "Malformed fact file",
     "A line of a fact file cannot be read (bad escape, bad JSON, unterminated quote).",
     "Fix the line; JSON Lines files hold one JSON array or object per line."),
