@@ -45,3 +45,14 @@ describe("one checker", () => {
     expect(help).not.toContain("replace it with `_`");
   });
 });
+
+describe("the library's replica evaluator", () => {
+  test("rejects an undeclared relation on insert, as Engine.insert does", async () => {
+    const { compile, ReplicaEvaluator, UserError } = await import("../../src/index.js");
+    const c = compile({ path: "p.dl", text: ".decl e(a: number)\n.input e\n" });
+    const evaluator = new ReplicaEvaluator({ checked: c.checked, analysis: c.analysis! });
+    expect(() => evaluator.insert("a", "edge", [[1]], 1)).toThrow(UserError);
+    expect(() => evaluator.insert("a", "edge", [[1]], 1)).toThrow("relation `edge` is not declared");
+    expect(evaluator.insert("a", "e", [[1]], 1).added).toBe(1);
+  });
+});
