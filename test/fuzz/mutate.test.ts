@@ -23,7 +23,7 @@ const EXAMPLES = readdirSync(join(ROOT, "programs"), { withFileTypes: true })
     const replicas = join(dir, "replicas");
     let facts: string | null = null;
     try {
-      const first = readdirSync(replicas).filter((r) => r !== "seals").sort()[0];
+      const first = readdirSync(replicas).filter((r) => r !== "seals" && !r.startsWith(".")).sort()[0];
       if (first !== undefined) facts = join(replicas, first, "epoch-1");
     } catch {
       // No replicas: run reads no facts.
