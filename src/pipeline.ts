@@ -6,6 +6,7 @@ import type { Analysis } from "./analysis/types.js";
 import { check } from "./check/check.js";
 import type { CheckedProgram } from "./check/types.js";
 import { Diagnostics, fileErrorReason, ReadError } from "./report/diagnostic.js";
+import { PlanError, planClause } from "./plan/plan.js";
 
 export { ReadError };
 import type { Program } from "./syntax/ast.js";
@@ -23,10 +24,27 @@ export interface Compiled {
   readonly diagnostics: Diagnostics;
 }
 
-/** parse -> check -> analyze on source text already in memory. */
+/**
+ * Plans every clause of an error-free program and reports what the planner rejects, so `check`
+ * and `lint` reject exactly what `run` and `evaluate` would (one checker, the same codes).
+ */
+export function checkPlans(checked: CheckedProgram, diagnostics: Diagnostics): void {
+  if (diagnostics.hasErrors()) return;
+  for (const clause of checked.clauses) {
+    try {
+      planClause(clause, checked.relations);
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      diagnostics.add(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help });
+    }
+  }
+}
+
+/** parse -> check -> plan check -> analyze on source text already in memory. */
 export function compile(source: SourceFile, diagnostics = new Diagnostics()): Compiled {
   const program = parse(source, diagnostics);
   const checked = check(program, diagnostics);
+  checkPlans(checked, diagnostics);
   const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
   return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, diagnostics };
 }

@@ -1,4 +1,4 @@
-// The top-level README shows real output: every ```console block whose command is `npx calmlog ...`
+// The top-level README shows real output: every ```console block whose command is `node bin/calmlog.js ...` (or `npx calmlog ...`)
 // is replayed in order, from the repository root, in a scratch copy of `programs/`, and compared.
 // Seal times differ run to run and are masked. To paste new output after a deliberate change:
 //   UPDATE_README=1 npx vitest run test/readme.test.ts    (then review the diff)
@@ -26,7 +26,7 @@ const masked = (s: string) => s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z
 describe("README.md", () => {
   it("shows the real output of every `npx calmlog` console block", async () => {
     const readme = readFileSync(README, "utf8");
-    const blocks = [...readme.matchAll(/```console\n\$ npx (calmlog [^\n]*)\n([\s\S]*?)```/g)];
+    const blocks = [...readme.matchAll(/```console\n\$ ((?:npx calmlog|node bin\/calmlog\.js) [^\n]*)\n([\s\S]*?)```/g)];
     expect(blocks.length).toBeGreaterThan(3);
     const root = mkdtempSync(join(tmpdir(), "calmlog-readme-"));
     try {
@@ -36,10 +36,10 @@ describe("README.md", () => {
       let last = 0;
       for (const block of blocks) {
         const [whole, command, shown] = block as unknown as [string, string, string];
-        const args = [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!).slice(1);
+        const args = [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!).slice(2);
         const r = await calmlog(root, args);
         const actual = r.out.replace(/\n*$/, "\n");
-        updated += readme.slice(last, block.index) + whole.replace(`$ npx ${command}\n${shown}`, `$ npx ${command}\n${actual}`);
+        updated += readme.slice(last, block.index) + whole.replace(`$ ${command}\n${shown}`, `$ ${command}\n${actual}`);
         last = block.index! + whole.length;
         if (!UPDATE) expect(masked(actual), `README.md: \`${command}\` (UPDATE_README=1 rewrites it)`).toBe(masked(shown));
       }

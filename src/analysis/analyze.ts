@@ -48,7 +48,13 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
     if (!isMonotonicClass(cls.cls) && !locallyNonMonotonic.has(name) && cls.uses[0] !== undefined) locallyNonMonotonic.set(name, { clause: c.id, use: cls.uses[0] });
   });
   const classById = new Map(clauses.map((c, i) => [c.id, classes[i]!] as const));
-  const causes = new Map<string, Cause | null>(names.map((n) => [n, causeOf(n, clausesOf, classById, indexOf, locallyNonMonotonic)]));
+  // Only relations that reach a non-monotonic rule have a cause; searching from the others would
+  // walk all their ancestors once each, quadratic on a long monotonic chain.
+  const readersOf = new Map<string, string[]>();
+  for (const c of clauses) for (const r of classById.get(c.id)?.reads ?? []) (readersOf.get(r.relation) ?? readersOf.set(r.relation, []).get(r.relation)!).push(c.head.relation.name);
+  const tainted = new Set(locallyNonMonotonic.keys());
+  for (const queue = [...tainted]; queue.length > 0; ) for (const reader of readersOf.get(queue.pop()!) ?? []) if (!tainted.has(reader)) (tainted.add(reader), queue.push(reader));
+  const causes = new Map<string, Cause | null>(names.map((n) => [n, tainted.has(n) ? causeOf(n, clausesOf, classById, indexOf, locallyNonMonotonic, tainted) : null]));
 
   const edgesFrom = new Map<string, DependencyEdge[]>();
   for (const e of edges) {
@@ -96,6 +102,7 @@ function causeOf(
   classById: ReadonlyMap<number, ClauseClass>,
   indexOf: ReadonlyMap<string, number>,
   local: ReadonlyMap<string, { clause: number; use: NonMonotonicUse }>,
+  tainted: ReadonlySet<string>,
 ): Cause | null {
   const parent = new Map<string, { from: string; clause: number } | null>([[name, null]]);
   const queue = [name];
@@ -109,7 +116,7 @@ function causeOf(
     }
     for (const id of clausesOf.get(v) ?? []) {
       for (const r of classById.get(id)?.reads ?? []) {
-        if (parent.has(r.relation) || !indexOf.has(r.relation)) continue;
+        if (parent.has(r.relation) || !indexOf.has(r.relation) || !tainted.has(r.relation)) continue;
         parent.set(r.relation, { from: v, clause: id });
         queue.push(r.relation);
       }

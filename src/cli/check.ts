@@ -1,50 +1,48 @@
 // `calmlog check FILE...`: parse and check each file as its own program and print every diagnostic.
 // Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
-import { Diagnostics, fileErrorReason, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { checkPlans } from "../pipeline.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
 import type { Span } from "../syntax/span.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
 const FORMATS = ["text", "json"] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE = `Usage: calmlog check FILE... [options]
 
-Parses and checks each rule file (names, arities, types, groundedness, directives) as its own
-program and prints every diagnostic with its code, place and a code frame.
+Parses and checks each rule file (names, arities, types, groundedness, directives, strata) as its
+own program and prints every diagnostic with its code, place and a code frame. FILE may be a
+folder (its .dl files), a quoted glob ('rules/**/*.dl') or \`-\` for standard input.
 
 Options:
   -f, --format FORMAT  text (default) or json
+  -o, --output FILE    write the report to FILE (atomically) instead of stdout
       --color          colour the text report even when not on a terminal
-      --no-color       never colour (NO_COLOR and FORCE_COLOR are honoured too)
+      --no-color       never colour (NO_COLOR, FORCE_COLOR and TERM=dumb are honoured too)
   -h, --help           show this help
 
-Exit codes: 0 no errors (warnings allowed), 1 errors or a file that cannot be read, 2 internal failure.
+Exit codes: 0 no errors (warnings allowed), 1 errors or a file that cannot be read, 2 a usage
+error or an internal failure.
 `;
 
 interface Options {
   readonly files: readonly string[];
   readonly format: Format;
   readonly color: boolean | null;
+  readonly output: string | null;
 }
 
-function options(args: readonly string[]): Options {
-  const parsed = parseOptions(args, {
-    format: { type: "string", short: "f" },
-    color: { type: "boolean" },
-    "no-color": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  const { values, positionals } = parsed;
+async function options(args: readonly string[], cwd: string): Promise<Options> {
+  const { values, positionals } = parseOptions(args, COMMON_OPTIONS);
   const format = values.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
-  if (values.color === true && values["no-color"] === true) throw new UsageError("--color and --no-color contradict each other");
+  const color = colorChoice(values);
   if (positionals.length === 0) throw new UsageError("no rule file given");
-  return { files: positionals, format: format as Format, color: values.color === true ? true : values["no-color"] === true ? false : null };
+  return { files: await expandFiles(positionals, cwd), format: format as Format, color, output: values.output ?? null };
 }
 
 /** The outcome of checking the files that could be read. */
@@ -60,20 +58,26 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
   const diagnostics: Diagnostic[] = [];
   const checked: string[] = [];
   let unreadable = 0;
-  for (const path of files) {
-    let text: string;
-    try {
-      text = await readFile(resolve(ctx.cwd, path), "utf8");
-    } catch (err) {
-      ctx.stderr.write(`calmlog check: cannot read ${path}: ${fileErrorReason(err)}\n`);
+  for (const arg of files) {
+    const read = await readSource(arg, ctx);
+    if ("error" in read) {
+      ctx.stderr.write(`calmlog check: cannot read ${arg}: ${read.error}\n`);
       unreadable++;
       continue;
     }
+    const { path, text } = read.source;
     const diags = new Diagnostics();
-    check(parse({ path, text }, diags), diags);
+    const program = check(parse({ path, text }, diags), diags);
+    checkPlans(program, diags);
     sources.set(path, text);
     checked.push(path);
     diagnostics.push(...diags.items);
+    // Stratification errors too, as `lint` and `run` report them; the coordination findings are `lint`'s.
+    if (!diags.hasErrors()) {
+      const analysis = new Diagnostics();
+      analyze(program, analysis);
+      diagnostics.push(...analysis.items.filter((d) => d.severity === "error"));
+    }
   }
   return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };
 }
@@ -103,14 +107,16 @@ export const command: Command = {
   summary: "Parse and check rule files; print every diagnostic",
   usage: USAGE,
   async run(args: readonly string[], ctx: CliContext): Promise<number> {
-    const opts = options(args);
+    const opts = await options(args, ctx.cwd);
     const outcome = await checkFiles(opts.files, ctx);
+    let text: string;
     if (opts.format === "json") {
-      ctx.stdout.write(renderCheckJson(outcome.files, outcome.diagnostics));
+      text = renderCheckJson(outcome.files, outcome.diagnostics);
     } else {
-      const color = opts.color ?? useColor(ctx.stdout, ctx.env ?? process.env);
-      ctx.stdout.write(renderDiagnostics(outcome.diagnostics, outcome.sources, { color }));
+      const color = opts.color ?? (opts.output === null && useColor(ctx.stdout, ctx.env ?? process.env));
+      text = renderDiagnostics(outcome.diagnostics, outcome.sources, { color });
     }
+    if (!(await writeReport(text, opts.output, "check", ctx))) return EXIT_CRASH;
     const errors = outcome.diagnostics.some((d) => d.severity === "error");
     return errors || outcome.unreadable > 0 ? EXIT_USER_ERROR : EXIT_OK;
   },

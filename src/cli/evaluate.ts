@@ -13,7 +13,7 @@ import { progressLine } from "./progress.js";
 import { renderStats } from "./run.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
 
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
@@ -38,7 +38,10 @@ Relations marked .invariant are reported as holding, broken (with the tuples tha
 withheld; a broken invariant is a finding about the data and does not change the exit code.
 
 Options:
-  --format text|json       Report format (default: text); the JSON schema is evaluate-schema.json
+  -f, --format text|json   Report format (default: text); the JSON schema is evaluate-schema.json. The
+                           JSON document is printed even when the program or files have errors
+  -o, --output FILE        Write the report to FILE (atomically) instead of stdout
+  --color, --no-color      Colour diagnostics, or never (default: on a terminal; TERM=dumb is honoured)
   -D, --output-dir OUT     Write .output relations as OUT/<relation>.csv: monotonic ones from the
                            merged view, the others from the sealed epochs (withheld ones are not written);
                            \`filename\`, \`delimiter\` and \`IO=stdout\` apply as in \`calmlog run\`; \`-D -\`
@@ -55,6 +58,18 @@ ${natsFlags}  --stats                  Facts read, files skipped as unchanged, a
 Exit codes: 0 success (warnings allowed), 1 errors in the program, files or layout, 2 internal failure.
 `;
 
+/** The flags of `evaluate`. */
+const EVALUATE_OPTIONS = {
+    ...COMMON_OPTIONS,
+    "output-dir": { type: "string", short: "D" },
+    replica: { type: "string", multiple: true },
+    sealed: { type: "boolean", default: false },
+    stats: { type: "boolean", default: false },
+    "no-progress": { type: "boolean", default: false },
+    follow: { type: "boolean", default: false },
+    ...natsOptions,
+} as const;
+
 /** The `evaluate` command. */
 export const command: Command = {
   name: "evaluate",
@@ -63,19 +78,27 @@ export const command: Command = {
   run,
 };
 
-async function run(args: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseOptions(args, {
-    format: { type: "string", default: "text" },
-    "output-dir": { type: "string", short: "D" },
-    replica: { type: "string", multiple: true },
-    sealed: { type: "boolean", default: false },
-    stats: { type: "boolean", default: false },
-    "no-progress": { type: "boolean", default: false },
-    follow: { type: "boolean", default: false },
-    ...natsOptions,
-  });
+async function run(args: readonly string[], outer: CliContext): Promise<number> {
+  const parsed = parseEvaluateOptions(args);
   const { values, positionals } = parsed;
-  const format = values.format;
+  const format = values.format ?? "text";
+  const color = colorChoice(values);
+  // With `-o FILE` the report is collected and written at the end, atomically.
+  let collected = "";
+  const reportFile = values.output ?? null;
+  const ctx: CliContext = reportFile === null ? outer : { ...outer, stdout: { write: (t: string) => (collected += t) } };
+  const code = await evaluateParsed(values, positionals, format, color, ctx);
+  if (reportFile !== null && !(await writeReport(collected, reportFile, "evaluate", outer))) return EXIT_CRASH;
+  return code;
+}
+
+type Parsed = ReturnType<typeof parseEvaluateOptions>;
+
+function parseEvaluateOptions(args: readonly string[]) {
+  return parseOptions(args, EVALUATE_OPTIONS);
+}
+
+async function evaluateParsed(values: Parsed["values"], positionals: Parsed["positionals"], format: string, color: boolean | null, ctx: CliContext): Promise<number> {
   if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
   const [program, dir, ...extra] = positionals;
   if (program === undefined) throw new UsageError("missing PROGRAM.dl");
@@ -89,7 +112,10 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const compiled = await compileFile(program, ctx.cwd);
   const diags = compiled.diagnostics;
   if (compiled.analysis === null || diags.hasErrors()) {
-    ctx.stderr.write(renderDiagnostics(diags.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
+    const errors = diags.sorted().filter((d) => d.severity === "error");
+    ctx.stderr.write(renderDiagnostics(errors, [compiled.source], { color: color ?? useColor(ctx.stderr, ctx.env) }));
+    // The JSON document still comes out, holding the diagnostics that stopped the evaluation.
+    if (format === "json") ctx.stdout.write(renderJson({ program, source: reportSourceOf(dir, values.sealed, ctx), report: NO_REPORT, diagnostics: errors, outputs: [], notWritten: [], cwd: ctx.cwd }));
     return EXIT_USER_ERROR;
   }
   const unit: ProgramUnit = { checked: compiled.checked, analysis: compiled.analysis };
@@ -185,6 +211,9 @@ function printReport(unit: ProgramUnit, outcome: ReplicaReport | null, reportSou
     ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
     // Relations printed to stdout (`-D -`, `IO=stdout`) follow a text report; JSON keeps stdout to itself.
     if (format === "text") ctx.stdout.write(printed);
+  } else if (format === "json") {
+    // The document still comes out, holding the diagnostics that stopped the evaluation.
+    ctx.stdout.write(renderJson({ program, source: reportSource, report: NO_REPORT, diagnostics, outputs, notWritten, cwd: ctx.cwd }));
   }
   if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
@@ -243,6 +272,15 @@ async function follow(unit: ProgramUnit, programText: string, set: JetStreamSet,
     await Promise.all(watchers);
   }
   return code;
+}
+
+/** The report of an evaluation that did not run: nothing sealed, merged or withheld. */
+const NO_REPORT: ReplicaReport = { sealedEpoch: 0, seals: [], openEpochs: [], replicas: [], merged: [], sealed: null, withheld: [], invariants: [], mismatches: [] };
+
+/** How the report names the replicas given on the command line. */
+function reportSourceOf(dir: string | undefined, sealed: boolean, ctx: CliContext): ReportSource {
+  if (dir === undefined) return { kind: "replicas", sealed };
+  return isNatsUrl(dir) ? { kind: "jetstream", url: dir.replace(/\/\/[^@/]*@/, "//") } : { kind: "directory", path: resolve(ctx.cwd, dir) };
 }
 
 /** Workflow callbacks the CLI renders. */

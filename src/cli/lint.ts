@@ -1,40 +1,51 @@
 // `calmlog lint FILE...`: which rules may run on every replica without coordination and which need
 // a sealed epoch. Exit codes as ESLint: 0 clean, 1 errors, too many warnings or an unreadable file, 2 cannot run.
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileErrorReason } from "../report/diagnostic.js";
-import { lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { combine, lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
+import { renderDiagnostics } from "../report/text.js";
 import type { SourceFile } from "../syntax/span.js";
-import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { version } from "./main.js";
 
 const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
+
+/** Upper bounds of the search options: past them a run would take hours or exhaust memory. */
+const LIMITS = { trials: 1_000_000, "max-size": 64, replicas: 10_000 } as const;
 
 const USAGE = `Usage: calmlog lint FILE... [options]
 
 Reports, for each rule file, which rules are monotonic (they may run on every replica without
 coordination) and which read absence or totals (they wait for a sealed epoch), with the reason,
 the relations withheld until the seal, and the honest options. Each file is its own program.
+FILE may be a folder (its .dl files), a quoted glob ('rules/**/*.dl') or \`-\` for standard input.
+
+A warning that is intended is accepted by a comment on its line or the line before it, with a
+reason: \`// calmlog-ignore CL302: sealed nightly\`. It then leaves the counts (so --max-warnings 0
+can gate a build) and is listed with its reason.
 
 Options:
   -f, --format FORMAT    text (default), json or sarif
-      --max-warnings N   exit 1 when there are more than N warnings (default: no limit)
   -o, --output FILE      write the report to FILE (atomically) instead of stdout
+      --max-warnings N   exit 1 when there are more than N warnings (default: no limit)
+      --quiet            report errors only (warnings still count for --max-warnings)
+      --base-dir DIR     SARIF paths are relative to DIR (default: the git checkout's root,
+                         else the working directory)
+      --sarif-notes      include notes in SARIF (left out by default, as code scanning lists them as findings)
       --color            colour the text report even when not on a terminal
-      --no-color         never colour (NO_COLOR and FORCE_COLOR are honoured too)
-      --trials N         random trials per \`.invariant\` in the confluence search (default 400)
-      --max-size N       facts per generated state in that search (default 4)
+      --no-color         never colour (NO_COLOR, FORCE_COLOR and TERM=dumb are honoured too)
+      --trials N         random trials per \`.invariant\` in the confluence search (default 400, at most ${LIMITS.trials})
+      --max-size N       facts per generated state in that search (default 4, at most ${LIMITS["max-size"]})
       --seed N           seed of that search; the same seed gives the same counterexample (default 42)
-      --replicas N       replicas an escrow bound is split over (default 2)
+      --replicas N       replicas an escrow bound is split over (default 2, at most ${LIMITS.replicas})
   -h, --help             show this help
 
 Exit codes: 0 no errors (and warnings within --max-warnings), 1 errors, too many warnings or a
-file that cannot be read, 2 the report could not be written, or an internal failure.
+file that cannot be read, 2 a usage error, a report that could not be written, or an internal failure.
 `;
 
 /** Lint options after parsing. */
@@ -44,16 +55,19 @@ interface Parsed {
   readonly maxWarnings: number;
   readonly output: string | null;
   readonly color: boolean | null;
+  readonly quiet: boolean;
+  readonly baseDir: string | null;
+  readonly sarifNotes: boolean;
   readonly invariants: LintOptions;
 }
 
-function parse(args: readonly string[]): Parsed {
+async function parse(args: readonly string[], cwd: string): Promise<Parsed> {
   const { values, positionals } = parseOptions(args, {
-    format: { type: "string", short: "f" },
+    ...COMMON_OPTIONS,
     "max-warnings": { type: "string" },
-    output: { type: "string", short: "o" },
-    color: { type: "boolean" },
-    "no-color": { type: "boolean" },
+    quiet: { type: "boolean" },
+    "base-dir": { type: "string" },
+    "sarif-notes": { type: "boolean" },
     trials: { type: "string" },
     "max-size": { type: "string" },
     seed: { type: "string" },
@@ -61,49 +75,61 @@ function parse(args: readonly string[]): Parsed {
   });
   const format = values.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format \`${format}\`; use one of ${FORMATS.map((f) => `\`${f}\``).join(", ")}`);
-  const whole = (flag: string, text: string | undefined, min: number): number | undefined => {
+  const whole = (flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => {
     if (text === undefined) return undefined;
-    if (!/^-?\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${flag} takes a whole number${min > 0 ? ` of at least ${min}` : ""}, not \`${text}\``);
-    return Number(text);
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text) || n < min) throw new UsageError(`--${flag} takes a whole number${min > 0 ? ` of at least ${min}` : ""}, not \`${text}\``);
+    if (n > max) throw new UsageError(`--${flag} is at most ${max}, not \`${text}\``);
+    return n;
   };
   const maxWarnings = whole("max-warnings", values["max-warnings"], -1) ?? -1;
-  const trials = whole("trials", values.trials, 0);
-  const maxSize = whole("max-size", values["max-size"], 1);
+  const trials = whole("trials", values.trials, 0, LIMITS.trials);
+  const maxSize = whole("max-size", values["max-size"], 1, LIMITS["max-size"]);
   const seed = whole("seed", values.seed, Number.MIN_SAFE_INTEGER);
-  const replicas = whole("replicas", values.replicas, 2);
+  const replicas = whole("replicas", values.replicas, 2, LIMITS.replicas);
+  const color = colorChoice(values);
   if (positionals.length === 0) throw new UsageError("no rule file given");
-  if (values.color === true && values["no-color"] === true) throw new UsageError("--color and --no-color contradict each other");
   return {
-    files: positionals,
+    files: await expandFiles(positionals, cwd),
     format: format as Format,
     maxWarnings,
     output: values.output ?? null,
-    color: values.color === true ? true : values["no-color"] === true ? false : null,
+    color,
+    quiet: values.quiet === true,
+    baseDir: values["base-dir"] === undefined ? null : resolve(cwd, values["base-dir"]),
+    sarifNotes: values["sarif-notes"] === true,
     invariants: { ...(trials === undefined ? {} : { trials }), ...(maxSize === undefined ? {} : { maxSize }), ...(seed === undefined ? {} : { seed }), ...(replicas === undefined ? {} : { replicas }) },
   };
 }
 
-/** Writes `text` to `path` so readers see the old file or the new one, never half of it. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, text, "utf8");
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
+/** The root of the git checkout holding `dir`, or null outside one. */
+export function gitRoot(dir: string): string | null {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return d;
+    if (dirname(d) === d) return null;
   }
 }
 
+/** Only errors, for `--quiet`. */
+function errorsOnly(result: LintResult): LintResult {
+  return combine(
+    result.files.map((f) => {
+      const diagnostics = f.diagnostics.filter((d) => d.severity === "error");
+      return { ...f, diagnostics, suppressed: [], summary: { ...f.summary, warnings: 0, notes: 0 } };
+    }),
+  );
+}
+
 /** Renders `result` in the chosen format. */
-function render(result: LintResult, sources: readonly SourceFile[], format: Format, color: boolean, cwd: string): string {
-  switch (format) {
+function render(result: LintResult, sources: readonly SourceFile[], opts: Parsed, color: boolean, cwd: string): string {
+  switch (opts.format) {
     case "text":
+      if (opts.quiet) return renderDiagnostics(result.files.flatMap((f) => f.diagnostics), sources, { color });
       return renderLintText(result, sources, { color });
     case "json":
       return renderLintJson(result);
     case "sarif":
-      return renderLintSarif(result, sources, { baseDir: cwd, version: version() });
+      return renderLintSarif(result, sources, { baseDir: opts.baseDir ?? gitRoot(cwd) ?? cwd, cwd, version: version(), notes: opts.sarifNotes });
   }
 }
 
@@ -112,34 +138,26 @@ export const command: Command = {
   summary: "Report which rules are coordination-free and which need a sealed epoch",
   usage: USAGE,
   async run(args: readonly string[], ctx: CliContext): Promise<number> {
-    const opts = parse(args);
+    const opts = await parse(args, ctx.cwd);
     // An unreadable file is the user's mistake (exit 1, as `calmlog check`); the others are still linted.
     const sources: SourceFile[] = [];
     let unreadable = 0;
     for (const path of opts.files) {
-      try {
-        sources.push({ path, text: await readFile(resolve(ctx.cwd, path), "utf8") });
-      } catch (err) {
-        ctx.stderr.write(`calmlog lint: cannot read ${path}: ${fileErrorReason(err)}\n`);
+      const read = await readSource(path, ctx);
+      if ("error" in read) {
+        ctx.stderr.write(`calmlog lint: cannot read ${path}: ${read.error}\n`);
         unreadable++;
-      }
+      } else sources.push(read.source);
     }
     if (sources.length === 0) return EXIT_USER_ERROR;
-    const result = lintPrograms(sources, opts.invariants);
+    const full = lintPrograms(sources, opts.invariants);
+    const result = opts.quiet ? errorsOnly(full) : full;
     const color = opts.format === "text" && (opts.color ?? (opts.output === null && useColor(ctx.stdout, ctx.env)));
-    const text = render(result, sources, opts.format, color, ctx.cwd);
-    if (opts.output === null) ctx.stdout.write(text);
-    else {
-      try {
-        await writeAtomically(resolve(ctx.cwd, opts.output), text);
-      } catch (err) {
-        ctx.stderr.write(`calmlog lint: cannot write ${opts.output}: ${fileErrorReason(err)}\n`);
-        return EXIT_CRASH;
-      }
-    }
+    const text = render(result, sources, opts, color, ctx.cwd);
+    if (!(await writeReport(text, opts.output, "lint", ctx))) return EXIT_CRASH;
     if (result.errorCount > 0 || unreadable > 0) return EXIT_USER_ERROR;
-    if (opts.maxWarnings >= 0 && result.warningCount > opts.maxWarnings) {
-      ctx.stderr.write(`calmlog lint: too many warnings (${result.warningCount}); --max-warnings allows ${opts.maxWarnings}\n`);
+    if (opts.maxWarnings >= 0 && full.warningCount > opts.maxWarnings) {
+      ctx.stderr.write(`calmlog lint: too many warnings (${full.warningCount}); --max-warnings allows ${opts.maxWarnings}\n`);
       return EXIT_USER_ERROR;
     }
     return EXIT_OK;

@@ -1,7 +1,7 @@
 // The command-line front door: global flags, then dispatch to one command module, loaded only
 // when it runs so `calmlog run` starts without the lint or replica code.
 import { readFileSync } from "node:fs";
-import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
+import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../report/diagnostic.js";
 import { nearest } from "../check/names.js";
 
@@ -42,7 +42,7 @@ export function mainUsage(): string {
     "  -h, --help     Show help (`calmlog <command> --help` for a command)",
     "  -V, --version  Show the version",
     "",
-    "Exit codes: 0 success, 1 errors in the input (or too many warnings), 2 internal failure.",
+    EXIT_CODES_HELP,
     "",
   ].join("\n");
 }
@@ -52,8 +52,12 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     if (first === "help" && rest[0] !== undefined) return main([rest[0], "--help"], ctx);
+    if (first === undefined) {
+      ctx.stderr.write(mainUsage());
+      return EXIT_USAGE;
+    }
     ctx.stdout.write(mainUsage());
-    return first === undefined ? EXIT_USER_ERROR : EXIT_OK;
+    return EXIT_OK;
   }
   if (first === "-V" || first === "--version") {
     ctx.stdout.write(`calmlog ${version()}\n`);
@@ -63,7 +67,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   if (entry === undefined) {
     const hint = first.startsWith("-") ? null : nearest(first, Object.keys(COMMANDS));
     ctx.stderr.write(`calmlog: unknown command \`${first}\`${hint ? `; did you mean \`${hint}\`?` : ""}\nRun \`calmlog --help\` for the list of commands.\n`);
-    return EXIT_USER_ERROR;
+    return EXIT_USAGE;
   }
   try {
     const command = await entry.load();
@@ -75,7 +79,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.stderr.write(`calmlog ${first}: ${err.message}\nRun \`calmlog ${first} --help\` for usage.\n`);
-      return EXIT_USER_ERROR;
+      return EXIT_USAGE;
     }
     if (err instanceof ReadError) {
       ctx.stderr.write(`calmlog ${first}: ${err.message}\n`);

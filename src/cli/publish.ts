@@ -51,8 +51,7 @@ export const command: Command = {
 
 /** Standard input as text; tests inject it through the context. */
 async function readStdin(ctx: CliContext): Promise<string> {
-  const injected = (ctx as { stdin?: string }).stdin;
-  if (injected !== undefined) return injected;
+  if (ctx.stdin !== undefined) return ctx.stdin();
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");

@@ -3,15 +3,17 @@
 // the previous results in place.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { getHeapStatistics } from "node:v8";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { stdoutBlock, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
-import { compileFile } from "../pipeline.js";
+import { syntheticSpan } from "../syntax/span.js";
+import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
 const USAGE = `Usage: calmlog run PROGRAM.dl [options]
 
@@ -24,7 +26,10 @@ Options:
   -F, --fact-dir DIR     where input facts are (default: .)
   -D, --output-dir DIR   where outputs go (default: .); \`-\` prints them to stdout, each under
                          a header box as Soufflé does
-      --format FORMAT    tsv (default, files named .csv) or jsonl (files named .jsonl)
+  -f, --format FORMAT    tsv (default, files named .csv) or jsonl (files named .jsonl)
+  -o, --output FILE      write what goes to stdout (\`-D -\`, \`.printsize\`) to FILE, atomically
+      --color, --no-color  colour the error report, or never (default: on a terminal; NO_COLOR,
+                         FORCE_COLOR and TERM=dumb are honoured)
       --order ORDER      sorted (default: column by column, numbers numerically, symbols by
                          code point) or insertion (the order tuples were added: facts in file
                          order, then as derived; deterministic, and cheaper on large outputs)
@@ -37,8 +42,9 @@ Options:
                          Soufflé flags calmlog has no use for: accepted, with a note on stderr
   -h, --help             show this help
 
-Only errors are reported (lint prints the coordination analysis). Exit codes: 0 success,
-1 errors in the program or the facts, 2 internal failure.
+PROGRAM.dl may be \`-\` to read the program from standard input. Only errors are reported (lint
+prints the coordination analysis). Exit codes: 0 success, 1 errors in the program or the facts,
+2 a usage error or an internal failure (running out of memory is reported as CL410, exit 1).
 `;
 
 interface Options {
@@ -54,6 +60,8 @@ interface Options {
   readonly preprocessor: boolean;
   /** Soufflé flags that were given and have no effect here, as written. */
   readonly ignored: readonly string[];
+  readonly output: string | null;
+  readonly color: boolean | null;
 }
 
 /** Soufflé's flags that calmlog accepts and ignores, with why. */
@@ -71,12 +79,10 @@ const SOUFFLE_FLAGS: Readonly<Record<string, string>> = {
 
 function options(args: readonly string[]): Options {
   const parsed = parseOptions(args, {
+    ...COMMON_OPTIONS,
     "fact-dir": { type: "string", short: "F" },
     "output-dir": { type: "string", short: "D" },
-    format: { type: "string" },
     order: { type: "string" },
-    stats: { type: "boolean" },
-    "no-progress": { type: "boolean" },
     "include-dir": { type: "string", short: "I", multiple: true },
     macro: { type: "string", short: "M", multiple: true },
     "no-preprocessor": { type: "boolean" },
@@ -89,7 +95,8 @@ function options(args: readonly string[]): Options {
     "magic-transform": { type: "string" },
     legacy: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
-    help: { type: "boolean", short: "h" },
+    stats: { type: "boolean" },
+    "no-progress": { type: "boolean" },
   });
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new UsageError("no program given");
@@ -110,6 +117,8 @@ function options(args: readonly string[]): Options {
     macros: values.macro ?? [],
     preprocessor: values["no-preprocessor"] !== true,
     ignored: Object.keys(SOUFFLE_FLAGS).filter((k) => (values as Record<string, unknown>)[k] !== undefined),
+    output: values.output ?? null,
+    color: colorChoice(values),
   };
 }
 
@@ -149,132 +158,191 @@ export const command: Command = {
   name: "run",
   summary: "Evaluate a program on one fact set, like `souffle -F DIR -D DIR`",
   usage: USAGE,
-  async run(args: readonly string[], ctx: CliContext): Promise<number> {
+  async run(args: readonly string[], outer: CliContext): Promise<number> {
     const opts = options(args);
-    const env = ctx.env ?? process.env;
-    const color = useColor(ctx.stderr, env);
-    const t0 = performance.now();
-    for (const flag of opts.ignored) ctx.stderr.write(`calmlog run: note: \`--${flag}\` is accepted for Soufflé compatibility and has no effect: ${SOUFFLE_FLAGS[flag]}\n`);
-    const compiled = await compileFile(opts.program, ctx.cwd, { enabled: opts.preprocessor, includeDirs: opts.includeDirs, macros: opts.macros });
-    const sources = new Map([[compiled.source.path, compiled.source.text]]);
-    const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
-    if (errors.length > 0 || compiled.analysis === null) {
-      ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
-      return EXIT_USER_ERROR;
-    }
-    const { checked, analysis } = compiled;
-    const factDir = resolve(ctx.cwd, opts.factDir);
-    const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
-
-    // A progress line on a terminal, only once the run has taken a second; cleared at the end.
-    let progressShown = false;
-    const progress =
-      opts.progress && ctx.stderr.isTTY === true
-        ? (p: { stratum: number; iteration: number; tuples: number }) => {
-            if (performance.now() - t0 < 1000) return;
-            progressShown = true;
-            ctx.stderr.write(`\r\x1b[Kstratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
-          }
-        : undefined;
-
-    const fail = (d: Diagnostic): number => {
-      if (progressShown) ctx.stderr.write("\r\x1b[K");
-      const texts = new Map(sources);
-      if (!texts.has(d.span.file)) {
-        try {
-          const p = resolve(ctx.cwd, d.span.file);
-          if (existsSync(p)) texts.set(d.span.file, readFileSync(p, "utf8"));
-        } catch {
-          // No code frame then.
-        }
-      }
-      ctx.stderr.write(renderDiagnostics([d], texts, { color }));
-      return EXIT_USER_ERROR;
-    };
-
-    try {
-      const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
-      for (const schema of checked.relations.values()) {
-        if (schema.input === null) continue;
-        const { path, format } = inputPath(schema, factDir);
-        const delimiter = param(schema.input, "delimiter");
-        const headers = param(schema.input, "headers") === "true";
-        const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
-        // Fact files go in as codes, symbols interned from the file's bytes, without a tuple per fact.
-        const codes = readFactCodes(path, schema, read, engine.valueTable);
-        if (codes !== null) engine.insertCodes(schema.name, codes);
-        else engine.insert(schema.name, readFactFile(path, schema, read));
-      }
-      const loadMs = performance.now() - t0;
-      const stats = engine.run();
-      if (progressShown) ctx.stderr.write("\r\x1b[K");
-
-      // Every output file is written to a temporary name first, and renamed into place only once all
-      // of them are written, so a failed run replaces none.
-      const outputs: { name: string; path: string | null }[] = [];
-      for (const schema of checked.relations.values()) {
-        if (schema.output === null) continue;
-        if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null });
-        else {
-          const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
-          outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename) });
-        }
-      }
-      if (outputs.some((o) => o.path !== null)) {
-        const dir = resolve(ctx.cwd, opts.outputDir);
-        try {
-          mkdirSync(dir, { recursive: true });
-        } catch (err) {
-          return fail(makeDiagnostic("CL406", checked.relations.get(outputs.find((o) => o.path !== null)!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
-        }
-      }
-      const delimiterOf = (name: string): string => param(checked.relations.get(name)!.output, "delimiter") ?? "\t";
-      const orderOf = (name: string): Uint32Array | null => (opts.sorted ? engine.sortedRows(name) : null);
-      const pending = new Map<string, PendingFile>();
-      const discardAll = (): void => {
-        for (const p of pending.values()) p.discard();
-      };
-      for (const o of outputs) {
-        if (o.path === null) continue;
-        try {
-          pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name)));
-        } catch (err) {
-          discardAll();
-          return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
-        }
-      }
-      for (const o of outputs) {
-        if (o.path === null) {
-          const chunks: Uint8Array[] = [];
-          writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name), (c) => chunks.push(c));
-          ctx.stdout.write(stdoutBlock(o.name, Buffer.concat(chunks).toString("utf8")));
-          continue;
-        }
-        try {
-          pending.get(o.name)!.commit();
-          pending.delete(o.name);
-        } catch (err) {
-          discardAll();
-          return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
-        }
-      }
-      const sizes = analysis.strata.flatMap((s) => s.relations).filter((r) => checked.relations.get(r)?.printsize === true);
-      for (const r of sizes) ctx.stdout.write(`${r}\t${engine.size(r)}\n`);
-      if (opts.stats) {
-        const text = new Map(checked.clauses.map((c) => [c.id, showRule(c.rule.span, compiled.source.text)] as const));
-        ctx.stderr.write(renderStats(stats, (id) => text.get(id) ?? `clause ${id}`));
-      }
-      if (env["CALMLOG_REPORT"] === "1") {
-        const report = { loadMs, evalMs: stats.ms, totalMs: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS };
-        ctx.stderr.write(`calmlog-report ${JSON.stringify(report)}\n`);
-      }
-      return EXIT_OK;
-    } catch (err) {
-      if (err instanceof UserError) return fail(err.diagnostic);
-      throw err;
-    }
+    // With `-o FILE`, stdout is collected and written at the end, atomically.
+    let collected = "";
+    const ctx: CliContext = opts.output === null ? outer : { ...outer, stdout: { write: (s: string) => (collected += s) } };
+    const code = await runProgram(opts, ctx);
+    if (opts.output !== null && !(await writeReport(collected, opts.output, "run", outer))) return EXIT_CRASH;
+    return code;
   },
 };
+
+async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
+  const env = ctx.env ?? process.env;
+  const color = opts.color ?? useColor(ctx.stderr, env);
+  const t0 = performance.now();
+  for (const flag of opts.ignored) ctx.stderr.write(`calmlog run: note: \`--${flag}\` is accepted for Soufflé compatibility and has no effect: ${SOUFFLE_FLAGS[flag]}\n`);
+  const read = opts.program === "-" ? await readSource("-", ctx) : null;
+  if (read !== null && "error" in read) throw new ReadError("-", read.error);
+  const compiled = read === null ? await compileFile(opts.program, ctx.cwd, { enabled: opts.preprocessor, includeDirs: opts.includeDirs, macros: opts.macros }) : compile(read.source);
+  const sources = new Map([[compiled.source.path, compiled.source.text]]);
+  const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
+  if (errors.length > 0 || compiled.analysis === null) {
+    ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
+    return EXIT_USER_ERROR;
+  }
+  const { checked, analysis } = compiled;
+  const factDir = resolve(ctx.cwd, opts.factDir);
+  const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
+
+  // A progress line on a terminal, only once the run has taken a second; cleared at the end.
+  let progressShown = false;
+  const line =
+    opts.progress && ctx.stderr.isTTY === true
+      ? (p: Progress) => {
+          if (performance.now() - t0 < 1000) return;
+          progressShown = true;
+          ctx.stderr.write(`\r\x1b[Kstratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
+        }
+      : undefined;
+  // Where the evaluation is, for a report when memory runs out; the heap is checked as it goes.
+  let last: Progress | null = null;
+  const progress = (p: Progress): void => {
+    last = p;
+    watchMemory(p);
+    line?.(p);
+  };
+
+  const fail = (d: Diagnostic): number => {
+    if (progressShown) ctx.stderr.write("\r\x1b[K");
+    const texts = new Map(sources);
+    if (!texts.has(d.span.file)) {
+      try {
+        const p = resolve(ctx.cwd, d.span.file);
+        if (existsSync(p)) texts.set(d.span.file, readFileSync(p, "utf8"));
+      } catch {
+        // No code frame then.
+      }
+    }
+    ctx.stderr.write(renderDiagnostics([d], texts, { color }));
+    return EXIT_USER_ERROR;
+  };
+
+  try {
+    const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
+    for (const schema of checked.relations.values()) {
+      if (schema.input === null) continue;
+      const { path, format } = inputPath(schema, factDir);
+      const delimiter = param(schema.input, "delimiter");
+      const headers = param(schema.input, "headers") === "true";
+      const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
+      // Fact files go in as codes, symbols interned from the file's bytes, without a tuple per fact.
+      const codes = readFactCodes(path, schema, read, engine.valueTable);
+      if (codes !== null) engine.insertCodes(schema.name, codes);
+      else engine.insert(schema.name, readFactFile(path, schema, read));
+    }
+    const loadMs = performance.now() - t0;
+    const stats = engine.run();
+    if (progressShown) ctx.stderr.write("\r\x1b[K");
+
+    // Every output file is written to a temporary name first, and renamed into place only once all
+    // of them are written, so a failed run replaces none.
+    const outputs: { name: string; path: string | null }[] = [];
+    for (const schema of checked.relations.values()) {
+      if (schema.output === null) continue;
+      if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null });
+      else {
+        const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
+        outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename) });
+      }
+    }
+    if (outputs.some((o) => o.path !== null)) {
+      const dir = resolve(ctx.cwd, opts.outputDir);
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        return fail(makeDiagnostic("CL406", checked.relations.get(outputs.find((o) => o.path !== null)!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
+      }
+    }
+    const delimiterOf = (name: string): string => param(checked.relations.get(name)!.output, "delimiter") ?? "\t";
+    const orderOf = (name: string): Uint32Array | null => (opts.sorted ? engine.sortedRows(name) : null);
+    const pending = new Map<string, PendingFile>();
+    const discardAll = (): void => {
+      for (const p of pending.values()) p.discard();
+    };
+    for (const o of outputs) {
+      if (o.path === null) continue;
+      try {
+        pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name)));
+      } catch (err) {
+        discardAll();
+        return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
+      }
+    }
+    for (const o of outputs) {
+      if (o.path === null) {
+        const chunks: Uint8Array[] = [];
+        writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name), (c) => chunks.push(c));
+        ctx.stdout.write(stdoutBlock(o.name, Buffer.concat(chunks).toString("utf8")));
+        continue;
+      }
+      try {
+        pending.get(o.name)!.commit();
+        pending.delete(o.name);
+      } catch (err) {
+        discardAll();
+        return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
+      }
+    }
+    const sizes = analysis.strata.flatMap((s) => s.relations).filter((r) => checked.relations.get(r)?.printsize === true);
+    for (const r of sizes) ctx.stdout.write(`${r}\t${engine.size(r)}\n`);
+    if (opts.stats) {
+      const text = new Map(checked.clauses.map((c) => [c.id, showRule(c.rule.span, compiled.source.text)] as const));
+      ctx.stderr.write(renderStats(stats, (id) => text.get(id) ?? `clause ${id}`));
+    }
+    if (env["CALMLOG_REPORT"] === "1") {
+      const report = { loadMs, evalMs: stats.ms, totalMs: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS };
+      ctx.stderr.write(`calmlog-report ${JSON.stringify(report)}\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof UserError) return fail(err.diagnostic);
+    if (err instanceof OutOfMemory || isAllocationFailure(err)) return fail(outOfMemory(compiled.source.path, last, analysis.strata, err));
+    throw err;
+  }
+}
+
+type Progress = { stratum: number; iteration: number; tuples: number };
+
+/** Thrown by the progress callback when the heap is nearly full, before V8 aborts the process. */
+class OutOfMemory extends Error {}
+
+/** Share of V8's heap limit past which the evaluation stops with CL410 rather than crash. */
+const HEAP_SHARE = 0.9;
+
+/** The old generation's limit in bytes: `--max-old-space-size` when given (V8's heap limit adds the young generation to it). */
+function heapLimit(): number {
+  const flags = [...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)];
+  const given = flags.map((f) => /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(f)).filter((m) => m !== null).at(-1);
+  return given !== undefined ? Number(given[1]) * 1024 * 1024 : getHeapStatistics().heap_size_limit;
+}
+
+let limit: number | null = null;
+function watchMemory(p: Progress): void {
+  limit ??= heapLimit();
+  if (getHeapStatistics().used_heap_size > HEAP_SHARE * limit) throw new OutOfMemory(`heap nearly full in stratum ${p.stratum}`);
+}
+
+/** Allocation failures V8 reports as catchable errors (a Map or array past its largest size, a failed buffer). */
+function isAllocationFailure(err: unknown): boolean {
+  return err instanceof RangeError && /maximum size|Invalid (typed )?array length|allocation failed|Invalid string length|out of memory/i.test(err.message);
+}
+
+/** CL410: where the evaluation was when memory ran out, and how to give Node more. */
+function outOfMemory(program: string, at: Progress | null, strata: readonly { index: number; relations: readonly string[] }[], err: unknown): Diagnostic {
+  const limitMb = Math.round(heapLimit() / 1024 / 1024);
+  const stratum = at === null ? undefined : strata.find((s) => s.index === at.stratum);
+  const where =
+    at === null
+      ? "while loading the facts"
+      : `in stratum ${at.stratum}${stratum === undefined ? "" : ` (${stratum.relations.map((r) => `\`${r}\``).join(", ")})`}, iteration ${at.iteration}, after deriving ${at.tuples} tuples in it`;
+  return makeDiagnostic("CL410", syntheticSpan(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
+    notes: [err instanceof OutOfMemory ? `the heap passed ${Math.round(HEAP_SHARE * 100)}% of its limit` : `V8 said: ${(err as Error).message}`],
+    help: `give Node more memory, e.g. \`NODE_OPTIONS=--max-old-space-size=${Math.max(4096, limitMb * 2)} calmlog run ...\` (in MB), or evaluate on less data`,
+  });
+}
 
 /** A rule's source text on one line, for `--stats`. */
 function showRule(span: { start: number; end: number }, text: string): string {

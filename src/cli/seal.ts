@@ -37,7 +37,7 @@ ${natsFlags}
 A JetStream replica set is sealed only once every replica it knows has delivered the epoch
 (\`calmlog publish ... --done\`); the seal is a create-once key, so of two sealers one wins.
 
-Exit codes: 0 sealed, 1 not sealed (the message says why), 2 internal failure.
+Exit codes: 0 sealed, 1 not sealed (the message says why), 2 a usage error or an internal failure.
 `;
 
 /** The `seal` command. */

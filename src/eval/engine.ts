@@ -116,7 +116,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     try {
       plan = planClause(clause, checked.relations);
     } catch (err) {
-      if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message));
+      if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help }));
       throw err;
     }
     const info = analysis.rules[id];
@@ -328,7 +328,7 @@ export class Engine {
         try {
           plan = planVariant(rule.clause, this.compiled.relations, delta, stats);
         } catch (err) {
-          if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message));
+          if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help }));
           throw err;
         }
         factory = compileVariant(rule.plan, plan, this.compiled.typeOf);

@@ -256,7 +256,8 @@ function readBytes(path: string, shown: string, schema: FactSchema, opts: ReadOp
   } catch (err) {
     const span = opts.requestedAt ?? pointAt(shown, 0, 1, 1, 0);
     const why = fileErrorReason(err);
-    throw new UserError(makeDiagnostic("CL404", span, `cannot open fact file \`${shown}\` for \`${schema.name}\`: ${why}`));
+    const help = openHelp(err);
+    throw new UserError(makeDiagnostic("CL404", span, `cannot open fact file \`${shown}\` for \`${schema.name}\`: ${why}`, help === undefined ? {} : { help }));
   }
 }
 
@@ -269,8 +270,23 @@ function pointAt(file: string, offset: number, line: number, column: number, len
   return { file, start: offset, end: offset + length, line, column, endLine: line, endColumn: column + length };
 }
 
-function fail(code: Code, file: string, offset: number, line: number, column: number, length: number, message: string): never {
-  throw new UserError(makeDiagnostic(code, pointAt(file, offset, line, column, length), message));
+function fail(code: Code, file: string, offset: number, line: number, column: number, length: number, message: string, help?: string): never {
+  throw new UserError(makeDiagnostic(code, pointAt(file, offset, line, column, length), message, help === undefined ? {} : { help }));
+}
+
+/** CL402's help for the column's type (the catalog's speaks of every type at once). */
+const VALUE_HELP: Readonly<Record<string, string>> = {
+  number: "`number` columns take signed 32-bit integers (-2147483648 to 2147483647), decimal, `0x` hex or `0b` binary.",
+  unsigned: "`unsigned` columns take integers from 0 to 4294967295.",
+  float: "`float` columns take finite decimal numbers such as `2.5` or `-1e3`; `nan`, `inf` and values beyond about 1.8e308 are not numbers calmlog can add or compare.",
+};
+
+/** CL404's help for why the file could not be opened. */
+function openHelp(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return "The file exists but cannot be read: give this user read permission (`chmod +r`).";
+  if (code === "EISDIR") return "The name is a folder: name a file with the `filename` parameter or remove the folder.";
+  return undefined;
 }
 
 function parseDelimited(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean): Tuple[] {
@@ -366,7 +382,8 @@ function parseField(text: string, start: number, stop: number, type: string, fil
   }
   const s = text.slice(start, stop).trim();
   const f = s === "" ? NaN : Number(s);
-  if (Number.isNaN(f) && s !== "nan" && s !== "NaN") badValue(text, start, stop, type, file, line, column, schema, c);
+  // `nan` and values past the float range (`1e999`) would turn sums and maxima into NaN or infinity.
+  if (!Number.isFinite(f)) badValue(text, start, stop, type, file, line, column, schema, c);
   return f;
 }
 
@@ -382,8 +399,8 @@ function parseInteger(s: string): number {
 function badValue(text: string, start: number, stop: number, type: string, file: string, line: number, column: number, schema: FactSchema, c: number): never {
   const raw = text.slice(start, stop);
   const col = schema.columns[c]!;
-  const why = type === "number" ? "a signed 32-bit integer" : type === "unsigned" ? "an unsigned 32-bit integer" : "a decimal number";
-  fail("CL402", file, start, line, column, stop - start, `\`${raw}\` is not ${why} (column ${c + 1}, \`${col.name}: ${type}\`, of \`${schema.name}\`)`);
+  const why = type === "number" ? "a signed 32-bit integer" : type === "unsigned" ? "an unsigned 32-bit integer" : "a finite decimal number";
+  fail("CL402", file, start, line, column, stop - start, `\`${raw}\` is not ${why} (column ${c + 1}, \`${col.name}: ${type}\`, of \`${schema.name}\`)`, VALUE_HELP[type]);
 }
 
 const ESCAPES: Record<string, string> = { "\\": "\\", t: "\t", n: "\n", r: "\r", '"': '"' };
@@ -448,7 +465,7 @@ function parseJsonLines(text: string, file: string, schema: FactSchema): Tuple[]
         col.type === "symbol"
           ? typeof cell === "string"
           : typeof cell === "number" &&
-            (col.type === "float" || (Number.isInteger(cell) && (col.type === "number" ? cell >= INT32_MIN && cell <= INT32_MAX : cell >= 0 && cell <= UINT32_MAX)));
+            ((col.type === "float" && Number.isFinite(cell)) || (Number.isInteger(cell) && (col.type === "number" ? cell >= INT32_MIN && cell <= INT32_MAX : cell >= 0 && cell <= UINT32_MAX)));
       if (!ok) fail("CL402", file, start, line, 1, raw.length, `${JSON.stringify(cell)} is not a valid \`${col.type}\` (column ${c + 1}, \`${col.name}\`, of \`${schema.name}\`)`);
       tuple.push(cell as Value);
     });

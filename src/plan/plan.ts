@@ -137,6 +137,8 @@ export class PlanError extends Error {
     message: string,
     readonly span: Span,
     readonly code: Code = "CL205",
+    /** What to do, when the catalog's help for `code` would mislead. */
+    readonly help?: string,
   ) {
     super(message);
     this.name = "PlanError";
@@ -772,7 +774,7 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
       return { kind: "var", slot, name: t.name, type: ctx.counter.types[slot] ?? want ?? "number" };
     }
     case "wildcard":
-      throw new PlanError("`_` can only stand for a column of an atom", t.span);
+      throw new PlanError("`_` can only stand for a column of an atom", t.span, "CL205", "name the value: write a variable bound in the aggregate's body, as in `sum x : { r(x) }`, or use `count` to count matches");
     case "number":
       return { kind: "const", value: t.value, type: t.type === "number" && want !== null && want !== "symbol" ? want : t.type };
     case "string":

@@ -21,9 +21,25 @@ const MAX_WIDTH = 160;
 /** Columns the window keeps left of the span's start. */
 const LEFT_CONTEXT = 60;
 
+/** The last file's line index: a report frames many spans of one file, and building it reads the whole text. */
+let cached: { index: LineIndex; tabWidth: number; expanded: Map<number, { text: string; columns: number[] }> } | null = null;
+function lineIndex(text: string): LineIndex {
+  if (cached === null || cached.index.text !== text) cached = { index: new LineIndex(text), tabWidth: -1, expanded: new Map() };
+  return cached.index;
+}
+
+/** A line of the cached file with tabs expanded, once per line: a long line framed many times costs one pass. */
+function expandedLine(index: LineIndex, line: number, tabWidth: number): { text: string; columns: number[] } {
+  if (cached === null || cached.index !== index) return expandTabs(index.lineText(line), tabWidth);
+  if (cached.tabWidth !== tabWidth) cached = { ...cached, tabWidth, expanded: new Map() };
+  let e = cached.expanded.get(line);
+  if (e === undefined) cached.expanded.set(line, (e = expandTabs(index.lineText(line), tabWidth)));
+  return e;
+}
+
 /** Renders the lines of `text` around `span` with the span underlined; no trailing newline. */
 export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): string {
-  const index = new LineIndex(text);
+  const index = lineIndex(text);
   const context = Math.max(0, Math.min(2, opts.context ?? 2));
   const paint = opts.paint ?? ((_: FramePart, s: string) => s);
   const tabWidth = opts.tabWidth ?? 4;
@@ -43,7 +59,7 @@ export function codeFrame(text: string, span: Span, opts: FrameOptions = {}): st
   const out: string[] = [];
   const elide = end.line - start.line + 1 > MAX_SPAN_LINES;
   // Every line of the frame with tabs expanded, once.
-  const lines = Array.from({ length: last - first + 1 }, (_, i) => expandTabs(index.lineText(first + i), tabWidth));
+  const lines = Array.from({ length: last - first + 1 }, (_, i) => expandedLine(index, first + i, tabWidth));
   const expanded = (line: number) => lines[line - first]!;
   // One horizontal window for the whole frame, so the underline stays under its text.
   let left = 0;

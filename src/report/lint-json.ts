@@ -103,5 +103,14 @@ function fileJson(f: LintFile): unknown {
       notes: d.notes,
       related: d.related.map((r) => ({ message: r.message, file: r.span.file, ...pos(r.span) })),
     })),
+    suppressed: f.suppressed.map((s) => ({
+      code: s.diagnostic.code,
+      severity: s.diagnostic.severity,
+      message: s.diagnostic.message,
+      file: s.diagnostic.span.file,
+      ...pos(s.diagnostic.span),
+      reason: s.reason,
+      comment: { line: s.comment.line, column: s.comment.column },
+    })),
   };
 }

@@ -96,6 +96,15 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
     out.push(renderDiagnostics(rest, [...sources.values()], { color: options.color }).replace(/\n+$/, ""));
     out.push("");
   }
+
+  if (f.suppressed.length > 0) {
+    out.push(paint("bold", "accepted by calmlog-ignore (not counted)"));
+    for (const a of f.suppressed) {
+      out.push(`  ${where(a.diagnostic.span)}: ${a.diagnostic.severity} ${a.diagnostic.code}: ${a.diagnostic.message}`);
+      out.push(`    reason: ${a.reason} ${paint("dim", `(${where(a.comment)})`)}`);
+    }
+    out.push("");
+  }
   return out.join("\n");
 }
 

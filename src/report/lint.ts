@@ -9,10 +9,12 @@ import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
 import { checkInvariants, type InvariantOptions } from "../invariant/check.js";
 import type { InvariantResult } from "../invariant/types.js";
+import { checkPlans } from "../pipeline.js";
 import { parse } from "../syntax/parse.js";
 import type { Rule } from "../syntax/ast.js";
 import type { SourceFile, Span } from "../syntax/span.js";
 import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
+import { applySuppressions, type Suppressed } from "./suppress.js";
 
 /** Options for the invariant search (trials, size, seed, replicas), passed to the confluence checker. */
 export type LintOptions = InvariantOptions;
@@ -83,6 +85,8 @@ export interface LintSummary {
   readonly errors: number;
   readonly warnings: number;
   readonly notes: number;
+  /** Findings accepted by `calmlog-ignore` comments. */
+  readonly suppressed: number;
 }
 
 /** The lint result for one rule file (an independent program). */
@@ -97,6 +101,8 @@ export interface LintFile {
   readonly invariants: readonly InvariantResult[];
   /** Sorted by position. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Warnings and notes accepted by a `// calmlog-ignore CODE: reason` comment; not counted. */
+  readonly suppressed: readonly Suppressed[];
 }
 
 export interface LintResult {
@@ -110,9 +116,11 @@ export function lintProgram(source: SourceFile, options: LintOptions = {}): Lint
   const diags = new Diagnostics();
   const program = parse(source, diags);
   const checked = check(program, diags);
+  checkPlans(checked, diags);
   const analysis = diags.hasErrors() ? null : analyze(checked, diags);
   const invariants = analysis !== null && analysis.stratified ? checkInvariants(checked, analysis, diags, options) : [];
-  return buildLintFile(source.path, checked, analysis, invariants, diags);
+  const { kept, suppressed } = applySuppressions(source, diags.items);
+  return buildLintFile(source.path, checked, analysis, invariants, kept, suppressed);
 }
 
 /** Lints several files, each an independent program, into one result. */
@@ -130,8 +138,15 @@ export function combine(files: readonly LintFile[]): LintResult {
 }
 
 /** Assembles the lint data of one file from its stages' results. */
-export function buildLintFile(file: string, checked: CheckedProgram, analysis: Analysis | null, invariants: readonly InvariantResult[], diags: Diagnostics): LintFile {
-  const diagnostics = sortDiagnostics(diags.items);
+export function buildLintFile(
+  file: string,
+  checked: CheckedProgram,
+  analysis: Analysis | null,
+  invariants: readonly InvariantResult[],
+  diags: Diagnostics | readonly Diagnostic[],
+  suppressed: readonly Suppressed[] = [],
+): LintFile {
+  const diagnostics = sortDiagnostics("items" in diags ? diags.items : diags);
   const count = (s: Diagnostic["severity"]): number => diagnostics.filter((d) => d.severity === s).length;
   const rules = analysis === null ? [] : writtenRules(analysis);
   const relations: LintRelation[] =
@@ -171,6 +186,7 @@ export function buildLintFile(file: string, checked: CheckedProgram, analysis: A
       errors: count("error"),
       warnings: count("warning"),
       notes: count("note"),
+      suppressed: suppressed.length,
     },
     rules,
     relations,
@@ -179,6 +195,7 @@ export function buildLintFile(file: string, checked: CheckedProgram, analysis: A
     thresholds,
     invariants,
     diagnostics,
+    suppressed,
   };
 }
 

@@ -1,15 +1,20 @@
 // `calmlog lint --format sarif`: SARIF 2.1.0 as GitHub code scanning reads it. Every code of the
 // catalog is a rule; every diagnostic a result pointing at a path relative to the repository root.
-import { isAbsolute, relative, sep } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import type * as Sarif from "sarif";
 import type { Span } from "../syntax/span.js";
 import { CODE_LIST } from "./codes.js";
+import type { Diagnostic } from "./diagnostic.js";
 import type { LintResult } from "./lint.js";
 
 /** Options for the SARIF document. */
 export interface SarifOptions {
-  /** Absolute paths are made relative to this directory (the repository root); default: as given. */
+  /** Paths are made relative to this directory (the repository root); default: as given. */
   readonly baseDir?: string;
+  /** The directory relative paths in the result are relative to (the working directory). */
+  readonly cwd?: string;
+  /** Include notes; by default only errors and warnings become results, as code scanning shows them. */
+  readonly notes?: boolean;
   /** The tool version written in the document. */
   readonly version?: string;
   /** Accepted for symmetry with the other formats; SARIF has no colour. */
@@ -30,11 +35,12 @@ export function lintSarif(result: LintResult, options: SarifOptions = {}): Sarif
     defaultConfiguration: { level: c.severity },
   }));
   const location = (span: Span): Sarif.PhysicalLocation => ({
-    artifactLocation: { uri: toUri(span.file, options.baseDir) },
+    artifactLocation: { uri: toUri(span.file, options.baseDir, options.cwd) },
     region: { startLine: span.line, startColumn: span.column, endLine: span.endLine, endColumn: span.endColumn },
   });
+  const shown = (d: Diagnostic): boolean => d.severity !== "note" || options.notes === true;
   const results: Sarif.Result[] = result.files.flatMap((f) =>
-    f.diagnostics.map((d): Sarif.Result => {
+    [...f.diagnostics.filter(shown).map((d) => ({ d, reason: null as string | null })), ...f.suppressed.filter((s) => shown(s.diagnostic)).map((s) => ({ d: s.diagnostic, reason: s.reason }))].map(({ d, reason }): Sarif.Result => {
       const text = [d.message, ...d.notes, ...(d.help === null ? [] : [`help: ${d.help}`])].join("\n");
       const r: Sarif.Result = {
         ruleId: d.code,
@@ -43,6 +49,7 @@ export function lintSarif(result: LintResult, options: SarifOptions = {}): Sarif
         message: { text },
         locations: [{ physicalLocation: location(d.span) }],
       };
+      if (reason !== null) r.suppressions = [{ kind: "inSource", justification: reason }];
       if (d.related.length > 0) r.relatedLocations = d.related.map((rel, id) => ({ id, physicalLocation: location(rel.span), message: { text: rel.message } }));
       return r;
     }),
@@ -66,7 +73,8 @@ export function renderLintSarif(result: LintResult, _sources?: unknown, options:
 }
 
 /** A relative URI reference with forward slashes and percent-encoding. */
-function toUri(path: string, baseDir: string | undefined): string {
-  const rel = baseDir !== undefined && isAbsolute(path) ? relative(baseDir, path) : path;
+function toUri(path: string, baseDir: string | undefined, cwd: string | undefined): string {
+  const absolute = isAbsolute(path) ? path : cwd !== undefined ? resolve(cwd, path) : null;
+  const rel = baseDir !== undefined && absolute !== null ? relative(baseDir, absolute) : path;
   return rel.split(sep).join("/").split("/").map(encodeURIComponent).join("/");
 }

@@ -1,27 +1,21 @@
 // chevrotain, loaded from its single-file bundle. The package's entry loads lodash-es module by
 // module (about 0.3 s before the first line is parsed); the bundle that ships in the same package
 // loads in about 15 ms. Every module of calmlog takes chevrotain's values from here, so one copy
-// is loaded; its types still come from the package ("chevrotain").
+// is loaded; its types still come from the package ("chevrotain"). Loaded with `require` (an ES
+// module without top-level await, Node >= 20.19), so calmlog itself has no top-level await and
+// `require("calmlog")` works from CommonJS.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type * as Chevrotain from "chevrotain";
 
-async function load(): Promise<typeof Chevrotain> {
-  let bundle: string | null = null;
-  try {
-    // The entry is `lib/src/api.js`; the bundle is `lib/chevrotain.mjs`.
-    const entry = createRequire(import.meta.url).resolve("chevrotain");
-    const candidate = join(dirname(entry), "..", "chevrotain.mjs");
-    if (existsSync(candidate)) bundle = candidate;
-  } catch {
-    // Resolution failed: fall back to the package entry below.
-  }
-  if (bundle !== null) return (await import(pathToFileURL(bundle).href)) as typeof Chevrotain;
-  return await import("chevrotain");
+function load(): typeof Chevrotain {
+  const require = createRequire(import.meta.url);
+  // The entry is `lib/src/api.js`; the bundle is `lib/chevrotain.mjs`.
+  const candidate = join(dirname(require.resolve("chevrotain")), "..", "chevrotain.mjs");
+  return (existsSync(candidate) ? require(candidate) : require("chevrotain")) as typeof Chevrotain;
 }
 
-const chevrotain = await load();
+const chevrotain = load();
 
 export const { CstParser, createToken, createTokenInstance, createSyntaxDiagramsCode, EOF, Lexer, tokenMatcher } = chevrotain;

@@ -17,6 +17,8 @@ import type { ItemCstNode, ProgramCstNode } from "./cst.js";
 
 /** Brackets, prefix operators and `^` nest the recursive-descent parser; deeper than this is refused. */
 const MAX_NESTING = 200;
+/** Syntax errors reported per file; past them the file says "too many errors" and stops, as compilers do. */
+export const MAX_SYNTAX_ERRORS = 100;
 /** Operations in one chain (`1 + 1 + ...`, which nests as deep as it is long), with the nesting around it. */
 const MAX_CHAIN = 1000;
 
@@ -153,7 +155,12 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   }
 
   reported.sort((a, b) => a.start - b.start || a.end - b.end);
-  for (const p of reported) {
+  for (const [k, p] of reported.entries()) {
+    if (k === MAX_SYNTAX_ERRORS) {
+      // Later errors are mostly echoes of the first ones; the program is not checked further.
+      diags.add("CL409", index.span(file, p.start, p.end), `too many errors in this file (${MAX_SYNTAX_ERRORS} shown, ${reported.length - k} more from here on); stopping`);
+      return program([]);
+    }
     diags.add(p.code, index.span(file, p.start, p.end), p.message, p.help === undefined ? {} : { help: p.help });
   }
   const expanded = expandComponents(items);
@@ -194,7 +201,7 @@ class Resync {
     const prev = this.tokens[i - 1];
     const t = this.tokens[i];
     if (prev === undefined || t === undefined) return true;
-    return this.text.slice(tokenEnd(prev), t.startOffset).includes("\n");
+    return /[\n\r]/.test(this.text.slice(tokenEnd(prev), t.startOffset));
   }
 
   private inDirective(i: number): boolean {

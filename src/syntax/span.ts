@@ -22,7 +22,11 @@ export interface SourceFile {
 export class LineIndex {
   private readonly starts: number[] = [0];
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    // A line ends at `\n`, `\r\n`, or a lone `\r` (old Mac files), as editors count lines.
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
+    }
   }
   /** 1-based line and column of an offset (clamped to the text). */
   position(offset: number): { line: number; column: number } {

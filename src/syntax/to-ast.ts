@@ -373,7 +373,7 @@ export class AstBuilder {
     const at = dot.startOffset;
     const next = this.tokens[tokenIndexAt(this.tokens, at)];
     if (next === undefined) return;
-    if (!this.text.slice(at, next.startOffset).includes("\n")) throw new Broken();
+    if (!/[\n\r]/.test(this.text.slice(at, next.startOffset))) throw new Broken();
   }
 
   private atom(node: C.AtomCstNode): Atom {

@@ -51,10 +51,10 @@ describe("calmlog check", () => {
     expect(c.out()).toBe("");
   });
 
-  test("a directory is unreadable; the other files are still checked", async () => {
+  test("a folder without rule files is unreadable; the other files are still checked", async () => {
     const c = capture();
-    expect(await main(["check", ".", "warnings.dl"], c.ctx)).toBe(1);
-    expect(c.err()).toBe("calmlog check: cannot read .: it is a directory\n");
+    expect(await main(["check", "../../../bin", "warnings.dl"], c.ctx)).toBe(1);
+    expect(c.err()).toBe("calmlog check: cannot read ../../../bin: a folder with no .dl files\n");
     expect(c.out()).toContain("warning CL206");
   });
 
@@ -66,20 +66,20 @@ describe("calmlog check", () => {
 
   test("an unknown option is a usage error", async () => {
     const c = capture();
-    expect(await main(["check", "--bogus", "clean.dl"], c.ctx)).toBe(1);
+    expect(await main(["check", "--bogus", "clean.dl"], c.ctx)).toBe(2);
     expect(c.err()).toMatch(/^calmlog check: .*--bogus/);
     expect(c.err()).toContain("calmlog check --help");
   });
 
   test("no file is a usage error", async () => {
     const c = capture();
-    expect(await main(["check"], c.ctx)).toBe(1);
+    expect(await main(["check"], c.ctx)).toBe(2);
     expect(c.err()).toContain("no rule file given");
   });
 
   test("an unknown format is a usage error", async () => {
     const c = capture();
-    expect(await main(["check", "--format", "xml", "clean.dl"], c.ctx)).toBe(1);
+    expect(await main(["check", "--format", "xml", "clean.dl"], c.ctx)).toBe(2);
     expect(c.err()).toContain("unknown format `xml`");
   });
 
@@ -139,6 +139,6 @@ describe("colour", () => {
 
   test("--color and --no-color together are a usage error", async () => {
     const c = capture();
-    expect(await main(["check", "--color", "--no-color", "errors.dl"], c.ctx)).toBe(1);
+    expect(await main(["check", "--color", "--no-color", "errors.dl"], c.ctx)).toBe(2);
   });
 });

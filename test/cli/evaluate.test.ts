@@ -339,7 +339,7 @@ describe("calmlog evaluate --replica", () => {
   it("rejects inconsistent arguments with usage errors", async () => {
     const w = workspace();
     expect((await calmlog(w.root, "evaluate", "tasks.dl")).stderr).toContain("missing DIR (or --replica NAME=FACTSDIR)");
-    expect((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--replica", "a=x")).code).toBe(1);
+    expect((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--replica", "a=x")).code).toBe(2);
     expect((await calmlog(w.root, "evaluate", "tasks.dl", "--replica", "a")).stderr).toContain("--replica takes NAME=FACTSDIR");
     expect((await calmlog(w.root, "evaluate", "tasks.dl", "data", "--format", "xml")).stderr).toContain("unknown format `xml`");
     expect((await calmlog(w.root, "evaluate", "missing.dl", "data")).stderr).toContain("cannot read `missing.dl`: no such file");

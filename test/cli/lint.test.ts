@@ -73,10 +73,10 @@ describe("calmlog lint", () => {
     expect((await lint(["--no-color", `${FIXTURES}/release.dl`])).stdout).not.toContain("\u001b[");
   });
 
-  it("rejects bad usage with exit 1 and a hint", async () => {
+  it("rejects bad usage with exit 2 and a hint", async () => {
     for (const args of [[], ["--format", "xml", "a.dl"], ["--max-warnings", "many", "a.dl"], ["--bogus", "a.dl"], ["--replicas", "1", "a.dl"], ["--trials", "x", "a.dl"], ["--max-size", "0", "a.dl"]]) {
       const r = await lint(args);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain("calmlog lint --help");
     }
   });
@@ -94,9 +94,10 @@ describe("calmlog lint", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("calmlog lint: cannot read no/such/file.dl: no such file\n");
     expect(r.stdout).toBe("");
-    const dir = await lint(["."]);
+    const empty = mkdtempSync(join(tmpdir(), "calmlog-empty-"));
+    const dir = await lint([empty]);
     expect(dir.code).toBe(1);
-    expect(dir.stderr).toBe("calmlog lint: cannot read .: it is a directory\n");
+    expect(dir.stderr).toBe(`calmlog lint: cannot read ${empty}: a folder with no .dl files\n`);
   });
 
   it("still lints the readable files when one cannot be read, and exits 1", async () => {

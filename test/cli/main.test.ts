@@ -23,10 +23,10 @@ describe("calmlog", () => {
     expect(c.out()).toMatch(/^ {2}check +Parse and check rule files/m);
   });
 
-  test("no arguments prints the usage and exits 1", async () => {
+  test("no arguments prints the usage to stderr and exits 2, a usage error", async () => {
     const c = capture();
-    expect(await main([], c.ctx)).toBe(1);
-    expect(c.out()).toContain("Usage: calmlog <command>");
+    expect(await main([], c.ctx)).toBe(2);
+    expect(c.err()).toContain("Usage: calmlog <command>");
   });
 
   test("--version prints the package version", async () => {
@@ -48,16 +48,16 @@ describe("calmlog", () => {
     expect(c.out()).toContain("Usage: calmlog check FILE...");
   });
 
-  test("an unknown command exits 1 with a did-you-mean", async () => {
+  test("an unknown command exits 2 with a did-you-mean", async () => {
     const c = capture();
-    expect(await main(["chek", "x.dl"], c.ctx)).toBe(1);
+    expect(await main(["chek", "x.dl"], c.ctx)).toBe(2);
     expect(c.err()).toContain("unknown command `chek`; did you mean `check`?");
     expect(c.out()).toBe("");
   });
 
   test("an unknown command far from any name has no suggestion", async () => {
     const c = capture();
-    expect(await main(["frobnicate"], c.ctx)).toBe(1);
+    expect(await main(["frobnicate"], c.ctx)).toBe(2);
     expect(c.err()).not.toContain("did you mean");
   });
 });

@@ -147,10 +147,10 @@ b(1 / x) :- a(x).
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("CL201");
     const u = await calmlog(cwd, "run", "tc.dl", "--frobnicate");
-    expect(u.code).toBe(1);
+    expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/--help/);
     const f = await calmlog(cwd, "run", "tc.dl", "--format", "xml");
-    expect(f.code).toBe(1);
+    expect(f.code).toBe(2);
   });
 
   test("--stats lists strata, rules and the hottest rules on stderr", async () => {

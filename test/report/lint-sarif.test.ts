@@ -33,7 +33,7 @@ describe("lint SARIF", () => {
   it("validates for every example file", () => {
     const dir = new URL("../analysis/fixtures/", import.meta.url);
     const sources = readdirSync(dir).filter((f) => f.endsWith(".dl")).sort().map((f) => ({ path: `test/analysis/fixtures/${f}`, text: readFileSync(new URL(f, dir), "utf8") }));
-    const log = lintSarif(lintPrograms(sources), { version: "0.1.0" });
+    const log = lintSarif(lintPrograms(sources), { version: "0.1.0", notes: true });
     validate(JSON.parse(JSON.stringify(log)));
     expect(validate.errors ?? []).toEqual([]);
     const ids = new Set(log.runs[0]!.results!.map((r) => r.ruleId));
@@ -42,7 +42,7 @@ describe("lint SARIF", () => {
 
   it("a threshold against a fixed bound says in its result where the bound comes from", () => {
     const path = "test/analysis/fixtures/capacity.dl";
-    const log = lintSarif(lintPrograms([{ path, text: readFileSync(new URL("../analysis/fixtures/capacity.dl", import.meta.url), "utf8") }]), { version: "0.1.0" });
+    const log = lintSarif(lintPrograms([{ path, text: readFileSync(new URL("../analysis/fixtures/capacity.dl", import.meta.url), "utf8") }]), { version: "0.1.0", notes: true });
     const results = log.runs[0]!.results!;
     expect(results.map((r) => r.ruleId)).toEqual(["CL304", "CL303"]);
     expect(results[0]!.message.text).toContain("the bound `n` comes from `capacity`, which only the program's facts define");
