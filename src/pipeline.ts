@@ -1,37 +1,14 @@
-// The pipeline in one place, top to bottom: read -> parse -> check -> analyze. Each stage takes
-// the previous stage's data and the diagnostics sink; later stages run only on an error-free program.
+// The pipeline from a file: read -> `compile` (parse -> check -> analyze, in `compile.ts`). Reading
+// is the only Node-specific step, so it lives here, outside the browser-safe core.
 import { readFile } from "node:fs/promises";
-import { analyze } from "./analysis/analyze.js";
-import type { Analysis } from "./analysis/types.js";
-import { check } from "./check/check.js";
-import type { CheckedProgram } from "./check/types.js";
-import { Diagnostics, fileErrorReason, ReadError } from "./report/diagnostic.js";
+import { resolve } from "node:path";
+import { compile, type Compiled } from "./compile.js";
+import { fileErrorReason, ReadError } from "./report/diagnostic.js";
 
-export { ReadError };
-import type { Program } from "./syntax/ast.js";
-import { parse } from "./syntax/parse.js";
-import type { SourceFile } from "./syntax/span.js";
-
-/** A program carried through the front end; `analysis` is null when an earlier stage found errors. */
-export interface Compiled {
-  readonly source: SourceFile;
-  readonly program: Program;
-  readonly checked: CheckedProgram;
-  readonly analysis: Analysis | null;
-  readonly diagnostics: Diagnostics;
-}
-
-/** parse -> check -> analyze on source text already in memory. */
-export function compile(source: SourceFile, diagnostics = new Diagnostics()): Compiled {
-  const program = parse(source, diagnostics);
-  const checked = check(program, diagnostics);
-  const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
-  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, diagnostics };
-}
+export { compile, ReadError, type Compiled };
 
 /** Reads a rule file as the user named it (relative to `cwd`) and compiles it. */
 export async function compileFile(path: string, cwd: string): Promise<Compiled> {
-  const { resolve } = await import("node:path");
   let text: string;
   try {
     text = await readFile(resolve(cwd, path), "utf8");

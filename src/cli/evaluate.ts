@@ -8,6 +8,7 @@ import { coordinationFreeRelations, evaluateReplicas, type ProgramUnit, type Rep
 import { tupleKey } from "../replica/facts.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
+import { renderEvaluateHtml } from "../report/html-evaluate.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { formatsOf, readLayout, readSeals, readState, reconcile, scanLayout, schemaOf, writeState, type FileFacts, type Show } from "../replica/store.js";
 import { syntheticSpan } from "../syntax/span.js";
@@ -32,7 +33,8 @@ Relations marked .invariant are reported as holding, broken (with the tuples tha
 withheld; a broken invariant is a finding about the data and does not change the exit code.
 
 Options:
-  --format text|json       Report format (default: text); the JSON schema is evaluate-schema.json
+  --format text|json|html  Report format (default: text); the JSON schema is evaluate-schema.json;
+                           html is one self-contained page with the rule graph
   -D, --output-dir OUT     Write .output relations as OUT/<relation>.csv: monotonic ones from the
                            merged view, the others from the sealed epochs (withheld ones are not written)
   --replica NAME=FACTSDIR  An ad-hoc replica whose facts (FACTSDIR/<relation>.facts) form one open epoch;
@@ -59,7 +61,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   });
   const { values, positionals } = parsed;
   const format = values.format;
-  if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
+  if (format !== "text" && format !== "json" && format !== "html") throw new UsageError(`unknown format \`${format}\`; use \`text\`, \`json\` or \`html\``);
   const [program, dir, ...extra] = positionals;
   if (program === undefined) throw new UsageError("missing PROGRAM.dl");
   if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
@@ -96,7 +98,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
     const input = { program, source, report: outcome.report, diagnostics, outputs, notWritten, cwd: ctx.cwd };
-    ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
+    ctx.stdout.write(format === "json" ? renderJson(input) : format === "html" ? renderEvaluateHtml(input, compiled.source) : renderText(input));
   }
   if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;

@@ -5,6 +5,7 @@ import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileErrorReason } from "../report/diagnostic.js";
 import { lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
+import { renderLintHtml } from "../report/html-lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
@@ -12,7 +13,7 @@ import type { SourceFile } from "../syntax/span.js";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 import { version } from "./main.js";
 
-const FORMATS = ["text", "json", "sarif"] as const;
+const FORMATS = ["text", "json", "sarif", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE = `Usage: calmlog lint FILE... [options]
@@ -22,7 +23,7 @@ coordination) and which read absence or totals (they wait for a sealed epoch), w
 the relations withheld until the seal, and the honest options. Each file is its own program.
 
 Options:
-  -f, --format FORMAT    text (default), json or sarif
+  -f, --format FORMAT    text (default), json, sarif or html (one self-contained page with the graph)
       --max-warnings N   exit 1 when there are more than N warnings (default: no limit)
   -o, --output FILE      write the report to FILE (atomically) instead of stdout
       --color            colour the text report even when not on a terminal
@@ -104,6 +105,8 @@ function render(result: LintResult, sources: readonly SourceFile[], format: Form
       return renderLintJson(result);
     case "sarif":
       return renderLintSarif(result, sources, { baseDir: cwd, version: version() });
+    case "html":
+      return renderLintHtml(result, sources);
   }
 }
 

@@ -4,6 +4,10 @@ import { readFileSync } from "node:fs";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../report/diagnostic.js";
 import { nearest } from "../check/names.js";
+import { setSourceDump } from "../eval/compile.js";
+
+// `CALMLOG_DUMP=1` prints every generated join function; the engine itself reads no environment.
+if (process.env["CALMLOG_DUMP"] === "1") setSourceDump((source) => process.stderr.write(source + "\n\n"));
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: "Parse and check rule files; print every diagnostic", load: async () => (await import("./check.js")).command },
@@ -11,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: "Evaluate a program on one fact set, like `souffle -F DIR -D DIR`", load: async () => (await import("./run.js")).command },
   evaluate: { summary: "Evaluate a program on replica fact sets, sealed epochs only for non-monotonic rules", load: async () => (await import("./evaluate.js")).command },
   seal: { summary: "Seal an epoch of a replica directory (the one coordination step)", load: async () => (await import("./seal.js")).command },
+  graph: { summary: "Draw the rule graph with its coordination points (dot, mermaid, svg, html)", load: async () => (await import("./graph.js")).command },
 };
 
 /** The package version, read from package.json next to `dist/` or `src/`. */
