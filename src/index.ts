@@ -35,3 +35,8 @@ export { ReplicaEvaluator, evaluateReplicas, mergeEngines, type ProgramUnit, typ
 // Invariants
 export { checkInvariants, counterexampleAsReplicaFacts, type InvariantOptions } from "./invariant/check.js";
 export type * from "./invariant/types.js";
+
+// Rule graph and HTML reports
+export { graphOfSource, renderDot, renderMermaid, renderSvg, ruleGraph, type RuleGraph } from "./graph/index.js";
+export { renderLintHtml } from "./report/html-lint.js";
+export { renderEvaluateHtml } from "./report/html-evaluate.js";

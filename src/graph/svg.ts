@@ -109,24 +109,26 @@ export function renderSvg(graph: RuleGraph, options: SvgOptions = {}): string {
     if (label !== null) {
       const lines = edgeLabel(edge).split("\n");
       const top = label.y - (lines.length * LINE) / 2 + LINE - 3;
-      out.push(`<text x="${r(label.x)}" y="${r(top)}" text-anchor="middle" fill="${color}" paint-order="stroke" stroke="#ffffff" stroke-width="3">${lines.map((l, i) => `<tspan x="${r(label.x)}" dy="${i === 0 ? 0 : LINE}">${xml(l)}</tspan>`).join("")}</text>`);
+      const w = Math.max(...lines.map((l) => [...l].length)) * CHAR + 6;
+      out.push(`<rect x="${r(label.x - w / 2)}" y="${r(label.y - (lines.length * LINE) / 2 - 1)}" width="${r(w)}" height="${r(lines.length * LINE + 2)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`);
+      out.push(`<text x="${r(label.x)}" y="${r(top)}" text-anchor="middle" fill="${color}">${lines.map((l, i) => `<tspan x="${r(label.x)}" dy="${i === 0 ? 0 : LINE}">${xml(l)}</tspan>`).join("")}</text>`);
     }
     out.push("</g>");
   }
-  for (const n of graph.nodes) out.push(nodeSvg(n, layout.nodes.get(n.name)!));
+  for (const n of graph.nodes) out.push(nodeSvg(n, layout.nodes.get(n.name)!, id));
   out.push(legend(layout.height + 6, width));
   out.push("</svg>");
   return out.join("\n") + "\n";
 }
 
-function nodeSvg(n: GraphNode, b: Box): string {
+function nodeSvg(n: GraphNode, b: Box, prefix: string): string {
   const marked = n.coordination.length > 0;
   const stroke = marked ? COLORS.coordination : "#1f2937";
   const sw = marked ? 3 : 1.2;
   const fill = nodeFill(n);
   const cls = ["node", `node-${n.kind}`, n.requiresSeal ? "seal" : "free", ...(marked ? ["coordination"] : [])].join(" ");
   const tip = `${n.name}: ${NODE_KIND_TEXT[n.kind]}, stratum ${n.stratum}; ${n.requiresSeal ? `waits for a sealed epoch (${n.cause ?? ""})` : "coordination-free"}`;
-  const out = [`<g class="${cls}" id="node-${xml(n.name)}" data-relation="${xml(n.name)}"${marked ? ` data-coordination="${xml(n.coordination.join("; "))}"` : ""}>`, `<title>${xml(tip)}</title>`];
+  const out = [`<g class="${cls}" id="${prefix}-node-${xml(n.name)}" data-relation="${xml(n.name)}"${marked ? ` data-coordination="${xml(n.coordination.join("; "))}"` : ""}>`, `<title>${xml(tip)}</title>`];
   out.push(shape(n.kind, b, fill, stroke, sw));
   if (n.output) out.push(shape(n.kind, { x: b.x + 3, y: b.y + 3, width: b.width - 6, height: b.height - 6 }, "none", stroke, 0.8));
   const lines = nodeLines(n);

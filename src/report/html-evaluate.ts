@@ -81,5 +81,5 @@ export function renderEvaluateHtml(input: RenderInput, program: SourceFile): str
     out.push(`<h2>Output files</h2><ul class="tight">${input.outputs.map((o) => `<li><code>${esc(o)}</code></li>`).join("")}${input.notWritten.map((n) => `<li><code>${esc(n)}</code>: not written, withheld</li>`).join("")}</ul>`);
   }
   out.push(`<h2>Diagnostics</h2>`, diagnosticsHtml(input.diagnostics, new Map([[program.path, program.text]])));
-  return htmlPage(`calmlog evaluate: ${input.program}`, header, out.join("\n"));
+  return htmlPage(`calmlog evaluate: ${(input.program.split("/").pop() ?? "").slice(0, 40)}`, header, out.join("\n"));
 }

@@ -23,7 +23,8 @@ export function renderLintHtml(result: LintResult, sources: readonly SourceFile[
   const texts = new Map(sources.map((s) => [s.path, s.text] as const));
   const header = `<h1>calmlog lint</h1><div class="muted">${result.files.length} file(s), ${result.errorCount} error(s), ${result.warningCount} warning(s)</div>`;
   const main = result.files.map((f, i) => fileSection(f, texts.get(f.file), `f${i}`)).join("\n");
-  return htmlPage(`calmlog lint: ${result.files.map((f) => f.file).join(", ")}`, header, main);
+  const first = result.files[0]?.file.split("/").pop() ?? "";
+  return htmlPage(`calmlog lint: ${first.slice(0, 40)}${result.files.length > 1 ? ` and ${result.files.length - 1} more` : ""}`, header, main);
 }
 
 function fileSection(f: LintFile, text: string | undefined, id: string): string {
