@@ -34,8 +34,8 @@ function textSize(lines: readonly string[]): { width: number; height: number } {
   return { width: Math.max(0, ...lines.map((l) => [...l].length)) * CHAR, height: lines.length * LINE };
 }
 
-/** Lays the graph out with dagre: node boxes, strata boxes, edge polylines and label centres. */
-export function layoutGraph(graph: RuleGraph): {
+/** Lays the graph out with dagre: node boxes, strata boxes (when `clusters`), edge polylines and label centres. */
+export function layoutGraph(graph: RuleGraph, clusters = true): {
   width: number;
   height: number;
   nodes: Map<string, Box>;
@@ -45,11 +45,11 @@ export function layoutGraph(graph: RuleGraph): {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: 28, ranksep: 70, edgesep: 14, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const s of graph.strata) g.setNode(`s${s.index}`, { label: `stratum ${s.index}`, paddingTop: 26, paddingBottom: 10, paddingLeft: 10, paddingRight: 10 });
+  if (clusters) for (const s of graph.strata) g.setNode(`s${s.index}`, { label: `stratum ${s.index}`, paddingTop: 26, paddingBottom: 10, paddingLeft: 10, paddingRight: 10 });
   graph.nodes.forEach((n, i) => {
     const size = textSize(nodeLines(n));
     g.setNode(`n${i}`, { width: size.width + 26, height: size.height + 14 });
-    g.setParent(`n${i}`, `s${n.stratum}`);
+    if (clusters) g.setParent(`n${i}`, `s${n.stratum}`);
   });
   const idOf = new Map(graph.nodes.map((n, i) => [n.name, `n${i}`] as const));
   graph.edges.forEach((e, i) => {
@@ -63,7 +63,7 @@ export function layoutGraph(graph: RuleGraph): {
     return { x: v.x - v.width / 2, y: v.y - v.height / 2, width: v.width, height: v.height };
   };
   const nodes = new Map(graph.nodes.map((n, i) => [n.name, box(`n${i}`)] as const));
-  const strata = new Map(graph.strata.map((s) => [s.index, box(`s${s.index}`)] as const));
+  const strata = new Map(clusters ? graph.strata.map((s) => [s.index, box(`s${s.index}`)] as const) : []);
   const edges = graph.edges.map((edge, i) => {
     const v = g.edge(idOf.get(edge.from)!, idOf.get(edge.to)!, `e${i}`) as { points: { x: number; y: number }[]; x?: number; y?: number };
     return { edge, points: v.points, label: v.x === undefined || v.y === undefined || edgeLabel(edge) === "" ? null : { x: v.x, y: v.y } };
@@ -77,7 +77,13 @@ const r = (x: number): string => String(Math.round(x * 10) / 10);
 /** The graph as a standalone SVG document (laid out with dagre; no Graphviz needed). */
 export function renderSvg(graph: RuleGraph, options: SvgOptions = {}): string {
   const id = options.idPrefix ?? "calmlog";
-  const layout = layoutGraph(graph);
+  let layout: ReturnType<typeof layoutGraph>;
+  try {
+    layout = layoutGraph(graph);
+  } catch {
+    // dagre's compound layout can fail on unusual cluster shapes; strata then show in the node tooltips only.
+    layout = layoutGraph(graph, false);
+  }
   const legendHeight = 58;
   const width = Math.max(layout.width, 940);
   const height = layout.height + legendHeight;
@@ -93,7 +99,8 @@ export function renderSvg(graph: RuleGraph, options: SvgOptions = {}): string {
   out.push("</defs>");
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   for (const s of graph.strata) {
-    const b = layout.strata.get(s.index)!;
+    const b = layout.strata.get(s.index);
+    if (b === undefined) continue;
     const label = `stratum ${s.index}${s.recursive ? " (recursive)" : ""}${s.monotonic ? "" : " (waits for a seal)"}`;
     out.push(`<g class="stratum" data-stratum="${s.index}"><rect x="${r(b.x)}" y="${r(b.y)}" width="${r(b.width)}" height="${r(b.height)}" rx="8" fill="${COLORS.stratum}" stroke="${COLORS.stratumBorder}" stroke-dasharray="4 3"/><text x="${r(b.x + 8)}" y="${r(b.y + 15)}" fill="#475569">${xml(label)}</text></g>`);
   }

@@ -2,7 +2,7 @@
 // its own entry, and the shipped `.d.ts` files compile under strict TypeScript with no type
 // packages at all (`"types": []`, `skipLibCheck: false`), so users need no `@types/node`.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -54,5 +54,21 @@ export const all: unknown[] = [c.analysis, lintProgram, g === null ? "" : render
       }
     };
     expect(run()).toBe("");
+  }, 600_000);
+
+  it("no shipped .d.ts names a Node module or a dev-only type package", () => {
+    const dist = join(app, "node_modules", "calmlog", "dist");
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith(".d.ts") && /from "(?:node:[^"]+|sarif|vitest)"|reference types="node"|\bNodeJS\./.test(readFileSync(p, "utf8"))) offenders.push(p.slice(dist.length + 1));
+      }
+    };
+    walk(dist);
+    // Only modules reached from `calmlog/node` through values, never through its types, may need Node's.
+    const reachable = ["index.d.ts", "node.d.ts", "compile.d.ts", "graph/", "report/html", "report/lint.d.ts", "replica/replica.d.ts", "replica/evaluate.d.ts", "invariant/check.d.ts", "eval/", "syntax/", "analysis/", "check/"];
+    expect(offenders.filter((o) => reachable.some((r) => o.startsWith(r)))).toEqual([]);
   });
 });
