@@ -1,5 +1,6 @@
 // `calmlog graph`: every example renders as DOT, Mermaid and SVG, and the nodes each format marks
 // as coordination points are exactly the heads `lint --format json` reports, each with its code and literal.
+import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -107,5 +108,35 @@ describe("calmlog graph", () => {
     const broken = await cli(["graph", "test/analysis/fixtures/unstratifiable.dl"]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain("CL301");
+  });
+});
+
+const HAS_DOT = spawnSync("dot", ["-V"], { stdio: "ignore" }).status === 0;
+
+describe("calmlog graph --format svg with Graphviz", () => {
+  it.skipIf(!HAS_DOT)("lays out with `dot` when it is installed and keeps the coordination marks", async () => {
+    for (const program of EXAMPLES) {
+      const lint = JSON.parse((await cli(["lint", program, "--format", "json", "--trials", "0"])).stdout) as LintJson;
+      const svg = await cli(["graph", program, "--format", "svg"]);
+      expect(svg.code).toBe(0);
+      expect(svg.stdout).toContain("Laid out with Graphviz dot");
+      const marked = [...svg.stdout.matchAll(/<g id="node(?:-|&#45;)([^"]*)" class="node coordination">/g)].map((m) => unxml(m[1]!)).sort();
+      expect(marked, program).toEqual([...expectedMarks(lint).keys()].sort());
+    }
+  });
+
+  it("--layout dot without Graphviz says how to get it, and dagre needs nothing", async () => {
+    const path = process.env["PATH"];
+    process.env["PATH"] = "/nonexistent";
+    try {
+      const r = await cli(["graph", "programs/release/release.dl", "--format", "svg", "--layout", "dot"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("--layout dot needs Graphviz `dot`");
+      const auto = await cli(["graph", "programs/release/release.dl", "--format", "svg"]);
+      expect(auto.code).toBe(0);
+      expect(auto.stdout).toContain("Laid out with dagre");
+    } finally {
+      process.env["PATH"] = path;
+    }
   });
 });
