@@ -4,8 +4,12 @@ import { readFileSync } from "node:fs";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../report/diagnostic.js";
 import { nearest } from "../check/names.js";
+import { createHash } from "node:crypto";
 import { setSourceDump } from "../eval/compile.js";
+import { useSha256 } from "../util/sha256.js";
 
+// Seal digests with Node's native SHA-256; the core's own gives the same digests, more slowly.
+useSha256(() => createHash("sha256"));
 // `CALMLOG_DUMP=1` prints every generated join function; the engine itself reads no environment.
 if (process.env["CALMLOG_DUMP"] === "1") setSourceDump((source) => process.stderr.write(source + "\n\n"));
 
