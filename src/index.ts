@@ -1,5 +1,7 @@
 // calmlog's public API. The pipeline reads top to bottom: parse -> check -> analyze -> evaluate,
-// each a plain function of the previous stage's data and a diagnostics sink.
+// each a plain function of the previous stage's data and a diagnostics sink. Everything here runs
+// in browsers and other runtimes too: no `node:` import, no `process`, no top-level await (checked
+// by test/browser/bundle.test.ts). Files and the CLI are in `calmlog/node` (src/node.ts).
 
 // Front end
 export { parse } from "./syntax/parse.js";
@@ -9,38 +11,32 @@ export type * from "./syntax/ast.js";
 export { LineIndex, type SourceFile, type Span } from "./syntax/span.js";
 export { check } from "./check/check.js";
 export type { CheckedProgram, Column, RelationSchema } from "./check/types.js";
-export { compile, compileFile, ReadError, type Compiled } from "./pipeline.js";
+export { compile, type Compiled } from "./compile.js";
 
 // Diagnostics and reports
-export { Diagnostics, UserError, sortDiagnostics, type Diagnostic, type Related, type Severity } from "./report/diagnostic.js";
+export { Diagnostics, ReadError, UserError, sortDiagnostics, type Diagnostic, type Related, type Severity } from "./report/diagnostic.js";
 export { CODES, CODE_LIST, type Code, type CodeInfo } from "./report/codes.js";
 export { renderDiagnostics } from "./report/text.js";
 export { lintProgram, lintPrograms, type LintFile, type LintOptions, type LintResult } from "./report/lint.js";
 export { renderLintText } from "./report/lint-text.js";
 export { renderLintJson } from "./report/lint-json.js";
-export { renderLintSarif } from "./report/sarif.js";
 
 // Analysis
 export { analyze } from "./analysis/analyze.js";
 export type * from "./analysis/types.js";
 
-// Evaluation and fact files
+// Evaluation
 export { Engine, evaluate, type EngineOptions, type RunOptions, type RunStats, type Tuple, type Value } from "./eval/index.js";
-export { readFactFile, writeRelationFile } from "./io/index.js";
 
 // Replicas, epochs and seals
-export {
-  Replica,
-  ReplicaSet,
-  ReplicaEvaluator,
-  evaluateReplicas,
-  mergeEngines,
-  type ProgramUnit,
-  type ReplicaReport,
-  type SealRecord,
-} from "./replica/index.js";
-export { openReplicas, ReplicaWorkspace, DirectorySource, FolderSetSource, type ReplicaSource, type FactUnit, type SourceListing, type SealWrite, type KeySealEntry, type WorkflowProgress } from "./replica/index.js";
+export { Replica, ReplicaSet, type SealRecord } from "./replica/replica.js";
+export { ReplicaEvaluator, evaluateReplicas, mergeEngines, type ProgramUnit, type ReplicaReport } from "./replica/evaluate.js";
 
 // Invariants
-export { checkInvariants, counterexampleAsReplicaFacts, writeCounterexample, type InvariantOptions } from "./invariant/check.js";
+export { checkInvariants, counterexampleAsReplicaFacts, type InvariantOptions } from "./invariant/check.js";
 export type * from "./invariant/types.js";
+
+// Rule graph and HTML reports
+export { graphOfSource, renderDot, renderMermaid, renderSvg, ruleGraph, type RuleGraph } from "./graph/index.js";
+export { renderLintHtml } from "./report/html-lint.js";
+export { renderEvaluateHtml } from "./report/html-evaluate.js";

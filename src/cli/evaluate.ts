@@ -11,6 +11,7 @@ import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
 import { renderStats } from "./run.js";
+import { renderEvaluateHtml } from "../report/html-evaluate.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
@@ -38,8 +39,9 @@ Relations marked .invariant are reported as holding, broken (with the tuples tha
 withheld; a broken invariant is a finding about the data and does not change the exit code.
 
 Options:
-  -f, --format text|json   Report format (default: text); the JSON schema is evaluate-schema.json. The
-                           JSON document is printed even when the program or files have errors
+  -f, --format text|json|html  Report format (default: text); the JSON schema is evaluate-schema.json
+                           (printed even when the program or files have errors); html is one
+                           self-contained page with the rule graph
   -o, --output FILE        Write the report to FILE (atomically) instead of stdout
   --color, --no-color      Colour diagnostics, or never (default: on a terminal; TERM=dumb is honoured)
   -D, --output-dir OUT     Write .output relations as OUT/<relation>.csv: monotonic ones from the
@@ -99,7 +101,7 @@ function parseEvaluateOptions(args: readonly string[]) {
 }
 
 async function evaluateParsed(values: Parsed["values"], positionals: Parsed["positionals"], format: string, color: boolean | null, ctx: CliContext): Promise<number> {
-  if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
+  if (format !== "text" && format !== "json" && format !== "html") throw new UsageError(`unknown format \`${format}\`; use \`text\`, \`json\` or \`html\``);
   const [program, dir, ...extra] = positionals;
   if (program === undefined) throw new UsageError("missing PROGRAM.dl");
   if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
@@ -133,7 +135,7 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
     }
     try {
       const state = await stateDirOf(set, values.state, ctx);
-      const options = { program, format, outDir: values["output-dir"] } as const;
+      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"] } as const;
       if (values.follow) return await follow(unit, compiled.source.text, set, state, options, ctx);
       return await evaluateOnce(unit, compiled.source.text, new JetStreamSource(set, state), { kind: "jetstream", url: address.shown }, { ...options, sealed: false, stats: values.stats, progress: !values["no-progress"] }, ctx);
     } catch (err) {
@@ -151,13 +153,14 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, format, outDir: values["output-dir"], sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
+  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
 }
 
 /** How a report is asked for on the command line. */
 interface ReportOptions {
   readonly program: string;
-  readonly format: "text" | "json";
+  readonly programText: string;
+  readonly format: "text" | "json" | "html";
   readonly outDir: string | undefined;
 }
 
@@ -208,7 +211,7 @@ function printReport(unit: ProgramUnit, outcome: ReplicaReport | null, reportSou
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
     const input = { program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
-    ctx.stdout.write(format === "json" ? renderJson(input) : renderText(input));
+    ctx.stdout.write(format === "json" ? renderJson(input) : format === "html" ? renderEvaluateHtml(input, { path: program, text: options.programText }) : renderText(input));
     // Relations printed to stdout (`-D -`, `IO=stdout`) follow a text report; JSON keeps stdout to itself.
     if (format === "text") ctx.stdout.write(printed);
   } else if (format === "json") {

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { combine, lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
+import { renderLintHtml } from "../report/html-lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
@@ -11,7 +12,7 @@ import type { SourceFile } from "../syntax/span.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { version } from "./main.js";
 
-const FORMATS = ["text", "json", "sarif"] as const;
+const FORMATS = ["text", "json", "sarif", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
 /** Upper bounds of the search options: past them a run would take hours or exhaust memory. */
@@ -29,7 +30,7 @@ reason: \`// calmlog-ignore CL302: sealed nightly\`. It then leaves the counts (
 can gate a build) and is listed with its reason.
 
 Options:
-  -f, --format FORMAT    text (default), json or sarif
+  -f, --format FORMAT    text (default), json, sarif or html (one self-contained page with the graph)
   -o, --output FILE      write the report to FILE (atomically) instead of stdout
       --max-warnings N   exit 1 when there are more than N warnings (default: no limit)
       --quiet            report errors only (warnings still count for --max-warnings)
@@ -130,6 +131,8 @@ function render(result: LintResult, sources: readonly SourceFile[], opts: Parsed
       return renderLintJson(result);
     case "sarif":
       return renderLintSarif(result, sources, { baseDir: opts.baseDir ?? gitRoot(cwd) ?? cwd, cwd, version: version(), notes: opts.sarifNotes });
+    case "html":
+      return renderLintHtml(result, sources);
   }
 }
 

@@ -4,6 +4,14 @@ import { readFileSync } from "node:fs";
 import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../report/diagnostic.js";
 import { nearest } from "../check/names.js";
+import { createHash } from "node:crypto";
+import { setSourceDump } from "../eval/compile.js";
+import { useSha256 } from "../util/sha256.js";
+
+// Seal digests with Node's native SHA-256; the core's own gives the same digests, more slowly.
+useSha256(() => createHash("sha256"));
+// `CALMLOG_DUMP=1` prints every generated join function; the engine itself reads no environment.
+if (process.env["CALMLOG_DUMP"] === "1") setSourceDump((source) => process.stderr.write(source + "\n\n"));
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   check: { summary: "Parse and check rule files; print every diagnostic", load: async () => (await import("./check.js")).command },
@@ -14,6 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   publish: { summary: "Append a replica's facts to a NATS JetStream replica set", load: async () => (await import("./publish.js")).command },
   restore: { summary: "Write a replica directory's kept facts back into files that lost some", load: async () => (await import("./restore.js")).command },
   lsp: { summary: "Run the language server for editors (diagnostics, hover, definitions) over stdio", load: async () => (await import("./lsp.js")).command },
+  graph: { summary: "Draw the rule graph with its coordination points (dot, mermaid, svg, html)", load: async () => (await import("./graph.js")).command },
 };
 
 /** The package version, read from package.json next to `dist/` or `src/`. */

@@ -19,10 +19,18 @@ export type VariantFn = (lo: Int32Array, hi: Int32Array) => number;
 /** Binds a compiled variant's source to one engine's relations. */
 export type VariantFactory = (rt: Runtime) => VariantFn;
 
+/** Where generated join functions are shown (`CALMLOG_DUMP=1` in the CLI); none by default, so the engine reads no environment. */
+let dumpSink: ((source: string) => void) | null = null;
+
+/** Shows every join function generated from now on to `sink` (null: stop). */
+export function setSourceDump(sink: ((source: string) => void) | null): void {
+  dumpSink = sink;
+}
+
 /** Compiles one plan of a rule (once per program) to a factory that binds it to an engine's relations. */
 export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory {
   const source = generate(rule, plan, types);
-  if (process.env["CALMLOG_DUMP"] === "1") process.stderr.write(source + "\n\n");
+  dumpSink?.(source);
   const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
   return (rt: Runtime) => make(rt);
 }

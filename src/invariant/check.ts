@@ -246,4 +246,4 @@ function report(r: InvariantResult, analysis: Analysis, checked: CheckedProgram,
   }
 }
 
-export { counterexampleAsReplicaFacts, writeCounterexample } from "./facts.js";
+export { counterexampleAsReplicaFacts } from "./replica-facts.js";

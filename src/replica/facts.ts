@@ -1,6 +1,6 @@
 // Tuples cross the replica boundary as canonical keys (their JSON text), so two equal tuples are
 // one key everywhere: in immutable sets, in kept state and in seal digests.
-import { createHash } from "node:crypto";
+import { createHash } from "../util/sha256.js";
 
 /** A value as the engine stores it: symbols as strings, numbers as numbers. */
 export type Value = number | string;

@@ -1,6 +1,6 @@
 // `calmlog lint` for people: per file a summary, one entry per coordination point (where and why
 // the program must wait for a seal, and the honest options), the relation table, thresholds, invariants, diagnostics.
-import { styleText } from "node:util";
+import { styleText, type Style as AnsiStyle } from "./style.js";
 import { listNames } from "../analysis/analyze.js";
 import { describeRemedy } from "../analysis/remedies.js";
 import type { Remedy } from "../analysis/types.js";
@@ -16,7 +16,7 @@ export interface TextOptions {
   readonly color: boolean;
 }
 
-type Style = Parameters<typeof styleText>[0];
+type Style = AnsiStyle;
 type Format = Exclude<Style, readonly unknown[]>;
 
 /** Diagnostics shown in their own sections rather than in the generic list at the end. */
@@ -36,7 +36,7 @@ export function renderLintText(result: LintResult, sources: readonly SourceFile[
 type Paint = (style: Style, text: string) => string;
 
 function painter(color: boolean): Paint {
-  return color ? (style, text) => styleText(style, text, { validateStream: false }) : (_style, text) => text;
+  return color ? (style, text) => styleText(style, text) : (_style, text) => text;
 }
 
 function plural(n: number, word: string): string {

@@ -1,11 +1,11 @@
 // The human-readable diagnostic report: `file:line:col: severity CODE: message`, a code frame,
 // help, notes, related places, then a summary line. ANSI colour only via styleText, only when asked.
-import { styleText } from "node:util";
+import { styleText, type Style as AnsiStyle } from "./style.js";
 import type { SourceFile, Span } from "../syntax/span.js";
 import { sortDiagnostics, type Diagnostic, type Severity } from "./diagnostic.js";
 import { codeFrame, type FramePart } from "./frame.js";
 
-type Style = Parameters<typeof styleText>[0];
+type Style = AnsiStyle;
 
 /** Source texts by path: a map, or the files as read. */
 export type SourceTexts = ReadonlyMap<string, string> | readonly SourceFile[];
@@ -25,7 +25,7 @@ export function renderDiagnostics(
   const list = sortDiagnostics("items" in diags ? diags.items : diags);
   if (list.length === 0) return "";
   const texts = toMap(sources);
-  const paint = (style: Style, text: string): string => (opts.color && text.length > 0 ? styleText(style, text, { validateStream: false }) : text);
+  const paint = (style: Style, text: string): string => (opts.color && text.length > 0 ? styleText(style, text) : text);
   const blocks = list.map((d) => renderOne(d, texts, paint));
   return `${blocks.join("\n\n")}\n\n${paint("bold", summaryLine(list))}\n`;
 }

@@ -1,0 +1,46 @@
+// The pipeline in one place, top to bottom: parse -> check -> analyze, on text already in memory.
+// Each stage takes the previous stage's data and the diagnostics sink; later stages run only on an
+// error-free program. Reading files is Node's business (`pipeline.ts`, `calmlog/node`).
+import { analyze } from "./analysis/analyze.js";
+import type { Analysis } from "./analysis/types.js";
+import { check } from "./check/check.js";
+import type { CheckedProgram } from "./check/types.js";
+import { Diagnostics } from "./report/diagnostic.js";
+import { PlanError, planClause } from "./plan/plan.js";
+import type { Program } from "./syntax/ast.js";
+import { parse } from "./syntax/parse.js";
+import type { SourceFile } from "./syntax/span.js";
+
+/** A program carried through the front end; `analysis` is null when an earlier stage found errors. */
+export interface Compiled {
+  readonly source: SourceFile;
+  readonly program: Program;
+  readonly checked: CheckedProgram;
+  readonly analysis: Analysis | null;
+  readonly diagnostics: Diagnostics;
+}
+
+/**
+ * Plans every clause of an error-free program and reports what the planner rejects, so `check`
+ * and `lint` reject exactly what `run` and `evaluate` would (one checker, the same codes).
+ */
+export function checkPlans(checked: CheckedProgram, diagnostics: Diagnostics): void {
+  if (diagnostics.hasErrors()) return;
+  for (const clause of checked.clauses) {
+    try {
+      planClause(clause, checked.relations);
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      diagnostics.add(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help });
+    }
+  }
+}
+
+/** parse -> check -> plan check -> analyze on source text already in memory. */
+export function compile(source: SourceFile, diagnostics = new Diagnostics()): Compiled {
+  const program = parse(source, diagnostics);
+  const checked = check(program, diagnostics);
+  checkPlans(checked, diagnostics);
+  const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
+  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, diagnostics };
+}
