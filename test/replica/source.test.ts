@@ -99,7 +99,7 @@ describe("the replica workflow over any source", () => {
 
 describe("the library entry", () => {
   it("runs the README's workflow example over a directory", async () => {
-    const api = await import("../../src/index.js");
+    const api = await import("../../src/node.js");
     const dir = mkdtempSync(join(tmpdir(), "calmlog-source-"));
     put(dir, "data/a/epoch-1/edge.facts", "x\ty\n");
     const { checked, analysis } = api.compile({ path: "p.dl", text: ".decl edge(a: symbol, b: symbol)\n.input edge\n.decl reach(a: symbol, b: symbol)\nreach(x, y) :- edge(x, y).\n" });
