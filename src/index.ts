@@ -40,6 +40,9 @@ export {
   type SealRecord,
 } from "./replica/index.js";
 
+// Explain: how a fact holds, why it does not, why it is withheld
+export * from "./explain/index.js";
+
 // Invariants
 export { checkInvariants, counterexampleAsReplicaFacts, writeCounterexample, type InvariantOptions } from "./invariant/check.js";
 export type * from "./invariant/types.js";

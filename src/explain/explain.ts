@@ -228,7 +228,9 @@ export class Explainer {
     // Backwards: every instance of every rule whose head is a reached fact.
     for (let q = 0; q < queue.length; q++) {
       const n = queue[q]!;
-      if (this.inputs.origins(n.relation, n.tuple) !== null || this.programFacts.get(n.relation)?.has(keyOf(n.tuple))) {
+      // No rule derives the relation: a fact of it that holds was inserted, wherever it came from.
+      const inserted = this.inputs.origins(n.relation, n.tuple) !== null || !this.clausesOf.has(n.relation);
+      if (inserted || this.programFacts.get(n.relation)?.has(keyOf(n.tuple))) {
         n.base = true;
         n.height = 0;
         push(0, n.key);
@@ -286,8 +288,9 @@ export class Explainer {
     const fact = this.fact(n.relation, n.tuple);
     if (n.base) {
       const origins = this.inputs.origins(n.relation, n.tuple);
-      if (origins !== null) return { kind: "input", fact, height: 0, origins };
-      return { kind: "program", fact, height: 0, rule: this.ruleRef(this.programFacts.get(n.relation)!.get(keyOf(n.tuple))!) };
+      const program = this.programFacts.get(n.relation)?.get(keyOf(n.tuple));
+      if (origins === null && program !== undefined) return { kind: "program", fact, height: 0, rule: this.ruleRef(program) };
+      return { kind: "input", fact, height: 0, origins: origins ?? [] };
     }
     if (shown.has(n.key)) return { kind: "shown", fact, height: n.height };
     shown.add(n.key);
@@ -470,7 +473,9 @@ export class Explainer {
       };
     }
     // A comparison: its two sides' values, and any aggregate's rows.
-    const aggregates = this.aggregateInfos([l], plan, full, values, clause, rows);
+    // Aggregates of the literals before it too: `n >= 3` fails because of `n = count : {...}`.
+    const earlier = included.filter((x): x is Literal => !("kind" in x && x.kind === "head"));
+    const aggregates = this.aggregateInfos([...earlier, l], plan, full, values, clause, rows);
     let sides: [Value | null, Value | null] = [null, null];
     if (step?.kind === "filter") {
       const a = this.solver.value(step.left, full);

@@ -63,7 +63,7 @@ function aggregateLines(a: AggregateInfo): string[] {
 function derivationTree(d: Derivation): TreeNode {
   switch (d.kind) {
     case "input":
-      return { line: `${d.fact.text}  input fact, ${d.origins.map(origin).join("; ")}`, detail: [], children: [] };
+      return { line: `${d.fact.text}  input fact${d.origins.length === 0 ? "" : `, ${d.origins.map(origin).join("; ")}`}`, detail: [], children: [] };
     case "program":
       return { line: `${d.fact.text}  program fact, ${at(d.rule)}`, detail: [], children: [] };
     case "shown":
@@ -143,6 +143,7 @@ export function renderExplainText(r: ExplainReport): string {
     out.push(...withheldLines(r.withheld, r.fact));
     const w = r.withheld.ifSealedNow;
     if (w.derivation !== null) draw(derivationTree(w.derivation), out, "  ", true, true);
+    else if (w.whyNot !== null && r.whyNot !== null && JSON.stringify(w.whyNot) === JSON.stringify(r.whyNot)) out.push("  for the same reasons");
     else if (w.whyNot !== null) {
       out.push(`  ${w.whyNot.note}`);
       drawChildren(whyNotTree(w.whyNot), out);
