@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Engine } from "../eval/engine.js";
-import { readFactFile } from "../io/facts.js";
+import { readFactCodes, readFactFile } from "../io/facts.js";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, UserError, type Diagnostic } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -16,7 +16,7 @@ import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } fro
 import { ReplicaSet } from "../replica/replica.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { Explainer, type ExplainOptions } from "../explain/explain.js";
-import { EngineModel, InputIndex, recordLines } from "../explain/model.js";
+import { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from "../explain/model.js";
 import { parseFactQuery } from "../explain/query.js";
 import { explainReplicas } from "../explain/replica.js";
 import { renderExplainJson, renderExplainText, type ExplainReport } from "../explain/render.js";
@@ -110,19 +110,26 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   try {
     if (replicaDir === null) {
       const dir = resolve(ctx.cwd, factDir!);
-      const inputs = new InputIndex();
       const engine = new Engine(unit.checked, unit.analysis);
+      const reads = new Map<string, () => ReadInput>();
       for (const schema of unit.checked.relations.values()) {
         if (schema.input === null) continue;
         const { path, format: fileFormat } = inputPath(schema, dir);
         const delimiter = param(schema.input, "delimiter");
         const headers = param(schema.input, "headers") === "true";
         const displayPath = shown(path, ctx.cwd);
-        const tuples = readFactFile(path, schema, { format: fileFormat, headers, displayPath, requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) });
-        engine.insert(schema.name, tuples);
-        const lines = recordLines(readFileSync(path, "utf8"), fileFormat, headers, schema.columns.length);
-        inputs.add(schema.name, tuples, (i) => ({ file: displayPath, line: lines[i] ?? null }));
+        const read = { format: fileFormat, headers, displayPath, requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
+        // Loaded as `run` loads it; read again for lines only if a question needs them.
+        const codes = readFactCodes(path, schema, read);
+        if (codes !== null) engine.insertCodes(schema.name, codes);
+        else engine.insert(schema.name, readFactFile(path, schema, read));
+        reads.set(schema.name, () => {
+          const tuples = readFactFile(path, schema, read);
+          const lines = recordLines(readFileSync(path, "utf8"), fileFormat, headers, schema.columns.length);
+          return { tuples, origin: (i) => ({ file: displayPath, line: lines[i] ?? null }) };
+        });
       }
+      const inputs = new LazyInputs(reads);
       engine.run();
       const explainer = new Explainer(unit, new EngineModel(engine), inputs, sourceOf);
       const derivation = explainer.why(query.relation, query.tuple, options);

@@ -229,7 +229,7 @@ export class Explainer {
     for (let q = 0; q < queue.length; q++) {
       const n = queue[q]!;
       // No rule derives the relation: a fact of it that holds was inserted, wherever it came from.
-      const inserted = this.inputs.origins(n.relation, n.tuple) !== null || !this.clausesOf.has(n.relation);
+      const inserted = !this.clausesOf.has(n.relation) || this.inputs.origins(n.relation, n.tuple) !== null;
       if (inserted || this.programFacts.get(n.relation)?.has(keyOf(n.tuple))) {
         n.base = true;
         n.height = 0;
@@ -358,7 +358,7 @@ export class Explainer {
       }
     };
     const attempt = (item: PlanItem): RuleFailure | "deferred" | "ok" => {
-      const plan = planItems(clause, [...included, item], relations);
+      const plan = planItems(clause, [...included, item], relations, (r) => this.model.size(r));
       if (plan === null) return "deferred";
       const sat = satisfiable(plan);
       if (sat === true) {
@@ -406,7 +406,7 @@ export class Explainer {
     rows: number,
   ): RuleFailure {
     // A binding of the literals before it: every one makes `item` fail, the first is shown.
-    const before = planItems(clause, included, this.unit.checked.relations)!;
+    const before = planItems(clause, included, this.unit.checked.relations, (r) => this.model.size(r))!;
     let witness: Solution | null = null;
     this.solver.solve(before, tuple, (s) => ((witness = s), false));
     const slots: Value[] = witness === null ? [] : [...(witness as Solution).slots];
@@ -587,7 +587,7 @@ export class Explainer {
     let p = this.headPlans.get(clause.id);
     if (p === undefined) {
       const schema = this.unit.checked.relations.get(clause.head.relation.name)!;
-      p = planItems(clause, [...headLiterals(clause, schema), ...clause.body], this.unit.checked.relations);
+      p = planItems(clause, [...headLiterals(clause, schema), ...clause.body], this.unit.checked.relations, (r) => this.model.size(r));
       this.headPlans.set(clause.id, p);
     }
     return p;

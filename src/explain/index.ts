@@ -15,7 +15,7 @@ export {
   type StepLiteral,
   type WhyNot,
 } from "./explain.js";
-export { EngineModel, InputIndex, recordLines } from "./model.js";
+export { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from "./model.js";
 export type { FactModel } from "./solve.js";
 export { parseFactQuery, type FactQuery } from "./query.js";
 export { explainReplicas, type OpenFact, type ReplicaAnswer, type Withheld } from "./replica.js";

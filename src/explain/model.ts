@@ -9,12 +9,16 @@ import type { FactModel } from "./solve.js";
 /** The facts that hold after an engine's run. */
 export class EngineModel implements FactModel {
   private readonly rows = new Map<string, readonly Tuple[]>();
-  private readonly indexes = new Map<string, Map<string, Tuple[]>>();
+  private readonly indexes = new Map<string, Map<Value, Tuple[]>>();
 
   constructor(readonly engine: Engine) {}
 
   has(relation: string, tuple: Tuple): boolean {
     return this.engine.has(relation, tuple);
+  }
+
+  size(relation: string): number {
+    return this.engine.size(relation);
   }
 
   lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[] {
@@ -23,17 +27,19 @@ export class EngineModel implements FactModel {
     if (cols.length === 0) return all;
     const name = `${relation}/${cols.join(",")}`;
     let index = this.indexes.get(name);
+    // One column: the value itself is the key (a number and a symbol never share a column).
+    const keyOf = cols.length === 1 ? (t: readonly Value[], c: readonly number[]) => t[c[0]!]! : (t: readonly Value[], c: readonly number[]) => JSON.stringify(c.map((i) => t[i]));
     if (index === undefined) {
       index = new Map();
       for (const t of all) {
-        const k = JSON.stringify(cols.map((c) => t[c]));
+        const k = keyOf(t, cols);
         const list = index.get(k);
         if (list === undefined) index.set(k, [t]);
         else list.push(t);
       }
       this.indexes.set(name, index);
     }
-    return index.get(JSON.stringify(key)) ?? [];
+    return index.get(cols.length === 1 ? key[0]! : JSON.stringify(key)) ?? [];
   }
 }
 
@@ -83,4 +89,32 @@ export function recordLines(text: string, format: "tsv" | "jsonl", headers: bool
     out.push(line);
   }
   return out;
+}
+
+/** What reading one relation's input file gives: its tuples in file order, and where tuple i was read. */
+export interface ReadInput {
+  readonly tuples: readonly Tuple[];
+  readonly origin: (i: number) => FactOrigin;
+}
+
+/**
+ * Input facts read again, one relation at a time, only when a question first needs where one of
+ * them came from: evaluation loads files its fastest way, and most relations are never asked about.
+ */
+export class LazyInputs implements InputFacts {
+  private readonly index = new InputIndex();
+  private readonly loaded = new Set<string>();
+
+  constructor(private readonly read: ReadonlyMap<string, () => ReadInput>) {}
+
+  origins(relation: string, tuple: Tuple): readonly FactOrigin[] | null {
+    const read = this.read.get(relation);
+    if (read === undefined) return null;
+    if (!this.loaded.has(relation)) {
+      this.loaded.add(relation);
+      const { tuples, origin } = read();
+      this.index.add(relation, tuples, origin);
+    }
+    return this.index.origins(relation, tuple);
+  }
 }

@@ -7,7 +7,7 @@ import { planVariant, PlanError } from "../plan/plan.js";
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Comparison, Literal, NumberLiteral, PrimitiveType, StringLiteral, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { AggPlan, PExpr, Step } from "../plan/plan.js";
+import type { AggPlan, PExpr, PlanStats, Step } from "../plan/plan.js";
 import type { BoundPlan } from "./solve.js";
 
 /** A literal that ties head argument `arg` to the value asked about. */
@@ -47,12 +47,15 @@ export type PlanItem = HeadLiteral | Literal;
  * Plans `items` (head ties and body literals) as one conjunction; null when some literal cannot be
  * evaluated yet (a variable in it is bound by no atom among `items`).
  */
-export function planItems(clause: Clause, items: readonly PlanItem[], relations: ReadonlyMap<string, RelationSchema>): BoundPlan | null {
+export function planItems(clause: Clause, items: readonly PlanItem[], relations: ReadonlyMap<string, RelationSchema>, size?: (relation: string) => number): BoundPlan | null {
   const body = items.map((x) => ("kind" in x && x.kind === "head" ? x.literal : (x as Literal)));
   const probe: Clause = { ...clause, head: { relation: clause.head.relation, args: [], span: clause.head.span }, body };
+  // With sizes the planner costs every order, so a small relation is read first and a large one probed.
+  const atoms = body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated).map((l) => size?.(l.atom.relation.name) ?? 0);
+  const stats: PlanStats | undefined = size === undefined ? undefined : { rows: atoms, total: atoms, keys: () => null };
   let plan;
   try {
-    plan = planVariant(probe, relations, -1);
+    plan = planVariant(probe, relations, -1, stats);
   } catch (err) {
     if (err instanceof PlanError) return null;
     throw err;

@@ -152,7 +152,7 @@ export function renderExplainText(r: ExplainReport): string {
   return out.join("\n") + "\n";
 }
 
-/** The report as JSON (see explain-schema.json). */
+/** The report as JSON (see explain-schema.json), on one line: a derivation can be thousands of levels deep, and indenting it would grow with the square of its height. */
 export function renderExplainJson(r: ExplainReport): string {
-  return JSON.stringify({ format: "calmlog-explain/1", ...r }, null, 2) + "\n";
+  return JSON.stringify({ format: "calmlog-explain/1", ...r }) + "\n";
 }

@@ -11,6 +11,8 @@ export interface FactModel {
   has(relation: string, tuple: Tuple): boolean;
   /** Rows of `relation` whose columns `cols` hold `key` (all rows when `cols` is empty). */
   lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[];
+  /** How many facts of `relation` hold (orders the joins). */
+  size(relation: string): number;
 }
 
 /** A plan whose steps know which literal they came from. */
