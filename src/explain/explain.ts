@@ -284,35 +284,81 @@ export class Explainer {
     return this.tree(root, nodes, new Set(), options.rows ?? 5);
   }
 
-  private tree(n: Node, nodes: ReadonlyMap<string, Node>, shown: Set<string>, rows: number): Derivation {
-    const fact = this.fact(n.relation, n.tuple);
-    if (n.base) {
-      const origins = this.inputs.origins(n.relation, n.tuple);
-      const program = this.programFacts.get(n.relation)?.get(keyOf(n.tuple));
-      if (origins === null && program !== undefined) return { kind: "program", fact, height: 0, rule: this.ruleRef(program) };
-      return { kind: "input", fact, height: 0, origins: origins ?? [] };
+  /**
+   * The derivation of `n` from each node's best instance. Iterative, since a derivation can be
+   * thousands of steps deep: a step is opened in pre-order (so a fact met again later is "shown
+   * above"), its premises are built, then it is closed with their derivations in place.
+   */
+  private tree(root: Node, nodes: ReadonlyMap<string, Node>, shown: Set<string>, rows: number): Derivation {
+    interface Open {
+      readonly node: Node;
+      readonly body: StepLiteral[];
+      /** Index in `body` of each premise still to be filled, in order. */
+      readonly slots: number[];
+      readonly derived: Derivation[];
+      readonly done: (d: Derivation) => void;
+      readonly make: (body: StepLiteral[]) => Derivation;
     }
-    if (shown.has(n.key)) return { kind: "shown", fact, height: n.height };
-    shown.add(n.key);
-    const inst = n.best!;
-    const { plan, solution, clause } = inst;
-    const bindings = this.bindings(clause, plan, solution.slots);
-    const values = new Map(bindings.map((b) => [b.name, b.value] as const));
-    const body: StepLiteral[] = clause.body.map((l) => {
-      const literal = showLiteral(l);
-      const instance = printLiteral(substituteLiteral(l, values, this.outerTypes(clause, plan)));
-      if (l.kind === "atom" && !l.negated) {
-        const step = plan.literals.indexOf(l);
-        const row = solution.rows[step]!;
-        const child = nodes.get(factKey(l.atom.relation.name, row))!;
-        return { kind: "atom", literal, instance: this.fact(l.atom.relation.name, row).text, derivation: this.tree(child, nodes, shown, rows) };
+    let result: Derivation | null = null;
+    const stack: (Open | { readonly leaf: Node; readonly done: (d: Derivation) => void })[] = [{ leaf: root, done: (d) => (result = d) }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if ("leaf" in top) {
+        stack.pop();
+        const n = top.leaf;
+        const fact = this.fact(n.relation, n.tuple);
+        if (n.base) {
+          const origins = this.inputs.origins(n.relation, n.tuple);
+          const program = this.programFacts.get(n.relation)?.get(keyOf(n.tuple));
+          top.done(origins === null && program !== undefined ? { kind: "program", fact, height: 0, rule: this.ruleRef(program) } : { kind: "input", fact, height: 0, origins: origins ?? [] });
+          continue;
+        }
+        if (shown.has(n.key)) {
+          top.done({ kind: "shown", fact, height: n.height });
+          continue;
+        }
+        shown.add(n.key);
+        const { plan, solution, clause } = n.best!;
+        const bindings = this.bindings(clause, plan, solution.slots);
+        const values = new Map(bindings.map((b) => [b.name, b.value] as const));
+        const types = this.outerTypes(clause, plan);
+        const premises: Node[] = [];
+        const slots: number[] = [];
+        const body: StepLiteral[] = clause.body.map((l, k) => {
+          const literal = showLiteral(l);
+          const instance = printLiteral(substituteLiteral(l, values, types));
+          if (l.kind === "atom" && !l.negated) {
+            const row = solution.rows[plan.literals.indexOf(l)]!;
+            premises.push(nodes.get(factKey(l.atom.relation.name, row))!);
+            slots.push(k);
+            return { kind: "atom", literal, instance: this.fact(l.atom.relation.name, row).text };
+          }
+          if (l.kind === "atom") return { kind: "negation", literal, instance };
+          if (l.kind === "bool") return { kind: "constant", literal, instance };
+          const aggregates = this.aggregateInfos([l], plan, [...solution.slots], values, clause, rows);
+          return aggregates.length > 0 ? { kind: "comparison", literal, instance, aggregates } : { kind: "comparison", literal, instance };
+        });
+        const open: Open = {
+          node: n,
+          body,
+          slots,
+          derived: [],
+          done: top.done,
+          make: (b) => ({ kind: "rule", fact, height: n.height, rule: this.ruleRef(clause), bindings, body: b }),
+        };
+        stack.push(open);
+        // Premises are opened first to last: pushed in reverse.
+        for (let p = premises.length - 1; p >= 0; p--) stack.push({ leaf: premises[p]!, done: (d) => (open.derived[p] = d) });
+        continue;
       }
-      if (l.kind === "atom") return { kind: "negation", literal, instance };
-      if (l.kind === "bool") return { kind: "constant", literal, instance };
-      const aggregates = this.aggregateInfos([l], plan, [...solution.slots], values, clause, rows);
-      return aggregates.length > 0 ? { kind: "comparison", literal, instance, aggregates } : { kind: "comparison", literal, instance };
-    });
-    return { kind: "rule", fact, height: n.height, rule: this.ruleRef(clause), bindings, body };
+      stack.pop();
+      const body = top.body.map((item, k) => {
+        const p = top.slots.indexOf(k);
+        return p < 0 ? item : { ...item, derivation: top.derived[p]! };
+      });
+      top.done(top.make(body));
+    }
+    return result!;
   }
 
   /** Why the fact does not hold: per rule, the first literal that fails. */

@@ -26,21 +26,30 @@ export interface ExplainReport {
 interface TreeNode {
   readonly line: string;
   readonly detail: readonly string[];
-  readonly children: readonly TreeNode[];
+  /** Made when drawn, so a deep derivation is never held twice. */
+  readonly children: () => readonly TreeNode[];
 }
 
-function draw(node: TreeNode, out: string[], prefix: string, last: boolean, root: boolean): void {
-  const branch = root ? "" : last ? "└─ " : "├─ ";
-  out.push(prefix + branch + node.line);
-  const inner = root ? prefix : prefix + (last ? "   " : "│  ");
-  const bar = node.children.length > 0 ? "│ " : "  ";
-  for (const d of node.detail) out.push((inner + bar + d).trimEnd());
-  node.children.forEach((c, i) => draw(c, out, inner, i === node.children.length - 1, false));
+const leaf = (line: string, detail: readonly string[] = []): TreeNode => ({ line, detail, children: () => [] });
+
+/** Draws a tree with box characters; iterative, since a derivation can be thousands of levels deep. */
+function draw(root: TreeNode, out: string[], prefix: string, last: boolean, isRoot: boolean): void {
+  const stack = [{ node: root, prefix, last, isRoot }];
+  while (stack.length > 0) {
+    const { node, prefix: p, last: l, isRoot: r } = stack.pop()!;
+    out.push(p + (r ? "" : l ? "└─ " : "├─ ") + node.line);
+    const inner = r ? p : p + (l ? "   " : "│  ");
+    const children = node.children();
+    const bar = children.length > 0 ? "│ " : "  ";
+    for (const d of node.detail) out.push((inner + bar + d).trimEnd());
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, prefix: inner, last: i === children.length - 1, isRoot: false });
+  }
 }
 
 /** A tree's children under a header line that already says what the root would. */
 function drawChildren(node: TreeNode, out: string[]): void {
-  node.children.forEach((c, i) => draw(c, out, "  ", i === node.children.length - 1, false));
+  const children = node.children();
+  children.forEach((c, i) => draw(c, out, "  ", i === children.length - 1, false));
 }
 
 function at(r: RuleRef): string {
@@ -63,32 +72,28 @@ function aggregateLines(a: AggregateInfo): string[] {
 function derivationTree(d: Derivation): TreeNode {
   switch (d.kind) {
     case "input":
-      return { line: `${d.fact.text}  input fact${d.origins.length === 0 ? "" : `, ${d.origins.map(origin).join("; ")}`}`, detail: [], children: [] };
+      return leaf(`${d.fact.text}  input fact${d.origins.length === 0 ? "" : `, ${d.origins.map(origin).join("; ")}`}`);
     case "program":
-      return { line: `${d.fact.text}  program fact, ${at(d.rule)}`, detail: [], children: [] };
+      return leaf(`${d.fact.text}  program fact, ${at(d.rule)}`);
     case "shown":
-      return { line: `${d.fact.text}  (derived above)`, detail: [], children: [] };
+      return leaf(`${d.fact.text}  (derived above)`);
     case "rule": {
       const detail = [d.rule.text];
       if (d.bindings.length > 0) detail.push(`with ${d.bindings.map((b) => `${b.name} = ${showValue(b.value)}`).join(", ")}`);
-      const children: TreeNode[] = d.body.map((s): TreeNode => {
-        if (s.derivation !== undefined) return derivationTree(s.derivation);
-        if (s.kind === "negation") return { line: `${s.instance}  no such fact`, detail: [], children: [] };
-        const aggs = (s.aggregates ?? []).flatMap(aggregateLines);
-        return { line: `${s.instance}  holds`, detail: aggs, children: [] };
-      });
+      const children = (): TreeNode[] =>
+        d.body.map((s): TreeNode => {
+          if (s.derivation !== undefined) return derivationTree(s.derivation);
+          if (s.kind === "negation") return leaf(`${s.instance}  no such fact`);
+          return leaf(`${s.instance}  holds`, (s.aggregates ?? []).flatMap(aggregateLines));
+        });
       return { line: `${d.fact.text}  by the rule at ${at(d.rule)}`, detail, children };
     }
   }
 }
 
 function whyNotTree(w: WhyNot): TreeNode {
-  if (w.kind !== "rules") return { line: `${w.fact.text} does not hold: ${w.note}`, detail: [], children: [] };
-  return {
-    line: `${w.fact.text} does not hold: ${w.note}`,
-    detail: [],
-    children: w.rules.map(failureTree),
-  };
+  if (w.kind !== "rules") return leaf(`${w.fact.text} does not hold: ${w.note}`);
+  return { line: `${w.fact.text} does not hold: ${w.note}`, detail: [], children: () => w.rules.map(failureTree) };
 }
 
 function failureTree(f: RuleFailure): TreeNode {
@@ -101,10 +106,10 @@ function failureTree(f: RuleFailure): TreeNode {
   if (f.blocking !== undefined) {
     const more = (f.blockingCount ?? 0) - f.blocking.length;
     if (f.blockingWhy !== undefined) children.push(derivationTree(f.blockingWhy));
-    for (const b of f.blocking.slice(f.blockingWhy === undefined ? 0 : 1)) children.push({ line: `${b.text}  holds too`, detail: [], children: [] });
+    for (const b of f.blocking.slice(f.blockingWhy === undefined ? 0 : 1)) children.push(leaf(`${b.text}  holds too`));
     if (more > 0) detail.push(`... and ${more} more blocking fact${more === 1 ? "" : "s"}`);
   }
-  return { line: `rule at ${at(f.rule)}`, detail, children };
+  return { line: `rule at ${at(f.rule)}`, detail, children: () => children };
 }
 
 function withheldLines(w: Withheld, fact: FactRef): string[] {
