@@ -157,7 +157,50 @@ export function renderExplainText(r: ExplainReport): string {
   return out.join("\n") + "\n";
 }
 
-/** The report as JSON (see explain-schema.json), on one line: a derivation can be thousands of levels deep, and indenting it would grow with the square of its height. */
+/**
+ * The report as JSON (see explain-schema.json), on one line: a derivation can be thousands of
+ * levels deep, and indenting it would grow with the square of its height.
+ */
 export function renderExplainJson(r: ExplainReport): string {
-  return JSON.stringify({ format: "calmlog-explain/1", ...r }) + "\n";
+  return stringify({ format: "calmlog-explain/1", ...r }) + "\n";
+}
+
+/** `JSON.stringify` without recursion (it overflows the stack on a derivation a few thousand steps deep). */
+export function stringify(value: unknown): string {
+  const out: string[] = [];
+  // Either a value to write or literal text (a separator or a closing bracket).
+  const stack: ({ readonly text: string } | { readonly value: unknown })[] = [{ value }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if ("text" in item) {
+      out.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (v === null || typeof v !== "object") {
+      out.push(JSON.stringify(v) ?? "null");
+      continue;
+    }
+    const parts: ({ readonly text: string } | { readonly value: unknown })[] = [];
+    if (Array.isArray(v)) {
+      out.push("[");
+      v.forEach((x, i) => {
+        if (i > 0) parts.push({ text: "," });
+        parts.push({ value: x === undefined ? null : x });
+      });
+      parts.push({ text: "]" });
+    } else {
+      out.push("{");
+      let first = true;
+      for (const [k, x] of Object.entries(v)) {
+        if (x === undefined || typeof x === "function") continue;
+        parts.push({ text: `${first ? "" : ","}${JSON.stringify(k)}:` });
+        parts.push({ value: x });
+        first = false;
+      }
+      parts.push({ text: "}" });
+    }
+    for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+  }
+  return out.join("");
 }

@@ -45,3 +45,17 @@ describe("explain as a library", () => {
     expect(report).toContain("to release it, seal epoch 1");
   });
 });
+
+describe("explain's JSON", () => {
+  it("is what JSON.stringify writes, and is written for a derivation too deep for it", async () => {
+    const { stringify } = await import("../../src/explain/render.js");
+    const sample = { a: [1, "x", null, { b: undefined, c: true }], d: "é\n", e: [] as unknown[], f: {} };
+    expect(stringify(sample)).toBe(JSON.stringify(sample));
+    let deep: unknown = { kind: "input" };
+    for (let i = 0; i < 20000; i++) deep = { kind: "rule", body: [{ derivation: deep }] };
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    const text = stringify(deep);
+    expect(text.startsWith('{"kind":"rule","body":[{"derivation":{"kind":"rule"')).toBe(true);
+    expect(text.length).toBe(20000 * '{"kind":"rule","body":[{"derivation":}]}'.length + '{"kind":"input"}'.length);
+  });
+});
