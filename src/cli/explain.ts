@@ -2,8 +2,9 @@
 // rule, the first literal that fails), and, over replicas, why it is withheld. It only reads: no
 // output files, no kept state; evaluation runs as `run` and `evaluate` run it, then explain searches
 // backwards from the fact.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { syntheticSpan } from "../syntax/span.js";
 import { Engine } from "../eval/engine.js";
 import { readFactCodes, readFactFile } from "../io/facts.js";
 import { compileFile } from "../pipeline.js";
@@ -13,7 +14,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import { readFacts } from "../replica/io.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } from "../replica/store.js";
-import { ReplicaSet } from "../replica/replica.js";
+import { Replica, ReplicaSet } from "../replica/replica.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { Explainer, type ExplainOptions } from "../explain/explain.js";
 import { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from "../explain/model.js";
@@ -26,6 +27,7 @@ import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliC
 
 const usage = `Usage: calmlog explain PROGRAM.dl -F DIR FACT [options]
        calmlog explain PROGRAM.dl REPLICA_DIR FACT [options]
+       calmlog explain PROGRAM.dl --replica NAME=FACTSDIR ... [--sealed] FACT [options]
 
 Tells how FACT holds: a derivation tree of minimal height, each step the rule (with its location)
 and the values bound, down to input facts (file and line) and program facts. When FACT does not
@@ -44,6 +46,9 @@ and which replicas have not delivered facts for those epochs. Nothing is written
 
 Options:
   -F, --fact-dir DIR   where input facts are, as for \`calmlog run\`
+      --replica NAME=FACTSDIR  an ad-hoc replica whose facts form one open epoch, as for
+                       \`calmlog evaluate\`; repeat for each replica
+      --sealed         with --replica: the facts form a closed epoch
       --why-not        ask why FACT does not hold (a fact that holds is shown with its derivation)
       --format FORMAT  text (default) or json (the schema is explain-schema.json)
       --depth N        how many missing facts deep a why-not follows (default 4)
@@ -75,17 +80,22 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     format: { type: "string", default: "text" },
     depth: { type: "string" },
     rows: { type: "string" },
+    replica: { type: "string", multiple: true },
+    sealed: { type: "boolean", default: false },
   });
   const format = values.format;
   if (format !== "text" && format !== "json") throw new UsageError(`unknown format \`${format}\`; use \`text\` or \`json\``);
   const factDir = values["fact-dir"];
-  const expected = factDir === undefined ? 3 : 2;
+  const adhoc = values.replica ?? [];
+  if (factDir !== undefined && adhoc.length > 0) throw new UsageError("give either -F DIR or --replica options, not both");
+  if (values.sealed && adhoc.length === 0) throw new UsageError("--sealed applies to --replica sets");
+  const expected = factDir === undefined && adhoc.length === 0 ? 3 : 2;
   if (positionals.length < expected) {
     throw new UsageError(positionals.length === 0 ? "missing PROGRAM.dl" : factDir === undefined && positionals.length === 2 ? "missing FACT, or give the facts with -F DIR (or a replica directory)" : "missing FACT");
   }
   if (positionals.length > expected) throw new UsageError(`unexpected argument \`${positionals[expected]}\`; quote the fact for the shell: 'ready("v2.1")'`);
   const program = positionals[0]!;
-  const replicaDir = factDir === undefined ? positionals[1]! : null;
+  const replicaDir = factDir === undefined && adhoc.length === 0 ? positionals[1]! : null;
   const factText = positionals[expected - 1]!;
   const options: ExplainOptions = { depth: count(values.depth, "--depth", 4), rows: count(values.rows, "--rows", 5) };
   const color = useColor(ctx.stderr, ctx.env);
@@ -108,8 +118,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 
   let report: ExplainReport;
   try {
-    if (replicaDir === null) {
-      const dir = resolve(ctx.cwd, factDir!);
+    if (factDir !== undefined) {
+      const dir = resolve(ctx.cwd, factDir);
       const engine = new Engine(unit.checked, unit.analysis);
       const reads = new Map<string, () => ReadInput>();
       for (const schema of unit.checked.relations.values()) {
@@ -135,7 +145,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       const derivation = explainer.why(query.relation, query.tuple, options);
       report = {
         program,
-        source: { kind: "facts", path: factDir! },
+        source: { kind: "facts", path: factDir },
         question,
         fact: explainer.fact(query.relation, query.tuple),
         holds: derivation !== null,
@@ -147,7 +157,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       };
     } else {
       const diags = new Diagnostics();
-      const loaded = loadReplicas(unit, resolve(ctx.cwd, replicaDir), diags, ctx.cwd);
+      const loaded = replicaDir !== null ? loadReplicas(unit, resolve(ctx.cwd, replicaDir), diags, ctx.cwd) : loadAdhoc(unit, adhoc, values.sealed, diags, ctx.cwd);
       if (loaded === null) {
         ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd) + summaryLine(diags.items) + "\n");
         return EXIT_USER_ERROR;
@@ -155,7 +165,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       const a = explainReplicas(unit, loaded.set, loaded.inputs, query.relation, query.tuple, { ...options, sourceOf, openFacts: options.rows ?? 5 });
       report = {
         program,
-        source: { kind: "replicas", path: replicaDir },
+        source: { kind: "replicas", path: replicaDir ?? adhoc.join(" ") },
         question,
         fact: a.fact,
         holds: a.holds,
@@ -205,5 +215,49 @@ function loadReplicas(unit: ProgramUnit, dir: string, diags: Diagnostics, cwd: s
   if (diags.hasErrors() && diags.items.some((d) => d.code.startsWith("CL4"))) return null;
   // Late or changed files are reported by `evaluate`; explain reads the same reconciled facts.
   const set = reconcile(dir, previous, files, new Diagnostics(), show);
+  return { set, inputs };
+}
+
+/** `--replica NAME=FACTSDIR`, as `evaluate` takes it: each folder's facts are one epoch of that replica, sealed with `--sealed`. */
+function loadAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean, diags: Diagnostics, cwd: string): { set: ReplicaSet; inputs: InputIndex } | null {
+  const replicated = replicatedRelations(unit.checked);
+  const inputs = new InputIndex();
+  let set = ReplicaSet.empty();
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--replica takes NAME=FACTSDIR, got \`${spec}\``);
+    const name = spec.slice(0, eq);
+    if (seen.has(name)) throw new UsageError(`replica \`${name}\` is given twice`);
+    seen.add(name);
+    const folder = resolve(cwd, spec.slice(eq + 1));
+    if (!existsSync(folder)) {
+      diags.add("CL504", syntheticSpan(folder), `facts directory \`${spec.slice(eq + 1)}\` of replica \`${name}\` does not exist`);
+      continue;
+    }
+    let replica = Replica.empty(name);
+    for (const file of readdirSync(folder).sort()) {
+      const m = /^(.+)\.(facts|jsonl)$/.exec(file);
+      if (m === null || !replicated.has(m[1]!)) continue;
+      const path = join(folder, file);
+      const schema = unit.checked.relations.get(m[1]!)!;
+      try {
+        const tuples = readFacts(path, schema);
+        const lines = recordLines(readFileSync(path, "utf8"), m[2] === "jsonl" ? "jsonl" : "tsv", formatOf(schema).headers === true, schema.columns.length);
+        inputs.add(schema.name, tuples, (i) => ({ file: shown(path, cwd), line: lines[i] ?? null, replica: name, epoch: 1 }));
+        replica = replica.insert(schema.name, tuples, 1);
+      } catch (err) {
+        if (err instanceof UserError) diags.push(err.diagnostic);
+        else throw err;
+      }
+    }
+    set = set.withReplica(replica);
+  }
+  if (diags.hasErrors()) return null;
+  if (sealed) {
+    const outcome = set.seal(1, { sealedAt: new Date().toISOString(), reason: "--sealed: the replicas' facts form a closed epoch" });
+    if (!outcome.ok) throw new Error(outcome.message);
+    set = outcome.set;
+  }
   return { set, inputs };
 }

@@ -139,6 +139,9 @@ export function renderExplainText(r: ExplainReport): string {
   if (r.holds && r.derivation !== null) {
     out.push(`${r.fact.text} holds${where}; a derivation of height ${r.derivation.height}:`);
     draw(derivationTree(r.derivation), out, "  ", true, true);
+  } else if (r.view === "sealed" && r.sealedEpoch === 0 && r.withheld !== null) {
+    // Nothing is sealed, so nothing of the relation is known yet: what it waits for is the answer.
+    out.push(`${r.fact.text} is withheld: no epoch is sealed yet`);
   } else if (r.whyNot !== null) {
     out.push(`${r.fact.text} does not hold${where}: ${r.whyNot.note}`);
     drawChildren(whyNotTree(r.whyNot), out);

@@ -157,4 +157,21 @@ describe("calmlog explain REPLICA_DIR", () => {
     expect(sealed.stdout).toContain('`!blocked("y")` fails: a fact matches `blocked("y")`');
     expect(sealed.stdout).toContain('blocked("y")  input fact, data/b/epoch-1/blocked.facts:1 (replica b, epoch 1)');
   });
+
+  it("takes ad-hoc replicas as evaluate does: one open epoch, or a closed one with --sealed", async () => {
+    const w = workspace();
+    w.put("a/edge.facts", "x\ty\n");
+    w.put("b/blocked.facts", "y\n");
+    const open = await calmlog(w.root, "explain", "tasks.dl", "--replica", "a=a", "--replica", "b=b", 'ready("x")');
+    expect(open.code).toBe(0);
+    expect(open.stdout).toContain('ready("x") is withheld: no epoch is sealed yet\n\n`ready` waits for a sealed epoch');
+    expect(open.stdout).toContain("to release it, seal epoch 1");
+    expect(open.stdout).toContain('edge("x", "y")  replica a, epoch 1, a/edge.facts:1');
+    const sealed = await calmlog(w.root, "explain", "tasks.dl", "--replica", "a=a", "--replica", "b=b", "--sealed", 'ready("x")');
+    expect(sealed.stdout).toContain('ready("x") holds in the sealed results (final as of epoch 1); a derivation of height 1:');
+    expect(sealed.stdout).not.toContain("waits for a sealed epoch");
+    const both = await calmlog(w.root, "explain", "tasks.dl", "-F", "a", "--replica", "a=a", 'ready("x")');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain("give either -F DIR or --replica options, not both");
+  });
 });
