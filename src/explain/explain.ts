@@ -321,7 +321,7 @@ export class Explainer {
         const { plan, solution, clause } = n.best!;
         const bindings = this.bindings(clause, plan, solution.slots);
         const values = new Map(bindings.map((b) => [b.name, b.value] as const));
-        const types = this.outerTypes(clause, plan);
+        const types = this.outerTypes(plan);
         const premises: Node[] = [];
         const slots: number[] = [];
         const body: StepLiteral[] = clause.body.map((l, k) => {
@@ -468,7 +468,7 @@ export class Explainer {
     const span = isHead ? clause.head.args[item.arg]!.span : (item as Literal).span;
     const rule = this.ruleRef(clause);
     const at = `${span.file}:${span.line}:${span.column}`;
-    const types = this.outerTypes(clause, plan);
+    const types = this.outerTypes(plan);
     const shownLiteral = isHead ? `${showAtom(clause.head)} (column ${item.arg + 1})` : showLiteral(literal);
     const base = { rule, literal: shownLiteral, at, bindings };
     if (fault !== null) {
@@ -495,7 +495,7 @@ export class Explainer {
       const rel = l.atom.relation.name;
       const bound = l.atom.args.every((a) => (a.kind === "var" ? values.has(a.name) : a.kind !== "wildcard"));
       if (bound) {
-        const t = this.atomTuple(l.atom, values, types);
+        const t = this.atomTuple(clause, l.atom, values, types);
         if (t !== null) {
           const missing = this.whyNotAt(rel, t, depth - 1, visited, rows);
           return { ...base, kind: "missing", instance: this.fact(rel, t).text, message: `\`${this.fact(rel, t).text}\` does not hold`, missing };
@@ -552,7 +552,8 @@ export class Explainer {
     }
   }
 
-  private atomTuple(atom: Atom, values: ReadonlyMap<string, Value>, _types: ReadonlyMap<string, PrimitiveType>): Tuple | null {
+  /** The fact a fully bound atom stands for; an expression in a column is computed as the engine would store it. */
+  private atomTuple(clause: Clause, atom: Atom, values: ReadonlyMap<string, Value>, types: ReadonlyMap<string, PrimitiveType>): Tuple | null {
     const colTypes = this.types(atom.relation.name);
     const out: Value[] = [];
     for (let i = 0; i < atom.args.length; i++) {
@@ -561,8 +562,10 @@ export class Explainer {
       else if (a.kind === "string" || a.kind === "number") out.push(a.value);
       else {
         // An expression: its value, computed as the engine would for this column.
-        const plan = planVariant({ id: -1, head: { relation: atom.relation, args: [substituteTerm(a, values, _types)], span: atom.span }, body: [], rule: null as never, headIndex: 0, disjunct: 0, span: atom.span }, this.unit.checked.relations, -1);
-        const v = this.solver.value(plan.head.args[0]!, []);
+        // Every column bound: the atom with its values in place is a fact the planner types column by column.
+        const one: Clause = { ...clause, head: { relation: atom.relation, args: atom.args.map((x) => substituteTerm(x, values, types)), span: atom.span }, body: [] };
+        const plan = planVariant(one, this.unit.checked.relations, -1);
+        const v = this.solver.value(plan.head.args[i]!, []);
         if (v === NONE) return null;
         out.push(coerce(v, colTypes[i] ?? "number"));
       }
@@ -572,7 +575,7 @@ export class Explainer {
 
   private aggregateInfos(literals: readonly Literal[], plan: BoundPlan, slots: Value[], values: ReadonlyMap<string, Value>, clause: Clause, rows: number): AggregateInfo[] {
     const out: AggregateInfo[] = [];
-    const types = this.outerTypes(clause, plan);
+    const types = this.outerTypes(plan);
     for (const a of aggregatesOf(literals)) {
       const agg = findAgg(plan.plan.steps, showTerm(a));
       if (agg === null) continue;
@@ -596,7 +599,7 @@ export class Explainer {
       if (name !== undefined && order.includes(name) && !byName.has(name) && s < slots.length) byName.set(name, slots[s]!);
     });
     // Only names some step bound: a slot that no step reached keeps its initial 0.
-    const bound = boundSlots(plan, slots);
+    const bound = boundSlots(plan);
     const out: Binding[] = [];
     for (const name of order) {
       const s = plan.names.indexOf(name);
@@ -605,7 +608,7 @@ export class Explainer {
     return out;
   }
 
-  private outerTypes(clause: Clause, plan: BoundPlan): Map<string, PrimitiveType> {
+  private outerTypes(plan: BoundPlan): Map<string, PrimitiveType> {
     const types = new Map<string, PrimitiveType>();
     const walk = (steps: BoundPlan["plan"]["steps"]): void => {
       for (const s of steps) {
@@ -625,7 +628,6 @@ export class Explainer {
       }
     };
     walk(plan.plan.steps);
-    void clause;
     return types;
   }
 
@@ -666,13 +668,12 @@ export class Explainer {
 }
 
 /** Slots bound by some step of the plan (atoms' binds, assignments). */
-function boundSlots(plan: BoundPlan, slots: readonly Value[]): Set<number> {
+function boundSlots(plan: BoundPlan): Set<number> {
   const out = new Set<number>();
   for (const s of plan.plan.steps) {
     if (s.kind === "atom") for (const a of s.args) if (a.kind === "bind") out.add(a.slot);
     if (s.kind === "assign") out.add(s.slot);
   }
-  void slots;
   return out;
 }
 
