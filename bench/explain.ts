@@ -128,7 +128,8 @@ async function main(): Promise<void> {
         searchWhy.toFixed(1),
         searchNot.toFixed(1),
       ]);
-      console.error(`${w.name}: run ${runMs.toFixed(0)} ms, explain ${explainMs.toFixed(0)} ms`);
+      // Each row as soon as it is measured, so a long workload does not hold back the others.
+      console.error(rows[rows.length - 1]!.join("\t"));
     }
   } finally {
     if (temp !== null) rmSync(temp, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } from "../replica/store.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { Explainer, type ExplainOptions } from "../explain/explain.js";
+import { Explainer, SearchLimit, type ExplainOptions } from "../explain/explain.js";
 import { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from "../explain/model.js";
 import { parseFactQuery } from "../explain/query.js";
 import { explainReplicas } from "../explain/replica.js";
@@ -53,6 +53,7 @@ Options:
       --format FORMAT  text (default) or json (the schema is explain-schema.json)
       --depth N        how many missing facts deep a why-not follows (default 4)
       --rows N         rows of an aggregate, blocking facts and open facts listed (default 5)
+      --max-facts N    how many facts the search for a derivation may reach (default 200000)
   -h, --help           show this help
 
 Exit codes: 0 answered (whether or not FACT holds), 1 errors in the program, the facts or FACT,
@@ -80,6 +81,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     format: { type: "string", default: "text" },
     depth: { type: "string" },
     rows: { type: "string" },
+    "max-facts": { type: "string" },
     replica: { type: "string", multiple: true },
     sealed: { type: "boolean", default: false },
   });
@@ -97,7 +99,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const program = positionals[0]!;
   const replicaDir = factDir === undefined && adhoc.length === 0 ? positionals[1]! : null;
   const factText = positionals[expected - 1]!;
-  const options: ExplainOptions = { depth: count(values.depth, "--depth", 4), rows: count(values.rows, "--rows", 5) };
+  const options: ExplainOptions = { depth: count(values.depth, "--depth", 4), rows: count(values.rows, "--rows", 5), maxFacts: count(values["max-facts"], "--max-facts", 200_000) };
   const color = useColor(ctx.stderr, ctx.env);
 
   const compiled = await compileFile(program, ctx.cwd);
@@ -177,6 +179,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       };
     }
   } catch (err) {
+    if (err instanceof SearchLimit) {
+      const d = new Diagnostics().add("CL702", syntheticSpan("<query>"), `${err.message} (--max-facts ${options.maxFacts})`);
+      ctx.stderr.write(renderDiagnostics([d], new Map(), { color }));
+      return EXIT_USER_ERROR;
+    }
     if (err instanceof UserError) {
       const d: Diagnostic = err.diagnostic;
       const texts = new Map(sources);

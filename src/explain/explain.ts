@@ -125,7 +125,20 @@ export interface WhyNot {
   readonly rules: readonly RuleFailure[];
 }
 
+/** The backward search reached more facts than `ExplainOptions.maxFacts` allows. */
+export class SearchLimit extends Error {
+  constructor(
+    readonly fact: string,
+    readonly reached: number,
+  ) {
+    super(`the search for a derivation of \`${fact}\` reached ${reached} facts and stopped`);
+    this.name = "SearchLimit";
+  }
+}
+
 export interface ExplainOptions {
+  /** How many facts the backward search for a derivation may reach (default 200,000). */
+  readonly maxFacts?: number;
   /** How many rows of an aggregate, or facts blocking a negation, to list (default 5). */
   readonly rows?: number;
   /** How deep why-not follows missing facts (default 4). */
@@ -214,10 +227,12 @@ export class Explainer {
     };
     const rootKey = factKey(relation, tuple);
     const queue: Node[] = [];
+    const limit = options.maxFacts ?? 200_000;
     const reach = (r: string, t: Tuple): Node => {
       const key = factKey(r, t);
       let n = nodes.get(key);
       if (n === undefined) {
+        if (nodes.size >= limit) throw new SearchLimit(this.fact(relation, tuple).text, nodes.size);
         n = { relation: r, tuple: t, key, base: false, instances: [], height: Infinity, best: null, done: false };
         nodes.set(key, n);
         queue.push(n);

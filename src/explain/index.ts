@@ -2,6 +2,7 @@
 // replicas, the fact a user asks about, and the text and JSON renderers.
 export {
   Explainer,
+  SearchLimit,
   type AggregateInfo,
   type Binding,
   type Derivation,

@@ -156,6 +156,9 @@ const LIST = [
   code("CL701", "explain-query", "error", "The fact to explain is not a fact of the program",
     "`calmlog explain` takes one fact, written as in a rule file, of a declared relation, with one constant per column of the column's type.",
     "Write the fact as in a rule file, e.g. `ready(\"v2.1\")`, and quote it for the shell: `'ready(\"v2.1\")'`."),
+  code("CL702", "explain-search-limit", "error", "The search for a derivation reached too many facts",
+    "A derivation of minimal height is found by collecting every rule instance that could derive the fact, backwards; for a fact supported by most of a large relation that is most of the evaluation, and the search stops at `--max-facts` facts.",
+    "Raise `--max-facts`, or ask about a fact closer to the input (a premise of this one)."),
 ] as const;
 
 /** Every diagnostic code. */

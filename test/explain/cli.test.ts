@@ -115,6 +115,9 @@ describe("calmlog explain -F", () => {
     expect(typo.stderr).toContain("relation `pth` is not declared; did you mean `path`?");
     const type = await calmlog(root, "explain", "graph.dl", "-F", "facts", "path(1, 2)");
     expect(type.stderr).toContain("column 1 of `path` (`a: symbol`) takes a string in double quotes");
+    const limit = await calmlog(root, "explain", "graph.dl", "-F", "facts", 'path("a", "e")', "--max-facts", "2");
+    expect(limit.code).toBe(1);
+    expect(limit.stderr).toContain('error CL702: the search for a derivation of `path("a", "e")` reached 2 facts and stopped (--max-facts 2)');
     const usage = await calmlog(root, "explain", "graph.dl", "-F", "facts");
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain("missing FACT");
