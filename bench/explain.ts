@@ -20,7 +20,7 @@ const WORKLOADS: readonly { name: string; program: string; relation: string; why
   { name: "tc-rand-2000", program: "tc.dl", relation: "tc" },
   { name: "sg-tree", program: "sg.dl", relation: "sg" },
   { name: "negagg", program: "negagg.dl", relation: "outdeg" },
-  { name: "andersen", program: "andersen.dl", relation: "pointsTo" },
+  // andersen is left out: a points-to fact is supported by most of `pointsTo`, so the search stops at --max-facts (CL702).
 ];
 
 const { values } = parseArgs({ options: { data: { type: "string" }, only: { type: "string" }, runs: { type: "string", default: "3" } }, strict: true });
