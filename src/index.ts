@@ -32,6 +32,9 @@ export { Engine, evaluate, type EngineOptions, type RunOptions, type RunStats, t
 export { Replica, ReplicaSet, type SealRecord } from "./replica/replica.js";
 export { ReplicaEvaluator, evaluateReplicas, mergeEngines, type ProgramUnit, type ReplicaReport } from "./replica/evaluate.js";
 
+// Explain: how a fact holds, why it does not, why it is withheld
+export * from "./explain/index.js";
+
 // Invariants
 export { checkInvariants, counterexampleAsReplicaFacts, type InvariantOptions } from "./invariant/check.js";
 export type * from "./invariant/types.js";

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   lint: { summary: "Report which rules are coordination-free and which need a sealed epoch", load: async () => (await import("./lint.js")).command },
   run: { summary: "Evaluate a program on one fact set, like `souffle -F DIR -D DIR`", load: async () => (await import("./run.js")).command },
   evaluate: { summary: "Evaluate a program on replica fact sets, sealed epochs only for non-monotonic rules", load: async () => (await import("./evaluate.js")).command },
+  explain: { summary: "Show how a fact is derived, why it is not, or why it is withheld", load: async () => (await import("./explain.js")).command },
   seal: { summary: "Seal an epoch of a replica directory (the one coordination step)", load: async () => (await import("./seal.js")).command },
   publish: { summary: "Append a replica's facts to a NATS JetStream replica set", load: async () => (await import("./publish.js")).command },
   restore: { summary: "Write a replica directory's kept facts back into files that lost some", load: async () => (await import("./restore.js")).command },

@@ -122,12 +122,12 @@ function options(args: readonly string[]): Options {
   };
 }
 
-function param(d: IoDirective | null, key: string): string | undefined {
+export function param(d: IoDirective | null, key: string): string | undefined {
   return d?.params.find((p) => p.key.name === key)?.value;
 }
 
 /** Where an input relation's facts are, as Soufflé resolves it. */
-function inputPath(schema: RelationSchema, factDir: string): { path: string; format: FactFormat } {
+export function inputPath(schema: RelationSchema, factDir: string): { path: string; format: FactFormat } {
   const filename = param(schema.input, "filename");
   if (filename !== undefined) {
     const path = isAbsolute(filename) ? filename : resolve(factDir, filename);

@@ -1,6 +1,6 @@
 // The one catalog of diagnostic codes. Codes are stable: tests, JSON and SARIF rules refer to them.
 // Ranges: CL1xx syntax, CL2xx semantic checks, CL3xx monotonicity and strata, CL4xx facts and
-// evaluation, CL5xx replicas and epochs, CL6xx invariants.
+// evaluation, CL5xx replicas and epochs, CL6xx invariants, CL7xx explain.
 
 export interface CodeInfo {
   readonly id: string;
@@ -205,6 +205,14 @@ const LIST = [
   code("CL605", "invariant-check-non-monotonic", "note", "Invariant check itself needs a sealed epoch",
     "The invariant relation is non-monotonic, so a replica can only check it over a sealed epoch.",
     null),
+
+  // ---- CL7xx: explain --------------------------------------------------------------------
+  code("CL701", "explain-query", "error", "The fact to explain is not a fact of the program",
+    "`calmlog explain` takes one fact, written as in a rule file, of a declared relation, with one constant per column of the column's type.",
+    "Write the fact as in a rule file, e.g. `ready(\"v2.1\")`, and quote it for the shell: `'ready(\"v2.1\")'`."),
+  code("CL702", "explain-search-limit", "error", "The search for a derivation reached too many facts",
+    "A derivation of minimal height is found by collecting every rule instance that could derive the fact, backwards; for a fact supported by most of a large relation that is most of the evaluation, and the search stops at `--max-facts` facts.",
+    "Raise `--max-facts`, or ask about a fact closer to the input (a premise of this one)."),
 ] as const;
 
 /** Every diagnostic code. */

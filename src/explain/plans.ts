@@ -1,0 +1,167 @@
+// Join plans for asking about one head tuple: the clause's body with each head argument tied to
+// the value asked about (`x = <value>`, or `expr = <value>`), planned by the engine's planner so
+// the body is read in a good order and with the engine's types. The values are parameters, so a
+// plan is made once per clause and reused for every tuple.
+import type { RelationSchema } from "../check/types.js";
+import { planVariant, PlanError } from "../plan/plan.js";
+import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
+import type { Aggregate, Comparison, Literal, NumberLiteral, PrimitiveType, StringLiteral, Term } from "../syntax/ast.js";
+import type { Clause } from "../syntax/normalize.js";
+import type { AggPlan, PExpr, PlanStats, Step } from "../plan/plan.js";
+import type { BoundPlan } from "./solve.js";
+
+/** A literal that ties head argument `arg` to the value asked about. */
+export interface HeadLiteral {
+  readonly kind: "head";
+  readonly arg: number;
+  readonly literal: Comparison;
+}
+
+/** The literals that tie each head argument to a parameter, in head order. */
+export function headLiterals(clause: Clause, schema: RelationSchema): HeadLiteral[] {
+  const seen = new Set<string>();
+  return clause.head.args.map((arg, i) => {
+    const type = schema.columns[i]?.type ?? "number";
+    const placeholder = placeholderOf(type, i, arg);
+    const literal: Comparison = { kind: "cmp", op: "=", left: arg, right: placeholder, negated: false, span: arg.span };
+    if (arg.kind === "var") seen.add(arg.name);
+    return { kind: "head", arg: i, literal };
+  });
+}
+
+/**
+ * A constant standing for the value of head argument `i`; its text is unusual so no body literal
+ * prints the same (steps are matched to literals by their text).
+ */
+function placeholderOf(type: PrimitiveType, i: number, at: Term): Term {
+  const span = at.span;
+  if (type === "symbol") return { kind: "string", value: `\u0001head ${i}`, span } satisfies StringLiteral;
+  const value = type === "unsigned" ? 4294967000 + i : type === "float" ? 1.2345e300 + i * 1e290 : -2147483000 + i;
+  return { kind: "number", value, type, text: String(value), span } satisfies NumberLiteral;
+}
+
+/** What a plan needs to be matched back to the literals it came from. */
+export type PlanItem = HeadLiteral | Literal;
+
+/**
+ * Plans `items` (head ties and body literals) as one conjunction; null when some literal cannot be
+ * evaluated yet (a variable in it is bound by no atom among `items`).
+ */
+export function planItems(clause: Clause, items: readonly PlanItem[], relations: ReadonlyMap<string, RelationSchema>, size?: (relation: string) => number): BoundPlan | null {
+  const body = items.map((x) => ("kind" in x && x.kind === "head" ? x.literal : (x as Literal)));
+  const probe: Clause = { ...clause, head: { relation: clause.head.relation, args: [], span: clause.head.span }, body };
+  // With sizes the planner costs every order, so a small relation is read first and a large one probed.
+  const atoms = body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated).map((l) => size?.(l.atom.relation.name) ?? 0);
+  const stats: PlanStats | undefined = size === undefined ? undefined : { rows: atoms, total: atoms, keys: () => null };
+  let plan;
+  try {
+    plan = planVariant(probe, relations, -1, stats);
+  } catch (err) {
+    if (err instanceof PlanError) return null;
+    throw err;
+  }
+  // Steps carry their literal's text; equal texts are equal literals, so the first unused one is taken.
+  const byText = new Map<string, { item: PlanItem; literal: Literal }[]>();
+  items.forEach((item, k) => {
+    const literal = body[k]!;
+    const text = showLiteral(literal);
+    const list = byText.get(text) ?? [];
+    list.push({ item, literal });
+    byText.set(text, list);
+  });
+  const atomText = new Map<string, Literal>();
+  for (const l of body) if (l.kind === "atom" && !l.negated) atomText.set(showAtom(l.atom), l);
+  const literals: (Literal | null)[] = [];
+  const headArg: number[] = [];
+  for (const step of plan.steps) {
+    const found = byText.get(step.text)?.shift();
+    if (found !== undefined) {
+      literals.push(found.literal);
+      headArg.push("kind" in found.item && found.item.kind === "head" ? found.item.arg : -1);
+      continue;
+    }
+    // An expression in an atom's column is checked after the atom: `a(x + 1) column 1`.
+    const column = / column \d+$/.exec(step.text);
+    const owner = column === null ? undefined : atomText.get(step.text.slice(0, column.index));
+    if (owner === undefined) throw new Error(`explain: no literal for plan step \`${step.text}\``);
+    literals.push(owner);
+    headArg.push(-1);
+  }
+  const names: (string | undefined)[] = new Array(plan.slots);
+  nameSlots(plan.steps, literals, names);
+  for (const a of aggregatesOf(body)) nameAggregate(a, plan.steps, names);
+  return { plan, literals, headArg, names };
+}
+
+/** Names of the slots that steps bind, from their literals' variables. */
+function nameSlots(steps: readonly Step[], literals: readonly (Literal | null)[], names: (string | undefined)[]): void {
+  steps.forEach((step, k) => {
+    const l = literals[k];
+    if (step.kind === "atom" && l?.kind === "atom") {
+      step.args.forEach((a, c) => {
+        const t = l.atom.args[c];
+        if ((a.kind === "bind" || a.kind === "bound") && t?.kind === "var") names[a.slot] ??= t.name;
+      });
+    }
+    if (step.kind === "assign" && l?.kind === "cmp") {
+      const inExpr = new Set<string>();
+      exprNames(step.expr, inExpr);
+      for (const side of [l.left, l.right]) if (side.kind === "var" && !inExpr.has(side.name)) names[step.slot] ??= side.name;
+    }
+    const exprs: PExpr[] = step.kind === "filter" ? [step.left, step.right] : step.kind === "assign" ? [step.expr] : [];
+    for (const e of exprs) walkExpr(e, (x) => {
+      if (x.kind === "var" && !x.name.startsWith("#")) names[x.slot] ??= x.name;
+    });
+  });
+}
+
+function nameAggregate(term: Aggregate, steps: readonly Step[], names: (string | undefined)[]): void {
+  const agg = findAgg(steps, showTerm(term));
+  if (agg === null) return;
+  const literals = agg.steps.map((s) => term.body.find((l) => showLiteral(l) === s.text) ?? null);
+  nameSlots(agg.steps, literals, names);
+  if (agg.target !== null) walkExpr(agg.target, (x) => {
+    if (x.kind === "var") names[x.slot] ??= x.name;
+  });
+}
+
+/** The aggregate plan printed as `text` among the steps' expressions, or null. */
+export function findAgg(steps: readonly Step[], text: string): AggPlan | null {
+  let found: AggPlan | null = null;
+  for (const s of steps) {
+    const exprs: PExpr[] = s.kind === "filter" ? [s.left, s.right] : s.kind === "assign" ? [s.expr] : [];
+    for (const e of exprs) walkExpr(e, (x) => {
+      if (x.kind === "agg" && x.agg.text === text) found ??= x.agg;
+    });
+  }
+  return found;
+}
+
+/** Every aggregate term in the literals, outermost first. */
+export function aggregatesOf(literals: readonly Literal[]): Aggregate[] {
+  const out: Aggregate[] = [];
+  const term = (t: Term): void => {
+    if (t.kind === "aggregate") out.push(t);
+    else if (t.kind === "binary") (term(t.left), term(t.right));
+    else if (t.kind === "unary") term(t.operand);
+    else if (t.kind === "call") t.args.forEach(term);
+  };
+  for (const l of literals) {
+    if (l.kind === "cmp") (term(l.left), term(l.right));
+    else if (l.kind === "atom") l.atom.args.forEach(term);
+  }
+  return out;
+}
+
+export function walkExpr(e: PExpr, f: (e: PExpr) => void): void {
+  f(e);
+  if (e.kind === "binary") (walkExpr(e.left, f), walkExpr(e.right, f));
+  else if (e.kind === "unary") walkExpr(e.operand, f);
+  else if (e.kind === "call") e.args.forEach((a) => walkExpr(a, f));
+}
+
+function exprNames(e: PExpr, out: Set<string>): void {
+  walkExpr(e, (x) => {
+    if (x.kind === "var") out.add(x.name);
+  });
+}

@@ -1,0 +1,360 @@
+// Runs a clause's join plan over a fact model, one binding at a time, on values (not codes): the
+// engine's generated code does the same over row ranges, and both read one plan, so types,
+// arithmetic and aggregates mean the same here. Explain is not a hot path; clarity wins over speed.
+import type { Literal, PrimitiveType } from "../syntax/ast.js";
+import type { AggPlan, ArgAction, JoinPlan, PExpr, Step } from "../plan/plan.js";
+import { ops } from "../eval/ops.js";
+import type { Tuple, Value } from "../eval/values.js";
+
+/** The facts that hold: membership, and rows matching values in some columns. */
+export interface FactModel {
+  has(relation: string, tuple: Tuple): boolean;
+  /** Rows of `relation` whose columns `cols` hold `key` (all rows when `cols` is empty). */
+  lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[];
+  /** How many facts of `relation` hold (orders the joins). */
+  size(relation: string): number;
+}
+
+/** A plan whose steps know which literal they came from. */
+export interface BoundPlan {
+  readonly plan: JoinPlan;
+  /** Per top-level step: its literal (null when the step is not from a body literal). */
+  readonly literals: readonly (Literal | null)[];
+  /** Per top-level step: the head argument it binds or checks (-1 for body literals). */
+  readonly headArg: readonly number[];
+  /** Variable name per slot (aggregate-local slots too). */
+  readonly names: readonly (string | undefined)[];
+}
+
+/** What one solution matched: the row per top-level atom step (null for other steps). */
+export interface Solution {
+  readonly slots: readonly Value[];
+  readonly rows: readonly (Tuple | null)[];
+}
+
+/** No value: `min`, `max` or `mean` over no rows, so the binding produces nothing. */
+export const NONE = Symbol("none");
+
+/** One solution of an aggregate's body: the rows of its atoms and the target's value. */
+export interface AggregateRow {
+  readonly rows: readonly Tuple[];
+  readonly value: Value | null;
+}
+
+/** The value and the rows of one aggregate under a binding. */
+export interface AggregateResult {
+  readonly value: Value | typeof NONE;
+  readonly rows: readonly AggregateRow[];
+}
+
+export class Solver {
+  constructor(
+    private readonly model: FactModel,
+    private readonly typeOf: (relation: string) => readonly PrimitiveType[],
+  ) {}
+
+  /**
+   * Calls `f` with each solution of `bp` where head argument i equals `params[i]` (when given);
+   * `f` returns false to stop. Returns whether it was stopped.
+   */
+  solve(bp: BoundPlan, params: readonly Value[], f: (s: Solution) => boolean): boolean {
+    const slots: Value[] = new Array(bp.plan.slots).fill(0);
+    const rows: (Tuple | null)[] = new Array(bp.plan.steps.length).fill(null);
+    return this.steps(bp.plan.steps, 0, slots, (i) => (i < bp.headArg.length ? bp.headArg[i]! : -1), params, rows, () => f({ slots: [...slots], rows: [...rows] }));
+  }
+
+  /** Each solution of an aggregate under the outer bindings in `slots` (which it extends in place). */
+  aggregateRows(agg: AggPlan, slots: Value[]): AggregateRow[] {
+    const out: AggregateRow[] = [];
+    const rows: (Tuple | null)[] = new Array(agg.steps.length).fill(null);
+    this.steps(agg.steps, 0, slots, () => -1, [], rows, () => {
+      let value: Value | null = null;
+      if (agg.target !== null) {
+        const v = this.value(agg.target, slots);
+        if (v === NONE) return true;
+        value = v;
+      }
+      out.push({ rows: rows.filter((r): r is Tuple => r !== null), value });
+      return true;
+    });
+    return out;
+  }
+
+  /** The aggregate's value under the bindings in `slots`, with the rows it ranged over. */
+  aggregate(agg: AggPlan, slots: Value[]): AggregateResult {
+    const local = [...slots];
+    const rows = this.aggregateRows(agg, local);
+    return { value: this.fold(agg, rows.map((r) => r.value)), rows };
+  }
+
+  private fold(agg: AggPlan, values: readonly (Value | null)[]): Value | typeof NONE {
+    const type = agg.target?.type ?? "number";
+    switch (agg.op) {
+      case "count":
+        return values.length;
+      case "sum": {
+        let acc = 0;
+        for (const v of values) acc = type === "float" ? acc + (v as number) : type === "unsigned" ? ops.addU(acc, v as number) : ops.addI(acc, v as number);
+        return acc;
+      }
+      case "mean": {
+        if (values.length === 0) return NONE;
+        let acc = 0;
+        for (const v of values) acc += v as number;
+        return acc / values.length;
+      }
+      case "min":
+      case "max": {
+        if (values.length === 0) return NONE;
+        let acc = values[0]!;
+        for (const v of values) {
+          const c = type === "symbol" ? ops.cmpS(v as string, acc as string) : (v as number) - (acc as number);
+          if (agg.op === "min" ? c < 0 : c > 0) acc = v!;
+        }
+        return acc;
+      }
+    }
+  }
+
+  private steps(
+    steps: readonly Step[],
+    i: number,
+    slots: Value[],
+    headArg: (i: number) => number,
+    params: readonly Value[],
+    rows: (Tuple | null)[],
+    done: () => boolean,
+  ): boolean {
+    if (i === steps.length) return !done();
+    const step = steps[i]!;
+    const next = (): boolean => this.steps(steps, i + 1, slots, headArg, params, rows, done);
+    const param = headArg(i);
+    switch (step.kind) {
+      case "fail":
+        return false;
+      case "filter": {
+        if (param >= 0 && params.length > 0) {
+          // `arg = <head value>`: the right side is the value asked about.
+          const left = this.value(step.left, slots);
+          if (left === NONE || !equalValues(left, params[param]!, step.left.type)) return false;
+          return next();
+        }
+        const holds = this.condition(step, slots);
+        return holds === true ? next() : false;
+      }
+      case "assign": {
+        const v = param >= 0 && params.length > 0 ? params[param]! : this.value(step.expr, slots);
+        if (v === NONE) return false;
+        slots[step.slot] = coerce(v, step.expr.type);
+        return next();
+      }
+      case "neg":
+        return this.matches(step.relation, step.args, slots).length > 0 ? false : next();
+      case "atom": {
+        const candidates = this.matches(step.relation, step.args, slots);
+        for (const row of candidates) {
+          // Binds first, then checks repeated variables against the bound column.
+          for (let c = 0; c < step.args.length; c++) {
+            const a = step.args[c]!;
+            if (a.kind === "bind") slots[a.slot] = row[c]!;
+          }
+          let same = true;
+          for (let c = 0; c < step.args.length; c++) {
+            const a = step.args[c]!;
+            if (a.kind === "same" && row[c] !== slots[a.slot]) same = false;
+          }
+          if (!same) continue;
+          rows[i] = row;
+          if (next()) return true;
+        }
+        rows[i] = null;
+        return false;
+      }
+      default:
+        throw new Error(`explain does not follow plan steps of kind \`${(step as { kind: string }).kind}\` yet`);
+    }
+  }
+
+  /** Rows matching the bound and constant columns (binding columns are not checked here). */
+  matches(relation: string, args: readonly ArgAction[], slots: readonly Value[]): readonly Tuple[] {
+    const cols: number[] = [];
+    const key: Value[] = [];
+    const types = this.typeOf(relation);
+    for (let c = 0; c < args.length; c++) {
+      const a = args[c]!;
+      if (a.kind === "bound") (cols.push(c), key.push(slots[a.slot]!));
+      else if (a.kind === "const") {
+        const v = constIn(a.value, types[c]!);
+        if (v === null) return [];
+        cols.push(c);
+        key.push(v);
+      }
+    }
+    if (cols.length === args.length && cols.length > 0) {
+      const t: Value[] = new Array(args.length);
+      cols.forEach((c, k) => (t[c] = key[k]!));
+      return this.model.has(relation, t) ? [t] : [];
+    }
+    return this.model.lookup(relation, cols, key);
+  }
+
+  /** True, false, or NONE when an aggregate in it has no value. */
+  condition(step: Extract<Step, { kind: "filter" }>, slots: Value[]): boolean | typeof NONE {
+    const a = this.value(step.left, slots);
+    const b = this.value(step.right, slots);
+    if (a === NONE || b === NONE) return NONE;
+    return compareWith(step.op, step.negated, a, b, compareType(step.left, step.right));
+  }
+
+  /** The value of an expression (NONE when an aggregate in it has none). Throws ArithmeticFault. */
+  value(e: PExpr, slots: Value[]): Value | typeof NONE {
+    switch (e.kind) {
+      case "var":
+        return slots[e.slot]!;
+      case "const":
+        return e.value;
+      case "agg":
+        return this.aggregate(e.agg, slots).value;
+      case "unary": {
+        const a = this.value(e.operand, slots);
+        if (a === NONE) return NONE;
+        const x = a as number;
+        switch (e.op) {
+          case "-":
+            return e.type === "unsigned" ? ops.negU(x) : e.type === "float" ? ops.negF(x) : ops.negI(x);
+          case "bnot":
+            return e.type === "unsigned" ? ~x >>> 0 : ~x;
+          case "lnot":
+            return x === 0 ? 1 : 0;
+        }
+        return x;
+      }
+      case "binary": {
+        const a = this.value(e.left, slots);
+        const b = this.value(e.right, slots);
+        if (a === NONE || b === NONE) return NONE;
+        const T = e.type === "unsigned" ? "U" : e.type === "float" ? "F" : "I";
+        const op = (name: string): ((p: number, q: number) => number) => (ops as unknown as Record<string, (p: number, q: number) => number>)[`${name}${T}`]!;
+        const u = e.type === "unsigned";
+        const x = a as number;
+        const y = b as number;
+        switch (e.op) {
+          case "+":
+            return e.type === "symbol" ? `${a}${b}` : op("add")(x, y);
+          case "-":
+            return op("sub")(x, y);
+          case "*":
+            return op("mul")(x, y);
+          case "/":
+            return op("div")(x, y);
+          case "%":
+            return op("mod")(x, y);
+          case "^":
+            return op("pow")(x, y);
+          case "band":
+            return u ? (x & y) >>> 0 : x & y;
+          case "bor":
+            return u ? (x | y) >>> 0 : x | y;
+          case "bxor":
+            return u ? (x ^ y) >>> 0 : x ^ y;
+          case "bshl":
+            return u ? (x << y) >>> 0 : x << y;
+          case "bshr":
+            return u ? x >>> y : x >> y;
+          case "bshru":
+            return u ? x >>> y : (x >>> y) | 0;
+          case "land":
+            return x !== 0 && y !== 0 ? 1 : 0;
+          case "lor":
+            return x !== 0 || y !== 0 ? 1 : 0;
+          case "lxor":
+            return (x !== 0) !== (y !== 0) ? 1 : 0;
+        }
+        return x;
+      }
+      case "call": {
+        const args: Value[] = [];
+        for (const x of e.args) {
+          const v = this.value(x, slots);
+          if (v === NONE) return NONE;
+          args.push(v);
+        }
+        switch (e.name) {
+          case "cat":
+            return ops.cat(...(args as string[]));
+          case "strlen":
+            return ops.strlen(args[0] as string);
+          case "substr":
+            return ops.substr(args[0] as string, args[1] as number, args[2] as number);
+          case "ord":
+            return ops.ord(args[0] as string);
+          case "to_number":
+            return ops.toNumber(args[0] as string);
+          case "to_string":
+            return ops.toString(args[0]!);
+          case "min":
+          case "max": {
+            const f = e.type === "symbol" ? (e.name === "min" ? ops.minS : ops.maxS) : e.name === "min" ? ops.minN : ops.maxN;
+            return args.reduce((acc, x) => (f as (p: Value, q: Value) => Value)(acc, x));
+          }
+        }
+        throw new Error(`explain does not evaluate the functor \`${e.name}\` yet`);
+      }
+      default:
+        throw new Error(`explain does not evaluate expressions of kind \`${(e as { kind: string }).kind}\` yet`);
+    }
+  }
+}
+
+/** A computed value as a column of `type` stores it (the engine's encode, on values). */
+export function coerce(v: Value, type: PrimitiveType): Value {
+  switch (type) {
+    case "number":
+      return typeof v === "number" ? ops.toI(v) : v;
+    case "unsigned":
+      return typeof v === "number" ? ops.toU(v) >>> 0 : v;
+    case "float":
+      return v;
+    case "symbol":
+      return typeof v === "string" ? v : String(v);
+  }
+}
+
+/** A plan constant as a value of a column of `type`, or null when it cannot occur there. */
+function constIn(value: Value, type: PrimitiveType): Value | null {
+  if (type === "symbol") return typeof value === "string" ? value : null;
+  if (typeof value !== "number") return null;
+  if (type === "float") return value;
+  if (!Number.isInteger(value)) return null;
+  if (type === "number") return value >= -2147483648 && value <= 2147483647 ? value : null;
+  return value >= 0 && value <= 4294967295 ? value : null;
+}
+
+/** The type a comparison is computed in, as the generated code chooses it. */
+export function compareType(left: PExpr, right: PExpr): PrimitiveType {
+  return left.type === right.type ? left.type : left.kind === "const" ? right.type : left.type;
+}
+
+function equalValues(a: Value, b: Value, type: PrimitiveType): boolean {
+  if (type === "unsigned" && typeof a === "number" && typeof b === "number") return a >>> 0 === b >>> 0;
+  return a === b || (typeof a === "number" && typeof b === "number" && a === b);
+}
+
+/** `a op b` (negated for `!(a op b)`) in `type`. */
+export function compareWith(op: string, negated: boolean, a: Value, b: Value, type: PrimitiveType): boolean {
+  let c: boolean;
+  if (type === "symbol") {
+    const x = String(a);
+    const y = String(b);
+    c = op === "=" ? x === y : op === "!=" ? x !== y : cmp(op, ops.cmpS(x, y), 0);
+  } else {
+    const x = a as number;
+    const y = b as number;
+    c = op === "=" ? x === y : op === "!=" ? x !== y : cmp(op, x, y);
+  }
+  return negated ? !c : c;
+}
+
+function cmp(op: string, x: number, y: number): boolean {
+  return op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : x >= y;
+}
