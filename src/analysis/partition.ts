@@ -57,13 +57,15 @@ export function describeKey(inputs: readonly KeyColumn[]): string {
   return rest.length === 0 ? `\`${keyName(first)}\`` : `\`${keyName(first)}\` (= ${rest.map((k) => `\`${keyName(k)}\``).join(", ")})`;
 }
 
+const NO_SPAN: Span = { file: "", start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+
 type Trace = Set<string>; // "relation\u0000column" of input columns
 type Outcome = { ok: true; trace: Trace } | { ok: false; blocker: PartitionBlocker };
 
 const pair = (relation: string, column: number): string => `${relation}\u0000${column}`;
 
 /** Infers the partition key of every stratum that needs a seal. */
-export function inferPartitions(checked: CheckedProgram, analysis: Analysis): Partitions {
+export function inferPartitions(checked: CheckedProgram, analysis: Omit<Analysis, "partitions">): Partitions {
   const clauseById = new Map(checked.clauses.map((c) => [c.id, c] as const));
   const order = new Map<string, number>([...checked.relations.keys()].map((n, i) => [n, i] as const));
   // The result for every (relation, column) of the strata seen so far, lower strata first.
@@ -175,6 +177,29 @@ export function inferPartitions(checked: CheckedProgram, analysis: Analysis): Pa
   return { strata: out };
 }
 
+/** A coordination point's partition: the key its heads' strata share, or what prevents one. */
+export type PointPartition = { readonly sealable: true; readonly inputs: readonly KeyColumn[] } | { readonly sealable: false; readonly blocker: PartitionBlocker };
+
+/** The partition of the strata of `heads` (a literal's rules): sealable when every one is, by the first one's key. */
+export function pointPartition(analysis: Analysis, heads: readonly string[]): PointPartition {
+  let inputs: readonly KeyColumn[] | null = null;
+  for (const h of heads) {
+    const stratum = analysis.relations.get(h)?.stratum;
+    const s = analysis.partitions.strata.find((x) => x.stratum === stratum);
+    if (s === undefined) continue;
+    if (s.blocker !== null) return { sealable: false, blocker: s.blocker };
+    inputs ??= s.inputs;
+  }
+  return inputs === null ? { sealable: false, blocker: { relation: heads[0] ?? "", text: heads[0] ?? "", span: NO_SPAN, reason: "no stratum needs a seal" } } : { sealable: true, inputs };
+}
+
+/** "sealable per key `release.r` (= `approval.r`): ..." or "not sealable per key: ...", for reports. */
+export function sealableNote(p: PointPartition): string {
+  return p.sealable
+    ? `sealable per key ${describeKey(p.inputs)}: a seal on one value of the key releases that value's results without waiting for the whole epoch`
+    : `not sealable per key: ${p.blocker.reason}`;
+}
+
 /** Relations of the strata, per relation: its key column when its stratum is partitioned. */
 export function keyColumnOf(partitions: Partitions, relation: string): number | undefined {
   for (const s of partitions.strata) if (s.blocker === null && s.columns.has(relation)) return s.columns.get(relation);
@@ -190,7 +215,7 @@ function bestBlocker(r: string, arity: number, done: ReadonlyMap<string, Outcome
     first ??= o.blocker;
     if (o.blocker.relation !== r) return o.blocker;
   }
-  return first ?? { relation: r, text: r, span: { file: "", start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, reason: `\`${r}\` has no column` };
+  return first ?? { relation: r, text: r, span: NO_SPAN, reason: `\`${r}\` has no column` };
 }
 
 /**
