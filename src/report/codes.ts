@@ -143,6 +143,12 @@ const LIST = [
   code("CL508", "state-not-written", "error", "The kept state could not be written",
     "The run's results are shown, but the facts it merged were not kept (for example a read-only directory or a full disk). The previous state is intact.",
     "Make `DIR/.calmlog/state` writable or free disk space, then run again."),
+  code("CL550", "key-seal-bad-key", "error", "Not a partition key of the program",
+    "A key seal names an input column by which a stratum that needs a seal is partitioned, as `calmlog lint` spells it (`release.r`), and one value.",
+    "Run `calmlog lint PROGRAM.dl` and use a key it reports as \"sealable per key\", as `--key RELATION.ATTRIBUTE=VALUE`."),
+  code("CL551", "key-seal-refused", "error", "Cannot seal this key",
+    "A key is sealed once per epoch, and a key seal of an epoch already sealed as a whole adds nothing: the whole-epoch seal subsumes it.",
+    "Seal another key or a later epoch."),
 
   // ---- CL6xx: invariants -----------------------------------------------------------------
   code("CL601", "invariant-confluent", "note", "Invariant survives merging (proved)",
