@@ -96,3 +96,23 @@ describe("partition keys of programs/", () => {
     }
   });
 });
+
+describe("README table of partitioned strata", () => {
+  it("matches the analysis of every program in programs/", () => {
+    const root = join(import.meta.dirname, "../..");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const names = readdirSync(join(root, "programs")).filter((f) => !f.includes(".")).sort();
+    for (const name of names) {
+      const path = join(root, "programs", name, `${name}.dl`);
+      const d = new Diagnostics();
+      const checked = check(parse({ path, text: readFileSync(path, "utf8") }, d), d);
+      const s = analyze(checked, d).partitions.strata;
+      const ok = s.filter((x) => x.blocker === null);
+      const keys = [...new Set(ok.map((x) => describeKey(x.inputs)))];
+      const quote = (rs: readonly string[]): string => rs.map((r) => `\`${r}\``).join(", ");
+      const byKey = keys.map((k) => `${k}: ${ok.filter((x) => describeKey(x.inputs) === k).map((x) => quote(x.relations)).join(", ")}`).join("; ");
+      const not = s.filter((x) => x.blocker !== null).map((x) => `${quote(x.relations)}: \`${x.blocker!.text}\``).join("; ");
+      expect(readme).toContain(`| ${name} | ${s.length} | ${ok.length} | ${byKey || "-"} | ${not || "-"} |`);
+    }
+  });
+});
