@@ -5,6 +5,8 @@ import type { Diagnostics, Related } from "../report/diagnostic.js";
 import { fixedRelations } from "./fixed.js";
 import { orderComponents, shortestPath, stronglyConnected } from "./graph.js";
 import { classifyClause, isMonotonicClass, type ClauseClass } from "./monotonicity.js";
+import { pointPartition, sealableNote } from "./partition.js";
+import { inferPartitions } from "./partition.js";
 import { remedyHelp } from "./remedies.js";
 import type { Analysis, Cause, CauseStep, DependencyEdge, FixedBound, NonMonotonicUse, RelationInfo, RuleInfo, Stratum } from "./types.js";
 
@@ -90,7 +92,8 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
     return { clause, relation, monotonic: isMonotonicClass(cls.cls), uses: cls.uses, thresholds: cls.thresholds, stratum: stratumOf.get(relation) ?? -1 };
   });
 
-  const analysis: Analysis = { rules, relations, strata, edges, stratified };
+  const base = { rules, relations, strata, edges, stratified, partitions: { strata: [] } };
+  const analysis: Analysis = { ...base, partitions: inferPartitions(checked, base) };
   reportMonotonicity(analysis, diags);
   return analysis;
 }
@@ -285,6 +288,7 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
         readers.length === 0
           ? `${who} ${heads.length === 1 ? "is" : "are"} withheld until the epoch is sealed; no other relation reads ${heads.length === 1 ? "it" : "them"}`
           : `${who} and every relation that reads ${heads.length === 1 ? "it" : "them"} (${listNames(readers)}) are withheld until the epoch is sealed`,
+        sealableNote(pointPartition(analysis, heads)),
       ],
       help: remedyHelp(use),
     });

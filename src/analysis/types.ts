@@ -2,6 +2,7 @@
 // order and, for every rule and relation, whether it is monotonic and, if not, why.
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../syntax/span.js";
+import type { Partitions } from "./partition.js";
 
 /** How a body literal reads its relation; a rule's class is the worst of its literals. */
 export type LiteralClass = "monotonic" | "negation" | "aggregation" | "threshold";
@@ -120,4 +121,6 @@ export interface Analysis {
   readonly edges: readonly DependencyEdge[];
   /** False when the program could not be stratified (a CL301 diagnostic says why). */
   readonly stratified: boolean;
+  /** The partition key of every stratum that needs a seal, or the literal that prevents one. */
+  readonly partitions: Partitions;
 }

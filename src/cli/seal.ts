@@ -8,7 +8,9 @@ import { renderDiagnostics } from "../report/text.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
+import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, type KeySpec } from "../replica/keyseal.js";
 import { sealPath } from "../replica/store.js";
+import { keyName, type KeyColumn } from "../analysis/partition.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
@@ -19,6 +21,7 @@ import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliC
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
        calmlog seal nats://HOST:PORT/SET --epoch N --program PROGRAM.dl [--reason TEXT]
+       calmlog seal DIR --epoch N --key REL.ATTR=VALUE... --program PROGRAM.dl [--reason TEXT]
 
 Seals epoch N of the replica directory DIR: from now on its facts are final, and relations that
 read absence or totals are evaluated over epochs 1..N. Epochs are sealed in order, once each.
@@ -36,6 +39,10 @@ Options:
 ${natsFlags}
 A JetStream replica set is sealed only once every replica it knows has delivered the epoch
 (\`calmlog publish ... --done\`); the seal is a create-once key, so of two sealers one wins.
+  --key REL.ATTR=VALUE    Seal only this key of the epoch (repeatable): no more facts whose key
+                          column holds VALUE, from any replica. The key is one \`calmlog lint\`
+                          reports as "sealable per key"; the record goes to DIR/seals/keys/.
+                          A later whole-epoch seal subsumes key seals.
 
 Exit codes: 0 sealed, 1 not sealed (the message says why), 2 a usage error or an internal failure.
 `;
@@ -49,7 +56,7 @@ export const command: Command = {
 };
 
 async function run(args: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseOptions(args, { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" }, ...natsOptions });
+  const parsed = parseOptions(args, { epoch: { type: "string" }, program: { type: "string" }, reason: { type: "string" }, key: { type: "string", multiple: true }, ...natsOptions });
   const { values, positionals } = parsed;
   const [dirArg, ...extra] = positionals;
   if (dirArg === undefined) throw new UsageError("missing DIR");
@@ -57,7 +64,17 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (values.epoch === undefined) throw new UsageError("missing --epoch N");
   if (!/^[1-9][0-9]*$/.test(values.epoch)) throw new UsageError(`--epoch takes a positive integer, got \`${values.epoch}\``);
   const epoch = Number(values.epoch);
-  if (isNatsUrl(dirArg)) return sealJetStream(dirArg, epoch, values, ctx);
+  if (isNatsUrl(dirArg)) {
+    if (values.key !== undefined) throw new UsageError("--key seals keys of a replica directory; a JetStream set is sealed by whole epochs");
+    return sealJetStream(dirArg, epoch, values, ctx);
+  }
+  const keySpecs: KeySpec[] = [];
+  for (const k of values.key ?? []) {
+    const spec = parseKeySpec(k);
+    if (typeof spec === "string") throw new UsageError(spec);
+    keySpecs.push(spec);
+  }
+  if (keySpecs.length > 0 && values.program === undefined) throw new UsageError("--key needs --program PROGRAM.dl: the key is checked against the program's partitions");
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
   const show = (p: string): string => shown(p, ctx.cwd);
@@ -85,15 +102,29 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     workspace.close();
   }
 
+  async function sealKeys(workspace: ReplicaWorkspace): Promise<number> {
+    const lines = await sealKeysOf(workspace, unit!, keySpecs, epoch, values.reason ?? null, diags, show);
+    if (lines === null) return fail();
+    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stdout.write(lines.join("\n") + "\n");
+    return EXIT_OK;
+  }
+
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
     const sealed = new Set(workspace.sealedEpochs);
+    if (keySpecs.length > 0 && sealed.has(epoch)) {
+      diags.add("CL551", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
+        help: "seal keys of an open epoch",
+      });
+      return fail();
+    }
     if (sealed.has(epoch)) {
       diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
       return fail();
     }
     const missing: number[] = [];
     for (let e = 1; e < epoch; e++) if (!sealed.has(e)) missing.push(e);
-    if (missing.length > 0) {
+    if (missing.length > 0 && keySpecs.length === 0) {
       const list = missing.length === 1 ? `epoch ${missing[0]} is` : `epochs ${missing.join(", ")} are`;
       diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
         help: `seal epoch ${missing[0]} first: \`calmlog seal ${dirArg} --epoch ${missing[0]}\``,
@@ -111,6 +142,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 
     // Merge the epoch's files into the kept state, so the seal covers every fact in them.
     if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
+    if (keySpecs.length > 0) return await sealKeys(workspace);
     const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
     if (!outcome.ok) {
       if (outcome.code === "CL506") {
@@ -198,6 +230,51 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
   } finally {
     await set.close();
   }
+}
+
+/** Writes one key seal per `--key`, each create-once; refuses keys that are no partition key or sealed already. */
+async function sealKeysOf(
+  workspace: ReplicaWorkspace,
+  unit: ProgramUnit,
+  specs: readonly KeySpec[],
+  epoch: number,
+  reason: string | null,
+  diags: Diagnostics,
+  show: (p: string) => string,
+): Promise<string[] | null> {
+  const create = workspace.source.createKeySeal?.bind(workspace.source);
+  if (create === undefined) {
+    diags.add("CL551", syntheticSpan(workspace.source.description), `a ${workspace.source.kind} source does not store key seals`);
+    return null;
+  }
+  const plans: { spec: KeySpec; columns: KeyColumn[] }[] = [];
+  for (const spec of specs) {
+    const columns = keyColumns(spec, unit.checked, unit.analysis.partitions);
+    if (typeof columns === "string") {
+      diags.add("CL550", syntheticSpan(`${spec.relation}.${spec.attribute}=${spec.value}`), `cannot seal key \`${spec.relation}.${spec.attribute}\`: ${columns}`);
+      continue;
+    }
+    plans.push({ spec, columns });
+  }
+  if (diags.hasErrors()) return null;
+  const lines: string[] = [];
+  const sealedAt = new Date().toISOString();
+  for (const { spec, columns } of plans) {
+    const key = `${spec.relation}.${spec.attribute}`;
+    const digests = workspace.keyDigests(epoch, new Map(columns.map((c) => [c.relation, c.column] as const)), spec.value);
+    if (digests === null) return null;
+    const record: KeySealRecord = { format: "calmlog-key-seal/1", epoch, key, value: spec.value, columns: columns.map(keyName), sealedAt, reason, replicas: digests };
+    const written = await create({ id: keySealId(epoch, key, spec.value), text: keySealText(record) });
+    if (!written.created) {
+      diags.add("CL551", syntheticSpan(written.location), `key \`${key}\` = \`${spec.value}\` of epoch ${epoch} is sealed already (\`${show(written.location)}\`); a key seal is written once`);
+      return null;
+    }
+    const replicas = Object.entries(digests);
+    lines.push(`sealed key \`${key}\` = \`${spec.value}\` of epoch ${epoch} (covers ${columns.map((c) => `\`${keyName(c)}\``).join(", ")}): ${replicas.length} replica(s), ${replicas.reduce((n, [, r]) => n + r.facts, 0)} fact(s)`);
+    for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
+    lines.push(`wrote \`${show(written.location)}\``);
+  }
+  return lines;
 }
 
 /** The one `.dl` file next to DIR (the examples' layout), as the user would name it; null when not exactly one. */

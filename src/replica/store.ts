@@ -160,6 +160,7 @@ export function readSeals(dir: string, diags: Diagnostics, show: Show = same): S
   for (const file of readdirSync(folder).sort(compareKeys)) {
     if (file.startsWith(".")) continue;
     const path = join(folder, file);
+    if (file === "keys" && isDirectory(path)) continue; // key seals, read by `readKeySeals`
     const m = /^epoch-([1-9][0-9]*)\.json$/.exec(file);
     if (m === null) {
       diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);

@@ -465,6 +465,29 @@ export class ReplicaWorkspace {
     return { ok: true, record: outcome.record, location: written.location };
   }
 
+  /**
+   * Per replica, the facts of `epoch` whose key column (per relation in `columns`) holds `value`,
+   * with a sha256 digest over their sorted keys: what a key seal covers. Null when the state cannot be read.
+   */
+  keyDigests(epoch: number, columns: ReadonlyMap<string, number>, value: string): Record<string, { readonly facts: number; readonly digest: string }> | null {
+    const store = this.load();
+    if (store === null) return null;
+    const out: Record<string, { facts: number; digest: string }> = {};
+    for (const replica of [...store.replicas].sort()) {
+      const keys: string[] = [];
+      for (const [relation, column] of [...columns].sort((a, b) => compareKeys(a[0], b[0]))) {
+        const m = store.peek(replica, epoch, relation);
+        if (m === undefined) continue;
+        for (const t of tuplesOf(store, relation, m)) if (String(t[column]) === value) keys.push(`${relation}\u0000${tupleKey(t)}`);
+      }
+      keys.sort(compareKeys);
+      const h = createHash("sha256");
+      for (const k of keys) h.update(k + "\n");
+      out[replica] = { facts: keys.length, digest: `sha256:${h.digest("hex")}` };
+    }
+    return out;
+  }
+
   /** Open-epoch relations whose files lack kept facts (CL501), with the files and every kept fact. */
   lackingFacts(): { replica: string; epoch: number; relation: string; lacking: number; files: readonly string[]; tuples: Tuple[] }[] {
     const out: { replica: string; epoch: number; relation: string; lacking: number; files: readonly string[]; tuples: Tuple[] }[] = [];

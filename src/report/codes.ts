@@ -188,6 +188,12 @@ const LIST = [
   code("CL533", "nats-epoch-sealed", "error", "Epoch is sealed",
     "A sealed epoch's facts are final: facts published into it later would be late and change results declared final.",
     "Publish into the next open epoch."),
+  code("CL550", "key-seal-bad-key", "error", "Not a partition key of the program",
+    "A key seal names an input column by which a stratum that needs a seal is partitioned, as `calmlog lint` spells it (`release.r`), and one value.",
+    "Run `calmlog lint PROGRAM.dl` and use a key it reports as \"sealable per key\", as `--key RELATION.ATTRIBUTE=VALUE`."),
+  code("CL551", "key-seal-refused", "error", "Cannot seal this key",
+    "A key is sealed once per epoch, and a key seal of an epoch already sealed as a whole adds nothing: the whole-epoch seal subsumes it.",
+    "Seal another key or a later epoch."),
 
   // ---- CL6xx: invariants -----------------------------------------------------------------
   code("CL601", "invariant-confluent", "note", "Invariant survives merging (proved)",

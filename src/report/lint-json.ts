@@ -1,5 +1,6 @@
 // `calmlog lint --format json`: a stable, documented schema (`lint-schema.json`, version 1).
 // Fields are only ever added; positions are 1-based, end columns exclusive, as in SARIF.
+import { keyName, sealableNote } from "../analysis/partition.js";
 import type { Span } from "../syntax/span.js";
 import type { LintFile, LintResult } from "./lint.js";
 
@@ -68,6 +69,15 @@ function fileJson(f: LintFile): unknown {
       withheld: c.withheld,
       reason: c.use.reason,
       remedies: c.remedies,
+      partition: {
+        sealable: c.partition.sealable,
+        key: c.partition.sealable ? keyName(c.partition.inputs[0]!) : null,
+        columns: c.partition.sealable ? c.partition.inputs.map(keyName) : [],
+        blocker: c.partition.sealable
+          ? null
+          : { relation: c.partition.blocker.relation, text: c.partition.blocker.text, line: c.partition.blocker.span.line, column: c.partition.blocker.span.column, reason: c.partition.blocker.reason },
+        text: sealableNote(c.partition),
+      },
     })),
     invariants: f.invariants.map((i) => ({
       relation: i.relation,

@@ -2,6 +2,7 @@
 // the program must wait for a seal, and the honest options), the relation table, thresholds, invariants, diagnostics.
 import { styleText, type Style as AnsiStyle } from "./style.js";
 import { listNames } from "../analysis/analyze.js";
+import { sealableNote } from "../analysis/partition.js";
 import { describeRemedy } from "../analysis/remedies.js";
 import type { Remedy } from "../analysis/types.js";
 import type { SourceFile, Span } from "../syntax/span.js";
@@ -139,6 +140,7 @@ function renderPoint(p: CoordinationPoint, k: number, total: number, source: Sou
   out.push(
     `  ${paint("bold", "what follows:")} the rule runs only after its epoch is sealed; ${heads}${readers.length === 0 ? " is" : ` and every relation that reads ${p.heads.length === 1 ? "it" : "them"} (${names(readers)}) are`} withheld until then`,
   );
+  out.push(`  ${paint("bold", "per key:")}      ${sealableNote(p.partition)}`);
   out.push(`  ${paint("bold", "options:")}`);
   for (const r of p.remedies) out.push(`    - ${describeRemedy(r, p.use)}`);
   const missing = (["threshold", "escrow"] as const).filter((r) => !p.remedies.includes(r));

@@ -2,6 +2,7 @@
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
 import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "../analysis/analyze.js";
 import { analyze } from "../analysis/analyze.js";
+import { pointPartition, type PointPartition } from "../analysis/partition.js";
 import { showClause } from "../analysis/print.js";
 import { remediesOf } from "../analysis/remedies.js";
 import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "../analysis/types.js";
@@ -46,6 +47,8 @@ export interface CoordinationPoint {
   readonly clauseText: string;
   /** The whole written rule holding that clause. */
   readonly ruleSpan: Span;
+  /** The key a seal may name alone, or the literal that prevents one. */
+  readonly partition: PointPartition;
 }
 
 /** An aggregate accepted as a monotone threshold, with the rules reading it. */
@@ -260,6 +263,7 @@ function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
       clauses: p.clauses,
       clauseText: showClause(analysis.rules[p.clauses[0]!]!.clause),
       ruleSpan: analysis.rules[p.clauses[0]!]!.clause.rule.span,
+      partition: pointPartition(analysis, p.heads),
     }));
 }
 
