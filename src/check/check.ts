@@ -108,10 +108,8 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       for (const rel of item.relations) {
         const s = schemas.get(rel.name);
         if (s === undefined) undeclared(rel, `.${item.directive}`);
-        else if (item.directive === "input") {
-          if (s.input !== null) diags.add("CL219", rel.span, `\`.input\` is given twice for \`${rel.name}\``, { related: [{ span: s.input.span, message: "the first `.input` is here" }] });
-          s.input ??= item;
-        } else if (item.directive === "output") s.output ??= item;
+        else if (item.directive === "input") s.input ??= item;
+        else if (item.directive === "output") s.output ??= item;
         else {
           if (s.printsize) diags.add("CL219", rel.span, `\`.printsize\` is given twice for \`${rel.name}\``);
           s.printsize = true;
