@@ -110,7 +110,10 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
         if (s === undefined) undeclared(rel, `.${item.directive}`);
         else if (item.directive === "input") s.input ??= item;
         else if (item.directive === "output") s.output ??= item;
-        else s.printsize = true;
+        else {
+          if (s.printsize) diags.add("CL219", rel.span, `\`.printsize\` is given twice for \`${rel.name}\``);
+          s.printsize = true;
+        }
       }
       for (const p of item.params) {
         const key = p.key.name;

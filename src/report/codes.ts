@@ -98,8 +98,8 @@ const LIST = [
   code("CL218", "bad-adt-branch", "error", "Unknown ADT branch or wrong number of fields",
     "`$Branch(a, b)` builds a value of an algebraic data type; the branch must be declared in a `.type` with that many fields.",
     "Check the branch name and its fields in the `.type` declaration."),
-  code("CL219", "bad-qualifier", "error", "Qualifier given twice or in conflict",
-    "A relation's qualifiers (`btree`, `brie`, `eqrel`, `inline`, ...) are each given once, and an `inline` relation is replaced by its rules, so it cannot be an input or output.",
+  code("CL219", "bad-qualifier", "error", "Qualifier or IO directive given twice or in conflict",
+    "A relation's qualifiers (`btree`, `brie`, `eqrel`, `inline`, ...) and its `.printsize` are each given once (as in Soufflé), and an `inline` relation is replaced by its rules, so it cannot be an input or output.",
     "Remove the repeated qualifier, or `inline` from an IO relation."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
