@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/global-setup.ts"],
+    // Tests call the core directly; give it Z3 as the CLI and `calmlog/node` do.
+    setupFiles: ["test/setup-solver.ts"],
   },
 });

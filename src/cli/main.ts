@@ -7,6 +7,11 @@ import { nearest } from "../check/names.js";
 import { createHash } from "node:crypto";
 import { setSourceDump } from "../eval/compile.js";
 import { useSha256 } from "../util/sha256.js";
+import { useSmtSolver } from "../invariant/solver.js";
+import { runZ3, z3Unavailable } from "../invariant/z3.js";
+
+// Node can run Z3 (in a worker thread, started only when an invariant needs it); the core cannot.
+useSmtSolver({ run: runZ3, unavailable: z3Unavailable });
 
 // Seal digests with Node's native SHA-256; the core's own gives the same digests, more slowly.
 useSha256(() => createHash("sha256"));

@@ -15,7 +15,7 @@ import { termType, variableTypes } from "./query.js";
 import type { Roles } from "./roles.js";
 import { FRESH_PREFIX, type Case, type StateChecker } from "./search.js";
 import type { Fact, FactValue, SolverRun } from "./types.js";
-import { runZ3, z3Unavailable, type SmtRunner } from "./z3.js";
+import { runSolver, solverUnavailable, type SmtRunner } from "./solver.js";
 
 class Unsupported extends Error {}
 
@@ -343,7 +343,7 @@ const SLOTS = [1, 2] as const;
 /** Asks Z3 whether the invariant `relation` can break when valid states merge. */
 export function solve(
   relation: string, invariants: readonly string[], checked: CheckedProgram, roles: Roles, checker: StateChecker,
-  timeoutMs: number, runner: SmtRunner = runZ3,
+  timeoutMs: number, runner: SmtRunner = runSolver,
 ): SolverOutcome {
   const started = Date.now();
   const ms = (): number => Date.now() - started;
@@ -358,7 +358,7 @@ export function solve(
   ];
   const encoding = parts.join("; ");
   const note = dropped.length > 0 ? `validity under ${dropped.map((r) => `\`${r}\``).join(", ")} not encoded` : null;
-  if (out === null) return { run: { result: "unknown", note: z3Unavailable() ?? "Z3 gave no answer in time", ms: ms() }, model: null, encoding };
+  if (out === null) return { run: { result: "unknown", note: solverUnavailable() ?? "Z3 gave no answer in time", ms: ms() }, model: null, encoding };
   const verdict = out.trim().split(/\s+/)[0];
   if (verdict === "unsat") return { run: { result: "unsat", note, ms: ms() }, model: null, encoding };
   const why = verdict === "sat" ? null : out.includes("canceled") || out.includes("resource") ? "Z3 ran out of its resource limit" : `Z3 said ${verdict}`;

@@ -10,7 +10,7 @@ import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type
 import { findingKey, Replica, ReplicaSet, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
-import { createHash } from "node:crypto";
+import { createHash } from "../util/sha256.js";
 
 /** Facts read from a source for one replica's relation in one epoch: their row ids and where they came from. */
 export interface UnitRows {

@@ -2,7 +2,7 @@
 // Int32Array, as the engine stores them), and what a replica holds in an epoch is a list of row ids
 // with a bitmap. Rows and memberships only grow, so "the first n ids" is a stable earlier version.
 // Tuples exist only at the edges, and a fact's key text only where a digest is computed.
-import { createHash } from "node:crypto";
+import { createHash } from "../util/sha256.js";
 import { makeDiagnostic, UserError } from "../report/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import { syntheticSpan } from "../syntax/span.js";

@@ -148,7 +148,7 @@ const LIST = [
     "After this many syntax errors in one file the parser stops reporting more: later ones are usually consequences of the first.",
     "Fix the first errors and check again."),
   code("CL410", "out-of-memory", "error", "Evaluation ran out of memory",
-    "The relations grew past the memory Node allows this process.",
+    "The relations grew past the memory Node allows this run.",
     "Give Node more memory with `NODE_OPTIONS=--max-old-space-size=8192` (in MB), or evaluate on less data."),
 
   // ---- CL5xx: replicas, epochs and seals -------------------------------------------------------

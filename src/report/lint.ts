@@ -10,7 +10,7 @@ import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
 import { checkInvariants, type InvariantOptions } from "../invariant/check.js";
 import type { InvariantResult } from "../invariant/types.js";
-import { checkPlans } from "../pipeline.js";
+import { checkPlans } from "../compile.js";
 import { parse } from "../syntax/parse.js";
 import type { Rule } from "../syntax/ast.js";
 import type { SourceFile, Span } from "../syntax/span.js";
