@@ -198,7 +198,8 @@ function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, header
         }
         const s = bytes.toString("latin1", start, i).trim();
         const f = s === "" ? NaN : Number(s);
-        if (Number.isNaN(f) && s !== "nan" && s !== "NaN") return null;
+        // Not finite (`nan`, `1e999`): the text reader reports it with its line and column.
+        if (!Number.isFinite(f)) return null;
         codes[n++] = values.float(f);
       } else {
         const neg = bytes[i] === 45;
