@@ -40,7 +40,7 @@ describe("calmlog evaluate -D", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("---------------\nreach\n===============\nx,y\n===============\n");
     const j = await calmlog(w.root, "evaluate", "p.dl", "data", "-D", "-", "--format", "json");
-    expect(j.code).toBe(1);
+    expect(j.code).toBe(2);
     expect(j.stderr).toContain("--format json");
   });
 });

@@ -119,7 +119,7 @@ describe("calmlog explain -F", () => {
     expect(limit.code).toBe(1);
     expect(limit.stderr).toContain('error CL702: the search for a derivation of `path("a", "e")` reached 2 facts and stopped (--max-facts 2)');
     const usage = await calmlog(root, "explain", "graph.dl", "-F", "facts");
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("missing FACT");
   });
 });
@@ -174,7 +174,7 @@ describe("calmlog explain REPLICA_DIR", () => {
     expect(sealed.stdout).toContain('ready("x") holds in the sealed results (final as of epoch 1); a derivation of height 1:');
     expect(sealed.stdout).not.toContain("waits for a sealed epoch");
     const both = await calmlog(w.root, "explain", "tasks.dl", "-F", "a", "--replica", "a=a", 'ready("x")');
-    expect(both.code).toBe(1);
+    expect(both.code).toBe(2);
     expect(both.stderr).toContain("give either -F DIR or --replica options, not both");
   });
 });

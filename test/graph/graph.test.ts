@@ -100,7 +100,7 @@ describe("calmlog graph", () => {
 
   it("says what is wrong with a bad command line or program", async () => {
     const bad = await cli(["graph", "programs/release/release.dl", "--format", "png"]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown format `png`");
     const missing = await cli(["graph", "nope.dl"]);
     expect(missing.code).toBe(1);
@@ -130,7 +130,7 @@ describe("calmlog graph --format svg with Graphviz", () => {
     process.env["PATH"] = "/nonexistent";
     try {
       const r = await cli(["graph", "programs/release/release.dl", "--format", "svg", "--layout", "dot"]);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain("--layout dot needs Graphviz `dot`");
       const auto = await cli(["graph", "programs/release/release.dl", "--format", "svg"]);
       expect(auto.code).toBe(0);

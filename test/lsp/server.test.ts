@@ -57,8 +57,16 @@ function expected(ds: readonly JsonDiagnostic[]): unknown[] {
     range: range(d),
     related: d.related.map((r) => ({ uri: pathToFileURL(r.file).href, message: r.message, range: range(r) })),
     help: d.help,
-    notes: d.notes,
+    notes: counterexampleShape(d.code, d.notes),
   }));
+}
+
+/**
+ * A counterexample found from Z3's model may name other facts in another process (the model is
+ * one of many); its notes are compared by what they say, not by the facts they name.
+ */
+function counterexampleShape(code: string, notes: readonly string[]): readonly string[] {
+  return code === "CL602" ? notes.map((n) => n.replace(/"[^"]*"/g, "\"…\"").replace(/^(start \(valid\)|replica [AB] inserts|merged).*$/, "$1 …")) : notes;
 }
 
 function published(ds: readonly LspDiagnostic[]): unknown[] {
@@ -69,7 +77,7 @@ function published(ds: readonly LspDiagnostic[]): unknown[] {
     range: d.range,
     related: (d.relatedInformation ?? []).map((r) => ({ uri: r.location.uri, message: r.message, range: r.location.range })),
     help: d.data?.help ?? null,
-    notes: d.data?.notes ?? [],
+    notes: counterexampleShape(String(d.code), d.data?.notes ?? []),
   }));
 }
 
@@ -146,7 +154,7 @@ describe("the command", () => {
   it("wants --stdio, and loads the server only for `lsp`", async () => {
     let err = "";
     const code = await main(["lsp"], { cwd: ROOT, env: {}, stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err).toContain("calmlog lsp: give --stdio");
     // Only src/lsp/ imports the protocol library, and the command reaches it through a dynamic import.
     const { readdirSync: list } = await import("node:fs");
