@@ -102,7 +102,7 @@ describe("calmlog with a JetStream replica set", () => {
   it("decides a seal once when two sealers race: the other exits 1 saying it is sealed", async () => {
     const url = setUrl();
     await publishRelease(url);
-    const results = await Promise.all([0, 1, 2].map(() => calmlog(root, "seal", url, "--epoch", "1", "--program", PROGRAM)));
+    const results = await Promise.all([0, 1, 2].map((i) => calmlog(root, "seal", url, "--epoch", "1", "--program", PROGRAM, "--state", `sealer-${n}-${i}`)));
     expect(results.filter((r) => r.code === 0)).toHaveLength(1);
     for (const r of results.filter((x) => x.code !== 0)) {
       expect(r.code).toBe(1);

@@ -98,7 +98,8 @@ describe("a three-node JetStream cluster", () => {
     });
     await Promise.all([...publishers, chaos]);
 
-    const sealers = await Promise.all([0, 1, 2].map(() => calmlog("seal", url, "--epoch", "1", "--program", "graph.dl")));
+    // Three sealers as on three machines, each with its own local state.
+    const sealers = await Promise.all([0, 1, 2].map((i) => calmlog("seal", url, "--epoch", "1", "--program", "graph.dl", "--state", `sealer${i}`)));
     const won = sealers.filter((s) => s.code === 0);
     expect(won, sealers.map((s) => s.stderr).join("\n")).toHaveLength(1);
     for (const lost of sealers.filter((s) => s.code !== 0)) expect(lost.stderr).toMatch(/CL505/);
