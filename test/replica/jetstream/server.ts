@@ -68,9 +68,14 @@ async function killed(child: ChildProcess | null): Promise<void> {
 export async function startNats(): Promise<NatsServer> {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "calmlog-nats-"));
-  const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store];
-  let child: ChildProcess | null = launch(args);
+  const server = managed(["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], port, store);
   await waitForPort(port);
+  return server;
+}
+
+/** A server process with its port and store, started now; kill, restart and stop act on it. */
+function managed(args: readonly string[], port: number, store: string): NatsServer {
+  let child: ChildProcess | null = launch(args);
   return {
     port,
     url: `nats://127.0.0.1:${port}`,
@@ -113,28 +118,7 @@ export async function startCluster(): Promise<NatsServer[]> {
         `}`,
       ].join("\n"),
     );
-    const args = ["-c", conf];
-    let child: ChildProcess | null = launch(args);
-    const port = ports[i]!;
-    nodes.push({
-      port,
-      url: `nats://127.0.0.1:${port}`,
-      store,
-      async kill() {
-        await killed(child);
-        child = null;
-      },
-      async restart() {
-        await killed(child);
-        child = launch(args);
-        await waitForPort(port);
-      },
-      async stop() {
-        await killed(child);
-        child = null;
-        rmSync(store, { recursive: true, force: true });
-      },
-    });
+    nodes.push(managed(["-c", conf], ports[i]!, store));
   }
   for (const p of ports) await waitForPort(p);
   return nodes;
