@@ -5,8 +5,12 @@
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { runZ3 } from "../src/invariant/z3.js";
+import { useSmtSolver } from "../src/invariant/solver.js";
+import { runZ3, z3Unavailable } from "../src/invariant/z3.js";
 import { loadCases, runCase, showVerdict, type CaseOutcome } from "./invariant-cases.js";
+
+// As the CLI does: the prover asks Z3.
+useSmtSolver({ run: runZ3, unavailable: z3Unavailable });
 
 const { values } = parseArgs({ options: { only: { type: "string" }, json: { type: "string" }, markdown: { type: "boolean", default: false } }, strict: true });
 const only = values.only?.split(",") ?? null;
