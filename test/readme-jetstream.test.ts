@@ -44,7 +44,16 @@ describe("README.md, Running across machines", () => {
         const args = command.split(/\s+/).slice(1).map((a) => a.replaceAll(SHOWN, actualHost));
         let out = "";
         const stream = { write: (t: string) => ((out += t), true), isTTY: false };
-        await main(args, { stdout: stream, stderr: stream, cwd: root, env: { NO_COLOR: "1", XDG_CACHE_HOME: join(root, "cache") } });
+        const ctx = { stdout: stream, stderr: stream, cwd: root, env: { NO_COLOR: "1", XDG_CACHE_HOME: join(root, "cache") } };
+        if (args.includes("--follow")) {
+          // `--follow` runs until stopped: its first report is what the README shows.
+          const stop = new AbortController();
+          const running = main(args, { ...ctx, signal: stop.signal } as never);
+          for (let i = 0; i < 600 && !out.includes("\n\n"); i++) await new Promise((r) => setTimeout(r, 50));
+          await new Promise((r) => setTimeout(r, 500));
+          stop.abort();
+          await running;
+        } else await main(args, ctx);
         const actual = out.replaceAll(actualHost, SHOWN).replace(/\n*$/, "\n");
         updated += section.slice(last, block.index) + whole.replace(`$ npx ${command}\n${shown}`, `$ npx ${command}\n${actual}`);
         last = block.index! + whole.length;
