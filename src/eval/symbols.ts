@@ -226,7 +226,7 @@ export class SymbolTable {
     if (this.lone) {
       // WTF-8 bytes of a lone surrogate do not sort as `compareSymbols` orders it: compare the text.
       const text = Array.from({ length: n }, (_, i) => this.text(i));
-      const sorted = Array.from(order).sort((a, b) => compareCodePoints(text[a]!, text[b]!));
+      const sorted = Array.from(order).sort((a, b) => compareSymbols(text[a]!, text[b]!));
       order.set(sorted);
     } else sortByBytes(order, 0, n, 0, this.bytes, this.starts);
     const rank = new Int32Array(n);
@@ -272,13 +272,14 @@ export class SymbolTable {
   }
 }
 
-/** Code-point order of two strings (surrogates after U+E000-FFFF). */
-function compareCodePoints(a: string, b: string): number {
+/** Code-point order (not UTF-16 code-unit order: astral characters sort after U+FFFF). */
+export function compareSymbols(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
     if (x === y) continue;
+    // Surrogates (U+D800-DFFF) encode code points above U+FFFF, so they sort after U+E000-FFFF.
     const xs = x >= 0xd800 && x <= 0xdfff;
     const ys = y >= 0xd800 && y <= 0xdfff;
     if (xs !== ys) return xs ? 1 : -1;

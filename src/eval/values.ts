@@ -1,7 +1,9 @@
 // Every stored value is one 32-bit code: `number` as itself, `unsigned` as its bits, `symbol` and
 // `float` as an index into an intern table. Equal values have equal codes, so joins compare codes only.
 import type { PrimitiveType } from "../syntax/ast.js";
-import { SymbolTable } from "./symbols.js";
+import { compareSymbols, SymbolTable } from "./symbols.js";
+
+export { compareSymbols };
 
 /** A value at the API boundary: symbols as strings, numbers as JS numbers. */
 export type Value = number | string;
@@ -101,22 +103,6 @@ export class ValueTable {
     this.floatRanks = rank;
     return rank;
   }
-}
-
-/** Code-point order (not UTF-16 code-unit order: astral characters sort after U+FFFF). */
-export function compareSymbols(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+D800-DFFF) encode code points above U+FFFF, so they sort after U+E000-FFFF.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** Numeric order with NaN last, so sorting is total. */
