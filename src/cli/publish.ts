@@ -3,9 +3,7 @@
 // declarations before anything is sent, so a bad line publishes nothing.
 import { basename, resolve } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
-import { compileFile } from "../pipeline.js";
 import { Diagnostics, UserError, type Diagnostic } from "../report/diagnostic.js";
-import { renderDiagnostics } from "../report/text.js";
 import { epochDigest, tupleKey } from "../replica/facts.js";
 import { readFacts } from "../replica/io.js";
 import { isNatsUrl, isToken, parseNatsUrl } from "../replica/jetstream/address.js";
@@ -14,8 +12,9 @@ import { formatOf, type FileFormat } from "../replica/store.js";
 import { parseFacts } from "../io/facts.js";
 import { renderDiagnosticsText } from "../replica/render.js";
 import { syntheticSpan } from "../syntax/span.js";
+import { loadProgram } from "./program.js";
 import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
 
 const usage = `Usage: calmlog publish PROGRAM.dl nats://HOST:PORT/SET --replica NAME --epoch N [FILES...] [--done]
        calmlog publish PROGRAM.dl nats://HOST:PORT/SET --replica NAME --epoch N --relation R -
@@ -81,13 +80,10 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (!stdin && values.relation !== undefined) throw new UsageError("--relation goes with `-` (facts on standard input)");
   if (files.length === 0 && !values.done) throw new UsageError("nothing to publish: give FILES, `--relation R -`, or --done");
 
-  const compiled = await compileFile(program, ctx.cwd);
-  if (compiled.analysis === null || compiled.diagnostics.hasErrors()) {
-    ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
-    return EXIT_USER_ERROR;
-  }
-  const schemas = compiled.checked.relations;
-  const inputs = replicatedRelations(compiled.checked);
+  const unit = await loadProgram(program, ctx);
+  if (unit === null) return EXIT_USER_ERROR;
+  const schemas = unit.checked.relations;
+  const inputs = replicatedRelations(unit.checked);
   const diags = new Diagnostics();
 
   // Read and check everything before connecting: a bad line publishes nothing.

@@ -2,15 +2,14 @@
 // epochs whose files lost some (CL501), each file atomically, so the files and the state agree
 // again (for example before sealing the epoch).
 import { resolve } from "node:path";
-import { compileFile } from "../pipeline.js";
 import { Diagnostics } from "../report/diagnostic.js";
-import { renderDiagnostics } from "../report/text.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { loadProgram } from "./program.js";
+import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
 
 const usage = `Usage: calmlog restore DIR [--program PROGRAM.dl]
 
@@ -47,12 +46,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   };
   let unit: ProgramUnit | undefined;
   if (values.program !== undefined) {
-    const compiled = await compileFile(values.program, ctx.cwd);
-    if (compiled.diagnostics.hasErrors() || compiled.analysis === null) {
-      ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
-      return EXIT_USER_ERROR;
-    }
-    unit = { checked: compiled.checked, analysis: compiled.analysis };
+    const loaded = await loadProgram(values.program, ctx);
+    if (loaded === null) return EXIT_USER_ERROR;
+    unit = loaded;
   }
   const workspace = await openReplicas(new DirectorySource(dir), { ...(unit === undefined ? {} : { unit }), diagnostics: diags, show });
   if (workspace === null) return fail();

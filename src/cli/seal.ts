@@ -2,9 +2,7 @@
 // kept state, then writes a seal record with every replica's digest (temp file + rename).
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { compileFile } from "../pipeline.js";
 import { Diagnostics } from "../report/diagnostic.js";
-import { renderDiagnostics } from "../report/text.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
@@ -17,7 +15,8 @@ import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";
 import { connectOptions, natsFlags, natsOptions, reportJetStreamError, stateDirOf } from "./nats.js";
-import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
+import { loadProgram } from "./program.js";
+import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
        calmlog seal nats://HOST:PORT/SET --epoch N --program PROGRAM.dl [--reason TEXT]
@@ -87,12 +86,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   // relations may have fact files; without it, with the types the kept state records.
   let unit: ProgramUnit | undefined;
   if (values.program !== undefined) {
-    const compiled = await compileFile(values.program, ctx.cwd);
-    if (compiled.diagnostics.hasErrors() || compiled.analysis === null) {
-      ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
-      return EXIT_USER_ERROR;
-    }
-    unit = { checked: compiled.checked, analysis: compiled.analysis };
+    const loaded = await loadProgram(values.program, ctx);
+    if (loaded === null) return EXIT_USER_ERROR;
+    unit = loaded;
   }
   const workspace = await openReplicas(new DirectorySource(dir), { ...(unit === undefined ? {} : { unit }), diagnostics: diags, show });
   if (workspace === null) return fail();
@@ -187,11 +183,8 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     });
     return fail();
   }
-  const compiled = await compileFile(values.program, ctx.cwd);
-  if (compiled.diagnostics.hasErrors() || compiled.analysis === null) {
-    ctx.stderr.write(renderDiagnostics(compiled.diagnostics.sorted().filter((d) => d.severity === "error"), [compiled.source], { color: useColor(ctx.stderr, ctx.env) }));
-    return EXIT_USER_ERROR;
-  }
+  const unit = await loadProgram(values.program, ctx);
+  if (unit === null) return EXIT_USER_ERROR;
   let set: JetStreamSet;
   try {
     set = await JetStreamSet.open(address, connectOptions(values));
@@ -200,7 +193,7 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
   }
   try {
     const source = new JetStreamSource(set, await stateDirOf(set, values.state, ctx));
-    const workspace = await openReplicas(source, { unit: { checked: compiled.checked, analysis: compiled.analysis }, diagnostics: diags, show: (p) => p });
+    const workspace = await openReplicas(source, { unit, diagnostics: diags, show: (p) => p });
     if (workspace === null || !(await workspace.reconcile()) || diags.hasErrors()) return fail();
     // Every replica the set knows must have said it delivered the epoch.
     const deliveries = await source.deliveries();
