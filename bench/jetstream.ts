@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startNats } from "../test/replica/jetstream/server.js";
+import { buildIfStale } from "./build.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "calmlog.js");
@@ -59,6 +60,7 @@ function countFacts(dir: string): number {
   return n;
 }
 
+buildIfStale();
 const work = mkdtempSync(join(tmpdir(), "calmlog-bench-js-"));
 const data = join(work, "replicas");
 execFileSync(process.execPath, [join(ROOT, "programs", "orders", "generate.mjs"), data, "--orders", values.orders!]);

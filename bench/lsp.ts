@@ -3,12 +3,13 @@
 // test: it prints numbers. The reference is `calmlog lint` of the same file in the same run.
 //   npm run bench:lsp -- [--size 1000000] [--runs 7] [--debounce 120] [--json FILE]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
+import { buildIfStale } from "./build.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TARGET_MS = 300;
@@ -24,23 +25,6 @@ const { values } = parseArgs({
 const SIZE = Number(values.size);
 const RUNS = Number(values.runs);
 const DEBOUNCE = Number(values.debounce);
-
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function buildIfStale(): void {
-  const out = join(ROOT, "dist/cli/main.js");
-  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
-  console.error("building dist/ (npm run build) ...");
-  const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
-  if (r.status !== 0 && !existsSync(out)) throw new Error("npm run build failed");
-}
 
 /** A rule file of about `size` characters: independent blocks, each with recursion, negation, a threshold and a total. */
 export function ruleFile(size: number): { text: string; blocks: number } {

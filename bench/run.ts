@@ -4,11 +4,12 @@
 // Not a test: it prints numbers.
 //   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--runs 5] [--json FILE] [--souffle PATH] [--no-souffle]
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { delimiter as pathDelimiter, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildIfStale } from "./build.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -79,25 +80,6 @@ const runs = Math.max(1, Number(values.runs));
 const only = values.only?.split(",") ?? null;
 const selected = WORKLOADS.filter((w) => only === null || only.includes(w.name));
 const wantIncremental = only === null || only.includes("incremental");
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIfStale(): void {
-  const out = join(ROOT, "dist/cli/main.js");
-  if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
-  console.error("building dist/ (npm run build) ...");
-  const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
-  // tsc still emits when some file has a type error; measure what was built, but say so.
-  if (r.status !== 0 && !existsSync(out)) throw new Error("npm run build failed");
-  if (r.status !== 0) console.error("warning: the build reported errors; measuring the emitted dist/");
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
