@@ -97,3 +97,19 @@ export function shortestPath(from: number, to: number, successors: (node: number
   for (let v = to; v !== -1; v = parent.get(v)!) path.push(v);
   return path.reverse();
 }
+
+/** The relation and every relation it reads, transitively (`reads` of the analysis). */
+export function readsTransitively(relations: ReadonlyMap<string, { readonly reads: readonly string[] }>, relation: string): Set<string> {
+  const seen = new Set<string>([relation]);
+  const stack = [relation];
+  while (stack.length > 0) {
+    const r = stack.pop()!;
+    for (const d of relations.get(r)?.reads ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  return seen;
+}

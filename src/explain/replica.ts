@@ -9,6 +9,7 @@ import { Diagnostics } from "../report/diagnostic.js";
 import type { Tuple } from "../eval/values.js";
 import { Explainer, type Derivation, type ExplainOptions, type FactOrigin, type FactRef, type InputFacts, type WhyNot } from "./explain.js";
 import { EngineModel } from "./model.js";
+import { readsTransitively } from "../analysis/graph.js";
 
 /** One open fact a withheld relation reads. */
 export interface OpenFact {
@@ -94,7 +95,7 @@ export function explainReplicas(
   let withheld: Withheld | null = null;
   if (entry !== undefined) {
     const everything = answer(engineOver(unit, set.factsWhere(() => true, () => true)), inputs);
-    const deps = dependencies(unit, relation);
+    const deps = readsTransitively(unit.analysis.relations, relation);
     const values = new Set(tuple.map((v) => JSON.stringify(v)));
     const open: OpenFact[] = [];
     for (const name of set.names) {
@@ -145,18 +146,3 @@ export function explainReplicas(
   return { fact, view: "sealed", holds: sealed.holds, sealedEpoch: k, derivation: sealed.derivation, whyNot: sealed.whyNot, withheld };
 }
 
-/** The relation and every relation it reads, transitively. */
-function dependencies(unit: ProgramUnit, relation: string): Set<string> {
-  const seen = new Set<string>([relation]);
-  const stack = [relation];
-  while (stack.length > 0) {
-    const r = stack.pop()!;
-    for (const d of unit.analysis.relations.get(r)?.reads ?? []) {
-      if (!seen.has(d)) {
-        seen.add(d);
-        stack.push(d);
-      }
-    }
-  }
-  return seen;
-}

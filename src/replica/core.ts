@@ -11,6 +11,7 @@ import { findingKey, Replica, ReplicaSet, type RelationSeal, type ReplicaSeal, t
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
 import { createHash } from "../util/sha256.js";
+import { readsTransitively } from "../analysis/graph.js";
 
 /** Facts read from a source for one replica's relation in one epoch: their row ids and where they came from. */
 export interface UnitRows {
@@ -344,7 +345,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   for (const relation of sealNames) {
     let openFacts = 0;
     const openEpochs = new Set<number>();
-    for (const dep of dependencies(unit, relation)) {
+    for (const dep of readsTransitively(unit.analysis.relations, relation)) {
       const o = openOf(dep);
       openFacts += o.count;
       for (const e of o.epochs) openEpochs.add(e);
@@ -412,22 +413,6 @@ export function unionRows(store: FactStore, accept: (replica: string, epoch: num
 function resultOf(engine: Engine, relation: string): RelationResult {
   const tuples = engine.tuples(relation);
   return { relation, size: tuples.length, tuples };
-}
-
-/** The relation and every relation it reads, transitively. */
-function dependencies(unit: ProgramUnit, relation: string): Set<string> {
-  const seen = new Set<string>([relation]);
-  const stack = [relation];
-  while (stack.length > 0) {
-    const r = stack.pop()!;
-    for (const d of unit.analysis.relations.get(r)?.reads ?? []) {
-      if (!seen.has(d)) {
-        seen.add(d);
-        stack.push(d);
-      }
-    }
-  }
-  return seen;
 }
 
 // ---- the immutable boundary ----------------------------------------------------------------
