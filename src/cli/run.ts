@@ -3,9 +3,11 @@
 // the previous results in place.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { getHeapStatistics } from "node:v8";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
+import { onLargeArray } from "../eval/relation.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { stdoutBlock, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
@@ -199,9 +201,11 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       : undefined;
   // Where the evaluation is, for a report when memory runs out; the heap is checked as it goes.
   let last: Progress | null = null;
+  const reclaim = reclaimer();
   const progress = (p: Progress): void => {
     last = p;
     watchMemory(p);
+    reclaim();
     line?.(p);
   };
 
@@ -220,6 +224,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   };
 
+  onLargeArray(reclaim);
   try {
     const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
     for (const schema of checked.relations.values()) {
@@ -232,9 +237,12 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       const codes = readFactCodes(path, schema, read, engine.valueTable);
       if (codes !== null) engine.insertCodes(schema.name, codes);
       else engine.insert(schema.name, readFactFile(path, schema, read));
+      reclaim();
     }
     const loadMs = performance.now() - t0;
+    const memLoad = memoryFigures();
     const stats = engine.run();
+    const memEval = memoryFigures();
     if (progressShown) ctx.stderr.write("\r\x1b[K");
 
     // Every output file is written to a temporary name first, and renamed into place only once all
@@ -266,6 +274,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       if (o.path === null) continue;
       try {
         pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name)));
+        reclaim();
       } catch (err) {
         discardAll();
         return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
@@ -293,7 +302,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       ctx.stderr.write(renderStats(stats, (id) => text.get(id) ?? `clause ${id}`));
     }
     if (env["CALMLOG_REPORT"] === "1") {
-      const report = { loadMs, evalMs: stats.ms, totalMs: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS };
+      const report = { loadMs, evalMs: stats.ms, totalMs: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS, memory: { afterLoad: memLoad, afterEval: memEval, end: memoryFigures() } };
       ctx.stderr.write(`calmlog-report ${JSON.stringify(report)}\n`);
     }
     return EXIT_OK;
@@ -301,7 +310,46 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     if (err instanceof UserError) return fail(err.diagnostic);
     if (err instanceof OutOfMemory || isAllocationFailure(err)) return fail(outOfMemory(compiled.source.path, last, analysis.strata, err));
     throw err;
+  } finally {
+    onLargeArray(null);
   }
+}
+
+/** Memory in MB at one point of a run, for `CALMLOG_REPORT=1`: resident, JS heap, array buffers. */
+function memoryFigures(): { rss: number; heap: number; buffers: number } {
+  const m = process.memoryUsage();
+  const mb = (n: number): number => Math.round(n / 1048576);
+  return { rss: mb(m.rss), heap: mb(m.heapUsed), buffers: mb(m.arrayBuffers) };
+}
+
+/** Array memory that may die between two collections before `run` asks for one. */
+const RECLAIM_BYTES = 16 << 20;
+
+/**
+ * Dead typed arrays (a fact file's bytes once its codes are read, a relation's rows before they
+ * grew, an output's sort order once written) are freed only when V8 collects, and with the small JS
+ * heap an evaluation keeps that comes late: peak memory then holds them beside the live ones. `run`
+ * knows where large arrays have just died (after a fact file, between iterations, after an output)
+ * and collects there once array memory has grown by `RECLAIM_BYTES`. A no-op where Node does not
+ * let a program ask for a collection.
+ */
+function reclaimer(): () => void {
+  let gc: (() => void) | null = null;
+  try {
+    setFlagsFromString("--expose-gc");
+    gc = runInNewContext("gc") as () => void;
+  } catch {
+    return () => {};
+  }
+  if (typeof gc !== "function") return () => {};
+  const collect = gc;
+  let after = process.memoryUsage().arrayBuffers;
+  return () => {
+    const now = process.memoryUsage().arrayBuffers;
+    if (now - after < RECLAIM_BYTES) return;
+    collect();
+    after = process.memoryUsage().arrayBuffers;
+  };
 }
 
 type Progress = { stratum: number; iteration: number; tuples: number };

@@ -35,6 +35,25 @@ export const storageEvents = {
   chainJoins: 0,
 };
 
+/** Arrays of at least this many bytes are announced to `onLargeArray`'s listener before they are made. */
+const LARGE_ARRAY = 1 << 20;
+let largeArray: (() => void) | null = null;
+
+/**
+ * Sets a function called before a relation or index makes an array of 1 MB or more (null: none).
+ * Such an array usually replaces a smaller one that has just died; a command-line run collects the
+ * dead ones there rather than hold them until V8 gets round to it (see `cli/run.ts`).
+ */
+export function onLargeArray(listener: (() => void) | null): void {
+  largeArray = listener;
+}
+
+/** A new Int32Array of `n` zeros, announced first when it is large. */
+function rowArray(n: number): Int32Array {
+  if (largeArray !== null && n * 4 >= LARGE_ARRAY) largeArray();
+  return new Int32Array(n);
+}
+
 /** Mixes one more 32-bit code into a hash (murmur3 round). */
 export function mix(h: number, v: number): number {
   let k = Math.imul(v, 0xcc9e2d51);
@@ -113,7 +132,7 @@ export class Index {
     const n = Math.min(limit, rel.size);
     if (this.indexed >= n) return;
     if (this.next.length < n) {
-      const grown = new Int32Array(Math.max(n, grownLength(this.next.length, 1)));
+      const grown = rowArray(Math.max(n, grownLength(this.next.length, 1)));
       grown.set(this.next);
       this.next = grown;
     }
@@ -263,7 +282,7 @@ export class Index {
     if (key < 0 || key >= DIRECT_MAX || key >= DIRECT_SLACK + 8 * rows) return false;
     let size = this.heads.length;
     while (size <= key) size *= 2;
-    const heads = new Int32Array(size).fill(EMPTY);
+    const heads = rowArray(size).fill(EMPTY);
     heads.set(this.heads);
     this.heads = heads;
     this.mask = size - 1;
@@ -279,7 +298,7 @@ export class Index {
     this.lens = NO_LENS;
     let size = 16;
     while (size < this.keys * 4) size *= 2;
-    this.heads = new Int32Array(size).fill(EMPTY);
+    this.heads = rowArray(size).fill(EMPTY);
     this.mask = size - 1;
     for (let k = 0; k < old.length; k++) {
       const head = old[k]!;
@@ -304,7 +323,7 @@ export class Index {
   private grow(): void {
     const old = this.heads;
     const size = old.length * 2;
-    this.heads = new Int32Array(size).fill(EMPTY);
+    this.heads = rowArray(size).fill(EMPTY);
     this.mask = size - 1;
     const data = this.relation.data;
     const arity = this.relation.arity;
@@ -424,7 +443,7 @@ export class Relation {
   private makeTable(capacity: number): void {
     let t = 16;
     while (t * 7 < capacity * 10) t *= 2;
-    this.table = new Int32Array(2 * t).fill(EMPTY);
+    this.table = rowArray(2 * t).fill(EMPTY);
     this.mask = t - 1;
   }
 
@@ -486,7 +505,7 @@ export class Relation {
   private reserveData(n: number): void {
     const need = (this.size + n) * this.arity;
     if (need > this.data.length) {
-      const grown = new Int32Array(need);
+      const grown = rowArray(need);
       grown.set(this.data);
       this.data = grown;
     }
@@ -499,7 +518,7 @@ export class Relation {
   }
 
   private growData(): Int32Array {
-    const grown = new Int32Array(grownLength(this.data.length, this.arity));
+    const grown = rowArray(grownLength(this.data.length, this.arity));
     grown.set(this.data);
     return (this.data = grown);
   }
@@ -507,7 +526,7 @@ export class Relation {
   private reserveRow(): number {
     const arity = this.arity;
     if ((this.size + 1) * arity > this.data.length) {
-      const grown = new Int32Array(grownLength(this.data.length, arity));
+      const grown = rowArray(grownLength(this.data.length, arity));
       grown.set(this.data);
       this.data = grown;
     }
@@ -520,7 +539,7 @@ export class Relation {
   private growTable(): void {
     const old = this.table;
     const slots = (this.mask + 1) * 2;
-    this.table = new Int32Array(2 * slots).fill(EMPTY);
+    this.table = rowArray(2 * slots).fill(EMPTY);
     this.mask = slots - 1;
     this.rehash(old);
   }

@@ -1,6 +1,6 @@
 import { fc, test } from "@fast-check/vitest";
-import { describe, expect } from "vitest";
-import { Relation } from "../../src/eval/relation.js";
+import { describe, expect, it } from "vitest";
+import { onLargeArray, Relation } from "../../src/eval/relation.js";
 
 // Codes mixing small ones (bitsets, direct index) with large and negative ones (which move both to hash tables).
 const code = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -2147483648, max: 2147483647 }));
@@ -123,6 +123,26 @@ describe("Relation", () => {
       const chain: number[] = [];
       for (let r = idx.lookup1(a); r !== -1; r = idx.next[r]!) chain.push(r);
       expect(chain).toEqual(expected.filter((_, i) => i % 2 === 0).reverse());
+    }
+  });
+
+  it("announces each array of 1 MB or more before making it, and nothing smaller", () => {
+    let calls = 0;
+    onLargeArray(() => calls++);
+    try {
+      const rel = new Relation("r", 3);
+      for (let i = 0; i < 1000; i++) rel.insertRow([i, i, i]);
+      expect(calls).toBe(0);
+      // 3 columns x 4 bytes: rows past about 87k need a row array of 1 MB, and the hash table one before that.
+      for (let i = 1000; i < 200_000; i++) rel.insertRow([i, -i, i]);
+      expect(calls).toBeGreaterThanOrEqual(2);
+      const before = calls;
+      onLargeArray(null);
+      for (let i = 200_000; i < 400_000; i++) rel.insertRow([i, -i, i]);
+      expect(calls).toBe(before);
+      expect(rel.size).toBe(400_000);
+    } finally {
+      onLargeArray(null);
     }
   });
 });
