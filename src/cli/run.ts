@@ -2,16 +2,16 @@
 // written only after the whole evaluation succeeded, each file atomically, so a failed run leaves
 // the previous results in place.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { onLargeArray } from "../eval/relation.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
-import { stdoutBlock, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
+import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan, type Span } from "../syntax/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
@@ -247,24 +247,17 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
 
     // Every output file is written to a temporary name first, and renamed into place only once all
     // of them are written, so a failed run replaces none.
-    const outputs: { name: string; path: string | null }[] = [];
-    for (const schema of checked.relations.values()) {
-      if (schema.output === null) continue;
-      if (opts.outputDir === "-" || param(schema.output, "IO") === "stdout") outputs.push({ name: schema.name, path: null });
-      else {
-        const filename = param(schema.output, "filename") ?? `${schema.name}.${opts.format === "jsonl" ? "jsonl" : "csv"}`;
-        outputs.push({ name: schema.name, path: resolve(ctx.cwd, opts.outputDir, filename) });
-      }
-    }
-    if (outputs.some((o) => o.path !== null)) {
-      const dir = resolve(ctx.cwd, opts.outputDir);
+    const outputs: OutputTarget[] = [];
+    for (const schema of checked.relations.values()) if (schema.output !== null) outputs.push(outputTarget(schema, opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format));
+    const spanOf = (name: string): Span => checked.relations.get(name)!.output!.span;
+    // The output directory, and the folders a `filename` names in it.
+    for (const dir of new Set(outputs.flatMap((o) => (o.path === null ? [] : [dirname(o.path)])))) {
       try {
         mkdirSync(dir, { recursive: true });
       } catch (err) {
-        return fail(makeDiagnostic("CL406", checked.relations.get(outputs.find((o) => o.path !== null)!.name)!.output!.span, `cannot create output directory \`${opts.outputDir}\`: ${(err as Error).message}`));
+        return fail(makeDiagnostic("CL406", spanOf(outputs.find((o) => o.path !== null && dirname(o.path) === dir)!.name), `cannot create output directory \`${showDir(dir)}\`: ${(err as Error).message}`));
       }
     }
-    const delimiterOf = (name: string): string => param(checked.relations.get(name)!.output, "delimiter") ?? "\t";
     const orderOf = (name: string): Uint32Array | null => (opts.sorted ? engine.sortedRows(name) : null);
     const pending = new Map<string, PendingFile>();
     const discardAll = (): void => {
@@ -273,17 +266,17 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     for (const o of outputs) {
       if (o.path === null) continue;
       try {
-        pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name)));
+        pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, o.format, o.delimiter));
         reclaim();
       } catch (err) {
         discardAll();
-        return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
+        return fail(makeDiagnostic("CL406", spanOf(o.name), `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
       }
     }
     for (const o of outputs) {
       if (o.path === null) {
         const chunks: Uint8Array[] = [];
-        writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, opts.format, delimiterOf(o.name), (c) => chunks.push(c));
+        writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, o.format, o.delimiter, (c) => chunks.push(c));
         ctx.stdout.write(stdoutBlock(o.name, Buffer.concat(chunks).toString("utf8")));
         continue;
       }
@@ -292,7 +285,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
         pending.delete(o.name);
       } catch (err) {
         discardAll();
-        return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
+        return fail(makeDiagnostic("CL406", spanOf(o.name), `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
       }
     }
     const sizes = analysis.strata.flatMap((s) => s.relations).filter((r) => checked.relations.get(r)?.printsize === true);

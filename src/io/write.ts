@@ -69,6 +69,31 @@ export function stdoutBlock(name: string, body: string): string {
   return `---------------\n${name}\n===============\n${body}===============\n`;
 }
 
+/** What an `.output` directive says: its `key=value` parameters. */
+export type OutputSchema = FactSchema & { readonly output: { readonly params: readonly { readonly key: { readonly name: string }; readonly value: string }[] } | null };
+
+/** Where one `.output` relation goes and how its fields are separated. */
+export interface OutputTarget {
+  readonly name: string;
+  /** Null: printed to stdout under Soufflé's header box (`-D -` or `IO=stdout`). */
+  readonly path: string | null;
+  readonly delimiter: string;
+  readonly format: FactFormat;
+}
+
+/**
+ * Places an `.output` relation as its directive says (`filename`, relative to `outputDir`;
+ * `IO=stdout`; `delimiter`) for output directory `outputDir` (`-` for stdout). The one place that
+ * reads these parameters: `run` writes the relation from its codes, `evaluate -D` from its tuples.
+ */
+export function outputTarget(schema: OutputSchema, outputDir: string, format: FactFormat = "tsv"): OutputTarget {
+  const param = (key: string): string | undefined => schema.output?.params.find((p) => p.key.name === key)?.value;
+  const delimiter = param("delimiter") ?? "\t";
+  if (outputDir === "-" || param("IO") === "stdout") return { name: schema.name, path: null, delimiter, format };
+  const filename = param("filename") ?? `${schema.name}.${format === "jsonl" ? "jsonl" : "csv"}`;
+  return { name: schema.name, path: resolvePath(outputDir, filename), delimiter, format };
+}
+
 /** Where one `.output` relation goes and its text: a file, or stdout (`-D -` or `IO=stdout`). */
 export interface PlannedOutput {
   readonly name: string;
@@ -77,21 +102,10 @@ export interface PlannedOutput {
   readonly text: string;
 }
 
-/**
- * Formats an `.output` relation as its directive says (`delimiter`, `filename`, `IO=stdout`) for
- * output directory `outputDir` (`-` for stdout), before anything is written. Shared by `run` and `evaluate`.
- */
-export function planOutput(
-  schema: FactSchema & { readonly output: { readonly params: readonly { readonly key: { readonly name: string }; readonly value: string }[] } | null },
-  tuples: readonly Tuple[],
-  outputDir: string,
-  format: FactFormat = "tsv",
-): PlannedOutput {
-  const param = (key: string): string | undefined => schema.output?.params.find((p) => p.key.name === key)?.value;
-  const text = formatRelation(schema, tuples, format, param("delimiter") ?? "\t");
-  if (outputDir === "-" || param("IO") === "stdout") return { name: schema.name, path: null, text };
-  const filename = param("filename") ?? `${schema.name}.${format === "jsonl" ? "jsonl" : "csv"}`;
-  return { name: schema.name, path: resolvePath(outputDir, filename), text };
+/** An `.output` relation's place (see `outputTarget`) and its text, formatted from tuples before anything is written. */
+export function planOutput(schema: OutputSchema, tuples: readonly Tuple[], outputDir: string, format: FactFormat = "tsv"): PlannedOutput {
+  const target = outputTarget(schema, outputDir, format);
+  return { name: target.name, path: target.path, text: formatRelation(schema, tuples, format, target.delimiter) };
 }
 
 /** A relation's rows as codes, `arity` per row (see `Engine.rows`). */

@@ -161,4 +161,16 @@ b(1 / x) :- a(x).
     expect(r.stderr).toContain("hottest rules:");
     expect(r.stderr).toContain("tc(x, y) :- tc(x, z), edge(z, y).");
   });
+
+  test("a `filename` in a folder of the output directory is written there, as `evaluate -D` does", async () => {
+    const cwd = workspace({
+      "p.dl": '.decl e(x: number, y: number)\n.input e\n.decl t(x: number, y: number)\n.output t(filename="deep/er/t.tsv", delimiter=";")\nt(x, y) :- e(x, y).\n',
+      "in/e.facts": "2\t1\n1\t2\n",
+    });
+    const r = await calmlog(cwd, "run", "p.dl", "-F", "in", "-D", "out");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(cwd, "out/deep/er/t.tsv"), "utf8")).toBe("1;2\n2;1\n");
+  });
 });
+
