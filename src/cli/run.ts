@@ -204,8 +204,9 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
   const reclaim = reclaimer();
   const progress = (p: Progress): void => {
     last = p;
-    watchMemory(p);
-    reclaim();
+    const heap = getHeapStatistics();
+    watchMemory(p, heap.used_heap_size);
+    reclaim(heap.external_memory);
     line?.(p);
   };
 
@@ -224,7 +225,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   };
 
-  onLargeArray(reclaim);
+  onLargeArray(() => reclaim());
   try {
     const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
     for (const schema of checked.relations.values()) {
@@ -326,23 +327,28 @@ const RECLAIM_BYTES = 16 << 20;
  * and collects there once array memory has grown by `RECLAIM_BYTES`. A no-op where Node does not
  * let a program ask for a collection.
  */
-function reclaimer(): () => void {
-  let gc: (() => void) | null = null;
+function reclaimer(): (external?: number) => void {
+  // Made on first use: a short run never pays for the context it takes.
+  let gc: (() => void) | null | undefined;
+  let after = getHeapStatistics().external_memory;
+  // `external`: V8's external memory (array buffers, mostly), when the caller has just read it.
+  return (external = getHeapStatistics().external_memory) => {
+    if (gc === null || external - after < RECLAIM_BYTES) return;
+    gc ??= collector();
+    gc?.();
+    after = getHeapStatistics().external_memory;
+  };
+}
+
+/** V8's full collection, or null where Node does not let a program ask for one. */
+function collector(): (() => void) | null {
   try {
     setFlagsFromString("--expose-gc");
-    gc = runInNewContext("gc") as () => void;
+    const gc = runInNewContext("gc") as unknown;
+    return typeof gc === "function" ? (gc as () => void) : null;
   } catch {
-    return () => {};
+    return null;
   }
-  if (typeof gc !== "function") return () => {};
-  const collect = gc;
-  let after = process.memoryUsage().arrayBuffers;
-  return () => {
-    const now = process.memoryUsage().arrayBuffers;
-    if (now - after < RECLAIM_BYTES) return;
-    collect();
-    after = process.memoryUsage().arrayBuffers;
-  };
 }
 
 type Progress = { stratum: number; iteration: number; tuples: number };
@@ -361,9 +367,9 @@ function heapLimit(): number {
 }
 
 let limit: number | null = null;
-function watchMemory(p: Progress): void {
+function watchMemory(p: Progress, used: number): void {
   limit ??= heapLimit();
-  if (getHeapStatistics().used_heap_size > HEAP_SHARE * limit) throw new OutOfMemory(`heap nearly full in stratum ${p.stratum}`);
+  if (used > HEAP_SHARE * limit) throw new OutOfMemory(`heap nearly full in stratum ${p.stratum}`);
 }
 
 /** Allocation failures V8 reports as catchable errors (a Map or array past its largest size, a failed buffer). */
