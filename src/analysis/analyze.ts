@@ -8,7 +8,7 @@ import { classifyClause, isMonotonicClass, type ClauseClass } from "./monotonici
 import { pointPartition, sealableNote } from "./partition.js";
 import { inferPartitions } from "./partition.js";
 import { remedyHelp } from "./remedies.js";
-import type { Analysis, Cause, CauseStep, DependencyEdge, FixedBound, NonMonotonicUse, RelationInfo, RuleInfo, Stratum } from "./types.js";
+import { COORDINATION_CODE, type Analysis, type Cause, type CauseStep, type DependencyEdge, type FixedBound, type NonMonotonicUse, type RelationInfo, type RuleInfo, type Stratum } from "./types.js";
 
 /** Builds the dependency graph, strata and monotonicity of a checked program; reports CL301-CL305. */
 export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
@@ -280,9 +280,15 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
     const who = listNames(heads);
     const withheld = inEvaluationOrder(analysis, new Set(heads.flatMap((h) => withheldWith(analysis, h))));
     const waits = heads.length === 1 ? "waits" : "wait";
-    const what = use.kind === "negation" ? `negates \`${use.relation}\`` : `reads a total of \`${use.relation}\` (\`${use.text}\`)`;
+    const what = {
+      negation: `negates \`${use.relation}\``,
+      aggregation: `reads a total of \`${use.relation}\` (\`${use.text}\`)`,
+      choice: `fills \`${use.relation}\`, which keeps one tuple per key (\`${use.text}\`)`,
+      counter: `numbers its tuples with \`autoinc()\``,
+      subsumption: `removes dominated tuples (\`${use.text}\`)`,
+    }[use.kind];
     const readers = withheld.filter((r) => !heads.includes(r));
-    diags.add(use.kind === "negation" ? "CL302" : "CL303", use.span, `rule for ${who} ${what}, so ${who} ${waits} for a sealed epoch`, {
+    diags.add(COORDINATION_CODE[use.kind], use.span, `rule for ${who} ${what}, so ${who} ${waits} for a sealed epoch`, {
       notes: [
         use.reason,
         readers.length === 0

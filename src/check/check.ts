@@ -25,6 +25,7 @@ interface MutableSchema {
   output: IoDirective | null;
   printsize: boolean;
   invariant: InvariantDirective | null;
+  choice?: number[][];
 }
 
 /** Checks a parsed program; reports CL201-CL215 into `diags` and returns the best-effort checked program. */
@@ -91,10 +92,35 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
       columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol", ...(shape?.shape() ? { shape } : {}) });
       sets.push({ name: attr.name.name, set: resolved ? typeSet(resolved) : ANY });
     }
-    schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null });
+    const choice = choiceKeys(item, diags);
+    schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null, ...(choice.length > 0 ? { choice } : {}) });
     columnTypes.set(name, sets);
   }
   return { schemas, columnTypes };
+}
+
+/** A declaration's `choice-domain` keys as column indexes; unknown or repeated columns are CL220. */
+function choiceKeys(decl: RelationDecl, diags: Diagnostics): number[][] {
+  const keys: number[][] = [];
+  const seen = new Set<string>();
+  for (const key of decl.choice ?? []) {
+    const cols: number[] = [];
+    for (const id of key) {
+      const i = decl.attributes.findIndex((a) => a.name.name === id.name);
+      if (i < 0) {
+        diags.add("CL220", id.span, `\`choice-domain\` names \`${id.name}\`, which is no column of \`${decl.name.name}\``, {
+          help: didYouMean(id.name, decl.attributes.map((a) => a.name.name), null),
+        });
+      } else if (cols.includes(i)) {
+        diags.add("CL220", id.span, `\`${id.name}\` is named twice in one \`choice-domain\` key`);
+      } else cols.push(i);
+    }
+    const sig = [...cols].sort((a, b) => a - b).join(",");
+    if (cols.length === key.length && seen.has(sig)) diags.add("CL220", key[0]!.span, `the \`choice-domain\` key \`${key.map((k) => k.name).join(", ")}\` is given twice`);
+    seen.add(sig);
+    if (cols.length > 0) keys.push(cols);
+  }
+  return keys;
 }
 
 function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, diags: Diagnostics): void {

@@ -183,12 +183,13 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
         pos += digits;
       }
     }
-    // Each field's `need` kept a byte for the newline; a relation without columns writes only newlines.
-    if (pos >= buf.length) {
+    // Each field's `need` kept a byte for the newline; a nullary relation that holds is `()`, as Soufflé writes it.
+    if (pos + 3 > buf.length) {
       sink(buf.subarray(0, pos));
       buf = Buffer.allocUnsafe(CHUNK);
       pos = 0;
     }
+    if (arity === 0) (buf[pos++] = 40, buf[pos++] = 41);
     buf[pos++] = 10;
   }
   if (pos > 0) sink(buf.subarray(0, pos));

@@ -102,6 +102,13 @@ const LIST = [
     "A relation's qualifiers (`btree`, `brie`, `eqrel`, `inline`, ...) and its `.printsize` are each given once (as in Soufflé), and an `inline` relation is replaced by its rules, so it cannot be an input or output.",
     "Remove the repeated qualifier, or `inline` from an IO relation."),
 
+  code("CL220", "bad-choice-domain", "error", "`choice-domain` names a column the relation does not have",
+    "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
+    "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
+  code("CL221", "bad-subsumption", "error", "Subsumption clause cannot be evaluated",
+    "A subsumption clause `a(x1) <= a(x2) :- body.` removes `a(x1)` while `a(x2)` holds with the body; both atoms must name the same relation, and every variable of the body must be bound by them or by a positive atom.",
+    "Write both sides over one relation and bind the body's variables."),
+
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",
     "A relation depends on its own absence or total through a cycle of rules, so the program has no stratified meaning.",
@@ -118,6 +125,16 @@ const LIST = [
   code("CL305", "reads-non-monotonic", "note", "Relation waits for a sealed epoch because it reads one that does",
     "The relation's rules are monotonic, but they read a relation whose value is only final after a seal, so it is withheld with it.",
     null),
+
+  code("CL306", "coordination-choice", "warning", "Rule fills a `choice-domain` relation: needs a sealed epoch",
+    "A `choice-domain` relation keeps the first tuple it is given for each key, so which tuple survives depends on the order facts arrive in; another replica, or a later fact, may pick another. On replicated data the relation is final only over a sealed epoch.",
+    "Seal an epoch before reading the result, make the choice deterministic (e.g. `min`/`max` over the candidates, which a seal still guards but every replica agrees on), or route all writes for the key to one authority."),
+  code("CL307", "coordination-counter", "warning", "Rule numbers tuples with `autoinc()` or `$`: needs a sealed epoch",
+    "`autoinc()` (and Soufflé's `$`) gives each derivation the next number, so the numbers depend on the order rules fire and facts arrive; replicas number differently and a later fact renumbers nothing. On replicated data the relation is final only over a sealed epoch.",
+    "Seal an epoch before reading the result, or derive an identifier from the tuple's own values (e.g. `cat(a, \"/\", b)`) so that every replica agrees."),
+  code("CL308", "coordination-subsumption", "warning", "Subsumption removes tuples: needs a sealed epoch",
+    "A subsumption clause `a(x1) <= a(x2) :- body.` removes `a(x1)` once a dominating `a(x2)` is known, so a tuple that holds now can disappear when a fact arrives later; the relation is not a lower bound. On replicated data it is final only over a sealed epoch.",
+    "Seal an epoch before reading the result, or keep every tuple and read the best one with a monotone threshold (`min`/`max` compared against a bound)."),
 
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
   code("CL401", "fact-column-count", "error", "Wrong number of columns in a fact file",

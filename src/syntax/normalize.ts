@@ -16,6 +16,11 @@ export interface Clause {
   readonly headIndex: number;
   /** Which disjunct of the rule's body this clause has (0 when the body has no `;`). */
   readonly disjunct: number;
+  /**
+   * A subsumption clause `a(x1) <= a(x2) :- body.`: its body starts with `a(x1), a(x2)`, and each
+   * head tuple it derives is removed from `a` (when it differs from the `a(x2)` that dominates it).
+   */
+  readonly subsumption?: true;
   readonly span: Span;
 }
 
@@ -45,6 +50,21 @@ export function normalize(program: Program): Clause[] {
   for (const item of program.items) {
     if (item.kind !== "rule") continue;
     const disjuncts = item.body === null ? [[]] : toDnf(item.body);
+    if (item.dominator !== undefined) {
+      // `_` in either atom becomes a variable of its own, so the head names the whole dominated tuple.
+      let fresh = 0;
+      const named = (atom: Atom): Atom => ({ ...atom, args: atom.args.map((a) => (a.kind === "wildcard" ? { kind: "var", name: `_#${fresh++}`, span: a.span } : a)) });
+      const head = named(item.heads[0]!);
+      const dominator = named(item.dominator);
+      const pair: Literal[] = [
+        { kind: "atom", negated: false, atom: head, span: head.span },
+        { kind: "atom", negated: false, atom: dominator, span: dominator.span },
+      ];
+      disjuncts.forEach((body, disjunct) => {
+        clauses.push({ id: clauses.length, head, body: [...pair, ...body], rule: item, headIndex: 0, disjunct, subsumption: true, span: item.span });
+      });
+      continue;
+    }
     item.heads.forEach((head, headIndex) => {
       disjuncts.forEach((body, disjunct) => {
         clauses.push({ id: clauses.length, head, body, rule: item, headIndex, disjunct, span: item.span });
