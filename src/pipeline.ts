@@ -56,7 +56,9 @@ export function expandSource(path: string, text: string, cwd: string, pre: Prepr
   }
   if (!("error" in expanded)) return { text: expanded.text };
   const diagnostics = new Diagnostics();
-  const line = /^[ \t]*(?:#|\.include\b).*$/m.exec(text);
+  const named = /^`\.include "([^"]*)"`/.exec(expanded.error)?.[1];
+  const where = named !== undefined && text.includes(`"${named}"`) ? new RegExp(`^[ \\t]*\\.include[ \\t]+"${named.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}".*$`, "m") : /^[ \t]*(?:#|\.include\b).*$/m;
+  const line = where.exec(text);
   const at = line?.index ?? 0;
   diagnostics.add("CL108", new LineIndex(text).span(path, at, at + (line?.[0].length ?? 0)), expanded.error, {
     help: expanded.error.startsWith("`.include") ? "Check the file name, or pass its folder with `-I DIR`." : "Install `mcpp` (Debian: `apt-get install mcpp`), or expand the `#` lines by hand.",

@@ -258,7 +258,8 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
   if (rule.body === null) {
     for (const head of rule.heads) {
       head.args.forEach((arg, i) => {
-        const bad = terms.find((t) => t.inHead && t.term.span.start >= arg.span.start && t.term.span.end <= arg.span.end && (t.term.kind === "var" || t.term.kind === "aggregate"));
+        // An aggregate is allowed: such a fact is evaluated as a rule (see `normalize`); its variables are its own.
+        const bad = terms.find((t) => t.inHead && t.depth === 0 && t.term.span.start >= arg.span.start && t.term.span.end <= arg.span.end && t.term.kind === "var");
         if (bad === undefined) return;
         const what = bad.term.kind === "var" ? `the variable \`${bad.term.name}\`` : "an aggregate";
         diags.add("CL209", arg.span, `argument ${i + 1} of the fact \`${head.relation.name}\` is not a constant: it contains ${what}`);

@@ -1,9 +1,11 @@
 // Soufflé's language beyond the core: the README's sample runs, and each construct gives Soufflé's results.
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { evaluate } from "../../src/eval/index.js";
 import { formatRelation } from "../../src/io/write.js";
-import { compile } from "../../src/pipeline.js";
+import { compile, compileFile } from "../../src/pipeline.js";
 
 function run(text: string): (relation: string) => string[] {
   const c = compile({ path: "t.dl", text });
@@ -73,5 +75,34 @@ e($Neg($Num(1))).
     expect(out("b")).toEqual(["fooba"]);
     const none = run(`.decl a(x: symbol)\n.decl b(x: symbol)\n.output b\na("fooba").\nb(x) :- a(x), !match("fo{x}b(", x).\n`);
     expect(none("b")).toEqual([]);
+  });
+
+  test("a variable bound only by an aggregate's result is the aggregate's own inside it", () => {
+    const out = run(`.decl r(a: number, b: number)\n.decl m(a: number)\n.output m\nr(1, 5). r(4, 2).\nm(a) :- a = max a : r(a, _).\n`);
+    expect(out("m")).toEqual(["4"]);
+    // Bound elsewhere too, it stays a grouping variable.
+    const grouped = run(`.decl r(a: number, b: number)\n.decl m(a: number, n: number)\n.output m\nr(1, 5). r(1, 2). r(4, 2).\nm(a, n) :- r(a, _), n = count : r(a, _).\n`);
+    expect(grouped("m")).toEqual(["1\t2", "4\t1"]);
+  });
+
+  test("a fact with an aggregate runs once what it counts is known", () => {
+    const out = run(`.decl p(x: number)\n.decl e(n: number)\n.output e\np(1). p(2). p(x + 1) :- p(x), x < 5.\ne(count : { p(_) }).\n`);
+    expect(out("e")).toEqual(["5"]);
+  });
+});
+
+describe("Soufflé's .include and .once", () => {
+  test("included files are read once each, from the including file's folder or -I, with their own __LINE__", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-include-"));
+    mkdirSync(join(dir, "lib"));
+    writeFileSync(join(dir, "main.dl"), `.decl at(f: symbol, l: number)\n.output at\n.include "a.dl"\n.include "b.dl"\nat("main", __LINE__).\n`);
+    writeFileSync(join(dir, "a.dl"), `.once\nat("a", __LINE__).\n.include "a.dl"\n`);
+    writeFileSync(join(dir, "lib", "b.dl"), `\n\nat("b", __LINE__).\n`);
+    const c = await compileFile("main.dl", dir, { includeDirs: ["lib"] });
+    expect(c.diagnostics.items.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
+    const engine = evaluate(c.checked, c.analysis!, {});
+    expect(engine.tuples("at").map((t) => t.join(":")).sort()).toEqual(["a:2", "b:3", "main:5"]);
+    const missing = await compileFile("main.dl", dir);
+    expect(missing.diagnostics.items.map((d) => `${d.code} ${d.span.line}`)).toEqual(["CL108 4"]);
   });
 });
