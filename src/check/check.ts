@@ -15,7 +15,7 @@ import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "./walk.js";
 
 /** The IO parameters calmlog understands; others draw CL212. */
-export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers"];
+export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers", "compress"];
 
 interface MutableSchema {
   name: string;
@@ -144,13 +144,8 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       for (const p of item.params) {
         const key = p.key.name;
         // Reading these as a plain file would give wrong facts without a word: refuse them.
-        if ((key === "IO" && (p.value === "sqlite" || p.value === "stdin")) || (key === "compress" && p.value === "true")) {
-          const why =
-            p.value === "sqlite"
-              ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary"
-              : p.value === "stdin"
-                ? "`run` reads facts from files only"
-                : "gzip-compressed fact files are not read yet";
+        if (key === "IO" && (p.value === "sqlite" || p.value === "stdin")) {
+          const why = p.value === "sqlite" ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary" : "`run` reads facts from files only";
           diags.add("CL212", p.span, `\`${key}=${p.value}\` is not supported: ${why}`, {
             severity: "error",
             help: "Convert the data to a tab-separated `.facts` file and leave the parameter out.",

@@ -4,10 +4,11 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { getHeapStatistics } from "node:v8";
+import { gzipSync } from "node:zlib";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
-import { stdoutBlock, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
+import { stdoutBlock, writeAtomically, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
@@ -281,6 +282,8 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       try {
         pending.get(o.name)!.commit();
         pending.delete(o.name);
+        // `compress=true`: the file is gzip, as Soufflé writes it (gzip files are read back transparently).
+        if (param(checked.relations.get(o.name)!.output, "compress") === "true") writeAtomically(o.path, gzipSync(readFileSync(o.path)));
       } catch (err) {
         discardAll();
         return fail(makeDiagnostic("CL406", checked.relations.get(o.name)!.output!.span, `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));

@@ -53,7 +53,7 @@ function tempPath(path: string): string {
 }
 
 /** Writes `text` to a temporary sibling of `path`, then renames it over `path`. */
-export function writeAtomically(path: string, text: string): void {
+export function writeAtomically(path: string, text: string | Uint8Array): void {
   const tmp = tempPath(path);
   try {
     writeFileSync(tmp, text);

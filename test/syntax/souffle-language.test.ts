@@ -1,6 +1,8 @@
 // Soufflé's language beyond the core: the README's sample runs, and each construct gives Soufflé's results.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { main } from "../../src/cli/main.js";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { evaluate } from "../../src/eval/index.js";
@@ -104,5 +106,17 @@ describe("Soufflé's .include and .once", () => {
     expect(engine.tuples("at").map((t) => t.join(":")).sort()).toEqual(["a:2", "b:3", "main:5"]);
     const missing = await compileFile("main.dl", dir);
     expect(missing.diagnostics.items.map((d) => `${d.code} ${d.span.line}`)).toEqual(["CL108 4"]);
+  });
+
+  test("`run` reads gzip fact files and writes `compress=true` outputs as gzip", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-gzip-"));
+    mkdirSync(join(dir, "facts"));
+    writeFileSync(join(dir, "p.dl"), `.decl a(x: number, s: symbol)\n.input a\n.decl b(x: number, s: symbol)\n.output b(compress=true)\nb(x, s) :- a(x, s).\n`);
+    writeFileSync(join(dir, "facts", "a.facts"), gzipSync("1\tx\n2\ty\n"));
+    let err = "";
+    const code = await main(["run", "-F", "facts", "-D", "out", "p.dl"], { stdout: { write: () => true }, stderr: { write: (t: string) => ((err += t), true) }, cwd: dir, env: { NO_COLOR: "1" } });
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(gunzipSync(readFileSync(join(dir, "out", "b.csv"))).toString("utf8")).toBe("1\tx\n2\ty\n");
   });
 });
