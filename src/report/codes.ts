@@ -39,9 +39,9 @@ const LIST = [
   code("CL107", "plan-ignored", "note", "`.plan` accepted and ignored",
     "Soufflé's `.plan` fixes the join order of the clause before it. calmlog orders joins by its own planner (README: How evaluation works), so the plan has no effect on results.",
     null),
-  code("CL108", "preprocessor-failed", "error", "The C preprocessor could not expand the file",
-    "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it; calmlog does the same for files with `#` lines. The preprocessor is missing or reported an error.",
-    "Install `mcpp`, or fix the `#include` / `#define` line it reports."),
+  code("CL108", "preprocessor-failed", "error", "The C preprocessor or `.include` could not expand the file",
+    "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it, and reads the files its `.include` directives name; calmlog does the same for files with `#` lines or `__LINE__`. The preprocessor is missing or reported an error, or an included file was not found.",
+    "Install `mcpp`, fix the `#include` / `#define` line it reports, or pass the included file's folder with `-I DIR`."),
 
   // ---- CL2xx: semantic checks ------------------------------------------------------------
   code("CL201", "undeclared-relation", "error", "Relation is not declared",
@@ -105,9 +105,6 @@ const LIST = [
   code("CL220", "bad-choice-domain", "error", "`choice-domain` names a column the relation does not have",
     "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
     "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
-  code("CL221", "bad-subsumption", "error", "Subsumption clause cannot be evaluated",
-    "A subsumption clause `a(x1) <= a(x2) :- body.` removes `a(x1)` while `a(x2)` holds with the body; both atoms must name the same relation, and every variable of the body must be bound by them or by a positive atom.",
-    "Write both sides over one relation and bind the body's variables."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",

@@ -32,6 +32,16 @@ describe("Soufflé's language", () => {
     expect(out("list")).toEqual(["[1, [2, nil]]"]);
   });
 
+  test("the README's order-dependent sample runs: one advisor per student, a counter, shortest distances", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const sample = /```datalog\n(\/\/ constructs whose result depends on arrival order[\s\S]*?)```/.exec(readme)![1]!;
+    const out = run(sample);
+    expect(out("advisor").map((l) => l.split("\t")[0])).toEqual(["ann", "bob"]);
+    expect(out("advisor")).toContain("bob\tp3");
+    expect(out("ticket").map((l) => l.split("\t")[0]).sort()).toEqual(["0", "1"]);
+    expect(out("dist")).toEqual(["1\t1\t6", "1\t2\t4", "1\t3\t5", "2\t1\t2", "2\t2\t6", "2\t3\t1", "3\t1\t1", "3\t2\t5", "3\t3\t6"]);
+  });
+
   test("components: inheritance, overrides, nested instances and names of the enclosing scope", () => {
     const out = run(`
 .comp A {
