@@ -51,7 +51,8 @@ export function expandSource(path: string, text: string, cwd: string, pre: Prepr
     },
   };
   let expanded = preprocess(full, path, text, options);
-  if (!("error" in expanded) && options.enabled !== false) {
+  // `.include` is Soufflé's own directive: it is read with or without the preprocessor.
+  if (!("error" in expanded)) {
     expanded = expandIncludes(full, expanded.text, reader, (p, t) => preprocess(p, p, t, options), dirname);
   }
   if (!("error" in expanded)) return { text: expanded.text };

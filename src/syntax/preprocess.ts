@@ -80,6 +80,8 @@ export function expandIncludes(
   seen: Set<string> = new Set([path]),
   depth = 0,
 ): PreprocessResult {
+  // Soufflé's scanner knows `__LINE__` itself, so it counts lines with or without the preprocessor.
+  if (text.includes("__LINE__")) text = text.split("\n").map((l, i) => l.replace(/\b__LINE__\b/g, String(i + 1))).join("\n");
   if (!text.includes(".include") && !text.includes(".once")) return { text, tool: null };
   const appended: string[] = [];
   let error: string | null = null;
