@@ -112,13 +112,14 @@ function choiceKeys(decl: RelationDecl, diags: Diagnostics): number[][] {
           help: didYouMean(id.name, decl.attributes.map((a) => a.name.name), null),
         });
       } else if (cols.includes(i)) {
-        diags.add("CL220", id.span, `\`${id.name}\` is named twice in one \`choice-domain\` key`);
+        // Soufflé warns and reads the key once.
+        diags.add("CL220", id.span, `\`${id.name}\` is named twice in one \`choice-domain\` key; it counts once`, { severity: "warning" });
       } else cols.push(i);
     }
     const sig = [...cols].sort((a, b) => a - b).join(",");
-    if (cols.length === key.length && seen.has(sig)) diags.add("CL220", key[0]!.span, `the \`choice-domain\` key \`${key.map((k) => k.name).join(", ")}\` is given twice`);
+    if (seen.has(sig)) diags.add("CL220", key[0]!.span, `the \`choice-domain\` key \`${key.map((k) => k.name).join(", ")}\` is given twice; it counts once`, { severity: "warning" });
     seen.add(sig);
-    if (cols.length > 0) keys.push(cols);
+    if (cols.length > 0 && !keys.some((k) => k.join(",") === cols.join(","))) keys.push(cols);
   }
   return keys;
 }

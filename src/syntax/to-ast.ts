@@ -265,6 +265,10 @@ export class AstBuilder {
     const qualifiers = idents.filter((t) => t.startOffset > rparen.startOffset).map((t) => this.ident(t));
     const attributes = (c.attribute ?? []).map((a) => this.attribute(this.node(a)));
     const choice: Ident[][] = [];
+    const choiceAt = c.choiceDomain?.[0] !== undefined ? edgeToken(c.choiceDomain[0], false)?.startOffset ?? Infinity : Infinity;
+    const late = qualifiers.find((q) => q.span.start > choiceAt);
+    // As in Soufflé's grammar, `choice-domain` comes after the other qualifiers.
+    if (late !== undefined) this.problem("CL101", late.span.start, late.span.end, `the qualifier \`${late.name}\` must come before \`choice-domain\``, true);
     for (const cd of c.choiceDomain ?? []) {
       for (const key of this.node(cd).children.choiceKey) choice.push((this.node(key).children.Ident ?? []).map((t) => this.ident(t)));
     }
