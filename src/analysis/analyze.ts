@@ -95,6 +95,7 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
   const base = { rules, relations, strata, edges, stratified, partitions: { strata: [] } };
   const analysis: Analysis = { ...base, partitions: inferPartitions(checked, base) };
   reportMonotonicity(analysis, diags);
+  reportRecursiveCounters(analysis, diags);
   return analysis;
 }
 
@@ -312,6 +313,23 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
     if (edge === undefined) continue;
     diags.add("CL305", edge.span, `rule for \`${info.name}\` reads \`${next}\`, which waits for a sealed epoch, so \`${info.name}\` waits with it`, {
       notes: [`cause: ${formatCause(info.cause)}`],
+    });
+  }
+}
+
+/**
+ * CL309: `autoinc()` in a rule that reads its own recursive cycle would number without end; Soufflé
+ * rejects it, and so does calmlog.
+ */
+function reportRecursiveCounters(analysis: Analysis, diags: Diagnostics): void {
+  for (const rule of analysis.rules) {
+    const counter = rule.uses.find((u) => u.kind === "counter");
+    if (counter === undefined) continue;
+    const own = analysis.relations.get(rule.relation)?.stratum;
+    const loop = (edgeIndexOf(analysis).byClause.get(rule.clause.id) ?? []).find((e) => analysis.relations.get(e.to)?.stratum === own);
+    if (loop === undefined) continue;
+    diags.add("CL309", counter.span, `\`autoinc()\` in a rule for \`${rule.relation}\` that reads \`${loop.to}\` of its own recursive cycle`, {
+      related: [{ span: loop.span, message: `\`${loop.to}\` is read here` }],
     });
   }
 }

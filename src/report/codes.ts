@@ -133,6 +133,10 @@ const LIST = [
     "A subsumption clause `a(x1) <= a(x2) :- body.` removes `a(x1)` once a dominating `a(x2)` is known, so a tuple that holds now can disappear when a fact arrives later; the relation is not a lower bound. On replicated data it is final only over a sealed epoch.",
     "Seal an epoch before reading the result, or keep every tuple and read the best one with a monotone threshold (`min`/`max` compared against a bound)."),
 
+  code("CL309", "counter-in-recursion", "error", "`autoinc()` in a recursive rule",
+    "A rule that numbers its tuples with `autoinc()` (or `$`) and reads a relation of its own recursive cycle would derive new numbers without end; Soufflé rejects it too.",
+    "Number the tuples in a rule outside the cycle, after the recursive relation is complete."),
+
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
   code("CL401", "fact-column-count", "error", "Wrong number of columns in a fact file",
     "A line of a fact file has more or fewer columns than the relation's declaration.",

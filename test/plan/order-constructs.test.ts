@@ -112,7 +112,8 @@ id2($ + 100, s) :- item(s).
     expect(new Set(engine.tuples("id").map((t) => t[1]))).toEqual(new Set(["a", "b", "c"]));
   });
 
-  test("is a coordination point of its own (CL307)", () => {
+  test("is a coordination point of its own (CL307), and an error in a recursive rule (CL309)", () => {
     expect(diagnostics(PROGRAM)).toEqual(["CL307 5:4", "CL307 7:5"]);
+    expect(diagnostics(".decl a(x: number)\na(1).\na(autoinc()) :- a(1).\n")).toEqual(["CL307 3:3", "CL309 3:3"]);
   });
 });
