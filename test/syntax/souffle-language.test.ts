@@ -129,4 +129,17 @@ describe("Soufflé's .include and .once", () => {
     expect(code).toBe(0);
     expect(gunzipSync(readFileSync(join(dir, "out", "b.csv"))).toString("utf8")).toBe("1\tx\n2\ty\n");
   });
+
+  test("`check` and `lint` read a file through the preprocessor and `.include`, as `run` does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-pre-"));
+    writeFileSync(join(dir, "p.dl"), `#define N 3\n.include "decl.dl"\np(N).\n`);
+    writeFileSync(join(dir, "decl.dl"), `.decl p(x: number)\n.output p\n`);
+    for (const command of ["check", "lint"]) {
+      let out = "";
+      const sink = { write: (t: string) => ((out += t), true) };
+      const code = await main([command, "p.dl"], { stdout: sink, stderr: sink, cwd: dir, env: { NO_COLOR: "1" } });
+      expect(out, command).not.toMatch(/error/);
+      expect(code, command).toBe(0);
+    }
+  });
 });
