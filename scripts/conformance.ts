@@ -303,6 +303,7 @@ Options:
   --json FILE          write every case's outcome as JSON
   --quiet              print the summary only
   --arg ARG            pass ARG to \`calmlog run\` (repeatable)
+  --failed FILE        only the cases that failed in an earlier \`--json FILE\`
 `;
 
 async function mainRun(): Promise<number> {
@@ -315,6 +316,7 @@ async function mainRun(): Promise<number> {
       json: { type: "string" },
       quiet: { type: "boolean" },
       arg: { type: "string", multiple: true },
+      failed: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -337,6 +339,10 @@ async function mainRun(): Promise<number> {
 
   let cases = CATEGORIES.flatMap((cat) => casesOf(testsDir, cat));
   if (values.filter !== undefined) cases = cases.filter((c) => c.id.includes(values.filter!));
+  if (values.failed !== undefined) {
+    const failed = new Set((JSON.parse(readFileSync(values.failed, "utf8")) as { id: string; pass: boolean }[]).filter((o) => !o.pass).map((o) => o.id));
+    cases = cases.filter((c) => failed.has(c.id));
+  }
   const worker = new Worker();
   const outcomes: Outcome[] = [];
   const skipped: Case[] = [];

@@ -8,7 +8,7 @@ import { classifyClause, isMonotonicClass, type ClauseClass } from "./monotonici
 import { pointPartition, sealableNote } from "./partition.js";
 import { inferPartitions } from "./partition.js";
 import { remedyHelp } from "./remedies.js";
-import type { Analysis, Cause, CauseStep, DependencyEdge, FixedBound, NonMonotonicUse, RelationInfo, RuleInfo, Stratum } from "./types.js";
+import { COORDINATION_CODE, type Analysis, type Cause, type CauseStep, type DependencyEdge, type FixedBound, type NonMonotonicUse, type RelationInfo, type RuleInfo, type Stratum } from "./types.js";
 
 /** Builds the dependency graph, strata and monotonicity of a checked program; reports CL301-CL305. */
 export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
@@ -95,6 +95,7 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
   const base = { rules, relations, strata, edges, stratified, partitions: { strata: [] } };
   const analysis: Analysis = { ...base, partitions: inferPartitions(checked, base) };
   reportMonotonicity(analysis, diags);
+  reportRecursiveCounters(analysis, diags);
   return analysis;
 }
 
@@ -280,9 +281,15 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
     const who = listNames(heads);
     const withheld = inEvaluationOrder(analysis, new Set(heads.flatMap((h) => withheldWith(analysis, h))));
     const waits = heads.length === 1 ? "waits" : "wait";
-    const what = use.kind === "negation" ? `negates \`${use.relation}\`` : `reads a total of \`${use.relation}\` (\`${use.text}\`)`;
+    const what = {
+      negation: `negates \`${use.relation}\``,
+      aggregation: `reads a total of \`${use.relation}\` (\`${use.text}\`)`,
+      choice: `fills \`${use.relation}\`, which keeps one tuple per key (\`${use.text}\`)`,
+      counter: `numbers its tuples with \`autoinc()\``,
+      subsumption: `removes dominated tuples (\`${use.text}\`)`,
+    }[use.kind];
     const readers = withheld.filter((r) => !heads.includes(r));
-    diags.add(use.kind === "negation" ? "CL302" : "CL303", use.span, `rule for ${who} ${what}, so ${who} ${waits} for a sealed epoch`, {
+    diags.add(COORDINATION_CODE[use.kind], use.span, `rule for ${who} ${what}, so ${who} ${waits} for a sealed epoch`, {
       notes: [
         use.reason,
         readers.length === 0
@@ -306,6 +313,23 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
     if (edge === undefined) continue;
     diags.add("CL305", edge.span, `rule for \`${info.name}\` reads \`${next}\`, which waits for a sealed epoch, so \`${info.name}\` waits with it`, {
       notes: [`cause: ${formatCause(info.cause)}`],
+    });
+  }
+}
+
+/**
+ * CL309: `autoinc()` in a rule that reads its own recursive cycle would number without end; Soufflé
+ * rejects it, and so does calmlog.
+ */
+function reportRecursiveCounters(analysis: Analysis, diags: Diagnostics): void {
+  for (const rule of analysis.rules) {
+    const counter = rule.uses.find((u) => u.kind === "counter");
+    if (counter === undefined) continue;
+    const own = analysis.relations.get(rule.relation)?.stratum;
+    const loop = (edgeIndexOf(analysis).byClause.get(rule.clause.id) ?? []).find((e) => analysis.relations.get(e.to)?.stratum === own);
+    if (loop === undefined) continue;
+    diags.add("CL309", counter.span, `\`autoinc()\` in a rule for \`${rule.relation}\` that reads \`${loop.to}\` of its own recursive cycle`, {
+      related: [{ span: loop.span, message: `\`${loop.to}\` is read here` }],
     });
   }
 }

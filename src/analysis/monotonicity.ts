@@ -7,7 +7,7 @@ import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syn
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../syntax/span.js";
 import { literalReads } from "./fixed.js";
-import { showLiteral, showTerm } from "./print.js";
+import { showAtom, showLiteral, showTerm } from "./print.js";
 import type { EdgeKind, FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
 
 /** The syntactic kinds of body literal the table knows. */
@@ -35,7 +35,7 @@ export const MONOTONICITY: Readonly<Record<LiteralKind, LiteralClass>> = {
 };
 
 /** How bad each class is; a clause takes the worst. */
-const RANK: Readonly<Record<LiteralClass, number>> = { monotonic: 0, threshold: 1, aggregation: 2, negation: 3 };
+const RANK: Readonly<Record<LiteralClass, number>> = { monotonic: 0, threshold: 1, aggregation: 2, negation: 3, order: 4 };
 
 /** The worst of several classes (`monotonic` for none). */
 export function worstClass(classes: Iterable<LiteralClass>): LiteralClass {
@@ -110,6 +110,10 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
   };
 
   for (const arg of clause.head.args) forEachAggregate(arg, (agg) => classifyAggregate(agg, { kind: "head", head }));
+  for (const use of orderUses(clause, relations)) {
+    classes.push("order");
+    uses.push(use);
+  }
 
   for (const lit of clause.body) {
     switch (lit.kind) {
@@ -390,3 +394,62 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
   return uses;
 }
 
+
+/**
+ * Constructs whose result depends on the order tuples arrive in, each a coordination point of its
+ * own kind: the head is a `choice-domain` relation, the clause counts with `autoinc()`, or it is a
+ * subsumption clause.
+ */
+function orderUses(clause: Clause, relations: ReadonlyMap<string, RelationSchema>): NonMonotonicUse[] {
+  const out: NonMonotonicUse[] = [];
+  const head = clause.head.relation.name;
+  const schema = relations.get(head);
+  if (clause.subsumption === true) {
+    const dominator = clause.body[1];
+    const text = dominator?.kind === "atom" ? `${showAtom(clause.head)} <= ${showAtom(dominator.atom)}` : showAtom(clause.head);
+    out.push({
+      kind: "subsumption",
+      relation: head,
+      span: clause.rule.span,
+      text,
+      reason: `\`${text}\` removes a \`${head}\` tuple once a tuple that dominates it is known, so a tuple that holds now can disappear when a fact arrives later`,
+      remedies: ["seal", "threshold", "authority"],
+    });
+  }
+  if (schema?.choice !== undefined && schema.choice.length > 0 && clause.subsumption !== true) {
+    const keys = schema.choice.map((k) => (k.length === 1 ? schema.columns[k[0]!]!.name : `(${k.map((c) => schema.columns[c]!.name).join(", ")})`)).join(", ");
+    out.push({
+      kind: "choice",
+      relation: head,
+      span: clause.head.span,
+      text: `choice-domain ${keys}`,
+      reason: `\`${head}\` keeps the first tuple it is given for each \`${keys}\`; which one comes first depends on the order facts arrive in, so another replica or a later fact may choose another`,
+      remedies: ["seal", "authority"],
+    });
+  }
+  const counters: Term[] = [];
+  const find = (t: Term): void => {
+    if (t.kind === "call" && t.name === "autoinc") counters.push(t);
+    else if (t.kind === "call") t.args.forEach(find);
+    else if (t.kind === "binary") (find(t.left), find(t.right));
+    else if (t.kind === "unary") find(t.operand);
+    else if (t.kind === "aggregate") {
+      if (t.target) find(t.target);
+      for (const l of t.body) literalTerms(l).forEach(find);
+    }
+  };
+  clause.head.args.forEach(find);
+  for (const l of clause.body) literalTerms(l).forEach(find);
+  const at = counters[0];
+  if (at !== undefined) {
+    out.push({
+      kind: "counter",
+      relation: head,
+      span: at.span,
+      text: "autoinc()",
+      reason: `\`autoinc()\` numbers derivations in the order rules fire and facts arrive, so each replica numbers \`${head}\` differently and a later fact shifts no number already given`,
+      remedies: ["seal", "authority"],
+    });
+  }
+  return out;
+}

@@ -5,11 +5,21 @@ import type { Span } from "../syntax/span.js";
 import type { Partitions } from "./partition.js";
 
 /** How a body literal reads its relation; a rule's class is the worst of its literals. */
-export type LiteralClass = "monotonic" | "negation" | "aggregation" | "threshold";
+export type LiteralClass = "monotonic" | "negation" | "aggregation" | "threshold" | "order";
+
+/**
+ * What makes a rule non-monotonic: a negated atom, an aggregate, or a construct whose result depends
+ * on the order tuples arrive in (`choice-domain`, `autoinc()`/`$`, subsumption).
+ */
+export type NonMonotonicKind = "negation" | "aggregation" | OrderKind;
+export type OrderKind = "choice" | "counter" | "subsumption";
+
+/** The warning each kind of coordination point draws. */
+export const COORDINATION_CODE = { negation: "CL302", aggregation: "CL303", choice: "CL306", counter: "CL307", subsumption: "CL308" } as const;
 
 /** A literal that makes its rule non-monotonic. */
 export interface NonMonotonicUse {
-  readonly kind: "negation" | "aggregation";
+  readonly kind: NonMonotonicKind;
   /** The relation whose absence (negation) or total (aggregation) the rule depends on. */
   readonly relation: string;
   /** The literal (`!blocker(r, _)`) or the aggregate term (`count : {...}`). */

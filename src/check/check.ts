@@ -15,7 +15,7 @@ import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "./walk.js";
 
 /** The IO parameters calmlog understands; others draw CL212. */
-export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers"];
+export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers", "compress"];
 
 interface MutableSchema {
   name: string;
@@ -25,6 +25,7 @@ interface MutableSchema {
   output: IoDirective | null;
   printsize: boolean;
   invariant: InvariantDirective | null;
+  choice?: number[][];
 }
 
 /** Checks a parsed program; reports CL201-CL215 into `diags` and returns the best-effort checked program. */
@@ -91,10 +92,36 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
       columns.push({ name: attr.name.name, declaredType: attr.type.name, type: resolved ?? "symbol", ...(shape?.shape() ? { shape } : {}) });
       sets.push({ name: attr.name.name, set: resolved ? typeSet(resolved) : ANY });
     }
-    schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null });
+    const choice = choiceKeys(item, diags);
+    schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null, ...(choice.length > 0 ? { choice } : {}) });
     columnTypes.set(name, sets);
   }
   return { schemas, columnTypes };
+}
+
+/** A declaration's `choice-domain` keys as column indexes; unknown or repeated columns are CL220. */
+function choiceKeys(decl: RelationDecl, diags: Diagnostics): number[][] {
+  const keys: number[][] = [];
+  const seen = new Set<string>();
+  for (const key of decl.choice ?? []) {
+    const cols: number[] = [];
+    for (const id of key) {
+      const i = decl.attributes.findIndex((a) => a.name.name === id.name);
+      if (i < 0) {
+        diags.add("CL220", id.span, `\`choice-domain\` names \`${id.name}\`, which is no column of \`${decl.name.name}\``, {
+          help: didYouMean(id.name, decl.attributes.map((a) => a.name.name), null),
+        });
+      } else if (cols.includes(i)) {
+        // Soufflé warns and reads the key once.
+        diags.add("CL220", id.span, `\`${id.name}\` is named twice in one \`choice-domain\` key; it counts once`, { severity: "warning" });
+      } else cols.push(i);
+    }
+    const sig = [...cols].sort((a, b) => a - b).join(",");
+    if (seen.has(sig)) diags.add("CL220", key[0]!.span, `the \`choice-domain\` key \`${key.map((k) => k.name).join(", ")}\` is given twice; it counts once`, { severity: "warning" });
+    seen.add(sig);
+    if (cols.length > 0 && !keys.some((k) => k.join(",") === cols.join(","))) keys.push(cols);
+  }
+  return keys;
 }
 
 function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, diags: Diagnostics): void {
@@ -118,13 +145,8 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       for (const p of item.params) {
         const key = p.key.name;
         // Reading these as a plain file would give wrong facts without a word: refuse them.
-        if ((key === "IO" && (p.value === "sqlite" || p.value === "stdin")) || (key === "compress" && p.value === "true")) {
-          const why =
-            p.value === "sqlite"
-              ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary"
-              : p.value === "stdin"
-                ? "`run` reads facts from files only"
-                : "gzip-compressed fact files are not read yet";
+        if (key === "IO" && (p.value === "sqlite" || p.value === "stdin")) {
+          const why = p.value === "sqlite" ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary" : "`run` reads facts from files only";
           diags.add("CL212", p.span, `\`${key}=${p.value}\` is not supported: ${why}`, {
             severity: "error",
             help: "Convert the data to a tab-separated `.facts` file and leave the parameter out.",
@@ -232,7 +254,8 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
   if (rule.body === null) {
     for (const head of rule.heads) {
       head.args.forEach((arg, i) => {
-        const bad = terms.find((t) => t.inHead && t.term.span.start >= arg.span.start && t.term.span.end <= arg.span.end && (t.term.kind === "var" || t.term.kind === "aggregate"));
+        // An aggregate is allowed: such a fact is evaluated as a rule (see `normalize`); its variables are its own.
+        const bad = terms.find((t) => t.inHead && t.depth === 0 && t.term.span.start >= arg.span.start && t.term.span.end <= arg.span.end && t.term.kind === "var");
         if (bad === undefined) return;
         const what = bad.term.kind === "var" ? `the variable \`${bad.term.name}\`` : "an aggregate";
         diags.add("CL209", arg.span, `argument ${i + 1} of the fact \`${head.relation.name}\` is not a constant: it contains ${what}`);

@@ -40,6 +40,8 @@ export const FUNCTORS: Readonly<Record<Exclude<FunctorName, "record" | "nil" | `
   ftou: { args: [FLOAT], variadic: false, result: UNSIGNED, min: 1, max: 1 },
   // `x = range(a, b, step)` gives every value from `a` up (or down) to `b`, exclusive.
   range: { args: [NUMERIC], variadic: true, result: null, min: 2, max: 3 },
+  // Soufflé's counter: the next number each time it is evaluated (also written `$`).
+  autoinc: { args: [], variadic: false, result: NUMBER, min: 0, max: 0 },
   to_string: { args: [NUMERIC], variadic: false, result: SYMBOL, min: 1, max: 1 },
   min: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
   max: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },

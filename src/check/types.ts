@@ -34,6 +34,8 @@ export interface RelationSchema {
   readonly output: IoDirective | null;
   readonly printsize: boolean;
   readonly invariant: InvariantDirective | null;
+  /** `choice-domain` keys as column indexes: a tuple whose key some stored tuple has is not added. */
+  readonly choice?: readonly (readonly number[])[];
 }
 
 /** A program that passed the checks (or the best effort when it did not; see the diagnostics). */

@@ -57,10 +57,13 @@ export function walkRule(rule: Rule): { atoms: AtomSite[]; terms: TermSite[] } {
     if (b.kind === "and" || b.kind === "or") for (const i of b.items) body(i);
     else literal(b, false, 0);
   };
+  // A subsumption clause's two atoms are patterns over existing tuples: `_` may appear in them.
+  const patterns = rule.dominator !== undefined;
   for (const h of rule.heads) {
     atoms.push({ atom: h, role: "head", depth: 0 });
-    for (const a of h.args) term(a, true, 0);
+    for (const a of h.args) term(a, !patterns, 0);
   }
+  if (rule.dominator) literal({ kind: "atom", negated: false, atom: rule.dominator, span: rule.dominator.span }, false, 0);
   if (rule.body) body(rule.body);
   return { atoms, terms };
 }

@@ -2,7 +2,7 @@
 // Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
 import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
-import { checkPlans } from "../pipeline.js";
+import { checkPlans, expandSource } from "../pipeline.js";
 import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
@@ -65,7 +65,16 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
       unreadable++;
       continue;
     }
-    const { path, text } = read.source;
+    const { path, text: written } = read.source;
+    // The text Soufflé would read, as `run` reads it: the C preprocessor's output and `.include`d files.
+    const expanded = expandSource(path, written, ctx.cwd);
+    if ("failed" in expanded) {
+      sources.set(path, written);
+      checked.push(path);
+      diagnostics.push(...expanded.failed.items);
+      continue;
+    }
+    const text = expanded.text;
     const diags = new Diagnostics();
     const program = check(parse({ path, text }, diags), diags);
     checkPlans(program, diags);

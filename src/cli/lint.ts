@@ -9,6 +9,7 @@ import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { SourceFile } from "../syntax/span.js";
+import { expandSource } from "../pipeline.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { version } from "./main.js";
 
@@ -150,7 +151,11 @@ export const command: Command = {
       if ("error" in read) {
         ctx.stderr.write(`calmlog lint: cannot read ${path}: ${read.error}\n`);
         unreadable++;
-      } else sources.push(read.source);
+      } else {
+        // The text Soufflé would read (preprocessor, `.include`); a failure there shows as the parser's errors.
+        const expanded = expandSource(read.source.path, read.source.text, ctx.cwd);
+        sources.push("text" in expanded ? { ...read.source, text: expanded.text } : read.source);
+      }
     }
     if (sources.length === 0) return EXIT_USER_ERROR;
     const full = lintPrograms(sources, opts.invariants);

@@ -5,11 +5,12 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { gzipSync } from "node:zlib";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { onLargeArray } from "../eval/relation.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
-import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
+import { outputTarget, stdoutBlock, writeAtomically, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
 import { syntheticSpan, type Span } from "../syntax/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
@@ -284,6 +285,8 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       try {
         pending.get(o.name)!.commit();
         pending.delete(o.name);
+        // `compress=true`: the file is gzip, as Soufflé writes it (gzip files are read back transparently).
+        if (param(checked.relations.get(o.name)!.output, "compress") === "true") writeAtomically(o.path, gzipSync(readFileSync(o.path)));
       } catch (err) {
         discardAll();
         return fail(makeDiagnostic("CL406", spanOf(o.name), `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));

@@ -118,6 +118,17 @@ class Gen {
     this.body.push("  ".repeat(this.indent) + line);
   }
 
+  /** A constant of the generated function, made once per program (e.g. choice-domain keys). */
+  private constVar(key: string, js: string): string {
+    let v = this.consts.get(key);
+    if (v === undefined) {
+      v = `K${this.consts.size}`;
+      this.consts.set(key, v);
+      this.prelude.push(`const ${v} = ${js};`);
+    }
+    return v;
+  }
+
   private relVar(name: string): string {
     let v = this.rels.get(name);
     if (v === undefined) {
@@ -397,11 +408,23 @@ class Gen {
   }
 
   private head(loop: string): void {
-    const { relation, args } = this.plan.head;
+    const { relation, args, choice, dominator } = this.plan.head;
     const types = this.types(relation);
     this.precompute(args, loop);
     const H = this.relVar(relation);
     const codes = args.map((a, i) => this.encode(a, types[i]!));
+    if (dominator !== undefined) {
+      // Subsumption: the dominated tuple is collected for removal, unless it is its own dominator.
+      const same = dominator.map((d, i) => `${codes[i]} === ${this.encode(d, types[i]!)}`);
+      this.emit(`if (!(${same.length === 0 ? "true" : same.join(" && ")})) { ops.dominated(${H}).push(${codes.join(", ")}); derived++; }`);
+      return;
+    }
+    if (choice !== undefined) {
+      // choice-domain: the tuple is added only while no stored tuple has any of its keys.
+      const keys = this.constVar(`choice:${relation}`, JSON.stringify(choice));
+      this.emit(`{ const row = [${codes.join(", ")}]; if (ops.choose(${H}, ${keys}, row) && ${H}.insertRow(row)) derived++; }`);
+      return;
+    }
     if (codes.length === 1) this.emit(`if (${H}.insert1(${codes[0]})) derived++;`);
     else if (codes.length === 2) this.emit(`if (${H}.insert2(${codes[0]}, ${codes[1]})) derived++;`);
     else this.emit(`if (${H}.insertRow([${codes.join(", ")}])) derived++;`);
@@ -555,6 +578,8 @@ class Gen {
             return `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
           case "to_string":
             return `ops.toString(${args[0]})`;
+          case "autoinc":
+            return `ops.autoinc(VT)`;
           case "min":
           case "max": {
             const f = `ops.${e.name}${e.type === "symbol" ? "S" : "N"}`;

@@ -28,6 +28,7 @@ import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } fro
 import type { Clause } from "../syntax/normalize.js";
 import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
 import { ArithmeticFault, ops } from "./ops.js";
+import { removeDominated } from "./order.js";
 import { Relation } from "./relation.js";
 import { showValue, ValueTable, type Tuple, type Value } from "./values.js";
 
@@ -69,6 +70,8 @@ interface CompiledRule {
   readonly orders: Map<string, VariantFactory>;
   /** Re-evaluated in full (not delta-driven) when a relation it negates or aggregates changed. */
   readonly readsTotals: boolean;
+  /** A subsumption clause: run in full before each iteration, removing the tuples it finds dominated. */
+  readonly subsumes: boolean;
 }
 
 interface CompiledStratum {
@@ -121,7 +124,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     }
     const info = analysis.rules[id];
     const readsTotals = plan.negated.length > 0 || plan.aggregated.length > 0 || (info?.thresholds.length ?? 0) > 0;
-    return { plan, clause, orders: new Map(), readsTotals };
+    return { plan, clause, orders: new Map(), readsTotals, subsumes: clause.subsumption === true };
   };
   const derived = new Set<string>();
   const facts: CompiledRule[] = [];
@@ -373,6 +376,7 @@ export class Engine {
     const fullFirst = s.rules.map((r) => fresh ? r.plan.atoms.length === 0 : r.readsTotals && totalsChanged(r));
     let iteration = 0;
     for (;;) {
+      if (s.rules.some((r) => r.subsumes)) this.subsume(s, stats, mark, slot);
       let anyDelta = false;
       for (let i = 0; i < n; i++) {
         const rel = rels[i]!;
@@ -382,6 +386,7 @@ export class Engine {
       const full = iteration === 0 && fullFirst.some((f) => f);
       if (!anyDelta && !full) break;
       s.rules.forEach((rule, k) => {
+        if (rule.subsumes) return;
         const atoms = ruleSlots[k]!;
         const rs = stats.rules[k]!;
         const rt0 = performance.now();
@@ -425,6 +430,23 @@ export class Engine {
     for (const r of stats.rules) stats.derived += r.derived;
     stats.ms = performance.now() - t0;
     return stats;
+  }
+
+  /** Runs the stratum's subsumption clauses over every row and removes what they find dominated (see `eval/order.ts`). */
+  private subsume(s: CompiledStratum, stats: StratumStats, mark: Int32Array, slot: ReadonlyMap<string, number>): void {
+    s.rules.forEach((rule, k) => {
+      if (!rule.subsumes) return;
+      const m = rule.plan.atoms.length;
+      const lo = new Int32Array(m);
+      const hi = new Int32Array(m);
+      for (let a = 0; a < m; a++) hi[a] = this.relations.get(rule.plan.atoms[a]!)!.size;
+      stats.rules[k]!.derived += this.call(rule, this.variant(rule, 0, lo, hi), lo, hi);
+    });
+    for (const rule of s.rules) {
+      if (!rule.subsumes) continue;
+      const i = slot.get(rule.plan.relation)!;
+      mark[i] = removeDominated(this.relations.get(rule.plan.relation)!, mark[i]!);
+    }
   }
 
   private call(rule: CompiledRule, fn: VariantFn, lo: Int32Array, hi: Int32Array): number {

@@ -2,6 +2,7 @@
 // `unsigned` an unsigned one, as in Soufflé's default build, and a result outside the range wraps
 // around as Soufflé's does (two's complement); division by zero is an error (CL405).
 import { compareSymbols, INT32_MAX, INT32_MIN, UINT32_MAX } from "./values.js";
+import { autoinc, choose, dominated } from "./order.js";
 import { makeBranch, makeRecord, NIL, unpack } from "./records.js";
 
 /** Thrown by an operation; the engine turns it into a CL405 `UserError` with the rule's span. */
@@ -140,6 +141,9 @@ export const ops = {
   branch: makeBranch,
   unpack,
   NIL,
+  choose,
+  autoinc,
+  dominated,
 };
 
 export type Ops = typeof ops;

@@ -10,6 +10,7 @@ import type { Tuple } from "../eval/values.js";
 import { Explainer, type Derivation, type ExplainOptions, type FactOrigin, type FactRef, type InputFacts, type WhyNot } from "./explain.js";
 import { EngineModel } from "./model.js";
 import { readsTransitively } from "../analysis/graph.js";
+import type { NonMonotonicKind } from "../analysis/types.js";
 
 /** One open fact a withheld relation reads. */
 export interface OpenFact {
@@ -22,7 +23,7 @@ export interface OpenFact {
 /** Why a relation's result is withheld, for one fact of it. */
 export interface Withheld {
   readonly relation: string;
-  readonly kind: "negation" | "aggregation";
+  readonly kind: NonMonotonicKind;
   /** The literal that makes it wait, as written, and where. */
   readonly literal: string;
   readonly at: string;

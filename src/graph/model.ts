@@ -1,6 +1,6 @@
 // The rule graph as data: one node per relation, one edge per (read relation, head, kind), strata
 // as groups, every coordination point (CL302/CL303) on its edge and head. Every format draws this.
-import type { Analysis, EdgeKind } from "../analysis/types.js";
+import { COORDINATION_CODE, type Analysis, type EdgeKind, type NonMonotonicKind } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { compile } from "../compile.js";
 import { buildLintFile, type CoordinationPoint } from "../report/lint.js";
@@ -13,7 +13,7 @@ export type NodeKind = "input" | "fixed" | "derived" | "invariant";
 /** A coordination point as the graph marks it: its code and the literal, as written. */
 export interface CoordinationMark {
   readonly code: Code;
-  readonly kind: "negation" | "aggregation";
+  readonly kind: NonMonotonicKind;
   /** The relation whose absence or total is read. */
   readonly relation: string;
   /** `!blocker(r, _)` or `count : { ... }`. */
@@ -76,7 +76,7 @@ export function markLabel(m: { readonly code: string; readonly literal: string }
 /** The mark of one lint coordination point. */
 export function coordinationMark(p: CoordinationPoint): CoordinationMark {
   return {
-    code: p.use.kind === "negation" ? "CL302" : "CL303",
+    code: COORDINATION_CODE[p.use.kind],
     kind: p.use.kind,
     relation: p.use.relation,
     literal: p.use.text,

@@ -2,6 +2,7 @@
 // default), symbols unquoted; or JSON Lines. Every error names the file, line and column it is at.
 import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import type { Column } from "../check/types.js";
 import type { Code } from "../report/codes.js";
 import { fileErrorReason, makeDiagnostic, UserError } from "../report/diagnostic.js";
@@ -253,7 +254,9 @@ function readText(path: string, shown: string, schema: FactSchema, opts: ReadOpt
 /** The file's bytes; a file that cannot be opened is CL404 at the `.input` that asked for it. */
 function readBytes(path: string, shown: string, schema: FactSchema, opts: ReadOptions): Buffer {
   try {
-    return readFileSync(path);
+    const bytes = readFileSync(path);
+    // A gzip file (Soufflé's `compress=true`) is read through its magic number, as Soufflé's reader does.
+    return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   } catch (err) {
     const span = opts.requestedAt ?? pointAt(shown, 0, 1, 1, 0);
     const why = fileErrorReason(err);

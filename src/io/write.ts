@@ -53,7 +53,7 @@ function tempPath(path: string): string {
 }
 
 /** Writes `text` to a temporary sibling of `path`, then renames it over `path`. */
-export function writeAtomically(path: string, text: string): void {
+export function writeAtomically(path: string, text: string | Uint8Array): void {
   const tmp = tempPath(path);
   try {
     writeFileSync(tmp, text);
@@ -197,12 +197,13 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
         pos += digits;
       }
     }
-    // Each field's `need` kept a byte for the newline; a relation without columns writes only newlines.
-    if (pos >= buf.length) {
+    // Each field's `need` kept a byte for the newline; a nullary relation that holds is `()`, as Soufflé writes it.
+    if (pos + 3 > buf.length) {
       sink(buf.subarray(0, pos));
       buf = Buffer.allocUnsafe(CHUNK);
       pos = 0;
     }
+    if (arity === 0) (buf[pos++] = 40, buf[pos++] = 41);
     buf[pos++] = 10;
   }
   if (pos > 0) sink(buf.subarray(0, pos));

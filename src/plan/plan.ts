@@ -94,7 +94,14 @@ export interface AggPlan {
 export interface JoinPlan {
   readonly delta: number;
   readonly steps: readonly Step[];
-  readonly head: { readonly relation: string; readonly args: readonly PExpr[] };
+  readonly head: {
+    readonly relation: string;
+    readonly args: readonly PExpr[];
+    /** `choice-domain` keys (column indexes): the tuple is added only when no stored tuple has its key. */
+    readonly choice?: readonly (readonly number[])[];
+    /** A subsumption clause: the tuple is removed, not added, when it differs from this dominating one. */
+    readonly dominator?: readonly PExpr[];
+  };
   /** Number of variable slots (outer and aggregate-local). */
   readonly slots: number;
 }
@@ -287,7 +294,18 @@ function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStat
     for (const v of exprVars(e)) if (!bound.has(v)) throw new PlanError(`variable in the head of \`${showClause(clause)}\` is not bound by the body`, clause.span);
     return e;
   });
-  return { delta, steps, head: { relation: clause.head.relation.name, args: head }, slots: counter.n };
+  const second = body[1];
+  const dominator =
+    clause.subsumption === true && second?.kind === "atom"
+      ? second.atom.args.map((a, i) => toExpr(ctx, top, a, headSchema.columns[i]?.type ?? "number", clause.span))
+      : undefined;
+  const choice = headSchema.choice;
+  return {
+    delta,
+    steps,
+    head: { relation: clause.head.relation.name, args: head, ...(choice !== undefined && choice.length > 0 ? { choice } : {}), ...(dominator !== undefined ? { dominator } : {}) },
+    slots: counter.n,
+  };
 }
 
 interface PlanContext {
@@ -716,6 +734,7 @@ function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | nu
         case "to_number":
         case "utoi":
         case "ftoi":
+        case "autoinc":
           return "number";
         case "to_float":
         case "itof":

@@ -1,6 +1,6 @@
 // Coordination-free relations are evaluated per replica on all its facts (lower bounds) and on
 // the union (the merged view); the rest only over sealed, verified epochs, and are otherwise withheld.
-import type { Analysis, Stratum } from "../analysis/types.js";
+import type { Analysis, NonMonotonicKind, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
 import { makeDiagnostic, UserError, type Diagnostics } from "../report/diagnostic.js";
@@ -52,7 +52,7 @@ export interface SealedResult {
 /** A relation whose result for the open epochs is withheld, and why. */
 export interface WithheldRelation {
   readonly relation: string;
-  readonly kind: "negation" | "aggregation";
+  readonly kind: NonMonotonicKind;
   /** The literal that makes it wait, as written (e.g. `!blocker(r, _)`). */
   readonly literal: string;
   /** Where the literal is: `file:line:column`. */

@@ -39,9 +39,9 @@ const LIST = [
   code("CL107", "plan-ignored", "note", "`.plan` accepted and ignored",
     "Soufflé's `.plan` fixes the join order of the clause before it. calmlog orders joins by its own planner (README: How evaluation works), so the plan has no effect on results.",
     null),
-  code("CL108", "preprocessor-failed", "error", "The C preprocessor could not expand the file",
-    "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it; calmlog does the same for files with `#` lines. The preprocessor is missing or reported an error.",
-    "Install `mcpp`, or fix the `#include` / `#define` line it reports."),
+  code("CL108", "preprocessor-failed", "error", "The C preprocessor or `.include` could not expand the file",
+    "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it, and reads the files its `.include` directives name; calmlog does the same for files with `#` lines or `__LINE__`. The preprocessor is missing or reported an error, or an included file was not found.",
+    "Install `mcpp`, fix the `#include` / `#define` line it reports, or pass the included file's folder with `-I DIR`."),
 
   // ---- CL2xx: semantic checks ------------------------------------------------------------
   code("CL201", "undeclared-relation", "error", "Relation is not declared",
@@ -102,6 +102,10 @@ const LIST = [
     "A relation's qualifiers (`btree`, `brie`, `eqrel`, `inline`, ...) and its `.printsize` are each given once (as in Soufflé), and an `inline` relation is replaced by its rules, so it cannot be an input or output.",
     "Remove the repeated qualifier, or `inline` from an IO relation."),
 
+  code("CL220", "bad-choice-domain", "error", "`choice-domain` names a column the relation does not have",
+    "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
+    "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
+
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",
     "A relation depends on its own absence or total through a cycle of rules, so the program has no stratified meaning.",
@@ -118,6 +122,20 @@ const LIST = [
   code("CL305", "reads-non-monotonic", "note", "Relation waits for a sealed epoch because it reads one that does",
     "The relation's rules are monotonic, but they read a relation whose value is only final after a seal, so it is withheld with it.",
     null),
+
+  code("CL306", "coordination-choice", "warning", "Rule fills a `choice-domain` relation: needs a sealed epoch",
+    "A `choice-domain` relation keeps the first tuple it is given for each key, so which tuple survives depends on the order facts arrive in; another replica, or a later fact, may pick another. On replicated data the relation is final only over a sealed epoch.",
+    "Seal an epoch before reading the result, make the choice deterministic (e.g. `min`/`max` over the candidates, which a seal still guards but every replica agrees on), or route all writes for the key to one authority."),
+  code("CL307", "coordination-counter", "warning", "Rule numbers tuples with `autoinc()` or `$`: needs a sealed epoch",
+    "`autoinc()` (and Soufflé's `$`) gives each derivation the next number, so the numbers depend on the order rules fire and facts arrive; replicas number differently and a later fact renumbers nothing. On replicated data the relation is final only over a sealed epoch.",
+    "Seal an epoch before reading the result, or derive an identifier from the tuple's own values (e.g. `cat(a, \"/\", b)`) so that every replica agrees."),
+  code("CL308", "coordination-subsumption", "warning", "Subsumption removes tuples: needs a sealed epoch",
+    "A subsumption clause `a(x1) <= a(x2) :- body.` removes `a(x1)` once a dominating `a(x2)` is known, so a tuple that holds now can disappear when a fact arrives later; the relation is not a lower bound. On replicated data it is final only over a sealed epoch.",
+    "Seal an epoch before reading the result, or keep every tuple and read the best one with a monotone threshold (`min`/`max` compared against a bound)."),
+
+  code("CL309", "counter-in-recursion", "error", "`autoinc()` in a recursive rule",
+    "A rule that numbers its tuples with `autoinc()` (or `$`) and reads a relation of its own recursive cycle would derive new numbers without end; Soufflé rejects it too.",
+    "Number the tuples in a rule outside the cycle, after the recursive relation is complete."),
 
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
   code("CL401", "fact-column-count", "error", "Wrong number of columns in a fact file",

@@ -2,6 +2,7 @@
 // run: the rule graph, the coordination points with code frames, thresholds, and each invariant,
 // with a counterexample drawn as two replica timelines that merge into the violation.
 import { describeRemedy } from "../analysis/remedies.js";
+import { COORDINATION_CODE } from "../analysis/types.js";
 import { graphOfSource, markLabel, type RuleGraph } from "../graph/model.js";
 import { renderSvg, xml } from "../graph/svg.js";
 import { COLORS } from "../graph/style.js";
@@ -42,13 +43,13 @@ function fileSection(f: LintFile, text: string | undefined, id: string): string 
   if (f.coordination.length > 0) {
     out.push(`<h3>Coordination points</h3>`);
     f.coordination.forEach((p, k) => {
-      const code = p.use.kind === "negation" ? "CL302" : "CL303";
+      const code = COORDINATION_CODE[p.use.kind];
       const readers = p.withheld.filter((r) => !p.heads.includes(r));
       out.push(`<div class="card coordination" data-code="${code}" data-heads="${esc(p.heads.join(" "))}">`);
       out.push(
         `<div><strong>coordination point ${k + 1} of ${f.coordination.length}</strong> <span class="badge code">${esc(markLabel({ code, literal: p.use.text }))}</span> at <code>${esc(`${p.use.span.file}:${p.use.span.line}:${p.use.span.column}`)}</code></div>`,
       );
-      out.push(`<div>rule for ${p.heads.map((h) => `<code>${esc(h)}</code>`).join(", ")} ${p.use.kind === "negation" ? "negates" : "reads a total of"} <code>${esc(p.use.relation)}</code></div>`);
+      out.push(`<div>rule for ${p.heads.map((h) => `<code>${esc(h)}</code>`).join(", ")} ${{ negation: "negates", aggregation: "reads a total of", choice: "keeps one tuple per key of", counter: "numbers with autoinc() the tuples of", subsumption: "removes dominated tuples of" }[p.use.kind]} <code>${esc(p.use.relation)}</code></div>`);
       out.push(frameHtml(text, p.use.span));
       out.push(`<div><strong>why:</strong> ${prose(p.use.reason)}</div>`);
       out.push(`<div><strong>withheld until the seal:</strong> ${p.heads.map((h) => `<code>${esc(h)}</code>`).join(", ")}${readers.length > 0 ? ` and its readers ${readers.map((r) => `<code>${esc(r)}</code>`).join(", ")}` : ""}</div>`);

@@ -4,7 +4,7 @@ import { styleText, type Style as AnsiStyle } from "./style.js";
 import { listNames } from "../analysis/analyze.js";
 import { sealableNote } from "../analysis/partition.js";
 import { describeRemedy } from "../analysis/remedies.js";
-import type { Remedy } from "../analysis/types.js";
+import { COORDINATION_CODE, type Remedy } from "../analysis/types.js";
 import type { SourceFile, Span } from "../syntax/span.js";
 import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
@@ -111,21 +111,32 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
 
 /** What the literal depends on, in words: "the absence of `blocker`", "a total of `sale`". */
 function dependsOn(p: CoordinationPoint): string {
-  return p.use.kind === "negation" ? `the absence of \`${p.use.relation}\`` : `a total of \`${p.use.relation}\` (\`${p.use.text}\`)`;
+  switch (p.use.kind) {
+    case "negation":
+      return `the absence of \`${p.use.relation}\``;
+    case "aggregation":
+      return `a total of \`${p.use.relation}\` (\`${p.use.text}\`)`;
+    case "choice":
+      return `the order its tuples arrive in (\`${p.use.text}\`)`;
+    case "counter":
+      return `the order its rules fire in (\`autoinc()\`)`;
+    case "subsumption":
+      return `no dominating tuple arriving later (\`${p.use.text}\`)`;
+  }
 }
 
 /** Why a remedy does not apply to this literal. */
 const NOT_APPLICABLE: Readonly<Record<Remedy, (p: CoordinationPoint) => string>> = {
   seal: () => "sealing always applies",
   threshold: (p) =>
-    p.use.kind === "negation" ? "a threshold rewrite only helps aggregates" : "a threshold rewrite needs a value that moves one way (`count`, `max`, `min`, `sum` over `unsigned`)",
-  escrow: (p) => (p.use.kind === "negation" ? "escrow splits a numeric bound, and absence has none" : "escrow splits an upper bound on a `count` or `sum`, and this rule has none"),
+    p.use.kind === "aggregation" ? "a threshold rewrite needs a value that moves one way (`count`, `max`, `min`, `sum` over `unsigned`)" : "a threshold rewrite only helps aggregates",
+  escrow: (p) => (p.use.kind === "aggregation" ? "escrow splits an upper bound on a `count` or `sum`, and this rule has none" : p.use.kind === "negation" ? "escrow splits a numeric bound, and absence has none" : "escrow splits a numeric bound, and an order of arrival has none"),
   authority: () => "routing to one authority always applies",
 };
 
 function renderPoint(p: CoordinationPoint, k: number, total: number, source: SourceFile | undefined, paint: Paint): string[] {
   const out: string[] = [];
-  const code = p.use.kind === "negation" ? "CL302" : "CL303";
+  const code = COORDINATION_CODE[p.use.kind];
   const heads = names(p.heads);
   out.push(`${paint(["bold", "yellow"], `coordination point ${k} of ${total}`)} ${paint("dim", `[${code}]`)}: ${heads} depends on ${dependsOn(p)}`);
   out.push(`  ${paint("cyan", "-->")} ${where(p.use.span)}`);

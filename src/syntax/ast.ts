@@ -49,6 +49,8 @@ export interface RelationDecl {
   readonly name: Ident;
   readonly attributes: readonly Attribute[];
   readonly qualifiers: readonly Ident[];
+  /** Soufflé's `choice-domain a, (b, c)`: each entry is a key; a tuple whose key is already taken is not added. */
+  readonly choice?: readonly (readonly Ident[])[];
   readonly span: Span;
 }
 
@@ -82,6 +84,11 @@ export interface Rule {
   readonly kind: "rule";
   readonly heads: readonly Atom[];
   readonly body: Body | null;
+  /**
+   * Soufflé's subsumption `a(x) <= a(y) :- body.`: `heads[0]` is the dominated tuple, `dominator` the
+   * tuple of the same relation that removes it while the body holds.
+   */
+  readonly dominator?: Atom;
   readonly span: Span;
 }
 
@@ -224,10 +231,10 @@ export interface Unary {
 export type FunctorName =
   | "record" | "nil" | `$${string}`
   | "cat" | "strlen" | "substr" | "ord" | "to_number" | "to_string" | "min" | "max"
-  | "to_float" | "to_unsigned" | "itof" | "itou" | "utof" | "utoi" | "ftoi" | "ftou" | "range";
+  | "to_float" | "to_unsigned" | "itof" | "itou" | "utof" | "utoi" | "ftoi" | "ftou" | "range" | "autoinc";
 export const FUNCTOR_NAMES: readonly FunctorName[] = [
   "cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max",
-  "to_float", "to_unsigned", "itof", "itou", "utof", "utoi", "ftoi", "ftou", "range",
+  "to_float", "to_unsigned", "itof", "itou", "utof", "utoi", "ftoi", "ftou", "range", "autoinc",
 ];
 
 export interface Call {

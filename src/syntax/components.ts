@@ -150,7 +150,8 @@ function renameBody(b: Body, rel: ReadonlyMap<string, string>): Body {
 }
 
 function renameRule(r: Rule, rel: ReadonlyMap<string, string>): Rule {
-  return { ...r, heads: r.heads.map((h) => renameAtom(h, rel)), body: r.body === null ? null : renameBody(r.body, rel) };
+  const renamed: Rule = { ...r, heads: r.heads.map((h) => renameAtom(h, rel)), body: r.body === null ? null : renameBody(r.body, rel) };
+  return r.dominator === undefined ? renamed : { ...renamed, dominator: renameAtom(r.dominator, rel) };
 }
 
 function renameDecl(d: RelationDecl, types: ReadonlyMap<string, string>): RelationDecl {

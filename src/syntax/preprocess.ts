@@ -19,7 +19,7 @@ export type PreprocessResult = { readonly text: string; readonly tool: string | 
 
 /** Whether the text has a line the C preprocessor would act on. */
 export function needsPreprocessor(text: string): boolean {
-  return /^[ \t]*#[ \t]*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|error|pragma|line)\b/m.test(text);
+  return /^[ \t]*#[ \t]*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|error|pragma|line)\b|\b__(?:LINE|FILE|INCLUDE_LEVEL)__\b/m.test(text);
 }
 
 function onPath(exe: string): boolean {
@@ -55,4 +55,63 @@ export function preprocess(path: string, displayPath: string, text: string, opti
     if (inMain) while (out.length < target) out.push("");
   }
   return { text: out.join("\n"), tool: tool.exe };
+}
+
+/** A file that `.include` names: found in the including file's folder, then in each `-I` folder. */
+export interface IncludeReader {
+  /** The full path and text of the file, or null when it is in none of the folders. */
+  read(name: string, fromDir: string): { readonly path: string; readonly text: string } | null;
+}
+
+const INCLUDE = /^[ \t]*\.include[ \t]+"((?:[^"\\\n]|\\.)*)"[ \t]*(?:\/\/.*)?$/gm;
+const ONCE = /^[ \t]*\.once\b.*$/m;
+
+/**
+ * Soufflé's own `.include "file"` and `.once`: each included file is preprocessed on its own (so
+ * `__LINE__` counts its lines) and its text is appended after the including file, which keeps every
+ * line of the including file where it was written; a file with `.once` is read at most once.
+ */
+export function expandIncludes(
+  path: string,
+  text: string,
+  reader: IncludeReader,
+  expand: (path: string, text: string) => PreprocessResult,
+  dirname: (path: string) => string,
+  seen: Set<string> = new Set([path]),
+  depth = 0,
+): PreprocessResult {
+  // Soufflé's scanner knows `__LINE__` itself, so it counts lines with or without the preprocessor.
+  if (text.includes("__LINE__")) text = text.split("\n").map((l, i) => l.replace(/\b__LINE__\b/g, String(i + 1))).join("\n");
+  if (!text.includes(".include") && !text.includes(".once")) return { text, tool: null };
+  const appended: string[] = [];
+  let error: string | null = null;
+  const own = text.replace(ONCE, (m) => " ".repeat(m.length)).replace(INCLUDE, (line, name: string) => {
+    if (error !== null) return line;
+    const found = reader.read(name, dirname(path));
+    if (found === null) {
+      error = `\`.include "${name}"\`: no such file next to the including file or in an \`-I\` folder`;
+      return line;
+    }
+    const once = ONCE.test(found.text);
+    if (once && seen.has(found.path)) return " ".repeat(line.length);
+    if (depth >= 32) {
+      error = `\`.include "${name}"\`: files include each other more than 32 levels deep; mark them \`.once\``;
+      return line;
+    }
+    seen.add(found.path);
+    const pre = expand(found.path, found.text);
+    if ("error" in pre) {
+      error = pre.error;
+      return line;
+    }
+    const inner = expandIncludes(found.path, pre.text, reader, expand, dirname, seen, depth + 1);
+    if ("error" in inner) {
+      error = inner.error;
+      return line;
+    }
+    appended.push(inner.text);
+    return " ".repeat(line.length);
+  });
+  if (error !== null) return { error };
+  return { text: [own, ...appended].join("\n"), tool: null };
 }

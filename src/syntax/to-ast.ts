@@ -58,7 +58,7 @@ export interface ProgramResult {
 }
 
 /** Functors Soufflé has and calmlog does not. */
-const SOUFFLE_ONLY_FUNCTORS = new Set(["autoinc", "match", "contains"]);
+const SOUFFLE_ONLY_FUNCTORS = new Set(["match", "contains"]);
 
 /** Binding strength of the infix operators other than `^`, which the grammar handles apart. */
 const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
@@ -264,12 +264,16 @@ export class AstBuilder {
     const names = idents.filter((t) => t.startOffset < rparen.startOffset);
     const qualifiers = idents.filter((t) => t.startOffset > rparen.startOffset).map((t) => this.ident(t));
     const attributes = (c.attribute ?? []).map((a) => this.attribute(this.node(a)));
+    const choice: Ident[][] = [];
+    const choiceAt = c.choiceDomain?.[0] !== undefined ? edgeToken(c.choiceDomain[0], false)?.startOffset ?? Infinity : Infinity;
+    const late = qualifiers.find((q) => q.span.start > choiceAt);
+    // As in Soufflé's grammar, `choice-domain` comes after the other qualifiers.
+    if (late !== undefined) this.problem("CL101", late.span.start, late.span.end, `the qualifier \`${late.name}\` must come before \`choice-domain\``, true);
     for (const cd of c.choiceDomain ?? []) {
-      const t = this.tok(req(this.node(cd).children.ChoiceDomain));
-      this.problem("CL104", t.startOffset, tokenEnd(t), "`choice-domain` is Soufflé syntax that calmlog does not support; the declaration is read without it", false);
+      for (const key of this.node(cd).children.choiceKey) choice.push((this.node(key).children.Ident ?? []).map((t) => this.ident(t)));
     }
     const span = this.span(kw.startOffset, this.lastTokenEnd(node));
-    return names.map((n) => ({ kind: "decl", name: this.ident(n), attributes, qualifiers, span }));
+    return names.map((n) => ({ kind: "decl", name: this.ident(n), attributes, qualifiers, ...(choice.length > 0 ? { choice } : {}), span }));
   }
 
   private attribute(node: C.AttributeCstNode): Attribute {
@@ -348,7 +352,17 @@ export class AstBuilder {
     this.checkDot(dot);
     const le = c.Le?.[0];
     const heads = c.atom.filter((a) => le === undefined || (edgeToken(a, false)?.startOffset ?? 0) < le.startOffset).map((a) => this.atom(this.node(a)));
-    if (le !== undefined) this.unsupported(this.tokSpan(this.tok(le)), "subsumption (`a(x) <= a(y) :- ...`) is");
+    let dominator: Atom | undefined;
+    if (le !== undefined) {
+      const after = c.atom.filter((a) => (edgeToken(a, false)?.startOffset ?? 0) > le.startOffset);
+      dominator = this.atom(this.node(after[0]));
+      const dominated = heads[0];
+      if (heads.length !== 1 || dominated === undefined || !c.If) {
+        this.problem("CL101", this.tok(le).startOffset, tokenEnd(this.tok(le)), "a subsumption clause is `a(x) <= a(y) :- body.`: one dominated atom, one dominating atom and a body", true);
+      } else if (dominated.relation.name !== dominator.relation.name) {
+        this.problem("CL101", dominator.span.start, dominator.span.end, `both sides of \`<=\` must name one relation, here \`${dominated.relation.name}\``, true);
+      }
+    }
     const first = heads[0];
     if (first === undefined) throw new Broken();
     const end = dot.isInsertedInRecovery ? this.lastTokenEnd(node) : tokenEnd(dot);
@@ -361,7 +375,7 @@ export class AstBuilder {
       return { kind: "rule", heads, body: null, span };
     }
     const body = this.disjunction(this.node(req(c.disjunction)));
-    return { kind: "rule", heads, body, span };
+    return dominator === undefined ? { kind: "rule", heads, body, span } : { kind: "rule", heads, body, dominator, span };
   }
 
   /**
@@ -537,10 +551,8 @@ export class AstBuilder {
       const b = this.node(c.branchInit[0]);
       const s = this.span(this.tok(req(b.children.Dollar)).startOffset, this.lastTokenEnd(b));
       const branch = b.children.Ident?.[0];
-      if (branch === undefined) {
-        this.unsupported(s, "the `$` counter is");
-        return placeholder(s);
-      }
+      // `$` alone is Soufflé's counter, the same as `autoinc()`.
+      if (branch === undefined) return { kind: "call", name: "autoinc", nameSpan: s, args: [], span: s };
       const args = b.children.argumentList ? this.args(this.node(b.children.argumentList[0])) : [];
       return { kind: "call", name: `$${this.tok(branch).image}`, nameSpan: s, args, span: s };
     }
