@@ -229,6 +229,10 @@ export function scanItems(text: string): Scan {
 }
 
 function makeScan(items: readonly SourceItem[], troubles: readonly number[], unsplittable: readonly number[]): Scan {
+  // Offsets in order, however they were found.
+  const byOffset = (a: number, b: number): number => a - b;
+  troubles = [...troubles].sort(byOffset);
+  unsplittable = [...unsplittable].sort(byOffset);
   return { items, troubles, unsplittable, clean: troubles.length === 0 && unsplittable.length === 0 && items.every((i) => i.clean) };
 }
 

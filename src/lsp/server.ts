@@ -81,7 +81,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     s.timer = null;
     const path = uriPath(uri);
     try {
-      const check = checkDocument(path, doc.getText(), s.cache, options.splitThreshold === undefined ? {} : { splitThreshold: options.splitThreshold });
+      const check = checkDocument(path, doc.getText(), s.cache, { previous: s.check, ...(options.splitThreshold === undefined ? {} : { splitThreshold: options.splitThreshold }) });
       s.check = check;
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: check.diagnostics.map((d) => toLsp(d, uri, path)) });
     } catch (err) {
