@@ -25,13 +25,13 @@ import { scanItems, type Scan } from "./items.js";
 
 /** Server settings, from the client's `initializationOptions`. */
 export interface ServerOptions {
-  /** Quiet time after an edit before the re-check, in milliseconds (default 75). */
+  /** Quiet time after an edit before the re-check, in milliseconds (default 30). */
   readonly debounceMs?: number;
   /** Files at least this long are checked part by part. */
   readonly splitThreshold?: number;
 }
 
-export const DEFAULT_DEBOUNCE_MS = 75;
+export const DEFAULT_DEBOUNCE_MS = 30;
 
 /** The file path a URI names, as `calmlog lint` would be given it. */
 export function uriPath(uri: string): string {
