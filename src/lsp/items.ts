@@ -431,7 +431,7 @@ export function rescanItems(oldText: string, old: Scan, text: string): Scan {
     if (rejoin < 0 && to < text.length) continue;
     const stop = rejoin < 0 ? text.length : items[rejoin]!.start + delta;
     const within = (o: number): boolean => o >= restart && o < stop;
-    const moved = rejoin < 0 ? [] : items.slice(rejoin).map((i) => moveItem(i, delta));
+    const moved = rejoin < 0 ? [] : delta === 0 ? items.slice(rejoin) : items.slice(rejoin).map((i) => moveItem(i, delta));
     const keep = (offsets: readonly number[], fresh: readonly number[]): number[] => [
       ...offsets.filter((o) => o < restart),
       ...fresh.filter(within),
