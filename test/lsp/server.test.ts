@@ -347,7 +347,7 @@ describe("a large file edited into a syntax error in the middle", () => {
   });
 
   it("publishes a whole-file lint's diagnostics after each edit (the file is checked part by part)", async () => {
-    const blocks = Array.from({ length: 310 }, (_, i) =>
+    const blocks = Array.from({ length: 330 }, (_, i) =>
       [`.decl e${i}(a: symbol, b: symbol)`, `.decl p${i}(a: symbol, b: symbol)`, `.decl q${i}(a: symbol)`, `.input e${i}`,
         `p${i}(x, y) :- e${i}(x, y).`, `p${i}(x, z) :- p${i}(x, y), e${i}(y, z).`, `q${i}(x) :- p${i}(x, w), !e${i}(x, x).`, `.output q${i}`].join("\n"));
     const text = blocks.join("\n\n") + "\n";
