@@ -2,12 +2,13 @@
 // blocks run in order against a nats-server started here, in a scratch copy of `programs/`. The
 // README names the server 127.0.0.1:4222; the test's own port is put in its place both ways.
 //   UPDATE_README=1 npx vitest run test/readme-jetstream.test.ts    (then review the diff)
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { startNats, type NatsServer } from "./replica/jetstream/server.js";
+import { copyCommitted } from "./committed.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const README = join(ROOT, "README.md");
@@ -36,7 +37,7 @@ describe("README.md, Running across machines", () => {
     const root = mkdtempSync(join(tmpdir(), "calmlog-readme-js-"));
     const actualHost = `127.0.0.1:${server.port}`;
     try {
-      cpSync(join(ROOT, "programs"), join(root, "programs"), { recursive: true, filter: (src) => !/[\\/]\.calmlog$/.test(src) });
+      copyCommitted("programs", join(root, "programs"));
       let updated = "";
       let last = 0;
       for (const block of blocks) {

@@ -2,13 +2,17 @@
 // is replayed in order, from the repository root, in a scratch copy of `programs/`, and compared.
 // Seal times differ run to run and are masked. To paste new output after a deliberate change:
 //   UPDATE_README=1 npx vitest run test/readme.test.ts    (then review the diff)
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import { CODE_LIST } from "../src/report/codes.js";
 import { compile } from "../src/pipeline.js";
+import { copyCommitted } from "./committed.js";
+
+/** The quick start's copy of the release example (the tour seals its epoch 2, so it works on a copy). */
+const QUICK_START_COPY = "cp -r programs/release tour";
 
 const ROOT = join(import.meta.dirname, "..");
 const README = join(ROOT, "README.md");
@@ -30,7 +34,10 @@ describe("README.md", () => {
     expect(blocks.length).toBeGreaterThan(3);
     const root = mkdtempSync(join(tmpdir(), "calmlog-readme-"));
     try {
-      cpSync(join(ROOT, "programs"), join(root, "programs"), { recursive: true, filter: (src) => !/[\\/]\.calmlog$/.test(src) });
+      copyCommitted("programs", join(root, "programs"));
+      // The quick start's scratch copy, which the tour then works in.
+      expect(readme).toContain(`\n${QUICK_START_COPY}`);
+      copyCommitted("programs/release", join(root, "tour"));
       // Rebuilt from the match positions, since one command may appear in several blocks.
       let updated = "";
       let last = 0;

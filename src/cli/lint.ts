@@ -1,7 +1,9 @@
 // `calmlog lint FILE...`: which rules may run on every replica without coordination and which need
 // a sealed epoch. Exit codes as ESLint: 0 clean, 1 errors, too many warnings or an unreadable file, 2 cannot run.
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { applyBaseline, buildBaseline, parseBaseline, renderBaseline, type Baseline, type FileName } from "../report/baseline.js";
 import { combine, lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
 import { renderLintHtml } from "../report/html-lint.js";
 import { renderLintJson } from "../report/lint-json.js";
@@ -27,14 +29,21 @@ the relations withheld until the seal, and the honest options. Each file is its 
 FILE may be a folder (its .dl files), a quoted glob ('rules/**/*.dl') or \`-\` for standard input.
 
 A warning that is intended is accepted by a comment on its line or the line before it, with a
-reason: \`// calmlog-ignore CL302: sealed nightly\`. It then leaves the counts (so --max-warnings 0
-can gate a build) and is listed with its reason.
+reason: \`// calmlog-ignore CL302: sealed nightly\`, or by an entry in a baseline file
+(--baseline). It then leaves the counts (so --max-warnings 0 can gate a build) and is listed with
+its reason. Baseline entries name the code, the file, the rule as written and the text flagged,
+not line numbers, so edits elsewhere leave them valid.
 
 Options:
   -f, --format FORMAT    text (default), json, sarif or html (one self-contained page with the graph)
   -o, --output FILE      write the report to FILE (atomically) instead of stdout
       --max-warnings N   exit 1 when there are more than N warnings (default: no limit)
       --quiet            report errors only (warnings still count for --max-warnings)
+      --baseline FILE    accept the warnings and notes FILE lists, with its reasons
+      --write-baseline FILE
+                         write every current warning to FILE as accepted (entries already there
+                         keep their reason), then report with it
+      --reason TEXT      the reason --write-baseline gives new entries (default: "accepted in the baseline")
       --base-dir DIR     SARIF paths are relative to DIR (default: the git checkout's root,
                          else the working directory)
       --sarif-notes      include notes in SARIF (left out by default, as code scanning lists them as findings)
@@ -60,6 +69,9 @@ interface Parsed {
   readonly quiet: boolean;
   readonly baseDir: string | null;
   readonly sarifNotes: boolean;
+  readonly baseline: string | null;
+  readonly writeBaseline: string | null;
+  readonly reason: string;
   readonly invariants: LintOptions;
 }
 
@@ -70,6 +82,9 @@ async function parse(args: readonly string[], cwd: string): Promise<Parsed> {
     quiet: { type: "boolean" },
     "base-dir": { type: "string" },
     "sarif-notes": { type: "boolean" },
+    baseline: { type: "string" },
+    "write-baseline": { type: "string" },
+    reason: { type: "string" },
     trials: { type: "string" },
     "max-size": { type: "string" },
     seed: { type: "string" },
@@ -91,6 +106,8 @@ async function parse(args: readonly string[], cwd: string): Promise<Parsed> {
   const replicas = whole("replicas", values.replicas, 2, LIMITS.replicas);
   const color = colorChoice(values);
   if (positionals.length === 0) throw new UsageError("no rule file given");
+  if (values.reason !== undefined && values["write-baseline"] === undefined) throw new UsageError("--reason goes with --write-baseline");
+  if (values.reason !== undefined && values.reason.trim() === "") throw new UsageError("--reason needs a text: say why the findings are accepted");
   return {
     files: await expandFiles(positionals, cwd),
     format: format as Format,
@@ -100,6 +117,9 @@ async function parse(args: readonly string[], cwd: string): Promise<Parsed> {
     quiet: values.quiet === true,
     baseDir: values["base-dir"] === undefined ? null : resolve(cwd, values["base-dir"]),
     sarifNotes: values["sarif-notes"] === true,
+    baseline: values.baseline ?? null,
+    writeBaseline: values["write-baseline"] ?? null,
+    reason: values.reason ?? "accepted in the baseline",
     invariants: { ...(trials === undefined ? {} : { trials }), ...(maxSize === undefined ? {} : { maxSize }), ...(seed === undefined ? {} : { seed }), ...(replicas === undefined ? {} : { replicas }) },
   };
 }
@@ -137,6 +157,23 @@ function render(result: LintResult, sources: readonly SourceFile[], opts: Parsed
   }
 }
 
+/** Reads and checks a baseline file; on a problem says so (file:line:column) and returns null. */
+async function readBaseline(path: string, ctx: CliContext): Promise<Baseline | null> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.cwd, path), "utf8");
+  } catch (err) {
+    ctx.stderr.write(`calmlog lint: cannot read baseline ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file (write one with --write-baseline)" : String((err as Error).message)}\n`);
+    return null;
+  }
+  const parsed = parseBaseline(path, text);
+  if ("code" in parsed) {
+    ctx.stderr.write(renderDiagnostics([parsed], [{ path, text }], { color: false }));
+    return null;
+  }
+  return parsed;
+}
+
 export const command: Command = {
   name: "lint",
   summary: "Report which rules are coordination-free and which need a sealed epoch",
@@ -158,7 +195,30 @@ export const command: Command = {
       }
     }
     if (sources.length === 0) return EXIT_USER_ERROR;
-    const full = lintPrograms(sources, opts.invariants);
+    let full = lintPrograms(sources, opts.invariants);
+    const baselinePath = opts.writeBaseline ?? opts.baseline;
+    if (baselinePath !== null) {
+      const fileName: FileName = (p) => relative(dirname(resolve(ctx.cwd, baselinePath)), resolve(ctx.cwd, p)).split(sep).join("/");
+      // The baseline to apply: read (--baseline), or written now from this run (--write-baseline).
+      let baseline: Baseline | null = null;
+      const previousPath = opts.writeBaseline !== null ? (existsSync(resolve(ctx.cwd, opts.writeBaseline)) ? opts.writeBaseline : opts.baseline) : opts.baseline;
+      if (previousPath !== null) {
+        const read = await readBaseline(previousPath, ctx);
+        if (read === null) return EXIT_USER_ERROR;
+        baseline = read;
+      }
+      if (opts.writeBaseline !== null) {
+        baseline = buildBaseline(full, sources, fileName, baseline, opts.reason);
+        await mkdir(dirname(resolve(ctx.cwd, opts.writeBaseline)), { recursive: true }).catch(() => undefined);
+        if (!(await writeReport(renderBaseline(baseline), opts.writeBaseline, "lint", ctx))) return EXIT_CRASH;
+        ctx.stderr.write(`calmlog lint: wrote ${baseline.entries.length} accepted warning(s) to ${opts.writeBaseline}${opts.reason === "accepted in the baseline" ? "; give each a reason there" : ""}\n`);
+      }
+      const applied = applyBaseline(full, sources, baseline!, fileName, baselinePath);
+      full = applied.result;
+      if (applied.unused.length > 0) {
+        ctx.stderr.write(`calmlog lint: ${applied.unused.length} baseline entr${applied.unused.length === 1 ? "y" : "ies"} in ${baselinePath} match nothing now (first: ${applied.unused[0]!.code} in ${applied.unused[0]!.file}: \`${applied.unused[0]!.at}\`); \`--write-baseline ${baselinePath}\` rewrites it\n`);
+      }
+    }
     const result = opts.quiet ? errorsOnly(full) : full;
     const color = opts.format === "text" && (opts.color ?? (opts.output === null && useColor(ctx.stdout, ctx.env)));
     const text = render(result, sources, opts, color, ctx.cwd);

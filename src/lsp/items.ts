@@ -1,8 +1,9 @@
 // A fast lexical pass over a rule file: where each top-level item (declaration, directive, rule)
 // starts and ends, and which relation and type names it mentions. It feeds the editor features and
-// the split of a large file into independent parts; `clean` is false whenever the split might not
-// match the parser's (unknown directives, unterminated text, a clause without its `.`), and then
-// the caller checks the file whole.
+// the split of a large file into independent parts. An item is marked unclean when the parser might
+// not see it exactly so (a clause without its `.`, unterminated text), and a few constructs (an
+// unterminated block comment, components, `choice-domain`) make the whole file unsplittable. After
+// an edit, `rescanItems` scans only the changed stretch and reuses the items around it.
 import { FUNCTOR_NAMES } from "../syntax/ast.js";
 
 /** How an item mentions a relation. */
@@ -30,12 +31,18 @@ export interface SourceItem {
   readonly typeName: { readonly name: string; readonly start: number; readonly end: number } | null;
   /** For `.decl`: the attributes, `name: type`. */
   readonly attributes: readonly { readonly name: string; readonly type: string }[];
+  /** False when the parser might not see this item exactly so (a missing `)` or `.`, say). */
+  readonly clean: boolean;
 }
 
 export interface Scan {
   readonly items: readonly SourceItem[];
   /** True when every item is one the parser would see exactly so. */
   readonly clean: boolean;
+  /** Offsets of text the parser rejects lexically (a stray character, an unterminated string, `#`). */
+  readonly troubles: readonly number[];
+  /** Offsets of constructs that keep the file from being split at all (see the module comment). */
+  readonly unsplittable: readonly number[];
 }
 
 type TokenKind = "ident" | "directive" | "punct" | "string" | "number";
@@ -94,12 +101,22 @@ const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 const PUNCT = "(),:;=<>!+-*/%^|[]{}";
 
-/** Splits `text` into tokens; `clean` turns false on text the parser would reject lexically. */
-function tokenize(text: string): { tokens: Tokens; clean: boolean } {
-  const tokens = new Tokens(text, (text.length >> 2) + 16);
-  let clean = true;
-  let i = 0;
+interface Lexed {
+  readonly tokens: Tokens;
+  readonly troubles: number[];
+  readonly unsplittable: number[];
+  /** Where tokenizing stopped: no token starts in `[from, end)` beyond the last one. */
+  readonly end: number;
+}
+
+/** Splits `text[from, to)` into tokens (a token started before `to` is read whole), noting what the parser would reject. */
+function tokenize(text: string, from = 0, to = text.length): Lexed {
+  const tokens = new Tokens(text, ((to - from) >> 2) + 16);
+  const troubles: number[] = [];
+  const unsplittable: number[] = [];
+  let i = from;
   const n = text.length;
+  const stop = Math.min(n, to);
   const sticky = (re: RegExp): string | null => {
     re.lastIndex = i;
     const m = re.exec(text);
@@ -110,7 +127,7 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
     while (j < n && isIdentChar(text.charCodeAt(j))) j++;
     return j;
   };
-  while (i < n) {
+  while (i < stop) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++;
@@ -123,7 +140,7 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
         if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 63) e++;
         else break;
       }
-      if (c === 99 && text.startsWith("choice-domain", i)) clean = false;
+      if (c === 99 && text.startsWith("choice-domain", i)) unsplittable.push(i);
       tokens.push("ident", i, e);
       i = e;
       continue;
@@ -138,7 +155,8 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
     if (c === 47 && next === 42) {
       const e = text.indexOf("*/", i + 2);
       if (e < 0) {
-        clean = false;
+        unsplittable.push(i);
+        i = n;
         break;
       }
       i = e + 2;
@@ -146,7 +164,7 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
     }
     if (c === 35) {
       // `#` preprocessor lines are rejected by the parser.
-      clean = false;
+      troubles.push(i);
       const e = text.indexOf("\n", i);
       i = e < 0 ? n : e;
       continue;
@@ -154,7 +172,7 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
     if (c === 34) {
       const s = sticky(STRING);
       if (s === null) {
-        clean = false;
+        troubles.push(i);
         const e = text.indexOf("\n", i);
         i = e < 0 ? n : e;
         continue;
@@ -179,7 +197,7 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
           continue;
         }
         // An unknown `.word` after white space is a directive the parser rejects.
-        if (i === 0 || isSpace(text.charCodeAt(i - 1))) clean = false;
+        if (i === 0 || isSpace(text.charCodeAt(i - 1))) troubles.push(i);
       }
       tokens.push("punct", i, i + 1, 46);
       i++;
@@ -197,27 +215,45 @@ function tokenize(text: string): { tokens: Tokens; clean: boolean } {
       continue;
     }
     // A character that starts no token.
-    clean = false;
+    troubles.push(i);
     i++;
   }
-  return { tokens, clean };
+  return { tokens, troubles, unsplittable, end: i };
 }
 
 /** Scans `text` into top-level items. Never throws. */
 export function scanItems(text: string): Scan {
   const lexed = tokenize(text);
-  const tk = lexed.tokens;
+  const scanned = scanTokens(lexed.tokens, lexed.unsplittable);
+  return makeScan(scanned.items, lexed.troubles, lexed.unsplittable);
+}
+
+function makeScan(items: readonly SourceItem[], troubles: readonly number[], unsplittable: readonly number[]): Scan {
+  // Offsets in order, however they were found.
+  const byOffset = (a: number, b: number): number => a - b;
+  troubles = [...troubles].sort(byOffset);
+  unsplittable = [...unsplittable].sort(byOffset);
+  return { items, troubles, unsplittable, clean: troubles.length === 0 && unsplittable.length === 0 && items.every((i) => i.clean) };
+}
+
+/**
+ * The items of `tk` in order. `stopAt(start, k)`, asked before each item, ends the scan there
+ * (`stopped` then holds that item's first token); directives the splitter cannot follow are noted in `unsplittable`.
+ */
+function scanTokens(tk: Tokens, unsplittable: number[], stopAt?: (start: number, k: number) => boolean): { items: SourceItem[]; stopped: number | null } {
   const n = tk.count;
-  let clean = lexed.clean;
+  let clean = true;
   const items: SourceItem[] = [];
   let k = 0;
   const is = (j: number, kind: TokenKind, punct?: string): boolean => tk.is(j, kind, punct);
   const occ = (j: number, role: Role): Occurrence => ({ name: tk.textOf(j), start: tk.starts[j]!, end: tk.ends[j]!, role });
   const push = (kind: ItemKind, first: number, last: number, relations: Occurrence[], types: string[] = [], extra: Partial<Pick<SourceItem, "typeName" | "attributes">> = {}): void => {
-    items.push({ kind, start: tk.starts[first]!, end: tk.ends[last]!, relations, types, typeName: extra.typeName ?? null, attributes: extra.attributes ?? [] });
+    items.push({ kind, start: tk.starts[first]!, end: tk.ends[last]!, relations, types, typeName: extra.typeName ?? null, attributes: extra.attributes ?? [], clean });
   };
   const DIRECTIVE = KIND.directive;
   while (k < n) {
+    if (stopAt !== undefined && stopAt(tk.starts[k]!, k)) return { items, stopped: k };
+    clean = true;
     const first = k;
     const word = tk.kinds[k] === DIRECTIVE ? tk.textOf(k) : null;
     if (word === "decl") {
@@ -311,8 +347,9 @@ export function scanItems(text: string): Scan {
       continue;
     }
     if (word !== null) {
-      // Soufflé directives calmlog rejects: the parser's recovery decides where they end.
+      // Soufflé directives calmlog rejects or expands (components): the parser decides where they end.
       clean = false;
+      unsplittable.push(tk.starts[first]!);
       k++;
       while (k < n && tk.kinds[k] !== DIRECTIVE && !is(k, "punct", ".")) k++;
       if (is(k, "punct", ".")) k++;
@@ -349,5 +386,79 @@ export function scanItems(text: string): Scan {
     if (!closed || depth !== 0) clean = false;
     push("rule", first, Math.max(first, k - 1), relations);
   }
-  return { items, clean };
+  return { items, stopped: null };
+}
+
+/** Tokens read past a candidate stop before it is trusted (the scanner looks two tokens ahead). */
+const LOOKAHEAD = 3;
+
+/**
+ * The scan of `text`, from the scan `old` of `oldText`: items before the changed stretch are kept,
+ * the stretch is scanned again from the item before it, and once a new item starts where an old one
+ * did (past the change), the old items from there on are reused, moved by the change in length.
+ * Equal to `scanItems(text)`.
+ */
+export function rescanItems(oldText: string, old: Scan, text: string): Scan {
+  if (oldText === text) return old;
+  const shortest = Math.min(oldText.length, text.length);
+  let prefix = 0;
+  while (prefix < shortest && oldText.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < shortest - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+  const delta = text.length - oldText.length;
+  const changedEnd = text.length - suffix;
+  const items = old.items;
+  // Scanning restarts two items before the first one reaching the change: an item's end may look ahead.
+  const a = Math.max(0, lowerBound(items, prefix, (i) => i.end) - 2);
+  const restart = a > 0 ? items[a]!.start : 0;
+  // Old item starts past the change, in new coordinates, where the scan may rejoin the old one.
+  const firstAfter = lowerBound(items, changedEnd - delta, (i) => i.start);
+  for (let reach = 8; ; reach *= 8) {
+    const limitItem = firstAfter + reach;
+    const to = limitItem < items.length ? items[limitItem]!.start + delta : text.length;
+    const lexed = tokenize(text, restart, to);
+    const unsplittable = [...lexed.unsplittable];
+    let rejoin = -1;
+    const scanned = scanTokens(lexed.tokens, unsplittable, (start, k) => {
+      if (start < changedEnd || k + LOOKAHEAD > lexed.tokens.count) return false;
+      const j = lowerBound(items, start - delta, (i) => i.start);
+      if (j < items.length && items[j]!.start === start - delta) {
+        rejoin = j;
+        return true;
+      }
+      return false;
+    });
+    if (rejoin < 0 && to < text.length) continue;
+    const stop = rejoin < 0 ? text.length : items[rejoin]!.start + delta;
+    const within = (o: number): boolean => o >= restart && o < stop;
+    const moved = rejoin < 0 ? [] : delta === 0 ? items.slice(rejoin) : items.slice(rejoin).map((i) => moveItem(i, delta));
+    const keep = (offsets: readonly number[], fresh: readonly number[]): number[] => [
+      ...offsets.filter((o) => o < restart),
+      ...fresh.filter(within),
+      ...(rejoin < 0 ? [] : offsets.filter((o) => o >= items[rejoin]!.start).map((o) => o + delta)),
+    ];
+    return makeScan([...items.slice(0, a), ...scanned.items, ...moved], keep(old.troubles, lexed.troubles), keep(old.unsplittable, unsplittable));
+  }
+}
+
+/** The first index whose key is at least `value` (items are in source order). */
+function lowerBound(items: readonly SourceItem[], value: number, key: (i: SourceItem) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (key(items[mid]!) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function moveItem(i: SourceItem, delta: number): SourceItem {
+  return {
+    ...i,
+    start: i.start + delta,
+    end: i.end + delta,
+    relations: i.relations.map((o) => ({ ...o, start: o.start + delta, end: o.end + delta })),
+    typeName: i.typeName === null ? null : { ...i.typeName, start: i.typeName.start + delta, end: i.typeName.end + delta },
+  };
 }

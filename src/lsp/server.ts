@@ -25,13 +25,13 @@ import { scanItems, type Scan } from "./items.js";
 
 /** Server settings, from the client's `initializationOptions`. */
 export interface ServerOptions {
-  /** Quiet time after an edit before the re-check, in milliseconds (default 75). */
+  /** Quiet time after an edit before the re-check, in milliseconds (default 30). */
   readonly debounceMs?: number;
   /** Files at least this long are checked part by part. */
   readonly splitThreshold?: number;
 }
 
-export const DEFAULT_DEBOUNCE_MS = 75;
+export const DEFAULT_DEBOUNCE_MS = 30;
 
 /** The file path a URI names, as `calmlog lint` would be given it. */
 export function uriPath(uri: string): string {
@@ -81,7 +81,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     s.timer = null;
     const path = uriPath(uri);
     try {
-      const check = checkDocument(path, doc.getText(), s.cache, options.splitThreshold === undefined ? {} : { splitThreshold: options.splitThreshold });
+      const check = checkDocument(path, doc.getText(), s.cache, { previous: s.check, ...(options.splitThreshold === undefined ? {} : { splitThreshold: options.splitThreshold }) });
       s.check = check;
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: check.diagnostics.map((d) => toLsp(d, uri, path)) });
     } catch (err) {

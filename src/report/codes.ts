@@ -101,6 +101,9 @@ const LIST = [
   code("CL219", "bad-qualifier", "error", "Qualifier or IO directive given twice or in conflict",
     "A relation's qualifiers (`btree`, `brie`, `eqrel`, `inline`, ...) and its `.printsize` are each given once (as in Soufflé), and an `inline` relation is replaced by its rules, so it cannot be an input or output.",
     "Remove the repeated qualifier, or `inline` from an IO relation."),
+  code("CL249", "bad-baseline", "error", "Baseline file cannot be used",
+    "`calmlog lint --baseline FILE` reads a JSON file written by `--write-baseline`: `{ \"version\": 1, \"entries\": [{ \"code\", \"file\", \"rule\", \"at\", \"reason\" }] }`. The file is not JSON, or an entry lacks one of those strings.",
+    "Fix the entry named, or write the file again with `calmlog lint FILE... --write-baseline BASELINE`."),
 
   code("CL220", "bad-choice-domain", "error", "`choice-domain` names a column the relation does not have",
     "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",

@@ -120,7 +120,7 @@ function fileJson(f: LintFile): unknown {
       file: s.diagnostic.span.file,
       ...pos(s.diagnostic.span),
       reason: s.reason,
-      comment: { line: s.comment.line, column: s.comment.column },
+      ...(s.comment !== null ? { comment: { line: s.comment.line, column: s.comment.column } } : { baseline: s.baseline ?? "" }),
     })),
   };
 }

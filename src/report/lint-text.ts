@@ -98,11 +98,14 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
     out.push("");
   }
 
-  if (f.suppressed.length > 0) {
-    out.push(paint("bold", "accepted by calmlog-ignore (not counted)"));
-    for (const a of f.suppressed) {
+  const byComment = f.suppressed.filter((a) => a.comment !== null);
+  const byBaseline = f.suppressed.filter((a) => a.comment === null);
+  for (const [title, list] of [["accepted by calmlog-ignore (not counted)", byComment], ["accepted by the baseline (not counted)", byBaseline]] as const) {
+    if (list.length === 0) continue;
+    out.push(paint("bold", title));
+    for (const a of list) {
       out.push(`  ${where(a.diagnostic.span)}: ${a.diagnostic.severity} ${a.diagnostic.code}: ${a.diagnostic.message}`);
-      out.push(`    reason: ${a.reason} ${paint("dim", `(${where(a.comment)})`)}`);
+      out.push(`    reason: ${a.reason} ${paint("dim", `(${a.comment !== null ? where(a.comment) : `baseline ${a.baseline ?? ""}`})`)}`);
     }
     out.push("");
   }

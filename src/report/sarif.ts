@@ -40,7 +40,7 @@ export function lintSarif(result: LintResult, options: SarifOptions = {}): Sarif
   });
   const shown = (d: Diagnostic): boolean => d.severity !== "note" || options.notes === true;
   const results: Sarif.Result[] = result.files.flatMap((f) =>
-    [...f.diagnostics.filter(shown).map((d) => ({ d, reason: null as string | null })), ...f.suppressed.filter((s) => shown(s.diagnostic)).map((s) => ({ d: s.diagnostic, reason: s.reason }))].map(({ d, reason }): Sarif.Result => {
+    [...f.diagnostics.filter(shown).map((d) => ({ d, reason: null as string | null, external: false })), ...f.suppressed.filter((s) => shown(s.diagnostic)).map((s) => ({ d: s.diagnostic, reason: s.reason as string | null, external: s.comment === null }))].map(({ d, reason, external }): Sarif.Result => {
       const text = [d.message, ...d.notes, ...(d.help === null ? [] : [`help: ${d.help}`])].join("\n");
       const r: Sarif.Result = {
         ruleId: d.code,
@@ -49,7 +49,8 @@ export function lintSarif(result: LintResult, options: SarifOptions = {}): Sarif
         message: { text },
         locations: [{ physicalLocation: location(d.span) }],
       };
-      if (reason !== null) r.suppressions = [{ kind: "inSource", justification: reason }];
+      // A comment in the rule file is "inSource"; a baseline file beside it is "external".
+      if (reason !== null) r.suppressions = [{ kind: external ? "external" : "inSource", justification: reason }];
       if (d.related.length > 0) r.relatedLocations = d.related.map((rel, id) => ({ id, physicalLocation: location(rel.span), message: { text: rel.message } }));
       return r;
     }),

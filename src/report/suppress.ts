@@ -5,11 +5,14 @@ import type { Span, SourceFile } from "../syntax/span.js";
 import { CODES, type Code } from "./codes.js";
 import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
 
-/** A finding accepted by a comment, with the comment's reason and place. */
+/** A finding accepted by a comment (with its place) or by a baseline file (with its path), and the reason given. */
 export interface Suppressed {
   readonly diagnostic: Diagnostic;
   readonly reason: string;
-  readonly comment: Span;
+  /** The `calmlog-ignore` comment, or null when a baseline accepted it. */
+  readonly comment: Span | null;
+  /** The baseline file that accepted it, as given on the command line, or null for a comment. */
+  readonly baseline?: string | null;
 }
 
 interface Comment {

@@ -10,6 +10,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { main } from "../../src/cli/main.js";
 import { calmlog } from "./replica-fixture.js";
 import { startNats, type NatsServer } from "../replica/jetstream/server.js";
+import { copyCommitted } from "../committed.js";
 
 let server: NatsServer;
 let root: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "calmlog-js-"));
   // Kept state of the sets goes to a cache folder; keep it inside the test's temporary folder.
   process.env["XDG_CACHE_HOME"] = join(root, "cache");
-  cpSync(join(import.meta.dirname, "../../programs/release"), join(root, "release"), { recursive: true });
+  copyCommitted("programs/release", join(root, "release"));
 });
 afterAll(async () => {
   await server.stop();

@@ -1,11 +1,12 @@
 // `lint --format html`, `evaluate --format html` and `graph --format html`: one valid,
 // self-contained page (html-validate's recommended rules; nothing fetched from anywhere).
-import { cpSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HtmlValidate } from "html-validate";
 import { describe, expect, it } from "vitest";
 import { cli } from "./cli.js";
+import { copyCommitted } from "../committed.js";
 
 const validator = new HtmlValidate({ extends: ["html-validate:recommended"] });
 
@@ -40,7 +41,7 @@ describe("HTML reports", () => {
 
   it("evaluate --format html shows per-replica lower bounds, sealed results and what is withheld", async () => {
     const dir = mkdtempSync(join(tmpdir(), "calmlog-html-"));
-    cpSync("programs/release", dir, { recursive: true });
+    copyCommitted("programs/release", dir);
     const r = await cli(["evaluate", join(dir, "release.dl"), join(dir, "replicas"), "--format", "html"]);
     expect(r.code).toBe(0);
     await expectValid(r.stdout);

@@ -1,5 +1,6 @@
 // Checking a large document part by part gives exactly the whole file's lint, and an edit re-lints
 // only the part it touches; anything the split could get wrong sends the file back to a whole lint.
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { checkDocument, independentParts, PartCache } from "../../src/lsp/check.js";
 import { scanItems } from "../../src/lsp/items.js";
@@ -64,9 +65,54 @@ describe("checking part by part", () => {
     expect(third.diagnostics).toEqual(lintProgram({ path: "big.dl", text: shifted }).diagnostics);
   });
 
-  it("lints the file whole when a part has a syntax error or a name only the whole file can suggest", () => {
+  it("keeps a syntax error local: only the part around it is linted again, with the whole file's diagnostics", () => {
+    const text = program(6).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
+    const cache = new PartCache();
+    const first = checkDocument("big.dl", text, cache, { splitThreshold: 0 });
+    // A clause left without its `.`, a doubled `:-`, a stray character in an unclosed bracket, an unclosed string.
+    for (const broken of [
+      text.replace("path3(x, y) :- edge3(x, y).", "path3(x, y) :- edge3(x, y)"),
+      text.replace("busy2(x) :-", "busy2(x) :- :-"),
+      text.replace("open4(x, y) :- path4(x, y), !blocked4(x),", "open4(x, y) :- path4(x, y @ !blocked4(x),"),
+      text.replace(".output open1", '.output open1\nopen1("a, "b").'),
+    ]) {
+      const check = checkDocument("big.dl", broken, cache, { splitThreshold: 0, previous: first });
+      expect(check.mode).toBe("parts");
+      expect(check.linted).toBeLessThanOrEqual(3);
+      expect(check.diagnostics).toEqual(lintProgram({ path: "big.dl", text: broken }).diagnostics);
+      // An error anywhere stops the analysis everywhere, as in a whole-file lint.
+      expect(check.diagnostics.some((d) => d.code === "CL302")).toBe(false);
+    }
+    const repaired = checkDocument("big.dl", text, cache, { splitThreshold: 0 });
+    expect(repaired.diagnostics).toEqual(first.diagnostics);
+  });
+
+  it("reads `calmlog-ignore` comments from the whole document", () => {
+    const text = program(3).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "").replace("open1(x, y) :-", "// calmlog-ignore CL302: sealed nightly\nopen1(x, y) :-");
+    const check = checkDocument("big.dl", text, new PartCache(), { splitThreshold: 0 });
+    expect(check.mode).toBe("parts");
+    expect(check.diagnostics).toEqual(lintProgram({ path: "big.dl", text }).diagnostics);
+  });
+
+  test.prop([fc.array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.constantFrom("", ".", "(", ")", ",", ":-", "!", "x", "\"", "@", ".decl", ".output", "\n", "/*", "}")), { minLength: 1, maxLength: 3 })], { numRuns: 40 })(
+    "gives a whole-file lint's diagnostics after any edits, broken ones included",
+    (edits) => {
+      const text = program(4).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
+      const cache = new PartCache();
+      let previous = checkDocument("big.dl", text, cache, { splitThreshold: 0 });
+      let current = text;
+      for (const [at, remove, insert] of edits) {
+        const start = at % (current.length + 1);
+        current = current.slice(0, start) + insert + current.slice(start + remove);
+        previous = checkDocument("big.dl", current, cache, { splitThreshold: 0, previous });
+        expect(previous.diagnostics).toEqual(lintProgram({ path: "big.dl", text: current }).diagnostics);
+      }
+    },
+  );
+
+  it("lints the file whole when a name only the whole file can suggest, or a component, is involved", () => {
     const text = program(3).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
-    for (const broken of [text.replace("busy1(x) :-", "busy1(x) :- :-"), text.replace("!blocked2(y)", "!blocked(y)"), text.replace(".output open0", ".output opn0"), text + "\n.comp C {}\n"]) {
+    for (const broken of [text.replace("!blocked2(y)", "!blocked(y)"), text.replace(".output open0", ".output opn0"), text + "\n.comp C {}\n"]) {
       const check = checkDocument("big.dl", broken, new PartCache(), { splitThreshold: 0 });
       expect(check.mode).toBe("whole");
       expect(check.diagnostics).toEqual(lintProgram({ path: "big.dl", text: broken }).diagnostics);

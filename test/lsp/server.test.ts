@@ -3,7 +3,8 @@
 // json` on every example, every lint fixture and a corpus of broken programs (positions included),
 // both when a file is linted whole and when it is checked part by part; hover, definition,
 // references, symbols, completion and quick fixes are checked on known programs.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -331,4 +332,42 @@ describe("quick fixes", () => {
     expect(await lintText(apply(typo, t.uri, rename))).toEqual([]);
     await client.close(t.uri);
   });
+});
+
+describe("a large file edited into a syntax error in the middle", () => {
+  let client: TestClient;
+  let dir: string;
+  beforeAll(async () => {
+    client = await TestClient.start({ debounceMs: 10 });
+    dir = mkdtempSync(join(tmpdir(), "calmlog-lsp-large-"));
+  }, 60_000);
+  afterAll(async () => {
+    await client.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("publishes a whole-file lint's diagnostics after each edit (the file is checked part by part)", async () => {
+    const blocks = Array.from({ length: 330 }, (_, i) =>
+      [`.decl e${i}(a: symbol, b: symbol)`, `.decl p${i}(a: symbol, b: symbol)`, `.decl q${i}(a: symbol)`, `.input e${i}`,
+        `p${i}(x, y) :- e${i}(x, y).`, `p${i}(x, z) :- p${i}(x, y), e${i}(y, z).`, `q${i}(x) :- p${i}(x, w), !e${i}(x, x).`, `.output q${i}`].join("\n"));
+    const text = blocks.join("\n\n") + "\n";
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    const path = join(dir, "large.dl");
+    const uri = pathToFileURL(path).href;
+    const compare = async (got: { diagnostics: readonly LspDiagnostic[] }, now: string): Promise<void> => {
+      writeFileSync(path, now);
+      expect(published(got.diagnostics)).toEqual(expected(await lintJson(path)));
+    };
+    await compare(await client.open(uri, text), text);
+    // Line of `p200(x, y) :- e200(x, y).`: drop its `.`, then also break the next rule's bracket, then repair both.
+    const line = text.split("\n").indexOf("p200(x, y) :- e200(x, y).");
+    expect(line).toBeGreaterThan(0);
+    const noDot = text.replace("p200(x, y) :- e200(x, y).", "p200(x, y) :- e200(x, y)");
+    const broken = await client.change(uri, 2, [{ range: { start: { line, character: 24 }, end: { line, character: 25 } }, text: "" }]);
+    expect(broken.diagnostics.some((d) => d.code === "CL101")).toBe(true);
+    await compare(broken, noDot);
+    const worse = noDot.replace("p200(x, z) :- p200(x, y), e200(y, z).", "p200(x, z) :- p200(x, y, e200(y, z).");
+    await compare(await client.change(uri, 3, [{ range: { start: { line: line + 1, character: 23 }, end: { line: line + 1, character: 24 } }, text: "" }]), worse);
+    await compare(await client.change(uri, 4, [{ text }]), text);
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { copyCommitted } from "../committed.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const PROGRAMS = join(ROOT, "programs");
@@ -31,7 +32,7 @@ describe.each(EXAMPLES)("programs/%s evaluated on replicas and centrally", (exam
     const root = mkdtempSync(join(tmpdir(), `calmlog-central-${example}-`));
     try {
       cpSync(join(PROGRAMS, example, `${example}.dl`), join(root, `${example}.dl`));
-      cpSync(join(PROGRAMS, example, "replicas"), join(root, "replicas"), { recursive: true, filter: (src) => !/[\\/](\.calmlog|seals)$/.test(src) });
+      copyCommitted(`programs/${example}/replicas`, join(root, "replicas"), { skip: /^seals\// });
 
       // The union of every replica's facts in every epoch, as one fact directory.
       mkdirSync(join(root, "union"));

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { copyCommitted } from "../committed.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const PROGRAMS = join(ROOT, "programs");
@@ -76,10 +77,7 @@ function workspace(example: string, seals: boolean): string {
   const to = join(root, "programs", example);
   mkdirSync(to, { recursive: true });
   cpSync(join(PROGRAMS, example, `${example}.dl`), join(to, `${example}.dl`));
-  cpSync(join(PROGRAMS, example, "replicas"), join(to, "replicas"), {
-    recursive: true,
-    filter: (src) => !(seals ? /[\\/]\.calmlog$/ : /[\\/](\.calmlog|seals)$/).test(src),
-  });
+  copyCommitted(`programs/${example}/replicas`, join(to, "replicas"), seals ? {} : { skip: /^seals\// });
   return root;
 }
 
@@ -133,7 +131,7 @@ describe.each(EXAMPLES)("programs/%s", (example) => {
     const readme = readFileSync(path, "utf8");
     const root = mkdtempSync(join(tmpdir(), `calmlog-readme-${example}-`));
     try {
-      cpSync(join(PROGRAMS, example), root, { recursive: true, filter: (src) => !/[\\/](\.calmlog|seals|README\.md)$/.test(src) });
+      copyCommitted(`programs/${example}`, root, { skip: /(^|\/)seals\/|^README\.md$/ });
       const blocks = [...readme.matchAll(/```console\n\$ (calmlog [^\n]*)\n([\s\S]*?)```/g)];
       expect(blocks.length).toBeGreaterThan(1);
       let updated = readme;
@@ -197,7 +195,7 @@ describe.each(EXAMPLES)("programs/%s", (example) => {
       roots.push(before);
       await evaluateGolden(example, before, "-unsealed");
       // The seal record reaching a copy after its facts gives the same results as the fresh clone.
-      cpSync(join(PROGRAMS, example, "replicas", "seals"), join(before, replicas, "seals"), { recursive: true });
+      copyCommitted(`programs/${example}/replicas/seals`, join(before, replicas, "seals"));
       const late = JSON.parse((await calmlog(before, "evaluate", dl, replicas, "--format", "json")).stdout) as Record<string, unknown>;
       const direct = JSON.parse((await calmlog(fresh, "evaluate", dl, replicas, "--format", "json")).stdout) as Record<string, unknown>;
       for (const key of ["sealedEpoch", "openEpochs", "seals", "merged", "sealed", "withheld", "invariants", "diagnostics"]) {
@@ -232,7 +230,7 @@ describe("the examples", () => {
   it("evaluate a fresh copy that already holds its committed seal record", async () => {
     const root = mkdtempSync(join(tmpdir(), "calmlog-fresh-release-"));
     try {
-      cpSync(join(PROGRAMS, "release"), join(root, "release"), { recursive: true, filter: (src) => !/[\\/]\.calmlog$/.test(src) });
+      copyCommitted("programs/release", join(root, "release"));
       expect(existsSync(join(root, "release/replicas/seals/epoch-1.json"))).toBe(true);
       const r = await calmlog(root, "evaluate", "release/release.dl", "release/replicas");
       expect(r.stderr).toBe("");

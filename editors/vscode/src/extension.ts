@@ -26,7 +26,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: "calmlog" }],
-    initializationOptions: { debounceMs: workspace.getConfiguration("calmlog").get<number>("server.debounceMs", 75) },
+    initializationOptions: { debounceMs: workspace.getConfiguration("calmlog").get<number>("server.debounceMs", 30) },
   };
   client = new LanguageClient("calmlog", "calmlog", serverOptions, clientOptions);
   context.subscriptions.push(client);
