@@ -6,9 +6,9 @@ import { Diagnostics } from "../report/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
-import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, type KeySpec } from "../replica/keyseal.js";
+import { parseKeySpec, sealKeys, type KeySpec } from "../replica/keyseal.js";
 import { sealPath } from "../replica/store.js";
-import { keyName, type KeyColumn } from "../analysis/partition.js";
+import { keyName } from "../analysis/partition.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
@@ -99,7 +99,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 
   async function sealKeys(workspace: ReplicaWorkspace): Promise<number> {
-    const lines = await sealKeysOf(workspace, unit!, keySpecs, epoch, values.reason ?? null, diags, show);
+    const lines = await sealKeysOf(workspace, keySpecs, epoch, values.reason ?? null, diags, show);
     if (lines === null) return fail();
     ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
     ctx.stdout.write(lines.join("\n") + "\n");
@@ -225,47 +225,19 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
   }
 }
 
-/** Writes one key seal per `--key`, each create-once; refuses keys that are no partition key or sealed already. */
-async function sealKeysOf(
-  workspace: ReplicaWorkspace,
-  unit: ProgramUnit,
-  specs: readonly KeySpec[],
-  epoch: number,
-  reason: string | null,
-  diags: Diagnostics,
-  show: (p: string) => string,
-): Promise<string[] | null> {
-  const create = workspace.source.createKeySeal?.bind(workspace.source);
-  if (create === undefined) {
-    diags.add("CL551", syntheticSpan(workspace.source.description), `a ${workspace.source.kind} source does not store key seals`);
+/** Seals each `--key` (see `sealKeys`); the lines to print, or null with the refusal in `diags`. */
+async function sealKeysOf(workspace: ReplicaWorkspace, specs: readonly KeySpec[], epoch: number, reason: string | null, diags: Diagnostics, show: (p: string) => string): Promise<string[] | null> {
+  const outcome = await sealKeys(workspace, specs, epoch, { reason });
+  if (!outcome.ok) {
+    diags.add(outcome.code, syntheticSpan(outcome.location), outcome.message.replace(/\(`([^`]+)`\)/, (_, p: string) => `(\`${show(p)}\`)`), outcome.help === undefined ? {} : { help: outcome.help });
     return null;
   }
-  const plans: { spec: KeySpec; columns: KeyColumn[] }[] = [];
-  for (const spec of specs) {
-    const columns = keyColumns(spec, unit.checked, unit.analysis.partitions);
-    if (typeof columns === "string") {
-      diags.add("CL550", syntheticSpan(`${spec.relation}.${spec.attribute}=${spec.value}`), `cannot seal key \`${spec.relation}.${spec.attribute}\`: ${columns}`);
-      continue;
-    }
-    plans.push({ spec, columns });
-  }
-  if (diags.hasErrors()) return null;
   const lines: string[] = [];
-  const sealedAt = new Date().toISOString();
-  for (const { spec, columns } of plans) {
-    const key = `${spec.relation}.${spec.attribute}`;
-    const digests = workspace.keyDigests(epoch, new Map(columns.map((c) => [c.relation, c.column] as const)), spec.value);
-    if (digests === null) return null;
-    const record: KeySealRecord = { format: "calmlog-key-seal/1", epoch, key, value: spec.value, columns: columns.map(keyName), sealedAt, reason, replicas: digests };
-    const written = await create({ id: keySealId(epoch, key, spec.value), text: keySealText(record) });
-    if (!written.created) {
-      diags.add("CL551", syntheticSpan(written.location), `key \`${key}\` = \`${spec.value}\` of epoch ${epoch} is sealed already (\`${show(written.location)}\`); a key seal is written once`);
-      return null;
-    }
-    const replicas = Object.entries(digests);
-    lines.push(`sealed key \`${key}\` = \`${spec.value}\` of epoch ${epoch} (covers ${columns.map((c) => `\`${keyName(c)}\``).join(", ")}): ${replicas.length} replica(s), ${replicas.reduce((n, [, r]) => n + r.facts, 0)} fact(s)`);
+  for (const { record, columns, location } of outcome.sealed) {
+    const replicas = Object.entries(record.replicas);
+    lines.push(`sealed key \`${record.key}\` = \`${record.value}\` of epoch ${epoch} (covers ${columns.map((c) => `\`${keyName(c)}\``).join(", ")}): ${replicas.length} replica(s), ${replicas.reduce((n, [, r]) => n + r.facts, 0)} fact(s)`);
     for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
-    lines.push(`wrote \`${show(written.location)}\``);
+    lines.push(`wrote \`${show(location)}\``);
   }
   return lines;
 }
