@@ -167,7 +167,7 @@ export function renderJson(input: RenderInput): string {
       relations: r.relations.map((x) => ({ relation: x.relation, size: x.size, added: x.added })),
     })),
     merged: report.merged.map((m) => ({ relation: m.relation, size: m.size })),
-    sealed: report.sealed,
+    sealed: report.sealed === null ? null : { ...report.sealed, sealedAt: report.sealed.sealedAt === "" ? null : report.sealed.sealedAt },
     withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd), perKey: w.perKey ?? null })),
     keys: report.keys ?? [],
     invariants: report.invariants,
