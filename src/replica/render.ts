@@ -118,8 +118,8 @@ export function renderText(input: RenderInput): string {
       const via = w.via.length > 1 ? ` through ${w.via.map((v) => `\`${v}\``).join(" <- ")}` : "";
       out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shown(w.at, input.cwd)})`}${via}`);
       if (w.openFacts > 0) out.push(`    ${w.openFacts} open fact(s) in ${epochList(w.openEpochs)} wait on it`);
-      if (w.perKey != null) out.push(`    decided per key \`${w.perKey.key}\`: ${w.perKey.final} value(s) final, ${w.perKey.waiting} waiting (see keys above)`);
       else out.push("    no epoch is sealed yet");
+      if (w.perKey != null) out.push(`    decided per key \`${w.perKey.key}\`: ${w.perKey.final} value(s) final, ${w.perKey.waiting} waiting (see keys above)`);
       if (w.release !== null) {
         const target = sourceName(input.source, input.cwd) ?? "DIR";
         const cmd = `calmlog seal ${target} --epoch ${w.release.from}`;
