@@ -175,3 +175,35 @@ describe("evaluate with key seals", () => {
     expect(tuples(doc, "ready")).toEqual([["v1"]]);
   });
 });
+
+describe("keySealsToRelease", () => {
+  it("names the key seals that would release a withheld relation or fact, or the literal that prevents it", async () => {
+    const { openReplicas } = await import("../../src/replica/workflow.js");
+    const { DirectorySource } = await import("../../src/replica/source.js");
+    const { keySealsToRelease } = await import("../../src/replica/keyrelease.js");
+    const { compile } = await import("../../src/pipeline.js");
+    const w = await setUp();
+    w.put("data/a/epoch-3/release.facts", "v2\nv4\n");
+    await calmlog(w.root, "seal", "data", "--epoch", "2", "--key", "release.r=v2", "--program", "rel.dl");
+    const { checked, analysis } = compile({ path: "rel.dl", text: RELEASE });
+    const unit = { checked: checked!, analysis: analysis! };
+    const ws = (await openReplicas(new DirectorySource(join(w.root, "data")), { unit }))!;
+    expect(await ws.reconcile()).toBe(true);
+    const state = { set: ws.snapshot(), keySeals: ws.keySeals };
+    ws.close();
+    const all = keySealsToRelease(unit, state, "ready");
+    expect(all).toEqual({
+      partitioned: true,
+      seals: [
+        { relation: "release", attribute: "r", value: "v2", epoch: 3 },
+        { relation: "release", attribute: "r", value: "v3", epoch: 2 },
+        { relation: "release", attribute: "r", value: "v4", epoch: 2 },
+        { relation: "release", attribute: "r", value: "v4", epoch: 3 },
+      ],
+    });
+    expect(keySealsToRelease(unit, state, "ready", ["v3"])).toEqual({ partitioned: true, seals: [{ relation: "release", attribute: "r", value: "v3", epoch: 2 }] });
+    expect(keySealsToRelease(unit, state, "ready", ["v1"])).toEqual({ partitioned: true, seals: [] });
+    const other = compile({ path: "rel.dl", text: RELEASE.replace("!blocker(r, _)", "!blocker(_, _)") });
+    expect(keySealsToRelease({ checked: other.checked!, analysis: other.analysis! }, state, "ready")).toEqual({ partitioned: false, literal: "!blocker(_, _)", reason: "`!blocker(_, _)` does not hold `r`" });
+  });
+});
