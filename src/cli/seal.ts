@@ -20,7 +20,7 @@ import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, ty
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
        calmlog seal nats://HOST:PORT/SET --epoch N --program PROGRAM.dl [--reason TEXT]
-       calmlog seal DIR --epoch N --key REL.ATTR=VALUE... --program PROGRAM.dl [--reason TEXT]
+       calmlog seal DIR|nats://HOST:PORT/SET --epoch N --key REL.ATTR=VALUE... --program PROGRAM.dl [--reason TEXT]
 
 Seals epoch N of the replica directory DIR: from now on its facts are final, and relations that
 read absence or totals are evaluated over epochs 1..N. Epochs are sealed in order, once each.
@@ -38,9 +38,12 @@ Options:
 ${natsFlags}
 A JetStream replica set is sealed only once every replica it knows has delivered the epoch
 (\`calmlog publish ... --done\`); the seal is a create-once key, so of two sealers one wins.
+A key seal (--key) needs no end-of-epoch marker: it is the sealer's word that the key's facts are in,
+and facts of the key published after it are late.
   --key REL.ATTR=VALUE    Seal only this key of the epoch (repeatable): no more facts whose key
                           column holds VALUE, from any replica. The key is one \`calmlog lint\`
-                          reports as "sealable per key"; the record goes to DIR/seals/keys/.
+                          reports as "sealable per key"; the record goes to DIR/seals/keys/
+                          (on JetStream, to the set's seal bucket).
                           A later whole-epoch seal subsumes key seals.
 
 Exit codes: 0 sealed, 1 not sealed (the message says why), 2 a usage error or an internal failure.
@@ -63,10 +66,6 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (values.epoch === undefined) throw new UsageError("missing --epoch N");
   if (!/^[1-9][0-9]*$/.test(values.epoch)) throw new UsageError(`--epoch takes a positive integer, got \`${values.epoch}\``);
   const epoch = Number(values.epoch);
-  if (isNatsUrl(dirArg)) {
-    if (values.key !== undefined) throw new UsageError("--key seals keys of a replica directory; a JetStream set is sealed by whole epochs");
-    return sealJetStream(dirArg, epoch, values, ctx);
-  }
   const keySpecs: KeySpec[] = [];
   for (const k of values.key ?? []) {
     const spec = parseKeySpec(k);
@@ -74,6 +73,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     keySpecs.push(spec);
   }
   if (keySpecs.length > 0 && values.program === undefined) throw new UsageError("--key needs --program PROGRAM.dl: the key is checked against the program's partitions");
+  if (isNatsUrl(dirArg)) return sealJetStream(dirArg, epoch, values, keySpecs, ctx);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
   const show = (p: string): string => shown(p, ctx.cwd);
@@ -169,7 +169,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
  * knows has delivered epoch N (its end-of-epoch marker); the seal is a create-once KV key, so of
  * two racing sealers exactly one wins and the other is told the epoch is sealed.
  */
-async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined; state?: string | undefined } & Parameters<typeof connectOptions>[0], ctx: CliContext): Promise<number> {
+async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined; state?: string | undefined } & Parameters<typeof connectOptions>[0], keySpecs: readonly KeySpec[], ctx: CliContext): Promise<number> {
   const address = parseNatsUrl(url);
   if (typeof address === "string") throw new UsageError(address);
   const diags = new Diagnostics();
@@ -195,6 +195,13 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     const source = new JetStreamSource(set, await stateDirOf(set, values.state, ctx));
     const workspace = await openReplicas(source, { unit, diagnostics: diags, show: (p) => p });
     if (workspace === null || !(await workspace.reconcile()) || diags.hasErrors()) return fail();
+    // A key seal is the sealer's word that the key's facts of the epoch are in; no end-of-epoch marker is needed.
+    if (keySpecs.length > 0) {
+      const lines = await sealKeysOf(workspace, keySpecs, epoch, values.reason ?? null, diags, (p) => p);
+      if (lines === null) return fail();
+      ctx.stdout.write(lines.join("\n") + "\n");
+      return EXIT_OK;
+    }
     // Every replica the set knows must have said it delivered the epoch.
     const deliveries = await source.deliveries();
     const known = new Set([...workspace.snapshot().names, ...deliveries.keys()]);
