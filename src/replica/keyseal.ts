@@ -1,7 +1,7 @@
 // Key seals: "no more facts of key `release.r` = `v2.1` in epoch 3, from every replica". A key names
 // an input column of a partitioned stratum (as `calmlog lint` spells it); the seal covers every input
 // column the key is joined with, so it decides that key's part of every stratum partitioned by it.
-import { createHash } from "node:crypto";
+import { createHash } from "../util/sha256.js";
 import { keyName, type KeyColumn, type Partitions, type StratumPartition } from "../analysis/partition.js";
 import type { CheckedProgram } from "../check/types.js";
 import type { Diagnostics } from "../report/diagnostic.js";
@@ -141,7 +141,9 @@ export function keyFactLine(relation: string, t: Tuple): string {
 
 /** Where the record is stored in the source: `epoch-3/release.r/<sha256 of the value>`. */
 export function keySealId(epoch: number, key: string, value: string): string {
-  return `epoch-${epoch}/${key}/${createHash("sha256").update(value).digest("hex").slice(0, 32)}`;
+  const h = createHash("sha256");
+  h.update(value);
+  return `epoch-${epoch}/${key}/${h.digest("hex").slice(0, 32)}`;
 }
 
 /** The record's canonical text. */

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
+import { HtmlValidate } from "html-validate";
 import { describe, expect, it } from "vitest";
 import schema from "../../src/replica/evaluate-schema.json" with { type: "json" };
 import { calmlog, workspace } from "../cli/replica-fixture.js";
@@ -79,6 +80,8 @@ describe("evaluate with key seals", () => {
     const html = await calmlog(w.root, "evaluate", "rel.dl", "data", "--format", "html");
     expect(html.stdout).toContain("<h2>Keys</h2>");
     expect(html.stdout).toMatch(/<code>v3<\/code><\/td><td><span class="badge withheld">waiting<\/span>/);
+    const validation = await new HtmlValidate({ extends: ["html-validate:recommended"] }).validateString(html.stdout);
+    expect(validation.results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`))).toEqual([]);
   });
 
   it("sealing every key of the epoch gives what sealing the epoch as a whole gives; a later whole seal subsumes the key seals", async () => {
