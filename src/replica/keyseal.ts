@@ -134,6 +134,29 @@ export function keyDigest(keys: string[]): { readonly facts: number; readonly di
   return { facts: keys.length, digest: `sha256:${h.digest("hex")}` };
 }
 
+/** Per value, per replica (every replica of the store), the count and digest of epoch `epoch`'s facts at `columns` holding the value. */
+export function keyDigestsOf(store: FactStore, epoch: number, columns: ReadonlyMap<string, number>, values: ReadonlySet<string>): Map<string, Record<string, { readonly facts: number; readonly digest: string }>> {
+  const lines = new Map<string, Map<string, string[]>>();
+  for (const v of values) lines.set(v, new Map(store.replicas.map((r) => [r, [] as string[]] as const)));
+  for (const replica of store.replicas) {
+    for (const [relation, column] of columns) {
+      const m = store.peek(replica, epoch, relation);
+      if (m === undefined) continue;
+      for (const id of m.rows.view()) {
+        const t = store.tuple(relation, id);
+        lines.get(keyValueText(t[column]!))?.get(replica)!.push(keyFactLine(relation, t));
+      }
+    }
+  }
+  const out = new Map<string, Record<string, { facts: number; digest: string }>>();
+  for (const [v, byReplica] of lines) {
+    const rec: Record<string, { facts: number; digest: string }> = {};
+    for (const replica of [...byReplica.keys()].sort()) rec[replica] = keyDigest(byReplica.get(replica)!);
+    out.set(v, rec);
+  }
+  return out;
+}
+
 /** The digest line of one fact, as `keyDigest` takes it. */
 export function keyFactLine(relation: string, t: Tuple): string {
   return `${relation}\u0000${tupleKey(t)}`;
@@ -536,10 +559,19 @@ export async function sealKeys(
   await workspace.commit();
   const sealedAt = options.sealedAt ?? new Date().toISOString();
   const out: SealedKey[] = [];
+  // One scan per set of key columns gives every value's digests.
+  const digestsBy = new Map<string, Map<string, Record<string, { readonly facts: number; readonly digest: string }>>>();
+  for (const { columns } of plans) {
+    const id = columns.map(keyName).join(",");
+    if (digestsBy.has(id)) continue;
+    const values = new Set(plans.filter((p) => p.columns.map(keyName).join(",") === id).map((p) => p.spec.value));
+    const digests = workspace.keyDigests(epoch, new Map(columns.map((c) => [c.relation, c.column] as const)), values);
+    if (digests === null) return { ok: false, code: "CL551", location: source.description, message: "the kept state cannot be read" };
+    digestsBy.set(id, digests);
+  }
   for (const { spec, columns } of plans) {
     const key = `${spec.relation}.${spec.attribute}`;
-    const digests = workspace.keyDigests(epoch, new Map(columns.map((c) => [c.relation, c.column] as const)), spec.value);
-    if (digests === null) return { ok: false, code: "CL551", location: source.description, message: "the kept state cannot be read" };
+    const digests = digestsBy.get(columns.map(keyName).join(","))!.get(spec.value)!;
     const record: KeySealRecord = { format: "calmlog-key-seal/1", epoch, key, value: spec.value, columns: columns.map(keyName), sealedAt, reason: options.reason ?? null, replicas: digests };
     const written = await create({ id: keySealId(epoch, key, spec.value), text: keySealText(record) });
     if (!written.created) return { ok: false, code: "CL551", location: written.location, message: `key \`${key}\` = \`${spec.value}\` of epoch ${epoch} is sealed already (\`${written.location}\`); a key seal is written once` };

@@ -16,7 +16,7 @@ import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, t
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
-import { holdBackLateKeyFacts, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
+import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
 import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
 
 /** Progress of a long run, for a status line. */
@@ -483,26 +483,13 @@ export class ReplicaWorkspace {
   }
 
   /**
-   * Per replica, the facts of `epoch` whose key column (per relation in `columns`) holds `value`,
-   * with a sha256 digest over their sorted keys: what a key seal covers. Null when the state cannot be read.
+   * Per key value, per replica, the facts of `epoch` whose key column (per relation in `columns`)
+   * holds the value, with their digest: what a key seal covers (see `keyseal.ts`). One scan for all
+   * values. Null when the state cannot be read.
    */
-  keyDigests(epoch: number, columns: ReadonlyMap<string, number>, value: string): Record<string, { readonly facts: number; readonly digest: string }> | null {
+  keyDigests(epoch: number, columns: ReadonlyMap<string, number>, values: ReadonlySet<string>): Map<string, Record<string, { readonly facts: number; readonly digest: string }>> | null {
     const store = this.load();
-    if (store === null) return null;
-    const out: Record<string, { facts: number; digest: string }> = {};
-    for (const replica of [...store.replicas].sort()) {
-      const keys: string[] = [];
-      for (const [relation, column] of [...columns].sort((a, b) => compareKeys(a[0], b[0]))) {
-        const m = store.peek(replica, epoch, relation);
-        if (m === undefined) continue;
-        for (const t of tuplesOf(store, relation, m)) if (String(t[column]) === value) keys.push(`${relation}\u0000${tupleKey(t)}`);
-      }
-      keys.sort(compareKeys);
-      const h = createHash("sha256");
-      for (const k of keys) h.update(k + "\n");
-      out[replica] = { facts: keys.length, digest: `sha256:${h.digest("hex")}` };
-    }
-    return out;
+    return store === null ? null : keyDigestsOf(store, epoch, columns, values);
   }
 
   /** Open-epoch relations whose files lack kept facts (CL501), with the files and every kept fact. */
