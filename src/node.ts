@@ -25,3 +25,5 @@ export interface CliStreams {
 /** Runs `calmlog ARGS...` in-process and returns its exit code (typed here so the `.d.ts` needs no Node types). */
 export const runCli: (argv: readonly string[], streams: CliStreams) => Promise<number> = main;
 export { openReplicas, ReplicaWorkspace, DirectorySource, FolderSetSource, type ReplicaSource, type FactUnit, type SourceListing, type SealWrite, type KeySealEntry, type WorkflowProgress } from "./replica/index.js";
+export { sealKeys, parseKeySpec, readKeySeals, keyGroups, type KeySpec, type KeySealRecord, type KeySealOutcome, type KeyStatus, type KeyGroup } from "./replica/keyseal.js";
+export { keySealsToRelease, type KeySealsToRelease, type KeySealToMake } from "./replica/keyrelease.js";

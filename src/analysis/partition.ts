@@ -43,6 +43,11 @@ export interface StratumPartition {
 /** Per stratum needing a seal (not monotonic), in evaluation order. */
 export interface Partitions {
   readonly strata: readonly StratumPartition[];
+  /**
+   * Monotonic strata that wait for a seal only because they read a partitioned one, and carry its
+   * key on: a key seal releases their part of the key too. Only the partitioned ones are listed.
+   */
+  readonly followers?: readonly StratumPartition[];
 }
 
 /** `release.r`. */
@@ -74,6 +79,7 @@ export function inferPartitions(checked: CheckedProgram, analysis: Omit<Analysis
   const isFixed = (r: string): boolean => analysis.relations.get(r)?.fixed ?? false;
 
   const out: StratumPartition[] = [];
+  const followers: StratumPartition[] = [];
   for (const stratum of analysis.strata) {
     const members = new Set(stratum.relations);
     // Greatest fixpoint: start from every column of every member, drop those a clause refutes.
@@ -142,7 +148,8 @@ export function inferPartitions(checked: CheckedProgram, analysis: Omit<Analysis
         else done.set(p, { ok: false, blocker: { relation: r, text: r, span: checked.relations.get(r)!.decl.span, reason: clash } });
       }
     }
-    if (stratum.monotonic) continue;
+    const follows = stratum.monotonic && stratum.relations.every((r) => analysis.relations.get(r)?.requiresSeal === true);
+    if (stratum.monotonic && !follows) continue;
 
     // The stratum's key: one column per member, consistent within the stratum.
     const columns = new Map<string, number>();
@@ -172,9 +179,11 @@ export function inferPartitions(checked: CheckedProgram, analysis: Omit<Analysis
         else inputs = toColumns(union, checked, order);
       }
     }
-    out.push({ stratum: stratum.index, relations: stratum.relations, columns: blocker === null ? columns : new Map(), inputs: blocker === null ? inputs : [], blocker });
+    const result = { stratum: stratum.index, relations: stratum.relations, columns: blocker === null ? columns : new Map<string, number>(), inputs: blocker === null ? inputs : [], blocker };
+    if (!follows) out.push(result);
+    else if (blocker === null && inputs.length > 0) followers.push(result);
   }
-  return { strata: out };
+  return { strata: out, followers };
 }
 
 /** A coordination point's partition: the key its heads' strata share, or what prevents one. */

@@ -6,9 +6,9 @@ import { Diagnostics } from "../report/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
-import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, type KeySpec } from "../replica/keyseal.js";
+import { parseKeySpec, sealKeys, type KeySpec } from "../replica/keyseal.js";
 import { sealPath } from "../replica/store.js";
-import { keyName, type KeyColumn } from "../analysis/partition.js";
+import { keyName } from "../analysis/partition.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
@@ -20,7 +20,7 @@ import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, ty
 
 const usage = `Usage: calmlog seal DIR --epoch N [--program PROGRAM.dl] [--reason TEXT]
        calmlog seal nats://HOST:PORT/SET --epoch N --program PROGRAM.dl [--reason TEXT]
-       calmlog seal DIR --epoch N --key REL.ATTR=VALUE... --program PROGRAM.dl [--reason TEXT]
+       calmlog seal DIR|nats://HOST:PORT/SET --epoch N --key REL.ATTR=VALUE... --program PROGRAM.dl [--reason TEXT]
 
 Seals epoch N of the replica directory DIR: from now on its facts are final, and relations that
 read absence or totals are evaluated over epochs 1..N. Epochs are sealed in order, once each.
@@ -38,9 +38,12 @@ Options:
 ${natsFlags}
 A JetStream replica set is sealed only once every replica it knows has delivered the epoch
 (\`calmlog publish ... --done\`); the seal is a create-once key, so of two sealers one wins.
+A key seal (--key) needs no end-of-epoch marker: it is the sealer's word that the key's facts are in,
+and facts of the key published after it are late.
   --key REL.ATTR=VALUE    Seal only this key of the epoch (repeatable): no more facts whose key
                           column holds VALUE, from any replica. The key is one \`calmlog lint\`
-                          reports as "sealable per key"; the record goes to DIR/seals/keys/.
+                          reports as "sealable per key"; the record goes to DIR/seals/keys/
+                          (on JetStream, to the set's seal bucket).
                           A later whole-epoch seal subsumes key seals.
 
 Exit codes: 0 sealed, 1 not sealed (the message says why), 2 a usage error or an internal failure.
@@ -63,10 +66,6 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (values.epoch === undefined) throw new UsageError("missing --epoch N");
   if (!/^[1-9][0-9]*$/.test(values.epoch)) throw new UsageError(`--epoch takes a positive integer, got \`${values.epoch}\``);
   const epoch = Number(values.epoch);
-  if (isNatsUrl(dirArg)) {
-    if (values.key !== undefined) throw new UsageError("--key seals keys of a replica directory; a JetStream set is sealed by whole epochs");
-    return sealJetStream(dirArg, epoch, values, ctx);
-  }
   const keySpecs: KeySpec[] = [];
   for (const k of values.key ?? []) {
     const spec = parseKeySpec(k);
@@ -74,6 +73,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     keySpecs.push(spec);
   }
   if (keySpecs.length > 0 && values.program === undefined) throw new UsageError("--key needs --program PROGRAM.dl: the key is checked against the program's partitions");
+  if (isNatsUrl(dirArg)) return sealJetStream(dirArg, epoch, values, keySpecs, ctx);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
   const show = (p: string): string => shown(p, ctx.cwd);
@@ -99,7 +99,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 
   async function sealKeys(workspace: ReplicaWorkspace): Promise<number> {
-    const lines = await sealKeysOf(workspace, unit!, keySpecs, epoch, values.reason ?? null, diags, show);
+    const lines = await sealKeysOf(workspace, keySpecs, epoch, values.reason ?? null, diags, show);
     if (lines === null) return fail();
     ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
     ctx.stdout.write(lines.join("\n") + "\n");
@@ -169,7 +169,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
  * knows has delivered epoch N (its end-of-epoch marker); the seal is a create-once KV key, so of
  * two racing sealers exactly one wins and the other is told the epoch is sealed.
  */
-async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined; state?: string | undefined } & Parameters<typeof connectOptions>[0], ctx: CliContext): Promise<number> {
+async function sealJetStream(url: string, epoch: number, values: { program?: string | undefined; reason?: string | undefined; state?: string | undefined } & Parameters<typeof connectOptions>[0], keySpecs: readonly KeySpec[], ctx: CliContext): Promise<number> {
   const address = parseNatsUrl(url);
   if (typeof address === "string") throw new UsageError(address);
   const diags = new Diagnostics();
@@ -195,6 +195,13 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     const source = new JetStreamSource(set, await stateDirOf(set, values.state, ctx));
     const workspace = await openReplicas(source, { unit, diagnostics: diags, show: (p) => p });
     if (workspace === null || !(await workspace.reconcile()) || diags.hasErrors()) return fail();
+    // A key seal is the sealer's word that the key's facts of the epoch are in; no end-of-epoch marker is needed.
+    if (keySpecs.length > 0) {
+      const lines = await sealKeysOf(workspace, keySpecs, epoch, values.reason ?? null, diags, (p) => p);
+      if (lines === null) return fail();
+      ctx.stdout.write(lines.join("\n") + "\n");
+      return EXIT_OK;
+    }
     // Every replica the set knows must have said it delivered the epoch.
     const deliveries = await source.deliveries();
     const known = new Set([...workspace.snapshot().names, ...deliveries.keys()]);
@@ -225,47 +232,19 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
   }
 }
 
-/** Writes one key seal per `--key`, each create-once; refuses keys that are no partition key or sealed already. */
-async function sealKeysOf(
-  workspace: ReplicaWorkspace,
-  unit: ProgramUnit,
-  specs: readonly KeySpec[],
-  epoch: number,
-  reason: string | null,
-  diags: Diagnostics,
-  show: (p: string) => string,
-): Promise<string[] | null> {
-  const create = workspace.source.createKeySeal?.bind(workspace.source);
-  if (create === undefined) {
-    diags.add("CL551", syntheticSpan(workspace.source.description), `a ${workspace.source.kind} source does not store key seals`);
+/** Seals each `--key` (see `sealKeys`); the lines to print, or null with the refusal in `diags`. */
+async function sealKeysOf(workspace: ReplicaWorkspace, specs: readonly KeySpec[], epoch: number, reason: string | null, diags: Diagnostics, show: (p: string) => string): Promise<string[] | null> {
+  const outcome = await sealKeys(workspace, specs, epoch, { reason });
+  if (!outcome.ok) {
+    diags.add(outcome.code, syntheticSpan(outcome.location), outcome.message.replace(/\(`([^`]+)`\)/, (_, p: string) => `(\`${show(p)}\`)`), outcome.help === undefined ? {} : { help: outcome.help });
     return null;
   }
-  const plans: { spec: KeySpec; columns: KeyColumn[] }[] = [];
-  for (const spec of specs) {
-    const columns = keyColumns(spec, unit.checked, unit.analysis.partitions);
-    if (typeof columns === "string") {
-      diags.add("CL550", syntheticSpan(`${spec.relation}.${spec.attribute}=${spec.value}`), `cannot seal key \`${spec.relation}.${spec.attribute}\`: ${columns}`);
-      continue;
-    }
-    plans.push({ spec, columns });
-  }
-  if (diags.hasErrors()) return null;
   const lines: string[] = [];
-  const sealedAt = new Date().toISOString();
-  for (const { spec, columns } of plans) {
-    const key = `${spec.relation}.${spec.attribute}`;
-    const digests = workspace.keyDigests(epoch, new Map(columns.map((c) => [c.relation, c.column] as const)), spec.value);
-    if (digests === null) return null;
-    const record: KeySealRecord = { format: "calmlog-key-seal/1", epoch, key, value: spec.value, columns: columns.map(keyName), sealedAt, reason, replicas: digests };
-    const written = await create({ id: keySealId(epoch, key, spec.value), text: keySealText(record) });
-    if (!written.created) {
-      diags.add("CL551", syntheticSpan(written.location), `key \`${key}\` = \`${spec.value}\` of epoch ${epoch} is sealed already (\`${show(written.location)}\`); a key seal is written once`);
-      return null;
-    }
-    const replicas = Object.entries(digests);
-    lines.push(`sealed key \`${key}\` = \`${spec.value}\` of epoch ${epoch} (covers ${columns.map((c) => `\`${keyName(c)}\``).join(", ")}): ${replicas.length} replica(s), ${replicas.reduce((n, [, r]) => n + r.facts, 0)} fact(s)`);
+  for (const { record, columns, location } of outcome.sealed) {
+    const replicas = Object.entries(record.replicas);
+    lines.push(`sealed key \`${record.key}\` = \`${record.value}\` of epoch ${epoch} (covers ${columns.map((c) => `\`${keyName(c)}\``).join(", ")}): ${replicas.length} replica(s), ${replicas.reduce((n, [, r]) => n + r.facts, 0)} fact(s)`);
     for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
-    lines.push(`wrote \`${show(written.location)}\``);
+    lines.push(`wrote \`${show(location)}\``);
   }
   return lines;
 }

@@ -12,6 +12,8 @@ import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership 
 import type { Show } from "./store.js";
 import { createHash } from "../util/sha256.js";
 import { readsTransitively } from "../analysis/graph.js";
+import { compareValues } from "../eval/values.js";
+import { keyGroups, keySealsInForce, keyStatuses, keyValueText, releasedTuples, releaseKeys, type KeySealRecord } from "./keyseal.js";
 
 /** Facts read from a source for one replica's relation in one epoch: their row ids and where they came from. */
 export interface UnitRows {
@@ -216,6 +218,8 @@ export interface EvaluateRowsOptions {
   readonly onEngineProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
   /** Told each evaluation's statistics, with what it evaluated (`replica NAME`, `merged view`, `sealed results`). */
   readonly onStats?: (what: string, stats: RunStats) => void;
+  /** Key seal records (see `keyseal.ts`): the keys they seal are released ahead of their epoch's whole seal. */
+  readonly keySeals?: readonly KeySealRecord[];
 }
 
 /**
@@ -308,20 +312,59 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   const k = verification.epoch;
   const isSealed = (name: string, e: number): boolean => e <= k && seals.get(e)?.replicas[name] !== undefined;
   const sealedRows = unionRows(store, isSealed);
+  // Key seals: a key whose epochs past k are all sealed for it is released ahead of the whole epoch.
+  const groups = keyGroups(unit.checked, unit.analysis.partitions);
+  const inForce = keySealsInForce(options.keySeals ?? [], groups, (e) => seals.has(e), diags);
+  const keyRelease = releaseKeys(store, groups, inForce, k, diags, { ...(options.fileOf === undefined ? {} : { fileOf: options.fileOf }), ...(options.reported === undefined ? {} : { reported: options.reported }) });
+  const throughOf = new Map<string, { column: number; through: ReadonlyMap<string, number> }>();
+  for (const { group, through } of keyRelease.groups) if (through.size > 0) for (const [r, c] of group.relations) throughOf.set(r, { column: c, through });
   let sealed: SealedResult | null = null;
-  if (k > 0) {
+  if (k > 0 || throughOf.size > 0) {
     options.onPhase?.("sealed results");
-    const sealedEngine = engine();
-    for (const [relation, rows] of sealedRows) insert(sealedEngine, relation, rows.view());
-    run("sealed results", sealedEngine);
-    const record = seals.get(k)!;
-    sealed = { epoch: k, sealedAt: record.sealedAt, reason: record.reason, relations: sealNames.map((r) => resultOf(sealedEngine, r)) };
+    const evaluateOver = (rows: ReadonlyMap<string, RowSet>, what: string): Engine => {
+      const e = engine();
+      for (const [relation, set] of rows) insert(e, relation, set.view());
+      run(what, e);
+      return e;
+    };
+    const sealedEngine = k > 0 ? evaluateOver(sealedRows, "sealed results") : null;
+    const released = releasedTuples(store, keyRelease, k, sealedRows, (rows) => evaluateOver(rows, "sealed results (released keys)"));
+    const relations: RelationResult[] = [];
+    for (const r of sealNames) {
+      const byKey = released.get(r);
+      if (byKey === undefined) {
+        if (sealedEngine !== null) relations.push(resultOf(sealedEngine, r));
+        continue;
+      }
+      // The released keys' tuples replace what the whole-sealed epochs alone give for those keys.
+      const tuples = (sealedEngine?.tuples(r) ?? []).filter((t) => !byKey.values.has(keyValueText(t[byKey.column]!))).concat(byKey.tuples);
+      const types = unit.checked.relations.get(r)!.columns.map((c) => c.type);
+      tuples.sort((a, b) => {
+        for (let i = 0; i < types.length; i++) {
+          const c = compareValues(types[i]!, a[i]!, b[i]!);
+          if (c !== 0) return c;
+        }
+        return 0;
+      });
+      relations.push({ relation: r, size: tuples.length, tuples });
+    }
+    const record = seals.get(k);
+    sealed = { epoch: k, sealedAt: record?.sealedAt ?? "", reason: record?.reason ?? null, relations };
   }
+  /** Whether a fact of `dep` in epoch `e` is released for the key of relation `relation`'s group. */
+  const releasedFact = (relation: string, dep: string, e: number, id: number): boolean => {
+    const g = keyRelease.groups.find((x) => x.group.relations.has(relation));
+    const column = g?.group.inputColumn.get(dep);
+    if (g === undefined || column === undefined || g.through.size === 0) return false;
+    return e <= (g.through.get(keyValueText(store.tuple(dep, id)[column]!)) ?? 0);
+  };
 
   // Withheld: every relation that waits for a seal, unless sealed results already cover all its facts.
   const open = new Map<string, { count: number; epochs: Set<number> }>();
-  const openOf = (dep: string): { count: number; epochs: Set<number> } => {
-    let o = open.get(dep);
+  const openOf = (dep: string, relation: string): { count: number; epochs: Set<number> } => {
+    const keyed = throughOf.has(relation) && keyRelease.groups.some((g) => g.group.relations.has(relation) && g.group.inputColumn.has(dep));
+    const cacheKey = keyed ? `${dep}\u0000${relation}` : dep;
+    let o = open.get(cacheKey);
     if (o !== undefined) return o;
     const seen = new RowSet();
     const epochs = new Set<number>();
@@ -333,24 +376,27 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
         if (m === undefined) continue;
         for (const id of m.rows.view()) {
           if (sealedSet?.has(id) === true) continue;
+          if (keyed && releasedFact(relation, dep, e, id)) continue;
           seen.add(id);
           epochs.add(e);
         }
       }
     }
-    open.set(dep, (o = { count: seen.size, epochs }));
+    open.set(cacheKey, (o = { count: seen.size, epochs }));
     return o;
   };
+  const keys = keyStatuses(store, keyRelease, k);
   const withheld: WithheldRelation[] = [];
   for (const relation of sealNames) {
     let openFacts = 0;
     const openEpochs = new Set<number>();
     for (const dep of readsTransitively(unit.analysis.relations, relation)) {
-      const o = openOf(dep);
+      const o = openOf(dep, relation);
       openFacts += o.count;
       for (const e of o.epochs) openEpochs.add(e);
     }
-    if (k > 0 && openFacts === 0) continue;
+    if ((k > 0 || throughOf.has(relation)) && openFacts === 0) continue;
+    const status = keys.find((x) => x.relations.includes(relation));
     const cause = unit.analysis.relations.get(relation)?.cause ?? null;
     const epochs = [...openEpochs].sort((a, b) => a - b);
     withheld.push({
@@ -363,6 +409,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       openFacts,
       openEpochs: epochs,
       release: epochs.length === 0 ? null : { from: k + 1, to: Math.max(k + 1, epochs[epochs.length - 1]!) },
+      perKey: status === undefined ? null : { key: status.key, final: status.final.length, waiting: status.waiting.length },
     });
   }
 
@@ -390,6 +437,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     withheld,
     invariants,
     mismatches: verification.mismatches,
+    keys,
   };
 }
 

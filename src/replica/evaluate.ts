@@ -7,6 +7,7 @@ import { makeDiagnostic, UserError, type Diagnostics } from "../report/diagnosti
 import { syntheticSpan } from "../syntax/span.js";
 import { evaluateRows, storeOfSet, typesOf } from "./core.js";
 import { keyTuple, tupleKey, type Tuple } from "./facts.js";
+import type { KeyStatus } from "./keyseal.js";
 import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
 
 /** A compiled program: what every evaluation needs. */
@@ -41,7 +42,11 @@ export interface ReplicaResult {
   readonly relations: readonly ReplicaRelation[];
 }
 
-/** Non-monotonic results over the sealed epochs 1..epoch: final, never revised. */
+/**
+ * Non-monotonic results over the sealed epochs 1..epoch: final, never revised. Relations decided per
+ * key also hold the tuples of keys released by key seals (`ReplicaReport.keys`); with no epoch
+ * sealed as a whole (`epoch` 0), only those relations are here.
+ */
 export interface SealedResult {
   readonly epoch: number;
   readonly sealedAt: string;
@@ -66,6 +71,8 @@ export interface WithheldRelation {
   readonly openEpochs: readonly number[];
   /** The epochs to seal, in order, to release the relation over those facts; null when none hold facts. */
   readonly release: { readonly from: number; readonly to: number } | null;
+  /** When the relation is decided per key and key seals are in use: its key, and how many values are final or wait (see `ReplicaReport.keys`). */
+  readonly perKey?: { readonly key: string; readonly final: number; readonly waiting: number } | null;
 }
 
 /**
@@ -97,6 +104,8 @@ export interface ReplicaReport {
   readonly invariants: readonly InvariantResult[];
   /** Sealed epochs whose facts here do not match their seal. */
   readonly mismatches: readonly SealMismatch[];
+  /** When key seals are in use: per key, the values final ahead of their epoch's whole seal and those that wait. */
+  readonly keys?: readonly KeyStatus[];
 }
 
 /**

@@ -31,6 +31,7 @@ export interface RenderInput {
 }
 
 const SHOW_TUPLES = 5;
+const SHOW_KEYS = 10;
 
 /** The report as text: per replica, merged, sealed, withheld. Diagnostics are rendered separately. */
 export function renderText(input: RenderInput): string {
@@ -64,7 +65,10 @@ export function renderText(input: RenderInput): string {
 
   if (report.sealed !== null) {
     const s = report.sealed;
-    out.push(`sealed results (final as of epoch ${s.epoch}, sealed ${s.sealedAt}${s.reason === null ? "" : `: ${s.reason}`})`);
+    const released = (report.keys ?? []).filter((k) => k.final.length > 0);
+    const perKey = released.length === 0 ? "" : `; ${released.map((k) => `${k.final.length} value(s) of key \`${k.key}\` released by key seals`).join(", ")}`;
+    if (s.epoch === 0) out.push(`sealed results (no epoch sealed as a whole; final per key only${perKey})`);
+    else out.push(`sealed results (final as of epoch ${s.epoch}, sealed ${s.sealedAt}${s.reason === null ? "" : `: ${s.reason}`}${perKey})`);
     if (s.relations.length === 0) out.push("  (the program has no relation that waits for a seal)");
     const sw = Math.max(0, ...s.relations.map((x) => x.relation.length));
     for (const x of s.relations) {
@@ -75,11 +79,28 @@ export function renderText(input: RenderInput): string {
     out.push("");
   }
 
+  const keys = (report.keys ?? []).filter((k) => k.final.length > 0 || k.waiting.length > 0);
+  if (keys.length > 0) {
+    out.push("keys (per-key seals: the released part of a relation decided per key is final before its epoch is sealed as a whole)");
+    const target = sourceName(input.source, input.cwd) ?? "DIR";
+    for (const k of keys) {
+      out.push(`  key \`${k.key}\` decides ${k.relations.map((r) => `\`${r}\``).join(", ")}`);
+      for (const f of k.final.slice(0, SHOW_KEYS)) out.push(`    final:   \`${f.value}\` (sealed for the key through epoch ${f.epoch})`);
+      if (k.final.length > SHOW_KEYS) out.push(`    ... and ${k.final.length - SHOW_KEYS} more final`);
+      for (const w of k.waiting.slice(0, SHOW_KEYS)) {
+        const next = w.seal[0] === undefined ? "" : ` (next: \`calmlog seal ${target} --epoch ${w.seal[0]} --key ${k.key}=${w.value} --program ${shown(input.program, input.cwd)}\`)`;
+        out.push(`    waiting: \`${w.value}\` has facts in ${epochList(w.epochs)}${next}`);
+      }
+      if (k.waiting.length > SHOW_KEYS) out.push(`    ... and ${k.waiting.length - SHOW_KEYS} more waiting`);
+    }
+    out.push("");
+  }
+
   if (report.invariants.length > 0) {
     out.push("invariants (relations that must stay empty)");
     for (const inv of report.invariants) {
       const name = `invariant \`${inv.relation}\`${inv.description === null ? "" : ` (${JSON.stringify(inv.description)})`}`;
-      const place = inv.where === "merged" ? "the merged view" : `the sealed results as of epoch ${report.sealed?.epoch ?? report.sealedEpoch}`;
+      const place = inv.where === "merged" ? "the merged view" : (report.sealed?.epoch ?? report.sealedEpoch) === 0 ? "the sealed results of the released keys" : `the sealed results as of epoch ${report.sealed?.epoch ?? report.sealedEpoch}`;
       if (inv.status === "withheld") out.push(`  ${name} is withheld: it reads absence or totals, and no epoch is sealed yet`);
       else if (inv.status === "holds") out.push(`  ${name} holds in ${place}${report.withheld.some((w) => w.relation === inv.relation) ? "; open epochs wait for a seal" : ""}`);
       else {
@@ -98,6 +119,7 @@ export function renderText(input: RenderInput): string {
       out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shown(w.at, input.cwd)})`}${via}`);
       if (w.openFacts > 0) out.push(`    ${w.openFacts} open fact(s) in ${epochList(w.openEpochs)} wait on it`);
       else out.push("    no epoch is sealed yet");
+      if (w.perKey != null) out.push(`    decided per key \`${w.perKey.key}\`: ${w.perKey.final} value(s) final, ${w.perKey.waiting} waiting (see keys above)`);
       if (w.release !== null) {
         const target = sourceName(input.source, input.cwd) ?? "DIR";
         const cmd = `calmlog seal ${target} --epoch ${w.release.from}`;
@@ -145,8 +167,9 @@ export function renderJson(input: RenderInput): string {
       relations: r.relations.map((x) => ({ relation: x.relation, size: x.size, added: x.added })),
     })),
     merged: report.merged.map((m) => ({ relation: m.relation, size: m.size })),
-    sealed: report.sealed,
-    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd) })),
+    sealed: report.sealed === null ? null : { ...report.sealed, sealedAt: report.sealed.sealedAt === "" ? null : report.sealed.sealedAt },
+    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd), perKey: w.perKey ?? null })),
+    keys: report.keys ?? [],
     invariants: report.invariants,
     outputs: input.outputs.map((o) => shown(o, input.cwd)),
     notWritten: input.notWritten,

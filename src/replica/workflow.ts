@@ -16,6 +16,7 @@ import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, t
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
+import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
 import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
 
 /** Progress of a long run, for a status line. */
@@ -68,10 +69,12 @@ export async function openReplicas(source: ReplicaSource, options: OpenReplicasO
   const diags = options.diagnostics ?? new Diagnostics();
   const show = options.show ?? ((p: string) => p);
   const seals = await source.readSeals(diags, show);
+  const keySeals = await readKeySeals(source, diags, show);
   if (diags.hasErrors()) return null;
   const lock = source.stateDir === null ? null : takeLock(source.stateDir, diags, show);
   if (diags.hasErrors()) return null;
   const ws = new ReplicaWorkspace(source, options, seals, diags, show);
+  ws.keySeals = keySeals;
   ws.lock = lock;
   return ws;
 }
@@ -155,6 +158,15 @@ export class ReplicaWorkspace {
   private metaOnly = false;
   /** The state lock this workspace holds (released by `close`). */
   lock: string | null = null;
+  private keySealList: KeySealRecord[] = [];
+  /** The source's key seal records, as read when the workspace opened (see `keyseal.ts`); setting them drops the report. */
+  get keySeals(): KeySealRecord[] {
+    return this.keySealList;
+  }
+  set keySeals(records: KeySealRecord[]) {
+    this.keySealList = records;
+    this.report = null;
+  }
   /** Facts read from the source in this run. */
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
@@ -315,6 +327,10 @@ export class ReplicaWorkspace {
     this.onProgress?.({ phase: "reconciling", files: done, filesTotal: total, facts: this.factsRead });
     const lackingSeen = new Map<string, number>();
     const before = diags.items.length;
+    if (this.unit !== null && this.keySeals.length > 0) {
+      const inForce = keySealsInForce(this.keySeals, keyGroups(this.unit.checked, this.unit.analysis.partitions), (e) => this.seals.has(e));
+      holdBackLateKeyFacts(store, inForce, read, diags, { show: this.show, reported: this.reported });
+    }
     reconcileRows(store, this.seals, read, diags, {
       dir: this.source.description,
       show: this.show,
@@ -356,6 +372,7 @@ export class ReplicaWorkspace {
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
       reported: this.reported,
+      keySeals: this.keySeals,
       mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
       fileOf: (replica, epoch, relation) => locations.get(unitKey(replica, epoch, relation)) ?? join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
       onPhase: (phase) => this.onProgress?.({ phase: `evaluating: ${phase}`, files: 0, filesTotal: 0, facts: this.factsRead }),
@@ -466,26 +483,13 @@ export class ReplicaWorkspace {
   }
 
   /**
-   * Per replica, the facts of `epoch` whose key column (per relation in `columns`) holds `value`,
-   * with a sha256 digest over their sorted keys: what a key seal covers. Null when the state cannot be read.
+   * Per key value, per replica, the facts of `epoch` whose key column (per relation in `columns`)
+   * holds the value, with their digest: what a key seal covers (see `keyseal.ts`). One scan for all
+   * values. Null when the state cannot be read.
    */
-  keyDigests(epoch: number, columns: ReadonlyMap<string, number>, value: string): Record<string, { readonly facts: number; readonly digest: string }> | null {
+  keyDigests(epoch: number, columns: ReadonlyMap<string, number>, values: ReadonlySet<string>): Map<string, Record<string, { readonly facts: number; readonly digest: string }>> | null {
     const store = this.load();
-    if (store === null) return null;
-    const out: Record<string, { facts: number; digest: string }> = {};
-    for (const replica of [...store.replicas].sort()) {
-      const keys: string[] = [];
-      for (const [relation, column] of [...columns].sort((a, b) => compareKeys(a[0], b[0]))) {
-        const m = store.peek(replica, epoch, relation);
-        if (m === undefined) continue;
-        for (const t of tuplesOf(store, relation, m)) if (String(t[column]) === value) keys.push(`${relation}\u0000${tupleKey(t)}`);
-      }
-      keys.sort(compareKeys);
-      const h = createHash("sha256");
-      for (const k of keys) h.update(k + "\n");
-      out[replica] = { facts: keys.length, digest: `sha256:${h.digest("hex")}` };
-    }
-    return out;
+    return store === null ? null : keyDigestsOf(store, epoch, columns, values);
   }
 
   /** Open-epoch relations whose files lack kept facts (CL501), with the files and every kept fact. */
@@ -535,6 +539,8 @@ export class ReplicaWorkspace {
     h.update(this.options.programText ?? JSON.stringify(this.schemaNow));
     h.update("\0");
     for (const s of [...this.seals.values()].sort((a, b) => a.epoch - b.epoch)) h.update(sealText(s));
+    h.update("\0");
+    for (const s of this.keySeals) h.update(keySealText(s));
     h.update("\0");
     h.update(JSON.stringify(Object.entries(units).map(([k, u]) => [k, u.fingerprint])));
     h.update("\0");

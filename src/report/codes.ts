@@ -215,6 +215,15 @@ const LIST = [
   code("CL551", "key-seal-refused", "error", "Cannot seal this key",
     "A key is sealed once per epoch, and a key seal of an epoch already sealed as a whole adds nothing: the whole-epoch seal subsumes it.",
     "Seal another key or a later epoch."),
+  code("CL552", "key-seal-late-fact", "error", "Fact added to a sealed key",
+    "A key seal says no more facts of one key value arrive in its epoch, from any replica. A fact of that key appearing later would change results already released as final, so it is not merged and the key's results stay as sealed.",
+    "Put the fact in an open epoch after the sealed one."),
+  code("CL553", "key-seal-unused", "error", "Key seal does not fit the program",
+    "A key seal record names a key and the input columns it covers. When the program no longer has that key, or joins it with other columns, the record does not say that all facts deciding the key are in, so it releases nothing.",
+    "Seal the epoch as a whole, or seal the key again under the key `calmlog lint` reports now."),
+  code("CL554", "key-seal-mismatch", "error", "Facts of a sealed key do not match its seal",
+    "Every run checks each replica's facts of a sealed key against the digest in the key seal, as it does for epoch seals. When they differ, the key is not released for that epoch.",
+    "Restore the key's facts as they were sealed (e.g. from version control), and put new facts in an open epoch."),
 
   // ---- CL6xx: invariants -----------------------------------------------------------------
   code("CL601", "invariant-confluent", "note", "Invariant survives merging (proved)",

@@ -42,8 +42,22 @@ export function renderEvaluateHtml(input: RenderInput, program: SourceFile): str
   if (report.sealed === null) out.push(`<p class="muted">No epoch is sealed yet, so nothing that waits for a seal is final.</p>`);
   else {
     const s = report.sealed;
-    out.push(`<p>Final as of epoch ${s.epoch}, sealed ${esc(s.sealedAt)}${s.reason === null ? "" : `: ${prose(s.reason)}`}.</p>`);
+    if (s.epoch === 0) out.push(`<p>No epoch is sealed as a whole: only the keys released by key seals are final (see Keys).</p>`);
+    else out.push(`<p>Final as of epoch ${s.epoch}, sealed ${esc(s.sealedAt)}${s.reason === null ? "" : `: ${prose(s.reason)}`}${(report.keys ?? []).some((k) => k.final.length > 0) ? "; with the keys released by key seals (see Keys)" : ""}.</p>`);
     out.push(s.relations.length === 0 ? `<p class="muted">(the program has no relation that waits for a seal)</p>` : table(["relation", "tuples", "first tuples"], s.relations.map((x) => [`<code>${esc(x.relation)}</code>`, String(x.size), tupleCells(x.tuples)]), [1]));
+  }
+
+  const keys = (report.keys ?? []).filter((k) => k.final.length > 0 || k.waiting.length > 0);
+  if (keys.length > 0) {
+    out.push(`<h2>Keys</h2><p class="muted">Per-key seals: the part of a relation decided per key is final for a released value before its epoch is sealed as a whole.</p>`);
+    for (const k of keys) {
+      out.push(`<h3>key <code>${esc(k.key)}</code></h3><p>Decides ${k.relations.map((r) => `<code>${esc(r)}</code>`).join(", ")}; covers ${k.columns.map((c) => `<code>${esc(c)}</code>`).join(", ")}.</p>`);
+      const rows = [
+        ...k.final.map((f) => [`<code>${esc(f.value)}</code>`, `<span class="badge holds">final</span>`, `sealed for the key through epoch ${f.epoch}`]),
+        ...k.waiting.map((w) => [`<code>${esc(w.value)}</code>`, `<span class="badge withheld">waiting</span>`, `facts in epoch(s) ${w.epochs.join(", ")}${w.seal.length === 0 ? "" : `; seal epoch(s) ${w.seal.join(", ")} for the key`}`]),
+      ];
+      out.push(table(["value", "status", "detail"], rows));
+    }
   }
 
   out.push(`<h2>Withheld</h2>`);

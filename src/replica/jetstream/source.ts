@@ -5,7 +5,8 @@
 import type { Diagnostics } from "../../report/diagnostic.js";
 import { parseFacts } from "../../io/facts.js";
 import { syntheticSpan } from "../../syntax/span.js";
-import type { Tuple } from "../facts.js";
+import { tupleKey, type Tuple } from "../facts.js";
+import { keySealId, keyValueText, parseKeySeal, type KeySealRecord } from "../keyseal.js";
 import type { ReplicaSchema } from "../io.js";
 import type { SealRecord } from "../replica.js";
 import type { FactUnit, KeySealEntry, ListOptions, ReplicaSource, SealWrite, SourceListing } from "../source.js";
@@ -25,6 +26,12 @@ export class JetStreamSource implements ReplicaSource {
 
   /** Late facts found while reading (facts of a sealed epoch published after its seal), kept out of the rows. */
   private late: { unit: FactUnit; keys: string[] }[] = [];
+  /** Key seals with the stream position they cover: later facts of their key in their epoch are late. */
+  private keySealed: { record: KeySealRecord; lastSeq: number }[] = [];
+  /** Per unit and key seal, the key's facts the seal covers (a fact published again later is not late). */
+  private readonly keyedBefore = new Map<string, Set<string>>();
+  /** Late facts of sealed keys found while reading, kept out of the rows. */
+  private lateKeys: { unit: FactUnit; record: KeySealRecord; keys: string[] }[] = [];
 
   /**
    * `stateDir`: where to keep merged facts between runs (a local cache), or null to read the
@@ -73,6 +80,45 @@ export class JetStreamSource implements ReplicaSource {
   }
 
   async *read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]> {
+    for await (const batch of this.readEpochSealed(unit, schema)) yield this.withoutLateKeys(unit, schema, batch);
+  }
+
+  /** Drops the facts of a sealed key published after its key seal (`seq` rides along on each batch), unless the seal holds them. */
+  private withoutLateKeys(unit: FactUnit, schema: ReplicaSchema, batch: readonly Tuple[] & { seq?: number }): readonly Tuple[] {
+    const seq = batch.seq ?? 0;
+    const checks: { record: KeySealRecord; column: number; after: boolean }[] = [];
+    for (const k of this.keySealed) {
+      if (k.record.epoch !== unit.epoch) continue;
+      const prefix = `${unit.relation}.`;
+      const attribute = k.record.columns.find((c) => c.startsWith(prefix) && !c.slice(prefix.length).includes("."))?.slice(prefix.length);
+      const column = attribute === undefined ? -1 : schema.columns.findIndex((c) => c.name === attribute);
+      if (column >= 0) checks.push({ record: k.record, column, after: seq > k.lastSeq });
+    }
+    if (checks.length === 0) return batch;
+    const kept: Tuple[] = [];
+    for (const t of batch) {
+      const hit = checks.find((c) => keyValueText(t[c.column]!) === c.record.value);
+      if (hit === undefined) {
+        kept.push(t);
+        continue;
+      }
+      const id = `${unit.location}\u0000${keySealId(hit.record.epoch, hit.record.key, hit.record.value)}`;
+      let before = this.keyedBefore.get(id);
+      if (before === undefined) this.keyedBefore.set(id, (before = new Set()));
+      const key = tupleKey(t);
+      if (!hit.after || before.has(key)) {
+        before.add(key);
+        kept.push(t);
+        continue;
+      }
+      let entry = this.lateKeys.find((l) => l.unit === unit && l.record === hit.record);
+      if (entry === undefined) this.lateKeys.push((entry = { unit, record: hit.record, keys: [] }));
+      entry.keys.push(key);
+    }
+    return kept;
+  }
+
+  private async *readEpochSealed(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[] & { seq?: number }> {
     const sealedAt = this.sealedAt.get(unit.epoch);
     const sealed = new Set<string>();
     const late: string[] = [];
@@ -82,7 +128,7 @@ export class JetStreamSource implements ReplicaSource {
       if (sealedAt === undefined || m.seq <= sealedAt) {
         if (sealedAt !== undefined) for (const k of m.keys) sealed.add(k);
         // A batch body is JSON lines, one canonical tuple each: checked as a `.jsonl` file is.
-        yield parseFacts(m.keys.join("\n"), `${unit.location}#${m.seq}`, schema, { format: "jsonl" });
+        yield Object.assign(parseFacts(m.keys.join("\n"), `${unit.location}#${m.seq}`, schema, { format: "jsonl" }), { seq: m.seq });
       } else for (const k of m.keys) if (!sealed.has(k)) late.push(k);
     }
     const fresh = [...new Set(late)].filter((k) => !sealed.has(k));
@@ -97,6 +143,16 @@ export class JetStreamSource implements ReplicaSource {
       });
     }
     this.late = [];
+    for (const { unit, record, keys } of this.lateKeys) {
+      // Facts the key seal holds may be published again later; only facts it lacks are late.
+      const fresh = [...new Set(keys)];
+      if (fresh.length === 0) continue;
+      const shown = fresh.slice(0, 3).join(", ");
+      diags.add("CL552", syntheticSpan(unit.location),
+        `${fresh.length} fact(s) of \`${unit.relation}\` with key \`${record.key}\` = \`${record.value}\` were published on \`${unit.location}\` (replica \`${unit.replica}\`, epoch ${unit.epoch}) after the key was sealed at ${record.sealedAt}: ${shown}${fresh.length > 3 ? ", ..." : ""}; they are not merged, and the key's sealed results stay as they were`,
+        { help: `publish them into an open epoch after ${unit.epoch} (a key seal is final: no more facts of \`${record.value}\` in epoch ${unit.epoch})` });
+    }
+    this.lateKeys = [];
   }
 
   async readSeals(diags: Diagnostics, show?: Show): Promise<SealRecord[]> {
@@ -127,17 +183,24 @@ export class JetStreamSource implements ReplicaSource {
 
   async readKeySeals(): Promise<KeySealEntry[]> {
     const out: KeySealEntry[] = [];
+    this.keySealed = [];
     for (const key of await this.set.sealKeys()) {
       if (!key.startsWith(KEY_SEALS)) continue;
       const text = await this.set.sealEntry(key);
-      if (text !== null) out.push({ id: key.slice(KEY_SEALS.length), text });
+      if (text === null) continue;
+      out.push({ id: key.slice(KEY_SEALS.length), text });
+      const record = parseKeySeal(text);
+      const position = record === null ? undefined : (JSON.parse(text) as { stream?: { lastSeq?: unknown } }).stream?.lastSeq;
+      if (record !== null && typeof position === "number") this.keySealed.push({ record, lastSeq: position });
     }
     return out;
   }
 
   async createKeySeal(entry: KeySealEntry): Promise<{ readonly created: boolean; readonly location: string }> {
     if (!/^[-/_=.a-zA-Z0-9]+$/.test(entry.id) || entry.id.startsWith(".") || entry.id.endsWith(".")) throw new Error(`bad key seal id \`${entry.id}\``);
-    const created = await this.set.createEntry(KEY_SEALS + entry.id, entry.text);
+    // The record plus the stream position it covers: facts of the key published later are late.
+    const body = JSON.parse(entry.text) as Record<string, unknown>;
+    const created = await this.set.createEntry(KEY_SEALS + entry.id, JSON.stringify({ ...body, stream: { lastSeq: this.listedSeq } }, null, 2) + "\n");
     return { created, location: `${this.description} seal ${KEY_SEALS}${entry.id}` };
   }
 
