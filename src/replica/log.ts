@@ -54,6 +54,8 @@ export interface LoadedLog {
   /** How many symbols and floats the committed records define. */
   readonly symbols: number;
   readonly floats: number;
+  /** Every whole commit: its end offset -> its id (a position a derived-state cache may reflect). */
+  readonly commits: ReadonlyMap<number, string>;
 }
 
 function checksum(buf: Uint8Array): number {
@@ -86,6 +88,7 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
   let symbols = 0;
   let floats = 0;
   let pending: { type: number; json: unknown; bin: Buffer }[] = [];
+  const commits = new Map<number, string>();
   while (at + 8 <= bytes.length) {
     const size = bytes.readUInt32LE(at);
     const sum = bytes.readUInt32LE(at + 4);
@@ -132,6 +135,7 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
     pending = [];
     meta = json as CommitMeta;
     length = at;
+    commits.set(at, meta.id);
   }
   if (header === null || store === null) throw new Error("the log has no header");
   if (options.metaOnly !== true && symbols !== store.values.symbols.length || floats !== store.values.floats.length) throw new Error("the log's symbol table repeats a symbol");
@@ -141,7 +145,7 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
     if (m !== undefined && m.rows.size === at2) (m.digest = digest, (m.digestAt = at2));
   }
   for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-  return { store, header, meta, length, symbols, floats };
+  return { store, header, meta, length, symbols, floats, commits };
 }
 
 /** Column types of a recorded schema. */

@@ -8,7 +8,8 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type ReadRows } from "./core.js";
+import { DERIVED_FILE, DERIVED_FORMAT, DerivedWriter, readDerived, type DerivedFile } from "./derived.js";
+import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./facts.js";
 import { schemaFromTypes, type ReplicaSchema } from "./io.js";
@@ -130,6 +131,8 @@ interface Kept {
   readonly length: number;
   readonly symbols: number;
   readonly floats: number;
+  /** The log's whole commits: end offset -> id. */
+  readonly commits: ReadonlyMap<number, string>;
 }
 
 /**
@@ -159,6 +162,10 @@ export class ReplicaWorkspace {
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
   unitsSkipped = 0;
+  private derivedWriter: DerivedWriter | null = null;
+  private derivedParts: DerivedParts | null = null;
+  private derivedProgram: string | null = null;
+  private derivedUsed = false;
 
   /** Use `openReplicas`. */
   constructor(readonly source: ReplicaSource, private readonly options: OpenReplicasOptions, seals: readonly SealRecord[], diagnostics: Diagnostics, show: Show) {
@@ -178,14 +185,14 @@ export class ReplicaWorkspace {
     if (this.kept !== null) return this.kept;
     const path = this.logPath;
     if (path === null || (!existsSync(path) && !existsSync(join(this.source.stateDir!, "CURRENT")))) {
-      return (this.kept = { kind: "none", schema: {}, formats: {}, meta: null, length: 0, symbols: 0, floats: 0 });
+      return (this.kept = { kind: "none", schema: {}, formats: {}, meta: null, length: 0, symbols: 0, floats: 0, commits: new Map() });
     }
     if (existsSync(path)) {
       // The header and last commit only: a run with nothing new never loads the facts.
       try {
         const log = readLog(path, { metaOnly: true })!;
         this.metaOnly = true;
-        return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0 });
+        return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0, commits: log.commits });
       } catch {
         // `load` reports the damage.
       }
@@ -204,7 +211,7 @@ export class ReplicaWorkspace {
     try {
       const log = path === null ? null : readLog(path);
       if (log !== null) {
-        this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats };
+        this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats, commits: log.commits };
         this.store = programTypes === null || sameTypes(log.header.schema, schemaOf(this.unit!.checked.relations)) ? log.store : retype(log.store, programTypes);
         if (this.store !== log.store) this.kept = { ...this.kept, schema: {} };
         return this.store;
@@ -220,7 +227,7 @@ export class ReplicaWorkspace {
     if (this.diagnostics.hasErrors()) return null;
     const schema = v1?.schema ?? {};
     const types = programTypes ?? typesOfSchema(schema);
-    this.kept = { kind: v1 === null ? "none" : "v1", schema: v1 === null ? {} : schema, formats: v1?.formats ?? {}, meta: null, length: 0, symbols: 0, floats: 0 };
+    this.kept = { kind: v1 === null ? "none" : "v1", schema: v1 === null ? {} : schema, formats: v1?.formats ?? {}, meta: null, length: 0, symbols: 0, floats: 0, commits: new Map() };
     this.store = v1 === null ? new FactStore(types) : storeOfSet(v1.set, types, v1.set);
     return this.store;
   }
@@ -353,8 +360,10 @@ export class ReplicaWorkspace {
     const locations = new Map<string, string>();
     for (const u of this.listing?.units ?? []) if (!locations.has(unitKey(u.replica, u.epoch, u.relation))) locations.set(unitKey(u.replica, u.epoch, u.relation), u.location);
     const dir = this.source.description;
+    const derived = this.openDerived(store);
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
+      ...(derived === null ? {} : { derived }),
       reported: this.reported,
       mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
       fileOf: (replica, epoch, relation) => locations.get(unitKey(replica, epoch, relation)) ?? join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
@@ -365,8 +374,70 @@ export class ReplicaWorkspace {
     return this.report;
   }
 
+  /**
+   * The derived state kept by an earlier run, when it belongs to this program and to a commit the
+   * log still holds (null otherwise: the run evaluates in full), and a writer for this run's.
+   */
+  private openDerived(store: FactStore): DerivedIO | null {
+    const stateDir = this.source.stateDir;
+    const kept = this.kept;
+    if (stateDir === null || this.options.programText === undefined || kept === null) return null;
+    this.derivedProgram = createHash("sha256").update(`${DERIVED_FORMAT}\0${this.options.programText}`).digest("hex");
+    let file: DerivedFile | null = null;
+    this.derivedUsed = false;
+    if (kept.kind === "log") {
+      file = readDerived(join(stateDir, DERIVED_FILE));
+      const h = file?.header;
+      const fits =
+        h !== undefined &&
+        h.program === this.derivedProgram &&
+        kept.commits.get(h.log.length) === h.log.commit &&
+        h.values.symbols <= store.values.symbols.length &&
+        h.values.floats <= store.values.floats.length &&
+        Object.entries(h.members).every(([key, n]) => {
+          const [replica, epoch, relation] = splitKey(key);
+          return n <= (store.peek(replica, epoch, relation)?.rows.size ?? 0);
+        });
+      if (!fits) file = null;
+      this.derivedUsed = file !== null;
+    }
+    let writer: DerivedWriter | null = null;
+    if (this.lock !== null) {
+      try {
+        writer = new DerivedWriter(join(stateDir, DERIVED_FILE));
+      } catch {
+        writer = null;
+      }
+    }
+    this.derivedWriter?.abort();
+    this.derivedWriter = writer;
+    this.derivedParts = { members: {}, replicas: {}, merged: null, sealed: null };
+    return { kept: file, writer, parts: this.derivedParts };
+  }
+
+  /** Makes this run's derived state the kept one, once its facts are committed at `length`. */
+  private finishDerived(length: number, commit: string, store: FactStore): void {
+    const writer = this.derivedWriter;
+    const parts = this.derivedParts;
+    this.derivedWriter = null;
+    if (writer === null || parts === null || this.derivedProgram === null) return;
+    try {
+      writer.finish({ program: this.derivedProgram, log: { length, commit }, values: { symbols: store.values.symbols.length, floats: store.values.floats.length }, ...parts });
+    } catch {
+      // The earlier derived state (if any) still reflects a commit the log holds.
+      writer.abort();
+    }
+  }
+
+  /** Whether the last `evaluate` continued from derived state kept by an earlier run. */
+  get continuedDerived(): boolean {
+    return this.derivedUsed;
+  }
+
   /** Releases the kept state's lock; the workspace is not used afterwards. */
   close(): void {
+    this.derivedWriter?.abort();
+    this.derivedWriter = null;
     if (this.lock === null) return;
     rmSync(this.lock, { force: true });
     this.lock = null;
@@ -432,7 +503,8 @@ export class ReplicaWorkspace {
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-    this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length };
+    this.finishDerived(length, meta.id, store);
+    this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length, commits: new Map([...(rewrite ? [] : kept.commits), [length, meta.id]]) };
     return true;
   }
 

@@ -1,0 +1,155 @@
+// The derived state kept next to the log (`derived.bin`): each engine's relations and progress as
+// raw int32 sections, and the last sealed results, tied to the program's fingerprint and to the log
+// position (a commit) whose facts they reflect. The file is a cache: the log stays the source of
+// truth, and a file that is missing, damaged, of another format, program or log is ignored (the run
+// then evaluates in full). It is written to a temporary file, made durable and renamed.
+//
+//   "CLDERIV1" | section 0 | section 1 | ... | header JSON | header length (u32) | "CLDV" | md5 (16 bytes)
+import { createHash, randomBytes, type Hash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { layoutOf, stateOf, type StateLayout } from "../eval/snapshot.js";
+import type { EngineState } from "../eval/engine.js";
+
+export const DERIVED_FILE = "derived.bin";
+export const DERIVED_FORMAT = "calmlog-derived/1";
+const MAGIC = Buffer.from("CLDERIV1", "latin1");
+const TAIL = Buffer.from("CLDV", "latin1");
+
+/** A replica's engine as kept: its facts, its coordination-free relations' sizes and its state. */
+export interface KeptReplica {
+  readonly facts: number;
+  readonly sizes: Readonly<Record<string, number>>;
+  readonly state: StateLayout;
+}
+
+/** Sealed results as kept: which inputs they were computed from, and each relation's rows in output order. */
+export interface KeptSealed {
+  readonly key: string;
+  readonly relations: readonly { readonly relation: string; readonly size: number; readonly rows: number }[];
+}
+
+/** The description at the end of `derived.bin`. */
+export interface DerivedHeader {
+  readonly format: string;
+  /** The fingerprint of the program (and of this format). */
+  readonly program: string;
+  /** The commit of the log whose facts the engines hold: its end offset and id. */
+  readonly log: { readonly length: number; readonly commit: string };
+  /** How many symbols and floats the value table held. */
+  readonly values: { readonly symbols: number; readonly floats: number };
+  /** `replica TAB epoch TAB relation` -> how many of the membership's rows the engines hold. */
+  readonly members: Readonly<Record<string, number>>;
+  readonly replicas: Readonly<Record<string, KeptReplica>>;
+  readonly merged: StateLayout | null;
+  readonly sealed: KeptSealed | null;
+  /** Byte offset and length in int32s of each section. */
+  readonly sections: readonly (readonly [number, number])[];
+}
+
+/** A `derived.bin` read back: its header and its sections as views over the file's bytes. */
+export class DerivedFile {
+  constructor(
+    readonly header: DerivedHeader,
+    private readonly bytes: Buffer,
+  ) {}
+
+  section(i: number): Int32Array {
+    const s = this.header.sections[i];
+    if (s === undefined) throw new Error(`derived state: no section ${i}`);
+    return new Int32Array(this.bytes.buffer, this.bytes.byteOffset + s[0], s[1]);
+  }
+
+  state(layout: StateLayout): EngineState {
+    return stateOf(layout, (i) => this.section(i));
+  }
+}
+
+/** Reads `path`; null when it is missing, cut short, damaged or of another format. */
+export function readDerived(path: string): DerivedFile | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return null;
+  }
+  if (bytes.length < MAGIC.length + 24 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const end = bytes.length - 16;
+  if (!bytes.subarray(end - 4, end).equals(TAIL)) return null;
+  const digest = createHash("md5").update(bytes.subarray(0, end)).digest();
+  if (!digest.equals(bytes.subarray(end))) return null;
+  const headerLength = bytes.readUInt32LE(end - 8);
+  const headerAt = end - 8 - headerLength;
+  if (headerAt < MAGIC.length) return null;
+  let header: DerivedHeader;
+  try {
+    header = JSON.parse(bytes.toString("utf8", headerAt, headerAt + headerLength)) as DerivedHeader;
+  } catch {
+    return null;
+  }
+  if (header.format !== DERIVED_FORMAT || !Array.isArray(header.sections)) return null;
+  // Views need 4-byte alignment; a pooled small buffer may not have it.
+  if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes);
+  for (const [at, n] of header.sections) if (at % 4 !== 0 || at + 4 * n > headerAt) return null;
+  return new DerivedFile(header, bytes);
+}
+
+/**
+ * Writes a `derived.bin` section by section into a temporary file while the run evaluates, so no
+ * second copy of the engines is held; `finish` adds the header, makes the file durable and renames
+ * it into place, `abort` removes it.
+ */
+export class DerivedWriter {
+  private fd: number | null;
+  private at = 0;
+  private readonly hash: Hash = createHash("md5");
+  private readonly sections: [number, number][] = [];
+  readonly tmp: string;
+
+  constructor(readonly path: string) {
+    this.tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.fd = openSync(this.tmp, "wx");
+    this.write(MAGIC);
+  }
+
+  private write(buf: Buffer): void {
+    if (this.fd === null) throw new Error("derived state: the file is closed");
+    let done = 0;
+    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, this.at + done);
+    this.at += buf.length;
+    this.hash.update(buf);
+  }
+
+  /** Stores codes as a section; returns its number. */
+  put(codes: Int32Array): number {
+    this.sections.push([this.at, codes.length]);
+    this.write(Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength));
+    return this.sections.length - 1;
+  }
+
+  /** Stores an engine's state; returns its layout. */
+  putState(state: EngineState): StateLayout {
+    return layoutOf(state, (codes) => this.put(codes));
+  }
+
+  /** Adds the header, fsyncs and renames the file into place. */
+  finish(header: Omit<DerivedHeader, "sections" | "format">): void {
+    const text = Buffer.from(JSON.stringify({ format: DERIVED_FORMAT, ...header, sections: this.sections }), "utf8");
+    const len = Buffer.alloc(8);
+    len.writeUInt32LE(text.length, 0);
+    TAIL.copy(len, 4);
+    this.write(text);
+    this.write(len);
+    const digest = this.hash.digest();
+    writeSync(this.fd!, digest, 0, digest.length, this.at);
+    fsyncSync(this.fd!);
+    closeSync(this.fd!);
+    this.fd = null;
+    renameSync(this.tmp, this.path);
+  }
+
+  abort(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.tmp, { force: true });
+  }
+}
