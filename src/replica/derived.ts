@@ -34,7 +34,7 @@ export interface DerivedHeader {
   /** The fingerprint of the program (and of this format). */
   readonly program: string;
   /** The commit of the log whose facts the engines hold: its end offset and id. */
-  readonly log: { readonly length: number; readonly commit: string };
+  readonly log: { readonly start: number; readonly length: number; readonly commit: string };
   /** How many symbols and floats the value table held. */
   readonly values: { readonly symbols: number; readonly floats: number };
   /** `replica TAB epoch TAB relation` -> how many of the membership's rows the engines hold. */
@@ -42,7 +42,9 @@ export interface DerivedHeader {
   readonly replicas: Readonly<Record<string, KeptReplica>>;
   readonly merged: StateLayout | null;
   readonly sealed: KeptSealed | null;
-  /** Byte offset and length in int32s of each section. */
+  /** The kept facts as the store held them at that commit (see `storeParts` in rows.ts), when kept. */
+  readonly store?: unknown;
+  /** Byte offset and byte length of each section (each starts 8-byte aligned). */
   readonly sections: readonly (readonly [number, number])[];
 }
 
@@ -54,9 +56,24 @@ export class DerivedFile {
   ) {}
 
   section(i: number): Int32Array {
+    const s = this.at(i);
+    return new Int32Array(this.bytes.buffer, this.bytes.byteOffset + s[0], s[1] / 4);
+  }
+
+  byteSection(i: number): Uint8Array {
+    const s = this.at(i);
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + s[0], s[1]);
+  }
+
+  floatSection(i: number): Float64Array {
+    const s = this.at(i);
+    return new Float64Array(this.bytes.buffer, this.bytes.byteOffset + s[0], s[1] / 8);
+  }
+
+  private at(i: number): readonly [number, number] {
     const s = this.header.sections[i];
     if (s === undefined) throw new Error(`derived state: no section ${i}`);
-    return new Int32Array(this.bytes.buffer, this.bytes.byteOffset + s[0], s[1]);
+    return s;
   }
 
   state(layout: StateLayout): EngineState {
@@ -87,9 +104,9 @@ export function readDerived(path: string): DerivedFile | null {
     return null;
   }
   if (header.format !== DERIVED_FORMAT || !Array.isArray(header.sections)) return null;
-  // Views need 4-byte alignment; a pooled small buffer may not have it.
-  if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes);
-  for (const [at, n] of header.sections) if (at % 4 !== 0 || at + 4 * n > headerAt) return null;
+  // Views need 8-byte alignment; a pooled small buffer may not have it.
+  if (bytes.byteOffset % 8 !== 0) bytes = Buffer.from(bytes);
+  for (const [at, n] of header.sections) if (at % 8 !== 0 || at + n > headerAt) return null;
   return new DerivedFile(header, bytes);
 }
 
@@ -119,10 +136,12 @@ export class DerivedWriter {
     this.hash.update(buf);
   }
 
-  /** Stores codes as a section; returns its number. */
-  put(codes: Int32Array): number {
-    this.sections.push([this.at, codes.length]);
-    this.write(Buffer.from(codes.buffer, codes.byteOffset, codes.byteLength));
+  /** Stores an array as a section, as its bytes are; returns its number. */
+  put(array: Int32Array | Uint8Array | Float64Array): number {
+    this.sections.push([this.at, array.byteLength]);
+    this.write(Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+    const pad = (8 - (array.byteLength % 8)) % 8;
+    if (pad > 0) this.write(Buffer.alloc(pad));
     return this.sections.length - 1;
   }
 

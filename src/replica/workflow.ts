@@ -13,9 +13,9 @@ import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, store
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./facts.js";
 import { schemaFromTypes, type ReplicaSchema } from "./io.js";
-import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
+import { appendCommit, commitFrameLength, LOG_FILE, type LoadedLog, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
-import { FactStore, RowSet } from "./rows.js";
+import { FactStore, RowSet, storeFromLayout, storeLayout, type StoreLayout } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
 import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
 
@@ -166,6 +166,8 @@ export class ReplicaWorkspace {
   private derivedParts: DerivedParts | null = null;
   private derivedProgram: string | null = null;
   private derivedUsed = false;
+  /** The derived state the store was loaded from (already matched to the program). */
+  private derivedFile: DerivedFile | null = null;
 
   /** Use `openReplicas`. */
   constructor(readonly source: ReplicaSource, private readonly options: OpenReplicasOptions, seals: readonly SealRecord[], diagnostics: Diagnostics, show: Show) {
@@ -209,7 +211,7 @@ export class ReplicaWorkspace {
     const stateDir = this.source.stateDir;
     const programTypes = this.unit === null ? null : typesOf(this.unit);
     try {
-      const log = path === null ? null : readLog(path);
+      const log = path === null ? null : this.resumeLog(path) ?? readLog(path);
       if (log !== null) {
         this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats, commits: log.commits };
         this.store = programTypes === null || sameTypes(log.header.schema, schemaOf(this.unit!.checked.relations)) ? log.store : retype(log.store, programTypes);
@@ -230,6 +232,33 @@ export class ReplicaWorkspace {
     this.kept = { kind: v1 === null ? "none" : "v1", schema: v1 === null ? {} : schema, formats: v1?.formats ?? {}, meta: null, length: 0, symbols: 0, floats: 0, commits: new Map() };
     this.store = v1 === null ? new FactStore(types) : storeOfSet(v1.set, types, v1.set);
     return this.store;
+  }
+
+  /** The fingerprint a derived state must carry to be used with this program (null: none is used). */
+  private get derivedFingerprint(): string | null {
+    if (this.options.programText === undefined) return null;
+    return (this.derivedProgram ??= createHash("sha256").update(`${DERIVED_FORMAT}\0${this.options.programText}`).digest("hex"));
+  }
+
+  /**
+   * The log read from the store the derived state keeps: only the frames after the commit it
+   * reflects are replayed. Null when there is no usable derived state (the whole log is read then).
+   */
+  private resumeLog(path: string): LoadedLog | null {
+    const stateDir = this.source.stateDir;
+    const fingerprint = this.derivedFingerprint;
+    if (stateDir === null || fingerprint === null || this.unit === null) return null;
+    const file = readDerived(join(stateDir, DERIVED_FILE));
+    const h = file?.header;
+    if (file === null || h === undefined || h.program !== fingerprint || h.store === undefined) return null;
+    try {
+      const store = storeFromLayout(h.store as StoreLayout, file);
+      const log = readLog(path, { resume: { store, start: h.log.start, end: h.log.length, commit: h.log.commit, symbols: h.values.symbols, floats: h.values.floats } });
+      if (log !== null) this.derivedFile = file;
+      return log;
+    } catch {
+      return null;
+    }
   }
 
   private get schemaNow(): Readonly<Record<string, readonly string[]>> {
@@ -381,12 +410,11 @@ export class ReplicaWorkspace {
   private openDerived(store: FactStore): DerivedIO | null {
     const stateDir = this.source.stateDir;
     const kept = this.kept;
-    if (stateDir === null || this.options.programText === undefined || kept === null) return null;
-    this.derivedProgram = createHash("sha256").update(`${DERIVED_FORMAT}\0${this.options.programText}`).digest("hex");
+    if (stateDir === null || this.derivedFingerprint === null || kept === null) return null;
     let file: DerivedFile | null = null;
     this.derivedUsed = false;
     if (kept.kind === "log") {
-      file = readDerived(join(stateDir, DERIVED_FILE));
+      file = this.derivedFile ?? readDerived(join(stateDir, DERIVED_FILE));
       const h = file?.header;
       const fits =
         h !== undefined &&
@@ -416,13 +444,21 @@ export class ReplicaWorkspace {
   }
 
   /** Makes this run's derived state the kept one, once its facts are committed at `length`. */
-  private finishDerived(length: number, commit: string, store: FactStore): void {
+  private finishDerived(length: number, meta: CommitMeta, store: FactStore): void {
     const writer = this.derivedWriter;
     const parts = this.derivedParts;
     this.derivedWriter = null;
     if (writer === null || parts === null || this.derivedProgram === null) return;
     try {
-      writer.finish({ program: this.derivedProgram, log: { length, commit }, values: { symbols: store.values.symbols.length, floats: store.values.floats.length }, ...parts });
+      // The facts as the store holds them now, which is what the log holds up to this commit.
+      const kept = storeLayout(store, (a) => writer.put(a));
+      writer.finish({
+        program: this.derivedProgram,
+        log: { start: length - commitFrameLength(meta), length, commit: meta.id },
+        values: { symbols: store.values.symbols.length, floats: store.values.floats.length },
+        store: kept,
+        ...parts,
+      });
     } catch {
       // The earlier derived state (if any) still reflects a commit the log holds.
       writer.abort();
@@ -503,7 +539,7 @@ export class ReplicaWorkspace {
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-    this.finishDerived(length, meta.id, store);
+    this.finishDerived(length, meta, store);
     this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length, commits: new Map([...(rewrite ? [] : kept.commits), [length, meta.id]]) };
     return true;
   }
