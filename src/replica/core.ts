@@ -8,7 +8,7 @@ import { syntheticSpan } from "../syntax/span.js";
 import { compareKeys, keyTuple, type Tuple, type Value } from "./facts.js";
 import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./derived.js";
 import type { StateLayout } from "../eval/snapshot.js";
-import type { ValueTable } from "../eval/values.js";
+import { compareSymbols, type ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, sealText, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
@@ -323,7 +323,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       name,
       facts,
       newFacts,
-      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: e.tuples(relation, sizes.get(relation)!) })),
+      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: addedTuples(e, relation, sizes.get(relation)!, store.values) })),
     });
     if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
   }
@@ -509,6 +509,25 @@ function sortedCodes(engine: Engine, relation: string): Int32Array {
   const out = new Int32Array(order.length * arity);
   for (let i = 0; i < order.length; i++) out.set(data.subarray(order[i]! * arity, order[i]! * arity + arity), i * arity);
   return out;
+}
+
+/**
+ * The tuples a relation gained from row `from` on, in `Engine.tuples` order. A few rows are sorted
+ * by comparing their values, which spares ranking every symbol the table holds.
+ */
+function addedTuples(engine: Engine, relation: string, from: number, values: ValueTable): Tuple[] {
+  const { data, size, arity, types } = engine.rows(relation);
+  if (size - from > 65536) return engine.tuples(relation, from);
+  const out = decodeRows(values, types, data.subarray(from * arity, size * arity));
+  return out.sort((a, b) => {
+    for (let c = 0; c < arity; c++) {
+      const x = a[c]!;
+      const y = b[c]!;
+      if (x === y) continue;
+      return typeof x === "string" ? compareSymbols(x, y as string) : (x as number) < (y as number) ? -1 : 1;
+    }
+    return 0;
+  });
 }
 
 /** Tuples of rows given as codes. */

@@ -35,6 +35,11 @@ export interface CommitMeta {
   readonly digests: Readonly<Record<string, readonly [number, string]>>;
   /** The identity of the inputs of the report kept next to the log (program, seals, units). */
   readonly inputs: string | null;
+  /**
+   * Bytes of the commit frames before this one: superseded, since only the last commit's record
+   * counts. When they outweigh the rest, the next commit compacts the log. Absent in older logs.
+   */
+  readonly superseded?: number;
 }
 
 /** The header: column types and file formats the rows were read with. */

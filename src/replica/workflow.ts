@@ -513,9 +513,12 @@ export class ReplicaWorkspace {
     const units: Record<string, UnitRecord> = {};
     for (const [k, u] of [...this.units].sort((a, b) => compareKeys(a[0], b[0]))) units[k] = u;
     const inputs = this.report !== null && this.unit !== null ? this.inputsKey(units) : null;
-    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs };
+    // Earlier commit records are superseded by this one; once they outweigh the facts, the log is written anew.
+    const superseded = kept.kind === "log" && kept.meta !== null ? (kept.meta.superseded ?? 0) + commitFrameLength(kept.meta) : 0;
+    const compact = kept.kind === "log" && superseded > kept.length - superseded;
     const header = { format: LOG_FORMAT, schema: this.schemaNow, formats: this.formatsNow };
-    const rewrite = kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
+    const rewrite = compact || kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
+    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs, superseded: rewrite ? 0 : superseded };
     const commit = { store, symbols: kept.symbols, floats: kept.floats, meta };
     let length: number;
     try {
