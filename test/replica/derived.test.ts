@@ -43,10 +43,11 @@ async function run(dir: string, text = PROGRAM) {
 }
 
 /** The results, without what is relative to the previous run. */
-function results(r: Awaited<ReturnType<typeof run>>) {
+function results(r: Awaited<ReturnType<typeof run>>, mergedTuples = true) {
   return {
     replicas: r.report.replicas.map((x) => [x.name, x.facts, x.relations.map((y) => [y.relation, y.size])]),
-    merged: r.report.merged,
+    // A report reused from the last run (nothing new) keeps merged sizes and the tuples of outputs only.
+    merged: mergedTuples ? r.report.merged : r.report.merged.map((m) => [m.relation, m.size]),
     sealed: r.report.sealed,
     withheld: r.report.withheld,
   };
@@ -159,6 +160,7 @@ describe("log compaction", () => {
     const once = await run(clean);
     const last = await run(dir);
     expect(last.set.equals(once.set)).toBe(true);
-    expect(results(last)).toEqual(results(once));
+    expect(results(last, false)).toEqual(results(once, false));
+    expect(last.report.merged.find((m) => m.relation === "reach")).toEqual(once.report.merged.find((m) => m.relation === "reach"));
   });
 });
