@@ -530,6 +530,65 @@ export class Engine {
     return order;
   }
 
+  /**
+   * Every relation's rows (views, valid until the next insert or run) and each stratum's progress:
+   * what `importState` continues from in another process (see eval/snapshot.ts).
+   */
+  exportState(): EngineState {
+    const relations: EngineState["relations"][number][] = [];
+    for (const [name, rel] of this.relations) {
+      const base = this.base.get(name);
+      relations.push({
+        name,
+        size: rel.size,
+        data: rel.data.subarray(0, rel.size * rel.arity),
+        baseSize: base?.size ?? 0,
+        base: base === undefined ? null : base.data.subarray(0, base.size * base.arity),
+      });
+    }
+    return {
+      relations,
+      strata: this.states.map((s) => ({ ran: s.ran, marks: [...s.marks], epochs: [...s.epochs] })),
+      epochs: [...this.epochs],
+    };
+  }
+
+  /**
+   * Replaces this engine's rows and progress with `state`, exported by an engine of the same
+   * program whose codes this engine's value table holds; rows keep their order, so a later `run`
+   * continues the fixpoint from whatever is inserted next.
+   */
+  importState(state: EngineState): void {
+    if (state.strata.length !== this.states.length) throw new Error("engine: the state is of another program");
+    const fill = (rel: Relation, size: number, codes: Int32Array): void => {
+      rel.clear();
+      if (rel.arity === 0) {
+        if (size > 0) rel.insertRow([]);
+        return;
+      }
+      rel.reserve(size);
+      if (rel.arity === 2) rel.insertPairs(codes);
+      else for (let i = 0; i < codes.length; i += rel.arity) rel.insertRowAt(codes, i);
+    };
+    for (const r of state.relations) {
+      const rel = this.relations.get(r.name);
+      if (rel === undefined) throw new Error(`engine: the state names relation \`${r.name}\`, which the program does not declare`);
+      fill(rel, r.size, r.data);
+      const base = this.base.get(r.name);
+      if (base !== undefined) fill(base, r.baseSize, r.base ?? new Int32Array(0));
+    }
+    state.strata.forEach((s, i) => {
+      const into = this.states[i]!;
+      into.ran = s.ran;
+      into.marks.clear();
+      into.epochs.clear();
+      for (const [k, v] of s.marks) into.marks.set(k, v);
+      for (const [k, v] of s.epochs) into.epochs.set(k, v);
+    });
+    for (const [k, v] of state.epochs) this.epochs.set(k, v);
+    this.fns.clear();
+  }
+
   /** An independent copy (same program), for merging replica states. */
   clone(): Engine {
     return new Engine(this.checked, this.analysis, this.options, this);
@@ -539,6 +598,21 @@ export class Engine {
   get relationNames(): string[] {
     return [...this.relations.keys()];
   }
+}
+
+/** An engine's rows and per-stratum progress (`Engine.exportState`, `Engine.importState`). */
+export interface EngineState {
+  readonly relations: readonly {
+    readonly name: string;
+    readonly size: number;
+    /** `size` rows of codes, in the order they were added. */
+    readonly data: Int32Array;
+    /** Inserted facts of a derived relation, which a reset keeps (null for other relations). */
+    readonly base: Int32Array | null;
+    readonly baseSize: number;
+  }[];
+  readonly strata: readonly { readonly ran: boolean; readonly marks: readonly (readonly [string, number])[]; readonly epochs: readonly (readonly [string, number])[] }[];
+  readonly epochs: readonly (readonly [string, number])[];
 }
 
 /** A convenience: an engine with `facts` inserted and every stratum run. */

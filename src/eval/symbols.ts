@@ -26,6 +26,17 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const encoder = new TextEncoder();
 
+/** A symbol table's arrays (`SymbolTable.parts`). */
+export interface SymbolTableParts {
+  readonly bytes: Uint8Array;
+  readonly starts: Int32Array;
+  readonly hashes: Int32Array;
+  readonly flags: Uint8Array;
+  readonly slots: Int32Array;
+  readonly length: number;
+  readonly lone: boolean;
+}
+
 /** Interns symbols to dense codes; see the module comment. */
 export class SymbolTable {
   /** UTF-8 bytes of every symbol, in code order; symbol c is bytes[starts[c], starts[c + 1]). */
@@ -61,6 +72,33 @@ export class SymbolTable {
       this.slots = new Int32Array(256).fill(EMPTY);
       this.mask = 127;
     }
+  }
+
+  /** The table's arrays, trimmed to what is used (views): what `fromParts` rebuilds it from without hashing a symbol. */
+  parts(): SymbolTableParts {
+    return {
+      bytes: this.bytes.subarray(0, this.starts[this.length]!),
+      starts: this.starts.subarray(0, this.length + 1),
+      hashes: this.hashes.subarray(0, this.length),
+      flags: this.flags.subarray(0, this.length),
+      slots: this.slots,
+      length: this.length,
+      lone: this.lone,
+    };
+  }
+
+  /** A table holding what `parts` gave (the arrays are copied, so they may be views of a file's bytes). */
+  static fromParts(p: SymbolTableParts): SymbolTable {
+    const t = new SymbolTable();
+    t.bytes = p.bytes.slice(0, Math.max(1, p.bytes.length));
+    t.starts = p.starts.slice();
+    t.hashes = p.hashes.length === 0 ? new Int32Array(1) : p.hashes.slice();
+    t.flags = p.flags.length === 0 ? new Uint8Array(1) : p.flags.slice();
+    t.slots = p.slots.slice();
+    t.mask = p.slots.length / 2 - 1;
+    t.length = p.length;
+    t.lone = p.lone;
+    return t;
   }
 
   /** The number of bytes the symbols take (what `bytes` holds). */

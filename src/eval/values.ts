@@ -34,6 +34,14 @@ export class ValueTable {
     }
   }
 
+  /** A table holding these symbols and floats, with the codes they have there. */
+  static of(symbols: SymbolTable, floats: readonly number[]): ValueTable {
+    const t = new ValueTable();
+    (t as { symbols: SymbolTable }).symbols = symbols;
+    for (const f of floats) t.float(f);
+    return t;
+  }
+
   symbol(s: string): number {
     return this.symbols.intern(s);
   }

@@ -5,9 +5,13 @@ import type { Stratum } from "../analysis/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { compareKeys, keyTuple, type Tuple } from "./facts.js";
+import { compareKeys, keyTuple, type Tuple, type Value } from "./facts.js";
+import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./derived.js";
+import type { StateLayout } from "../eval/snapshot.js";
+import { compareSymbols, type ValueTable } from "../eval/values.js";
+import type { PrimitiveType } from "../syntax/ast.js";
 import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
-import { findingKey, Replica, ReplicaSet, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
+import { findingKey, Replica, ReplicaSet, sealText, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
 import { createHash } from "../util/sha256.js";
@@ -220,6 +224,28 @@ export interface EvaluateRowsOptions {
   readonly onStats?: (what: string, stats: RunStats) => void;
   /** Key seal records (see `keyseal.ts`): the keys they seal are released ahead of their epoch's whole seal. */
   readonly keySeals?: readonly KeySealRecord[];
+  /** Derived state kept by an earlier run to continue from, and where to keep this run's. */
+  readonly derived?: DerivedIO;
+}
+
+/**
+ * Derived state across runs. `kept` (already checked against the program and the log) holds each
+ * engine as it stood after an earlier run and how many rows of each membership it had seen; the
+ * engines continue from it with the rows past those counts. `writer` receives this run's engines,
+ * and `parts` is filled with what its header needs.
+ */
+export interface DerivedIO {
+  readonly kept: DerivedFile | null;
+  readonly writer: DerivedWriter | null;
+  readonly parts: DerivedParts;
+}
+
+/** What `evaluateRows` tells the derived state's header. */
+export interface DerivedParts {
+  members: Record<string, number>;
+  replicas: Record<string, KeptReplica>;
+  merged: StateLayout | null;
+  sealed: KeptSealed | null;
 }
 
 /**
@@ -241,18 +267,37 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     if (ids.length > 0) e.insertEncoded(relation, store.gather(relation, ids));
   };
 
+  const kept = options.derived?.kept ?? null;
+  const writer = options.derived?.writer ?? null;
+  const parts = options.derived?.parts ?? null;
+  // Rows of a membership the kept engines hold: its first `seen` ids (memberships only grow).
+  const seen = (name: string, e: number, relation: string): number => kept?.header.members[memberKey(name, e, relation)] ?? 0;
+  if (parts !== null) {
+    for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) if (m.rows.size > 0) parts.members[memberKey(name, e, relation)] = m.rows.size;
+  }
+
   // Per replica: the previous facts to their fixpoint, then the new ones continue it.
   options.onPhase?.("replicas");
   const replicas: ReplicaResult[] = [];
   for (const name of store.replicas) {
+    const keptReplica = kept?.header.replicas[name];
+    let grown = false;
+    for (const [e, rels] of store.members.get(name)!) for (const [relation, m] of rels) if (m.rows.size > seen(name, e, relation)) grown = true;
+    if (keptReplica !== undefined && !grown) {
+      // Nothing new since the kept engine: its results stand, and it is kept as it is.
+      replicas.push({ name, facts: keptReplica.facts, newFacts: 0, relations: freeNames.map((relation) => ({ relation, size: keptReplica.sizes[relation] ?? 0, added: [] })) });
+      if (writer !== null) parts!.replicas[name] = { ...keptReplica, state: writer.putState(kept!.state(keptReplica.state)) };
+      continue;
+    }
     const e = engine();
-    const byRelation = new Map<string, Membership[]>();
-    for (const rels of store.members.get(name)!.values()) {
+    if (keptReplica !== undefined) e.importState(kept!.state(keptReplica.state));
+    const byRelation = new Map<string, { m: Membership; kept: number }[]>();
+    for (const [epoch, rels] of store.members.get(name)!) {
       for (const [relation, m] of rels) {
         if (m.rows.size === 0) continue;
         let list = byRelation.get(relation);
         if (list === undefined) byRelation.set(relation, (list = []));
-        list.push(m);
+        list.push({ m, kept: seen(name, epoch, relation) });
       }
     }
     let facts = 0;
@@ -261,14 +306,15 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     for (const [relation, list] of byRelation) {
       const all = new RowSet();
       const before = new RowSet();
-      for (const m of list) {
+      for (const { m } of list) {
         const mark = options.hasPrevious ? m.mark : 0;
         for (const id of m.rows.view(0, mark)) (before.add(id), all.add(id));
       }
-      for (const m of list) for (const id of m.rows.view(options.hasPrevious ? m.mark : 0)) all.add(id);
+      for (const { m } of list) for (const id of m.rows.view(options.hasPrevious ? m.mark : 0)) all.add(id);
       facts += all.size;
       newFacts += all.size - before.size;
-      insert(e, relation, before.view());
+      if (keptReplica === undefined) insert(e, relation, before.view());
+      else for (const { m, kept: from } of list) insert(e, relation, m.rows.view(Math.min(from, options.hasPrevious ? m.mark : 0), options.hasPrevious ? m.mark : 0));
       const news: number[] = [];
       for (const id of all.view(before.size)) news.push(id);
       fresh.set(relation, Int32Array.from(news));
@@ -281,15 +327,23 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       name,
       facts,
       newFacts,
-      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: e.tuples(relation, sizes.get(relation)!) })),
+      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: addedTuples(e, relation, sizes.get(relation)!, store.values) })),
     });
+    if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
   }
 
   // Merged: the union of every replica's facts, coordination-free strata.
   options.onPhase?.("merged view");
   const mergedEngine = engine();
-  for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
+  if (kept?.header.merged != null) {
+    // The kept merged view continues from every membership's rows past what it saw (it keeps sets, so repeats drop out).
+    mergedEngine.importState(kept.state(kept.header.merged));
+    for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) insert(mergedEngine, relation, m.rows.view(Math.min(seen(name, e, relation), m.rows.size)));
+  } else {
+    for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
+  }
   run("merged view", mergedEngine, freeStrata);
+  if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
   const merged = freeNames.map((relation) =>
     options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
   );
@@ -321,35 +375,63 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   let sealed: SealedResult | null = null;
   if (k > 0 || throughOf.size > 0) {
     options.onPhase?.("sealed results");
-    const evaluateOver = (rows: ReadonlyMap<string, RowSet>, what: string): Engine => {
-      const e = engine();
-      for (const [relation, set] of rows) insert(e, relation, set.view());
-      run(what, e);
-      return e;
-    };
-    const sealedEngine = k > 0 ? evaluateOver(sealedRows, "sealed results") : null;
-    const released = releasedTuples(store, keyRelease, k, sealedRows, (rows) => evaluateOver(rows, "sealed results (released keys)"));
-    const relations: RelationResult[] = [];
-    for (const r of sealNames) {
-      const byKey = released.get(r);
-      if (byKey === undefined) {
-        if (sealedEngine !== null) relations.push(resultOf(sealedEngine, r));
-        continue;
+    if (throughOf.size === 0) {
+      // Sealed results change only with the verified sealed epochs (their seals and facts).
+      const key = sealedKey(store, seals, k, isSealed);
+      const keptSealed = kept?.header.sealed?.key === key ? kept.header.sealed : null;
+      const kinds = (r: string): readonly PrimitiveType[] => unit.checked.relations.get(r)!.columns.map((c) => c.type);
+      let relationsOut: RelationResult[];
+      if (keptSealed !== null && sealNames.every((r) => keptSealed.relations.some((x) => x.relation === r))) {
+        relationsOut = sealNames.map((r) => {
+          const x = keptSealed.relations.find((y) => y.relation === r)!;
+          return { relation: r, size: x.size, tuples: decodeRows(store.values, kinds(r), kept!.section(x.rows)) };
+        });
+        if (writer !== null) parts!.sealed = { key, relations: keptSealed.relations.map((x) => ({ ...x, rows: writer.put(kept!.section(x.rows)) })) };
+      } else {
+        const sealedEngine = engine();
+        for (const [relation, rows] of sealedRows) insert(sealedEngine, relation, rows.view());
+        run("sealed results", sealedEngine);
+        const keptRelations: { relation: string; size: number; rows: number }[] = [];
+        relationsOut = sealNames.map((r) => {
+          const codes = sortedCodes(sealedEngine, r);
+          if (writer !== null) keptRelations.push({ relation: r, size: sealedEngine.size(r), rows: writer.put(codes) });
+          return { relation: r, size: sealedEngine.size(r), tuples: decodeRows(store.values, kinds(r), codes) };
+        });
+        if (writer !== null) parts!.sealed = { key, relations: keptRelations };
       }
-      // The released keys' tuples replace what the whole-sealed epochs alone give for those keys.
-      const tuples = (sealedEngine?.tuples(r) ?? []).filter((t) => !byKey.values.has(keyValueText(t[byKey.column]!))).concat(byKey.tuples);
-      const types = unit.checked.relations.get(r)!.columns.map((c) => c.type);
-      tuples.sort((a, b) => {
-        for (let i = 0; i < types.length; i++) {
-          const c = compareValues(types[i]!, a[i]!, b[i]!);
-          if (c !== 0) return c;
+      sealed = { epoch: k, sealedAt: seals.get(k)!.sealedAt, reason: seals.get(k)!.reason, relations: relationsOut };
+    } else {
+      // Released keys: evaluated afresh each run (the kept sealed results hold whole-sealed epochs only).
+      const evaluateOver = (rows: ReadonlyMap<string, RowSet>, what: string): Engine => {
+        const e = engine();
+        for (const [relation, set] of rows) insert(e, relation, set.view());
+        run(what, e);
+        return e;
+      };
+      const sealedEngine = k > 0 ? evaluateOver(sealedRows, "sealed results") : null;
+      const released = releasedTuples(store, keyRelease, k, sealedRows, (rows) => evaluateOver(rows, "sealed results (released keys)"));
+      const relations: RelationResult[] = [];
+      for (const r of sealNames) {
+        const byKey = released.get(r);
+        if (byKey === undefined) {
+          if (sealedEngine !== null) relations.push(resultOf(sealedEngine, r));
+          continue;
         }
-        return 0;
-      });
-      relations.push({ relation: r, size: tuples.length, tuples });
+        // The released keys' tuples replace what the whole-sealed epochs alone give for those keys.
+        const tuples = (sealedEngine?.tuples(r) ?? []).filter((t) => !byKey.values.has(keyValueText(t[byKey.column]!))).concat(byKey.tuples);
+        const types = unit.checked.relations.get(r)!.columns.map((c) => c.type);
+        tuples.sort((a, b) => {
+          for (let i = 0; i < types.length; i++) {
+            const c = compareValues(types[i]!, a[i]!, b[i]!);
+            if (c !== 0) return c;
+          }
+          return 0;
+        });
+        relations.push({ relation: r, size: tuples.length, tuples });
+      }
+      const record = seals.get(k);
+      sealed = { epoch: k, sealedAt: record?.sealedAt ?? "", reason: record?.reason ?? null, relations };
     }
-    const record = seals.get(k);
-    sealed = { epoch: k, sealedAt: record?.sealedAt ?? "", reason: record?.reason ?? null, relations };
   }
   /** Whether a fact of `dep` in epoch `e` is released for the key of relation `relation`'s group. */
   const releasedFact = (relation: string, dep: string, e: number, id: number): boolean => {
@@ -454,6 +536,65 @@ export function unionRows(store: FactStore, accept: (replica: string, epoch: num
         for (const id of m.rows.view()) acc.add(id);
       }
     }
+  }
+  return out;
+}
+
+function memberKey(replica: string, epoch: number, relation: string): string {
+  return `${replica}\t${epoch}\t${relation}`;
+}
+
+/** What sealed results are computed from: the verified sealed epochs' seals and how many rows each covered membership holds. */
+function sealedKey(store: FactStore, seals: Seals, k: number, isSealed: (name: string, e: number) => boolean): string {
+  const h = createHash("sha256");
+  h.update(`${k}\n`);
+  for (let e = 1; e <= k; e++) h.update(sealText(seals.get(e)!));
+  for (const name of store.replicas) {
+    for (const [e, rels] of [...store.members.get(name)!].sort((a, b) => a[0] - b[0])) {
+      if (!isSealed(name, e)) continue;
+      for (const [relation, m] of [...rels].sort((a, b) => compareKeys(a[0], b[0]))) if (m.rows.size > 0) h.update(`${memberKey(name, e, relation)}\t${m.rows.size}\n`);
+    }
+  }
+  return h.digest("hex");
+}
+
+/** A relation's rows as codes in output order (what `Engine.tuples` gives, still encoded). */
+function sortedCodes(engine: Engine, relation: string): Int32Array {
+  const { data, arity } = engine.rows(relation);
+  const order = engine.sortedRows(relation);
+  const out = new Int32Array(order.length * arity);
+  for (let i = 0; i < order.length; i++) out.set(data.subarray(order[i]! * arity, order[i]! * arity + arity), i * arity);
+  return out;
+}
+
+/**
+ * The tuples a relation gained from row `from` on, in `Engine.tuples` order. A few rows are sorted
+ * by comparing their values, which spares ranking every symbol the table holds.
+ */
+function addedTuples(engine: Engine, relation: string, from: number, values: ValueTable): Tuple[] {
+  const { data, size, arity, types } = engine.rows(relation);
+  if (size - from > 65536) return engine.tuples(relation, from);
+  const out = decodeRows(values, types, data.subarray(from * arity, size * arity));
+  return out.sort((a, b) => {
+    for (let c = 0; c < arity; c++) {
+      const x = a[c]!;
+      const y = b[c]!;
+      if (x === y) continue;
+      return typeof x === "string" ? compareSymbols(x, y as string) : (x as number) < (y as number) ? -1 : 1;
+    }
+    return 0;
+  });
+}
+
+/** Tuples of rows given as codes. */
+function decodeRows(values: ValueTable, types: readonly PrimitiveType[], codes: Int32Array): Tuple[] {
+  const arity = types.length;
+  const n = arity === 0 ? 0 : codes.length / arity;
+  const out: Tuple[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const t: Value[] = new Array(arity);
+    for (let c = 0; c < arity; c++) t[c] = values.decode(types[c]!, codes[i * arity + c]!);
+    out[i] = t;
   }
   return out;
 }

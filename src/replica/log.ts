@@ -3,7 +3,7 @@
 // its length and a checksum, and records after the last whole commit are ignored and cut off, so a
 // run killed at any point leaves the previous state as it was. Rows are stored as the store's codes.
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { FileFormat } from "./store.js";
 import { FactStore, type ColumnTypes } from "./rows.js";
@@ -35,6 +35,11 @@ export interface CommitMeta {
   readonly digests: Readonly<Record<string, readonly [number, string]>>;
   /** The identity of the inputs of the report kept next to the log (program, seals, units). */
   readonly inputs: string | null;
+  /**
+   * Bytes of the commit frames before this one: superseded, since only the last commit's record
+   * counts. When they outweigh the rest, the next commit compacts the log. Absent in older logs.
+   */
+  readonly superseded?: number;
 }
 
 /** The header: column types and file formats the rows were read with. */
@@ -54,6 +59,8 @@ export interface LoadedLog {
   /** How many symbols and floats the committed records define. */
   readonly symbols: number;
   readonly floats: number;
+  /** Every whole commit: its end offset -> its id (a position a derived-state cache may reflect). */
+  readonly commits: ReadonlyMap<number, string>;
 }
 
 function checksum(buf: Uint8Array): number {
@@ -75,9 +82,14 @@ function frame(type: number, json: unknown, binary?: Int32Array): Buffer {
 }
 
 /** Reads the log at `path` (null when there is none). Throws when even its header is unreadable. */
-export function readLog(path: string, options: { readonly metaOnly?: boolean } = {}): LoadedLog | null {
+export function readLog(path: string, options: { readonly metaOnly?: boolean; readonly resume?: Resume } = {}): LoadedLog | null {
   if (!existsSync(path)) return null;
-  const bytes = readFileSync(path);
+  const resume = options.resume;
+  // Resuming reads the header frame and the log from the kept commit on; `shift` maps positions in `bytes` to the file's.
+  const bytes = resume === undefined ? readFileSync(path) : resumeBytes(path, resume);
+  if (bytes === null) return null;
+  const headerEnd = resume === undefined ? 0 : 8 + bytes.readUInt32LE(0);
+  const fileAt = (p: number): number => (resume === undefined || p < headerEnd ? p : p - headerEnd + resume.start);
   let at = 0;
   let header: LogHeader | null = null;
   let store: FactStore | null = null;
@@ -86,6 +98,7 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
   let symbols = 0;
   let floats = 0;
   let pending: { type: number; json: unknown; bin: Buffer }[] = [];
+  const commits = new Map<number, string>();
   while (at + 8 <= bytes.length) {
     const size = bytes.readUInt32LE(at);
     const sum = bytes.readUInt32LE(at + 4);
@@ -104,6 +117,17 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
       if (header.format !== LOG_FORMAT) throw new Error(`unknown format \`${String(header.format)}\``);
       store = new FactStore(typesOfSchema(header.schema));
       length = at;
+      continue;
+    }
+    if (resume !== undefined && meta === null) {
+      // The first frame after the header must be the kept commit, ending where it was kept.
+      if (type !== COMMIT || (json as CommitMeta).id !== resume.commit || fileAt(at) !== resume.end) return null;
+      store = resume.store;
+      symbols = resume.symbols;
+      floats = resume.floats;
+      meta = json as CommitMeta;
+      length = resume.end;
+      commits.set(length, meta.id);
       continue;
     }
     if (store === null) throw new Error("the log does not start with its header");
@@ -131,8 +155,10 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
     }
     pending = [];
     meta = json as CommitMeta;
-    length = at;
+    length = fileAt(at);
+    commits.set(length, meta.id);
   }
+  if (resume !== undefined && meta === null) return null;
   if (header === null || store === null) throw new Error("the log has no header");
   if (options.metaOnly !== true && symbols !== store.values.symbols.length || floats !== store.values.floats.length) throw new Error("the log's symbol table repeats a symbol");
   for (const [key, [at2, digest]] of Object.entries(meta?.digests ?? {})) {
@@ -141,7 +167,45 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean } =
     if (m !== undefined && m.rows.size === at2) (m.digest = digest, (m.digestAt = at2));
   }
   for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-  return { store, header, meta, length, symbols, floats };
+  return { store, header, meta, length, symbols, floats, commits };
+}
+
+/** Where a store kept elsewhere stands in the log: after the commit frame at [start, end) with this id, holding so many symbols and floats. */
+export interface Resume {
+  readonly store: FactStore;
+  readonly start: number;
+  readonly end: number;
+  readonly commit: string;
+  readonly symbols: number;
+  readonly floats: number;
+}
+
+/** The log's header frame followed by its bytes from `resume.start` on; null when the file is shorter. */
+function resumeBytes(path: string, resume: Resume): Buffer | null {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    if (readSync(fd, head, 0, 8, 0) !== 8) return null;
+    const headerEnd = 8 + head.readUInt32LE(0);
+    if (resume.end > size || resume.start < headerEnd || resume.start >= resume.end) return null;
+    const out = Buffer.alloc(headerEnd + size - resume.start);
+    let got = 0;
+    while (got < headerEnd) got += readSync(fd, out, got, headerEnd - got, got);
+    for (let n = 0; headerEnd + n < out.length; ) {
+      const r = readSync(fd, out, headerEnd + n, out.length - headerEnd - n, resume.start + n);
+      if (r === 0) return null;
+      n += r;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The length of the commit frame a commit with `meta` appends (it is the last frame). */
+export function commitFrameLength(meta: CommitMeta): number {
+  return 8 + 5 + Buffer.byteLength(JSON.stringify(meta), "utf8");
 }
 
 /** Column types of a recorded schema. */

@@ -8,6 +8,7 @@ import type { PrimitiveType } from "../syntax/ast.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
+import { SymbolTable } from "../eval/symbols.js";
 import { compareKeys, tupleKey, type Tuple, type Value } from "./facts.js";
 
 /** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */
@@ -54,6 +55,22 @@ export class RowTable {
     return id;
   }
 
+  /** The rows and the hash table (views), for `fromParts`. */
+  parts(): { readonly data: Int32Array; readonly table: Int32Array } {
+    return { data: this.data.subarray(0, this.size * this.arity), table: this.table };
+  }
+
+  /** A table of `size` rows holding what `parts` gave (the arrays are adopted: rows are appended after them). */
+  static fromParts(arity: number, size: number, data: Int32Array, table: Int32Array): RowTable {
+    const t = new RowTable(arity);
+    if (data.length !== size * arity || table.length < 2 * size || (table.length & (table.length - 1)) !== 0) throw new Error("replica store: a kept row table does not fit");
+    t.data = data.length === 0 ? new Int32Array(Math.max(16, arity * 64)) : data;
+    t.size = size;
+    t.table = table;
+    t.mask = table.length - 1;
+    return t;
+  }
+
   private rehash(): void {
     const cap = this.table.length * 2;
     this.table = new Int32Array(cap).fill(-1);
@@ -71,9 +88,9 @@ export class RowTable {
 
 /** A set of row ids in the order they were added, with a bitmap for membership. */
 export class RowSet {
-  ids = new Int32Array(16);
+  ids: Int32Array = new Int32Array(16);
   size = 0;
-  private bits = new Uint32Array(4);
+  private bits: Uint32Array = new Uint32Array(4);
 
   add(id: number): boolean {
     const w = id >>> 5;
@@ -92,6 +109,20 @@ export class RowSet {
     }
     this.ids[this.size++] = id;
     return true;
+  }
+
+  /** The ids and the bitmap (views), for `fromParts`. */
+  parts(): { readonly ids: Int32Array; readonly bits: Uint32Array } {
+    return { ids: this.ids.subarray(0, this.size), bits: this.bits };
+  }
+
+  /** A set holding what `parts` gave (the arrays are adopted). */
+  static fromParts(ids: Int32Array, bits: Uint32Array): RowSet {
+    const s = new RowSet();
+    if (ids.length > 0) s.ids = ids;
+    s.size = ids.length;
+    s.bits = bits.length === 0 ? new Uint32Array(4) : bits;
+    return s;
   }
 
   has(id: number): boolean {
@@ -267,4 +298,71 @@ export function relationDigestOf(relation: string, keys: string[]): string {
   }
   if (buf.length > 0) hash.update(buf);
   return `sha256:${hash.digest("hex")}`;
+}
+
+/** Where a store's arrays went (section numbers, see replica/derived.ts) and its shape. */
+export interface StoreLayout {
+  readonly types: readonly (readonly [string, ColumnTypes])[];
+  readonly symbols: { readonly bytes: number; readonly starts: number; readonly hashes: number; readonly flags: number; readonly slots: number; readonly length: number; readonly lone: boolean };
+  readonly floats: number;
+  readonly tables: readonly { readonly relation: string; readonly size: number; readonly data: number; readonly table: number }[];
+  /** replica -> [epoch, relation, ids section, bits section][] */
+  readonly members: readonly (readonly [string, readonly (readonly [number, string, number, number])[]])[];
+}
+
+/** Hands the store's arrays to `put` (which keeps one and returns its section number) and returns the layout. */
+export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array | Float64Array) => number): StoreLayout {
+  const sym = store.values.symbols.parts();
+  const symbols = { bytes: put(sym.bytes), starts: put(sym.starts), hashes: put(sym.hashes), flags: put(sym.flags), slots: put(sym.slots), length: sym.length, lone: sym.lone };
+  const floats = put(Float64Array.from(store.values.floats));
+  const tables = [...store.tables].map(([relation, t]) => {
+    const p = t.parts();
+    return { relation, size: t.size, data: put(p.data), table: put(p.table) };
+  });
+  const members = [...store.members].map(([replica, epochs]) => {
+    const list: [number, string, number, number][] = [];
+    for (const [epoch, rels] of epochs) {
+      for (const [relation, m] of rels) {
+        const p = m.rows.parts();
+        list.push([epoch, relation, put(p.ids), put(new Uint8Array(p.bits.buffer, p.bits.byteOffset, p.bits.byteLength))]);
+      }
+    }
+    return [replica, list] as const;
+  });
+  return { types: [...store.types], symbols, floats, tables, members };
+}
+
+/** Sections of a kept file, by kind. */
+export interface Sections {
+  section(i: number): Int32Array;
+  byteSection(i: number): Uint8Array;
+  floatSection(i: number): Float64Array;
+}
+
+/** The store a layout describes; its arrays are adopted from `file` (symbols are copied), and every mark is at the full size. */
+export function storeFromLayout(layout: StoreLayout, file: Sections): FactStore {
+  const symbols = SymbolTable.fromParts({
+    bytes: file.byteSection(layout.symbols.bytes),
+    starts: file.section(layout.symbols.starts),
+    hashes: file.section(layout.symbols.hashes),
+    flags: file.byteSection(layout.symbols.flags),
+    slots: file.section(layout.symbols.slots),
+    length: layout.symbols.length,
+    lone: layout.symbols.lone,
+  });
+  const store = new FactStore(new Map(layout.types), ValueTable.of(symbols, Array.from(file.floatSection(layout.floats))));
+  for (const t of layout.tables) {
+    const arity = arityOf(store.types.get(t.relation)!);
+    store.tables.set(t.relation, RowTable.fromParts(arity, t.size, file.section(t.data), file.section(t.table)));
+  }
+  for (const [replica, list] of layout.members) {
+    store.addReplica(replica);
+    for (const [epoch, relation, ids, bits] of list) {
+      const b = file.byteSection(bits);
+      const m = store.membership(replica, epoch, relation);
+      (m as { rows: RowSet }).rows = RowSet.fromParts(file.section(ids), new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+      m.mark = m.rows.size;
+    }
+  }
+  return store;
 }

@@ -8,13 +8,14 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
-import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type ReadRows } from "./core.js";
+import { DERIVED_FILE, DERIVED_FORMAT, DerivedWriter, readDerived, type DerivedFile } from "./derived.js";
+import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./facts.js";
 import { schemaFromTypes, type ReplicaSchema } from "./io.js";
-import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
+import { appendCommit, commitFrameLength, LOG_FILE, type LoadedLog, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
-import { FactStore, RowSet } from "./rows.js";
+import { FactStore, RowSet, storeFromLayout, storeLayout, type StoreLayout } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
 import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
 import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
@@ -133,6 +134,8 @@ interface Kept {
   readonly length: number;
   readonly symbols: number;
   readonly floats: number;
+  /** The log's whole commits: end offset -> id. */
+  readonly commits: ReadonlyMap<number, string>;
 }
 
 /**
@@ -171,6 +174,12 @@ export class ReplicaWorkspace {
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
   unitsSkipped = 0;
+  private derivedWriter: DerivedWriter | null = null;
+  private derivedParts: DerivedParts | null = null;
+  private derivedProgram: string | null = null;
+  private derivedUsed = false;
+  /** The derived state the store was loaded from (already matched to the program). */
+  private derivedFile: DerivedFile | null = null;
 
   /** Use `openReplicas`. */
   constructor(readonly source: ReplicaSource, private readonly options: OpenReplicasOptions, seals: readonly SealRecord[], diagnostics: Diagnostics, show: Show) {
@@ -190,14 +199,14 @@ export class ReplicaWorkspace {
     if (this.kept !== null) return this.kept;
     const path = this.logPath;
     if (path === null || (!existsSync(path) && !existsSync(join(this.source.stateDir!, "CURRENT")))) {
-      return (this.kept = { kind: "none", schema: {}, formats: {}, meta: null, length: 0, symbols: 0, floats: 0 });
+      return (this.kept = { kind: "none", schema: {}, formats: {}, meta: null, length: 0, symbols: 0, floats: 0, commits: new Map() });
     }
     if (existsSync(path)) {
       // The header and last commit only: a run with nothing new never loads the facts.
       try {
         const log = readLog(path, { metaOnly: true })!;
         this.metaOnly = true;
-        return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0 });
+        return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0, commits: log.commits });
       } catch {
         // `load` reports the damage.
       }
@@ -214,9 +223,9 @@ export class ReplicaWorkspace {
     const stateDir = this.source.stateDir;
     const programTypes = this.unit === null ? null : typesOf(this.unit);
     try {
-      const log = path === null ? null : readLog(path);
+      const log = path === null ? null : this.resumeLog(path) ?? readLog(path);
       if (log !== null) {
-        this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats };
+        this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats, commits: log.commits };
         this.store = programTypes === null || sameTypes(log.header.schema, schemaOf(this.unit!.checked.relations)) ? log.store : retype(log.store, programTypes);
         if (this.store !== log.store) this.kept = { ...this.kept, schema: {} };
         return this.store;
@@ -232,9 +241,36 @@ export class ReplicaWorkspace {
     if (this.diagnostics.hasErrors()) return null;
     const schema = v1?.schema ?? {};
     const types = programTypes ?? typesOfSchema(schema);
-    this.kept = { kind: v1 === null ? "none" : "v1", schema: v1 === null ? {} : schema, formats: v1?.formats ?? {}, meta: null, length: 0, symbols: 0, floats: 0 };
+    this.kept = { kind: v1 === null ? "none" : "v1", schema: v1 === null ? {} : schema, formats: v1?.formats ?? {}, meta: null, length: 0, symbols: 0, floats: 0, commits: new Map() };
     this.store = v1 === null ? new FactStore(types) : storeOfSet(v1.set, types, v1.set);
     return this.store;
+  }
+
+  /** The fingerprint a derived state must carry to be used with this program (null: none is used). */
+  private get derivedFingerprint(): string | null {
+    if (this.options.programText === undefined) return null;
+    return (this.derivedProgram ??= createHash("sha256").update(`${DERIVED_FORMAT}\0${this.options.programText}`).digest("hex"));
+  }
+
+  /**
+   * The log read from the store the derived state keeps: only the frames after the commit it
+   * reflects are replayed. Null when there is no usable derived state (the whole log is read then).
+   */
+  private resumeLog(path: string): LoadedLog | null {
+    const stateDir = this.source.stateDir;
+    const fingerprint = this.derivedFingerprint;
+    if (stateDir === null || fingerprint === null || this.unit === null) return null;
+    const file = readDerived(join(stateDir, DERIVED_FILE));
+    const h = file?.header;
+    if (file === null || h === undefined || h.program !== fingerprint || h.store === undefined) return null;
+    try {
+      const store = storeFromLayout(h.store as StoreLayout, file);
+      const log = readLog(path, { resume: { store, start: h.log.start, end: h.log.length, commit: h.log.commit, symbols: h.values.symbols, floats: h.values.floats } });
+      if (log !== null) this.derivedFile = file;
+      return log;
+    } catch {
+      return null;
+    }
   }
 
   private get schemaNow(): Readonly<Record<string, readonly string[]>> {
@@ -369,8 +405,10 @@ export class ReplicaWorkspace {
     const locations = new Map<string, string>();
     for (const u of this.listing?.units ?? []) if (!locations.has(unitKey(u.replica, u.epoch, u.relation))) locations.set(unitKey(u.replica, u.epoch, u.relation), u.location);
     const dir = this.source.description;
+    const derived = this.openDerived(store);
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
+      ...(derived === null ? {} : { derived }),
       reported: this.reported,
       keySeals: this.keySeals,
       mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
@@ -382,8 +420,77 @@ export class ReplicaWorkspace {
     return this.report;
   }
 
+  /**
+   * The derived state kept by an earlier run, when it belongs to this program and to a commit the
+   * log still holds (null otherwise: the run evaluates in full), and a writer for this run's.
+   */
+  private openDerived(store: FactStore): DerivedIO | null {
+    const stateDir = this.source.stateDir;
+    const kept = this.kept;
+    if (stateDir === null || this.derivedFingerprint === null || kept === null) return null;
+    let file: DerivedFile | null = null;
+    this.derivedUsed = false;
+    if (kept.kind === "log") {
+      file = this.derivedFile ?? readDerived(join(stateDir, DERIVED_FILE));
+      const h = file?.header;
+      const fits =
+        h !== undefined &&
+        h.program === this.derivedProgram &&
+        kept.commits.get(h.log.length) === h.log.commit &&
+        h.values.symbols <= store.values.symbols.length &&
+        h.values.floats <= store.values.floats.length &&
+        Object.entries(h.members).every(([key, n]) => {
+          const [replica, epoch, relation] = splitKey(key);
+          return n <= (store.peek(replica, epoch, relation)?.rows.size ?? 0);
+        });
+      if (!fits) file = null;
+      this.derivedUsed = file !== null;
+    }
+    let writer: DerivedWriter | null = null;
+    if (this.lock !== null) {
+      try {
+        writer = new DerivedWriter(join(stateDir, DERIVED_FILE));
+      } catch {
+        writer = null;
+      }
+    }
+    this.derivedWriter?.abort();
+    this.derivedWriter = writer;
+    this.derivedParts = { members: {}, replicas: {}, merged: null, sealed: null };
+    return { kept: file, writer, parts: this.derivedParts };
+  }
+
+  /** Makes this run's derived state the kept one, once its facts are committed at `length`. */
+  private finishDerived(length: number, meta: CommitMeta, store: FactStore): void {
+    const writer = this.derivedWriter;
+    const parts = this.derivedParts;
+    this.derivedWriter = null;
+    if (writer === null || parts === null || this.derivedProgram === null) return;
+    try {
+      // The facts as the store holds them now, which is what the log holds up to this commit.
+      const kept = storeLayout(store, (a) => writer.put(a));
+      writer.finish({
+        program: this.derivedProgram,
+        log: { start: length - commitFrameLength(meta), length, commit: meta.id },
+        values: { symbols: store.values.symbols.length, floats: store.values.floats.length },
+        store: kept,
+        ...parts,
+      });
+    } catch {
+      // The earlier derived state (if any) still reflects a commit the log holds.
+      writer.abort();
+    }
+  }
+
+  /** Whether the last `evaluate` continued from derived state kept by an earlier run. */
+  get continuedDerived(): boolean {
+    return this.derivedUsed;
+  }
+
   /** Releases the kept state's lock; the workspace is not used afterwards. */
   close(): void {
+    this.derivedWriter?.abort();
+    this.derivedWriter = null;
     if (this.lock === null) return;
     rmSync(this.lock, { force: true });
     this.lock = null;
@@ -423,9 +530,12 @@ export class ReplicaWorkspace {
     const units: Record<string, UnitRecord> = {};
     for (const [k, u] of [...this.units].sort((a, b) => compareKeys(a[0], b[0]))) units[k] = u;
     const inputs = this.report !== null && this.unit !== null ? this.inputsKey(units) : null;
-    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs };
+    // Earlier commit records are superseded by this one; once they outweigh the facts, the log is written anew.
+    const superseded = kept.kind === "log" && kept.meta !== null ? (kept.meta.superseded ?? 0) + commitFrameLength(kept.meta) : 0;
+    const compact = kept.kind === "log" && superseded > kept.length - superseded;
     const header = { format: LOG_FORMAT, schema: this.schemaNow, formats: this.formatsNow };
-    const rewrite = kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
+    const rewrite = compact || kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
+    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs, superseded: rewrite ? 0 : superseded };
     const commit = { store, symbols: kept.symbols, floats: kept.floats, meta };
     let length: number;
     try {
@@ -449,7 +559,8 @@ export class ReplicaWorkspace {
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-    this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length };
+    this.finishDerived(length, meta, store);
+    this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length, commits: new Map([...(rewrite ? [] : kept.commits), [length, meta.id]]) };
     return true;
   }
 

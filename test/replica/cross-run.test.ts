@@ -1,7 +1,8 @@
 // Across runs: random facts arrive over several runs, a run may be killed at any point of its
-// commit, and the state and results after a last clean run equal one clean run over all the facts.
+// commit, the derived state kept between runs may be damaged or written by another program, and
+// the state and results after a last clean run equal one clean run over all the facts.
 import { fc, test } from "@fast-check/vitest";
-import { mkdirSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
@@ -47,7 +48,7 @@ async function run(dir: string, text: string, seal: boolean) {
     if (seal) expect((await ws.seal(1, { sealedAt: AT, reason: "test" })).ok).toBe(true);
     const report = ws.evaluate();
     await ws.commit();
-    return { report, diags: diags.items.map((d) => d.code), set: ws.snapshot() };
+    return { report, diags: diags.items.map((d) => d.code), set: ws.snapshot(), continued: ws.continuedDerived, reused: ws.reusedReport };
   } finally {
     ws.close();
   }
@@ -70,21 +71,49 @@ function results(report: Awaited<ReturnType<typeof run>>["report"], mergedTuples
 const placedArb = fc.record({ fact: factArb, replica: fc.integer({ min: 0, max: 2 }), epoch: fc.integer({ min: 1, max: 2 }), run: fc.integer({ min: 0, max: 3 }) });
 /** Per run: no kill, or a kill after this fraction of the bytes the commit appends. */
 const killArb = fc.option(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { nil: null });
+/** Per run, what happens to the kept derived state before it: nothing, a flipped byte, a cut, removal, or a run of another program. */
+const cacheArb = fc.constantFrom("keep", "keep", "keep", "flip", "cut", "remove", "other");
 
 describe("property 6: runs split and killed at random end where one clean run ends", () => {
-  test.prop([programArb, fc.array(placedArb, { maxLength: 14 }), fc.array(killArb, { minLength: 4, maxLength: 4 }), fc.option(fc.integer({ min: 0, max: 3 }), { nil: null })], { numRuns: 15 })(
-    "random runs and kill points equal one clean run",
-    async (text, placedRaw, kills, sealAfter) => {
+  test.prop(
+    [
+      programArb,
+      fc.array(placedArb, { maxLength: 14 }),
+      fc.array(killArb, { minLength: 4, maxLength: 4 }),
+      fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+      fc.array(cacheArb, { minLength: 4, maxLength: 4 }),
+      programArb,
+    ],
+    { numRuns: 15 },
+  )(
+    "random runs, kill points and damaged derived state equal one clean run",
+    async (text, placedRaw, kills, sealAfter, caches, other) => {
       // Epoch 1's facts all arrive by the run after which it is sealed (later ones would be late).
       const placed = placedRaw.map((p) => (sealAfter !== null && p.epoch === 1 && p.run > sealAfter ? { ...p, run: sealAfter } : p));
       const dir = mkdtempSync(join(tmpdir(), "calmlog-runs-"));
       const log = join(dir, ".calmlog", "state", "state.log");
+      const derived = join(dir, ".calmlog", "state", "derived.bin");
+      // Whether the derived state the last run kept is whole and reflects the log as it stands.
+      let intact = false;
       for (let i = 0; i < 4; i++) {
         writeFiles(dir, placed, i);
+        const cache = caches[i]!;
+        if (existsSync(derived) && cache !== "keep") {
+          const bytes = readFileSync(derived);
+          if (cache === "flip") (bytes[Math.floor(bytes.length / 2)]! ^= 0x40, writeFileSync(derived, bytes));
+          else if (cache === "cut") writeFileSync(derived, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+          else if (cache === "remove") rmSync(derived);
+          else await run(dir, other, false);
+          intact = cache === "other" && other === text;
+        }
         const before = existsSize(log);
-        await run(dir, text, sealAfter === i);
+        const now = await run(dir, text, sealAfter === i);
+        // A run that evaluates continues from an intact derived state, and never from a damaged or foreign one.
+        if (!now.reused) expect(now.continued).toBe(intact);
+        intact = !now.reused || intact;
         const kill = kills[i];
         if (kill === null || kill === undefined) continue;
+        intact = false;
         // Killed while appending: only a prefix of this run's bytes reached the disk.
         const after = existsSize(log);
         if (before === 0) {
