@@ -145,6 +145,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
         diags.add("CL506", syntheticSpan(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
           help: `write the kept facts back into the files with \`calmlog restore ${dirArg}\` (or remove the facts properly, as tombstones), then seal again`,
         });
+      } else if (outcome.code === "CL515") {
+        diags.add("CL515", syntheticSpan(sealPath(dir, epoch)), outcome.message);
+      } else if (outcome.code === "CL508") {
+        // CL508 above says why; this says what it means for the seal.
+        diags.add("CL505", syntheticSpan(dir), outcome.message, { help: "make the folder writable or free disk space, then seal again" });
       } else diags.add("CL505", syntheticSpan(dir), outcome.message);
       return fail();
     }

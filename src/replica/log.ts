@@ -186,8 +186,18 @@ export function appendCommit(path: string, length: number, commit: Commit): numb
   try {
     if (fstatSync(fd).size !== length) ftruncateSync(fd, length);
     let at = length;
-    for (const p of parts) at += writeSync(fd, p, 0, p.length, at);
-    fsyncSync(fd);
+    try {
+      for (const p of parts) at += writeSync(fd, p, 0, p.length, at);
+      fsyncSync(fd);
+    } catch (err) {
+      // A failed append (a full disk) is cut off at once, so its bytes do not keep the space taken.
+      try {
+        ftruncateSync(fd, length);
+      } catch {
+        // The next run cuts it off instead.
+      }
+      throw err;
+    }
     return at;
   } finally {
     closeSync(fd);
@@ -201,17 +211,17 @@ export function appendCommit(path: string, length: number, commit: Commit): numb
 export function writeLog(path: string, header: LogHeader, commit: Commit): number {
   mkdirSync(join(path, ".."), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fd = openSync(tmp, "wx");
-  try {
-    writeSync(fd, frame(HEADER, header));
-  } finally {
-    fsyncSync(fd);
-    closeSync(fd);
-  }
   // Every membership from the start: marks do not apply to a new log.
   const marks: [{ mark: number }, number][] = [];
   for (const epochs of commit.store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) (marks.push([m, m.mark]), (m.mark = 0));
   try {
+    const fd = openSync(tmp, "wx");
+    try {
+      writeSync(fd, frame(HEADER, header));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     const { size } = { size: readFileSync(tmp).length };
     const length = appendCommit(tmp, size, { ...commit, symbols: 0, floats: 0 });
     renameSync(tmp, path);

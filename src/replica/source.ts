@@ -264,12 +264,18 @@ export function trustedFrom(path: string): number {
  */
 export function createOnce(path: string, text: string): boolean {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fd = openSync(tmp, "wx");
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, "wx");
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    // A full disk fails mid-write: the partial file would keep the space taken.
+    rmSync(tmp, { force: true });
+    throw err;
   }
   try {
     linkSync(tmp, path);

@@ -360,7 +360,13 @@ export function formatOf(schema: { readonly input?: RelationSchema["input"] }): 
 /** Writes `text` to `path` through a temporary file and a rename; `exclusive` refuses to replace an existing file. */
 export function writeFileAtomic(path: string, text: string, options: { readonly exclusive?: boolean } = {}): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeDurable(tmp, text);
+  try {
+    writeDurable(tmp, text);
+  } catch (err) {
+    // A full disk fails mid-write: the partial file would keep the space taken.
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   if (options.exclusive === true && existsSync(path)) {
     rmSync(tmp, { force: true });
     throw new Error(`refusing to replace \`${path}\``);

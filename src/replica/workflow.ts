@@ -2,7 +2,7 @@
 // state, evaluate, and commit the new state. `calmlog evaluate`, `calmlog seal`, ad-hoc `--replica`
 // sets and the library all go through it; the kept state moves forward only after a clean run.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
@@ -55,7 +55,7 @@ export interface OpenReplicasOptions {
 /** The outcome of `ReplicaWorkspace.seal`. */
 export type WorkspaceSeal =
   | { readonly ok: true; readonly record: SealRecord; readonly location: string }
-  | { readonly ok: false; readonly message: string; readonly code?: "CL506"; readonly files?: readonly string[] };
+  | { readonly ok: false; readonly message: string; readonly code?: "CL506" | "CL508" | "CL515"; readonly files?: readonly string[] };
 
 const REPORT_FILE = "report.json";
 const LOCK_FILE = "lock";
@@ -72,33 +72,43 @@ export async function openReplicas(source: ReplicaSource, options: OpenReplicasO
   const lock = source.stateDir === null ? null : takeLock(source.stateDir, diags, show);
   if (diags.hasErrors()) return null;
   const ws = new ReplicaWorkspace(source, options, seals, diags, show);
-  ws.lock = lock;
+  ws.lock = typeof lock === "string" ? lock : null;
+  if (lock !== null && typeof lock !== "string") ws.lockFailure = lock.reason;
   return ws;
 }
 
 /**
  * Takes the state folder's lock (a file holding the owner's pid, created exclusively). A lock whose
- * process is gone is left from a crash and taken over. Null when the folder cannot be written: the
- * run then reads but cannot keep anything, which `commit` reports.
+ * process is gone is left from a crash and taken over. When the folder cannot be written, the
+ * reason: the run then reads but cannot keep anything, which `commit` reports.
  */
-function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | null {
+function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | { readonly reason: string } | null {
   const path = join(stateDir, LOCK_FILE);
   // The state folder sits two levels inside the source's folder; nothing is made when that is missing.
   if (!existsSync(dirname(dirname(stateDir)))) return null;
   try {
     mkdirSync(stateDir, { recursive: true });
-  } catch {
-    return null;
+  } catch (err) {
+    return { reason: writeFailure(err) };
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      const fd = openSync(path, "wx");
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } catch (err) {
+        // Created but not filled (a full disk): the empty lock is ours to remove.
+        closeSync(fd);
+        rmSync(path, { force: true });
+        throw err;
+      }
+      closeSync(fd);
       // Temporary files of runs that were killed: nobody else holds the lock, so none is in use.
       for (const name of readdirSync(stateDir)) if (/\.tmp-[0-9]+-[0-9a-f]+$/.test(name)) rmSync(join(stateDir, name), { force: true, recursive: true });
       return path;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST") return null;
+      if (code !== "EEXIST") return { reason: writeFailure(err) };
       const owner = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
         diags.add("CL507", syntheticSpan(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
@@ -110,6 +120,23 @@ function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | nu
     }
   }
   return null;
+}
+
+/** Why a write failed, in the user's words. */
+export function writeFailure(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "the disk quota is used up";
+    case "EROFS":
+      return "the file system is read-only";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
 }
 
 function alive(pid: number): boolean {
@@ -155,6 +182,8 @@ export class ReplicaWorkspace {
   private metaOnly = false;
   /** The state lock this workspace holds (released by `close`). */
   lock: string | null = null;
+  /** Why the lock could not be taken because the state folder cannot be written. */
+  lockFailure: string | null = null;
   /** Facts read from the source in this run. */
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
@@ -367,8 +396,8 @@ export class ReplicaWorkspace {
 
   /** Releases the kept state's lock; the workspace is not used afterwards. */
   close(): void {
-    if (this.lock === null) return;
-    rmSync(this.lock, { force: true });
+    if (this.lock === null && this.lockFailure === null) return;
+    if (this.lock !== null) rmSync(this.lock, { force: true });
     this.lock = null;
     // A run that kept nothing leaves no empty state folders behind.
     const stateDir = this.source.stateDir!;
@@ -412,11 +441,10 @@ export class ReplicaWorkspace {
     const commit = { store, symbols: kept.symbols, floats: kept.floats, meta };
     let length: number;
     try {
-      if (this.lock === null) throw Object.assign(new Error("the folder cannot be written or locked"), { code: "EACCES" });
+      if (this.lock === null) throw new Error(this.lockFailure ?? "the folder cannot be written or locked");
       length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === "ENOSPC" ? "no space left on the device" : (err as Error).message;
-      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${reason}); these results are not kept, and the previous state is intact`, {
+      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${writeFailure(err)}); these results are not kept, and the previous state is intact`, {
         help: "make the folder writable or free disk space, then run again",
       });
       return false;
@@ -457,8 +485,18 @@ export class ReplicaWorkspace {
     }
     const outcome = sealRows(store, this.seals, epoch, { sealedAt: options.sealedAt ?? new Date().toISOString(), reason: options.reason ?? null });
     if ("message" in outcome) return { ok: false, message: outcome.message };
-    await this.commit();
-    const written = await this.source.createSeal(outcome.record);
+    // A seal over facts the kept state does not hold would be a promise nothing keeps.
+    if (this.store !== null && this.source.stateDir !== null && !(await this.commit()) && this.diagnostics.items.some((d) => d.code === "CL508")) {
+      return { ok: false, code: "CL508", message: `epoch ${epoch} is not sealed, because the kept state could not be written` };
+    }
+    let written: Awaited<ReturnType<ReplicaSource["createSeal"]>>;
+    try {
+      written = await this.source.createSeal(outcome.record);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined || !/^E[A-Z]+$/.test(code)) throw err;
+      return { ok: false, code: "CL515", message: `the seal record of epoch ${epoch} could not be written (${writeFailure(err)}); epoch ${epoch} stays open, and the kept state holds its facts` };
+    }
     if (!written.created) return { ok: false, message: `epoch ${epoch} was sealed meanwhile (\`${this.show(written.location)}\`); a seal is written once` };
     this.seals.set(epoch, outcome.record);
     this.report = null;
