@@ -216,6 +216,8 @@ export interface EvaluateRowsOptions {
   readonly onEngineProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
   /** Told each evaluation's statistics, with what it evaluated (`replica NAME`, `merged view`, `sealed results`). */
   readonly onStats?: (what: string, stats: RunStats) => void;
+  /** Which kept relations the program reads (default: all); the others' facts stay in the store, unread. */
+  readonly reads?: (relation: string) => boolean;
 }
 
 /**
@@ -234,7 +236,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     options.onStats?.(what, stats);
   };
   const insert = (e: Engine, relation: string, ids: Int32Array): void => {
-    if (ids.length > 0) e.insertEncoded(relation, store.gather(relation, ids));
+    if (ids.length > 0 && options.reads?.(relation) !== false) e.insertEncoded(relation, store.gather(relation, ids));
   };
 
   // Per replica: the previous facts to their fixpoint, then the new ones continue it.
@@ -245,7 +247,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     const byRelation = new Map<string, Membership[]>();
     for (const rels of store.members.get(name)!.values()) {
       for (const [relation, m] of rels) {
-        if (m.rows.size === 0) continue;
+        if (m.rows.size === 0 || options.reads?.(relation) === false) continue;
         let list = byRelation.get(relation);
         if (list === undefined) byRelation.set(relation, (list = []));
         list.push(m);

@@ -34,6 +34,8 @@ export interface FactFile {
 export interface Layout {
   readonly replicas: readonly string[];
   readonly files: readonly FactFile[];
+  /** Files of `retained` relations, left unread. */
+  readonly skipped?: readonly FactFile[];
 }
 
 const EPOCH_DIR = /^epoch-([1-9][0-9]*)$/;
@@ -47,13 +49,14 @@ const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
  * `relations` are the relations replicas may insert into (the program's `.input` relations);
  * `declared`, when given, lets a file of any other declared relation be refused with the reason.
  */
-export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>): Layout | null {
+export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>, retained?: ReadonlySet<string>): Layout | null {
   if (!isDirectory(dir)) {
     diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
     return null;
   }
   const replicas: string[] = [];
   const files: FactFile[] = [];
+  const skipped: FactFile[] = [];
   for (const name of readdirSync(dir).sort(compareKeys)) {
     const path = join(dir, name);
     if (name.startsWith(".") || name === SEALS_DIR || !isDirectory(path)) continue;
@@ -81,7 +84,9 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         }
         const relation = f[1]!;
         if (!relations.has(relation)) {
-          if (declared?.has(relation) === true) {
+          if (retained?.has(relation) === true && declared?.has(relation) !== true) {
+            skipped.push({ replica: name, epoch, relation, path: filePath });
+          } else if (declared?.has(relation) === true) {
             diags.add("CL504", syntheticSpan(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
               help: `add \`.input ${relation}\` to the program if replicas should insert into it, or move these facts into the program`,
             });
@@ -97,7 +102,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
   if (replicas.length === 0 && !diags.hasErrors()) {
     diags.add("CL504", syntheticSpan(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
   }
-  return { replicas, files };
+  return { replicas, files, skipped };
 }
 
 /** How a path appears in a message (e.g. relative to the working directory). */

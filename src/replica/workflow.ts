@@ -178,6 +178,8 @@ export class ReplicaWorkspace {
   private readonly onProgress: ((p: WorkflowProgress) => void) | undefined;
   private report: ReplicaReport | null = null;
   private reused = false;
+  /** Kept relations the program does not declare, with their recorded types and formats. */
+  private retained: { readonly schema: Readonly<Record<string, readonly string[]>>; readonly formats: Readonly<Record<string, FileFormat>> } = { schema: {}, formats: {} };
   /** `kept` was read without the facts (its symbol counts are not known yet). */
   private metaOnly = false;
   /** The state lock this workspace holds (released by `close`). */
@@ -214,6 +216,7 @@ export class ReplicaWorkspace {
       try {
         const log = readLog(path, { metaOnly: true })!;
         this.metaOnly = true;
+        this.retain(log.header.schema, log.header.formats);
         return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0 });
       } catch {
         // `load` reports the damage.
@@ -234,7 +237,8 @@ export class ReplicaWorkspace {
       const log = path === null ? null : readLog(path);
       if (log !== null) {
         this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats };
-        this.store = programTypes === null || sameTypes(log.header.schema, schemaOf(this.unit!.checked.relations)) ? log.store : retype(log.store, programTypes);
+        this.retain(log.header.schema, log.header.formats);
+        this.store = programTypes === null || sameTypes(log.header.schema, this.schemaNow) ? log.store : retype(log.store, programTypes);
         if (this.store !== log.store) this.kept = { ...this.kept, schema: {} };
         return this.store;
       }
@@ -254,12 +258,24 @@ export class ReplicaWorkspace {
     return this.store;
   }
 
+  /** The program's column types, and those of kept relations it does not declare (their facts stay). */
   private get schemaNow(): Readonly<Record<string, readonly string[]>> {
-    return this.unit !== null ? schemaOf(this.unit.checked.relations) : this.keptState()?.schema ?? {};
+    return this.unit !== null ? { ...this.retained.schema, ...schemaOf(this.unit.checked.relations) } : this.keptState()?.schema ?? {};
   }
 
   private get formatsNow(): Readonly<Record<string, FileFormat>> {
-    return this.unit !== null ? formatsOf(this.unit.checked.relations) : this.keptState()?.formats ?? {};
+    return this.unit !== null ? { ...this.retained.formats, ...formatsOf(this.unit.checked.relations) } : this.keptState()?.formats ?? {};
+  }
+
+  /** Records the kept relations the program does not declare: an earlier program's, kept with their types. */
+  private retain(schema: Readonly<Record<string, readonly string[]>>, formats: Readonly<Record<string, FileFormat>>): void {
+    if (this.unit === null) return;
+    const declared = this.unit.checked.relations;
+    const kept: Record<string, readonly string[]> = {};
+    const keptFormats: Record<string, FileFormat> = {};
+    for (const [name, types] of Object.entries(schema)) if (!declared.has(name)) kept[name] = types;
+    for (const [name, f] of Object.entries(formats)) if (!declared.has(name)) keptFormats[name] = f;
+    this.retained = { schema: kept, formats: keptFormats };
   }
 
   private get schemas(): ReadonlyMap<string, ReplicaSchema> {
@@ -293,7 +309,10 @@ export class ReplicaWorkspace {
     const diags = this.diagnostics;
     const schemas = this.schemas;
     const inputs = this.unit !== null ? replicatedRelations(this.unit.checked) : new Set(schemas.keys());
-    const listing = await this.source.list({ inputs, declared: new Set(schemas.keys()), show: this.show }, diags);
+    // Relations an earlier program declared: their files are left unread, not refused.
+    this.keptState();
+    const retained = new Set(Object.keys(this.retained.schema));
+    const listing = await this.source.list({ inputs, declared: new Set(schemas.keys()), retained, show: this.show }, diags);
     if (listing === null || diags.hasErrors()) return false;
     this.listing = listing;
     const kept = this.keptState();
@@ -316,7 +335,10 @@ export class ReplicaWorkspace {
     }
     this.unitsSkipped = [...unchanged].reduce((n, k) => n + groups.get(k)!.length, 0);
     // A fast path: nothing changed at all, and the report of the last run is kept.
-    if (this.tryReuse(groups, unchanged)) return true;
+    if (this.tryReuse(groups, unchanged)) {
+      this.noteUnread(inputs, listing.skipped ?? []);
+      return true;
+    }
 
     const store = this.load();
     if (store === null) return false;
@@ -348,7 +370,8 @@ export class ReplicaWorkspace {
       dir: this.source.description,
       show: this.show,
       reported: this.reported,
-      skip: (replica, epoch, relation) => unchanged.has(unitKey(replica, epoch, relation)),
+      // Kept facts of relations the program does not read have no files to compare with.
+      skip: (replica, epoch, relation) => unchanged.has(unitKey(replica, epoch, relation)) || !inputs.has(relation),
       onLacking: (replica, epoch, relation, n) => lackingSeen.set(unitKey(replica, epoch, relation), n),
     });
     // Units skipped as unchanged report what they lacked last time, as a fresh read would.
@@ -371,7 +394,41 @@ export class ReplicaWorkspace {
       const racy = g.some((u) => (u.trustedFrom ?? 0) > now);
       this.units.set(key, { fingerprint: racy ? "racy" : fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location) });
     }
+    this.noteUnread(inputs, listing.skipped ?? [], store);
     return true;
+  }
+
+  /**
+   * CL516, once per run: kept facts of relations the program does not take as `.input` (an earlier
+   * program's) stay kept and unread, and so do the fact files of relations it does not declare.
+   */
+  private noteUnread(inputs: ReadonlySet<string>, skipped: readonly FactUnit[], store?: FactStore): void {
+    if (this.unit === null) return;
+    const relations = new Map<string, { facts: number; replicas: Set<string>; files: string[] }>();
+    const entry = (relation: string): { facts: number; replicas: Set<string>; files: string[] } => {
+      let e = relations.get(relation);
+      if (e === undefined) relations.set(relation, (e = { facts: 0, replicas: new Set(), files: [] }));
+      return e;
+    };
+    for (const [replica, epochs] of store?.members ?? []) {
+      for (const rels of epochs.values()) {
+        for (const [relation, m] of rels) {
+          if (inputs.has(relation) || m.rows.size === 0) continue;
+          const e = entry(relation);
+          e.facts += m.rows.size;
+          e.replicas.add(replica);
+        }
+      }
+    }
+    for (const u of skipped) entry(u.relation).files.push(u.location);
+    if (relations.size === 0) return;
+    const parts = [...relations].sort((a, b) => compareKeys(a[0], b[0])).map(([relation, e]) => {
+      const kept = e.facts > 0 ? `its ${e.facts} kept fact(s) (${[...e.replicas].sort(compareKeys).map((r) => `replica \`${r}\``).join(", ")}) stay in the kept state, unchanged` : "";
+      const files = e.files.length > 0 ? `its file(s) \`${e.files.map(this.show).join("`, `")}\` are left unread` : "";
+      return `\`${relation}\` is not an \`.input\` relation of this program: ${[kept, files].filter((x) => x !== "").join(", and ")}`;
+    });
+    const at = this.source.stateDir ?? this.source.description;
+    this.diagnostics.add("CL516", syntheticSpan(at), parts.join("; "), { help: "a program that reads them again (as `.input`) finds them all; nothing is removed" });
   }
 
   /** Evaluates the reconciled facts: per replica, merged, sealed and withheld results. */
@@ -382,12 +439,14 @@ export class ReplicaWorkspace {
     const locations = new Map<string, string>();
     for (const u of this.listing?.units ?? []) if (!locations.has(unitKey(u.replica, u.epoch, u.relation))) locations.set(unitKey(u.replica, u.epoch, u.relation), u.location);
     const dir = this.source.description;
+    const inputs = replicatedRelations(this.unit.checked);
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
       reported: this.reported,
       mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
       fileOf: (replica, epoch, relation) => locations.get(unitKey(replica, epoch, relation)) ?? join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
       onPhase: (phase) => this.onProgress?.({ phase: `evaluating: ${phase}`, files: 0, filesTotal: 0, facts: this.factsRead }),
+      reads: (relation) => inputs.has(relation),
       ...(this.options.onEngineProgress === undefined ? {} : { onEngineProgress: this.options.onEngineProgress }),
       ...(this.options.onStats === undefined ? {} : { onStats: this.options.onStats }),
     });
@@ -677,7 +736,10 @@ function sameTypes(a: Readonly<Record<string, readonly string[]>>, b: Readonly<R
 
 /** The store re-encoded with other column types (the program changed a relation's types). */
 function retype(store: FactStore, types: ReadonlyMap<string, import("./rows.js").ColumnTypes>): FactStore {
-  const out = new FactStore(types);
+  // Relations the program no longer declares keep the types they were stored with.
+  const all = new Map(types);
+  for (const [relation, t] of store.types) if (!all.has(relation)) all.set(relation, t);
+  const out = new FactStore(all);
   for (const [replica, epochs] of store.members) {
     out.addReplica(replica);
     for (const [epoch, rels] of epochs) {
