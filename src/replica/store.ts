@@ -74,6 +74,13 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         continue;
       }
       const epoch = Number(m[1]);
+      // Past 2^53 two folder names would read as one epoch number.
+      if (!Number.isSafeInteger(epoch)) {
+        diags.add("CL504", syntheticSpan(epochPath), `replica \`${name}\` holds \`${entry}\`, but epoch numbers go up to ${Number.MAX_SAFE_INTEGER}; a larger one could not be told apart from its neighbours`, {
+          help: "number epochs from 1 upwards, one per sealing period",
+        });
+        continue;
+      }
       for (const file of readdirSync(epochPath).sort(compareKeys)) {
         if (file.startsWith(".")) continue;
         const filePath = join(epochPath, file);
