@@ -109,6 +109,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
+    // A seal record the kept state remembers must be there before another epoch is sealed (CL517).
+    if (!workspace.verifySeals()) return fail();
     const sealed = new Set(workspace.sealedEpochs);
     if (keySpecs.length > 0 && sealed.has(epoch)) {
       diags.add("CL551", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {

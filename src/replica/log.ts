@@ -35,6 +35,8 @@ export interface CommitMeta {
   readonly digests: Readonly<Record<string, readonly [number, string]>>;
   /** The identity of the inputs of the report kept next to the log (program, seals, units). */
   readonly inputs: string | null;
+  /** The seal records as they were when this commit was made (epoch -> the record's file text), so a missing or replaced one is noticed and can be restored. */
+  readonly seals?: Readonly<Record<string, string>>;
 }
 
 /** The header: column types and file formats the rows were read with. */

@@ -167,7 +167,10 @@ export function sealPath(dir: string, epoch: number): string {
 /** Reads every seal record under `DIR/seals`; malformed ones are CL505 errors. */
 export function readSeals(dir: string, diags: Diagnostics, show: Show = same): SealRecord[] {
   const folder = join(dir, SEALS_DIR);
-  if (!isDirectory(folder)) return [];
+  if (!isDirectory(folder)) {
+    if (existsSync(folder)) diags.add("CL504", syntheticSpan(folder), `\`${show(folder)}\` is a file, but it is the folder of seal records (\`epoch-<n>.json\`)`, { help: "move the file away; seal records it replaced can be written back from the kept state with `calmlog restore DIR`" });
+    return [];
+  }
   const out: SealRecord[] = [];
   for (const file of readdirSync(folder).sort(compareKeys)) {
     if (file.startsWith(".")) continue;
@@ -180,7 +183,9 @@ export function readSeals(dir: string, diags: Diagnostics, show: Show = same): S
     }
     const record = parseSeal(readFileSync(path, "utf8"));
     if (record === null || record.epoch !== Number(m[1])) {
-      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
+      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch`, {
+        help: "restore it from the copy you keep, or remove it and write it back from the kept state with `calmlog restore DIR`",
+      });
       continue;
     }
     out.push(record);

@@ -16,7 +16,7 @@ import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, t
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
-import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
+import { formatsOf, parseSeal, readStateAt, schemaOf, sealJson, sealPath, writeFileAtomic, type FileFormat, type Show } from "./store.js";
 
 /** Progress of a long run, for a status line. */
 export interface WorkflowProgress {
@@ -317,6 +317,7 @@ export class ReplicaWorkspace {
     this.listing = listing;
     const kept = this.keptState();
     if (kept === null || diags.hasErrors()) return false;
+    if (!this.checkSeals(kept)) return false;
 
     // Group units by replica, epoch and relation (a relation may have a `.facts` and a `.jsonl` file).
     const groups = new Map<string, FactUnit[]>();
@@ -396,6 +397,49 @@ export class ReplicaWorkspace {
     }
     this.noteUnread(inputs, listing.skipped ?? [], store);
     return true;
+  }
+
+  /**
+   * CL517 for every seal record the kept state remembers that is missing or was replaced: a sealed
+   * epoch stays sealed, since results were reported final over it. Returns whether all are there.
+   */
+  private checkSeals(kept: Kept): boolean {
+    let ok = true;
+    for (const [e, text] of Object.entries(kept.meta?.seals ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+      const epoch = Number(e);
+      const recorded = parseSeal(text);
+      if (recorded === null) continue;
+      const now = this.seals.get(epoch);
+      if (now !== undefined && sealText(now) === sealText(recorded)) continue;
+      ok = false;
+      const where = this.source.kind === "directory" ? sealPath(this.source.description, epoch) : `${this.source.description} (seal of epoch ${epoch})`;
+      const what = now === undefined ? "is missing" : "differs from the one sealed";
+      this.diagnostics.add("CL517", syntheticSpan(where), `the seal record of epoch ${epoch} (\`${this.show(where)}\`) ${what}: epoch ${epoch} was sealed at ${recorded.sealedAt}, the kept state records it, and results over it were reported final`, {
+        help: now === undefined ? "write it back from the kept state with `calmlog restore DIR`" : "move the replaced record away, then write the sealed one back from the kept state with `calmlog restore DIR`",
+        notes: Object.entries(recorded.replicas).map(([r, x]) => `replica \`${r}\`: ${x.facts} fact(s), ${x.digest}`),
+      });
+    }
+    return ok;
+  }
+
+  /** CL517 for seal records the kept state remembers and the source lost or replaced; false when there are any. */
+  verifySeals(): boolean {
+    const kept = this.keptState();
+    return kept !== null && this.checkSeals(kept);
+  }
+
+  /** Writes back the seal records the kept state remembers and the source lacks (`calmlog restore`). Returns their locations. */
+  async restoreSeals(): Promise<string[]> {
+    const kept = this.keptState();
+    const written: string[] = [];
+    for (const [e, text] of Object.entries(kept?.meta?.seals ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+      const record = parseSeal(text);
+      if (record === null || this.seals.has(Number(e))) continue;
+      const w = await this.source.createSeal(record);
+      if (w.created) written.push(w.location);
+      this.seals.set(record.epoch, w.created ? record : w.existing ?? record);
+    }
+    return written;
   }
 
   /**
@@ -494,7 +538,9 @@ export class ReplicaWorkspace {
     const units: Record<string, UnitRecord> = {};
     for (const [k, u] of [...this.units].sort((a, b) => compareKeys(a[0], b[0]))) units[k] = u;
     const inputs = this.report !== null && this.unit !== null ? this.inputsKey(units) : null;
-    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs };
+    const seals: Record<string, string> = {};
+    for (const s of [...this.seals.values()].sort((a, b) => a.epoch - b.epoch)) seals[String(s.epoch)] = sealJson(s);
+    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs, seals };
     const header = { format: LOG_FORMAT, schema: this.schemaNow, formats: this.formatsNow };
     const rewrite = kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
     const commit = { store, symbols: kept.symbols, floats: kept.floats, meta };
@@ -559,6 +605,8 @@ export class ReplicaWorkspace {
     if (!written.created) return { ok: false, message: `epoch ${epoch} was sealed meanwhile (\`${this.show(written.location)}\`); a seal is written once` };
     this.seals.set(epoch, outcome.record);
     this.report = null;
+    // The kept state remembers the seal, so a record deleted later is noticed (CL517).
+    await this.commit();
     return { ok: true, record: outcome.record, location: written.location };
   }
 
