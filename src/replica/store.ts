@@ -177,6 +177,20 @@ export function readSeals(dir: string, diags: Diagnostics, show: Show = same): S
     const path = join(folder, file);
     if (file === "keys" && isDirectory(path)) continue; // key seals, read by `readKeySeals`
     const m = /^epoch-([1-9][0-9]*)\.json$/.exec(file);
+    // A seal's own temporary file: a running seal's is left alone, a killed one's removed (CL518).
+    const tmp = /^epoch-[1-9][0-9]*\.json\.tmp-([0-9]+)-[0-9a-f]+$/.exec(file);
+    if (tmp !== null) {
+      const pid = Number(tmp[1]);
+      if (pid !== process.pid && !processAlive(pid)) {
+        try {
+          rmSync(path, { force: true });
+          diags.add("CL518", syntheticSpan(path), `removed \`${show(path)}\`, a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); nothing was sealed by it`);
+        } catch {
+          diags.add("CL518", syntheticSpan(path), `\`${show(path)}\` is a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); it is ignored, and can be removed`);
+        }
+      }
+      continue;
+    }
     if (m === null) {
       diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
       continue;
@@ -403,6 +417,16 @@ function writeDurable(path: string, text: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Whether a process with this id runs (one that exists but is another user's counts). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

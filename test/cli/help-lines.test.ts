@@ -99,6 +99,7 @@ const NOT_PROVOKED: Record<string, string> = {
   CL531: "needs a running NATS server: test/cli/jetstream.test.ts",
   CL532: "needs a running NATS server: test/replica/jetstream",
   CL533: "needs a running NATS server: test/cli/jetstream.test.ts",
+  CL518: "a note without help (null in the catalogue): test/replica/faults-seals.test.ts",
   CL551: "a key seal twice needs a program with a partition key: test/cli/keyseal.test.ts",
   CL601: "a note without help (null in the catalogue)",
   CL602: "invariant verdicts need the prover: test/invariant",

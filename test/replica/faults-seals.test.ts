@@ -64,6 +64,27 @@ describe("a seal record deleted or replaced", () => {
     expect(r.stderr).not.toContain("Seal the earlier epochs first");
   });
 
+  it("a seal's temporary file left by a killed seal is removed with a note (CL518), never an error", async () => {
+    const w = await sealedDir();
+    const tmp = join(w.root, "data/seals/epoch-2.json.tmp-2147480000-0badf00d");
+    writeFileSync(tmp, '{"format": "calmlog-se');
+    const r = await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("note CL518: removed `data/seals/epoch-2.json.tmp-2147480000-0badf00d`");
+    expect(existsSync(tmp)).toBe(false);
+    writeFileSync(tmp, "partial");
+    const s = await calmlog(w.root, "seal", "data", "--epoch", "2");
+    expect(s.code).toBe(0);
+    expect(s.stdout).toContain("sealed epoch 2");
+    expect(existsSync(tmp)).toBe(false);
+    // A running seal's file (this process) is left alone and ignored.
+    const mine = join(w.root, `data/seals/epoch-3.json.tmp-${process.pid}-0badf00d`);
+    writeFileSync(mine, "partial");
+    const again = await calmlog(w.root, "evaluate", "tasks.dl", "data");
+    expect(again.code).toBe(0);
+    expect(existsSync(mine)).toBe(true);
+  });
+
   it("`seals` as a plain file is CL504, not silence", async () => {
     const w = await sealedDir();
     rmSync(join(w.root, "data/seals"), { recursive: true });
