@@ -30,7 +30,7 @@ export { Engine, evaluate, type EngineOptions, type RunOptions, type RunStats, t
 
 // Replicas, epochs and seals
 export { Replica, ReplicaSet, type SealRecord } from "./replica/replica.js";
-export { ReplicaEvaluator, evaluateReplicas, mergeEngines, type ProgramUnit, type ReplicaReport } from "./replica/evaluate.js";
+export { ReplicaEvaluator, WithheldError, evaluateReplicas, mergeEngines, type ProgramUnit, type ReplicaReport, type WithheldRelation } from "./replica/evaluate.js";
 
 // Explain: how a fact holds, why it does not, why it is withheld
 export * from "./explain/index.js";

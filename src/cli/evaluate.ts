@@ -1,5 +1,6 @@
 // `calmlog evaluate`: coordination-free results per replica and merged, non-monotonic results
 // only over sealed epochs. It reads files, writes kept state and `-D` output atomically, and prints.
+import { getHeapStatistics } from "node:v8";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
@@ -10,7 +11,7 @@ import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
-import { renderStats } from "./run.js";
+import { isAllocationFailure, OutOfMemory, outOfMemory, renderStats, watchMemory } from "./run.js";
 import { renderEvaluateHtml } from "../report/html-evaluate.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
@@ -179,15 +180,35 @@ async function evaluateOnce(
   const stats: string[] = [];
   const t0 = performance.now();
   const ruleText = new Map(unit.checked.clauses.map((c) => [c.id, programText.slice(c.rule.span.start, c.rule.span.end).replace(/\s+/g, " ").trim()] as const));
+  // Where the run is, for CL410 when memory runs out; the heap is checked as it goes.
+  let phase = "reading";
+  let at: { stratum: number; iteration: number; tuples: number } | null = null;
   const hooks: Hooks = {
-    onProgress: (p) => line.update(p.filesTotal > 0 ? `${p.phase}: ${p.files}/${p.filesTotal} files, ${p.facts} facts` : `${p.phase} (${p.facts} facts read)`),
-    onEngineProgress: (p) => line.update(`evaluating: stratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`),
+    onProgress: (p) => {
+      phase = p.phase;
+      at = null;
+      watchMemory({ stratum: -1, iteration: 0, tuples: p.facts }, getHeapStatistics().used_heap_size);
+      line.update(p.filesTotal > 0 ? `${p.phase}: ${p.files}/${p.filesTotal} files, ${p.facts} facts` : `${p.phase} (${p.facts} facts read)`);
+    },
+    onEngineProgress: (p) => {
+      at = p;
+      watchMemory(p, getHeapStatistics().used_heap_size);
+      line.update(`evaluating: stratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
+    },
     ...(options.stats ? { onStats: (what: string, s: RunStats) => void stats.push(`${what}: ${renderStats(s, (id) => ruleText.get(id) ?? `clause ${id}`)}`) } : {}),
   };
   let outcome: ReplicaReport | null;
   let info: RunInfo | null = null;
   try {
     ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shown(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
+  } catch (err) {
+    if (!(err instanceof OutOfMemory || isAllocationFailure(err))) throw err;
+    line.clear();
+    const d = outOfMemory(options.program, at, unit.analysis.strata, err, "evaluate");
+    const during = at === null ? `while ${phase === "reading" ? "reading the facts" : phase.replace(/^evaluating: /, "evaluating ")}` : `while ${phase.replace(/^evaluating: /, "evaluating ")}`;
+    const full = { ...d, notes: [...d.notes, `${during}; nothing of this run was kept, and the kept state is as the last run left it`] };
+    ctx.stderr.write(renderDiagnosticsText([full], ctx.cwd) + summaryLine([full]) + "\n");
+    return EXIT_USER_ERROR;
   } finally {
     line.clear();
   }

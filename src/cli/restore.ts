@@ -14,7 +14,8 @@ import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, ty
 const usage = `Usage: calmlog restore DIR [--program PROGRAM.dl]
 
 Writes the facts that the kept state of the replica directory DIR holds back into the fact files
-of open epochs that lack some of them (warning CL501), so that the files hold every kept fact again.
+of open epochs that lack some of them (warning CL501), so that the files hold every kept fact again,
+and writes back seal records that were deleted (error CL517) as the kept state remembers them.
 Each file is replaced atomically; files that lack nothing are left alone. Run it before
 \`calmlog seal\` when seal refuses with CL506.
 
@@ -63,11 +64,14 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       diags.add("CL504", syntheticSpan(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
       return fail();
     }
+    // Seal records the kept state remembers and the directory lost come back first (CL517).
+    const seals = await workspace.restoreSeals();
     if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();
     const lacking = workspace.lackingFacts();
     const written = await workspace.restore();
     await workspace.commit();
-    const lines = written.length === 0 ? ["nothing to restore: every file holds the facts the kept state holds"] : [];
+    const lines = written.length === 0 && seals.length === 0 ? ["nothing to restore: every file holds the facts the kept state holds"] : [];
+    for (const s of seals) lines.push(`restored seal record \`${show(s)}\` from the kept state`);
     lacking.forEach((l, i) => lines.push(`restored ${l.lacking} fact(s) of \`${l.relation}\` (replica \`${l.replica}\`, epoch ${l.epoch}) into \`${show(written[i]!)}\``));
     ctx.stdout.write(lines.join("\n") + "\n");
     return EXIT_OK;

@@ -357,7 +357,7 @@ function collector(): (() => void) | null {
 type Progress = { stratum: number; iteration: number; tuples: number };
 
 /** Thrown by the progress callback when the heap is nearly full, before V8 aborts the process. */
-class OutOfMemory extends Error {}
+export class OutOfMemory extends Error {}
 
 /** Share of V8's heap limit past which the evaluation stops with CL410 rather than crash. */
 const HEAP_SHARE = 0.9;
@@ -370,18 +370,18 @@ function heapLimit(): number {
 }
 
 let limit: number | null = null;
-function watchMemory(p: Progress, used: number): void {
+export function watchMemory(p: Progress, used: number): void {
   limit ??= heapLimit();
   if (used > HEAP_SHARE * limit) throw new OutOfMemory(`heap nearly full in stratum ${p.stratum}`);
 }
 
 /** Allocation failures V8 reports as catchable errors (a Map or array past its largest size, a failed buffer). */
-function isAllocationFailure(err: unknown): boolean {
+export function isAllocationFailure(err: unknown): boolean {
   return err instanceof RangeError && /maximum size|Invalid (typed )?array length|allocation failed|Invalid string length|out of memory/i.test(err.message);
 }
 
 /** CL410: where the evaluation was when memory ran out, and how to give Node more. */
-function outOfMemory(program: string, at: Progress | null, strata: readonly { index: number; relations: readonly string[] }[], err: unknown): Diagnostic {
+export function outOfMemory(program: string, at: Progress | null, strata: readonly { index: number; relations: readonly string[] }[], err: unknown, command = "run"): Diagnostic {
   const limitMb = Math.round(heapLimit() / 1024 / 1024);
   const stratum = at === null ? undefined : strata.find((s) => s.index === at.stratum);
   const where =
@@ -390,7 +390,7 @@ function outOfMemory(program: string, at: Progress | null, strata: readonly { in
       : `in stratum ${at.stratum}${stratum === undefined ? "" : ` (${stratum.relations.map((r) => `\`${r}\``).join(", ")})`}, iteration ${at.iteration}, after deriving ${at.tuples} tuples in it`;
   return makeDiagnostic("CL410", syntheticSpan(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
     notes: [err instanceof OutOfMemory ? `the heap passed ${Math.round(HEAP_SHARE * 100)}% of its limit` : `V8 said: ${(err as Error).message}`],
-    help: `give Node more memory, e.g. \`NODE_OPTIONS=--max-old-space-size=${Math.max(4096, limitMb * 2)} calmlog run ...\` (in MB), or evaluate on less data`,
+    help: `give Node more memory, e.g. \`NODE_OPTIONS=--max-old-space-size=${Math.max(4096, limitMb * 2)} calmlog ${command} ...\` (in MB), or evaluate on less data`,
   });
 }
 

@@ -66,6 +66,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (values.epoch === undefined) throw new UsageError("missing --epoch N");
   if (!/^[1-9][0-9]*$/.test(values.epoch)) throw new UsageError(`--epoch takes a positive integer, got \`${values.epoch}\``);
   const epoch = Number(values.epoch);
+  // Past 2^53 an epoch number would stand for several.
+  if (!Number.isSafeInteger(epoch)) throw new UsageError(`--epoch takes a positive integer up to ${Number.MAX_SAFE_INTEGER}, got \`${values.epoch.length > 40 ? `${values.epoch.slice(0, 40)}...` : values.epoch}\``);
   const keySpecs: KeySpec[] = [];
   for (const k of values.key ?? []) {
     const spec = parseKeySpec(k);
@@ -107,6 +109,8 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
+    // A seal record the kept state remembers must be there before another epoch is sealed (CL517).
+    if (!workspace.verifySeals()) return fail();
     const sealed = new Set(workspace.sealedEpochs);
     if (keySpecs.length > 0 && sealed.has(epoch)) {
       diags.add("CL551", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
@@ -118,12 +122,13 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
       return fail();
     }
-    const missing: number[] = [];
-    for (let e = 1; e < epoch; e++) if (!sealed.has(e)) missing.push(e);
+    const missing = unsealedBelow(sealed, epoch);
     if (missing.length > 0 && keySpecs.length === 0) {
-      const list = missing.length === 1 ? `epoch ${missing[0]} is` : `epochs ${missing.join(", ")} are`;
+      const first = missing[0]![0];
+      const single = missing.length === 1 && missing[0]![0] === missing[0]![1];
+      const list = single ? `epoch ${first} is` : `epochs ${showRanges(missing)} are`;
       diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
-        help: `seal epoch ${missing[0]} first: \`calmlog seal ${dirArg} --epoch ${missing[0]}\``,
+        help: `seal epoch ${first} first: \`calmlog seal ${dirArg} --epoch ${first}\``,
       });
       return fail();
     }
@@ -145,6 +150,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
         diags.add("CL506", syntheticSpan(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
           help: `write the kept facts back into the files with \`calmlog restore ${dirArg}\` (or remove the facts properly, as tombstones), then seal again`,
         });
+      } else if (outcome.code === "CL515") {
+        diags.add("CL515", syntheticSpan(sealPath(dir, epoch)), outcome.message);
+      } else if (outcome.code === "CL508") {
+        // CL508 above says why; this says what it means for the seal.
+        diags.add("CL505", syntheticSpan(dir), outcome.message, { help: "make the folder writable or free disk space, then seal again" });
       } else diags.add("CL505", syntheticSpan(dir), outcome.message);
       return fail();
     }
@@ -163,6 +173,24 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   }
 }
 
+
+/** The unsealed epochs below `epoch`, as ranges `[from, to]`: counted from the sealed ones, never one by one. */
+function unsealedBelow(sealed: ReadonlySet<number>, epoch: number): [number, number][] {
+  const out: [number, number][] = [];
+  let next = 1;
+  for (const e of [...sealed].filter((x) => x < epoch).sort((a, b) => a - b)) {
+    if (e > next) out.push([next, e - 1]);
+    next = e + 1;
+  }
+  if (next < epoch) out.push([next, epoch - 1]);
+  return out;
+}
+
+/** `1-3, 5, 7-999999`, shortened after a few ranges. */
+function showRanges(ranges: readonly [number, number][]): string {
+  const shown = ranges.slice(0, 5).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
+  return shown.join(", ") + (ranges.length > 5 ? ` and ${ranges.length - 5} more range(s)` : "");
+}
 
 /**
  * `calmlog seal nats://HOST:PORT/SET --epoch N --program P`: seals once every replica the set

@@ -58,7 +58,7 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
     if (codes !== null) return codes;
   }
   // Anything the byte reader does not take is read as text, which reports what is wrong where.
-  const text = bytes.toString("utf8");
+  const text = utf8Text(bytes, shown);
   const arity = schema.columns.length;
   const types = schema.columns.map((c) => c.type);
   // A line holds at least one character per column and one separator or newline per column.
@@ -248,7 +248,29 @@ function unescapeBytes(src: Uint8Array, from: number, to: number, out: Uint8Arra
 }
 
 function readText(path: string, shown: string, schema: FactSchema, opts: ReadOptions): string {
-  return readBytes(path, shown, schema, opts).toString("utf8");
+  return utf8Text(readBytes(path, shown, schema, opts), shown);
+}
+
+/**
+ * The file's text; bytes that are not UTF-8 are CL403 at their line and byte column, since
+ * decoding them as U+FFFD would make distinct symbols one fact.
+ */
+function utf8Text(bytes: Buffer, file: string): string {
+  if (isUtf8(bytes)) return bytes.toString("utf8");
+  let at = 0;
+  while (at < bytes.length) {
+    const b = bytes[at]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || at + n > bytes.length || !isUtf8(bytes.subarray(at, at + n))) break;
+    at += n;
+  }
+  const lineStart = bytes.lastIndexOf(10, at - 1) + 1;
+  let line = 1;
+  for (let i = 0; i < lineStart; i++) if (bytes[i] === 10) line++;
+  const column = at - lineStart + 1;
+  const prefix = bytes.subarray(0, at).toString("utf8");
+  fail("CL403", file, prefix.length, line, column, 1, `byte 0x${bytes[at]!.toString(16).toUpperCase().padStart(2, "0")} at line ${line}, byte ${column} is not valid UTF-8; fact files are read as UTF-8, and guessing would make distinct symbols one fact`,
+    "save the file as UTF-8 (for a Latin-1 file: `iconv -f latin1 -t utf-8 FILE`)");
 }
 
 /** The file's bytes; a file that cannot be opened is CL404 at the `.input` that asked for it. */

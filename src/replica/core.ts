@@ -226,6 +226,8 @@ export interface EvaluateRowsOptions {
   readonly keySeals?: readonly KeySealRecord[];
   /** Derived state kept by an earlier run to continue from, and where to keep this run's. */
   readonly derived?: DerivedIO;
+  /** Which kept relations the program reads (default: all); the others' facts stay in the store, unread. */
+  readonly reads?: (relation: string) => boolean;
 }
 
 /**
@@ -264,7 +266,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     options.onStats?.(what, stats);
   };
   const insert = (e: Engine, relation: string, ids: Int32Array): void => {
-    if (ids.length > 0) e.insertEncoded(relation, store.gather(relation, ids));
+    if (ids.length > 0 && options.reads?.(relation) !== false) e.insertEncoded(relation, store.gather(relation, ids));
   };
 
   const kept = options.derived?.kept ?? null;
@@ -294,7 +296,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     const byRelation = new Map<string, { m: Membership; kept: number }[]>();
     for (const [epoch, rels] of store.members.get(name)!) {
       for (const [relation, m] of rels) {
-        if (m.rows.size === 0) continue;
+        if (m.rows.size === 0 || options.reads?.(relation) === false) continue;
         let list = byRelation.get(relation);
         if (list === undefined) byRelation.set(relation, (list = []));
         list.push({ m, kept: seen(name, epoch, relation) });

@@ -3,7 +3,7 @@
 import type { Analysis, NonMonotonicKind, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
-import { makeDiagnostic, UserError, type Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics, makeDiagnostic, UserError } from "../report/diagnostic.js";
 import { syntheticSpan } from "../syntax/span.js";
 import { evaluateRows, storeOfSet, typesOf } from "./core.js";
 import { keyTuple, tupleKey, type Tuple } from "./facts.js";
@@ -152,8 +152,43 @@ export function mergeEngines(unit: ProgramUnit, a: Engine, b: Engine): Engine {
 }
 
 /**
+ * Thrown when a relation's result is read before it can be known: it reads absence or totals, so
+ * it waits for a sealed epoch (a replica or the merged view never has it; the sealed results have
+ * it once the epochs holding its facts are sealed). `withheld` says why, as the report does.
+ */
+export class WithheldError extends Error {
+  constructor(readonly withheld: Pick<WithheldRelation, "relation" | "kind" | "literal" | "at" | "via" | "reason"> & { readonly openFacts?: number; readonly openEpochs?: readonly number[] }) {
+    super(
+      `\`${withheld.relation}\` is withheld: ${withheld.via.length > 1 ? `it reads \`${withheld.via.at(-1)}\`, which ` : "it "}` +
+        `reads ${withheld.kind === "negation" ? "absence" : "totals"} (\`${withheld.literal}\`${withheld.at === "" ? "" : ` at ${withheld.at}`}), so its result waits for a sealed epoch` +
+        (withheld.openEpochs !== undefined && withheld.openEpochs.length > 0 ? `; open epoch(s) ${withheld.openEpochs.join(", ")} hold ${withheld.openFacts} fact(s) it depends on` : ""),
+    );
+    this.name = "WithheldError";
+  }
+}
+
+/** Why `relation` waits for a seal, from the analysis (the literal, where, and the relations in between). */
+function withheldOf(unit: ProgramUnit, relation: string): WithheldRelation {
+  const cause = unit.analysis.relations.get(relation)?.cause ?? null;
+  return {
+    relation,
+    kind: cause?.use.kind ?? "negation",
+    literal: cause?.use.text ?? "",
+    at: cause === null ? "" : `${cause.use.span.file}:${cause.use.span.line}:${cause.use.span.column}`,
+    via: cause?.chain.map((s) => s.relation) ?? [relation],
+    reason: cause?.use.reason ?? "",
+    openFacts: 0,
+    openEpochs: [],
+    release: null,
+  };
+}
+
+/**
  * A node's live view: the replica set and, per replica, an engine kept at the coordination-free
  * fixpoint. New facts continue the semi-naive evaluation from themselves (insert + run).
+ * Read results with `tuples`, `merged` and `sealed`: a relation that waits for a seal throws
+ * `WithheldError` there instead of reading as empty (the raw engines of `engineOf` and
+ * `mergedEngine` hold only the coordination-free relations).
  */
 export class ReplicaEvaluator {
   private current: ReplicaSet;
@@ -232,6 +267,43 @@ export class ReplicaEvaluator {
       added.set(name, perRelation);
     }
     return added;
+  }
+
+  /**
+   * A coordination-free relation on one replica: a lower bound of the merged view. Throws
+   * `WithheldError` for a relation that waits for a seal, and `UserError` (CL201) for an undeclared one.
+   */
+  tuples(replica: string, relation: string): Tuple[] {
+    this.readable(relation);
+    if (!this.current.names.includes(replica)) return [];
+    return this.engineOf(replica).tuples(relation);
+  }
+
+  /** A coordination-free relation over the union of every replica's facts (lower bounds); throws as `tuples` does. */
+  merged(relation: string): Tuple[] {
+    this.readable(relation);
+    return this.mergedEngine().tuples(relation);
+  }
+
+  /**
+   * A relation that waits for a seal, over the sealed epochs: final as of `epoch`. Throws
+   * `WithheldError` while open epochs hold facts it depends on (or no epoch is sealed), as the
+   * report withholds it. A coordination-free relation gives its merged view.
+   */
+  sealed(relation: string): { readonly epoch: number; readonly tuples: readonly Tuple[] } {
+    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${relation}\` is not declared`));
+    const report = evaluateReplicas(this.unit, this.current, new Diagnostics());
+    const withheld = report.withheld.find((w) => w.relation === relation);
+    if (withheld !== undefined) throw new WithheldError(withheld);
+    // A coordination-free relation is never withheld: its merged view, which sealing does not change.
+    const result = this.free.has(relation) ? report.merged.find((m) => m.relation === relation) : report.sealed?.relations.find((r) => r.relation === relation);
+    if (result === undefined) throw new WithheldError(withheldOf(this.unit, relation));
+    return { epoch: report.sealedEpoch, tuples: result.tuples };
+  }
+
+  private readable(relation: string): void {
+    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${relation}\` is not declared`));
+    if (!this.free.has(relation)) throw new WithheldError(withheldOf(this.unit, relation));
   }
 
   /** The replica's engine at its coordination-free fixpoint (its results are lower bounds). */

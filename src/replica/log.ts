@@ -40,6 +40,8 @@ export interface CommitMeta {
    * counts. When they outweigh the rest, the next commit compacts the log. Absent in older logs.
    */
   readonly superseded?: number;
+  /** The seal records as they were when this commit was made (epoch -> the record's file text), so a missing or replaced one is noticed and can be restored. */
+  readonly seals?: Readonly<Record<string, string>>;
 }
 
 /** The header: column types and file formats the rows were read with. */
@@ -250,8 +252,18 @@ export function appendCommit(path: string, length: number, commit: Commit): numb
   try {
     if (fstatSync(fd).size !== length) ftruncateSync(fd, length);
     let at = length;
-    for (const p of parts) at += writeSync(fd, p, 0, p.length, at);
-    fsyncSync(fd);
+    try {
+      for (const p of parts) at += writeSync(fd, p, 0, p.length, at);
+      fsyncSync(fd);
+    } catch (err) {
+      // A failed append (a full disk) is cut off at once, so its bytes do not keep the space taken.
+      try {
+        ftruncateSync(fd, length);
+      } catch {
+        // The next run cuts it off instead.
+      }
+      throw err;
+    }
     return at;
   } finally {
     closeSync(fd);
@@ -265,17 +277,17 @@ export function appendCommit(path: string, length: number, commit: Commit): numb
 export function writeLog(path: string, header: LogHeader, commit: Commit): number {
   mkdirSync(join(path, ".."), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fd = openSync(tmp, "wx");
-  try {
-    writeSync(fd, frame(HEADER, header));
-  } finally {
-    fsyncSync(fd);
-    closeSync(fd);
-  }
   // Every membership from the start: marks do not apply to a new log.
   const marks: [{ mark: number }, number][] = [];
   for (const epochs of commit.store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) (marks.push([m, m.mark]), (m.mark = 0));
   try {
+    const fd = openSync(tmp, "wx");
+    try {
+      writeSync(fd, frame(HEADER, header));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     const { size } = { size: readFileSync(tmp).length };
     const length = appendCommit(tmp, size, { ...commit, symbols: 0, floats: 0 });
     renameSync(tmp, path);

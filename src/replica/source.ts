@@ -9,7 +9,7 @@ import { syntheticSpan } from "../syntax/span.js";
 import type { Tuple } from "./facts.js";
 import { readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import type { SealRecord } from "./replica.js";
-import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type Show } from "./store.js";
+import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
 
 /** One replica's facts of one relation in one epoch, as a source holds them (a file, a stream subject, ...). */
 export interface FactUnit {
@@ -37,6 +37,8 @@ export interface SourceListing {
   readonly replicas: readonly string[];
   /** Every fact unit, sorted by replica, epoch, relation, location. */
   readonly units: readonly FactUnit[];
+  /** Units of `ListOptions.retained` relations, left unread. */
+  readonly skipped?: readonly FactUnit[];
 }
 
 /** What listing needs from the program: relations replicas may insert into, and every declared one. */
@@ -45,6 +47,8 @@ export interface ListOptions {
   readonly inputs: ReadonlySet<string>;
   /** Every declared relation, so a unit of a derived relation is refused with the reason. */
   readonly declared?: ReadonlySet<string>;
+  /** Relations the program does not declare but the kept state holds (an earlier program's): their units are listed as skipped, not refused. */
+  readonly retained?: ReadonlySet<string>;
   /** How a location appears in a message. */
   readonly show?: Show;
 }
@@ -128,10 +132,10 @@ export class DirectorySource implements ReplicaSource {
   }
 
   async list(options: ListOptions, diags: Diagnostics): Promise<SourceListing | null> {
-    const layout = scanLayout(this.dir, options.inputs, diags, options.show, options.declared);
+    const layout = scanLayout(this.dir, options.inputs, diags, options.show, options.declared, options.retained);
     if (layout === null) return null;
-    const units = layout.files.map((f): FactUnit => ({ replica: f.replica, epoch: f.epoch, relation: f.relation, location: f.path, fingerprint: fingerprint(f.path), trustedFrom: trustedFrom(f.path) }));
-    return { replicas: layout.replicas, units };
+    const unit = (f: FactFile): FactUnit => ({ replica: f.replica, epoch: f.epoch, relation: f.relation, location: f.path, fingerprint: fingerprint(f.path), trustedFrom: trustedFrom(f.path) });
+    return { replicas: layout.replicas, units: layout.files.map(unit), skipped: (layout.skipped ?? []).map(unit) };
   }
 
   async *read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]> {
@@ -264,12 +268,18 @@ export function trustedFrom(path: string): number {
  */
 export function createOnce(path: string, text: string): boolean {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fd = openSync(tmp, "wx");
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, "wx");
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    // A full disk fails mid-write: the partial file would keep the space taken.
+    rmSync(tmp, { force: true });
+    throw err;
   }
   try {
     linkSync(tmp, path);

@@ -34,6 +34,8 @@ export interface FactFile {
 export interface Layout {
   readonly replicas: readonly string[];
   readonly files: readonly FactFile[];
+  /** Files of `retained` relations, left unread. */
+  readonly skipped?: readonly FactFile[];
 }
 
 const EPOCH_DIR = /^epoch-([1-9][0-9]*)$/;
@@ -47,13 +49,14 @@ const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
  * `relations` are the relations replicas may insert into (the program's `.input` relations);
  * `declared`, when given, lets a file of any other declared relation be refused with the reason.
  */
-export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>): Layout | null {
+export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>, retained?: ReadonlySet<string>): Layout | null {
   if (!isDirectory(dir)) {
     diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
     return null;
   }
   const replicas: string[] = [];
   const files: FactFile[] = [];
+  const skipped: FactFile[] = [];
   for (const name of readdirSync(dir).sort(compareKeys)) {
     const path = join(dir, name);
     if (name.startsWith(".") || name === SEALS_DIR || !isDirectory(path)) continue;
@@ -71,6 +74,13 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         continue;
       }
       const epoch = Number(m[1]);
+      // Past 2^53 two folder names would read as one epoch number.
+      if (!Number.isSafeInteger(epoch)) {
+        diags.add("CL504", syntheticSpan(epochPath), `replica \`${name}\` holds \`${entry}\`, but epoch numbers go up to ${Number.MAX_SAFE_INTEGER}; a larger one could not be told apart from its neighbours`, {
+          help: "number epochs from 1 upwards, one per sealing period",
+        });
+        continue;
+      }
       for (const file of readdirSync(epochPath).sort(compareKeys)) {
         if (file.startsWith(".")) continue;
         const filePath = join(epochPath, file);
@@ -81,7 +91,9 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         }
         const relation = f[1]!;
         if (!relations.has(relation)) {
-          if (declared?.has(relation) === true) {
+          if (retained?.has(relation) === true && declared?.has(relation) !== true) {
+            skipped.push({ replica: name, epoch, relation, path: filePath });
+          } else if (declared?.has(relation) === true) {
             diags.add("CL504", syntheticSpan(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
               help: `add \`.input ${relation}\` to the program if replicas should insert into it, or move these facts into the program`,
             });
@@ -97,7 +109,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
   if (replicas.length === 0 && !diags.hasErrors()) {
     diags.add("CL504", syntheticSpan(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
   }
-  return { replicas, files };
+  return { replicas, files, skipped };
 }
 
 /** How a path appears in a message (e.g. relative to the working directory). */
@@ -155,20 +167,39 @@ export function sealPath(dir: string, epoch: number): string {
 /** Reads every seal record under `DIR/seals`; malformed ones are CL505 errors. */
 export function readSeals(dir: string, diags: Diagnostics, show: Show = same): SealRecord[] {
   const folder = join(dir, SEALS_DIR);
-  if (!isDirectory(folder)) return [];
+  if (!isDirectory(folder)) {
+    if (existsSync(folder)) diags.add("CL504", syntheticSpan(folder), `\`${show(folder)}\` is a file, but it is the folder of seal records (\`epoch-<n>.json\`)`, { help: "move the file away; seal records it replaced can be written back from the kept state with `calmlog restore DIR`" });
+    return [];
+  }
   const out: SealRecord[] = [];
   for (const file of readdirSync(folder).sort(compareKeys)) {
     if (file.startsWith(".")) continue;
     const path = join(folder, file);
     if (file === "keys" && isDirectory(path)) continue; // key seals, read by `readKeySeals`
     const m = /^epoch-([1-9][0-9]*)\.json$/.exec(file);
+    // A seal's own temporary file: a running seal's is left alone, a killed one's removed (CL518).
+    const tmp = /^epoch-[1-9][0-9]*\.json\.tmp-([0-9]+)-[0-9a-f]+$/.exec(file);
+    if (tmp !== null) {
+      const pid = Number(tmp[1]);
+      if (pid !== process.pid && !processAlive(pid)) {
+        try {
+          rmSync(path, { force: true });
+          diags.add("CL518", syntheticSpan(path), `removed \`${show(path)}\`, a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); nothing was sealed by it`);
+        } catch {
+          diags.add("CL518", syntheticSpan(path), `\`${show(path)}\` is a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); it is ignored, and can be removed`);
+        }
+      }
+      continue;
+    }
     if (m === null) {
       diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
       continue;
     }
     const record = parseSeal(readFileSync(path, "utf8"));
     if (record === null || record.epoch !== Number(m[1])) {
-      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
+      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch`, {
+        help: "restore it from the copy you keep, or remove it and write it back from the kept state with `calmlog restore DIR`",
+      });
       continue;
     }
     out.push(record);
@@ -360,7 +391,13 @@ export function formatOf(schema: { readonly input?: RelationSchema["input"] }): 
 /** Writes `text` to `path` through a temporary file and a rename; `exclusive` refuses to replace an existing file. */
 export function writeFileAtomic(path: string, text: string, options: { readonly exclusive?: boolean } = {}): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeDurable(tmp, text);
+  try {
+    writeDurable(tmp, text);
+  } catch (err) {
+    // A full disk fails mid-write: the partial file would keep the space taken.
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   if (options.exclusive === true && existsSync(path)) {
     rmSync(tmp, { force: true });
     throw new Error(`refusing to replace \`${path}\``);
@@ -380,6 +417,16 @@ function writeDurable(path: string, text: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Whether a process with this id runs (one that exists but is another user's counts). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

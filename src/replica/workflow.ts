@@ -2,7 +2,7 @@
 // state, evaluate, and commit the new state. `calmlog evaluate`, `calmlog seal`, ad-hoc `--replica`
 // sets and the library all go through it; the kept state moves forward only after a clean run.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
@@ -18,7 +18,7 @@ import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet, storeFromLayout, storeLayout, type StoreLayout } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
 import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
-import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
+import { formatsOf, parseSeal, readStateAt, schemaOf, sealJson, sealPath, writeFileAtomic, type FileFormat, type Show } from "./store.js";
 
 /** Progress of a long run, for a status line. */
 export interface WorkflowProgress {
@@ -57,7 +57,7 @@ export interface OpenReplicasOptions {
 /** The outcome of `ReplicaWorkspace.seal`. */
 export type WorkspaceSeal =
   | { readonly ok: true; readonly record: SealRecord; readonly location: string }
-  | { readonly ok: false; readonly message: string; readonly code?: "CL506"; readonly files?: readonly string[] };
+  | { readonly ok: false; readonly message: string; readonly code?: "CL506" | "CL508" | "CL515"; readonly files?: readonly string[] };
 
 const REPORT_FILE = "report.json";
 const LOCK_FILE = "lock";
@@ -76,33 +76,43 @@ export async function openReplicas(source: ReplicaSource, options: OpenReplicasO
   if (diags.hasErrors()) return null;
   const ws = new ReplicaWorkspace(source, options, seals, diags, show);
   ws.keySeals = keySeals;
-  ws.lock = lock;
+  ws.lock = typeof lock === "string" ? lock : null;
+  if (lock !== null && typeof lock !== "string") ws.lockFailure = lock.reason;
   return ws;
 }
 
 /**
  * Takes the state folder's lock (a file holding the owner's pid, created exclusively). A lock whose
- * process is gone is left from a crash and taken over. Null when the folder cannot be written: the
- * run then reads but cannot keep anything, which `commit` reports.
+ * process is gone is left from a crash and taken over. When the folder cannot be written, the
+ * reason: the run then reads but cannot keep anything, which `commit` reports.
  */
-function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | null {
+function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | { readonly reason: string } | null {
   const path = join(stateDir, LOCK_FILE);
   // The state folder sits two levels inside the source's folder; nothing is made when that is missing.
   if (!existsSync(dirname(dirname(stateDir)))) return null;
   try {
     mkdirSync(stateDir, { recursive: true });
-  } catch {
-    return null;
+  } catch (err) {
+    return { reason: writeFailure(err) };
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      const fd = openSync(path, "wx");
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } catch (err) {
+        // Created but not filled (a full disk): the empty lock is ours to remove.
+        closeSync(fd);
+        rmSync(path, { force: true });
+        throw err;
+      }
+      closeSync(fd);
       // Temporary files of runs that were killed: nobody else holds the lock, so none is in use.
       for (const name of readdirSync(stateDir)) if (/\.tmp-[0-9]+-[0-9a-f]+$/.test(name)) rmSync(join(stateDir, name), { force: true, recursive: true });
       return path;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "EEXIST") return null;
+      if (code !== "EEXIST") return { reason: writeFailure(err) };
       const owner = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
         diags.add("CL507", syntheticSpan(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
@@ -114,6 +124,23 @@ function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | nu
     }
   }
   return null;
+}
+
+/** Why a write failed, in the user's words. */
+export function writeFailure(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "the disk quota is used up";
+    case "EROFS":
+      return "the file system is read-only";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
 }
 
 function alive(pid: number): boolean {
@@ -157,6 +184,8 @@ export class ReplicaWorkspace {
   private readonly onProgress: ((p: WorkflowProgress) => void) | undefined;
   private report: ReplicaReport | null = null;
   private reused = false;
+  /** Kept relations the program does not declare, with their recorded types and formats. */
+  private retained: { readonly schema: Readonly<Record<string, readonly string[]>>; readonly formats: Readonly<Record<string, FileFormat>> } = { schema: {}, formats: {} };
   /** `kept` was read without the facts (its symbol counts are not known yet). */
   private metaOnly = false;
   /** The state lock this workspace holds (released by `close`). */
@@ -170,6 +199,8 @@ export class ReplicaWorkspace {
     this.keySealList = records;
     this.report = null;
   }
+  /** Why the lock could not be taken because the state folder cannot be written. */
+  lockFailure: string | null = null;
   /** Facts read from the source in this run. */
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
@@ -206,6 +237,7 @@ export class ReplicaWorkspace {
       try {
         const log = readLog(path, { metaOnly: true })!;
         this.metaOnly = true;
+        this.retain(log.header.schema, log.header.formats);
         return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0, commits: log.commits });
       } catch {
         // `load` reports the damage.
@@ -226,7 +258,8 @@ export class ReplicaWorkspace {
       const log = path === null ? null : this.resumeLog(path) ?? readLog(path);
       if (log !== null) {
         this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: log.symbols, floats: log.floats, commits: log.commits };
-        this.store = programTypes === null || sameTypes(log.header.schema, schemaOf(this.unit!.checked.relations)) ? log.store : retype(log.store, programTypes);
+        this.retain(log.header.schema, log.header.formats);
+        this.store = programTypes === null || sameTypes(log.header.schema, this.schemaNow) ? log.store : retype(log.store, programTypes);
         if (this.store !== log.store) this.kept = { ...this.kept, schema: {} };
         return this.store;
       }
@@ -273,12 +306,24 @@ export class ReplicaWorkspace {
     }
   }
 
+  /** The program's column types, and those of kept relations it does not declare (their facts stay). */
   private get schemaNow(): Readonly<Record<string, readonly string[]>> {
-    return this.unit !== null ? schemaOf(this.unit.checked.relations) : this.keptState()?.schema ?? {};
+    return this.unit !== null ? { ...this.retained.schema, ...schemaOf(this.unit.checked.relations) } : this.keptState()?.schema ?? {};
   }
 
   private get formatsNow(): Readonly<Record<string, FileFormat>> {
-    return this.unit !== null ? formatsOf(this.unit.checked.relations) : this.keptState()?.formats ?? {};
+    return this.unit !== null ? { ...this.retained.formats, ...formatsOf(this.unit.checked.relations) } : this.keptState()?.formats ?? {};
+  }
+
+  /** Records the kept relations the program does not declare: an earlier program's, kept with their types. */
+  private retain(schema: Readonly<Record<string, readonly string[]>>, formats: Readonly<Record<string, FileFormat>>): void {
+    if (this.unit === null) return;
+    const declared = this.unit.checked.relations;
+    const kept: Record<string, readonly string[]> = {};
+    const keptFormats: Record<string, FileFormat> = {};
+    for (const [name, types] of Object.entries(schema)) if (!declared.has(name)) kept[name] = types;
+    for (const [name, f] of Object.entries(formats)) if (!declared.has(name)) keptFormats[name] = f;
+    this.retained = { schema: kept, formats: keptFormats };
   }
 
   private get schemas(): ReadonlyMap<string, ReplicaSchema> {
@@ -312,11 +357,15 @@ export class ReplicaWorkspace {
     const diags = this.diagnostics;
     const schemas = this.schemas;
     const inputs = this.unit !== null ? replicatedRelations(this.unit.checked) : new Set(schemas.keys());
-    const listing = await this.source.list({ inputs, declared: new Set(schemas.keys()), show: this.show }, diags);
+    // Relations an earlier program declared: their files are left unread, not refused.
+    this.keptState();
+    const retained = new Set(Object.keys(this.retained.schema));
+    const listing = await this.source.list({ inputs, declared: new Set(schemas.keys()), retained, show: this.show }, diags);
     if (listing === null || diags.hasErrors()) return false;
     this.listing = listing;
     const kept = this.keptState();
     if (kept === null || diags.hasErrors()) return false;
+    if (!this.checkSeals(kept)) return false;
 
     // Group units by replica, epoch and relation (a relation may have a `.facts` and a `.jsonl` file).
     const groups = new Map<string, FactUnit[]>();
@@ -335,7 +384,10 @@ export class ReplicaWorkspace {
     }
     this.unitsSkipped = [...unchanged].reduce((n, k) => n + groups.get(k)!.length, 0);
     // A fast path: nothing changed at all, and the report of the last run is kept.
-    if (this.tryReuse(groups, unchanged)) return true;
+    if (this.tryReuse(groups, unchanged)) {
+      this.noteUnread(inputs, listing.skipped ?? []);
+      return true;
+    }
 
     const store = this.load();
     if (store === null) return false;
@@ -371,7 +423,8 @@ export class ReplicaWorkspace {
       dir: this.source.description,
       show: this.show,
       reported: this.reported,
-      skip: (replica, epoch, relation) => unchanged.has(unitKey(replica, epoch, relation)),
+      // Kept facts of relations the program does not read have no files to compare with.
+      skip: (replica, epoch, relation) => unchanged.has(unitKey(replica, epoch, relation)) || !inputs.has(relation),
       onLacking: (replica, epoch, relation, n) => lackingSeen.set(unitKey(replica, epoch, relation), n),
     });
     // Units skipped as unchanged report what they lacked last time, as a fresh read would.
@@ -394,7 +447,84 @@ export class ReplicaWorkspace {
       const racy = g.some((u) => (u.trustedFrom ?? 0) > now);
       this.units.set(key, { fingerprint: racy ? "racy" : fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location) });
     }
+    this.noteUnread(inputs, listing.skipped ?? [], store);
     return true;
+  }
+
+  /**
+   * CL517 for every seal record the kept state remembers that is missing or was replaced: a sealed
+   * epoch stays sealed, since results were reported final over it. Returns whether all are there.
+   */
+  private checkSeals(kept: Kept): boolean {
+    let ok = true;
+    for (const [e, text] of Object.entries(kept.meta?.seals ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+      const epoch = Number(e);
+      const recorded = parseSeal(text);
+      if (recorded === null) continue;
+      const now = this.seals.get(epoch);
+      if (now !== undefined && sealText(now) === sealText(recorded)) continue;
+      ok = false;
+      const where = this.source.kind === "directory" ? sealPath(this.source.description, epoch) : `${this.source.description} (seal of epoch ${epoch})`;
+      const what = now === undefined ? "is missing" : "differs from the one sealed";
+      this.diagnostics.add("CL517", syntheticSpan(where), `the seal record of epoch ${epoch} (\`${this.show(where)}\`) ${what}: epoch ${epoch} was sealed at ${recorded.sealedAt}, the kept state records it, and results over it were reported final`, {
+        help: now === undefined ? "write it back from the kept state with `calmlog restore DIR`" : "move the replaced record away, then write the sealed one back from the kept state with `calmlog restore DIR`",
+        notes: Object.entries(recorded.replicas).map(([r, x]) => `replica \`${r}\`: ${x.facts} fact(s), ${x.digest}`),
+      });
+    }
+    return ok;
+  }
+
+  /** CL517 for seal records the kept state remembers and the source lost or replaced; false when there are any. */
+  verifySeals(): boolean {
+    const kept = this.keptState();
+    return kept !== null && this.checkSeals(kept);
+  }
+
+  /** Writes back the seal records the kept state remembers and the source lacks (`calmlog restore`). Returns their locations. */
+  async restoreSeals(): Promise<string[]> {
+    const kept = this.keptState();
+    const written: string[] = [];
+    for (const [e, text] of Object.entries(kept?.meta?.seals ?? {}).sort((a, b) => Number(a[0]) - Number(b[0]))) {
+      const record = parseSeal(text);
+      if (record === null || this.seals.has(Number(e))) continue;
+      const w = await this.source.createSeal(record);
+      if (w.created) written.push(w.location);
+      this.seals.set(record.epoch, w.created ? record : w.existing ?? record);
+    }
+    return written;
+  }
+
+  /**
+   * CL516, once per run: kept facts of relations the program does not take as `.input` (an earlier
+   * program's) stay kept and unread, and so do the fact files of relations it does not declare.
+   */
+  private noteUnread(inputs: ReadonlySet<string>, skipped: readonly FactUnit[], store?: FactStore): void {
+    if (this.unit === null) return;
+    const relations = new Map<string, { facts: number; replicas: Set<string>; files: string[] }>();
+    const entry = (relation: string): { facts: number; replicas: Set<string>; files: string[] } => {
+      let e = relations.get(relation);
+      if (e === undefined) relations.set(relation, (e = { facts: 0, replicas: new Set(), files: [] }));
+      return e;
+    };
+    for (const [replica, epochs] of store?.members ?? []) {
+      for (const rels of epochs.values()) {
+        for (const [relation, m] of rels) {
+          if (inputs.has(relation) || m.rows.size === 0) continue;
+          const e = entry(relation);
+          e.facts += m.rows.size;
+          e.replicas.add(replica);
+        }
+      }
+    }
+    for (const u of skipped) entry(u.relation).files.push(u.location);
+    if (relations.size === 0) return;
+    const parts = [...relations].sort((a, b) => compareKeys(a[0], b[0])).map(([relation, e]) => {
+      const kept = e.facts > 0 ? `its ${e.facts} kept fact(s) (${[...e.replicas].sort(compareKeys).map((r) => `replica \`${r}\``).join(", ")}) stay in the kept state, unchanged` : "";
+      const files = e.files.length > 0 ? `its file(s) \`${e.files.map(this.show).join("`, `")}\` are left unread` : "";
+      return `\`${relation}\` is not an \`.input\` relation of this program: ${[kept, files].filter((x) => x !== "").join(", and ")}`;
+    });
+    const at = this.source.stateDir ?? this.source.description;
+    this.diagnostics.add("CL516", syntheticSpan(at), parts.join("; "), { help: "a program that reads them again (as `.input`) finds them all; nothing is removed" });
   }
 
   /** Evaluates the reconciled facts: per replica, merged, sealed and withheld results. */
@@ -406,6 +536,7 @@ export class ReplicaWorkspace {
     for (const u of this.listing?.units ?? []) if (!locations.has(unitKey(u.replica, u.epoch, u.relation))) locations.set(unitKey(u.replica, u.epoch, u.relation), u.location);
     const dir = this.source.description;
     const derived = this.openDerived(store);
+    const inputs = replicatedRelations(this.unit.checked);
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
       ...(derived === null ? {} : { derived }),
@@ -414,6 +545,7 @@ export class ReplicaWorkspace {
       mergedTuples: (r) => this.unit!.checked.relations.get(r)?.invariant != null || (this.options.mergedTuples?.(r) ?? true),
       fileOf: (replica, epoch, relation) => locations.get(unitKey(replica, epoch, relation)) ?? join(dir, replica, `epoch-${epoch}`, `${relation}.facts`),
       onPhase: (phase) => this.onProgress?.({ phase: `evaluating: ${phase}`, files: 0, filesTotal: 0, facts: this.factsRead }),
+      reads: (relation) => inputs.has(relation),
       ...(this.options.onEngineProgress === undefined ? {} : { onEngineProgress: this.options.onEngineProgress }),
       ...(this.options.onStats === undefined ? {} : { onStats: this.options.onStats }),
     });
@@ -493,6 +625,8 @@ export class ReplicaWorkspace {
     this.derivedWriter = null;
     if (this.lock === null) return;
     rmSync(this.lock, { force: true });
+    if (this.lock === null && this.lockFailure === null) return;
+    if (this.lock !== null) rmSync(this.lock, { force: true });
     this.lock = null;
     // A run that kept nothing leaves no empty state folders behind.
     const stateDir = this.source.stateDir!;
@@ -533,17 +667,18 @@ export class ReplicaWorkspace {
     // Earlier commit records are superseded by this one; once they outweigh the facts, the log is written anew.
     const superseded = kept.kind === "log" && kept.meta !== null ? (kept.meta.superseded ?? 0) + commitFrameLength(kept.meta) : 0;
     const compact = kept.kind === "log" && superseded > kept.length - superseded;
+    const seals: Record<string, string> = {};
+    for (const s of [...this.seals.values()].sort((a, b) => a.epoch - b.epoch)) seals[String(s.epoch)] = sealJson(s);
     const header = { format: LOG_FORMAT, schema: this.schemaNow, formats: this.formatsNow };
     const rewrite = compact || kept.kind !== "log" || !sameTypes(kept.schema, header.schema) || JSON.stringify(kept.formats) !== JSON.stringify(header.formats);
-    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs, superseded: rewrite ? 0 : superseded };
+    const meta: CommitMeta = { id: `${Date.now()}-${process.pid}`, units, digests, inputs, seals, superseded: rewrite ? 0 : superseded };
     const commit = { store, symbols: kept.symbols, floats: kept.floats, meta };
     let length: number;
     try {
-      if (this.lock === null) throw Object.assign(new Error("the folder cannot be written or locked"), { code: "EACCES" });
+      if (this.lock === null) throw new Error(this.lockFailure ?? "the folder cannot be written or locked");
       length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === "ENOSPC" ? "no space left on the device" : (err as Error).message;
-      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${reason}); these results are not kept, and the previous state is intact`, {
+      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${writeFailure(err)}); these results are not kept, and the previous state is intact`, {
         help: "make the folder writable or free disk space, then run again",
       });
       return false;
@@ -585,11 +720,23 @@ export class ReplicaWorkspace {
     }
     const outcome = sealRows(store, this.seals, epoch, { sealedAt: options.sealedAt ?? new Date().toISOString(), reason: options.reason ?? null });
     if ("message" in outcome) return { ok: false, message: outcome.message };
-    await this.commit();
-    const written = await this.source.createSeal(outcome.record);
+    // A seal over facts the kept state does not hold would be a promise nothing keeps.
+    if (this.store !== null && this.source.stateDir !== null && !(await this.commit()) && this.diagnostics.items.some((d) => d.code === "CL508")) {
+      return { ok: false, code: "CL508", message: `epoch ${epoch} is not sealed, because the kept state could not be written` };
+    }
+    let written: Awaited<ReturnType<ReplicaSource["createSeal"]>>;
+    try {
+      written = await this.source.createSeal(outcome.record);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined || !/^E[A-Z]+$/.test(code)) throw err;
+      return { ok: false, code: "CL515", message: `the seal record of epoch ${epoch} could not be written (${writeFailure(err)}); epoch ${epoch} stays open, and the kept state holds its facts` };
+    }
     if (!written.created) return { ok: false, message: `epoch ${epoch} was sealed meanwhile (\`${this.show(written.location)}\`); a seal is written once` };
     this.seals.set(epoch, outcome.record);
     this.report = null;
+    // The kept state remembers the seal, so a record deleted later is noticed (CL517).
+    await this.commit();
     return { ok: true, record: outcome.record, location: written.location };
   }
 
@@ -756,7 +903,10 @@ function sameTypes(a: Readonly<Record<string, readonly string[]>>, b: Readonly<R
 
 /** The store re-encoded with other column types (the program changed a relation's types). */
 function retype(store: FactStore, types: ReadonlyMap<string, import("./rows.js").ColumnTypes>): FactStore {
-  const out = new FactStore(types);
+  // Relations the program no longer declares keep the types they were stored with.
+  const all = new Map(types);
+  for (const [relation, t] of store.types) if (!all.has(relation)) all.set(relation, t);
+  const out = new FactStore(all);
   for (const [replica, epochs] of store.members) {
     out.addReplica(replica);
     for (const [epoch, rels] of epochs) {
