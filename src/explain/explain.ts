@@ -13,7 +13,9 @@ import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { planVariant } from "../plan/plan.js";
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
-import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
+import type { Aggregate, Atom, FunctorName, Literal, PrimitiveType, Term } from "../syntax/ast.js";
+import { isStructured, NIL } from "../eval/records.js";
+import { syntheticSpan } from "../syntax/span.js";
 import type { Clause } from "../syntax/normalize.js";
 import { printLiteral, printTerm } from "../syntax/printer.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
@@ -716,12 +718,24 @@ function showClauseText(clause: Clause): string {
 
 /** A value as a Datalog constant of `type` (a float always with a `.` or exponent, so it reads back as one). */
 export function showTyped(v: Value, type: PrimitiveType): string {
+  if (typeof v === "string" && isStructured(v)) return printTerm(structuredTerm(v, syntheticSpan()));
   if (typeof v === "string") return JSON.stringify(v).replace(/\\u0001/g, "\\u0001");
   if (type === "float" && Number.isFinite(v) && Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}.0`;
   return String(v);
 }
 
+/** A record, `nil` or ADT value as the term that builds it: `[1, "a"]`, `$Cons(1, $Nil)`. */
+function structuredTerm(v: string, span: Term["span"]): Term {
+  const field = (x: Value): Term => (typeof x === "string" ? (isStructured(x) ? structuredTerm(x, span) : { kind: "string", value: x, span }) : valueTerm(x, Number.isInteger(x) ? "number" : "float", span));
+  const call = (name: FunctorName, args: readonly Value[]): Term => ({ kind: "call", name, nameSpan: span, args: args.map(field), span });
+  if (v === NIL) return call("nil", []);
+  if (v.charCodeAt(0) === 0) return call("record", JSON.parse(v.slice(1)) as Value[]);
+  const open = v.indexOf("[");
+  return call(`$${v.slice(1, open)}`, JSON.parse(v.slice(open)) as Value[]);
+}
+
 function valueTerm(v: Value, type: PrimitiveType | undefined, span: Term["span"]): Term {
+  if (typeof v === "string" && isStructured(v)) return structuredTerm(v, span);
   if (typeof v === "string") return { kind: "string", value: v, span };
   return { kind: "number", value: v, type: type === "float" ? "float" : type === "unsigned" ? "unsigned" : "number", text: showTyped(v, type ?? "number"), span };
 }
