@@ -4,6 +4,7 @@
 import type { Engine } from "../eval/engine.js";
 import { compareValues, type Tuple, type Value } from "../eval/values.js";
 import { finish, mix } from "../eval/relation.js";
+import type { PrimitiveType } from "../syntax/ast.js";
 import type { FactOrigin, InputFacts } from "./explain.js";
 import type { FactModel } from "./solve.js";
 
@@ -22,6 +23,36 @@ export class EngineModel implements FactModel {
     return this.engine.size(relation);
   }
 
+  /** Where the engine stored the fact among its relation's rows (rows are appended as they are derived), or -1. */
+  position(relation: string, tuple: Tuple): number {
+    const { data, size, arity, types } = this.engine.rows(relation);
+    const cols = types.map((_, c) => c);
+    const index = this.index(relation, cols, data, size, arity);
+    const codes = this.codes(types, cols, tuple);
+    return codes === null ? -1 : index.first(codes);
+  }
+
+  private index(relation: string, cols: readonly number[], data: Int32Array, size: number, arity: number): CodeIndex {
+    const name = `${relation}/${cols.join(",")}`;
+    let index = this.indexes.get(name);
+    if (index === undefined || index.size !== size) this.indexes.set(name, (index = new CodeIndex(data, size, arity, cols)));
+    return index;
+  }
+
+  /** The codes of `key` in columns `cols`, or null when some value was never stored (so nothing matches). */
+  private codes(types: readonly PrimitiveType[], cols: readonly number[], key: readonly Value[]): Int32Array | null {
+    const vt = this.engine.valueTable;
+    const codes = new Int32Array(cols.length);
+    for (let k = 0; k < cols.length; k++) {
+      const type = types[cols[k]!]!;
+      const v = key[k]!;
+      const code = type === "symbol" ? (typeof v === "string" ? vt.symbolIfKnown(v) : -1) : vt.encode(type, v);
+      if (code === null || (type === "symbol" && code === -1)) return null;
+      codes[k] = code;
+    }
+    return codes;
+  }
+
   lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[] {
     if (cols.length === 0) {
       let all = this.rows.get(relation);
@@ -31,18 +62,10 @@ export class EngineModel implements FactModel {
     // Keyed: an index over the engine's row codes, built once per relation and columns; only the
     // matching rows are decoded, so a question about a large relation reads a few of its rows, not all.
     const { data, size, arity, types } = this.engine.rows(relation);
-    const name = `${relation}/${cols.join(",")}`;
-    let index = this.indexes.get(name);
-    if (index === undefined || index.size !== size) this.indexes.set(name, (index = new CodeIndex(data, size, arity, cols)));
+    const index = this.index(relation, cols, data, size, arity);
+    const codes = this.codes(types, cols, key);
+    if (codes === null) return [];
     const vt = this.engine.valueTable;
-    const codes = new Int32Array(cols.length);
-    for (let k = 0; k < cols.length; k++) {
-      const type = types[cols[k]!]!;
-      const v = key[k]!;
-      const code = type === "symbol" ? (typeof v === "string" ? vt.symbolIfKnown(v) : -1) : vt.encode(type, v);
-      if (code === null || (type === "symbol" && code === -1)) return [];
-      codes[k] = code;
-    }
     const out: Tuple[] = [];
     for (let row = index.first(codes); row !== -1; row = index.next[row]!) {
       const t: Value[] = new Array(arity);

@@ -7,7 +7,7 @@ import { planVariant, PlanError } from "../plan/plan.js";
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Comparison, Literal, NumberLiteral, PrimitiveType, StringLiteral, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { AggPlan, PExpr, PlanStats, Step } from "../plan/plan.js";
+import type { AggPlan, PExpr, PlanStats, Step, UnpackPattern } from "../plan/plan.js";
 import { Unsupported, type BoundPlan } from "./solve.js";
 import type { Value } from "../eval/values.js";
 
@@ -119,10 +119,27 @@ function nameSlots(steps: readonly Step[], literals: readonly (Literal | null)[]
       exprNames(step.expr, inExpr);
       for (const side of [l.left, l.right]) if (side.kind === "var" && !inExpr.has(side.name)) names[step.slot] ??= side.name;
     }
+    if (step.kind === "unpack" && l != null) {
+      // The record term the pattern came from: a side of `p = [x, y]`, or a column of `a([x, _])`.
+      const terms: Term[] = l.kind === "cmp" ? [l.left, l.right] : l.kind === "atom" ? [...l.atom.args] : [];
+      const term = terms.find((t) => t.kind === "call" && (l.kind === "cmp" || step.text.startsWith(`${showTerm(t)} in `)));
+      if (term !== undefined) namePattern(step.pattern, term, names);
+    }
     const exprs: PExpr[] = step.kind === "filter" ? [step.left, step.right] : step.kind === "assign" ? [step.expr] : [];
     for (const e of exprs) walkExpr(e, (x) => {
       if (x.kind === "var" && !x.name.startsWith("#")) names[x.slot] ??= x.name;
     });
+  });
+}
+
+/** Names of the slots a record pattern binds, from the variables at the same places in its term. */
+function namePattern(pattern: UnpackPattern, term: Term, names: (string | undefined)[]): void {
+  if (term.kind !== "call") return;
+  pattern.fields.forEach((f, i) => {
+    const t = term.args[i];
+    if (t === undefined) return;
+    if (f.kind === "bind" && t.kind === "var") names[f.slot] ??= t.name;
+    if (f.kind === "nested") namePattern(f.pattern, t, names);
   });
 }
 

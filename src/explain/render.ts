@@ -99,7 +99,7 @@ function whyNotTree(w: WhyNot): TreeNode {
 function failureTree(f: RuleFailure): TreeNode {
   const detail = [f.rule.text];
   if (f.bindings.length > 0) detail.push(`with ${f.bindings.map((b) => `${b.name} = ${showValue(b.value)}`).join(", ")}`);
-  detail.push(`fails at \`${f.literal}\` (${f.at}): ${f.message}`);
+  detail.push(f.kind === "unsupported" ? f.message : `fails at \`${f.literal}\` (${f.at}): ${f.message}`);
   for (const a of f.aggregates ?? []) detail.push(...aggregateLines(a));
   const children: TreeNode[] = [];
   if (f.missing !== undefined) children.push(whyNotTree(f.missing));
@@ -137,7 +137,8 @@ export function renderExplainText(r: ExplainReport): string {
   const out: string[] = [];
   const where = r.view === "facts" ? "" : r.view === "merged" ? " in the merged view of every replica" : r.sealedEpoch === 0 ? " (no sealed epoch yet)" : ` in the sealed results (final as of epoch ${r.sealedEpoch})`;
   if (r.holds && r.derivation !== null) {
-    out.push(`${r.fact.text} holds${where}; a derivation of height ${r.derivation.height}:`);
+    const lowest = r.derivation.kind === "rule" && r.derivation.lowest !== undefined ? ` (the lowest has height ${r.derivation.lowest} or more; the search stopped before finding it)` : "";
+    out.push(`${r.fact.text} holds${where}; a derivation of height ${r.derivation.height}${lowest}:`);
     draw(derivationTree(r.derivation), out, "  ", true, true);
   } else if (r.view === "sealed" && r.sealedEpoch === 0 && r.withheld !== null) {
     // Nothing is sealed, so nothing of the relation is known yet: what it waits for is the answer.

@@ -35,6 +35,11 @@ export interface FactModel {
   lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[];
   /** How many facts of `relation` hold (orders the joins). */
   size(relation: string): number;
+  /**
+   * Where the fact sits in its relation's storage order, when facts are stored as they are derived
+   * (-1 or absent: unknown). A derived fact then has a step whose premises of its own relation sit before it.
+   */
+  position?(relation: string, tuple: Tuple): number;
 }
 
 /** A plan whose steps know which literal they came from. */
