@@ -112,13 +112,26 @@ function failureTree(f: RuleFailure): TreeNode {
   return { line: `rule at ${at(f.rule)}`, detail, children: () => children };
 }
 
-function withheldLines(w: Withheld, fact: FactRef): string[] {
+/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
+function shellWord(s: string): string {
+  return /^[\w.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function withheldLines(w: Withheld, fact: FactRef, dir: string, program: string): string[] {
   const out: string[] = [];
   const via = w.via.length > 1 ? ` (through ${w.via.join(" <- ")})` : "";
   out.push(`\`${w.relation}\` waits for a sealed epoch: its rule reads \`${w.literal}\` at ${w.at}${via}; ${w.reason}`);
   out.push(w.sealedEpoch === 0 ? "no epoch is sealed yet" : `sealed results are final as of epoch ${w.sealedEpoch}`);
   if (w.release !== null) {
     out.push(w.release.from === w.release.to ? `to release it, seal epoch ${w.release.from}` : `to release it, seal epochs ${w.release.from} to ${w.release.to}, in order`);
+  }
+  if (w.keySeal?.sealable === true) {
+    const k = w.keySeal;
+    const value = typeof k.value === "string" ? k.value : String(k.value);
+    const epochs = k.epochs.from === k.epochs.to ? `--epoch ${k.epochs.from}` : `--epoch N for each epoch N from ${k.epochs.from} to ${k.epochs.to}`;
+    out.push(`per key: \`calmlog seal ${dir} ${epochs} --key ${k.key}=${shellWord(value)} --program ${program}\` would release it (column ${k.column + 1} holds the key \`${k.key}\`)`);
+  } else if (w.keySeal?.sealable === false) {
+    out.push(`no key seal releases it alone: ${w.keySeal.reason}`);
   }
   for (const u of w.undelivered) {
     out.push(u.replicas.length === 0 ? `every known replica holds facts in epoch ${u.epoch}` : `no facts yet in epoch ${u.epoch} from: ${u.replicas.join(", ")}`);
@@ -149,7 +162,9 @@ export function renderExplainText(r: ExplainReport): string {
   }
   if (r.withheld !== null) {
     out.push("");
-    out.push(...withheldLines(r.withheld, r.fact));
+    // Key seals are written into a replica directory; ad-hoc `--replica` sets have none to name.
+    const dir = r.source.path.includes("=") || r.source.path === "-" ? "REPLICA_DIR" : shellWord(r.source.path);
+    out.push(...withheldLines(r.withheld, r.fact, dir, shellWord(r.program)));
     const w = r.withheld.ifSealedNow;
     if (w.derivation !== null) draw(derivationTree(w.derivation), out, "  ", true, true);
     else if (w.whyNot !== null && r.whyNot !== null && JSON.stringify(w.whyNot) === JSON.stringify(r.whyNot)) out.push("  for the same reasons");
