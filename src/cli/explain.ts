@@ -17,6 +17,7 @@ import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } fro
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { Explainer, SearchLimit, type ExplainOptions } from "../explain/explain.js";
+import { Unsupported } from "../explain/solve.js";
 import { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from "../explain/model.js";
 import { parseFactQuery } from "../explain/query.js";
 import { explainReplicas } from "../explain/replica.js";
@@ -53,7 +54,8 @@ Options:
       --format FORMAT  text (default) or json (the schema is explain-schema.json)
       --depth N        how many missing facts deep a why-not follows (default 4)
       --rows N         rows of an aggregate, blocking facts and open facts listed (default 5)
-      --max-facts N    how many facts the search for a derivation may reach (default 200000)
+      --max-facts N    how many facts or rule instances the search for a derivation may
+                       read (default 200000)
   -h, --help           show this help
 
 Exit codes: 0 answered (whether or not FACT holds), 1 errors in the program, the facts or FACT,
@@ -181,6 +183,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   } catch (err) {
     if (err instanceof SearchLimit) {
       const d = new Diagnostics().add("CL702", syntheticSpan("<query>"), `${err.message} (--max-facts ${options.maxFacts})`);
+      ctx.stderr.write(renderDiagnostics([d], new Map(), { color }));
+      return EXIT_USER_ERROR;
+    }
+    if (err instanceof Unsupported) {
+      const d = new Diagnostics().add("CL703", syntheticSpan("<query>"), `${err.message}, so \`${factText}\` cannot be explained through it`);
       ctx.stderr.write(renderDiagnostics([d], new Map(), { color }));
       return EXIT_USER_ERROR;
     }

@@ -11,13 +11,16 @@ import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
-import { planVariant } from "../plan/plan.js";
+import { planVariant, type UnpackPattern } from "../plan/plan.js";
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
-import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
+import type { Aggregate, Atom, Comparison, FunctorName, Literal, PrimitiveType, Term } from "../syntax/ast.js";
+import type { PExpr } from "../plan/plan.js";
+import { isStructured, NIL } from "../eval/records.js";
+import { syntheticSpan } from "../syntax/span.js";
 import type { Clause } from "../syntax/normalize.js";
 import { printLiteral, printTerm } from "../syntax/printer.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
-import { coerce, compareType, NONE, Solver, type AggregateResult, type BoundPlan, type FactModel, type Solution } from "./solve.js";
+import { coerce, compareType, NONE, Solver, Unsupported, type AggregateResult, type BoundPlan, type FactModel, type Solution } from "./solve.js";
 
 /** Where an input fact was read: a file and line, and on replicas the replica and epoch. */
 export interface FactOrigin {
@@ -86,6 +89,11 @@ export type Derivation =
       readonly kind: "rule";
       readonly fact: FactRef;
       readonly height: number;
+      /**
+       * Only at the root of a tree found goal-directed whose height could not be proven minimal
+       * within the search budget: the lowest height a derivation of the fact can have.
+       */
+      readonly lowest?: number;
       readonly rule: RuleRef;
       readonly bindings: readonly Binding[];
       readonly body: readonly StepLiteral[];
@@ -96,7 +104,7 @@ export type Derivation =
 /** Why one rule does not derive the fact: the first literal that fails, under the bindings of those before it. */
 export interface RuleFailure {
   readonly rule: RuleRef;
-  readonly kind: "head" | "missing" | "no-match" | "blocked" | "comparison" | "false" | "no-value" | "error";
+  readonly kind: "head" | "missing" | "no-match" | "blocked" | "comparison" | "false" | "no-value" | "error" | "unsupported";
   /** As written (for `head`: the head argument tied to the value asked about). */
   readonly literal: string;
   readonly instance: string;
@@ -137,8 +145,12 @@ export class SearchLimit extends Error {
 }
 
 export interface ExplainOptions {
-  /** How many facts the backward search for a derivation may reach (default 200,000). */
+  /** How many facts (rule instances, searched goal-directed) the search for a derivation may reach (default 200,000). */
   readonly maxFacts?: number;
+  /** Up to how many facts the whole support of a fact is explored before the goal-directed search takes over (default 5,000). */
+  readonly supportFacts?: number;
+  /** How many rule instances the goal-directed search may read looking for a lower tree than the first it built (default 20,000). */
+  readonly deepening?: number;
   /** How many rows of an aggregate, or facts blocking a negation, to list (default 5). */
   readonly rows?: number;
   /** How deep why-not follows missing facts (default 4). */
@@ -216,9 +228,206 @@ export class Explainer {
     return this.model.has(relation, tuple);
   }
 
-  /** A derivation tree of minimal height, or null when the fact does not hold. */
+  /**
+   * A derivation tree of minimal height, or null when the fact does not hold. The whole support is
+   * explored first while it stays small (every step's subtree then has minimal height too). A fact
+   * supported by much of a large relation is searched goal-directed instead: a derivation is built
+   * depth-first from the fact (`whyDirect`), then iterative deepening (`whyGoal`) looks for a lower
+   * one within the same budget; when the budget runs out first, the tree says how low the lowest
+   * could be (`lowest`).
+   */
   why(relation: string, tuple: Tuple, options: ExplainOptions = {}): Derivation | null {
     if (!this.model.has(relation, tuple)) return null;
+    const limit = options.maxFacts ?? 200_000;
+    const support = Math.min(limit, options.supportFacts ?? 5_000);
+    const rows = options.rows ?? 5;
+    try {
+      return this.whySupport(relation, tuple, support, rows);
+    } catch (err) {
+      if (!(err instanceof SearchLimit) || limit <= support) throw err;
+    }
+    const direct = this.whyDirect(relation, tuple, limit);
+    const upper = direct.root.height;
+    const goal = this.whyGoal(relation, tuple, Math.min(limit, options.deepening ?? 20_000), upper - 1);
+    if ("root" in goal) return this.tree(goal.root, goal.nodes, new Set(), rows);
+    const tree = this.tree(direct.root, direct.nodes, new Set(), rows);
+    return tree.kind === "rule" && goal.lowest < upper ? { ...tree, lowest: goal.lowest } : tree;
+  }
+
+  /** A node for the fact, a base (height 0) when it was inserted or is a program fact. */
+  private node(nodes: Map<string, Node>, r: string, t: Tuple): Node {
+    const key = factKey(r, t);
+    let n = nodes.get(key);
+    if (n === undefined) {
+      const base = !this.clausesOf.has(r) || this.inputs.origins(r, t) !== null || (this.programFacts.get(r)?.has(keyOf(t)) ?? false);
+      n = { relation: r, tuple: t, key, base, instances: [], height: base ? 0 : Infinity, best: null, done: base };
+      nodes.set(key, n);
+    }
+    return n;
+  }
+
+  /**
+   * A derivation built depth-first from the fact: per fact, its rule instances are tried in the
+   * order of their premises' storage positions (earliest first), and a premise of the fact's own
+   * relation must sit before it; a fact is derived once, so every fact of the tree is read once.
+   * The engine appends facts as it derives them, so the step that derived a fact meets that order
+   * and the search does not backtrack there; elsewhere it backtracks, never through a fact on its own path.
+   */
+  private whyDirect(relation: string, tuple: Tuple, limit: number): { root: Node; nodes: Map<string, Node> } {
+    const nodes = new Map<string, Node>();
+    const onPath = new Set<string>();
+    const failed = new Set<string>();
+    let work = 0;
+    const text = (): string => this.fact(relation, tuple).text;
+    const position = (r: string, t: Tuple): number => this.model.position?.(r, t) ?? -1;
+    const derive = (n: Node): boolean => {
+      if (n.base || n.best !== null) return true;
+      if (onPath.has(n.key) || failed.has(n.key)) return false;
+      onPath.add(n.key);
+      const own = position(n.relation, n.tuple);
+      const candidates: { inst: Instance; score: number; ordered: boolean }[] = [];
+      for (const clause of this.clausesOf.get(n.relation) ?? []) {
+        const plan = this.headPlanOrSkip(clause);
+        if (plan === null) continue;
+        this.solveOrSkip(clause, plan, n.tuple, (s) => {
+          if (++work > limit) throw new SearchLimit(text(), work);
+          let score = -1;
+          let ordered = true;
+          plan.plan.steps.forEach((step, i) => {
+            const row = s.rows[i];
+            if (step.kind !== "atom" || row == null || !this.clausesOf.has(step.relation)) return;
+            const at = position(step.relation, row);
+            score = Math.max(score, at);
+            if (step.relation === n.relation && own >= 0 && at >= own) ordered = false;
+          });
+          candidates.push({ inst: { clause, plan, solution: s, head: n.key, premises: [], waiting: 0 }, score, ordered });
+          return true;
+        });
+      }
+      candidates.sort((a, b) => Number(b.ordered) - Number(a.ordered) || a.score - b.score);
+      for (const c of candidates) {
+        const premises: Node[] = [];
+        c.inst.plan.plan.steps.forEach((step, i) => {
+          const row = c.inst.solution.rows[i];
+          if (step.kind === "atom" && row != null) premises.push(this.node(nodes, step.relation, row));
+        });
+        if (premises.every(derive)) {
+          n.best = c.inst;
+          break;
+        }
+      }
+      onPath.delete(n.key);
+      if (n.best === null) failed.add(n.key);
+      return n.best !== null;
+    };
+    const root = this.node(nodes, relation, tuple);
+    try {
+      if (!derive(root)) {
+        const skipped = [...this.skipped.values()][0];
+        if (skipped !== undefined) throw skipped;
+        throw new Error(`explain: \`${text()}\` holds but has no well-founded derivation`);
+      }
+    } catch (err) {
+      // A derivation deeper than the stack allows: the whole-support search is the one for it.
+      if (err instanceof RangeError) throw new SearchLimit(text(), nodes.size);
+      throw err;
+    }
+    settleHeights(root, nodes, this.premiseKeys);
+    return { root, nodes };
+  }
+
+  /**
+   * Iterative deepening from the fact: is there a derivation of height at most b, for b = 1, 2, ...
+   * up to `cap` (each next b the lower bound the failed attempt proved)? A fact's attempt at bound
+   * b reads the rule instances whose head is that fact, one at a time, and their premises at bound
+   * b - 1, and stops at the first instance that works; a failed attempt leaves a lower bound on the
+   * fact's height (1 + the lowest lower bound of an instance's failing premise), so no fact is tried
+   * twice at one bound. Only the rules and facts on the way are read; a tree found has minimal
+   * height. Without one (none up to `cap`, or `limit` rule instances read), the lowest height a
+   * derivation can have.
+   */
+  private whyGoal(relation: string, tuple: Tuple, limit: number, cap: number): { root: Node; nodes: Map<string, Node> } | { lowest: number } {
+    const nodes = new Map<string, Node>();
+    const lower = new Map<string, number>();
+    let work = 0;
+    const out = new Error("budget");
+    const prove = (n: Node, b: number): number | null => {
+      if (n.base) return 0;
+      if (n.best !== null && n.height <= b) return n.height;
+      if ((lower.get(n.key) ?? 1) > b) return null;
+      let bound = Infinity;
+      for (const clause of this.clausesOf.get(n.relation) ?? []) {
+        const plan = this.headPlanOrSkip(clause);
+        if (plan === null) continue;
+        let found = false;
+        this.solveOrSkip(clause, plan, n.tuple, (s) => {
+          if (++work > limit) throw out;
+          let h = 0;
+          for (let i = 0; i < plan.plan.steps.length; i++) {
+            const step = plan.plan.steps[i]!;
+            const row = s.rows[i];
+            if (step.kind !== "atom" || row == null) continue;
+            const p = this.node(nodes, step.relation, row);
+            const ph = prove(p, b - 1);
+            if (ph === null) {
+              bound = Math.min(bound, 1 + (lower.get(p.key) ?? b));
+              return true;
+            }
+            h = Math.max(h, ph);
+          }
+          n.best = { clause, plan, solution: s, head: n.key, premises: [], waiting: 0 };
+          n.height = h + 1;
+          found = true;
+          return false;
+        });
+        if (found) return n.height;
+      }
+      lower.set(n.key, Math.max(lower.get(n.key) ?? 1, bound));
+      return null;
+    };
+    const root = this.node(nodes, relation, tuple);
+    let b = 1;
+    try {
+      for (; b <= cap; b = Math.max(b + 1, lower.get(root.key) ?? b + 1)) {
+        if (prove(root, b) !== null) {
+          settleHeights(root, nodes, this.premiseKeys);
+          return { root, nodes };
+        }
+      }
+    } catch (err) {
+      if (err !== out && !(err instanceof RangeError)) throw err;
+    }
+    return { lowest: Math.max(1, Math.min(b, lower.get(root.key) ?? b)) };
+  }
+
+  /** The facts a step's positive atoms matched, as node keys. */
+  private readonly premiseKeys = (inst: Instance): string[] => {
+    const out: string[] = [];
+    inst.plan.plan.steps.forEach((step, i) => {
+      const row = inst.solution.rows[i];
+      if (step.kind === "atom" && row != null) out.push(factKey(step.relation, row));
+    });
+    return out;
+  };
+
+  /** The plan for a clause's instances with a given head, or null when explain cannot follow the clause (it is then skipped). */
+  private headPlanOrSkip(clause: Clause): BoundPlan | null {
+    try {
+      return this.headPlan(clause);
+    } catch (err) {
+      if (err instanceof Unsupported) {
+        this.skipped.set(clause.id, err);
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  /** Clauses explain could not follow, with why. */
+  readonly skipped = new Map<number, Unsupported>();
+
+  /** The backward search over the whole support of the fact, heights settled in increasing order. */
+  private whySupport(relation: string, tuple: Tuple, limit: number, rows: number): Derivation {
     const nodes = new Map<string, Node>();
     const users = new Map<string, Instance[]>();
     const buckets: string[][] = [];
@@ -227,7 +436,6 @@ export class Explainer {
     };
     const rootKey = factKey(relation, tuple);
     const queue: Node[] = [];
-    const limit = options.maxFacts ?? 200_000;
     const reach = (r: string, t: Tuple): Node => {
       const key = factKey(r, t);
       let n = nodes.get(key);
@@ -252,9 +460,9 @@ export class Explainer {
         continue;
       }
       for (const clause of this.clausesOf.get(n.relation) ?? []) {
-        const plan = this.headPlan(clause);
+        const plan = this.headPlanOrSkip(clause);
         if (plan === null) continue;
-        this.solver.solve(plan, n.tuple, (s) => {
+        this.solveOrSkip(clause, plan, n.tuple, (s) => {
           const premises: string[] = [];
           plan.plan.steps.forEach((step, i) => {
             const row = s.rows[i];
@@ -295,8 +503,22 @@ export class Explainer {
       }
     }
     const root = nodes.get(rootKey)!;
-    if (!root.done) throw new Error(`explain: \`${this.fact(relation, tuple).text}\` holds but has no well-founded derivation`);
-    return this.tree(root, nodes, new Set(), options.rows ?? 5);
+    if (!root.done) {
+      const skipped = [...this.skipped.values()][0];
+      if (skipped !== undefined) throw skipped;
+      throw new Error(`explain: \`${this.fact(relation, tuple).text}\` holds but has no well-founded derivation`);
+    }
+    return this.tree(root, nodes, new Set(), rows);
+  }
+
+  /** `solver.solve`, except that a clause explain cannot follow is recorded in `skipped` and yields nothing. */
+  private solveOrSkip(clause: Clause, plan: BoundPlan, tuple: Tuple, f: (s: Solution) => boolean): void {
+    try {
+      this.solver.solve(plan, tuple, f);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      this.skipped.set(clause.id, err);
+    }
   }
 
   /**
@@ -398,7 +620,15 @@ export class Explainer {
     if (visited.has(key)) return { fact, kind: "cut", note: "shown above", rules: [] };
     if (depth <= 0) return { fact, kind: "cut", note: "not followed further (raise --depth to see why)", rules: [] };
     visited.add(key);
-    const failures = clauses.map((c) => this.ruleFailure(c, tuple, depth, visited, rows));
+    const failures = clauses.map((c) => {
+      try {
+        return this.ruleFailure(c, tuple, depth, visited, rows);
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+        const rule = this.ruleRef(c);
+        return { rule, kind: "unsupported", literal: "", instance: "", at: `${rule.file}:${rule.line}:${rule.column}`, bindings: [], message: `${err.message}, so this rule is not followed` } satisfies RuleFailure;
+      }
+    });
     const note = isInput ? "not among the input facts, and no rule derives it" : "no rule derives it";
     return { fact, kind: "rules", note, rules: failures };
   }
@@ -508,7 +738,7 @@ export class Explainer {
     const step = plan.plan.steps[stepIndex];
     if (l.kind === "atom" && !l.negated) {
       const rel = l.atom.relation.name;
-      const bound = l.atom.args.every((a) => (a.kind === "var" ? values.has(a.name) : a.kind !== "wildcard"));
+      const bound = l.atom.args.every((a) => groundUnder(a, values));
       if (bound) {
         const t = this.atomTuple(clause, l.atom, values, types);
         if (t !== null) {
@@ -538,6 +768,13 @@ export class Explainer {
     const earlier = included.filter((x): x is Literal => !("kind" in x && x.kind === "head"));
     const aggregates = this.aggregateInfos([...earlier, l], plan, full, values, clause, rows);
     let sides: [Value | null, Value | null] = [null, null];
+    const isRange = (e: PExpr): boolean => e.kind === "call" && e.name === "range";
+    if (step?.kind === "filter" && (isRange(step.left) || isRange(step.right))) {
+      // `x = range(a, b)` with `x` bound: a membership test.
+      const v = this.solver.value(isRange(step.left) ? step.right : step.left, full);
+      const shownValue = v === NONE ? "?" : showTyped(v, compareType(step.left, step.right));
+      return { ...base, kind: "comparison", instance, message: `\`${instance}\` is false: ${shownValue} is not among the values of \`${printTerm(substituteTerm(isRange(step.left) ? (l as Comparison).left : (l as Comparison).right, values, types))}\``, values: [v === NONE ? null : v, null] };
+    }
     if (step?.kind === "filter") {
       const a = this.solver.value(step.left, full);
       const b = this.solver.value(step.right, full);
@@ -687,9 +924,17 @@ function boundSlots(plan: BoundPlan): Set<number> {
   const out = new Set<number>();
   for (const s of plan.plan.steps) {
     if (s.kind === "atom") for (const a of s.args) if (a.kind === "bind") out.add(a.slot);
-    if (s.kind === "assign") out.add(s.slot);
+    if (s.kind === "assign" || s.kind === "range") out.add(s.slot);
+    if (s.kind === "unpack") patternSlots(s.pattern, out);
   }
   return out;
+}
+
+function patternSlots(p: UnpackPattern, out: Set<number>): void {
+  for (const f of p.fields) {
+    if (f.kind === "bind") out.add(f.slot);
+    if (f.kind === "nested") patternSlots(f.pattern, out);
+  }
 }
 
 /** Variables outside aggregates, in order of first occurrence (head first). */
@@ -716,12 +961,24 @@ function showClauseText(clause: Clause): string {
 
 /** A value as a Datalog constant of `type` (a float always with a `.` or exponent, so it reads back as one). */
 export function showTyped(v: Value, type: PrimitiveType): string {
+  if (typeof v === "string" && isStructured(v)) return printTerm(structuredTerm(v, syntheticSpan()));
   if (typeof v === "string") return JSON.stringify(v).replace(/\\u0001/g, "\\u0001");
   if (type === "float" && Number.isFinite(v) && Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}.0`;
   return String(v);
 }
 
+/** A record, `nil` or ADT value as the term that builds it: `[1, "a"]`, `$Cons(1, $Nil)`. */
+function structuredTerm(v: string, span: Term["span"]): Term {
+  const field = (x: Value): Term => (typeof x === "string" ? (isStructured(x) ? structuredTerm(x, span) : { kind: "string", value: x, span }) : valueTerm(x, Number.isInteger(x) ? "number" : "float", span));
+  const call = (name: FunctorName, args: readonly Value[]): Term => ({ kind: "call", name, nameSpan: span, args: args.map(field), span });
+  if (v === NIL) return call("nil", []);
+  if (v.charCodeAt(0) === 0) return call("record", JSON.parse(v.slice(1)) as Value[]);
+  const open = v.indexOf("[");
+  return call(`$${v.slice(1, open)}`, JSON.parse(v.slice(open)) as Value[]);
+}
+
 function valueTerm(v: Value, type: PrimitiveType | undefined, span: Term["span"]): Term {
+  if (typeof v === "string" && isStructured(v)) return structuredTerm(v, span);
   if (typeof v === "string") return { kind: "string", value: v, span };
   return { kind: "number", value: v, type: type === "float" ? "float" : type === "unsigned" ? "unsigned" : "number", text: showTyped(v, type ?? "number"), span };
 }
@@ -761,4 +1018,51 @@ export function keyOf(tuple: Tuple): string {
 
 function factKey(relation: string, tuple: Tuple): string {
   return `${relation}\u0000${keyOf(tuple)}`;
+}
+
+/**
+ * Each node's height from the steps chosen for it (0 for a base fact, 1 + its highest premise), so
+ * a tree's heights are those of the steps it shows even where a premise later found a lower step.
+ * Iterative: a derivation can be thousands of steps deep.
+ */
+function settleHeights(root: Node, nodes: ReadonlyMap<string, Node>, premises: (inst: Instance) => string[]): void {
+  const settled = new Set<string>();
+  const stack: { node: Node; open: boolean }[] = [{ node: root, open: false }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    const n = top.node;
+    if (settled.has(n.key)) continue;
+    if (n.base || n.best === null) {
+      settled.add(n.key);
+      continue;
+    }
+    const ps = premises(n.best).map((k) => nodes.get(k)!);
+    if (!top.open) {
+      stack.push({ node: n, open: true });
+      for (const p of ps) if (!settled.has(p.key)) stack.push({ node: p, open: false });
+      continue;
+    }
+    n.height = 1 + ps.reduce((h, p) => Math.max(h, p.height), 0);
+    settled.add(n.key);
+  }
+}
+
+
+/** Whether the term has a value once `values` are in place: no `_` and no unbound variable in it. */
+function groundUnder(t: Term, values: ReadonlyMap<string, Value>): boolean {
+  switch (t.kind) {
+    case "var":
+      return values.has(t.name);
+    case "wildcard":
+    case "aggregate":
+      return false;
+    case "binary":
+      return groundUnder(t.left, values) && groundUnder(t.right, values);
+    case "unary":
+      return groundUnder(t.operand, values);
+    case "call":
+      return t.args.every((a) => groundUnder(a, values));
+    default:
+      return true;
+  }
 }

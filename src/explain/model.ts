@@ -2,14 +2,16 @@
 // line each came from. Indexes are built lazily, per relation and bound columns, only for what a
 // question touches.
 import type { Engine } from "../eval/engine.js";
-import type { Tuple, Value } from "../eval/values.js";
+import { compareValues, type Tuple, type Value } from "../eval/values.js";
+import { finish, mix } from "../eval/relation.js";
+import type { PrimitiveType } from "../syntax/ast.js";
 import type { FactOrigin, InputFacts } from "./explain.js";
 import type { FactModel } from "./solve.js";
 
 /** The facts that hold after an engine's run. */
 export class EngineModel implements FactModel {
   private readonly rows = new Map<string, readonly Tuple[]>();
-  private readonly indexes = new Map<string, Map<Value, Tuple[]>>();
+  private readonly indexes = new Map<string, CodeIndex>();
 
   constructor(readonly engine: Engine) {}
 
@@ -21,25 +23,117 @@ export class EngineModel implements FactModel {
     return this.engine.size(relation);
   }
 
-  lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[] {
-    let all = this.rows.get(relation);
-    if (all === undefined) this.rows.set(relation, (all = this.engine.tuples(relation)));
-    if (cols.length === 0) return all;
+  /** Where the engine stored the fact among its relation's rows (rows are appended as they are derived), or -1. */
+  position(relation: string, tuple: Tuple): number {
+    const { data, size, arity, types } = this.engine.rows(relation);
+    const cols = types.map((_, c) => c);
+    const index = this.index(relation, cols, data, size, arity);
+    const codes = this.codes(types, cols, tuple);
+    return codes === null ? -1 : index.first(codes);
+  }
+
+  private index(relation: string, cols: readonly number[], data: Int32Array, size: number, arity: number): CodeIndex {
     const name = `${relation}/${cols.join(",")}`;
     let index = this.indexes.get(name);
-    // One column: the value itself is the key (a number and a symbol never share a column).
-    const keyOf = cols.length === 1 ? (t: readonly Value[], c: readonly number[]) => t[c[0]!]! : (t: readonly Value[], c: readonly number[]) => JSON.stringify(c.map((i) => t[i]));
-    if (index === undefined) {
-      index = new Map();
-      for (const t of all) {
-        const k = keyOf(t, cols);
-        const list = index.get(k);
-        if (list === undefined) index.set(k, [t]);
-        else list.push(t);
-      }
-      this.indexes.set(name, index);
+    if (index === undefined || index.size !== size) this.indexes.set(name, (index = new CodeIndex(data, size, arity, cols)));
+    return index;
+  }
+
+  /** The codes of `key` in columns `cols`, or null when some value was never stored (so nothing matches). */
+  private codes(types: readonly PrimitiveType[], cols: readonly number[], key: readonly Value[]): Int32Array | null {
+    const vt = this.engine.valueTable;
+    const codes = new Int32Array(cols.length);
+    for (let k = 0; k < cols.length; k++) {
+      const type = types[cols[k]!]!;
+      const v = key[k]!;
+      const code = type === "symbol" ? (typeof v === "string" ? vt.symbolIfKnown(v) : -1) : vt.encode(type, v);
+      if (code === null || (type === "symbol" && code === -1)) return null;
+      codes[k] = code;
     }
-    return index.get(cols.length === 1 ? key[0]! : JSON.stringify(key)) ?? [];
+    return codes;
+  }
+
+  lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[] {
+    if (cols.length === 0) {
+      let all = this.rows.get(relation);
+      if (all === undefined) this.rows.set(relation, (all = this.engine.tuples(relation)));
+      return all;
+    }
+    // Keyed: an index over the engine's row codes, built once per relation and columns; only the
+    // matching rows are decoded, so a question about a large relation reads a few of its rows, not all.
+    const { data, size, arity, types } = this.engine.rows(relation);
+    const index = this.index(relation, cols, data, size, arity);
+    const codes = this.codes(types, cols, key);
+    if (codes === null) return [];
+    const vt = this.engine.valueTable;
+    const out: Tuple[] = [];
+    for (let row = index.first(codes); row !== -1; row = index.next[row]!) {
+      const t: Value[] = new Array(arity);
+      for (let c = 0; c < arity; c++) t[c] = vt.decode(types[c]!, data[row * arity + c]!);
+      out.push(t);
+    }
+    // The order `tuples` gives (column by column), so answers do not depend on how rows were stored.
+    if (out.length > 1) out.sort((a, b) => {
+      for (let c = 0; c < arity; c++) {
+        const d = compareValues(types[c]!, a[c]!, b[c]!);
+        if (d !== 0) return d;
+      }
+      return 0;
+    });
+    return out;
+  }
+}
+
+/** Rows of one relation chained by the codes in some columns: open addressing on the key's hash, one chain per key. */
+class CodeIndex {
+  private readonly heads: Int32Array;
+  readonly next: Int32Array;
+  private readonly mask: number;
+
+  constructor(
+    private readonly data: Int32Array,
+    readonly size: number,
+    private readonly arity: number,
+    private readonly cols: readonly number[],
+  ) {
+    let slots = 16;
+    while (slots < size * 2) slots *= 2;
+    this.heads = new Int32Array(slots).fill(-1);
+    this.mask = slots - 1;
+    this.next = new Int32Array(Math.max(1, size)).fill(-1);
+    // Backwards, so each chain lists its rows in the order they were stored.
+    for (let row = size - 1; row >= 0; row--) {
+      const slot = this.slotOf(data.subarray(row * arity, row * arity + arity), true);
+      this.next[row] = this.heads[slot]!;
+      this.heads[slot] = row;
+    }
+  }
+
+  /** The first row whose key columns hold `codes`, or -1. */
+  first(codes: Int32Array): number {
+    const head = this.heads[this.slotOf(codes, false)]!;
+    return head;
+  }
+
+  /** The slot of a key: given a row (`ofRow`) its key columns are read, else `key` is the key. */
+  private slotOf(key: Int32Array, ofRow: boolean): number {
+    const { cols, data, arity } = this;
+    let h = 0;
+    for (let k = 0; k < cols.length; k++) h = mix(h, key[ofRow ? cols[k]! : k]!);
+    let slot = finish(h) & this.mask;
+    for (;;) {
+      const head = this.heads[slot]!;
+      if (head === -1) return slot;
+      let same = true;
+      for (let k = 0; k < cols.length; k++) {
+        if (data[head * arity + cols[k]!] !== key[ofRow ? cols[k]! : k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return slot;
+      slot = (slot + 1) & this.mask;
+    }
   }
 }
 

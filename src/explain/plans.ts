@@ -7,8 +7,9 @@ import { planVariant, PlanError } from "../plan/plan.js";
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Comparison, Literal, NumberLiteral, PrimitiveType, StringLiteral, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { AggPlan, PExpr, PlanStats, Step } from "../plan/plan.js";
-import type { BoundPlan } from "./solve.js";
+import type { AggPlan, PExpr, PlanStats, Step, UnpackPattern } from "../plan/plan.js";
+import { Unsupported, type BoundPlan } from "./solve.js";
+import type { Value } from "../eval/values.js";
 
 /** A literal that ties head argument `arg` to the value asked about. */
 export interface HeadLiteral {
@@ -35,9 +36,14 @@ export function headLiterals(clause: Clause, schema: RelationSchema): HeadLitera
  */
 function placeholderOf(type: PrimitiveType, i: number, at: Term): Term {
   const span = at.span;
-  if (type === "symbol") return { kind: "string", value: `\u0001head ${i}`, span } satisfies StringLiteral;
-  const value = type === "unsigned" ? 4294967000 + i : type === "float" ? 1.2345e300 + i * 1e290 : -2147483000 + i;
+  const value = placeholderValue(type, i);
+  if (typeof value === "string" || type === "symbol") return { kind: "string", value: String(value), span } satisfies StringLiteral;
   return { kind: "number", value, type, text: String(value), span } satisfies NumberLiteral;
+}
+
+function placeholderValue(type: PrimitiveType, i: number): Value {
+  if (type === "symbol") return `\u0001head ${i}`;
+  return type === "unsigned" ? 4294967000 + i : type === "float" ? 1.2345e300 + i * 1e290 : -2147483000 + i;
 }
 
 /** What a plan needs to be matched back to the literals it came from. */
@@ -80,17 +86,22 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
       headArg.push("kind" in found.item && found.item.kind === "head" ? found.item.arg : -1);
       continue;
     }
-    // An expression in an atom's column is checked after the atom: `a(x + 1) column 1`.
+    // An expression in an atom's column is checked after the atom: `a(x + 1) column 1`; a record
+    // pattern in it is taken apart after it: `[x, _] in a([x, _])`.
     const column = / column \d+$/.exec(step.text);
-    const owner = column === null ? undefined : atomText.get(step.text.slice(0, column.index));
-    if (owner === undefined) throw new Error(`explain: no literal for plan step \`${step.text}\``);
+    let owner = column === null ? undefined : atomText.get(step.text.slice(0, column.index));
+    if (owner === undefined && step.kind === "unpack") for (const [text, l] of atomText) if (step.text.endsWith(` in ${text}`)) owner = l;
+    if (owner === undefined) throw new Unsupported(`the plan step \`${step.text}\``);
     literals.push(owner);
     headArg.push(-1);
   }
   const names: (string | undefined)[] = new Array(plan.slots);
   nameSlots(plan.steps, literals, names);
   for (const a of aggregatesOf(body)) nameAggregate(a, plan.steps, names);
-  return { plan, literals, headArg, names };
+  const placeholders = new Map<Value, number>();
+  const schema = relations.get(clause.head.relation.name);
+  for (const x of items) if ("kind" in x && x.kind === "head") placeholders.set(placeholderValue(schema?.columns[x.arg]?.type ?? "number", x.arg), x.arg);
+  return { plan, literals, headArg, names, placeholders };
 }
 
 /** Names of the slots that steps bind, from their literals' variables. */
@@ -108,10 +119,27 @@ function nameSlots(steps: readonly Step[], literals: readonly (Literal | null)[]
       exprNames(step.expr, inExpr);
       for (const side of [l.left, l.right]) if (side.kind === "var" && !inExpr.has(side.name)) names[step.slot] ??= side.name;
     }
+    if (step.kind === "unpack" && l != null) {
+      // The record term the pattern came from: a side of `p = [x, y]`, or a column of `a([x, _])`.
+      const terms: Term[] = l.kind === "cmp" ? [l.left, l.right] : l.kind === "atom" ? [...l.atom.args] : [];
+      const term = terms.find((t) => t.kind === "call" && (l.kind === "cmp" || step.text.startsWith(`${showTerm(t)} in `)));
+      if (term !== undefined) namePattern(step.pattern, term, names);
+    }
     const exprs: PExpr[] = step.kind === "filter" ? [step.left, step.right] : step.kind === "assign" ? [step.expr] : [];
     for (const e of exprs) walkExpr(e, (x) => {
       if (x.kind === "var" && !x.name.startsWith("#")) names[x.slot] ??= x.name;
     });
+  });
+}
+
+/** Names of the slots a record pattern binds, from the variables at the same places in its term. */
+function namePattern(pattern: UnpackPattern, term: Term, names: (string | undefined)[]): void {
+  if (term.kind !== "call") return;
+  pattern.fields.forEach((f, i) => {
+    const t = term.args[i];
+    if (t === undefined) return;
+    if (f.kind === "bind" && t.kind === "var") names[f.slot] ??= t.name;
+    if (f.kind === "nested") namePattern(f.pattern, t, names);
   });
 }
 

@@ -4,6 +4,7 @@ import type { CheckedProgram } from "../check/types.js";
 import { nearest } from "../check/names.js";
 import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
 import type { Term } from "../syntax/ast.js";
+import { isStructured, makeBranch, makeRecord, NIL } from "../eval/records.js";
 import { parse } from "../syntax/parse.js";
 import type { Span } from "../syntax/span.js";
 import { INT32_MAX, INT32_MIN, UINT32_MAX, type Tuple, type Value } from "../eval/values.js";
@@ -44,11 +45,11 @@ export function parseFactQuery(text: string, checked: CheckedProgram, file = "<q
     const ok =
       v !== null &&
       (col.type === "symbol"
-        ? typeof v === "string"
+        ? typeof v === "string" && (col.shape === undefined) === !isStructured(v)
         : typeof v === "number" &&
           (col.type === "float" || (Number.isInteger(v) && (col.type === "number" ? v >= INT32_MIN && v <= INT32_MAX : v >= 0 && v <= UINT32_MAX))));
     if (!ok) {
-      const what = col.type === "symbol" ? 'a string in double quotes, e.g. `"v2.1"`' : col.type === "float" ? "a number" : col.type === "number" ? "a signed 32-bit integer" : "an unsigned 32-bit integer";
+      const what = col.shape !== undefined ? "a record or ADT value, e.g. `[1, 2]` or `$Some(1)`" : col.type === "symbol" ? 'a string in double quotes, e.g. `"v2.1"`' : col.type === "float" ? "a number" : col.type === "number" ? "a signed 32-bit integer" : "an unsigned 32-bit integer";
       return fail(atom.args[i]!.span, `column ${i + 1} of \`${name}\` (\`${col.name}: ${col.declaredType}\`) takes ${what}`);
     }
     tuple.push(v === 0 ? 0 : v!);
@@ -59,6 +60,13 @@ export function parseFactQuery(text: string, checked: CheckedProgram, file = "<q
 /** A constant term's value (a number with a leading minus included), or null. */
 function constant(t: Term): Value | null {
   if (t.kind === "string" || t.kind === "number") return t.value;
+  if (t.kind === "call" && (t.name === "record" || t.name === "nil" || t.name.startsWith("$"))) {
+    // A record, `nil` or an ADT value, built as the engine builds it.
+    const fields = t.args.map(constant);
+    if (fields.some((f) => f === null)) return null;
+    const values = fields as Value[];
+    return t.name === "record" ? makeRecord(values) : t.name === "nil" ? NIL : makeBranch(t.name.slice(1), values);
+  }
   if (t.kind === "unary" && t.op === "-" && t.operand.kind === "number") return -t.operand.value;
   return null;
 }

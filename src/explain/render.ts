@@ -99,7 +99,7 @@ function whyNotTree(w: WhyNot): TreeNode {
 function failureTree(f: RuleFailure): TreeNode {
   const detail = [f.rule.text];
   if (f.bindings.length > 0) detail.push(`with ${f.bindings.map((b) => `${b.name} = ${showValue(b.value)}`).join(", ")}`);
-  detail.push(`fails at \`${f.literal}\` (${f.at}): ${f.message}`);
+  detail.push(f.kind === "unsupported" ? f.message : `fails at \`${f.literal}\` (${f.at}): ${f.message}`);
   for (const a of f.aggregates ?? []) detail.push(...aggregateLines(a));
   const children: TreeNode[] = [];
   if (f.missing !== undefined) children.push(whyNotTree(f.missing));
@@ -112,13 +112,26 @@ function failureTree(f: RuleFailure): TreeNode {
   return { line: `rule at ${at(f.rule)}`, detail, children: () => children };
 }
 
-function withheldLines(w: Withheld, fact: FactRef): string[] {
+/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
+function shellWord(s: string): string {
+  return /^[\w.,:@%+=\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function withheldLines(w: Withheld, fact: FactRef, dir: string, program: string): string[] {
   const out: string[] = [];
   const via = w.via.length > 1 ? ` (through ${w.via.join(" <- ")})` : "";
   out.push(`\`${w.relation}\` waits for a sealed epoch: its rule reads \`${w.literal}\` at ${w.at}${via}; ${w.reason}`);
   out.push(w.sealedEpoch === 0 ? "no epoch is sealed yet" : `sealed results are final as of epoch ${w.sealedEpoch}`);
   if (w.release !== null) {
     out.push(w.release.from === w.release.to ? `to release it, seal epoch ${w.release.from}` : `to release it, seal epochs ${w.release.from} to ${w.release.to}, in order`);
+  }
+  if (w.keySeal?.sealable === true) {
+    const k = w.keySeal;
+    const value = typeof k.value === "string" ? k.value : String(k.value);
+    const epochs = k.epochs.from === k.epochs.to ? `--epoch ${k.epochs.from}` : `--epoch N for each epoch N from ${k.epochs.from} to ${k.epochs.to}`;
+    out.push(`per key: \`calmlog seal ${dir} ${epochs} --key ${k.key}=${shellWord(value)} --program ${program}\` would release it (column ${k.column + 1} holds the key \`${k.key}\`)`);
+  } else if (w.keySeal?.sealable === false) {
+    out.push(`no key seal releases it alone: ${w.keySeal.reason}`);
   }
   for (const u of w.undelivered) {
     out.push(u.replicas.length === 0 ? `every known replica holds facts in epoch ${u.epoch}` : `no facts yet in epoch ${u.epoch} from: ${u.replicas.join(", ")}`);
@@ -137,7 +150,8 @@ export function renderExplainText(r: ExplainReport): string {
   const out: string[] = [];
   const where = r.view === "facts" ? "" : r.view === "merged" ? " in the merged view of every replica" : r.sealedEpoch === 0 ? " (no sealed epoch yet)" : ` in the sealed results (final as of epoch ${r.sealedEpoch})`;
   if (r.holds && r.derivation !== null) {
-    out.push(`${r.fact.text} holds${where}; a derivation of height ${r.derivation.height}:`);
+    const lowest = r.derivation.kind === "rule" && r.derivation.lowest !== undefined ? ` (the lowest has height ${r.derivation.lowest} or more; the search stopped before finding it)` : "";
+    out.push(`${r.fact.text} holds${where}; a derivation of height ${r.derivation.height}${lowest}:`);
     draw(derivationTree(r.derivation), out, "  ", true, true);
   } else if (r.view === "sealed" && r.sealedEpoch === 0 && r.withheld !== null) {
     // Nothing is sealed, so nothing of the relation is known yet: what it waits for is the answer.
@@ -148,7 +162,9 @@ export function renderExplainText(r: ExplainReport): string {
   }
   if (r.withheld !== null) {
     out.push("");
-    out.push(...withheldLines(r.withheld, r.fact));
+    // Key seals are written into a replica directory; ad-hoc `--replica` sets have none to name.
+    const dir = r.source.path.includes("=") || r.source.path === "-" ? "REPLICA_DIR" : shellWord(r.source.path);
+    out.push(...withheldLines(r.withheld, r.fact, dir, shellWord(r.program)));
     const w = r.withheld.ifSealedNow;
     if (w.derivation !== null) draw(derivationTree(w.derivation), out, "  ", true, true);
     else if (w.whyNot !== null && r.whyNot !== null && JSON.stringify(w.whyNot) === JSON.stringify(r.whyNot)) out.push("  for the same reasons");

@@ -6,9 +6,11 @@ import { coordinationFreeRelations, coordinationFreeStrata, engineOver, evaluate
 import { keyTuple, tupleKey } from "../replica/facts.js";
 import type { ReplicaSet } from "../replica/replica.js";
 import { Diagnostics } from "../report/diagnostic.js";
-import type { Tuple } from "../eval/values.js";
+import type { Tuple, Value } from "../eval/values.js";
 import { Explainer, type Derivation, type ExplainOptions, type FactOrigin, type FactRef, type InputFacts, type WhyNot } from "./explain.js";
 import { EngineModel } from "./model.js";
+import { describeKey, keyColumnOf, keyName, pointPartition } from "../analysis/partition.js";
+import type { Analysis } from "../analysis/types.js";
 import { readsTransitively } from "../analysis/graph.js";
 import type { NonMonotonicKind } from "../analysis/types.js";
 
@@ -41,8 +43,30 @@ export interface Withheld {
   readonly undelivered: readonly { readonly epoch: number; readonly replicas: readonly string[] }[];
   /** Sealed epochs whose facts here are incomplete: which replica lacks how many. */
   readonly incomplete: readonly { readonly epoch: number; readonly replica: string; readonly relation: string; readonly facts: number; readonly sealedFacts: number }[];
+  /**
+   * With per-key seals: the key seal that would release this fact (the stratum it waits on is
+   * partitioned, and the fact's key column holds `value`), or why there is none; null when no epoch is to be sealed.
+   */
+  readonly keySeal: KeySeal | null;
   /** The fact over every fact seen so far, as if all epochs were sealed now: how it would hold, or why not. */
   readonly ifSealedNow: { readonly holds: boolean; readonly derivation: Derivation | null; readonly whyNot: WhyNot | null };
+}
+
+/** The key seal that would release a withheld fact, or why none can. */
+export type KeySeal =
+  | { readonly sealable: true; readonly key: string; readonly column: number; readonly value: Value; readonly epochs: { readonly from: number; readonly to: number } }
+  | { readonly sealable: false; readonly reason: string };
+
+/** Which key seal releases `relation(tuple)`, from the partition inference, for the epochs `release` names. */
+export function keySealFor(analysis: Analysis, relation: string, tuple: Tuple, waitsOn: string, release: { readonly from: number; readonly to: number }): KeySeal {
+  const p = pointPartition(analysis, [waitsOn]);
+  if (!p.sealable) return { sealable: false, reason: p.blocker.reason };
+  const column = keyColumnOf(analysis.partitions, relation);
+  const first = p.inputs[0];
+  if (column === undefined || first === undefined) {
+    return { sealable: false, reason: `\`${waitsOn}\` is sealable per key ${describeKey(p.inputs)}, but \`${relation}\` does not carry the key` };
+  }
+  return { sealable: true, key: keyName(first), column, value: tuple[column]!, epochs: release };
 }
 
 /** The answer about one fact over replicas. */
@@ -138,6 +162,7 @@ export function explainReplicas(
       openFacts: open.slice(0, limit),
       openFactCount: open.length,
       undelivered,
+      keySeal: entry.release === null ? null : keySealFor(unit.analysis, relation, tuple, entry.via[entry.via.length - 1] ?? relation, entry.release),
       incomplete: verification.mismatches
         .filter((m) => m.kind === "incomplete")
         .map((m) => ({ epoch: m.epoch, replica: m.replica, relation: m.relation, facts: m.facts, sealedFacts: m.sealedFacts })),

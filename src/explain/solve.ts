@@ -2,9 +2,35 @@
 // engine's generated code does the same over row ranges, and both read one plan, so types,
 // arithmetic and aggregates mean the same here. Explain is not a hot path; clarity wins over speed.
 import type { Literal, PrimitiveType } from "../syntax/ast.js";
-import type { AggPlan, ArgAction, JoinPlan, PExpr, Step } from "../plan/plan.js";
+import type { AggPlan, ArgAction, JoinPlan, PExpr, Step, UnpackPattern } from "../plan/plan.js";
+import type { FunctorName } from "../syntax/ast.js";
 import { ops } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
+
+/**
+ * Every kind of plan step explain follows. Typed against the planner's `Step`, so a kind added
+ * there fails the build here until explain learns it; a plan built by another version of the
+ * planner still meets `Unsupported` (a clear message), never a crash.
+ */
+export const FOLLOWED_STEPS = { atom: true, filter: true, assign: true, neg: true, range: true, unpack: true, fail: true } as const satisfies Record<Step["kind"], true>;
+
+/**
+ * Functors explain computes, besides records (`record`, `nil`) and ADT branches (`$Name`).
+ * `autoinc()` is left out on purpose: its value is the engine's arrival-order counter, which a
+ * derivation cannot recompute, so a rule using it is reported as not followed.
+ */
+export const FOLLOWED_FUNCTORS = {
+  cat: true, strlen: true, substr: true, ord: true, to_number: true, to_string: true, min: true, max: true,
+  to_float: true, to_unsigned: true, itof: true, itou: true, utof: true, utoi: true, ftoi: true, ftou: true, range: true,
+} as const satisfies Record<Exclude<FunctorName, "record" | "nil" | `$${string}` | "autoinc">, true>;
+
+/** A plan step, expression or functor that explain does not follow: the question cannot be answered through that rule. */
+export class Unsupported extends Error {
+  constructor(readonly construct: string) {
+    super(`explain does not follow ${construct} yet`);
+    this.name = "Unsupported";
+  }
+}
 
 /** The facts that hold: membership, and rows matching values in some columns. */
 export interface FactModel {
@@ -13,6 +39,11 @@ export interface FactModel {
   lookup(relation: string, cols: readonly number[], key: readonly Value[]): readonly Tuple[];
   /** How many facts of `relation` hold (orders the joins). */
   size(relation: string): number;
+  /**
+   * Where the fact sits in its relation's storage order, when facts are stored as they are derived
+   * (-1 or absent: unknown). A derived fact then has a step whose premises of its own relation sit before it.
+   */
+  position?(relation: string, tuple: Tuple): number;
 }
 
 /** A plan whose steps know which literal they came from. */
@@ -24,6 +55,8 @@ export interface BoundPlan {
   readonly headArg: readonly number[];
   /** Variable name per slot (aggregate-local slots too). */
   readonly names: readonly (string | undefined)[];
+  /** The constant standing for head argument i, per i (its value is given per question). */
+  readonly placeholders?: ReadonlyMap<Value, number>;
 }
 
 /** What one solution matched: the row per top-level atom step (null for other steps). */
@@ -60,8 +93,22 @@ export class Solver {
   solve(bp: BoundPlan, params: readonly Value[], f: (s: Solution) => boolean): boolean {
     const slots: Value[] = new Array(bp.plan.slots).fill(0);
     const rows: (Tuple | null)[] = new Array(bp.plan.steps.length).fill(null);
-    return this.steps(bp.plan.steps, 0, slots, (i) => (i < bp.headArg.length ? bp.headArg[i]! : -1), params, rows, () => f({ slots: [...slots], rows: [...rows] }));
+    const outer = this.subst;
+    if (params.length > 0 && bp.placeholders !== undefined && bp.placeholders.size > 0) {
+      // A placeholder wherever it ended up (a record pattern taken apart, a range) stands for its value.
+      const m = new Map<Value, Value>();
+      for (const [v, i] of bp.placeholders) if (i < params.length) m.set(v, params[i]!);
+      this.subst = m;
+    }
+    try {
+      return this.steps(bp.plan.steps, 0, slots, (i) => (i < bp.headArg.length ? bp.headArg[i]! : -1), params, rows, () => f({ slots: [...slots], rows: [...rows] }));
+    } finally {
+      this.subst = outer;
+    }
   }
+
+  /** Placeholder constants and the values they stand for, while a question's plan runs. */
+  private subst: ReadonlyMap<Value, Value> | null = null;
 
   /** Each solution of an aggregate under the outer bindings in `slots` (which it extends in place). */
   aggregateRows(agg: AggPlan, slots: Value[]): AggregateRow[] {
@@ -150,6 +197,22 @@ export class Solver {
       }
       case "neg":
         return this.matches(step.relation, step.args, slots).length > 0 ? false : next();
+      case "range": {
+        // As the generated code: each value from + k * step, so a float step does not accumulate rounding.
+        const r = this.rangeOf(step.from, step.to, step.step, slots);
+        if (r === null) return false;
+        const { f, t, s } = r;
+        for (let k = 0, x = f; s > 0 ? x < t : s < 0 ? x > t : false; k++, x = f + k * s) {
+          slots[step.slot] = coerce(x, step.from.type);
+          if (next()) return true;
+        }
+        return false;
+      }
+      case "unpack": {
+        const v = this.value(step.from, slots);
+        if (v === NONE || !this.unpackInto(v, step.pattern, slots)) return false;
+        return next();
+      }
       case "atom": {
         const candidates = this.matches(step.relation, step.args, slots);
         for (const row of candidates) {
@@ -171,8 +234,57 @@ export class Solver {
         return false;
       }
       default:
-        throw new Error(`explain does not follow plan steps of kind \`${(step as { kind: string }).kind}\` yet`);
+        throw new Unsupported(`the plan step \`${(step as { kind: string }).kind}\` (\`${(step as { text?: string }).text ?? "?"}\`)`);
     }
+  }
+
+  /** Takes a record or ADT value apart as the pattern says, binding and checking fields; false when it does not match. */
+  unpackInto(v: Value, pattern: UnpackPattern, slots: Value[]): boolean {
+    const fields = ops.unpack(v, pattern.branch, pattern.fields.length);
+    if (fields === null) return false;
+    for (let i = 0; i < pattern.fields.length; i++) {
+      const f = pattern.fields[i]!;
+      const at = fields[i]!;
+      switch (f.kind) {
+        case "bind":
+          slots[f.slot] = coerce(at, f.type);
+          break;
+        case "check": {
+          const want = this.value(f.expr, slots);
+          if (want === NONE || at !== want) return false;
+          break;
+        }
+        case "nested":
+          if (!this.unpackInto(at, f.pattern, slots)) return false;
+          break;
+        case "skip":
+          break;
+      }
+    }
+    return true;
+  }
+
+  /** The bounds and step of `range(from, to[, step])`: the step defaults to 1 upwards, -1 downwards. */
+  private rangeOf(from: PExpr, to: PExpr, step: PExpr | null, slots: Value[]): { f: number; t: number; s: number } | null {
+    const f = this.value(from, slots);
+    const t = this.value(to, slots);
+    if (f === NONE || t === NONE) return null;
+    const fn = f as number;
+    const tn = t as number;
+    const s = step === null ? (fn <= tn ? 1 : -1) : this.value(step, slots);
+    if (s === NONE) return null;
+    return { f: fn, t: tn, s: s as number };
+  }
+
+  /** Whether `x` is among the values of `range(...)` (the call's arguments). */
+  inRange(x: Value, call: Extract<PExpr, { kind: "call" }>, slots: Value[]): boolean | typeof NONE {
+    const r = this.rangeOf(call.args[0]!, call.args[1]!, call.args[2] ?? null, slots);
+    if (r === null) return NONE;
+    const { f, t, s } = r;
+    const n = x as number;
+    if (s === 0 || !(s > 0 ? n >= f && n < t : n <= f && n > t)) return false;
+    const k = Math.round((n - f) / s);
+    return k >= 0 && f + k * s === n;
   }
 
   /** Rows matching the bound and constant columns (binding columns are not checked here). */
@@ -183,7 +295,13 @@ export class Solver {
     for (let c = 0; c < args.length; c++) {
       const a = args[c]!;
       if (a.kind === "bound") (cols.push(c), key.push(slots[a.slot]!));
-      else if (a.kind === "const") {
+      else if (a.kind === "expr") {
+        // A negated atom's computed column, stored as the column's type stores it.
+        const v = this.value(a.expr, slots as Value[]);
+        if (v === NONE) return [];
+        cols.push(c);
+        key.push(coerce(v, types[c]!));
+      } else if (a.kind === "const") {
         const v = constIn(a.value, types[c]!);
         if (v === null) return [];
         cols.push(c);
@@ -200,6 +318,14 @@ export class Solver {
 
   /** True, false, or NONE when an aggregate in it has no value. */
   condition(step: Extract<Step, { kind: "filter" }>, slots: Value[]): boolean | typeof NONE {
+    // `x = range(a, b)` with `x` bound already (the head asked about binds it): membership.
+    for (const [v, r] of [[step.left, step.right], [step.right, step.left]] as const) {
+      if (step.op !== "=" || r.kind !== "call" || r.name !== "range") continue;
+      const x = this.value(v, slots);
+      if (x === NONE) return NONE;
+      const member = this.inRange(x, r, slots);
+      return member === NONE ? NONE : step.negated ? !member : member;
+    }
     const a = this.value(step.left, slots);
     const b = this.value(step.right, slots);
     if (a === NONE || b === NONE) return NONE;
@@ -212,7 +338,7 @@ export class Solver {
       case "var":
         return slots[e.slot]!;
       case "const":
-        return e.value;
+        return this.subst !== null && this.subst.has(e.value) ? this.subst.get(e.value)! : e.value;
       case "agg":
         return this.aggregate(e.agg, slots).value;
       case "unary": {
@@ -279,7 +405,30 @@ export class Solver {
           if (v === NONE) return NONE;
           args.push(v);
         }
+        if (e.name === "record") return ops.record(args);
+        if (e.name === "nil") return ops.NIL;
+        if (e.name.startsWith("$")) return ops.branch(e.name.slice(1), args);
+        // Conversions as the generated code does them: a symbol is parsed, a number converted (a float truncated).
+        const arg = e.args[0];
+        const num = (): number => (arg?.type === "float" ? Math.trunc(args[0] as number) : (args[0] as number));
         switch (e.name) {
+          case "to_number":
+            return arg?.type === "symbol" ? ops.toNumber(args[0] as string) : ops.toI(num());
+          case "to_float":
+          case "itof":
+          case "utof":
+            return arg?.type === "symbol" ? ops.toFloat(args[0] as string) : (args[0] as number);
+          case "to_unsigned":
+          case "itou":
+          case "ftou":
+            return arg?.type === "symbol" ? ops.toUnsigned(args[0] as string) : ops.toU(num()) >>> 0;
+          case "utoi":
+          case "ftoi":
+            return ops.toI(num());
+          case "range":
+            throw new Unsupported("`range(...)` outside `x = range(...)`");
+          case "autoinc":
+            throw new Unsupported("`autoinc()` (its value is the arrival-order counter, which a derivation cannot recompute)");
           case "cat":
             return ops.cat(...(args as string[]));
           case "strlen":
@@ -288,8 +437,6 @@ export class Solver {
             return ops.substr(args[0] as string, args[1] as number, args[2] as number);
           case "ord":
             return ops.ord(args[0] as string);
-          case "to_number":
-            return ops.toNumber(args[0] as string);
           case "to_string":
             return ops.toString(args[0]!);
           case "min":
@@ -298,10 +445,10 @@ export class Solver {
             return args.reduce((acc, x) => (f as (p: Value, q: Value) => Value)(acc, x));
           }
         }
-        throw new Error(`explain does not evaluate the functor \`${e.name}\` yet`);
+        throw new Unsupported(`the functor \`${e.name}\``);
       }
       default:
-        throw new Error(`explain does not evaluate expressions of kind \`${(e as { kind: string }).kind}\` yet`);
+        throw new Unsupported(`expressions of kind \`${(e as { kind: string }).kind}\``);
     }
   }
 }
@@ -343,6 +490,9 @@ function equalValues(a: Value, b: Value, type: PrimitiveType): boolean {
 /** `a op b` (negated for `!(a op b)`) in `type`. */
 export function compareWith(op: string, negated: boolean, a: Value, b: Value, type: PrimitiveType): boolean {
   let c: boolean;
+  // `match(pattern, s)`: a bad pattern fails the literal whether negated or not, as in the engine.
+  if (op === "match") return ops.match(String(a), String(b)) === !negated;
+  if (op === "contains") return String(b).includes(String(a)) !== negated;
   if (type === "symbol") {
     const x = String(a);
     const y = String(b);

@@ -34,7 +34,8 @@ export function renderDot(graph: RuleGraph): string {
     if (e.kind === "aggregation") attrs.push(`style=bold`, `arrowhead=diamond`);
     if (e.kind === "threshold") attrs.push(`arrowhead=vee`);
     if (e.coordination.length > 0) attrs.push(`penwidth=2.5`);
-    attrs.push(`class=${dotString(`edge-${e.kind}${e.coordination.length > 0 ? " coordination" : ""}`)}`);
+    attrs.push(`class=${dotString(`edge-${e.kind}${e.coordination.length > 0 ? " coordination" : ""}${e.key !== null ? " keyed" : ""}`)}`);
+    if (e.key !== null) attrs.push(`tooltip=${dotString(`sealable per key ${e.key}: calmlog seal DIR --epoch N --key ${e.key}=VALUE`)}`);
     out.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [${attrs.join(", ")}];`);
   }
   out.push("}");

@@ -1,6 +1,7 @@
 // The rule graph as data: one node per relation, one edge per (read relation, head, kind), strata
 // as groups, every coordination point (CL302/CL303) on its edge and head. Every format draws this.
 import { COORDINATION_CODE, type Analysis, type EdgeKind, type NonMonotonicKind } from "../analysis/types.js";
+import { keyName, pointPartition } from "../analysis/partition.js";
 import type { CheckedProgram } from "../check/types.js";
 import { compile } from "../compile.js";
 import { buildLintFile, type CoordinationPoint } from "../report/lint.js";
@@ -51,6 +52,11 @@ export interface GraphEdge {
   readonly literals: readonly string[];
   /** The coordination points on this edge, as `CL302 !blocker(r, _)`. */
   readonly coordination: readonly string[];
+  /**
+   * On an edge into a coordination point whose stratum is partitioned: the key a per-key seal
+   * names (`release.r`, as `calmlog seal --key release.r=VALUE`); null otherwise.
+   */
+  readonly key: string | null;
 }
 
 export interface GraphStratum {
@@ -108,7 +114,7 @@ export function ruleGraph(file: string, checked: CheckedProgram, analysis: Analy
   );
 
   // One edge per (read relation, head, kind); literals and marks collected from every clause.
-  const edges = new Map<string, { from: string; to: string; kind: GraphEdgeKind; literals: string[]; coordination: string[] }>();
+  const edges = new Map<string, { from: string; to: string; kind: GraphEdgeKind; literals: string[]; coordination: string[]; key: string | null }>();
   const textOf = new Map<string, string>();
   for (const rule of analysis.rules) for (const u of rule.uses) textOf.set(at(u.span), u.text);
   for (const e of analysis.edges) {
@@ -116,11 +122,15 @@ export function ruleGraph(file: string, checked: CheckedProgram, analysis: Analy
     const kind: GraphEdgeKind = threshold !== undefined ? "threshold" : e.kind;
     const key = `${e.to}\u0000${e.from}\u0000${kind}`;
     let edge = edges.get(key);
-    if (edge === undefined) edges.set(key, (edge = { from: e.to, to: e.from, kind, literals: [], coordination: [] }));
+    if (edge === undefined) edges.set(key, (edge = { from: e.to, to: e.from, kind, literals: [], coordination: [], key: null }));
     const literal = threshold ?? (e.kind === "positive" ? undefined : textOf.get(at(e.span)));
     if (literal !== undefined && !edge.literals.includes(literal)) edge.literals.push(literal);
     const mark = e.kind === "positive" ? undefined : markAt.get(`${at(e.span)}:${e.kind}`);
     if (mark !== undefined && mark.heads.includes(e.from) && !edge.coordination.includes(markLabel(mark))) edge.coordination.push(markLabel(mark));
+    if (mark !== undefined && mark.heads.includes(e.from)) {
+      const p = pointPartition(analysis, [e.from]);
+      if (p.sealable && p.inputs[0] !== undefined) edge.key = keyName(p.inputs[0]);
+    }
   }
   const strata = analysis.strata.map((s) => ({ index: s.index, relations: s.relations, recursive: s.recursive, monotonic: s.monotonic }));
   return { file, nodes, edges: [...edges.values()], strata, coordination: marks };

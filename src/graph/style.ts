@@ -48,8 +48,9 @@ export function edgeColor(kind: GraphEdgeKind): string {
 }
 
 /** The label of an edge: its kind's sign and the literals, shortened for drawing. */
-export function edgeLabel(e: { readonly kind: GraphEdgeKind; readonly literals: readonly string[]; readonly coordination: readonly string[] }): string {
-  if (e.coordination.length > 0) return e.coordination.join("\n");
+export function edgeLabel(e: { readonly kind: GraphEdgeKind; readonly literals: readonly string[]; readonly coordination: readonly string[]; readonly key?: string | null }): string {
+  // A partitioned coordination point: the key a per-key seal names, under its code and literal.
+  if (e.coordination.length > 0) return [...e.coordination, ...(e.key != null ? [`🔑 key ${e.key}`] : [])].join("\n");
   if (e.kind === "positive") return "";
   const prefix = e.kind === "threshold" ? "threshold: " : e.kind === "negation" ? "not: " : "aggregate: ";
   return e.literals.map((l) => prefix + shorten(l, 48)).join("\n");

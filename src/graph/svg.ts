@@ -110,7 +110,7 @@ export function renderSvg(graph: RuleGraph, options: SvgOptions = {}): string {
     const dash = edge.kind === "negation" ? ` stroke-dasharray="6 4"` : "";
     const widthAttr = marked ? 2.6 : edge.kind === "aggregation" ? 2 : 1.3;
     const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${r(p.x)},${r(p.y)}`).join(" ");
-    out.push(`<g class="edge edge-${edge.kind}${marked ? " coordination" : ""}" data-from="${xml(edge.from)}" data-to="${xml(edge.to)}">`);
+    out.push(`<g class="edge edge-${edge.kind}${marked ? " coordination" : ""}${edge.key !== null ? " keyed" : ""}" data-from="${xml(edge.from)}" data-to="${xml(edge.to)}"${edge.key !== null ? ` data-key="${xml(edge.key)}"` : ""}>`);
     out.push(`<title>${xml(`${edge.to} ${EDGE_KIND_TEXT[edge.kind]} ${edge.from}${edge.literals.length > 0 ? `: ${edge.literals.join("; ")}` : ""}`)}</title>`);
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${widthAttr}"${dash} marker-end="url(#${id}-arrow-${marked ? "coordination" : edge.kind})"/>`);
     if (label !== null) {

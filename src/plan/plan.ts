@@ -681,6 +681,8 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
 /** Whether every variable of `t` is bound (for an aggregate: its grouping variables). */
 function termReady(ctx: PlanContext, scope: Scope, t: Term, bound: ReadonlySet<number>): boolean {
   if (t.kind === "wildcard") return false;
+  // A record pattern with `_` in it is taken apart, never computed, even once its variables are bound.
+  if (t.kind === "call" && t.args.some((a) => a.kind === "wildcard" || (a.kind === "call" && !termReady(ctx, scope, a, bound)))) return false;
   if (t.kind === "aggregate") {
     const inner = new Set<string>();
     varsOfTerm(t, inner, true);

@@ -259,8 +259,11 @@ const LIST = [
     "`calmlog explain` takes one fact, written as in a rule file, of a declared relation, with one constant per column of the column's type.",
     "Write the fact as in a rule file, e.g. `ready(\"v2.1\")`, and quote it for the shell: `'ready(\"v2.1\")'`."),
   code("CL702", "explain-search-limit", "error", "The search for a derivation reached too many facts",
-    "A derivation of minimal height is found by collecting every rule instance that could derive the fact, backwards; for a fact supported by most of a large relation that is most of the evaluation, and the search stops at `--max-facts` facts.",
+    "A derivation of minimal height is searched backwards from the fact: its whole support while that stays small, then goal-directed (deepening the height bound one step at a time, reading only the rule instances on the way). The search stops once it has read `--max-facts` facts or rule instances.",
     "Raise `--max-facts`, or ask about a fact closer to the input (a premise of this one)."),
+  code("CL703", "explain-unsupported", "error", "Explain does not follow a construct of the rule that derives the fact",
+    "Explain runs each rule's join plan itself, step by step; a plan step, expression or functor it does not know (from a newer part of the language) cannot be followed. Why-not answers name such a rule instead of failing; a derivation that needs it cannot be shown.",
+    "Ask about a premise of the fact that does not go through this rule, or check the fact with `calmlog run` and `-D`."),
 ] as const;
 
 /** Every diagnostic code. */

@@ -1,6 +1,6 @@
 // `calmlog explain`: derivations of minimal height down to input files and lines, why-not through
 // negation and aggregates, withheld relations over replicas, JSON against its schema, bad input.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Ajv } from "ajv";
@@ -156,9 +156,28 @@ describe("calmlog explain REPLICA_DIR", () => {
     expect(json.withheld.release).toEqual({ from: 2, to: 2 });
     expect(json.withheld.undelivered).toEqual([{ epoch: 2, replicas: ["b"] }]);
     expect(json.withheld.ifSealedNow.holds).toBe(true);
+    // `ready(x) :- edge(x, _), !blocked(x)` is partitioned by `edge.a` (= `blocked.a`).
+    expect(json.withheld.keySeal).toEqual({ sealable: true, key: "edge.a", column: 0, value: "w", epochs: { from: 2, to: 2 } });
+    expect(r.stdout).toContain("per key: `calmlog seal data --epoch 2 --key edge.a=w --program tasks.dl` would release it");
     const sealed = await calmlog(w.root, "explain", "tasks.dl", "data", "--why-not", 'ready("y")');
     expect(sealed.stdout).toContain('`!blocked("y")` fails: a fact matches `blocked("y")`');
     expect(sealed.stdout).toContain('blocked("y")  input fact, data/b/epoch-1/blocked.facts:1 (replica b, epoch 1)');
+  });
+
+  it("names the key seal that would release a withheld fact, and that command seals that key", async () => {
+    const root = mkdtempSync(join(tmpdir(), "calmlog-explain-key-"));
+    cpSync(new URL("../../programs/release", import.meta.url), join(root, "release"), { recursive: true });
+    const r = await calmlog(root, "explain", "release/release.dl", "release/replicas", 'ready("v2.1")', "--format", "json");
+    expect(r.code).toBe(0);
+    const json = valid(r.stdout);
+    expect(json.withheld.keySeal).toEqual({ sealable: true, key: "release.r", column: 0, value: "v2.1", epochs: { from: 2, to: 2 } });
+    const text = (await calmlog(root, "explain", "release/release.dl", "release/replicas", 'ready("v2.1")')).stdout;
+    const command = /per key: `calmlog (seal [^`]*)` would release it/.exec(text);
+    expect(command?.[1]).toBe("seal release/replicas --epoch 2 --key release.r=v2.1 --program release/release.dl");
+    const seal = await calmlog(root, ...command![1]!.split(" "));
+    expect(seal.stderr).toBe("");
+    expect(seal.code).toBe(0);
+    expect(readdirSync(join(root, "release/replicas/seals/keys/epoch-2/release.r")).length).toBe(1);
   });
 
   it("takes ad-hoc replicas as evaluate does: one open epoch, or a closed one with --sealed", async () => {

@@ -11,7 +11,28 @@ const EXAMPLES = readdirSync("programs", { withFileTypes: true })
   .flatMap((d) => readdirSync(join("programs", d.name)).filter((f) => f.endsWith(".dl")).map((f) => join("programs", d.name, f)));
 
 interface LintJson {
-  files: { coordination: { kind: string; text: string; heads: string[] }[]; relations: { name: string; requiresSeal: boolean }[] }[];
+  files: { coordination: { kind: string; relation: string; text: string; heads: string[]; partition: { sealable: boolean; key: string | null } }[]; relations: { name: string; requiresSeal: boolean }[] }[];
+}
+
+/** `from -> head: key` for every edge into a coordination point lint says is sealable per key. */
+function expectedKeys(lint: LintJson): string[] {
+  const out = new Set<string>();
+  for (const c of lint.files[0]!.coordination) if (c.partition.sealable) for (const h of c.heads) out.add(`${c.relation} -> ${h}: ${c.partition.key}`);
+  return [...out].sort();
+}
+
+function dotKeys(dot: string): string[] {
+  return [...dot.matchAll(/^\s+("(?:[^"\\]|\\.)*") -> ("(?:[^"\\]|\\.)*") \[.*label="[^"]*🔑 key ([\w.]+)".*class="[^"]*\bkeyed\b/gm)].map((m) => `${unquote(m[1]!)} -> ${unquote(m[2]!)}: ${m[3]}`).sort();
+}
+
+function mermaidKeys(text: string): string[] {
+  const names = new Map<string, string>();
+  for (const m of text.matchAll(/^\s+(r\d+)(?:\[\/|\[\[|\(|\{\{)"([^"<]*)/gm)) names.set(m[1]!, m[2]!);
+  return [...text.matchAll(/^\s+(r\d+) [-.=]+>\|"[^"]*🔑 key ([\w.]+)"\| (r\d+)$/gm)].map((m) => `${names.get(m[1]!)} -> ${names.get(m[3]!)}: ${m[2]}`).sort();
+}
+
+function svgKeys(svg: string): string[] {
+  return [...svg.matchAll(/<g class="edge [^"]*\bkeyed\b[^"]*" data-from="([^"]*)" data-to="([^"]*)" data-key="([^"]*)">/g)].map((m) => `${unxml(m[1]!)} -> ${unxml(m[2]!)}: ${unxml(m[3]!)}`).sort();
 }
 
 /** head -> the labels (`CL302 !blocker(r, _)`) lint reports for it. */
@@ -79,6 +100,11 @@ describe("calmlog graph on every example", () => {
       expect(dotMarks(dot.stdout)).toEqual(expected);
       expect(mermaidMarks(mermaid.stdout)).toEqual(expected);
       expect(svgMarks(svg.stdout)).toEqual(expected);
+      // Per-key seals: the key on each edge into a partitioned coordination point, in every format.
+      const keys = expectedKeys(json);
+      expect(dotKeys(dot.stdout)).toEqual(keys);
+      expect(mermaidKeys(mermaid.stdout)).toEqual(keys);
+      expect(svgKeys(svg.stdout)).toEqual(keys);
       // Every relation lint says waits for a seal is drawn amber (class `seal` in the SVG).
       const sealed = json.files[0]!.relations.filter((r) => r.requiresSeal).map((r) => r.name).sort();
       const drawn = [...svg.stdout.matchAll(/<g class="node [^"]*\bseal\b[^"]*" id="[^"]*" data-relation="([^"]*)"/g)].map((m) => unxml(m[1]!)).sort();
@@ -91,7 +117,8 @@ describe("calmlog graph on every example", () => {
 describe("calmlog graph", () => {
   it("draws negation, aggregation and threshold edges differently and labels threshold reads", async () => {
     const dot = (await cli(["graph", "programs/release/release.dl"])).stdout;
-    expect(dot).toMatch(/"resolved" -> "open_blocker" \[.*style=dashed.*class="edge-negation coordination"/);
+    expect(dot).toMatch(/"resolved" -> "open_blocker" \[.*style=dashed.*class="edge-negation coordination keyed"/);
+    expect(dot).toContain('label="CL302 !open_blocker(r, _)\\n🔑 key release.r"');
     expect(dot).toMatch(/"approval" -> "approved" \[.*label="threshold: count : \{ approval\(r, who\), reviewer\(who\) \}".*class="edge-threshold"/);
     const inventory = (await cli(["graph", "programs/inventory/inventory.dl"])).stdout;
     expect(inventory).toMatch(/style=bold, arrowhead=diamond/);
