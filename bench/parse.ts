@@ -3,7 +3,7 @@
 // Run: npx tsx bench/parse.ts [megabytes]
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { Diagnostics } from "../src/report/diagnostic.js";
+import { Diagnostics } from "../src/diagnostics/diagnostic.js";
 import type { Program } from "../src/syntax/ast.js";
 import { parse } from "../src/syntax/parse.js";
 

@@ -5,11 +5,11 @@ import { analyze } from "./analysis/analyze.js";
 import type { Analysis } from "./analysis/types.js";
 import { check } from "./check/check.js";
 import type { CheckedProgram } from "./check/types.js";
-import { Diagnostics } from "./report/diagnostic.js";
+import { Diagnostics } from "./diagnostics/diagnostic.js";
 import { PlanError, planClause } from "./plan/plan.js";
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
-import type { SourceFile } from "./syntax/span.js";
+import type { SourceFile } from "./diagnostics/span.js";
 
 /** A program carried through the front end; `analysis` is null when an earlier stage found errors. */
 export interface Compiled {

@@ -5,10 +5,10 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { check } from "./check/check.js";
 import { checkPlans, compile, type Compiled } from "./compile.js";
-import { Diagnostics, fileErrorReason, ReadError } from "./report/diagnostic.js";
+import { Diagnostics, fileErrorReason, ReadError } from "./diagnostics/diagnostic.js";
 import { parse } from "./syntax/parse.js";
 import { preprocess, type PreprocessOptions } from "./syntax/preprocess.js";
-import { LineIndex } from "./syntax/span.js";
+import { LineIndex } from "./diagnostics/span.js";
 
 export { checkPlans, compile, ReadError, type Compiled };
 

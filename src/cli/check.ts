@@ -3,10 +3,10 @@
 import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
 import { checkPlans } from "../pipeline.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
 const FORMATS = ["text", "json"] as const;

@@ -6,8 +6,8 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { nearest } from "../check/names.js";
-import { fileErrorReason } from "../report/diagnostic.js";
-import type { SourceFile } from "../syntax/span.js";
+import { fileErrorReason } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../diagnostics/span.js";
 
 /** The part of a stream a command writes to. */
 export interface Output {

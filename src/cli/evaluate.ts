@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
-import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
 import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
@@ -12,7 +12,7 @@ import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
 import { renderStats } from "./run.js";
 import { renderEvaluateHtml } from "../report/html-evaluate.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";

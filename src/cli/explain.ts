@@ -4,11 +4,11 @@
 // backwards from the fact.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { Engine } from "../eval/engine.js";
 import { readFactCodes, readFactFile } from "../io/facts.js";
 import { compileFile } from "../pipeline.js";
-import { Diagnostics, UserError, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { readFacts } from "../replica/io.js";

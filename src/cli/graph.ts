@@ -8,7 +8,7 @@ import { renderDot } from "../graph/dot.js";
 import { renderMermaid } from "../graph/mermaid.js";
 import { graphOfSource, type RuleGraph } from "../graph/model.js";
 import { renderSvg } from "../graph/svg.js";
-import { fileErrorReason } from "../report/diagnostic.js";
+import { fileErrorReason } from "../diagnostics/diagnostic.js";
 import { renderLintHtml } from "../report/html-lint.js";
 import { lintPrograms } from "../report/lint.js";
 import { renderDiagnostics } from "../report/text.js";

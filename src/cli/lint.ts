@@ -8,7 +8,7 @@ import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
 import { renderDiagnostics } from "../report/text.js";
-import type { SourceFile } from "../syntax/span.js";
+import type { SourceFile } from "../diagnostics/span.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { version } from "./main.js";
 

@@ -2,7 +2,7 @@
 // when it runs so `calmlog run` starts without the lint or replica code.
 import { readFileSync } from "node:fs";
 import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
-import { ReadError, UserError } from "../report/diagnostic.js";
+import { ReadError, UserError } from "../diagnostics/diagnostic.js";
 import { nearest } from "../check/names.js";
 import { createHash } from "node:crypto";
 import { setSourceDump } from "../eval/compile.js";

@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { NatsConnectOptions } from "../replica/jetstream/address.js";
 import { JetStreamError, type JetStreamSet } from "../replica/jetstream/client.js";
 import { renderDiagnosticsText } from "../replica/render.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { EXIT_USER_ERROR, type CliContext } from "./context.js";
 
 /** The connection flags' help lines (credentials in the URL: nats://user:pass@HOST:PORT/SET). */

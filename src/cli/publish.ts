@@ -3,7 +3,7 @@
 // declarations before anything is sent, so a bad line publishes nothing.
 import { basename, resolve } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
-import { Diagnostics, UserError, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { epochDigest, tupleKey } from "../replica/facts.js";
 import { readFacts } from "../replica/io.js";
 import { isNatsUrl, isToken, parseNatsUrl } from "../replica/jetstream/address.js";
@@ -11,7 +11,7 @@ import { JetStreamSet } from "../replica/jetstream/client.js";
 import { formatOf, type FileFormat } from "../replica/store.js";
 import { parseFacts } from "../io/facts.js";
 import { renderDiagnosticsText } from "../replica/render.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";
 import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";

@@ -2,12 +2,12 @@
 // epochs whose files lost some (CL501), each file atomically, so the files and the state agree
 // again (for example before sealing the epoch).
 import { resolve } from "node:path";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
 

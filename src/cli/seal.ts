@@ -2,7 +2,7 @@
 // kept state, then writes a seal record with every replica's digest (temp file + rename).
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
@@ -10,7 +10,7 @@ import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, t
 import { sealPath } from "../replica/store.js";
 import { keyName, type KeyColumn } from "../analysis/partition.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";

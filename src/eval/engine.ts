@@ -20,10 +20,10 @@
 //  - Join order is chosen per iteration from the row counts of each atom's range (see plan/plan.ts).
 import type { Analysis, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import { makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import type { Span } from "../syntax/span.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } from "../plan/plan.js";
 import type { Clause } from "../syntax/normalize.js";
 import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";

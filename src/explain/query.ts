@@ -2,10 +2,10 @@
 // the relation's declaration; a mistake is a CL701 diagnostic pointing into the query text.
 import type { CheckedProgram } from "../check/types.js";
 import { nearest } from "../check/names.js";
-import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Term } from "../syntax/ast.js";
 import { parse } from "../syntax/parse.js";
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import { INT32_MAX, INT32_MIN, UINT32_MAX, type Tuple, type Value } from "../eval/values.js";
 
 /** A fact asked about: its relation and values. */

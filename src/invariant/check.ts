@@ -2,7 +2,7 @@
 // two valid replica states whose merge is invalid, else say honestly that the bounded search found none.
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import { UserError, type Diagnostics } from "../report/diagnostic.js";
+import { UserError, type Diagnostics } from "../diagnostics/diagnostic.js";
 import type { InvariantDirective } from "../syntax/ast.js";
 import { escrowDesign, findBoundPatterns } from "./escrow.js";
 import { explainCase } from "./explain.js";

@@ -6,7 +6,7 @@ import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
 import { collectOuter, literalTerms } from "../check/walk.js";
 import { Engine } from "../eval/engine.js";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { parse } from "../syntax/parse.js";

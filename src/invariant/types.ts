@@ -1,6 +1,6 @@
 // The answer for one declared invariant: proved confluent, refuted with a counterexample,
 // redesignable with per-replica rights, or honestly unknown after a bounded search.
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 
 /** A value as users see it: symbols as strings, numbers as numbers. */
 export type FactValue = number | string;

@@ -3,9 +3,9 @@
 import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import type { Column } from "../check/types.js";
-import type { Code } from "../report/codes.js";
-import { fileErrorReason, makeDiagnostic, UserError } from "../report/diagnostic.js";
-import type { Span } from "../syntax/span.js";
+import type { Code } from "../diagnostics/codes.js";
+import { fileErrorReason, makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { INT32_MAX, INT32_MIN, UINT32_MAX, type ValueTable } from "../eval/values.js";
 import { hashBytes } from "../eval/symbols.js";

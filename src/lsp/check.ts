@@ -5,9 +5,9 @@
 // back; when the split could differ from the parser's view (syntax errors, name suggestions drawn
 // from the whole file), the file is linted whole instead.
 import { lintProgram, type LintFile, type LintOptions, type LintRelation } from "../report/lint.js";
-import { sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
-import { LineIndex, type Span } from "../syntax/span.js";
+import { LineIndex, type Span } from "../diagnostics/span.js";
 import { scanItems, type Scan, type SourceItem } from "./items.js";
 
 /** Files at least this long (in UTF-16 code units) are checked part by part. */

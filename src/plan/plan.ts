@@ -25,8 +25,8 @@ import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
 import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Code } from "../report/codes.js";
-import type { Span } from "../syntax/span.js";
+import type { Code } from "../diagnostics/codes.js";
+import type { Span } from "../diagnostics/span.js";
 
 /** A value as a plan carries it (constants are encoded per engine when compiled). */
 export type PlanValue = number | string;

@@ -3,8 +3,8 @@
 // records. Engines receive rows as codes in the store's own value table, never as text.
 import type { Stratum } from "../analysis/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
-import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./facts.js";
 import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";

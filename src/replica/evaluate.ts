@@ -3,8 +3,8 @@
 import type { Analysis, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
-import { makeDiagnostic, UserError, type Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { makeDiagnostic, UserError, type Diagnostics } from "../diagnostics/diagnostic.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { evaluateRows, storeOfSet, typesOf } from "./core.js";
 import { keyTuple, tupleKey, type Tuple } from "./facts.js";
 import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";

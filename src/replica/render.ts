@@ -1,7 +1,7 @@
 // Renderers of a replica report: one for people (text) and one for programs (JSON, with the
 // schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
 import { isAbsolute, relative } from "node:path";
-import type { Diagnostic } from "../report/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Tuple } from "./facts.js";
 import type { ReplicaReport } from "./evaluate.js";
 

@@ -3,9 +3,9 @@
 // with a bitmap. Rows and memberships only grow, so "the first n ids" is a stable earlier version.
 // Tuples exist only at the edges, and a fact's key text only where a digest is computed.
 import { createHash } from "../util/sha256.js";
-import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import { makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
 import { compareKeys, tupleKey, type Tuple, type Value } from "./facts.js";

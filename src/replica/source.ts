@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import type { Tuple } from "./facts.js";
 import { readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import type { SealRecord } from "./replica.js";

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
-import { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
+import { syntheticSpan } from "../diagnostics/span.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./facts.js";

@@ -4,7 +4,7 @@
 import { graphOfSource } from "../graph/model.js";
 import type { RenderInput } from "../replica/render.js";
 import type { Tuple } from "../replica/facts.js";
-import type { SourceFile } from "../syntax/span.js";
+import type { SourceFile } from "../diagnostics/span.js";
 import { diagnosticsHtml, esc, htmlPage, prose, table } from "./html-page.js";
 import { graphSection } from "./html-lint.js";
 

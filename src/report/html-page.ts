@@ -1,8 +1,8 @@
 // The frame every HTML report shares: one self-contained page (inline CSS, inline SVG, no script,
 // no font, image or stylesheet from the network), escaping, code frames and small tables.
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import { codeFrame } from "./frame.js";
-import type { Diagnostic } from "./diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
 /** Text for HTML content and attribute values. */
 export function esc(text: string): string {

@@ -5,7 +5,7 @@ import { listNames } from "../analysis/analyze.js";
 import { sealableNote } from "../analysis/partition.js";
 import { describeRemedy } from "../analysis/remedies.js";
 import type { Remedy } from "../analysis/types.js";
-import type { SourceFile, Span } from "../syntax/span.js";
+import type { SourceFile, Span } from "../diagnostics/span.js";
 import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
 import type { CoordinationPoint, LintFile, LintResult } from "./lint.js";

@@ -13,8 +13,8 @@ import type { InvariantResult } from "../invariant/types.js";
 import { checkPlans } from "../compile.js";
 import { parse } from "../syntax/parse.js";
 import type { Rule } from "../syntax/ast.js";
-import type { SourceFile, Span } from "../syntax/span.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
+import type { SourceFile, Span } from "../diagnostics/span.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { applySuppressions, type Suppressed } from "./suppress.js";
 
 /** Options for the invariant search (trials, size, seed, replicas), passed to the confluence checker. */

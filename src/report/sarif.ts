@@ -2,9 +2,9 @@
 // catalog is a rule; every diagnostic a result pointing at a path relative to the repository root.
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type * as Sarif from "sarif";
-import type { Span } from "../syntax/span.js";
-import { CODE_LIST } from "./codes.js";
-import type { Diagnostic } from "./diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
+import { CODE_LIST } from "../diagnostics/codes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { LintResult } from "./lint.js";
 
 /** Options for the SARIF document. */

@@ -1,8 +1,8 @@
 // The human-readable diagnostic report: `file:line:col: severity CODE: message`, a code frame,
 // help, notes, related places, then a summary line. ANSI colour only via styleText, only when asked.
 import { styleText, type Style as AnsiStyle } from "./style.js";
-import type { SourceFile, Span } from "../syntax/span.js";
-import { sortDiagnostics, type Diagnostic, type Severity } from "./diagnostic.js";
+import type { SourceFile, Span } from "../diagnostics/span.js";
+import { sortDiagnostics, type Diagnostic, type Severity } from "../diagnostics/diagnostic.js";
 import { codeFrame, type FramePart } from "./frame.js";
 
 type Style = AnsiStyle;

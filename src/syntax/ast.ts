@@ -1,6 +1,6 @@
 // The abstract syntax of a rule file: readonly plain data, every node with the span it came from.
 // It mirrors what the user wrote (nested `;` and `( )`, several heads); `normalize` flattens it.
-import type { Span } from "./span.js";
+import type { Span } from "../diagnostics/span.js";
 
 /** A name as written, with its span. */
 export interface Ident {

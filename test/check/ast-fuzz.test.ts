@@ -1,10 +1,10 @@
 import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { check } from "../../src/check/check.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../../src/report/text.js";
 import type * as A from "../../src/syntax/ast.js";
-import { syntheticSpan } from "../../src/syntax/span.js";
+import { syntheticSpan } from "../../src/diagnostics/span.js";
 
 // Random ASTs reach shapes the parser would never build (aggregates in heads, deep nesting,
 // wildcards everywhere), so they test that the checks hold up on any tree, not just parsed ones.

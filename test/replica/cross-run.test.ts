@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, statSync, truncateSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { DirectorySource } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
 import { factArb, programArb, unitOf, type GenFact } from "./programs.js";

@@ -18,7 +18,7 @@ import type {
   UnaryOp,
 } from "../../src/syntax/ast.js";
 import { FUNCTOR_NAMES } from "../../src/syntax/ast.js";
-import { syntheticSpan } from "../../src/syntax/span.js";
+import { syntheticSpan } from "../../src/diagnostics/span.js";
 
 const span = syntheticSpan("test.dl");
 

@@ -2,9 +2,9 @@
 // (`calmlog.<set>.<replica>.<epoch>.<relation>`), its fingerprint the subject's message count
 // (the stream only grows, so a new count means new facts), and seal records are create-once KV keys.
 // The evaluation core cannot tell it from a directory: same listing, rows, seals and digests.
-import type { Diagnostics } from "../../report/diagnostic.js";
+import type { Diagnostics } from "../../diagnostics/diagnostic.js";
 import { parseFacts } from "../../io/facts.js";
-import { syntheticSpan } from "../../syntax/span.js";
+import { syntheticSpan } from "../../diagnostics/span.js";
 import type { Tuple } from "../facts.js";
 import type { ReplicaSchema } from "../io.js";
 import type { SealRecord } from "../replica.js";

@@ -1,6 +1,6 @@
 // Diagnostics are data: every stage adds to a sink and carries on; nothing a user wrote is thrown.
 // One type serves `check`, `lint`, `run` and `evaluate`, and every renderer reads it.
-import type { Span } from "../syntax/span.js";
+import type { Span } from "./span.js";
 import { CODES, type Code } from "./codes.js";
 
 export type Severity = "error" | "warning" | "note";
