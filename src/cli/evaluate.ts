@@ -12,7 +12,7 @@ import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
 import { renderStats } from "./run.js";
 import { renderEvaluateHtml } from "../report/html-evaluate.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { renderDiagnostics, summaryLine } from "../report/text.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
@@ -354,7 +354,7 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
     try {
       mkdirSync(out, { recursive: true });
     } catch (err) {
-      diags.add("CL406", syntheticSpan(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
+      diags.add("CL406", wholeFile(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
       return "";
     }
   }
@@ -369,7 +369,7 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
       writeAtomically(o.path, o.text);
       written.push(o.path);
     } catch (err) {
-      diags.add("CL406", syntheticSpan(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);
+      diags.add("CL406", wholeFile(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);
     }
   }
   return stdout;

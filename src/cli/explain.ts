@@ -4,7 +4,7 @@
 // backwards from the fact.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { Engine } from "../eval/engine.js";
 import { readFactCodes, readFactFile } from "../io/facts.js";
 import { compileFile } from "../pipeline.js";
@@ -180,7 +180,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
   } catch (err) {
     if (err instanceof SearchLimit) {
-      const d = new Diagnostics().add("CL702", syntheticSpan("<query>"), `${err.message} (--max-facts ${options.maxFacts})`);
+      const d = new Diagnostics().add("CL702", wholeFile("<query>"), `${err.message} (--max-facts ${options.maxFacts})`);
       ctx.stderr.write(renderDiagnostics([d], new Map(), { color }));
       return EXIT_USER_ERROR;
     }
@@ -239,7 +239,7 @@ function loadAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean,
     seen.add(name);
     const folder = resolve(cwd, spec.slice(eq + 1));
     if (!existsSync(folder)) {
-      diags.add("CL504", syntheticSpan(folder), `facts directory \`${spec.slice(eq + 1)}\` of replica \`${name}\` does not exist`);
+      diags.add("CL504", wholeFile(folder), `facts directory \`${spec.slice(eq + 1)}\` of replica \`${name}\` does not exist`);
       continue;
     }
     let replica = Replica.empty(name);

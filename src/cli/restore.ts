@@ -7,7 +7,7 @@ import type { ProgramUnit } from "../replica/evaluate.js";
 import { renderDiagnosticsText, shown } from "../replica/render.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
 
@@ -60,7 +60,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
     if (!workspace.typesKnown) {
-      diags.add("CL504", syntheticSpan(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
+      diags.add("CL504", wholeFile(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
       return fail();
     }
     if (!(await workspace.reconcile()) || diags.hasErrors()) return fail();

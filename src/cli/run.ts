@@ -9,7 +9,7 @@ import { Engine, type RunStats } from "../eval/engine.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { stdoutBlock, writeRows, writeRowsPending, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { IoDirective } from "../syntax/ast.js";
@@ -338,7 +338,7 @@ function outOfMemory(program: string, at: Progress | null, strata: readonly { in
     at === null
       ? "while loading the facts"
       : `in stratum ${at.stratum}${stratum === undefined ? "" : ` (${stratum.relations.map((r) => `\`${r}\``).join(", ")})`}, iteration ${at.iteration}, after deriving ${at.tuples} tuples in it`;
-  return makeDiagnostic("CL410", syntheticSpan(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
+  return makeDiagnostic("CL410", wholeFile(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
     notes: [err instanceof OutOfMemory ? `the heap passed ${Math.round(HEAP_SHARE * 100)}% of its limit` : `V8 said: ${(err as Error).message}`],
     help: `give Node more memory, e.g. \`NODE_OPTIONS=--max-old-space-size=${Math.max(4096, limitMb * 2)} calmlog run ...\` (in MB), or evaluate on less data`,
   });

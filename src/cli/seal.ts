@@ -10,7 +10,7 @@ import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, t
 import { sealPath } from "../replica/store.js";
 import { keyName, type KeyColumn } from "../analysis/partition.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";
@@ -109,20 +109,20 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
     const sealed = new Set(workspace.sealedEpochs);
     if (keySpecs.length > 0 && sealed.has(epoch)) {
-      diags.add("CL551", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
+      diags.add("CL551", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
         help: "seal keys of an open epoch",
       });
       return fail();
     }
     if (sealed.has(epoch)) {
-      diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
+      diags.add("CL505", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
       return fail();
     }
     const missing: number[] = [];
     for (let e = 1; e < epoch; e++) if (!sealed.has(e)) missing.push(e);
     if (missing.length > 0 && keySpecs.length === 0) {
       const list = missing.length === 1 ? `epoch ${missing[0]} is` : `epochs ${missing.join(", ")} are`;
-      diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
+      diags.add("CL505", wholeFile(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
         help: `seal epoch ${missing[0]} first: \`calmlog seal ${dirArg} --epoch ${missing[0]}\``,
       });
       return fail();
@@ -130,7 +130,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     // Column types are never guessed from the files.
     if (!workspace.typesKnown) {
       const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
-      diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
+      diags.add("CL505", wholeFile(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
         help: `name the program: \`calmlog seal ${dirArg} --epoch ${epoch}${values.reason === undefined ? "" : ` --reason ${JSON.stringify(values.reason)}`} --program ${program}\` (or run \`calmlog evaluate ${program} ${dirArg}\` once first)`,
       });
       return fail();
@@ -142,10 +142,10 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
     if (!outcome.ok) {
       if (outcome.code === "CL506") {
-        diags.add("CL506", syntheticSpan(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
+        diags.add("CL506", wholeFile(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
           help: `write the kept facts back into the files with \`calmlog restore ${dirArg}\` (or remove the facts properly, as tombstones), then seal again`,
         });
-      } else diags.add("CL505", syntheticSpan(dir), outcome.message);
+      } else diags.add("CL505", wholeFile(dir), outcome.message);
       return fail();
     }
     const path = outcome.location;
@@ -178,7 +178,7 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     return EXIT_USER_ERROR;
   };
   if (values.program === undefined) {
-    diags.add("CL505", syntheticSpan(address.shown), `sealing \`${address.set}\` needs the program, to check its facts against the \`.input\` declarations`, {
+    diags.add("CL505", wholeFile(address.shown), `sealing \`${address.set}\` needs the program, to check its facts against the \`.input\` declarations`, {
       help: `name it: \`calmlog seal ${url} --epoch ${epoch} --program PROGRAM.dl\``,
     });
     return fail();
@@ -201,14 +201,14 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     const waiting = [...known].filter((r) => deliveries.get(r)?.get(epoch) === undefined).sort();
     if (waiting.length > 0 && !workspace.sealedEpochs.includes(epoch)) {
       const list = waiting.map((r) => `\`${r}\``).join(", ");
-      diags.add("CL505", syntheticSpan(address.shown), `cannot seal epoch ${epoch} of \`${address.set}\` yet: ${waiting.length === 1 ? "replica" : "replicas"} ${list} ${waiting.length === 1 ? "has" : "have"} not delivered it (no end-of-epoch marker)`, {
+      diags.add("CL505", wholeFile(address.shown), `cannot seal epoch ${epoch} of \`${address.set}\` yet: ${waiting.length === 1 ? "replica" : "replicas"} ${list} ${waiting.length === 1 ? "has" : "have"} not delivered it (no end-of-epoch marker)`, {
         help: `each replica marks the epoch delivered with \`calmlog publish ${values.program} ${url} --replica NAME --epoch ${epoch} --done\``,
       });
       return fail();
     }
     const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
     if (!outcome.ok) {
-      diags.add("CL505", syntheticSpan(address.shown), outcome.message);
+      diags.add("CL505", wholeFile(address.shown), outcome.message);
       return fail();
     }
     const replicas = Object.entries(outcome.record.replicas);
@@ -237,14 +237,14 @@ async function sealKeysOf(
 ): Promise<string[] | null> {
   const create = workspace.source.createKeySeal?.bind(workspace.source);
   if (create === undefined) {
-    diags.add("CL551", syntheticSpan(workspace.source.description), `a ${workspace.source.kind} source does not store key seals`);
+    diags.add("CL551", wholeFile(workspace.source.description), `a ${workspace.source.kind} source does not store key seals`);
     return null;
   }
   const plans: { spec: KeySpec; columns: KeyColumn[] }[] = [];
   for (const spec of specs) {
     const columns = keyColumns(spec, unit.checked, unit.analysis.partitions);
     if (typeof columns === "string") {
-      diags.add("CL550", syntheticSpan(`${spec.relation}.${spec.attribute}=${spec.value}`), `cannot seal key \`${spec.relation}.${spec.attribute}\`: ${columns}`);
+      diags.add("CL550", wholeFile(`${spec.relation}.${spec.attribute}=${spec.value}`), `cannot seal key \`${spec.relation}.${spec.attribute}\`: ${columns}`);
       continue;
     }
     plans.push({ spec, columns });
@@ -259,7 +259,7 @@ async function sealKeysOf(
     const record: KeySealRecord = { format: "calmlog-key-seal/1", epoch, key, value: spec.value, columns: columns.map(keyName), sealedAt, reason, replicas: digests };
     const written = await create({ id: keySealId(epoch, key, spec.value), text: keySealText(record) });
     if (!written.created) {
-      diags.add("CL551", syntheticSpan(written.location), `key \`${key}\` = \`${spec.value}\` of epoch ${epoch} is sealed already (\`${show(written.location)}\`); a key seal is written once`);
+      diags.add("CL551", wholeFile(written.location), `key \`${key}\` = \`${spec.value}\` of epoch ${epoch} is sealed already (\`${show(written.location)}\`); a key seal is written once`);
       return null;
     }
     const replicas = Object.entries(digests);

@@ -23,7 +23,7 @@ import type { CheckedProgram } from "../check/types.js";
 import { makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Span } from "../diagnostics/span.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } from "../plan/plan.js";
 import type { Clause } from "../syntax/normalize.js";
 import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
@@ -197,7 +197,7 @@ export class Engine {
 
   private relation(name: string): Relation {
     const r = this.relations.get(name);
-    if (r === undefined) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${name}\` is not declared`));
+    if (r === undefined) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${name}\` is not declared`));
     return r;
   }
 
@@ -211,12 +211,12 @@ export class Engine {
     if (Array.isArray(tuples)) rel.reserve(tuples.length);
     for (const t of tuples) {
       if (t.length !== types.length) {
-        throw new UserError(makeDiagnostic("CL401", syntheticSpan(), `\`${relation}\` has ${types.length} column${types.length === 1 ? "" : "s"}, but a tuple has ${t.length}`));
+        throw new UserError(makeDiagnostic("CL401", wholeFile("<generated>"), `\`${relation}\` has ${types.length} column${types.length === 1 ? "" : "s"}, but a tuple has ${t.length}`));
       }
       for (let c = 0; c < types.length; c++) {
         const code = this.values.encode(types[c]!, t[c]!);
         if (code === null) {
-          throw new UserError(makeDiagnostic("CL402", syntheticSpan(), `${showValue(t[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
+          throw new UserError(makeDiagnostic("CL402", wholeFile("<generated>"), `${showValue(t[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
         }
         row[c] = code;
       }

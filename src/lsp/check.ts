@@ -7,7 +7,7 @@
 import { lintProgram, type LintFile, type LintOptions, type LintRelation } from "../report/lint.js";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
-import { LineIndex, type Span } from "../diagnostics/span.js";
+import { hasPosition, LineIndex, type Location, type Span } from "../diagnostics/span.js";
 import { scanItems, type Scan, type SourceItem } from "./items.js";
 
 /** Files at least this long (in UTF-16 code units) are checked part by part. */
@@ -196,7 +196,7 @@ function checkParts(path: string, text: string, scan: Scan, lines: LineIndex, ca
 }
 
 /** Maps a span of a part's text to the document: each end moves with the item it falls in. */
-function spanMapper(placements: readonly Placement[], lines: LineIndex): (s: Span) => Span {
+function spanMapper(placements: readonly Placement[], lines: LineIndex): { (s: Span): Span; (s: Location): Location } {
   const offset = (o: number): number => {
     let lo = 0;
     let hi = placements.length - 1;
@@ -208,10 +208,11 @@ function spanMapper(placements: readonly Placement[], lines: LineIndex): (s: Spa
     const p = placements[lo]!;
     return o - p.localStart + p.start;
   };
-  return (s) => {
+  return ((s: Location): Location => {
+    if (!hasPosition(s)) return s;
     const start = offset(s.start);
     // An end just past an item belongs to that item, not the next one.
     const end = s.end > s.start ? offset(s.end - 1) + 1 : start;
     return lines.span(s.file, start, end);
-  };
+  }) as { (s: Span): Span; (s: Location): Location };
 }

@@ -4,7 +4,7 @@ import type { Analysis, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
 import { makeDiagnostic, UserError, type Diagnostics } from "../diagnostics/diagnostic.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { evaluateRows, storeOfSet, typesOf } from "./core.js";
 import { keyTuple, tupleKey, type Tuple } from "./facts.js";
 import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
@@ -167,7 +167,7 @@ export class ReplicaEvaluator {
   /** Adds facts to a replica (late ones are refused, see `ReplicaSet.insert`). */
   insert(replica: string, relation: string, tuples: Iterable<Tuple>, epoch: number): InsertResult {
     // As `Engine.insert`: facts of an undeclared relation would be kept but never read.
-    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${relation}\` is not declared`));
+    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${relation}\` is not declared`));
     const list = [...tuples];
     const result = this.current.insert(replica, relation, list, epoch);
     this.current = result.set;

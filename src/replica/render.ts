@@ -2,6 +2,7 @@
 // schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
 import { isAbsolute, relative } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { hasPosition } from "../diagnostics/span.js";
 import type { Tuple } from "./facts.js";
 import type { ReplicaReport } from "./evaluate.js";
 
@@ -119,7 +120,7 @@ export function renderDiagnosticsText(diags: readonly Diagnostic[], cwd: string)
   return diags
     .map((d) => {
       const file = shown(d.span.file, cwd);
-      const loc = d.span.end > d.span.start ? `${file}:${d.span.line}:${d.span.column}` : file;
+      const loc = hasPosition(d.span) ? `${file}:${d.span.line}:${d.span.column}` : file;
       const lines = [`${loc}: ${d.severity} ${d.code}: ${d.message}`];
       for (const n of d.notes) lines.push(`  note: ${n}`);
       if (d.help !== null) lines.push(`  help: ${d.help}`);
@@ -155,8 +156,8 @@ export function renderJson(input: RenderInput): string {
       severity: d.severity,
       message: d.message,
       file: shown(d.span.file, input.cwd),
-      line: d.span.end > d.span.start ? d.span.line : null,
-      column: d.span.end > d.span.start ? d.span.column : null,
+      line: hasPosition(d.span) ? d.span.line : null,
+      column: hasPosition(d.span) ? d.span.column : null,
       notes: d.notes,
       help: d.help,
     })),

@@ -6,7 +6,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from "node:path";
 import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
 import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
 import { reconcileRows, rowsOfKeys, setOfStore, storeOfSet } from "./core.js";
@@ -49,7 +49,7 @@ const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
  */
 export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>): Layout | null {
   if (!isDirectory(dir)) {
-    diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
+    diags.add("CL504", wholeFile(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
     return null;
   }
   const replicas: string[] = [];
@@ -58,7 +58,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
     const path = join(dir, name);
     if (name.startsWith(".") || name === SEALS_DIR || !isDirectory(path)) continue;
     if (EPOCH_DIR.test(name)) {
-      diags.add("CL504", syntheticSpan(path), `\`${name}\` is directly under \`${show(dir)}\`, but epochs belong inside a replica's folder: \`${join(show(dir), "<replica>", name)}\``);
+      diags.add("CL504", wholeFile(path), `\`${name}\` is directly under \`${show(dir)}\`, but epochs belong inside a replica's folder: \`${join(show(dir), "<replica>", name)}\``);
       continue;
     }
     replicas.push(name);
@@ -67,7 +67,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
       const epochPath = join(path, entry);
       const m = EPOCH_DIR.exec(entry);
       if (m === null || !isDirectory(epochPath)) {
-        diags.add("CL504", syntheticSpan(epochPath), `replica \`${name}\` holds \`${entry}\`, but a replica's folder holds only epoch folders named \`epoch-1\`, \`epoch-2\`, ...`);
+        diags.add("CL504", wholeFile(epochPath), `replica \`${name}\` holds \`${entry}\`, but a replica's folder holds only epoch folders named \`epoch-1\`, \`epoch-2\`, ...`);
         continue;
       }
       const epoch = Number(m[1]);
@@ -76,17 +76,17 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         const filePath = join(epochPath, file);
         const f = FACT_FILE.exec(file);
         if (f === null || !isFile(filePath)) {
-          diags.add("CL504", syntheticSpan(filePath), `\`${file}\` is not a fact file; an epoch folder holds \`<relation>.facts\` (tab-separated) or \`<relation>.jsonl\` files`);
+          diags.add("CL504", wholeFile(filePath), `\`${file}\` is not a fact file; an epoch folder holds \`<relation>.facts\` (tab-separated) or \`<relation>.jsonl\` files`);
           continue;
         }
         const relation = f[1]!;
         if (!relations.has(relation)) {
           if (declared?.has(relation) === true) {
-            diags.add("CL504", syntheticSpan(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
+            diags.add("CL504", wholeFile(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
               help: `add \`.input ${relation}\` to the program if replicas should insert into it, or move these facts into the program`,
             });
           } else {
-            diags.add("CL504", syntheticSpan(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
+            diags.add("CL504", wholeFile(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
           }
           continue;
         }
@@ -95,7 +95,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
     }
   }
   if (replicas.length === 0 && !diags.hasErrors()) {
-    diags.add("CL504", syntheticSpan(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
+    diags.add("CL504", wholeFile(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
   }
   return { replicas, files };
 }
@@ -163,12 +163,12 @@ export function readSeals(dir: string, diags: Diagnostics, show: Show = same): S
     if (file === "keys" && isDirectory(path)) continue; // key seals, read by `readKeySeals`
     const m = /^epoch-([1-9][0-9]*)\.json$/.exec(file);
     if (m === null) {
-      diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
+      diags.add("CL504", wholeFile(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
       continue;
     }
     const record = parseSeal(readFileSync(path, "utf8"));
     if (record === null || record.epoch !== Number(m[1])) {
-      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
+      diags.add("CL505", wholeFile(path), `seal record \`${show(path)}\` is malformed or names another epoch; restore it from the copy you keep, or remove it to unseal (results declared final would then change)`);
       continue;
     }
     out.push(record);
@@ -239,13 +239,13 @@ export function readStateAt(root: string, diags: Diagnostics, show: Show = same)
   const m = /^g([0-9]+)$/.exec(gen);
   const manifestPath = join(genDir, "manifest.json");
   if (m === null || !existsSync(manifestPath)) {
-    diags.add("CL504", syntheticSpan(currentPath), `kept state \`${show(currentPath)}\` points to \`${gen}\`, which does not exist; the state is damaged`);
+    diags.add("CL504", wholeFile(currentPath), `kept state \`${show(currentPath)}\` points to \`${gen}\`, which does not exist; the state is damaged`);
     return null;
   }
   try {
     return readGeneration(genDir, Number(m[1]), JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest);
   } catch (err) {
-    diags.add("CL504", syntheticSpan(genDir), `kept state \`${show(genDir)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
+    diags.add("CL504", wholeFile(genDir), `kept state \`${show(genDir)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
       help: "restore the folder from a backup, or remove `.calmlog/state` to start over from the files (facts removed from files since would then be lost)",
     });
     return null;

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
-import { syntheticSpan } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./facts.js";
@@ -101,7 +101,7 @@ function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | nu
       if (code !== "EEXIST") return null;
       const owner = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        diags.add("CL507", syntheticSpan(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
+        diags.add("CL507", wholeFile(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
           help: `if no such process is running, remove \`${show(path)}\``,
         });
         return null;
@@ -210,7 +210,7 @@ export class ReplicaWorkspace {
         return this.store;
       }
     } catch (err) {
-      this.diagnostics.add("CL504", syntheticSpan(path!), `kept state \`${this.show(path!)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
+      this.diagnostics.add("CL504", wholeFile(path!), `kept state \`${this.show(path!)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
         help: "restore the folder from a backup, or remove `.calmlog/state` to start over from the files (facts removed from files since would then be lost)",
       });
       return null;
@@ -416,7 +416,7 @@ export class ReplicaWorkspace {
       length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === "ENOSPC" ? "no space left on the device" : (err as Error).message;
-      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${reason}); these results are not kept, and the previous state is intact`, {
+      this.diagnostics.add("CL508", wholeFile(path), `the kept state \`${this.show(path)}\` could not be written (${reason}); these results are not kept, and the previous state is intact`, {
         help: "make the folder writable or free disk space, then run again",
       });
       return false;
@@ -573,7 +573,7 @@ export class ReplicaWorkspace {
   private async readUnit(store: FactStore, unit: FactUnit, rows: RowSet): Promise<number | null> {
     const schema = this.schemas.get(unit.relation);
     if (schema === undefined) {
-      this.diagnostics.add("CL504", syntheticSpan(unit.location), `\`${this.show(unit.location)}\` names relation \`${unit.relation}\`, which the program does not declare`);
+      this.diagnostics.add("CL504", wholeFile(unit.location), `\`${this.show(unit.location)}\` names relation \`${unit.relation}\`, which the program does not declare`);
       return null;
     }
     let n = 0;
@@ -585,7 +585,7 @@ export class ReplicaWorkspace {
     } catch (err) {
       const diagnostic = (err as { diagnostic?: { span: { file: string } } }).diagnostic;
       if (diagnostic === undefined) throw err;
-      if (diagnostic.span.file === "<generated>" || diagnostic.span.file === "") (diagnostic as { span: unknown }).span = syntheticSpan(unit.location);
+      if (diagnostic.span.file === "<generated>" || diagnostic.span.file === "") (diagnostic as { span: unknown }).span = wholeFile(unit.location);
       this.diagnostics.push(diagnostic as never);
       return null;
     }
@@ -612,7 +612,7 @@ function settled(report: ReplicaReport, unit: ProgramUnit): ReplicaReport {
 
 /** CL501 for a relation whose files lack kept facts. */
 export function lackingWarning(diags: Diagnostics, replica: string, epoch: number, relation: string, lacking: number, file: string, at: string): void {
-  diags.add("CL501", syntheticSpan(at),
+  diags.add("CL501", wholeFile(at),
     `replica \`${replica}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
     { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
 }

@@ -1,7 +1,7 @@
 // `calmlog lint --format json`: a stable, documented schema (`lint-schema.json`, version 1).
 // Fields are only ever added; positions are 1-based, end columns exclusive, as in SARIF.
 import { keyName, sealableNote } from "../analysis/partition.js";
-import type { Span } from "../diagnostics/span.js";
+import type { Location } from "../diagnostics/span.js";
 import type { LintFile, LintResult } from "./lint.js";
 
 /** The schema version written in every document. */
@@ -14,7 +14,7 @@ interface Position {
   endColumn: number;
 }
 
-function pos(span: Span): Position {
+function pos(span: Location): Position {
   return { line: span.line, column: span.column, endLine: span.endLine, endColumn: span.endColumn };
 }
 

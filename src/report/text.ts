@@ -1,7 +1,7 @@
 // The human-readable diagnostic report: `file:line:col: severity CODE: message`, a code frame,
 // help, notes, related places, then a summary line. ANSI colour only via styleText, only when asked.
 import { styleText, type Style as AnsiStyle } from "./style.js";
-import type { SourceFile, Span } from "../diagnostics/span.js";
+import { hasPosition, type Location, type SourceFile } from "../diagnostics/span.js";
 import { sortDiagnostics, type Diagnostic, type Severity } from "../diagnostics/diagnostic.js";
 import { codeFrame, type FramePart } from "./frame.js";
 
@@ -56,13 +56,13 @@ function renderOne(d: Diagnostic, texts: ReadonlyMap<string, string>, paint: (st
   return out.join("\n");
 }
 
-function location(span: Span): string {
-  return `${span.file}:${span.line}:${span.column}:`;
+function location(span: Location): string {
+  return hasPosition(span) ? `${span.file}:${span.line}:${span.column}:` : `${span.file}:`;
 }
 
-function frameFor(span: Span, texts: ReadonlyMap<string, string>, context: number, markerStyle: Style, paint: (style: Style, text: string) => string): string | null {
+function frameFor(span: Location, texts: ReadonlyMap<string, string>, context: number, markerStyle: Style, paint: (style: Style, text: string) => string): string | null {
   const text = texts.get(span.file);
-  if (text === undefined) return null;
+  if (text === undefined || !hasPosition(span)) return null;
   const part = (p: FramePart, s: string): string => paint(p === "marker" ? markerStyle : "gray", s);
   return codeFrame(text, span, { context, paint: part });
 }
