@@ -17,7 +17,7 @@ export { compile, type Compiled } from "./compile.js";
 export { Diagnostics, ReadError, UserError, sortDiagnostics, type Diagnostic, type Related, type Severity } from "./diagnostics/diagnostic.js";
 export { CODES, CODE_LIST, type Code, type CodeInfo } from "./diagnostics/codes.js";
 export { renderDiagnostics } from "./report/text.js";
-export { lintProgram, lintPrograms, type LintFile, type LintOptions, type LintResult } from "./report/lint.js";
+export { lintProgram, lintPrograms, type LintFile, type LintOptions, type LintResult } from "./lint.js";
 export { renderLintText } from "./report/lint-text.js";
 export { renderLintJson } from "./report/lint-json.js";
 

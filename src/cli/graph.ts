@@ -10,7 +10,7 @@ import { graphOfSource, type RuleGraph } from "../graph/model.js";
 import { renderSvg } from "../graph/svg.js";
 import { fileErrorReason } from "../diagnostics/diagnostic.js";
 import { renderLintHtml } from "../report/html-lint.js";
-import { lintPrograms } from "../report/lint.js";
+import { lintPrograms } from "../lint.js";
 import { renderDiagnostics } from "../report/text.js";
 import { writeAtomically } from "../io/write.js";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";

@@ -2,7 +2,7 @@
 // a sealed epoch. Exit codes as ESLint: 0 clean, 1 errors, too many warnings or an unreadable file, 2 cannot run.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { combine, lintPrograms, type LintOptions, type LintResult } from "../report/lint.js";
+import { combine, lintPrograms, type LintOptions, type LintResult } from "../lint.js";
 import { renderLintHtml } from "../report/html-lint.js";
 import { renderLintJson } from "../report/lint-json.js";
 import { renderLintText } from "../report/lint-text.js";

@@ -3,7 +3,7 @@
 import type { Analysis, EdgeKind } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { compile } from "../compile.js";
-import { buildLintFile, type CoordinationPoint } from "../report/lint.js";
+import { buildLintFile, type CoordinationPoint } from "../lint.js";
 import type { Code } from "../diagnostics/codes.js";
 import type { SourceFile } from "../diagnostics/span.js";
 

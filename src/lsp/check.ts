@@ -4,7 +4,7 @@
 // linted as its items in order, each on its own line at its own column, and its spans are mapped
 // back; when the split could differ from the parser's view (syntax errors, name suggestions drawn
 // from the whole file), the file is linted whole instead.
-import { lintProgram, type LintFile, type LintOptions, type LintRelation } from "../report/lint.js";
+import { lintProgram, type LintFile, type LintOptions, type LintRelation } from "../lint.js";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { hasPosition, LineIndex, type Location, type Span } from "../diagnostics/span.js";

@@ -4,7 +4,7 @@
 import { listNames } from "../analysis/analyze.js";
 import { describeRemedy } from "../analysis/remedies.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { LintRelation } from "../report/lint.js";
+import type { LintRelation } from "../lint.js";
 import { FUNCTOR_NAMES, PRIMITIVE_TYPES, type Aggregate, type Body, type Comparison, type Term } from "../syntax/ast.js";
 import { parse } from "../syntax/parse.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";

@@ -2,7 +2,7 @@
 // Fields are only ever added; positions are 1-based, end columns exclusive, as in SARIF.
 import { keyName, sealableNote } from "../analysis/partition.js";
 import type { Location } from "../diagnostics/span.js";
-import type { LintFile, LintResult } from "./lint.js";
+import type { LintFile, LintResult } from "../lint.js";
 
 /** The schema version written in every document. */
 export const LINT_JSON_VERSION = 1;

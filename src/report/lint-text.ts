@@ -8,7 +8,7 @@ import type { Remedy } from "../analysis/types.js";
 import { hasPosition, type Location, type SourceFile, type Span } from "../diagnostics/span.js";
 import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
-import type { CoordinationPoint, LintFile, LintResult } from "./lint.js";
+import type { CoordinationPoint, LintFile, LintResult } from "../lint.js";
 import { decidedBy } from "../invariant/show.js";
 import type { FactSet, InvariantResult } from "../invariant/types.js";
 

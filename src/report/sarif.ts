@@ -5,7 +5,7 @@ import type * as Sarif from "sarif";
 import { hasPosition, type Location } from "../diagnostics/span.js";
 import { CODE_LIST } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { LintResult } from "./lint.js";
+import type { LintResult } from "../lint.js";
 
 /** Options for the SARIF document. */
 export interface SarifOptions {

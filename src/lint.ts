@@ -1,21 +1,21 @@
 // The data every lint format renders: per file, the written rules, relations, strata, the
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
-import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "../analysis/analyze.js";
-import { analyze } from "../analysis/analyze.js";
-import { pointPartition, type PointPartition } from "../analysis/partition.js";
-import { showClause } from "../analysis/print.js";
-import { remediesOf } from "../analysis/remedies.js";
-import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "../analysis/types.js";
-import { check } from "../check/check.js";
-import type { CheckedProgram } from "../check/types.js";
-import { checkInvariants, type InvariantOptions } from "../invariant/check.js";
-import type { InvariantResult } from "../invariant/types.js";
-import { checkPlans } from "../compile.js";
-import { parse } from "../syntax/parse.js";
-import type { Rule } from "../syntax/ast.js";
-import type { SourceFile, Span } from "../diagnostics/span.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { applySuppressions, type Suppressed } from "./suppress.js";
+import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "./analysis/analyze.js";
+import { analyze } from "./analysis/analyze.js";
+import { pointPartition, type PointPartition } from "./analysis/partition.js";
+import { showClause } from "./analysis/print.js";
+import { remediesOf } from "./analysis/remedies.js";
+import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "./analysis/types.js";
+import { check } from "./check/check.js";
+import type { CheckedProgram } from "./check/types.js";
+import { checkInvariants, type InvariantOptions } from "./invariant/check.js";
+import type { InvariantResult } from "./invariant/types.js";
+import { checkPlans } from "./compile.js";
+import { parse } from "./syntax/parse.js";
+import type { Rule } from "./syntax/ast.js";
+import type { SourceFile, Span } from "./diagnostics/span.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { applySuppressions, type Suppressed } from "./diagnostics/suppress.js";
 
 /** Options for the invariant search (trials, size, seed, replicas), passed to the confluence checker. */
 export type LintOptions = InvariantOptions;

@@ -1,9 +1,9 @@
 // Inline acceptance of an intended finding: `// calmlog-ignore CL302: sealed nightly` on the line
 // of a warning or the line before it. The finding leaves the counts but stays in the report with
 // its reason; errors cannot be accepted, and a comment that accepts nothing is itself a warning.
-import type { Span, SourceFile } from "../diagnostics/span.js";
-import { CODES, type Code } from "../diagnostics/codes.js";
-import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span, SourceFile } from "./span.js";
+import { CODES, type Code } from "./codes.js";
+import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
 
 /** A finding accepted by a comment, with the comment's reason and place. */
 export interface Suppressed {
