@@ -33,7 +33,7 @@ export async function compileFile(path: string, cwd: string, pre: PreprocessOpti
       help: "Install `mcpp` (Debian: `apt-get install mcpp`), or expand the `#` lines by hand.",
     });
     const program = parse({ path, text: "" }, new Diagnostics());
-    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, diagnostics };
+    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, analyzed: null, diagnostics };
   }
   return compile({ path, text: expanded.text });
 }

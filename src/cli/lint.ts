@@ -10,7 +10,7 @@ import { renderLintSarif } from "../report/sarif.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { SourceFile } from "../diagnostics/span.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
-import { version } from "./main.js";
+import { version } from "./version.js";
 
 const FORMATS = ["text", "json", "sarif", "html"] as const;
 type Format = (typeof FORMATS)[number];

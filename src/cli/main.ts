@@ -1,6 +1,6 @@
 // The command-line front door: global flags, then dispatch to one command module, loaded only
 // when it runs so `calmlog run` starts without the lint or replica code.
-import { readFileSync } from "node:fs";
+import { version } from "./version.js";
 import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../diagnostics/diagnostic.js";
 import { nearest } from "../check/names.js";
@@ -30,16 +30,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   lsp: { summary: "Run the language server for editors (diagnostics, hover, definitions) over stdio", load: async () => (await import("./lsp.js")).command },
   graph: { summary: "Draw the rule graph with its coordination points (dot, mermaid, svg, html)", load: async () => (await import("./graph.js")).command },
 };
-
-/** The package version, read from package.json next to `dist/` or `src/`. */
-export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
 
 export function mainUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
