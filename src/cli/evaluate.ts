@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
-import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
+import { renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";
@@ -13,7 +13,8 @@ import { progressLine } from "./progress.js";
 import { renderStats } from "./run.js";
 import { renderEvaluateHtml } from "../report/html-evaluate.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { renderDiagnostics, summaryLine } from "../report/text.js";
+import { renderDiagnostics } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
 
@@ -135,7 +136,7 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
     }
     try {
       const state = await stateDirOf(set, values.state, ctx);
-      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"] } as const;
+      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"], color } as const;
       if (values.follow) return await follow(unit, compiled.source.text, set, state, options, ctx);
       return await evaluateOnce(unit, compiled.source.text, new JetStreamSource(set, state), { kind: "jetstream", url: address.shown }, { ...options, sealed: false, stats: values.stats, progress: !values["no-progress"] }, ctx);
     } catch (err) {
@@ -153,7 +154,7 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
+  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], color, sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
 }
 
 /** How a report is asked for on the command line. */
@@ -162,6 +163,8 @@ interface ReportOptions {
   readonly programText: string;
   readonly format: "text" | "json" | "html";
   readonly outDir: string | undefined;
+  /** `--color` / `--no-color`, or null to decide from stderr and the environment. */
+  readonly color: boolean | null;
 }
 
 /** Evaluates a source once with a progress line and `--stats`, writes `-D` outputs and prints the report. */
@@ -218,7 +221,7 @@ function printReport(unit: ProgramUnit, outcome: ReplicaReport | null, reportSou
     // The document still comes out, holding the diagnostics that stopped the evaluation.
     ctx.stdout.write(renderJson({ program, source: reportSource, report: NO_REPORT, diagnostics, outputs, notWritten, cwd: ctx.cwd }));
   }
-  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
+  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(diagnosticsText(ctx, diagnostics, [{ path: program, text: options.programText }], options.color));
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
 

@@ -12,7 +12,8 @@ import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnost
 import { renderDiagnostics } from "../report/text.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { readFacts } from "../replica/io.js";
-import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { shown } from "../replica/render.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } from "../replica/store.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
@@ -21,7 +22,6 @@ import { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from
 import { parseFactQuery } from "../explain/query.js";
 import { explainReplicas } from "../explain/replica.js";
 import { renderExplainJson, renderExplainText, type ExplainReport } from "../explain/render.js";
-import { summaryLine } from "../report/text.js";
 import { inputPath, param } from "./run.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
@@ -161,7 +161,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       const diags = new Diagnostics();
       const loaded = replicaDir !== null ? loadReplicas(unit, resolve(ctx.cwd, replicaDir), diags, ctx.cwd) : loadAdhoc(unit, adhoc, values.sealed, diags, ctx.cwd);
       if (loaded === null) {
-        ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd) + summaryLine(diags.items) + "\n");
+        ctx.stderr.write(diagnosticsText(ctx, diags.items, sources, color));
         return EXIT_USER_ERROR;
       }
       const a = explainReplicas(unit, loaded.set, loaded.inputs, query.relation, query.tuple, { ...options, sourceOf, openFacts: options.rows ?? 5 });
@@ -186,8 +186,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
     if (err instanceof UserError) {
       const d: Diagnostic = err.diagnostic;
-      const texts = new Map(sources);
-      ctx.stderr.write(renderDiagnostics([d], texts, { color }));
+      ctx.stderr.write(diagnosticsText(ctx, [d], sources, color));
       return EXIT_USER_ERROR;
     }
     throw err;

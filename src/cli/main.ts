@@ -1,6 +1,7 @@
 // The command-line front door: global flags, then dispatch to one command module, loaded only
 // when it runs so `calmlog run` starts without the lint or replica code.
 import { version } from "./version.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../diagnostics/diagnostic.js";
 import { nearest } from "../check/names.js";
@@ -91,8 +92,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       return EXIT_USER_ERROR;
     }
     if (err instanceof UserError) {
-      const d = err.diagnostic;
-      ctx.stderr.write(`${d.span.file}:${d.span.line}:${d.span.column}: ${d.severity} ${d.code}: ${d.message}\n${d.help ? `  help: ${d.help}\n` : ""}`);
+      ctx.stderr.write(diagnosticsText(ctx, [err.diagnostic]));
       return EXIT_USER_ERROR;
     }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { NatsConnectOptions } from "../replica/jetstream/address.js";
 import { JetStreamError, type JetStreamSet } from "../replica/jetstream/client.js";
-import { renderDiagnosticsText } from "../replica/render.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { EXIT_USER_ERROR, type CliContext } from "./context.js";
 
@@ -49,7 +49,7 @@ export function reportJetStreamError(ctx: CliContext, err: unknown, where: strin
   } else if (err instanceof Error && /timeout|connection|closed|disconnect|no responders/i.test(`${err.name} ${err.message}`)) {
     diags.add("CL530", wholeFile(where), `lost the NATS server at ${where}: ${err.message}; nothing acknowledged is lost, so run the command again`);
   } else throw err;
-  ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+  ctx.stderr.write(diagnosticsText(ctx, diags.items));
   return EXIT_USER_ERROR;
 }
 

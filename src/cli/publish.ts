@@ -10,7 +10,7 @@ import { isNatsUrl, isToken, parseNatsUrl } from "../replica/jetstream/address.j
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { formatOf, type FileFormat } from "../replica/store.js";
 import { parseFacts } from "../io/facts.js";
-import { renderDiagnosticsText } from "../replica/render.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";
 import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
@@ -162,6 +162,6 @@ function definedFormat(f: FileFormat): { delimiter?: string; headers?: boolean }
 }
 
 function fail(ctx: CliContext, items: readonly Diagnostic[]): number {
-  ctx.stderr.write(renderDiagnosticsText(items, ctx.cwd));
+  ctx.stderr.write(diagnosticsText(ctx, items));
   return EXIT_USER_ERROR;
 }

@@ -4,7 +4,8 @@
 import { resolve } from "node:path";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { shown } from "../replica/render.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
 import { wholeFile } from "../diagnostics/span.js";
@@ -41,7 +42,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const diags = new Diagnostics();
   const show = (p: string): string => shown(p, ctx.cwd);
   const fail = (): number => {
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
   };
   let unit: ProgramUnit | undefined;

@@ -1,7 +1,7 @@
 // `calmlog run PROGRAM.dl -F DIR -D DIR`: Soufflé's command line for one fact set. Outputs are
 // written only after the whole evaluation succeeded, each file atomically, so a failed run leaves
 // the previous results in place.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { getHeapStatistics } from "node:v8";
 import type { RelationSchema } from "../check/types.js";
@@ -12,6 +12,7 @@ import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagn
 import { wholeFile } from "../diagnostics/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import type { IoDirective } from "../syntax/ast.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
@@ -207,16 +208,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
 
   const fail = (d: Diagnostic): number => {
     if (progressShown) ctx.stderr.write("\r\x1b[K");
-    const texts = new Map(sources);
-    if (!texts.has(d.span.file)) {
-      try {
-        const p = resolve(ctx.cwd, d.span.file);
-        if (existsSync(p)) texts.set(d.span.file, readFileSync(p, "utf8"));
-      } catch {
-        // No code frame then.
-      }
-    }
-    ctx.stderr.write(renderDiagnostics([d], texts, { color }));
+    ctx.stderr.write(diagnosticsText(ctx, [d], sources, color));
     return EXIT_USER_ERROR;
   };
 

@@ -4,7 +4,8 @@ import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { shown } from "../replica/render.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, type KeySpec } from "../replica/keyseal.js";
 import { sealPath } from "../replica/store.js";
@@ -78,7 +79,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const diags = new Diagnostics();
   const show = (p: string): string => shown(p, ctx.cwd);
   const fail = (): number => {
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
   };
 
@@ -101,7 +102,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   async function sealKeys(workspace: ReplicaWorkspace): Promise<number> {
     const lines = await sealKeysOf(workspace, unit!, keySpecs, epoch, values.reason ?? null, diags, show);
     if (lines === null) return fail();
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     ctx.stdout.write(lines.join("\n") + "\n");
     return EXIT_OK;
   }
@@ -150,7 +151,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
     const path = outcome.location;
 
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     const replicas = Object.entries(outcome.record.replicas);
     const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
     const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
@@ -174,7 +175,7 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
   if (typeof address === "string") throw new UsageError(address);
   const diags = new Diagnostics();
   const fail = (): number => {
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
   };
   if (values.program === undefined) {

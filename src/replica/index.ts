@@ -50,7 +50,7 @@ export {
   type Layout,
   type ReadFacts,
 } from "./store.js";
-export { renderDiagnosticsText, renderJson, renderText, type RenderInput, type ReportSource } from "./render.js";
+export { renderJson, renderText, type RenderInput, type ReportSource } from "./render.js";
 export {
   createOnce,
   DirectorySource,

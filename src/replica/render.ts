@@ -2,7 +2,7 @@
 // schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
 import { isAbsolute, relative } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { hasPosition } from "../diagnostics/span.js";
+import { diagnosticJson } from "../report/diagnostic-json.js";
 import type { Tuple } from "./facts.js";
 import type { ReplicaReport } from "./evaluate.js";
 
@@ -115,20 +115,6 @@ export function renderText(input: RenderInput): string {
   return out.join("\n") + "\n";
 }
 
-/** One diagnostic per line (`file:line:column: severity CODE: message`), with its help and notes. */
-export function renderDiagnosticsText(diags: readonly Diagnostic[], cwd: string): string {
-  return diags
-    .map((d) => {
-      const file = shown(d.span.file, cwd);
-      const loc = hasPosition(d.span) ? `${file}:${d.span.line}:${d.span.column}` : file;
-      const lines = [`${loc}: ${d.severity} ${d.code}: ${d.message}`];
-      for (const n of d.notes) lines.push(`  note: ${n}`);
-      if (d.help !== null) lines.push(`  help: ${d.help}`);
-      return lines.join("\n") + "\n";
-    })
-    .join("");
-}
-
 /** The report as JSON, following `evaluate-schema.json`. */
 export function renderJson(input: RenderInput): string {
   const { report } = input;
@@ -151,16 +137,7 @@ export function renderJson(input: RenderInput): string {
     invariants: report.invariants,
     outputs: input.outputs.map((o) => shown(o, input.cwd)),
     notWritten: input.notWritten,
-    diagnostics: input.diagnostics.map((d) => ({
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      file: shown(d.span.file, input.cwd),
-      line: hasPosition(d.span) ? d.span.line : null,
-      column: hasPosition(d.span) ? d.span.column : null,
-      notes: d.notes,
-      help: d.help,
-    })),
+    diagnostics: input.diagnostics.map((d) => diagnosticJson(d, { cwd: input.cwd })),
     summary: {
       errors: input.diagnostics.filter((d) => d.severity === "error").length,
       warnings: input.diagnostics.filter((d) => d.severity === "warning").length,

@@ -2,6 +2,7 @@
 // Fields are only ever added; positions are 1-based, end columns exclusive, as in SARIF.
 import { keyName, sealableNote } from "../analysis/partition.js";
 import type { Location } from "../diagnostics/span.js";
+import { diagnosticJson } from "./diagnostic-json.js";
 import type { LintFile, LintResult } from "../lint.js";
 
 /** The schema version written in every document. */
@@ -103,16 +104,7 @@ function fileJson(f: LintFile): unknown {
       escrow: i.escrow,
       search: i.search === null ? null : { trials: i.search.trials, maxSize: i.search.maxSize, seed: i.search.seed },
     })),
-    diagnostics: f.diagnostics.map((d) => ({
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      file: d.span.file,
-      ...pos(d.span),
-      help: d.help,
-      notes: d.notes,
-      related: d.related.map((r) => ({ message: r.message, file: r.span.file, ...pos(r.span) })),
-    })),
+    diagnostics: f.diagnostics.map((d) => diagnosticJson(d)),
     suppressed: f.suppressed.map((s) => ({
       code: s.diagnostic.code,
       severity: s.diagnostic.severity,
