@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
-import { renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
+import { renderJson, renderText, shown, type ReportSource } from "../report/evaluate.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";

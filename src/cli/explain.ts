@@ -12,7 +12,7 @@ import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnost
 import { renderDiagnostics } from "../report/text.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { readFacts } from "../replica/io.js";
-import { shown } from "../replica/render.js";
+import { shown } from "../report/evaluate.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } from "../replica/store.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";

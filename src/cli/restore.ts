@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { shown } from "../replica/render.js";
+import { shown } from "../report/evaluate.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";

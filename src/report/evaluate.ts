@@ -2,9 +2,9 @@
 // schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
 import { isAbsolute, relative } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { diagnosticJson } from "../report/diagnostic-json.js";
-import type { Tuple } from "./facts.js";
-import type { ReplicaReport } from "./evaluate.js";
+import { diagnosticJson } from "./diagnostic-json.js";
+import type { Tuple } from "../replica/facts.js";
+import type { ReplicaReport } from "../replica/evaluate.js";
 
 /** Where the replicas came from. */
 export type ReportSource =
