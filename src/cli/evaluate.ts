@@ -5,7 +5,8 @@ import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
-import { renderJson, renderText, shown, type ReportSource } from "../report/evaluate.js";
+import { renderJson, renderText, type ReportSource } from "../report/evaluate.js";
+import { shownPath } from "../report/text.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";
@@ -190,7 +191,7 @@ async function evaluateOnce(
   let outcome: ReplicaReport | null;
   let info: RunInfo | null = null;
   try {
-    ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shown(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
+    ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shownPath(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
   } finally {
     line.clear();
   }
@@ -251,7 +252,7 @@ async function follow(unit: ProgramUnit, programText: string, set: JetStreamSet,
       if (dirty) {
         dirty = false;
         const data = new Diagnostics();
-        const { report } = await evaluateSource(unit, programText, new JetStreamSource(set, state), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined, {});
+        const { report } = await evaluateSource(unit, programText, new JetStreamSource(set, state), data, (p) => shownPath(p, ctx.cwd), false, options.outDir !== undefined, {});
         const captured: string[] = [];
         const capture = { write: (t: string) => captured.push(t) };
         code = printReport(unit, report, { kind: "jetstream", url: set.address.shown }, data, options, { ...ctx, stdout: capture, stderr: capture });

@@ -12,7 +12,7 @@ import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnost
 import { renderDiagnostics } from "../report/text.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { readFacts } from "../replica/io.js";
-import { shown } from "../report/evaluate.js";
+import { shownPath } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } from "../replica/store.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
@@ -129,7 +129,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
         const { path, format: fileFormat } = inputPath(schema, dir);
         const delimiter = param(schema.input, "delimiter");
         const headers = param(schema.input, "headers") === "true";
-        const displayPath = shown(path, ctx.cwd);
+        const displayPath = shownPath(path, ctx.cwd);
         const read = { format: fileFormat, headers, displayPath, requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
         // Loaded as `run` loads it; read again for lines only if a question needs them.
         const codes = readFactCodes(path, schema, read);
@@ -198,7 +198,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 /** Reads a replica directory as `evaluate` does, without writing kept state; records where each fact was read. */
 function loadReplicas(unit: ProgramUnit, dir: string, diags: Diagnostics, cwd: string): { set: ReplicaSet; inputs: InputIndex } | null {
   const schemas = unit.checked.relations;
-  const show = (p: string): string => shown(p, cwd);
+  const show = (p: string): string => shownPath(p, cwd);
   const layout = scanLayout(dir, replicatedRelations(unit.checked), diags, show, new Set(schemas.keys()));
   if (layout === null || diags.hasErrors()) return null;
   const seals = readSeals(dir, diags, show);
@@ -250,7 +250,7 @@ function loadAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean,
       try {
         const tuples = readFacts(path, schema);
         const lines = recordLines(readFileSync(path, "utf8"), m[2] === "jsonl" ? "jsonl" : "tsv", formatOf(schema).headers === true, schema.columns.length);
-        inputs.add(schema.name, tuples, (i) => ({ file: shown(path, cwd), line: lines[i] ?? null, replica: name, epoch: 1 }));
+        inputs.add(schema.name, tuples, (i) => ({ file: shownPath(path, cwd), line: lines[i] ?? null, replica: name, epoch: 1 }));
         replica = replica.insert(schema.name, tuples, 1);
       } catch (err) {
         if (err instanceof UserError) diags.push(err.diagnostic);

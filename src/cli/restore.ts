@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { shown } from "../report/evaluate.js";
+import { shownPath } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
@@ -40,7 +40,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
-  const show = (p: string): string => shown(p, ctx.cwd);
+  const show = (p: string): string => shownPath(p, ctx.cwd);
   const fail = (): number => {
     ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;

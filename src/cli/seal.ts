@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { shown } from "../report/evaluate.js";
+import { shownPath } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { keyColumns, keySealId, keySealText, parseKeySpec, type KeySealRecord, type KeySpec } from "../replica/keyseal.js";
@@ -77,7 +77,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (keySpecs.length > 0 && values.program === undefined) throw new UsageError("--key needs --program PROGRAM.dl: the key is checked against the program's partitions");
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
-  const show = (p: string): string => shown(p, ctx.cwd);
+  const show = (p: string): string => shownPath(p, ctx.cwd);
   const fail = (): number => {
     ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
@@ -110,13 +110,13 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
     const sealed = new Set(workspace.sealedEpochs);
     if (keySpecs.length > 0 && sealed.has(epoch)) {
-      diags.add("CL551", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
+      diags.add("CL551", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shownPath(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
         help: "seal keys of an open epoch",
       });
       return fail();
     }
     if (sealed.has(epoch)) {
-      diags.add("CL505", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
+      diags.add("CL505", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shownPath(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
       return fail();
     }
     const missing: number[] = [];
@@ -156,7 +156,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
     const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
     for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
-    lines.push(`wrote \`${shown(path, ctx.cwd)}\``);
+    lines.push(`wrote \`${shownPath(path, ctx.cwd)}\``);
     const later = workspace.openEpochs.filter((e) => e > epoch);
     if (later.length > 0) lines.push(`epoch(s) ${later.join(", ")} stay open`);
     ctx.stdout.write(lines.join("\n") + "\n");

@@ -50,7 +50,6 @@ export {
   type Layout,
   type ReadFacts,
 } from "./store.js";
-export { renderJson, renderText, type RenderInput, type ReportSource } from "../report/evaluate.js";
 export {
   createOnce,
   DirectorySource,

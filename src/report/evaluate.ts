@@ -1,8 +1,8 @@
 // Renderers of a replica report: one for people (text) and one for programs (JSON, with the
 // schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
-import { isAbsolute, relative } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticJson } from "./diagnostic-json.js";
+import { shownPath } from "./text.js";
 import type { Tuple } from "../replica/facts.js";
 import type { ReplicaReport } from "../replica/evaluate.js";
 
@@ -14,7 +14,7 @@ export type ReportSource =
 
 /** How a command names the source: a directory relative to `cwd`, a JetStream set by its URL. */
 function sourceName(source: ReportSource, cwd: string): string | null {
-  return source.kind === "directory" ? shown(source.path, cwd) : source.kind === "jetstream" ? source.url : null;
+  return source.kind === "directory" ? shownPath(source.path, cwd) : source.kind === "jetstream" ? source.url : null;
 }
 
 /** What the renderers need beyond the report. */
@@ -96,7 +96,7 @@ export function renderText(input: RenderInput): string {
     out.push("withheld (these relations read absence or totals, so their results wait for a seal; they are never guessed)");
     for (const w of report.withheld) {
       const via = w.via.length > 1 ? ` through ${w.via.map((v) => `\`${v}\``).join(" <- ")}` : "";
-      out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shown(w.at, input.cwd)})`}${via}`);
+      out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shownPath(w.at, input.cwd)})`}${via}`);
       if (w.openFacts > 0) out.push(`    ${w.openFacts} open fact(s) in ${epochList(w.openEpochs)} wait on it`);
       else out.push("    no epoch is sealed yet");
       if (w.release !== null) {
@@ -109,7 +109,7 @@ export function renderText(input: RenderInput): string {
     out.push("");
   }
 
-  if (input.outputs.length > 0) out.push(`wrote ${input.outputs.map((o) => `\`${shown(o, input.cwd)}\``).join(", ")}`);
+  if (input.outputs.length > 0) out.push(`wrote ${input.outputs.map((o) => `\`${shownPath(o, input.cwd)}\``).join(", ")}`);
   if (input.notWritten.length > 0) out.push(`not written (withheld, no sealed epoch yet): ${input.notWritten.map((o) => `\`${o}\``).join(", ")}`);
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
   return out.join("\n") + "\n";
@@ -120,8 +120,8 @@ export function renderJson(input: RenderInput): string {
   const { report } = input;
   const doc = {
     format: "calmlog-evaluate/1",
-    program: shown(input.program, input.cwd),
-    source: input.source.kind === "directory" ? { kind: "directory", path: shown(input.source.path, input.cwd) } : input.source,
+    program: shownPath(input.program, input.cwd),
+    source: input.source.kind === "directory" ? { kind: "directory", path: shownPath(input.source.path, input.cwd) } : input.source,
     sealedEpoch: report.sealedEpoch,
     openEpochs: report.openEpochs,
     seals: report.seals,
@@ -133,9 +133,9 @@ export function renderJson(input: RenderInput): string {
     })),
     merged: report.merged.map((m) => ({ relation: m.relation, size: m.size })),
     sealed: report.sealed,
-    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd) })),
+    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shownPath(w.at, input.cwd) })),
     invariants: report.invariants,
-    outputs: input.outputs.map((o) => shown(o, input.cwd)),
+    outputs: input.outputs.map((o) => shownPath(o, input.cwd)),
     notWritten: input.notWritten,
     diagnostics: input.diagnostics.map((d) => diagnosticJson(d, { cwd: input.cwd })),
     summary: {
@@ -153,11 +153,4 @@ function tupleText(t: Tuple): string {
 
 function epochList(epochs: readonly number[]): string {
   return epochs.length === 1 ? `epoch ${epochs[0]}` : `epochs ${epochs.join(", ")}`;
-}
-
-/** A path as the user would write it: relative to `cwd` when inside it. */
-export function shown(path: string, cwd: string): string {
-  if (!isAbsolute(path)) return path;
-  const rel = relative(cwd, path);
-  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
