@@ -17,7 +17,8 @@ import { wholeFile } from "../diagnostics/span.js";
 import { renderDiagnostics } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
-import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
+import { planOutput, stdoutBlock, type PlannedOutput } from "../io/write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
@@ -370,7 +371,7 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
     }
     try {
       mkdirSync(dirname(o.path), { recursive: true });
-      writeAtomically(o.path, o.text);
+      writeFileAtomic(o.path, o.text);
       written.push(o.path);
     } catch (err) {
       diags.add("CL406", wholeFile(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);

@@ -41,7 +41,6 @@ export {
   sealPath,
   SEALS_DIR,
   STATE_DIR,
-  writeFileAtomic,
   writeSeal,
   writeState,
   type FactFile,

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
@@ -326,6 +327,7 @@ export function writeStateAt(
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
+  fsyncFolder(root);
   writeFileAtomic(join(root, "CURRENT"), name + "\n");
   if (previous !== null && previous !== generation) rmSync(join(root, `g${previous}`), { recursive: true, force: true });
   return generation;
@@ -356,22 +358,6 @@ export function formatOf(schema: { readonly input?: RelationSchema["input"] }): 
 }
 
 // ---- files ---------------------------------------------------------------------------------
-
-/** Writes `text` to `path` through a temporary file and a rename; `exclusive` refuses to replace an existing file. */
-export function writeFileAtomic(path: string, text: string, options: { readonly exclusive?: boolean } = {}): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeDurable(tmp, text);
-  if (options.exclusive === true && existsSync(path)) {
-    rmSync(tmp, { force: true });
-    throw new Error(`refusing to replace \`${path}\``);
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 function writeDurable(path: string, text: string): void {
   const fd = openSync(path, "wx");

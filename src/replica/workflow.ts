@@ -16,7 +16,8 @@ import { appendCommit, LOG_FILE, LOG_FORMAT, readLog, typesOfSchema, writeLog, t
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
-import { formatsOf, readStateAt, schemaOf, writeFileAtomic, type FileFormat, type Show } from "./store.js";
+import { formatsOf, readStateAt, schemaOf, type FileFormat, type Show } from "./store.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 /** Progress of a long run, for a status line. */
 export interface WorkflowProgress {
