@@ -56,14 +56,6 @@ export class Diagnostics {
     this.items.push(...ds);
   }
 
-  get errorCount(): number {
-    return this.items.filter((d) => d.severity === "error").length;
-  }
-
-  get warningCount(): number {
-    return this.items.filter((d) => d.severity === "warning").length;
-  }
-
   hasErrors(): boolean {
     return this.items.some((d) => d.severity === "error");
   }

@@ -103,7 +103,7 @@ function bucket(rows: number): number {
 interface StratumState {
   ran: boolean;
   readonly marks: Map<string, number>;
-  readonly epochs: Map<string, number>;
+  readonly resets: Map<string, number>;
 }
 
 function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledProgram {
@@ -146,7 +146,7 @@ export class Engine {
   private readonly relations = new Map<string, Relation>();
   /** Inserted facts of derived relations, which a reset keeps. */
   private readonly base = new Map<string, Relation>();
-  private readonly epochs = new Map<string, number>();
+  private readonly resets = new Map<string, number>();
   private readonly states: StratumState[];
   /** Compiled join orders bound to this engine's relations, by clause and signature. */
   private readonly fns = new Map<string, VariantFn>();
@@ -165,11 +165,11 @@ export class Engine {
     for (const [name, types] of this.compiled.types) {
       this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
       if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
-      this.epochs.set(name, from?.epochs.get(name) ?? 0);
+      this.resets.set(name, from?.resets.get(name) ?? 0);
     }
     this.states = this.compiled.strata.map((_, i) => {
       const s = from?.states[i];
-      return { ran: s?.ran ?? false, marks: new Map(s?.marks ?? []), epochs: new Map(s?.epochs ?? []) };
+      return { ran: s?.ran ?? false, marks: new Map(s?.marks ?? []), resets: new Map(s?.resets ?? []) };
     });
     const rels = this.relations;
     this.runtime = {
@@ -351,10 +351,10 @@ export class Engine {
       rules: s.rules.map((r) => ({ clause: r.plan.clause, relation: r.plan.relation, derived: 0, ms: 0, span: r.plan.span })),
     };
     if (s.rules.length === 0) return stats;
-    const epochsChanged = s.reads.some((r) => !s.own.includes(r) && state.epochs.get(r) !== this.epochs.get(r));
+    const resetSinceRun = s.reads.some((r) => !s.own.includes(r) && state.resets.get(r) !== this.resets.get(r));
     const grown = s.reads.some((r) => this.relations.get(r)!.size !== (state.marks.get(r) ?? 0));
-    if (state.ran && !epochsChanged && !grown) return stats; // nothing it reads changed
-    const fresh = !state.ran || !s.incremental || epochsChanged;
+    if (state.ran && !resetSinceRun && !grown) return stats; // nothing it reads changed
+    const fresh = !state.ran || !s.incremental || resetSinceRun;
     if (fresh) {
       if (state.ran) for (const r of s.own) this.reset(r);
       state.marks.clear();
@@ -419,7 +419,7 @@ export class Engine {
     state.ran = true;
     s.reads.forEach((r, i) => {
       state.marks.set(r, mark[i]!);
-      state.epochs.set(r, this.epochs.get(r)!);
+      state.resets.set(r, this.resets.get(r)!);
     });
     stats.iterations = iteration;
     for (const r of stats.rules) stats.derived += r.derived;
@@ -438,13 +438,13 @@ export class Engine {
     }
   }
 
-  /** Drops derived tuples of a relation, keeping its inserted facts; readers see a new epoch. */
+  /** Drops derived tuples of a relation, keeping its inserted facts; its reset count goes up, so readers start over. */
   private reset(name: string): void {
     const rel = this.relations.get(name)!;
     const base = this.base.get(name);
     rel.clear();
     if (base !== undefined) for (let row = 0; row < base.size; row++) rel.insertRow(base.data.subarray(row * base.arity, (row + 1) * base.arity));
-    this.epochs.set(name, this.epochs.get(name)! + 1);
+    this.resets.set(name, this.resets.get(name)! + 1);
   }
 
   size(relation: string): number {
@@ -513,10 +513,6 @@ export class Engine {
     return new Engine(this.checked, this.analysis, this.options, this);
   }
 
-  /** The names of declared relations. */
-  get relationNames(): string[] {
-    return [...this.relations.keys()];
-  }
 }
 
 /** A convenience: an engine with `facts` inserted and every stratum run. */
