@@ -45,3 +45,15 @@ describe("import direction", () => {
     expect(r.output).toContain("no-unresolvable-import: src/syntax/parse.ts");
   });
 });
+
+describe("ARCHITECTURE.md", () => {
+  it("names every folder and top-level module of src/ and every layer of the import rules", async () => {
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const doc = readFileSync(join(ROOT, "ARCHITECTURE.md"), "utf8");
+    const entries = readdirSync(join(ROOT, "src")).filter((e) => e.endsWith(".ts") || statSync(join(ROOT, "src", e)).isDirectory());
+    const missing = entries.map((e) => (e.endsWith(".ts") ? e : `${e}/`)).filter((name) => !doc.includes(`\`${name}\``) && !doc.includes(`\`src/${name}\``));
+    expect(missing).toEqual([]);
+    const rules = readFileSync(join(ROOT, ".dependency-cruiser.cjs"), "utf8");
+    for (const folder of entries.filter((e) => !e.endsWith(".ts"))) expect(rules).toContain(`"^src/${folder}/"`);
+  });
+});
