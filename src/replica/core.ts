@@ -6,7 +6,7 @@ import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./facts.js";
-import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
+import { coordinationFreeRelations, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
@@ -366,7 +366,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     });
   }
 
-  const invariants: InvariantResult[] = [];
+  const invariants: InvariantStatus[] = [];
   for (const [relation, schema] of unit.checked.relations) {
     if (schema.invariant === null) continue;
     const description = schema.invariant.description;

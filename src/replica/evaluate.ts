@@ -73,7 +73,7 @@ export interface WithheldRelation {
  * merged view when it is coordination-free (a tuple there is in every later view too), else the
  * sealed results; with no sealed epoch it is withheld like the relation itself.
  */
-export interface InvariantResult {
+export interface InvariantStatus {
   readonly relation: string;
   readonly description: string | null;
   readonly status: "holds" | "broken" | "withheld";
@@ -94,7 +94,7 @@ export interface ReplicaReport {
   readonly sealed: SealedResult | null;
   readonly withheld: readonly WithheldRelation[];
   /** Every `.invariant` relation, in declaration order. */
-  readonly invariants: readonly InvariantResult[];
+  readonly invariants: readonly InvariantStatus[];
   /** Sealed epochs whose facts here do not match their seal. */
   readonly mismatches: readonly SealMismatch[];
 }

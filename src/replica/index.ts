@@ -1,6 +1,6 @@
 // The replica layer's public API: immutable replica values and seals, their evaluation, the
 // on-disk layout, and the report renderers.
-export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple, type Value } from "./facts.js";
+export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
 export {
   findingKey,
   Replica,
@@ -22,7 +22,7 @@ export {
   mergeEngines,
   ReplicaEvaluator,
   type EvaluateOptions,
-  type InvariantResult,
+  type InvariantStatus,
   type ProgramUnit,
   type RelationResult,
   type ReplicaRelation,

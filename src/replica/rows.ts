@@ -8,7 +8,8 @@ import type { PrimitiveType } from "../syntax/ast.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
-import { compareKeys, tupleKey, type Tuple, type Value } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./facts.js";
+import type { Value } from "../eval/values.js";
 
 /** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */
 export type ColumnTypes = readonly PrimitiveType[] | { readonly untyped: number };

@@ -20,6 +20,9 @@ export type Item = TypeDecl | RelationDecl | IoDirective | InvariantDirective | 
 
 /** The primitive types. User types are declared with `.type`. */
 export type PrimitiveType = "symbol" | "number" | "unsigned" | "float";
+
+/** A value of the language, as every stage holds it: symbols as strings, numbers (of every numeric type) as JS numbers. */
+export type Value = number | string;
 export const PRIMITIVE_TYPES: readonly PrimitiveType[] = ["symbol", "number", "unsigned", "float"];
 
 /**
