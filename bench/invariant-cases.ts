@@ -6,7 +6,7 @@ import { compile } from "../src/pipeline.js";
 import { checkInvariants } from "../src/invariant/check.js";
 import { replay } from "../src/invariant/replay.js";
 import type { Fact, FactSet, InvariantResult } from "../src/invariant/types.js";
-import { Diagnostics } from "../src/report/diagnostic.js";
+import { Diagnostics } from "../src/diagnostics/diagnostic.js";
 
 export const CASES_DIR = join(import.meta.dirname, "invariants");
 

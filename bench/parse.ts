@@ -3,7 +3,7 @@
 // Run: npx tsx bench/parse.ts [megabytes]
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { Diagnostics } from "../src/report/diagnostic.js";
+import { Diagnostics } from "../src/diagnostics/diagnostic.js";
 import type { Program } from "../src/syntax/ast.js";
 import { parse } from "../src/syntax/parse.js";
 
@@ -103,5 +103,5 @@ if (existsSync(checkPath)) {
     check(program, diags);
     return diags;
   });
-  console.log(`check: ${checked.ms.toFixed(0)} ms wall, ${checked.cpuMs.toFixed(0)} ms CPU (medians of 5), ${checked.result.errorCount} errors, ${checked.result.warningCount} warnings`);
+  console.log(`check: ${checked.ms.toFixed(0)} ms wall, ${checked.cpuMs.toFixed(0)} ms CPU (medians of 5), ${checked.result.items.filter((d) => d.severity === "error").length} errors, ${checked.result.items.filter((d) => d.severity === "warning").length} warnings`);
 }

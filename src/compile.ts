@@ -5,18 +5,20 @@ import { analyze } from "./analysis/analyze.js";
 import type { Analysis } from "./analysis/types.js";
 import { check } from "./check/check.js";
 import type { CheckedProgram } from "./check/types.js";
-import { Diagnostics } from "./report/diagnostic.js";
+import { Diagnostics } from "./diagnostics/diagnostic.js";
 import { PlanError, planClause } from "./plan/plan.js";
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
-import type { SourceFile } from "./syntax/span.js";
+import type { SourceFile } from "./diagnostics/span.js";
 
-/** A program carried through the front end; `analysis` is null when an earlier stage found errors. */
+/** A program carried through the front end; `analysis` is null when an earlier stage found errors or it does not stratify. */
 export interface Compiled {
   readonly source: SourceFile;
   readonly program: Program;
   readonly checked: CheckedProgram;
   readonly analysis: Analysis | null;
+  /** The analysis whenever it ran, a program that does not stratify included (`lint` reports on it). */
+  readonly analyzed: Analysis | null;
   readonly diagnostics: Diagnostics;
 }
 
@@ -42,5 +44,5 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
   const checked = check(program, diagnostics);
   checkPlans(checked, diagnostics);
   const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
-  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, diagnostics };
+  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics };
 }

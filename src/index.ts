@@ -8,16 +8,16 @@ export { parse } from "./syntax/parse.js";
 export { printProgram } from "./syntax/printer.js";
 export { normalize, type Clause } from "./syntax/normalize.js";
 export type * from "./syntax/ast.js";
-export { LineIndex, type SourceFile, type Span } from "./syntax/span.js";
+export { LineIndex, type SourceFile, type Span } from "./diagnostics/span.js";
 export { check } from "./check/check.js";
 export type { CheckedProgram, Column, RelationSchema } from "./check/types.js";
 export { compile, type Compiled } from "./compile.js";
 
 // Diagnostics and reports
-export { Diagnostics, ReadError, UserError, sortDiagnostics, type Diagnostic, type Related, type Severity } from "./report/diagnostic.js";
-export { CODES, CODE_LIST, type Code, type CodeInfo } from "./report/codes.js";
+export { Diagnostics, ReadError, UserError, sortDiagnostics, type Diagnostic, type Related, type Severity } from "./diagnostics/diagnostic.js";
+export { CODES, CODE_LIST, type Code, type CodeInfo } from "./diagnostics/codes.js";
 export { renderDiagnostics } from "./report/text.js";
-export { lintProgram, lintPrograms, type LintFile, type LintOptions, type LintResult } from "./report/lint.js";
+export { lintProgram, lintPrograms, type LintFile, type LintOptions, type LintResult } from "./lint.js";
 export { renderLintText } from "./report/lint-text.js";
 export { renderLintJson } from "./report/lint-json.js";
 

@@ -5,7 +5,7 @@ export { compileFile } from "./pipeline.js";
 export { readFactFile, writeRelationFile } from "./io/index.js";
 export { writeCounterexample } from "./invariant/facts.js";
 import { main } from "./cli/main.js"; // also makes seal digests use node:crypto's SHA-256 and gives the prover Z3
-import type { LintResult } from "./report/lint.js";
+import type { LintResult } from "./lint.js";
 import { renderLintSarif as sarif } from "./report/sarif.js";
 
 /**

@@ -6,10 +6,10 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { check } from "./check/check.js";
 import { checkPlans, compile, type Compiled } from "./compile.js";
-import { Diagnostics, fileErrorReason, ReadError } from "./report/diagnostic.js";
+import { Diagnostics, fileErrorReason, ReadError } from "./diagnostics/diagnostic.js";
 import { parse } from "./syntax/parse.js";
 import { expandIncludes, preprocess, type PreprocessOptions } from "./syntax/preprocess.js";
-import { LineIndex } from "./syntax/span.js";
+import { LineIndex } from "./diagnostics/span.js";
 
 export { checkPlans, compile, ReadError, type Compiled };
 
@@ -28,7 +28,7 @@ export async function compileFile(path: string, cwd: string, pre: PreprocessOpti
   const expanded = expandSource(path, text, cwd, pre);
   if ("failed" in expanded) {
     const program = parse({ path, text: "" }, new Diagnostics());
-    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, diagnostics: expanded.failed };
+    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, analyzed: null, diagnostics: expanded.failed };
   }
   return compile({ path, text: expanded.text });
 }

@@ -1,7 +1,7 @@
 // Dependency graph -> SCCs -> strata in evaluation order, then monotonicity per rule and relation.
 // A relation is monotonic iff every rule deriving it is and every relation it reads is, transitively.
 import type { CheckedProgram } from "../check/types.js";
-import type { Diagnostics, Related } from "../report/diagnostic.js";
+import type { Diagnostics, Related } from "../diagnostics/diagnostic.js";
 import { fixedRelations } from "./fixed.js";
 import { orderComponents, shortestPath, stronglyConnected } from "./graph.js";
 import { classifyClause, isMonotonicClass, type ClauseClass } from "./monotonicity.js";

@@ -5,7 +5,7 @@ import type { RelationSchema } from "../check/types.js";
 import { allVariables, forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import { literalReads } from "./fixed.js";
 import { showAtom, showLiteral, showTerm } from "./print.js";
 import type { EdgeKind, FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";

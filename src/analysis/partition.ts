@@ -7,7 +7,7 @@ import type { CheckedProgram } from "../check/types.js";
 import { forEachAggregate, literalTerms } from "../check/walk.js";
 import type { AtomLiteral, Literal } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import { showLiteral } from "./print.js";
 import type { Analysis } from "./types.js";
 

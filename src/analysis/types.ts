@@ -1,7 +1,7 @@
 // What the analysis hands to lint, the evaluator and the replica layer: strata in evaluation
 // order and, for every rule and relation, whether it is monotonic and, if not, why.
 import type { Clause } from "../syntax/normalize.js";
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import type { Partitions } from "./partition.js";
 
 /** How a body literal reads its relation; a rule's class is the worst of its literals. */

@@ -1,11 +1,11 @@
 // Semantic checks between parsing and analysis: names, arities, types, groundedness, directives.
 // It never throws on user input: every finding is a diagnostic, and the schema is always returned.
-import type { Diagnostic } from "../report/diagnostic.js";
-import { Diagnostics } from "../report/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { InvariantDirective, IoDirective, Program, RelationDecl, Rule } from "../syntax/ast.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { normalize } from "../syntax/normalize.js";
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
 import { checkGrounding } from "./ground.js";
 import { FUNCTORS, inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";

@@ -3,7 +3,7 @@
 // (heads, negations, comparisons, functor arguments, aggregate targets) must use grounded variables.
 import type { Aggregate, Literal, Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Diagnostics } from "../report/diagnostic.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { allVariables, clauseOuter, collectOuter, hasWildcard, literalTerms } from "./walk.js";
 
 /** Reports CL205 (ungrounded) and CL214 (witness problem) for one clause with a body. */

@@ -2,8 +2,8 @@
 // variable narrows one shared set, and the occurrence that empties it is reported, once per variable.
 import type { Aggregate, Atom, FunctorName, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Diagnostics, Related } from "../report/diagnostic.js";
-import type { Span } from "../syntax/span.js";
+import type { Diagnostics, Related } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import { termText } from "./names.js";
 import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, type TypeSet } from "./typeset.js";
 import { clauseOuter } from "./walk.js";

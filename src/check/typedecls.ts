@@ -3,7 +3,7 @@
 import type { Ident, PrimitiveType, Program, TypeDecl } from "../syntax/ast.js";
 import type { FieldShape, RecordShape } from "./types.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
-import type { Diagnostics } from "../report/diagnostic.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "./names.js";
 
 /** Declared types by name: the primitive root, or null when the declaration is in error. */

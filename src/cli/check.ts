@@ -3,10 +3,10 @@
 import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
 import { checkPlans, expandSource } from "../pipeline.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
-import type { Span } from "../syntax/span.js";
+import { diagnosticJson } from "../report/diagnostic-json.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
 const FORMATS = ["text", "json"] as const;
@@ -93,20 +93,7 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
 
 /** The JSON report: one object, stable field names, version 1. */
 export function renderCheckJson(files: readonly string[], diagnostics: readonly Diagnostic[]): string {
-  const place = (s: Span) => ({ file: s.file, line: s.line, column: s.column, endLine: s.endLine, endColumn: s.endColumn });
-  const report = {
-    version: 1,
-    files,
-    diagnostics: diagnostics.map((d) => ({
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      ...place(d.span),
-      help: d.help,
-      notes: d.notes,
-      related: d.related.map((r) => ({ message: r.message, ...place(r.span) })),
-    })),
-  };
+  const report = { version: 1, files, diagnostics: diagnostics.map((d) => diagnosticJson(d)) };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 

@@ -1,13 +1,13 @@
 // What a command may touch: its streams and working directory. Commands return an exit code;
 // only `bin/calmlog.js` sets `process.exitCode`, so every command runs in-process in tests.
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { nearest } from "../check/names.js";
-import { fileErrorReason } from "../report/diagnostic.js";
-import type { SourceFile } from "../syntax/span.js";
+import { fileErrorReason } from "../diagnostics/diagnostic.js";
+import type { SourceFile } from "../diagnostics/span.js";
 
 /** The part of a stream a command writes to. */
 export interface Output {
@@ -160,18 +160,6 @@ function usageMessage(err: Error & { code?: string }, options: NonNullable<Parse
   return err.message.split(". To specify")[0]!;
 }
 
-/** Writes `text` to `path` so readers see the old file or the new one, never half of it. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await writeFile(temp, text, "utf8");
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-}
-
 /** A report to stdout, or to `-o FILE` atomically; false (after saying why) when it cannot be written. */
 export async function writeReport(text: string, output: string | null, command: string, ctx: CliContext): Promise<boolean> {
   if (output === null || output === "-") {
@@ -179,7 +167,7 @@ export async function writeReport(text: string, output: string | null, command: 
     return true;
   }
   try {
-    await writeAtomically(resolve(ctx.cwd, output), text);
+    writeFileAtomic(resolve(ctx.cwd, output), text);
     return true;
   } catch (err) {
     ctx.stderr.write(`calmlog ${command}: cannot write ${output}: ${fileErrorReason(err)}\n`);

@@ -4,19 +4,22 @@ import { getHeapStatistics } from "node:v8";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compileFile } from "../pipeline.js";
-import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit, type ReplicaReport } from "../replica/evaluate.js";
-import { renderDiagnosticsText, renderJson, renderText, shown, type ReportSource } from "../replica/render.js";
+import { renderJson, renderText, type ReportSource } from "../report/evaluate.js";
+import { shownPath } from "../report/text.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
 import { isAllocationFailure, OutOfMemory, outOfMemory, renderStats, watchMemory } from "./run.js";
 import { renderEvaluateHtml } from "../report/html-evaluate.js";
-import { syntheticSpan } from "../syntax/span.js";
-import { renderDiagnostics, summaryLine } from "../report/text.js";
+import { wholeFile } from "../diagnostics/span.js";
+import { renderDiagnostics } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
-import { planOutput, stdoutBlock, writeAtomically, type PlannedOutput } from "../io/write.js";
+import { planOutput, stdoutBlock, type PlannedOutput } from "../io/write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
@@ -136,7 +139,7 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
     }
     try {
       const state = await stateDirOf(set, values.state, ctx);
-      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"] } as const;
+      const options = { program, programText: compiled.source.text, format, outDir: values["output-dir"], color } as const;
       if (values.follow) return await follow(unit, compiled.source.text, set, state, options, ctx);
       return await evaluateOnce(unit, compiled.source.text, new JetStreamSource(set, state), { kind: "jetstream", url: address.shown }, { ...options, sealed: false, stats: values.stats, progress: !values["no-progress"] }, ctx);
     } catch (err) {
@@ -154,7 +157,7 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };
   }
-  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
+  return evaluateOnce(unit, compiled.source.text, source, reportSource, { program, programText: compiled.source.text, format, outDir: values["output-dir"], color, sealed: values.sealed, stats: values.stats, progress: !values["no-progress"] }, ctx);
 }
 
 /** How a report is asked for on the command line. */
@@ -163,6 +166,8 @@ interface ReportOptions {
   readonly programText: string;
   readonly format: "text" | "json" | "html";
   readonly outDir: string | undefined;
+  /** `--color` / `--no-color`, or null to decide from stderr and the environment. */
+  readonly color: boolean | null;
 }
 
 /** Evaluates a source once with a progress line and `--stats`, writes `-D` outputs and prints the report. */
@@ -200,14 +205,14 @@ async function evaluateOnce(
   let outcome: ReplicaReport | null;
   let info: RunInfo | null = null;
   try {
-    ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shown(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
+    ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shownPath(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
   } catch (err) {
     if (!(err instanceof OutOfMemory || isAllocationFailure(err))) throw err;
     line.clear();
     const d = outOfMemory(options.program, at, unit.analysis.strata, err, "evaluate");
     const during = at === null ? `while ${phase === "reading" ? "reading the facts" : phase.replace(/^evaluating: /, "evaluating ")}` : `while ${phase.replace(/^evaluating: /, "evaluating ")}`;
     const full = { ...d, notes: [...d.notes, `${during}; nothing of this run was kept, and the kept state is as the last run left it`] };
-    ctx.stderr.write(renderDiagnosticsText([full], ctx.cwd) + summaryLine([full]) + "\n");
+    ctx.stderr.write(diagnosticsText(ctx, [full]));
     return EXIT_USER_ERROR;
   } finally {
     line.clear();
@@ -239,7 +244,7 @@ function printReport(unit: ProgramUnit, outcome: ReplicaReport | null, reportSou
     // The document still comes out, holding the diagnostics that stopped the evaluation.
     ctx.stdout.write(renderJson({ program, source: reportSource, report: NO_REPORT, diagnostics, outputs, notWritten, cwd: ctx.cwd }));
   }
-  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(renderDiagnosticsText(diagnostics, ctx.cwd) + summaryLine(diagnostics) + "\n");
+  if ((format === "text" || outcome === null) && diagnostics.length > 0) ctx.stderr.write(diagnosticsText(ctx, diagnostics, [{ path: program, text: options.programText }], options.color));
   return data.hasErrors() ? EXIT_USER_ERROR : EXIT_OK;
 }
 
@@ -269,7 +274,7 @@ async function follow(unit: ProgramUnit, programText: string, set: JetStreamSet,
       if (dirty) {
         dirty = false;
         const data = new Diagnostics();
-        const { report } = await evaluateSource(unit, programText, new JetStreamSource(set, state), data, (p) => shown(p, ctx.cwd), false, options.outDir !== undefined, {});
+        const { report } = await evaluateSource(unit, programText, new JetStreamSource(set, state), data, (p) => shownPath(p, ctx.cwd), false, options.outDir !== undefined, {});
         const captured: string[] = [];
         const capture = { write: (t: string) => captured.push(t) };
         code = printReport(unit, report, { kind: "jetstream", url: set.address.shown }, data, options, { ...ctx, stdout: capture, stderr: capture });
@@ -375,7 +380,7 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
     try {
       mkdirSync(out, { recursive: true });
     } catch (err) {
-      diags.add("CL406", syntheticSpan(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
+      diags.add("CL406", wholeFile(out), `cannot create output directory \`${out}\`: ${(err as Error).message}`);
       return "";
     }
   }
@@ -387,10 +392,10 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
     }
     try {
       mkdirSync(dirname(o.path), { recursive: true });
-      writeAtomically(o.path, o.text);
+      writeFileAtomic(o.path, o.text);
       written.push(o.path);
     } catch (err) {
-      diags.add("CL406", syntheticSpan(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);
+      diags.add("CL406", wholeFile(o.path), `cannot write \`${o.path}\`: ${(err as Error).message}`);
     }
   }
   return stdout;

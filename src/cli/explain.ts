@@ -4,15 +4,16 @@
 // backwards from the fact.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { syntheticSpan } from "../syntax/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { Engine } from "../eval/engine.js";
 import { readFactCodes, readFactFile } from "../io/facts.js";
 import { compileFile } from "../pipeline.js";
-import { Diagnostics, UserError, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { readFacts } from "../replica/io.js";
-import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { shownPath } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { formatOf, readLayout, readSeals, readState, reconcile, scanLayout } from "../replica/store.js";
 import { Replica, ReplicaSet } from "../replica/replica.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
@@ -22,7 +23,6 @@ import { EngineModel, InputIndex, LazyInputs, recordLines, type ReadInput } from
 import { parseFactQuery } from "../explain/query.js";
 import { explainReplicas } from "../explain/replica.js";
 import { renderExplainJson, renderExplainText, type ExplainReport } from "../explain/render.js";
-import { summaryLine } from "../report/text.js";
 import { inputPath, param } from "./run.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
@@ -131,7 +131,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
         const { path, format: fileFormat } = inputPath(schema, dir);
         const delimiter = param(schema.input, "delimiter");
         const headers = param(schema.input, "headers") === "true";
-        const displayPath = shown(path, ctx.cwd);
+        const displayPath = shownPath(path, ctx.cwd);
         const read = { format: fileFormat, headers, displayPath, requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
         // Loaded as `run` loads it; read again for lines only if a question needs them.
         const codes = readFactCodes(path, schema, read);
@@ -163,7 +163,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       const diags = new Diagnostics();
       const loaded = replicaDir !== null ? loadReplicas(unit, resolve(ctx.cwd, replicaDir), diags, ctx.cwd) : loadAdhoc(unit, adhoc, values.sealed, diags, ctx.cwd);
       if (loaded === null) {
-        ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd) + summaryLine(diags.items) + "\n");
+        ctx.stderr.write(diagnosticsText(ctx, diags.items, sources, color));
         return EXIT_USER_ERROR;
       }
       const a = explainReplicas(unit, loaded.set, loaded.inputs, query.relation, query.tuple, { ...options, sourceOf, openFacts: options.rows ?? 5 });
@@ -182,19 +182,18 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     }
   } catch (err) {
     if (err instanceof SearchLimit) {
-      const d = new Diagnostics().add("CL702", syntheticSpan("<query>"), `${err.message} (--max-facts ${options.maxFacts})`);
+      const d = new Diagnostics().add("CL702", wholeFile("<query>"), `${err.message} (--max-facts ${options.maxFacts})`);
       ctx.stderr.write(renderDiagnostics([d], new Map(), { color }));
       return EXIT_USER_ERROR;
     }
     if (err instanceof Unsupported) {
-      const d = new Diagnostics().add("CL703", syntheticSpan("<query>"), `${err.message}, so \`${factText}\` cannot be explained through it`);
+      const d = new Diagnostics().add("CL703", wholeFile("<query>"), `${err.message}, so \`${factText}\` cannot be explained through it`);
       ctx.stderr.write(renderDiagnostics([d], new Map(), { color }));
       return EXIT_USER_ERROR;
     }
     if (err instanceof UserError) {
       const d: Diagnostic = err.diagnostic;
-      const texts = new Map(sources);
-      ctx.stderr.write(renderDiagnostics([d], texts, { color }));
+      ctx.stderr.write(diagnosticsText(ctx, [d], sources, color));
       return EXIT_USER_ERROR;
     }
     throw err;
@@ -206,7 +205,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 /** Reads a replica directory as `evaluate` does, without writing kept state; records where each fact was read. */
 function loadReplicas(unit: ProgramUnit, dir: string, diags: Diagnostics, cwd: string): { set: ReplicaSet; inputs: InputIndex } | null {
   const schemas = unit.checked.relations;
-  const show = (p: string): string => shown(p, cwd);
+  const show = (p: string): string => shownPath(p, cwd);
   const layout = scanLayout(dir, replicatedRelations(unit.checked), diags, show, new Set(schemas.keys()));
   if (layout === null || diags.hasErrors()) return null;
   const seals = readSeals(dir, diags, show);
@@ -246,7 +245,7 @@ function loadAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean,
     seen.add(name);
     const folder = resolve(cwd, spec.slice(eq + 1));
     if (!existsSync(folder)) {
-      diags.add("CL504", syntheticSpan(folder), `facts directory \`${spec.slice(eq + 1)}\` of replica \`${name}\` does not exist`);
+      diags.add("CL504", wholeFile(folder), `facts directory \`${spec.slice(eq + 1)}\` of replica \`${name}\` does not exist`);
       continue;
     }
     let replica = Replica.empty(name);
@@ -258,7 +257,7 @@ function loadAdhoc(unit: ProgramUnit, specs: readonly string[], sealed: boolean,
       try {
         const tuples = readFacts(path, schema);
         const lines = recordLines(readFileSync(path, "utf8"), m[2] === "jsonl" ? "jsonl" : "tsv", formatOf(schema).headers === true, schema.columns.length);
-        inputs.add(schema.name, tuples, (i) => ({ file: shown(path, cwd), line: lines[i] ?? null, replica: name, epoch: 1 }));
+        inputs.add(schema.name, tuples, (i) => ({ file: shownPath(path, cwd), line: lines[i] ?? null, replica: name, epoch: 1 }));
         replica = replica.insert(schema.name, tuples, 1);
       } catch (err) {
         if (err instanceof UserError) diags.push(err.diagnostic);

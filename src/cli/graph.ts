@@ -8,11 +8,11 @@ import { renderDot } from "../graph/dot.js";
 import { renderMermaid } from "../graph/mermaid.js";
 import { graphOfSource, type RuleGraph } from "../graph/model.js";
 import { renderSvg } from "../graph/svg.js";
-import { fileErrorReason } from "../report/diagnostic.js";
+import { fileErrorReason } from "../diagnostics/diagnostic.js";
 import { renderLintHtml } from "../report/html-lint.js";
-import { lintPrograms } from "../report/lint.js";
+import { lintPrograms } from "../lint.js";
 import { renderDiagnostics } from "../report/text.js";
-import { writeAtomically } from "../io/write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, useColor, type CliContext, type Command } from "./context.js";
 
 const FORMATS = ["dot", "mermaid", "svg", "html"] as const;
@@ -105,7 +105,7 @@ export const command: Command = {
     if (values.output === undefined) ctx.stdout.write(out);
     else {
       try {
-        writeAtomically(resolve(ctx.cwd, values.output), out);
+        writeFileAtomic(resolve(ctx.cwd, values.output), out);
       } catch (err) {
         ctx.stderr.write(`calmlog graph: cannot write ${values.output}: ${fileErrorReason(err)}\n`);
         return EXIT_CRASH;

@@ -1,8 +1,9 @@
 // The command-line front door: global flags, then dispatch to one command module, loaded only
 // when it runs so `calmlog run` starts without the lint or replica code.
-import { readFileSync } from "node:fs";
+import { version } from "./version.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
-import { ReadError, UserError } from "../report/diagnostic.js";
+import { ReadError, UserError } from "../diagnostics/diagnostic.js";
 import { nearest } from "../check/names.js";
 import { createHash } from "node:crypto";
 import { setSourceDump } from "../eval/compile.js";
@@ -30,16 +31,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   lsp: { summary: "Run the language server for editors (diagnostics, hover, definitions) over stdio", load: async () => (await import("./lsp.js")).command },
   graph: { summary: "Draw the rule graph with its coordination points (dot, mermaid, svg, html)", load: async () => (await import("./graph.js")).command },
 };
-
-/** The package version, read from package.json next to `dist/` or `src/`. */
-export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
 
 export function mainUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -101,8 +92,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       return EXIT_USER_ERROR;
     }
     if (err instanceof UserError) {
-      const d = err.diagnostic;
-      ctx.stderr.write(`${d.span.file}:${d.span.line}:${d.span.column}: ${d.severity} ${d.code}: ${d.message}\n${d.help ? `  help: ${d.help}\n` : ""}`);
+      ctx.stderr.write(diagnosticsText(ctx, [err.diagnostic]));
       return EXIT_USER_ERROR;
     }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);

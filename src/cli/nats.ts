@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { NatsConnectOptions } from "../replica/jetstream/address.js";
 import { JetStreamError, type JetStreamSet } from "../replica/jetstream/client.js";
-import { renderDiagnosticsText } from "../replica/render.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { diagnosticsText } from "./diagnostics.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { EXIT_USER_ERROR, type CliContext } from "./context.js";
 
 /** The connection flags' help lines (credentials in the URL: nats://user:pass@HOST:PORT/SET). */
@@ -43,13 +43,13 @@ export function connectOptions(values: { creds?: string | undefined; "tls-ca"?: 
 export function reportJetStreamError(ctx: CliContext, err: unknown, where: string): number {
   const diags = new Diagnostics();
   if (err instanceof JetStreamError) {
-    if (err.kind === "missing") diags.add("CL531", syntheticSpan(where), err.message);
-    else if (err.kind === "exists") diags.add("CL505", syntheticSpan(where), err.message);
-    else diags.add("CL530", syntheticSpan(where), err.message);
+    if (err.kind === "missing") diags.add("CL531", wholeFile(where), err.message);
+    else if (err.kind === "exists") diags.add("CL505", wholeFile(where), err.message);
+    else diags.add("CL530", wholeFile(where), err.message);
   } else if (err instanceof Error && /timeout|connection|closed|disconnect|no responders/i.test(`${err.name} ${err.message}`)) {
-    diags.add("CL530", syntheticSpan(where), `lost the NATS server at ${where}: ${err.message}; nothing acknowledged is lost, so run the command again`);
+    diags.add("CL530", wholeFile(where), `lost the NATS server at ${where}: ${err.message}; nothing acknowledged is lost, so run the command again`);
   } else throw err;
-  ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+  ctx.stderr.write(diagnosticsText(ctx, diags.items));
   return EXIT_USER_ERROR;
 }
 

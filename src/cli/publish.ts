@@ -3,15 +3,15 @@
 // declarations before anything is sent, so a bad line publishes nothing.
 import { basename, resolve } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
-import { Diagnostics, UserError, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { epochDigest, tupleKey } from "../replica/facts.js";
 import { readFacts } from "../replica/io.js";
 import { isNatsUrl, isToken, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { formatOf, type FileFormat } from "../replica/store.js";
 import { parseFacts } from "../io/facts.js";
-import { renderDiagnosticsText } from "../replica/render.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { diagnosticsText } from "./diagnostics.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";
 import { connectOptions, natsFlags, natsOptions, reportJetStreamError } from "./nats.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
@@ -93,12 +93,12 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     const relation = stdin ? values.relation! : relationOf(file);
     const where = stdin ? "<stdin>" : file;
     if (relation === null) {
-      diags.add("CL504", syntheticSpan(where), `\`${file}\` is not a fact file: name it \`<relation>.facts\` or \`<relation>.jsonl\``, { help: "name each file after the relation whose facts it holds, e.g. `approval.facts`" });
+      diags.add("CL504", wholeFile(where), `\`${file}\` is not a fact file: name it \`<relation>.facts\` or \`<relation>.jsonl\``, { help: "name each file after the relation whose facts it holds, e.g. `approval.facts`" });
       continue;
     }
     const schema = schemas.get(relation);
     if (schema === undefined || !inputs.has(relation)) {
-      diags.add("CL504", syntheticSpan(where), schema === undefined ? `\`${relation}\` is not declared in \`${program}\`` : `\`${relation}\` is not an \`.input\` relation: replicas insert only into \`.input\` relations`, {
+      diags.add("CL504", wholeFile(where), schema === undefined ? `\`${relation}\` is not declared in \`${program}\`` : `\`${relation}\` is not an \`.input\` relation: replicas insert only into \`.input\` relations`, {
         help: schema === undefined ? "publish only facts of the program's `.input` relations" : `add \`.input ${relation}\` to the program if replicas should insert into it`,
       });
       continue;
@@ -122,7 +122,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   try {
     const seals = await set.seals();
     if (seals.has(epoch)) {
-      diags.add("CL533", syntheticSpan(address.shown), `epoch ${epoch} of \`${address.set}\` is sealed: its facts are final, so nothing more can be published into it`, {
+      diags.add("CL533", wholeFile(address.shown), `epoch ${epoch} of \`${address.set}\` is sealed: its facts are final, so nothing more can be published into it`, {
         help: `publish into the next open epoch: \`--epoch ${Math.max(...seals.keys()) + 1}\``,
       });
       return fail(ctx, diags.items);
@@ -162,6 +162,6 @@ function definedFormat(f: FileFormat): { delimiter?: string; headers?: boolean }
 }
 
 function fail(ctx: CliContext, items: readonly Diagnostic[]): number {
-  ctx.stderr.write(renderDiagnosticsText(items, ctx.cwd));
+  ctx.stderr.write(diagnosticsText(ctx, items));
   return EXIT_USER_ERROR;
 }

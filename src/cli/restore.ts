@@ -2,12 +2,13 @@
 // epochs whose files lost some (CL501), each file atomically, so the files and the state agree
 // again (for example before sealing the epoch).
 import { resolve } from "node:path";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { shownPath } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";
 import { EXIT_OK, EXIT_USER_ERROR, parseOptions, UsageError, type CliContext, type Command } from "./context.js";
 
@@ -40,9 +41,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (extra.length > 0) throw new UsageError(`unexpected argument \`${extra[0]}\``);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
-  const show = (p: string): string => shown(p, ctx.cwd);
+  const show = (p: string): string => shownPath(p, ctx.cwd);
   const fail = (): number => {
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
   };
   let unit: ProgramUnit | undefined;
@@ -61,7 +62,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
 
   async function withWorkspace(workspace: ReplicaWorkspace): Promise<number> {
     if (!workspace.typesKnown) {
-      diags.add("CL504", syntheticSpan(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
+      diags.add("CL504", wholeFile(dir), `\`${dirArg}\` has no kept state, so there is nothing to restore`);
       return fail();
     }
     // Seal records the kept state remembers and the directory lost come back first (CL517).

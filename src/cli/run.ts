@@ -10,11 +10,13 @@ import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { onLargeArray } from "../eval/relation.js";
 import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
-import { outputTarget, stdoutBlock, writeAtomically, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
-import { makeDiagnostic, UserError, type Diagnostic } from "../report/diagnostic.js";
-import { syntheticSpan, type Span } from "../syntax/span.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
+import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { wholeFile, type Span } from "../diagnostics/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import type { IoDirective } from "../syntax/ast.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
@@ -213,16 +215,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
 
   const fail = (d: Diagnostic): number => {
     if (progressShown) ctx.stderr.write("\r\x1b[K");
-    const texts = new Map(sources);
-    if (!texts.has(d.span.file)) {
-      try {
-        const p = resolve(ctx.cwd, d.span.file);
-        if (existsSync(p)) texts.set(d.span.file, readFileSync(p, "utf8"));
-      } catch {
-        // No code frame then.
-      }
-    }
-    ctx.stderr.write(renderDiagnostics([d], texts, { color }));
+    ctx.stderr.write(diagnosticsText(ctx, [d], sources, color));
     return EXIT_USER_ERROR;
   };
 
@@ -286,7 +279,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
         pending.get(o.name)!.commit();
         pending.delete(o.name);
         // `compress=true`: the file is gzip, as Soufflé writes it (gzip files are read back transparently).
-        if (param(checked.relations.get(o.name)!.output, "compress") === "true") writeAtomically(o.path, gzipSync(readFileSync(o.path)));
+        if (param(checked.relations.get(o.name)!.output, "compress") === "true") writeFileAtomic(o.path, gzipSync(readFileSync(o.path)));
       } catch (err) {
         discardAll();
         return fail(makeDiagnostic("CL406", spanOf(o.name), `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));
@@ -388,7 +381,7 @@ export function outOfMemory(program: string, at: Progress | null, strata: readon
     at === null
       ? "while loading the facts"
       : `in stratum ${at.stratum}${stratum === undefined ? "" : ` (${stratum.relations.map((r) => `\`${r}\``).join(", ")})`}, iteration ${at.iteration}, after deriving ${at.tuples} tuples in it`;
-  return makeDiagnostic("CL410", syntheticSpan(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
+  return makeDiagnostic("CL410", wholeFile(program), `evaluation ran out of memory ${where}; Node allows this process about ${limitMb} MB`, {
     notes: [err instanceof OutOfMemory ? `the heap passed ${Math.round(HEAP_SHARE * 100)}% of its limit` : `V8 said: ${(err as Error).message}`],
     help: `give Node more memory, e.g. \`NODE_OPTIONS=--max-old-space-size=${Math.max(4096, limitMb * 2)} calmlog ${command} ...\` (in MB), or evaluate on less data`,
   });

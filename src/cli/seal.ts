@@ -2,15 +2,16 @@
 // kept state, then writes a seal record with every replica's digest (temp file + rename).
 import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../replica/evaluate.js";
-import { renderDiagnosticsText, shown } from "../replica/render.js";
+import { shownPath } from "../report/text.js";
+import { diagnosticsText } from "./diagnostics.js";
 import { DirectorySource } from "../replica/source.js";
 import { parseKeySpec, sealKeys, type KeySpec } from "../replica/keyseal.js";
 import { sealPath } from "../replica/store.js";
 import { keyName } from "../analysis/partition.js";
 import { openReplicas, type ReplicaWorkspace } from "../replica/workflow.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { isNatsUrl, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { JetStreamSource } from "../replica/jetstream/source.js";
@@ -78,9 +79,9 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   if (isNatsUrl(dirArg)) return sealJetStream(dirArg, epoch, values, keySpecs, ctx);
   const dir = resolve(ctx.cwd, dirArg);
   const diags = new Diagnostics();
-  const show = (p: string): string => shown(p, ctx.cwd);
+  const show = (p: string): string => shownPath(p, ctx.cwd);
   const fail = (): number => {
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
   };
 
@@ -103,7 +104,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   async function sealKeys(workspace: ReplicaWorkspace): Promise<number> {
     const lines = await sealKeysOf(workspace, keySpecs, epoch, values.reason ?? null, diags, show);
     if (lines === null) return fail();
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     ctx.stdout.write(lines.join("\n") + "\n");
     return EXIT_OK;
   }
@@ -113,13 +114,13 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     if (!workspace.verifySeals()) return fail();
     const sealed = new Set(workspace.sealedEpochs);
     if (keySpecs.length > 0 && sealed.has(epoch)) {
-      diags.add("CL551", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
+      diags.add("CL551", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is sealed as a whole already (\`${shownPath(sealPath(dir, epoch), ctx.cwd)}\`), which covers every key; a key seal adds nothing`, {
         help: "seal keys of an open epoch",
       });
       return fail();
     }
     if (sealed.has(epoch)) {
-      diags.add("CL505", syntheticSpan(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shown(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
+      diags.add("CL505", wholeFile(sealPath(dir, epoch)), `epoch ${epoch} is already sealed (\`${shownPath(sealPath(dir, epoch), ctx.cwd)}\`); a seal is written once`);
       return fail();
     }
     const missing = unsealedBelow(sealed, epoch);
@@ -127,7 +128,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       const first = missing[0]![0];
       const single = missing.length === 1 && missing[0]![0] === missing[0]![1];
       const list = single ? `epoch ${first} is` : `epochs ${showRanges(missing)} are`;
-      diags.add("CL505", syntheticSpan(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
+      diags.add("CL505", wholeFile(dir), `cannot seal epoch ${epoch}: ${list} not sealed yet, and epochs are sealed in order`, {
         help: `seal epoch ${first} first: \`calmlog seal ${dirArg} --epoch ${first}\``,
       });
       return fail();
@@ -135,7 +136,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     // Column types are never guessed from the files.
     if (!workspace.typesKnown) {
       const program = programNear(dir, ctx.cwd) ?? "PROGRAM.dl";
-      diags.add("CL505", syntheticSpan(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
+      diags.add("CL505", wholeFile(dir), `\`${dirArg}\` has no kept state yet, so calmlog does not know its relations' column types`, {
         help: `name the program: \`calmlog seal ${dirArg} --epoch ${epoch}${values.reason === undefined ? "" : ` --reason ${JSON.stringify(values.reason)}`} --program ${program}\` (or run \`calmlog evaluate ${program} ${dirArg}\` once first)`,
       });
       return fail();
@@ -147,25 +148,25 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
     if (!outcome.ok) {
       if (outcome.code === "CL506") {
-        diags.add("CL506", syntheticSpan(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
+        diags.add("CL506", wholeFile(outcome.files![0]!), `${outcome.message}: \`${outcome.files!.map(show).join("`, `")}\``, {
           help: `write the kept facts back into the files with \`calmlog restore ${dirArg}\` (or remove the facts properly, as tombstones), then seal again`,
         });
       } else if (outcome.code === "CL515") {
-        diags.add("CL515", syntheticSpan(sealPath(dir, epoch)), outcome.message);
+        diags.add("CL515", wholeFile(sealPath(dir, epoch)), outcome.message);
       } else if (outcome.code === "CL508") {
         // CL508 above says why; this says what it means for the seal.
-        diags.add("CL505", syntheticSpan(dir), outcome.message, { help: "make the folder writable or free disk space, then seal again" });
-      } else diags.add("CL505", syntheticSpan(dir), outcome.message);
+        diags.add("CL505", wholeFile(dir), outcome.message, { help: "make the folder writable or free disk space, then seal again" });
+      } else diags.add("CL505", wholeFile(dir), outcome.message);
       return fail();
     }
     const path = outcome.location;
 
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     const replicas = Object.entries(outcome.record.replicas);
     const total = replicas.reduce((n, [, r]) => n + r.facts, 0);
     const lines = [`sealed epoch ${epoch}: ${replicas.length} replica(s), ${total} fact(s)${values.reason === undefined ? "" : ` (${values.reason})`}`];
     for (const [name, r] of replicas) lines.push(`  ${name}: ${r.facts} fact(s), ${r.digest}`);
-    lines.push(`wrote \`${shown(path, ctx.cwd)}\``);
+    lines.push(`wrote \`${shownPath(path, ctx.cwd)}\``);
     const later = workspace.openEpochs.filter((e) => e > epoch);
     if (later.length > 0) lines.push(`epoch(s) ${later.join(", ")} stay open`);
     ctx.stdout.write(lines.join("\n") + "\n");
@@ -202,11 +203,11 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
   if (typeof address === "string") throw new UsageError(address);
   const diags = new Diagnostics();
   const fail = (): number => {
-    ctx.stderr.write(renderDiagnosticsText(diags.items, ctx.cwd));
+    ctx.stderr.write(diagnosticsText(ctx, diags.items));
     return EXIT_USER_ERROR;
   };
   if (values.program === undefined) {
-    diags.add("CL505", syntheticSpan(address.shown), `sealing \`${address.set}\` needs the program, to check its facts against the \`.input\` declarations`, {
+    diags.add("CL505", wholeFile(address.shown), `sealing \`${address.set}\` needs the program, to check its facts against the \`.input\` declarations`, {
       help: `name it: \`calmlog seal ${url} --epoch ${epoch} --program PROGRAM.dl\``,
     });
     return fail();
@@ -236,14 +237,14 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
     const waiting = [...known].filter((r) => deliveries.get(r)?.get(epoch) === undefined).sort();
     if (waiting.length > 0 && !workspace.sealedEpochs.includes(epoch)) {
       const list = waiting.map((r) => `\`${r}\``).join(", ");
-      diags.add("CL505", syntheticSpan(address.shown), `cannot seal epoch ${epoch} of \`${address.set}\` yet: ${waiting.length === 1 ? "replica" : "replicas"} ${list} ${waiting.length === 1 ? "has" : "have"} not delivered it (no end-of-epoch marker)`, {
+      diags.add("CL505", wholeFile(address.shown), `cannot seal epoch ${epoch} of \`${address.set}\` yet: ${waiting.length === 1 ? "replica" : "replicas"} ${list} ${waiting.length === 1 ? "has" : "have"} not delivered it (no end-of-epoch marker)`, {
         help: `each replica marks the epoch delivered with \`calmlog publish ${values.program} ${url} --replica NAME --epoch ${epoch} --done\``,
       });
       return fail();
     }
     const outcome = await workspace.seal(epoch, { reason: values.reason ?? null });
     if (!outcome.ok) {
-      diags.add("CL505", syntheticSpan(address.shown), outcome.message);
+      diags.add("CL505", wholeFile(address.shown), outcome.message);
       return fail();
     }
     const replicas = Object.entries(outcome.record.replicas);
@@ -264,7 +265,7 @@ async function sealJetStream(url: string, epoch: number, values: { program?: str
 async function sealKeysOf(workspace: ReplicaWorkspace, specs: readonly KeySpec[], epoch: number, reason: string | null, diags: Diagnostics, show: (p: string) => string): Promise<string[] | null> {
   const outcome = await sealKeys(workspace, specs, epoch, { reason });
   if (!outcome.ok) {
-    diags.add(outcome.code, syntheticSpan(outcome.location), outcome.message.replace(/\(`([^`]+)`\)/, (_, p: string) => `(\`${show(p)}\`)`), outcome.help === undefined ? {} : { help: outcome.help });
+    diags.add(outcome.code, wholeFile(outcome.location), outcome.message.replace(/\(`([^`]+)`\)/, (_, p: string) => `(\`${show(p)}\`)`), outcome.help === undefined ? {} : { help: outcome.help });
     return null;
   }
   const lines: string[] = [];

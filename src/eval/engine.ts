@@ -20,10 +20,10 @@
 //  - Join order is chosen per iteration from the row counts of each atom's range (see plan/plan.ts).
 import type { Analysis, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import { makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import type { Span } from "../syntax/span.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } from "../plan/plan.js";
 import type { Clause } from "../syntax/normalize.js";
 import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
@@ -106,7 +106,7 @@ function bucket(rows: number): number {
 interface StratumState {
   ran: boolean;
   readonly marks: Map<string, number>;
-  readonly epochs: Map<string, number>;
+  readonly resets: Map<string, number>;
 }
 
 function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledProgram {
@@ -149,7 +149,7 @@ export class Engine {
   private readonly relations = new Map<string, Relation>();
   /** Inserted facts of derived relations, which a reset keeps. */
   private readonly base = new Map<string, Relation>();
-  private readonly epochs = new Map<string, number>();
+  private readonly resets = new Map<string, number>();
   private readonly states: StratumState[];
   /** Compiled join orders bound to this engine's relations, by clause and signature. */
   private readonly fns = new Map<string, VariantFn>();
@@ -168,11 +168,11 @@ export class Engine {
     for (const [name, types] of this.compiled.types) {
       this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
       if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
-      this.epochs.set(name, from?.epochs.get(name) ?? 0);
+      this.resets.set(name, from?.resets.get(name) ?? 0);
     }
     this.states = this.compiled.strata.map((_, i) => {
       const s = from?.states[i];
-      return { ran: s?.ran ?? false, marks: new Map(s?.marks ?? []), epochs: new Map(s?.epochs ?? []) };
+      return { ran: s?.ran ?? false, marks: new Map(s?.marks ?? []), resets: new Map(s?.resets ?? []) };
     });
     const rels = this.relations;
     this.runtime = {
@@ -200,7 +200,7 @@ export class Engine {
 
   private relation(name: string): Relation {
     const r = this.relations.get(name);
-    if (r === undefined) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${name}\` is not declared`));
+    if (r === undefined) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${name}\` is not declared`));
     return r;
   }
 
@@ -214,12 +214,12 @@ export class Engine {
     if (Array.isArray(tuples)) rel.reserve(tuples.length);
     for (const t of tuples) {
       if (t.length !== types.length) {
-        throw new UserError(makeDiagnostic("CL401", syntheticSpan(), `\`${relation}\` has ${types.length} column${types.length === 1 ? "" : "s"}, but a tuple has ${t.length}`));
+        throw new UserError(makeDiagnostic("CL401", wholeFile("<generated>"), `\`${relation}\` has ${types.length} column${types.length === 1 ? "" : "s"}, but a tuple has ${t.length}`));
       }
       for (let c = 0; c < types.length; c++) {
         const code = this.values.encode(types[c]!, t[c]!);
         if (code === null) {
-          throw new UserError(makeDiagnostic("CL402", syntheticSpan(), `${showValue(t[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
+          throw new UserError(makeDiagnostic("CL402", wholeFile("<generated>"), `${showValue(t[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
         }
         row[c] = code;
       }
@@ -354,10 +354,10 @@ export class Engine {
       rules: s.rules.map((r) => ({ clause: r.plan.clause, relation: r.plan.relation, derived: 0, ms: 0, span: r.plan.span })),
     };
     if (s.rules.length === 0) return stats;
-    const epochsChanged = s.reads.some((r) => !s.own.includes(r) && state.epochs.get(r) !== this.epochs.get(r));
+    const resetSinceRun = s.reads.some((r) => !s.own.includes(r) && state.resets.get(r) !== this.resets.get(r));
     const grown = s.reads.some((r) => this.relations.get(r)!.size !== (state.marks.get(r) ?? 0));
-    if (state.ran && !epochsChanged && !grown) return stats; // nothing it reads changed
-    const fresh = !state.ran || !s.incremental || epochsChanged;
+    if (state.ran && !resetSinceRun && !grown) return stats; // nothing it reads changed
+    const fresh = !state.ran || !s.incremental || resetSinceRun;
     if (fresh) {
       if (state.ran) for (const r of s.own) this.reset(r);
       state.marks.clear();
@@ -424,7 +424,7 @@ export class Engine {
     state.ran = true;
     s.reads.forEach((r, i) => {
       state.marks.set(r, mark[i]!);
-      state.epochs.set(r, this.epochs.get(r)!);
+      state.resets.set(r, this.resets.get(r)!);
     });
     stats.iterations = iteration;
     for (const r of stats.rules) stats.derived += r.derived;
@@ -460,13 +460,13 @@ export class Engine {
     }
   }
 
-  /** Drops derived tuples of a relation, keeping its inserted facts; readers see a new epoch. */
+  /** Drops derived tuples of a relation, keeping its inserted facts; its reset count goes up, so readers start over. */
   private reset(name: string): void {
     const rel = this.relations.get(name)!;
     const base = this.base.get(name);
     rel.clear();
     if (base !== undefined) for (let row = 0; row < base.size; row++) rel.insertRow(base.data.subarray(row * base.arity, (row + 1) * base.arity));
-    this.epochs.set(name, this.epochs.get(name)! + 1);
+    this.resets.set(name, this.resets.get(name)! + 1);
   }
 
   size(relation: string): number {
@@ -548,8 +548,8 @@ export class Engine {
     }
     return {
       relations,
-      strata: this.states.map((s) => ({ ran: s.ran, marks: [...s.marks], epochs: [...s.epochs] })),
-      epochs: [...this.epochs],
+      strata: this.states.map((s) => ({ ran: s.ran, marks: [...s.marks], epochs: [...s.resets] })),
+      epochs: [...this.resets],
     };
   }
 
@@ -581,11 +581,11 @@ export class Engine {
       const into = this.states[i]!;
       into.ran = s.ran;
       into.marks.clear();
-      into.epochs.clear();
+      into.resets.clear();
       for (const [k, v] of s.marks) into.marks.set(k, v);
-      for (const [k, v] of s.epochs) into.epochs.set(k, v);
+      for (const [k, v] of s.epochs) into.resets.set(k, v);
     });
-    for (const [k, v] of state.epochs) this.epochs.set(k, v);
+    for (const [k, v] of state.epochs) this.resets.set(k, v);
     this.fns.clear();
   }
 
@@ -594,10 +594,6 @@ export class Engine {
     return new Engine(this.checked, this.analysis, this.options, this);
   }
 
-  /** The names of declared relations. */
-  get relationNames(): string[] {
-    return [...this.relations.keys()];
-  }
 }
 
 /** An engine's rows and per-stratum progress (`Engine.exportState`, `Engine.importState`). */

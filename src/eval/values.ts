@@ -5,8 +5,9 @@ import { compareSymbols, SymbolTable } from "./symbols.js";
 
 export { compareSymbols };
 
-/** A value at the API boundary: symbols as strings, numbers as JS numbers. */
-export type Value = number | string;
+import type { Value } from "../syntax/ast.js";
+/** A value at the API boundary (the language's one `Value` type). */
+export type { Value };
 /** One tuple at the API boundary. */
 export type Tuple = readonly Value[];
 

@@ -16,7 +16,6 @@ import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Atom, Comparison, FunctorName, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { PExpr } from "../plan/plan.js";
 import { isStructured, NIL } from "../eval/records.js";
-import { syntheticSpan } from "../syntax/span.js";
 import type { Clause } from "../syntax/normalize.js";
 import { printLiteral, printTerm } from "../syntax/printer.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
@@ -961,7 +960,7 @@ function showClauseText(clause: Clause): string {
 
 /** A value as a Datalog constant of `type` (a float always with a `.` or exponent, so it reads back as one). */
 export function showTyped(v: Value, type: PrimitiveType): string {
-  if (typeof v === "string" && isStructured(v)) return printTerm(structuredTerm(v, syntheticSpan()));
+  if (typeof v === "string" && isStructured(v)) return printTerm(structuredTerm(v, { file: "<generated>", start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }));
   if (typeof v === "string") return JSON.stringify(v).replace(/\\u0001/g, "\\u0001");
   if (type === "float" && Number.isFinite(v) && Number.isInteger(v) && Math.abs(v) < 1e21) return `${v}.0`;
   return String(v);

@@ -2,11 +2,11 @@
 // the relation's declaration; a mistake is a CL701 diagnostic pointing into the query text.
 import type { CheckedProgram } from "../check/types.js";
 import { nearest } from "../check/names.js";
-import { Diagnostics, type Diagnostic } from "../report/diagnostic.js";
+import { Diagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Term } from "../syntax/ast.js";
 import { isStructured, makeBranch, makeRecord, NIL } from "../eval/records.js";
 import { parse } from "../syntax/parse.js";
-import type { Span } from "../syntax/span.js";
+import type { Location } from "../diagnostics/span.js";
 import { INT32_MAX, INT32_MIN, UINT32_MAX, type Tuple, type Value } from "../eval/values.js";
 
 /** A fact asked about: its relation and values. */
@@ -21,7 +21,7 @@ export function parseFactQuery(text: string, checked: CheckedProgram, file = "<q
   const diags = new Diagnostics();
   const program = parse({ path: file, text: source }, diags);
   const errors = diags.items.filter((d) => d.severity === "error");
-  const fail = (span: Span, message: string, help?: string): Diagnostic[] => [new Diagnostics().add("CL701", span, message, help === undefined ? {} : { help })];
+  const fail = (span: Location, message: string, help?: string): Diagnostic[] => [new Diagnostics().add("CL701", span, message, help === undefined ? {} : { help })];
   if (errors.length > 0) return fail(errors[0]!.span, `\`${text}\` is not a fact: ${errors[0]!.message}`, "write the fact as in a rule file, e.g. `ready(\"v2.1\")` or `edge(1, 2)`");
   const rules = program.items.filter((i) => i.kind === "rule");
   const rule = rules[0];

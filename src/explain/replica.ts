@@ -5,7 +5,7 @@
 import { coordinationFreeRelations, coordinationFreeStrata, engineOver, evaluateReplicas, type ProgramUnit } from "../replica/evaluate.js";
 import { keyTuple, tupleKey } from "../replica/facts.js";
 import type { ReplicaSet } from "../replica/replica.js";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { Explainer, type Derivation, type ExplainOptions, type FactOrigin, type FactRef, type InputFacts, type WhyNot } from "./explain.js";
 import { EngineModel } from "./model.js";

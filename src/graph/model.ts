@@ -4,9 +4,9 @@ import { COORDINATION_CODE, type Analysis, type EdgeKind, type NonMonotonicKind 
 import { keyName, pointPartition } from "../analysis/partition.js";
 import type { CheckedProgram } from "../check/types.js";
 import { compile } from "../compile.js";
-import { buildLintFile, type CoordinationPoint } from "../report/lint.js";
-import type { Code } from "../report/codes.js";
-import type { SourceFile } from "../syntax/span.js";
+import { buildLintFile, type CoordinationPoint } from "../lint.js";
+import type { Code } from "../diagnostics/codes.js";
+import type { SourceFile } from "../diagnostics/span.js";
 
 /** How replicas see a relation: `.input` data, fixed by the program, derived, or an `.invariant`. */
 export type NodeKind = "input" | "fixed" | "derived" | "invariant";

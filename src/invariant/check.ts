@@ -2,7 +2,7 @@
 // two valid replica states whose merge is invalid, else say honestly that the bounded search found none.
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import { UserError, type Diagnostics } from "../report/diagnostic.js";
+import { UserError, type Diagnostics } from "../diagnostics/diagnostic.js";
 import type { InvariantDirective } from "../syntax/ast.js";
 import { escrowDesign, findBoundPatterns } from "./escrow.js";
 import { explainCase } from "./explain.js";
@@ -15,7 +15,8 @@ import { replay } from "./replay.js";
 import {
   constructFromBound, minimize, randomSearch, renameFresh, separate, sortCase, StateChecker, type Case,
 } from "./search.js";
-import type { Counterexample, EscrowDesign, Fact, FactSet, FactValue, InvariantResult, SolverRun } from "./types.js";
+import type { Counterexample, EscrowDesign, Fact, FactSet, InvariantResult, SolverRun } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 /** Bounds of the counterexample search and the number of replicas rights are split over. */
 export interface InvariantOptions {
@@ -64,7 +65,7 @@ function definedOnly(o: InvariantOptions): Partial<Required<InvariantOptions>> {
 }
 
 function toFactSet(facts: readonly Fact[]): FactSet {
-  const out: Record<string, (readonly FactValue[])[]> = {};
+  const out: Record<string, (readonly Value[])[]> = {};
   for (const f of facts) (out[f.relation] ??= []).push(f.tuple);
   return out;
 }
@@ -185,7 +186,7 @@ function checkOne(
 /** Evaluates the minimal case, picks the violation and tells its story. */
 function describe(c: Case, relation: string, description: string | null, checker: StateChecker, roles: Roles, probes: Probes): Counterexample {
   const merged = checker.evaluate([...c.base, ...c.a, ...c.b]);
-  const tuples = [...merged.tuples(relation)].map((t) => [...t] as FactValue[]);
+  const tuples = [...merged.tuples(relation)].map((t) => [...t] as Value[]);
   tuples.sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : JSON.stringify(x) > JSON.stringify(y) ? 1 : 0));
   const violation: Fact = { relation, tuple: tuples[0] ?? [] };
   const story = explainCase(c, violation, roles.clausesOf.get(relation) ?? [], probes, roles, description);

@@ -6,7 +6,8 @@ import { literalValue, type Probes } from "./query.js";
 import { hasAggregate, literalTerms } from "../check/walk.js";
 import { termVars, type Roles } from "./roles.js";
 import { showAtom, showTerm, showValue } from "./show.js";
-import type { EscrowDesign, FactValue } from "./types.js";
+import type { EscrowDesign } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 /** `agg > bound` (or `>=`) in one clause of the invariant. */
 export interface BoundPattern {
@@ -165,7 +166,7 @@ function selfJoinUniqueness(clause: Clause, roles: Roles): BoundPattern[] {
 }
 
 /** Rows of the key variables and the bound's value, computed by the engine over the program's facts. */
-function boundValues(p: BoundPattern, keyVars: readonly string[], probes: Probes): FactValue[][] {
+function boundValues(p: BoundPattern, keyVars: readonly string[], probes: Probes): Value[][] {
   const lits: Literal[] = p.boundAtoms.map((atom) => ({ kind: "atom", negated: false, atom, span: atom.span }));
   const name = "calmlog_bound";
   lits.push({ kind: "cmp", op: "=", left: { kind: "var", name, span: p.bound.span }, right: p.bound, negated: false, span: p.bound.span });

@@ -7,7 +7,8 @@ import { boundAggregate, type LiteralCheck, type ProbeInstance, type Probes } fr
 import type { Roles } from "./roles.js";
 import type { Case } from "./search.js";
 import { showAtom, showFact, showLiteral, showTerm, showValue } from "./show.js";
-import type { Fact, FactValue } from "./types.js";
+import type { Fact } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 /** The rule instance behind the violation, its support and the story. */
 export interface Story {
@@ -72,10 +73,10 @@ function originOf(c: Case, roles: Roles): (f: Fact) => string {
   };
 }
 
-type Checks = { literals: Map<number, LiteralCheck>; aggregates: Map<string, FactValue> };
+type Checks = { literals: Map<number, LiteralCheck>; aggregates: Map<string, Value> };
 
 /** A comparison with its sides' values: `2 > 1`. */
-function showCmp(l: Literal & { kind: "cmp" }, env: ReadonlyMap<string, FactValue>, check: LiteralCheck | undefined): string {
+function showCmp(l: Literal & { kind: "cmp" }, env: ReadonlyMap<string, Value>, check: LiteralCheck | undefined): string {
   const text = check?.sides == null
     ? `${showTerm(l.left, env)} ${l.op} ${showTerm(l.right, env)}`
     : `${showValue(check.sides[0])} ${l.op} ${showValue(check.sides[1])}`;
@@ -83,7 +84,7 @@ function showCmp(l: Literal & { kind: "cmp" }, env: ReadonlyMap<string, FactValu
 }
 
 /** Aggregates read by a comparison (directly or through a bound variable), with their values. */
-function aggregateValues(clause: Clause, l: Literal & { kind: "cmp" }, env: ReadonlyMap<string, FactValue>, checks: Checks, check: LiteralCheck | undefined): string[] {
+function aggregateValues(clause: Clause, l: Literal & { kind: "cmp" }, env: ReadonlyMap<string, Value>, checks: Checks, check: LiteralCheck | undefined): string[] {
   const out: string[] = [];
   [l.left, l.right].forEach((t: Term, side) => {
     if (t.kind === "aggregate" && check?.sides != null) out.push(`${showTerm(t, env)} is ${showValue(check.sides[side]!)}`);

@@ -3,7 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RelationSchema } from "../check/types.js";
-import { formatRelation, writeAtomically } from "../io/write.js";
+import { formatRelation } from "../io/write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { counterexampleAsReplicaFacts } from "./replica-facts.js";
 import type { Counterexample } from "./types.js";
 
@@ -24,7 +25,7 @@ export function writeCounterexample(dir: string, c: Counterexample, schemas: Rea
     for (const rel of [...relations].sort()) {
       const path = join(epoch, `${rel}.facts`);
       const schema = schemas.get(rel) ?? { name: rel, columns: [] };
-      writeAtomically(path, formatRelation(schema, facts[rel] ?? [], "tsv"));
+      writeFileAtomic(path, formatRelation(schema, facts[rel] ?? [], "tsv"));
       written.push(path);
     }
   }

@@ -6,12 +6,13 @@ import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
 import { collectOuter, literalTerms } from "../check/walk.js";
 import { Engine } from "../eval/engine.js";
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { parse } from "../syntax/parse.js";
 import { printLiteral, printProgram, printTerm } from "../syntax/printer.js";
-import type { Fact, FactValue } from "./types.js";
+import type { Fact } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 /** One column of a probe: the term it records and the type it is stored as. */
 interface ProbeColumn {
@@ -110,7 +111,7 @@ export function boundAggregate(l: Literal): { x: string; agg: Aggregate } | null
 
 /** One instance of an invariant clause in a state: its bindings and the facts it matched. */
 export interface ProbeInstance {
-  readonly env: Map<string, FactValue>;
+  readonly env: Map<string, Value>;
   /** Per body literal (by index): the ground fact a positive atom matched. */
   readonly atomFacts: ReadonlyMap<number, Fact>;
   /** Facts matched by the positive atoms, then those read by aggregates. */
@@ -121,7 +122,7 @@ export interface ProbeInstance {
 export interface LiteralCheck {
   readonly holds: boolean;
   /** For a comparison: the values of its two sides, when computable. */
-  readonly sides: readonly [FactValue, FactValue] | null;
+  readonly sides: readonly [Value, Value] | null;
 }
 
 /** The probes of one invariant clause. */
@@ -164,7 +165,7 @@ export class Probes {
   private readonly adhoc = new Map<string, ProbeRule>();
 
   /** Rows of `vars` satisfying `body` in the state holding `facts`; null when the types cannot be told. */
-  rows(body: readonly Literal[], vars: readonly string[], facts: readonly Fact[]): FactValue[][] | null {
+  rows(body: readonly Literal[], vars: readonly string[], facts: readonly Fact[]): Value[][] | null {
     const key = `${body.map(printLiteral).join(", ")} => ${vars.join(",")}`;
     let probe = this.adhoc.get(key);
     if (probe === undefined) {
@@ -176,7 +177,7 @@ export class Probes {
       this.compiled = null;
     }
     const e = this.run(facts);
-    return e === null ? null : e.tuples(probe.name).map((t) => [...t] as FactValue[]);
+    return e === null ? null : e.tuples(probe.name).map((t) => [...t] as Value[]);
   }
 
   /** Registers an invariant clause so its instances can be found and checked literal by literal. */
@@ -340,7 +341,7 @@ export class Probes {
     const p = this.program();
     if (p === null) return null;
     const e = new Engine(p.checked, p.analysis);
-    const byRel = new Map<string, FactValue[][]>();
+    const byRel = new Map<string, Value[][]>();
     for (const f of [...facts, ...extra]) {
       let list = byRel.get(f.relation);
       if (list === undefined) byRel.set(f.relation, (list = []));
@@ -356,7 +357,7 @@ export class Probes {
   }
 
   /** The instances of `clause` deriving `tuple` in the state holding `facts`. */
-  instances(clause: Clause, tuple: readonly FactValue[], facts: readonly Fact[]): ProbeInstance[] {
+  instances(clause: Clause, tuple: readonly Value[], facts: readonly Fact[]): ProbeInstance[] {
     this.addClause(clause);
     const cp = this.byClause.get(clause.id)!;
     const e = this.run(facts);
@@ -364,7 +365,7 @@ export class Probes {
     const out: ProbeInstance[] = [];
     for (const row of e.tuples(cp.witness.name)) {
       if (!cp.headCols.every((c, i) => row[c] === tuple[i])) continue;
-      const env = new Map<string, FactValue>();
+      const env = new Map<string, Value>();
       for (const [v, c] of cp.varCols) if (!v.startsWith(this.prefix)) env.set(v, row[c]!);
       const atomFacts = new Map<number, Fact>();
       const support: Fact[] = [];
@@ -386,7 +387,7 @@ export class Probes {
   }
 
   /** Each literal of `clause` under `env` (from an instance), checked in the state holding `facts`. */
-  checkLiterals(clause: Clause, env: ReadonlyMap<string, FactValue>, facts: readonly Fact[]): { literals: Map<number, LiteralCheck>; aggregates: Map<string, FactValue> } | null {
+  checkLiterals(clause: Clause, env: ReadonlyMap<string, Value>, facts: readonly Fact[]): { literals: Map<number, LiteralCheck>; aggregates: Map<string, Value> } | null {
     this.addClause(clause);
     const cp = this.byClause.get(clause.id)!;
     if (cp.envVars.some((v) => !env.has(v))) return null;
@@ -398,7 +399,7 @@ export class Probes {
       const row = s === undefined ? undefined : e.tuples(s.name)[0];
       literals.set(i, { holds: e.size(p.name) > 0, sides: row === undefined ? null : [row[0]!, row[1]!] });
     }
-    const aggregates = new Map<string, FactValue>();
+    const aggregates = new Map<string, Value>();
     for (const [x, p] of cp.aggValue) {
       const row = e.tuples(p.name)[0];
       if (row !== undefined) aggregates.set(x, row[row.length - 1]!);
@@ -418,7 +419,7 @@ function dedupe(facts: readonly Fact[]): Fact[] {
 }
 
 /** The value a literal constant term stands for, or null for anything that needs computing. */
-export function literalValue(t: Term): FactValue | null {
+export function literalValue(t: Term): Value | null {
   if (t.kind === "number" || t.kind === "string") return t.value;
   if (t.kind === "unary" && t.op === "-" && t.operand.kind === "number") return -t.operand.value;
   return null;

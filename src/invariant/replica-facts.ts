@@ -1,9 +1,10 @@
 // A counterexample as what each replica holds (`A` = base ∪ replicaA, `B` = base ∪ replicaB):
 // plain data, no files, so it is shown the same way in a browser and in a report.
-import type { Counterexample, FactSet, FactValue } from "./types.js";
+import type { Counterexample, FactSet } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 function union(...sets: FactSet[]): FactSet {
-  const out: Record<string, (readonly FactValue[])[]> = {};
+  const out: Record<string, (readonly Value[])[]> = {};
   const seen = new Map<string, Set<string>>();
   for (const set of sets) {
     for (const [rel, tuples] of Object.entries(set)) {

@@ -10,7 +10,8 @@ import type { BoundPattern } from "./escrow.js";
 import { literalValue, type Probes } from "./query.js";
 import { literalTerms } from "../check/walk.js";
 import { dependencies, type Roles } from "./roles.js";
-import type { Fact, FactValue } from "./types.js";
+import type { Fact } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 /** Bounds of the random search. */
 export interface SearchOptions {
@@ -57,7 +58,7 @@ export class StateChecker {
   /** The evaluated state holding `facts` (and the program's facts). */
   evaluate(facts: readonly Fact[]): Engine {
     const e = this.base.clone();
-    const byRel = new Map<string, FactValue[][]>();
+    const byRel = new Map<string, Value[][]>();
     for (const f of facts) {
       let list = byRel.get(f.relation);
       if (list === undefined) byRel.set(f.relation, (list = []));
@@ -145,7 +146,7 @@ function programConstants(checked: CheckedProgram): Constants {
 export const FRESH_PREFIX = "~";
 
 /** The values generated for one column: the program's constants of its type and a few fresh ones. */
-function columnDomain(col: Column, k: Constants): FactValue[] {
+function columnDomain(col: Column, k: Constants): Value[] {
   if (col.type === "symbol") {
     const fresh = [1, 2, 3].map((i) => `${FRESH_PREFIX}${col.declaredType === "symbol" ? "" : col.declaredType}${i}`);
     return [...k.symbols.slice(0, 8), ...fresh];
@@ -197,7 +198,7 @@ const FILL_LIMIT = 4096;
 export function constructFromBound(p: BoundPattern, checked: CheckedProgram, roles: Roles, checker: StateChecker, probes: Probes): Case | null {
   const constLits = p.clause.body.filter((l) => l.kind === "atom" && !l.negated && roles.constant.has(l.atom.relation.name));
   const constVars = [...new Set(constLits.flatMap((l) => (l.kind === "atom" ? l.atom.args.flatMap((t) => (t.kind === "var" ? [t.name] : [])) : [])))];
-  const envs: Map<string, FactValue>[] = [];
+  const envs: Map<string, Value>[] = [];
   const rows = constLits.length === 0 ? [[]] : probes.rows(constLits, constVars, []) ?? [];
   for (const row of rows.slice(0, 3)) envs.push(new Map(constVars.map((v, i) => [v, row[i]!])));
   // The facts to fill with are input facts: read a view (`sold(e, t) :- sale(t, e), !refund(t).`) through.
@@ -210,7 +211,7 @@ export function constructFromBound(p: BoundPattern, checked: CheckedProgram, rol
   const boundPattern: BoundPattern | null = boundInput === null ? null : { ...p, aggregate: p.boundAggregate!, aggregated: boundInput };
   if (p.boundKind === "growing" && boundPattern === null) return null;
   const taken = new Set(programConstants(checked).symbols);
-  const attempts: { env: Map<string, FactValue>; base: Fact[] }[] = [];
+  const attempts: { env: Map<string, Value>; base: Fact[] }[] = [];
   for (const env0 of envs) {
     // The rule's replicated atoms fix the grouping values; first try without them in S0 (the
     // aggregated facts may match them), then with them.
@@ -340,11 +341,11 @@ function freshSymbol(name: string, i: number, taken: ReadonlySet<string>): strin
 }
 
 /** A tuple for an atom: bound variables keep their value, the rest get fresh values (and bind). */
-function instantiate(atom: Atom, env: Map<string, FactValue>, checked: CheckedProgram, taken: ReadonlySet<string>, i: number): FactValue[] {
+function instantiate(atom: Atom, env: Map<string, Value>, checked: CheckedProgram, taken: ReadonlySet<string>, i: number): Value[] {
   const cols = checked.relations.get(atom.relation.name)?.columns ?? [];
   return atom.args.map((t, j) => {
     const col = cols[j];
-    const fresh = (): FactValue => (col === undefined || col.type === "symbol" ? freshSymbol(col?.name ?? "v", i + 1, taken) : 1);
+    const fresh = (): Value => (col === undefined || col.type === "symbol" ? freshSymbol(col?.name ?? "v", i + 1, taken) : 1);
     if (t.kind === "var") {
       const v = env.get(t.name);
       if (v !== undefined) return v;
@@ -358,7 +359,7 @@ function instantiate(atom: Atom, env: Map<string, FactValue>, checked: CheckedPr
 }
 
 /** The i-th distinct fact for the aggregated atom (i from 1), or null when facts cannot differ. */
-function generator(p: BoundPattern, env: ReadonlyMap<string, FactValue>, checked: CheckedProgram, taken: ReadonlySet<string>): ((i: number) => Fact) | null {
+function generator(p: BoundPattern, env: ReadonlyMap<string, Value>, checked: CheckedProgram, taken: ReadonlySet<string>): ((i: number) => Fact) | null {
   const atom = p.aggregated;
   const cols = checked.relations.get(atom.relation.name)?.columns ?? [];
   const target = p.aggregate.target !== null && p.aggregate.target.kind === "var" ? p.aggregate.target.name : null;
@@ -367,9 +368,9 @@ function generator(p: BoundPattern, env: ReadonlyMap<string, FactValue>, checked
   if (free.length === 0 && target === null) return null;
   return (i) => {
     const local = new Map(env);
-    const tuple = atom.args.map((t, j): FactValue => {
+    const tuple = atom.args.map((t, j): Value => {
       const col = cols[j];
-      const freshI = (): FactValue => (col === undefined || col.type === "symbol" ? freshSymbol(col?.name ?? "v", i, taken) : i);
+      const freshI = (): Value => (col === undefined || col.type === "symbol" ? freshSymbol(col?.name ?? "v", i, taken) : i);
       if (t.kind === "var" && t.name === target) return free.length > 0 ? 1 : i;
       if (t.kind === "var") {
         const v = local.get(t.name);

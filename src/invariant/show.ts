@@ -1,15 +1,16 @@
 // Prints terms, literals and facts as a user would write them, optionally with variables replaced
 // by the values a rule instance gave them, so a counterexample story can quote the rule it broke.
 import type { Atom, Literal, Term } from "../syntax/ast.js";
-import type { Fact, FactValue, InvariantResult } from "./types.js";
+import type { Fact, InvariantResult } from "./types.js";
+import type { Value } from "../eval/values.js";
 
 /** Variable bindings of one rule instance. */
-export type Env = ReadonlyMap<string, FactValue>;
+export type Env = ReadonlyMap<string, Value>;
 
 const NO_ENV: Env = new Map();
 
 /** A value as written in a rule file: symbols quoted, numbers bare. */
-export function showValue(v: FactValue): string {
+export function showValue(v: Value): string {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 

@@ -14,7 +14,8 @@ import type { Clause } from "../syntax/normalize.js";
 import { termType, variableTypes } from "./query.js";
 import type { Roles } from "./roles.js";
 import { FRESH_PREFIX, type Case, type StateChecker } from "./search.js";
-import type { Fact, FactValue, SolverRun } from "./types.js";
+import type { Fact, SolverRun } from "./types.js";
+import type { Value } from "../eval/values.js";
 import { runSolver, solverUnavailable, type SmtRunner } from "./solver.js";
 
 class Unsupported extends Error {}
@@ -57,7 +58,7 @@ class Encoder {
 
   constructor(
     private readonly checked: CheckedProgram, private readonly roles: Roles,
-    private readonly constantTuples: (r: string) => readonly (readonly FactValue[])[], private readonly slots: number | null = null,
+    private readonly constantTuples: (r: string) => readonly (readonly Value[])[], private readonly slots: number | null = null,
   ) {
     // Program symbols get codes far from small numbers, so a model's small values read as fresh symbols.
     const syms = new Set<string>();
@@ -82,7 +83,7 @@ class Encoder {
     return s.columns.map((c) => c.type);
   }
 
-  value(v: FactValue, type: PrimitiveType): string {
+  value(v: Value, type: PrimitiveType): string {
     if (type === "float") throw new Unsupported("`float` values are not encoded");
     if (typeof v === "string") return int(this.symbolCodes.get(v) ?? 0);
     return int(v);
@@ -408,7 +409,7 @@ function readModel(enc: Encoder, checked: CheckedProgram, runner: SmtRunner, tim
   for (const slot of enc.slotted) {
     if (values.get(slot.used) !== "true") continue;
     const cols = checked.relations.get(slot.rel)!.columns;
-    const tuple: FactValue[] = [];
+    const tuple: Value[] = [];
     for (let j = 0; j < slot.cols.length; j++) {
       const v = num(values.get(slot.cols[j]!));
       const t = cols[j]!.type;

@@ -1,11 +1,10 @@
 // The answer for one declared invariant: proved confluent, refuted with a counterexample,
 // redesignable with per-replica rights, or honestly unknown after a bounded search.
-import type { Span } from "../syntax/span.js";
+import type { Span } from "../diagnostics/span.js";
+import type { Value } from "../eval/values.js";
 
-/** A value as users see it: symbols as strings, numbers as numbers. */
-export type FactValue = number | string;
 /** Facts by relation name. */
-export type FactSet = Readonly<Record<string, readonly (readonly FactValue[])[]>>;
+export type FactSet = Readonly<Record<string, readonly (readonly Value[])[]>>;
 
 export type InvariantVerdict = "proved" | "counterexample" | "escrow" | "unknown";
 
@@ -25,7 +24,7 @@ export interface SolverRun {
 /** A fact with the relation it belongs to. */
 export interface Fact {
   readonly relation: string;
-  readonly tuple: readonly FactValue[];
+  readonly tuple: readonly Value[];
 }
 
 /** S0, the inserts on two replicas, and the violation their merge derives. */

@@ -1,8 +1,9 @@
 // Writes relations as Soufflé does (`<relation>.csv`, tab-separated) or as JSON Lines. A file is
 // written to a temporary name in the same directory and renamed, so a reader (or a failed run)
 // never sees half of it.
-import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { basename, dirname, join, resolve as resolvePath } from "node:path";
+import { closeSync, fsyncSync, openSync, rmSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { commitTemp, tempSibling, writeAll, writeFileAtomic } from "../util/atomic-write.js";
 import { ESCAPE, LONE } from "../eval/symbols.js";
 import type { Tuple, Value, ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
@@ -45,23 +46,7 @@ export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], for
 
 /** Writes a relation to `path` atomically (temp file in the same directory, then rename). Throws the fs error. */
 export function writeRelationFile(path: string, schema: FactSchema, tuples: readonly Tuple[], format: FactFormat, delimiter = "\t"): void {
-  writeAtomically(path, formatRelation(schema, tuples, format, delimiter));
-}
-
-function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-}
-
-/** Writes `text` to a temporary sibling of `path`, then renames it over `path`. */
-export function writeAtomically(path: string, text: string | Uint8Array): void {
-  const tmp = tempPath(path);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(path, formatRelation(schema, tuples, format, delimiter));
 }
 
 /** Soufflé's header box for a relation printed to stdout (`-D -`). */
@@ -218,14 +203,13 @@ export interface PendingFile {
 
 /** Writes rows (see `writeRows`) to a temporary sibling of `path`; nothing at `path` changes until `commit`. Throws the fs error. */
 export function writeRowsPending(path: string, rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter = "\t"): PendingFile {
-  const tmp = tempPath(path);
+  const tmp = tempSibling(path);
   let fd = -1;
   try {
     fd = openSync(tmp, "w");
     const out = fd;
-    writeRows(rows, order, values, format, delimiter, (chunk) => {
-      for (let off = 0; off < chunk.length; ) off += writeSync(out, chunk, off, chunk.length - off);
-    });
+    writeRows(rows, order, values, format, delimiter, (chunk) => writeAll(out, chunk));
+    fsyncSync(fd);
     closeSync(fd);
     fd = -1;
   } catch (err) {
@@ -234,7 +218,7 @@ export function writeRowsPending(path: string, rows: CodeRows, order: Uint32Arra
     throw err;
   }
   return {
-    commit: () => renameSync(tmp, path),
+    commit: () => commitTemp(tmp, path),
     discard: () => rmSync(tmp, { force: true }),
   };
 }

@@ -11,12 +11,12 @@ import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
 import { checkPlans } from "../compile.js";
 import { checkInvariants } from "../invariant/check.js";
-import { buildLintFile, lintProgram, type LintFile, type LintOptions, type LintRelation } from "../report/lint.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../report/diagnostic.js";
-import { applySuppressions } from "../report/suppress.js";
+import { buildLintFile, lintProgram, type LintFile, type LintOptions, type LintRelation } from "../lint.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { applySuppressions } from "../diagnostics/suppress.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { MAX_SYNTAX_ERRORS, parse } from "../syntax/parse.js";
-import { LineIndex, type Span } from "../syntax/span.js";
+import { hasPosition, LineIndex, type Location, type Span } from "../diagnostics/span.js";
 import { rescanItems, scanItems, type Scan, type SourceItem } from "./items.js";
 
 /** Files at least this long (in UTF-16 code units) are checked part by part. */
@@ -391,12 +391,13 @@ function offsetMapper(placements: readonly Placement[]): (o: number) => number {
 }
 
 /** Maps a span of a part's text to the document: each end moves with the unit it falls in. */
-function spanMapper(placements: readonly Placement[], lines: LineIndex): (s: Span) => Span {
+function spanMapper(placements: readonly Placement[], lines: LineIndex): { (s: Span): Span; (s: Location): Location } {
   const offset = offsetMapper(placements);
-  return (s) => {
+  return ((s: Location): Location => {
+    if (!hasPosition(s)) return s;
     const start = offset(s.start);
     // An end just past a unit belongs to that unit, not the next one.
     const end = s.end > s.start ? offset(s.end - 1) + 1 : start;
     return lines.span(s.file, start, end);
-  };
+  }) as { (s: Span): Span; (s: Location): Location };
 }

@@ -3,12 +3,12 @@
 // UTF-16 character), which are the spans' 1-based line and column minus one.
 import { listNames } from "../analysis/analyze.js";
 import { describeRemedy } from "../analysis/remedies.js";
-import type { Diagnostic } from "../report/diagnostic.js";
-import type { LintRelation } from "../report/lint.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { LintRelation } from "../lint.js";
 import { FUNCTOR_NAMES, PRIMITIVE_TYPES, type Aggregate, type Body, type Comparison, type Term } from "../syntax/ast.js";
 import { parse } from "../syntax/parse.js";
-import { Diagnostics } from "../report/diagnostic.js";
-import type { LineIndex, Span } from "../syntax/span.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
+import type { LineIndex, Location } from "../diagnostics/span.js";
 import type { DocumentCheck } from "./check.js";
 import type { Occurrence, Scan, SourceItem } from "./items.js";
 
@@ -28,8 +28,8 @@ export interface Edit {
   readonly newText: string;
 }
 
-/** The LSP range of a span. */
-export function spanRange(span: Span): Range {
+/** The LSP range of a span (the file's start for a whole file). */
+export function spanRange(span: Location): Range {
   return { start: { line: span.line - 1, character: span.column - 1 }, end: { line: span.endLine - 1, character: span.endColumn - 1 } };
 }
 

@@ -17,8 +17,8 @@ import {
   type Location,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { Diagnostic } from "../report/diagnostic.js";
-import { LineIndex } from "../syntax/span.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { LineIndex } from "../diagnostics/span.js";
 import { checkDocument, PartCache, type DocumentCheck } from "./check.js";
 import { completions, coordinationHover, documentSymbols, fixesFor, occurrenceAt, occurrencesOf, offsetRange, relationHover, spanRange, type Completion, type SymbolInfo } from "./features.js";
 import { scanItems, type Scan } from "./items.js";

@@ -23,17 +23,14 @@
 // Variable types come from the columns that bind them and from the expressions assigned to them.
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
-import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp } from "../syntax/ast.js";
+import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Code } from "../report/codes.js";
-import type { Span } from "../syntax/span.js";
-
-/** A value as a plan carries it (constants are encoded per engine when compiled). */
-export type PlanValue = number | string;
+import type { Code } from "../diagnostics/codes.js";
+import type { Span } from "../diagnostics/span.js";
 
 export type PExpr =
   | { readonly kind: "var"; readonly slot: number; readonly name: string; readonly type: PrimitiveType }
-  | { readonly kind: "const"; readonly value: PlanValue; readonly type: PrimitiveType }
+  | { readonly kind: "const"; readonly value: Value; readonly type: PrimitiveType }
   | { readonly kind: "binary"; readonly op: BinaryOp; readonly left: PExpr; readonly right: PExpr; readonly type: PrimitiveType }
   | { readonly kind: "unary"; readonly op: UnaryOp; readonly operand: PExpr; readonly type: PrimitiveType }
   | { readonly kind: "call"; readonly name: FunctorName; readonly args: readonly PExpr[]; readonly type: PrimitiveType }
@@ -42,7 +39,7 @@ export type PExpr =
 /** What to do with one column of an atom. */
 export type ArgAction =
   | { readonly kind: "bound"; readonly slot: number } // bound before this atom: a key (lookup) or a check (scan)
-  | { readonly kind: "const"; readonly value: PlanValue } // a key or a check
+  | { readonly kind: "const"; readonly value: Value } // a key or a check
   | { readonly kind: "bind"; readonly slot: number } // first occurrence: binds the variable
   | { readonly kind: "same"; readonly slot: number } // repeated in this atom: checked against the binding column
   | { readonly kind: "skip" }

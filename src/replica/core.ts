@@ -3,14 +3,14 @@
 // records. Engines receive rows as codes in the store's own value table, never as text.
 import type { Stratum } from "../analysis/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
-import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
-import { compareKeys, keyTuple, type Tuple, type Value } from "./facts.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { wholeFile } from "../diagnostics/span.js";
+import { compareKeys, keyTuple, type Tuple } from "./facts.js";
 import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./derived.js";
 import type { StateLayout } from "../eval/snapshot.js";
-import { compareSymbols, type ValueTable } from "../eval/values.js";
+import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import { coordinationFreeRelations, type InvariantResult, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
+import { coordinationFreeRelations, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, sealText, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
@@ -100,7 +100,7 @@ export function reconcileRows(
             // Without files the relation is incomplete; the verification reports that.
             if (entry === undefined) continue;
             reported.add(findingKey(name, epoch, relation));
-            diags.add("CL503", syntheticSpan(paths[0]!),
+            diags.add("CL503", wholeFile(paths[0]!),
               `\`${file}\` does not match the seal of epoch ${epoch}: replica \`${name}\`'s \`${relation}\` holds ${fileRows.size} fact(s) there, ` +
                 `the seal ${sealed.facts} with another digest; no facts of \`${relation}\` from this file are merged for epoch ${epoch}` +
                 (haveSize === 0 ? "" : ` (the kept state holds ${haveSize})`),
@@ -109,11 +109,11 @@ export function reconcileRows(
           }
           if (lacking > 0 || added.length > 0) reported.add(findingKey(name, epoch, relation));
           if (lacking > 0) {
-            diags.add("CL503", syntheticSpan(paths[0]!),
+            diags.add("CL503", wholeFile(paths[0]!),
               `\`${file}\` changed after epoch ${epoch} was sealed: replica \`${name}\` lacks ${lacking} fact(s) of \`${relation}\` the seal holds` +
                 (added.length > 0 ? ` and has ${added.length} it does not` : "") + `; the sealed results still use the kept state`);
           } else if (added.length > 0) {
-            diags.add("CL502", syntheticSpan(paths[0]!),
+            diags.add("CL502", wholeFile(paths[0]!),
               `${added.length} fact(s) of \`${relation}\` appeared in \`${file}\` (replica \`${name}\`, epoch ${epoch}) after the epoch was sealed at ${seal.sealedAt}` +
                 (covered ? "" : `, and the seal does not cover replica \`${name}\``) + `; they are not merged and the sealed results stay as they were`,
               { notes: [`first late fact: ${store.keys(relation, Int32Array.of(added[0]!))[0]}`] });
@@ -122,7 +122,7 @@ export function reconcileRows(
         }
         if (lacking > 0) {
           options.onLacking?.(name, epoch, relation, lacking);
-          diags.add("CL501", syntheticSpan(paths[0]!),
+          diags.add("CL501", wholeFile(paths[0]!),
             `replica \`${name}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
             { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
         }
@@ -363,7 +363,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
           : `replica \`${m.replica}\`'s facts of \`${m.relation}\` in sealed epoch ${m.epoch} do not match the seal's digest (${m.facts} fact(s), ${m.sealedFacts} sealed)`;
     // The kept state may not exist (a fresh copy), so the help does not point to it.
     const help = "restore the file as it was sealed (e.g. from version control), and put new facts in an open epoch";
-    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", syntheticSpan(file), what, m.kind === "uncovered" ? {} : { help });
+    diags.add(m.kind === "uncovered" ? "CL502" : "CL503", wholeFile(file), what, m.kind === "uncovered" ? {} : { help });
   }
   const k = verification.epoch;
   const isSealed = (name: string, e: number): boolean => e <= k && seals.get(e)?.replicas[name] !== undefined;
@@ -497,7 +497,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     });
   }
 
-  const invariants: InvariantResult[] = [];
+  const invariants: InvariantStatus[] = [];
   for (const [relation, schema] of unit.checked.relations) {
     if (schema.invariant === null) continue;
     const description = schema.invariant.description;

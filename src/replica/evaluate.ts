@@ -3,8 +3,8 @@
 import type { Analysis, NonMonotonicKind, Stratum } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { Engine } from "../eval/engine.js";
-import { Diagnostics, makeDiagnostic, UserError } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { Diagnostics, makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { evaluateRows, storeOfSet, typesOf } from "./core.js";
 import { keyTuple, tupleKey, type Tuple } from "./facts.js";
 import type { KeyStatus } from "./keyseal.js";
@@ -80,7 +80,7 @@ export interface WithheldRelation {
  * merged view when it is coordination-free (a tuple there is in every later view too), else the
  * sealed results; with no sealed epoch it is withheld like the relation itself.
  */
-export interface InvariantResult {
+export interface InvariantStatus {
   readonly relation: string;
   readonly description: string | null;
   readonly status: "holds" | "broken" | "withheld";
@@ -101,7 +101,7 @@ export interface ReplicaReport {
   readonly sealed: SealedResult | null;
   readonly withheld: readonly WithheldRelation[];
   /** Every `.invariant` relation, in declaration order. */
-  readonly invariants: readonly InvariantResult[];
+  readonly invariants: readonly InvariantStatus[];
   /** Sealed epochs whose facts here do not match their seal. */
   readonly mismatches: readonly SealMismatch[];
   /** When key seals are in use: per key, the values final ahead of their epoch's whole seal and those that wait. */
@@ -211,7 +211,7 @@ export class ReplicaEvaluator {
   /** Adds facts to a replica (late ones are refused, see `ReplicaSet.insert`). */
   insert(replica: string, relation: string, tuples: Iterable<Tuple>, epoch: number): InsertResult {
     // As `Engine.insert`: facts of an undeclared relation would be kept but never read.
-    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${relation}\` is not declared`));
+    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${relation}\` is not declared`));
     const list = [...tuples];
     const result = this.current.insert(replica, relation, list, epoch);
     this.current = result.set;
@@ -291,7 +291,7 @@ export class ReplicaEvaluator {
    * report withholds it. A coordination-free relation gives its merged view.
    */
   sealed(relation: string): { readonly epoch: number; readonly tuples: readonly Tuple[] } {
-    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${relation}\` is not declared`));
+    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${relation}\` is not declared`));
     const report = evaluateReplicas(this.unit, this.current, new Diagnostics());
     const withheld = report.withheld.find((w) => w.relation === relation);
     if (withheld !== undefined) throw new WithheldError(withheld);
@@ -302,7 +302,7 @@ export class ReplicaEvaluator {
   }
 
   private readable(relation: string): void {
-    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", syntheticSpan(), `relation \`${relation}\` is not declared`));
+    if (!this.unit.checked.relations.has(relation)) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${relation}\` is not declared`));
     if (!this.free.has(relation)) throw new WithheldError(withheldOf(this.unit, relation));
   }
 

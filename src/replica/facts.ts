@@ -2,8 +2,7 @@
 // one key everywhere: in immutable sets, in kept state and in seal digests.
 import { createHash } from "../util/sha256.js";
 
-/** A value as the engine stores it: symbols as strings, numbers as numbers. */
-export type Value = number | string;
+import type { Value } from "../eval/values.js";
 /** One fact's arguments. */
 export type Tuple = readonly Value[];
 

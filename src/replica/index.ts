@@ -1,6 +1,6 @@
 // The replica layer's public API: immutable replica values and seals, their evaluation, the
 // on-disk layout, and the report renderers.
-export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple, type Value } from "./facts.js";
+export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
 export {
   findingKey,
   Replica,
@@ -22,7 +22,7 @@ export {
   mergeEngines,
   ReplicaEvaluator,
   type EvaluateOptions,
-  type InvariantResult,
+  type InvariantStatus,
   type ProgramUnit,
   type RelationResult,
   type ReplicaRelation,
@@ -41,7 +41,6 @@ export {
   sealPath,
   SEALS_DIR,
   STATE_DIR,
-  writeFileAtomic,
   writeSeal,
   writeState,
   type FactFile,
@@ -50,7 +49,6 @@ export {
   type Layout,
   type ReadFacts,
 } from "./store.js";
-export { renderDiagnosticsText, renderJson, renderText, type RenderInput, type ReportSource } from "./render.js";
 export {
   createOnce,
   DirectorySource,

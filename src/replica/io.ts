@@ -2,7 +2,8 @@
 // with the delimiter and header line a relation's `.input` directive names.
 import type { RelationSchema } from "../check/types.js";
 import { readFactFile, type FactSchema } from "../io/facts.js";
-import { formatRelation, writeAtomically, writeRelationFile } from "../io/write.js";
+import { formatRelation, writeRelationFile } from "../io/write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Tuple } from "./facts.js";
 import { formatOf, type FileFormat } from "./store.js";
@@ -36,10 +37,10 @@ export function schemaFromTypes(name: string, types: readonly string[], format: 
 /** Writes a replica's fact file in its own format (JSON Lines for `.jsonl`, else the `.input` delimiter and header line), atomically. */
 export function writeUnitFile(path: string, schema: ReplicaSchema, tuples: readonly Tuple[]): void {
   if (path.endsWith(".jsonl")) {
-    writeAtomically(path, formatRelation(schema, tuples, "jsonl"));
+    writeFileAtomic(path, formatRelation(schema, tuples, "jsonl"));
     return;
   }
   const { delimiter, headers } = schema.format ?? formatOf(schema);
   const header = headers === true ? schema.columns.map((c) => c.name).join(delimiter ?? "\t") + "\n" : "";
-  writeAtomically(path, header + formatRelation(schema, tuples, "tsv", delimiter ?? "\t"));
+  writeFileAtomic(path, header + formatRelation(schema, tuples, "tsv", delimiter ?? "\t"));
 }

@@ -1,7 +1,7 @@
 // Which key seals would release a withheld relation or fact: the question `explain` and a user ask
 // when a result waits. A relation decided per key names, per waiting value, the epochs still to seal
 // for it; any other relation names the literal that keeps it from being decided per key.
-import { Diagnostics } from "../report/diagnostic.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit } from "./evaluate.js";
 import { storeOfSet, typesOf, verifyRows } from "./core.js";
 import type { Tuple } from "./facts.js";

@@ -4,10 +4,11 @@
 import { createHash } from "../util/sha256.js";
 import { keyName, type KeyColumn, type Partitions, type StratumPartition } from "../analysis/partition.js";
 import type { CheckedProgram } from "../check/types.js";
-import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { wholeFile } from "../diagnostics/span.js";
 import type { ReadRows } from "./core.js";
-import { compareKeys, tupleKey, type Tuple, type Value } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./facts.js";
+import type { Value } from "../eval/values.js";
 import { RowSet, type FactStore } from "./rows.js";
 import type { ReplicaSource } from "./source.js";
 import type { ReplicaWorkspace } from "./workflow.js";
@@ -206,7 +207,7 @@ export function keySealsInForce(records: readonly KeySealRecord[], groups: reado
     if (wholeSealed(record.epoch)) continue;
     const group = groupOfRecord(record, groups);
     if (typeof group === "string") {
-      diags?.add("CL553", syntheticSpan(keySealId(record.epoch, record.key, record.value)), `the key seal of \`${record.key}\` = \`${record.value}\` in epoch ${record.epoch} is not used: ${group}`, {
+      diags?.add("CL553", wholeFile(keySealId(record.epoch, record.key, record.value)), `the key seal of \`${record.key}\` = \`${record.value}\` in epoch ${record.epoch} is not used: ${group}`, {
         help: "key seals follow the program's partitions (`calmlog lint` reports them); seal the epoch as a whole, or seal the key again under the key the program has now",
       });
       continue;
@@ -309,7 +310,7 @@ export function holdBackLateKeyFacts(
           rels.set(relation, { rows, files: unit.files });
           const file = unit.files[0] ?? options.fileOf?.(replica, epoch, relation) ?? `${replica}/epoch-${epoch}/${relation}`;
           options.reported?.add(keyFindingKey(replica, epoch, record.key, record.value));
-          diags.add("CL552", syntheticSpan(file),
+          diags.add("CL552", wholeFile(file),
             `${ids.length} fact(s) of \`${relation}\` with key \`${record.key}\` = \`${record.value}\` appeared in \`${unit.files.map(show).join("`, `") || show(file)}\` (replica \`${replica}\`, epoch ${epoch}) after the key was sealed at ${record.sealedAt}` +
               (sealed === undefined ? `, and the key seal does not cover replica \`${replica}\`` : "") + "; they are not merged, and the key's sealed results stay as they were",
             {
@@ -365,7 +366,7 @@ export function releaseKeys(
         if (options.reported?.has(keyFindingKey(replica, epoch, record.key, record.value)) === true) continue;
         const relation = group.columns[0]!.relation;
         const file = options.fileOf?.(replica, epoch, relation) ?? `${replica}/epoch-${epoch}`;
-        diags.add("CL554", syntheticSpan(file),
+        diags.add("CL554", wholeFile(file),
           `replica \`${replica}\`'s facts of key \`${record.key}\` = \`${record.value}\` in epoch ${epoch} do not match the key seal (${now.facts} fact(s) here, ${sealed.facts} sealed${record.replicas[replica] === undefined ? `; the seal does not cover replica \`${replica}\`` : ""}); the key is not released for epoch ${epoch}`,
           { help: `restore the facts of \`${record.value}\` as they were sealed (e.g. from version control), and put new facts in an open epoch after ${epoch}` });
       }
@@ -503,7 +504,7 @@ export async function readKeySeals(source: ReplicaSource, diags: Diagnostics, sh
     const record = parseKeySeal(entry.text);
     if (record === null || keySealId(record.epoch, record.key, record.value) !== entry.id) {
       const where = `${source.description} key seal ${entry.id}`;
-      diags.add("CL553", syntheticSpan(show(where)), `key seal record \`${entry.id}\` is malformed or names another key or epoch`, {
+      diags.add("CL553", wholeFile(show(where)), `key seal record \`${entry.id}\` is malformed or names another key or epoch`, {
         help: "key seal records are written by `calmlog seal --key` and never edited; restore it from version control, or remove it to take the key seal back before anything relied on it",
       });
       continue;

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { fsyncFolder } from "../util/atomic-write.js";
 import type { FileFormat } from "./store.js";
 import { FactStore, type ColumnTypes } from "./rows.js";
 import type { PrimitiveType } from "../syntax/ast.js";
@@ -291,6 +292,7 @@ export function writeLog(path: string, header: LogHeader, commit: Commit): numbe
     const { size } = { size: readFileSync(tmp).length };
     const length = appendCommit(tmp, size, { ...commit, symbols: 0, floats: 0 });
     renameSync(tmp, path);
+    fsyncFolder(join(path, ".."));
     return length;
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -3,13 +3,14 @@
 // with a bitmap. Rows and memberships only grow, so "the first n ids" is a stable earlier version.
 // Tuples exist only at the edges, and a fact's key text only where a digest is computed.
 import { createHash } from "../util/sha256.js";
-import { makeDiagnostic, UserError } from "../report/diagnostic.js";
+import { makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
 import { SymbolTable } from "../eval/symbols.js";
-import { compareKeys, tupleKey, type Tuple, type Value } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./facts.js";
+import type { Value } from "../eval/values.js";
 
 /** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */
 export type ColumnTypes = readonly PrimitiveType[] | { readonly untyped: number };
@@ -198,14 +199,14 @@ export class FactStore {
     if (!Array.isArray(types) && !this.tables.has(relation) && arityOf(types) !== tuple.length) this.types.set(relation, (types = { untyped: tuple.length }));
     const arity = arityOf(types);
     if (tuple.length !== arity) {
-      throw new UserError(makeDiagnostic("CL401", syntheticSpan(), `\`${relation}\` has ${arity} column${arity === 1 ? "" : "s"}, but a tuple has ${tuple.length}`));
+      throw new UserError(makeDiagnostic("CL401", wholeFile("<generated>"), `\`${relation}\` has ${arity} column${arity === 1 ? "" : "s"}, but a tuple has ${tuple.length}`));
     }
     if (arity > this.row.length) this.row = new Int32Array(arity);
     const row = this.row;
     if (Array.isArray(types)) {
       for (let c = 0; c < arity; c++) {
         const code = this.values.encode(types[c]!, tuple[c]!);
-        if (code === null) throw new UserError(makeDiagnostic("CL402", syntheticSpan(), `${showValue(tuple[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
+        if (code === null) throw new UserError(makeDiagnostic("CL402", wholeFile("<generated>"), `${showValue(tuple[c]!)} is not a valid \`${types[c]}\` (column ${c + 1} of \`${relation}\`)`));
         row[c] = code;
       }
     } else {

@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { wholeFile } from "../diagnostics/span.js";
 import type { Tuple } from "./facts.js";
 import { readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import type { SealRecord } from "./replica.js";
@@ -204,7 +204,7 @@ export class FolderSetSource implements ReplicaSource {
     const replicas: string[] = [];
     for (const { name, dir, shownDir } of this.folders) {
       if (!existsSync(dir)) {
-        diags.add("CL504", syntheticSpan(dir), `facts directory \`${shownDir}\` of replica \`${name}\` does not exist`);
+        diags.add("CL504", wholeFile(dir), `facts directory \`${shownDir}\` of replica \`${name}\` does not exist`);
         continue;
       }
       replicas.push(name);
@@ -215,7 +215,7 @@ export class FolderSetSource implements ReplicaSource {
         if (!(options.declared ?? options.inputs).has(relation)) continue;
         const path = join(dir, file);
         if (!options.inputs.has(relation)) {
-          diags.add("CL504", syntheticSpan(path), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
+          diags.add("CL504", wholeFile(path), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
             help: `add \`.input ${relation}\` to the program if replicas should insert into it, or move these facts into the program`,
           });
           continue;

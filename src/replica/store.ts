@@ -4,9 +4,10 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 import type { RelationSchema } from "../check/types.js";
-import type { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
 import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
 import { reconcileRows, rowsOfKeys, setOfStore, storeOfSet } from "./core.js";
@@ -51,7 +52,7 @@ const FACT_FILE = /^(.+)\.(facts|jsonl)$/;
  */
 export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: Diagnostics, show: Show = same, declared?: ReadonlySet<string>, retained?: ReadonlySet<string>): Layout | null {
   if (!isDirectory(dir)) {
-    diags.add("CL504", syntheticSpan(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
+    diags.add("CL504", wholeFile(dir), existsSync(dir) ? `\`${show(dir)}\` is not a directory` : `replica directory \`${show(dir)}\` does not exist`);
     return null;
   }
   const replicas: string[] = [];
@@ -61,7 +62,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
     const path = join(dir, name);
     if (name.startsWith(".") || name === SEALS_DIR || !isDirectory(path)) continue;
     if (EPOCH_DIR.test(name)) {
-      diags.add("CL504", syntheticSpan(path), `\`${name}\` is directly under \`${show(dir)}\`, but epochs belong inside a replica's folder: \`${join(show(dir), "<replica>", name)}\``);
+      diags.add("CL504", wholeFile(path), `\`${name}\` is directly under \`${show(dir)}\`, but epochs belong inside a replica's folder: \`${join(show(dir), "<replica>", name)}\``);
       continue;
     }
     replicas.push(name);
@@ -70,13 +71,13 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
       const epochPath = join(path, entry);
       const m = EPOCH_DIR.exec(entry);
       if (m === null || !isDirectory(epochPath)) {
-        diags.add("CL504", syntheticSpan(epochPath), `replica \`${name}\` holds \`${entry}\`, but a replica's folder holds only epoch folders named \`epoch-1\`, \`epoch-2\`, ...`);
+        diags.add("CL504", wholeFile(epochPath), `replica \`${name}\` holds \`${entry}\`, but a replica's folder holds only epoch folders named \`epoch-1\`, \`epoch-2\`, ...`);
         continue;
       }
       const epoch = Number(m[1]);
       // Past 2^53 two folder names would read as one epoch number.
       if (!Number.isSafeInteger(epoch)) {
-        diags.add("CL504", syntheticSpan(epochPath), `replica \`${name}\` holds \`${entry}\`, but epoch numbers go up to ${Number.MAX_SAFE_INTEGER}; a larger one could not be told apart from its neighbours`, {
+        diags.add("CL504", wholeFile(epochPath), `replica \`${name}\` holds \`${entry}\`, but epoch numbers go up to ${Number.MAX_SAFE_INTEGER}; a larger one could not be told apart from its neighbours`, {
           help: "number epochs from 1 upwards, one per sealing period",
         });
         continue;
@@ -86,7 +87,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
         const filePath = join(epochPath, file);
         const f = FACT_FILE.exec(file);
         if (f === null || !isFile(filePath)) {
-          diags.add("CL504", syntheticSpan(filePath), `\`${file}\` is not a fact file; an epoch folder holds \`<relation>.facts\` (tab-separated) or \`<relation>.jsonl\` files`);
+          diags.add("CL504", wholeFile(filePath), `\`${file}\` is not a fact file; an epoch folder holds \`<relation>.facts\` (tab-separated) or \`<relation>.jsonl\` files`);
           continue;
         }
         const relation = f[1]!;
@@ -94,11 +95,11 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
           if (retained?.has(relation) === true && declared?.has(relation) !== true) {
             skipped.push({ replica: name, epoch, relation, path: filePath });
           } else if (declared?.has(relation) === true) {
-            diags.add("CL504", syntheticSpan(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
+            diags.add("CL504", wholeFile(filePath), `\`${file}\` holds facts of \`${relation}\`, which is not an \`.input\` relation: replicas insert only into \`.input\` relations, and the program alone defines the others, the same on every replica`, {
               help: `add \`.input ${relation}\` to the program if replicas should insert into it, or move these facts into the program`,
             });
           } else {
-            diags.add("CL504", syntheticSpan(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
+            diags.add("CL504", wholeFile(filePath), `\`${file}\` names relation \`${relation}\`, which the program does not declare`);
           }
           continue;
         }
@@ -107,7 +108,7 @@ export function scanLayout(dir: string, relations: ReadonlySet<string>, diags: D
     }
   }
   if (replicas.length === 0 && !diags.hasErrors()) {
-    diags.add("CL504", syntheticSpan(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
+    diags.add("CL504", wholeFile(dir), `\`${show(dir)}\` holds no replica folders; expected \`${join(show(dir), "<replica>", "epoch-<n>", "<relation>.facts")}\``);
   }
   return { replicas, files, skipped };
 }
@@ -168,7 +169,7 @@ export function sealPath(dir: string, epoch: number): string {
 export function readSeals(dir: string, diags: Diagnostics, show: Show = same): SealRecord[] {
   const folder = join(dir, SEALS_DIR);
   if (!isDirectory(folder)) {
-    if (existsSync(folder)) diags.add("CL504", syntheticSpan(folder), `\`${show(folder)}\` is a file, but it is the folder of seal records (\`epoch-<n>.json\`)`, { help: "move the file away; seal records it replaced can be written back from the kept state with `calmlog restore DIR`" });
+    if (existsSync(folder)) diags.add("CL504", wholeFile(folder), `\`${show(folder)}\` is a file, but it is the folder of seal records (\`epoch-<n>.json\`)`, { help: "move the file away; seal records it replaced can be written back from the kept state with `calmlog restore DIR`" });
     return [];
   }
   const out: SealRecord[] = [];
@@ -184,20 +185,20 @@ export function readSeals(dir: string, diags: Diagnostics, show: Show = same): S
       if (pid !== process.pid && !processAlive(pid)) {
         try {
           rmSync(path, { force: true });
-          diags.add("CL518", syntheticSpan(path), `removed \`${show(path)}\`, a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); nothing was sealed by it`);
+          diags.add("CL518", wholeFile(path), `removed \`${show(path)}\`, a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); nothing was sealed by it`);
         } catch {
-          diags.add("CL518", syntheticSpan(path), `\`${show(path)}\` is a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); it is ignored, and can be removed`);
+          diags.add("CL518", wholeFile(path), `\`${show(path)}\` is a temporary file left by a \`calmlog seal\` that was stopped while writing (process ${pid}); it is ignored, and can be removed`);
         }
       }
       continue;
     }
     if (m === null) {
-      diags.add("CL504", syntheticSpan(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
+      diags.add("CL504", wholeFile(path), `\`${file}\` is not a seal record; \`${show(folder)}\` holds only \`epoch-<n>.json\` files written by \`calmlog seal\``);
       continue;
     }
     const record = parseSeal(readFileSync(path, "utf8"));
     if (record === null || record.epoch !== Number(m[1])) {
-      diags.add("CL505", syntheticSpan(path), `seal record \`${show(path)}\` is malformed or names another epoch`, {
+      diags.add("CL505", wholeFile(path), `seal record \`${show(path)}\` is malformed or names another epoch`, {
         help: "restore it from the copy you keep, or remove it and write it back from the kept state with `calmlog restore DIR`",
       });
       continue;
@@ -270,13 +271,13 @@ export function readStateAt(root: string, diags: Diagnostics, show: Show = same)
   const m = /^g([0-9]+)$/.exec(gen);
   const manifestPath = join(genDir, "manifest.json");
   if (m === null || !existsSync(manifestPath)) {
-    diags.add("CL504", syntheticSpan(currentPath), `kept state \`${show(currentPath)}\` points to \`${gen}\`, which does not exist; the state is damaged`);
+    diags.add("CL504", wholeFile(currentPath), `kept state \`${show(currentPath)}\` points to \`${gen}\`, which does not exist; the state is damaged`);
     return null;
   }
   try {
     return readGeneration(genDir, Number(m[1]), JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest);
   } catch (err) {
-    diags.add("CL504", syntheticSpan(genDir), `kept state \`${show(genDir)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
+    diags.add("CL504", wholeFile(genDir), `kept state \`${show(genDir)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
       help: "restore the folder from a backup, or remove `.calmlog/state` to start over from the files (facts removed from files since would then be lost)",
     });
     return null;
@@ -357,6 +358,7 @@ export function writeStateAt(
   const final = join(root, name);
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
+  fsyncFolder(root);
   writeFileAtomic(join(root, "CURRENT"), name + "\n");
   if (previous !== null && previous !== generation) rmSync(join(root, `g${previous}`), { recursive: true, force: true });
   return generation;
@@ -387,28 +389,6 @@ export function formatOf(schema: { readonly input?: RelationSchema["input"] }): 
 }
 
 // ---- files ---------------------------------------------------------------------------------
-
-/** Writes `text` to `path` through a temporary file and a rename; `exclusive` refuses to replace an existing file. */
-export function writeFileAtomic(path: string, text: string, options: { readonly exclusive?: boolean } = {}): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    writeDurable(tmp, text);
-  } catch (err) {
-    // A full disk fails mid-write: the partial file would keep the space taken.
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  if (options.exclusive === true && existsSync(path)) {
-    rmSync(tmp, { force: true });
-    throw new Error(`refusing to replace \`${path}\``);
-  }
-  try {
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
 
 function writeDurable(path: string, text: string): void {
   const fd = openSync(path, "wx");

@@ -6,8 +6,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { dirname, join } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
-import { Diagnostics } from "../report/diagnostic.js";
-import { syntheticSpan } from "../syntax/span.js";
+import { Diagnostics } from "../diagnostics/diagnostic.js";
+import { wholeFile } from "../diagnostics/span.js";
 import { DERIVED_FILE, DERIVED_FORMAT, DerivedWriter, readDerived, type DerivedFile } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
@@ -18,7 +18,8 @@ import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet, storeFromLayout, storeLayout, type StoreLayout } from "./rows.js";
 import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
 import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
-import { formatsOf, parseSeal, readStateAt, schemaOf, sealJson, sealPath, writeFileAtomic, type FileFormat, type Show } from "./store.js";
+import { formatsOf, parseSeal, readStateAt, schemaOf, sealJson, sealPath, type FileFormat, type Show } from "./store.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 /** Progress of a long run, for a status line. */
 export interface WorkflowProgress {
@@ -115,7 +116,7 @@ function takeLock(stateDir: string, diags: Diagnostics, show: Show): string | { 
       if (code !== "EEXIST") return { reason: writeFailure(err) };
       const owner = Number(readFileSync(path, "utf8").trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        diags.add("CL507", syntheticSpan(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
+        diags.add("CL507", wholeFile(path), `another calmlog run (process ${owner}) is using \`${show(stateDir)}\`; wait for it to finish`, {
           help: `if no such process is running, remove \`${show(path)}\``,
         });
         return null;
@@ -264,7 +265,7 @@ export class ReplicaWorkspace {
         return this.store;
       }
     } catch (err) {
-      this.diagnostics.add("CL504", syntheticSpan(path!), `kept state \`${this.show(path!)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
+      this.diagnostics.add("CL504", wholeFile(path!), `kept state \`${this.show(path!)}\` cannot be read (${(err as Error).message}); the state is damaged`, {
         help: "restore the folder from a backup, or remove `.calmlog/state` to start over from the files (facts removed from files since would then be lost)",
       });
       return null;
@@ -466,7 +467,7 @@ export class ReplicaWorkspace {
       ok = false;
       const where = this.source.kind === "directory" ? sealPath(this.source.description, epoch) : `${this.source.description} (seal of epoch ${epoch})`;
       const what = now === undefined ? "is missing" : "differs from the one sealed";
-      this.diagnostics.add("CL517", syntheticSpan(where), `the seal record of epoch ${epoch} (\`${this.show(where)}\`) ${what}: epoch ${epoch} was sealed at ${recorded.sealedAt}, the kept state records it, and results over it were reported final`, {
+      this.diagnostics.add("CL517", wholeFile(where), `the seal record of epoch ${epoch} (\`${this.show(where)}\`) ${what}: epoch ${epoch} was sealed at ${recorded.sealedAt}, the kept state records it, and results over it were reported final`, {
         help: now === undefined ? "write it back from the kept state with `calmlog restore DIR`" : "move the replaced record away, then write the sealed one back from the kept state with `calmlog restore DIR`",
         notes: Object.entries(recorded.replicas).map(([r, x]) => `replica \`${r}\`: ${x.facts} fact(s), ${x.digest}`),
       });
@@ -524,7 +525,7 @@ export class ReplicaWorkspace {
       return `\`${relation}\` is not an \`.input\` relation of this program: ${[kept, files].filter((x) => x !== "").join(", and ")}`;
     });
     const at = this.source.stateDir ?? this.source.description;
-    this.diagnostics.add("CL516", syntheticSpan(at), parts.join("; "), { help: "a program that reads them again (as `.input`) finds them all; nothing is removed" });
+    this.diagnostics.add("CL516", wholeFile(at), parts.join("; "), { help: "a program that reads them again (as `.input`) finds them all; nothing is removed" });
   }
 
   /** Evaluates the reconciled facts: per replica, merged, sealed and withheld results. */
@@ -678,7 +679,7 @@ export class ReplicaWorkspace {
       if (this.lock === null) throw new Error(this.lockFailure ?? "the folder cannot be written or locked");
       length = rewrite ? writeLog(path, header, commit) : appendCommit(path, kept.length, commit);
     } catch (err) {
-      this.diagnostics.add("CL508", syntheticSpan(path), `the kept state \`${this.show(path)}\` could not be written (${writeFailure(err)}); these results are not kept, and the previous state is intact`, {
+      this.diagnostics.add("CL508", wholeFile(path), `the kept state \`${this.show(path)}\` could not be written (${writeFailure(err)}); these results are not kept, and the previous state is intact`, {
         help: "make the folder writable or free disk space, then run again",
       });
       return false;
@@ -837,7 +838,7 @@ export class ReplicaWorkspace {
   private async readUnit(store: FactStore, unit: FactUnit, rows: RowSet): Promise<number | null> {
     const schema = this.schemas.get(unit.relation);
     if (schema === undefined) {
-      this.diagnostics.add("CL504", syntheticSpan(unit.location), `\`${this.show(unit.location)}\` names relation \`${unit.relation}\`, which the program does not declare`);
+      this.diagnostics.add("CL504", wholeFile(unit.location), `\`${this.show(unit.location)}\` names relation \`${unit.relation}\`, which the program does not declare`);
       return null;
     }
     let n = 0;
@@ -849,7 +850,7 @@ export class ReplicaWorkspace {
     } catch (err) {
       const diagnostic = (err as { diagnostic?: { span: { file: string } } }).diagnostic;
       if (diagnostic === undefined) throw err;
-      if (diagnostic.span.file === "<generated>" || diagnostic.span.file === "") (diagnostic as { span: unknown }).span = syntheticSpan(unit.location);
+      if (diagnostic.span.file === "<generated>" || diagnostic.span.file === "") (diagnostic as { span: unknown }).span = wholeFile(unit.location);
       this.diagnostics.push(diagnostic as never);
       return null;
     }
@@ -876,7 +877,7 @@ function settled(report: ReplicaReport, unit: ProgramUnit): ReplicaReport {
 
 /** CL501 for a relation whose files lack kept facts. */
 export function lackingWarning(diags: Diagnostics, replica: string, epoch: number, relation: string, lacking: number, file: string, at: string): void {
-  diags.add("CL501", syntheticSpan(at),
+  diags.add("CL501", wholeFile(at),
     `replica \`${replica}\`'s \`${file}\` lacks ${lacking} fact(s) of \`${relation}\` in epoch ${epoch} that it held before; they are kept, since a replica's state only grows`,
     { help: `to remove facts, record the removal as a tombstone fact (e.g. \`removed_${relation}(...)\`) and let a rule subtract it` });
 }

@@ -3,11 +3,11 @@
 // finding points at, never a line number, so edits elsewhere in the file leave it valid. Accepted
 // findings leave the counts, as with `calmlog-ignore` comments, and are listed with their reason.
 import { scanItems } from "../lsp/items.js";
-import type { SourceFile, Span } from "../syntax/span.js";
-import { LineIndex } from "../syntax/span.js";
-import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
-import { combine, type LintFile, type LintResult } from "./lint.js";
-import type { Suppressed } from "./suppress.js";
+import type { SourceFile, Span } from "../diagnostics/span.js";
+import { LineIndex } from "../diagnostics/span.js";
+import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { combine, type LintFile, type LintResult } from "../lint.js";
+import type { Suppressed } from "../diagnostics/suppress.js";
 
 /** What identifies a finding across edits. */
 export interface BaselineKey {

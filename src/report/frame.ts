@@ -1,6 +1,6 @@
 // A code frame in the style of @babel/code-frame: gutter, the span underlined `^~~~`, at most two
 // lines of context. Pure text in, text out; colour is applied only through the caller's `paint`.
-import { LineIndex, type Span } from "../syntax/span.js";
+import { LineIndex, type Span } from "../diagnostics/span.js";
 
 /** The parts of a frame a caller may colour. */
 export type FramePart = "gutter" | "marker";

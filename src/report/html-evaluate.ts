@@ -2,9 +2,9 @@
 // each replica's lower bounds, the merged view, the sealed results, what is withheld and why, the
 // invariants and the data's diagnostics. A pure function of the report the text and JSON renderers read.
 import { graphOfSource } from "../graph/model.js";
-import type { RenderInput } from "../replica/render.js";
+import type { RenderInput } from "./evaluate.js";
 import type { Tuple } from "../replica/facts.js";
-import type { SourceFile } from "../syntax/span.js";
+import type { SourceFile } from "../diagnostics/span.js";
 import { diagnosticsHtml, esc, htmlPage, prose, table } from "./html-page.js";
 import { graphSection } from "./html-lint.js";
 

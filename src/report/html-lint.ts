@@ -8,9 +8,9 @@ import { renderSvg, xml } from "../graph/svg.js";
 import { COLORS } from "../graph/style.js";
 import { counterexampleAsReplicaFacts } from "../invariant/replica-facts.js";
 import type { Counterexample, FactSet, InvariantResult } from "../invariant/types.js";
-import type { SourceFile } from "../syntax/span.js";
+import type { SourceFile } from "../diagnostics/span.js";
 import { diagnosticsHtml, esc, frameHtml, htmlPage, prose } from "./html-page.js";
-import type { LintFile, LintResult } from "./lint.js";
+import type { LintFile, LintResult } from "../lint.js";
 
 /** The graph section of one program: the SVG (laid out in JavaScript) and what it shows. */
 export function graphSection(graph: RuleGraph, idPrefix: string): string {

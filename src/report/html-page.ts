@@ -1,8 +1,8 @@
 // The frame every HTML report shares: one self-contained page (inline CSS, inline SVG, no script,
 // no font, image or stylesheet from the network), escaping, code frames and small tables.
-import type { Span } from "../syntax/span.js";
+import { hasPosition, type Location } from "../diagnostics/span.js";
 import { codeFrame } from "./frame.js";
-import type { Diagnostic } from "./diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
 /** Text for HTML content and attribute values. */
 export function esc(text: string): string {
@@ -65,8 +65,8 @@ export function htmlPage(title: string, header: string, main: string): string {
 }
 
 /** The code frame of `span` in `text` as a `<pre>`, or nothing when the text is not at hand. */
-export function frameHtml(text: string | undefined, span: Span, context = 1): string {
-  if (text === undefined) return "";
+export function frameHtml(text: string | undefined, span: Location, context = 1): string {
+  if (text === undefined || !hasPosition(span)) return "";
   return `<pre class="frame">${esc(codeFrame(text, span, { context }))}</pre>`;
 }
 
@@ -82,7 +82,7 @@ export function diagnosticsHtml(diagnostics: readonly Diagnostic[], texts: Reado
   if (diagnostics.length === 0) return `<p class="muted">No diagnostics.</p>`;
   return diagnostics
     .map((d) => {
-      const where = `${d.span.file}:${d.span.line}:${d.span.column}`;
+      const where = hasPosition(d.span) ? `${d.span.file}:${d.span.line}:${d.span.column}` : d.span.file;
       const parts = [`<div class="card"><span class="badge ${d.severity === "error" ? "error" : ""}">${esc(d.severity)} ${esc(d.code)}</span> <code>${esc(where)}</code>: ${prose(d.message)}`];
       parts.push(frameHtml(texts.get(d.span.file), d.span));
       if (d.help) parts.push(`<div><strong>help:</strong> ${prose(d.help)}</div>`);

@@ -1,8 +1,9 @@
 // `calmlog lint --format json`: a stable, documented schema (`lint-schema.json`, version 1).
 // Fields are only ever added; positions are 1-based, end columns exclusive, as in SARIF.
 import { keyName, sealableNote } from "../analysis/partition.js";
-import type { Span } from "../syntax/span.js";
-import type { LintFile, LintResult } from "./lint.js";
+import type { Location } from "../diagnostics/span.js";
+import { diagnosticJson } from "./diagnostic-json.js";
+import type { LintFile, LintResult } from "../lint.js";
 
 /** The schema version written in every document. */
 export const LINT_JSON_VERSION = 1;
@@ -14,7 +15,7 @@ interface Position {
   endColumn: number;
 }
 
-function pos(span: Span): Position {
+function pos(span: Location): Position {
   return { line: span.line, column: span.column, endLine: span.endLine, endColumn: span.endColumn };
 }
 
@@ -103,16 +104,7 @@ function fileJson(f: LintFile): unknown {
       escrow: i.escrow,
       search: i.search === null ? null : { trials: i.search.trials, maxSize: i.search.maxSize, seed: i.search.seed },
     })),
-    diagnostics: f.diagnostics.map((d) => ({
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      file: d.span.file,
-      ...pos(d.span),
-      help: d.help,
-      notes: d.notes,
-      related: d.related.map((r) => ({ message: r.message, file: r.span.file, ...pos(r.span) })),
-    })),
+    diagnostics: f.diagnostics.map((d) => diagnosticJson(d)),
     suppressed: f.suppressed.map((s) => ({
       code: s.diagnostic.code,
       severity: s.diagnostic.severity,

@@ -5,10 +5,10 @@ import { listNames } from "../analysis/analyze.js";
 import { sealableNote } from "../analysis/partition.js";
 import { describeRemedy } from "../analysis/remedies.js";
 import { COORDINATION_CODE, type Remedy } from "../analysis/types.js";
-import type { SourceFile, Span } from "../syntax/span.js";
+import { hasPosition, type Location, type SourceFile, type Span } from "../diagnostics/span.js";
 import { codeFrame } from "./frame.js";
 import { renderDiagnostics } from "./text.js";
-import type { CoordinationPoint, LintFile, LintResult } from "./lint.js";
+import type { CoordinationPoint, LintFile, LintResult } from "../lint.js";
 import { decidedBy } from "../invariant/show.js";
 import type { FactSet, InvariantResult } from "../invariant/types.js";
 
@@ -207,8 +207,8 @@ function within(outer: Span, inner: Span): boolean {
   return outer.line >= inner.line && outer.endLine <= inner.endLine;
 }
 
-function where(span: Span): string {
-  return `${span.file}:${span.line}:${span.column}`;
+function where(span: Location): string {
+  return hasPosition(span) ? `${span.file}:${span.line}:${span.column}` : span.file;
 }
 
 /** Left-aligned columns; the last column is not padded. */

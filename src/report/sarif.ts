@@ -2,10 +2,10 @@
 // catalog is a rule; every diagnostic a result pointing at a path relative to the repository root.
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type * as Sarif from "sarif";
-import type { Span } from "../syntax/span.js";
-import { CODE_LIST } from "./codes.js";
-import type { Diagnostic } from "./diagnostic.js";
-import type { LintResult } from "./lint.js";
+import { hasPosition, type Location } from "../diagnostics/span.js";
+import { CODE_LIST } from "../diagnostics/codes.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { LintResult } from "../lint.js";
 
 /** Options for the SARIF document. */
 export interface SarifOptions {
@@ -34,9 +34,9 @@ export function lintSarif(result: LintResult, options: SarifOptions = {}): Sarif
     help: { text: c.help ?? c.full },
     defaultConfiguration: { level: c.severity },
   }));
-  const location = (span: Span): Sarif.PhysicalLocation => ({
+  const location = (span: Location): Sarif.PhysicalLocation => ({
     artifactLocation: { uri: toUri(span.file, options.baseDir, options.cwd) },
-    region: { startLine: span.line, startColumn: span.column, endLine: span.endLine, endColumn: span.endColumn },
+    ...(hasPosition(span) ? { region: { startLine: span.line, startColumn: span.column, endLine: span.endLine, endColumn: span.endColumn } } : {}),
   });
   const shown = (d: Diagnostic): boolean => d.severity !== "note" || options.notes === true;
   const results: Sarif.Result[] = result.files.flatMap((f) =>

@@ -1,14 +1,21 @@
-// The human-readable diagnostic report: `file:line:col: severity CODE: message`, a code frame,
-// help, notes, related places, then a summary line. ANSI colour only via styleText, only when asked.
+// The one human-readable rendering of diagnostics, used by every command: `file:line:col: severity
+// CODE: message` (`file: ...` for a whole file), a code frame when the file's text is at hand, help,
+// notes, related places, then a summary line. ANSI colour only via styleText, only when asked.
 import { styleText, type Style as AnsiStyle } from "./style.js";
-import type { SourceFile, Span } from "../syntax/span.js";
-import { sortDiagnostics, type Diagnostic, type Severity } from "./diagnostic.js";
+import { hasPosition, type Location, type SourceFile } from "../diagnostics/span.js";
+import { sortDiagnostics, type Diagnostic, type Severity } from "../diagnostics/diagnostic.js";
 import { codeFrame, type FramePart } from "./frame.js";
 
 type Style = AnsiStyle;
 
-/** Source texts by path: a map, or the files as read. */
-export type SourceTexts = ReadonlyMap<string, string> | readonly SourceFile[];
+/** Source texts by path: a map, the files as read, or a lookup (e.g. one that reads fact files from disk on demand). */
+export type SourceTexts = ReadonlyMap<string, string> | readonly SourceFile[] | ((file: string) => string | undefined);
+
+/** How to render: colour or not; `cwd` shows absolute paths inside it relative to it. */
+export interface RenderOptions {
+  readonly color: boolean;
+  readonly cwd?: string;
+}
 
 const SEVERITY_STYLE: Record<Severity, Style> = {
   error: ["bold", "red"],
@@ -20,13 +27,14 @@ const SEVERITY_STYLE: Record<Severity, Style> = {
 export function renderDiagnostics(
   diags: readonly Diagnostic[] | { readonly items: readonly Diagnostic[] },
   sources: SourceTexts,
-  opts: { readonly color: boolean },
+  opts: RenderOptions,
 ): string {
   const list = sortDiagnostics("items" in diags ? diags.items : diags);
   if (list.length === 0) return "";
-  const texts = toMap(sources);
+  const texts = lookup(sources);
   const paint = (style: Style, text: string): string => (opts.color && text.length > 0 ? styleText(style, text) : text);
-  const blocks = list.map((d) => renderOne(d, texts, paint));
+  const show = (file: string): string => (opts.cwd === undefined ? file : shownPath(file, opts.cwd));
+  const blocks = list.map((d) => renderOne(d, texts, paint, show));
   return `${blocks.join("\n\n")}\n\n${paint("bold", summaryLine(list))}\n`;
 }
 
@@ -40,34 +48,48 @@ export function summaryLine(diags: readonly Diagnostic[]): string {
   return parts.length === 0 ? "no problems" : parts.join(", ");
 }
 
-function renderOne(d: Diagnostic, texts: ReadonlyMap<string, string>, paint: (style: Style, text: string) => string): string {
+type Texts = (file: string) => string | undefined;
+
+function renderOne(d: Diagnostic, texts: Texts, paint: (style: Style, text: string) => string, show: (file: string) => string): string {
   const markerStyle = SEVERITY_STYLE[d.severity];
   const out: string[] = [];
-  out.push(`${paint("bold", location(d.span))} ${paint(markerStyle, `${d.severity} ${d.code}`)}: ${paint("bold", d.message)}`);
+  out.push(`${paint("bold", location(d.span, show))} ${paint(markerStyle, `${d.severity} ${d.code}`)}: ${paint("bold", d.message)}`);
   const frame = frameFor(d.span, texts, 2, markerStyle, paint);
   if (frame !== null) out.push(frame);
   if (d.help) out.push(`  ${paint(["bold", "cyan"], "= help:")} ${d.help}`);
   for (const note of d.notes) out.push(`  ${paint("bold", "= note:")} ${note}`);
   for (const r of d.related) {
-    out.push(`${paint("bold", location(r.span))} ${paint(SEVERITY_STYLE.note, "note")}: ${r.message}`);
+    out.push(`${paint("bold", location(r.span, show))} ${paint(SEVERITY_STYLE.note, "note")}: ${r.message}`);
     const small = frameFor(r.span, texts, 0, SEVERITY_STYLE.note, paint);
     if (small !== null) out.push(small);
   }
   return out.join("\n");
 }
 
-function location(span: Span): string {
-  return `${span.file}:${span.line}:${span.column}:`;
+function location(span: Location, show: (file: string) => string): string {
+  return hasPosition(span) ? `${show(span.file)}:${span.line}:${span.column}:` : `${show(span.file)}:`;
 }
 
-function frameFor(span: Span, texts: ReadonlyMap<string, string>, context: number, markerStyle: Style, paint: (style: Style, text: string) => string): string | null {
-  const text = texts.get(span.file);
+/** A path as the user would write it: relative to `cwd` when inside it (no `node:path`, so it runs in a browser too). */
+export function shownPath(path: string, cwd: string): string {
+  const absolute = path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path);
+  if (!absolute) return path;
+  const base = cwd.replace(/[\\/]+$/, "");
+  if (path === base) return ".";
+  const sep = path.charAt(base.length);
+  return path.startsWith(base) && (sep === "/" || sep === "\\") ? path.slice(base.length + 1) : path;
+}
+
+function frameFor(span: Location, texts: Texts, context: number, markerStyle: Style, paint: (style: Style, text: string) => string): string | null {
+  if (!hasPosition(span)) return null;
+  const text = texts(span.file);
   if (text === undefined) return null;
   const part = (p: FramePart, s: string): string => paint(p === "marker" ? markerStyle : "gray", s);
   return codeFrame(text, span, { context, paint: part });
 }
 
-function toMap(sources: SourceTexts): ReadonlyMap<string, string> {
-  if (sources instanceof Map) return sources as ReadonlyMap<string, string>;
-  return new Map((sources as readonly SourceFile[]).map((s) => [s.path, s.text] as const));
+function lookup(sources: SourceTexts): Texts {
+  if (typeof sources === "function") return sources;
+  const map = sources instanceof Map ? (sources as ReadonlyMap<string, string>) : new Map((sources as readonly SourceFile[]).map((s) => [s.path, s.text] as const));
+  return (file) => map.get(file);
 }

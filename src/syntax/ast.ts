@@ -1,6 +1,6 @@
 // The abstract syntax of a rule file: readonly plain data, every node with the span it came from.
 // It mirrors what the user wrote (nested `;` and `( )`, several heads); `normalize` flattens it.
-import type { Span } from "./span.js";
+import type { Span } from "../diagnostics/span.js";
 
 /** A name as written, with its span. */
 export interface Ident {
@@ -20,6 +20,9 @@ export type Item = TypeDecl | RelationDecl | IoDirective | InvariantDirective | 
 
 /** The primitive types. User types are declared with `.type`. */
 export type PrimitiveType = "symbol" | "number" | "unsigned" | "float";
+
+/** A value of the language, as every stage holds it: symbols as strings, numbers (of every numeric type) as JS numbers. */
+export type Value = number | string;
 export const PRIMITIVE_TYPES: readonly PrimitiveType[] = ["symbol", "number", "unsigned", "float"];
 
 /**

@@ -5,7 +5,7 @@
 // the enclosing scope. Items keep their spans in the component body; `instances` says which `.init`
 // each generated relation comes from, for a note under any diagnostic about it.
 import type { Atom, Attribute, Body, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
-import type { Span } from "./span.js";
+import type { Span } from "../diagnostics/span.js";
 
 /** `Name<A, B>` as written after `.init x =` or after `:` in a component head. */
 export interface ComponentType {

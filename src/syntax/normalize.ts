@@ -1,7 +1,7 @@
 // Flattens rules into clauses: one head, a flat conjunction of literals. Disjunctions are
 // expanded (each disjunct becomes its own clause, as Soufflé does) and several heads share a body.
 import type { Aggregate, Atom, Body, Literal, Program, Rule, Term } from "./ast.js";
-import type { Span } from "./span.js";
+import type { Span } from "../diagnostics/span.js";
 
 /** One head and a flat body; the unit that analysis and evaluation work on. */
 export interface Clause {

@@ -7,12 +7,12 @@ import type { Item, Program } from "./ast.js";
 import { expandComponents, type SourceItem } from "./components.js";
 import { addEquivalenceRules } from "./eqrel.js";
 import { parser } from "./parser.js";
-import { LineIndex, type SourceFile } from "./span.js";
+import { LineIndex, type SourceFile } from "../diagnostics/span.js";
 import { AstBuilder, tokenIndexAt, type ItemResult } from "./to-ast.js";
 import * as T from "./tokens.js";
 import { tokenEnd } from "./tokens.js";
-import type { Code } from "../report/codes.js";
-import type { Diagnostics } from "../report/diagnostic.js";
+import type { Code } from "../diagnostics/codes.js";
+import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { ItemCstNode, ProgramCstNode } from "./cst.js";
 
 /** Brackets, prefix operators and `^` nest the recursive-descent parser; deeper than this is refused. */

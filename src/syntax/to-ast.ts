@@ -23,8 +23,8 @@ import type {
 } from "./ast.js";
 import { BINARY_PRECEDENCE, FUNCTOR_NAMES } from "./ast.js";
 import type * as C from "./cst.js";
-import { joinSpans, type LineIndex, type Span } from "./span.js";
-import type { Code } from "../report/codes.js";
+import { joinSpans, type LineIndex, type Span } from "../diagnostics/span.js";
+import type { Code } from "../diagnostics/codes.js";
 import { tokenEnd, UnterminatedString } from "./tokens.js";
 import type { ComponentType, SourceItem } from "./components.js";
 

@@ -2,7 +2,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { analyze, formatCause } from "../../src/analysis/analyze.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { _, agg, atom, cmp, n, not, or, pos, ProgramBuilder, sym, v } from "./build.js";
 
 function run(b: ProgramBuilder) {

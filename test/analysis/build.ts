@@ -5,7 +5,7 @@ import type {
   Aggregate, AggregateOp, Atom, AtomLiteral, Body, Comparison, ComparisonOp, Literal, PrimitiveType, Program, RelationDecl, Rule, Term,
 } from "../../src/syntax/ast.js";
 import { normalize } from "../../src/syntax/normalize.js";
-import type { Span } from "../../src/syntax/span.js";
+import type { Span } from "../../src/diagnostics/span.js";
 
 let offset = 0;
 function span(file = "test.dl"): Span {

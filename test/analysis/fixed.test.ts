@@ -9,7 +9,7 @@ import type { CheckedProgram } from "../../src/check/types.js";
 import { evaluate } from "../../src/eval/engine.js";
 import { computeRoles } from "../../src/invariant/roles.js";
 import { compile } from "../../src/pipeline.js";
-import type { Diagnostic } from "../../src/report/diagnostic.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 
 function compiled(text: string): { checked: CheckedProgram; analysis: Analysis; diagnostics: readonly Diagnostic[] } {
   const c = compile({ path: "fixed.dl", text });

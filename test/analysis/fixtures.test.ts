@@ -1,7 +1,7 @@
 // The classification of each example rule file under test/analysis/fixtures, parsed and checked as users write them.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { lintProgram, type LintFile } from "../../src/report/lint.js";
+import { lintProgram, type LintFile } from "../../src/lint.js";
 
 function lint(name: string): LintFile {
   const path = `test/analysis/fixtures/${name}.dl`;

@@ -6,7 +6,7 @@ import { analyze } from "../../src/analysis/analyze.js";
 import { describeKey, inferPartitions } from "../../src/analysis/partition.js";
 import { check } from "../../src/check/check.js";
 import type { CheckedProgram } from "../../src/check/types.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { parse } from "../../src/syntax/parse.js";
 import { _, agg, atom, cmp, n, not, pos, ProgramBuilder, v } from "./build.js";
 

@@ -1,14 +1,14 @@
 import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { check } from "../../src/check/check.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../../src/report/text.js";
 import type * as A from "../../src/syntax/ast.js";
-import { syntheticSpan } from "../../src/syntax/span.js";
+import { LineIndex } from "../../src/diagnostics/span.js";
 
 // Random ASTs reach shapes the parser would never build (aggregates in heads, deep nesting,
 // wildcards everywhere), so they test that the checks hold up on any tree, not just parsed ones.
-const span = syntheticSpan("f.dl");
+const span = new LineIndex("").span("f.dl", 0, 0);
 const NAMES = ["a", "b", "c"];
 const VARS = ["x", "y", "_z"];
 const TYPES = ["symbol", "number", "unsigned", "float", "T", "U", "Nope"];

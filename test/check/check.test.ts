@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { check } from "../../src/check/check.js";
-import { Diagnostics, type Diagnostic } from "../../src/report/diagnostic.js";
+import { Diagnostics, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { parse } from "../../src/syntax/parse.js";
 
 /** Parses (which must succeed) and checks; returns the diagnostics by position. */

@@ -1,7 +1,7 @@
 import { describe, expect } from "vitest";
 import { fc, test } from "@fast-check/vitest";
 import { check } from "../../src/check/check.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../../src/report/text.js";
 import { parse } from "../../src/syntax/parse.js";
 

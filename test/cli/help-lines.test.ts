@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { CODE_LIST } from "../../src/report/codes.js";
+import { CODE_LIST } from "../../src/diagnostics/codes.js";
 
 const TASKS = `.decl edge(a: symbol, b: symbol)
 .decl blocked(a: symbol)

@@ -4,7 +4,7 @@ import { describe, expect } from "vitest";
 import { Engine } from "../../src/eval/index.js";
 import { storageEvents } from "../../src/eval/relation.js";
 import { NaiveArithmeticError, naiveEvaluate, sortedTuples } from "../reference/naive.js";
-import { UserError } from "../../src/report/diagnostic.js";
+import { UserError } from "../../src/diagnostics/diagnostic.js";
 import { compileText } from "./helpers.js";
 
 const INPUTS = [

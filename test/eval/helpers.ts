@@ -2,7 +2,7 @@
 import type { Analysis } from "../../src/analysis/types.js";
 import type { CheckedProgram } from "../../src/check/types.js";
 import { compile } from "../../src/pipeline.js";
-import { UserError } from "../../src/report/diagnostic.js";
+import { UserError } from "../../src/diagnostics/diagnostic.js";
 
 /** The checked program and its analysis; throws with the diagnostics when there are errors. */
 export function compileText(text: string, path = "test.dl"): { checked: CheckedProgram; analysis: Analysis } {

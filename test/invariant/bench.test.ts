@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { loadCases, runCase, showVerdict } from "../../bench/invariant-cases.js";
 import { z3Started } from "../../src/invariant/z3.js";
-import { lintProgram } from "../../src/report/lint.js";
+import { lintProgram } from "../../src/lint.js";
 
 describe("Z3 loads lazily", () => {
   test("linting a program without invariants does not start Z3", () => {

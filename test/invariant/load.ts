@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { checkInvariants, type InvariantOptions } from "../../src/invariant/check.js";
 import type { InvariantResult } from "../../src/invariant/types.js";
 import { compile, type Compiled } from "../../src/pipeline.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 
 const dir = join(import.meta.dirname, "fixtures");
 

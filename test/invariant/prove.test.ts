@@ -4,7 +4,7 @@ import { checkInvariants } from "../../src/invariant/check.js";
 import { prove } from "../../src/invariant/prove.js";
 import { computeRoles } from "../../src/invariant/roles.js";
 import { compile } from "../../src/pipeline.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 
 const HEADER = `
 .decl e(a: number, b: number)

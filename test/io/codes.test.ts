@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { Engine } from "../../src/eval/engine.js";
 import { readFactCodes, readFactFile } from "../../src/io/facts.js";
 import { ValueTable } from "../../src/eval/values.js";
-import { UserError } from "../../src/report/diagnostic.js";
+import { UserError } from "../../src/diagnostics/diagnostic.js";
 import { compileText } from "../eval/helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "calmlog-codes-"));

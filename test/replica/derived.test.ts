@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, stat
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { readDerived } from "../../src/replica/derived.js";
 import { readLog } from "../../src/replica/log.js";
 import { DirectorySource } from "../../src/replica/source.js";

@@ -1,7 +1,7 @@
 // evaluateReplicas on hand-picked programs: what is withheld and why (negation, aggregation,
 // a relation downstream of one), what counts as new, and snapshots that later inserts leave alone.
 import { describe, expect, it } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { evaluateReplicas, ReplicaEvaluator } from "../../src/replica/evaluate.js";
 import { ReplicaSet } from "../../src/replica/replica.js";
 import { unitOf } from "./programs.js";

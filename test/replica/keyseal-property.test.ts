@@ -8,7 +8,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { evaluate } from "../../src/eval/engine.js";
 import { compile } from "../../src/pipeline.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../../src/replica/evaluate.js";
 import { keyGroups, sealKeys } from "../../src/replica/keyseal.js";
 import type { Tuple } from "../../src/replica/facts.js";

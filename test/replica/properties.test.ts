@@ -2,7 +2,7 @@
 // lower bounds per replica, merge = union, sealed results independent of delivery, late facts inert.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { coordinationFreeRelations, engineOver, evaluateReplicas, mergeEngines, ReplicaEvaluator, type ProgramUnit } from "../../src/replica/evaluate.js";
 import { tupleKey } from "../../src/replica/facts.js";
 import { ReplicaSet } from "../../src/replica/replica.js";

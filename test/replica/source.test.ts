@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { DirectorySource, type FactUnit, type ReplicaSource, type SealWrite } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
 import type { SealRecord } from "../../src/replica/replica.js";

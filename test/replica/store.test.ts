@@ -4,10 +4,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, exist
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { tupleKey } from "../../src/replica/facts.js";
 import { Replica, ReplicaSet } from "../../src/replica/replica.js";
-import { readSeals, readState, reconcile, scanLayout, STATE_DIR, writeFileAtomic, writeSeal, writeState, type FileFacts } from "../../src/replica/store.js";
+import { readSeals, readState, reconcile, scanLayout, STATE_DIR, writeSeal, writeState, type FileFacts } from "../../src/replica/store.js";
+import { writeFileAtomic } from "../../src/util/atomic-write.js";
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), "calmlog-store-"));

@@ -1,7 +1,7 @@
 // Lint results from hand-built programs, for renderer tests that need no parser.
 import { analyze } from "../../src/analysis/analyze.js";
-import { Diagnostics } from "../../src/report/diagnostic.js";
-import { buildLintFile, combine, type LintResult } from "../../src/report/lint.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
+import { buildLintFile, combine, type LintResult } from "../../src/lint.js";
 import { _, agg, atom, cmp, n, not, pos, ProgramBuilder, v } from "../analysis/build.js";
 
 /** A release program with a negation, a reader of it, an accepted threshold and an upper bound. */

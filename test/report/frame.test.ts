@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { fc, test as propTest } from "@fast-check/vitest";
 import { codeFrame } from "../../src/report/frame.js";
-import { LineIndex, type Span } from "../../src/syntax/span.js";
+import { LineIndex, type Span } from "../../src/diagnostics/span.js";
 
 const span = (text: string, start: number, end: number): Span => new LineIndex(text).span("f.dl", start, end);
 const at = (text: string, needle: string): Span => {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { lintJson, renderLintJson } from "../../src/report/lint-json.js";
-import { lintPrograms } from "../../src/report/lint.js";
+import { lintPrograms } from "../../src/lint.js";
 import { builtResult, cyclicResult } from "./built.js";
 
 const schema = JSON.parse(readFileSync(new URL("../../src/report/lint-schema.json", import.meta.url), "utf8")) as object;

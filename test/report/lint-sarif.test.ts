@@ -5,8 +5,8 @@ import { createRequire } from "node:module";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { CODE_LIST } from "../../src/report/codes.js";
-import { lintPrograms } from "../../src/report/lint.js";
+import { CODE_LIST } from "../../src/diagnostics/codes.js";
+import { lintPrograms } from "../../src/lint.js";
 import { lintSarif, renderLintSarif } from "../../src/report/sarif.js";
 import { builtResult, cyclicResult } from "./built.js";
 

@@ -1,9 +1,9 @@
 // The text report, snapshotted per example file (plain), plus the parts every report must have.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { lintPrograms } from "../../src/report/lint.js";
+import { lintPrograms } from "../../src/lint.js";
 import { renderLintText } from "../../src/report/lint-text.js";
-import type { SourceFile } from "../../src/syntax/span.js";
+import type { SourceFile } from "../../src/diagnostics/span.js";
 
 function source(name: string): SourceFile {
   return { path: `test/analysis/fixtures/${name}.dl`, text: readFileSync(new URL(`../analysis/fixtures/${name}.dl`, import.meta.url), "utf8") };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { makeDiagnostic } from "../../src/report/diagnostic.js";
+import { makeDiagnostic } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostics, summaryLine } from "../../src/report/text.js";
-import { LineIndex, type Span } from "../../src/syntax/span.js";
+import { LineIndex, type Span } from "../../src/diagnostics/span.js";
 
 const TEXT = ".decl edge(x: number, y: number)\nedge(1, 2, 3).\n";
 const index = new LineIndex(TEXT);

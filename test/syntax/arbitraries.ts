@@ -18,9 +18,9 @@ import type {
   UnaryOp,
 } from "../../src/syntax/ast.js";
 import { FUNCTOR_NAMES } from "../../src/syntax/ast.js";
-import { syntheticSpan } from "../../src/syntax/span.js";
+import { LineIndex } from "../../src/diagnostics/span.js";
 
-const span = syntheticSpan("test.dl");
+const span = new LineIndex("").span("test.dl", 0, 0);
 
 /** Words the lexer reads as keywords, so they cannot be names. */
 export const KEYWORDS = new Set([

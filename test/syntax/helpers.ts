@@ -1,6 +1,6 @@
 // Shared test helpers: parse with a fresh sink, and compare ASTs without their spans.
 import { expect } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import type { Program } from "../../src/syntax/ast.js";
 import { parse } from "../../src/syntax/parse.js";
 

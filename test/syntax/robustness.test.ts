@@ -2,7 +2,7 @@
 // problem as a diagnostic whose span lies inside the file.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import type { Program } from "../../src/syntax/ast.js";
 import { parse } from "../../src/syntax/parse.js";
 import { printProgram } from "../../src/syntax/printer.js";

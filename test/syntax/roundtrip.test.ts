@@ -1,7 +1,7 @@
 // print -> parse gives back the same AST (spans aside), for generated programs of every node kind.
 import { test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { Diagnostics } from "../../src/report/diagnostic.js";
+import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { parse } from "../../src/syntax/parse.js";
 import { printProgram } from "../../src/syntax/printer.js";
 import { program } from "./arbitraries.js";

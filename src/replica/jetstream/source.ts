@@ -2,9 +2,9 @@
 // (`calmlog.<set>.<replica>.<epoch>.<relation>`), its fingerprint the subject's message count
 // (the stream only grows, so a new count means new facts), and seal records are create-once KV keys.
 // The evaluation core cannot tell it from a directory: same listing, rows, seals and digests.
-import type { Diagnostics } from "../../report/diagnostic.js";
+import type { Diagnostics } from "../../diagnostics/diagnostic.js";
 import { parseFacts } from "../../io/facts.js";
-import { syntheticSpan } from "../../syntax/span.js";
+import { wholeFile } from "../../diagnostics/span.js";
 import { tupleKey, type Tuple } from "../facts.js";
 import { keySealId, keyValueText, parseKeySeal, type KeySealRecord } from "../keyseal.js";
 import type { ReplicaSchema } from "../io.js";
@@ -60,7 +60,7 @@ export class JetStreamSource implements ReplicaSource {
       const parts = subject.slice(prefix.length).split(".");
       const [replica, epochText] = parts;
       if (replica === undefined || epochText === undefined || !/^[1-9][0-9]{0,14}$/.test(epochText)) {
-        diags.add("CL532", syntheticSpan(subject), `${count} message${count === 1 ? "" : "s"} on \`${subject}\` name no replica and epoch; skipped`);
+        diags.add("CL532", wholeFile(subject), `${count} message${count === 1 ? "" : "s"} on \`${subject}\` name no replica and epoch; skipped`);
         continue;
       }
       replicas.add(replica);
@@ -68,7 +68,7 @@ export class JetStreamSource implements ReplicaSource {
       const relation = parts.slice(2).join(".");
       if (!options.inputs.has(relation)) {
         const why = options.declared?.has(relation) ? `\`${relation}\` is not an \`.input\` relation of the program` : `the program declares no relation \`${relation}\``;
-        diags.add("CL532", syntheticSpan(subject), `${count} message${count === 1 ? "" : "s"} on \`${subject}\` skipped: ${why}`, {
+        diags.add("CL532", wholeFile(subject), `${count} message${count === 1 ? "" : "s"} on \`${subject}\` skipped: ${why}`, {
           help: "replicas insert only into the program's `.input` relations; check that the program is the one the replicas publish for",
         });
         continue;
@@ -138,7 +138,7 @@ export class JetStreamSource implements ReplicaSource {
   findings(diags: Diagnostics): void {
     for (const { unit, keys } of this.late) {
       const shown = keys.slice(0, 3).join(", ");
-      diags.add("CL502", syntheticSpan(unit.location), `${keys.length} late fact${keys.length === 1 ? "" : "s"} of \`${unit.relation}\` from replica \`${unit.replica}\` in sealed epoch ${unit.epoch} (published after its seal): ${shown}${keys.length > 3 ? ", ..." : ""}; kept out of every result`, {
+      diags.add("CL502", wholeFile(unit.location), `${keys.length} late fact${keys.length === 1 ? "" : "s"} of \`${unit.relation}\` from replica \`${unit.replica}\` in sealed epoch ${unit.epoch} (published after its seal): ${shown}${keys.length > 3 ? ", ..." : ""}; kept out of every result`, {
         help: `publish them into an open epoch (after ${unit.epoch}) instead`,
       });
     }
@@ -148,7 +148,7 @@ export class JetStreamSource implements ReplicaSource {
       const fresh = [...new Set(keys)];
       if (fresh.length === 0) continue;
       const shown = fresh.slice(0, 3).join(", ");
-      diags.add("CL552", syntheticSpan(unit.location),
+      diags.add("CL552", wholeFile(unit.location),
         `${fresh.length} fact(s) of \`${unit.relation}\` with key \`${record.key}\` = \`${record.value}\` were published on \`${unit.location}\` (replica \`${unit.replica}\`, epoch ${unit.epoch}) after the key was sealed at ${record.sealedAt}: ${shown}${fresh.length > 3 ? ", ..." : ""}; they are not merged, and the key's sealed results stay as they were`,
         { help: `publish them into an open epoch after ${unit.epoch} (a key seal is final: no more facts of \`${record.value}\` in epoch ${unit.epoch})` });
     }
@@ -163,7 +163,7 @@ export class JetStreamSource implements ReplicaSource {
       if (typeof position === "number") this.sealedAt.set(epoch, position);
       if (record === null || record.epoch !== epoch) {
         const where = `${this.description} seal ${sealKey(epoch)}`;
-        diags.add("CL505", syntheticSpan(show ? show(where) : where), `seal record \`${sealKey(epoch)}\` of \`${this.set.address.set}\` is malformed or names another epoch`);
+        diags.add("CL505", wholeFile(show ? show(where) : where), `seal record \`${sealKey(epoch)}\` of \`${this.set.address.set}\` is malformed or names another epoch`);
         continue;
       }
       out.push(record);

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { Diagnostics } from "../../../src/report/diagnostic.js";
+import { Diagnostics } from "../../../src/diagnostics/diagnostic.js";
 import { engineOver, type ProgramUnit, type ReplicaReport } from "../../../src/replica/evaluate.js";
 import { tupleKey, type Tuple } from "../../../src/replica/facts.js";
 import { parseNatsUrl, type NatsAddress } from "../../../src/replica/jetstream/address.js";

@@ -1,21 +1,19 @@
-// The data every lint format renders: per file, the written rules, relations, strata, the
+// Lint orchestration: the pipeline's `compile`, the invariant verdicts and `calmlog-ignore`, giving
+// the data every lint format renders: per file, the written rules, relations, strata, the
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
-import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "../analysis/analyze.js";
-import { analyze } from "../analysis/analyze.js";
-import { pointPartition, type PointPartition } from "../analysis/partition.js";
-import { showClause } from "../analysis/print.js";
-import { remediesOf } from "../analysis/remedies.js";
-import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "../analysis/types.js";
-import { check } from "../check/check.js";
-import type { CheckedProgram } from "../check/types.js";
-import { checkInvariants, type InvariantOptions } from "../invariant/check.js";
-import type { InvariantResult } from "../invariant/types.js";
-import { checkPlans } from "../compile.js";
-import { parse } from "../syntax/parse.js";
-import type { Rule } from "../syntax/ast.js";
-import type { SourceFile, Span } from "../syntax/span.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
-import { applySuppressions, type Suppressed } from "./suppress.js";
+import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "./analysis/analyze.js";
+import { pointPartition, type PointPartition } from "./analysis/partition.js";
+import { showClause } from "./analysis/print.js";
+import { remediesOf } from "./analysis/remedies.js";
+import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "./analysis/types.js";
+import type { CheckedProgram } from "./check/types.js";
+import { checkInvariants, type InvariantOptions } from "./invariant/check.js";
+import type { InvariantResult } from "./invariant/types.js";
+import { compile } from "./compile.js";
+import type { Rule } from "./syntax/ast.js";
+import type { SourceFile, Span } from "./diagnostics/span.js";
+import { Diagnostics, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { applySuppressions, type Suppressed } from "./diagnostics/suppress.js";
 
 /** Options for the invariant search (trials, size, seed, replicas), passed to the confluence checker. */
 export type LintOptions = InvariantOptions;
@@ -114,16 +112,12 @@ export interface LintResult {
   readonly warningCount: number;
 }
 
-/** parse -> check -> analyze -> invariants for one file. Diagnostics are collected, never thrown. */
+/** The pipeline's `compile`, then invariants, for one file. Diagnostics are collected, never thrown. */
 export function lintProgram(source: SourceFile, options: LintOptions = {}): LintFile {
-  const diags = new Diagnostics();
-  const program = parse(source, diags);
-  const checked = check(program, diags);
-  checkPlans(checked, diags);
-  const analysis = diags.hasErrors() ? null : analyze(checked, diags);
-  const invariants = analysis !== null && analysis.stratified ? checkInvariants(checked, analysis, diags, options) : [];
-  const { kept, suppressed } = applySuppressions(source, diags.items);
-  return buildLintFile(source.path, checked, analysis, invariants, kept, suppressed);
+  const { checked, analysis, analyzed, diagnostics } = compile(source);
+  const invariants = analysis !== null ? checkInvariants(checked, analysis, diagnostics, options) : [];
+  const { kept, suppressed } = applySuppressions(source, diagnostics.items);
+  return buildLintFile(source.path, checked, analyzed, invariants, kept, suppressed);
 }
 
 /** Lints several files, each an independent program, into one result. */

@@ -1,22 +1,23 @@
 // Diagnostics are data: every stage adds to a sink and carries on; nothing a user wrote is thrown.
 // One type serves `check`, `lint`, `run` and `evaluate`, and every renderer reads it.
-import type { Span } from "../syntax/span.js";
+import type { Location } from "./span.js";
 import { CODES, type Code } from "./codes.js";
 
 export type Severity = "error" | "warning" | "note";
 
 /** A second place that explains the first ("declared here"). */
 export interface Related {
-  readonly span: Span;
+  readonly span: Location;
   readonly message: string;
 }
 
-/** One finding, with a stable code from `report/codes.ts`. */
+/** One finding, with a stable code from `diagnostics/codes.ts`. */
 export interface Diagnostic {
   readonly code: Code;
   readonly severity: Severity;
   readonly message: string;
-  readonly span: Span;
+  /** Where it is: a span of source text, or a whole file with no position (`hasPosition` tells). */
+  readonly span: Location;
   readonly related: readonly Related[];
   readonly notes: readonly string[];
   /** What to do about it, when there is something to do. */
@@ -37,7 +38,7 @@ export class Diagnostics {
   readonly items: Diagnostic[] = [];
 
   /** Adds a diagnostic with the catalog's severity for `code` (unless overridden). */
-  add(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): Diagnostic {
+  add(code: Code, span: Location, message: string, extras: DiagnosticExtras = {}): Diagnostic {
     const d: Diagnostic = {
       code,
       severity: extras.severity ?? CODES[code].severity,
@@ -53,14 +54,6 @@ export class Diagnostics {
 
   push(...ds: readonly Diagnostic[]): void {
     this.items.push(...ds);
-  }
-
-  get errorCount(): number {
-    return this.items.filter((d) => d.severity === "error").length;
-  }
-
-  get warningCount(): number {
-    return this.items.filter((d) => d.severity === "warning").length;
   }
 
   hasErrors(): boolean {
@@ -103,7 +96,7 @@ export class ReadError extends Error {
 }
 
 /** Builds a diagnostic without a sink, e.g. to throw as a `UserError`. */
-export function makeDiagnostic(code: Code, span: Span, message: string, extras: DiagnosticExtras = {}): Diagnostic {
+export function makeDiagnostic(code: Code, span: Location, message: string, extras: DiagnosticExtras = {}): Diagnostic {
   const sink = new Diagnostics();
   return sink.add(code, span, message, extras);
 }

@@ -1,5 +1,6 @@
 // A span names a range of one source file; line and column are 1-based, `end` is exclusive.
 // Spans are plain data so every later stage (checks, lint, SARIF) can point back at source.
+// A diagnostic points at a `Location`: a span, or a whole file with no position in it.
 
 /** A range of source text. Offsets are UTF-16 code units, as JavaScript strings count them. */
 export interface Span {
@@ -10,6 +11,30 @@ export interface Span {
   readonly column: number;
   readonly endLine: number;
   readonly endColumn: number;
+  /** Only a `WholeFile` sets this; a span always has a position. */
+  readonly wholeFile?: undefined;
+}
+
+/**
+ * A file, folder or other named input with no position in it (a replica folder, a fact file that
+ * cannot be read, a command-line value). Its offsets and line/column are those of the file's start,
+ * for sorting and for editors; renderers print no line or column and no code frame for it.
+ */
+export interface WholeFile extends Omit<Span, "wholeFile"> {
+  readonly wholeFile: true;
+}
+
+/** Where a diagnostic points. */
+export type Location = Span | WholeFile;
+
+/** A location naming `file` (as the user named it) and no position in it. */
+export function wholeFile(file: string): WholeFile {
+  return { file, start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1, wholeFile: true };
+}
+
+/** Whether a location points into the text (and so has a line, a column and a code frame). */
+export function hasPosition(location: Location): location is Span {
+  return location.wholeFile !== true;
 }
 
 /** A source file as read: its path (as the user named it) and its text. */
@@ -71,9 +96,4 @@ export function joinSpans(a: Span, b: Span): Span {
     endLine: last.endLine,
     endColumn: last.endColumn,
   };
-}
-
-/** A span for things that have no source (generated clauses, command-line input). */
-export function syntheticSpan(file = "<generated>"): Span {
-  return { file, start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
 }

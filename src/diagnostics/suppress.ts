@@ -1,7 +1,7 @@
 // Inline acceptance of an intended finding: `// calmlog-ignore CL302: sealed nightly` on the line
 // of a warning or the line before it. The finding leaves the counts but stays in the report with
 // its reason; errors cannot be accepted, and a comment that accepts nothing is itself a warning.
-import type { Span, SourceFile } from "../syntax/span.js";
+import type { Span, SourceFile } from "./span.js";
 import { CODES, type Code } from "./codes.js";
 import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "./diagnostic.js";
 

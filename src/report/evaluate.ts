@@ -1,9 +1,10 @@
 // Renderers of a replica report: one for people (text) and one for programs (JSON, with the
 // schema in `evaluate-schema.json`). Both read the same report data; neither writes anywhere.
-import { isAbsolute, relative } from "node:path";
-import type { Diagnostic } from "../report/diagnostic.js";
-import type { Tuple } from "./facts.js";
-import type { ReplicaReport } from "./evaluate.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnosticJson } from "./diagnostic-json.js";
+import { shownPath } from "./text.js";
+import type { Tuple } from "../replica/facts.js";
+import type { ReplicaReport } from "../replica/evaluate.js";
 
 /** Where the replicas came from. */
 export type ReportSource =
@@ -13,7 +14,7 @@ export type ReportSource =
 
 /** How a command names the source: a directory relative to `cwd`, a JetStream set by its URL. */
 function sourceName(source: ReportSource, cwd: string): string | null {
-  return source.kind === "directory" ? shown(source.path, cwd) : source.kind === "jetstream" ? source.url : null;
+  return source.kind === "directory" ? shownPath(source.path, cwd) : source.kind === "jetstream" ? source.url : null;
 }
 
 /** What the renderers need beyond the report. */
@@ -88,7 +89,7 @@ export function renderText(input: RenderInput): string {
       for (const f of k.final.slice(0, SHOW_KEYS)) out.push(`    final:   \`${f.value}\` (sealed for the key through epoch ${f.epoch})`);
       if (k.final.length > SHOW_KEYS) out.push(`    ... and ${k.final.length - SHOW_KEYS} more final`);
       for (const w of k.waiting.slice(0, SHOW_KEYS)) {
-        const next = w.seal[0] === undefined ? "" : ` (next: \`calmlog seal ${target} --epoch ${w.seal[0]} --key ${k.key}=${w.value} --program ${shown(input.program, input.cwd)}\`)`;
+        const next = w.seal[0] === undefined ? "" : ` (next: \`calmlog seal ${target} --epoch ${w.seal[0]} --key ${k.key}=${w.value} --program ${shownPath(input.program, input.cwd)}\`)`;
         out.push(`    waiting: \`${w.value}\` has facts in ${epochList(w.epochs)}${next}`);
       }
       if (k.waiting.length > SHOW_KEYS) out.push(`    ... and ${k.waiting.length - SHOW_KEYS} more waiting`);
@@ -116,7 +117,7 @@ export function renderText(input: RenderInput): string {
     out.push("withheld (these relations read absence or totals, so their results wait for a seal; they are never guessed)");
     for (const w of report.withheld) {
       const via = w.via.length > 1 ? ` through ${w.via.map((v) => `\`${v}\``).join(" <- ")}` : "";
-      out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shown(w.at, input.cwd)})`}${via}`);
+      out.push(`  \`${w.relation}\` ${w.kind === "negation" ? "reads absence" : "reads a total"}: \`${w.literal}\`${w.at === "" ? "" : ` (${shownPath(w.at, input.cwd)})`}${via}`);
       if (w.openFacts > 0) out.push(`    ${w.openFacts} open fact(s) in ${epochList(w.openEpochs)} wait on it`);
       else out.push("    no epoch is sealed yet");
       if (w.perKey != null) out.push(`    decided per key \`${w.perKey.key}\`: ${w.perKey.final} value(s) final, ${w.perKey.waiting} waiting (see keys above)`);
@@ -130,24 +131,10 @@ export function renderText(input: RenderInput): string {
     out.push("");
   }
 
-  if (input.outputs.length > 0) out.push(`wrote ${input.outputs.map((o) => `\`${shown(o, input.cwd)}\``).join(", ")}`);
+  if (input.outputs.length > 0) out.push(`wrote ${input.outputs.map((o) => `\`${shownPath(o, input.cwd)}\``).join(", ")}`);
   if (input.notWritten.length > 0) out.push(`not written (withheld, no sealed epoch yet): ${input.notWritten.map((o) => `\`${o}\``).join(", ")}`);
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
   return out.join("\n") + "\n";
-}
-
-/** One diagnostic per line (`file:line:column: severity CODE: message`), with its help and notes. */
-export function renderDiagnosticsText(diags: readonly Diagnostic[], cwd: string): string {
-  return diags
-    .map((d) => {
-      const file = shown(d.span.file, cwd);
-      const loc = d.span.end > d.span.start ? `${file}:${d.span.line}:${d.span.column}` : file;
-      const lines = [`${loc}: ${d.severity} ${d.code}: ${d.message}`];
-      for (const n of d.notes) lines.push(`  note: ${n}`);
-      if (d.help !== null) lines.push(`  help: ${d.help}`);
-      return lines.join("\n") + "\n";
-    })
-    .join("");
 }
 
 /** The report as JSON, following `evaluate-schema.json`. */
@@ -155,8 +142,8 @@ export function renderJson(input: RenderInput): string {
   const { report } = input;
   const doc = {
     format: "calmlog-evaluate/1",
-    program: shown(input.program, input.cwd),
-    source: input.source.kind === "directory" ? { kind: "directory", path: shown(input.source.path, input.cwd) } : input.source,
+    program: shownPath(input.program, input.cwd),
+    source: input.source.kind === "directory" ? { kind: "directory", path: shownPath(input.source.path, input.cwd) } : input.source,
     sealedEpoch: report.sealedEpoch,
     openEpochs: report.openEpochs,
     seals: report.seals,
@@ -168,21 +155,12 @@ export function renderJson(input: RenderInput): string {
     })),
     merged: report.merged.map((m) => ({ relation: m.relation, size: m.size })),
     sealed: report.sealed === null ? null : { ...report.sealed, sealedAt: report.sealed.sealedAt === "" ? null : report.sealed.sealedAt },
-    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shown(w.at, input.cwd), perKey: w.perKey ?? null })),
+    withheld: report.withheld.map((w) => ({ ...w, at: w.at === "" ? null : shownPath(w.at, input.cwd), perKey: w.perKey ?? null })),
     keys: report.keys ?? [],
     invariants: report.invariants,
-    outputs: input.outputs.map((o) => shown(o, input.cwd)),
+    outputs: input.outputs.map((o) => shownPath(o, input.cwd)),
     notWritten: input.notWritten,
-    diagnostics: input.diagnostics.map((d) => ({
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      file: shown(d.span.file, input.cwd),
-      line: d.span.end > d.span.start ? d.span.line : null,
-      column: d.span.end > d.span.start ? d.span.column : null,
-      notes: d.notes,
-      help: d.help,
-    })),
+    diagnostics: input.diagnostics.map((d) => diagnosticJson(d, { cwd: input.cwd })),
     summary: {
       errors: input.diagnostics.filter((d) => d.severity === "error").length,
       warnings: input.diagnostics.filter((d) => d.severity === "warning").length,
@@ -198,11 +176,4 @@ function tupleText(t: Tuple): string {
 
 function epochList(epochs: readonly number[]): string {
   return epochs.length === 1 ? `epoch ${epochs[0]}` : `epochs ${epochs.join(", ")}`;
-}
-
-/** A path as the user would write it: relative to `cwd` when inside it. */
-export function shown(path: string, cwd: string): string {
-  if (!isAbsolute(path)) return path;
-  const rel = relative(cwd, path);
-  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }

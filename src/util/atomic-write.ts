@@ -1,0 +1,72 @@
+// The one way calmlog replaces a file: write a temporary sibling, fsync it, rename it over the
+// target, fsync the folder. A reader sees the old file or the new one, never half of either, and
+// after a crash the rename is either on disk or not. Node only: the core never imports this module.
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+
+/** A fresh temporary path beside `path` (same folder, so the rename stays on one file system). */
+export function tempSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+/** Makes a rename or a new entry in `folder` durable; a no-op where folders cannot be opened (Windows). */
+export function fsyncFolder(folder: string): void {
+  let fd: number;
+  try {
+    fd = openSync(folder, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    // Some file systems refuse fsync on a folder; the rename itself still happened.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EPERM" && code !== "EBADF") throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes all of `data` to `fd`, however many calls that takes. */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
+/** Renames a written and fsynced temporary file over `path`, then fsyncs the folder; removes the temporary file on failure. */
+export function commitTemp(temp: string, path: string): void {
+  try {
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  fsyncFolder(dirname(path));
+}
+
+/**
+ * Replaces `path` with `data` atomically and durably (temp file, fsync, rename, fsync the folder).
+ * `exclusive` refuses to replace an existing file (a seal is written once). Throws the fs error.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: { readonly exclusive?: boolean } = {}): void {
+  const temp = tempSibling(path);
+  try {
+    const fd = openSync(temp, "wx");
+    try {
+      writeAll(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  if (options.exclusive === true && existsSync(path)) {
+    rmSync(temp, { force: true });
+    throw new Error(`refusing to replace \`${path}\``);
+  }
+  commitTemp(temp, path);
+}
