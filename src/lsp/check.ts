@@ -17,7 +17,7 @@ import { applySuppressions } from "../diagnostics/suppress.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { MAX_SYNTAX_ERRORS, parse } from "../syntax/parse.js";
 import { hasPosition, LineIndex, type Location, type Span } from "../diagnostics/span.js";
-import { rescanItems, scanItems, type Scan, type SourceItem } from "./items.js";
+import { rescanItems, scanItems, type Scan, type SourceItem } from "../syntax/items.js";
 
 /** Files at least this long (in UTF-16 code units) are checked part by part. */
 export const DEFAULT_SPLIT_THRESHOLD = 64 * 1024;

@@ -10,7 +10,7 @@ import { parse } from "../syntax/parse.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { LineIndex, Location } from "../diagnostics/span.js";
 import type { DocumentCheck } from "./check.js";
-import type { Occurrence, Scan, SourceItem } from "./items.js";
+import type { Occurrence, Scan, SourceItem } from "../syntax/items.js";
 
 export interface Position {
   readonly line: number;

@@ -21,7 +21,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineIndex } from "../diagnostics/span.js";
 import { checkDocument, PartCache, type DocumentCheck } from "./check.js";
 import { completions, coordinationHover, documentSymbols, fixesFor, occurrenceAt, occurrencesOf, offsetRange, relationHover, spanRange, type Completion, type SymbolInfo } from "./features.js";
-import { scanItems, type Scan } from "./items.js";
+import { scanItems, type Scan } from "../syntax/items.js";
 
 /** Server settings, from the client's `initializationOptions`. */
 export interface ServerOptions {

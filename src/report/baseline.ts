@@ -2,7 +2,7 @@
 // Each entry names a code, the file, the rule as written (white space folded) and the text the
 // finding points at, never a line number, so edits elsewhere in the file leave it valid. Accepted
 // findings leave the counts, as with `calmlog-ignore` comments, and are listed with their reason.
-import { scanItems } from "../lsp/items.js";
+import { scanItems } from "../syntax/items.js";
 import type { SourceFile, Span } from "../diagnostics/span.js";
 import { LineIndex } from "../diagnostics/span.js";
 import { makeDiagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";

@@ -3,7 +3,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { checkDocument, independentParts, PartCache } from "../../src/lsp/check.js";
-import { scanItems } from "../../src/lsp/items.js";
+import { scanItems } from "../../src/syntax/items.js";
 import { lintProgram } from "../../src/lint.js";
 
 /** `n` independent blocks: recursion, a negation, a threshold, a single-use variable, and an invariant in the last. */

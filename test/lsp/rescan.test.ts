@@ -2,7 +2,7 @@
 // any text (broken ones included) and any edit.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { rescanItems, scanItems } from "../../src/lsp/items.js";
+import { rescanItems, scanItems } from "../../src/syntax/items.js";
 
 const PIECES = [
   ".decl e(a: symbol, b: number)", ".decl p(x: N) btree", ".type N <: symbol", ".type U = N | M", ".input e", ".output p(IO=file)",

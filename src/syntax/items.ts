@@ -4,7 +4,7 @@
 // not see it exactly so (a clause without its `.`, unterminated text), and a few constructs (an
 // unterminated block comment, components, `choice-domain`) make the whole file unsplittable. After
 // an edit, `rescanItems` scans only the changed stretch and reuses the items around it.
-import { FUNCTOR_NAMES } from "../syntax/ast.js";
+import { FUNCTOR_NAMES } from "./ast.js";
 
 /** How an item mentions a relation. */
 export type Role = "decl" | "head" | "body" | "directive";
