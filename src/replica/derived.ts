@@ -56,7 +56,7 @@ export interface DerivedHeader {
 export class DerivedFile {
   constructor(
     readonly header: DerivedHeader,
-    private readonly bytes: Buffer,
+    private readonly bytes: Uint8Array,
   ) {}
 
   section(i: number): Int32Array {

@@ -624,8 +624,6 @@ export class ReplicaWorkspace {
   close(): void {
     this.derivedWriter?.abort();
     this.derivedWriter = null;
-    if (this.lock === null) return;
-    rmSync(this.lock, { force: true });
     if (this.lock === null && this.lockFailure === null) return;
     if (this.lock !== null) rmSync(this.lock, { force: true });
     this.lock = null;
@@ -667,7 +665,11 @@ export class ReplicaWorkspace {
     const inputs = this.report !== null && this.unit !== null ? this.inputsKey(units) : null;
     // Earlier commit records are superseded by this one; once they outweigh the facts, the log is written anew.
     const superseded = kept.kind === "log" && kept.meta !== null ? (kept.meta.superseded ?? 0) + commitFrameLength(kept.meta) : 0;
-    const compact = kept.kind === "log" && superseded > kept.length - superseded;
+    // Live after this commit: the facts plus one commit record (about the size of the last one).
+    // A commit with no evaluation (a seal) does not compact: the derived state, tied to a commit
+    // the log holds, would be orphaned; the next evaluate compacts and keeps it in step.
+    const compact =
+      kept.kind === "log" && kept.meta !== null && superseded > kept.length - superseded + commitFrameLength(kept.meta) && (this.derivedWriter !== null || this.options.programText === undefined);
     const seals: Record<string, string> = {};
     for (const s of [...this.seals.values()].sort((a, b) => a.epoch - b.epoch)) seals[String(s.epoch)] = sealJson(s);
     const header = { format: LOG_FORMAT, schema: this.schemaNow, formats: this.formatsNow };

@@ -74,6 +74,12 @@ const CASES: Case[] = [
   { code: "CL530", name: "no server", files: { "tasks.dl": TASKS }, runs: [["evaluate", "tasks.dl", "nats://127.0.0.1:1/set"]], help: /server runs with JetStream/ },
   { code: "CL550", name: "not a partition key", files: { "tasks.dl": TASKS, "data/a/epoch-1/edge.facts": "x\ty\n" }, runs: [["evaluate", "tasks.dl", "data"], ["seal", "data", "--epoch", "1", "--key", "edge.b=x", "--program", "tasks.dl"]], help: /calmlog lint/ },
   { code: "CL701", name: "bad explain query", files: { "tasks.dl": TASKS, "f/edge.facts": "x\ty\n", "f/blocked.facts": "" }, runs: [["explain", "tasks.dl", "-F", "f", "nope(1)"]], help: /Write the fact as in a rule file/ },
+  { code: "CL249", name: "baseline not JSON", files: { "p.dl": TASKS, "base.json": "{ not json" }, runs: [["lint", "p.dl", "--baseline", "base.json"]], help: /--write-baseline|entry/ },
+  { code: "CL220", name: "choice-domain on a missing column", files: P(".decl a(x: number) choice-domain z\n"), runs: [["check", "p.dl"]], help: /did you mean `x`|declared columns/ },
+  { code: "CL306", name: "choice-domain relation", files: P(".decl a(x: number, y: number)\n.decl b(x: number, y: number) choice-domain x\n.input a\n.output b\nb(x, y) :- a(x, y).\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal/ },
+  { code: "CL307", name: "autoinc counter", files: P(".decl a(x: symbol)\n.decl b(x: symbol, n: number)\n.input a\n.output b\nb(x, n) :- a(x), n = autoinc().\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal|identifier/ },
+  { code: "CL308", name: "subsumption", files: P(".decl a(x: number, d: number)\n.decl b(x: number, d: number)\n.input a\n.output b\nb(x, d) :- a(x, d).\nb(x, d1) <= b(x, d2) :- d2 < d1.\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal|threshold/ },
+  { code: "CL309", name: "autoinc in recursion", files: P(".decl a(x: number)\n.decl b(x: number)\n.input a\n.output b\nb(x) :- a(x).\nb(n) :- b(x), x < 3, n = autoinc().\n"), runs: [["check", "p.dl"]], help: /outside the cycle/ },
 ];
 
 /** Codes not provoked here, and why. */
@@ -107,6 +113,10 @@ const NOT_PROVOKED: Record<string, string> = {
   CL604: "only when neither Z3 nor the search decides: test/invariant",
   CL605: "a note without help (null in the catalogue)",
   CL702: "needs a derivation larger than --max-facts: test/explain",
+  CL552: "a late fact of a sealed key needs kept state from an earlier run and a key seal: test/replica/keyseal.test.ts",
+  CL553: "a key seal that no longer fits needs a program changed after sealing: test/replica/keyseal.test.ts",
+  CL554: "changed facts of a sealed key need a key seal and an edited file: test/replica/keyseal.test.ts",
+  CL703: "needs a plan step explain does not follow; every step the planner makes today is followed: test/explain/language.test.ts",
 };
 
 async function calmlog(cwd: string, args: string[]): Promise<string> {
