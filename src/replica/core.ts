@@ -10,7 +10,7 @@ import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./deri
 import type { StateLayout } from "../eval/snapshot.js";
 import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import { coordinationFreeRelations, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
+import { coordinationFreeRelations, withheldOf, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, sealText, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
@@ -481,15 +481,9 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     }
     if ((k > 0 || throughOf.has(relation)) && openFacts === 0) continue;
     const status = keys.find((x) => x.relations.includes(relation));
-    const cause = unit.analysis.relations.get(relation)?.cause ?? null;
     const epochs = [...openEpochs].sort((a, b) => a - b);
     withheld.push({
-      relation,
-      kind: cause?.use.kind ?? "negation",
-      literal: cause?.use.text ?? "",
-      at: cause === null ? "" : `${cause.use.span.file}:${cause.use.span.line}:${cause.use.span.column}`,
-      via: cause?.chain.map((s) => s.relation) ?? [relation],
-      reason: cause?.use.reason ?? "",
+      ...withheldOf(unit, relation),
       openFacts,
       openEpochs: epochs,
       release: epochs.length === 0 ? null : { from: k + 1, to: Math.max(k + 1, epochs[epochs.length - 1]!) },

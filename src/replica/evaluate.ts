@@ -168,7 +168,7 @@ export class WithheldError extends Error {
 }
 
 /** Why `relation` waits for a seal, from the analysis (the literal, where, and the relations in between). */
-function withheldOf(unit: ProgramUnit, relation: string): WithheldRelation {
+export function withheldOf(unit: ProgramUnit, relation: string): WithheldRelation {
   const cause = unit.analysis.relations.get(relation)?.cause ?? null;
   return {
     relation,
