@@ -107,18 +107,25 @@ describe("property 6: runs split and killed at random end where one clean run en
           intact = cache === "other" && other === text;
         }
         const before = existsSize(log);
+        const saved = before > 0 ? readFileSync(log) : null;
         const now = await run(dir, text, sealAfter === i);
         // A run that evaluates continues from an intact derived state, and never from a damaged or foreign one.
         if (!now.reused) expect(now.continued).toBe(intact);
         intact = !now.reused || intact;
         const kill = kills[i];
         if (kill === null || kill === undefined) continue;
-        intact = false;
         // Killed while appending: only a prefix of this run's bytes reached the disk.
         const after = existsSize(log);
+        // A run that appended nothing (nothing new to commit) leaves nothing to cut.
+        if (before > 0 && after === before) continue;
+        intact = false;
         if (before === 0) {
           // The first commit writes a new log and renames it; killed before the rename.
           rmSync(log, { force: true });
+          writeFileSync(`${log}.tmp-1-00ff00ff`, "partial");
+        } else if (!readFileSync(log).subarray(0, before).equals(saved!)) {
+          // A compacting commit writes the log anew and renames it; killed before the rename.
+          writeFileSync(log, saved!);
           writeFileSync(`${log}.tmp-1-00ff00ff`, "partial");
         } else truncateSync(log, before + Math.floor((after - before) * kill));
       }
