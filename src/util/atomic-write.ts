@@ -3,11 +3,15 @@
 // after a crash the rename is either on disk or not. Node only: the core never imports this module.
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 
-/** A fresh temporary path beside `path` (same folder, so the rename stays on one file system). */
+/**
+ * A fresh temporary path beside `path` (same folder, so the rename stays on one file system):
+ * `NAME.tmp-PID-HEX`, the one pattern by which a later run recognises (and removes, when its
+ * process is gone) what a killed run left behind, in the kept state and in `seals/`.
+ */
 export function tempSibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
 }
 
 /** Makes a rename or a new entry in `folder` durable; a no-op where folders cannot be opened (Windows). */
