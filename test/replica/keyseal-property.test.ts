@@ -12,9 +12,8 @@ import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../../src/replica/evaluate.js";
 import { keyGroups, sealKeys } from "../../src/replica/keyseal.js";
 import type { Tuple } from "../../src/replica/facts.js";
-import type { SealRecord } from "../../src/replica/replica.js";
-import type { FactUnit, KeySealEntry, ReplicaSource, SealWrite } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
+import { MemorySource, type MemoryFacts as Facts } from "./memory-source.js";
 
 const DECLS = `.decl a(k: symbol, x: number)
 .decl b(k: symbol, x: number)
@@ -48,43 +47,6 @@ function programOf(chosen: readonly string[]): string {
   return DECLS + names.map((r) => `${RULES[r]!.decl}\n${RULES[r]!.rules}`).join("\n") + "\n";
 }
 
-type Facts = Record<string, Record<number, Record<string, Tuple[]>>>;
-
-/** Facts and seal records in memory, key seals included. */
-class MemorySource implements ReplicaSource {
-  readonly kind = "memory";
-  readonly description = "memory";
-  readonly stateDir = null;
-  readonly seals: SealRecord[] = [];
-  readonly keys = new Map<string, string>();
-  constructor(private readonly facts: Facts) {}
-  async list(): Promise<{ replicas: string[]; units: FactUnit[] }> {
-    const units: FactUnit[] = [];
-    for (const [replica, epochs] of Object.entries(this.facts)) {
-      for (const [epoch, rels] of Object.entries(epochs)) for (const relation of Object.keys(rels)) units.push({ replica, epoch: Number(epoch), relation, location: `mem:${replica}/${epoch}/${relation}`, fingerprint: "1" });
-    }
-    return { replicas: Object.keys(this.facts).sort(), units };
-  }
-  async *read(unit: FactUnit): AsyncIterable<readonly Tuple[]> {
-    yield this.facts[unit.replica]![unit.epoch]![unit.relation]!;
-  }
-  async readSeals(): Promise<SealRecord[]> {
-    return [...this.seals];
-  }
-  async createSeal(record: SealRecord): Promise<SealWrite> {
-    if (this.seals.some((s) => s.epoch === record.epoch)) return { created: false, location: "mem", existing: null };
-    this.seals.push(record);
-    return { created: true, location: "mem" };
-  }
-  async readKeySeals(): Promise<KeySealEntry[]> {
-    return [...this.keys].map(([id, text]) => ({ id, text }));
-  }
-  async createKeySeal(entry: KeySealEntry): Promise<{ created: boolean; location: string }> {
-    if (this.keys.has(entry.id)) return { created: false, location: entry.id };
-    this.keys.set(entry.id, entry.text);
-    return { created: true, location: entry.id };
-  }
-}
 
 const VALUES = ["k1", "k2", "k3"];
 const EPOCHS = 3;

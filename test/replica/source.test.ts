@@ -5,11 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
-import { DirectorySource, type FactUnit, type ReplicaSource, type SealWrite } from "../../src/replica/source.js";
+import { DirectorySource } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
 import type { SealRecord } from "../../src/replica/replica.js";
 import type { Tuple } from "../../src/replica/facts.js";
 import { compile } from "../../src/pipeline.js";
+import { MemorySource } from "./memory-source.js";
 
 function put(dir: string, rel: string, text: string): void {
   mkdirSync(join(dir, rel, ".."), { recursive: true });
@@ -51,33 +52,6 @@ describe("DirectorySource", () => {
     expect(await source.readKeySeals()).toEqual([{ id: "cart/k1", text: "{}\n" }]);
   });
 });
-
-/** A source held in memory, as a network source would be: nothing on disk, no kept state. */
-class MemorySource implements ReplicaSource {
-  readonly kind = "memory";
-  readonly description = "memory";
-  readonly stateDir = null;
-  readonly seals: SealRecord[] = [];
-  constructor(private readonly facts: Record<string, Record<number, Record<string, Tuple[]>>>) {}
-  async list(): Promise<{ replicas: string[]; units: FactUnit[] }> {
-    const units: FactUnit[] = [];
-    for (const [replica, epochs] of Object.entries(this.facts)) {
-      for (const [epoch, rels] of Object.entries(epochs)) for (const relation of Object.keys(rels)) units.push({ replica, epoch: Number(epoch), relation, location: `mem:${replica}/${epoch}/${relation}`, fingerprint: "1" });
-    }
-    return { replicas: Object.keys(this.facts).sort(), units };
-  }
-  async *read(unit: FactUnit): AsyncIterable<readonly Tuple[]> {
-    yield this.facts[unit.replica]![unit.epoch]![unit.relation]!;
-  }
-  async readSeals(): Promise<SealRecord[]> {
-    return [...this.seals];
-  }
-  async createSeal(record: SealRecord): Promise<SealWrite> {
-    if (this.seals.some((s) => s.epoch === record.epoch)) return { created: false, location: "mem", existing: null };
-    this.seals.push(record);
-    return { created: true, location: "mem" };
-  }
-}
 
 describe("the replica workflow over any source", () => {
   it("evaluates and seals facts that never touch the disk", async () => {
