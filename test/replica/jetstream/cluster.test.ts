@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type NatsServer } from "./server.js";
 
-const SCRIPT = join(import.meta.dirname, "../../cli/calmlog-process.ts");
+const SCRIPT = join(import.meta.dirname, "../../cli/run-cli.mjs");
 // tsx's loader by absolute URL: the processes run in a temporary folder without node_modules.
 const TSX = import.meta.resolve("tsx");
 const PROGRAM = `// Reachability is monotonic; a node with no way out reads absence, so it waits for a seal.
