@@ -377,6 +377,12 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   let sealed: SealedResult | null = null;
   if (k > 0 || throughOf.size > 0) {
     options.onPhase?.("sealed results");
+    const evaluateOver = (rows: ReadonlyMap<string, RowSet>, what: string): Engine => {
+      const e = engine();
+      for (const [relation, set] of rows) insert(e, relation, set.view());
+      run(what, e);
+      return e;
+    };
     if (throughOf.size === 0) {
       // Sealed results change only with the verified sealed epochs (their seals and facts).
       const key = sealedKey(store, seals, k, isSealed);
@@ -390,9 +396,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
         });
         if (writer !== null) parts!.sealed = { key, relations: keptSealed.relations.map((x) => ({ ...x, rows: writer.put(kept!.section(x.rows)) })) };
       } else {
-        const sealedEngine = engine();
-        for (const [relation, rows] of sealedRows) insert(sealedEngine, relation, rows.view());
-        run("sealed results", sealedEngine);
+        const sealedEngine = evaluateOver(sealedRows, "sealed results");
         const keptRelations: { relation: string; size: number; rows: number }[] = [];
         relationsOut = sealNames.map((r) => {
           const codes = sortedCodes(sealedEngine, r);
@@ -404,12 +408,6 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       sealed = { epoch: k, sealedAt: seals.get(k)!.sealedAt, reason: seals.get(k)!.reason, relations: relationsOut };
     } else {
       // Released keys: evaluated afresh each run (the kept sealed results hold whole-sealed epochs only).
-      const evaluateOver = (rows: ReadonlyMap<string, RowSet>, what: string): Engine => {
-        const e = engine();
-        for (const [relation, set] of rows) insert(e, relation, set.view());
-        run(what, e);
-        return e;
-      };
       const sealedEngine = k > 0 ? evaluateOver(sealedRows, "sealed results") : null;
       const released = releasedTuples(store, keyRelease, k, sealedRows, (rows) => evaluateOver(rows, "sealed results (released keys)"));
       const relations: RelationResult[] = [];
