@@ -1,7 +1,7 @@
 // Fact files as the replica layer reads and writes them: the shared `io/` reader and writer,
 // with the delimiter and header line a relation's `.input` directive names.
 import type { RelationSchema } from "../check/types.js";
-import { readFactFile, type FactSchema } from "../io/facts.js";
+import { parseFacts, readFactFile, type FactSchema, type ReadOptions } from "../io/facts.js";
 import { formatRelation, writeRelationFile } from "../io/write.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
@@ -16,12 +16,25 @@ export type ReplicaSchema = FactSchema & { readonly input?: RelationSchema["inpu
  * `.input` says `headers=true`) or `<relation>.jsonl`; a bad line throws `UserError`.
  */
 export function readFacts(path: string, schema: ReplicaSchema): Tuple[] {
+  return readFactFile(path, schema, readOptions(path, schema));
+}
+
+/**
+ * Parses text read from `path` as `readFacts` would read the file. With `continued`, the text is
+ * what follows whole lines already read, so no header line is skipped.
+ */
+export function parseFactText(text: string, path: string, schema: ReplicaSchema, continued = false): Tuple[] {
+  const opts = readOptions(path, schema);
+  return parseFacts(text, path, schema, continued ? { ...opts, headers: false } : opts);
+}
+
+function readOptions(path: string, schema: ReplicaSchema): ReadOptions {
   const { delimiter, headers } = schema.format ?? formatOf(schema);
-  return readFactFile(path, schema, {
+  return {
     format: path.endsWith(".jsonl") ? "jsonl" : "tsv",
     ...(delimiter === undefined ? {} : { delimiter }),
     ...(headers === true ? { headers } : {}),
-  });
+  };
 }
 
 /** Writes a relation as a Soufflé-style `.csv` (tab-separated), atomically. */

@@ -26,6 +26,8 @@ export interface UnitRecord {
   /** Kept facts the unit lacked (CL501), reported again while it stays unchanged. */
   readonly lacking: number;
   readonly files: readonly string[];
+  /** Per file, how far it was read (see `ReadMark`): a file that only grew is read from there. Absent in older logs. */
+  readonly readTo?: Readonly<Record<string, { readonly bytes: number; readonly sha256: string }>>;
 }
 
 /** Run metadata a commit records. */

@@ -1,13 +1,14 @@
 // Where replica facts and seal records come from. The evaluation core sees only this interface,
 // so a directory, a message stream or a test fixture are interchangeable. The directory layout
 // (`DIR/<replica>/epoch-<n>/<relation>.facts`, `DIR/seals/epoch-<n>.json`) is the first source.
-import { randomBytes } from "node:crypto";
+import { isUtf8 } from "node:buffer";
+import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import type { Tuple } from "./facts.js";
-import { readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
+import { parseFactText, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
 
@@ -29,6 +30,24 @@ export interface FactUnit {
    * read again next time. Sources whose fingerprints are exact leave it out.
    */
   readonly trustedFrom?: number;
+}
+
+/**
+ * How far a unit was read: its length in bytes and the SHA-256 of those bytes. A later read that
+ * finds the same bytes at the start of the unit reads only what was appended after them.
+ */
+export interface ReadMark {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** A unit read past an earlier mark. */
+export interface AppendedRead {
+  /** True: `rows` are only the lines appended after the mark. False: `rows` are the unit's every fact (no mark, or the bytes before it changed). */
+  readonly appended: boolean;
+  readonly rows: readonly Tuple[];
+  /** Where this read ended, for the next run; null when the unit cannot be continued (compressed, not UTF-8). */
+  readonly mark: ReadMark | null;
 }
 
 /** What a source holds right now: its replicas (some may have no facts yet) and fact units. */
@@ -95,6 +114,13 @@ export interface ReplicaSource {
   read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]>;
 
   /**
+   * Reads a unit that may have grown since `since`: when the unit still starts with the bytes the
+   * mark vouches for (their SHA-256 and a whole last line), only what follows is parsed. Errors
+   * throw as `read` does, naming the file's own line. Sources without it are read whole.
+   */
+  readAppended?(unit: FactUnit, schema: ReplicaSchema, since: ReadMark | undefined): Promise<AppendedRead>;
+
+  /**
    * Findings the source made while reading (for a stream: facts of a sealed epoch published after
    * its seal, kept out of the rows), added to `diags` once the read facts are merged.
    */
@@ -140,6 +166,10 @@ export class DirectorySource implements ReplicaSource {
 
   async *read(unit: FactUnit, schema: ReplicaSchema): AsyncIterable<readonly Tuple[]> {
     yield readFacts(unit.location, schema);
+  }
+
+  async readAppended(unit: FactUnit, schema: ReplicaSchema, since: ReadMark | undefined): Promise<AppendedRead> {
+    return readFileAppended(unit.location, schema, since);
   }
 
   async readSeals(diags: Diagnostics, show?: Show): Promise<SealRecord[]> {
@@ -238,6 +268,46 @@ export class FolderSetSource implements ReplicaSource {
     if (this.seals.some((s) => s.epoch === record.epoch)) return { created: false, location: "memory", existing: this.seals.find((s) => s.epoch === record.epoch)! };
     this.seals.push(record);
     return { created: true, location: "memory" };
+  }
+}
+
+/**
+ * Reads a fact file past `since`. The bytes are read once: the mark of this read and the facts come
+ * from the same bytes, so a write during the read cannot pair a mark with other facts. The whole
+ * prefix is hashed (SHA-256, about 5 ms per MB), never sampled: an edit anywhere before the mark,
+ * even one that keeps the length, sends the file through a whole read, which reports what it lacks
+ * (CL501). Anything unusual (compressed, not UTF-8, a bad line) is read whole by the ordinary reader,
+ * so errors are reported exactly as a whole read reports them.
+ */
+export function readFileAppended(path: string, schema: ReplicaSchema, since: ReadMark | undefined): AppendedRead {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    // The reader reports why the file cannot be read (CL404).
+    return { appended: false, rows: readFacts(path, schema), mark: null };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return { appended: false, rows: readFacts(path, schema), mark: null };
+  const hash = createHash("sha256");
+  let from = 0;
+  // The mark must end a line: text appended to an unfinished last line changes that line's fact.
+  if (since !== undefined && since.bytes > 0 && since.bytes <= bytes.length && bytes[since.bytes - 1] === 10) {
+    hash.update(bytes.subarray(0, since.bytes));
+    if (hash.copy().digest("hex") === since.sha256) from = since.bytes;
+    hash.update(bytes.subarray(since.bytes));
+  } else {
+    hash.update(bytes);
+  }
+  const mark: ReadMark = { bytes: bytes.length, sha256: hash.digest("hex") };
+  if (!isUtf8(bytes.subarray(from))) return { appended: false, rows: readFacts(path, schema), mark: null };
+  if (from === 0) return { appended: false, rows: parseFactText(bytes.toString("utf8"), path, schema), mark };
+  try {
+    return { appended: true, rows: parseFactText(bytes.toString("utf8", from), path, schema, true), mark };
+  } catch (err) {
+    if ((err as { diagnostic?: unknown }).diagnostic === undefined) throw err;
+    // Parsed whole, the same error names the file's own line and column.
+    parseFactText(bytes.toString("utf8"), path, schema);
+    throw err;
   }
 }
 

@@ -16,7 +16,7 @@ import { schemaFromTypes, type ReplicaSchema } from "./io.js";
 import { appendCommit, commitFrameLength, LOG_FILE, type LoadedLog, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";
 import { FactStore, RowSet, storeFromLayout, storeLayout, type StoreLayout } from "./rows.js";
-import type { FactUnit, ReplicaSource, SourceListing } from "./source.js";
+import type { AppendedRead, FactUnit, ReadMark, ReplicaSource, SourceListing } from "./source.js";
 import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
 import { formatsOf, parseSeal, readStateAt, schemaOf, sealJson, sealPath, type FileFormat, type Show } from "./store.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -396,15 +396,22 @@ export class ReplicaWorkspace {
     for (const name of listing.replicas) read.set(name, new Map());
     let done = 0;
     const total = listing.units.length - this.unitsSkipped;
+    const readTo = new Map<string, Record<string, ReadMark>>();
     for (const [key, g] of groups) {
       if (unchanged.has(key)) continue;
       const { replica, epoch, relation } = g[0]!;
-      const rows = new RowSet();
-      for (const unit of g) {
-        const n = await this.readUnit(store, unit, rows);
-        done++;
-        if (n !== null) this.factsRead += n;
+      let rows = await this.readAppendedGroup(store, g, sameSchema ? previous[key] : undefined, readTo, key);
+      if (rows !== null) {
+        done += g.length;
         this.onProgress?.({ phase: "reading", files: done, filesTotal: total, facts: this.factsRead });
+      } else {
+        rows = new RowSet();
+        for (const unit of g) {
+          const n = await this.readUnit(store, unit, rows, readTo, key);
+          done++;
+          if (n !== null) this.factsRead += n;
+          this.onProgress?.({ phase: "reading", files: done, filesTotal: total, facts: this.factsRead });
+        }
       }
       let epochs = read.get(replica);
       if (epochs === undefined) read.set(replica, (epochs = new Map()));
@@ -446,7 +453,10 @@ export class ReplicaWorkspace {
       const lacking = unchanged.has(key) ? was!.lacking : lackingSeen.get(key) ?? 0;
       // A file changed too recently for its timestamp to tell a later change apart is read again next time.
       const racy = g.some((u) => (u.trustedFrom ?? 0) > now);
-      this.units.set(key, { fingerprint: racy ? "racy" : fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location) });
+      // How far each file was read: a file that only grows is read from there next time.
+      const to = unchanged.has(key) ? was?.readTo : readTo.get(key);
+      const whole = to !== undefined && g.every((u) => to[u.location] !== undefined);
+      this.units.set(key, { fingerprint: racy ? "racy" : fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location), ...(whole ? { readTo: to } : {}) });
     }
     this.noteUnread(inputs, listing.skipped ?? [], store);
     return true;
@@ -837,7 +847,54 @@ export class ReplicaWorkspace {
     return true;
   }
 
-  private async readUnit(store: FactStore, unit: FactUnit, rows: RowSet): Promise<number | null> {
+  /**
+   * Reads a grown open-epoch group past where the last clean run read its files: its rows are the
+   * kept membership's plus the appended lines. That holds only when the kept membership is exactly
+   * what the files held then: no facts lacking (CL501), the same files, the same column types, no
+   * seal (sealed files are always read whole and checked against the seal) and no key seals (whose
+   * late facts are held back from the membership). Null when the group must be read whole; then
+   * nothing was added.
+   */
+  private async readAppendedGroup(store: FactStore, g: readonly FactUnit[], was: UnitRecord | undefined, readTo: Map<string, Record<string, ReadMark>>, key: string): Promise<RowSet | null> {
+    const source = this.source;
+    const { replica, epoch, relation } = g[0]!;
+    const to = was?.readTo;
+    if (source.readAppended === undefined || was === undefined || to === undefined || was.sealed || this.seals.has(epoch) || was.lacking > 0 || this.keySeals.length > 0) return null;
+    if (was.files.length !== g.length || !g.every((u) => was.files.includes(u.location) && to[u.location] !== undefined)) return null;
+    const schema = this.schemas.get(relation);
+    if (schema === undefined) return null;
+    const parts: AppendedRead[] = [];
+    try {
+      for (const unit of g) {
+        const part = await source.readAppended(unit, schema, to[unit.location]);
+        // A file whose start changed is read whole, with the others, so what it lacks is seen.
+        if (!part.appended || part.mark === null) return null;
+        parts.push(part);
+      }
+    } catch (err) {
+      if ((err as { diagnostic?: unknown }).diagnostic === undefined) throw err;
+      // The whole read reports the error.
+      return null;
+    }
+    const rows = new RowSet();
+    const kept = store.peek(replica, epoch, relation);
+    if (kept !== undefined) for (const id of kept.rows.view()) rows.add(id);
+    const marks: Record<string, ReadMark> = {};
+    try {
+      g.forEach((unit, i) => {
+        for (const t of parts[i]!.rows) rows.add(store.encode(relation, t));
+        this.factsRead += parts[i]!.rows.length;
+        marks[unit.location] = parts[i]!.mark!;
+      });
+    } catch (err) {
+      if ((err as { diagnostic?: unknown }).diagnostic === undefined) throw err;
+      return null;
+    }
+    readTo.set(key, marks);
+    return rows;
+  }
+
+  private async readUnit(store: FactStore, unit: FactUnit, rows: RowSet, readTo: Map<string, Record<string, ReadMark>>, key: string): Promise<number | null> {
     const schema = this.schemas.get(unit.relation);
     if (schema === undefined) {
       this.diagnostics.add("CL504", wholeFile(unit.location), `\`${this.show(unit.location)}\` names relation \`${unit.relation}\`, which the program does not declare`);
@@ -845,6 +902,18 @@ export class ReplicaWorkspace {
     }
     let n = 0;
     try {
+      if (this.source.readAppended !== undefined && this.source.stateDir !== null) {
+        // Read whole, but marked, so the next run can read only what is appended.
+        const part = await this.source.readAppended(unit, schema, undefined);
+        for (const t of part.rows) rows.add(store.encode(unit.relation, t));
+        n = part.rows.length;
+        if (part.mark !== null) {
+          let marks = readTo.get(key);
+          if (marks === undefined) readTo.set(key, (marks = {}));
+          marks[unit.location] = part.mark;
+        }
+        return n;
+      }
       for await (const batch of this.source.read(unit, schema)) {
         for (const t of batch) rows.add(store.encode(unit.relation, t));
         n += batch.length;
