@@ -6,10 +6,8 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.stderr.write(`calmlog needs Node 20.19 or newer (package.json "engines"); this is Node ${process.versions.node}.\n`);
   process.exit(2);
 }
-// The hook makes `chevrotain` load from its single-file bundle, so the CLI starts fast.
-const { register } = await import("node:module");
-register("../dist/chevrotain-hook.js", import.meta.url);
-const { main } = await import("../dist/cli/main.js");
+// dist/bin/ is the CLI bundled by esbuild (scripts/bundle-cli.mjs): few files to load, no loader hook.
+const { main } = await import("../dist/bin/main.js");
 
 /** All of standard input, for a `-` file argument. */
 async function readStdin() {

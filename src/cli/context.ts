@@ -4,7 +4,6 @@ import { readFile, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { glob, isDynamicPattern } from "tinyglobby";
 import { nearest } from "../check/names.js";
 import { fileErrorReason } from "../diagnostics/diagnostic.js";
 import type { SourceFile } from "../diagnostics/span.js";
@@ -104,6 +103,8 @@ export async function readSource(path: string, ctx: CliContext): Promise<{ sourc
  */
 export async function expandFiles(args: readonly string[], cwd: string): Promise<string[]> {
   const out: string[] = [];
+  // Loaded here, not at the top: `run` and `evaluate` never expand globs.
+  const { glob, isDynamicPattern } = await import("tinyglobby");
   for (const arg of args) {
     if (arg === "-") {
       out.push(arg);

@@ -1,8 +1,8 @@
 // chevrotain's values for every module of calmlog, so one copy is loaded; a static import keeps
 // this module free of `node:` imports and top-level await (browsers, bundlers and `require`).
 // The package's entry loads lodash-es module by module (about 0.3 s before the first line is
-// parsed); `bin/calmlog.js` and the tests point `chevrotain` at the single-file bundle that ships
-// in the same package instead (about 15 ms), see `src/chevrotain-hook.ts`.
+// parsed); the CLI is bundled with chevrotain inside (`scripts/bundle-cli.mjs`) and the tests point
+// `chevrotain` at the single-file bundle that ships in the same package (about 15 ms).
 import * as chevrotain from "chevrotain";
 
 export const { CstParser, createToken, createTokenInstance, createSyntaxDiagramsCode, EOF, Lexer, tokenMatcher } = chevrotain;
