@@ -253,7 +253,10 @@ export class SymbolTable {
       for (let i = from; i < to; i++) s += String.fromCharCode(this.bytes[i]!);
       return s;
     }
-    return String.fromCharCode.apply(null, this.bytes.subarray(from, to) as unknown as number[]);
+    // In chunks: one `apply` with very many arguments (a long record's text) overflows the stack.
+    let s = "";
+    for (let at = from; at < to; at += 8192) s += String.fromCharCode.apply(null, this.bytes.subarray(at, Math.min(to, at + 8192)) as unknown as number[]);
+    return s;
   }
 
   /** Rank of every code in code-point order (UTF-8 byte order is code-point order). */

@@ -15,7 +15,7 @@ import { planVariant, type UnpackPattern } from "../plan/plan.js";
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Atom, Comparison, FunctorName, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { PExpr } from "../plan/plan.js";
-import { isStructured, NIL } from "../eval/records.js";
+import { isStructured, structuredParts } from "../eval/records.js";
 import type { Clause } from "../syntax/normalize.js";
 import { printLiteral, printTerm } from "../syntax/printer.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
@@ -970,10 +970,9 @@ export function showTyped(v: Value, type: PrimitiveType): string {
 function structuredTerm(v: string, span: Term["span"]): Term {
   const field = (x: Value): Term => (typeof x === "string" ? (isStructured(x) ? structuredTerm(x, span) : { kind: "string", value: x, span }) : valueTerm(x, Number.isInteger(x) ? "number" : "float", span));
   const call = (name: FunctorName, args: readonly Value[]): Term => ({ kind: "call", name, nameSpan: span, args: args.map(field), span });
-  if (v === NIL) return call("nil", []);
-  if (v.charCodeAt(0) === 0) return call("record", JSON.parse(v.slice(1)) as Value[]);
-  const open = v.indexOf("[");
-  return call(`$${v.slice(1, open)}`, JSON.parse(v.slice(open)) as Value[]);
+  const parts = structuredParts(v);
+  if (parts === null) return call("nil", []);
+  return call(parts.branch === null ? "record" : `$${parts.branch}`, parts.fields);
 }
 
 function valueTerm(v: Value, type: PrimitiveType | undefined, span: Term["span"]): Term {

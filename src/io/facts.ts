@@ -3,18 +3,19 @@
 import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import type { Column } from "../check/types.js";
+import type { Column, RecordShape } from "../check/types.js";
 import type { Code } from "../diagnostics/codes.js";
 import { fileErrorReason, makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { INT32_MAX, INT32_MIN, UINT32_MAX, type ValueTable } from "../eval/values.js";
 import { hashBytes } from "../eval/symbols.js";
+import { readStructured, RecordTextError } from "./record-text.js";
 
 /** What reading needs to know about a relation. */
 export interface FactSchema {
   readonly name: string;
-  readonly columns: readonly Pick<Column, "name" | "type">[];
+  readonly columns: readonly Pick<Column, "name" | "type" | "shape">[];
 }
 
 export type FactFormat = "tsv" | "jsonl";
@@ -53,7 +54,9 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
   const shown = opts.displayPath ?? path;
   const delimiter = opts.delimiter ?? "\t";
   const bytes = readBytes(path, shown, schema, opts);
-  if (delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
+  // Record and ADT columns are parsed by their type, on the text path.
+  const structured = schema.columns.some((c) => c.shape !== undefined);
+  if (!structured && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
     const codes = integers ? plainIntegerCodes(bytes, schema, delimiter.charCodeAt(0), opts.headers ?? false) : plainCodes(bytes, schema, delimiter.charCodeAt(0), opts.headers ?? false, values!);
     if (codes !== null) return codes;
   }
@@ -326,6 +329,9 @@ function scanDelimited(text: string, file: string, schema: FactSchema, delimiter
   const shared: Value[] = new Array(schema.columns.length);
   const arity = schema.columns.length;
   const dl = delimiter.length;
+  // A delimiter with a comma also separates a record's fields: as in Soufflé, a column ends at the
+  // first delimiter outside brackets.
+  const recordComma = delimiter.includes(",");
   let pos = 0;
   let line = 0;
   const n = text.length;
@@ -347,7 +353,7 @@ function scanDelimited(text: string, file: string, schema: FactSchema, delimiter
     const tuple: Value[] = reuse ? shared : new Array(arity);
     let start = lineStart;
     for (let c = 0; c < arity; c++) {
-      const next = indexWithin(text, delimiter, start, lineEnd);
+      const next = recordComma ? nextOutsideBrackets(text, delimiter, start, lineEnd, file, line, lineStart) : indexWithin(text, delimiter, start, lineEnd);
       if (c < arity - 1 && next === -1) {
         fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has ${arity} columns, but line ${line} has ${c + 1}`);
       }
@@ -356,7 +362,8 @@ function scanDelimited(text: string, file: string, schema: FactSchema, delimiter
         fail("CL401", file, next, line, next - lineStart + 1, dl, `\`${schema.name}\` has ${arity} column${arity === 1 ? "" : "s"}, but line ${line} has ${found}`);
       }
       const stop = c === arity - 1 ? lineEnd : next;
-      tuple[c] = parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
+      const shape = schema.columns[c]!.shape?.shape() ?? null;
+      tuple[c] = shape !== null ? structuredField(text, start, stop, shape, file, line, start - lineStart + 1, schema, c) : parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
       start = stop + dl;
     }
     f(tuple);
@@ -372,6 +379,34 @@ function indexWithin(text: string, delimiter: string, from: number, to: number):
   }
   const i = text.indexOf(delimiter, from);
   return i === -1 || i + delimiter.length > to ? -1 : i;
+}
+
+/** The first `delimiter` in text[from, to) outside `[...]`, or -1; unbalanced brackets are CL403. */
+function nextOutsideBrackets(text: string, delimiter: string, from: number, to: number, file: string, line: number, lineStart: number): number {
+  let depth = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93) {
+      if (--depth < 0) return indexWithin(text, delimiter, i, to);
+    } else if (depth === 0 && text.startsWith(delimiter, i) && i + delimiter.length <= to) return i;
+  }
+  if (depth > 0) fail("CL403", file, from, line, from - lineStart + 1, to - from, `unbalanced \`[\` in line ${line}: a record field opens more brackets than it closes`);
+  return -1;
+}
+
+/** A record or ADT field, read by its type (see io/record-text.ts); a malformed one is CL402 at the place it goes wrong. */
+function structuredField(text: string, start: number, stop: number, shape: RecordShape, file: string, line: number, column: number, schema: FactSchema, c: number): string {
+  const raw = text.slice(start, stop);
+  try {
+    return readStructured(raw, shape);
+  } catch (err) {
+    if (!(err instanceof RecordTextError)) throw err;
+    const col = schema.columns[c]!;
+    const at = Math.min(err.at, raw.length);
+    fail("CL402", file, start + at, line, column + at, Math.max(1, Math.min(raw.length - at, 1)), `\`${raw}\` is not a value of \`${col.name}\`'s ${shape.kind === "record" ? "record" : "ADT"} type (column ${c + 1} of \`${schema.name}\`): ${err.message}`,
+      shape.kind === "record" ? "A record field is written as Soufflé prints it: `[1, abc, nil]`, `nil` for the empty record; symbols bare or in double quotes." : "An ADT field is written as Soufflé prints it: `$Branch(1, abc)`, or `$Branch` for a branch without fields.");
+  }
 }
 
 function countFields(text: string, from: number, to: number, delimiter: string): number {
@@ -493,7 +528,9 @@ function parseJsonLines(text: string, file: string, schema: FactSchema): Tuple[]
           : typeof cell === "number" &&
             ((col.type === "float" && Number.isFinite(cell)) || (Number.isInteger(cell) && (col.type === "number" ? cell >= INT32_MIN && cell <= INT32_MAX : cell >= 0 && cell <= UINT32_MAX)));
       if (!ok) fail("CL402", file, start, line, 1, raw.length, `${JSON.stringify(cell)} is not a valid \`${col.type}\` (column ${c + 1}, \`${col.name}\`, of \`${schema.name}\`)`);
-      tuple.push(cell as Value);
+      // A record or ADT column holds the value as Soufflé prints it: `"[1, abc]"`.
+      const shape = col.shape?.shape() ?? null;
+      tuple.push(shape !== null ? structuredField(cell as string, 0, (cell as string).length, shape, file, line, 1, schema, c) : (cell as Value));
     });
     out.push(tuple);
   }

@@ -32,7 +32,7 @@ function field(v: Value): string {
 export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], format: FactFormat, delimiter = "\t"): string {
   const parts: string[] = new Array(tuples.length);
   if (format === "jsonl") {
-    for (let i = 0; i < tuples.length; i++) parts[i] = JSON.stringify(tuples[i]);
+    for (let i = 0; i < tuples.length; i++) parts[i] = JSON.stringify(tuples[i]!.map((v) => (typeof v === "string" && isStructured(v) ? showStructured(v) : v)));
   } else {
     for (let i = 0; i < tuples.length; i++) {
       const t = tuples[i]!;
@@ -119,7 +119,10 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
     for (let i = 0; i < size; i++) {
       const base = (order === null ? i : order[i]!) * arity;
       const t: Value[] = new Array(arity);
-      for (let c = 0; c < arity; c++) t[c] = values.decode(types[c]!, data[base + c]!);
+      for (let c = 0; c < arity; c++) {
+        const v = values.decode(types[c]!, data[base + c]!);
+        t[c] = typeof v === "string" && isStructured(v) ? showStructured(v) : v;
+      }
       const line = Buffer.from(JSON.stringify(t) + "\n", "utf8");
       if (pos + line.length > CHUNK) {
         sink(buf.subarray(0, pos));
@@ -149,7 +152,9 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
       let from = 0;
       let to = 0;
       if (kind === 0) {
-        if (flags[code]! & (ESCAPE | LONE)) text = Buffer.from(escapeSymbol(sym.text(code)), "utf8");
+        // A record or ADT value (its first byte is 0 or 1) is written as Soufflé prints it.
+        if (bytes[starts[code]!]! <= 1 && starts[code + 1]! > starts[code]!) text = Buffer.from(field(sym.text(code)), "utf8");
+        else if (flags[code]! & (ESCAPE | LONE)) text = Buffer.from(escapeSymbol(sym.text(code)), "utf8");
         else (from = starts[code]!, to = starts[code + 1]!);
       } else if (kind === 3) text = Buffer.from(String(values.floats[code]!), "utf8");
       const need = dl + (text !== null ? text.length : kind === 0 ? to - from : 11) + 1;

@@ -1,6 +1,7 @@
 // Explain follows every plan step and functor the planner makes: a fixture uses each (the test
 // fails when the planner gains a step kind or functor the fixture does not reach), every fact of
 // it is explained, and every step shown and every failing literal named is checked by the engine.
+import { makeRecord, NIL } from "../../src/eval/records.js";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/eval/index.js";
@@ -133,7 +134,7 @@ describe("explain over Soufflé's language", () => {
     const d = explainer.why("square", ["\u0001Square[9]"])!;
     expect(d.fact.text).toBe("square($Square(9))");
     expect(d.height).toBe(2);
-    expect(explainer.fact("list", ["\u0000[1,\"\\u0000[2,\\\"\\\\u0000nil\\\"]\"]"]).text).toBe("list([1, [2, nil]])");
+    expect(explainer.fact("list", [makeRecord([1, makeRecord([2, NIL])])]).text).toBe("list([1, [2, nil]])");
   });
 
   it("a plan step it does not know is a clear message for a derivation and a named rule for why-not, not a crash", () => {
