@@ -90,6 +90,9 @@ export function inferPartitions(checked: CheckedProgram, analysis: Omit<Analysis
       for (const id of analysis.relations.get(r)?.clauses ?? []) {
         const clause = clauseById.get(id);
         if (clause === undefined) continue;
+        const counter = analysis.rules[id]?.uses.find((u) => u.kind === "counter");
+        // One counter numbers every rule's derivations, so no key's numbers are its own.
+        if (counter !== undefined) return { relation: r, text: counter.text, span: counter.span, reason: `\`autoinc()\` numbers \`${r}\` with one counter across every key, so a key's numbers depend on the other keys' facts` };
         const problem = checkClause(clause, c, (s, j) => {
           if (isFixed(s)) return true;
           if (members.has(s)) return candidates.has(pair(s, j));

@@ -62,6 +62,28 @@ describe("partition keys of small programs", () => {
       .rule(atom("unreached", v("g"), v("a"), v("b")), pos("edge", v("g"), v("a"), _()), pos("edge", v("g"), _(), v("b")), not("reach", v("g"), v("a"), v("b")), not("cut", v("g"))).build();
     expect(summary(p)).toEqual({ unreached: "key `edge.g` (= `cut.g`)" });
   });
+
+  it("a counter is never sealable per key, nor is what reads its numbers; a choice per key is", () => {
+    const of = (text: string): Record<string, string> => {
+      const d = new Diagnostics();
+      return summary(check(parse({ path: "t.dl", text }, d), d));
+    };
+    const counted = of(`.decl order(id: number, item: symbol)
+.input order
+.decl ticket(n: number, id: number)
+.decl late(id: number)
+ticket(autoinc(), id) :- order(id, _).
+late(id) :- ticket(n, id), n > 10.
+`);
+    expect(counted.ticket).toBe("not: autoinc(): `autoinc()` numbers `ticket` with one counter across every key, so a key's numbers depend on the other keys' facts");
+    expect(counted.late).toBe("not: ticket(n, id): `ticket(n, id)` holds `id` only in a column of `ticket` that is not partitioned the same way");
+    // Without the counter the same rule is keyed by the order.
+    expect(of(`.decl order(id: number, item: symbol)
+.input order
+.decl pick(id: number, item: symbol) choice-domain id
+pick(id, i) :- order(id, i).
+`)).toEqual({ pick: "key `order.id`" });
+  });
 });
 
 describe("partition keys of programs/", () => {
