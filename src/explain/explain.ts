@@ -2,11 +2,12 @@
 // body literal that fails). Both read the facts of a finished evaluation and search backwards from
 // the fact asked about, so evaluation itself records nothing and pays nothing.
 //
-// Minimal height: the support of the fact is explored backwards (every rule instance whose head is
-// a fact already reached, over facts that hold), then heights are settled in increasing order as in
-// Knuth's generalisation of Dijkstra's algorithm: an input or program fact has height 0, a rule
-// instance 1 + the largest height of its positive premises. Negations, comparisons and aggregates
-// read lower strata, which are complete, so they are conditions of a step, not premises.
+// Minimal height: an input or program fact has height 0, a rule instance 1 + the largest height of
+// its positive premises. Negations, comparisons and aggregates read lower strata, which are
+// complete, so they are conditions of a step, not premises. A small support is explored backwards
+// (every rule instance whose head is a fact already reached) and its heights settled in increasing
+// order, as in Knuth's generalisation of Dijkstra's algorithm; a large one is answered from every
+// fact's height, computed by one more evaluation (`levels.ts`) that only explain pays for.
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
 import { ArithmeticFault } from "../eval/ops.js";
@@ -18,6 +19,8 @@ import type { PExpr } from "../plan/plan.js";
 import { isStructured, structuredParts } from "../eval/records.js";
 import type { Clause } from "../syntax/normalize.js";
 import { printLiteral, printTerm } from "../syntax/printer.js";
+import { Levels } from "./levels.js";
+import { EngineModel } from "./model.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
 import { coerce, compareType, NONE, Solver, Unsupported, type AggregateResult, type BoundPlan, type FactModel, type Solution } from "./solve.js";
 
@@ -154,6 +157,13 @@ export interface ExplainOptions {
   readonly rows?: number;
   /** How deep why-not follows missing facts (default 4). */
   readonly depth?: number;
+  /**
+   * How a derivation is found. `auto` (the default): the whole support while it stays within
+   * `supportFacts`, else the minimal heights of every fact from one more evaluation (`levels`);
+   * `goal`: a goal-directed search instead of that evaluation, its height proven minimal only
+   * within the `deepening` budget.
+   */
+  readonly strategy?: "auto" | "levels" | "goal";
 }
 
 interface Node {
@@ -230,20 +240,29 @@ export class Explainer {
   /**
    * A derivation tree of minimal height, or null when the fact does not hold. The whole support is
    * explored first while it stays small (every step's subtree then has minimal height too). A fact
-   * supported by much of a large relation is searched goal-directed instead: a derivation is built
-   * depth-first from the fact (`whyDirect`), then iterative deepening (`whyGoal`) looks for a lower
-   * one within the same budget; when the budget runs out first, the tree says how low the lowest
-   * could be (`lowest`).
+   * supported by much of a large relation is built top-down from every fact's minimal height
+   * (`whyLevels`). Where those heights cannot be computed (a program with `autoinc()`, a model that
+   * is not an engine's), a goal-directed search: a derivation built depth-first from the fact
+   * (`whyDirect`), then iterative deepening (`whyGoal`) looks for a lower one within the same
+   * budget; when the budget runs out first, the tree says how low the lowest could be (`lowest`).
    */
   why(relation: string, tuple: Tuple, options: ExplainOptions = {}): Derivation | null {
     if (!this.model.has(relation, tuple)) return null;
     const limit = options.maxFacts ?? 200_000;
     const support = Math.min(limit, options.supportFacts ?? 5_000);
     const rows = options.rows ?? 5;
-    try {
-      return this.whySupport(relation, tuple, support, rows);
-    } catch (err) {
-      if (!(err instanceof SearchLimit) || limit <= support) throw err;
+    if (options.strategy !== "levels") {
+      try {
+        return this.whySupport(relation, tuple, support, rows);
+      } catch (err) {
+        if (!(err instanceof SearchLimit) || limit <= support) throw err;
+      }
+    }
+    const levels = options.strategy === "goal" ? null : this.levels();
+    if (levels !== null) {
+      const found = this.whyLevels(levels, relation, tuple);
+      if (found !== null) return this.tree(found.root, found.nodes, new Set(), rows);
+      if (options.strategy === "levels") throw new Error(`explain: the heights of one more evaluation give no derivation of \`${this.fact(relation, tuple).text}\``);
     }
     const direct = this.whyDirect(relation, tuple, limit);
     const upper = direct.root.height;
@@ -251,6 +270,70 @@ export class Explainer {
     if ("root" in goal) return this.tree(goal.root, goal.nodes, new Set(), rows);
     const tree = this.tree(direct.root, direct.nodes, new Set(), rows);
     return tree.kind === "rule" && goal.lowest < upper ? { ...tree, lowest: goal.lowest } : tree;
+  }
+
+  private levelsCache: Levels | null | undefined;
+
+  /** Every fact's minimal height, evaluated once per explainer (null: the model is not an engine's, or the program uses `autoinc()`). */
+  private levels(): Levels | null {
+    if (this.levelsCache === undefined) this.levelsCache = this.model instanceof EngineModel ? Levels.build(this.unit, this.model.engine, this.inputs) : null;
+    return this.levelsCache;
+  }
+
+  /**
+   * A derivation built top-down from the facts' minimal heights: a fact of height h takes the first
+   * rule instance whose positive premises all have heights below h (one exists, since h is the
+   * least height over its instances), so each step, and the whole tree, has minimal height. Null
+   * when some fact has no such instance that explain can follow (a clause it skips).
+   */
+  private whyLevels(levels: Levels, relation: string, tuple: Tuple): { root: Node; nodes: Map<string, Node> } | null {
+    const nodes = new Map<string, Node>();
+    const root = this.node(nodes, relation, tuple);
+    const stack: Node[] = [root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.base || n.best !== null) continue;
+      const h = levels.height(n.relation, n.tuple);
+      if (h === null || h === 0) return null;
+      let premises: Node[] = [];
+      for (const clause of this.clausesOf.get(n.relation) ?? []) {
+        const plan = this.headPlanOrSkip(clause);
+        if (plan === null) continue;
+        this.solveOrSkip(clause, plan, n.tuple, (s) => {
+          const ps: Node[] = [];
+          for (let i = 0; i < plan.plan.steps.length; i++) {
+            const step = plan.plan.steps[i]!;
+            const row = s.rows[i];
+            if (step.kind !== "atom" || row == null) continue;
+            const ph = levels.height(step.relation, row);
+            if (ph === null || ph >= h) return true;
+            ps.push(this.node(nodes, step.relation, row));
+          }
+          n.best = { clause, plan, solution: s, head: n.key, premises: [], waiting: 0 };
+          premises = ps;
+          return false;
+        });
+        if (n.best !== null) break;
+      }
+      if (n.best === null) return null;
+      n.height = h;
+      n.done = true;
+      stack.push(...premises);
+    }
+    const levelOf = new Map<string, number>();
+    for (const n of nodes.values()) levelOf.set(n.key, n.base ? 0 : n.height);
+    settleHeights(root, nodes, this.premiseKeys);
+    // Each step was chosen one level below its head, so the tree's heights are the levels themselves.
+    for (const n of nodes.values()) {
+      if (n.height !== levelOf.get(n.key)) throw new Error(`explain: \`${this.fact(n.relation, n.tuple).text}\` has height ${n.height} in its tree but ${levelOf.get(n.key)} by evaluation`);
+    }
+    return { root, nodes };
+  }
+
+  /** The minimal height of a fact that holds, from one more evaluation; null when it does not hold or that evaluation is not available (see `strategy`). */
+  minimalHeight(relation: string, tuple: Tuple): number | null {
+    if (!this.model.has(relation, tuple)) return null;
+    return this.levels()?.height(relation, tuple) ?? null;
   }
 
   /** A node for the fact, a base (height 0) when it was inserted or is a program fact. */

@@ -27,13 +27,24 @@ export class EngineModel implements FactModel {
   position(relation: string, tuple: Tuple): number {
     const { data, size, arity, types } = this.engine.rows(relation);
     const cols = types.map((_, c) => c);
-    const index = this.index(relation, cols, data, size, arity);
     const codes = this.codes(types, cols, tuple);
-    return codes === null ? -1 : index.first(codes);
+    if (codes === null) return -1;
+    const index = this.index(relation, cols, data, size, arity);
+    return index === null ? scan(data, size, arity, cols, codes, true)[0] ?? -1 : index.first(codes);
   }
 
-  private index(relation: string, cols: readonly number[], data: Int32Array, size: number, arity: number): CodeIndex {
+  /** Lookups per relation and columns so far: the first few scan the rows, later ones build an index. */
+  private readonly uses = new Map<string, number>();
+
+  /**
+   * The index of `relation` on `cols`, or null while a scan is cheaper: a question often reads a
+   * large relation a few times only, and one scan of its codes costs far less than hashing every row.
+   */
+  private index(relation: string, cols: readonly number[], data: Int32Array, size: number, arity: number): CodeIndex | null {
     const name = `${relation}/${cols.join(",")}`;
+    const used = (this.uses.get(name) ?? 0) + 1;
+    this.uses.set(name, used);
+    if (used <= SCANS && size > 64) return null;
     let index = this.indexes.get(name);
     if (index === undefined || index.size !== size) this.indexes.set(name, (index = new CodeIndex(data, size, arity, cols)));
     return index;
@@ -62,16 +73,18 @@ export class EngineModel implements FactModel {
     // Keyed: an index over the engine's row codes, built once per relation and columns; only the
     // matching rows are decoded, so a question about a large relation reads a few of its rows, not all.
     const { data, size, arity, types } = this.engine.rows(relation);
-    const index = this.index(relation, cols, data, size, arity);
     const codes = this.codes(types, cols, key);
     if (codes === null) return [];
+    const index = this.index(relation, cols, data, size, arity);
     const vt = this.engine.valueTable;
     const out: Tuple[] = [];
-    for (let row = index.first(codes); row !== -1; row = index.next[row]!) {
+    const decode = (row: number): void => {
       const t: Value[] = new Array(arity);
       for (let c = 0; c < arity; c++) t[c] = vt.decode(types[c]!, data[row * arity + c]!);
       out.push(t);
-    }
+    };
+    if (index === null) for (const row of scan(data, size, arity, cols, codes, false)) decode(row);
+    else for (let row = index.first(codes); row !== -1; row = index.next[row]!) decode(row);
     // The order `tuples` gives (column by column), so answers do not depend on how rows were stored.
     if (out.length > 1) out.sort((a, b) => {
       for (let c = 0; c < arity; c++) {
@@ -82,6 +95,32 @@ export class EngineModel implements FactModel {
     });
     return out;
   }
+}
+
+/** How many lookups of one relation on some columns scan its rows before an index is built. */
+const SCANS = 8;
+
+/** The rows (in storage order) whose columns `cols` hold `codes`; only the first when `one`. */
+function scan(data: Int32Array, size: number, arity: number, cols: readonly number[], codes: Int32Array, one: boolean): number[] {
+  const out: number[] = [];
+  const k = cols.length;
+  if (k === 1) {
+    const c0 = cols[0]!;
+    const v0 = codes[0]!;
+    for (let row = 0, at = c0; row < size; row++, at += arity) {
+      if (data[at] === v0) {
+        out.push(row);
+        if (one) break;
+      }
+    }
+    return out;
+  }
+  rows: for (let row = 0, base = 0; row < size; row++, base += arity) {
+    for (let j = 0; j < k; j++) if (data[base + cols[j]!] !== codes[j]) continue rows;
+    out.push(row);
+    if (one) break;
+  }
+  return out;
 }
 
 /** Rows of one relation chained by the codes in some columns: open addressing on the key's hash, one chain per key. */

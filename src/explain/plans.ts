@@ -54,7 +54,8 @@ export type PlanItem = HeadLiteral | Literal;
  * evaluated yet (a variable in it is bound by no atom among `items`).
  */
 export function planItems(clause: Clause, items: readonly PlanItem[], relations: ReadonlyMap<string, RelationSchema>, size?: (relation: string) => number): BoundPlan | null {
-  const body = items.map((x) => ("kind" in x && x.kind === "head" ? x.literal : (x as Literal)));
+  const written = items.map((x) => ("kind" in x && x.kind === "head" ? x.literal : (x as Literal)));
+  const body = keyedByHead(items, written, relations);
   const probe: Clause = { ...clause, head: { relation: clause.head.relation, args: [], span: clause.head.span }, body };
   // With sizes the planner costs every order, so a small relation is read first and a large one probed.
   const atoms = body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated).map((l) => size?.(l.atom.relation.name) ?? 0);
@@ -69,14 +70,15 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
   // Steps carry their literal's text; equal texts are equal literals, so the first unused one is taken.
   const byText = new Map<string, { item: PlanItem; literal: Literal }[]>();
   items.forEach((item, k) => {
-    const literal = body[k]!;
-    const text = showLiteral(literal);
+    const text = showLiteral(body[k]!);
     const list = byText.get(text) ?? [];
-    list.push({ item, literal });
+    list.push({ item, literal: written[k]! });
     byText.set(text, list);
   });
   const atomText = new Map<string, Literal>();
-  for (const l of body) if (l.kind === "atom" && !l.negated) atomText.set(showAtom(l.atom), l);
+  body.forEach((l, k) => {
+    if (l.kind === "atom" && !l.negated) atomText.set(showAtom(l.atom), written[k]!);
+  });
   const literals: (Literal | null)[] = [];
   const headArg: number[] = [];
   for (const step of plan.steps) {
@@ -102,6 +104,35 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
   const schema = relations.get(clause.head.relation.name);
   for (const x of items) if ("kind" in x && x.kind === "head") placeholders.set(placeholderValue(schema?.columns[x.arg]?.type ?? "number", x.arg), x.arg);
   return { plan, literals, headArg, names, placeholders };
+}
+
+/**
+ * The body with each variable a head tie binds to a parameter written, in the positive atoms, as
+ * that parameter: `parent(x, a)` asked about `x` is planned as `parent(<x>, a)`, so the planner sees
+ * a keyed lookup where it would otherwise cost a scan (the tie `x = <x>` still binds `x` for the rest).
+ */
+function keyedByHead(items: readonly PlanItem[], written: readonly Literal[], relations: ReadonlyMap<string, RelationSchema>): Literal[] {
+  const params = new Map<string, { term: Term; type: PrimitiveType }>();
+  for (const x of items) {
+    if (!("kind" in x && x.kind === "head")) continue;
+    const { left, right } = x.literal;
+    if (left.kind !== "var" || params.has(left.name)) continue;
+    params.set(left.name, { term: right, type: right.kind === "string" ? "symbol" : right.kind === "number" ? right.type : "number" });
+  }
+  if (params.size === 0) return [...written];
+  return written.map((l) => {
+    if (l.kind !== "atom" || l.negated) return l;
+    const columns = relations.get(l.atom.relation.name)?.columns;
+    let changed = false;
+    const args = l.atom.args.map((a, c) => {
+      const p = a.kind === "var" ? params.get(a.name) : undefined;
+      const type = columns?.[c]?.type;
+      if (p === undefined || type === undefined || (type === "symbol") !== (p.type === "symbol") || (type !== "symbol" && type !== p.type)) return a;
+      changed = true;
+      return { ...p.term, span: a.span };
+    });
+    return changed ? { ...l, atom: { ...l.atom, args } } : l;
+  });
 }
 
 /** Names of the slots that steps bind, from their literals' variables. */

@@ -151,7 +151,7 @@ export function renderExplainText(r: ExplainReport): string {
   const where = r.view === "facts" ? "" : r.view === "merged" ? " in the merged view of every replica" : r.sealedEpoch === 0 ? " (no sealed epoch yet)" : ` in the sealed results (final as of epoch ${r.sealedEpoch})`;
   if (r.holds && r.derivation !== null) {
     const lowest = r.derivation.kind === "rule" && r.derivation.lowest !== undefined ? ` (the lowest has height ${r.derivation.lowest} or more; the search stopped before finding it)` : "";
-    out.push(`${r.fact.text} holds${where}; a derivation of height ${r.derivation.height}${lowest}:`);
+    out.push(`${r.fact.text} holds${where}; a derivation of ${lowest === "" ? "minimal " : ""}height ${r.derivation.height}${lowest}:`);
     draw(derivationTree(r.derivation), out, "  ", true, true);
   } else if (r.view === "sealed" && r.sealedEpoch === 0 && r.withheld !== null) {
     // Nothing is sealed, so nothing of the relation is known yet: what it waits for is the answer.

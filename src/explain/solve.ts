@@ -302,7 +302,8 @@ export class Solver {
         cols.push(c);
         key.push(coerce(v, types[c]!));
       } else if (a.kind === "const") {
-        const v = constIn(a.value, types[c]!);
+        // A placeholder for a head value (see `keyedByHead`) stands for that value.
+        const v = constIn(this.subst !== null && this.subst.has(a.value) ? this.subst.get(a.value)! : a.value, types[c]!);
         if (v === null) return [];
         cols.push(c);
         key.push(v);

@@ -54,7 +54,7 @@ describe("calmlog explain -F", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     // a -> d directly, then d -> e: height 2, not a -> b -> c -> d -> e (height 4).
-    expect(r.stdout).toContain('path("a", "e") holds; a derivation of height 2:');
+    expect(r.stdout).toContain('path("a", "e") holds; a derivation of minimal height 2:');
     expect(r.stdout).toContain('edge("a", "d")  input fact, facts/edge.facts:5');
     expect(r.stdout).toContain('edge("d", "e")  input fact, facts/edge.facts:6');
     expect(r.stdout).toContain("path(x, z) :- path(x, y), edge(y, z).");
@@ -131,7 +131,7 @@ describe("calmlog explain REPLICA_DIR", () => {
     w.put("data/b/epoch-1/edge.facts", "q\tr\ny\tz\n");
     const r = await calmlog(w.root, "explain", "tasks.dl", "data", 'reach("x", "z")');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('reach("x", "z") holds in the merged view of every replica; a derivation of height 2:');
+    expect(r.stdout).toContain('reach("x", "z") holds in the merged view of every replica; a derivation of minimal height 2:');
     expect(r.stdout).toContain('edge("y", "z")  input fact, data/b/epoch-1/edge.facts:2 (replica b, epoch 1)');
     expect(existsSync(join(w.root, "data", ".calmlog"))).toBe(false);
   });
@@ -190,7 +190,7 @@ describe("calmlog explain REPLICA_DIR", () => {
     expect(open.stdout).toContain("to release it, seal epoch 1");
     expect(open.stdout).toContain('edge("x", "y")  replica a, epoch 1, a/edge.facts:1');
     const sealed = await calmlog(w.root, "explain", "tasks.dl", "--replica", "a=a", "--replica", "b=b", "--sealed", 'ready("x")');
-    expect(sealed.stdout).toContain('ready("x") holds in the sealed results (final as of epoch 1); a derivation of height 1:');
+    expect(sealed.stdout).toContain('ready("x") holds in the sealed results (final as of epoch 1); a derivation of minimal height 1:');
     expect(sealed.stdout).not.toContain("waits for a sealed epoch");
     const both = await calmlog(w.root, "explain", "tasks.dl", "-F", "a", "--replica", "a=a", 'ready("x")');
     expect(both.code).toBe(2);

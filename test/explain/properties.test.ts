@@ -9,6 +9,8 @@ import type { Tuple } from "../../src/eval/values.js";
 import { Explainer, type Derivation, type WhyNot } from "../../src/explain/explain.js";
 import { EngineModel, InputIndex } from "../../src/explain/model.js";
 import { compileText } from "../eval/helpers.js";
+import { printLiteral, printTerm } from "../../src/syntax/printer.js";
+import type { Literal } from "../../src/syntax/ast.js";
 import { DERIVED, factsArb, programArb, programText } from "./arbitraries.js";
 
 type Facts = Record<string, number[][]>;
@@ -129,6 +131,41 @@ describe("explain", () => {
     bodies.forEach((b, i) => expect(derived[i], `step \`${b}\` does not hold in\n${text}`).toBe(true));
   });
 
+  test.prop([programArb, factsArb], { numRuns: 40 })("the derivation read from one more evaluation's heights (for large supports) re-verifies, its height minimal", (rules, facts) => {
+    const text = programText(rules);
+    const { engine, explainer } = setup(text, facts);
+    const bodies: string[] = [];
+    for (const d of DERIVED) {
+      for (const t of engine.tuples(d.name).slice(0, 4)) {
+        const whole = explainer.why(d.name, t)!;
+        const levels = explainer.why(d.name, t, { strategy: "levels" })!;
+        expect(levels.kind === "rule" ? levels.lowest : undefined).toBeUndefined();
+        expect(levels.height, `${d.name}${JSON.stringify(t)}`).toBe(whole.height);
+        stepsOf(levels, engine, facts, new Set(), bodies);
+      }
+    }
+    const derived = probe(text, facts, bodies);
+    bodies.forEach((b, i) => expect(derived[i], `step \`${b}\` does not hold in\n${text}`).toBe(true));
+  });
+
+  test.prop([programArb, factsArb], { numRuns: 30 })("the height of every derivation equals the least level a naive unrolled evaluation derives the fact at", (rules, facts) => {
+    const text = programText(rules);
+    const { engine, explainer } = setup(text, facts);
+    let total = 0;
+    for (const d of DERIVED) total += engine.size(d.name);
+    const level = unrolled(text, facts, total + 1);
+    for (const d of DERIVED) {
+      for (const t of engine.tuples(d.name)) {
+        const expected = level(d.name, t);
+        expect(expected, `${d.name}${JSON.stringify(t)} is derived by the unrolled program`).not.toBeNull();
+        expect(explainer.minimalHeight(d.name, t), `${d.name}${JSON.stringify(t)} in\n${text}`).toBe(expected);
+        for (const strategy of ["auto", "levels"] as const) {
+          expect(explainer.why(d.name, t, { strategy })!.height, `${strategy}: ${d.name}${JSON.stringify(t)} in\n${text}`).toBe(expected);
+        }
+      }
+    }
+  });
+
   const absentArb = fc.array(fc.record({ rel: fc.nat(DERIVED.length - 1), t: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 2 }) }), { minLength: 1, maxLength: 4 });
 
   test.prop([programArb, factsArb, absentArb], { numRuns: 60 })("every why-not names a literal that fails under its bindings", (rules, facts, asks) => {
@@ -154,3 +191,42 @@ describe("explain", () => {
     });
   });
 });
+
+/**
+ * The naive reference for minimal heights: the program unrolled into levels, `R_k` holding the facts
+ * of `R` that have a derivation of height at most k (its rules read the positive atoms of derived
+ * relations at level k - 1, negations and aggregates the finished relations), evaluated once.
+ * Returns the least k whose level holds a fact.
+ */
+function unrolled(text: string, facts: Facts, levels: number): (relation: string, tuple: Tuple) => number | null {
+  const unit = compileText(text);
+  const derived = new Set(DERIVED.map((d) => d.name));
+  const lines: string[] = [];
+  for (const d of DERIVED) {
+    const cols = Array.from({ length: d.arity }, (_, i) => `c${i}: number`).join(", ");
+    const vars = Array.from({ length: d.arity }, (_, i) => `v${i}`).join(", ");
+    for (let k = 0; k <= levels; k++) lines.push(`.decl ${d.name}_${k}(${cols})`);
+    for (let k = 1; k <= levels; k++) lines.push(`${d.name}_${k}(${vars}) :- ${d.name}_${k - 1}(${vars}).`);
+  }
+  for (const c of unit.checked.clauses) {
+    if (c.body.length === 0) continue;
+    for (let k = 1; k <= levels; k++) {
+      const body = c.body.map((l): string => {
+        if (l.kind === "atom" && !l.negated && derived.has(l.atom.relation.name)) {
+          const at: Literal = { ...l, atom: { ...l.atom, relation: { ...l.atom.relation, name: `${l.atom.relation.name}_${k - 1}` } } };
+          return printLiteral(at);
+        }
+        return printLiteral(l);
+      });
+      lines.push(`${c.head.relation.name}_${k}(${c.head.args.map(printTerm).join(", ")}) :- ${body.join(", ")}.`);
+    }
+  }
+  const full = compileText(`${text}\n${lines.join("\n")}\n`, "unrolled.dl");
+  const engine = new Engine(full.checked, full.analysis);
+  for (const [name, tuples] of Object.entries(facts)) engine.insert(name, tuples);
+  engine.run();
+  return (relation, tuple) => {
+    for (let k = 1; k <= levels; k++) if (engine.has(`${relation}_${k}`, tuple)) return k;
+    return null;
+  };
+}
