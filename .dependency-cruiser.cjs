@@ -18,6 +18,7 @@ const LAYERS = [
   ["analysis", "^src/analysis/"],
   ["check", "^src/check/"],
   ["syntax", "^src/syntax/"],
+  ["builtins", "^src/builtins/"],
   ["diagnostics", "^src/diagnostics/"],
   ["util", "^src/util/"],
 ];

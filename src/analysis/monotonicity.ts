@@ -1,6 +1,7 @@
 // The CALM table: each body literal has a class, and a clause is as bad as its worst literal.
 // An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a bound
 // that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
+import { builtin } from "../builtins/functors.js";
 import type { RelationSchema } from "../check/types.js";
 import { allVariables, forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
@@ -429,7 +430,8 @@ function orderUses(clause: Clause, relations: ReadonlyMap<string, RelationSchema
   }
   const counters: Term[] = [];
   const find = (t: Term): void => {
-    if (t.kind === "call" && t.name === "autoinc") counters.push(t);
+    // A functor whose value depends on arrival order (the builtins table's CALM class): `autoinc()`.
+    if (t.kind === "call" && builtin(t.name)?.calm === "order-dependent") counters.push(t);
     else if (t.kind === "call") t.args.forEach(find);
     else if (t.kind === "binary") (find(t.left), find(t.right));
     else if (t.kind === "unary") find(t.operand);

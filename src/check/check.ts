@@ -7,7 +7,8 @@ import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { normalize } from "../syntax/normalize.js";
 import type { Span } from "../diagnostics/span.js";
 import { checkGrounding } from "./ground.js";
-import { FUNCTORS, inferClause, type ColumnType } from "./infer.js";
+import { BUILTIN_NAMES, builtin } from "../builtins/functors.js";
+import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
 import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { ANY, typeSet } from "./typeset.js";
@@ -233,10 +234,10 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
     } else if (term.kind === "call" && (term.name === "record" || term.name === "nil")) {
       continue;
     } else if (term.kind === "call") {
-      const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[term.name];
+      const sig = builtin(term.name);
       if (sig === undefined) {
         diags.add("CL211", term.nameSpan, `unknown functor \`${term.name}\``, {
-          help: didYouMean(term.name, Object.keys(FUNCTORS), null),
+          help: didYouMean(term.name, BUILTIN_NAMES, null),
         });
       } else if (term.args.length < sig.min || term.args.length > sig.max) {
         const expected = sig.max === Infinity ? `at least ${sig.min}` : `${sig.min}`;

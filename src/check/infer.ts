@@ -1,11 +1,12 @@
 // Per-clause type inference by unification over sets of primitive types: every occurrence of a
 // variable narrows one shared set, and the occurrence that empties it is reported, once per variable.
-import type { Aggregate, Atom, FunctorName, Literal, Term } from "../syntax/ast.js";
+import { argTypes, builtin } from "../builtins/functors.js";
+import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Diagnostics, Related } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { termText } from "./names.js";
-import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, type TypeSet } from "./typeset.js";
+import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, typeSet, type TypeSet } from "./typeset.js";
 import { clauseOuter } from "./walk.js";
 
 /** A column as inference sees it: `ANY` when its declared type is broken. */
@@ -14,38 +15,10 @@ export interface ColumnType {
   readonly set: TypeSet;
 }
 
-/** Argument and result types of a built-in functor; `variadic` repeats the one argument type. */
-interface Signature {
-  readonly args: readonly TypeSet[];
-  readonly variadic: boolean;
-  /** null: the result has the type of the (unified) arguments. */
-  readonly result: TypeSet | null;
+/** A type list of the builtins table as a set. */
+function setOf(types: readonly PrimitiveType[]): TypeSet {
+  return types.reduce((acc, t) => acc | typeSet(t), 0);
 }
-
-/** The built-in functors, as in Soufflé. */
-export const FUNCTORS: Readonly<Record<Exclude<FunctorName, "record" | "nil" | `$${string}`>, Signature & { min: number; max: number }>> = {
-  cat: { args: [SYMBOL], variadic: true, result: SYMBOL, min: 2, max: Infinity },
-  strlen: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
-  substr: { args: [SYMBOL, NUMBER, NUMBER], variadic: false, result: SYMBOL, min: 3, max: 3 },
-  ord: { args: [SYMBOL], variadic: false, result: NUMBER, min: 1, max: 1 },
-  // `to_number` reads a symbol, or converts another numeric type (as `to_float`, `to_unsigned` do).
-  to_number: { args: [ANY], variadic: false, result: NUMBER, min: 1, max: 1 },
-  to_float: { args: [NUMERIC], variadic: false, result: FLOAT, min: 1, max: 1 },
-  to_unsigned: { args: [NUMERIC], variadic: false, result: UNSIGNED, min: 1, max: 1 },
-  itof: { args: [NUMBER], variadic: false, result: FLOAT, min: 1, max: 1 },
-  itou: { args: [NUMBER], variadic: false, result: UNSIGNED, min: 1, max: 1 },
-  utof: { args: [UNSIGNED], variadic: false, result: FLOAT, min: 1, max: 1 },
-  utoi: { args: [UNSIGNED], variadic: false, result: NUMBER, min: 1, max: 1 },
-  ftoi: { args: [FLOAT], variadic: false, result: NUMBER, min: 1, max: 1 },
-  ftou: { args: [FLOAT], variadic: false, result: UNSIGNED, min: 1, max: 1 },
-  // `x = range(a, b, step)` gives every value from `a` up (or down) to `b`, exclusive.
-  range: { args: [NUMERIC], variadic: true, result: null, min: 2, max: 3 },
-  // Soufflé's counter: the next number each time it is evaluated (also written `$`).
-  autoinc: { args: [], variadic: false, result: NUMBER, min: 0, max: 0 },
-  to_string: { args: [NUMERIC], variadic: false, result: SYMBOL, min: 1, max: 1 },
-  min: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
-  max: { args: [ANY], variadic: true, result: null, min: 2, max: Infinity },
-};
 
 const ARITHMETIC: ReadonlySet<string> = new Set(["+", "-", "*", "/", "^"]);
 
@@ -211,14 +184,15 @@ class Inference {
       for (const a of t.args) this.term(a);
       return this.fresh(SYMBOL, null);
     }
-    const sig = (FUNCTORS as Record<string, (typeof FUNCTORS)[keyof typeof FUNCTORS] | undefined>)[t.name];
+    const sig = builtin(t.name);
     const args = t.args.map((a) => this.term(a));
-    if (sig === undefined || t.args.length < sig.min || t.args.length > sig.max) return this.fresh(sig?.result ?? ANY, null);
+    const result = sig === undefined || sig.result === "args" ? null : setOf([sig.result]);
+    if (sig === undefined || t.args.length < sig.min || t.args.length > sig.max) return this.fresh(result ?? ANY, null);
     t.args.forEach((arg, i) => {
-      const want = sig.variadic ? sig.args[0]! : sig.args[i]!;
+      const want = setOf(argTypes(sig, i));
       if (want !== ANY) this.constrain(args[i]!, want, arg.span, label(arg), `argument ${i + 1} of \`${t.name}\` must be ${describeSet(want)}`);
     });
-    if (sig.result !== null) return this.fresh(sig.result, { span: t.span, message: `\`${t.name}\` gives ${describeSet(sig.result)}` });
+    if (result !== null) return this.fresh(result, { span: t.span, message: `\`${t.name}\` gives ${describeSet(result)}` });
     for (let i = 1; i < args.length; i++) {
       const arg = t.args[i]!;
       this.unify(args[0]!, args[i]!, arg.span, (sa, sb) => `${label(arg)} is ${describeSet(sb)}, but the first argument of \`${t.name}\` is ${describeSet(sa)}`);

@@ -3,6 +3,7 @@
 // Every generated function starts with the Datalog rule it implements, as a comment.
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step, UnpackPattern } from "../plan/plan.js";
+import { builtin } from "../builtins/functors.js";
 import type { Ops } from "./ops.js";
 import type { Relation } from "./relation.js";
 import type { ValueTable } from "./values.js";
@@ -68,6 +69,7 @@ class Gen {
   private readonly rels = new Map<string, string>();
   private readonly idx = new Map<string, string>();
   private readonly consts = new Map<string, string>();
+  private readonly functors = new Set<string>();
   private readonly slotTypes: PrimitiveType[] = [];
   private label = 0;
   private aggs = 0;
@@ -213,9 +215,9 @@ class Gen {
         const n = this.label++;
         const L = `L${n}`;
         this.slotTypes[step.slot] = step.from.type;
-        this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `(f${n} <= t${n} ? 1 : -1)` : this.value(step.step)};`);
-        // Each value as from + k * step, so a float step does not accumulate rounding.
-        this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; s${n} > 0 ? x${n} < t${n} : s${n} < 0 ? x${n} > t${n} : false; k${n}++, x${n} = f${n} + k${n} * s${n}) {`);
+        const [stepOf, inside, at] = (["step", "inside", "at"] as const).map((i) => this.functor("range", i));
+        this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `${stepOf}(f${n}, t${n})` : this.value(step.step)};`);
+        this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; ${inside}(x${n}, t${n}, s${n}); k${n}++, x${n} = ${at}(f${n}, s${n}, k${n})) {`);
         this.indent++;
         const t = step.from.type;
         this.emit(`v${step.slot} = ${t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
@@ -554,41 +556,23 @@ class Gen {
         if (e.name === "record") return `ops.record([${args.join(", ")}])`;
         if (e.name === "nil") return `ops.NIL`;
         if (e.name.startsWith("$")) return `ops.branch(${JSON.stringify(e.name.slice(1))}, [${args.join(", ")}])`;
-        switch (e.name) {
-          case "cat":
-            return `ops.cat(${args.join(", ")})`;
-          case "strlen":
-            return `ops.strlen(${args[0]})`;
-          case "substr":
-            return `ops.substr(${args.join(", ")})`;
-          case "ord":
-            return `ops.ord(${args[0]})`;
-          case "to_number":
-            return e.args[0]!.type === "symbol" ? `ops.toNumber(${args[0]})` : `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
-          case "to_float":
-          case "itof":
-          case "utof":
-            return e.args[0]!.type === "symbol" ? `ops.toFloat(${args[0]})` : `(${args[0]})`;
-          case "to_unsigned":
-          case "itou":
-          case "ftou":
-            return e.args[0]!.type === "symbol" ? `ops.toUnsigned(${args[0]})` : `ops.toU(${convertArg(e.args[0]!, args[0]!)}) >>> 0`;
-          case "utoi":
-          case "ftoi":
-            return `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
-          case "to_string":
-            return `ops.toString(${args[0]})`;
-          case "autoinc":
-            return `ops.autoinc(VT)`;
-          case "min":
-          case "max": {
-            const f = `ops.${e.name}${e.type === "symbol" ? "S" : "N"}`;
-            return args.reduce((acc, x) => `${f}(${acc}, ${x})`);
-          }
-        }
-        return "0";
+        // The functor's implementation, chosen here from the planned types (see `builtins/functors.ts`).
+        const b = builtin(e.name);
+        if (b === undefined) return "0";
+        const f = this.functor(e.name, b.pick(e.args.map((a) => a.type), e.type));
+        return b.state === "counter" ? `${f}(ops.counter(VT))` : `${f}(${args.join(", ")})`;
       }
     }
+  }
+
+  /** A name in the prelude for one functor implementation: `fn_to_number_parse`. */
+  private functor(name: string, impl: string): string {
+    const v = name === impl ? `fn_${name}` : `fn_${name}_${impl}`;
+    if (!this.functors.has(v)) {
+      this.functors.add(v);
+      this.prelude.push(`const ${v} = ops.fn.${name}.${impl};`);
+    }
+    return v;
   }
 
   /** JS expression for the code of `e` stored as `type`. */
@@ -640,11 +624,6 @@ class Gen {
     }
     return negated ? `!(${c})` : c;
   }
-}
-
-/** A numeric argument as the integer a conversion starts from: floats truncate toward zero, as a C++ cast does. */
-function convertArg(e: PExpr, v: string): string {
-  return e.type === "float" ? `Math.trunc(${v})` : v;
 }
 
 function typeLetter(t: PrimitiveType): string {

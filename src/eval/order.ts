@@ -38,11 +38,11 @@ export function choose(rel: Relation, keys: readonly (readonly number[])[], row:
 
 const counters = new WeakMap<ValueTable, { n: number }>();
 
-/** `autoinc()`: 0, 1, 2, ... per engine, in the order the rules evaluate it, as Soufflé's counter. */
-export function autoinc(values: ValueTable): number {
+/** The state of `autoinc()` per engine (its values, 0, 1, 2, ..., come from `builtins/functors.ts`). */
+export function autoincCounter(values: ValueTable): { n: number } {
   let c = counters.get(values);
   if (c === undefined) counters.set(values, (c = { n: 0 }));
-  return c.n++ | 0;
+  return c;
 }
 
 const dominatedRows = new WeakMap<Relation, number[]>();

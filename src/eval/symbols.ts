@@ -2,6 +2,10 @@
 // hash and flags in typed arrays; codes are dense and never change. A fact file's fields are
 // interned from their bytes (no string per field), outputs are written from the bytes, and a
 // symbol becomes a JS string only when an expression needs its text.
+import { compareSymbols } from "../builtins/functors.js";
+
+/** Code-point order of symbols: the language's, defined with the functors that use it (`min`, `max`). */
+export { compareSymbols };
 
 const EMPTY = -1;
 /** Contains a character a fact-file field must escape (`\`, tab, newline, carriage return). */
@@ -311,22 +315,6 @@ export class SymbolTable {
     this.slots = slots;
     this.mask = mask;
   }
-}
-
-/** Code-point order (not UTF-16 code-unit order: astral characters sort after U+FFFF). */
-export function compareSymbols(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (U+D800-DFFF) encode code points above U+FFFF, so they sort after U+E000-FFFF.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 function decodeWtf8(b: Uint8Array, from: number, to: number): string {

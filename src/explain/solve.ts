@@ -3,7 +3,7 @@
 // arithmetic and aggregates mean the same here. Explain is not a hot path; clarity wins over speed.
 import type { Literal, PrimitiveType } from "../syntax/ast.js";
 import type { AggPlan, ArgAction, JoinPlan, PExpr, Step, UnpackPattern } from "../plan/plan.js";
-import type { FunctorName } from "../syntax/ast.js";
+import { applyBuiltin, builtin, BUILTIN_NAMES, BUILTINS, type BuiltinName } from "../builtins/functors.js";
 import { ops } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 
@@ -15,14 +15,14 @@ import type { Tuple, Value } from "../eval/values.js";
 export const FOLLOWED_STEPS = { atom: true, filter: true, assign: true, neg: true, range: true, unpack: true, fail: true } as const satisfies Record<Step["kind"], true>;
 
 /**
- * Functors explain computes, besides records (`record`, `nil`) and ADT branches (`$Name`).
- * `autoinc()` is left out on purpose: its value is the engine's arrival-order counter, which a
- * derivation cannot recompute, so a rule using it is reported as not followed.
+ * Functors explain computes, besides records (`record`, `nil`) and ADT branches (`$Name`): every row
+ * of the builtins table but an order-dependent one. `autoinc()` is such a one: its value is the
+ * engine's arrival-order counter, which a derivation cannot recompute, so a rule using it is
+ * reported as not followed.
  */
-export const FOLLOWED_FUNCTORS = {
-  cat: true, strlen: true, substr: true, ord: true, to_number: true, to_string: true, min: true, max: true,
-  to_float: true, to_unsigned: true, itof: true, itou: true, utof: true, utoi: true, ftoi: true, ftou: true, range: true,
-} as const satisfies Record<Exclude<FunctorName, "record" | "nil" | `$${string}` | "autoinc">, true>;
+export const FOLLOWED_FUNCTORS: Readonly<Partial<Record<BuiltinName, true>>> = Object.fromEntries(
+  BUILTIN_NAMES.filter((n) => BUILTINS[n].calm !== "order-dependent").map((n) => [n, true]),
+);
 
 /** A plan step, expression or functor that explain does not follow: the question cannot be answered through that rule. */
 export class Unsupported extends Error {
@@ -202,7 +202,7 @@ export class Solver {
         const r = this.rangeOf(step.from, step.to, step.step, slots);
         if (r === null) return false;
         const { f, t, s } = r;
-        for (let k = 0, x = f; s > 0 ? x < t : s < 0 ? x > t : false; k++, x = f + k * s) {
+        for (let k = 0, x = f; BUILTINS.range.impls.inside(x, t, s); k++, x = BUILTINS.range.impls.at(f, s, k)) {
           slots[step.slot] = coerce(x, step.from.type);
           if (next()) return true;
         }
@@ -271,7 +271,7 @@ export class Solver {
     if (f === NONE || t === NONE) return null;
     const fn = f as number;
     const tn = t as number;
-    const s = step === null ? (fn <= tn ? 1 : -1) : this.value(step, slots);
+    const s = step === null ? BUILTINS.range.impls.step(fn, tn) : this.value(step, slots);
     if (s === NONE) return null;
     return { f: fn, t: tn, s: s as number };
   }
@@ -409,43 +409,11 @@ export class Solver {
         if (e.name === "record") return ops.record(args);
         if (e.name === "nil") return ops.NIL;
         if (e.name.startsWith("$")) return ops.branch(e.name.slice(1), args);
-        // Conversions as the generated code does them: a symbol is parsed, a number converted (a float truncated).
-        const arg = e.args[0];
-        const num = (): number => (arg?.type === "float" ? Math.trunc(args[0] as number) : (args[0] as number));
-        switch (e.name) {
-          case "to_number":
-            return arg?.type === "symbol" ? ops.toNumber(args[0] as string) : ops.toI(num());
-          case "to_float":
-          case "itof":
-          case "utof":
-            return arg?.type === "symbol" ? ops.toFloat(args[0] as string) : (args[0] as number);
-          case "to_unsigned":
-          case "itou":
-          case "ftou":
-            return arg?.type === "symbol" ? ops.toUnsigned(args[0] as string) : ops.toU(num()) >>> 0;
-          case "utoi":
-          case "ftoi":
-            return ops.toI(num());
-          case "range":
-            throw new Unsupported("`range(...)` outside `x = range(...)`");
-          case "autoinc":
-            throw new Unsupported("`autoinc()` (its value is the arrival-order counter, which a derivation cannot recompute)");
-          case "cat":
-            return ops.cat(...(args as string[]));
-          case "strlen":
-            return ops.strlen(args[0] as string);
-          case "substr":
-            return ops.substr(args[0] as string, args[1] as number, args[2] as number);
-          case "ord":
-            return ops.ord(args[0] as string);
-          case "to_string":
-            return ops.toString(args[0]!);
-          case "min":
-          case "max": {
-            const f = e.type === "symbol" ? (e.name === "min" ? ops.minS : ops.maxS) : e.name === "min" ? ops.minN : ops.maxN;
-            return args.reduce((acc, x) => (f as (p: Value, q: Value) => Value)(acc, x));
-          }
-        }
+        // The functor's implementation, as the generated code picks it from the planned types.
+        const b = builtin(e.name);
+        if (b?.generator) throw new Unsupported(`\`${e.name}(...)\` outside \`x = ${e.name}(...)\``);
+        if (b?.calm === "order-dependent") throw new Unsupported(`\`${e.name}()\` (its value is the arrival-order counter, which a derivation cannot recompute)`);
+        if (b !== undefined) return applyBuiltin(e.name as BuiltinName, args as (string | number)[], e.args.map((x) => x.type), e.type);
         throw new Unsupported(`the functor \`${e.name}\``);
       }
       default:

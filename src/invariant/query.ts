@@ -2,6 +2,7 @@
 // copy a clause body (or one of its literals) into a head that keeps every binding. Evaluated by the
 // same Engine that `evaluate` runs, so a story never computes a builtin with other semantics.
 import { analyze } from "../analysis/analyze.js";
+import { builtin } from "../builtins/functors.js";
 import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
 import { collectOuter, literalTerms } from "../check/walk.js";
@@ -78,10 +79,11 @@ export function termType(t: Term, vars: ReadonlyMap<string, PrimitiveType>, chec
     case "string": return "symbol";
     case "binary": return termType(t.left, vars, checked) ?? termType(t.right, vars, checked);
     case "unary": return termType(t.operand, vars, checked);
-    case "call":
-      if (t.name === "cat" || t.name === "substr" || t.name === "to_string") return "symbol";
-      if (t.name === "strlen" || t.name === "ord" || t.name === "to_number") return "number";
+    case "call": {
+      const b = builtin(t.name);
+      if (b !== undefined && b.result !== "args") return b.result;
       return t.args.map((a) => termType(a, vars, checked)).find((x) => x !== null) ?? null;
+    }
     case "aggregate":
       if (t.op === "count") return "number";
       if (t.op === "mean") return "float";

@@ -7,6 +7,7 @@
 // counterexample, so `unsat` proves confluence for all states; a `sat` model is read back as facts and
 // is a counterexample only after the engine replays it. Values are integers: symbols are coded, the
 // program's constants by distinct codes; symbol order and floats are not encoded.
+import { builtin } from "../builtins/functors.js";
 import type { CheckedProgram } from "../check/types.js";
 import { collectOuter, literalTerms } from "../check/walk.js";
 import type { Aggregate, Literal, PrimitiveType, Term } from "../syntax/ast.js";
@@ -226,12 +227,13 @@ class Encoder {
         if (t.op === "+" || t.op === "-" || t.op === "*") return `(${t.op} ${a} ${b})`;
         throw new Unsupported(`\`${t.op}\` is not encoded`);
       }
-      case "call":
-        if ((t.name === "min" || t.name === "max") && termType(t, types, this.checked) !== "symbol") {
-          const xs = t.args.map((x) => this.term(x, vars, types, s));
-          return xs.reduce((acc, x) => `(ite (${t.name === "min" ? "<" : ">"} ${x} ${acc}) ${x} ${acc})`);
-        }
-        throw new Unsupported(`\`${t.name}\` is not encoded`);
+      case "call": {
+        // The builtins table says which functors the prover encodes, and how.
+        // Symbols are encoded as their codes, which do not keep their order: a symbol result is not encoded.
+        const encode = builtin(t.name)?.smt ?? null;
+        if (encode === null || termType(t, types, this.checked) === "symbol") throw new Unsupported(`\`${t.name}\` is not encoded`);
+        return encode(t.args.map((x) => this.term(x, vars, types, s)));
+      }
       case "aggregate":
         return this.aggregate(t, vars, types, s);
     }

@@ -22,6 +22,7 @@
 //  estimated as (all rows)^(bound columns / arity).
 // Variable types come from the columns that bind them and from the expressions assigned to them.
 import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
+import { argTypes, builtin } from "../builtins/functors.js";
 import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
 import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
@@ -719,41 +720,19 @@ function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | nu
     }
     case "unary":
       return staticType(ctx, scope, t.operand);
-    case "call":
-      if (t.name.startsWith("$")) return "symbol";
-      switch (t.name) {
-        case "cat":
-        case "substr":
-        case "to_string":
-        case "record":
-        case "nil":
-          return "symbol";
-        case "strlen":
-        case "ord":
-        case "to_number":
-        case "utoi":
-        case "ftoi":
-        case "autoinc":
-          return "number";
-        case "to_float":
-        case "itof":
-        case "utof":
-          return "float";
-        case "to_unsigned":
-        case "itou":
-        case "ftou":
-          return "unsigned";
-        case "min":
-        case "max": {
-          let acc: PrimitiveType | null = null;
-          for (const a of t.args) {
-            const x = staticType(ctx, scope, a);
-            acc = acc === null ? x : x === null ? acc : joinTypes(acc, x);
-          }
-          return acc;
-        }
+    case "call": {
+      if (t.name === "record" || t.name === "nil" || t.name.startsWith("$")) return "symbol";
+      const b = builtin(t.name);
+      if (b === undefined || b.generator) return null;
+      if (b.result !== "args") return b.result;
+      // `min`, `max`: the type of the arguments.
+      let acc: PrimitiveType | null = null;
+      for (const a of t.args) {
+        const x = staticType(ctx, scope, a);
+        acc = acc === null ? x : x === null ? acc : joinTypes(acc, x);
       }
-      return null;
+      return acc;
+    }
     case "aggregate":
       if (t.op === "count") return "number";
       if (t.op === "mean") return "float";
@@ -812,32 +791,13 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
       const argWant = (i: number): PrimitiveType | null => {
         // A record's fields keep their own types.
         if (t.name === "record" || t.name.startsWith("$")) return null;
-        switch (t.name) {
-          case "cat":
-          case "strlen":
-          case "ord":
-            return "symbol";
-          case "to_number":
-          case "to_float":
-          case "to_unsigned":
-            // A symbol is parsed; a numeric argument keeps its own type and is converted.
-            return staticType(ctx, scope, t.args[0]!) ?? "number";
-          case "itof":
-          case "itou":
-            return "number";
-          case "utof":
-          case "utoi":
-            return "unsigned";
-          case "ftoi":
-          case "ftou":
-            return "float";
-          case "substr":
-            return i === 0 ? "symbol" : "number";
-          case "to_string":
-            return null;
-          default:
-            return st ?? want;
-        }
+        const b = builtin(t.name);
+        if (b === undefined) return st ?? want;
+        const accepts = argTypes(b, i);
+        if (accepts.length === 1) return accepts[0]!;
+        // Several types accepted: `min`, `max`, `range` take the type of the whole; a conversion
+        // keeps its argument's own type (a symbol is parsed, a number converted).
+        return b.result === "args" ? (st ?? want) : staticType(ctx, scope, t.args[i]!);
       };
       const args = t.args.map((a, i) => toExpr(ctx, scope, a, argWant(i), span));
       return { kind: "call", name: t.name, args, type: st ?? want ?? "number" };

@@ -1,5 +1,6 @@
 // The abstract syntax of a rule file: readonly plain data, every node with the span it came from.
 // It mirrors what the user wrote (nested `;` and `( )`, several heads); `normalize` flattens it.
+import { BUILTIN_NAMES, type BuiltinName } from "../builtins/functors.js";
 import type { Span } from "../diagnostics/span.js";
 
 /** A name as written, with its span. */
@@ -226,19 +227,13 @@ export interface Unary {
   readonly span: Span;
 }
 
-/** Built-in functors. `min`/`max` here are the two-or-more-argument functors, not aggregates. */
 /**
- * `record` is a record `[a, b]`, `nil` the empty record, `$Branch` an ADT constructor `$Branch(a, b)`:
- * values built from values, written like calls.
+ * Built-in functors (the rows of `builtins/functors.ts`; `min`/`max` here are the two-or-more-argument
+ * functors, not aggregates). `record` is a record `[a, b]`, `nil` the empty record, `$Branch` an ADT
+ * constructor `$Branch(a, b)`: values built from values, written like calls.
  */
-export type FunctorName =
-  | "record" | "nil" | `$${string}`
-  | "cat" | "strlen" | "substr" | "ord" | "to_number" | "to_string" | "min" | "max"
-  | "to_float" | "to_unsigned" | "itof" | "itou" | "utof" | "utoi" | "ftoi" | "ftou" | "range" | "autoinc";
-export const FUNCTOR_NAMES: readonly FunctorName[] = [
-  "cat", "strlen", "substr", "ord", "to_number", "to_string", "min", "max",
-  "to_float", "to_unsigned", "itof", "itou", "utof", "utoi", "ftoi", "ftou", "range", "autoinc",
-];
+export type FunctorName = "record" | "nil" | `$${string}` | BuiltinName;
+export const FUNCTOR_NAMES: readonly FunctorName[] = BUILTIN_NAMES;
 
 export interface Call {
   readonly kind: "call";
