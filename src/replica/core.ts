@@ -6,8 +6,7 @@ import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./facts.js";
-import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./derived.js";
-import type { StateLayout } from "../eval/snapshot.js";
+import type { DerivedSet, DerivedSetWriter, KeptReplica, KeptSealed, KeptState } from "./derived.js";
 import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import { coordinationFreeRelations, withheldOf, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
@@ -237,8 +236,8 @@ export interface EvaluateRowsOptions {
  * and `parts` is filled with what its header needs.
  */
 export interface DerivedIO {
-  readonly kept: DerivedFile | null;
-  readonly writer: DerivedWriter | null;
+  readonly kept: DerivedSet | null;
+  readonly writer: DerivedSetWriter | null;
   readonly parts: DerivedParts;
 }
 
@@ -246,7 +245,7 @@ export interface DerivedIO {
 export interface DerivedParts {
   members: Record<string, number>;
   replicas: Record<string, KeptReplica>;
-  merged: StateLayout | null;
+  merged: KeptState | null;
   sealed: KeptSealed | null;
 }
 
@@ -288,7 +287,8 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     if (keptReplica !== undefined && !grown) {
       // Nothing new since the kept engine: its results stand, and it is kept as it is.
       replicas.push({ name, facts: keptReplica.facts, newFacts: 0, relations: freeNames.map((relation) => ({ relation, size: keptReplica.sizes[relation] ?? 0, added: [] })) });
-      if (writer !== null) parts!.replicas[name] = { ...keptReplica, state: writer.putState(kept!.state(keptReplica.state)) };
+      // Its part file is kept by name: neither read nor written again.
+      if (writer !== null) parts!.replicas[name] = { ...keptReplica, state: writer.keepState(keptReplica.state) };
       continue;
     }
     const e = engine();
@@ -394,7 +394,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
           const x = keptSealed.relations.find((y) => y.relation === r)!;
           return { relation: r, size: x.size, tuples: decodeRows(store.values, kinds(r), kept!.section(x.rows)) };
         });
-        if (writer !== null) parts!.sealed = { key, relations: keptSealed.relations.map((x) => ({ ...x, rows: writer.put(kept!.section(x.rows)) })) };
+        if (writer !== null) parts!.sealed = keptSealed;
       } else {
         const sealedEngine = evaluateOver(sealedRows, "sealed results");
         const keptRelations: { relation: string; size: number; rows: number }[] = [];
@@ -403,7 +403,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
           if (writer !== null) keptRelations.push({ relation: r, size: sealedEngine.size(r), rows: writer.put(codes) });
           return { relation: r, size: sealedEngine.size(r), tuples: decodeRows(store.values, kinds(r), codes) };
         });
-        if (writer !== null) parts!.sealed = { key, relations: keptRelations };
+        if (writer !== null) parts!.sealed = { key, relations: keptRelations, file: writer.sealedFile };
       }
       sealed = { epoch: k, sealedAt: seals.get(k)!.sealedAt, reason: seals.get(k)!.reason, relations: relationsOut };
     } else {

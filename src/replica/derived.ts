@@ -1,38 +1,53 @@
-// The derived state kept next to the log (`derived.bin`): each engine's relations and progress as
-// raw int32 sections, and the last sealed results, tied to the program's fingerprint and to the log
-// position (a commit) whose facts they reflect. The file is a cache: the log stays the source of
-// truth, and a file that is missing, damaged, of another format, program or log is ignored (the run
-// then evaluates in full). It is written to a temporary file, made durable and renamed.
+// The derived state kept next to the log: each engine's relations and progress, the fact store and
+// the last sealed results, tied to the program's fingerprint and to the log position (a commit)
+// whose facts they reflect. It is a cache: the log stays the source of truth, and a state that is
+// missing, damaged, of another format, program or log is ignored (the run then evaluates in full).
 //
-//   "CLDERIV1" | section 0 | section 1 | ... | header JSON | header length (u32) | "CLDV" | crc32 (u32)
+// Each part (the store, one engine, the sealed results) is a file of its own, so a run reads only
+// the parts it continues from and an engine with nothing new is neither read nor written again:
 //
-// CRC-32 (zlib's) guards against damage, not tampering, and checks a 100 MB file several times
-// faster than md5.
+//   derived.json              the manifest: which part files make up the state, and their metadata
+//   derived-<kind>-<hex>.bin  one part: "CLDERIV1" | section 0 | ... | header JSON | length (u32) | "CLDV" | crc32 (u32)
+//
+// A part file gets a fresh name, is written to a temporary file, made durable and renamed; then the
+// manifest is replaced atomically, and only then are parts it no longer names removed. A run killed
+// at any point leaves the old manifest naming whole, unchanged files. CRC-32 (zlib's) guards each
+// part against damage, not tampering, and is checked when the part is read.
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { layoutOf, stateOf, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
+import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 
-export const DERIVED_FILE = "derived.bin";
-export const DERIVED_FORMAT = "calmlog-derived/1";
+/** The manifest of the derived state, in the state folder. */
+export const DERIVED_MANIFEST = "derived.json";
+/** The single file an older version kept the whole derived state in (removed when a new state is kept). */
+export const DERIVED_FILE_V1 = "derived.bin";
+export const DERIVED_FORMAT = "calmlog-derived/2";
+const PART_FORMAT = "calmlog-derived-part/1";
+const PART_NAME = /^derived-[a-z]+-[0-9a-f]{16}\.bin$/;
 const MAGIC = Buffer.from("CLDERIV1", "latin1");
 const TAIL = Buffer.from("CLDV", "latin1");
+/** An engine's state as kept: its layout, in the part file `file`. */
+export type KeptState = StateLayout & { readonly file: string };
 
 /** A replica's engine as kept: its facts, its coordination-free relations' sizes and its state. */
 export interface KeptReplica {
   readonly facts: number;
   readonly sizes: Readonly<Record<string, number>>;
-  readonly state: StateLayout;
+  readonly state: KeptState;
 }
 
-/** Sealed results as kept: which inputs they were computed from, and each relation's rows in output order. */
+/** Sealed results as kept: which inputs they were computed from, and each relation's rows in output order (sections of `file`). */
 export interface KeptSealed {
   readonly key: string;
   readonly relations: readonly { readonly relation: string; readonly size: number; readonly rows: number }[];
+  readonly file: string;
 }
 
-/** The description at the end of `derived.bin`. */
+/** The manifest (`derived.json`). */
 export interface DerivedHeader {
   readonly format: string;
   /** The fingerprint of the program (and of this format). */
@@ -44,18 +59,23 @@ export interface DerivedHeader {
   /** `replica TAB epoch TAB relation` -> how many of the membership's rows the engines hold. */
   readonly members: Readonly<Record<string, number>>;
   readonly replicas: Readonly<Record<string, KeptReplica>>;
-  readonly merged: StateLayout | null;
+  readonly merged: KeptState | null;
   readonly sealed: KeptSealed | null;
-  /** The kept facts as the store held them at that commit (see `storeParts` in rows.ts), when kept. */
-  readonly store?: unknown;
+  /** The kept facts as the store held them at that commit (`layout`: see `storeLayout` in rows.ts, sections of `file`), when kept. */
+  readonly store?: { readonly file: string; readonly layout: unknown };
+}
+
+/** One part file's own header. */
+interface PartHeader {
+  readonly format: string;
   /** Byte offset and byte length of each section (each starts 8-byte aligned). */
   readonly sections: readonly (readonly [number, number])[];
 }
 
-/** A `derived.bin` read back: its header and its sections as views over the file's bytes. */
+/** A part file read back: its sections as views over the file's bytes. */
 export class DerivedFile {
   constructor(
-    readonly header: DerivedHeader,
+    readonly header: PartHeader,
     private readonly bytes: Uint8Array,
   ) {}
 
@@ -85,7 +105,7 @@ export class DerivedFile {
   }
 }
 
-/** Reads `path`; null when it is missing, cut short, damaged or of another format. */
+/** Reads the part file at `path`; null when it is missing, cut short, damaged or of another format. */
 export function readDerived(path: string): DerivedFile | null {
   let bytes: Buffer;
   try {
@@ -100,13 +120,13 @@ export function readDerived(path: string): DerivedFile | null {
   const headerLength = bytes.readUInt32LE(end - 8);
   const headerAt = end - 8 - headerLength;
   if (headerAt < MAGIC.length) return null;
-  let header: DerivedHeader;
+  let header: PartHeader;
   try {
-    header = JSON.parse(bytes.toString("utf8", headerAt, headerAt + headerLength)) as DerivedHeader;
+    header = JSON.parse(bytes.toString("utf8", headerAt, headerAt + headerLength)) as PartHeader;
   } catch {
     return null;
   }
-  if (header.format !== DERIVED_FORMAT || !Array.isArray(header.sections)) return null;
+  if (header.format !== PART_FORMAT || !Array.isArray(header.sections)) return null;
   // Views need 8-byte alignment; a pooled small buffer may not have it.
   if (bytes.byteOffset % 8 !== 0) bytes = Buffer.from(bytes);
   for (const [at, n] of header.sections) if (at % 8 !== 0 || at + n > headerAt) return null;
@@ -114,9 +134,9 @@ export function readDerived(path: string): DerivedFile | null {
 }
 
 /**
- * Writes a `derived.bin` section by section into a temporary file while the run evaluates, so no
- * second copy of the engines is held; `finish` adds the header, makes the file durable and renames
- * it into place, `abort` removes it.
+ * Writes one part file section by section into a temporary file while the run evaluates, so no
+ * second copy of an engine is held; `finish` adds the header, makes the file durable and renames it
+ * into place, `abort` removes it.
  */
 export class DerivedWriter {
   private fd: number | null;
@@ -156,8 +176,8 @@ export class DerivedWriter {
   }
 
   /** Adds the header, fsyncs and renames the file into place. */
-  finish(header: Omit<DerivedHeader, "sections" | "format">): void {
-    const text = Buffer.from(JSON.stringify({ format: DERIVED_FORMAT, ...header, sections: this.sections }), "utf8");
+  finish(): void {
+    const text = Buffer.from(JSON.stringify({ format: PART_FORMAT, sections: this.sections }), "utf8");
     const len = Buffer.alloc(8);
     len.writeUInt32LE(text.length, 0);
     TAIL.copy(len, 4);
@@ -176,5 +196,170 @@ export class DerivedWriter {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     rmSync(this.tmp, { force: true });
+  }
+}
+
+/** A kept derived state: its manifest, and its part files, each read (and checked) when first asked for. */
+export class DerivedSet {
+  private readonly files = new Map<string, DerivedFile | null>();
+
+  constructor(
+    readonly dir: string,
+    readonly header: DerivedHeader,
+  ) {}
+
+  /** The part file `file`, read and checked once; null when it is missing or damaged. */
+  part(file: string): DerivedFile | null {
+    if (!this.files.has(file)) this.files.set(file, PART_NAME.test(file) ? readDerived(join(this.dir, file)) : null);
+    return this.files.get(file)!;
+  }
+
+  /** Whether the part file `file` is there (without reading it). */
+  present(file: string): boolean {
+    return PART_NAME.test(file) && existsSync(join(this.dir, file));
+  }
+
+  private must(file: string): DerivedFile {
+    const f = this.part(file);
+    if (f === null) throw new Error(`derived state: part \`${file}\` cannot be read`);
+    return f;
+  }
+
+  /** A kept engine's state (its part must have been checked with `part`). */
+  state(layout: KeptState): EngineState {
+    const f = this.must(layout.file);
+    return stateOf(layout, (i) => f.section(i));
+  }
+
+  /** A section of the kept sealed results. */
+  section(i: number): Int32Array {
+    if (this.header.sealed === null) throw new Error("derived state: no sealed results are kept");
+    return this.must(this.header.sealed.file).section(i);
+  }
+}
+
+/** Reads the manifest in `stateDir`; null when it is missing, damaged or of another format (no part is read). */
+export function readDerivedSet(stateDir: string): DerivedSet | null {
+  let header: DerivedHeader;
+  try {
+    header = JSON.parse(readFileSync(join(stateDir, DERIVED_MANIFEST), "utf8")) as DerivedHeader;
+  } catch {
+    return null;
+  }
+  if (header === null || typeof header !== "object" || header.format !== DERIVED_FORMAT || typeof header.replicas !== "object" || header.replicas === null) return null;
+  return new DerivedSet(stateDir, header);
+}
+
+/**
+ * Writes a derived state: each engine into a part file of its own as it is handed over, parts kept
+ * from the previous state by name, and the manifest last (`finish`).
+ */
+export class DerivedSetWriter {
+  private readonly written: string[] = [];
+  private sealedWriter: DerivedWriter | null = null;
+  private sealedName: string | null = null;
+
+  constructor(readonly dir: string) {}
+
+  private part(kind: string): { writer: DerivedWriter; file: string } {
+    const file = `derived-${kind}-${randomBytes(8).toString("hex")}.bin`;
+    const writer = new DerivedWriter(join(this.dir, file));
+    return { writer, file };
+  }
+
+  /** Writes an engine's state into a part file of its own; returns where it went. */
+  putState(state: EngineState, kind = "engine"): KeptState {
+    const { writer, file } = this.part(kind);
+    try {
+      const layout = writer.putState(state);
+      writer.finish();
+      this.written.push(file);
+      return { ...layout, file };
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+  }
+
+  /** Keeps an engine's state of the previous derived state as it is (its part file is neither read nor written). */
+  keepState(layout: KeptState): KeptState {
+    return layout;
+  }
+
+  /** Stores an array of the sealed results; returns its section number in `sealedFile`. */
+  put(array: Int32Array | Uint8Array | Float64Array): number {
+    if (this.sealedWriter === null) {
+      const { writer, file } = this.part("sealed");
+      this.sealedWriter = writer;
+      this.sealedName = file;
+    }
+    return this.sealedWriter.put(array);
+  }
+
+  /** The part file the arrays handed to `put` go to. */
+  get sealedFile(): string {
+    if (this.sealedName === null) this.put(new Int32Array(0));
+    return this.sealedName!;
+  }
+
+  /** Writes arrays (the fact store's) into a part file of its own; `fill` hands them to `put` and returns their layout. */
+  putPart<T>(kind: string, fill: (put: (a: Int32Array | Uint8Array | Float64Array) => number) => T): { readonly file: string; readonly layout: T } {
+    const { writer, file } = this.part(kind);
+    try {
+      const layout = fill((a) => writer.put(a));
+      writer.finish();
+      this.written.push(file);
+      return { file, layout };
+    } catch (err) {
+      writer.abort();
+      throw err;
+    }
+  }
+
+  /** Makes the parts durable, replaces the manifest atomically and removes the part files it no longer names. */
+  finish(header: Omit<DerivedHeader, "format">): void {
+    if (this.sealedWriter !== null) {
+      this.sealedWriter.finish();
+      this.written.push(this.sealedName!);
+      this.sealedWriter = null;
+    }
+    fsyncFolder(this.dir);
+    const manifest: DerivedHeader = { format: DERIVED_FORMAT, ...header };
+    writeFileAtomic(join(this.dir, DERIVED_MANIFEST), JSON.stringify(manifest));
+    const named = new Set<string>();
+    for (const r of Object.values(manifest.replicas)) named.add(r.state.file);
+    if (manifest.merged !== null) named.add(manifest.merged.file);
+    if (manifest.sealed !== null) named.add(manifest.sealed.file);
+    if (manifest.store !== undefined) named.add(manifest.store.file);
+    removeParts(this.dir, named);
+    rmSync(join(this.dir, DERIVED_FILE_V1), { force: true });
+  }
+
+  /** Removes the part files this writer made (the previous manifest and its parts stay). */
+  abort(): void {
+    this.sealedWriter?.abort();
+    this.sealedWriter = null;
+    for (const file of this.written) rmSync(join(this.dir, file), { force: true });
+    this.written.length = 0;
+  }
+}
+
+/** Removes part files in `dir` that `keep` does not name (left by a replaced state or a killed run). */
+export function removeParts(dir: string, keep: ReadonlySet<string>): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (PART_NAME.test(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
+}
+
+/** The size of a part file, or -1 when it is not there. */
+export function partSize(dir: string, file: string): number {
+  try {
+    return statSync(join(dir, file)).size;
+  } catch {
+    return -1;
   }
 }

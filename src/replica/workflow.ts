@@ -8,7 +8,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { DERIVED_FILE, DERIVED_FORMAT, DerivedWriter, readDerived, type DerivedFile } from "./derived.js";
+import { DERIVED_FORMAT, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./facts.js";
@@ -206,12 +206,14 @@ export class ReplicaWorkspace {
   factsRead = 0;
   /** Fact units left unread because their fingerprint did not change. */
   unitsSkipped = 0;
-  private derivedWriter: DerivedWriter | null = null;
+  private derivedWriter: DerivedSetWriter | null = null;
   private derivedParts: DerivedParts | null = null;
   private derivedProgram: string | null = null;
   private derivedUsed = false;
   /** The derived state the store was loaded from (already matched to the program). */
-  private derivedFile: DerivedFile | null = null;
+  private derivedFile: DerivedSet | null = null;
+  /** The store part the store was loaded from (null: it was read from the log alone). */
+  private storeFromDerived: string | null = null;
 
   /** Use `openReplicas`. */
   constructor(readonly source: ReplicaSource, private readonly options: OpenReplicasOptions, seals: readonly SealRecord[], diagnostics: Diagnostics, show: Show) {
@@ -294,13 +296,15 @@ export class ReplicaWorkspace {
     const stateDir = this.source.stateDir;
     const fingerprint = this.derivedFingerprint;
     if (stateDir === null || fingerprint === null || this.unit === null) return null;
-    const file = readDerived(join(stateDir, DERIVED_FILE));
+    const file = readDerivedSet(stateDir);
     const h = file?.header;
     if (file === null || h === undefined || h.program !== fingerprint || h.store === undefined) return null;
     try {
-      const store = storeFromLayout(h.store as StoreLayout, file);
+      const part = file.part(h.store.file);
+      if (part === null) return null;
+      const store = storeFromLayout(h.store.layout as StoreLayout, part);
       const log = readLog(path, { resume: { store, start: h.log.start, end: h.log.length, commit: h.log.commit, symbols: h.values.symbols, floats: h.values.floats } });
-      if (log !== null) this.derivedFile = file;
+      if (log !== null) (this.derivedFile = file), (this.storeFromDerived = h.store.file);
       return log;
     } catch {
       return null;
@@ -571,12 +575,13 @@ export class ReplicaWorkspace {
     const stateDir = this.source.stateDir;
     const kept = this.kept;
     if (stateDir === null || this.derivedFingerprint === null || kept === null) return null;
-    let file: DerivedFile | null = null;
+    let file: DerivedSet | null = null;
     this.derivedUsed = false;
     if (kept.kind === "log") {
-      file = this.derivedFile ?? readDerived(join(stateDir, DERIVED_FILE));
+      file = this.derivedFile ?? readDerivedSet(stateDir);
       const h = file?.header;
       const fits =
+        file !== null &&
         h !== undefined &&
         h.program === this.derivedProgram &&
         kept.commits.get(h.log.length) === h.log.commit &&
@@ -585,22 +590,35 @@ export class ReplicaWorkspace {
         Object.entries(h.members).every(([key, n]) => {
           const [replica, epoch, relation] = splitKey(key);
           return n <= (store.peek(replica, epoch, relation)?.rows.size ?? 0);
-        });
+        }) &&
+        this.partsReadable(file, store);
       if (!fits) file = null;
       this.derivedUsed = file !== null;
+      this.derivedFile = file;
     }
-    let writer: DerivedWriter | null = null;
-    if (this.lock !== null) {
-      try {
-        writer = new DerivedWriter(join(stateDir, DERIVED_FILE));
-      } catch {
-        writer = null;
-      }
-    }
+    let writer: DerivedSetWriter | null = null;
+    if (this.lock !== null) writer = new DerivedSetWriter(stateDir);
     this.derivedWriter?.abort();
     this.derivedWriter = writer;
     this.derivedParts = { members: {}, replicas: {}, merged: null, sealed: null };
     return { kept: file, writer, parts: this.derivedParts };
+  }
+
+  /**
+   * Whether the parts this run continues from are whole: the engines of replicas with new facts,
+   * the merged view and the sealed results are read and checked now; the engines of replicas with
+   * nothing new are kept by name, so only their presence is checked.
+   */
+  private partsReadable(file: DerivedSet, store: FactStore): boolean {
+    const h = file.header;
+    for (const [name, r] of Object.entries(h.replicas)) {
+      let grown = false;
+      for (const [e, rels] of store.members.get(name) ?? []) for (const [relation, m] of rels) if (m.rows.size > (h.members[unitKey(name, e, relation)] ?? 0)) grown = true;
+      if (grown ? file.part(r.state.file) === null : !file.present(r.state.file)) return false;
+    }
+    if (h.merged !== null && file.part(h.merged.file) === null) return false;
+    if (h.sealed !== null && file.part(h.sealed.file) === null) return false;
+    return true;
   }
 
   /** Makes this run's derived state the kept one, once its facts are committed at `length`. */
@@ -610,13 +628,15 @@ export class ReplicaWorkspace {
     this.derivedWriter = null;
     if (writer === null || parts === null || this.derivedProgram === null) return;
     try {
-      // The facts as the store holds them now, which is what the log holds up to this commit.
-      const kept = storeLayout(store, (a) => writer.put(a));
+      // The facts as the store holds them now, which is what the log holds up to this commit: the
+      // kept store's part is kept by name when nothing was added to it.
+      const before = this.derivedUsed ? this.derivedFile?.header ?? null : null;
+      const keptStore = before?.store !== undefined && before.store.file === this.storeFromDerived && sameStore(store, before) ? before.store : writer.putPart("store", (put) => storeLayout(store, put));
       writer.finish({
         program: this.derivedProgram,
         log: { start: length - commitFrameLength(meta), length, commit: meta.id },
         values: { symbols: store.values.symbols.length, floats: store.values.floats.length },
-        store: kept,
+        store: keptStore,
         ...parts,
       });
     } catch {
@@ -960,6 +980,29 @@ function unitKey(replica: string, epoch: number, relation: string): string {
 function splitKey(key: string): [string, number, string] {
   const [replica, epoch, relation] = key.split("\t") as [string, string, string];
   return [replica, Number(epoch), relation];
+}
+
+/**
+ * Whether the store holds exactly what the kept derived state's store part holds: the same symbols,
+ * floats and rows, and the same memberships (rows and memberships only grow, so sizes tell).
+ */
+function sameStore(store: FactStore, h: DerivedHeader): boolean {
+  const layout = h.store?.layout as StoreLayout | undefined;
+  if (layout === undefined || store.values.symbols.length !== h.values.symbols || store.values.floats.length !== h.values.floats) return false;
+  if (JSON.stringify(layout.types) !== JSON.stringify([...store.types])) return false;
+  if (layout.tables.length !== store.tables.size || !layout.tables.every((t) => store.tables.get(t.relation)?.size === t.size)) return false;
+  let members = 0;
+  for (const [replica, epochs] of store.members) {
+    if (!layout.members.some(([r]) => r === replica)) return false;
+    for (const [e, rels] of epochs) {
+      for (const [relation, m] of rels) {
+        if (m.rows.size === 0) continue;
+        members++;
+        if (h.members[unitKey(replica, e, relation)] !== m.rows.size) return false;
+      }
+    }
+  }
+  return members === Object.keys(h.members).length && layout.members.length === store.members.size;
 }
 
 function fingerprintOf(units: readonly FactUnit[]): string {

@@ -1,13 +1,13 @@
-// The derived state kept between runs (derived.bin) and the log's compaction: a run with new facts
+// The derived state kept between runs (derived.json and its part files) and the log's compaction: a run with new facts
 // continues from the kept engines and store, any damage or another program falls back to a full
 // evaluation with the same results, and a log whose superseded commit records outweigh the facts
 // is written anew, atomically, holding the same state.
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
-import { readDerived } from "../../src/replica/derived.js";
+import { readDerivedSet } from "../../src/replica/derived.js";
 import { readLog } from "../../src/replica/log.js";
 import { DirectorySource } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
@@ -70,13 +70,25 @@ describe("derived state across runs", () => {
     put(dir, "b/epoch-1/e.facts", chain(100, 130));
     const first = await run(dir);
     expect(first.continued).toBe(false);
-    const file = readDerived(join(stateDir(dir), "derived.bin"));
+    const file = readDerivedSet(stateDir(dir));
     expect(file).not.toBeNull();
-    expect(Object.keys(file!.header.replicas).sort()).toEqual(["a", "b"]);
+    const h1 = file!.header;
+    expect(Object.keys(h1.replicas).sort()).toEqual(["a", "b"]);
+    const bPart = join(stateDir(dir), h1.replicas["b"]!.state.file);
+    const bWritten = statSync(bPart, { bigint: true }).mtimeNs;
 
     appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(30, 35) + "n130\tn0\n");
     const second = await run(dir);
     expect(second.continued).toBe(true);
+    // Replica `b` got nothing new: its engine's part file is kept by name, not written again.
+    const h2 = readDerivedSet(stateDir(dir))!.header;
+    expect(h2.replicas["b"]!.state.file).toBe(h1.replicas["b"]!.state.file);
+    expect(statSync(bPart, { bigint: true }).mtimeNs).toBe(bWritten);
+    expect(h2.replicas["a"]!.state.file).not.toBe(h1.replicas["a"]!.state.file);
+    expect(h2.store!.file).not.toBe(h1.store!.file);
+    // Parts the manifest no longer names are gone.
+    const named = new Set([...Object.values(h2.replicas).map((r) => r.state.file), h2.merged!.file, h2.store!.file]);
+    expect(readdirSync(stateDir(dir)).filter((f) => f.startsWith("derived-")).sort()).toEqual([...named].sort());
     expect(second.report.replicas.find((r) => r.name === "a")!.newFacts).toBe(6);
     expect(second.report.replicas.find((r) => r.name === "b")!.newFacts).toBe(0);
 
@@ -92,27 +104,35 @@ describe("derived state across runs", () => {
     const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-bad-"));
     put(dir, "a/epoch-1/e.facts", chain(0, 20));
     await run(dir);
-    const path = join(stateDir(dir), "derived.bin");
-    const damages: [string, () => void][] = [
-      ["a flipped byte", () => {
-        const b = readFileSync(path);
-        b[100]! ^= 1;
-        writeFileSync(path, b);
-      }],
-      ["an older format", () => {
-        const b = readFileSync(path);
-        b.write("CLDERIV0", 0, "latin1");
-        writeFileSync(path, b);
-      }],
-      ["a cut file", () => writeFileSync(path, readFileSync(path).subarray(0, 64))],
+    const manifest = join(stateDir(dir), "derived.json");
+    const part = (which: "a" | "merged" | "store"): string => {
+      const h = readDerivedSet(stateDir(dir))!.header;
+      return join(stateDir(dir), which === "a" ? h.replicas["a"]!.state.file : which === "merged" ? h.merged!.file : h.store!.file);
+    };
+    const flip = (path: string): void => {
+      const b = readFileSync(path);
+      b[Math.floor(b.length / 2)]! ^= 1;
+      writeFileSync(path, b);
+    };
+    // The engines continue over a store read from the log alone when only the store's part is damaged.
+    const damages: [string, () => void, boolean][] = [
+      ["a flipped byte in an engine's part", () => flip(part("a")), false],
+      ["a flipped byte in the merged view's part", () => flip(part("merged")), false],
+      ["an older format", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace("calmlog-derived/2", "calmlog-derived/1")), false],
+      ["a cut store part", () => writeFileSync(part("store"), readFileSync(part("store")).subarray(0, 64)), true],
+      ["a removed engine part", () => rmSync(part("a")), false],
+      ["a cut manifest", () => writeFileSync(manifest, readFileSync(manifest).subarray(0, 30)), false],
     ];
     let n = 20;
-    for (const [, damage] of damages) {
+    for (const [what, damage, continues] of damages) {
       damage();
       appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(n, n + 1));
       n++;
       const r = await run(dir);
-      expect(r.continued).toBe(false);
+      expect(r.continued, what).toBe(continues);
+      // The state kept now is whole again: every part it names reads back.
+      const h = readDerivedSet(stateDir(dir))!;
+      for (const f of [h.header.store!.file, h.header.merged!.file, ...Object.values(h.header.replicas).map((x) => x.state.file)]) expect(h.part(f), what).not.toBeNull();
       expect(r.codes).toEqual([]);
       expect(r.report.merged.find((m) => m.relation === "reach")!.size).toBe((n * (n + 1)) / 2);
     }
