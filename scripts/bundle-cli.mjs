@@ -7,10 +7,16 @@
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "bin");
+
+// The parser's lookahead paths, recorded from tsc's output of the same sources (run just before),
+// so the CLI does not derive them from the grammar on every start (src/syntax/lookahead.ts).
+const { CalmlogParser } = await import(pathToFileURL(join(ROOT, "dist", "syntax", "parser.js")).href);
+const lookahead = {};
+new CalmlogParser({ lookahead });
 
 rmSync(OUT, { recursive: true, force: true });
 await build({
@@ -26,6 +32,7 @@ await build({
   external: ["z3-solver", "@nats-io/*", "vscode-languageserver", "vscode-languageserver/*", "vscode-languageserver-textdocument"],
   sourcemap: true,
   legalComments: "none",
+  define: { __CALMLOG_LOOKAHEAD__: JSON.stringify(lookahead) },
   logLevel: "warning",
   // Bundled CommonJS dependencies (dagre) call `require`; ESM output has none unless given one.
   banner: { js: 'import { createRequire as __calmlogRequire } from "node:module"; const require = __calmlogRequire(import.meta.url);' },

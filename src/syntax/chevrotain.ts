@@ -5,4 +5,4 @@
 // `chevrotain` at the single-file bundle that ships in the same package (about 15 ms).
 import * as chevrotain from "chevrotain";
 
-export const { CstParser, createToken, createTokenInstance, createSyntaxDiagramsCode, EOF, Lexer, tokenMatcher } = chevrotain;
+export const { CstParser, createToken, createTokenInstance, createSyntaxDiagramsCode, EOF, getLookaheadPaths, Lexer, LLkLookaheadStrategy, tokenMatcher } = chevrotain;

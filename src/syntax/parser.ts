@@ -4,6 +4,7 @@
 import type { AtLeastOneSepMethodOpts, CstNode, DSLMethodOpts, IOrAlt, IToken, TokenType } from "chevrotain";
 import { CstParser, createTokenInstance, EOF, tokenMatcher } from "./chevrotain.js";
 import { messageProvider } from "./messages.js";
+import { TableLookahead, type LookaheadTable } from "./lookahead.js";
 import * as T from "./tokens.js";
 
 // Alternatives and options are built through these helpers rather than object literals with arrow
@@ -19,12 +20,14 @@ export class CalmlogParser extends CstParser {
    * `validate` runs chevrotain's grammar validations (ambiguities, left recursion, ...); the test
    * suite does, so the shared instance skips them and starts faster.
    */
-  constructor(options: { readonly validate?: boolean } = {}) {
+  constructor(options: { readonly validate?: boolean; readonly lookahead?: LookaheadTable } = {}) {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
       skipValidations: options.validate !== true,
       errorMessageProvider: messageProvider,
       maxLookahead: 3,
+      // `lookahead`: paths known in advance (the CLI bundle's), filled with those computed here.
+      ...(options.lookahead === undefined ? {} : { lookaheadStrategy: new TableLookahead(3, [...T.ALL_TOKENS, EOF], options.lookahead) }),
     });
     this.performSelfAnalysis();
   }
@@ -491,5 +494,8 @@ export class CalmlogParser extends CstParser {
   });
 }
 
+// The CLI bundle defines this as the lookahead paths recorded when it was built (scripts/bundle-cli.mjs).
+declare const __CALMLOG_LOOKAHEAD__: LookaheadTable | undefined;
+
 /** The one parser instance; set `input`, call `program()`, read `errors`. */
-export const parser = new CalmlogParser();
+export const parser = new CalmlogParser(typeof __CALMLOG_LOOKAHEAD__ === "undefined" ? {} : { lookahead: __CALMLOG_LOOKAHEAD__ });
