@@ -36,31 +36,14 @@ export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation:
   return (rt: Runtime) => make(rt);
 }
 
-/** The generated source of one variant (exported for tests and for reading what the planner did). */
+/**
+ * The generated source of one variant (exported for tests and for reading what the planner did).
+ * Every atom's access path is fixed here, by the atom's shape alone: a scan, a membership test, a
+ * pair index (two columns, one bound) or a chain index; the storage behind each keeps that
+ * interface whatever its representation, so a function has one loop per atom.
+ */
 export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): string {
-  const lists = new Gen(rule, plan, types, true);
-  const withLists = lists.build();
-  if (lists.listIndexes.size === 0) return withLists;
-  // Per-key lists exist while an index is direct and its keys are few; chains always do.
-  const chains = new Gen(rule, plan, types, false);
-  const withChains = chains.build();
-  if (lists.header.join("\n") !== chains.header.join("\n")) return withChains;
-  const ready = [...lists.listIndexes].map((I) => `${I}.listsReady()`).join(" && ");
-  return [
-    ...lists.header,
-    `const NOL = new Int32Array(0);`,
-    `const withLists = (() => {`,
-    ...lists.runFn,
-    `})();`,
-    `const withChains = (() => {`,
-    ...chains.runFn,
-    `})();`,
-    `return function run(lo, hi) {`,
-    ...(lists.rangesLine ? [`  const ${lists.rangesLine};`] : []),
-    ...[...lists.catchUpLines].map((l) => `  ${l}`),
-    `  return ${ready} ? withLists(lo, hi) : withChains(lo, hi);`,
-    `};`,
-  ].join("\n");
+  return new Gen(rule, plan, types).build();
 }
 
 class Gen {
@@ -82,15 +65,7 @@ class Gen {
     private readonly rule: RulePlan,
     private readonly plan: JoinPlan,
     private readonly types: (relation: string) => readonly PrimitiveType[],
-    private readonly lists = false,
   ) {}
-
-  /** Index variables whose per-key lists the code reads. */
-  readonly listIndexes = new Set<string>();
-  header: string[] = [];
-  runFn: string[] = [];
-  catchUpLines: string[] = [];
-  rangesLine = "";
 
   build(): string {
     const top = `L${this.label++}`;
@@ -101,19 +76,17 @@ class Gen {
     this.emit(`} while (false);`);
     const slots = Array.from({ length: this.plan.slots }, (_, i) => `v${i} = 0`).join(", ");
     const ranges = this.rule.atoms.map((_, i) => `lo${i} = lo[${i}], hi${i} = hi[${i}]`).join(", ");
-    this.header = [
+    const header = [
       `// ${this.rule.text}`,
       `// variant: ${this.plan.delta < 0 ? "no positive atom" : `delta of atom ${this.plan.delta + 1} (\`${this.rule.atoms[this.plan.delta]}\`)`}`,
       `"use strict";`,
       `const ops = rt.ops, VT = rt.values, SY = VT.symbols, FL = VT.floats;`,
       ...this.prelude,
     ];
-    this.catchUpLines = [...this.catchUps];
-    this.rangesLine = ranges;
     const head = [`  let derived = 0;`, ...(slots ? [`  let ${slots};`] : []), ...(ranges ? [`  const ${ranges};`] : [])];
-    const body = [...this.runPrelude.map((l) => `  ${l}`), ...this.body, `  return derived;`];
-    this.runFn = [`return function run(lo, hi) {`, ...head, ...body, `};`];
-    return [...this.header, `return function run(lo, hi) {`, ...head, ...this.catchUpLines.map((l) => `  ${l}`), ...body, `};`].join("\n");
+    // Catch-ups first: the arrays read next (rows, chains, pools) are the ones they leave.
+    const body = [...[...this.catchUps].map((l) => `  ${l}`), ...this.runPrelude.map((l) => `  ${l}`), ...this.body, `  return derived;`];
+    return [...header, `return function run(lo, hi) {`, ...head, ...body, `};`].join("\n");
   }
 
   private emit(line: string): void {
@@ -143,14 +116,28 @@ class Gen {
     return v;
   }
 
-  private indexVar(name: string, cols: readonly number[]): string {
-    const key = `${name}/${cols.join(",")}`;
+  /** The chain index of `name` on `cols`: `first*` gives a key's newest row, `N<k>[row]` the one before. */
+  private chainVar(name: string, cols: readonly number[]): string {
+    const key = `chains:${name}/${cols.join(",")}`;
     let v = this.idx.get(key);
     if (v === undefined) {
       v = `I${this.idx.size}`;
       this.idx.set(key, v);
-      this.prelude.push(`const ${v} = ${this.relVar(name)}.index([${cols.join(", ")}]);`);
+      this.prelude.push(`const ${v} = ${this.relVar(name)}.chains([${cols.join(", ")}]);`);
       this.runPrelude.push(`const N${v.slice(1)} = ${v}.next;`);
+    }
+    return v;
+  }
+
+  /** The pair index of two-column `name` on column `col`: `find` gives a key's newest block in `P<k>`. */
+  private pairVar(name: string, col: number): string {
+    const key = `pairs:${name}/${col}`;
+    let v = this.idx.get(key);
+    if (v === undefined) {
+      v = `I${this.idx.size}`;
+      this.idx.set(key, v);
+      this.prelude.push(`const ${v} = ${this.relVar(name)}.pairs(${col});`);
+      this.runPrelude.push(`const P${v.slice(1)} = ${v}.pool;`);
     }
     return v;
   }
@@ -287,15 +274,15 @@ class Gen {
     }
     const r = this.relVar(relation);
     if (keyCols.length === 0) return `${r}.size > 0`;
-    this.catchUps.add(`${this.indexVar(relation, keyCols)}.catchUp();`);
-    return `${this.lookupCall(relation, keyCols, keys)} !== -1`;
+    this.catchUps.add(`${this.chainVar(relation, keyCols)}.catchUp();`);
+    return `${this.firstCall(relation, keyCols, keys)} !== -1`;
   }
 
-  private lookupCall(relation: string, keyCols: readonly number[], keys: readonly string[]): string {
-    const I = this.indexVar(relation, keyCols);
-    if (keys.length === 1) return `${I}.lookup1(${keys[0]})`;
-    if (keys.length === 2) return `${I}.lookup2(${keys[0]}, ${keys[1]})`;
-    return `${I}.lookupN([${keys.join(", ")}])`;
+  private firstCall(relation: string, keyCols: readonly number[], keys: readonly string[]): string {
+    const I = this.chainVar(relation, keyCols);
+    if (keys.length === 1) return `${I}.first1(${keys[0]})`;
+    if (keys.length === 2) return `${I}.first2(${keys[0]}, ${keys[1]})`;
+    return `${I}.firstN([${keys.join(", ")}])`;
   }
 
   private atom(step: Extract<Step, { kind: "atom" }>, outer: string, rest: (loop: string) => void): void {
@@ -351,6 +338,7 @@ class Gen {
       // Every column bound, and not the delta: a membership test of the whole relation instead of
       // an index on all columns. Rows beyond the atom's range are true facts too, so what it adds is
       // derived again, never wrongly; the delta atom keeps its range so each variant stays its own.
+      this.emit(`// tests membership in \`${step.relation}\``);
       this.emit(`${L}: for (let ${r} = ${R}.has${arity}(${keys.join(", ")}) ? 1 : 0; ${r} === 1; ${r} = 0) {`);
       this.indent++;
       rest(L);
@@ -358,40 +346,47 @@ class Gen {
       this.emit(`}`);
       return;
     }
-    const other = step.args[1 - (keyCols[0] ?? 0)];
-    if (this.lists && arity === 2 && keyCols.length === 1 && other !== undefined && (other.kind === "bind" || other.kind === "skip")) {
-      // One key's rows as one sequential run of (row, other column) pairs, newest last.
-      const I = this.indexVar(step.relation, keyCols);
+    if (arity === 2 && keyCols.length === 1) {
+      // Two columns, one bound: the key's rows as runs of (row, other column) pairs, newest last in
+      // each block and newest block first. (The other column is a bind or `_`: a second mention
+      // of a variable would be bound.)
+      const col = keyCols[0]!;
+      const other = step.args[1 - col]!;
+      const I = this.pairVar(step.relation, col);
       this.catchUps.add(ranged ? `${I}.catchUp(${hi});` : `${I}.catchUp();`);
-      const k = I.slice(1);
-      if (!this.listIndexes.has(I)) this.runPrelude.push(`const LS${k} = ${I}.lists, LN${k} = ${I}.lens;`);
-      this.listIndexes.add(I);
-      const key = keys[0]!;
-      this.emit(`const q${n} = ${key} >= 0 && ${key} < LN${k}.length ? LN${k}[${key}] : 0;`);
-      this.emit(`const l${n} = q${n} === 0 ? NOL : LS${k}[${key}];`);
-      this.emit(`${L}: for (let j${n} = q${n} - 2; j${n} >= 0; j${n} -= 2) {`);
+      const P = `P${I.slice(1)}`;
+      const o = `o${n}`;
+      const j = `j${n}`;
+      this.emit(`// reads the pair index of \`${step.relation}\` on column ${col + 1}`);
+      this.emit(`B${n}: for (let ${o} = ${I}.find(${keys[0]}); ${o} !== -1; ${o} = ${P}[${o}]) {`);
+      this.indent++;
+      this.emit(`${L}: for (let ${j} = ${o} + (${P}[${o} + 1] & 65535); ${j} > ${o} + 1; ${j} -= 2) {`);
       this.indent++;
       if (ranged) {
-        this.emit(`const ${r} = l${n}[j${n}];`);
+        this.emit(`const ${r} = ${P}[${j}];`);
         this.emit(`if (${r} >= ${hi}) continue;`);
-        this.emit(`if (${r} < ${lo}) break;`);
+        this.emit(`if (${r} < ${lo}) break B${n};`);
       }
       if (other.kind === "bind") {
-        this.emit(`v${other.slot} = l${n}[j${n} + 1];`);
-        this.slotTypes[other.slot] = types[1 - keyCols[0]!]!;
+        this.emit(`v${other.slot} = ${P}[${j} + 1];`);
+        this.slotTypes[other.slot] = types[1 - col]!;
       }
       rest(L);
+      this.indent--;
+      this.emit(`}`);
       this.indent--;
       this.emit(`}`);
       return;
     }
     if (keyCols.length === 0) {
+      this.emit(`// scans \`${step.relation}\``);
       this.emit(`${L}: for (let ${r} = ${lo}, e${n} = ${hi}; ${r} < e${n}; ${r}++) {`);
     } else {
-      const I = this.indexVar(step.relation, keyCols);
+      const I = this.chainVar(step.relation, keyCols);
       this.catchUps.add(ranged ? `${I}.catchUp(${hi});` : `${I}.catchUp();`);
       const N = `N${I.slice(1)}`;
-      this.emit(`${L}: for (let ${r} = ${this.lookupCall(step.relation, keyCols, keys)}; ${r} !== -1; ${r} = ${N}[${r}]) {`);
+      this.emit(`// reads the chain index of \`${step.relation}\` on column${keyCols.length > 1 ? "s" : ""} ${keyCols.map((c) => c + 1).join(", ")}`);
+      this.emit(`${L}: for (let ${r} = ${this.firstCall(step.relation, keyCols, keys)}; ${r} !== -1; ${r} = ${N}[${r}]) {`);
       if (ranged) {
         this.indent++;
         // Chains run newest first: skip rows above the range, stop below it.

@@ -38,6 +38,19 @@ describe("join planning", () => {
     const types = (r: string) => checked.relations.get(r)!.columns.map((c) => c.type);
     const source = generate(plan, plan.variants[0]!, types);
     expect(source.split("\n")[0]).toBe("// pointsTo(p, a) :- load(p, q), pointsTo(q, r), pointsTo(r, a).");
-    expect(source).toContain(".lookup1(");
+    // One loop per atom, on the access path its shape fixes: no second copy chosen per call.
+    expect(source.match(/return function run/g)).toHaveLength(1);
+    expect(source).toContain("// reads the pair index of `pointsTo` on column 1");
+    expect(source).toContain(".find(");
+  });
+
+  test("an atom of three or more columns, or with two bound, reads a chain index; one with none bound, a scan", () => {
+    const { checked: c3 } = compileText(`.decl e(a: number, b: number, c: number)\n.decl f(a: number, b: number)\n.input e\nf(x, z) :- e(x, y, z), e(y, x, _), f(x, y), f(y, x).\n`);
+    const plan = planClause(c3.clauses[0]!, c3.relations);
+    const types = (r: string) => c3.relations.get(r)!.columns.map((c) => c.type);
+    const source = generate(plan, plan.variants[0]!, types);
+    expect(source).toContain("// scans `e`");
+    expect(source).toMatch(/reads the chain index of `e` on columns 1, 2|tests membership in `f`/);
+    expect(source).toMatch(/\.first[12N]\(/);
   });
 });

@@ -1,6 +1,14 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { onLargeArray, Relation } from "../../src/eval/relation.js";
+import { onLargeArray, type PairIndex, Relation } from "../../src/eval/relation.js";
+
+/** A pair index's (row, other column) pairs of key `a`, newest first, read as generated joins read them. */
+function pairsOf(idx: PairIndex, a: number): number[] {
+  const out: number[] = [];
+  const P = idx.pool;
+  for (let o = idx.find(a); o !== -1; o = P[o]!) for (let j = o + (P[o + 1]! & 65535); j > o + 1; j -= 2) out.push(P[j]!, P[j + 1]!);
+  return out;
+}
 
 // Codes mixing small ones (bitsets, direct index) with large and negative ones (which move both to hash tables).
 const code = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -2147483648, max: 2147483647 }));
@@ -30,30 +38,34 @@ describe("Relation", () => {
     for (const x of xs) expect(rel.hasRow([x])).toBe(false);
   });
 
-  test.prop([fc.array(fc.tuple(code, code), { maxLength: 300 }), fc.integer({ min: 0, max: 300 })])(
-    "a one-column index lists every row with the key, newest first, across catch-ups",
-    (pairs, split) => {
+  test.prop([fc.array(fc.tuple(code, code), { maxLength: 300 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 1 })])(
+    "a chain index and a pair index list every row with the key, newest first, across catch-ups",
+    (pairs, split, col) => {
       const rel = new Relation("r", 2);
-      const idx = rel.index([0]);
+      const chains = rel.chains([col]);
+      const byPairs = rel.pairs(col);
       const half = Math.min(split, pairs.length);
       for (const [a, b] of pairs.slice(0, half)) rel.insert2(a, b);
-      idx.catchUp();
+      chains.catchUp();
+      byPairs.catchUp(Math.floor(half / 2));
       for (const [a, b] of pairs.slice(half)) rel.insert2(a, b);
-      idx.catchUp();
-      for (const [a] of pairs) {
+      chains.catchUp();
+      byPairs.catchUp();
+      for (const p of pairs) {
+        const a = p[col]!;
         const rows: number[] = [];
-        for (let r = idx.lookup1(a); r !== -1; r = idx.next[r]!) rows.push(r);
+        for (let r = chains.first1(a); r !== -1; r = chains.next[r]!) rows.push(r);
         const expected: number[] = [];
-        for (let r = rel.size - 1; r >= 0; r--) if (rel.data[2 * r] === a) expected.push(r);
+        for (let r = rel.size - 1; r >= 0; r--) if (rel.data[2 * r + col] === a) expected.push(r);
         expect(rows).toEqual(expected);
-        if (idx.lists !== null) {
-          // The per-key list holds the same rows, oldest first, each with its other column.
-          const n = a >= 0 && a < idx.lens.length ? idx.lens[a]! : 0;
-          const list = Array.from(idx.lists[a]?.subarray(0, n) ?? []);
-          expect(list).toEqual(expected.toReversed().flatMap((r) => [r, rel.data[2 * r + 1]!]));
-        }
+        // The pair index holds the same rows in the same order, each with its other column.
+        expect(pairsOf(byPairs, a)).toEqual(expected.flatMap((r) => [r, rel.data[2 * r + 1 - col]!]));
       }
-      expect(idx.lookup1(-7)).toBe(pairs.some(([a]) => a === -7) ? idx.lookup1(-7) : -1);
+      const absent = pairs.some((p) => p[col] === -7);
+      expect(chains.first1(-7) === -1).toBe(!absent);
+      expect(byPairs.find(-7) === -1).toBe(!absent);
+      expect(byPairs.keys).toBe(new Set(pairs.map((p) => p[col])).size);
+      expect(chains.keys).toBe(byPairs.keys);
     },
   );
 
@@ -100,30 +112,33 @@ describe("Relation", () => {
     bulkMatchesOneByOne(dense, [7000]);
   });
 
-  test("a catch-up of thousands of rows fills the per-key lists in bulk, the same as row by row", () => {
+  test("a pair index keeps every key's rows in order across many catch-ups, with keys of one row and of thousands", () => {
     const rel = new Relation("r", 2);
-    const idx = rel.index([0]);
+    const idx = rel.pairs(0);
     const add = (from: number, to: number): void => {
-      for (let i = from; i < to; i++) rel.insert2((i * 7) % 53, i);
+      // Key 0 gets every other row (thousands: many blocks); the rest spread over 50,000 keys, most of one row.
+      for (let i = from; i < to; i++) rel.insert2(i % 2 === 0 ? 0 : (i * 7919) % 50_000, i);
     };
     add(0, 100);
-    idx.catchUp(); // row by row
-    add(100, 6000);
-    idx.catchUp(); // in bulk, onto lists that already hold rows
-    add(6000, 6010);
-    idx.catchUp(); // row by row again
-    add(6010, 16000);
-    idx.catchUp(3000); // nothing new below 3000 ...
-    idx.catchUp(); // ... then in bulk up to the end
-    expect(idx.lists).not.toBeNull();
-    for (let a = 0; a < 53; a++) {
+    idx.catchUp();
+    add(100, 60_000);
+    idx.catchUp(3000);
+    idx.catchUp();
+    add(60_000, 60_010);
+    idx.catchUp();
+    expect(idx.direct).toBe(true);
+    for (const a of [0, 1, 7919 % 50_000, 49_999, 12_345]) {
       const expected: number[] = [];
-      for (let r = 0; r < rel.size; r++) if (rel.data[2 * r] === a) expected.push(r, rel.data[2 * r + 1]!);
-      expect(Array.from(idx.lists![a]!.subarray(0, idx.lens[a]!))).toEqual(expected);
-      const chain: number[] = [];
-      for (let r = idx.lookup1(a); r !== -1; r = idx.next[r]!) chain.push(r);
-      expect(chain).toEqual(expected.filter((_, i) => i % 2 === 0).reverse());
+      for (let r = rel.size - 1; r >= 0; r--) if (rel.data[2 * r] === a) expected.push(r, rel.data[2 * r + 1]!);
+      expect(pairsOf(idx, a)).toEqual(expected);
     }
+    // A negative key moves the heads to a hash table; every key still finds its rows.
+    rel.insert2(-5, 1);
+    idx.catchUp();
+    expect(idx.direct).toBe(false);
+    expect(pairsOf(idx, -5)).toEqual([rel.size - 1, 1]);
+    expect(pairsOf(idx, 0).length).toBe(2 * 30_005);
+    expect(idx.find(50_001)).toBe(-1);
   });
 
   it("announces each array of 1 MB or more before making it, and nothing smaller", () => {

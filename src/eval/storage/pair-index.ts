@@ -1,0 +1,182 @@
+// An index of a two-column relation on one column, for joins that read the other column: per key,
+// its (row, other column) pairs in blocks of one shared pool, newest block first. A join reads one
+// key's rows as a few sequential runs (blocks double in size per key), with no array per key, so
+// it serves any number of keys with the same generated loop.
+import { storageEvents } from "./events.js";
+import { directLength, EMPTY, finish, grownLength, mix, rowArray } from "./hash.js";
+import type { KeyIndex, Rows } from "./types.js";
+
+/** A key's first block holds one pair (2^1 numbers); each next one twice the last, up to 2^8 numbers. */
+const FIRST_LOG = 1;
+const MAX_LOG = 8;
+/** A catch-up of at least this many rows sizes the pool for them first. */
+const BULK_ROWS = 4096;
+/** The low bits of a block's second number: how many numbers of the block are used. */
+const USED = 0xffff;
+
+/**
+ * Per-key runs of (row, other column) pairs. A block at offset `o` of `pool` is
+ * `[older block or -1, used | log2(room) << 16, row, other, row, other, ...]` (used and room count
+ * numbers, two per pair; a key of one row costs four numbers); rows ascend
+ * within a block and blocks are linked newest first, so a join reads `find(key)`, then each block's
+ * pairs from its last (at `o + used`) down to `o + 2`, following `pool[o]`: rows in descending order, as a chain index gives them.
+ * Heads sit in a direct table while keys are small non-negative codes, and move, once, to a hash
+ * table of (key, block) pairs when one is not. Rows are added in order by `catchUp`.
+ */
+export class PairIndex implements KeyIndex {
+  pool: Int32Array;
+  private top = 0;
+  /** Direct: `heads[key]`, the key's newest block. Hashed: (key, newest block) pairs, block -1 when free. */
+  private heads: Int32Array;
+  private mask: number;
+  keys = 0;
+  indexed = 0;
+  direct = true;
+  readonly cols: readonly number[];
+  private readonly other: number;
+
+  constructor(
+    readonly relation: Rows,
+    private readonly col: number,
+  ) {
+    if (relation.arity !== 2 || (col !== 0 && col !== 1)) throw new Error(`a pair index needs two columns and a key column 0 or 1`);
+    this.cols = [col];
+    this.other = 1 - col;
+    this.heads = new Int32Array(16).fill(EMPTY);
+    this.mask = 15;
+    this.pool = new Int32Array(64);
+  }
+
+  catchUp(limit = this.relation.size): void {
+    storageEvents.pairJoins++;
+    const rel = this.relation;
+    const n = Math.min(limit, rel.size);
+    if (this.indexed >= n) return;
+    const data = rel.data;
+    const c0 = this.col;
+    const other = this.other;
+    // Room for every new row to start a key (four numbers) at once: a bulk catch-up grows the pool
+    // once, to what it needs, rather than by half again several times.
+    const room = this.top + 4 * (n - this.indexed);
+    if (room > this.pool.length && n - this.indexed >= BULK_ROWS) this.growPool(room);
+    let heads = this.heads;
+    let pool = this.pool;
+    for (let row = this.indexed; row < n; row++) {
+      const base = row * 2;
+      const k = data[base + c0]!;
+      let slot = k;
+      if (!this.direct || k < 0 || k >= heads.length) {
+        slot = this.slot(k, n);
+        heads = this.heads;
+      }
+      let o = heads[slot]!;
+      if (o === EMPTY || (pool[o + 1]! & USED) === 1 << (pool[o + 1]! >>> 16)) {
+        if (o === EMPTY) this.keys++;
+        o = this.block(o);
+        heads[slot] = o;
+        pool = this.pool;
+      }
+      const h = pool[o + 1]!;
+      const at = o + 2 + (h & USED);
+      pool[at] = row;
+      pool[at + 1] = data[base + other]!;
+      pool[o + 1] = h + 2;
+    }
+    this.indexed = n;
+  }
+
+  /** The position in `heads` of key `k`'s newest block, made (holding -1) when `k` is new. */
+  private slot(k: number, rows: number): number {
+    if (this.direct) {
+      const size = directLength(this.heads.length, k, rows);
+      if (size >= 0) {
+        const heads = rowArray(size).fill(EMPTY);
+        heads.set(this.heads);
+        this.heads = heads;
+        this.mask = size - 1;
+        return k;
+      }
+      this.leaveDirect();
+    }
+    if ((this.keys + 1) * 2 > this.mask + 1) this.rehash(2 * (this.mask + 1));
+    const heads = this.heads;
+    const mask = this.mask;
+    let s = finish(mix(0, k)) & mask;
+    while (heads[2 * s + 1] !== EMPTY && heads[2 * s] !== k) s = (s + 1) & mask;
+    heads[2 * s] = k;
+    return 2 * s + 1;
+  }
+
+  /** A new block for a key whose newest block is `older` (-1: none), twice its room. */
+  private block(older: number): number {
+    let log = FIRST_LOG;
+    if (older !== EMPTY) {
+      storageEvents.pairBlocks++;
+      log = Math.min(MAX_LOG, (this.pool[older + 1]! >>> 16) + 1);
+    }
+    const o = this.top;
+    const end = o + 2 + (1 << log);
+    if (end > this.pool.length) this.growPool(Math.max(end, grownLength(this.pool.length, 1)));
+    const pool = this.pool;
+    pool[o] = older;
+    pool[o + 1] = log << 16;
+    this.top = end;
+    return o;
+  }
+
+  private growPool(length: number): void {
+    const grown = rowArray(length);
+    grown.set(this.pool.subarray(0, this.top));
+    this.pool = grown;
+  }
+
+  /** Moves the direct table's heads into a hash table of (key, block) pairs. */
+  private leaveDirect(): void {
+    storageEvents.pairsLeftDirect++;
+    const old = this.heads;
+    this.direct = false;
+    let size = 16;
+    while (size < this.keys * 4) size *= 2;
+    this.heads = rowArray(2 * size).fill(EMPTY);
+    this.mask = size - 1;
+    for (let k = 0; k < old.length; k++) if (old[k] !== EMPTY) this.put(k, old[k]!);
+  }
+
+  private rehash(size: number): void {
+    const old = this.heads;
+    this.heads = rowArray(2 * size).fill(EMPTY);
+    this.mask = size - 1;
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== EMPTY) this.put(old[s]!, old[s + 1]!);
+  }
+
+  private put(k: number, block: number): void {
+    const heads = this.heads;
+    let s = finish(mix(0, k)) & this.mask;
+    while (heads[2 * s + 1] !== EMPTY) s = (s + 1) & this.mask;
+    heads[2 * s] = k;
+    heads[2 * s + 1] = block;
+  }
+
+  reset(): void {
+    this.heads = new Int32Array(16).fill(EMPTY);
+    this.mask = 15;
+    this.pool = new Int32Array(64);
+    this.top = 0;
+    this.keys = 0;
+    this.indexed = 0;
+    this.direct = true;
+  }
+
+  /** The newest block of key `a`, or -1 when no indexed row has it. */
+  find(a: number): number {
+    const heads = this.heads;
+    if (this.direct) return a >= 0 && a < heads.length ? heads[a]! : EMPTY;
+    const mask = this.mask;
+    let s = finish(mix(0, a)) & mask;
+    for (;;) {
+      const o = heads[2 * s + 1]!;
+      if (o === EMPTY || heads[2 * s] === a) return o;
+      s = (s + 1) & mask;
+    }
+  }
+}
