@@ -346,7 +346,7 @@ function fieldShapes(t: Extract<Term, { kind: "call" }>, shape: RecordShape | nu
 }
 
 /** The pattern that takes `t` apart, binding its unbound variables (added to `bound`); null when a field cannot be computed yet. */
-function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "call" }>, shape: RecordShape | null, bound: Set<number>, span: Span): UnpackPattern {
+function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "call" }>, shape: RecordShape | null, bound: Set<number>, span: Span, defer?: (step: Step) => void): UnpackPattern {
   const shapes = fieldShapes(t, shape);
   const fields: FieldAction[] = t.args.map((a, i): FieldAction => {
     const fs = shapes[i] ?? null;
@@ -361,7 +361,16 @@ function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "c
         return { kind: "bind", slot, type };
       }
     }
-    if (isStructure(a) && !termReady(ctx, scope, a, bound)) return { kind: "nested", pattern: makePattern(ctx, scope, a, fs?.shape() ?? null, bound, span) };
+    if (isStructure(a) && !termReady(ctx, scope, a, bound)) return { kind: "nested", pattern: makePattern(ctx, scope, a, fs?.shape() ?? null, bound, span, defer) };
+    if (defer !== undefined && !termReady(ctx, scope, a, bound)) {
+      // `p([x + 1])` before `x` is bound: bind the field, compare it once `x` is.
+      const type = fs?.type ?? staticType(ctx, scope, a) ?? "number";
+      const slot = ctx.counter.n++;
+      ctx.counter.types.push(type);
+      bound.add(slot);
+      defer({ kind: "filter", op: "=", negated: false, left: { kind: "var", slot, name: `#${slot}`, type }, right: toExpr(ctx, scope, a, type, span), text: `${showTerm(t)} field ${i + 1}` });
+      return { kind: "bind", slot, type };
+    }
     return { kind: "check", expr: toExpr(ctx, scope, a, fs?.type ?? null, span) };
   });
   return { branch: t.name === "record" ? null : t.name.slice(1), fields };
@@ -461,7 +470,7 @@ function planConjunction(
       if (a.kind === "var" && args[i]?.kind === "bind" && s.columns[i]?.shape !== undefined) (ctx.counter.shapes ??= new Map()).set(scope.slot(a.name), s.columns[i]!.shape!);
     });
     for (const p of patterns) {
-      const pattern = makePattern(ctx, scope, p.term, p.shape, bound, span);
+      const pattern = makePattern(ctx, scope, p.term, p.shape, bound, span, (step) => deferred.push(step));
       steps.push({ kind: "unpack", from: { kind: "var", slot: p.slot, name: `#${p.slot}`, type: "symbol" }, pattern, text: `${showTerm(p.term)} in ${showAtom(l.atom)}` });
     }
   };
@@ -641,7 +650,7 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
   const computable = (t: Term): boolean => termReady(ctx, scope, t, bound);
   if (l.op === "=" && !l.negated) {
     for (const [v, rec] of [[l.left, l.right], [l.right, l.left]] as const) {
-      if (!isStructure(rec) || computable(rec) || !computable(v)) continue;
+      if (!isStructure(rec) || computable(rec) || !computable(v) || !patternReady(ctx, scope, rec, bound)) continue;
       const from = toExpr(ctx, scope, v, "symbol", span);
       const shape = v.kind === "var" ? (ctx.counter.shapes?.get(scope.slot(v.name))?.shape() ?? null) : null;
       const b = new Set(bound);
@@ -674,6 +683,11 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
   const rt = staticType(ctx, scope, l.right);
   const type = lt === null ? rt ?? "number" : rt === null ? lt : joinTypes(lt, rt);
   return { kind: "filter", op: l.op, negated: l.negated, left: toExpr(ctx, scope, l.left, type, span), right: toExpr(ctx, scope, l.right, type, span), text };
+}
+
+/** Whether a record or ADT pattern can be taken apart now: every field is a variable, `_`, a pattern that can, or computable. */
+function patternReady(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "call" }>, bound: ReadonlySet<number>): boolean {
+  return t.args.every((a) => a.kind === "var" || a.kind === "wildcard" || (isStructure(a) ? patternReady(ctx, scope, a, bound) : termReady(ctx, scope, a, bound)));
 }
 
 /** Whether every variable of `t` is bound (for an aggregate: its grouping variables). */

@@ -68,12 +68,77 @@ export function normalize(program: Program): Clause[] {
       continue;
     }
     item.heads.forEach((head, headIndex) => {
-      disjuncts.map(scopeAggregateResults).forEach((body, disjunct) => {
+      disjuncts.map(splitStructureEqualities).map(scopeAggregateResults).forEach((body, disjunct) => {
         clauses.push({ id: clauses.length, head, body, rule: item, headIndex, disjunct, span: item.span });
       });
     });
   }
   return clauses;
+}
+
+/**
+ * `[a, b] = [1, x]` is `a = 1, b = x`, as Soufflé resolves it (its alias resolution decomposes a
+ * record equality into its fields): the fields' variables are then bound one by one. Equal ADT
+ * branches split the same way; two different branches never match (`false`); `_ = t` always holds
+ * and is dropped. Aggregate bodies are split too.
+ */
+export function splitStructureEqualities(body: readonly Literal[]): Literal[] {
+  const out: Literal[] = [];
+  const split = (left: Term, right: Term, span: Span): void => {
+    if (left.kind === "wildcard" || right.kind === "wildcard") return;
+    if (left.kind === "call" && right.kind === "call" && isConstructor(left) && left.name === right.name && left.args.length === right.args.length) {
+      left.args.forEach((a, i) => split(a, right.args[i]!, span));
+      return;
+    }
+    if (left.kind === "call" && right.kind === "call" && left.name.startsWith("$") && right.name.startsWith("$") && left.name !== right.name) {
+      out.push({ kind: "bool", value: false, span });
+      return;
+    }
+    out.push({ kind: "cmp", op: "=", left: splitInTerm(left), right: splitInTerm(right), negated: false, span });
+  };
+  for (const l of body) {
+    const pair = l.kind === "cmp" && l.op === "=" && !l.negated && ((isConstructor(l.left) && isConstructor(l.right)) || l.left.kind === "wildcard" || l.right.kind === "wildcard");
+    if (pair) split(l.left, l.right, l.span);
+    else if (l.kind === "cmp") {
+      const left = splitInTerm(l.left);
+      const right = splitInTerm(l.right);
+      out.push(left === l.left && right === l.right ? l : { ...l, left, right });
+    } else if (l.kind === "atom") {
+      const args = l.atom.args.map(splitInTerm);
+      out.push(args.every((a, i) => a === l.atom.args[i]) ? l : { ...l, atom: { ...l.atom, args } });
+    } else out.push(l);
+  }
+  return out;
+}
+
+function isConstructor(t: Term): t is Extract<Term, { kind: "call" }> {
+  return t.kind === "call" && (t.name === "record" || t.name.startsWith("$"));
+}
+
+/** `t` with the aggregate bodies in it split; the same object when nothing changes. */
+function splitInTerm(t: Term): Term {
+  switch (t.kind) {
+    case "aggregate": {
+      const body = splitStructureEqualities(t.body);
+      const target = t.target === null ? null : splitInTerm(t.target);
+      return target === t.target && body.length === t.body.length && body.every((l, i) => l === t.body[i]) ? t : { ...t, body, target };
+    }
+    case "binary": {
+      const left = splitInTerm(t.left);
+      const right = splitInTerm(t.right);
+      return left === t.left && right === t.right ? t : { ...t, left, right };
+    }
+    case "unary": {
+      const operand = splitInTerm(t.operand);
+      return operand === t.operand ? t : { ...t, operand };
+    }
+    case "call": {
+      const args = t.args.map(splitInTerm);
+      return args.every((a, i) => a === t.args[i]) ? t : { ...t, args };
+    }
+    default:
+      return t;
+  }
 }
 
 /**
