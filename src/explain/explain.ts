@@ -802,6 +802,17 @@ export class Explainer {
       const instance = printLiteral(substituteLiteral(literal, values, types));
       return { ...base, kind: "error", instance, message: `\`${instance}\` cannot be computed: ${fault.message}` };
     }
+    if (isHead && item.field !== undefined) {
+      // A computed field of a record in the head: its value under the bindings, and the field's in the fact.
+      const step = plan.plan.steps[plan.literals.indexOf(literal)];
+      const computed = step?.kind === "filter" ? this.solver.value(step.left, full) : NONE;
+      const at = before.names.indexOf(item.field.name);
+      const wanted = at >= 0 && at < slots.length ? slots[at]! : NONE;
+      const type = step?.kind === "filter" ? step.left.type : "number";
+      const expr = printTerm(substituteTerm(item.field.expr, values, types));
+      const shown = (v: Value | typeof NONE): string => (v === NONE ? "?" : showTyped(v, type));
+      return { ...base, literal: `${showAtom(clause.head)} (${showTerm(item.field.expr)} in column ${item.arg + 1})`, kind: "head", instance: `${expr} = ${shown(wanted)}`, message: `the head \`${showAtom(clause.head)}\` has ${shown(computed)} for \`${showTerm(item.field.expr)}\` in column ${item.arg + 1}, where the fact has ${shown(wanted)}` };
+    }
     if (isHead) {
       const value = tuple[item.arg]!;
       const colType = this.types(clause.head.relation.name)[item.arg] ?? "number";

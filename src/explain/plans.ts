@@ -16,18 +16,51 @@ export interface HeadLiteral {
   readonly kind: "head";
   readonly arg: number;
   readonly literal: Comparison;
+  /**
+   * A computed field of a record or ADT in the head: `x + 1 = <field>`, where `<field>` is a
+   * variable the tie of the whole argument binds by taking the value asked about apart.
+   */
+  readonly field?: { readonly expr: Term; readonly name: string };
 }
 
-/** The literals that tie each head argument to a parameter, in head order. */
+/**
+ * The literals that tie each head argument to a parameter, in head order. A record or ADT argument
+ * with a computed field (`[x + 1, y]`) is matched against the value asked about by taking that value
+ * apart: the field becomes a fresh variable (`[#h0.0, y]`), and a second literal checks
+ * `x + 1 = #h0.0` once the body has bound `x`.
+ */
 export function headLiterals(clause: Clause, schema: RelationSchema): HeadLiteral[] {
-  const seen = new Set<string>();
-  return clause.head.args.map((arg, i) => {
+  const out: HeadLiteral[] = [];
+  clause.head.args.forEach((arg, i) => {
     const type = schema.columns[i]?.type ?? "number";
     const placeholder = placeholderOf(type, i, arg);
-    const literal: Comparison = { kind: "cmp", op: "=", left: arg, right: placeholder, negated: false, span: arg.span };
-    if (arg.kind === "var") seen.add(arg.name);
-    return { kind: "head", arg: i, literal };
+    const fields: { expr: Term; name: string }[] = [];
+    const pattern = isStructure(arg) ? fieldsAsVariables(arg, `#h${i}.`, fields) : arg;
+    const literal: Comparison = { kind: "cmp", op: "=", left: pattern, right: placeholder, negated: false, span: arg.span };
+    out.push({ kind: "head", arg: i, literal });
+    for (const f of fields) {
+      const check: Comparison = { kind: "cmp", op: "=", left: f.expr, right: { kind: "var", name: f.name, span: f.expr.span }, negated: false, span: f.expr.span };
+      out.push({ kind: "head", arg: i, literal: check, field: f });
+    }
   });
+  return out;
+}
+
+function isStructure(t: Term): t is Extract<Term, { kind: "call" }> {
+  return t.kind === "call" && (t.name === "record" || t.name.startsWith("$"));
+}
+
+/** The record or ADT term with each computed field (not a variable, constant, `_` or structure) replaced by a fresh variable. */
+function fieldsAsVariables(t: Extract<Term, { kind: "call" }>, prefix: string, out: { expr: Term; name: string }[]): Term {
+  const args = t.args.map((a): Term => {
+    if (a.kind === "call" && a.name === "nil") return a;
+    if (isStructure(a)) return fieldsAsVariables(a, prefix, out);
+    if (a.kind === "var" || a.kind === "wildcard" || a.kind === "number" || a.kind === "string") return a;
+    const name = `${prefix}${out.length}`;
+    out.push({ expr: a, name });
+    return { kind: "var", name, span: a.span };
+  });
+  return { ...t, args };
 }
 
 /**
@@ -85,7 +118,7 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
     const found = byText.get(step.text)?.shift();
     if (found !== undefined) {
       literals.push(found.literal);
-      headArg.push("kind" in found.item && found.item.kind === "head" ? found.item.arg : -1);
+      headArg.push("kind" in found.item && found.item.kind === "head" && found.item.field === undefined ? found.item.arg : -1);
       continue;
     }
     // An expression in an atom's column is checked after the atom: `a(x + 1) column 1`; a record
@@ -102,7 +135,7 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
   for (const a of aggregatesOf(body)) nameAggregate(a, plan.steps, names);
   const placeholders = new Map<Value, number>();
   const schema = relations.get(clause.head.relation.name);
-  for (const x of items) if ("kind" in x && x.kind === "head") placeholders.set(placeholderValue(schema?.columns[x.arg]?.type ?? "number", x.arg), x.arg);
+  for (const x of items) if ("kind" in x && x.kind === "head" && x.field === undefined) placeholders.set(placeholderValue(schema?.columns[x.arg]?.type ?? "number", x.arg), x.arg);
   return { plan, literals, headArg, names, placeholders };
 }
 

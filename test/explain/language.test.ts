@@ -116,6 +116,7 @@ describe("explain over Soufflé's language", () => {
       ["xs", [2]], ["moved", ["\u0000[9,9]"]], ["second", [7]], ["area", [10]], ["square", ["\u0001Square[4]"]],
       ["ab", ["xyz"]], ["n", [4]], ["down", [0]], ["fl", [2]], ["ids", [5]], ["retyped", [6]], ["wrap", [1, 1]],
       ["lonely", [9]], ["uops", [1, 1, 1, 1]], ["strs", ["q", 1, "", 1, "m", "m", 1]], ["stats", [1, 1, 1, 1, 1]],
+      ["shifted", ["\u0000[2,1]"]], ["nested", ["\u0000[1,\"\\u0000[4,\\\"\\\\u0000nil\\\"]\"]"]],
       ["g.reach", [3, 1]], ["nums", [2, 5, 2, "2x"]], ["conv", [1, 1, 1, "1", 1, 1]], ["none", []],
     ];
     const bodies: string[] = [];
@@ -135,6 +136,18 @@ describe("explain over Soufflé's language", () => {
     expect(d.fact.text).toBe("square($Square(9))");
     expect(d.height).toBe(2);
     expect(explainer.fact("list", [makeRecord([1, makeRecord([2, NIL])])]).text).toBe("list([1, [2, nil]])");
+  });
+
+  it("matches a head record with computed fields against the fact asked about", () => {
+    const { explainer } = setup();
+    const d = explainer.why("shifted", ["\u0000[4,8]"])!;
+    expect(d.kind === "rule" && d.bindings).toEqual([{ name: "x", value: 3 }, { name: "y", value: 4 }]);
+    expect(explainer.why("nested", ["\u0000[3,\"\\u0000[7,\\\"\\\\u0000nil\\\"]\"]"])?.fact.text).toBe("nested([3, [7, nil]])");
+    // The field that differs, with its value under the body's bindings.
+    const w = explainer.whyNot("shifted", ["\u0000[2,1]"])!;
+    expect(w.rules.map((r) => r.message)).toEqual(["the head `shifted([x + 1, y * 2])` has 4 for `y * 2` in column 1, where the fact has 1"]);
+    const far = explainer.whyNot("shifted", ["\u0000[9,8]"])!;
+    expect(far.rules[0]!.message).toBe("the head `shifted([x + 1, y * 2])` has 2 for `x + 1` in column 1, where the fact has 9");
   });
 
   it("a plan step it does not know is a clear message for a derivation and a named rule for why-not, not a crash", () => {
