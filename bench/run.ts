@@ -364,3 +364,5 @@ await main();
 
 // The replica benchmark (bench/replica.ts) runs whole processes of its own; `--only replica` picks it alone.
 if (only === null || only.includes("replica")) spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/replica.ts")], { stdio: "inherit" });
+// What explaining costs (bench/explain.ts); `--only explain` picks it alone.
+if (only === null || only.includes("explain")) spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/explain.ts"), "--runs", "1"], { stdio: "inherit" });
