@@ -3,7 +3,7 @@
 // around as Soufflé's does (two's complement); division by zero is an error (CL405).
 import { compareSymbols, INT32_MAX, INT32_MIN, UINT32_MAX } from "./values.js";
 import { autoinc, choose, dominated } from "./order.js";
-import { makeBranch, makeRecord, NIL, unpack } from "./records.js";
+import { isStructured, makeBranch, makeRecord, NIL, structuredOrd, unpack } from "./records.js";
 
 /** Thrown by an operation; the engine turns it into a CL405 `UserError` with the rule's span. */
 export class ArithmeticFault extends Error {
@@ -92,6 +92,7 @@ export const ops = {
   },
   /** The code point of the first character (Soufflé returns its internal symbol number, which is not stable). */
   ord: (s: string) => {
+    if (isStructured(s)) return structuredOrd(s);
     const c = s.codePointAt(0);
     if (c === undefined) throw new ArithmeticFault("`ord` of the empty string");
     return c;

@@ -120,3 +120,16 @@ export function showStructured(s: string): string {
 function showField(v: Value): string {
   return typeof v === "string" ? (isStructured(v) ? showStructured(v) : v) : String(v);
 }
+
+const ids = new Map<string, number>();
+
+/**
+ * `ord` of a record or ADT value: a number of its own, as Soufflé's `ord` gives a record's index in
+ * its record table (`nil` is 0); distinct values have distinct numbers, numbered as first asked for.
+ */
+export function structuredOrd(s: string): number {
+  if (s === NIL) return 0;
+  let id = ids.get(s);
+  if (id === undefined) ids.set(s, (id = ids.size + 1));
+  return id;
+}
