@@ -2,6 +2,8 @@
 // class. The parser, checker, planner, code generator, explain's interpreter and the invariant
 // prover all read this table; adding a functor is adding a row. Values here are values, not codes.
 
+import { isStructured, structuredOrd } from "./structured.js";
+
 /** A primitive type, as `syntax/ast.ts` names it. */
 export type BuiltinType = "symbol" | "number" | "unsigned" | "float";
 
@@ -160,9 +162,10 @@ export const BUILTINS = {
   },
   ord: {
     name: "ord", min: 1, max: 1, args: [SYMBOL], variadic: false, result: "number", calm: "monotone", generator: false,
-    doc: "the code point of the first character (Soufflé returns its internal symbol number, which is not stable)",
+    doc: "the code point of the first character (Soufflé returns its internal symbol number, which is not stable); of a record or ADT value, a number of its own per value",
     impls: {
       ord: (s: string) => {
+        if (isStructured(s)) return structuredOrd(s);
         const c = s.codePointAt(0);
         if (c === undefined) throw new ArithmeticFault("`ord` of the empty string");
         return c;

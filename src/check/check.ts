@@ -11,6 +11,7 @@ import { BUILTIN_NAMES, builtin } from "../builtins/functors.js";
 import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
 import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
+import { checkRecordTerms } from "./records.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "./walk.js";
@@ -41,6 +42,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   const branches = new Map<string, number>();
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
   for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
+  checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
   for (const clause of clauses) {
     if (clause.rule.body !== null) checkGrounding(clause, found);
     inferClause(clause, columnTypes, found);

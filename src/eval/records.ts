@@ -6,6 +6,9 @@
 // so a raw one always starts a nested value, and the text grows with the value's size, never with
 // its depth (nested values are never escaped again).
 import type { Value } from "./values.js";
+import { isStructured, structuredOrd } from "../builtins/structured.js";
+
+export { isStructured, structuredOrd };
 
 const RECORD = "\u0000";
 const BRANCH = "\u0001";
@@ -100,14 +103,6 @@ export function unpack(v: Value, branch: string | null, arity: number): readonly
   return fields.length === arity ? fields : null;
 }
 
-const SHAPE = /^(?:\u0000nil|(?:\u0000|\u0001[A-Za-z_?][\w?.]*)\[[^]*\])$/;
-
-/** Whether a stored symbol is a record, `nil` or an ADT value rather than text (text starting with U+0000 or U+0001 stays text). */
-export function isStructured(s: string): boolean {
-  const c = s.charCodeAt(0);
-  return (c === 0 || c === 1) && SHAPE.test(s);
-}
-
 /** A value as Soufflé prints it: `[1, abc, nil]`, `$Cons(1, $Nil)`; symbols inside are bare. */
 export function showStructured(s: string): string {
   const parts = structuredParts(s);
@@ -120,3 +115,4 @@ export function showStructured(s: string): string {
 function showField(v: Value): string {
   return typeof v === "string" ? (isStructured(v) ? showStructured(v) : v) : String(v);
 }
+

@@ -68,12 +68,101 @@ export function normalize(program: Program): Clause[] {
       continue;
     }
     item.heads.forEach((head, headIndex) => {
-      disjuncts.map(splitStructureEqualities).map(scopeAggregateResults).forEach((body, disjunct) => {
+      disjuncts.map((b) => groundWitnesses(head, b)).map(splitStructureEqualities).map(scopeAggregateResults).forEach((body, disjunct) => {
         clauses.push({ id: clauses.length, head, body, rule: item, headIndex, disjunct, span: item.span });
       });
     });
   }
   return clauses;
+}
+
+/**
+ * Witnesses, as Soufflé grounds them: in `t(s, n) :- n = max h : { p(s, h) }`, `s` is bound only
+ * inside the `min`/`max` aggregate, so it takes the values of the tuples that reach the result.
+ * As Soufflé's GroundWitnesses pass does, the aggregate's body is added to the rule with its target
+ * equal to the aggregate (whose own copies of the witnesses are renamed): `r = max h : { p(s#w, h) },
+ * p(s, r)`. A target that is an expression is first named (`min x + y : {..}` is `min t : {.., t = x + y}`).
+ */
+export function groundWitnesses(head: Atom, body: readonly Literal[]): Literal[] {
+  // Variables of the rule outside its aggregates, and those a positive atom there grounds.
+  const outside = new Set<string>();
+  const grounded = new Set<string>();
+  const collect = (t: Term, into: Set<string>): void => {
+    if (t.kind === "var") into.add(t.name);
+    else if (t.kind === "binary") (collect(t.left, into), collect(t.right, into));
+    else if (t.kind === "unary") collect(t.operand, into);
+    else if (t.kind === "call") t.args.forEach((a) => collect(a, into));
+  };
+  head.args.forEach((a) => collect(a, outside));
+  const aggregates: Aggregate[] = [];
+  const findAggs = (t: Term): void => {
+    if (t.kind === "aggregate") aggregates.push(t);
+    else if (t.kind === "binary") (findAggs(t.left), findAggs(t.right));
+    else if (t.kind === "unary") findAggs(t.operand);
+    else if (t.kind === "call") t.args.forEach(findAggs);
+  };
+  for (const l of body) {
+    if (l.kind === "atom") {
+      l.atom.args.forEach((a) => collect(a, outside));
+      if (!l.negated) l.atom.args.forEach((a) => collect(a, grounded));
+      l.atom.args.forEach(findAggs);
+    } else if (l.kind === "cmp") {
+      collect(l.left, outside);
+      collect(l.right, outside);
+      findAggs(l.left);
+      findAggs(l.right);
+    }
+  }
+  // `x = e` grounds `x` once `e`'s variables are (an aggregate's result is grounded).
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const l of body) {
+      if (l.kind !== "cmp" || l.op !== "=" || l.negated) continue;
+      for (const [v, e] of [[l.left, l.right], [l.right, l.left]] as const) {
+        if (v.kind !== "var" || grounded.has(v.name)) continue;
+        const vs = new Set<string>();
+        collect(e, vs);
+        if ([...vs].every((n) => grounded.has(n))) (grounded.add(v.name), (changed = true));
+      }
+    }
+  }
+  const extra: Literal[] = [];
+  const replaced = new Map<Aggregate, Aggregate>();
+  aggregates.forEach((agg, k) => {
+    if ((agg.op !== "min" && agg.op !== "max") || agg.target === null) return;
+    const inner = new Set<string>();
+    for (const l of agg.body) if (l.kind === "atom" && !l.negated) l.atom.args.forEach((a) => collect(a, inner));
+    const witnesses = [...inner].filter((n) => outside.has(n) && !grounded.has(n));
+    if (witnesses.length === 0) return;
+    const span = agg.span;
+    let target = agg.target;
+    let aggBody = agg.body;
+    if (target.kind !== "var") {
+      const t: Term = { kind: "var", name: `agg#${k}#t`, span: target.span };
+      aggBody = [...aggBody, { kind: "cmp", op: "=", left: t, right: target, negated: false, span: target.span }];
+      target = t;
+    }
+    const targetName = (target as Extract<Term, { kind: "var" }>).name;
+    let renamed: Term = { ...agg, target, body: aggBody };
+    for (const w of witnesses) renamed = renameIn(renamed, w, `${w}#w`);
+    replaced.set(agg, renamed as Aggregate);
+    const result: Term = { kind: "var", name: `agg#${k}`, span };
+    extra.push({ kind: "cmp", op: "=", left: result, right: renamed, negated: false, span });
+    for (const l of aggBody) {
+      const lit = (t: Term): Term => renameIn(t, targetName, result.name);
+      extra.push(l.kind === "atom" ? { ...l, atom: { ...l.atom, args: l.atom.args.map(lit) } } : l.kind === "cmp" ? { ...l, left: lit(l.left), right: lit(l.right) } : l);
+    }
+  });
+  if (replaced.size === 0) return [...body];
+  const swap = (t: Term): Term => {
+    if (t.kind === "aggregate") return replaced.get(t) ?? t;
+    if (t.kind === "binary") return { ...t, left: swap(t.left), right: swap(t.right) };
+    if (t.kind === "unary") return { ...t, operand: swap(t.operand) };
+    if (t.kind === "call") return { ...t, args: t.args.map(swap) };
+    return t;
+  };
+  const rewritten = body.map((l): Literal => (l.kind === "cmp" ? { ...l, left: swap(l.left), right: swap(l.right) } : l.kind === "atom" ? { ...l, atom: { ...l.atom, args: l.atom.args.map(swap) } } : l));
+  return [...rewritten, ...extra];
 }
 
 /**

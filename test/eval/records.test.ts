@@ -123,4 +123,22 @@ h(m) :- t([_, m, [_, k, _]], _), k = m - 1.
 `);
     expect(out("h")).toEqual(["10", "11", "12", "2", "3", "4", "5", "6", "7", "8", "9"]);
   });
+
+  test("`ord` of a record or ADT value is a number of its own, as Soufflé's record index is", () => {
+    const out = run(`
+.type R = [x: number, y: number]
+.type T = A {} | B {} | C {x: number}
+.decl a(x: R)
+a([1, 2]). a([2, 3]). a(nil).
+.decl t(x: T)
+t($A()). t($B()). t($C(1)). t($C(2)).
+.decl n(k: symbol, x: number)
+n("r", ord(x)) :- a(x).
+n("t", ord(x)) :- t(x).
+.decl total(k: symbol, c: number)
+total(k, c) :- n(k, _), c = count : { n(k, _) }.
+.output total
+`);
+    expect(out("total")).toEqual(["r\t3", "t\t4"]);
+  });
 });
