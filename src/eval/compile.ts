@@ -577,7 +577,8 @@ class Gen {
           case "ftoi":
             return `ops.toI(${convertArg(e.args[0]!, args[0]!)})`;
           case "to_string":
-            return `ops.toString(${args[0]})`;
+            // A float prints as C's `%f` (std::to_string): `2.000000`.
+            return e.args[0]!.type === "float" ? `ops.floatToString(${args[0]})` : `ops.toString(${args[0]})`;
           case "autoinc":
             return `ops.autoinc(VT)`;
           case "min":

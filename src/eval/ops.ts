@@ -105,6 +105,7 @@ export const ops = {
     return i32(n, "to_number ", n, null);
   },
   toString: (v: number | string) => String(v),
+  floatToString: (v: number) => (Math.abs(v) < 1e21 ? v.toFixed(6) : BigInt(Math.trunc(v)).toString() + ".000000"),
   toFloat: (s: string) => {
     const t = s.trim();
     const f = Number(t);
