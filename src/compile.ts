@@ -20,6 +20,8 @@ export interface Compiled {
   /** The analysis whenever it ran, a program that does not stratify included (`lint` reports on it). */
   readonly analyzed: Analysis | null;
   readonly diagnostics: Diagnostics;
+  /** Files that `.include` appended to the source, which spans in the diagnostics may name. */
+  readonly included?: readonly SourceFile[];
 }
 
 /**

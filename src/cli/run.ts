@@ -182,7 +182,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
   const read = opts.program === "-" ? await readSource("-", ctx) : null;
   if (read !== null && "error" in read) throw new ReadError("-", read.error);
   const compiled = read === null ? await compileFile(opts.program, ctx.cwd, { enabled: opts.preprocessor, includeDirs: opts.includeDirs, macros: opts.macros }) : compile(read.source);
-  const sources = new Map([[compiled.source.path, compiled.source.text]]);
+  const sources = new Map([[compiled.source.path, compiled.source.text], ...(compiled.included ?? []).map((f) => [f.path, f.text] as [string, string])]);
   const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
   if (errors.length > 0 || compiled.analysis === null) {
     ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
