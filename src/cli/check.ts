@@ -3,6 +3,7 @@
 import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
 import { checkPlans, expandSource, relocate } from "../pipeline.js";
+import { noteInstantiations, type ComponentUse } from "../syntax/components.js";
 import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
@@ -82,7 +83,7 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
     for (const f of expanded.included) sources.set(f.path, f.text);
     checked.push(path);
     // A span in an `.include`d file names that file, with its own lines.
-    diagnostics.push(...relocate(diags.items, expanded.included));
+    diagnostics.push(...relocate(program.program.components === undefined ? diags.items : noteInstantiations(diags.items, program.program.components as readonly ComponentUse[]), expanded.included));
     // Stratification errors too, as `lint` and `run` report them; the coordination findings are `lint`'s.
     if (!diags.hasErrors()) {
       const analysis = new Diagnostics();
