@@ -10,6 +10,7 @@ import { PlanError, planClause } from "./plan/plan.js";
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
 import type { SourceFile } from "./diagnostics/span.js";
+import { noteInstantiations, type ComponentUse } from "./syntax/components.js";
 
 /** A program carried through the front end; `analysis` is null when an earlier stage found errors or it does not stratify. */
 export interface Compiled {
@@ -20,6 +21,8 @@ export interface Compiled {
   /** The analysis whenever it ran, a program that does not stratify included (`lint` reports on it). */
   readonly analyzed: Analysis | null;
   readonly diagnostics: Diagnostics;
+  /** Files that `.include` appended to the source, which spans in the diagnostics may name. */
+  readonly included?: readonly SourceFile[];
 }
 
 /**
@@ -44,5 +47,7 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
   const checked = check(program, diagnostics);
   checkPlans(checked, diagnostics);
   const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
+  // A finding inside a component body also points at the `.init` that instantiated it.
+  if (program.components !== undefined) diagnostics.items.splice(0, diagnostics.items.length, ...noteInstantiations(diagnostics.items, program.components as readonly ComponentUse[]));
   return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics };
 }

@@ -3,13 +3,13 @@
 // step, so it lives here, outside the browser-safe core.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { check } from "./check/check.js";
 import { checkPlans, compile, type Compiled } from "./compile.js";
-import { Diagnostics, fileErrorReason, ReadError } from "./diagnostics/diagnostic.js";
+import { Diagnostics, fileErrorReason, ReadError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "./syntax/parse.js";
-import { expandIncludes, preprocess, type PreprocessOptions } from "./syntax/preprocess.js";
-import { LineIndex } from "./diagnostics/span.js";
+import { expandIncludes, preprocess, type IncludedPart, type PreprocessOptions } from "./syntax/preprocess.js";
+import { LineIndex, type Location, type SourceFile } from "./diagnostics/span.js";
 
 export { checkPlans, compile, ReadError, type Compiled };
 
@@ -30,7 +30,33 @@ export async function compileFile(path: string, cwd: string, pre: PreprocessOpti
     const program = parse({ path, text: "" }, new Diagnostics());
     return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, analyzed: null, diagnostics: expanded.failed };
   }
-  return compile({ path, text: expanded.text });
+  const compiled = compile({ path, text: expanded.text });
+  if (expanded.included.length === 0) return compiled;
+  const items = compiled.diagnostics.items;
+  items.splice(0, items.length, ...relocate(items, expanded.included));
+  return { ...compiled, included: expanded.included };
+}
+
+/** A file that `.include` brought in, as diagnostics name it (relative to the working folder when inside it). */
+export interface IncludedSource extends SourceFile {
+  /** Its text's place in the expanded text. */
+  readonly part: IncludedPart;
+}
+
+/** Moves each span that lies in an `.include`d file's text to that file, with its own lines and columns. */
+export function relocate(diagnostics: readonly Diagnostic[], included: readonly IncludedSource[]): Diagnostic[] {
+  if (included.length === 0) return [...diagnostics];
+  const indexes = new Map<IncludedSource, LineIndex>();
+  const move = (span: Location): Location => {
+    if ("wholeFile" in span) return span;
+    const inc = included.find((i) => span.start >= i.part.offset && span.start <= i.part.offset + i.part.text.length);
+    if (inc === undefined) return span;
+    let index = indexes.get(inc);
+    if (index === undefined) indexes.set(inc, (index = new LineIndex(inc.text)));
+    const start = span.start - inc.part.offset;
+    return index.span(inc.path, start, Math.min(inc.text.length, Math.max(start, span.end - inc.part.offset)));
+  };
+  return diagnostics.map((d) => ({ ...d, span: move(d.span), related: d.related.map((r) => ({ ...r, span: move(r.span) })) }));
 }
 
 /**
@@ -38,7 +64,7 @@ export async function compileFile(path: string, cwd: string, pre: PreprocessOpti
  * `__LINE__`), with the files its `.include` directives name appended. `check`, `lint` and `run`
  * all read a file through here. A failure is a CL108 at the first `#` or `.include` line.
  */
-export function expandSource(path: string, text: string, cwd: string, pre: PreprocessOptions = {}): { readonly text: string } | { readonly failed: Diagnostics } {
+export function expandSource(path: string, text: string, cwd: string, pre: PreprocessOptions = {}): { readonly text: string; readonly included: readonly IncludedSource[] } | { readonly failed: Diagnostics } {
   const full = resolve(cwd, path);
   const options = { ...pre, includeDirs: (pre.includeDirs ?? []).map((d) => resolve(cwd, d)) };
   const reader = {
@@ -55,7 +81,13 @@ export function expandSource(path: string, text: string, cwd: string, pre: Prepr
   if (!("error" in expanded)) {
     expanded = expandIncludes(full, expanded.text, reader, (p, t) => preprocess(p, p, t, options), dirname);
   }
-  if (!("error" in expanded)) return { text: expanded.text };
+  if (!("error" in expanded)) {
+    const shown = (p: string): string => {
+      const r = relative(cwd, p);
+      return r.startsWith("..") || isAbsolute(r) ? p : r;
+    };
+    return { text: expanded.text, included: (expanded.parts ?? []).map((part) => ({ path: shown(part.path), text: part.text, part })) };
+  }
   const diagnostics = new Diagnostics();
   const named = /^`\.include "([^"]*)"`/.exec(expanded.error)?.[1];
   const where = named !== undefined && text.includes(`"${named}"`) ? new RegExp(`^[ \\t]*\\.include[ \\t]+"${named.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}".*$`, "m") : /^[ \t]*(?:#|\.include\b).*$/m;

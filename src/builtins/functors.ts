@@ -181,8 +181,12 @@ export const BUILTINS = {
   },
   to_string: {
     name: "to_string", min: 1, max: 1, args: [NUMERIC], variadic: false, result: "symbol", calm: "monotone", generator: false,
-    doc: "a number as a symbol",
-    impls: { to_string: (v: number | string) => String(v) }, pick: fixed("to_string"), smt: null,
+    doc: "a number as a symbol; a float as C's `%f` prints it (std::to_string): `2.000000`",
+    impls: {
+      to_string: (v: number | string) => String(v),
+      float: (v: number) => (Math.abs(v) < 1e21 ? v.toFixed(6) : BigInt(Math.trunc(v)).toString() + ".000000"),
+    },
+    pick: (args: readonly BuiltinType[]) => (args[0] === "float" ? "float" : "to_string"), smt: null,
   },
   min: {
     name: "min", min: 2, max: Infinity, args: [ANY], variadic: true, result: "args", calm: "monotone", generator: false,

@@ -17,7 +17,7 @@ import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "./walk.js";
 
 /** The IO parameters calmlog understands; others draw CL212. */
-export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers", "compress"];
+export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers", "compress", "rfc4180"];
 
 interface MutableSchema {
   name: string;
@@ -25,6 +25,8 @@ interface MutableSchema {
   columns: Column[];
   input: IoDirective | null;
   output: IoDirective | null;
+  inputs: IoDirective[];
+  outputs: IoDirective[];
   printsize: boolean;
   invariant: InvariantDirective | null;
   choice?: number[][];
@@ -96,7 +98,7 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
       sets.push({ name: attr.name.name, set: resolved ? typeSet(resolved) : ANY });
     }
     const choice = choiceKeys(item, diags);
-    schemas.set(name, { name, decl: item, columns, input: null, output: null, printsize: false, invariant: null, ...(choice.length > 0 ? { choice } : {}) });
+    schemas.set(name, { name, decl: item, columns, input: null, output: null, inputs: [], outputs: [], printsize: false, invariant: null, ...(choice.length > 0 ? { choice } : {}) });
     columnTypes.set(name, sets);
   }
   return { schemas, columnTypes };
@@ -138,8 +140,8 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       for (const rel of item.relations) {
         const s = schemas.get(rel.name);
         if (s === undefined) undeclared(rel, `.${item.directive}`);
-        else if (item.directive === "input") s.input ??= item;
-        else if (item.directive === "output") s.output ??= item;
+        else if (item.directive === "input") (s.input ??= item, s.inputs.push(item));
+        else if (item.directive === "output") (s.output ??= item, s.outputs.push(item));
         else {
           if (s.printsize) diags.add("CL219", rel.span, `\`.printsize\` is given twice for \`${rel.name}\``);
           s.printsize = true;
@@ -148,8 +150,8 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
       for (const p of item.params) {
         const key = p.key.name;
         // Reading these as a plain file would give wrong facts without a word: refuse them.
-        if (key === "IO" && (p.value === "sqlite" || p.value === "stdin")) {
-          const why = p.value === "sqlite" ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary" : "`run` reads facts from files only";
+        if (key === "IO" && (p.value === "sqlite" || (p.value === "stdin" && item.directive !== "input"))) {
+          const why = p.value === "sqlite" ? "SQLite needs a native binding (`better-sqlite3`) that installs only by downloading a prebuilt binary" : "only `.input` reads standard input";
           diags.add("CL212", p.span, `\`${key}=${p.value}\` is not supported: ${why}`, {
             severity: "error",
             help: "Convert the data to a tab-separated `.facts` file and leave the parameter out.",
@@ -160,12 +162,14 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
           diags.add("CL212", p.key.span, `unknown IO parameter \`${key}\`; it is ignored`, {
             help: didYouMean(key, IO_PARAMS, null),
           });
-        } else if (key === "IO" && p.value !== "file" && !(p.value === "stdout" && item.directive === "output")) {
+        } else if (key === "IO" && p.value !== "file" && !(p.value === "stdout" && item.directive === "output") && !(p.value === "stdin" && item.directive === "input")) {
           diags.add("CL212", p.valueSpan, `\`IO=${p.value}\` is not supported; calmlog reads and writes files${item.directive === "output" ? " (and prints with `IO=stdout`)" : ""}`, {
             help: item.directive === "output" ? "Use `IO=file` (the default), `IO=stdout`, or leave the parameter out." : "Use `IO=file` (the default) or leave the parameter out.",
           });
-        } else if (key === "headers" && p.value !== "true" && p.value !== "false") {
-          diags.add("CL212", p.valueSpan, `\`headers\` must be \`true\` or \`false\`, not \`${p.value}\``);
+        } else if ((key === "headers" || key === "rfc4180" || key === "compress") && p.value !== "true" && p.value !== "false") {
+          diags.add("CL212", p.valueSpan, `\`${key}\` must be \`true\` or \`false\`, not \`${p.value}\``);
+        } else if (key === "delimiter" && p.value.includes('"') && item.params.some((q) => q.key.name === "rfc4180" && q.value === "true")) {
+          diags.add("CL212", p.valueSpan, "a delimiter cannot contain `\"` when `rfc4180=true`", { severity: "error", help: "Quoted fields start with `\"`: choose another delimiter." });
         }
       }
     } else if (item.kind === "invariant") {
@@ -188,8 +192,8 @@ function checkQualifiers(schemas: Map<string, MutableSchema>, diags: Diagnostics
       seen.add(q.name);
       if (q.name === "input" || q.name === "output" || q.name === "printsize") {
         const directive: IoDirective = { kind: "directive", directive: q.name, relations: [s.decl.name], params: [], span: q.span };
-        if (q.name === "input") s.input ??= directive;
-        else if (q.name === "output") s.output ??= directive;
+        if (q.name === "input") (s.input ??= directive, s.inputs.push(directive));
+        else if (q.name === "output") (s.output ??= directive, s.outputs.push(directive));
         else s.printsize = true;
       }
     }

@@ -32,6 +32,10 @@ export interface RelationSchema {
   readonly input: IoDirective | null;
   /** The `.output` directive that names it, if any. */
   readonly output: IoDirective | null;
+  /** Every `.input` directive that names it, in order (Soufflé reads each); absent means `input` alone. */
+  readonly inputs?: readonly IoDirective[];
+  /** Every `.output` directive that names it, in order (Soufflé writes each); absent means `output` alone. */
+  readonly outputs?: readonly IoDirective[];
   readonly printsize: boolean;
   readonly invariant: InvariantDirective | null;
   /** `choice-domain` keys as column indexes: a tuple whose key some stored tuple has is not added. */

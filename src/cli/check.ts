@@ -2,7 +2,8 @@
 // Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
 import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
-import { checkPlans, expandSource } from "../pipeline.js";
+import { checkPlans, expandSource, relocate } from "../pipeline.js";
+import { noteInstantiations, type ComponentUse } from "../syntax/components.js";
 import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
 import { parse } from "../syntax/parse.js";
@@ -79,13 +80,15 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
     const program = check(parse({ path, text }, diags), diags);
     checkPlans(program, diags);
     sources.set(path, text);
+    for (const f of expanded.included) sources.set(f.path, f.text);
     checked.push(path);
-    diagnostics.push(...diags.items);
+    // A span in an `.include`d file names that file, with its own lines.
+    diagnostics.push(...relocate(program.program.components === undefined ? diags.items : noteInstantiations(diags.items, program.program.components as readonly ComponentUse[]), expanded.included));
     // Stratification errors too, as `lint` and `run` report them; the coordination findings are `lint`'s.
     if (!diags.hasErrors()) {
       const analysis = new Diagnostics();
       analyze(program, analysis);
-      diagnostics.push(...analysis.items.filter((d) => d.severity === "error"));
+      diagnostics.push(...relocate(analysis.items.filter((d) => d.severity === "error"), expanded.included));
     }
   }
   return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };

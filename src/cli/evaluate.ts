@@ -387,7 +387,7 @@ function writeOutputs(unit: ProgramUnit, report: ReplicaReport, out: string, wri
   let stdout = "";
   for (const o of planned) {
     if (o.path === null) {
-      stdout += stdoutBlock(o.name, o.text);
+      stdout += stdoutBlock(o.name, o.text, o.header);
       continue;
     }
     try {

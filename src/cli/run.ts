@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { onLargeArray } from "../eval/relation.js";
-import { readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
+import { parseFacts, readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
@@ -132,8 +132,8 @@ export function param(d: IoDirective | null, key: string): string | undefined {
 }
 
 /** Where an input relation's facts are, as Soufflé resolves it. */
-export function inputPath(schema: RelationSchema, factDir: string): { path: string; format: FactFormat } {
-  const filename = param(schema.input, "filename");
+export function inputPath(schema: RelationSchema, factDir: string, directive: IoDirective | null = schema.input): { path: string; format: FactFormat } {
+  const filename = param(directive, "filename");
   if (filename !== undefined) {
     const path = isAbsolute(filename) ? filename : resolve(factDir, filename);
     return { path, format: filename.endsWith(".jsonl") ? "jsonl" : "tsv" };
@@ -182,7 +182,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
   const read = opts.program === "-" ? await readSource("-", ctx) : null;
   if (read !== null && "error" in read) throw new ReadError("-", read.error);
   const compiled = read === null ? await compileFile(opts.program, ctx.cwd, { enabled: opts.preprocessor, includeDirs: opts.includeDirs, macros: opts.macros }) : compile(read.source);
-  const sources = new Map([[compiled.source.path, compiled.source.text]]);
+  const sources = new Map([[compiled.source.path, compiled.source.text], ...(compiled.included ?? []).map((f) => [f.path, f.text] as [string, string])]);
   const errors = compiled.diagnostics.items.filter((d) => d.severity === "error");
   if (errors.length > 0 || compiled.analysis === null) {
     ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
@@ -222,17 +222,27 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
   onLargeArray(() => reclaim());
   try {
     const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
+    let stdinText: string | null = null;
     for (const schema of checked.relations.values()) {
-      if (schema.input === null) continue;
-      const { path, format } = inputPath(schema, factDir);
-      const delimiter = param(schema.input, "delimiter");
-      const headers = param(schema.input, "headers") === "true";
-      const read = { format, headers, displayPath: showDir(path), requestedAt: schema.input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
-      // Fact files go in as codes, symbols interned from the file's bytes, without a tuple per fact.
-      const codes = readFactCodes(path, schema, read, engine.valueTable);
-      if (codes !== null) engine.insertCodes(schema.name, codes);
-      else engine.insert(schema.name, readFactFile(path, schema, read));
-      reclaim();
+      // Each `.input` of a relation is read, as Soufflé reads every one.
+      for (const input of schema.inputs ?? (schema.input === null ? [] : [schema.input])) {
+        const delimiter = param(input, "delimiter");
+        const headers = param(input, "headers") === "true";
+        const rfc4180 = param(input, "rfc4180") === "true";
+        if (param(input, "IO") === "stdin") {
+          if (ctx.stdin === undefined || opts.program === "-") return fail(makeDiagnostic("CL404", input.span, `\`${schema.name}\` reads standard input (\`IO=stdin\`), but ${opts.program === "-" ? "the program itself came from it" : "there is none"}`));
+          stdinText ??= await ctx.stdin();
+          engine.insert(schema.name, parseFacts(stdinText, "<stdin>", schema, { headers, rfc4180, ...(delimiter !== undefined ? { delimiter } : {}) }));
+          continue;
+        }
+        const { path, format } = inputPath(schema, factDir, input);
+        const read = { format, headers, rfc4180, displayPath: showDir(path), requestedAt: input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
+        // Fact files go in as codes, symbols interned from the file's bytes, without a tuple per fact.
+        const codes = readFactCodes(path, schema, read, engine.valueTable);
+        if (codes !== null) engine.insertCodes(schema.name, codes);
+        else engine.insert(schema.name, readFactFile(path, schema, read));
+        reclaim();
+      }
     }
     const loadMs = performance.now() - t0;
     const memLoad = memoryFigures();
@@ -243,7 +253,9 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     // Every output file is written to a temporary name first, and renamed into place only once all
     // of them are written, so a failed run replaces none.
     const outputs: OutputTarget[] = [];
-    for (const schema of checked.relations.values()) if (schema.output !== null) outputs.push(outputTarget(schema, opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format));
+    for (const schema of checked.relations.values()) {
+      for (const d of schema.outputs ?? (schema.output === null ? [] : [schema.output])) outputs.push(outputTarget(schema, opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format, d));
+    }
     const spanOf = (name: string): Span => checked.relations.get(name)!.output!.span;
     // The output directory, and the folders a `filename` names in it.
     for (const dir of new Set(outputs.flatMap((o) => (o.path === null ? [] : [dirname(o.path)])))) {
@@ -254,14 +266,14 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       }
     }
     const orderOf = (name: string): Uint32Array | null => (opts.sorted ? engine.sortedRows(name) : null);
-    const pending = new Map<string, PendingFile>();
+    const pending = new Map<OutputTarget, PendingFile>();
     const discardAll = (): void => {
       for (const p of pending.values()) p.discard();
     };
     for (const o of outputs) {
       if (o.path === null) continue;
       try {
-        pending.set(o.name, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, o.format, o.delimiter));
+        pending.set(o, writeRowsPending(o.path, engine.rows(o.name), orderOf(o.name), engine.valueTable, o.format, o.delimiter, { header: o.header, rfc4180: o.rfc4180 }));
         reclaim();
       } catch (err) {
         discardAll();
@@ -271,15 +283,15 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     for (const o of outputs) {
       if (o.path === null) {
         const chunks: Uint8Array[] = [];
-        writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, o.format, o.delimiter, (c) => chunks.push(c));
-        ctx.stdout.write(stdoutBlock(o.name, Buffer.concat(chunks).toString("utf8")));
+        writeRows(engine.rows(o.name), orderOf(o.name), engine.valueTable, o.format, o.delimiter, (c) => chunks.push(c), o.rfc4180);
+        ctx.stdout.write(stdoutBlock(o.name, Buffer.concat(chunks).toString("utf8"), o.format === "jsonl" ? null : o.header));
         continue;
       }
       try {
-        pending.get(o.name)!.commit();
-        pending.delete(o.name);
+        pending.get(o)!.commit();
+        pending.delete(o);
         // `compress=true`: the file is gzip, as Soufflé writes it (gzip files are read back transparently).
-        if (param(checked.relations.get(o.name)!.output, "compress") === "true") writeFileAtomic(o.path, gzipSync(readFileSync(o.path)));
+        if (o.compress) writeFileAtomic(o.path, gzipSync(readFileSync(o.path)));
       } catch (err) {
         discardAll();
         return fail(makeDiagnostic("CL406", spanOf(o.name), `cannot write \`${showDir(o.path)}\`: ${(err as Error).message}`));

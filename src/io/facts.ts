@@ -25,6 +25,8 @@ export interface ReadOptions {
   readonly delimiter?: string;
   /** Skip the first line (Soufflé's `headers=true`). */
   readonly headers?: boolean;
+  /** Soufflé's `rfc4180=true`: a field may be quoted (`"a,b"`, `""` for a quote, line breaks inside); the default delimiter is then `,`. */
+  readonly rfc4180?: boolean;
   /** Default: `jsonl` when the path ends in `.jsonl`, else `tsv`. */
   readonly format?: FactFormat;
   /** The path as the user should see it in messages (default: the path). */
@@ -52,11 +54,11 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
   const integers = schema.columns.every((c) => c.type === "number" || c.type === "unsigned");
   if (!integers && values === undefined) return null;
   const shown = opts.displayPath ?? path;
-  const delimiter = opts.delimiter ?? "\t";
+  const delimiter = opts.delimiter ?? (opts.rfc4180 === true ? "," : "\t");
   const bytes = readBytes(path, shown, schema, opts);
   // Record and ADT columns are parsed by their type, on the text path.
   const structured = schema.columns.some((c) => c.shape !== undefined);
-  if (!structured && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
+  if (!structured && opts.rfc4180 !== true && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {
     const codes = integers ? plainIntegerCodes(bytes, schema, delimiter.charCodeAt(0), opts.headers ?? false) : plainCodes(bytes, schema, delimiter.charCodeAt(0), opts.headers ?? false, values!);
     if (codes !== null) return codes;
   }
@@ -67,7 +69,7 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
   // A line holds at least one character per column and one separator or newline per column.
   let codes = new Int32Array(Math.max(16, Math.ceil(text.length / 4)));
   let n = 0;
-  scanDelimited(text, shown, schema, opts.delimiter ?? "\t", opts.headers ?? false, true, (t) => {
+  (opts.rfc4180 === true ? scanRfc4180 : scanDelimited)(text, shown, schema, delimiter, opts.headers ?? false, true, (t) => {
     if (n + arity > codes.length) {
       const grown = new Int32Array(codes.length * 2);
       grown.set(codes);
@@ -146,7 +148,7 @@ function plainIntegerCodes(bytes: Buffer, schema: FactSchema, delimiter: number,
 
 /**
  * Codes of a delimited file with any column types, read from the bytes: a symbol field is interned
- * from its bytes (escapes undone), an integer parsed as above, a float through `Number`. Null at
+ * from its bytes (verbatim), an integer parsed as above, a float through `Number`. Null at
  * the first thing it does not take, or when the file is not valid UTF-8.
  */
 function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, headers: boolean, values: ValueTable): Int32Array | null {
@@ -158,7 +160,6 @@ function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, header
   const codes = rowBuffer(bytes, i, arity);
   let n = 0;
   const len = bytes.length;
-  let scratch: Uint8Array | null = null;
   while (i < len) {
     let ch = bytes[i]!;
     if (ch === 10) {
@@ -176,11 +177,9 @@ function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, header
       if (kind === 0) {
         // A symbol: up to the delimiter (or the line's end for the last column), hashed on the way.
         let h = 0x811c9dc5;
-        let escaped = false;
         for (; i < len; i++) {
           ch = bytes[i]!;
           if (ch === delimiter || ch === 10) break;
-          if (ch === 92) escaped = true;
           h = Math.imul(h ^ ch, 0x01000193);
         }
         let stop = i;
@@ -188,13 +187,8 @@ function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, header
           stop--;
           h = hashBytes(bytes, start, stop);
         }
-        if (escaped) {
-          scratch ??= new Uint8Array(256);
-          if (scratch.length < stop - start) scratch = new Uint8Array(2 * (stop - start));
-          const to = unescapeBytes(bytes, start, stop, scratch);
-          if (to < 0) return null;
-          codes[n++] = symbols.internBytes(scratch, 0, to, hashBytes(scratch, 0, to));
-        } else codes[n++] = symbols.internBytes(bytes, start, stop, h);
+        // Verbatim, backslashes included, as Soufflé reads a symbol.
+        codes[n++] = symbols.internBytes(bytes, start, stop, h);
       } else if (kind === 3) {
         for (; i < len; i++) {
           ch = bytes[i]!;
@@ -230,24 +224,6 @@ function plainCodes(bytes: Buffer, schema: FactSchema, delimiter: number, header
     }
   }
   return codes.subarray(0, n);
-}
-
-/** Undoes a symbol field's escapes into `out`; its length, or -1 at an unknown escape. */
-function unescapeBytes(src: Uint8Array, from: number, to: number, out: Uint8Array): number {
-  let j = 0;
-  for (let i = from; i < to; i++) {
-    const b = src[i]!;
-    if (b !== 92) {
-      out[j++] = b;
-      continue;
-    }
-    const next = i + 1 < to ? src[i + 1]! : -1;
-    const rep = next === 92 ? 92 : next === 116 ? 9 : next === 110 ? 10 : next === 114 ? 13 : next === 34 ? 34 : -1;
-    if (rep === -1) return -1;
-    out[j++] = rep;
-    i++;
-  }
-  return j;
 }
 
 function readText(path: string, shown: string, schema: FactSchema, opts: ReadOptions): string {
@@ -292,7 +268,10 @@ function readBytes(path: string, shown: string, schema: FactSchema, opts: ReadOp
 
 /** Parses fact text (see `readFactFile`); `file` names it in errors. */
 export function parseFacts(text: string, file: string, schema: FactSchema, opts: ReadOptions = {}): Tuple[] {
-  return opts.format === "jsonl" ? parseJsonLines(text, file, schema) : parseDelimited(text, file, schema, opts.delimiter ?? "\t", opts.headers ?? false);
+  if (opts.format === "jsonl") return parseJsonLines(text, file, schema);
+  const out: Tuple[] = [];
+  (opts.rfc4180 === true ? scanRfc4180 : scanDelimited)(text, file, schema, opts.delimiter ?? (opts.rfc4180 === true ? "," : "\t"), opts.headers ?? false, false, (t) => out.push(t));
+  return out;
 }
 
 function pointAt(file: string, offset: number, line: number, column: number, length: number): Span {
@@ -316,12 +295,6 @@ function openHelp(err: unknown): string | undefined {
   if (code === "EACCES" || code === "EPERM") return "The file exists but cannot be read: give this user read permission (`chmod +r`).";
   if (code === "EISDIR") return "The name is a folder: name a file with the `filename` parameter or remove the folder.";
   return undefined;
-}
-
-function parseDelimited(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean): Tuple[] {
-  const out: Tuple[] = [];
-  scanDelimited(text, file, schema, delimiter, headers, false, (t) => out.push(t));
-  return out;
 }
 
 /** Calls `f` with the tuple of each line of delimited text; with `reuse`, one array refilled for every line. */
@@ -357,16 +330,86 @@ function scanDelimited(text: string, file: string, schema: FactSchema, delimiter
       if (c < arity - 1 && next === -1) {
         fail("CL401", file, lineStart, line, 1, lineEnd - lineStart, `\`${schema.name}\` has ${arity} columns, but line ${line} has ${c + 1}`);
       }
-      if (c === arity - 1 && next !== -1) {
-        const found = countFields(text, lineStart, lineEnd, delimiter);
-        fail("CL401", file, next, line, next - lineStart + 1, dl, `\`${schema.name}\` has ${arity} column${arity === 1 ? "" : "s"}, but line ${line} has ${found}`);
-      }
-      const stop = c === arity - 1 ? lineEnd : next;
+      // Fields past the relation's columns are ignored, as Soufflé's reader ignores them.
+      const stop = next === -1 ? lineEnd : next;
       const shape = schema.columns[c]!.shape?.shape() ?? null;
       tuple[c] = shape !== null ? structuredField(text, start, stop, shape, file, line, start - lineStart + 1, schema, c) : parseField(text, start, stop, schema.columns[c]!.type, file, line, start - lineStart + 1, schema, c);
       start = stop + dl;
     }
     f(tuple);
+  }
+}
+
+/**
+ * As `scanDelimited`, for Soufflé's `rfc4180=true`: a field that starts with `"` runs to the next
+ * lone `"` (`""` is one quote) and may hold delimiters and line breaks; it must end the line or be
+ * followed by the delimiter. Other fields run to the next delimiter. Extra fields are ignored.
+ */
+function scanRfc4180(text: string, file: string, schema: FactSchema, delimiter: string, headers: boolean, reuse: boolean, f: (t: Value[]) => void): void {
+  const arity = schema.columns.length;
+  const shared: Value[] = new Array(arity);
+  const n = text.length;
+  let pos = n > 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 0;
+  const lineEndOf = (from: number): number => {
+    const eol = text.indexOf("\n", from);
+    return eol === -1 ? n : eol;
+  };
+  while (pos < n) {
+    line++;
+    const first = line;
+    let eol = lineEndOf(pos);
+    let lineEnd = eol > pos && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+    const lineStart = pos;
+    if ((headers && line === 1) || (lineEnd === lineStart && arity > 0)) {
+      pos = eol + 1;
+      continue;
+    }
+    const tuple: Value[] = reuse ? shared : new Array(arity);
+    let at = pos;
+    for (let c = 0; c < arity; c++) {
+      if (at > lineEnd) fail("CL401", file, lineStart, first, 1, lineEnd - lineStart, `\`${schema.name}\` has ${arity} columns, but line ${first} has ${c}`);
+      const column = at - lineStart + 1;
+      let value: string;
+      if (text.charCodeAt(at) === 34) {
+        // A quoted field: may run over line ends, which it keeps.
+        let i = at + 1;
+        let out = "";
+        const opened = line;
+        for (;;) {
+          if (i >= n) fail("CL403", file, at, opened, column, 1, `the quoted field that starts at line ${opened}, column ${column} has no closing \`"\``);
+          const ch = text.charCodeAt(i);
+          if (ch === 34) {
+            if (text.charCodeAt(i + 1) === 34) {
+              out += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            break;
+          }
+          if (ch === 10) {
+            line++;
+            eol = lineEndOf(i + 1);
+            lineEnd = eol > i + 1 && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+          }
+          out += text[i];
+          i++;
+        }
+        if (i < lineEnd && !text.startsWith(delimiter, i)) fail("CL403", file, i, line, i - lineStart + 1, 1, `a quoted field must be followed by the delimiter or the line's end (line ${line})`);
+        value = out;
+        at = i + delimiter.length;
+      } else {
+        const next = text.indexOf(delimiter, at);
+        const stop = next === -1 || next > lineEnd ? lineEnd : next;
+        value = text.slice(at, stop);
+        at = stop + delimiter.length;
+      }
+      tuple[c] = parseField(value, 0, value.length, schema.columns[c]!.type, file, line, column, schema, c);
+    }
+    if (arity === 0) tuple.length = 0;
+    f(tuple);
+    pos = eol + 1;
   }
 }
 
@@ -409,17 +452,8 @@ function structuredField(text: string, start: number, stop: number, shape: Recor
   }
 }
 
-function countFields(text: string, from: number, to: number, delimiter: string): number {
-  let k = 1;
-  for (let i = text.indexOf(delimiter, from); i !== -1 && i < to; i = text.indexOf(delimiter, i + delimiter.length)) k++;
-  return k;
-}
-
 function parseField(text: string, start: number, stop: number, type: string, file: string, line: number, column: number, schema: FactSchema, c: number): Value {
-  if (type === "symbol") {
-    const s = text.slice(start, stop);
-    return s.includes("\\") ? unescape(s, file, start, line, column) : s;
-  }
+  if (type === "symbol") return text.slice(start, stop); // verbatim, as Soufflé reads it
   if (type === "number" || type === "unsigned") {
     // Fast path: plain decimal digits.
     let v = 0;
@@ -462,27 +496,6 @@ function badValue(text: string, start: number, stop: number, type: string, file:
   const col = schema.columns[c]!;
   const why = type === "number" ? "a signed 32-bit integer" : type === "unsigned" ? "an unsigned 32-bit integer" : "a finite decimal number";
   fail("CL402", file, start, line, column, stop - start, `\`${raw}\` is not ${why} (column ${c + 1}, \`${col.name}: ${type}\`, of \`${schema.name}\`)`, VALUE_HELP[type]);
-}
-
-const ESCAPES: Record<string, string> = { "\\": "\\", t: "\t", n: "\n", r: "\r", '"': '"' };
-
-function unescape(s: string, file: string, start: number, line: number, column: number): string {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (ch !== "\\") {
-      out += ch;
-      continue;
-    }
-    const next = s[i + 1];
-    const rep = next === undefined ? undefined : ESCAPES[next];
-    if (rep === undefined) {
-      fail("CL403", file, start + i, line, column + i, next === undefined ? 1 : 2, `unknown escape \`\\${next ?? ""}\` in a symbol (valid: \\\\ \\t \\n \\r \\")`);
-    }
-    out += rep;
-    i++;
-  }
-  return out;
 }
 
 function parseJsonLines(text: string, file: string, schema: FactSchema): Tuple[] {

@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, openSync, rmSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { commitTemp, tempSibling, writeAll, writeFileAtomic } from "../util/atomic-write.js";
-import { ESCAPE, LONE } from "../eval/symbols.js";
+import { LONE } from "../eval/symbols.js";
 import type { Tuple, Value, ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { FactFormat, FactSchema } from "./facts.js";
@@ -24,12 +24,20 @@ export function escapeSymbol(s: string): string {
   return s.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
-function field(v: Value): string {
-  return typeof v === "string" ? (isStructured(v) ? showStructured(v) : escapeSymbol(v)) : String(v);
+/** A field as Soufflé writes it: a symbol verbatim (backslashes and all); with `rfc4180`, quoted, a `"` written `\\""`. */
+function field(v: Value, rfc4180 = false): string {
+  if (typeof v !== "string") return String(v);
+  if (isStructured(v)) return rfc4180 ? `"${showStructured(v)}"` : showStructured(v);
+  return rfc4180 ? quoteRfc4180(v) : v;
+}
+
+/** Soufflé's `rfc4180=true` symbol: in quotes, each `"` preceded by a backslash (Soufflé's own rule, not the RFC's `""`). */
+export function quoteRfc4180(s: string): string {
+  return `"${s.replace(/"/g, '\\""')}"`;
 }
 
 /** The text of a relation in `format` (tuples are written in the order given). */
-export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], format: FactFormat, delimiter = "\t"): string {
+export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], format: FactFormat, delimiter = "\t", rfc4180 = false): string {
   const parts: string[] = new Array(tuples.length);
   if (format === "jsonl") {
     for (let i = 0; i < tuples.length; i++) parts[i] = JSON.stringify(tuples[i]!.map((v) => (typeof v === "string" && isStructured(v) ? showStructured(v) : v)));
@@ -37,7 +45,7 @@ export function formatRelation(schema: FactSchema, tuples: readonly Tuple[], for
     for (let i = 0; i < tuples.length; i++) {
       const t = tuples[i]!;
       // A nullary relation that holds is written `()`, as Soufflé does.
-      parts[i] = t.length === 0 ? "()" : t.length === 1 ? field(t[0]!) : t.length === 2 ? `${field(t[0]!)}${delimiter}${field(t[1]!)}` : t.map(field).join(delimiter);
+      parts[i] = t.length === 0 ? "()" : t.length === 1 ? field(t[0]!, rfc4180) : t.length === 2 ? `${field(t[0]!, rfc4180)}${delimiter}${field(t[1]!, rfc4180)}` : t.map((v) => field(v, rfc4180)).join(delimiter);
     }
   }
   void schema;
@@ -49,13 +57,16 @@ export function writeRelationFile(path: string, schema: FactSchema, tuples: read
   writeFileAtomic(path, formatRelation(schema, tuples, format, delimiter));
 }
 
-/** Soufflé's header box for a relation printed to stdout (`-D -`). */
-export function stdoutBlock(name: string, body: string): string {
-  return `---------------\n${name}\n===============\n${body}===============\n`;
+/** Soufflé's header box for a relation printed to stdout (`-D -`), with the column names when `header` is given. */
+export function stdoutBlock(name: string, body: string, header: string | null = null): string {
+  return `---------------\n${name}${header === null ? "" : `\n${header}`}\n===============\n${body}===============\n`;
 }
 
+/** An IO directive's `key=value` parameters. */
+export type IoParams = { readonly params: readonly { readonly key: { readonly name: string }; readonly value: string }[] };
+
 /** What an `.output` directive says: its `key=value` parameters. */
-export type OutputSchema = FactSchema & { readonly output: { readonly params: readonly { readonly key: { readonly name: string }; readonly value: string }[] } | null };
+export type OutputSchema = FactSchema & { readonly output: IoParams | null };
 
 /** Where one `.output` relation goes and how its fields are separated. */
 export interface OutputTarget {
@@ -64,19 +75,32 @@ export interface OutputTarget {
   readonly path: string | null;
   readonly delimiter: string;
   readonly format: FactFormat;
+  /** `headers=true`: the column names, joined by the `delimiter` parameter (a tab without one, as Soufflé does). */
+  readonly header: string | null;
+  /** `rfc4180=true`: symbols quoted. */
+  readonly rfc4180: boolean;
+  /** `compress=true`: the file is gzip. */
+  readonly compress: boolean;
 }
 
 /**
  * Places an `.output` relation as its directive says (`filename`, relative to `outputDir`;
- * `IO=stdout`; `delimiter`) for output directory `outputDir` (`-` for stdout). The one place that
- * reads these parameters: `run` writes the relation from its codes, `evaluate -D` from its tuples.
+ * `IO=stdout`; `delimiter`, `headers`, `rfc4180`, `compress`) for output directory `outputDir` (`-`
+ * for stdout, which prints the column names too, as Soufflé's `-D-` does). The one place that reads
+ * these parameters: `run` writes the relation from its codes, `evaluate -D` from its tuples. A
+ * relation with several `.output` directives has one target per directive.
  */
-export function outputTarget(schema: OutputSchema, outputDir: string, format: FactFormat = "tsv"): OutputTarget {
-  const param = (key: string): string | undefined => schema.output?.params.find((p) => p.key.name === key)?.value;
-  const delimiter = param("delimiter") ?? "\t";
-  if (outputDir === "-" || param("IO") === "stdout") return { name: schema.name, path: null, delimiter, format };
+export function outputTarget(schema: OutputSchema, outputDir: string, format: FactFormat = "tsv", directive: IoParams | null = schema.output): OutputTarget {
+  const param = (key: string): string | undefined => directive?.params.find((p) => p.key.name === key)?.value;
+  const rfc4180 = param("rfc4180") === "true";
+  const delimiter = param("delimiter") ?? (rfc4180 ? "," : "\t");
+  const toStdout = outputDir === "-" || param("IO") === "stdout";
+  const names = schema.columns.map((c) => c.name).join(param("delimiter") ?? "\t");
+  const header = param("headers") === "true" || outputDir === "-" ? names : null;
+  const compress = param("compress") === "true";
+  if (toStdout) return { name: schema.name, path: null, delimiter, format, header, rfc4180, compress: false };
   const filename = param("filename") ?? `${schema.name}.${format === "jsonl" ? "jsonl" : "csv"}`;
-  return { name: schema.name, path: resolvePath(outputDir, filename), delimiter, format };
+  return { name: schema.name, path: resolvePath(outputDir, filename), delimiter, format, header, rfc4180, compress };
 }
 
 /** Where one `.output` relation goes and its text: a file, or stdout (`-D -` or `IO=stdout`). */
@@ -85,12 +109,15 @@ export interface PlannedOutput {
   /** Null: printed to stdout under Soufflé's header box. */
   readonly path: string | null;
   readonly text: string;
+  /** The column names to print under the name when the relation goes to stdout. */
+  readonly header: string | null;
 }
 
 /** An `.output` relation's place (see `outputTarget`) and its text, formatted from tuples before anything is written. */
 export function planOutput(schema: OutputSchema, tuples: readonly Tuple[], outputDir: string, format: FactFormat = "tsv"): PlannedOutput {
   const target = outputTarget(schema, outputDir, format);
-  return { name: target.name, path: target.path, text: formatRelation(schema, tuples, format, target.delimiter) };
+  const text = formatRelation(schema, tuples, format, target.delimiter, target.rfc4180);
+  return { name: target.name, path: target.path, text: target.header === null || target.path === null || format === "jsonl" ? text : `${target.header}\n${text}`, header: target.header };
 }
 
 /** A relation's rows as codes, `arity` per row (see `Engine.rows`). */
@@ -109,7 +136,7 @@ const CHUNK = 1 << 20;
  * does for tuples, and hands the bytes to `sink` in chunks of about 1 MiB. A symbol's bytes are
  * copied from the value table; only symbols that need escaping become strings.
  */
-export function writeRows(rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter: string, sink: (chunk: Uint8Array) => void): void {
+export function writeRows(rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter: string, sink: (chunk: Uint8Array) => void, rfc4180 = false): void {
   const { data, size, arity, types } = rows;
   // The hot loop keeps the buffer and position in locals (no closure over them); the sink may keep
   // a chunk (stdout collects them), so each flush starts a new buffer.
@@ -153,8 +180,9 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
       let to = 0;
       if (kind === 0) {
         // A record or ADT value (its first byte is 0 or 1) is written as Soufflé prints it.
-        if (bytes[starts[code]!]! <= 1 && starts[code + 1]! > starts[code]!) text = Buffer.from(field(sym.text(code)), "utf8");
-        else if (flags[code]! & (ESCAPE | LONE)) text = Buffer.from(escapeSymbol(sym.text(code)), "utf8");
+        if (bytes[starts[code]!]! <= 1 && starts[code + 1]! > starts[code]!) text = Buffer.from(field(sym.text(code), rfc4180), "utf8");
+        else if (rfc4180) text = Buffer.from(quoteRfc4180(sym.text(code)), "utf8");
+        else if (flags[code]! & LONE) text = Buffer.from(sym.text(code), "utf8");
         else (from = starts[code]!, to = starts[code + 1]!);
       } else if (kind === 3) text = Buffer.from(String(values.floats[code]!), "utf8");
       const need = dl + (text !== null ? text.length : kind === 0 ? to - from : 11) + 1;
@@ -207,13 +235,14 @@ export interface PendingFile {
 }
 
 /** Writes rows (see `writeRows`) to a temporary sibling of `path`; nothing at `path` changes until `commit`. Throws the fs error. */
-export function writeRowsPending(path: string, rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter = "\t"): PendingFile {
+export function writeRowsPending(path: string, rows: CodeRows, order: Uint32Array | null, values: ValueTable, format: FactFormat, delimiter = "\t", options: { readonly header?: string | null; readonly rfc4180?: boolean } = {}): PendingFile {
   const tmp = tempSibling(path);
   let fd = -1;
   try {
     fd = openSync(tmp, "w");
     const out = fd;
-    writeRows(rows, order, values, format, delimiter, (chunk) => writeAll(out, chunk));
+    if (options.header != null && format !== "jsonl") writeAll(out, Buffer.from(`${options.header}\n`, "utf8"));
+    writeRows(rows, order, values, format, delimiter, (chunk) => writeAll(out, chunk), options.rfc4180 ?? false);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;

@@ -15,6 +15,8 @@ export interface Program {
   readonly file: string;
   readonly items: readonly Item[];
   readonly span: Span;
+  /** Component bodies expanded by `.init`, for notes naming the instantiation (see `noteInstantiations`). */
+  readonly components?: readonly { readonly component: string; readonly span: Span; readonly chain: readonly { readonly instance: Ident; readonly span: Span }[] }[];
 }
 
 export type Item = TypeDecl | RelationDecl | IoDirective | InvariantDirective | Rule;

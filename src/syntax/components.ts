@@ -5,7 +5,8 @@
 // the enclosing scope. Items keep their spans in the component body; `instances` says which `.init`
 // each generated relation comes from, for a note under any diagnostic about it.
 import type { Atom, Attribute, Body, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
-import type { Span } from "../diagnostics/span.js";
+import type { Diagnostic, Related } from "../diagnostics/diagnostic.js";
+import type { Location, Span } from "../diagnostics/span.js";
 
 /** `Name<A, B>` as written after `.init x =` or after `:` in a component head. */
 export interface ComponentType {
@@ -48,8 +49,19 @@ export interface ExpansionProblem {
   readonly message: string;
 }
 
+/** A component body that an `.init` expanded: diagnostics inside it get a note naming the instantiation. */
+export interface ComponentUse {
+  /** The component's name and its declaration's span (the body's items lie inside it). */
+  readonly component: string;
+  readonly span: Span;
+  /** The `.init`s that led to it, outermost first. */
+  readonly chain: readonly ComponentInit[];
+}
+
 export interface Expansion {
   readonly items: readonly Item[];
+  /** Every component body expanded, once per instantiation. */
+  readonly uses: readonly ComponentUse[];
   /** Generated relation name -> the `.init` chain that made it (outermost first). */
   readonly instances: ReadonlyMap<string, readonly ComponentInit[]>;
   readonly problems: readonly ExpansionProblem[];
@@ -173,7 +185,7 @@ function renameType(t: TypeDecl, types: ReadonlyMap<string, string>): TypeDecl {
 /** Expands every top-level `.init`; components that are never instantiated contribute nothing. */
 export function expandComponents(source: readonly SourceItem[]): Expansion {
   if (!source.some((i) => i.kind === "component" || i.kind === "init" || i.kind === "override")) {
-    return { items: source as readonly Item[], instances: new Map(), problems: [] };
+    return { items: source as readonly Item[], uses: [], instances: new Map(), problems: [] };
   }
   const problems: ExpansionProblem[] = [];
   const build = (decl: ComponentDecl, parent: Comp | null): Comp => {
@@ -221,7 +233,9 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
 
   const instances = new Map<string, readonly ComponentInit[]>();
 
+  const uses: ComponentUse[] = [];
   const collect = (comp: Comp, binding: Binding, enclosing: Comp | null, res: Content, orphans: Rule[], overridden: ReadonlySet<string>, depth: number, chain: readonly ComponentInit[]): void => {
+    uses.push({ component: comp.decl.name.name, span: comp.decl.span, chain });
     const superOverridden = new Set([...overridden, ...comp.overrides]);
     for (const base of comp.decl.bases) {
       const baseComp = lookup(enclosing, base.name.name, binding);
@@ -307,5 +321,44 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
     const content = instantiate(item, null, orphans, new Set(), new Map(), MAX_DEPTH, []);
     items.push(...content.types, ...content.relations, ...content.clauses, ...orphans, ...content.directives);
   }
-  return { items, instances, problems };
+  return { items, uses, instances, problems };
+}
+
+/**
+ * Adds to each diagnostic inside a component body a note at the `.init` that instantiated it (the
+ * chain of them, for nested components); the same finding made once per instance is reported once,
+ * with a note for each.
+ */
+export function noteInstantiations(diagnostics: readonly Diagnostic[], uses: readonly ComponentUse[]): Diagnostic[] {
+  if (uses.length === 0) return [...diagnostics];
+  const inside = (at: Location, body: Span): boolean => !("wholeFile" in at) && at.file === body.file && at.start >= body.start && at.end <= body.end;
+  const out: Diagnostic[] = [];
+  const seen = new Map<string, number>();
+  for (const d of diagnostics) {
+    const notes: Related[] = [];
+    const around = uses.filter((u) => inside(d.span, u.span));
+    // A message that names an instance's relation (`g.edge`) is about that instance alone.
+    const named = around.filter((u) => d.message.includes(`\`${u.chain.map((c) => c.instance.name).join(".")}.`));
+    for (const u of named.length > 0 ? named : around) {
+      const init = u.chain[u.chain.length - 1];
+      if (init === undefined) continue;
+      const via = u.chain.length > 1 ? ` (inside ${u.chain.slice(0, -1).map((c) => `\`${c.instance.name}\``).join(", ")})` : "";
+      const message = `in component \`${u.component}\`, instantiated here as \`${u.chain.map((c) => c.instance.name).join(".")}\`${via}`;
+      if (!notes.some((n) => n.message === message) && !d.related.some((n) => n.message === message)) notes.push({ span: init.span, message });
+    }
+    if (notes.length === 0) {
+      out.push(d);
+      continue;
+    }
+    const key = `${d.code}\u0000${d.message}\u0000${d.span.file}\u0000${d.span.start}\u0000${d.span.end}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const prev = out[earlier]!;
+      out[earlier] = { ...prev, related: [...prev.related, ...notes.filter((n) => !prev.related.some((p) => p.message === n.message))] };
+      continue;
+    }
+    seen.set(key, out.length);
+    out.push({ ...d, related: [...d.related, ...notes] });
+  }
+  return out;
 }

@@ -165,7 +165,8 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   }
   const expanded = expandComponents(items);
   for (const p of expanded.problems) diags.add(p.code, p.span, p.message);
-  return program([...addEquivalenceRules(expanded.items)]);
+  const p = program([...addEquivalenceRules(expanded.items)]);
+  return expanded.uses.length === 0 ? p : { ...p, components: expanded.uses };
 }
 
 /** Where parsing is trusted again after a problem at an offset: past the next `.`, or at the next directive. */

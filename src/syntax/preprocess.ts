@@ -15,7 +15,17 @@ export interface PreprocessOptions {
   readonly macros?: readonly string[];
 }
 
-export type PreprocessResult = { readonly text: string; readonly tool: string | null } | { readonly error: string };
+export type PreprocessResult = { readonly text: string; readonly tool: string | null; readonly parts?: readonly IncludedPart[] } | { readonly error: string };
+
+/** Where an `.include`d file's own text lies in the expanded text, so a span there can name that file. */
+export interface IncludedPart {
+  /** The full path of the included file. */
+  readonly path: string;
+  /** Its text as appended (its own `.include` lines blanked; what it includes comes after, as parts of their own). */
+  readonly text: string;
+  /** Where that text starts in the expanded text. */
+  readonly offset: number;
+}
 
 /** Whether the text has a line the C preprocessor would act on. */
 export function needsPreprocessor(text: string): boolean {
@@ -83,7 +93,7 @@ export function expandIncludes(
   // Soufflé's scanner knows `__LINE__` itself, so it counts lines with or without the preprocessor.
   if (text.includes("__LINE__")) text = text.split("\n").map((l, i) => l.replace(/\b__LINE__\b/g, String(i + 1))).join("\n");
   if (!text.includes(".include") && !text.includes(".once")) return { text, tool: null };
-  const appended: string[] = [];
+  const appended: { readonly path: string; readonly inner: Extract<PreprocessResult, { text: string }> }[] = [];
   let error: string | null = null;
   const own = text.replace(ONCE, (m) => " ".repeat(m.length)).replace(INCLUDE, (line, name: string) => {
     if (error !== null) return line;
@@ -109,9 +119,19 @@ export function expandIncludes(
       error = inner.error;
       return line;
     }
-    appended.push(inner.text);
+    appended.push({ path: found.path, inner });
     return " ".repeat(line.length);
   });
   if (error !== null) return { error };
-  return { text: [own, ...appended].join("\n"), tool: null };
+  // Each appended file's own text is one part; the parts it holds follow it, shifted to where it is placed.
+  const parts: IncludedPart[] = [];
+  let offset = own.length;
+  for (const a of appended) {
+    offset += 1; // the joining newline
+    const first = a.inner.parts?.[0];
+    parts.push({ path: a.path, text: first === undefined ? a.inner.text : a.inner.text.slice(0, first.offset - 1), offset });
+    for (const p of a.inner.parts ?? []) parts.push({ ...p, offset: offset + p.offset });
+    offset += a.inner.text.length;
+  }
+  return { text: [own, ...appended.map((a) => a.inner.text)].join("\n"), tool: null, parts };
 }

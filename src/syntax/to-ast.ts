@@ -570,7 +570,13 @@ export class AstBuilder {
     const span = this.span(nameTok.startOffset, tokenEnd(rparen));
     const name = nameTok.image;
     // `as(x, T)` changes only the static type of `x`: values keep their representation.
-    if (name === "as" && args.length === 2 && args[1]!.kind === "var") return { ...args[0]!, span };
+    if (name === "as" && args.length === 2 && args[1]!.kind === "var") {
+      const x = args[0]!;
+      const t = args[1] as { readonly name: string };
+      // A literal takes the type it is cast to, as a Soufflé literal is typed by its context: `as(2, float)` is `2.0`.
+      if (x.kind === "number" && t.name === "float" && x.type !== "float") return { ...x, type: "float", span };
+      return { ...x, span };
+    }
     if ((FUNCTOR_NAMES as readonly string[]).includes(name)) {
       return { kind: "call", name: name as FunctorName, nameSpan, args, span };
     }

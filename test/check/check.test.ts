@@ -270,12 +270,13 @@ describe("CL212 IO parameters", () => {
     expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.severity}`)).toEqual(["CL212 2:39 warning"]);
   });
 
-  test("what would be read wrongly as a plain file is an error: SQLite, stdin; gzip is read", () => {
-    for (const p of ["IO=sqlite", "IO=stdin"]) {
-      const ds = diagnose(lines(".decl a(x: number)", `.input a(${p})`));
+  test("what would be read wrongly as a plain file is an error: SQLite, stdin on an output; stdin input, rfc4180 and gzip are read", () => {
+    for (const p of [".input a(IO=sqlite)", ".output a(IO=stdin)"]) {
+      const ds = diagnose(lines(".decl a(x: number)", "a(1).", p));
       expect(ds.map((d) => `${d.code} ${d.severity}`)).toEqual(["CL212 error"]);
     }
-    expect(diagnose(lines(".decl a(x: number)", ".input a(compress=true)"))).toEqual([]);
+    for (const p of ["compress=true", "IO=stdin", "rfc4180=true, headers=true"]) expect(diagnose(lines(".decl a(x: number)", `.input a(${p})`))).toEqual([]);
+    expect(diagnose(lines(".decl a(x: number)", '.input a(rfc4180=true, delimiter="\\"")')).map((d) => `${d.code} ${d.severity}`)).toEqual(["CL212 error"]);
   });
 
   test("headers must be true or false", () => {

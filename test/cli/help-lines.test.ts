@@ -49,7 +49,7 @@ const CASES: Case[] = [
   { code: "CL211", name: "unknown functor", files: P('.decl a(x: symbol)\n.decl b(x: number)\n.input a\n.output b\nb(y) :- a(x), y = strlen(x, x).\n'), runs: [["check", "p.dl"]], help: /functor/ },
   { code: "CL213", name: "never defined", files: P(".decl a(x: number)\n.decl b(x: number)\nb(x) :- a(x).\n.output b\n"), runs: [["lint", "p.dl"]], help: /\.input|fact|rule/ },
   { code: "CL301", name: "unstratifiable", files: P(".decl a(x: number)\n.decl p(x: number)\n.input a\n.output p\np(x) :- a(x), !p(x).\n"), runs: [["check", "p.dl"]], help: /cycle|separate relation/ },
-  { code: "CL401", name: "column count", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/a.facts": "1\t2\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /one value per column/ },
+  { code: "CL401", name: "column count", files: { "p.dl": ".decl a(x: number, y: number)\n.input a\n.decl b(x: number)\n.output b\nb(x) :- a(x, _).\n", "f/a.facts": "1\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /one value per column/ },
   { code: "CL402", name: "number out of range", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/a.facts": "9999999999\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /`number` columns take signed 32-bit integers/, not: /float/ },
   { code: "CL402", name: "float out of range", files: { "p.dl": ".decl a(x: float)\n.input a\n.output a\n", "f/a.facts": "1e999\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /`float` columns take finite decimal numbers/, not: /integer/ },
   { code: "CL403", name: "bad JSON line", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/a.jsonl": "[1,\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /JSON/ },

@@ -56,13 +56,37 @@ describe("calmlog run", () => {
   test("-D - and IO=stdout print each output under a header box; --format jsonl", async () => {
     const cwd = workspace({ "tc.dl": TC, "edge.facts": "1\t2\n" });
     const r = await calmlog(cwd, "run", "tc.dl", "-D", "-");
-    expect(r.stdout).toBe("---------------\ntc\n===============\n1\t2\n===============\ntc\t1\n");
+    // `-D -` prints the column names under the name, as Soufflé's `-D-` does; `IO=stdout` only with `headers=true`.
+    expect(r.stdout).toBe("---------------\ntc\nx\ty\n===============\n1\t2\n===============\ntc\t1\n");
     const io = workspace({ "tc.dl": TC.replace(".output tc", ".output tc(IO=stdout)"), "edge.facts": "1\t2\n" });
-    expect((await calmlog(io, "run", "tc.dl", "-D", "out")).stdout).toBe(r.stdout);
+    expect((await calmlog(io, "run", "tc.dl", "-D", "out")).stdout).toBe("---------------\ntc\n===============\n1\t2\n===============\ntc\t1\n");
     expect(readdirSync(io)).not.toContain("out");
+    const headed = workspace({ "tc.dl": TC.replace(".output tc", ".output tc(IO=stdout, headers=true)"), "edge.facts": "1\t2\n" });
+    expect((await calmlog(headed, "run", "tc.dl", "-D", "out")).stdout).toBe(r.stdout);
     const j = await calmlog(cwd, "run", "tc.dl", "--format", "jsonl", "-D", "o");
     expect(j.code).toBe(0);
     expect(readFileSync(join(cwd, "o/tc.jsonl"), "utf8")).toBe("[1,2]\n");
+  });
+
+  test("IO=stdin reads facts from standard input; two `.input`s of one relation both read; rfc4180 in and out", async () => {
+    const program = `.decl e(a: symbol, b: number)
+.input e(IO=stdin, rfc4180=true)
+.input e(filename="more.facts")
+.output e(rfc4180=true)
+.output e(filename="e.tsv", headers=true)
+`;
+    const cwd = workspace({ "p.dl": program, "more.facts": "c\\d\t3\n" });
+    let stdout = "";
+    let stderr = "";
+    const io = { cwd, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { NO_COLOR: "1" } };
+    const code = await main(["run", "p.dl", "-D", "out"], { ...io, stdin: async () => '"a,\nb",1\nx,2\n' });
+    expect([code, stderr]).toEqual([0, ""]);
+    expect(readFileSync(join(cwd, "out/e.csv"), "utf8")).toBe('"a,\nb",1\n"c\\d",3\n"x",2\n');
+    expect(readFileSync(join(cwd, "out/e.tsv"), "utf8")).toBe("a\tb\na,\nb\t1\nc\\d\t3\nx\t2\n");
+    // Without standard input (or with the program read from it) it is an error at the directive.
+    const none = await calmlog(cwd, "run", "p.dl", "-D", "out");
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/p\.dl:2:1: error CL404: `e` reads standard input \(`IO=stdin`\), but there is none/);
   });
 
   test("filename and delimiter parameters; .jsonl inputs", async () => {

@@ -45,10 +45,30 @@ describe("output writing", () => {
 
   test("one place reads filename, IO and delimiter, for files and for stdout", () => {
     const rel = (n: string): OutputSchema => checked.relations.get(n)! as OutputSchema;
-    expect(outputTarget(rel("r"), "/out")).toEqual({ name: "r", path: "/out/r.csv", delimiter: ",", format: "tsv" });
-    expect(outputTarget(rel("r"), "/out", "jsonl")).toEqual({ name: "r", path: "/out/r.jsonl", delimiter: ",", format: "jsonl" });
-    expect(outputTarget(rel("q"), "/out")).toEqual({ name: "q", path: "/out/sub/q.txt", delimiter: "\t", format: "tsv" });
+    const plain = { header: null, rfc4180: false, compress: false };
+    expect(outputTarget(rel("r"), "/out")).toEqual({ name: "r", path: "/out/r.csv", delimiter: ",", format: "tsv", ...plain });
+    expect(outputTarget(rel("r"), "/out", "jsonl")).toEqual({ name: "r", path: "/out/r.jsonl", delimiter: ",", format: "jsonl", ...plain });
+    expect(outputTarget(rel("q"), "/out")).toEqual({ name: "q", path: "/out/sub/q.txt", delimiter: "\t", format: "tsv", ...plain });
     expect(outputTarget(rel("p"), "/out").path).toBeNull();
+    // `-D -` prints the column names, as Soufflé's `-D-` sets `headers=true`.
+    expect(outputTarget(rel("q"), "-").header).toBe("s");
     expect(outputTarget(rel("q"), "-").path).toBeNull();
+  });
+
+  test("headers=true and rfc4180=true, as Soufflé writes them", () => {
+    const c = compileText('.decl h(a: symbol, n: number)\n.output h(headers=true, rfc4180=true)\n.output h(filename="t.tsv", headers=true, delimiter="|")\nh("say \\"hi\\"", 1).\nh("a,b", 2).\n');
+    const schema = c.checked.relations.get("h")! as OutputSchema;
+    const [rfc, piped] = c.checked.relations.get("h")!.outputs!;
+    const a = outputTarget(schema, "/out", "tsv", rfc!);
+    // The column names are joined by the `delimiter` parameter, a tab without one (not rfc4180's `,`).
+    expect([a.header, a.delimiter, a.rfc4180]).toEqual(["a\tn", ",", true]);
+    expect(outputTarget(schema, "/out", "tsv", piped!)).toMatchObject({ path: "/out/t.tsv", header: "a|n", delimiter: "|", rfc4180: false });
+    const tuples: Tuple[] = [['say "hi"', 1], ["a,b", 2]];
+    expect(formatRelation(schema, tuples, "tsv", ",", true)).toBe('"say \\""hi\\""",1\n"a,b",2\n');
+    const engine = new Engine(c.checked, c.analysis);
+    engine.run();
+    const chunks: Uint8Array[] = [];
+    writeRows(engine.rows("h"), engine.sortedRows("h"), engine.valueTable, "tsv", ",", (x) => chunks.push(Buffer.from(x)), true);
+    expect(Buffer.concat(chunks).toString("utf8")).toBe('"a,b",2\n"say \\""hi\\""",1\n');
   });
 });

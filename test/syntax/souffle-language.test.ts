@@ -118,6 +118,23 @@ describe("Soufflé's .include and .once", () => {
     expect(missing.diagnostics.items.map((d) => `${d.code} ${d.span.line}`)).toEqual(["CL108 4"]);
   });
 
+  test("an error inside an included file points into that file, with its own path, line and column", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-include-span-"));
+    mkdirSync(join(dir, "lib"));
+    writeFileSync(join(dir, "main.dl"), `.decl a(x: number)\n.include "lib/b.dl"\na(1).\n.output b\n`);
+    writeFileSync(join(dir, "lib", "b.dl"), `// b\n.decl b(x: number)\n.include "c.dl"\nb(x) :- a(x), zz(x).\n`);
+    writeFileSync(join(dir, "lib", "c.dl"), `.decl c(x: number)\nc(x) :-   a(x), nope(x).\n`);
+    const c = await compileFile("main.dl", dir);
+    expect(c.diagnostics.items.filter((d) => d.severity === "error").map((d) => `${d.span.file}:${d.span.line}:${d.span.column}`)).toEqual(["lib/b.dl:4:15", "lib/c.dl:2:17"]);
+    for (const command of ["check", "run"]) {
+      let out = "";
+      const sink = { write: (t: string) => ((out += t), true) };
+      expect(await main([command, "main.dl"], { stdout: sink, stderr: sink, cwd: dir, env: { NO_COLOR: "1" } })).toBe(1);
+      expect(out, command).toContain("lib/c.dl:2:17: error CL201: relation `nope` is not declared\n  1 | .decl c(x: number)\n> 2 | c(x) :-   a(x), nope(x).\n");
+      expect(out, command).toContain("lib/b.dl:4:15: error CL201");
+    }
+  });
+
   test("`run` reads gzip fact files and writes `compress=true` outputs as gzip", async () => {
     const dir = mkdtempSync(join(tmpdir(), "calmlog-gzip-"));
     mkdirSync(join(dir, "facts"));
