@@ -262,6 +262,9 @@ export class Explainer {
     if (levels !== null) {
       const found = this.whyLevels(levels, relation, tuple);
       if (found !== null) return this.tree(found.root, found.nodes, new Set(), rows);
+      // Some fact's evaluated height is below its true one: deepen from those heights as lower bounds.
+      const seeded = this.whyGoal(relation, tuple, Math.min(limit, options.deepening ?? 20_000), Number.MAX_SAFE_INTEGER, levels);
+      if ("root" in seeded) return this.tree(seeded.root, seeded.nodes, new Set(), rows);
       if (options.strategy === "levels") throw new Error(`explain: the heights of one more evaluation give no derivation of \`${this.fact(relation, tuple).text}\``);
     }
     const direct = this.whyDirect(relation, tuple, limit);
@@ -330,10 +333,10 @@ export class Explainer {
     return { root, nodes };
   }
 
-  /** The minimal height of a fact that holds, from one more evaluation; null when it does not hold or that evaluation is not available (see `strategy`). */
+  /** The minimal height of a fact that holds, proven by a tree built from one more evaluation; null when it does not hold or that evaluation is not available (see `strategy`). */
   minimalHeight(relation: string, tuple: Tuple): number | null {
-    if (!this.model.has(relation, tuple)) return null;
-    return this.levels()?.height(relation, tuple) ?? null;
+    if (!this.model.has(relation, tuple) || this.levels() === null) return null;
+    return this.why(relation, tuple, { strategy: "levels" })!.height;
   }
 
   /** A node for the fact, a base (height 0) when it was inserted or is a program fact. */
@@ -428,13 +431,20 @@ export class Explainer {
    * height. Without one (none up to `cap`, or `limit` rule instances read), the lowest height a
    * derivation can have.
    */
-  private whyGoal(relation: string, tuple: Tuple, limit: number, cap: number): { root: Node; nodes: Map<string, Node> } | { lowest: number } {
+  private whyGoal(relation: string, tuple: Tuple, limit: number, cap: number, levels: Levels | null = null): { root: Node; nodes: Map<string, Node> } | { lowest: number } {
     const nodes = new Map<string, Node>();
     const lower = new Map<string, number>();
+    // Evaluated heights are lower bounds (see `levels.ts`): each fact's attempts start there.
+    const seed = (n: Node): void => {
+      if (levels === null || n.base || lower.has(n.key)) return;
+      const h = levels.height(n.relation, n.tuple);
+      if (h !== null && h > 1) lower.set(n.key, h);
+    };
     let work = 0;
     const out = new Error("budget");
     const prove = (n: Node, b: number): number | null => {
       if (n.base) return 0;
+      seed(n);
       if (n.best !== null && n.height <= b) return n.height;
       if ((lower.get(n.key) ?? 1) > b) return null;
       let bound = Infinity;
@@ -468,7 +478,8 @@ export class Explainer {
       return null;
     };
     const root = this.node(nodes, relation, tuple);
-    let b = 1;
+    seed(root);
+    let b = Math.max(1, lower.get(root.key) ?? 1);
     try {
       for (; b <= cap; b = Math.max(b + 1, lower.get(root.key) ?? b + 1)) {
         if (prove(root, b) !== null) {

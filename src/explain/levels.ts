@@ -4,8 +4,11 @@
 // and comparisons are conditions read from the finished model. So the heights are the levels of the
 // positive program in which every negated atom and aggregate reads the final facts (copies named
 // `final:R`): its least model is the finished model, and its semi-naive evaluation as one stratum
-// derives, in iteration k, exactly the facts of height k (every join reads rows up to the end of the
-// previous iteration). A fact's height is then the iteration its row was stored in.
+// derives a fact of height k by iteration k (every join reads at least the rows up to the end of
+// the previous iteration). A membership test of a whole relation may also see rows of the current
+// iteration, so the iteration a fact was stored in is a lower bound on its height, mostly equal to
+// it: explain proves a height by building a tree whose every step matches these bounds, and
+// deepens from them where one does not.
 //
 // Only explain pays for this: `run` and `evaluate` record nothing.
 import type { Analysis, Stratum } from "../analysis/types.js";
@@ -19,7 +22,7 @@ import { EngineModel } from "./model.js";
 
 const FINAL = "final:";
 
-/** Each fact's minimal height, for the facts of a finished engine. */
+/** A lower bound on each fact's minimal height (mostly the height itself), for the facts of a finished engine. */
 export class Levels {
   private constructor(
     private readonly model: EngineModel,
@@ -94,7 +97,7 @@ export class Levels {
     return new Levels(new EngineModel(engine), bounds, sizes[0]!.length - 1);
   }
 
-  /** The minimal height of a fact that holds, or null when the lockstep evaluation did not derive it. */
+  /** The iteration that stored a fact that holds (a lower bound on its minimal height), or null when the lockstep evaluation did not derive it. */
   height(relation: string, tuple: Tuple): number | null {
     const row = this.model.position(relation, tuple);
     if (row < 0) return null;
