@@ -12,12 +12,11 @@ import type { CheckedProgram } from "../check/types.js";
 import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { planVariant, type UnpackPattern } from "../plan/plan.js";
-import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Atom, Comparison, FunctorName, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { PExpr } from "../plan/plan.js";
 import { isStructured, NIL } from "../eval/records.js";
 import type { Clause } from "../syntax/normalize.js";
-import { printLiteral, printTerm } from "../syntax/printer.js";
+import { printAtom, printClause, printLiteral, printTerm } from "../syntax/printer.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
 import { coerce, compareType, NONE, Solver, Unsupported, type AggregateResult, type BoundPlan, type FactModel, type Solution } from "./solve.js";
 
@@ -561,7 +560,7 @@ export class Explainer {
         const premises: Node[] = [];
         const slots: number[] = [];
         const body: StepLiteral[] = clause.body.map((l, k) => {
-          const literal = showLiteral(l);
+          const literal = printLiteral(l);
           const instance = printLiteral(substituteLiteral(l, values, types));
           if (l.kind === "atom" && !l.negated) {
             const row = solution.rows[plan.literals.indexOf(l)]!;
@@ -681,7 +680,7 @@ export class Explainer {
       const f = retry();
       if (f !== null) return f;
     }
-    throw new Error(`explain: every literal of \`${showClauseText(clause)}\` holds for \`${this.fact(clause.head.relation.name, tuple).text}\`, which does not hold`);
+    throw new Error(`explain: every literal of \`${printClause(clause)}\` holds for \`${this.fact(clause.head.relation.name, tuple).text}\`, which does not hold`);
   }
 
   private failure(
@@ -713,7 +712,7 @@ export class Explainer {
     const rule = this.ruleRef(clause);
     const at = `${span.file}:${span.line}:${span.column}`;
     const types = this.outerTypes(plan);
-    const shownLiteral = isHead ? `${showAtom(clause.head)} (column ${item.arg + 1})` : showLiteral(literal);
+    const shownLiteral = isHead ? `${printAtom(clause.head)} (column ${item.arg + 1})` : printLiteral(literal);
     const base = { rule, literal: shownLiteral, at, bindings };
     if (fault !== null) {
       const instance = printLiteral(substituteLiteral(literal, values, types));
@@ -726,8 +725,8 @@ export class Explainer {
       const instance = `${printTerm(substituteTerm(clause.head.args[item.arg]!, values, types))} = ${showTyped(value, colType)}`;
       const message =
         computed === null
-          ? `the head \`${showAtom(clause.head)}\` cannot have ${showTyped(value, colType)} in column ${item.arg + 1}`
-          : `the head \`${showAtom(clause.head)}\` has ${showTyped(computed, colType)} in column ${item.arg + 1}, not ${showTyped(value, colType)}`;
+          ? `the head \`${printAtom(clause.head)}\` cannot have ${showTyped(value, colType)} in column ${item.arg + 1}`
+          : `the head \`${printAtom(clause.head)}\` has ${showTyped(computed, colType)} in column ${item.arg + 1}, not ${showTyped(value, colType)}`;
       return { ...base, kind: "head", instance, message };
     }
     const l = item as Literal;
@@ -828,7 +827,7 @@ export class Explainer {
     const out: AggregateInfo[] = [];
     const types = this.outerTypes(plan);
     for (const a of aggregatesOf(literals)) {
-      const agg = findAgg(plan.plan.steps, showTerm(a));
+      const agg = findAgg(plan.plan.steps, printTerm(a));
       if (agg === null) continue;
       const result: AggregateResult = this.solver.aggregate(agg, [...slots]);
       const relations = a.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated).map((l) => l.atom.relation.name);
@@ -914,7 +913,7 @@ export class Explainer {
     const written = source === null ? null : source.slice(span.start, span.end).replace(/\s+/g, " ").trim();
     // A rule with `;` or several heads is several clauses; its normal form says which one.
     const single = clause.rule.heads.length === 1 && clause.disjunct === 0 && !(written ?? "").includes(";");
-    return { clause: clause.id, text: single && written !== null ? written : showClauseText(clause), file: span.file, line: span.line, column: span.column };
+    return { clause: clause.id, text: single && written !== null ? written : printClause(clause), file: span.file, line: span.line, column: span.column };
   }
 }
 
@@ -952,10 +951,6 @@ export function outerVariables(clause: Clause): string[] {
     else if (l.kind === "cmp") (term(l.left), term(l.right));
   }
   return out;
-}
-
-function showClauseText(clause: Clause): string {
-  return clause.body.length === 0 ? `${showAtom(clause.head)}.` : `${showAtom(clause.head)} :- ${clause.body.map(showLiteral).join(", ")}.`;
 }
 
 /** A value as a Datalog constant of `type` (a float always with a `.` or exponent, so it reads back as one). */
