@@ -20,6 +20,8 @@ export interface Compiled {
   /** The analysis whenever it ran, a program that does not stratify included (`lint` reports on it). */
   readonly analyzed: Analysis | null;
   readonly diagnostics: Diagnostics;
+  /** Where the analysis's diagnostics start in `diagnostics.items` (`check` keeps only its errors). */
+  readonly analysisFrom: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
   const program = parse(source, diagnostics);
   const checked = check(program, diagnostics);
   checkPlans(checked, diagnostics);
+  const analysisFrom = diagnostics.items.length;
   const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
-  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics };
+  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics, analysisFrom };
 }

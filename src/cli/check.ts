@@ -1,11 +1,8 @@
 // `calmlog check FILE...`: parse and check each file as its own program and print every diagnostic.
 // Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
-import { analyze } from "../analysis/analyze.js";
-import { check } from "../check/check.js";
-import { checkPlans, expandSource } from "../pipeline.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { compile, expandSource } from "../pipeline.js";
+import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
-import { parse } from "../syntax/parse.js";
 import { diagnosticJson } from "../report/diagnostic-json.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
@@ -75,18 +72,14 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
       continue;
     }
     const text = expanded.text;
-    const diags = new Diagnostics();
-    const program = check(parse({ path, text }, diags), diags);
-    checkPlans(program, diags);
+    // The front end `run` and `lint` use; of the analysis, only the errors (stratification), as
+    // `lint` and `run` report them: the coordination findings are `lint`'s.
+    const compiled = compile({ path, text });
     sources.set(path, text);
     checked.push(path);
-    diagnostics.push(...diags.items);
-    // Stratification errors too, as `lint` and `run` report them; the coordination findings are `lint`'s.
-    if (!diags.hasErrors()) {
-      const analysis = new Diagnostics();
-      analyze(program, analysis);
-      diagnostics.push(...analysis.items.filter((d) => d.severity === "error"));
-    }
+    compiled.diagnostics.items.forEach((d, i) => {
+      if (i < compiled.analysisFrom || d.severity === "error") diagnostics.push(d);
+    });
   }
   return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };
 }
