@@ -5,7 +5,7 @@ import type { Stratum } from "../analysis/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { compareKeys, keyTuple, type Tuple } from "./facts.js";
+import { compareKeys, keyTuple, type Tuple } from "./tuple-keys.js";
 import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./derived.js";
 import type { StateLayout } from "../eval/snapshot.js";
 import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";

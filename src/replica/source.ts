@@ -6,7 +6,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdi
 import { join } from "node:path";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import type { Tuple } from "./facts.js";
+import type { Tuple } from "./tuple-keys.js";
 import { readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";

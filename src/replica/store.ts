@@ -8,7 +8,7 @@ import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, keyTuple, tupleKey, type Tuple } from "./tuple-keys.js";
 import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
 import { reconcileRows, rowsOfKeys, setOfStore, storeOfSet } from "./core.js";
 
