@@ -8,9 +8,9 @@
 //
 // CRC-32 (zlib's) guards against damage, not tampering, and checks a 100 MB file several times
 // faster than md5.
-import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { layoutOf, stateOf, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
 
@@ -126,7 +126,7 @@ export class DerivedWriter {
   readonly tmp: string;
 
   constructor(readonly path: string) {
-    this.tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.tmp = tempSibling(path);
     this.fd = openSync(this.tmp, "wx");
     this.write(MAGIC);
   }
@@ -169,7 +169,7 @@ export class DerivedWriter {
     fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = null;
-    renameSync(this.tmp, this.path);
+    commitTemp(this.tmp, this.path);
   }
 
   abort(): void {
