@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const dist = (p: string): string => pathToFileURL(join(ROOT, "dist", p)).href;
   const { compile } = (await import(dist("pipeline.js"))) as typeof import("../src/pipeline.js");
   const { Engine } = (await import(dist("eval/engine.js"))) as typeof import("../src/eval/engine.js");
-  const { readFactFile } = (await import(dist("io/facts.js"))) as typeof import("../src/io/facts.js");
+  const { readFactFile } = (await import(dist("io/read-facts.js"))) as typeof import("../src/io/read-facts.js");
   const { Explainer, EngineModel, InputIndex } = (await import(dist("explain/index.js"))) as typeof import("../src/explain/index.js");
 
   let dataDir = values.data ? resolve(values.data) : null;

@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { compile } from "../src/pipeline.js";
 import { coordinationFreeStrata, engineOver, ReplicaEvaluator, type ProgramUnit } from "../src/replica/evaluate.js";
-import { tupleKey, type Tuple } from "../src/replica/facts.js";
+import { tupleKey, type Tuple } from "../src/replica/tuple-keys.js";
 
 const PROGRAM = `
 .decl edge(x: number, y: number)

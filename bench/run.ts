@@ -222,7 +222,7 @@ async function incremental(dir: string): Promise<IncrementalResult> {
   // The compiled engine, as `calmlog run` uses it (not the TypeScript sources through tsx).
   const dist = (p: string): string => pathToFileURL(join(ROOT, "dist", p)).href;
   const { Engine } = (await import(dist("eval/engine.js"))) as typeof import("../src/eval/engine.js");
-  const { readFactFile } = (await import(dist("io/facts.js"))) as typeof import("../src/io/facts.js");
+  const { readFactFile } = (await import(dist("io/read-facts.js"))) as typeof import("../src/io/read-facts.js");
   const { compile } = (await import(dist("pipeline.js"))) as typeof import("../src/pipeline.js");
   const text = readFileSync(join(ROOT, "bench/programs/tc.dl"), "utf8");
   const compiled = compile({ path: "tc.dl", text });

@@ -2,7 +2,7 @@
 // evaluates per replica; Seal closes the open epoch, and what waited for the seal is released.
 import { renderSvg } from "../src/graph/svg.js";
 import { renderDiagnostics } from "../src/report/text.js";
-import type { Tuple } from "../src/replica/facts.js";
+import type { Tuple } from "../src/replica/tuple-keys.js";
 import { run, sealOpenEpoch, ReplicaSet, type ReplicaText, type Run } from "./session.js";
 
 interface Example {

@@ -3,7 +3,7 @@
 // after the last sealed); sealing closes it, and what waited for the seal is released.
 import { compile, Diagnostics, evaluateReplicas, lintProgram, parse, Replica, ReplicaSet, type Compiled, type LintFile, type ReplicaReport } from "../src/index.js";
 import { graphOfSource, type RuleGraph } from "../src/graph/index.js";
-import { tupleKey, type Tuple } from "../src/replica/facts.js";
+import { tupleKey, type Tuple } from "../src/replica/tuple-keys.js";
 import type { Term } from "../src/syntax/ast.js";
 
 export interface ReplicaText {

@@ -23,6 +23,8 @@ export interface Compiled {
   readonly diagnostics: Diagnostics;
   /** Files that `.include` appended to the source, which spans in the diagnostics may name. */
   readonly included?: readonly SourceFile[];
+  /** Where the analysis's diagnostics start in `diagnostics.items` (`check` keeps only its errors). */
+  readonly analysisFrom: number;
 }
 
 /**
@@ -46,8 +48,17 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
   const program = parse(source, diagnostics);
   const checked = check(program, diagnostics);
   checkPlans(checked, diagnostics);
+  const frontEnd = diagnostics.items.length;
   const analysis = diagnostics.hasErrors() ? null : analyze(checked, diagnostics);
-  // A finding inside a component body also points at the `.init` that instantiated it.
-  if (program.components !== undefined) diagnostics.items.splice(0, diagnostics.items.length, ...noteInstantiations(diagnostics.items, program.components as readonly ComponentUse[]));
-  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics };
+  // A finding inside a component body also points at the `.init` that instantiated it; the front
+  // end's and the analysis's findings are noted apart, so `analysisFrom` still divides them.
+  let analysisFrom = frontEnd;
+  if (program.components !== undefined) {
+    const uses = program.components as readonly ComponentUse[];
+    const front = noteInstantiations(diagnostics.items.slice(0, frontEnd), uses);
+    const rest = noteInstantiations(diagnostics.items.slice(frontEnd), uses);
+    diagnostics.items.splice(0, diagnostics.items.length, ...front, ...rest);
+    analysisFrom = front.length;
+  }
+  return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics, analysisFrom };
 }

@@ -3,7 +3,7 @@
 // coordination points (one per non-monotonic literal) and all diagnostics. Renderers only read it.
 import { fixedBoundNote, formatCause, inEvaluationOrder, insideCycle, withheldWith } from "./analysis/analyze.js";
 import { pointPartition, type PointPartition } from "./analysis/partition.js";
-import { showClause } from "./analysis/print.js";
+import { printClause } from "./syntax/printer.js";
 import { remediesOf } from "./analysis/remedies.js";
 import type { Analysis, Cause, NonMonotonicUse, Remedy, Stratum, ThresholdUse } from "./analysis/types.js";
 import type { CheckedProgram } from "./check/types.js";
@@ -255,7 +255,7 @@ function coordinationPoints(analysis: Analysis): CoordinationPoint[] {
       withheld: inEvaluationOrder(analysis, new Set(p.heads.flatMap((h) => withheldWith(analysis, h)))),
       remedies: remediesOf(p.use),
       clauses: p.clauses,
-      clauseText: showClause(analysis.rules[p.clauses[0]!]!.clause),
+      clauseText: printClause(analysis.rules[p.clauses[0]!]!.clause),
       ruleSpan: analysis.rules[p.clauses[0]!]!.clause.rule.span,
       partition: pointPartition(analysis, p.heads),
     }));

@@ -3,7 +3,7 @@
 export * from "./index.js";
 export { compileFile } from "./pipeline.js";
 export { readFactFile, writeRelationFile } from "./io/index.js";
-export { writeCounterexample } from "./invariant/facts.js";
+export { writeCounterexample } from "./invariant/counterexample-files.js";
 import { main } from "./cli/main.js"; // also makes seal digests use node:crypto's SHA-256 and gives the prover Z3
 import type { LintResult } from "./lint.js";
 import { renderLintSarif as sarif } from "./report/sarif.js";

@@ -28,7 +28,7 @@ export async function compileFile(path: string, cwd: string, pre: PreprocessOpti
   const expanded = expandSource(path, text, cwd, pre);
   if ("failed" in expanded) {
     const program = parse({ path, text: "" }, new Diagnostics());
-    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, analyzed: null, diagnostics: expanded.failed };
+    return { source: { path, text }, program, checked: check(program, new Diagnostics()), analysis: null, analyzed: null, diagnostics: expanded.failed, analysisFrom: expanded.failed.items.length };
   }
   const compiled = compile({ path, text: expanded.text });
   if (expanded.included.length === 0) return compiled;

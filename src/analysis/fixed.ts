@@ -1,7 +1,7 @@
 // Which relations replicas can change: only `.input` relations receive replicated inserts, so a
 // relation that reads none of them, transitively, is the same on every replica and never changes.
 import type { CheckedProgram, RelationSchema } from "../check/types.js";
-import { forEachAggregate } from "../check/walk.js";
+import { forEachAggregate } from "../syntax/visit.js";
 import type { Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 

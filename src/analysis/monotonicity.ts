@@ -3,12 +3,12 @@
 // that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
 import { builtin } from "../builtins/functors.js";
 import type { RelationSchema } from "../check/types.js";
-import { allVariables, forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
+import { allVariables, forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../diagnostics/span.js";
 import { literalReads } from "./fixed.js";
-import { showAtom, showLiteral, showTerm } from "./print.js";
+import { printAtom, printLiteral, printTerm } from "../syntax/printer.js";
 import type { EdgeKind, FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
 
 /** The syntactic kinds of body literal the table knows. */
@@ -100,7 +100,7 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
       return;
     }
     const verdict = judgeAggregate(agg, site, occurrences, relations, bounds, fixed);
-    const text = showTerm(agg);
+    const text = printTerm(agg);
     if (verdict.threshold) {
       classes.push(MONOTONICITY["threshold-aggregate"]);
       thresholds.push({ relation, span: agg.span, text, reason: verdict.reason, fixedBounds: verdict.fixedBounds });
@@ -129,8 +129,8 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
             kind: "negation",
             relation,
             span: lit.span,
-            text: showLiteral(lit),
-            reason: `\`${showLiteral(lit)}\` holds only while no matching \`${relation}\` fact is known; one that arrives later, on any replica, makes it false`,
+            text: printLiteral(lit),
+            reason: `\`${printLiteral(lit)}\` holds only while no matching \`${relation}\` fact is known; one that arrives later, on any replica, makes it false`,
             remedies: ["seal", "authority"],
           });
         }
@@ -198,7 +198,7 @@ function judgeAggregate(
   if (nested) return fail(`the ${name}'s body holds another aggregate, so it can move either way as facts arrive`);
 
   if (site.kind === "head") return fail(`the ${name}'s value is put in the head of \`${site.head}\`; it changes as facts arrive, so no value is final before the seal`);
-  if (site.kind === "other") return fail(`the ${name}'s value is used in \`${showLiteral(site.literal)}\`, not only compared with a bound; it changes as facts arrive`);
+  if (site.kind === "other") return fail(`the ${name}'s value is used in \`${printLiteral(site.literal)}\`, not only compared with a bound; it changes as facts arrive`);
 
   const cmp = site.literal;
   // The comparison as "aggregate OP other".
@@ -217,7 +217,7 @@ function judgeAggregate(
       if (u.moving !== undefined) {
         const o = u.moving.op;
         return fail(
-          `its value \`${variable}\` is compared with \`${o}\` against \`${showTerm(u.moving.other)}\`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive`,
+          `its value \`${variable}\` is compared with \`${o}\` against \`${printTerm(u.moving.other)}\`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive`,
           o === "<" || o === "<=" ? "upper" : "none",
         );
       }
@@ -229,7 +229,7 @@ function judgeAggregate(
   }
   const bound = op === "<" || op === "<=" ? "upper" : "none";
   return fail(
-    `the ${name} is compared with \`${op}\` against \`${showTerm(site.other)}\`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive`,
+    `the ${name} is compared with \`${op}\` against \`${printTerm(site.other)}\`, which is neither a constant nor read from a relation only the program's facts define, so the comparison can change as facts arrive`,
     bound,
   );
 
@@ -300,7 +300,7 @@ function isConstant(t: Term): boolean {
 
 /** A bound as text: a number as is, a variable in backticks. */
 function showBound(t: Term): string {
-  return t.kind === "var" ? `\`${t.name}\`` : showTerm(t);
+  return t.kind === "var" ? `\`${t.name}\`` : printTerm(t);
 }
 
 /**
@@ -368,10 +368,10 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
   const visit = (t: Term, u: VarUse): void => {
     for (const { name } of allVariables(t)) add(name, u);
   };
-  const headWhere = `in the head \`${clause.head.relation.name}(${clause.head.args.map(showTerm).join(", ")})\``;
+  const headWhere = `in the head \`${clause.head.relation.name}(${clause.head.args.map(printTerm).join(", ")})\``;
   for (const arg of clause.head.args) visit(arg, { literal: null, where: headWhere, comparison: null });
   for (const lit of clause.body) {
-    const where = `in \`${showLiteral(lit)}\``;
+    const where = `in \`${printLiteral(lit)}\``;
     if (lit.kind === "cmp") {
       const direct =
         lit.left.kind === "var" && isBound(lit.right, bounds) && !bounds.has(lit.left.name)
@@ -407,7 +407,7 @@ function orderUses(clause: Clause, relations: ReadonlyMap<string, RelationSchema
   const schema = relations.get(head);
   if (clause.subsumption === true) {
     const dominator = clause.body[1];
-    const text = dominator?.kind === "atom" ? `${showAtom(clause.head)} <= ${showAtom(dominator.atom)}` : showAtom(clause.head);
+    const text = dominator?.kind === "atom" ? `${printAtom(clause.head)} <= ${printAtom(dominator.atom)}` : printAtom(clause.head);
     out.push({
       kind: "subsumption",
       relation: head,
@@ -429,17 +429,11 @@ function orderUses(clause: Clause, relations: ReadonlyMap<string, RelationSchema
     });
   }
   const counters: Term[] = [];
-  const find = (t: Term): void => {
-    // A functor whose value depends on arrival order (the builtins table's CALM class): `autoinc()`.
-    if (t.kind === "call" && builtin(t.name)?.calm === "order-dependent") counters.push(t);
-    else if (t.kind === "call") t.args.forEach(find);
-    else if (t.kind === "binary") (find(t.left), find(t.right));
-    else if (t.kind === "unary") find(t.operand);
-    else if (t.kind === "aggregate") {
-      if (t.target) find(t.target);
-      for (const l of t.body) literalTerms(l).forEach(find);
-    }
-  };
+  const find = (t: Term): void =>
+    forEachSubterm(t, (x) => {
+      // A functor whose value depends on arrival order (the builtins table's CALM class): `autoinc()`.
+      if (x.kind === "call" && builtin(x.name)?.calm === "order-dependent") counters.push(x);
+    });
   clause.head.args.forEach(find);
   for (const l of clause.body) literalTerms(l).forEach(find);
   const at = counters[0];

@@ -4,11 +4,11 @@
 // and traces back, through lower strata, to one column of each input relation involved. Fixed
 // relations are the same on every replica and never late, so they need not carry the key.
 import type { CheckedProgram } from "../check/types.js";
-import { forEachAggregate, literalTerms } from "../check/walk.js";
+import { forEachAggregate, literalTerms } from "../syntax/visit.js";
 import type { AtomLiteral, Literal } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Span } from "../diagnostics/span.js";
-import { showLiteral } from "./print.js";
+import { printLiteral } from "../syntax/printer.js";
 import type { Analysis } from "./types.js";
 
 /** One column of an input relation: `release.r`. */
@@ -239,7 +239,7 @@ function checkClause(clause: Clause, c: number, ok: (relation: string, column: n
   const headName = clause.head.relation.name;
   if (clause.body.length === 0) return null; // a program fact lies in the partition of its own value
   if (head === undefined || head.kind !== "var") {
-    return { relation: headName, text: showLiteral({ kind: "atom", negated: false, atom: clause.head, span: clause.head.span }), span: clause.head.span, reason: `column ${c + 1} of the head is not a variable` };
+    return { relation: headName, text: printLiteral({ kind: "atom", negated: false, atom: clause.head, span: clause.head.span }), span: clause.head.span, reason: `column ${c + 1} of the head is not a variable` };
   }
   const x = head.name;
   let problem: PartitionBlocker | null = null;
@@ -250,7 +250,7 @@ function checkClause(clause: Clause, c: number, ok: (relation: string, column: n
     const at = lit.atom.args.findIndex((a, j) => a.kind === "var" && a.name === x && ok(s, j));
     if (at >= 0) return;
     const holds = lit.atom.args.some((a) => a.kind === "var" && a.name === x);
-    const text = showLiteral(lit);
+    const text = printLiteral(lit);
     problem = {
       relation: s,
       text,

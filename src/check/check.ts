@@ -14,7 +14,7 @@ import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typede
 import { checkRecordTerms } from "./records.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
-import { walkRule } from "./walk.js";
+import { walkRule } from "../syntax/visit.js";
 
 /** The IO parameters calmlog understands; others draw CL212. */
 export const IO_PARAMS: readonly string[] = ["IO", "filename", "delimiter", "headers", "compress", "rfc4180"];

@@ -4,7 +4,7 @@
 import type { Aggregate, Literal, Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
-import { allVariables, clauseOuter, collectOuter, hasWildcard, literalTerms } from "./walk.js";
+import { allVariables, clauseOuter, collectOuter, hasWildcard, literalTerms } from "../syntax/visit.js";
 
 /** Reports CL205 (ungrounded) and CL214 (witness problem) for one clause with a body. */
 export function checkGrounding(clause: Clause, diags: Diagnostics): void {

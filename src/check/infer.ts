@@ -7,7 +7,7 @@ import type { Diagnostics, Related } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { termText } from "./names.js";
 import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, typeSet, type TypeSet } from "./typeset.js";
-import { clauseOuter } from "./walk.js";
+import { clauseOuter } from "../syntax/visit.js";
 
 /** A column as inference sees it: `ANY` when its declared type is broken. */
 export interface ColumnType {

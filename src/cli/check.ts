@@ -1,12 +1,8 @@
 // `calmlog check FILE...`: parse and check each file as its own program and print every diagnostic.
 // Exit 0 when no file has errors (warnings allowed), 1 on errors or an unreadable file.
-import { analyze } from "../analysis/analyze.js";
-import { check } from "../check/check.js";
-import { checkPlans, expandSource, relocate } from "../pipeline.js";
-import { noteInstantiations, type ComponentUse } from "../syntax/components.js";
-import { Diagnostics, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { compile, expandSource, relocate } from "../pipeline.js";
+import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";
-import { parse } from "../syntax/parse.js";
 import { diagnosticJson } from "../report/diagnostic-json.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
@@ -76,20 +72,15 @@ async function checkFiles(files: readonly string[], ctx: CliContext): Promise<Ou
       continue;
     }
     const text = expanded.text;
-    const diags = new Diagnostics();
-    const program = check(parse({ path, text }, diags), diags);
-    checkPlans(program, diags);
+    // The front end `run` and `lint` use; of the analysis, only the errors (stratification), as
+    // `lint` and `run` report them: the coordination findings are `lint`'s.
+    const compiled = compile({ path, text });
     sources.set(path, text);
     for (const f of expanded.included) sources.set(f.path, f.text);
     checked.push(path);
     // A span in an `.include`d file names that file, with its own lines.
-    diagnostics.push(...relocate(program.program.components === undefined ? diags.items : noteInstantiations(diags.items, program.program.components as readonly ComponentUse[]), expanded.included));
-    // Stratification errors too, as `lint` and `run` report them; the coordination findings are `lint`'s.
-    if (!diags.hasErrors()) {
-      const analysis = new Diagnostics();
-      analyze(program, analysis);
-      diagnostics.push(...relocate(analysis.items.filter((d) => d.severity === "error"), expanded.included));
-    }
+    const kept = compiled.diagnostics.items.filter((d, i) => i < compiled.analysisFrom || d.severity === "error");
+    diagnostics.push(...relocate(kept, expanded.included));
   }
   return { files: checked, sources, diagnostics: sortDiagnostics(diagnostics), unreadable };
 }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { wholeFile } from "../diagnostics/span.js";
 import { Engine } from "../eval/engine.js";
-import { readFactCodes, readFactFile } from "../io/facts.js";
+import { readFactCodes, readFactFile } from "../io/read-facts.js";
 import { compileFile } from "../pipeline.js";
 import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../report/text.js";

@@ -4,12 +4,12 @@
 import { basename, resolve } from "node:path";
 import { replicatedRelations } from "../analysis/fixed.js";
 import { Diagnostics, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { epochDigest, tupleKey } from "../replica/facts.js";
+import { epochDigest, tupleKey } from "../replica/tuple-keys.js";
 import { readFacts } from "../replica/io.js";
 import { isNatsUrl, isToken, parseNatsUrl } from "../replica/jetstream/address.js";
 import { JetStreamSet } from "../replica/jetstream/client.js";
 import { formatOf, type FileFormat } from "../replica/store.js";
-import { parseFacts } from "../io/facts.js";
+import { parseFacts } from "../io/read-facts.js";
 import { diagnosticsText } from "./diagnostics.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { loadProgram } from "./program.js";

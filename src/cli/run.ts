@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { onLargeArray } from "../eval/relation.js";
-import { parseFacts, readFactCodes, readFactFile, type FactFormat } from "../io/facts.js";
+import { parseFacts, readFactCodes, readFactFile, type FactFormat } from "../io/read-facts.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
 import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";

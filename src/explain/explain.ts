@@ -13,12 +13,11 @@ import type { CheckedProgram } from "../check/types.js";
 import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { planVariant, type UnpackPattern } from "../plan/plan.js";
-import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
 import type { Aggregate, Atom, Comparison, FunctorName, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { PExpr } from "../plan/plan.js";
 import { isStructured, structuredParts } from "../eval/records.js";
 import type { Clause } from "../syntax/normalize.js";
-import { printLiteral, printTerm } from "../syntax/printer.js";
+import { printAtom, printClause, printLiteral, printTerm } from "../syntax/printer.js";
 import { Levels } from "./levels.js";
 import { EngineModel } from "./model.js";
 import { aggregatesOf, findAgg, headLiterals, planItems, type PlanItem } from "./plans.js";
@@ -655,7 +654,7 @@ export class Explainer {
         const premises: Node[] = [];
         const slots: number[] = [];
         const body: StepLiteral[] = clause.body.map((l, k) => {
-          const literal = showLiteral(l);
+          const literal = printLiteral(l);
           const instance = printLiteral(substituteLiteral(l, values, types));
           if (l.kind === "atom" && !l.negated) {
             const row = solution.rows[plan.literals.indexOf(l)]!;
@@ -775,7 +774,7 @@ export class Explainer {
       const f = retry();
       if (f !== null) return f;
     }
-    throw new Error(`explain: every literal of \`${showClauseText(clause)}\` holds for \`${this.fact(clause.head.relation.name, tuple).text}\`, which does not hold`);
+    throw new Error(`explain: every literal of \`${printClause(clause)}\` holds for \`${this.fact(clause.head.relation.name, tuple).text}\`, which does not hold`);
   }
 
   private failure(
@@ -807,7 +806,7 @@ export class Explainer {
     const rule = this.ruleRef(clause);
     const at = `${span.file}:${span.line}:${span.column}`;
     const types = this.outerTypes(plan);
-    const shownLiteral = isHead ? `${showAtom(clause.head)} (column ${item.arg + 1})` : showLiteral(literal);
+    const shownLiteral = isHead ? `${printAtom(clause.head)} (column ${item.arg + 1})` : printLiteral(literal);
     const base = { rule, literal: shownLiteral, at, bindings };
     if (fault !== null) {
       const instance = printLiteral(substituteLiteral(literal, values, types));
@@ -822,7 +821,7 @@ export class Explainer {
       const type = step?.kind === "filter" ? step.left.type : "number";
       const expr = printTerm(substituteTerm(item.field.expr, values, types));
       const shown = (v: Value | typeof NONE): string => (v === NONE ? "?" : showTyped(v, type));
-      return { ...base, literal: `${showAtom(clause.head)} (${showTerm(item.field.expr)} in column ${item.arg + 1})`, kind: "head", instance: `${expr} = ${shown(wanted)}`, message: `the head \`${showAtom(clause.head)}\` has ${shown(computed)} for \`${showTerm(item.field.expr)}\` in column ${item.arg + 1}, where the fact has ${shown(wanted)}` };
+      return { ...base, literal: `${printAtom(clause.head)} (${printTerm(item.field.expr)} in column ${item.arg + 1})`, kind: "head", instance: `${expr} = ${shown(wanted)}`, message: `the head \`${printAtom(clause.head)}\` has ${shown(computed)} for \`${printTerm(item.field.expr)}\` in column ${item.arg + 1}, where the fact has ${shown(wanted)}` };
     }
     if (isHead) {
       const value = tuple[item.arg]!;
@@ -831,8 +830,8 @@ export class Explainer {
       const instance = `${printTerm(substituteTerm(clause.head.args[item.arg]!, values, types))} = ${showTyped(value, colType)}`;
       const message =
         computed === null
-          ? `the head \`${showAtom(clause.head)}\` cannot have ${showTyped(value, colType)} in column ${item.arg + 1}`
-          : `the head \`${showAtom(clause.head)}\` has ${showTyped(computed, colType)} in column ${item.arg + 1}, not ${showTyped(value, colType)}`;
+          ? `the head \`${printAtom(clause.head)}\` cannot have ${showTyped(value, colType)} in column ${item.arg + 1}`
+          : `the head \`${printAtom(clause.head)}\` has ${showTyped(computed, colType)} in column ${item.arg + 1}, not ${showTyped(value, colType)}`;
       return { ...base, kind: "head", instance, message };
     }
     const l = item as Literal;
@@ -933,7 +932,7 @@ export class Explainer {
     const out: AggregateInfo[] = [];
     const types = this.outerTypes(plan);
     for (const a of aggregatesOf(literals)) {
-      const agg = findAgg(plan.plan.steps, showTerm(a));
+      const agg = findAgg(plan.plan.steps, printTerm(a));
       if (agg === null) continue;
       const result: AggregateResult = this.solver.aggregate(agg, [...slots]);
       const relations = a.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated).map((l) => l.atom.relation.name);
@@ -1019,7 +1018,7 @@ export class Explainer {
     const written = source === null ? null : source.slice(span.start, span.end).replace(/\s+/g, " ").trim();
     // A rule with `;` or several heads is several clauses; its normal form says which one.
     const single = clause.rule.heads.length === 1 && clause.disjunct === 0 && !(written ?? "").includes(";");
-    return { clause: clause.id, text: single && written !== null ? written : showClauseText(clause), file: span.file, line: span.line, column: span.column };
+    return { clause: clause.id, text: single && written !== null ? written : printClause(clause), file: span.file, line: span.line, column: span.column };
   }
 }
 
@@ -1057,10 +1056,6 @@ export function outerVariables(clause: Clause): string[] {
     else if (l.kind === "cmp") (term(l.left), term(l.right));
   }
   return out;
-}
-
-function showClauseText(clause: Clause): string {
-  return clause.body.length === 0 ? `${showAtom(clause.head)}.` : `${showAtom(clause.head)} :- ${clause.body.map(showLiteral).join(", ")}.`;
 }
 
 /** A value as a Datalog constant of `type` (a float always with a `.` or exponent, so it reads back as one). */

@@ -4,7 +4,7 @@
 // plan is made once per clause and reused for every tuple.
 import type { RelationSchema } from "../check/types.js";
 import { planVariant, PlanError } from "../plan/plan.js";
-import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
+import { printAtom, printLiteral, printTerm } from "../syntax/printer.js";
 import type { Aggregate, Comparison, Literal, NumberLiteral, PrimitiveType, StringLiteral, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { AggPlan, PExpr, PlanStats, Step, UnpackPattern } from "../plan/plan.js";
@@ -103,14 +103,14 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
   // Steps carry their literal's text; equal texts are equal literals, so the first unused one is taken.
   const byText = new Map<string, { item: PlanItem; literal: Literal }[]>();
   items.forEach((item, k) => {
-    const text = showLiteral(body[k]!);
+    const text = printLiteral(body[k]!);
     const list = byText.get(text) ?? [];
     list.push({ item, literal: written[k]! });
     byText.set(text, list);
   });
   const atomText = new Map<string, Literal>();
   body.forEach((l, k) => {
-    if (l.kind === "atom" && !l.negated) atomText.set(showAtom(l.atom), written[k]!);
+    if (l.kind === "atom" && !l.negated) atomText.set(printAtom(l.atom), written[k]!);
   });
   const literals: (Literal | null)[] = [];
   const headArg: number[] = [];
@@ -186,7 +186,7 @@ function nameSlots(steps: readonly Step[], literals: readonly (Literal | null)[]
     if (step.kind === "unpack" && l != null) {
       // The record term the pattern came from: a side of `p = [x, y]`, or a column of `a([x, _])`.
       const terms: Term[] = l.kind === "cmp" ? [l.left, l.right] : l.kind === "atom" ? [...l.atom.args] : [];
-      const term = terms.find((t) => t.kind === "call" && (l.kind === "cmp" || step.text.startsWith(`${showTerm(t)} in `)));
+      const term = terms.find((t) => t.kind === "call" && (l.kind === "cmp" || step.text.startsWith(`${printTerm(t)} in `)));
       if (term !== undefined) namePattern(step.pattern, term, names);
     }
     const exprs: PExpr[] = step.kind === "filter" ? [step.left, step.right] : step.kind === "assign" ? [step.expr] : [];
@@ -208,9 +208,9 @@ function namePattern(pattern: UnpackPattern, term: Term, names: (string | undefi
 }
 
 function nameAggregate(term: Aggregate, steps: readonly Step[], names: (string | undefined)[]): void {
-  const agg = findAgg(steps, showTerm(term));
+  const agg = findAgg(steps, printTerm(term));
   if (agg === null) return;
-  const literals = agg.steps.map((s) => term.body.find((l) => showLiteral(l) === s.text) ?? null);
+  const literals = agg.steps.map((s) => term.body.find((l) => printLiteral(l) === s.text) ?? null);
   nameSlots(agg.steps, literals, names);
   if (agg.target !== null) walkExpr(agg.target, (x) => {
     if (x.kind === "var") names[x.slot] ??= x.name;

@@ -3,7 +3,7 @@
 // a seal is also told what it waits for: the literal, the epochs to seal, the open facts it reads and
 // the replicas that have not delivered facts for those epochs.
 import { coordinationFreeRelations, coordinationFreeStrata, engineOver, evaluateReplicas, type ProgramUnit } from "../replica/evaluate.js";
-import { keyTuple, tupleKey } from "../replica/facts.js";
+import { keyTuple, tupleKey } from "../replica/tuple-keys.js";
 import type { ReplicaSet } from "../replica/replica.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Tuple, Value } from "../eval/values.js";

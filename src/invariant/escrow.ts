@@ -3,7 +3,7 @@
 import type { Aggregate, Atom, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { literalValue, type Probes } from "./query.js";
-import { hasAggregate, literalTerms } from "../check/walk.js";
+import { hasAggregate, literalTerms } from "../syntax/visit.js";
 import { termVars, type Roles } from "./roles.js";
 import { showAtom, showTerm, showValue } from "./show.js";
 import type { EscrowDesign } from "./types.js";

@@ -25,7 +25,7 @@
 // So I also derives an R tuple in S1, contradicting S1 valid. Hence the merge is valid. ∎
 import type { Aggregate, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import { forEachAggregate, hasAggregate, literalTerms } from "../check/walk.js";
+import { forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
 import { literalReads } from "../analysis/fixed.js";
 import type { Roles } from "./roles.js";
 import { neverDerived } from "./never.js";
@@ -195,16 +195,10 @@ function opWithVarLeft(l: Literal, isX: (t: Term) => boolean): ComparisonOp | nu
 
 function occurrences(t: Term, name: string): number {
   let n = 0;
-  const visit = (x: Term): void => {
-    if (x.kind === "var" && x.name === name) n++;
-    else if (x.kind === "binary") { visit(x.left); visit(x.right); }
-    else if (x.kind === "unary") visit(x.operand);
-    else if (x.kind === "call") x.args.forEach(visit);
-    else if (x.kind === "aggregate") {
-      if (x.target !== null) visit(x.target);
-      x.body.forEach((l) => literalTerms(l).forEach(visit));
-    }
-  };
+  const visit = (t: Term): void =>
+    forEachSubterm(t, (x) => {
+      if (x.kind === "var" && x.name === name) n++;
+    });
   visit(t);
   return n;
 }

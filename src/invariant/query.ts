@@ -5,7 +5,7 @@ import { analyze } from "../analysis/analyze.js";
 import { builtin } from "../builtins/functors.js";
 import { check } from "../check/check.js";
 import type { CheckedProgram } from "../check/types.js";
-import { collectOuter, literalTerms } from "../check/walk.js";
+import { collectOuter, literalTerms } from "../syntax/visit.js";
 import { Engine } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";

@@ -3,7 +3,7 @@
 import { literalReads, replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
-import { allVariables, collectOuter } from "../check/walk.js";
+import { allVariables, collectOuter } from "../syntax/visit.js";
 import type { PrimitiveType, Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 

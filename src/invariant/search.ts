@@ -8,7 +8,7 @@ import { Engine } from "../eval/engine.js";
 import type { Atom, Term } from "../syntax/ast.js";
 import type { BoundPattern } from "./escrow.js";
 import { literalValue, type Probes } from "./query.js";
-import { literalTerms } from "../check/walk.js";
+import { forEachSubterm, literalTerms } from "../syntax/visit.js";
 import { dependencies, type Roles } from "./roles.js";
 import type { Fact } from "./types.js";
 import type { Value } from "../eval/values.js";
@@ -121,20 +121,11 @@ interface Constants {
 function programConstants(checked: CheckedProgram): Constants {
   const symbols = new Set<string>();
   const numbers = new Set<number>();
-  const visit = (t: Term): void => {
-    switch (t.kind) {
-      case "string": symbols.add(t.value); break;
-      case "number": numbers.add(t.value); break;
-      case "binary": visit(t.left); visit(t.right); break;
-      case "unary": visit(t.operand); break;
-      case "call": t.args.forEach(visit); break;
-      case "aggregate":
-        if (t.target !== null) visit(t.target);
-        t.body.forEach((l) => literalTerms(l).forEach(visit));
-        break;
-      default: break;
-    }
-  };
+  const visit = (t: Term): void =>
+    forEachSubterm(t, (x) => {
+      if (x.kind === "string") symbols.add(x.value);
+      else if (x.kind === "number") numbers.add(x.value);
+    });
   for (const c of checked.clauses) {
     c.head.args.forEach(visit);
     c.body.forEach((l) => literalTerms(l).forEach(visit));

@@ -9,7 +9,7 @@
 // program's constants by distinct codes; symbol order and floats are not encoded.
 import { builtin } from "../builtins/functors.js";
 import type { CheckedProgram } from "../check/types.js";
-import { collectOuter, literalTerms } from "../check/walk.js";
+import { collectOuter, forEachSubterm, literalTerms } from "../syntax/visit.js";
 import type { Aggregate, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { termType, variableTypes } from "./query.js";
@@ -63,13 +63,10 @@ class Encoder {
   ) {
     // Program symbols get codes far from small numbers, so a model's small values read as fresh symbols.
     const syms = new Set<string>();
-    const visit = (t: Term): void => {
-      if (t.kind === "string") syms.add(t.value);
-      else if (t.kind === "binary") { visit(t.left); visit(t.right); }
-      else if (t.kind === "unary") visit(t.operand);
-      else if (t.kind === "call") t.args.forEach(visit);
-      else if (t.kind === "aggregate") { if (t.target) visit(t.target); t.body.forEach((l) => literalTerms(l).forEach(visit)); }
-    };
+    const visit = (t: Term): void =>
+      forEachSubterm(t, (x) => {
+        if (x.kind === "string") syms.add(x.value);
+      });
     for (const c of checked.clauses) {
       c.head.args.forEach(visit);
       c.body.forEach((l) => literalTerms(l).forEach(visit));

@@ -7,7 +7,7 @@ import { commitTemp, tempSibling, writeAll, writeFileAtomic } from "../util/atom
 import { LONE } from "../eval/symbols.js";
 import type { Tuple, Value, ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import type { FactFormat, FactSchema } from "./facts.js";
+import type { FactFormat, FactSchema } from "./read-facts.js";
 import { isStructured, showStructured } from "../eval/records.js";
 
 /** A symbol as a fact-file field: the characters that would break the line are escaped. */

@@ -21,11 +21,12 @@
 //  rows in range / distinct keys, the keys counted by an existing index on those columns, else
 //  estimated as (all rows)^(bound columns / arity).
 // Variable types come from the columns that bind them and from the expressions assigned to them.
-import { showAtom, showLiteral, showTerm } from "../analysis/print.js";
+import { printAtom, printClause, printLiteral, printTerm } from "../syntax/printer.js";
 import { argTypes, builtin } from "../builtins/functors.js";
 import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
-import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value } from "../syntax/ast.js";
+import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
+import { allVariables, collectOuter, forEachAggregate, literalTerms } from "../syntax/visit.js";
 import type { Code } from "../diagnostics/codes.js";
 import type { Span } from "../diagnostics/span.js";
 
@@ -120,12 +121,6 @@ export interface RulePlan {
   readonly variants: readonly JoinPlan[];
 }
 
-/** The clause as Datalog text: `tc(x, y) :- tc(x, z), edge(z, y).` */
-export function showClause(clause: Clause): string {
-  const head = showAtom(clause.head);
-  return clause.body.length === 0 ? `${head}.` : `${head} :- ${clause.body.map(showLiteral).join(", ")}.`;
-}
-
 /** What the engine knows, per iteration, about the rows each positive atom reads. */
 export interface PlanStats {
   /** Rows in each positive atom's range (delta, old or total). */
@@ -180,42 +175,17 @@ class Scope {
   }
 }
 
+/** Adds the names of `t`'s variables to `out`: those outside aggregates, or all of them. */
 function varsOfTerm(t: Term, out: Set<string>, intoAggregates: boolean): void {
-  switch (t.kind) {
-    case "var":
-      out.add(t.name);
-      return;
-    case "binary":
-      varsOfTerm(t.left, out, intoAggregates);
-      varsOfTerm(t.right, out, intoAggregates);
-      return;
-    case "unary":
-      varsOfTerm(t.operand, out, intoAggregates);
-      return;
-    case "call":
-      for (const a of t.args) varsOfTerm(a, out, intoAggregates);
-      return;
-    case "aggregate":
-      if (!intoAggregates) return;
-      if (t.target !== null) varsOfTerm(t.target, out, true);
-      for (const l of t.body) varsOfLiteral(l, out, true);
-      return;
-    default:
-      return;
-  }
-}
-
-function varsOfLiteral(l: Literal, out: Set<string>, intoAggregates: boolean): void {
-  if (l.kind === "atom") for (const a of l.atom.args) varsOfTerm(a, out, intoAggregates);
-  else if (l.kind === "cmp") {
-    varsOfTerm(l.left, out, intoAggregates);
-    varsOfTerm(l.right, out, intoAggregates);
-  }
+  const vars: Variable[] = [];
+  if (intoAggregates) allVariables(t, vars);
+  else collectOuter(t, vars, []);
+  for (const v of vars) out.add(v.name);
 }
 
 /** Plans every variant of one clause. Throws PlanError on what the checker should have rejected. */
 export function planClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>): RulePlan {
-  const text = showClause(clause);
+  const text = printClause(clause);
   const schema = (name: string, span: Span): RelationSchema => {
     const s = relations.get(name);
     if (s === undefined) throw new PlanError(`relation \`${name}\` is not declared`, span, "CL201");
@@ -224,15 +194,12 @@ export function planClause(clause: Clause, relations: ReadonlyMap<string, Relati
   const positive = clause.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
   const negated: string[] = [];
   const aggregated: string[] = [];
-  const collectAgg = (t: Term): void => {
-    if (t.kind === "aggregate") {
-      for (const l of t.body) if (l.kind === "atom") aggregated.push(l.atom.relation.name);
-      for (const l of t.body) if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
-      if (t.target) collectAgg(t.target);
-    } else if (t.kind === "binary") (collectAgg(t.left), collectAgg(t.right));
-    else if (t.kind === "unary") collectAgg(t.operand);
-    else if (t.kind === "call") t.args.forEach(collectAgg);
-  };
+  const collectAgg = (t: Term): void =>
+    forEachAggregate(t, (a) => {
+      for (const l of a.body) if (l.kind === "atom") aggregated.push(l.atom.relation.name);
+      for (const l of a.body) if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
+      if (a.target) collectAgg(a.target);
+    });
   for (const l of clause.body) {
     if (l.kind === "atom" && l.negated) negated.push(l.atom.relation.name);
     if (l.kind === "atom") l.atom.args.forEach(collectAgg);
@@ -280,7 +247,7 @@ function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStat
   });
   // Names occurring outside aggregates: the grouping variables of any aggregate that mentions them.
   const outside = new Set<string>();
-  for (const l of body) varsOfLiteral(l, outside, false);
+  for (const l of body) for (const t of literalTerms(l)) varsOfTerm(t, outside, false);
   for (const a of clause.head.args) varsOfTerm(a, outside, false);
 
   const ctx: PlanContext = { counter, schema, outside };
@@ -289,7 +256,7 @@ function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStat
   const headSchema = schema(clause.head.relation.name, clause.head.span);
   const head = clause.head.args.map((a, i) => {
     const e = toExpr(ctx, top, a, headSchema.columns[i]?.type ?? "number", clause.span);
-    for (const v of exprVars(e)) if (!bound.has(v)) throw new PlanError(`variable in the head of \`${showClause(clause)}\` is not bound by the body`, clause.span);
+    for (const v of exprVars(e)) if (!bound.has(v)) throw new PlanError(`variable in the head of \`${printClause(clause)}\` is not bound by the body`, clause.span);
     return e;
   });
   const second = body[1];
@@ -368,7 +335,7 @@ function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "c
       const slot = ctx.counter.n++;
       ctx.counter.types.push(type);
       bound.add(slot);
-      defer({ kind: "filter", op: "=", negated: false, left: { kind: "var", slot, name: `#${slot}`, type }, right: toExpr(ctx, scope, a, type, span), text: `${showTerm(t)} field ${i + 1}` });
+      defer({ kind: "filter", op: "=", negated: false, left: { kind: "var", slot, name: `#${slot}`, type }, right: toExpr(ctx, scope, a, type, span), text: `${printTerm(t)} field ${i + 1}` });
       return { kind: "bind", slot, type };
     }
     return { kind: "check", expr: toExpr(ctx, scope, a, fs?.type ?? null, span) };
@@ -460,18 +427,18 @@ function planConjunction(
         ctx.counter.types.push(type);
         args.push({ kind: "bind", slot });
         here.add(slot);
-        deferred.push({ kind: "filter", op: "=", negated: false, left: { kind: "var", slot, name: `#${slot}`, type }, right: e, text: `${showAtom(l.atom)} column ${i + 1}` });
+        deferred.push({ kind: "filter", op: "=", negated: false, left: { kind: "var", slot, name: `#${slot}`, type }, right: e, text: `${printAtom(l.atom)} column ${i + 1}` });
       }
     });
     for (const slot of here) bound.add(slot);
     const atom = positiveIndex?.get(l) ?? -1;
-    steps.push({ kind: "atom", relation: l.atom.relation.name, atom, args, keyCols, text: showAtom(l.atom) });
+    steps.push({ kind: "atom", relation: l.atom.relation.name, atom, args, keyCols, text: printAtom(l.atom) });
     l.atom.args.forEach((a, i) => {
       if (a.kind === "var" && args[i]?.kind === "bind" && s.columns[i]?.shape !== undefined) (ctx.counter.shapes ??= new Map()).set(scope.slot(a.name), s.columns[i]!.shape!);
     });
     for (const p of patterns) {
       const pattern = makePattern(ctx, scope, p.term, p.shape, bound, span, (step) => deferred.push(step));
-      steps.push({ kind: "unpack", from: { kind: "var", slot: p.slot, name: `#${p.slot}`, type: "symbol" }, pattern, text: `${showTerm(p.term)} in ${showAtom(l.atom)}` });
+      steps.push({ kind: "unpack", from: { kind: "var", slot: p.slot, name: `#${p.slot}`, type: "symbol" }, pattern, text: `${printTerm(p.term)} in ${printAtom(l.atom)}` });
     }
   };
 
@@ -538,7 +505,7 @@ function planConjunction(
   }
   if (pending.length > 0 || deferred.length > 0) {
     const l = pending[0];
-    throw new PlanError(`cannot evaluate \`${l ? showLiteral(l) : "an argument"}\`: a variable in it is not bound by a positive atom`, span);
+    throw new PlanError(`cannot evaluate \`${l ? printLiteral(l) : "an argument"}\`: a variable in it is not bound by a positive atom`, span);
   }
   return steps;
 }
@@ -623,7 +590,7 @@ function cheapestOrder(
 
 /** A step for a non-atom literal once its variables are bound, else null. */
 function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlySet<number>, span: Span): Step | null {
-  const text = showLiteral(l);
+  const text = printLiteral(l);
   if (l.kind === "bool") return l.value ? { kind: "filter", op: "=", negated: false, left: { kind: "const", value: 0, type: "number" }, right: { kind: "const", value: 0, type: "number" }, text } : { kind: "fail", text };
   if (l.kind === "atom") {
     // Negated atom: every named variable must be bound.
@@ -710,10 +677,7 @@ function termReady(ctx: PlanContext, scope: Scope, t: Term, bound: ReadonlySet<n
 }
 
 function collectAggregates(t: Term, out: Term[]): void {
-  if (t.kind === "aggregate") out.push(t);
-  else if (t.kind === "binary") (collectAggregates(t.left, out), collectAggregates(t.right, out));
-  else if (t.kind === "unary") collectAggregates(t.operand, out);
-  else if (t.kind === "call") t.args.forEach((a) => collectAggregates(a, out));
+  forEachAggregate(t, (a) => out.push(a));
 }
 
 /** The type of a term when it is fixed by itself (null for a plain number literal, which adapts). */
@@ -838,6 +802,6 @@ function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: 
   const resultType: PrimitiveType = t.op === "count" ? "number" : t.op === "mean" ? "float" : (aggTargetType(ctx, scope, t) ?? "number");
   const target = t.target === null ? null : toExpr(ctx, inner, t.target, resultType === "float" && t.op === "mean" ? null : resultType, span);
   const relations = [...new Set(t.body.filter((l) => l.kind === "atom").map((l) => (l as Extract<Literal, { kind: "atom" }>).atom.relation.name))];
-  const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: showTerm(t) };
+  const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: printTerm(t) };
   return { kind: "agg", agg, type: resultType === "symbol" && t.op === "sum" ? "number" : resultType };
 }

@@ -5,7 +5,7 @@ import type { Stratum } from "../analysis/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { compareKeys, keyTuple, type Tuple } from "./facts.js";
+import { compareKeys, keyTuple, type Tuple } from "./tuple-keys.js";
 import type { DerivedSet, DerivedSetWriter, KeptReplica, KeptSealed, KeptState } from "./derived.js";
 import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";

@@ -15,8 +15,9 @@
 // part against damage, not tampering, and is checked when the part is read.
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { layoutOf, stateOf, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
 import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
@@ -146,7 +147,7 @@ export class DerivedWriter {
   readonly tmp: string;
 
   constructor(readonly path: string) {
-    this.tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    this.tmp = tempSibling(path);
     this.fd = openSync(this.tmp, "wx");
     this.write(MAGIC);
   }
@@ -189,7 +190,7 @@ export class DerivedWriter {
     fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = null;
-    renameSync(this.tmp, this.path);
+    commitTemp(this.tmp, this.path);
   }
 
   abort(): void {

@@ -6,7 +6,7 @@ import { Engine } from "../eval/engine.js";
 import { Diagnostics, makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { evaluateRows, storeOfSet, typesOf } from "./core.js";
-import { keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { keyTuple, tupleKey, type Tuple } from "./tuple-keys.js";
 import type { KeyStatus } from "./keyseal.js";
 import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
 

@@ -1,6 +1,6 @@
 // The replica layer's public API: immutable replica values and seals, their evaluation, the
 // on-disk layout, and the report renderers.
-export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
+export { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./tuple-keys.js";
 export {
   findingKey,
   Replica,

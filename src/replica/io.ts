@@ -1,11 +1,11 @@
 // Fact files as the replica layer reads and writes them: the shared `io/` reader and writer,
 // with the delimiter and header line a relation's `.input` directive names.
 import type { RelationSchema } from "../check/types.js";
-import { parseFacts, readFactFile, type FactSchema, type ReadOptions } from "../io/facts.js";
+import { parseFacts, readFactFile, type FactSchema, type ReadOptions } from "../io/read-facts.js";
 import { formatRelation, writeRelationFile } from "../io/write.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import type { Tuple } from "./facts.js";
+import type { Tuple } from "./tuple-keys.js";
 import { formatOf, type FileFormat } from "./store.js";
 
 /** What reading a relation's fact file needs: its columns and its file format (given, or from its `.input` parameters). */

@@ -4,7 +4,7 @@
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { coordinationFreeRelations, type ProgramUnit } from "./evaluate.js";
 import { storeOfSet, typesOf, verifyRows } from "./core.js";
-import type { Tuple } from "./facts.js";
+import type { Tuple } from "./tuple-keys.js";
 import { keyGroups, keySealsInForce, keyValueText, releaseKeys, type KeySealRecord } from "./keyseal.js";
 import type { ReplicaSet } from "./replica.js";
 

@@ -7,7 +7,7 @@ import type { CheckedProgram } from "../check/types.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import type { ReadRows } from "./core.js";
-import { compareKeys, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
 import type { Value } from "../eval/values.js";
 import { RowSet, type FactStore } from "./rows.js";
 import type { ReplicaSource } from "./source.js";

@@ -2,10 +2,10 @@
 // it added and then a commit record, and makes them durable with one fsync. A record is framed by
 // its length and a checksum, and records after the last whole commit are ignored and cut off, so a
 // run killed at any point leaves the previous state as it was. Rows are stored as the store's codes.
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { fsyncFolder } from "../util/atomic-write.js";
+import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import type { FileFormat } from "./store.js";
 import { FactStore, type ColumnTypes } from "./rows.js";
 import type { PrimitiveType } from "../syntax/ast.js";
@@ -279,7 +279,7 @@ export function appendCommit(path: string, length: number, commit: Commit): numb
  */
 export function writeLog(path: string, header: LogHeader, commit: Commit): number {
   mkdirSync(join(path, ".."), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const tmp = tempSibling(path);
   // Every membership from the start: marks do not apply to a new log.
   const marks: [{ mark: number }, number][] = [];
   for (const epochs of commit.store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) (marks.push([m, m.mark]), (m.mark = 0));
@@ -293,8 +293,7 @@ export function writeLog(path: string, header: LogHeader, commit: Commit): numbe
     }
     const { size } = { size: readFileSync(tmp).length };
     const length = appendCommit(tmp, size, { ...commit, symbols: 0, floats: 0 });
-    renameSync(tmp, path);
-    fsyncFolder(join(path, ".."));
+    commitTemp(tmp, path);
     return length;
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -1,7 +1,7 @@
 // A replica is a grow-only fact set split into numbered epochs; every update is a set union, so
 // a value never shrinks. Replicas and replica sets are immutable values: a snapshot stays as taken.
 import { Map as IMap, Set as ISet, is } from "immutable";
-import { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./tuple-keys.js";
 
 /** One relation's facts in one epoch of one replica, as keys. */
 type EpochFacts = IMap<string, ISet<string>>;

@@ -9,7 +9,7 @@ import { wholeFile } from "../diagnostics/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
 import { SymbolTable } from "../eval/symbols.js";
-import { compareKeys, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
 import type { Value } from "../eval/values.js";
 
 /** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */

@@ -2,13 +2,14 @@
 // so a directory, a message stream or a test fixture are interchangeable. The directory layout
 // (`DIR/<replica>/epoch-<n>/<relation>.facts`, `DIR/seals/epoch-<n>.json`) is the first source.
 import { isUtf8 } from "node:buffer";
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import type { Tuple } from "./facts.js";
+import type { Tuple } from "./tuple-keys.js";
 import { parseFactText, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
+import { createFileOnce } from "../util/atomic-write.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
 
@@ -332,34 +333,9 @@ export function trustedFrom(path: string): number {
   }
 }
 
-/**
- * Writes `text` to `path` only if no file is there, atomically: a temporary file is made durable,
- * then hard-linked to `path` (a link fails when `path` exists, so two writers cannot both win).
- */
+/** Writes `text` to `path` only if no file is there, atomically and durably (see `createFileOnce`). */
 export function createOnce(path: string, text: string): boolean {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    const fd = openSync(tmp, "wx");
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    // A full disk fails mid-write: the partial file would keep the space taken.
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw err;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  return createFileOnce(path, text);
 }
 
 function readExisting(path: string): SealRecord | null {

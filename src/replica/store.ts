@@ -2,13 +2,13 @@
 // kept state in `DIR/.calmlog/state/`. Every file is written to a temporary name and renamed, and
 // the state switches generation with one rename, so an interrupted run leaves the previous state whole.
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
+import { commitTempFolder, writeFileAtomic, writeNewFile } from "../util/atomic-write.js";
 import type { RelationSchema } from "../check/types.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { compareKeys, keyTuple, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, keyTuple, tupleKey, type Tuple } from "./tuple-keys.js";
 import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
 import { reconcileRows, rowsOfKeys, setOfStore, storeOfSet } from "./core.js";
 
@@ -349,16 +349,13 @@ export function writeStateAt(
       mkdirSync(edir, { recursive: true });
       for (const relation of replica.relations(epoch)) {
         const lines = [...replica.keys(relation, epoch)].sort(compareKeys);
-        writeDurable(join(edir, `${relation}.jsonl`), lines.map((l) => l + "\n").join(""));
+        writeNewFile(join(edir, `${relation}.jsonl`), lines.map((l) => l + "\n").join(""));
       }
     }
   }
   const manifest = { format: STATE_FORMAT, schema, ...(Object.keys(formats).length === 0 ? {} : { formats }), replicas: set.names };
-  writeDurable(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-  const final = join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  fsyncFolder(root);
+  writeNewFile(join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  commitTempFolder(tmp, join(root, name));
   writeFileAtomic(join(root, "CURRENT"), name + "\n");
   if (previous !== null && previous !== generation) rmSync(join(root, `g${previous}`), { recursive: true, force: true });
   return generation;
@@ -389,16 +386,6 @@ export function formatOf(schema: { readonly input?: RelationSchema["input"] }): 
 }
 
 // ---- files ---------------------------------------------------------------------------------
-
-function writeDurable(path: string, text: string): void {
-  const fd = openSync(path, "wx");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Whether a process with this id runs (one that exists but is another user's counts). */
 export function processAlive(pid: number): boolean {

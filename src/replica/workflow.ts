@@ -11,7 +11,7 @@ import { wholeFile } from "../diagnostics/span.js";
 import { DERIVED_FORMAT, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
-import { compareKeys, tupleKey, type Tuple } from "./facts.js";
+import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
 import { schemaFromTypes, type ReplicaSchema } from "./io.js";
 import { appendCommit, commitFrameLength, LOG_FILE, type LoadedLog, LOG_FORMAT, readLog, typesOfSchema, writeLog, type CommitMeta, type UnitRecord } from "./log.js";
 import { sealText, type ReplicaSet, type SealRecord } from "./replica.js";

@@ -3,7 +3,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticJson } from "./diagnostic-json.js";
 import { shownPath } from "./text.js";
-import type { Tuple } from "../replica/facts.js";
+import type { Tuple } from "../replica/tuple-keys.js";
 import type { ReplicaReport } from "../replica/evaluate.js";
 
 /** Where the replicas came from. */

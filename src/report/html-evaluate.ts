@@ -3,7 +3,7 @@
 // invariants and the data's diagnostics. A pure function of the report the text and JSON renderers read.
 import { graphOfSource } from "../graph/model.js";
 import type { RenderInput } from "./evaluate.js";
-import type { Tuple } from "../replica/facts.js";
+import type { Tuple } from "../replica/tuple-keys.js";
 import type { SourceFile } from "../diagnostics/span.js";
 import { diagnosticsHtml, esc, htmlPage, prose, table } from "./html-page.js";
 import { graphSection } from "./html-lint.js";

@@ -1,6 +1,6 @@
 // AST -> canonical source that parses back to the same AST (spans aside). Parentheses are printed only
 // where precedence needs them, and where the parser's lookahead would otherwise read something else.
-import { BINARY_PRECEDENCE, type Aggregate, type Body, type Item, type Literal, type Program, type Term } from "./ast.js";
+import { BINARY_PRECEDENCE, type Aggregate, type Atom, type Body, type Item, type Literal, type Program, type Term } from "./ast.js";
 
 /** Infix binding strength, as in the parser (prefix operators 10, primaries 12). */
 const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
@@ -47,11 +47,21 @@ export function printBody(body: Body): string {
   }
 }
 
+/** An atom: `rel(a, b)`. */
+export function printAtom(a: Atom): string {
+  return `${a.relation.name}(${a.args.map(printTerm).join(", ")})`;
+}
+
+/** A normalized clause: `head :- a, !b.` or a fact `head.`. */
+export function printClause(clause: { readonly head: Atom; readonly body: readonly Literal[] }): string {
+  return clause.body.length === 0 ? `${printAtom(clause.head)}.` : `${printAtom(clause.head)} :- ${clause.body.map(printLiteral).join(", ")}.`;
+}
+
 /** One literal: `a(x)`, `!a(x)`, `x < y`, `!(x < y)`, `true`. */
 export function printLiteral(lit: Literal): string {
   switch (lit.kind) {
     case "atom":
-      return `${lit.negated ? "!" : ""}${lit.atom.relation.name}(${lit.atom.args.map(printTerm).join(", ")})`;
+      return `${lit.negated ? "!" : ""}${printAtom(lit.atom)}`;
     case "cmp": {
       const text = lit.op === "match" || lit.op === "contains" ? `${lit.op}(${printTerm(lit.left)}, ${printTerm(lit.right)})` : `${printTerm(lit.left)} ${lit.op} ${printTerm(lit.right)}`;
       return lit.negated ? `!(${text})` : text;

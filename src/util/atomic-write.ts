@@ -1,7 +1,7 @@
 // The one way calmlog replaces a file: write a temporary sibling, fsync it, rename it over the
 // target, fsync the folder. A reader sees the old file or the new one, never half of either, and
 // after a crash the rename is either on disk or not. Node only: the core never imports this module.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 
@@ -48,6 +48,55 @@ export function commitTemp(temp: string, path: string): void {
     throw err;
   }
   fsyncFolder(dirname(path));
+}
+
+/** Renames a filled temporary folder over `path` (removed first), then fsyncs the parent; removes the temporary folder on failure. */
+export function commitTempFolder(temp: string, path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { recursive: true, force: true });
+    throw err;
+  }
+  fsyncFolder(dirname(path));
+}
+
+/** Writes `data` to a new file at `path` and fsyncs it; `path` must not exist. Files inside a temporary folder use this. */
+export function writeNewFile(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, "wx");
+  try {
+    writeAll(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` to `path` only if no file is there, atomically and durably: a temporary file is
+ * made durable, then hard-linked to `path` (a link fails when `path` exists, so of two writers
+ * exactly one wins), then the folder is fsynced. Returns false when `path` already existed.
+ */
+export function createFileOnce(path: string, data: string | Uint8Array): boolean {
+  const temp = tempSibling(path);
+  try {
+    writeNewFile(temp, data);
+  } catch (err) {
+    // A full disk fails mid-write: the partial file would keep the space taken.
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  fsyncFolder(dirname(path));
+  return true;
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fc, test as prop } from "@fast-check/vitest";
 import { afterAll, describe, expect, test } from "vitest";
 import { Engine } from "../../src/eval/engine.js";
-import { readFactCodes, readFactFile } from "../../src/io/facts.js";
+import { readFactCodes, readFactFile } from "../../src/io/read-facts.js";
 import { ValueTable } from "../../src/eval/values.js";
 import { UserError } from "../../src/diagnostics/diagnostic.js";
 import { compileText } from "../eval/helpers.js";

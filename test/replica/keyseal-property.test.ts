@@ -11,7 +11,7 @@ import { compile } from "../../src/pipeline.js";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import type { ProgramUnit } from "../../src/replica/evaluate.js";
 import { keyGroups, sealKeys } from "../../src/replica/keyseal.js";
-import type { Tuple } from "../../src/replica/facts.js";
+import type { Tuple } from "../../src/replica/tuple-keys.js";
 import { openReplicas } from "../../src/replica/workflow.js";
 import { MemorySource, type MemoryFacts as Facts } from "./memory-source.js";
 

@@ -1,6 +1,6 @@
 // A replica source held in memory, as a network source would be: nothing on disk, no kept state.
 // Facts, seal records and key seals live in fields the tests can read.
-import type { Tuple } from "../../src/replica/facts.js";
+import type { Tuple } from "../../src/replica/tuple-keys.js";
 import type { SealRecord } from "../../src/replica/replica.js";
 import type { FactUnit, KeySealEntry, ReplicaSource, SealWrite } from "../../src/replica/source.js";
 

@@ -3,7 +3,7 @@
 import { fc } from "@fast-check/vitest";
 import { compile } from "../../src/pipeline.js";
 import type { ProgramUnit } from "../../src/replica/evaluate.js";
-import type { Tuple } from "../../src/replica/facts.js";
+import type { Tuple } from "../../src/replica/tuple-keys.js";
 
 const HEADER = `
 .decl e(a: number, b: number)

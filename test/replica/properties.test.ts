@@ -4,7 +4,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { coordinationFreeRelations, engineOver, evaluateReplicas, mergeEngines, ReplicaEvaluator, type ProgramUnit } from "../../src/replica/evaluate.js";
-import { tupleKey } from "../../src/replica/facts.js";
+import { tupleKey } from "../../src/replica/tuple-keys.js";
 import { ReplicaSet } from "../../src/replica/replica.js";
 import { reconcile, type FileFacts } from "../../src/replica/store.js";
 import type { Engine } from "../../src/eval/engine.js";

@@ -1,6 +1,6 @@
 // Replica values: grow-only inserts, merge as union, seals in order, late facts refused.
 import { describe, expect, it } from "vitest";
-import { epochDigest, relationDigest, tupleKey } from "../../src/replica/facts.js";
+import { epochDigest, relationDigest, tupleKey } from "../../src/replica/tuple-keys.js";
 import { Replica, ReplicaSet } from "../../src/replica/replica.js";
 
 const at = "2026-01-01T00:00:00.000Z";

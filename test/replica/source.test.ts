@@ -8,7 +8,7 @@ import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { DirectorySource } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
 import type { SealRecord } from "../../src/replica/replica.js";
-import type { Tuple } from "../../src/replica/facts.js";
+import type { Tuple } from "../../src/replica/tuple-keys.js";
 import { compile } from "../../src/pipeline.js";
 import { MemorySource } from "./memory-source.js";
 

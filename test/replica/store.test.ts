@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
-import { tupleKey } from "../../src/replica/facts.js";
+import { tupleKey } from "../../src/replica/tuple-keys.js";
 import { Replica, ReplicaSet } from "../../src/replica/replica.js";
 import { readSeals, readState, reconcile, scanLayout, STATE_DIR, writeSeal, writeState, type FileFacts } from "../../src/replica/store.js";
 import { writeFileAtomic } from "../../src/util/atomic-write.js";

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeFileAtomic } from "../../src/util/atomic-write.js";
+import { commitTempFolder, createFileOnce, writeFileAtomic, writeNewFile } from "../../src/util/atomic-write.js";
 
 describe("writeFileAtomic", () => {
   it("replaces a file's bytes and leaves no temporary file beside it", () => {
@@ -28,5 +28,31 @@ describe("writeFileAtomic", () => {
     const dir = mkdtempSync(join(tmpdir(), "calmlog-atomic-"));
     expect(() => writeFileAtomic(join(dir, "missing", "x"), "x")).toThrow(/ENOENT/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("createFileOnce", () => {
+  it("writes a new file once; a second writer gets false and the first bytes stay, with no temporary file left", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-atomic-"));
+    const path = join(dir, "epoch-1.json");
+    expect(createFileOnce(path, "first\n")).toBe(true);
+    expect(createFileOnce(path, "second\n")).toBe(false);
+    expect(readFileSync(path, "utf8")).toBe("first\n");
+    expect(readdirSync(dir)).toEqual(["epoch-1.json"]);
+  });
+});
+
+describe("commitTempFolder", () => {
+  it("swaps a filled folder in for the old one, whole", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-atomic-"));
+    mkdirSync(join(dir, "g1"));
+    writeFileSync(join(dir, "g1", "old.jsonl"), "old\n");
+    mkdirSync(join(dir, ".g1.tmp-1-ab"));
+    writeNewFile(join(dir, ".g1.tmp-1-ab", "new.jsonl"), "new\n");
+    expect(() => writeNewFile(join(dir, ".g1.tmp-1-ab", "new.jsonl"), "again\n")).toThrow(/EEXIST/);
+    commitTempFolder(join(dir, ".g1.tmp-1-ab"), join(dir, "g1"));
+    expect(readdirSync(dir)).toEqual(["g1"]);
+    expect(readdirSync(join(dir, "g1"))).toEqual(["new.jsonl"]);
+    expect(readFileSync(join(dir, "g1", "new.jsonl"), "utf8")).toBe("new\n");
   });
 });

@@ -3,9 +3,9 @@
 // (the stream only grows, so a new count means new facts), and seal records are create-once KV keys.
 // The evaluation core cannot tell it from a directory: same listing, rows, seals and digests.
 import type { Diagnostics } from "../../diagnostics/diagnostic.js";
-import { parseFacts } from "../../io/facts.js";
+import { parseFacts } from "../../io/read-facts.js";
 import { wholeFile } from "../../diagnostics/span.js";
-import { tupleKey, type Tuple } from "../facts.js";
+import { tupleKey, type Tuple } from "../tuple-keys.js";
 import { keySealId, keyValueText, parseKeySeal, type KeySealRecord } from "../keyseal.js";
 import type { ReplicaSchema } from "../io.js";
 import type { SealRecord } from "../replica.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { Diagnostics } from "../../../src/diagnostics/diagnostic.js";
 import { engineOver, type ProgramUnit, type ReplicaReport } from "../../../src/replica/evaluate.js";
-import { tupleKey, type Tuple } from "../../../src/replica/facts.js";
+import { tupleKey, type Tuple } from "../../../src/replica/tuple-keys.js";
 import { parseNatsUrl, type NatsAddress } from "../../../src/replica/jetstream/address.js";
 import { JetStreamSet, sealKey } from "../../../src/replica/jetstream/client.js";
 import { JetStreamSource } from "../../../src/replica/jetstream/source.js";

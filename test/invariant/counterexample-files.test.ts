@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { Engine } from "../../src/eval/engine.js";
-import { counterexampleAsReplicaFacts, writeCounterexample } from "../../src/invariant/facts.js";
-import { readFactFile } from "../../src/io/facts.js";
+import { counterexampleAsReplicaFacts, writeCounterexample } from "../../src/invariant/counterexample-files.js";
+import { readFactFile } from "../../src/io/read-facts.js";
 import { checkFixture } from "./load.js";
 
 const dirs: string[] = [];

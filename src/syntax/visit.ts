@@ -1,7 +1,8 @@
-// Traversals of rules and clauses in source order: head before body, left before right, so the
-// first occurrence found is the first one the user wrote.
-import type { Aggregate, Atom, Body, Literal, Rule, Term, Variable } from "../syntax/ast.js";
-import type { Clause } from "../syntax/normalize.js";
+// The AST visitor: traversals of rules, clauses and terms in source order (head before body, left
+// before right), so the first occurrence found is the first one the user wrote. Every stage walks
+// the AST through these rather than its own switch over term kinds.
+import type { Aggregate, Atom, Body, Literal, Rule, Term, Variable } from "./ast.js";
+import type { Clause } from "./normalize.js";
 
 /** Where an atom occurs. */
 export type AtomRole = "head" | "positive" | "negated";
@@ -73,6 +74,29 @@ export function literalTerms(l: Literal): Term[] {
   if (l.kind === "atom") return [...l.atom.args];
   if (l.kind === "cmp") return [l.left, l.right];
   return [];
+}
+
+/** Calls `f` on `t` and every term inside it, pre-order, into aggregates (target, then body). */
+export function forEachSubterm(t: Term, f: (t: Term) => void): void {
+  f(t);
+  switch (t.kind) {
+    case "binary":
+      forEachSubterm(t.left, f);
+      forEachSubterm(t.right, f);
+      return;
+    case "unary":
+      forEachSubterm(t.operand, f);
+      return;
+    case "call":
+      for (const a of t.args) forEachSubterm(a, f);
+      return;
+    case "aggregate":
+      if (t.target) forEachSubterm(t.target, f);
+      for (const l of t.body) for (const x of literalTerms(l)) forEachSubterm(x, f);
+      return;
+    default:
+      return;
+  }
 }
 
 /** Calls `f` on each outermost aggregate inside `t` (not inside aggregate bodies: `f` recurses if it wants). */
