@@ -8,9 +8,10 @@ import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./facts.js";
 import type { DerivedFile, DerivedWriter, KeptReplica, KeptSealed } from "./derived.js";
 import type { StateLayout } from "../eval/snapshot.js";
-import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";
+import type { Value, ValueTable } from "../eval/values.js";
+import { withLazyAdded } from "./added.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import { coordinationFreeRelations, withheldOf, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
+import { coordinationFreeRelations, withheldOf, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaRelation, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, sealText, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
@@ -329,7 +330,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       name,
       facts,
       newFacts,
-      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: addedTuples(e, relation, sizes.get(relation)!, store.values) })),
+      relations: freeNames.map((relation) => addedRows(e, relation, sizes.get(relation)!, store.values)),
     });
     if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
   }
@@ -561,23 +562,10 @@ function sortedCodes(engine: Engine, relation: string): Int32Array {
   return out;
 }
 
-/**
- * The tuples a relation gained from row `from` on, in `Engine.tuples` order. A few rows are sorted
- * by comparing their values, which spares ranking every symbol the table holds.
- */
-function addedTuples(engine: Engine, relation: string, from: number, values: ValueTable): Tuple[] {
+/** A relation's result on a replica: its size and the rows it gained from row `from` on, decoded when read (see `added.ts`). */
+function addedRows(engine: Engine, relation: string, from: number, values: ValueTable): ReplicaRelation {
   const { data, size, arity, types } = engine.rows(relation);
-  if (size - from > 65536) return engine.tuples(relation, from);
-  const out = decodeRows(values, types, data.subarray(from * arity, size * arity));
-  return out.sort((a, b) => {
-    for (let c = 0; c < arity; c++) {
-      const x = a[c]!;
-      const y = b[c]!;
-      if (x === y) continue;
-      return typeof x === "string" ? compareSymbols(x, y as string) : (x as number) < (y as number) ? -1 : 1;
-    }
-    return 0;
-  });
+  return withLazyAdded({ relation, size }, data.slice(from * arity, size * arity), types, values);
 }
 
 /** Tuples of rows given as codes. */

@@ -845,6 +845,9 @@ export class ReplicaWorkspace {
     }
     let n = 0;
     try {
+      // Typed relations are read straight into the store's codes: no tuple or string per fact.
+      const codes = this.source.readCodes !== undefined && Array.isArray(store.types.get(unit.relation)) ? await this.source.readCodes(unit, schema, store.values) : null;
+      if (codes !== null) return store.addCodes(unit.relation, codes, rows);
       for await (const batch of this.source.read(unit, schema)) {
         for (const t of batch) rows.add(store.encode(unit.relation, t));
         n += batch.length;
@@ -872,7 +875,7 @@ function settled(report: ReplicaReport, unit: ProgramUnit): ReplicaReport {
   };
   return {
     ...report,
-    replicas: report.replicas.map((r) => ({ ...r, newFacts: 0, relations: r.relations.map((x) => ({ ...x, added: [] })) })),
+    replicas: report.replicas.map((r) => ({ ...r, newFacts: 0, relations: r.relations.map((x) => ({ relation: x.relation, size: x.size, added: [] })) })),
     merged: report.merged.map((m) => (keep(m.relation) ? m : { ...m, tuples: [] })),
   };
 }
