@@ -218,6 +218,18 @@ export class FactStore {
     return this.table(relation).intern(row);
   }
 
+  /**
+   * Adds rows given as codes of this store's value table (`arity` per row, as `encode` makes them)
+   * to `rows`; returns how many rows `codes` holds.
+   */
+  addCodes(relation: string, codes: Int32Array, rows: RowSet): number {
+    const t = this.table(relation);
+    const arity = t.arity;
+    if (arity === 0 || codes.length % arity !== 0) throw new Error(`replica store: codes do not fit \`${relation}\``);
+    for (let at = 0; at < codes.length; at += arity) rows.add(t.intern(codes, at));
+    return codes.length / arity;
+  }
+
   /** The tuple of a row id. */
   tuple(relation: string, id: number): Tuple {
     const types = this.types.get(relation)!;

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import type { Tuple } from "./facts.js";
-import { readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
+import { readFactCodesOf, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
+import type { ValueTable } from "../eval/values.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
 
@@ -116,6 +117,13 @@ export interface ReplicaSource {
    * `calmlog restore`), atomically. Sources that cannot be written leave it out.
    */
   writeUnit?(unit: Pick<FactUnit, "replica" | "epoch" | "relation">, schema: ReplicaSchema, rows: readonly Tuple[]): Promise<string>;
+
+  /**
+   * The facts of one unit as codes of `values` (`arity` per row, what `read` gives, in its order),
+   * read with no tuple per fact; null when this unit is read through `read` instead. Errors throw
+   * as `read` throws them. Sources without it are read through `read`.
+   */
+  readCodes?(unit: FactUnit, schema: ReplicaSchema, values: ValueTable): Promise<Int32Array | null>;
 }
 
 /** The directory layout: `DIR/<replica>/epoch-<n>/<relation>.facts`, seals in `DIR/seals/`, kept state in `DIR/.calmlog/state/`. */
@@ -184,6 +192,10 @@ export class DirectorySource implements ReplicaSource {
     const path = existsSync(jsonl) && !existsSync(join(folder, `${unit.relation}.facts`)) ? jsonl : join(folder, `${unit.relation}.facts`);
     writeUnitFile(path, schema, rows);
     return path;
+  }
+
+  async readCodes(unit: FactUnit, schema: ReplicaSchema, values: ValueTable): Promise<Int32Array | null> {
+    return readFactCodesOf(unit.location, schema, values);
   }
 }
 
