@@ -280,9 +280,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   }
 
   // Per replica: the previous facts to their fixpoint, then the new ones continue it.
-  options.onPhase?.("replicas");
   const replicas: ReplicaResult[] = [];
   for (const name of store.replicas) {
+    // Told per replica: the last replica's engine is garbage once its state is written.
+    options.onPhase?.("replicas");
     const keptReplica = kept?.header.replicas[name];
     let grown = false;
     for (const [e, rels] of store.members.get(name)!) for (const [relation, m] of rels) if (m.rows.size > seen(name, e, relation)) grown = true;
