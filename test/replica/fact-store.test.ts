@@ -8,6 +8,7 @@ import { readFactCodesOf, readFacts } from "../../src/replica/io.js";
 import { FactStore, RowSet } from "../../src/replica/rows.js";
 import { Engine } from "../../src/eval/engine.js";
 import { compile } from "../../src/pipeline.js";
+import { LOG_FORMAT, readLog, writeLog } from "../../src/replica/log.js";
 
 const schema = { name: "r", columns: [{ name: "a", type: "symbol" as const }, { name: "b", type: "number" as const }, { name: "c", type: "float" as const }] };
 
@@ -42,5 +43,23 @@ describe("the replica fact store", () => {
     const engine = new Engine(unit.checked, unit.analysis!);
     engine.insert("r", [[""], [""]]);
     expect(engine.size("r")).toBe(1);
+  });
+
+  it("keeps every symbol through the log, written in parts from the table's bytes", () => {
+    const store = new FactStore(new Map([["r", ["symbol", "number"] as const]]));
+    const tricky = ["", "plain", 'quo"te', "back\\slash", "tab\there", "line\nbreak", "\u0001", "é", "\u{1F600}", "\uD800", "x\uDC00", "\u2028"];
+    const symbols = [...tricky];
+    // More than one frame's worth, so the table is split over frames.
+    for (let i = 0; i < 70000; i++) symbols.push(`s${i}`);
+    const m = store.membership("a", 1, "r");
+    symbols.forEach((sym, i) => m.rows.add(store.encode("r", [sym, i])));
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-log-"));
+    const path = join(dir, "state.log");
+    writeLog(path, { format: LOG_FORMAT, schema: { r: ["symbol", "number"] }, formats: {} }, { store, symbols: 0, floats: 0, meta: { id: "c1", units: {}, digests: {}, inputs: null } });
+    const back = readLog(path)!;
+    const rows = back.store.peek("a", 1, "r")!;
+    expect(rows.rows.size).toBe(symbols.length);
+    expect(Array.from(rows.rows.view(), (id) => back.store.tuple("r", id)[0])).toEqual(symbols);
+    expect(back.symbols).toBe(store.values.symbols.length);
   });
 });
