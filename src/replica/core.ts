@@ -336,21 +336,24 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
   }
 
-  // Merged: the union of every replica's facts, coordination-free strata.
+  // Merged: the union of every replica's facts, coordination-free strata. The engine lives only in
+  // this function, so its memory is free before the sealed results' engine is built.
   options.onPhase?.("merged view");
-  const mergedEngine = engine();
-  if (kept?.header.merged != null) {
-    // The kept merged view continues from every membership's rows past what it saw (it keeps sets, so repeats drop out).
-    mergedEngine.importState(kept.state(kept.header.merged));
-    for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) insert(mergedEngine, relation, m.rows.view(Math.min(seen(name, e, relation), m.rows.size)));
-  } else {
-    for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
-  }
-  run("merged view", mergedEngine, freeStrata);
-  if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
-  const merged = freeNames.map((relation) =>
-    options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
-  );
+  const merged = ((): RelationResult[] => {
+    const mergedEngine = engine();
+    if (kept?.header.merged != null) {
+      // The kept merged view continues from every membership's rows past what it saw (it keeps sets, so repeats drop out).
+      mergedEngine.importState(kept.state(kept.header.merged));
+      for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) insert(mergedEngine, relation, m.rows.view(Math.min(seen(name, e, relation), m.rows.size)));
+    } else {
+      for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
+    }
+    run("merged view", mergedEngine, freeStrata);
+    if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
+    return freeNames.map((relation) =>
+      options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
+    );
+  })();
 
   // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
   const verification = verifyRows(store, seals);
