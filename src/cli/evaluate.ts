@@ -12,7 +12,8 @@ import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
 import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
-import { isAllocationFailure, OutOfMemory, outOfMemory, renderStats, watchMemory } from "./run.js";
+import { isAllocationFailure, OutOfMemory, outOfMemory, reclaimer, renderStats, watchMemory } from "./run.js";
+import { onLargeArray } from "../eval/relation.js";
 import { renderEvaluateHtml } from "../report/html-evaluate.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -188,22 +189,30 @@ async function evaluateOnce(
   // Where the run is, for CL410 when memory runs out; the heap is checked as it goes.
   let phase = "reading";
   let at: { stratum: number; iteration: number; tuples: number } | null = null;
+  // Arrays that died (a file's bytes, an engine whose state is written, a grown table) are collected
+  // at these points, as `run` does, so the peak does not hold them beside the live ones.
+  const reclaim = reclaimer();
   const hooks: Hooks = {
     onProgress: (p) => {
       phase = p.phase;
       at = null;
-      watchMemory({ stratum: -1, iteration: 0, tuples: p.facts }, getHeapStatistics().used_heap_size);
+      const heap = getHeapStatistics();
+      watchMemory({ stratum: -1, iteration: 0, tuples: p.facts }, heap.used_heap_size);
+      reclaim(heap.external_memory);
       line.update(p.filesTotal > 0 ? `${p.phase}: ${p.files}/${p.filesTotal} files, ${p.facts} facts` : `${p.phase} (${p.facts} facts read)`);
     },
     onEngineProgress: (p) => {
       at = p;
-      watchMemory(p, getHeapStatistics().used_heap_size);
+      const heap = getHeapStatistics();
+      watchMemory(p, heap.used_heap_size);
+      reclaim(heap.external_memory);
       line.update(`evaluating: stratum ${p.stratum}, iteration ${p.iteration}, ${p.tuples} tuples`);
     },
     ...(options.stats ? { onStats: (what: string, s: RunStats) => void stats.push(`${what}: ${renderStats(s, (id) => ruleText.get(id) ?? `clause ${id}`)}`) } : {}),
   };
   let outcome: ReplicaReport | null;
   let info: RunInfo | null = null;
+  onLargeArray(() => reclaim());
   try {
     ({ report: outcome, info } = await evaluateSource(unit, programText, source, data, (p) => shownPath(p, ctx.cwd), options.sealed, options.outDir !== undefined, hooks));
   } catch (err) {
@@ -215,6 +224,7 @@ async function evaluateOnce(
     ctx.stderr.write(diagnosticsText(ctx, [full]));
     return EXIT_USER_ERROR;
   } finally {
+    onLargeArray(null);
     line.clear();
   }
   if (options.stats && info !== null) {

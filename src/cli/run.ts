@@ -335,7 +335,7 @@ const RECLAIM_BYTES = 16 << 20;
  * and collects there once array memory has grown by `RECLAIM_BYTES`. A no-op where Node does not
  * let a program ask for a collection.
  */
-function reclaimer(): (external?: number) => void {
+export function reclaimer(): (external?: number) => void {
   // Made on first use: a short run never pays for the context it takes.
   let gc: (() => void) | null | undefined;
   let after = getHeapStatistics().external_memory;

@@ -620,7 +620,7 @@ export function evaluate(checked: CheckedProgram, analysis: Analysis, facts: Rec
 }
 
 /** See `Engine.sortedRows`. `ranks[c]` maps column c's codes to their order (null: integers, ordered as they are). */
-function sortRows(data: Int32Array, n: number, arity: number, ranks: readonly (Int32Array | null)[], types: readonly PrimitiveType[]): Uint32Array {
+export function sortRows(data: Int32Array, n: number, arity: number, ranks: readonly (Int32Array | null)[], types: readonly PrimitiveType[]): Uint32Array {
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;

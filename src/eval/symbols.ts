@@ -121,6 +121,8 @@ export class SymbolTable {
 
   /** The code of the symbol whose UTF-8 bytes are src[from, to) with hash `h` (from `hashBytes`), interning it if new. */
   internBytes(src: Uint8Array, from: number, to: number, h: number): number {
+    // The hash of no bytes is FNV's offset basis, above int32 until it is stored: compare it as stored.
+    h |= 0;
     const bytes = this.bytes;
     const starts = this.starts;
     const len = to - from;
@@ -188,6 +190,7 @@ export class SymbolTable {
   }
 
   private lookup(src: Uint8Array, from: number, to: number, h: number): { code: number; slot: number } {
+    h |= 0;
     const bytes = this.bytes;
     const starts = this.starts;
     const len = to - from;

@@ -7,9 +7,10 @@ import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./tuple-keys.js";
 import type { DerivedSet, DerivedSetWriter, KeptReplica, KeptSealed, KeptState } from "./derived.js";
-import { compareSymbols, type Value, type ValueTable } from "../eval/values.js";
+import type { Value, ValueTable } from "../eval/values.js";
+import { withLazyAdded } from "./added.js";
 import type { PrimitiveType } from "../syntax/ast.js";
-import { coordinationFreeRelations, withheldOf, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
+import { coordinationFreeRelations, withheldOf, type InvariantStatus, type ProgramUnit, type RelationResult, type ReplicaRelation, type ReplicaReport, type ReplicaResult, type SealedResult, type WithheldRelation } from "./evaluate.js";
 import { findingKey, Replica, ReplicaSet, sealText, type RelationSeal, type ReplicaSeal, type SealMismatch, type SealRecord } from "./replica.js";
 import { FactStore, relationDigestOf, RowSet, type ColumnTypes, type Membership } from "./rows.js";
 import type { Show } from "./store.js";
@@ -278,9 +279,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   }
 
   // Per replica: the previous facts to their fixpoint, then the new ones continue it.
-  options.onPhase?.("replicas");
   const replicas: ReplicaResult[] = [];
   for (const name of store.replicas) {
+    // Told per replica: the last replica's engine is garbage once its state is written.
+    options.onPhase?.("replicas");
     const keptReplica = kept?.header.replicas[name];
     let grown = false;
     for (const [e, rels] of store.members.get(name)!) for (const [relation, m] of rels) if (m.rows.size > seen(name, e, relation)) grown = true;
@@ -329,26 +331,29 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       name,
       facts,
       newFacts,
-      relations: freeNames.map((relation) => ({ relation, size: e.size(relation), added: addedTuples(e, relation, sizes.get(relation)!, store.values) })),
+      relations: freeNames.map((relation) => addedRows(e, relation, sizes.get(relation)!, store.values)),
     });
     if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
   }
 
-  // Merged: the union of every replica's facts, coordination-free strata.
+  // Merged: the union of every replica's facts, coordination-free strata. The engine lives only in
+  // this function, so its memory is free before the sealed results' engine is built.
   options.onPhase?.("merged view");
-  const mergedEngine = engine();
-  if (kept?.header.merged != null) {
-    // The kept merged view continues from every membership's rows past what it saw (it keeps sets, so repeats drop out).
-    mergedEngine.importState(kept.state(kept.header.merged));
-    for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) insert(mergedEngine, relation, m.rows.view(Math.min(seen(name, e, relation), m.rows.size)));
-  } else {
-    for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
-  }
-  run("merged view", mergedEngine, freeStrata);
-  if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
-  const merged = freeNames.map((relation) =>
-    options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
-  );
+  const merged = ((): RelationResult[] => {
+    const mergedEngine = engine();
+    if (kept?.header.merged != null) {
+      // The kept merged view continues from every membership's rows past what it saw (it keeps sets, so repeats drop out).
+      mergedEngine.importState(kept.state(kept.header.merged));
+      for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) insert(mergedEngine, relation, m.rows.view(Math.min(seen(name, e, relation), m.rows.size)));
+    } else {
+      for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
+    }
+    run("merged view", mergedEngine, freeStrata);
+    if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
+    return freeNames.map((relation) =>
+      options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
+    );
+  })();
 
   // Sealed: the union of the covered replicas' facts in verified sealed epochs, every stratum.
   const verification = verifyRows(store, seals);
@@ -561,23 +566,10 @@ function sortedCodes(engine: Engine, relation: string): Int32Array {
   return out;
 }
 
-/**
- * The tuples a relation gained from row `from` on, in `Engine.tuples` order. A few rows are sorted
- * by comparing their values, which spares ranking every symbol the table holds.
- */
-function addedTuples(engine: Engine, relation: string, from: number, values: ValueTable): Tuple[] {
+/** A relation's result on a replica: its size and the rows it gained from row `from` on, decoded when read (see `added.ts`). */
+function addedRows(engine: Engine, relation: string, from: number, values: ValueTable): ReplicaRelation {
   const { data, size, arity, types } = engine.rows(relation);
-  if (size - from > 65536) return engine.tuples(relation, from);
-  const out = decodeRows(values, types, data.subarray(from * arity, size * arity));
-  return out.sort((a, b) => {
-    for (let c = 0; c < arity; c++) {
-      const x = a[c]!;
-      const y = b[c]!;
-      if (x === y) continue;
-      return typeof x === "string" ? compareSymbols(x, y as string) : (x as number) < (y as number) ? -1 : 1;
-    }
-    return 0;
-  });
+  return withLazyAdded({ relation, size }, data.slice(from * arity, size * arity), types, values);
 }
 
 /** Tuples of rows given as codes. */

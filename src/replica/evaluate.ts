@@ -10,6 +10,8 @@ import { keyTuple, tupleKey, type Tuple } from "./tuple-keys.js";
 import type { KeyStatus } from "./keyseal.js";
 import { ReplicaSet, type InsertResult, type SealMismatch, type SealOutcome } from "./replica.js";
 
+export { addedPreview, type TuplePreview } from "./added.js";
+
 /** A compiled program: what every evaluation needs. */
 export interface ProgramUnit {
   readonly checked: CheckedProgram;

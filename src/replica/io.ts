@@ -1,7 +1,8 @@
 // Fact files as the replica layer reads and writes them: the shared `io/` reader and writer,
 // with the delimiter and header line a relation's `.input` directive names.
 import type { RelationSchema } from "../check/types.js";
-import { parseFacts, readFactFile, type FactSchema, type ReadOptions } from "../io/read-facts.js";
+import { parseFacts, readFactCodes, readFactFile, type FactSchema, type ReadOptions } from "../io/read-facts.js";
+import type { ValueTable } from "../eval/values.js";
 import { formatRelation, writeRelationFile } from "../io/write.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
@@ -56,4 +57,15 @@ export function writeUnitFile(path: string, schema: ReplicaSchema, tuples: reado
   const { delimiter, headers } = schema.format ?? formatOf(schema);
   const header = headers === true ? schema.columns.map((c) => c.name).join(delimiter ?? "\t") + "\n" : "";
   writeFileAtomic(path, header + formatRelation(schema, tuples, "tsv", delimiter ?? "\t"));
+}
+
+/**
+ * Reads a fact file as `readFacts` does, straight into codes of `values` (`arity` per row, in file
+ * order) with no tuple or string per fact. Null when the file cannot be read that way (JSON Lines,
+ * no columns); errors throw as `readFacts` throws them.
+ */
+export function readFactCodesOf(path: string, schema: ReplicaSchema, values: ValueTable, bytes?: Buffer): Int32Array | null {
+  const { delimiter, headers } = schema.format ?? formatOf(schema);
+  const options = { format: path.endsWith(".jsonl") ? "jsonl" : "tsv", ...(delimiter === undefined ? {} : { delimiter }), ...(headers === true ? { headers } : {}), ...(bytes === undefined ? {} : { bytes }) } as const;
+  return readFactCodes(path, schema, options, values);
 }

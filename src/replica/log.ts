@@ -9,6 +9,7 @@ import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import type { FileFormat } from "./store.js";
 import { FactStore, type ColumnTypes } from "./rows.js";
 import type { PrimitiveType } from "../syntax/ast.js";
+import { LONE, type SymbolTable } from "../eval/symbols.js";
 
 export const LOG_FORMAT = "calmlog-state/2";
 /** The log file inside the state folder. */
@@ -73,7 +74,11 @@ function checksum(buf: Uint8Array): number {
 }
 
 function frame(type: number, json: unknown, binary?: Int32Array): Buffer {
-  const text = Buffer.from(JSON.stringify(json), "utf8");
+  return frameOfText(type, Buffer.from(JSON.stringify(json), "utf8"), binary);
+}
+
+/** A frame whose JSON part is already UTF-8 bytes. */
+function frameOfText(type: number, text: Buffer, binary?: Int32Array): Buffer {
   const bin = binary === undefined ? Buffer.alloc(0) : Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength);
   const payload = Buffer.alloc(5 + text.length + bin.length);
   payload.writeUInt8(type, 0);
@@ -227,36 +232,90 @@ export interface Commit {
   readonly meta: CommitMeta;
 }
 
+/** Symbols (and floats) per symbol-table frame: a frame is built in memory, so a first commit of millions of symbols is written in parts. */
+const SYMBOLS_PER_FRAME = 65536;
+
 /**
- * Appends the rows each membership gained past its mark, the symbols they need and a commit
- * record, then fsyncs. Anything past `length` (an interrupted run's tail) is cut off first.
- * Returns the new valid length.
+ * `{"symbols":[...],"floats":[...]}` for symbols [from, to) of `table`, the bytes `JSON.stringify`
+ * gives: a symbol JSON writes as it is (no quote, backslash, control character or lone surrogate)
+ * is copied from the table's UTF-8 bytes, with no string made for it.
  */
-export function appendCommit(path: string, length: number, commit: Commit): number {
+function symbolsJson(table: SymbolTable, from: number, to: number, floats: readonly number[]): Buffer {
+  const { bytes, starts, flags } = table;
+  const escaped = new Map<number, Buffer>();
+  let size = 0;
+  for (let c = from; c < to; c++) {
+    const s = starts[c]!;
+    const e = starts[c + 1]!;
+    let plain = (flags[c]! & LONE) === 0;
+    for (let i = s; plain && i < e; i++) {
+      const b = bytes[i]!;
+      if (b === 34 || b === 92 || b < 32) plain = false;
+    }
+    if (plain) size += e - s + 2;
+    else {
+      const text = Buffer.from(JSON.stringify(table.text(c)), "utf8");
+      escaped.set(c, text);
+      size += text.length;
+    }
+  }
+  const head = Buffer.from('{"symbols":[', "utf8");
+  const tail = Buffer.from(`],"floats":${JSON.stringify(floats)}}`, "utf8");
+  const out = Buffer.allocUnsafe(head.length + size + Math.max(0, to - from - 1) + tail.length);
+  let at = head.copy(out, 0);
+  for (let c = from; c < to; c++) {
+    if (c > from) out[at++] = 44;
+    const text = escaped.get(c);
+    if (text !== undefined) {
+      at += text.copy(out, at);
+      continue;
+    }
+    out[at++] = 34;
+    out.set(bytes.subarray(starts[c]!, starts[c + 1]!), at);
+    at += starts[c + 1]! - starts[c]!;
+    out[at++] = 34;
+  }
+  tail.copy(out, at);
+  return out;
+}
+
+/** The frames one commit appends, made one at a time as they are written. */
+function* commitFrames(commit: Commit): Generator<Buffer> {
   const { store } = commit;
-  const parts: Buffer[] = [];
   const values = store.values;
-  if (values.symbols.length > commit.symbols || values.floats.length > commit.floats) {
-    const symbols: string[] = [];
-    for (let c = commit.symbols; c < values.symbols.length; c++) symbols.push(values.symbols.text(c));
-    parts.push(frame(SYMBOLS, { symbols, floats: values.floats.slice(commit.floats) }));
+  // The reader adds each frame's symbols and floats in order, so a table split over frames reads back the same.
+  for (let s = commit.symbols, f = commit.floats; s < values.symbols.length || f < values.floats.length; s += SYMBOLS_PER_FRAME, f += SYMBOLS_PER_FRAME) {
+    const floats = values.floats.slice(Math.min(f, values.floats.length), Math.min(f + SYMBOLS_PER_FRAME, values.floats.length));
+    yield frameOfText(SYMBOLS, symbolsJson(values.symbols, s, Math.min(s + SYMBOLS_PER_FRAME, values.symbols.length), floats));
   }
   for (const [replica, epochs] of store.members) {
-    if (epochs.size === 0) parts.push(frame(ROWS, { replica, epoch: 0, relation: "" }));
+    if (epochs.size === 0) yield frame(ROWS, { replica, epoch: 0, relation: "" });
     for (const [epoch, rels] of epochs) {
       for (const [relation, m] of rels) {
         if (m.rows.size <= m.mark) continue;
-        parts.push(frame(ROWS, { replica, epoch, relation }, store.gather(relation, m.rows.view(m.mark))));
+        yield frame(ROWS, { replica, epoch, relation }, store.gather(relation, m.rows.view(m.mark)));
       }
     }
   }
-  parts.push(frame(COMMIT, commit.meta));
+  yield frame(COMMIT, commit.meta);
+}
+
+/**
+ * Appends the rows each membership gained past its mark, the symbols they need and a commit
+ * record, then fsyncs. Anything past `length` (an interrupted run's tail) is cut off first.
+ * Frames are written as they are made, so no second copy of the facts is held. Returns the new
+ * valid length.
+ */
+export function appendCommit(path: string, length: number, commit: Commit): number {
   const fd = openSync(path, "r+");
   try {
     if (fstatSync(fd).size !== length) ftruncateSync(fd, length);
     let at = length;
     try {
-      for (const p of parts) at += writeSync(fd, p, 0, p.length, at);
+      for (const p of commitFrames(commit)) {
+        for (let done = 0; done < p.length; ) done += writeSync(fd, p, done, p.length - done, at + done);
+        at += p.length;
+      }
       fsyncSync(fd);
     } catch (err) {
       // A failed append (a full disk) is cut off at once, so its bytes do not keep the space taken.

@@ -218,6 +218,18 @@ export class FactStore {
     return this.table(relation).intern(row);
   }
 
+  /**
+   * Adds rows given as codes of this store's value table (`arity` per row, as `encode` makes them)
+   * to `rows`; returns how many rows `codes` holds.
+   */
+  addCodes(relation: string, codes: Int32Array, rows: RowSet): number {
+    const t = this.table(relation);
+    const arity = t.arity;
+    if (arity === 0 || codes.length % arity !== 0) throw new Error(`replica store: codes do not fit \`${relation}\``);
+    for (let at = 0; at < codes.length; at += arity) rows.add(t.intern(codes, at));
+    return codes.length / arity;
+  }
+
   /** The tuple of a row id. */
   tuple(relation: string, id: number): Tuple {
     const types = this.types.get(relation)!;
@@ -239,8 +251,21 @@ export class FactStore {
   gather(relation: string, ids: Int32Array): Int32Array {
     const t = this.table(relation);
     const arity = t.arity;
+    const data = t.data;
     const out = new Int32Array(ids.length * arity);
-    for (let i = 0; i < ids.length; i++) out.set(t.data.subarray(ids[i]! * arity, ids[i]! * arity + arity), i * arity);
+    // A loop per code: a subarray per row costs more than the copy.
+    if (arity === 2) {
+      for (let i = 0, o = 0; i < ids.length; i++, o += 2) {
+        const at = ids[i]! * 2;
+        out[o] = data[at]!;
+        out[o + 1] = data[at + 1]!;
+      }
+      return out;
+    }
+    for (let i = 0, o = 0; i < ids.length; i++) {
+      const at = ids[i]! * arity;
+      for (let c = 0; c < arity; c++) out[o++] = data[at + c]!;
+    }
     return out;
   }
 

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import type { Tuple } from "./tuple-keys.js";
-import { parseFactText, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
+import { parseFactText, readFactCodesOf, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import { createFileOnce } from "../util/atomic-write.js";
+import type { ValueTable } from "../eval/values.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
 
@@ -143,6 +144,18 @@ export interface ReplicaSource {
    * `calmlog restore`), atomically. Sources that cannot be written leave it out.
    */
   writeUnit?(unit: Pick<FactUnit, "replica" | "epoch" | "relation">, schema: ReplicaSchema, rows: readonly Tuple[]): Promise<string>;
+
+  /**
+   * The facts of one unit as codes of `values` (`arity` per row, what `read` gives, in its order),
+   * read with no tuple per fact; null when this unit is read through `read` instead. Errors throw
+   * as `read` throws them. Sources without it are read through `read`.
+   */
+  readCodes?(unit: FactUnit, schema: ReplicaSchema, values: ValueTable): Promise<Int32Array | null>;
+  /**
+   * `readCodes`, with the mark `readAppended` would give the same bytes (null for a file it would
+   * not mark), so a first read goes straight into codes and the next run still reads only what is appended.
+   */
+  readCodesMarked?(unit: FactUnit, schema: ReplicaSchema, values: ValueTable): Promise<{ readonly codes: Int32Array; readonly mark: ReadMark | null } | null>;
 }
 
 /** The directory layout: `DIR/<replica>/epoch-<n>/<relation>.facts`, seals in `DIR/seals/`, kept state in `DIR/.calmlog/state/`. */
@@ -216,6 +229,34 @@ export class DirectorySource implements ReplicaSource {
     writeUnitFile(path, schema, rows);
     return path;
   }
+
+  async readCodes(unit: FactUnit, schema: ReplicaSchema, values: ValueTable): Promise<Int32Array | null> {
+    return readFactCodesOf(unit.location, schema, values);
+  }
+
+  async readCodesMarked(unit: FactUnit, schema: ReplicaSchema, values: ValueTable): Promise<{ readonly codes: Int32Array; readonly mark: ReadMark | null } | null> {
+    return readCodesMarked(unit.location, schema, values);
+  }
+}
+
+/**
+ * A whole fact file read into codes, and the mark of the bytes read (their length and SHA-256), as
+ * `readFileAppended` marks a whole read; the bytes are read once, so a write during the read cannot
+ * pair a mark with other facts. A compressed or non-UTF-8 file gets no mark (it is read whole next time).
+ */
+export function readCodesMarked(path: string, schema: ReplicaSchema, values: ValueTable): { readonly codes: Int32Array; readonly mark: ReadMark | null } | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    // The reader reports why the file cannot be read (CL404).
+    const codes = readFactCodesOf(path, schema, values);
+    return codes === null ? null : { codes, mark: null };
+  }
+  const plain = !(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) && isUtf8(bytes);
+  const codes = readFactCodesOf(path, schema, values, plain ? bytes : undefined);
+  if (codes === null) return null;
+  return { codes, mark: plain ? { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") } : null };
 }
 
 /**

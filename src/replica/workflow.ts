@@ -922,9 +922,28 @@ export class ReplicaWorkspace {
     }
     let n = 0;
     try {
-      if (this.source.readAppended !== undefined && this.source.stateDir !== null) {
+      const typed = Array.isArray(store.types.get(unit.relation));
+      const marked = this.source.stateDir !== null && this.source.readAppended !== undefined;
+      // Typed relations are read straight into the store's codes: no tuple or string per fact; with
+      // kept state, marked, so the next run can read only what is appended.
+      if (typed && marked && this.source.readCodesMarked !== undefined) {
+        const read = await this.source.readCodesMarked(unit, schema, store.values);
+        if (read !== null) {
+          if (read.mark !== null) {
+            let marks = readTo.get(key);
+            if (marks === undefined) readTo.set(key, (marks = {}));
+            marks[unit.location] = read.mark;
+          }
+          return store.addCodes(unit.relation, read.codes, rows);
+        }
+      }
+      if (typed && !marked && this.source.readCodes !== undefined) {
+        const codes = await this.source.readCodes(unit, schema, store.values);
+        if (codes !== null) return store.addCodes(unit.relation, codes, rows);
+      }
+      if (marked) {
         // Read whole, but marked, so the next run can read only what is appended.
-        const part = await this.source.readAppended(unit, schema, undefined);
+        const part = await this.source.readAppended!(unit, schema, undefined);
         for (const t of part.rows) rows.add(store.encode(unit.relation, t));
         n = part.rows.length;
         if (part.mark !== null) {
@@ -961,7 +980,7 @@ function settled(report: ReplicaReport, unit: ProgramUnit): ReplicaReport {
   };
   return {
     ...report,
-    replicas: report.replicas.map((r) => ({ ...r, newFacts: 0, relations: r.relations.map((x) => ({ ...x, added: [] })) })),
+    replicas: report.replicas.map((r) => ({ ...r, newFacts: 0, relations: r.relations.map((x) => ({ relation: x.relation, size: x.size, added: [] })) })),
     merged: report.merged.map((m) => (keep(m.relation) ? m : { ...m, tuples: [] })),
   };
 }

@@ -4,7 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticJson } from "./diagnostic-json.js";
 import { shownPath } from "./text.js";
 import type { Tuple } from "../replica/tuple-keys.js";
-import type { ReplicaReport } from "../replica/evaluate.js";
+import { addedPreview, type ReplicaReport } from "../replica/evaluate.js";
 
 /** Where the replicas came from. */
 export type ReportSource =
@@ -47,12 +47,14 @@ export function renderText(input: RenderInput): string {
   const width = Math.max(0, ...report.replicas.flatMap((r) => r.relations.map((x) => x.relation.length)));
   for (const r of report.replicas) {
     out.push(`replica \`${r.name}\`: ${r.facts} fact(s), ${r.newFacts} new since the last run`);
-    const rows = r.relations.filter((x) => x.size > 0 || x.added.length > 0);
+    const rows = r.relations.filter((x) => x.size > 0 || addedPreview(x).count > 0);
     if (rows.length === 0) out.push("  (no facts)");
     for (const x of rows) {
-      out.push(`  ${x.relation.padEnd(width)}  ${String(x.size).padStart(6)}${x.added.length > 0 ? `  +${x.added.length} new` : ""}`);
-      for (const t of x.added.slice(0, SHOW_TUPLES)) out.push(`      + ${tupleText(t)}`);
-      if (x.added.length > SHOW_TUPLES) out.push(`      ... and ${x.added.length - SHOW_TUPLES} more`);
+      // Only the shown tuples are decoded.
+      const added = addedPreview(x);
+      out.push(`  ${x.relation.padEnd(width)}  ${String(x.size).padStart(6)}${added.count > 0 ? `  +${added.count} new` : ""}`);
+      for (const t of added.head(SHOW_TUPLES)) out.push(`      + ${tupleText(t)}`);
+      if (added.count > SHOW_TUPLES) out.push(`      ... and ${added.count - SHOW_TUPLES} more`);
     }
   }
   out.push("");

@@ -4,6 +4,7 @@
 import { graphOfSource } from "../graph/model.js";
 import type { RenderInput } from "./evaluate.js";
 import type { Tuple } from "../replica/tuple-keys.js";
+import { addedPreview } from "../replica/evaluate.js";
 import type { SourceFile } from "../diagnostics/span.js";
 import { diagnosticsHtml, esc, htmlPage, prose, table } from "./html-page.js";
 import { graphSection } from "./html-lint.js";
@@ -11,10 +12,10 @@ import { graphSection } from "./html-lint.js";
 /** Tuples shown per relation before "and N more". */
 const SHOW = 20;
 
-function tupleCells(tuples: readonly Tuple[]): string {
-  if (tuples.length === 0) return `<span class="muted">(empty)</span>`;
+function tupleCells(tuples: readonly Tuple[], count = tuples.length): string {
+  if (count === 0) return `<span class="muted">(empty)</span>`;
   const shown = tuples.slice(0, SHOW).map((t) => `<code>(${esc(t.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", "))})</code>`);
-  return shown.join("<br>") + (tuples.length > SHOW ? `<br><span class="muted">… and ${tuples.length - SHOW} more</span>` : "");
+  return shown.join("<br>") + (count > SHOW ? `<br><span class="muted">… and ${count - SHOW} more</span>` : "");
 }
 
 /** The evaluate report as one HTML page; `program` is the rule file's text, for the graph. */
@@ -30,7 +31,10 @@ export function renderEvaluateHtml(input: RenderInput, program: SourceFile): str
   out.push(`<h2>Per replica (lower bounds)</h2><p class="muted">Coordination-free relations on each replica's own facts: every tuple here is in the merged view too.</p>`);
   for (const r of report.replicas) {
     out.push(`<h3 id="replica-${esc(r.name)}">replica <code>${esc(r.name)}</code>: ${r.facts} fact(s), ${r.newFacts} new since the last run</h3>`);
-    const rows = r.relations.filter((x) => x.size > 0 || x.added.length > 0).map((x) => [`<code>${esc(x.relation)}</code>`, String(x.size), String(x.added.length), tupleCells(x.added)]);
+    const rows = r.relations.filter((x) => x.size > 0 || addedPreview(x).count > 0).map((x) => {
+      const added = addedPreview(x);
+      return [`<code>${esc(x.relation)}</code>`, String(x.size), String(added.count), tupleCells(added.head(SHOW), added.count)];
+    });
     out.push(rows.length === 0 ? `<p class="muted">(no facts)</p>` : table(["relation", "tuples", "new", "new tuples"], rows, [1, 2]));
   }
 

@@ -1,0 +1,126 @@
+// Tuples a report lists as new, kept as codes until something reads them: a text report shows a
+// count and the first few, so decoding and sorting a first run's every fact and derived tuple (a
+// million objects and strings) would cost more than the evaluation. Reading `added` decodes them
+// all, once, in the order `Engine.tuples` gives.
+import { sortRows } from "../eval/engine.js";
+import { compareFloats, compareSymbols, compareValues, type ValueTable } from "../eval/values.js";
+import type { PrimitiveType } from "../syntax/ast.js";
+import type { Tuple } from "./tuple-keys.js";
+
+/** How many tuples a list holds and its first `n` in output order, without decoding the rest. */
+export interface TuplePreview {
+  readonly count: number;
+  head(n: number): readonly Tuple[];
+}
+
+const previews = new WeakMap<object, TuplePreview>();
+
+/**
+ * `target` with an `added` property holding the rows `codes` (`types.length` codes each, distinct)
+ * decoded and sorted on first read. The property is an ordinary enumerable one to every reader
+ * (spread, `JSON.stringify`), only computed late.
+ */
+export function withLazyAdded<T extends object>(target: T, codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable): T & { readonly added: readonly Tuple[] } {
+  const arity = types.length;
+  const count = arity === 0 ? 0 : codes.length / arity;
+  let decoded: Tuple[] | null = null;
+  const all = (): Tuple[] => (decoded ??= sortedTuples(codes, types, values));
+  Object.defineProperty(target, "added", { enumerable: true, configurable: true, get: all });
+  previews.set(target, { count, head: (n) => (decoded !== null || n >= count ? all().slice(0, n) : smallest(codes, types, values, n)) });
+  return target as T & { readonly added: readonly Tuple[] };
+}
+
+/** The count and head of `x.added`, decoding only the head when the list was made by `withLazyAdded`. */
+export function addedPreview(x: { readonly added: readonly Tuple[] }): TuplePreview {
+  return previews.get(x) ?? { count: x.added.length, head: (n) => x.added.slice(0, n) };
+}
+
+/** Every row decoded, in `Engine.tuples` order (column by column, numbers numerically, symbols by code point). */
+function sortedTuples(codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable): Tuple[] {
+  const arity = types.length;
+  const n = arity === 0 ? 0 : codes.length / arity;
+  // A few rows are sorted by their values, which spares ranking every symbol the table holds.
+  if (n <= 65536) return decode(codes, types, values, n).sort(byValues(types));
+  const order = sortRows(codes, n, arity, types.map((t) => values.ranks(t)), types);
+  const out: Tuple[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = row(codes, order[i]! * arity, types, values);
+  return out;
+}
+
+/** The first `k` rows in output order: one pass keeping the row numbers of the `k` smallest, comparing codes. */
+function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable, k: number): Tuple[] {
+  const arity = types.length;
+  const n = arity === 0 ? 0 : codes.length / arity;
+  const cmp = codeOrder(types, values);
+  const best: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (best.length === k && cmp(codes, i * arity, best[k - 1]! * arity) >= 0) continue;
+    let at = best.length;
+    while (at > 0 && cmp(codes, i * arity, best[at - 1]! * arity) < 0) at--;
+    best.splice(at, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best.map((i) => row(codes, i * arity, types, values));
+}
+
+/**
+ * Output order of two rows of `codes` (at `a` and `b`) without decoding them: integers by value,
+ * floats numerically, symbols by their UTF-8 bytes (code-point order), or by their text when the
+ * table holds a lone surrogate, whose bytes do not sort that way.
+ */
+function codeOrder(types: readonly PrimitiveType[], values: ValueTable): (codes: Int32Array, a: number, b: number) => number {
+  const symbols = values.symbols;
+  return (codes, a, b) => {
+    for (let c = 0; c < types.length; c++) {
+      const x = codes[a + c]!;
+      const y = codes[b + c]!;
+      if (x === y) continue;
+      switch (types[c]!) {
+        case "number":
+          return x < y ? -1 : 1;
+        case "unsigned":
+          return x >>> 0 < y >>> 0 ? -1 : 1;
+        case "float":
+          return compareFloats(values.floats[x]!, values.floats[y]!);
+        case "symbol": {
+          if (symbols.lone) return compareSymbols(symbols.text(x), symbols.text(y));
+          const bytes = symbols.bytes;
+          const starts = symbols.starts;
+          const xs = starts[x]!;
+          const xe = starts[x + 1]!;
+          const ys = starts[y]!;
+          const ye = starts[y + 1]!;
+          const len = Math.min(xe - xs, ye - ys);
+          for (let i = 0; i < len; i++) {
+            const d = bytes[xs + i]! - bytes[ys + i]!;
+            if (d !== 0) return d;
+          }
+          return xe - xs - (ye - ys);
+        }
+      }
+    }
+    return 0;
+  };
+}
+
+function byValues(types: readonly PrimitiveType[]): (a: Tuple, b: Tuple) => number {
+  return (a, b) => {
+    for (let c = 0; c < types.length; c++) {
+      const d = compareValues(types[c]!, a[c]!, b[c]!);
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+}
+
+function decode(codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable, n: number): Tuple[] {
+  const out: Tuple[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = row(codes, i * types.length, types, values);
+  return out;
+}
+
+function row(codes: Int32Array, at: number, types: readonly PrimitiveType[], values: ValueTable): Tuple {
+  const t = new Array(types.length);
+  for (let c = 0; c < types.length; c++) t[c] = values.decode(types[c]!, codes[at + c]!);
+  return t;
+}
