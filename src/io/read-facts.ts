@@ -34,7 +34,7 @@ export interface ReadOptions {
   /** Where the file was asked for (e.g. the `.input` directive), for a missing file. */
   readonly requestedAt?: Span;
   /** The file's bytes, already read (`readFactCodes`), so a caller that also hashes them reads once. */
-  readonly bytes?: Buffer;
+  readonly bytes?: Uint8Array;
 }
 
 /** Reads one relation's facts. Throws UserError: CL401 column count, CL402 bad value, CL403 bad format, CL404 missing file. */
@@ -57,7 +57,7 @@ export function readFactCodes(path: string, schema: FactSchema, opts: ReadOption
   if (!integers && values === undefined) return null;
   const shown = opts.displayPath ?? path;
   const delimiter = opts.delimiter ?? (opts.rfc4180 === true ? "," : "\t");
-  const bytes = opts.bytes ?? readBytes(path, shown, schema, opts);
+  const bytes = opts.bytes !== undefined ? Buffer.from(opts.bytes.buffer, opts.bytes.byteOffset, opts.bytes.byteLength) : readBytes(path, shown, schema, opts);
   // Record and ADT columns are parsed by their type, on the text path.
   const structured = schema.columns.some((c) => c.shape !== undefined);
   if (!structured && opts.rfc4180 !== true && delimiter.length === 1 && delimiter.charCodeAt(0) < 128) {

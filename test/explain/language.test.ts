@@ -142,7 +142,7 @@ describe("explain over Soufflé's language", () => {
     const { explainer } = setup();
     const d = explainer.why("shifted", ["\u0000[4,8]"])!;
     expect(d.kind === "rule" && d.bindings).toEqual([{ name: "x", value: 3 }, { name: "y", value: 4 }]);
-    expect(explainer.why("nested", ["\u0000[3,\"\\u0000[7,\\\"\\\\u0000nil\\\"]\"]"])?.fact.text).toBe("nested([3, [7, nil]])");
+    expect(explainer.why("nested", [makeRecord([3, makeRecord([7, NIL])])])?.fact.text).toBe("nested([3, [7, nil]])");
     // The field that differs, with its value under the body's bindings.
     const w = explainer.whyNot("shifted", ["\u0000[2,1]"])!;
     expect(w.rules.map((r) => r.message)).toEqual(["the head `shifted([x + 1, y * 2])` has 4 for `y * 2` in column 1, where the fact has 1"]);
