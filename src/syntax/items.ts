@@ -420,7 +420,8 @@ export function rescanItems(oldText: string, old: Scan, text: string): Scan {
     const unsplittable = [...lexed.unsplittable];
     let rejoin = -1;
     const scanned = scanTokens(lexed.tokens, unsplittable, (start, k) => {
-      if (start < changedEnd || k + LOOKAHEAD > lexed.tokens.count) return false;
+      // An old item is reused only if the character before it is unchanged too: it decides how `.word` lexes.
+      if (start <= changedEnd || k + LOOKAHEAD > lexed.tokens.count) return false;
       const j = lowerBound(items, start - delta, (i) => i.start);
       if (j < items.length && items[j]!.start === start - delta) {
         rejoin = j;
