@@ -101,6 +101,12 @@ const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 const PUNCT = "(),:;=<>!+-*/%^|[]{}";
 
+/** Whether the `.` at `at` starts `.word` right after a non-space character, where the lexer reads no directive (see `UnknownDirective`). */
+function gluedDot(text: string, at: number): boolean {
+  const next = text.charCodeAt(at + 1);
+  return at > 0 && !isSpace(text.charCodeAt(at - 1)) && isIdentStart(next) && next !== 63;
+}
+
 interface Lexed {
   readonly tokens: Tokens;
   readonly troubles: number[];
@@ -357,6 +363,9 @@ function scanTokens(tk: Tokens, unsplittable: number[], stopAt?: (start: number,
       continue;
     }
     // A rule or fact: up to the `.` at depth 0.
+    // `.word` right after a token is a `.` and a name to the parser, but an unknown directive when read
+    // alone on its own line: such an item is linted only with the text before it.
+    if (is(k, "punct", ".") && gluedDot(tk.text, tk.starts[k]!)) clean = false;
     const relations: Occurrence[] = [];
     let depth = 0;
     let inBody = false;
@@ -420,7 +429,8 @@ export function rescanItems(oldText: string, old: Scan, text: string): Scan {
     const unsplittable = [...lexed.unsplittable];
     let rejoin = -1;
     const scanned = scanTokens(lexed.tokens, unsplittable, (start, k) => {
-      if (start < changedEnd || k + LOOKAHEAD > lexed.tokens.count) return false;
+      // An old item is reused only if the character before it is unchanged too: it decides how `.word` lexes.
+      if (start <= changedEnd || k + LOOKAHEAD > lexed.tokens.count) return false;
       const j = lowerBound(items, start - delta, (i) => i.start);
       if (j < items.length && items[j]!.start === start - delta) {
         rejoin = j;

@@ -110,6 +110,20 @@ describe("checking part by part", () => {
     },
   );
 
+  it("reads `.word` right after a clause as the whole file does: a `.` and a name, not an unknown directive", () => {
+    const text = program(4).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
+    const cache = new PartCache();
+    const first = checkDocument("big.dl", text, cache, { splitThreshold: 0 });
+    // The `.` starts an item of its own; on its own line it would lex as the directive `.outputinvariant`.
+    const broken = text.replace('!blocked1(x).\n.invariant loop "', '!blocked1(x)..outputinvariant loop "');
+    expect(broken).not.toBe(text);
+    for (const check of [checkDocument("big.dl", broken, cache, { splitThreshold: 0, previous: first }), checkDocument("big.dl", broken, new PartCache(), { splitThreshold: 0 })]) {
+      expect(check.mode).toBe("parts");
+      expect(check.diagnostics).toEqual(lintProgram({ path: "big.dl", text: broken }).diagnostics);
+      expect(check.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual(["expected a clause or a directive but found `.`", "expected `(` but found `loop`"]);
+    }
+  });
+
   it("lints the file whole when a name only the whole file can suggest, or a component, is involved", () => {
     const text = program(3).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
     for (const broken of [text.replace("!blocked2(y)", "!blocked(y)"), text.replace(".output open0", ".output opn0"), text + "\n.comp C {}\n"]) {

@@ -21,6 +21,15 @@ describe("rescanning after an edit", () => {
     },
   );
 
+  it("reads again the item right after an edit: the character before `.word` decides whether it is a directive", () => {
+    for (const [before, after] of [
+      ["a(1). .b(2).", "a(1)..b(2)."],
+      ["a(1)..b(2).", "a(1). .b(2)."],
+    ] as const) {
+      expect(rescanItems(before, scanItems(before), after)).toEqual(scanItems(after));
+    }
+  });
+
   it("reuses the items on both sides of an edit in a large file", () => {
     const block = (i: number): string => `.decl r${i}(x: symbol)\nr${i}(x) :- s${i}(x), !t${i}(x).\n`;
     const before = Array.from({ length: 2000 }, (_, i) => block(i)).join("");
