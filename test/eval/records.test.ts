@@ -1,17 +1,9 @@
 // Records and ADTs in rule bodies and heads give Soufflé's results: construction, patterns,
 // equality between records (split field by field), patterns whose fields are computed, aliases.
 import { describe, expect, test } from "vitest";
-import { evaluate } from "../../src/eval/index.js";
-import { formatRelation } from "../../src/io/write.js";
-import { compile } from "../../src/pipeline.js";
+import { runProgram } from "./run-program.js";
 
-function run(text: string): (relation: string) => string[] {
-  const c = compile({ path: "t.dl", text });
-  const errors = c.diagnostics.items.filter((d) => d.severity === "error");
-  expect(errors.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual([]);
-  const engine = evaluate(c.checked, c.analysis!, {});
-  return (r) => formatRelation(c.checked.relations.get(r)!, [...engine.tuples(r)], "tsv").split("\n").filter((l) => l !== "").sort();
-}
+const run = runProgram;
 
 describe("record equality is split field by field, as Soufflé resolves it", () => {
   test("variables on either side are bound; ground sides compare; `_` matches anything", () => {

@@ -1,17 +1,9 @@
 // Witnesses of `min` and `max`, as Soufflé grounds them: a variable bound only inside the aggregate
 // takes its values from the tuples that reach the result.
 import { describe, expect, test } from "vitest";
-import { evaluate } from "../../src/eval/index.js";
-import { formatRelation } from "../../src/io/write.js";
-import { compile } from "../../src/pipeline.js";
+import { runProgram } from "./run-program.js";
 
-function run(text: string): (relation: string) => string[] {
-  const c = compile({ path: "t.dl", text });
-  const errors = c.diagnostics.items.filter((d) => d.severity === "error");
-  expect(errors.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual([]);
-  const engine = evaluate(c.checked, c.analysis!, {});
-  return (r) => formatRelation(c.checked.relations.get(r)!, [...engine.tuples(r)], "tsv").split("\n").filter((l) => l !== "").sort();
-}
+const run = runProgram;
 
 describe("aggregate witnesses", () => {
   test("the tallest student, the pair with the least sum, two witnesses of one maximum", () => {

@@ -6,16 +6,10 @@ import { main } from "../../src/cli/main.js";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { evaluate } from "../../src/eval/index.js";
-import { formatRelation } from "../../src/io/write.js";
-import { compile, compileFile } from "../../src/pipeline.js";
+import { compileFile } from "../../src/pipeline.js";
+import { runProgram } from "../eval/run-program.js";
 
-function run(text: string): (relation: string) => string[] {
-  const c = compile({ path: "t.dl", text });
-  const errors = c.diagnostics.items.filter((d) => d.severity === "error");
-  expect(errors.map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`)).toEqual([]);
-  const engine = evaluate(c.checked, c.analysis!, {});
-  return (r) => formatRelation(c.checked.relations.get(r)!, [...engine.tuples(r)], "tsv").split("\n").filter((l) => l !== "").sort();
-}
+const run = runProgram;
 
 describe("Soufflé's language", () => {
   test("the README sample runs with Soufflé's results", () => {
