@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli } from "../graph/cli.js";
+import { cli } from "../cli/in-process.js";
 import { hasChromium, launch } from "./chromium.js";
 
 const EXAMPLES = readdirSync("programs", { withFileTypes: true })

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPlayground } from "../../playground/build.js";
-import { cli } from "../graph/cli.js";
+import { cli } from "../cli/in-process.js";
 import { hasChromium, launch } from "./chromium.js";
 
 describe.skipIf(!hasChromium())("the playground in headless Chromium", () => {

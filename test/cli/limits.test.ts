@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { cli } from "./in-process.js";
 import { MAX_SYNTAX_ERRORS } from "../../src/syntax/parse.js";
 
 function workspace(files: Record<string, string>): string {
@@ -19,12 +19,7 @@ function workspace(files: Record<string, string>): string {
   return dir;
 }
 
-async function calmlog(cwd: string, ...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, { cwd, stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: {} });
-  return { code, stdout, stderr };
-}
+const calmlog = (cwd: string, ...args: string[]) => cli(args, cwd);
 
 describe("error recovery", () => {
   it(`reports at most ${MAX_SYNTAX_ERRORS} syntax errors per file, then "too many errors"`, async () => {

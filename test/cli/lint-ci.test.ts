@@ -4,14 +4,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { cli } from "./in-process.js";
 
-async function lint(args: string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["lint", ...args], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, cwd, env: {} });
-  return { code, stdout, stderr };
-}
+const lint = (args: string[], cwd: string) => cli(["lint", ...args], cwd);
 
 const RULES = `.decl release(r: symbol)
 .input release

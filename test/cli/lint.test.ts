@@ -3,21 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
+import { cli } from "./in-process.js";
 
 const FIXTURES = "test/analysis/fixtures";
 
-async function lint(args: string[], cwd = process.cwd()) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["lint", ...args], {
-    cwd,
-    env: {},
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
+const lint = (args: string[], cwd = process.cwd()) => cli(["lint", ...args], cwd);
 
 describe("calmlog lint", () => {
   it("exits 0 on a monotonic program and says it is coordination-free", async () => {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli } from "./cli.js";
+import { cli } from "../cli/in-process.js";
 
 const EXAMPLES = readdirSync("programs", { withFileTypes: true })
   .filter((d) => d.isDirectory())

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HtmlValidate } from "html-validate";
 import { describe, expect, it } from "vitest";
-import { cli } from "./cli.js";
+import { cli } from "../cli/in-process.js";
 import { copyCommitted } from "../committed.js";
 
 const validator = new HtmlValidate({ extends: ["html-validate:recommended"] });
