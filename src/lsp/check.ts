@@ -17,7 +17,7 @@ import { applySuppressions } from "../diagnostics/suppress.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { MAX_SYNTAX_ERRORS, parse } from "../syntax/parse.js";
 import { hasPosition, LineIndex, type Location, type Span } from "../diagnostics/span.js";
-import { rescanItems, scanItems, type Scan, type SourceItem } from "../syntax/items.js";
+import { countEndingBy, rescanItems, scanItems, type Scan, type SourceItem } from "../syntax/items.js";
 
 /** Files at least this long (in UTF-16 code units) are checked part by part. */
 export const DEFAULT_SPLIT_THRESHOLD = 64 * 1024;
@@ -207,14 +207,7 @@ function mergeWindows(windows: Windows): Windows {
 
 /** The index of the first item ending after `offset` (the item holding it, or the next one). */
 function itemIndexAt(items: readonly SourceItem[], offset: number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (items[mid]!.end <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return Math.min(lo, items.length - 1);
+  return Math.min(countEndingBy(items, offset), items.length - 1);
 }
 
 /** The window around item `i`: its neighbours too, as recovery may reach back to its line's start and on to the next clause. */

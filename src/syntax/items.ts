@@ -472,3 +472,15 @@ function moveItem(i: SourceItem, delta: number): SourceItem {
     typeName: i.typeName === null ? null : { ...i.typeName, start: i.typeName.start + delta, end: i.typeName.end + delta },
   };
 }
+
+/** How many of `spans` (in order, not overlapping) end at or before `offset`: the index of the first one ending after it. */
+export function countEndingBy(spans: readonly { readonly end: number }[], offset: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid]!.end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -5,6 +5,7 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import { EOF, tokenMatcher } from "./chevrotain.js";
 import type { Item, Program } from "./ast.js";
 import { expandComponents, type SourceItem } from "./components.js";
+import { countEndingBy } from "./items.js";
 import { addEquivalenceRules } from "./eqrel.js";
 import { parser } from "./parser.js";
 import { LineIndex, type SourceFile } from "../diagnostics/span.js";
@@ -241,14 +242,7 @@ function lastEnd(tokens: readonly IToken[]): number {
 }
 
 function lastItemBefore(items: readonly ItemResult[], offset: number): ItemResult | undefined {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (items[mid]!.end <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return items[lo - 1];
+  return items[countEndingBy(items, offset) - 1];
 }
 
 function mergeRanges(ranges: (readonly [number, number])[]): [number, number][] {
