@@ -1,7 +1,7 @@
 // The one way calmlog replaces a file: write a temporary sibling, fsync it, rename it over the
 // target, fsync the folder. A reader sees the old file or the new one, never half of either, and
 // after a crash the rename is either on disk or not. Node only: the core never imports this module.
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 
@@ -101,9 +101,15 @@ export function createFileOnce(path: string, data: string | Uint8Array): boolean
 
 /**
  * Replaces `path` with `data` atomically and durably (temp file, fsync, rename, fsync the folder).
- * `exclusive` refuses to replace an existing file (a seal is written once). Throws the fs error.
+ * `exclusive` refuses to replace an existing file (a seal is written once): it goes through
+ * `createFileOnce`, whose link fails when `path` exists, so two writers racing for the same path
+ * cannot both succeed (a check before a rename would leave that window open). Throws the fs error.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: { readonly exclusive?: boolean } = {}): void {
+  if (options.exclusive === true) {
+    if (!createFileOnce(path, data)) throw new Error(`refusing to replace \`${path}\``);
+    return;
+  }
   const temp = tempSibling(path);
   try {
     const fd = openSync(temp, "wx");
@@ -116,10 +122,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
-  }
-  if (options.exclusive === true && existsSync(path)) {
-    rmSync(temp, { force: true });
-    throw new Error(`refusing to replace \`${path}\``);
   }
   commitTemp(temp, path);
 }
