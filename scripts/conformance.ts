@@ -340,7 +340,15 @@ async function mainRun(): Promise<number> {
   let cases = CATEGORIES.flatMap((cat) => casesOf(testsDir, cat));
   if (values.filter !== undefined) cases = cases.filter((c) => c.id.includes(values.filter!));
   if (values.failed !== undefined) {
-    const failed = new Set((JSON.parse(readFileSync(values.failed, "utf8")) as { id: string; pass: boolean }[]).filter((o) => !o.pass).map((o) => o.id));
+    // `--failed` reads the `--json` file of an earlier run; a wrong path is a usage error, not a crash.
+    let earlier: { id: string; pass: boolean }[];
+    try {
+      earlier = JSON.parse(readFileSync(values.failed, "utf8")) as { id: string; pass: boolean }[];
+    } catch (err) {
+      process.stderr.write(`conformance: cannot read \`${values.failed}\` (${(err as Error).message}); \`--failed\` takes the file an earlier run wrote with \`--json\`\n`);
+      return 2;
+    }
+    const failed = new Set(earlier.filter((o) => !o.pass).map((o) => o.id));
     cases = cases.filter((c) => failed.has(c.id));
   }
   const worker = new Worker();
