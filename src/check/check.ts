@@ -7,6 +7,7 @@ import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { normalize } from "../syntax/normalize.js";
 import type { Span } from "../diagnostics/span.js";
 import { checkGrounding } from "./ground.js";
+import { checkInlining, inlineClauses } from "./inline.js";
 import { BUILTIN_NAMES, builtin } from "../builtins/functors.js";
 import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
@@ -45,9 +46,25 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
   for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
+  const inline = new Map<string, Span>();
+  for (const s of schemas.values()) if (s.decl.qualifiers.some((q) => q.name === "inline")) inline.set(s.name, s.decl.name.span);
   for (const clause of clauses) {
-    if (clause.rule.body !== null) checkGrounding(clause, found);
+    // An inline relation's head binds its variables: the atoms it replaces supply them (as in Soufflé).
+    if (clause.rule.body !== null) checkGrounding(clause, found, inline.has(clause.head.relation.name));
     inferClause(clause, columnTypes, found);
+  }
+  checkInlining(clauses, inline, found);
+  let inlined = clauses;
+  if (inline.size > 0 && !found.hasErrors()) {
+    const result = inlineClauses(clauses, inline);
+    inlined = result.clauses;
+    // Soufflé checks groundedness again once the inline atoms are replaced.
+    for (const [clause, read] of result.changed) {
+      const after = new Diagnostics();
+      checkGrounding(clause, after);
+      const note = `The rule reads the inline relation${read.length === 1 ? "" : "s"} ${read.map((n) => `\`${n}\``).join(", ")}; the check applies once their rules are put in its place.`;
+      for (const d of after.items) found.push({ ...d, notes: [...d.notes, note] });
+    }
   }
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
   const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
@@ -56,7 +73,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   diags.push(...settle(found.items));
   const relations = new Map<string, RelationSchema>();
   for (const [name, s] of schemas) relations.set(name, { ...s });
-  return { program, relations, clauses };
+  return { program, relations, clauses: inlined };
 }
 
 function declareRelations(program: Program, types: TypeTable, diags: Diagnostics) {

@@ -108,6 +108,12 @@ const LIST = [
   code("CL220", "bad-choice-domain", "error", "`choice-domain` names a column the relation does not have",
     "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
     "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
+  code("CL238", "bad-execution-plan", "error", "`.plan` does not fit its rule",
+    "A rule's `.plan` gives, per version, an order of the rule's positive atoms numbered from 1: each order names every atom once, versions run from 0 to one less than the atoms of the rule's own recursive stratum, and only a recursive rule has versions (as Soufflé checks). calmlog orders joins itself, so a valid plan is accepted and ignored.",
+    "Number every positive body atom once, use versions `0..N-1`, or drop the `.plan`."),
+  code("CL239", "bad-inline", "error", "Relation cannot be inlined",
+    "An `inline` relation is replaced by its rules wherever it is used, as in Soufflé. That is impossible for inline relations that depend on each other in a cycle, for a negated inline atom whose rules have variables their head does not bind or whose arguments hold `_`, for an inline atom inside an aggregate, and with `autoinc()`.",
+    "Remove `inline` from the relation named."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",
