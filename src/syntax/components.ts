@@ -4,7 +4,7 @@
 // prefixes every name declared in it with `g.`. Names a component does not declare keep referring to
 // the enclosing scope. Items keep their spans in the component body; `instances` says which `.init`
 // each generated relation comes from, for a note under any diagnostic about it.
-import type { Atom, Attribute, Body, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
+import type { Atom, Attribute, Body, ExecutionPlan, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
 import type { Diagnostic, Related } from "../diagnostics/diagnostic.js";
 import type { Location, Span } from "../diagnostics/span.js";
 
@@ -39,8 +39,22 @@ export interface OverrideDirective {
   readonly span: Span;
 }
 
+/** `.plan ...` as parsed: it belongs to the rule just before it (`parse` attaches it). */
+export interface PlanItem {
+  readonly kind: "plan";
+  readonly plan: ExecutionPlan;
+}
+
+/** `.pragma "key" "value"`: kept on the program (`parse` takes it out of the items). */
+export interface PragmaItem {
+  readonly kind: "pragma";
+  readonly key: string;
+  readonly value: string | null;
+  readonly span: Span;
+}
+
 /** An item as parsed, before components are expanded. */
-export type SourceItem = Item | ComponentDecl | ComponentInit | OverrideDirective;
+export type SourceItem = Item | ComponentDecl | ComponentInit | OverrideDirective | PlanItem | PragmaItem;
 
 /** A problem found while expanding, for `parse` to report. */
 export interface ExpansionProblem {
@@ -184,7 +198,7 @@ function renameType(t: TypeDecl, types: ReadonlyMap<string, string>): TypeDecl {
 
 /** Expands every top-level `.init`; components that are never instantiated contribute nothing. */
 export function expandComponents(source: readonly SourceItem[]): Expansion {
-  if (!source.some((i) => i.kind === "component" || i.kind === "init" || i.kind === "override")) {
+  if (!source.some((i) => i.kind === "component" || i.kind === "init" || i.kind === "override" || i.kind === "plan" || i.kind === "pragma")) {
     return { items: source as readonly Item[], uses: [], instances: new Map(), problems: [] };
   }
   const problems: ExpansionProblem[] = [];
@@ -214,6 +228,8 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
           c.clauses.push(...splitHeads(item));
           break;
         case "invariant":
+        case "plan":
+        case "pragma":
           break;
       }
     }
@@ -313,6 +329,7 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
       problems.push({ code: "CL216", span: item.span, message: "`.override` belongs inside a component (`.comp`)" });
       continue;
     }
+    if (item.kind === "plan" || item.kind === "pragma") continue;
     if (item.kind !== "init") {
       items.push(item);
       continue;

@@ -180,3 +180,22 @@ out(a, b) :- v(a), v(b), ${negated ? "!" : ""}mid(a, b).
     expect(runProgram(program("inline"))("out")).toEqual(runProgram(program(""))("out"));
   });
 });
+
+describe("relations kept stored although declared `inline`", () => {
+  it("honours `no_inline`, `no_magic` and `.pragma \"inline-exclude\"`, as Soufflé does", () => {
+    const text = (qualifiers: string, pragma: string): string => `
+${pragma}
+.decl a(x: number)
+a(1). a(2).
+.decl b(x: number, y: number) inline ${qualifiers}
+b(x, y) :- x != y.
+.decl c(x: number, y: number)
+c(x, y) :- a(x), a(y), b(x, y).
+.output c
+`;
+    expect(errors(text("", ""))).toEqual([]);
+    for (const [q, p] of [["no_inline", ""], ["no_magic", ""], ["", '.pragma "inline-exclude" "b"'], ["", '.pragma "magic-transform-exclude" "z,b"']]) {
+      expect(errors(text(q!, p!)), `${q} ${p}`).toEqual(["CL205 6:3 variable `x` is not grounded", "CL205 6:6 variable `y` is not grounded"]);
+    }
+  });
+});
