@@ -170,7 +170,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   }
   const pragmas = items.flatMap((i) => (i.kind === "pragma" ? [{ key: i.key, value: i.value, span: i.span }] : []));
   const expanded = expandComponents(attached.items);
-  for (const p of expanded.problems) diags.add(p.code, p.span, p.message);
+  for (const p of expanded.problems) diags.add(p.code, p.span, p.message, { ...(p.related ? { related: p.related } : {}), ...(p.help ? { help: p.help } : {}) });
   const p = { ...program([...addEquivalenceRules(expanded.items)]), ...(pragmas.length > 0 ? { pragmas } : {}) };
   return expanded.uses.length === 0 ? p : { ...p, components: expanded.uses };
 }
