@@ -256,14 +256,18 @@ export class AstBuilder {
       });
       return [{ kind: "plan", plan: { orders, span: this.span(kw.startOffset, this.lastTokenEnd(node)) } }];
     }
-    const rejected: [IToken[] | undefined, string][] = [
-      [c.functorDecl?.[0]?.children.Functor, "user-defined functor declarations (`.functor`) are"],
-    ];
-    for (const [kw, what] of rejected) {
-      if (kw) {
-        this.unsupported(this.tokSpan(this.tok(kw[0])), what);
-        return [];
-      }
+    if (c.functorDecl) {
+      const node = this.node(c.functorDecl[0]);
+      const kw = this.tok(req(node.children.Functor));
+      const name = this.ident(req(node.children.Ident));
+      this.problem("CL119", kw.startOffset, this.lastTokenEnd(node), `the functor declaration \`${name.name}\` is accepted; calling it (\`@${name.name}(...)\`) is not supported`, false);
+      return [];
+    }
+    if (c.latticeDecl) {
+      const t = this.tok(req(this.node(c.latticeDecl[0]).children.LatticeDecl));
+      const name = /^\.lattice\s+([\w?.]+)/.exec(t.image)?.[1] ?? "";
+      this.problem("CL119", t.startOffset, tokenEnd(t), `the lattice declaration \`${name}\` is accepted; a relation with a lattice column (\`x: ${name}<>\`) is not supported`, false);
+      return [];
     }
     throw new Broken();
   }
