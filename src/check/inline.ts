@@ -205,7 +205,6 @@ export function inlineClauses(clauses: readonly Clause[], inline: InlineSet): { 
   const rulesOf = new Map<string, Clause[]>();
   for (const name of inline.keys()) rulesOf.set(name, []);
   for (const c of clauses) rulesOf.get(c.head.relation.name)?.push(normaliseHead(c));
-  const fresh = { n: 0 };
   const out: Clause[] = [];
   const changed = new Map<Clause, string[]>();
   for (const c of clauses) {
@@ -214,6 +213,8 @@ export function inlineClauses(clauses: readonly Clause[], inline: InlineSet): { 
       out.push(c);
       continue;
     }
+    // Each use of an inline relation in this clause renames its rule's variables apart: `y#hop`, `y#hop2`, ...
+    const fresh = new Map<string, number>();
     let work: Literal[][] = [[...c.body]];
     const done: Literal[][] = [];
     // Unfold one inline atom at a time; there is no inline cycle (`checkInlining`), so this ends.
@@ -259,7 +260,7 @@ function normaliseHead(c: Clause): Clause {
 }
 
 /** The bodies that replace one inline atom (positive: one per rule; negated: De Morgan over the rules). */
-function unfold(lit: Extract<Literal, { kind: "atom" }>, rules: readonly Clause[], fresh: { n: number }): Literal[][] {
+function unfold(lit: Extract<Literal, { kind: "atom" }>, rules: readonly Clause[], fresh: Map<string, number>): Literal[][] {
   const instances = rules.map((r) => instantiate(r, lit.atom, fresh));
   if (!lit.negated) return instances.map((i) => [...i.body, ...i.bind]);
   // !(B1 ∨ B2 ∨ ...) = ∧ over the rules of (∨ over a rule's literals of ¬l); multiplied out.
@@ -280,8 +281,11 @@ function unfold(lit: Extract<Literal, { kind: "atom" }>, rules: readonly Clause[
  * variables replaced by the atom's arguments when those are variables or constants, and equalities
  * (`bind`) for the rest (an expression or `_`, which stays a variable of its own).
  */
-function instantiate(rule: Clause, atom: Atom, fresh: { n: number }): { body: Literal[]; bind: Literal[] } {
-  const tag = `#i${fresh.n++}`;
+function instantiate(rule: Clause, atom: Atom, fresh: Map<string, number>): { body: Literal[]; bind: Literal[] } {
+  const name = atom.relation.name;
+  const n = (fresh.get(name) ?? 0) + 1;
+  fresh.set(name, n);
+  const tag = `#${name}${n === 1 ? "" : n}`;
   const subst = new Map<string, Term>();
   const bind: Literal[] = [];
   rule.head.args.forEach((h, i) => {
