@@ -14,6 +14,7 @@ import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
 import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { checkRecordTerms } from "./records.js";
+import { checkRecordIdentity } from "./record-identity.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "../syntax/visit.js";
@@ -47,6 +48,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
   for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
+  checkRecordIdentity(program, clauses, (r) => schemas.get(r)?.columns, found);
   const inline = inlineRelations(program, schemas);
   for (const clause of clauses) {
     // An inline relation's head binds its variables: the atoms it replaces supply them (as in Soufflé).
