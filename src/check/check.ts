@@ -7,11 +7,14 @@ import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { normalize } from "../syntax/normalize.js";
 import type { Span } from "../diagnostics/span.js";
 import { checkGrounding } from "./ground.js";
+import { checkInlining, inlineClauses } from "./inline.js";
+import { checkExecutionPlans } from "./execution-plan.js";
 import { BUILTIN_NAMES, builtin } from "../builtins/functors.js";
 import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
 import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { checkRecordTerms } from "./records.js";
+import { checkRecordIdentity } from "./record-identity.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "../syntax/visit.js";
@@ -45,10 +48,27 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
   for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
+  checkRecordIdentity(program, clauses, (r) => schemas.get(r)?.columns, found);
+  const inline = inlineRelations(program, schemas);
   for (const clause of clauses) {
-    if (clause.rule.body !== null) checkGrounding(clause, found);
+    // An inline relation's head binds its variables: the atoms it replaces supply them (as in Soufflé).
+    if (clause.rule.body !== null) checkGrounding(clause, found, inline.has(clause.head.relation.name));
     inferClause(clause, columnTypes, found);
   }
+  checkInlining(clauses, inline, found);
+  let inlined = clauses;
+  if (inline.size > 0 && !found.hasErrors()) {
+    const result = inlineClauses(clauses, inline);
+    inlined = result.clauses;
+    // Soufflé checks groundedness again once the inline atoms are replaced.
+    for (const [clause, read] of result.changed) {
+      const after = new Diagnostics();
+      checkGrounding(clause, after);
+      const note = `The rule reads the inline relation${read.length === 1 ? "" : "s"} ${read.map((n) => `\`${n}\``).join(", ")}; the check applies once their rules are put in its place.`;
+      for (const d of after.items) found.push({ ...d, notes: [...d.notes, note] });
+    }
+  }
+  checkExecutionPlans(inlined, found);
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
   const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
   if (!syntaxBroken) checkDefinitions(program, schemas, found);
@@ -56,7 +76,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   diags.push(...settle(found.items));
   const relations = new Map<string, RelationSchema>();
   for (const [name, s] of schemas) relations.set(name, { ...s });
-  return { program, relations, clauses };
+  return { program, relations, clauses: inlined };
 }
 
 function declareRelations(program: Program, types: TypeTable, diags: Diagnostics) {
@@ -201,6 +221,20 @@ function checkQualifiers(schemas: Map<string, MutableSchema>, diags: Diagnostics
       diags.add("CL219", s.decl.name.span, `\`${s.name}\` is read or written, so it cannot be \`inline\``, { help: "Drop `inline`, or the IO directive." });
     }
   }
+}
+
+/**
+ * The relations to inline: declared `inline`, unless also `no_inline` or `no_magic`, or named by
+ * `.pragma "inline-exclude"` or `"magic-transform-exclude"` (Soufflé's InlineUnmarkExcluded).
+ */
+function inlineRelations(program: Program, schemas: ReadonlyMap<string, MutableSchema>): Map<string, Span> {
+  const excluded = new Set((program.pragmas ?? []).filter((p) => p.key === "inline-exclude" || p.key === "magic-transform-exclude").flatMap((p) => (p.value ?? "").split(",").map((n) => n.trim())));
+  const inline = new Map<string, Span>();
+  for (const s of schemas.values()) {
+    const q = new Set(s.decl.qualifiers.map((x) => x.name));
+    if (q.has("inline") && !q.has("no_inline") && !q.has("no_magic") && !excluded.has(s.name)) inline.set(s.name, s.decl.name.span);
+  }
+  return inline;
 }
 
 /** Soufflé's string constraints, written like atoms (`match("a.*", s)`); calmlog has no regular expressions. */

@@ -6,12 +6,16 @@ import type { Clause } from "../syntax/normalize.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { allVariables, clauseOuter, collectOuter, hasWildcard, literalTerms } from "../syntax/visit.js";
 
-/** Reports CL205 (ungrounded) and CL214 (witness problem) for one clause with a body. */
-export function checkGrounding(clause: Clause, diags: Diagnostics): void {
+/**
+ * Reports CL205 (ungrounded) and CL214 (witness problem) for one clause with a body. With
+ * `headGrounds` (a rule of an `inline` relation), the head's arguments count as bound.
+ */
+export function checkGrounding(clause: Clause, diags: Diagnostics, headGrounds = false): void {
   const { vars, aggregates } = clauseOuter(clause);
   const outerNames = new Set(vars.map((v) => v.name));
   const grounded = new Set<string>();
   bindPositive(clause.body, grounded);
+  if (headGrounds) bindPositive([{ kind: "atom", negated: false, atom: clause.head, span: clause.head.span }], grounded);
   closeOverEqualities(clause.body, grounded, (t) => valueVariables(t, outerNames));
 
   const reported = new Set<string>();

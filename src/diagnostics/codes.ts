@@ -39,6 +39,9 @@ const LIST = [
   code("CL107", "plan-ignored", "note", "`.plan` accepted and ignored",
     "Soufflé's `.plan` fixes the join order of the clause before it. calmlog orders joins by its own planner (README: How evaluation works), so the plan has no effect on results.",
     null),
+  code("CL119", "declaration-ignored", "note", "`.functor` or `.lattice` declaration accepted and unused",
+    "Soufflé's declarations of user-defined functors (implemented in a C++ library) and of lattices (`.lattice T<> { ... }`) are read and ignored; a call `@f(...)` (CL104) or a lattice column `x: T<>` (CL101) is refused where it is used.",
+    null),
   code("CL108", "preprocessor-failed", "error", "The C preprocessor or `.include` could not expand the file",
     "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it, and reads the files its `.include` directives name; calmlog does the same for files with `#` lines or `__LINE__`. The preprocessor is missing or reported an error, or an included file was not found.",
     "Install `mcpp`, fix the `#include` / `#define` line it reports, or pass the included file's folder with `-I DIR`."),
@@ -108,6 +111,12 @@ const LIST = [
   code("CL220", "bad-choice-domain", "error", "`choice-domain` names a column the relation does not have",
     "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
     "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
+  code("CL238", "bad-execution-plan", "error", "`.plan` does not fit its rule",
+    "A rule's `.plan` gives, per version, an order of the rule's positive atoms numbered from 1: each order names every atom once, versions run from 0 to one less than the atoms of the rule's own recursive stratum, and only a recursive rule has versions (as Soufflé checks). calmlog orders joins itself, so a valid plan is accepted and ignored.",
+    "Number every positive body atom once, use versions `0..N-1`, or drop the `.plan`."),
+  code("CL239", "bad-inline", "error", "Relation cannot be inlined",
+    "An `inline` relation is replaced by its rules wherever it is used, as in Soufflé. That is impossible for inline relations that depend on each other in a cycle, for a negated inline atom whose rules have variables their head does not bind or whose arguments hold `_`, for an inline atom inside an aggregate, and with `autoinc()`.",
+    "Remove `inline` from the relation named."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",

@@ -16,6 +16,8 @@ export interface Program {
   readonly items: readonly Item[];
   readonly span: Span;
   /** Component bodies expanded by `.init`, for notes naming the instantiation (see `noteInstantiations`). */
+  /** `.pragma "key" "value"` directives, in source order. */
+  readonly pragmas?: readonly { readonly key: string; readonly value: string | null; readonly span: Span }[];
   readonly components?: readonly { readonly component: string; readonly span: Span; readonly chain: readonly { readonly instance: Ident; readonly span: Span }[] }[];
 }
 
@@ -95,6 +97,22 @@ export interface Rule {
    * tuple of the same relation that removes it while the body holds.
    */
   readonly dominator?: Atom;
+  /** Soufflé's `.plan 0: (2, 1), 1: (1, 2)` after the rule: a join order per version (checked, then ignored). */
+  readonly plan?: ExecutionPlan;
+  readonly span: Span;
+}
+
+/** One version's order in a `.plan`: `1: (3, 1, 2)` numbers the rule's positive atoms from 1. */
+export interface PlanOrder {
+  readonly version: number;
+  readonly order: readonly number[];
+  /** The parenthesised order, where Soufflé points its plan errors. */
+  readonly span: Span;
+}
+
+/** A rule's `.plan`: its orders in the order written (a version given twice keeps the last, as in Soufflé). */
+export interface ExecutionPlan {
+  readonly orders: readonly PlanOrder[];
   readonly span: Span;
 }
 

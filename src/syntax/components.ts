@@ -4,7 +4,7 @@
 // prefixes every name declared in it with `g.`. Names a component does not declare keep referring to
 // the enclosing scope. Items keep their spans in the component body; `instances` says which `.init`
 // each generated relation comes from, for a note under any diagnostic about it.
-import type { Atom, Attribute, Body, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
+import type { Atom, Attribute, Body, ExecutionPlan, Ident, IoDirective, Item, Literal, RelationDecl, Rule, Term, TypeDecl } from "./ast.js";
 import type { Diagnostic, Related } from "../diagnostics/diagnostic.js";
 import type { Location, Span } from "../diagnostics/span.js";
 
@@ -39,14 +39,30 @@ export interface OverrideDirective {
   readonly span: Span;
 }
 
+/** `.plan ...` as parsed: it belongs to the rule just before it (`parse` attaches it). */
+export interface PlanItem {
+  readonly kind: "plan";
+  readonly plan: ExecutionPlan;
+}
+
+/** `.pragma "key" "value"`: kept on the program (`parse` takes it out of the items). */
+export interface PragmaItem {
+  readonly kind: "pragma";
+  readonly key: string;
+  readonly value: string | null;
+  readonly span: Span;
+}
+
 /** An item as parsed, before components are expanded. */
-export type SourceItem = Item | ComponentDecl | ComponentInit | OverrideDirective;
+export type SourceItem = Item | ComponentDecl | ComponentInit | OverrideDirective | PlanItem | PragmaItem;
 
 /** A problem found while expanding, for `parse` to report. */
 export interface ExpansionProblem {
-  readonly code: "CL216" | "CL217";
+  readonly code: "CL204" | "CL216" | "CL217";
   readonly span: Span;
   readonly message: string;
+  readonly related?: readonly Related[];
+  readonly help?: string;
 }
 
 /** A component body that an `.init` expanded: diagnostics inside it get a note naming the instantiation. */
@@ -75,6 +91,7 @@ interface Comp {
   readonly nested: Map<string, Comp>;
   readonly inits: ComponentInit[];
   readonly overrides: Set<string>;
+  readonly overrideItems: OverrideDirective[];
   readonly types: TypeDecl[];
   readonly relations: RelationDecl[];
   readonly directives: IoDirective[];
@@ -184,12 +201,12 @@ function renameType(t: TypeDecl, types: ReadonlyMap<string, string>): TypeDecl {
 
 /** Expands every top-level `.init`; components that are never instantiated contribute nothing. */
 export function expandComponents(source: readonly SourceItem[]): Expansion {
-  if (!source.some((i) => i.kind === "component" || i.kind === "init" || i.kind === "override")) {
+  if (!source.some((i) => i.kind === "component" || i.kind === "init" || i.kind === "override" || i.kind === "plan" || i.kind === "pragma")) {
     return { items: source as readonly Item[], uses: [], instances: new Map(), problems: [] };
   }
   const problems: ExpansionProblem[] = [];
   const build = (decl: ComponentDecl, parent: Comp | null): Comp => {
-    const c: Comp = { decl, parent, nested: new Map(), inits: [], overrides: new Set(), types: [], relations: [], directives: [], clauses: [] };
+    const c: Comp = { decl, parent, nested: new Map(), inits: [], overrides: new Set(), overrideItems: [], types: [], relations: [], directives: [], clauses: [] };
     for (const item of decl.body) {
       switch (item.kind) {
         case "component":
@@ -200,6 +217,7 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
           break;
         case "override":
           c.overrides.add(item.relation.name);
+          c.overrideItems.push(item);
           break;
         case "type":
           c.types.push(item);
@@ -214,6 +232,8 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
           c.clauses.push(...splitHeads(item));
           break;
         case "invariant":
+        case "plan":
+        case "pragma":
           break;
       }
     }
@@ -222,14 +242,56 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
   const globals = new Map<string, Comp>();
   for (const item of source) if (item.kind === "component") globals.set(item.name.name, build(item, null));
 
-  const lookup = (scope: Comp | null, name: string, binding: Binding): Comp | null => {
+  // Soufflé's ComponentLookup: each enclosing scope's own components, then those its bases declare, then globals.
+  const lookup = (scope: Comp | null, name: string, binding: Binding, depth = 0): Comp | null => {
     const n = binding.get(name) ?? name;
+    if (depth > MAX_DEPTH) return null;
     for (let s = scope; s !== null; s = s.parent) {
       const found = s.nested.get(n);
       if (found !== undefined) return found;
+      for (const baseType of s.decl.bases) {
+        const base = lookup(s.parent, baseType.name.name, binding, depth + 1);
+        if (base === s) return null;
+        if (base !== null) {
+          const inBase = lookup(base, name, binding, depth + 1);
+          if (inBase !== null) return inBase;
+        }
+      }
     }
     return globals.get(n) ?? null;
   };
+
+  // Soufflé's ComponentChecker, on every component whether instantiated or not: `.override r` needs an
+  // `r` that a base component declares `overridable`.
+  const checkOverrides = (comp: Comp, enclosing: Comp | null, params: ReadonlySet<string>): void => {
+    const name = comp.decl.name.name;
+    const inScope = new Set([...params, ...comp.decl.params]);
+    const parents = new Set<Comp>();
+    const collectParents = (c: Comp): void => {
+      for (const base of c.decl.bases) {
+        if (inScope.has(base.name.name)) continue;
+        const p = lookup(enclosing, base.name.name, new Map());
+        if (p !== null && !parents.has(p)) (parents.add(p), collectParents(p));
+      }
+    };
+    collectParents(comp);
+    for (const o of comp.overrideItems) {
+      const rel = o.relation.name;
+      const own = comp.relations.find((r) => r.name.name === rel);
+      if (own !== undefined) {
+        problems.push({ code: "CL216", span: o.span, message: `\`.override ${rel}\` in component \`${name}\`: \`${rel}\` is declared in \`${name}\` itself, not inherited`, related: [{ span: own.name.span, message: `\`${rel}\` is declared here` }], help: "`.override` replaces the rules a base component gives a relation; remove it, or declare the relation in a base component." });
+      }
+      for (const p of parents) {
+        const decl = p.relations.find((r) => r.name.name === rel);
+        if (decl !== undefined && !decl.qualifiers.some((q) => q.name === "overridable")) {
+          problems.push({ code: "CL216", span: o.span, message: `\`.override ${rel}\` in component \`${name}\`: \`${rel}\` of \`${p.decl.name.name}\` is not \`overridable\``, related: [{ span: decl.name.span, message: `\`${rel}\` is declared here` }], help: `Declare it \`.decl ${rel}(...) overridable\` in \`${p.decl.name.name}\`, or remove the \`.override\`.` });
+        }
+      }
+    }
+    for (const nested of comp.nested.values()) checkOverrides(nested, comp, inScope);
+  };
+  for (const c of globals.values()) checkOverrides(c, null, new Set());
+  checkNamespaces(source, problems);
 
   const instances = new Map<string, readonly ComponentInit[]>();
 
@@ -313,6 +375,7 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
       problems.push({ code: "CL216", span: item.span, message: "`.override` belongs inside a component (`.comp`)" });
       continue;
     }
+    if (item.kind === "plan" || item.kind === "pragma") continue;
     if (item.kind !== "init") {
       items.push(item);
       continue;
@@ -322,6 +385,35 @@ export function expandComponents(source: readonly SourceItem[]): Expansion {
     items.push(...content.types, ...content.relations, ...content.clauses, ...orphans, ...content.directives);
   }
   return { items, uses, instances, problems };
+}
+
+/**
+ * Soufflé's component namespaces: a top-level component may not share its name with a type, a
+ * relation or an earlier component, nor an instance with any of those or an earlier instance (CL204).
+ */
+function checkNamespaces(source: readonly SourceItem[], problems: ExpansionProblem[]): void {
+  const names = new Map<string, { span: Span; what: string }>();
+  const first = (name: string, span: Span, what: string): void => {
+    if (!names.has(name)) names.set(name, { span, what });
+  };
+  for (const i of source) if (i.kind === "type") first(i.name.name, i.name.span, "type");
+  for (const i of source) if (i.kind === "decl") first(i.name.name, i.name.span, "relation");
+  const clash = (name: string, span: Span, what: string): void => {
+    const prior = names.get(name);
+    if (prior === undefined) {
+      names.set(name, { span, what });
+      return;
+    }
+    problems.push({
+      code: "CL204",
+      span,
+      message: `the ${what} \`${name}\` has the name of ${prior.what === "instance" ? "an" : "a"} ${prior.what}`,
+      related: [{ span: prior.span, message: `the ${prior.what} \`${name}\` is declared here` }],
+      help: `Types, relations, components and instances share one namespace: rename the ${what}.`,
+    });
+  };
+  for (const i of source) if (i.kind === "component") clash(i.name.name, i.name.span, "component");
+  for (const i of source) if (i.kind === "init") clash(i.instance.name, i.instance.span, "instance");
 }
 
 /**

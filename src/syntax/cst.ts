@@ -29,6 +29,7 @@ export type ItemCstChildren = {
   planDirective?: PlanDirectiveCstNode[];
   pragmaDirective?: PragmaDirectiveCstNode[];
   overrideDirective?: OverrideDirectiveCstNode[];
+  latticeDecl?: LatticeDeclCstNode[];
 };
 
 export interface RelationDeclCstNode extends CstNode {
@@ -449,6 +450,15 @@ export interface PragmaDirectiveCstNode extends CstNode {
 export type PragmaDirectiveCstChildren = {
   Pragma: IToken[];
   StringLit: (IToken)[];
+};
+
+export interface LatticeDeclCstNode extends CstNode {
+  name: "latticeDecl";
+  children: LatticeDeclCstChildren;
+}
+
+export type LatticeDeclCstChildren = {
+  LatticeDecl: IToken[];
 };
 
 export interface OverrideDirectiveCstNode extends CstNode {

@@ -3,7 +3,7 @@
 // mistake gives one message, and the items it touched are left out of the program.
 import type { IRecognitionException, IToken } from "chevrotain";
 import { EOF, tokenMatcher } from "./chevrotain.js";
-import type { Item, Program } from "./ast.js";
+import type { ExecutionPlan, Item, Program } from "./ast.js";
 import { expandComponents, type SourceItem } from "./components.js";
 import { countEndingBy } from "./items.js";
 import { addEquivalenceRules } from "./eqrel.js";
@@ -164,10 +164,33 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
     }
     diags.add(p.code, index.span(file, p.start, p.end), p.message, p.help === undefined ? {} : { help: p.help });
   }
-  const expanded = expandComponents(items);
-  for (const p of expanded.problems) diags.add(p.code, p.span, p.message);
-  const p = program([...addEquivalenceRules(expanded.items)]);
+  const attached = attachPlans(items);
+  for (const orphan of attached.orphans) {
+    diags.add("CL101", orphan.span, "`.plan` belongs right after a rule (`head :- body.`)", { help: "Move the `.plan` under the rule whose joins it orders, or remove it." });
+  }
+  const pragmas = items.flatMap((i) => (i.kind === "pragma" ? [{ key: i.key, value: i.value, span: i.span }] : []));
+  const expanded = expandComponents(attached.items);
+  for (const p of expanded.problems) diags.add(p.code, p.span, p.message, { ...(p.related ? { related: p.related } : {}), ...(p.help ? { help: p.help } : {}) });
+  const p = { ...program([...addEquivalenceRules(expanded.items)]), ...(pragmas.length > 0 ? { pragmas } : {}) };
   return expanded.uses.length === 0 ? p : { ...p, components: expanded.uses };
+}
+
+/** Gives each `.plan` to the rule just before it (in component bodies too); a `.plan` after anything else is an orphan. */
+function attachPlans(items: readonly SourceItem[]): { items: SourceItem[]; orphans: ExecutionPlan[] } {
+  const out: SourceItem[] = [];
+  const orphans: ExecutionPlan[] = [];
+  for (const item of items) {
+    if (item.kind === "plan") {
+      const prev = out[out.length - 1];
+      if (prev !== undefined && prev.kind === "rule" && prev.body !== null && prev.plan === undefined) out[out.length - 1] = { ...prev, plan: item.plan };
+      else orphans.push(item.plan);
+    } else if (item.kind === "component") {
+      const inner = attachPlans(item.body);
+      orphans.push(...inner.orphans);
+      out.push({ ...item, body: inner.items });
+    } else out.push(item);
+  }
+  return { items: out, orphans };
 }
 
 /** Where parsing is trusted again after a problem at an offset: past the next `.`, or at the next directive. */

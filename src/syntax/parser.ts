@@ -117,6 +117,7 @@ export class CalmlogParser extends CstParser {
       alt(() => this.SUBRULE(this.planDirective)),
       alt(() => this.SUBRULE(this.pragmaDirective)),
       alt(() => this.SUBRULE(this.overrideDirective)),
+      alt(() => this.SUBRULE(this.latticeDecl)),
     ]));
   });
 
@@ -486,6 +487,10 @@ export class CalmlogParser extends CstParser {
     this.CONSUME(T.Pragma);
     this.CONSUME(T.StringLit);
     this.OPTION(() => this.CONSUME2(T.StringLit));
+  });
+
+  latticeDecl = this.RULE("latticeDecl", () => {
+    this.CONSUME(T.LatticeDecl);
   });
 
   overrideDirective = this.RULE("overrideDirective", () => {

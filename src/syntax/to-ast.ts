@@ -230,22 +230,44 @@ export class AstBuilder {
       const kw = this.tok(req(p.Pragma));
       const strings = (p.StringLit ?? []).map((t) => this.string(this.tok(t)));
       const shown = strings.map((s) => JSON.stringify(s)).join(" ");
-      this.problem("CL106", kw.startOffset, this.lastTokenEnd(c.pragmaDirective[0]!), `\`.pragma ${shown}\` is accepted; it does not change what calmlog computes`, false);
-      return [];
+      const end = this.lastTokenEnd(c.pragmaDirective[0]!);
+      const excludes = strings[0] === "inline-exclude" || strings[0] === "magic-transform-exclude";
+      const what = excludes ? `the relations it names are stored, not inlined` : "it does not change what calmlog computes";
+      this.problem("CL106", kw.startOffset, end, `\`.pragma ${shown}\` is accepted; ${what}`, false);
+      return [{ kind: "pragma", key: strings[0] ?? "", value: strings[1] ?? null, span: this.span(kw.startOffset, end) }];
     }
     if (c.planDirective) {
-      const kw = this.tok(req(this.node(c.planDirective[0]).children.Plan));
-      this.problem("CL107", kw.startOffset, this.lastTokenEnd(c.planDirective[0]!), "`.plan` is accepted and ignored: calmlog orders each rule's joins itself", false);
+      const node = this.node(c.planDirective[0]);
+      const kw = this.tok(req(node.children.Plan));
+      const orders = node.children.planEntry.map((e) => {
+        const entry = this.node(e).children;
+        const [version, ...order] = entry.NumberLit.map((t) => this.tok(t));
+        const open = this.tok(req(entry.LParen));
+        const close = this.tok(req(entry.RParen));
+        const num = (t: IToken | undefined): number => {
+          const k = this.tok(t);
+          if (!/^\d+$/.test(k.image)) {
+            this.problem("CL101", k.startOffset, tokenEnd(k), `\`.plan\` numbers versions and atoms with plain decimal numbers, not \`${k.image}\``, true);
+            return 0;
+          }
+          return Number(k.image);
+        };
+        return { version: num(version), order: order.map(num), span: this.span(open.startOffset, tokenEnd(close)) };
+      });
+      return [{ kind: "plan", plan: { orders, span: this.span(kw.startOffset, this.lastTokenEnd(node)) } }];
+    }
+    if (c.functorDecl) {
+      const node = this.node(c.functorDecl[0]);
+      const kw = this.tok(req(node.children.Functor));
+      const name = this.ident(req(node.children.Ident));
+      this.problem("CL119", kw.startOffset, this.lastTokenEnd(node), `the functor declaration \`${name.name}\` is accepted; calling it (\`@${name.name}(...)\`) is not supported`, false);
       return [];
     }
-    const rejected: [IToken[] | undefined, string][] = [
-      [c.functorDecl?.[0]?.children.Functor, "user-defined functor declarations (`.functor`) are"],
-    ];
-    for (const [kw, what] of rejected) {
-      if (kw) {
-        this.unsupported(this.tokSpan(this.tok(kw[0])), what);
-        return [];
-      }
+    if (c.latticeDecl) {
+      const t = this.tok(req(this.node(c.latticeDecl[0]).children.LatticeDecl));
+      const name = /^\.lattice\s+([\w?.]+)/.exec(t.image)?.[1] ?? "";
+      this.problem("CL119", t.startOffset, tokenEnd(t), `the lattice declaration \`${name}\` is accepted; a relation with a lattice column (\`x: ${name}<>\`) is not supported`, false);
+      return [];
     }
     throw new Broken();
   }

@@ -89,6 +89,83 @@ export const UnknownDirective = createToken({
   categories: [DirectiveKeyword],
 });
 
+/**
+ * Where the bracketed group opening at `open` (`(`, `[` or `{`) closes, as an exclusive offset, or -1
+ * when it does not: brackets of all three kinds nest, strings and comments are skipped.
+ */
+function groupEnd(text: string, open: number): number {
+  const closing: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
+  const stack: string[] = [];
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"' && text[i] !== "\n"; i++) if (text[i] === "\\") i++;
+      if (text[i] !== '"') return -1;
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const e = text.indexOf("*/", i + 2);
+      if (e < 0) return -1;
+      i = e + 1;
+    } else if (c in closing) stack.push(closing[c]!);
+    else if (c === ")" || c === "]" || c === "}") {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** A match of `text[offset, end)`, as chevrotain's custom patterns return it. */
+function matched(text: string, offset: number, end: number): RegExpExecArray {
+  const m = [text.slice(offset, end)] as unknown as RegExpExecArray;
+  m.index = offset;
+  m.input = text;
+  return m;
+}
+
+/**
+ * Soufflé 2.5's annotations, `@[key = tokens]` before an item, attribute or head and `@![...]`
+ * inside a rule: metadata for tools, with no meaning to evaluation, so skipped like comments.
+ */
+export const Annotation = createToken({
+  name: "Annotation",
+  pattern: {
+    exec: (text: string, offset: number): RegExpExecArray | null => {
+      if (text[offset] !== "@") return null;
+      const open = text[offset + 1] === "!" ? offset + 2 : offset + 1;
+      if (text[open] !== "[") return null;
+      const end = groupEnd(text, open);
+      return end < 0 ? null : matched(text, offset, end);
+    },
+  },
+  start_chars_hint: ["@"],
+  line_breaks: true,
+  group: Lexer.SKIPPED,
+});
+
+/**
+ * Soufflé 2.5's `.lattice T<> { Bottom -> ..., Lub -> ..., Glb -> ... }`, read whole: calmlog accepts
+ * the declaration (a note, CL119); a relation with a lattice column (`x: T<>`) is a syntax error.
+ */
+export const LatticeDecl = createToken({
+  name: "LatticeDecl",
+  pattern: {
+    exec: (text: string, offset: number): RegExpExecArray | null => {
+      const head = /\.lattice(?![\w?])[^{.]*\{/y;
+      head.lastIndex = offset;
+      const m = head.exec(text);
+      if (m === null) return null;
+      const end = groupEnd(text, offset + m[0].length - 1);
+      return end < 0 ? null : matched(text, offset, end);
+    },
+  },
+  start_chars_hint: ["."],
+  line_breaks: true,
+  label: "`.lattice`",
+  categories: [DirectiveKeyword],
+});
+
 // ---- punctuation and operators ---------------------------------------------------------------
 
 function punct(name: string, image: string, categories: TokenType[] = []): TokenType {
@@ -216,6 +293,7 @@ export const ALL_TOKENS: TokenType[] = [
   Plan,
   Pragma,
   Override,
+  LatticeDecl,
   UnknownDirective,
   If,
   Subtype,
@@ -243,6 +321,7 @@ export const ALL_TOKENS: TokenType[] = [
   Slash,
   Percent,
   Caret,
+  Annotation,
   At,
   Dollar,
   NumberLit,

@@ -152,8 +152,8 @@ describe("CL103 invalid literals", () => {
 describe("CL104 Soufflé constructs calmlog does not support", () => {
   const cases: [string, string][] = [
     [".init g = Graph<number>", "CL216 1:11-1:16 component `Graph` is not declared"],
-    [".functor f(x: number): number stateful", "CL104 1:1-1:9 user-defined functor declarations (`.functor`) are Soufflé syntax that calmlog does not support"],
-    ["p(x) :- q(x), r(x).\n.plan 0: (1, 2), 1: (2, 1)", "CL107 2:1-2:27 `.plan` is accepted and ignored: calmlog orders each rule's joins itself"],
+    [".functor f(x: number): number stateful", "CL119 1:1-1:39 the functor declaration `f` is accepted; calling it (`@f(...)`) is not supported"],
+    ["p(1).\n.plan 0: (1)", "CL101 2:1-2:13 `.plan` belongs right after a rule (`head :- body.`)"],
     ['.pragma "legacy" "on"', 'CL106 1:1-1:22 `.pragma "legacy" "on"` is accepted; it does not change what calmlog computes'],
     [".limitsize p(n=10)", "CL104 1:1-1:11 `.limitsize` is Soufflé syntax that calmlog does not support"],
     ["p(x) :- q(@f(x)).", "CL104 1:11-1:16 user-defined functors `@f(...)` are Soufflé syntax that calmlog does not support"],
