@@ -6,7 +6,6 @@
 // and the cache is written again after the command, so a stale or missing cache costs one slow
 // start and never changes what the command does.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,7 +42,10 @@ function existsBundle(name) {
  */
 function flagsSuffix() {
   const flags = [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").trim();
-  return flags === "" ? "" : `-${createHash("sha256").update(flags).digest("hex").slice(0, 12)}`;
+  if (flags === "") return "";
+  // node:crypto only here: loading it costs a plain start milliseconds.
+  const { createHash } = createRequire(import.meta.url)("node:crypto");
+  return `-${createHash("sha256").update(flags).digest("hex").slice(0, 12)}`;
 }
 
 /**
