@@ -67,9 +67,8 @@ export function loadBundle(name, dir = DIR) {
   } catch {
     // No cache: compile from source.
   }
-  // The same wrapper as Node's CommonJS loader, so the bundle sees `require`, `module`, `__filename`.
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new Script(wrapped, { filename: file, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  // The bundle is one function expression, Node's CommonJS wrapper written out (`require`, `module`, `__filename`).
+  const script = new Script(source, { filename: file, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
   const accepted = cachedData !== undefined && !script.cachedDataRejected;
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));

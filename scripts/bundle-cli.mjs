@@ -69,7 +69,10 @@ await Promise.all(
       legalComments: "none",
       // `import.meta.url` (the package's own files, Z3's module) is this file's URL in CommonJS too.
       define: { __CALMLOG_LOOKAHEAD__: JSON.stringify(lookahead), "import.meta.url": "__calmlog_import_meta_url" },
-      banner: { js: `${PLACEHOLDER}\nvar __calmlog_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
+      // The file is one function expression, CommonJS's wrapper written out, so bin/load.js compiles
+      // the text as read instead of a wrapped copy of it; strict, as the ES modules it was built from.
+      banner: { js: `${PLACEHOLDER}\n(function (exports, require, module, __filename, __dirname) {\n"use strict";\nvar __calmlog_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
+      footer: { js: "})" },
       logLevel: "warning",
       plugins: [onlyCommand(name)],
     });

@@ -51,6 +51,10 @@ const EXPECTED = "1\t2\n1\t3\n1\t4\n2\t3\n2\t4\n3\t4\n";
 describe("the CLI bundle's code cache", () => {
   it("is built beside every bundle and accepted as built", () => {
     expect(existsSync(join(BUILT, "run.cjs.cache")), "run `npm run build` first").toBe(true);
+    // One function expression whose body is strict code, as the ES modules it was built from.
+    const lines = readFileSync(join(BUILT, "run.cjs"), "utf8").split("\n", 3);
+    expect(lines[0]).toMatch(/^\/\/ calmlog-bundle [0-9a-f]{64}$/);
+    expect(lines.slice(1)).toEqual(["(function (exports, require, module, __filename, __dirname) {", '"use strict";']);
     const dir = bundleDir("as-built");
     expect(runFrom(dir)).toEqual({ cached: true, code: 0, output: EXPECTED });
   });
