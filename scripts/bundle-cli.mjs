@@ -9,7 +9,7 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -51,14 +51,17 @@ function onlyCommand(keep) {
   };
 }
 
-rmSync(OUT, { recursive: true, force: true });
-mkdirSync(OUT, { recursive: true });
+// Built beside dist/bin/ and swapped in at the end, so a CLI started meanwhile (a test beside
+// `npm pack`) finds the old bundles or the new ones, never a half-written folder.
+const NEXT = `${OUT}.tmp-${process.pid}`;
+rmSync(NEXT, { recursive: true, force: true });
+mkdirSync(NEXT, { recursive: true });
 const bundles = ["main", ...COMMANDS];
 await Promise.all(
   bundles.map(async (name) => {
     const result = await build({
       entryPoints: { [name]: MAIN },
-      outdir: OUT,
+      outdir: NEXT,
       outExtension: { ".js": ".cjs" },
       bundle: true,
       format: "cjs",
@@ -93,9 +96,13 @@ await Promise.all(
 const work = mkdtempSync(join(tmpdir(), "calmlog-cache-"));
 try {
   for (const name of bundles) {
-    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "code-cache.mjs"), name, work], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "code-cache.mjs"), name, work, NEXT], { cwd: ROOT, encoding: "utf8" });
     if (r.status !== 0) process.stderr.write(`scripts/bundle-cli.mjs: no code cache for \`${name}\` (it starts slower):\n${r.stderr}${r.stdout}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+const OLD = `${OUT}.old-${process.pid}`;
+if (existsSync(OUT)) renameSync(OUT, OLD);
+renameSync(NEXT, OUT);
+rmSync(OLD, { recursive: true, force: true });

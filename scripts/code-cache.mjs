@@ -2,12 +2,12 @@
 // small program with a join, recursion, a negation, a count and symbols, so the cache holds the
 // functions that command compiles, then writes it. Run by scripts/bundle-cli.mjs, one process per
 // bundle (a cache records what one process compiled).
-//   node scripts/code-cache.mjs NAME WORKDIR
+//   node scripts/code-cache.mjs NAME WORKDIR [BUNDLEDIR]     (BUNDLEDIR: dist/bin/ by default)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadBundle } from "../bin/load.js";
 
-const [name, workdir] = process.argv.slice(2);
+const [name, workdir, bundleDir] = process.argv.slice(2);
 const cwd = join(workdir, name);
 
 const PROGRAM = `// Training program for the code cache.
@@ -68,7 +68,7 @@ const stderr = {
     return true;
   },
 };
-const bundle = loadBundle(name);
+const bundle = bundleDir === undefined ? loadBundle(name) : loadBundle(name, bundleDir);
 for (const argv of RUNS[name] ?? [[name, "--help"]]) {
   const code = await bundle.exports.main(argv, { stdout: sink, stderr, cwd, stdin: async () => "" });
   // 1 is a finding (a lint point, an error in the input); 2 is a crash or a usage error.
