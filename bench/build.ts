@@ -17,7 +17,7 @@ function newestMtime(dir: string): number {
 
 /** Runs `npm run build` when `dist/` is missing or older than `src/`. */
 export function buildIfStale(): void {
-  const out = join(ROOT, "dist/bin/main.js");
+  const out = join(ROOT, "dist/bin/main.cjs");
   if (existsSync(out) && statSync(out).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
   console.error("building dist/ (npm run build) ...");
   const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });

@@ -364,5 +364,7 @@ await main();
 
 // The replica benchmark (bench/replica.ts) runs whole processes of its own; `--only replica` picks it alone.
 if (only === null || only.includes("replica")) spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/replica.ts")], { stdio: "inherit" });
+// Start-up of each command, with and without the code cache (bench/startup.ts); `--only startup` picks it alone.
+if (only === null || only.includes("startup")) spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/startup.ts"), "--runs", String(runs)], { stdio: "inherit" });
 // What explaining costs (bench/explain.ts); `--only explain` picks it alone.
 if (only === null || only.includes("explain")) spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/explain.ts"), "--runs", "1"], { stdio: "inherit" });

@@ -6,8 +6,11 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.stderr.write(`calmlog needs Node 20.19 or newer (package.json "engines"); this is Node ${process.versions.node}.\n`);
   process.exit(2);
 }
-// dist/bin/ is the CLI bundled by esbuild (scripts/bundle-cli.mjs): few files to load, no loader hook.
-const { main } = await import("../dist/bin/main.js");
+// dist/bin/ holds one esbuild bundle per command (scripts/bundle-cli.mjs), each loaded with its V8
+// code cache (bin/load.js): one file to read and little to compile.
+const { bundleName, loadBundle } = await import("./load.js");
+const argv = process.argv.slice(2);
+const bundle = loadBundle(bundleName(argv));
 
 /** All of standard input, for a `-` file argument. */
 async function readStdin() {
@@ -16,9 +19,10 @@ async function readStdin() {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-process.exitCode = await main(process.argv.slice(2), {
+process.exitCode = await bundle.exports.main(argv, {
   stdout: process.stdout,
   stderr: process.stderr,
   cwd: process.cwd(),
   stdin: readStdin,
 });
+bundle.saveCache();

@@ -1,16 +1,22 @@
-// Bundles the CLI into dist/bin/ with esbuild (part of `npm run build` and `prepare`): one file
-// for what every command shares plus one chunk per lazily loaded command, so `calmlog run` starts
-// without resolving hundreds of modules (chevrotain alone is about 100 through lodash-es) and
-// without a module loader hook. Z3, NATS and the language server stay external: they load from
-// node_modules only when a command needs them. The library (`dist/index.js`, `calmlog/node`)
+// Bundles the CLI into dist/bin/ with esbuild (part of `npm run build` and `prepare`): one
+// CommonJS file per command (`run.cjs`, `lint.cjs`, ...) holding the dispatcher and that command
+// only, plus `main.cjs` for usage, version and unknown names. `bin/load.js` runs the one a command
+// line needs through `vm.Script` with V8's code cache beside it (`NAME.cjs.cache`, made here by
+// running each command once on a small program; scripts/code-cache.mjs), so `calmlog run` reads
+// one file and compiles almost nothing. Z3, NATS and the language server stay external: they load
+// from node_modules only when a command needs them. The library (`dist/index.js`, `calmlog/node`)
 // stays tsc's module-per-file output.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "bin");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
 
 // The parser's lookahead paths, recorded from tsc's output of the same sources (run just before),
 // so the CLI does not derive them from the grammar on every start (src/syntax/lookahead.ts).
@@ -18,22 +24,85 @@ const { CalmlogParser } = await import(pathToFileURL(join(ROOT, "dist", "syntax"
 const lookahead = {};
 new CalmlogParser({ lookahead });
 
-rmSync(OUT, { recursive: true, force: true });
-await build({
-  entryPoints: { main: join(ROOT, "src", "cli", "main.ts") },
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  // Chunks sit next to the entry, so `new URL("../../package.json", import.meta.url)` still finds the package.
-  chunkNames: "[name]-[hash]",
-  external: ["z3-solver", "@nats-io/*", "vscode-languageserver", "vscode-languageserver/*", "vscode-languageserver-textdocument"],
-  sourcemap: true,
-  legalComments: "none",
-  define: { __CALMLOG_LOOKAHEAD__: JSON.stringify(lookahead) },
-  logLevel: "warning",
-  // Bundled CommonJS dependencies (dagre) call `require`; ESM output has none unless given one.
-  banner: { js: 'import { createRequire as __calmlogRequire } from "node:module"; const require = __calmlogRequire(import.meta.url);' },
-});
+// The commands are the dispatcher's table (src/cli/main.ts), each loaded as `import("./NAME.js")`.
+const COMMANDS = [...readFileSync(MAIN, "utf8").matchAll(/await import\("\.\/([a-z]+)\.js"\)/g)].map((m) => m[1]);
+if (COMMANDS.length === 0) throw new Error("scripts/bundle-cli.mjs: no commands found in src/cli/main.ts");
+
+// The first line names the bundle by a digest of its text; bin/load.js uses a code cache only when
+// the cache starts with the same line (a placeholder of the same length stands in while building).
+const ID_PREFIX = "// calmlog-bundle ";
+const PLACEHOLDER = ID_PREFIX + "0".repeat(64);
+
+/** Every other command's module, in a bundle that serves one: never loaded (bin/load.js routes). */
+function onlyCommand(keep) {
+  return {
+    name: "only-command",
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[a-z]+\.js$/ }, (args) => {
+        const name = args.path.slice(2, -3);
+        if (args.importer !== MAIN || !COMMANDS.includes(name) || name === keep) return undefined;
+        return { path: name, namespace: "other-command" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "other-command" }, (args) => ({
+        contents: `throw new Error("calmlog: \`${args.path}\` is served by dist/bin/${args.path}.cjs");`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
+// Built beside dist/bin/ and swapped in at the end, so a CLI started meanwhile (a test beside
+// `npm pack`) finds the old bundles or the new ones, never a half-written folder.
+const NEXT = `${OUT}.tmp-${process.pid}`;
+rmSync(NEXT, { recursive: true, force: true });
+mkdirSync(NEXT, { recursive: true });
+const bundles = ["main", ...COMMANDS];
+await Promise.all(
+  bundles.map(async (name) => {
+    const result = await build({
+      entryPoints: { [name]: MAIN },
+      outdir: NEXT,
+      outExtension: { ".js": ".cjs" },
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      write: false,
+      external: ["z3-solver", "@nats-io/*", "vscode-languageserver", "vscode-languageserver/*", "vscode-languageserver-textdocument"],
+      legalComments: "none",
+      // `import.meta.url` (the package's own files, Z3's module) is this file's URL in CommonJS too.
+      define: { __CALMLOG_LOOKAHEAD__: JSON.stringify(lookahead), "import.meta.url": "__calmlog_import_meta_url" },
+      // The file is one function expression, CommonJS's wrapper written out, so bin/load.js compiles
+      // the text as read instead of a wrapped copy of it; strict, as the ES modules it was built from.
+      banner: { js: `${PLACEHOLDER}\n(function (exports, require, module, __filename, __dirname) {\n"use strict";\nvar __calmlog_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
+      footer: { js: "})" },
+      logLevel: "warning",
+      plugins: [onlyCommand(name)],
+    });
+    for (const file of result.outputFiles) {
+      let text = file.text;
+      if (file.path.endsWith(".cjs")) {
+        if (!text.startsWith(PLACEHOLDER + "\n")) throw new Error(`${file.path}: the bundle does not start with its id line`);
+        const digest = createHash("sha256").update(text.slice(PLACEHOLDER.length)).digest("hex");
+        text = ID_PREFIX + digest + text.slice(PLACEHOLDER.length);
+      }
+      writeFileSync(file.path, text);
+    }
+  }),
+);
+
+// Code caches: each bundle runs once on a small program (scripts/code-cache.mjs), so the cache holds
+// what that command compiles. A failure here only costs start-up time, never the build.
+const work = mkdtempSync(join(tmpdir(), "calmlog-cache-"));
+try {
+  for (const name of bundles) {
+    const r = spawnSync(process.execPath, [join(ROOT, "scripts", "code-cache.mjs"), name, work, NEXT], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) process.stderr.write(`scripts/bundle-cli.mjs: no code cache for \`${name}\` (it starts slower):\n${r.stderr}${r.stdout}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const OLD = `${OUT}.old-${process.pid}`;
+if (existsSync(OUT)) renameSync(OUT, OLD);
+renameSync(NEXT, OUT);
+rmSync(OLD, { recursive: true, force: true });

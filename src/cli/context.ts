@@ -103,8 +103,9 @@ export async function readSource(path: string, ctx: CliContext): Promise<{ sourc
  */
 export async function expandFiles(args: readonly string[], cwd: string): Promise<string[]> {
   const out: string[] = [];
-  // Loaded here, not at the top: `run` and `evaluate` never expand globs.
-  const { glob, isDynamicPattern } = await import("tinyglobby");
+  // Loaded only for a folder or a pattern: `calmlog lint FILE.dl` does without it (and its file walker).
+  let globber: typeof import("tinyglobby") | undefined;
+  const tinyglobby = async (): Promise<typeof import("tinyglobby")> => (globber ??= await import("tinyglobby"));
   for (const arg of args) {
     if (arg === "-") {
       out.push(arg);
@@ -117,8 +118,9 @@ export async function expandFiles(args: readonly string[], cwd: string): Promise
     } catch {
       // Not a path: maybe a glob.
     }
-    if (isDir) matches = await glob("**/*.dl", { cwd: resolve(cwd, arg), ignore: ["**/node_modules/**"], dot: false, expandDirectories: false });
-    else if (isDynamicPattern(arg)) matches = await glob(arg, { cwd, ignore: ["**/node_modules/**"], dot: false, expandDirectories: false });
+    if (isDir) matches = await (await tinyglobby()).glob("**/*.dl", { cwd: resolve(cwd, arg), ignore: ["**/node_modules/**"], dot: false, expandDirectories: false });
+    // No character a pattern is made of: a plain path, whatever tinyglobby would say.
+    else if (/[*?[\]{}()!+@\\]/.test(arg) && (await tinyglobby()).isDynamicPattern(arg)) matches = await (await tinyglobby()).glob(arg, { cwd, ignore: ["**/node_modules/**"], dot: false, expandDirectories: false });
     else {
       out.push(arg);
       continue;

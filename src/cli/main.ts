@@ -5,9 +5,9 @@ import { diagnosticsText } from "./diagnostics.js";
 import { EXIT_CODES_HELP, EXIT_CRASH, EXIT_OK, EXIT_USAGE, EXIT_USER_ERROR, UsageError, type CliContext, type Command } from "./context.js";
 import { ReadError, UserError } from "../diagnostics/diagnostic.js";
 import { nearest } from "../check/names.js";
-import { createHash } from "node:crypto";
 import { setSourceDump } from "../eval/compile.js";
 import { useSha256 } from "../util/sha256.js";
+import { nodeCrypto } from "../util/node-builtins.js";
 import { useSmtSolver } from "../invariant/solver.js";
 import { runZ3, z3Unavailable } from "../invariant/z3.js";
 
@@ -15,7 +15,7 @@ import { runZ3, z3Unavailable } from "../invariant/z3.js";
 useSmtSolver({ run: runZ3, unavailable: z3Unavailable });
 
 // Seal digests with Node's native SHA-256; the core's own gives the same digests, more slowly.
-useSha256(() => createHash("sha256"));
+useSha256(() => nodeCrypto().createHash("sha256"));
 // `CALMLOG_DUMP=1` prints every generated join function; the engine itself reads no environment.
 if (process.env["CALMLOG_DUMP"] === "1") setSourceDump((source) => process.stderr.write(source + "\n\n"));
 

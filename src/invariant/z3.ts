@@ -3,7 +3,8 @@
 // answer arrives. The worker starts on the first script, so a lint without invariants never pays for it.
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
+import { nodeWorkerThreads } from "../util/node-builtins.js";
 
 /**
  * Runs SMT-LIB commands and returns Z3's output, or null when no solver answered in time. The context
@@ -59,6 +60,7 @@ function start(): Bridge | null {
   try {
     const url = pathToFileURL(createRequire(import.meta.url).resolve("z3-solver")).href;
     const shared = new SharedArrayBuffer(4);
+    const { MessageChannel, Worker } = nodeWorkerThreads();
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER, { eval: true, workerData: { port: port2, flag: shared, url }, transferList: [port2] });
     worker.unref();
@@ -89,7 +91,7 @@ export const runZ3: SmtRunner = (script, timeoutMs) => {
   b.port.postMessage(script);
   // The first script also waits for Z3 to load.
   const r = Atomics.wait(b.flag, 0, 0, timeoutMs + (b.loaded ? 0 : 60_000));
-  const msg = receiveMessageOnPort(b.port);
+  const msg = nodeWorkerThreads().receiveMessageOnPort(b.port);
   if (r === "timed-out" || msg === undefined) {
     // A worker stuck in a query is dropped; the next query starts a fresh one.
     void b.worker.terminate();

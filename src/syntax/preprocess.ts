@@ -2,9 +2,9 @@
 // program Soufflé picks (`mcpp -e utf8 -W0`, else `gcc -x c -E`), run only on files that have a
 // `#` line, so every other file keeps its exact spans. Line markers are dropped and the main
 // file's lines are padded back to their numbers, so diagnostics point at the lines as written.
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { nodeChildProcess } from "../util/node-builtins.js";
 
 /** How to preprocess: `enabled: false` is Soufflé's `--no-preprocessor`. */
 export interface PreprocessOptions {
@@ -46,7 +46,7 @@ export function preprocess(path: string, displayPath: string, text: string, opti
   for (const d of options.includeDirs ?? []) args.push("-I", d);
   for (const m of options.macros ?? []) for (const def of m.split(/\s+/).filter((x) => x !== "")) args.push(`-D${def}`);
   args.push("-DRAM_DOMAIN_SIZE=32", path);
-  const r = spawnSync(tool.exe, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+  const r = nodeChildProcess().spawnSync(tool.exe, args, { encoding: "utf8", maxBuffer: 1 << 30 });
   if (r.error !== undefined) return { error: `cannot run \`${tool.exe}\`: ${r.error.message}` };
   if (r.status !== 0) {
     const why = (r.stderr ?? "").split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join("; ").replaceAll(path, displayPath);

@@ -2,7 +2,6 @@
 // target, fsync the folder. A reader sees the old file or the new one, never half of either, and
 // after a crash the rename is either on disk or not. Node only: the core never imports this module.
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
 
 /**
@@ -11,7 +10,10 @@ import { dirname } from "node:path";
  * process is gone) what a killed run left behind, in the kept state and in `seals/`.
  */
 export function tempSibling(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  // The PID keeps processes apart; the random part keeps this process's own temporaries apart, so it
+  // need not be cryptographic (loading node:crypto for it cost every `calmlog run` its start-up time).
+  const hex = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+  return `${path}.tmp-${process.pid}-${hex}`;
 }
 
 /** Makes a rename or a new entry in `folder` durable; a no-op where folders cannot be opened (Windows). */

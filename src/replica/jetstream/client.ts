@@ -9,10 +9,33 @@
 // within its window, and a duplicate that gets through is one more copy of facts already held.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
-import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
 import type { NatsAddress, NatsConnectOptions } from "./address.js";
+
+interface NatsLibraries {
+  readonly transport: typeof import("@nats-io/transport-node");
+  readonly jetstream: typeof import("@nats-io/jetstream");
+  readonly kv: typeof import("@nats-io/kv");
+}
+// The NATS client libraries load when a set is first opened: `evaluate` and `seal` on a directory
+// import this module but never connect, and loading them cost every such start 60-150 ms and 11 MB.
+let libraries: NatsLibraries | undefined;
+
+async function loadNats(): Promise<NatsLibraries> {
+  if (libraries === undefined) {
+    const [transport, jetstream, kv] = await Promise.all([import("@nats-io/transport-node"), import("@nats-io/jetstream"), import("@nats-io/kv")]);
+    libraries = { transport, jetstream, kv };
+  }
+  return libraries;
+}
+
+/** The libraries, once a set has been opened (every `JetStreamSet` comes from `open`). */
+function nats(): NatsLibraries {
+  if (libraries === undefined) throw new Error("the NATS client libraries are used before a set was opened");
+  return libraries;
+}
 
 /** The subject prefix every calmlog subject starts with. */
 export const PREFIX = "calmlog";
@@ -100,13 +123,14 @@ export class JetStreamSet {
    * without, a set that does not exist is an error (readers and sealers must not invent one).
    */
   static async open(address: NatsAddress, options: NatsConnectOptions & { readonly create?: boolean } = {}): Promise<JetStreamSet> {
+    const { transport, jetstream } = await loadNats();
     let nc: NatsConnection;
     try {
-      nc = await connect({
+      nc = await transport.connect({
         servers: [...address.servers],
         ...(address.user !== undefined ? { user: address.user, pass: address.pass ?? "" } : {}),
         ...(address.token !== undefined ? { token: address.token } : {}),
-        ...(options.creds !== undefined ? { authenticator: credsAuthenticator(readFileSync(options.creds)) } : {}),
+        ...(options.creds !== undefined ? { authenticator: transport.credsAuthenticator(readFileSync(options.creds)) } : {}),
         ...(options.tlsCa !== undefined || options.tlsCert !== undefined
           ? { tls: { ...(options.tlsCa ? { caFile: options.tlsCa } : {}), ...(options.tlsCert ? { certFile: options.tlsCert } : {}), ...(options.tlsKey ? { keyFile: options.tlsKey } : {}) } }
           : {}),
@@ -119,8 +143,8 @@ export class JetStreamSet {
       throw new JetStreamError("unreachable", `cannot reach the NATS server at ${address.servers.join(", ")}: ${describe(err)}`);
     }
     try {
-      const jsm = await jetstreamManager(nc, { timeout: options.timeout ?? 5000 });
-      const set = new JetStreamSet(address, nc, jetstream(nc, { timeout: options.timeout ?? 5000 }), jsm);
+      const jsm = await jetstream.jetstreamManager(nc, { timeout: options.timeout ?? 5000 });
+      const set = new JetStreamSet(address, nc, jetstream.jetstream(nc, { timeout: options.timeout ?? 5000 }), jsm);
       await set.ensure(options.create === true);
       return set;
     } catch (err) {
@@ -159,7 +183,7 @@ export class JetStreamSet {
 
   private async kv(): Promise<KV> {
     if (this.kvCache !== null) return this.kvCache;
-    const kvm = new Kvm(this.nc);
+    const kvm = new (nats().kv.Kvm)(this.nc);
     this.kvCache = await kvm.create(sealBucket(this.address.set), { history: 1, replicas: this.clusterSize() });
     return this.kvCache;
   }
@@ -219,7 +243,7 @@ export class JetStreamSet {
   /** The messages of one subject, in stream order, up to the last one there as the call starts. */
   async readSubject(subject: string): Promise<SetMessage[]> {
     const out: SetMessage[] = [];
-    const consumer = await this.js.consumers.get(streamName(this.address.set), { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
+    const consumer = await this.js.consumers.get(streamName(this.address.set), { filter_subjects: subject, deliver_policy: nats().jetstream.DeliverPolicy.All });
     const info = await consumer.info();
     if (info.num_pending === 0) return out;
     const iter = await consumer.consume({ max_messages: 1024 });
@@ -264,7 +288,7 @@ export class JetStreamSet {
     const messages: SetMessage[] = [];
     if (last < fromSeq) return { messages, lastSeq: last };
     const consumer = await this.js.consumers.get(streamName(this.address.set), {
-      deliver_policy: fromSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
+      deliver_policy: fromSeq <= 1 ? nats().jetstream.DeliverPolicy.All : nats().jetstream.DeliverPolicy.StartSequence,
       ...(fromSeq > 1 ? { opt_start_seq: fromSeq } : {}),
     });
     const iter = await consumer.consume({ max_messages: 4096 });
@@ -283,7 +307,7 @@ export class JetStreamSet {
   /** Calls `onMessage` for every message from `fromSeq` on, as they arrive, until `signal` aborts. */
   async follow(fromSeq: number, onMessage: (m: SetMessage) => void, signal: AbortSignal): Promise<void> {
     const consumer = await this.js.consumers.get(streamName(this.address.set), {
-      deliver_policy: fromSeq <= 1 ? DeliverPolicy.All : DeliverPolicy.StartSequence,
+      deliver_policy: fromSeq <= 1 ? nats().jetstream.DeliverPolicy.All : nats().jetstream.DeliverPolicy.StartSequence,
       ...(fromSeq > 1 ? { opt_start_seq: fromSeq } : {}),
     });
     const iter = await consumer.consume({ max_messages: 4096 });
