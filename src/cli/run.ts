@@ -12,7 +12,9 @@ import { onLargeArray } from "../eval/relation.js";
 import { parseFacts, readFactCodes, readFactFile, type FactFormat } from "../io/read-facts.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
-import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { Diagnostics, makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { analyze } from "../analysis/analyze.js";
+import { magicSets } from "../plan/magic.js";
 import { wholeFile, type Span } from "../diagnostics/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -188,7 +190,10 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
     return EXIT_USER_ERROR;
   }
-  const { checked, analysis } = compiled;
+  // `.pragma "magic-transform" "*"` (or a list of relations): demand-driven rules for what is read with known arguments.
+  const magic = magicPragma(compiled.diagnostics.items, sources);
+  const checked = magic === null ? compiled.checked : magicSets(compiled.checked, magic);
+  const analysis = checked === compiled.checked ? compiled.analysis : analyze(checked, new Diagnostics());
   const factDir = resolve(ctx.cwd, opts.factDir);
   const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
 
@@ -403,4 +408,19 @@ export function outOfMemory(program: string, at: Progress | null, strata: readon
 function showRule(span: { start: number; end: number }, text: string): string {
   const s = text.slice(span.start, span.end).replace(/\s+/g, " ").trim();
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+/** The relations a `.pragma "magic-transform" "..."` names (`*`: all), read from the CL106 note that accepted it; null when there is none. */
+function magicPragma(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): "*" | string[] | null {
+  let names: "*" | string[] | null = null;
+  for (const d of diagnostics) {
+    if (d.code !== "CL106") continue;
+    const text = sources.get(d.span.file)?.slice(d.span.start, d.span.end) ?? "";
+    const m = /^\.pragma\s+"magic-transform"\s+"([^"]*)"/.exec(text);
+    if (m === null) continue;
+    const value = m[1]!.trim();
+    if (value === "*") names = "*";
+    else if (names !== "*") names = [...(names ?? []), ...value.split(",").map((n) => n.trim()).filter((n) => n !== "")];
+  }
+  return names;
 }
