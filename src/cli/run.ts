@@ -192,8 +192,14 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
   }
   // `.pragma "magic-transform" "*"` (or a list of relations): demand-driven rules for what is read with known arguments.
   const magic = magicPragma(compiled.diagnostics.items, sources);
-  const checked = magic === null ? compiled.checked : magicSets(compiled.checked, magic);
-  const analysis = checked === compiled.checked ? compiled.analysis : analyze(checked, new Diagnostics());
+  let checked = magic === null ? compiled.checked : magicSets(compiled.checked, magic);
+  let analysis = compiled.analysis;
+  if (checked !== compiled.checked) {
+    const found = new Diagnostics();
+    analysis = analyze(checked, found);
+    // The transformation keeps what is read under negation apart, so this is a safeguard: never a program that cannot run.
+    if (found.items.some((d) => d.severity === "error")) (checked = compiled.checked), (analysis = compiled.analysis);
+  }
   const factDir = resolve(ctx.cwd, opts.factDir);
   const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
 

@@ -22,6 +22,22 @@ export function magicSets(checked: CheckedProgram, names: "*" | readonly string[
     if (s.input !== null || (s.inputs?.length ?? 0) > 0 || s.output !== null || (s.outputs?.length ?? 0) > 0 || s.printsize || s.invariant !== null || (s.choice?.length ?? 0) > 0) continue;
     if ((byHead.get(name) ?? []).every(plain)) eligible.add(name);
   }
+  // What a negation or an aggregate reads, transitively, stays as it is: a demand fed from the
+  // stratum above it would close a cycle through the negation (Soufflé labels such uses apart).
+  const cone = new Set<string>();
+  const reads = (c: Clause, f: (relation: string, plainRead: boolean) => void): void => {
+    const lit = (l: Literal, inside: boolean): void => {
+      if (l.kind === "atom") f(l.atom.relation.name, !inside && !l.negated);
+      for (const t of literalTerms(l)) forEachSubterm(t, (x) => x.kind === "aggregate" && x.body.forEach((b) => lit(b, true)));
+    };
+    c.body.forEach((l) => lit(l, false));
+    for (const t of c.head.args) forEachSubterm(t, (x) => x.kind === "aggregate" && x.body.forEach((b) => lit(b, true)));
+  };
+  for (const c of checked.clauses) reads(c, (r, plainRead) => !plainRead && cone.add(r));
+  for (const queue = [...cone]; queue.length > 0; ) {
+    for (const c of byHead.get(queue.pop()!) ?? []) reads(c, (r) => !cone.has(r) && (cone.add(r), queue.push(r)));
+  }
+  for (const r of cone) eligible.delete(r);
   if (eligible.size === 0) return checked;
 
   const relations = new Map(checked.relations);
@@ -50,7 +66,8 @@ export function magicSets(checked: CheckedProgram, names: "*" | readonly string[
         if (a.includes("b")) {
           declare(l.atom.relation.name, a);
           const demand = rename(l.atom, magicName(l.atom.relation.name, a), l.atom.args.filter((_, i) => a[i] === "b"));
-          out.push({ ...clause, head: demand, body: [...body] });
+          // The literals before it that can be evaluated there (a filter on a later variable is left out: the demand only grows).
+          out.push({ ...clause, head: demand, body: body.filter((b) => (b.kind === "atom" && !b.negated) || literalVars(b).every((n) => bound.has(n))) });
           const adorned: Literal = { ...l, atom: rename(l.atom, adornedName(l.atom.relation.name, a)) };
           body.push(adorned);
           for (const t of l.atom.args) if (t.kind === "var") bound.add(t.name);
@@ -81,9 +98,18 @@ export function magicSets(checked: CheckedProgram, names: "*" | readonly string[
       for (const c of byHead.get(relation) ?? []) {
         const bound = new Set<string>();
         c.head.args.forEach((t, i) => adornment[i] === "b" && t.kind === "var" && bound.add(t.name));
-        const demandArgs = c.head.args.filter((_, i) => adornment[i] === "b");
+        // A bound head column computed by an expression (`v1 band v2`) is named in the demand and compared once computed.
+        const checks: Literal[] = [];
+        const demandArgs = c.head.args.flatMap((t, i): Term[] => {
+          if (adornment[i] !== "b") return [];
+          if (t.kind === "var" || t.kind === "number" || t.kind === "string") return [t];
+          const named: Term = { kind: "var", name: `@b#${i}`, span: t.span };
+          bound.add(named.name);
+          checks.push({ kind: "cmp", op: "=", left: named, right: t, negated: false, span: t.span });
+          return [named];
+        });
         const demand: Literal = { kind: "atom", negated: false, atom: rename(c.head, magicName(relation, adornment), demandArgs), span: c.head.span };
-        rewrite(c, rename(c.head, adornedName(relation, adornment)), [demand], bound);
+        rewrite({ ...c, body: [...c.body, ...checks] }, rename(c.head, adornedName(relation, adornment)), [demand], bound);
       }
     }
     for (const r of readPlain(out, eligible)) {
@@ -131,4 +157,8 @@ function vars(t: Term): string[] {
   const out: string[] = [];
   forEachSubterm(t, (s) => s.kind === "var" && out.push(s.name));
   return out;
+}
+
+function literalVars(l: Literal): string[] {
+  return literalTerms(l).flatMap(vars);
 }
