@@ -45,7 +45,10 @@ Options:
   -I, --include-dir DIR  where the C preprocessor looks for \`#include\` files (repeatable)
   -M, --macro "A=1 B"    macro definitions for the C preprocessor
       --no-preprocessor  read the file as written, without running \`mcpp\`
-  -j, -w, -c, -p FILE, --show, --magic-transform, --legacy, --verbose
+      --magic-transform REL,...|*
+                         Soufflé's magic-set transformation for these relations (as
+                         \`.pragma "magic-transform"\`): same results, computed on demand
+  -j, -w, -c, -p FILE, --show, --legacy, --verbose
                          Soufflé flags calmlog has no use for: accepted, with a note on stderr
   -h, --help             show this help
 
@@ -67,6 +70,8 @@ interface Options {
   readonly preprocessor: boolean;
   /** Soufflé flags that were given and have no effect here, as written. */
   readonly ignored: readonly string[];
+  /** `--magic-transform REL,...` (or `*`), as Soufflé's flag: joined with the program's own pragmas. */
+  readonly magic: "*" | readonly string[] | null;
   readonly output: string | null;
   readonly color: boolean | null;
 }
@@ -79,7 +84,6 @@ const SOUFFLE_FLAGS: Readonly<Record<string, string>> = {
   "generate": "there is no C++ to generate",
   profile: "use `--stats` for per-rule timings",
   show: "use `calmlog lint` and `--stats`",
-  "magic-transform": "the transformation does not change results",
   legacy: "calmlog has one syntax",
   verbose: "use `--stats`",
 };
@@ -123,6 +127,7 @@ function options(args: readonly string[]): Options {
     includeDirs: values["include-dir"] ?? [],
     macros: values.macro ?? [],
     preprocessor: values["no-preprocessor"] !== true,
+    magic: values["magic-transform"] === undefined ? null : values["magic-transform"] === "*" ? "*" : values["magic-transform"].split(",").map((n) => n.trim()).filter((n) => n !== ""),
     ignored: Object.keys(SOUFFLE_FLAGS).filter((k) => (values as Record<string, unknown>)[k] !== undefined),
     output: values.output ?? null,
     color: colorChoice(values),
@@ -191,7 +196,8 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   }
   // `.pragma "magic-transform" "*"` (or a list of relations): demand-driven rules for what is read with known arguments.
-  const magic = magicPragma(compiled.diagnostics.items, sources);
+  const pragma = magicPragma(compiled.diagnostics.items, sources);
+  const magic = pragma === "*" || opts.magic === "*" ? "*" : pragma === null && opts.magic === null ? null : [...(pragma ?? []), ...(opts.magic ?? [])];
   let checked = magic === null ? compiled.checked : magicSets(compiled.checked, magic);
   let analysis = compiled.analysis;
   if (checked !== compiled.checked) {
