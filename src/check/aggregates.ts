@@ -1,12 +1,12 @@
 // Soufflé's "mutually dependent aggregate" check: each aggregate is judged with only the literal it
 // stands in; two aggregates that each use a variable only the other grounds cannot be evaluated one
-// after the other, so the rule is rejected (CL239), even when the rest of the rule grounds them.
+// after the other, so the rule is rejected (CL234), even when the rest of the rule grounds them.
 import type { Aggregate, Literal, Rule, Term } from "../syntax/ast.js";
 import { toDnf } from "../syntax/normalize.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { literalTerms } from "../syntax/visit.js";
 
-/** Reports CL239 for each aggregate of `rule` that depends on another which depends on it. */
+/** Reports CL234 for each aggregate of `rule` that depends on another which depends on it. */
 export function checkAggregateDependencies(rule: Rule, diags: Diagnostics): void {
   if (rule.body === null) return;
   const reported = new Set<Aggregate>();
@@ -36,7 +36,7 @@ export function checkAggregateDependencies(rule: Rule, diags: Diagnostics): void
         if (needs === null || gives === null || reported.has(agg)) continue;
         reported.add(agg);
         const partner = other.aggregates.find((a) => a !== agg) ?? other.aggregates[0]!;
-        diags.add("CL239", agg.span, `this \`${agg.op}\` and another aggregate depend on each other: it uses \`${needs}\`, which only the other grounds, and the other uses \`${gives}\`, which only this one grounds`, {
+        diags.add("CL234", agg.span, `this \`${agg.op}\` and another aggregate depend on each other: it uses \`${needs}\`, which only the other grounds, and the other uses \`${gives}\`, which only this one grounds`, {
           related: [{ span: partner.span, message: "the other aggregate" }],
           notes: ["As in Soufflé, each aggregate is judged with only the literal it stands in; variables the rest of the rule grounds do not count."],
           help: `Ground \`${needs}\` and \`${gives}\` inside each aggregate's own body (e.g. repeat the atom that binds them there), or compute one aggregate in a rule of its own.`,

@@ -110,7 +110,7 @@ const LIST = [
     "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
-  code("CL239", "mutually-dependent-aggregates", "error", "Aggregates depend on each other",
+  code("CL234", "mutually-dependent-aggregates", "error", "Aggregates depend on each other",
     "Two aggregates of a rule each use a variable that only the other one grounds. As in Soufflé, each aggregate is judged with only the literal it stands in, so variables the rest of the rule grounds do not help; the rule is rejected.",
     "Ground the shared variables inside each aggregate's own body, or compute one of the aggregates in a rule of its own."),
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",

@@ -321,7 +321,7 @@ describe("CL214 aggregate misuse", () => {
   });
 });
 
-describe("CL239 mutually dependent aggregates", () => {
+describe("CL234 mutually dependent aggregates", () => {
   test("each aggregate uses a variable only the other grounds (judged literal by literal, as Soufflé does)", () => {
     const text = lines(
       ".decl r(i: number, j: number, h: number)",
@@ -329,7 +329,7 @@ describe("CL239 mutually dependent aggregates", () => {
       ".decl s(i: number, j: number)",
       "s(i, j) :- r(i, j, h), 0 = count : { r(x, j, z), x < i, z > h }, 0 = count : { r(i, y, z), y < j, z > h }.",
     );
-    expect(found(text)).toEqual(["CL239 4:28", "CL239 4:70"]);
+    expect(found(text)).toEqual(["CL234 4:28", "CL234 4:70"]);
   });
 
   test("one-way dependence, or variables each aggregate grounds itself, is fine", () => {
