@@ -9,7 +9,7 @@ import { checkPlans, compile, type Compiled } from "./compile.js";
 import { Diagnostics, fileErrorReason, ReadError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "./syntax/parse.js";
 import { expandIncludes, preprocess, type IncludedPart, type PreprocessOptions } from "./syntax/preprocess.js";
-import { LineIndex, type Location, type SourceFile } from "./diagnostics/span.js";
+import { LineIndex, type SourceFile, type Span } from "./diagnostics/span.js";
 
 export { checkPlans, compile, ReadError, type Compiled };
 
@@ -45,10 +45,19 @@ export interface IncludedSource extends SourceFile {
 
 /** Moves each span that lies in an `.include`d file's text to that file, with its own lines and columns. */
 export function relocate(diagnostics: readonly Diagnostic[], included: readonly IncludedSource[]): Diagnostic[] {
-  if (included.length === 0) return [...diagnostics];
+  return relocateSpans([...diagnostics], included);
+}
+
+/**
+ * `value` with every span in it (at any depth: diagnostics, a lint file's rules, points and
+ * relations) that lies in an `.include`d file's text moved to that file, with its own lines and
+ * columns; spans of `file` only, when given. Plain objects and arrays are copied, the rest kept.
+ */
+export function relocateSpans<T>(value: T, included: readonly IncludedSource[], file?: string): T {
+  if (included.length === 0) return value;
   const indexes = new Map<IncludedSource, LineIndex>();
-  const move = (span: Location): Location => {
-    if ("wholeFile" in span) return span;
+  const move = (span: Span): Span => {
+    if (file !== undefined && span.file !== file) return span;
     const inc = included.find((i) => span.start >= i.part.offset && span.start <= i.part.offset + i.part.text.length);
     if (inc === undefined) return span;
     let index = indexes.get(inc);
@@ -56,7 +65,29 @@ export function relocate(diagnostics: readonly Diagnostic[], included: readonly 
     const start = span.start - inc.part.offset;
     return index.span(inc.path, start, Math.min(inc.text.length, Math.max(start, span.end - inc.part.offset)));
   };
-  return diagnostics.map((d) => ({ ...d, span: move(d.span), related: d.related.map((r) => ({ ...r, span: move(r.span) })) }));
+  const copies = new Map<object, unknown>();
+  const walk = (v: unknown): unknown => {
+    if (v === null || typeof v !== "object") return v;
+    if (copies.has(v)) return copies.get(v);
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      copies.set(v, out);
+      for (const x of v) out.push(walk(x));
+      return out;
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+    const o = v as Record<string, unknown>;
+    if (typeof o.file === "string" && typeof o.start === "number" && typeof o.end === "number" && typeof o.endColumn === "number") {
+      const moved = o.wholeFile === true ? o : move(o as unknown as Span);
+      copies.set(v, moved);
+      return moved;
+    }
+    const out: Record<string, unknown> = {};
+    copies.set(v, out);
+    for (const [k, x] of Object.entries(o)) out[k] = walk(x);
+    return out;
+  };
+  return walk(value) as T;
 }
 
 /**

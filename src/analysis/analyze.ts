@@ -3,6 +3,7 @@
 import type { CheckedProgram } from "../check/types.js";
 import type { Diagnostics, Related } from "../diagnostics/diagnostic.js";
 import { fixedRelations } from "./fixed.js";
+import { reportOverflow } from "./overflow.js";
 import { orderComponents, shortestPath, stronglyConnected } from "./graph.js";
 import { classifyClause, isMonotonicClass, type ClauseClass } from "./monotonicity.js";
 import { pointPartition, sealableNote } from "./partition.js";
@@ -96,6 +97,7 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
   const analysis: Analysis = { ...base, partitions: inferPartitions(checked, base) };
   reportMonotonicity(analysis, diags);
   reportRecursiveCounters(analysis, diags);
+  reportOverflow(checked, (head, body) => stratumOf.get(head) === stratumOf.get(body) && recursive.has(stratumOf.get(head)!), diags);
   return analysis;
 }
 

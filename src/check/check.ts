@@ -9,6 +9,7 @@ import type { Span } from "../diagnostics/span.js";
 import { checkGrounding } from "./ground.js";
 import { checkInlining, inlineClauses } from "./inline.js";
 import { checkExecutionPlans } from "./execution-plan.js";
+import { checkAggregateDependencies } from "./aggregates.js";
 import { BUILTIN_NAMES, builtin } from "../builtins/functors.js";
 import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
@@ -46,7 +47,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
 
   const branches = new Map<string, number>();
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
-  for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
+  for (const item of program.items) if (item.kind === "rule") (checkRule(item, schemas, found, branches), checkAggregateDependencies(item, found));
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
   checkRecordIdentity(program, clauses, (r) => schemas.get(r)?.columns, found);
   const inline = inlineRelations(program, schemas);
@@ -283,10 +284,6 @@ function checkRule(rule: Rule, schemas: ReadonlyMap<string, MutableSchema>, diag
         const expected = sig.max === Infinity ? `at least ${sig.min}` : `${sig.min}`;
         diags.add("CL211", term.span, `\`${term.name}\` takes ${expected} argument${sig.min === 1 && sig.max === 1 ? "" : "s"} but is given ${term.args.length}`);
       }
-    } else if (term.kind === "aggregate" && depth > 0) {
-      diags.add("CL214", term.span, `\`${term.op}\` is nested inside another aggregate`, {
-        notes: ["Soufflé and calmlog evaluate one aggregate at a time; an aggregate body may not contain another aggregate."],
-      });
     } else if (term.kind === "wildcard" && inHead && depth === 0) {
       diags.add("CL210", term.span, "`_` cannot appear in a head");
     }

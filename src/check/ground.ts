@@ -38,29 +38,33 @@ export function checkGrounding(clause: Clause, diags: Diagnostics, headGrounds =
   for (const agg of aggregates) checkAggregate(agg, grounded, outerNames, diags);
 }
 
-/** Inside an aggregate, local variables are grounded by the aggregate's own positive atoms. */
+/**
+ * Inside an aggregate, local variables are grounded by the aggregate's own positive atoms. As in
+ * Soufflé, a variable of the rule around it is injected (a grouping variable) unless it occurs in
+ * the target, which makes it the aggregate's own; a nested aggregate sees the variables of the
+ * bodies around it.
+ */
 function checkAggregate(agg: Aggregate, outerGrounded: ReadonlySet<string>, outerNames: ReadonlySet<string>, diags: Diagnostics): void {
-  const g = new Set([...outerGrounded].filter((n) => outerNames.has(n)));
+  const targetNames = new Set(agg.target === null ? [] : allVariables(agg.target).map((v) => v.name));
+  const injected = new Set([...outerNames].filter((n) => !targetNames.has(n)));
+  const g = new Set([...outerGrounded].filter((n) => injected.has(n)));
   bindPositive(agg.body, g);
-  closeOverEqualities(agg.body, g, (t) => {
-    const vs: Variable[] = [];
-    const nested: Aggregate[] = [];
-    collectOuter(t, vs, nested);
-    return nested.length > 0 ? null : vs.map((v) => v.name);
-  });
   const occurrences: Variable[] = [];
   const nested: Aggregate[] = [];
   if (agg.target) collectOuter(agg.target, occurrences, nested);
   for (const l of agg.body) for (const t of literalTerms(l)) collectOuter(t, occurrences, nested);
+  const here = new Set([...injected, ...occurrences.map((v) => v.name)]);
+  closeOverEqualities(agg.body, g, (t) => valueVariables(t, here));
   occurrences.sort((a, b) => a.span.start - b.span.start);
   const reported = new Set<string>();
   for (const v of occurrences) {
-    if (g.has(v.name) || outerNames.has(v.name) || reported.has(v.name)) continue;
+    if (g.has(v.name) || injected.has(v.name) || reported.has(v.name)) continue;
     reported.add(v.name);
     diags.add("CL205", v.span, `variable \`${v.name}\` is not grounded inside the aggregate`, {
-      notes: [`Inside \`${agg.op} : { … }\`, a variable is grounded only by a positive atom of the aggregate's body (or by the rule around it).`],
+      notes: [`Inside \`${agg.op} : { … }\`, a variable is grounded only by a positive atom of the aggregate's body (or by the rule or aggregate around it); a variable of the target belongs to the aggregate itself.`],
     });
   }
+  for (const inner of nested) checkAggregate(inner, g, here, diags);
 }
 
 function bindPositive(body: readonly Literal[], g: Set<string>): void {

@@ -11,7 +11,7 @@ import { renderLintText } from "../report/lint-text.js";
 import { renderLintSarif } from "../report/sarif.js";
 import { renderDiagnostics } from "../report/text.js";
 import type { SourceFile } from "../diagnostics/span.js";
-import { expandSource } from "../pipeline.js";
+import { expandSource, relocateSpans, type IncludedSource } from "../pipeline.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, expandFiles, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 import { version } from "./version.js";
 
@@ -182,6 +182,7 @@ export const command: Command = {
     const opts = await parse(args, ctx.cwd);
     // An unreadable file is the user's mistake (exit 1, as `calmlog check`); the others are still linted.
     const sources: SourceFile[] = [];
+    const included: (readonly IncludedSource[])[] = [];
     let unreadable = 0;
     for (const path of opts.files) {
       const read = await readSource(path, ctx);
@@ -192,6 +193,7 @@ export const command: Command = {
         // The text Soufflé would read (preprocessor, `.include`); a failure there shows as the parser's errors.
         const expanded = expandSource(read.source.path, read.source.text, ctx.cwd);
         sources.push("text" in expanded ? { ...read.source, text: expanded.text } : read.source);
+        included.push("text" in expanded ? expanded.included : []);
       }
     }
     if (sources.length === 0) return EXIT_USER_ERROR;
@@ -219,9 +221,12 @@ export const command: Command = {
         ctx.stderr.write(`calmlog lint: ${applied.unused.length} baseline entr${applied.unused.length === 1 ? "y" : "ies"} in ${baselinePath} match nothing now (first: ${applied.unused[0]!.code} in ${applied.unused[0]!.file}: \`${applied.unused[0]!.at}\`); \`--write-baseline ${baselinePath}\` rewrites it\n`);
       }
     }
+    // A span in an `.include`d file names that file, with its own lines (as `check` and `run` report it).
+    full = combine(full.files.map((f, i) => relocateSpans(f, included[i] ?? [], f.file)));
+    const shown = [...sources, ...included.flat()];
     const result = opts.quiet ? errorsOnly(full) : full;
     const color = opts.format === "text" && (opts.color ?? (opts.output === null && useColor(ctx.stdout, ctx.env)));
-    const text = render(result, sources, opts, color, ctx.cwd);
+    const text = render(result, shown, opts, color, ctx.cwd);
     if (!(await writeReport(text, opts.output, "lint", ctx))) return EXIT_CRASH;
     if (result.errorCount > 0 || unreadable > 0) return EXIT_USER_ERROR;
     if (opts.maxWarnings >= 0 && full.warningCount > opts.maxWarnings) {

@@ -12,7 +12,9 @@ import { onLargeArray } from "../eval/relation.js";
 import { parseFacts, readFactCodes, readFactFile, type FactFormat } from "../io/read-facts.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
-import { makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { Diagnostics, makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { analyze } from "../analysis/analyze.js";
+import { magicSets } from "../plan/magic.js";
 import { wholeFile, type Span } from "../diagnostics/span.js";
 import { compile, compileFile, ReadError } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
@@ -43,7 +45,10 @@ Options:
   -I, --include-dir DIR  where the C preprocessor looks for \`#include\` files (repeatable)
   -M, --macro "A=1 B"    macro definitions for the C preprocessor
       --no-preprocessor  read the file as written, without running \`mcpp\`
-  -j, -w, -c, -p FILE, --show, --magic-transform, --legacy, --verbose
+      --magic-transform REL,...|*
+                         Soufflé's magic-set transformation for these relations (as
+                         \`.pragma "magic-transform"\`): same results, computed on demand
+  -j, -w, -c, -p FILE, --show, --legacy, --verbose
                          Soufflé flags calmlog has no use for: accepted, with a note on stderr
   -h, --help             show this help
 
@@ -65,6 +70,8 @@ interface Options {
   readonly preprocessor: boolean;
   /** Soufflé flags that were given and have no effect here, as written. */
   readonly ignored: readonly string[];
+  /** `--magic-transform REL,...` (or `*`), as Soufflé's flag: joined with the program's own pragmas. */
+  readonly magic: "*" | readonly string[] | null;
   readonly output: string | null;
   readonly color: boolean | null;
 }
@@ -77,7 +84,6 @@ const SOUFFLE_FLAGS: Readonly<Record<string, string>> = {
   "generate": "there is no C++ to generate",
   profile: "use `--stats` for per-rule timings",
   show: "use `calmlog lint` and `--stats`",
-  "magic-transform": "the transformation does not change results",
   legacy: "calmlog has one syntax",
   verbose: "use `--stats`",
 };
@@ -121,6 +127,7 @@ function options(args: readonly string[]): Options {
     includeDirs: values["include-dir"] ?? [],
     macros: values.macro ?? [],
     preprocessor: values["no-preprocessor"] !== true,
+    magic: values["magic-transform"] === undefined ? null : values["magic-transform"] === "*" ? "*" : values["magic-transform"].split(",").map((n) => n.trim()).filter((n) => n !== ""),
     ignored: Object.keys(SOUFFLE_FLAGS).filter((k) => (values as Record<string, unknown>)[k] !== undefined),
     output: values.output ?? null,
     color: colorChoice(values),
@@ -188,7 +195,17 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     ctx.stderr.write(renderDiagnostics(errors, sources, { color }));
     return EXIT_USER_ERROR;
   }
-  const { checked, analysis } = compiled;
+  // `.pragma "magic-transform" "*"` (or a list of relations): demand-driven rules for what is read with known arguments.
+  const pragma = magicPragma(compiled.diagnostics.items, sources);
+  const magic = pragma === "*" || opts.magic === "*" ? "*" : pragma === null && opts.magic === null ? null : [...(pragma ?? []), ...(opts.magic ?? [])];
+  let checked = magic === null ? compiled.checked : magicSets(compiled.checked, magic);
+  let analysis = compiled.analysis;
+  if (checked !== compiled.checked) {
+    const found = new Diagnostics();
+    analysis = analyze(checked, found);
+    // The transformation keeps what is read under negation apart, so this is a safeguard: never a program that cannot run.
+    if (found.items.some((d) => d.severity === "error")) (checked = compiled.checked), (analysis = compiled.analysis);
+  }
   const factDir = resolve(ctx.cwd, opts.factDir);
   const showDir = (p: string): string => (p.startsWith(ctx.cwd + "/") ? p.slice(ctx.cwd.length + 1) : p);
 
@@ -403,4 +420,19 @@ export function outOfMemory(program: string, at: Progress | null, strata: readon
 function showRule(span: { start: number; end: number }, text: string): string {
   const s = text.slice(span.start, span.end).replace(/\s+/g, " ").trim();
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+/** The relations a `.pragma "magic-transform" "..."` names (`*`: all), read from the CL106 note that accepted it; null when there is none. */
+function magicPragma(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): "*" | string[] | null {
+  let names: "*" | string[] | null = null;
+  for (const d of diagnostics) {
+    if (d.code !== "CL106") continue;
+    const text = sources.get(d.span.file)?.slice(d.span.start, d.span.end) ?? "";
+    const m = /^\.pragma\s+"magic-transform"\s+"([^"]*)"/.exec(text);
+    if (m === null) continue;
+    const value = m[1]!.trim();
+    if (value === "*") names = "*";
+    else if (names !== "*") names = [...(names ?? []), ...value.split(",").map((n) => n.trim()).filter((n) => n !== "")];
+  }
+  return names;
 }

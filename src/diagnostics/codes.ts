@@ -119,6 +119,9 @@ const LIST = [
     "Remove `inline` from the relation named."),
 
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
+  code("CL234", "mutually-dependent-aggregates", "error", "Aggregates depend on each other",
+    "Two aggregates of a rule each use a variable that only the other one grounds. As in Soufflé, each aggregate is judged with only the literal it stands in, so variables the rest of the rule grounds do not help; the rule is rejected.",
+    "Ground the shared variables inside each aggregate's own body, or compute one of the aggregates in a rule of its own."),
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",
     "A relation depends on its own absence or total through a cycle of rules, so the program has no stratified meaning.",
     "Break the cycle: compute the negated or aggregated relation in a separate relation that does not depend on the rule's head."),
@@ -150,6 +153,9 @@ const LIST = [
     "Number the tuples in a rule outside the cycle, after the recursive relation is complete."),
 
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
+  code("CL319", "arithmetic-overflow", "warning", "32-bit arithmetic wraps around",
+    "`number` and `unsigned` are 32-bit and wrap around as in Soufflé's default build. Reported where it can be predicted: a constant expression whose value does not fit, or a recursive rule whose head keeps growing a value of its own cycle (`n + 1`, `a + b`, `x * 2`) with no comparison bounding it.",
+    "Bound the growing value in the rule's body, or use a `float` column for values meant to grow large."),
   code("CL401", "fact-column-count", "error", "Wrong number of columns in a fact file",
     "A line of a fact file has more or fewer columns than the relation's declaration.",
     "Separate columns with the relation's delimiter (a tab by default) and give one value per column."),

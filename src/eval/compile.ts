@@ -452,10 +452,17 @@ class Gen {
     this.emit(`// ${agg.text}`);
     const targetType = agg.target?.type ?? "number";
     this.emit(`let ${acc} = 0, ${cnt} = 0;`);
+    const distinct = agg.distinct !== undefined && agg.distinct.length > 0 ? agg.distinct : null;
+    // A body that is a relation of its own ranges over distinct bindings of its variables.
+    if (distinct !== null) this.emit(`const d${k} = new Set();`);
     const L = `L${this.label++}`;
     this.emit(`${L}: do {`);
     this.indent++;
     this.steps(agg.steps, 0, L, (inner) => {
+      if (distinct !== null) {
+        const key = distinct.length === 1 ? `v${distinct[0]}` : distinct.map((s) => `v${s}`).join(' + "," + ');
+        this.emit(`{ const k${k} = ${key}; if (d${k}.has(k${k})) continue ${inner}; d${k}.add(k${k}); }`);
+      }
       this.precompute(agg.target ? [agg.target] : [], inner);
       this.emit(`${cnt}++;`);
       const t = agg.target ? this.value(agg.target) : "0";

@@ -114,7 +114,14 @@ export class Solver {
   aggregateRows(agg: AggPlan, slots: Value[]): AggregateRow[] {
     const out: AggregateRow[] = [];
     const rows: (Tuple | null)[] = new Array(agg.steps.length).fill(null);
+    // A body that is a relation of its own ranges over distinct bindings of its variables (as the engine does).
+    const seen = agg.distinct !== undefined && agg.distinct.length > 0 ? new Set<string>() : null;
     this.steps(agg.steps, 0, slots, () => -1, [], rows, () => {
+      if (seen !== null) {
+        const key = JSON.stringify(agg.distinct!.map((s) => slots[s]));
+        if (seen.has(key)) return true;
+        seen.add(key);
+      }
       let value: Value | null = null;
       if (agg.target !== null) {
         const v = this.value(agg.target, slots);

@@ -26,7 +26,7 @@ import { argTypes, builtin } from "../builtins/functors.js";
 import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
 import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import { allVariables, collectOuter, forEachAggregate, literalTerms } from "../syntax/visit.js";
+import { allVariables, collectOuter, forEachAggregate, forEachSubterm, literalTerms } from "../syntax/visit.js";
 import type { Code } from "../diagnostics/codes.js";
 import type { Span } from "../diagnostics/span.js";
 
@@ -87,6 +87,12 @@ export interface AggPlan {
   readonly steps: readonly Step[];
   readonly relations: readonly string[];
   readonly text: string;
+  /**
+   * Slots of the aggregate's own variables when, as in Soufflé, its body is a relation of its own
+   * (more than one atom, a nested aggregate, a generator, or a variable repeated in its atom): it
+   * then ranges over distinct bindings of these, not over every match of the join.
+   */
+  readonly distinct?: readonly number[];
 }
 
 /** One variant of one clause: `delta` is the positive atom that reads the delta (-1: none). */
@@ -162,6 +168,11 @@ class Scope {
     /** Names that belong to the parent scope (they occur outside the aggregate). */
     readonly outer: ReadonlySet<string>,
   ) {}
+
+  /** Slots of the variables of this scope itself (not its parent's). */
+  own(): number[] {
+    return [...this.slots.values()];
+  }
 
   slot(name: string): number {
     if (this.parent !== null && this.outer.has(name)) return this.parent.slot(name);
@@ -663,9 +674,7 @@ function termReady(ctx: PlanContext, scope: Scope, t: Term, bound: ReadonlySet<n
   // A record pattern with `_` in it is taken apart, never computed, even once its variables are bound.
   if (t.kind === "call" && t.args.some((a) => a.kind === "wildcard" || (a.kind === "call" && !termReady(ctx, scope, a, bound)))) return false;
   if (t.kind === "aggregate") {
-    const inner = new Set<string>();
-    varsOfTerm(t, inner, true);
-    for (const name of inner) if (ctx.outside.has(name) && !bound.has(scope.slot(name))) return false;
+    for (const name of injectedNames(ctx, t)) if (!bound.has(scope.slot(name))) return false;
     return true;
   }
   const vars = new Set<string>();
@@ -729,7 +738,8 @@ function aggTargetType(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: 
     });
   }
   const typeOf = (x: Term): PrimitiveType | null => {
-    if (x.kind === "var") return ctx.outside.has(x.name) ? (ctx.counter.types[scope.slot(x.name)] ?? null) : (local.get(x.name) ?? null);
+    // The target's variables are the aggregate's own: typed by an atom of the body, or by what is assigned to them there.
+    if (x.kind === "var") return local.get(x.name) ?? assigned(x.name);
     if (x.kind === "binary") {
       const a = typeOf(x.left);
       const b = typeOf(x.right);
@@ -737,6 +747,17 @@ function aggTargetType(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: 
     }
     if (x.kind === "unary") return typeOf(x.operand);
     return staticType(ctx, scope, x);
+  };
+  const seen = new Set<string>();
+  const assigned = (name: string): PrimitiveType | null => {
+    if (seen.has(name)) return null;
+    seen.add(name);
+    for (const l of t.body) {
+      if (l.kind !== "cmp" || l.op !== "=" || l.negated) continue;
+      if (l.left.kind === "var" && l.left.name === name) return typeOf(l.right);
+      if (l.right.kind === "var" && l.right.name === name) return typeOf(l.left);
+    }
+    return null;
   };
   return t.target === null ? "number" : typeOf(t.target);
 }
@@ -785,23 +806,48 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
   }
 }
 
-function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>, span: Span): PExpr {
-  const inner = new Scope(scope, ctx.counter, ctx.outside);
+/**
+ * The variables of the scope around an aggregate that it reads (its grouping variables), as Soufflé
+ * injects them: those it mentions (nested aggregates included) except the target's, which are its own.
+ */
+function injectedNames(ctx: PlanContext, t: Extract<Term, { kind: "aggregate" }>): string[] {
   const names = new Set<string>();
   varsOfTerm(t, names, true);
-  const outerSlots = [...names].filter((n) => ctx.outside.has(n)).map((n) => scope.slot(n));
-  for (const l of t.body) {
-    if (l.kind === "cmp") {
-      const nested: Term[] = [];
-      collectAggregates(l.left, nested);
-      collectAggregates(l.right, nested);
-      if (nested.length > 0) throw new PlanError("nested aggregates are not supported", t.span, "CL214");
-    }
-  }
-  const steps = planConjunction({ ...ctx }, inner, t.body, new Set(outerSlots), -1, null, span);
+  const own = new Set<string>();
+  if (t.target !== null) varsOfTerm(t.target, own, true);
+  return [...names].filter((n) => ctx.outside.has(n) && !own.has(n));
+}
+
+function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>, span: Span): PExpr {
+  const injected = injectedNames(ctx, t);
+  const inner = new Scope(scope, ctx.counter, new Set(injected));
+  const outerSlots = injected.map((n) => scope.slot(n));
+  // A nested aggregate reads this body's variables as well as the ones injected here.
+  const visible = new Set(injected);
+  if (t.target !== null) varsOfTerm(t.target, visible, false);
+  for (const l of t.body) for (const x of literalTerms(l)) varsOfTerm(x, visible, false);
+  const innerCtx: PlanContext = { ...ctx, outside: visible };
+  const steps = planConjunction(innerCtx, inner, t.body, new Set(outerSlots), -1, null, span);
   const resultType: PrimitiveType = t.op === "count" ? "number" : t.op === "mean" ? "float" : (aggTargetType(ctx, scope, t) ?? "number");
-  const target = t.target === null ? null : toExpr(ctx, inner, t.target, resultType === "float" && t.op === "mean" ? null : resultType, span);
+  const target = t.target === null ? null : toExpr(innerCtx, inner, t.target, resultType === "float" && t.op === "mean" ? null : resultType, span);
   const relations = [...new Set(t.body.filter((l) => l.kind === "atom").map((l) => (l as Extract<Literal, { kind: "atom" }>).atom.relation.name))];
-  const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: printTerm(t) };
+  const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: printTerm(t), ...(materialized(t) ? { distinct: inner.own() } : {}) };
   return { kind: "agg", agg, type: resultType === "symbol" && t.op === "sum" ? "number" : resultType };
+}
+
+/** Whether Soufflé gives an aggregate's body a relation of its own (MaterializeAggregationQueries). */
+function materialized(t: Extract<Term, { kind: "aggregate" }>): boolean {
+  const atoms = t.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
+  if (atoms.length > 1) return true;
+  let special = false;
+  const look = (x: Term): void =>
+    forEachSubterm(x, (s) => {
+      if (s !== t && s.kind === "aggregate") special = true;
+      if (s.kind === "call" && builtin(s.name)?.generator === true) special = true;
+    });
+  if (t.target !== null) look(t.target);
+  for (const l of t.body) for (const x of literalTerms(l)) look(x);
+  if (special) return true;
+  const names = atoms[0]?.atom.args.filter((a) => a.kind === "var").map((a) => (a as Variable).name) ?? [];
+  return new Set(names).size < names.length;
 }

@@ -60,7 +60,7 @@ function renderFile(f: LintFile, sources: ReadonlyMap<string, SourceFile>, optio
 
   const source = sources.get(f.file);
   f.coordination.forEach((p, i) => {
-    out.push(...renderPoint(p, i + 1, f.coordination.length, source, paint));
+    out.push(...renderPoint(p, i + 1, f.coordination.length, sources.get(p.use.span.file) ?? source, paint));
     out.push("");
   });
 

@@ -82,6 +82,8 @@ export function normalize(program: Program): Clause[] {
  * As Soufflé's GroundWitnesses pass does, the aggregate's body is added to the rule with its target
  * equal to the aggregate (whose own copies of the witnesses are renamed): `r = max h : { p(s#w, h) },
  * p(s, r)`. A target that is an expression is first named (`min x + y : {..}` is `min t : {.., t = x + y}`).
+ * A witness may be grounded in an aggregate nested inside another (`count : { b(x), x > min y : { d(y, w) } }`):
+ * it belongs to the innermost aggregate that grounds it, and that aggregate's body joins the rule.
  */
 export function groundWitnesses(head: Atom, body: readonly Literal[]): Literal[] {
   // Variables of the rule outside its aggregates, and those a positive atom there grounds.
@@ -94,26 +96,107 @@ export function groundWitnesses(head: Atom, body: readonly Literal[]): Literal[]
     else if (t.kind === "call") t.args.forEach((a) => collect(a, into));
   };
   head.args.forEach((a) => collect(a, outside));
-  const aggregates: Aggregate[] = [];
-  const findAggs = (t: Term): void => {
-    if (t.kind === "aggregate") aggregates.push(t);
-    else if (t.kind === "binary") (findAggs(t.left), findAggs(t.right));
-    else if (t.kind === "unary") findAggs(t.operand);
-    else if (t.kind === "call") t.args.forEach(findAggs);
+  // Every aggregate, at any depth, with the aggregates around it.
+  const sites: { agg: Aggregate; ancestors: Aggregate[] }[] = [];
+  const findAggs = (t: Term, ancestors: Aggregate[]): void => {
+    if (t.kind === "aggregate") {
+      sites.push({ agg: t, ancestors });
+      const inside = [...ancestors, t];
+      if (t.target !== null) findAggs(t.target, inside);
+      for (const l of t.body) for (const x of termsOf(l)) findAggs(x, inside);
+    } else if (t.kind === "binary") (findAggs(t.left, ancestors), findAggs(t.right, ancestors));
+    else if (t.kind === "unary") findAggs(t.operand, ancestors);
+    else if (t.kind === "call") t.args.forEach((a) => findAggs(a, ancestors));
   };
   for (const l of body) {
     if (l.kind === "atom") {
       l.atom.args.forEach((a) => collect(a, outside));
       if (!l.negated) l.atom.args.forEach((a) => collect(a, grounded));
-      l.atom.args.forEach(findAggs);
     } else if (l.kind === "cmp") {
       collect(l.left, outside);
       collect(l.right, outside);
-      findAggs(l.left);
-      findAggs(l.right);
     }
+    for (const t of termsOf(l)) findAggs(t, []);
   }
-  // `x = e` grounds `x` once `e`'s variables are (an aggregate's result is grounded).
+  closeEqualities(body, grounded, collect);
+  // What an aggregate's body grounds, nested aggregates' atoms included (as Soufflé's groundedness reads them).
+  const groundedIn = (agg: Aggregate, deep: boolean): Set<string> => {
+    const g = new Set<string>();
+    const atoms = (lits: readonly Literal[]): void => {
+      for (const l of lits) {
+        if (l.kind === "atom" && !l.negated) l.atom.args.forEach((a) => collect(a, g));
+        if (deep) for (const t of termsOf(l)) forEachNested(t, (inner) => atoms(inner.body));
+      }
+    };
+    atoms(agg.body);
+    closeEqualities(agg.body, g, collect);
+    return g;
+  };
+  const candidates = new Map<Aggregate, Set<string>>();
+  for (const { agg, ancestors } of sites) {
+    const g = groundedIn(agg, true);
+    // A variable an enclosing aggregate's own body grounds is injected into this one, not its witness.
+    const injected = new Set<string>();
+    for (const a of ancestors) for (const n of groundedIn(a, false)) injected.add(n);
+    candidates.set(agg, new Set([...g].filter((n) => outside.has(n) && !grounded.has(n) && !injected.has(n))));
+  }
+  const plans = new Map<Aggregate, { k: number; witnesses: string[] }>();
+  sites.forEach(({ agg }, k) => {
+    if ((agg.op !== "min" && agg.op !== "max") || agg.target === null) return;
+    const own = new Set(candidates.get(agg));
+    // A witness an inner aggregate grounds is that aggregate's.
+    for (const { agg: inner, ancestors } of sites) if (ancestors.includes(agg)) for (const n of candidates.get(inner)!) own.delete(n);
+    if (own.size > 0) plans.set(agg, { k, witnesses: [...own] });
+  });
+  if (plans.size === 0) return [...body];
+  const extra: Literal[] = [];
+  // Rebuilds a term bottom-up, renaming the witnesses inside each aggregate that has some.
+  const swap = (t: Term): Term => {
+    if (t.kind === "binary") return { ...t, left: swap(t.left), right: swap(t.right) };
+    if (t.kind === "unary") return { ...t, operand: swap(t.operand) };
+    if (t.kind === "call") return { ...t, args: t.args.map(swap) };
+    if (t.kind !== "aggregate") return t;
+    const inner: Aggregate = { ...t, target: t.target === null ? null : swap(t.target), body: t.body.map(swapLiteral) };
+    const plan = plans.get(t);
+    if (plan === undefined) return inner;
+    const span = t.span;
+    let target = inner.target!;
+    let aggBody = inner.body;
+    if (target.kind !== "var") {
+      const named: Term = { kind: "var", name: `agg#${plan.k}#t`, span: target.span };
+      aggBody = [...aggBody, { kind: "cmp", op: "=", left: named, right: target, negated: false, span: target.span }];
+      target = named;
+    }
+    const targetName = (target as Extract<Term, { kind: "var" }>).name;
+    let renamed: Term = { ...inner, target, body: aggBody };
+    for (const w of plan.witnesses) renamed = renameIn(renamed, w, `${w}#w`);
+    const result: Term = { kind: "var", name: `agg#${plan.k}`, span };
+    extra.push({ kind: "cmp", op: "=", left: result, right: renamed, negated: false, span });
+    for (const l of aggBody) {
+      const lit = (x: Term): Term => renameIn(x, targetName, result.name);
+      extra.push(l.kind === "atom" ? { ...l, atom: { ...l.atom, args: l.atom.args.map(lit) } } : l.kind === "cmp" ? { ...l, left: lit(l.left), right: lit(l.right) } : l);
+    }
+    return renamed;
+  };
+  const swapLiteral = (l: Literal): Literal => (l.kind === "cmp" ? { ...l, left: swap(l.left), right: swap(l.right) } : l.kind === "atom" ? { ...l, atom: { ...l.atom, args: l.atom.args.map(swap) } } : l);
+  const rewritten = body.map(swapLiteral);
+  return [...rewritten, ...extra];
+}
+
+function termsOf(l: Literal): Term[] {
+  return l.kind === "atom" ? [...l.atom.args] : l.kind === "cmp" ? [l.left, l.right] : [];
+}
+
+/** Calls `f` on each outermost aggregate inside `t`. */
+function forEachNested(t: Term, f: (a: Aggregate) => void): void {
+  if (t.kind === "aggregate") f(t);
+  else if (t.kind === "binary") (forEachNested(t.left, f), forEachNested(t.right, f));
+  else if (t.kind === "unary") forEachNested(t.operand, f);
+  else if (t.kind === "call") t.args.forEach((a) => forEachNested(a, f));
+}
+
+/** `x = e` grounds `x` once `e`'s variables are (an aggregate's result is grounded). */
+function closeEqualities(body: readonly Literal[], grounded: Set<string>, collect: (t: Term, into: Set<string>) => void): void {
   for (let changed = true; changed; ) {
     changed = false;
     for (const l of body) {
@@ -126,43 +209,6 @@ export function groundWitnesses(head: Atom, body: readonly Literal[]): Literal[]
       }
     }
   }
-  const extra: Literal[] = [];
-  const replaced = new Map<Aggregate, Aggregate>();
-  aggregates.forEach((agg, k) => {
-    if ((agg.op !== "min" && agg.op !== "max") || agg.target === null) return;
-    const inner = new Set<string>();
-    for (const l of agg.body) if (l.kind === "atom" && !l.negated) l.atom.args.forEach((a) => collect(a, inner));
-    const witnesses = [...inner].filter((n) => outside.has(n) && !grounded.has(n));
-    if (witnesses.length === 0) return;
-    const span = agg.span;
-    let target = agg.target;
-    let aggBody = agg.body;
-    if (target.kind !== "var") {
-      const t: Term = { kind: "var", name: `agg#${k}#t`, span: target.span };
-      aggBody = [...aggBody, { kind: "cmp", op: "=", left: t, right: target, negated: false, span: target.span }];
-      target = t;
-    }
-    const targetName = (target as Extract<Term, { kind: "var" }>).name;
-    let renamed: Term = { ...agg, target, body: aggBody };
-    for (const w of witnesses) renamed = renameIn(renamed, w, `${w}#w`);
-    replaced.set(agg, renamed as Aggregate);
-    const result: Term = { kind: "var", name: `agg#${k}`, span };
-    extra.push({ kind: "cmp", op: "=", left: result, right: renamed, negated: false, span });
-    for (const l of aggBody) {
-      const lit = (t: Term): Term => renameIn(t, targetName, result.name);
-      extra.push(l.kind === "atom" ? { ...l, atom: { ...l.atom, args: l.atom.args.map(lit) } } : l.kind === "cmp" ? { ...l, left: lit(l.left), right: lit(l.right) } : l);
-    }
-  });
-  if (replaced.size === 0) return [...body];
-  const swap = (t: Term): Term => {
-    if (t.kind === "aggregate") return replaced.get(t) ?? t;
-    if (t.kind === "binary") return { ...t, left: swap(t.left), right: swap(t.right) };
-    if (t.kind === "unary") return { ...t, operand: swap(t.operand) };
-    if (t.kind === "call") return { ...t, args: t.args.map(swap) };
-    return t;
-  };
-  const rewritten = body.map((l): Literal => (l.kind === "cmp" ? { ...l, left: swap(l.left), right: swap(l.right) } : l.kind === "atom" ? { ...l, atom: { ...l.atom, args: l.atom.args.map(swap) } } : l));
-  return [...rewritten, ...extra];
 }
 
 /**

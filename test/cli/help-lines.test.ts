@@ -81,6 +81,8 @@ const CASES: Case[] = [
   { code: "CL306", name: "choice-domain relation", files: P(".decl a(x: number, y: number)\n.decl b(x: number, y: number) choice-domain x\n.input a\n.output b\nb(x, y) :- a(x, y).\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal/ },
   { code: "CL307", name: "autoinc counter", files: P(".decl a(x: symbol)\n.decl b(x: symbol, n: number)\n.input a\n.output b\nb(x, n) :- a(x), n = autoinc().\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal|identifier/ },
   { code: "CL308", name: "subsumption", files: P(".decl a(x: number, d: number)\n.decl b(x: number, d: number)\n.input a\n.output b\nb(x, d) :- a(x, d).\nb(x, d1) <= b(x, d2) :- d2 < d1.\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal|threshold/ },
+  { code: "CL234", name: "mutually dependent aggregates", files: P(".decl r(i: number, j: number)\n.input r\n.decl s(i: number, j: number)\n.output s\ns(i, j) :- r(i, j), 0 = count : { r(x, j), x < i }, 0 = count : { r(i, y), y < j }.\n"), runs: [["check", "p.dl"]], help: /inside each aggregate's own body|rule of its own/ },
+  { code: "CL319", name: "arithmetic that wraps around", files: P(".decl n(x: number)\n.output n\nn(0).\nn(x + 1) :- n(x).\n"), runs: [["lint", "p.dl"]], help: /Bound the value|float/ },
   { code: "CL309", name: "autoinc in recursion", files: P(".decl a(x: number)\n.decl b(x: number)\n.input a\n.output b\nb(x) :- a(x).\nb(n) :- b(x), x < 3, n = autoinc().\n"), runs: [["check", "p.dl"]], help: /outside the cycle/ },
 ];
 
