@@ -238,7 +238,10 @@ export class ReplicaWorkspace {
     if (existsSync(path)) {
       // The header and last commit only: a run with nothing new never loads the facts.
       try {
-        const log = readLog(path, { metaOnly: true })!;
+        // The derived state's manifest names the commit it reflects: only the log from there on is read.
+        const at = this.source.stateDir === null ? undefined : readDerivedSet(this.source.stateDir)?.header.log;
+        const known = at !== undefined && Number.isSafeInteger(at.start) && Number.isSafeInteger(at.length) && typeof at.commit === "string";
+        const log = readLog(path, { metaOnly: true, ...(known ? { from: { start: at.start, end: at.length, commit: at.commit } } : {}) })!;
         this.metaOnly = true;
         this.retain(log.header.schema, log.header.formats);
         return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0, commits: log.commits });
