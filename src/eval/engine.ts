@@ -544,6 +544,8 @@ export class Engine {
         data: rel.data.subarray(0, rel.size * rel.arity),
         baseSize: base?.size ?? 0,
         base: base === undefined ? null : base.data.subarray(0, base.size * base.arity),
+        slots: rel.hashSlots(),
+        baseSlots: base?.hashSlots() ?? null,
       });
     }
     return {
@@ -560,7 +562,9 @@ export class Engine {
    */
   importState(state: EngineState): void {
     if (state.strata.length !== this.states.length) throw new Error("engine: the state is of another program");
-    const fill = (rel: Relation, size: number, codes: Int32Array): void => {
+    const fill = (rel: Relation, size: number, codes: Int32Array, slots: Int32Array | null | undefined): void => {
+      // A kept hash table is taken as it is: no row is hashed or inserted again.
+      if (slots != null && rel.restore(size, codes, slots)) return;
       rel.clear();
       if (rel.arity === 0) {
         if (size > 0) rel.insertRow([]);
@@ -573,9 +577,9 @@ export class Engine {
     for (const r of state.relations) {
       const rel = this.relations.get(r.name);
       if (rel === undefined) throw new Error(`engine: the state names relation \`${r.name}\`, which the program does not declare`);
-      fill(rel, r.size, r.data);
+      fill(rel, r.size, r.data, r.slots);
       const base = this.base.get(r.name);
-      if (base !== undefined) fill(base, r.baseSize, r.base ?? new Int32Array(0));
+      if (base !== undefined) fill(base, r.baseSize, r.base ?? new Int32Array(0), r.baseSlots);
     }
     state.strata.forEach((s, i) => {
       const into = this.states[i]!;
@@ -606,6 +610,9 @@ export interface EngineState {
     /** Inserted facts of a derived relation, which a reset keeps (null for other relations). */
     readonly base: Int32Array | null;
     readonly baseSize: number;
+    /** The hash table of the rows, and of `base`'s, when the set is in one (absent: rebuilt by inserting). */
+    readonly slots?: Int32Array | null;
+    readonly baseSlots?: Int32Array | null;
   }[];
   readonly strata: readonly { readonly ran: boolean; readonly marks: readonly (readonly [string, number])[]; readonly epochs: readonly (readonly [string, number])[] }[];
   readonly epochs: readonly (readonly [string, number])[];

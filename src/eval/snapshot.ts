@@ -1,28 +1,67 @@
 // An engine's state laid out as int32 sections plus a small JSON description: the arrays are
 // written as they are and read back as views, so a later process continues a fixpoint without
 // deriving again or parsing anything but the description.
+//
+// Hash tables are kept too (`slots`), so a continuing engine takes them as they are instead of
+// inserting every row again. They are valid only under the same hash function: `hash` records what
+// that function gives a fixed row, and tables kept under another one are ignored (rows are inserted).
 import type { EngineState } from "./engine.js";
+import { finish, mix } from "./storage/hash.js";
 
 /** Where an engine state's arrays went (section numbers) and its per-stratum progress. */
 export interface StateLayout {
-  readonly relations: readonly { readonly name: string; readonly size: number; readonly data: number; readonly base: number | null; readonly baseSize: number }[];
+  readonly relations: readonly {
+    readonly name: string;
+    readonly size: number;
+    readonly data: number;
+    readonly base: number | null;
+    readonly baseSize: number;
+    /** Sections of the hash tables of the rows and of `base` (absent in older states, or when the set is in bitsets). */
+    readonly slots?: number | null;
+    readonly baseSlots?: number | null;
+  }[];
   readonly strata: EngineState["strata"];
   readonly epochs: EngineState["epochs"];
+  /** The hash function's value on a fixed row when the tables were kept (absent: no tables kept). */
+  readonly hash?: number;
+}
+
+/** The row hash tables are laid out by, on a fixed row: a change of the function shows here. */
+function hashProbe(): number {
+  return finish(mix(mix(mix(0, 1), -2), 0x7fffffff));
 }
 
 /** Hands `state`'s arrays to `put` (which stores one and returns its section number) and returns the layout. */
 export function layoutOf(state: EngineState, put: (codes: Int32Array) => number): StateLayout {
   return {
-    relations: state.relations.map((r) => ({ name: r.name, size: r.size, data: put(r.data), base: r.base === null ? null : put(r.base), baseSize: r.baseSize })),
+    relations: state.relations.map((r) => ({
+      name: r.name,
+      size: r.size,
+      data: put(r.data),
+      base: r.base === null ? null : put(r.base),
+      baseSize: r.baseSize,
+      slots: r.slots == null ? null : put(r.slots),
+      baseSlots: r.baseSlots == null ? null : put(r.baseSlots),
+    })),
     strata: state.strata,
     epochs: state.epochs,
+    hash: hashProbe(),
   };
 }
 
 /** The engine state a layout describes, its arrays taken from `get` (by section number). */
 export function stateOf(layout: StateLayout, get: (section: number) => Int32Array): EngineState {
+  const tables = layout.hash === hashProbe();
   return {
-    relations: layout.relations.map((r) => ({ name: r.name, size: r.size, data: get(r.data), base: r.base === null ? null : get(r.base), baseSize: r.baseSize })),
+    relations: layout.relations.map((r) => ({
+      name: r.name,
+      size: r.size,
+      data: get(r.data),
+      base: r.base === null ? null : get(r.base),
+      baseSize: r.baseSize,
+      slots: tables && r.slots != null ? get(r.slots) : null,
+      baseSlots: tables && r.baseSlots != null ? get(r.baseSlots) : null,
+    })),
     strata: layout.strata,
     epochs: layout.epochs,
   };
@@ -34,11 +73,14 @@ export function sectionsOf(layout: StateLayout): number[] {
   for (const r of layout.relations) {
     out.push(r.data);
     if (r.base !== null) out.push(r.base);
+    if (r.slots != null) out.push(r.slots);
+    if (r.baseSlots != null) out.push(r.baseSlots);
   }
   return out;
 }
 
 /** The layout with its section numbers renumbered by `map`. */
 export function renumber(layout: StateLayout, map: (section: number) => number): StateLayout {
-  return { ...layout, relations: layout.relations.map((r) => ({ ...r, data: map(r.data), base: r.base === null ? null : map(r.base) })) };
+  const opt = (s: number | null | undefined): number | null => (s == null ? null : map(s));
+  return { ...layout, relations: layout.relations.map((r) => ({ ...r, data: map(r.data), base: r.base === null ? null : map(r.base), slots: opt(r.slots), baseSlots: opt(r.baseSlots) })) };
 }

@@ -94,10 +94,17 @@ export class SymbolTable {
   /** A table holding what `parts` gave (the arrays are copied, so they may be views of a file's bytes). */
   static fromParts(p: SymbolTableParts): SymbolTable {
     const t = new SymbolTable();
-    t.bytes = p.bytes.slice(0, Math.max(1, p.bytes.length));
-    t.starts = p.starts.slice();
-    t.hashes = p.hashes.length === 0 ? new Int32Array(1) : p.hashes.slice();
-    t.flags = p.flags.length === 0 ? new Uint8Array(1) : p.flags.slice();
+    // Copied with room for an eighth more: a continuing run adds a few symbols, and growing on the
+    // first would copy every array a second time.
+    const room = (n: number): number => n + Math.max(16, n >> 3);
+    t.bytes = new Uint8Array(room(p.bytes.length));
+    t.bytes.set(p.bytes);
+    t.starts = new Int32Array(room(p.starts.length));
+    t.starts.set(p.starts);
+    t.hashes = new Int32Array(room(p.hashes.length));
+    t.hashes.set(p.hashes);
+    t.flags = new Uint8Array(room(p.flags.length));
+    t.flags.set(p.flags);
     t.slots = p.slots.slice();
     t.mask = p.slots.length / 2 - 1;
     t.length = p.length;

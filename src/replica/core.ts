@@ -23,6 +23,11 @@ import { keyGroups, keySealsInForce, keyStatuses, keyValueText, releasedTuples, 
 export interface UnitRows {
   readonly rows: RowSet;
   readonly files: readonly string[];
+  /**
+   * `rows` are only what was appended to files that still start with everything they held when
+   * the kept rows were read (an open epoch lacking nothing): the kept rows are not listed again.
+   */
+  readonly appended?: boolean;
 }
 
 /** Read facts by replica, epoch and relation. A replica listed with no epochs still counts. */
@@ -78,7 +83,7 @@ export function reconcileRows(
         const added: number[] = [];
         for (const id of fileRows.view()) if (kept === undefined || !kept.rows.has(id)) added.push(id);
         let lacking = 0;
-        if (kept !== undefined) for (const id of kept.rows.view()) if (!fileRows.has(id)) lacking++;
+        if (kept !== undefined && entry?.appended !== true) for (const id of kept.rows.view()) if (!fileRows.has(id)) lacking++;
         const paths = entry?.files ?? options.fileOf?.(name, epoch, relation) ?? [`${options.dir}/${name}/epoch-${epoch}/${relation}.facts`];
         const file = paths.map(show).join("`, `");
         const add = (): void => {
@@ -307,7 +312,23 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     let facts = 0;
     let newFacts = 0;
     const fresh = new Map<string, Int32Array>();
+    // The kept engine saw every membership up to its mark and counted `keptReplica.facts` then: only
+    // the rows past the marks are looked at, so a few new facts cost as little as they are.
+    const onlyNew = keptReplica !== undefined && options.hasPrevious === true && [...byRelation.values()].every((list) => list.every(({ m, kept: from }) => from === m.mark));
+    if (onlyNew) facts = keptReplica.facts;
     for (const [relation, list] of byRelation) {
+      if (onlyNew) {
+        const news = new RowSet();
+        for (const { m } of list) for (const id of m.rows.view(m.mark)) news.add(id);
+        // A row new in one epoch is not new to the replica when another epoch held it before its mark.
+        const newIn = list.map(({ m }) => (m.rows.size === m.mark ? null : new Set(m.rows.view(m.mark))));
+        const ids: number[] = [];
+        for (const id of news.view()) if (!list.some(({ m }, i) => m.rows.has(id) && newIn[i]?.has(id) !== true)) ids.push(id);
+        facts += ids.length;
+        newFacts += ids.length;
+        fresh.set(relation, Int32Array.from(ids));
+        continue;
+      }
       const all = new RowSet();
       const before = new RowSet();
       for (const { m } of list) {

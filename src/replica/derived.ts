@@ -62,8 +62,21 @@ export interface DerivedHeader {
   readonly replicas: Readonly<Record<string, KeptReplica>>;
   readonly merged: KeptState | null;
   readonly sealed: KeptSealed | null;
-  /** The kept facts as the store held them at that commit (`layout`: see `storeLayout` in rows.ts, sections of `file`), when kept. */
-  readonly store?: { readonly file: string; readonly layout: unknown };
+  /**
+   * The kept facts as the store held them at a commit (`layout`: see `storeLayout` in rows.ts,
+   * sections of `file`), when kept. That commit is `log` and the value counts `values` when given
+   * (else the manifest's own): the store part is written again only once the log has grown well
+   * past it, and a run replays the log's frames after it, as it does anyway after any commit.
+   */
+  readonly store?: KeptStore;
+}
+
+/** The store part as kept, and the commit and value counts it reflects. */
+export interface KeptStore {
+  readonly file: string;
+  readonly layout: unknown;
+  readonly log?: DerivedHeader["log"];
+  readonly values?: DerivedHeader["values"];
 }
 
 /** One part file's own header. */
@@ -79,6 +92,11 @@ export class DerivedFile {
     readonly header: PartHeader,
     private readonly bytes: Uint8Array,
   ) {}
+
+  /** The file's length in bytes. */
+  get size(): number {
+    return this.bytes.length;
+  }
 
   section(i: number): Int32Array {
     const s = this.at(i);
@@ -213,6 +231,11 @@ export class DerivedSet {
   part(file: string): DerivedFile | null {
     if (!this.files.has(file)) this.files.set(file, PART_NAME.test(file) ? readDerived(join(this.dir, file)) : null);
     return this.files.get(file)!;
+  }
+
+  /** The byte length of the part file `file` (0 when it cannot be read). */
+  sizeOf(file: string): number {
+    return this.part(file)?.size ?? 0;
   }
 
   /** Whether the part file `file` is there (without reading it). */

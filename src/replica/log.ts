@@ -92,8 +92,16 @@ function frameOfText(type: number, text: Buffer, binary?: Int32Array): Buffer {
 }
 
 /** Reads the log at `path` (null when there is none). Throws when even its header is unreadable. */
-export function readLog(path: string, options: { readonly metaOnly?: boolean; readonly resume?: Resume } = {}): LoadedLog | null {
+export function readLog(path: string, options: { readonly metaOnly?: boolean; readonly resume?: Resume; readonly from?: LogPosition } = {}): LoadedLog | null {
   if (!existsSync(path)) return null;
+  // Header and commits only, from a known commit on: the frames before it are not read (and not
+  // checked); they are when the facts are loaded. A position the log does not hold reads it whole.
+  if (options.metaOnly === true && options.from !== undefined && options.resume === undefined) {
+    const from = options.from;
+    const tail = readLog(path, { metaOnly: true, resume: { store: new FactStore(new Map()), ...from, symbols: 0, floats: 0 } });
+    if (tail !== null) return tail;
+    return readLog(path, { metaOnly: true });
+  }
   const resume = options.resume;
   // Resuming reads the header frame and the log from the kept commit on; `shift` maps positions in `bytes` to the file's.
   const bytes = resume === undefined ? readFileSync(path) : resumeBytes(path, resume);
@@ -180,12 +188,16 @@ export function readLog(path: string, options: { readonly metaOnly?: boolean; re
   return { store, header, meta, length, symbols, floats, commits };
 }
 
-/** Where a store kept elsewhere stands in the log: after the commit frame at [start, end) with this id, holding so many symbols and floats. */
-export interface Resume {
-  readonly store: FactStore;
+/** A commit the log is expected to hold: the offset its frame starts at, where it ends and its id. */
+export interface LogPosition {
   readonly start: number;
   readonly end: number;
   readonly commit: string;
+}
+
+/** Where a store kept elsewhere stands in the log: after the commit frame at [start, end) with this id, holding so many symbols and floats. */
+export interface Resume extends LogPosition {
+  readonly store: FactStore;
   readonly symbols: number;
   readonly floats: number;
 }

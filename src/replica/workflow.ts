@@ -8,7 +8,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { DERIVED_FORMAT, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader } from "./derived.js";
+import { DERIVED_FORMAT, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
@@ -61,6 +61,12 @@ export type WorkspaceSeal =
   | { readonly ok: false; readonly message: string; readonly code?: "CL506" | "CL508" | "CL515"; readonly files?: readonly string[] };
 
 const REPORT_FILE = "report.json";
+/**
+ * The store part is written again once the log after the commit it reflects outgrows this share
+ * of the part's size (about 1/16 of the log holding the kept facts): replaying that much costs a
+ * run little next to writing the part.
+ */
+const STORE_REPLAY_SHARE = 16;
 const LOCK_FILE = "lock";
 
 /**
@@ -238,7 +244,10 @@ export class ReplicaWorkspace {
     if (existsSync(path)) {
       // The header and last commit only: a run with nothing new never loads the facts.
       try {
-        const log = readLog(path, { metaOnly: true })!;
+        // The derived state's manifest names the commit it reflects: only the log from there on is read.
+        const at = this.source.stateDir === null ? undefined : readDerivedSet(this.source.stateDir)?.header.log;
+        const known = at !== undefined && Number.isSafeInteger(at.start) && Number.isSafeInteger(at.length) && typeof at.commit === "string";
+        const log = readLog(path, { metaOnly: true, ...(known ? { from: { start: at.start, end: at.length, commit: at.commit } } : {}) })!;
         this.metaOnly = true;
         this.retain(log.header.schema, log.header.formats);
         return (this.kept = { kind: "log", schema: log.header.schema, formats: log.header.formats, meta: log.meta, length: log.length, symbols: 0, floats: 0, commits: log.commits });
@@ -303,7 +312,10 @@ export class ReplicaWorkspace {
       const part = file.part(h.store.file);
       if (part === null) return null;
       const store = storeFromLayout(h.store.layout as StoreLayout, part);
-      const log = readLog(path, { resume: { store, start: h.log.start, end: h.log.length, commit: h.log.commit, symbols: h.values.symbols, floats: h.values.floats } });
+      // The store part may reflect an earlier commit than the engines: the log is replayed from there.
+      const at = h.store.log ?? h.log;
+      const values = h.store.values ?? h.values;
+      const log = readLog(path, { resume: { store, start: at.start, end: at.length, commit: at.commit, symbols: values.symbols, floats: values.floats } });
       if (log !== null) (this.derivedFile = file), (this.storeFromDerived = h.store.file);
       return log;
     } catch {
@@ -405,6 +417,7 @@ export class ReplicaWorkspace {
       if (unchanged.has(key)) continue;
       const { replica, epoch, relation } = g[0]!;
       let rows = await this.readAppendedGroup(store, g, sameSchema ? previous[key] : undefined, readTo, key);
+      const appended = rows !== null;
       if (rows !== null) {
         done += g.length;
         this.onProgress?.({ phase: "reading", files: done, filesTotal: total, facts: this.factsRead });
@@ -421,7 +434,7 @@ export class ReplicaWorkspace {
       if (epochs === undefined) read.set(replica, (epochs = new Map()));
       let rels = epochs.get(epoch);
       if (rels === undefined) epochs.set(epoch, (rels = new Map()));
-      rels.set(relation, { rows, files: g.map((u) => u.location) });
+      rels.set(relation, { rows, files: g.map((u) => u.location), ...(appended ? { appended } : {}) });
     }
     if (diags.hasErrors()) return false;
     this.onProgress?.({ phase: "reconciling", files: done, filesTotal: total, facts: this.factsRead });
@@ -622,16 +635,23 @@ export class ReplicaWorkspace {
   }
 
   /** Makes this run's derived state the kept one, once its facts are committed at `length`. */
-  private finishDerived(length: number, meta: CommitMeta, store: FactStore): void {
+  private finishDerived(length: number, meta: CommitMeta, store: FactStore, rewritten: boolean): void {
     const writer = this.derivedWriter;
     const parts = this.derivedParts;
     this.derivedWriter = null;
     if (writer === null || parts === null || this.derivedProgram === null) return;
     try {
-      // The facts as the store holds them now, which is what the log holds up to this commit: the
-      // kept store's part is kept by name when nothing was added to it.
+      // The facts as the store holds them now, which is what the log holds up to this commit. The
+      // kept store's part is kept by name, with the commit it reflects, while the log after that
+      // commit stays small next to it: a run replays those frames (new facts only) instead of
+      // writing every kept fact again. A log written anew has other offsets, so the part is too.
       const before = this.derivedUsed ? this.derivedFile?.header ?? null : null;
-      const keptStore = before?.store !== undefined && before.store.file === this.storeFromDerived && sameStore(store, before) ? before.store : writer.putPart("store", (put) => storeLayout(store, put));
+      const kept = before?.store !== undefined && before.store.file === this.storeFromDerived && !rewritten ? before.store : undefined;
+      const keptAt = kept === undefined ? undefined : kept.log ?? before!.log;
+      const keptStore: KeptStore =
+        kept !== undefined && keptAt !== undefined && (sameStore(store, before!) || length - keptAt.length <= this.derivedFile!.sizeOf(kept.file) / STORE_REPLAY_SHARE)
+          ? { ...kept, log: keptAt, values: kept.values ?? before!.values }
+          : { ...writer.putPart("store", (put) => storeLayout(store, put)), log: { start: length - commitFrameLength(meta), length, commit: meta.id }, values: { symbols: store.values.symbols.length, floats: store.values.floats.length } };
       writer.finish({
         program: this.derivedProgram,
         log: { start: length - commitFrameLength(meta), length, commit: meta.id },
@@ -727,7 +747,7 @@ export class ReplicaWorkspace {
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-    this.finishDerived(length, meta, store);
+    this.finishDerived(length, meta, store, rewrite);
     this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length, commits: new Map([...(rewrite ? [] : kept.commits), [length, meta.id]]) };
     return true;
   }
@@ -877,7 +897,7 @@ export class ReplicaWorkspace {
    */
   private async readAppendedGroup(store: FactStore, g: readonly FactUnit[], was: UnitRecord | undefined, readTo: Map<string, Record<string, ReadMark>>, key: string): Promise<RowSet | null> {
     const source = this.source;
-    const { replica, epoch, relation } = g[0]!;
+    const { epoch, relation } = g[0]!;
     const to = was?.readTo;
     if (source.readAppended === undefined || was === undefined || to === undefined || was.sealed || this.seals.has(epoch) || was.lacking > 0 || this.keySeals.length > 0) return null;
     if (was.files.length !== g.length || !g.every((u) => was.files.includes(u.location) && to[u.location] !== undefined)) return null;
@@ -896,9 +916,8 @@ export class ReplicaWorkspace {
       // The whole read reports the error.
       return null;
     }
+    // Only the appended rows: the files still hold every kept row, which reconciling need not list again.
     const rows = new RowSet();
-    const kept = store.peek(replica, epoch, relation);
-    if (kept !== undefined) for (const id of kept.rows.view()) rows.add(id);
     const marks: Record<string, ReadMark> = {};
     try {
       g.forEach((unit, i) => {

@@ -74,10 +74,10 @@ const killArb = fc.option(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: 
 /**
  * Per run, what happens to the kept derived state before it: nothing, a flipped byte or a cut in its
  * manifest, its removal, a run of another program, a flipped byte in or the removal of one part
- * file, or the leftovers of a run killed while writing parts (a renamed part no manifest names and
- * a temporary file).
+ * file, the leftovers of a run killed while writing parts (a renamed part no manifest names and
+ * a temporary file), or a flipped byte in the log frames after the commit the store's part reflects.
  */
-const cacheArb = fc.constantFrom("keep", "keep", "keep", "flip", "cut", "remove", "other", "flip-part", "remove-part", "orphan");
+const cacheArb = fc.constantFrom("keep", "keep", "keep", "flip", "cut", "remove", "other", "flip-part", "remove-part", "orphan", "flip-tail");
 
 describe("property 6: runs split and killed at random end where one clean run ends", () => {
   test.prop(
@@ -119,6 +119,13 @@ describe("property 6: runs split and killed at random end where one clean run en
               b[Math.floor(b.length / 2)]! ^= 0x40;
               writeFileSync(part, b);
             }
+            asserted = false;
+          } else if (cache === "flip-tail") {
+            // A flipped byte in the log the store's part does not reflect (the frames a run replays).
+            const h = JSON.parse(bytes.toString("utf8")) as { log: { length: number }; store?: { log?: { length: number } } };
+            const from = h.store?.log?.length ?? h.log.length;
+            const lb = existsSync(log) ? readFileSync(log) : Buffer.alloc(0);
+            if (lb.length > from) (lb[from + Math.floor((lb.length - from) / 2)]! ^= 0x40, writeFileSync(log, lb));
             asserted = false;
           } else if (cache === "orphan") {
             writeFileSync(join(dir, ".calmlog", "state", "derived-engine-00ff00ff00ff00ff.bin"), "renamed, never named by a manifest");

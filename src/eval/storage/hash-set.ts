@@ -161,6 +161,25 @@ export class HashSet {
     this.table.fill(EMPTY);
   }
 
+  /** The slots as they are ((row, hash) pairs, a power of two of them): what `fromTable` restores. */
+  slots(): Int32Array {
+    return this.table;
+  }
+
+  /**
+   * A set over rows whose slots `slots` exported (copied, so the caller's array stays untouched):
+   * no row is hashed again. Null when `table` cannot be such slots, or is too full for `rows` rows.
+   */
+  static fromSlots(table: Int32Array, rows: number): HashSet | null {
+    const n = table.length / 2;
+    if (n < 16 || (n & (n - 1)) !== 0 || rows * 10 > n * 7) return null;
+    const c = new HashSet(0);
+    c.table = rowArray(table.length);
+    c.table.set(table);
+    c.mask = n - 1;
+    return c;
+  }
+
   copy(): HashSet {
     const c = new HashSet(0);
     c.table = this.table.slice();

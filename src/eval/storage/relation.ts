@@ -198,6 +198,33 @@ export class Relation implements Rows {
     for (const idx of this.indexes) idx.reset();
   }
 
+  /** The hash table's slots when the set is in one (what `restore` takes back), else null. */
+  hashSlots(): Int32Array | null {
+    return this.hash === null ? null : this.hash.slots();
+  }
+
+  /**
+   * Replaces the rows with `size` rows of `codes`, all distinct, and the set with the hash table
+   * `slots` exported over exactly those rows (copied; no row is hashed again). False when `slots`
+   * cannot be used (this relation keeps its set in bitsets, or the table does not fit): nothing
+   * changed then, and the caller inserts the rows instead. Indexes refill on their next catch-up.
+   */
+  restore(size: number, codes: Int32Array, slots: Int32Array): boolean {
+    if (this.arity === 0 || codes.length !== size * this.arity) return false;
+    const hash = HashSet.fromSlots(slots, size);
+    if (hash === null) return false;
+    // Room for a few more rows: a continuing run usually adds a little.
+    const data = rowArray((size + Math.max(16, size >> 5)) * this.arity);
+    data.set(codes);
+    this.data = data;
+    this.size = size;
+    this.bits = null;
+    if (this.hash === null) storageEvents.hashTables++;
+    this.hash = hash;
+    for (const idx of this.indexes) idx.reset();
+    return true;
+  }
+
   /** A deep copy without indexes (they are rebuilt on demand). */
   copy(): Relation {
     const r = new Relation(this.name, this.arity, 1);
