@@ -45,10 +45,10 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
   for (const item of program.items) if (item.kind === "rule") checkRule(item, schemas, found, branches);
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
-  for (const clause of clauses) {
+  const clauseTypes = clauses.map((clause) => {
     if (clause.rule.body !== null) checkGrounding(clause, found);
-    inferClause(clause, columnTypes, found);
-  }
+    return inferClause(clause, columnTypes, found);
+  });
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
   const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
   if (!syntaxBroken) checkDefinitions(program, schemas, found);
@@ -56,7 +56,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   diags.push(...settle(found.items));
   const relations = new Map<string, RelationSchema>();
   for (const [name, s] of schemas) relations.set(name, { ...s });
-  return { program, relations, clauses };
+  return { program, relations, clauses, types: clauseTypes };
 }
 
 function declareRelations(program: Program, types: TypeTable, diags: Diagnostics) {

@@ -1,5 +1,5 @@
 // What the semantic checks hand to the later stages: resolved schemas and normalized clauses.
-import type { InvariantDirective, IoDirective, PrimitiveType, Program, RelationDecl } from "../syntax/ast.js";
+import type { InvariantDirective, IoDirective, PrimitiveType, Program, RelationDecl, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The fields of a record type, or the branches of an ADT, for taking a value apart. */
@@ -49,4 +49,23 @@ export interface CheckedProgram {
   readonly relations: ReadonlyMap<string, RelationSchema>;
   /** Rules and facts, normalized. */
   readonly clauses: readonly Clause[];
+  /** What type inference found, per clause (by `Clause.id`). */
+  readonly types: readonly ClauseTypes[];
+}
+
+/**
+ * Inference's result for one clause: for every term of it (variable occurrences, literals,
+ * expressions, aggregates), the primitive types that fit it. One type: the term's type. Several:
+ * nothing fixed it (a bare `1` takes its type from where it is used; a record field's variable
+ * from the record's declaration).
+ */
+export interface ClauseTypes {
+  readonly terms: ReadonlyMap<Term, readonly PrimitiveType[]>;
+}
+
+/** The one type inference left for `t`, null when several fit; throws for a term inference never saw. */
+export function fixedType(types: ClauseTypes, t: Term): PrimitiveType | null {
+  const fits = types.terms.get(t);
+  if (fits === undefined) throw new Error(`no inferred type for a \`${t.kind}\` term: a clause made after checking needs \`inferTypes\``);
+  return fits.length === 1 ? fits[0]! : null;
 }

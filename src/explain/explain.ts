@@ -10,6 +10,7 @@
 // fact's height, computed by one more evaluation (`levels.ts`) that only explain pays for.
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram } from "../check/types.js";
+import { inferTypes } from "../check/infer.js";
 import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { planVariant, type UnpackPattern } from "../plan/plan.js";
@@ -919,7 +920,7 @@ export class Explainer {
         // An expression: its value, computed as the engine would for this column.
         // Every column bound: the atom with its values in place is a fact the planner types column by column.
         const one: Clause = { ...clause, head: { relation: atom.relation, args: atom.args.map((x) => substituteTerm(x, values, types)), span: atom.span }, body: [] };
-        const plan = planVariant(one, this.unit.checked.relations, -1);
+        const plan = planVariant(one, this.unit.checked.relations, inferTypes(one, this.unit.checked.relations), -1);
         const v = this.solver.value(plan.head.args[i]!, []);
         if (v === NONE) return null;
         out.push(coerce(v, colTypes[i] ?? "number"));
@@ -998,7 +999,7 @@ export class Explainer {
 
   private programFact(c: Clause): Tuple | null {
     try {
-      const plan = planVariant(c, this.unit.checked.relations, -1);
+      const plan = planVariant(c, this.unit.checked.relations, this.unit.checked.types[c.id]!, -1);
       const types = this.types(c.head.relation.name);
       const out: Value[] = [];
       for (let i = 0; i < plan.head.args.length; i++) {

@@ -19,7 +19,7 @@ describe("join planning", () => {
   const clause = checked.clauses[0]!;
 
   test("without statistics the delta atom goes first and bound columns become lookup keys", () => {
-    const plan = planClause(clause, checked.relations);
+    const plan = planClause(clause, checked.relations, checked.types[0]!);
     expect(plan.variants).toHaveLength(3);
     expect(order(plan.variants[2]!.steps)).toEqual(["pointsTo(r, a)", "pointsTo(q, r)", "load(p, q)"]);
     const second = plan.variants[2]!.steps[1] as Extract<Step, { kind: "atom" }>;
@@ -28,13 +28,13 @@ describe("join planning", () => {
 
   test("with statistics a small relation goes before a large delta", () => {
     const stats: PlanStats = { rows: [150, 700_000, 20_000], total: [150, 800_000, 800_000], keys: () => null };
-    expect(order(planVariant(clause, checked.relations, 2, stats).steps)).toEqual(["load(p, q)", "pointsTo(q, r)", "pointsTo(r, a)"]);
+    expect(order(planVariant(clause, checked.relations, checked.types[0]!, 2, stats).steps)).toEqual(["load(p, q)", "pointsTo(q, r)", "pointsTo(r, a)"]);
     const tiny: PlanStats = { rows: [150, 700_000, 2], total: [150, 800_000, 800_000], keys: () => null };
-    expect(order(planVariant(clause, checked.relations, 2, tiny).steps)[0]).toBe("pointsTo(r, a)");
+    expect(order(planVariant(clause, checked.relations, checked.types[0]!, 2, tiny).steps)[0]).toBe("pointsTo(r, a)");
   });
 
   test("generated code starts with the rule it implements", () => {
-    const plan = planClause(clause, checked.relations);
+    const plan = planClause(clause, checked.relations, checked.types[0]!);
     const types = (r: string) => checked.relations.get(r)!.columns.map((c) => c.type);
     const source = generate(plan, plan.variants[0]!, types);
     expect(source.split("\n")[0]).toBe("// pointsTo(p, a) :- load(p, q), pointsTo(q, r), pointsTo(r, a).");
@@ -46,7 +46,7 @@ describe("join planning", () => {
 
   test("an atom of three or more columns, or with two bound, reads a chain index; one with none bound, a scan", () => {
     const { checked: c3 } = compileText(`.decl e(a: number, b: number, c: number)\n.decl f(a: number, b: number)\n.input e\nf(x, z) :- e(x, y, z), e(y, x, _), f(x, y), f(y, x).\n`);
-    const plan = planClause(c3.clauses[0]!, c3.relations);
+    const plan = planClause(c3.clauses[0]!, c3.relations, c3.types[0]!);
     const types = (r: string) => c3.relations.get(r)!.columns.map((c) => c.type);
     const source = generate(plan, plan.variants[0]!, types);
     expect(source).toContain("// scans `e`");
