@@ -69,3 +69,24 @@ export function fixedType(types: ClauseTypes, t: Term): PrimitiveType | null {
   if (fits === undefined) throw new Error(`no inferred type for a \`${t.kind}\` term: a clause made after checking needs \`inferTypes\``);
   return fits.length === 1 ? fits[0]! : null;
 }
+
+/**
+ * The type a term's value is stored as: inference's; a number nothing narrows (a bare `1`) is a
+ * `number`; null when nothing is known (a record field's variable).
+ */
+export function storedType(types: ClauseTypes, t: Term): PrimitiveType | null {
+  const fits = types.terms.get(t) ?? [];
+  if (fits.length === 1) return fits[0]!;
+  return fits.length > 0 && !fits.includes("symbol") ? "number" : null;
+}
+
+/** Each variable of a clause (inside aggregates too) and its type, where one is known; the first occurrence decides. */
+export function variableTypes(types: ClauseTypes): Map<string, PrimitiveType> {
+  const out = new Map<string, PrimitiveType>();
+  for (const t of types.terms.keys()) {
+    if (t.kind !== "var" || out.has(t.name)) continue;
+    const type = storedType(types, t);
+    if (type !== null) out.set(t.name, type);
+  }
+  return out;
+}

@@ -9,8 +9,8 @@
 // order, as in Knuth's generalisation of Dijkstra's algorithm; a large one is answered from every
 // fact's height, computed by one more evaluation (`levels.ts`) that only explain pays for.
 import type { Analysis } from "../analysis/types.js";
-import type { CheckedProgram } from "../check/types.js";
-import { inferTypes } from "../check/infer.js";
+import { variableTypes, type CheckedProgram } from "../check/types.js";
+import { inferTypes, typesFor } from "../check/infer.js";
 import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { planVariant, type UnpackPattern } from "../plan/plan.js";
@@ -651,7 +651,7 @@ export class Explainer {
         const { plan, solution, clause } = n.best!;
         const bindings = this.bindings(clause, plan, solution.slots);
         const values = new Map(bindings.map((b) => [b.name, b.value] as const));
-        const types = this.outerTypes(plan);
+        const types = variableTypes(typesFor(this.unit.checked, clause));
         const premises: Node[] = [];
         const slots: number[] = [];
         const body: StepLiteral[] = clause.body.map((l, k) => {
@@ -806,7 +806,7 @@ export class Explainer {
     const span = isHead ? clause.head.args[item.arg]!.span : (item as Literal).span;
     const rule = this.ruleRef(clause);
     const at = `${span.file}:${span.line}:${span.column}`;
-    const types = this.outerTypes(plan);
+    const types = variableTypes(typesFor(this.unit.checked, clause));
     const shownLiteral = isHead ? `${printAtom(clause.head)} (column ${item.arg + 1})` : printLiteral(literal);
     const base = { rule, literal: shownLiteral, at, bindings };
     if (fault !== null) {
@@ -931,7 +931,7 @@ export class Explainer {
 
   private aggregateInfos(literals: readonly Literal[], plan: BoundPlan, slots: Value[], values: ReadonlyMap<string, Value>, clause: Clause, rows: number): AggregateInfo[] {
     const out: AggregateInfo[] = [];
-    const types = this.outerTypes(plan);
+    const types = variableTypes(typesFor(this.unit.checked, clause));
     for (const a of aggregatesOf(literals)) {
       const agg = findAgg(plan.plan.steps, printTerm(a));
       if (agg === null) continue;
@@ -962,29 +962,6 @@ export class Explainer {
       if (s >= 0 && bound.has(s)) out.push({ name, value: byName.get(name)! });
     }
     return out;
-  }
-
-  private outerTypes(plan: BoundPlan): Map<string, PrimitiveType> {
-    const types = new Map<string, PrimitiveType>();
-    const walk = (steps: BoundPlan["plan"]["steps"]): void => {
-      for (const s of steps) {
-        if (s.kind === "atom") {
-          const cols = this.types(s.relation);
-          s.args.forEach((a, c) => {
-            if (a.kind === "bind") {
-              const n = plan.names[a.slot];
-              if (n !== undefined && !types.has(n)) types.set(n, cols[c] ?? "number");
-            }
-          });
-        }
-        if (s.kind === "assign") {
-          const n = plan.names[s.slot];
-          if (n !== undefined && !types.has(n)) types.set(n, s.expr.type);
-        }
-      }
-    };
-    walk(plan.plan.steps);
-    return types;
   }
 
   private headPlan(clause: Clause): BoundPlan | null {

@@ -3,7 +3,7 @@
 // same Engine that `evaluate` runs, so a story never computes a builtin with other semantics.
 import { analyze } from "../analysis/analyze.js";
 import { check } from "../check/check.js";
-import type { CheckedProgram, ClauseTypes } from "../check/types.js";
+import { storedType as termType, variableTypes, type CheckedProgram } from "../check/types.js";
 import { inferTypes, typesFor } from "../check/infer.js";
 import { collectOuter, literalTerms } from "../syntax/visit.js";
 import { Engine } from "../eval/engine.js";
@@ -26,27 +26,6 @@ interface ProbeRule {
   readonly name: string;
   readonly columns: readonly ProbeColumn[];
   readonly body: readonly string[];
-}
-
-/**
- * A term's type as the prover stores it: inference's; a number nothing narrows (a bare `1`) is a
- * `number`; null when nothing is known (a record field's variable).
- */
-export function termType(types: ClauseTypes, t: Term): PrimitiveType | null {
-  const fits = types.terms.get(t) ?? [];
-  if (fits.length === 1) return fits[0]!;
-  return fits.length > 0 && !fits.includes("symbol") ? "number" : null;
-}
-
-/** Each variable of a clause (inside aggregates too) and its type, where one is known; the first occurrence decides. */
-export function variableTypes(types: ClauseTypes): Map<string, PrimitiveType> {
-  const out = new Map<string, PrimitiveType>();
-  for (const t of types.terms.keys()) {
-    if (t.kind !== "var" || out.has(t.name)) continue;
-    const type = termType(types, t);
-    if (type !== null) out.set(t.name, type);
-  }
-  return out;
 }
 
 /** Outer variables of a body, in first-occurrence order. */

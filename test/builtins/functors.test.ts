@@ -7,10 +7,10 @@ import { applyBuiltin, argTypes, BUILTIN_NAMES, BUILTINS, builtin, type Builtin,
 import { UserError } from "../../src/diagnostics/diagnostic.js";
 import { Engine } from "../../src/eval/index.js";
 import { EngineModel, Explainer, InputIndex } from "../../src/index.js";
-import { termType } from "../../src/invariant/query.js";
 import { compile } from "../../src/pipeline.js";
 import { FUNCTOR_NAMES, type Term } from "../../src/syntax/ast.js";
 import { compileText } from "../eval/helpers.js";
+import { storedType } from "../../src/check/types.js";
 
 type V = string | number;
 
@@ -141,6 +141,6 @@ describe("the builtins table", () => {
     const eq = checked.clauses[0]!.body.at(-1)!;
     const call = (eq.kind === "cmp" ? eq.right : null) as Term;
     expect(call.kind).toBe("call");
-    expect(termType(checked.types[0]!, call)).toBe(result);
+    expect(storedType(checked.types[0]!, call)).toBe(result);
   });
 });
