@@ -2,7 +2,7 @@
 // An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a bound
 // that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
 import { builtin } from "../builtins/functors.js";
-import type { RelationSchema } from "../check/types.js";
+import { storedType, type ClauseTypes, type RelationSchema } from "../check/types.js";
 import { allVariables, forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
@@ -73,7 +73,7 @@ export interface ClauseClass {
  * Classifies one clause: its reads (graph edges), non-monotonic literals and accepted thresholds.
  * `fixed` holds the relations replicas cannot change (see `fixedRelations`); none when omitted.
  */
-export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, fixed: ReadonlySet<string> = new Set()): ClauseClass {
+export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes, fixed: ReadonlySet<string> = new Set()): ClauseClass {
   const reads: Read[] = [];
   const uses: NonMonotonicUse[] = [];
   const thresholds: ThresholdUse[] = [];
@@ -99,7 +99,7 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
       classes.push(MONOTONICITY["fixed-aggregate"]); // its value never changes
       return;
     }
-    const verdict = judgeAggregate(agg, site, occurrences, relations, bounds, fixed);
+    const verdict = judgeAggregate(agg, site, occurrences, relations, types, bounds, fixed);
     const text = printTerm(agg);
     if (verdict.threshold) {
       classes.push(MONOTONICITY["threshold-aggregate"]);
@@ -173,10 +173,11 @@ function judgeAggregate(
   site: AggregateSite,
   occurrences: ReadonlyMap<string, VarUse[]>,
   relations: ReadonlyMap<string, RelationSchema>,
+  types: ClauseTypes,
   bounds: ReadonlyMap<string, string>,
   fixed: ReadonlySet<string>,
 ): Verdict {
-  const direction = directionOf(agg, relations);
+  const direction = directionOf(agg, types);
   const name = agg.op;
   const rewritable = direction !== "either";
   const fail = (reason: string, bound: "upper" | "none" = "none"): Verdict => ({
@@ -260,30 +261,20 @@ function judgeAggregate(
 }
 
 /** Which way the aggregate's value moves as its body gains facts. */
-function directionOf(agg: Aggregate, relations: ReadonlyMap<string, RelationSchema>): Direction {
+function directionOf(agg: Aggregate, types: ClauseTypes): Direction {
   const byOp: Readonly<Record<AggregateOp, Direction | "sum">> = { count: "grows", max: "grows", min: "shrinks", mean: "either", sum: "sum" };
   const d = byOp[agg.op];
   if (d !== "sum") return d;
-  return isUnsigned(agg.target, agg.body, relations) ? "grows" : "either";
+  return isUnsigned(agg.target, agg.body, types) ? "grows" : "either";
 }
 
-/** True when the summed term is an `unsigned` literal or a variable bound only at `unsigned` columns. */
-function isUnsigned(target: Term | null, body: readonly Literal[], relations: ReadonlyMap<string, RelationSchema>): boolean {
+/** True when the summed term is an `unsigned` literal, or an `unsigned` variable (by inference) bound in the aggregate's body. */
+function isUnsigned(target: Term | null, body: readonly Literal[], types: ClauseTypes): boolean {
   if (target === null) return false;
   if (target.kind === "number") return target.type === "unsigned";
   if (target.kind !== "var") return false;
-  let seen = false;
-  let all = true;
-  for (const lit of body) {
-    if (lit.kind !== "atom" || lit.negated) continue;
-    const columns = relations.get(lit.atom.relation.name)?.columns;
-    lit.atom.args.forEach((arg, i) => {
-      if (arg.kind !== "var" || arg.name !== target.name) return;
-      seen = true;
-      if (columns?.[i]?.type !== "unsigned") all = false;
-    });
-  }
-  return seen && all;
+  const bound = body.some((l) => l.kind === "atom" && !l.negated && l.atom.args.some((a) => a.kind === "var" && a.name === target.name));
+  return bound && storedType(types, target) === "unsigned";
 }
 
 /** The relation an aggregate totals: its first positive atom, else its first atom. */

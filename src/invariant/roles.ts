@@ -2,9 +2,10 @@
 // them, transitively, is the same in every state (fixed by the program's facts).
 import { literalReads, replicatedRelations } from "../analysis/fixed.js";
 import type { Analysis } from "../analysis/types.js";
-import type { CheckedProgram } from "../check/types.js";
+import type { CheckedProgram, ClauseTypes } from "../check/types.js";
+import { typesFor } from "../check/infer.js";
 import { allVariables, collectOuter } from "../syntax/visit.js";
-import type { PrimitiveType, Term, Variable } from "../syntax/ast.js";
+import type { Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
@@ -19,8 +20,8 @@ export interface Roles {
   readonly readsOf: ReadonlyMap<string, ReadonlySet<string>>;
   /** True when evaluation only adds tuples of the relation as input facts arrive. */
   grows(relation: string): boolean;
-  /** The stored type of a relation's column, or null when there is no such column. */
-  columnType(relation: string, column: number): PrimitiveType | null;
+  /** The checked program's inference for a clause. */
+  typesOf(clause: Clause): ClauseTypes;
 }
 
 /** Variables of a term, outside aggregates unless `deep`. */
@@ -59,7 +60,7 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
     readsOf,
     grows: (relation) => constant.has(relation) || replicated.has(relation) && (clausesOf.get(relation) ?? []).length === 0
       || (analysis.relations.get(relation)?.monotonic ?? false),
-    columnType: (relation, column) => checked.relations.get(relation)?.columns[column]?.type ?? null,
+    typesOf: (clause) => typesFor(checked, clause),
   };
 }
 
