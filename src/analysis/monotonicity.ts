@@ -6,10 +6,9 @@ import { storedType, type ClauseTypes, type RelationSchema } from "../check/type
 import { allVariables, forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Span } from "../diagnostics/span.js";
-import { literalReads } from "./fixed.js";
+import { aggregateReads, clauseReads, type Read } from "./reads.js";
 import { printAtom, printLiteral, printTerm } from "../syntax/printer.js";
-import type { EdgeKind, FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
+import type { FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
 
 /** The syntactic kinds of body literal the table knows. */
 export type LiteralKind =
@@ -53,14 +52,6 @@ export function isMonotonicClass(c: LiteralClass): boolean {
 /** Which way an aggregate's value can move as facts arrive. */
 type Direction = "grows" | "shrinks" | "either";
 
-/** One relation read by a clause body, for the dependency graph. */
-export interface Read {
-  readonly relation: string;
-  readonly kind: EdgeKind;
-  /** The atom literal, or the aggregate term for reads inside an aggregate. */
-  readonly span: Span;
-}
-
 /** What the table says about one clause. */
 export interface ClauseClass {
   readonly cls: LiteralClass;
@@ -74,7 +65,7 @@ export interface ClauseClass {
  * `fixed` holds the relations replicas cannot change (see `fixedRelations`); none when omitted.
  */
 export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes, fixed: ReadonlySet<string> = new Set()): ClauseClass {
-  const reads: Read[] = [];
+  const reads: readonly Read[] = clauseReads(clause);
   const uses: NonMonotonicUse[] = [];
   const thresholds: ThresholdUse[] = [];
   const classes: LiteralClass[] = [];
@@ -82,20 +73,10 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
   const bounds = fixedBoundVariables(clause, fixed);
   const occurrences = countVariables(clause, bounds);
 
-  const aggregateReads = (agg: Aggregate): void => {
-    for (const lit of agg.body) {
-      if (lit.kind === "atom") reads.push({ relation: lit.atom.relation.name, kind: "aggregation", span: agg.span });
-      for (const t of literalTerms(lit)) forEachAggregate(t, aggregateReads);
-    }
-  };
-
   const classifyAggregate = (agg: Aggregate, site: AggregateSite): void => {
-    aggregateReads(agg);
     const relation = aggregatedRelation(agg);
     if (relation === null) return; // reads no relation: a constant, monotonic
-    const read = new Set<string>();
-    for (const lit of agg.body) literalReads(lit, read);
-    if ([...read].every((r) => fixed.has(r))) {
+    if (aggregateReads(agg).every((r) => fixed.has(r.relation))) {
       classes.push(MONOTONICITY["fixed-aggregate"]); // its value never changes
       return;
     }
@@ -122,8 +103,6 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
         const relation = lit.atom.relation.name;
         const kind: LiteralKind = !lit.negated ? "positive-atom" : fixed.has(relation) ? "fixed-negated-atom" : "negated-atom";
         classes.push(MONOTONICITY[kind]);
-        // The edge stays a negation: stratification still needs the relation complete first.
-        reads.push({ relation, kind: lit.negated ? "negation" : "positive", span: lit.span });
         if (kind === "negated-atom") {
           uses.push({
             kind: "negation",

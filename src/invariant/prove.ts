@@ -26,7 +26,7 @@
 import type { Aggregate, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
-import { literalReads } from "../analysis/fixed.js";
+import { aggregateReads } from "../analysis/reads.js";
 import type { Roles } from "./roles.js";
 import { storedType } from "../check/types.js";
 import { neverDerived } from "./never.js";
@@ -139,9 +139,7 @@ class Walk {
   }
 
   private checkAggregate(agg: Aggregate, c: Clause, lit: Literal): void {
-    const reads = new Set<string>();
-    agg.body.forEach((l) => literalReads(l, reads));
-    if ([...reads].every((r) => this.roles.constant.has(r))) return;
+    if (aggregateReads(agg).every((r) => this.roles.constant.has(r.relation))) return;
     const growing =
       (agg.op === "count" || agg.op === "sum" && this.unsignedTarget(agg, c)) &&
       agg.body.every((l) =>

@@ -1,6 +1,7 @@
 // Which relations replicas can change: inserts go to input relations; a relation that reads none of
 // them, transitively, is the same in every state (fixed by the program's facts).
-import { literalReads, replicatedRelations } from "../analysis/fixed.js";
+import { replicatedRelations } from "../analysis/fixed.js";
+import { clauseReads } from "../analysis/reads.js";
 import type { Analysis } from "../analysis/types.js";
 import type { CheckedProgram, ClauseTypes } from "../check/types.js";
 import { typesFor } from "../check/infer.js";
@@ -48,7 +49,7 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
       readsOf.set(head, new Set());
     }
     clausesOf.get(head)!.push(c);
-    for (const l of c.body) literalReads(l, readsOf.get(head)!);
+    for (const r of clauseReads(c)) readsOf.get(head)!.add(r.relation);
   }
   // One definition with the analysis: only `.input` relations take inserts; the fixed ones never change.
   const replicated = replicatedRelations(checked);

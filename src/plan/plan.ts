@@ -30,6 +30,7 @@ import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, Primiti
 import type { Clause } from "../syntax/normalize.js";
 import { allVariables, collectOuter, forEachAggregate, literalTerms } from "../syntax/visit.js";
 import type { Code } from "../diagnostics/codes.js";
+import { clauseReads } from "../analysis/reads.js";
 import type { Span } from "../diagnostics/span.js";
 
 export type PExpr =
@@ -186,20 +187,9 @@ export function planClause(clause: Clause, relations: ReadonlyMap<string, Relati
     return s;
   };
   const positive = clause.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
-  const negated: string[] = [];
-  const aggregated: string[] = [];
-  const collectAgg = (t: Term): void =>
-    forEachAggregate(t, (a) => {
-      for (const l of a.body) if (l.kind === "atom") aggregated.push(l.atom.relation.name);
-      for (const l of a.body) if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
-      if (a.target) collectAgg(a.target);
-    });
-  for (const l of clause.body) {
-    if (l.kind === "atom" && l.negated) negated.push(l.atom.relation.name);
-    if (l.kind === "atom") l.atom.args.forEach(collectAgg);
-    if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
-  }
-  clause.head.args.forEach(collectAgg);
+  const reads = clauseReads(clause);
+  const negated = reads.filter((r) => r.kind === "negation").map((r) => r.relation);
+  const aggregated = reads.filter((r) => r.kind === "aggregation").map((r) => r.relation);
 
   const variants: JoinPlan[] = [];
   const count = Math.max(1, positive.length);
