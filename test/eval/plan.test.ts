@@ -54,3 +54,20 @@ describe("join planning", () => {
     expect(source).toMatch(/\.first[12N]\(/);
   });
 });
+
+describe("types come from the checked program's inference", () => {
+  test("the planner computes a term in the type inference gave it, and has no inference of its own", () => {
+    const { checked } = compileText(`.decl r(x: number)\n.decl s(y: number)\n.input r\ns(y) :- r(x), y = x + 1.\n`);
+    const clause = checked.clauses[0]!;
+    const assign = (types: typeof checked.types[0]) => {
+      const step = planClause(clause, checked.relations, types).variants[0]!.steps.find((s) => s.kind === "assign");
+      return step?.kind === "assign" ? step.expr.type : null;
+    };
+    expect(assign(checked.types[0]!)).toBe("number");
+    // The same clause, told by its inference that every term is `unsigned`, is planned in `unsigned`.
+    const unsigned = { terms: new Map([...checked.types[0]!.terms.keys()].map((t) => [t, ["unsigned" as const]] as const)) };
+    expect(assign(unsigned)).toBe("unsigned");
+    // A clause inference never saw is refused rather than typed by a guess.
+    expect(() => planClause(clause, checked.relations, { terms: new Map() })).toThrow(/no inferred type/);
+  });
+});
