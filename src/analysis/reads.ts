@@ -28,13 +28,6 @@ export function clauseReads(clause: Pick<Clause, "head" | "body">): Read[] {
   return out;
 }
 
-/** The reads of one body literal (as in `clauseReads`). */
-export function literalReads(lit: Literal): Read[] {
-  const out: Read[] = [];
-  literalReadsInto(lit, out);
-  return out;
-}
-
 /** The reads of one aggregate: every atom of its body, nested aggregates and its target's included. */
 export function aggregateReads(agg: Aggregate): Read[] {
   const out: Read[] = [];
