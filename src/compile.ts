@@ -35,7 +35,7 @@ export function checkPlans(checked: CheckedProgram, diagnostics: Diagnostics): v
   if (diagnostics.hasErrors()) return;
   for (const clause of checked.clauses) {
     try {
-      planClause(clause, checked.relations);
+      planClause(clause, checked.relations, checked.types[clause.id]!);
     } catch (err) {
       if (!(err instanceof PlanError)) throw err;
       diagnostics.add(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help });

@@ -4,7 +4,10 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+
+const require = createRequire(import.meta.url);
 
 const ROOT = resolve(import.meta.dirname, "..");
 const DEPCRUISE = join(ROOT, "node_modules", "dependency-cruiser", "bin", "dependency-cruise.mjs");
@@ -55,5 +58,40 @@ describe("ARCHITECTURE.md", () => {
     expect(missing).toEqual([]);
     const rules = readFileSync(join(ROOT, ".dependency-cruiser.cjs"), "utf8");
     for (const folder of entries.filter((e) => !e.endsWith(".ts"))) expect(rules).toContain(`"^src/${folder}/"`);
+  });
+});
+
+describe("one type inference, one reads graph", () => {
+  const files = (dir: string): string[] => {
+    const { readdirSync, statSync } = require("node:fs") as typeof import("node:fs");
+    return readdirSync(dir).flatMap((e) => (statSync(join(dir, e)).isDirectory() ? files(join(dir, e)) : e.endsWith(".ts") ? [join(dir, e)] : []));
+  };
+  const imports = (file: string): string[] => {
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
+    return [...readFileSync(file, "utf8").matchAll(/from "([^"]+)"/g)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, ".ts")));
+  };
+  const src = (p: string): string => join(ROOT, "src", p);
+
+  it("types are inferred in check/ only: the type sets stay inside it, and the planner, engine, graph and language server read CheckedProgram.types", () => {
+    const offenders: string[] = [];
+    for (const f of files(join(ROOT, "src"))) {
+      const rel = f.slice(ROOT.length + 1);
+      const deps = imports(f);
+      if (!rel.startsWith("src/check/") && deps.includes(src("check/typeset.ts"))) offenders.push(`${rel} imports check/typeset.ts`);
+      if (/^src\/(plan|eval|graph|lsp|analysis)\//.test(rel) && deps.includes(src("check/infer.ts"))) offenders.push(`${rel} imports check/infer.ts`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("the reads graph is built in analysis/reads.ts only: nothing else imports the old walkers", () => {
+    const offenders: string[] = [];
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
+    for (const f of files(join(ROOT, "src"))) {
+      const rel = f.slice(ROOT.length + 1);
+      if (rel === "src/analysis/reads.ts") continue;
+      // An edge of kind "aggregation" or "negation" is only ever made by the builder.
+      if (/kind: "(aggregation|negation)", span/.test(readFileSync(f, "utf8"))) offenders.push(rel);
+    }
+    expect(offenders).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ export function analyze(checked: CheckedProgram, diags: Diagnostics): Analysis {
   const indexOf = new Map(names.map((n, i) => [n, i] as const));
   const clauses = checked.clauses;
   const fixed = fixedRelations(checked);
-  const classes = clauses.map((c) => classifyClause(c, checked.relations, fixed));
+  const classes = clauses.map((c) => classifyClause(c, checked.relations, checked.types[c.id]!, fixed));
 
   // ---- the dependency graph: `from` (head) reads `to` (body) -------------------------------
   const edges: DependencyEdge[] = [];

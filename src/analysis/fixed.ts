@@ -1,9 +1,7 @@
 // Which relations replicas can change: only `.input` relations receive replicated inserts, so a
 // relation that reads none of them, transitively, is the same on every replica and never changes.
 import type { CheckedProgram, RelationSchema } from "../check/types.js";
-import { forEachAggregate } from "../syntax/visit.js";
-import type { Literal, Term } from "../syntax/ast.js";
-import type { Clause } from "../syntax/normalize.js";
+import { clauseReads } from "./reads.js";
 
 /** True when replicas insert into the relation: it is named by `.input` (program facts or not). */
 export function isReplicated(schema: RelationSchema): boolean {
@@ -24,7 +22,7 @@ export function fixedRelations(checked: CheckedProgram): Set<string> {
   for (const name of checked.relations.keys()) readsOf.set(name, new Set());
   for (const c of checked.clauses) {
     const reads = readsOf.get(c.head.relation.name);
-    if (reads !== undefined) clauseReads(c, reads);
+    if (reads !== undefined) for (const r of clauseReads(c)) reads.add(r.relation);
   }
   // variable = replicated, or reads something variable (or undeclared): a least fixpoint.
   const variable = replicatedRelations(checked);
@@ -42,37 +40,4 @@ export function fixedRelations(checked: CheckedProgram): Set<string> {
     }
   }
   return new Set([...readsOf.keys()].filter((n) => !variable.has(n)));
-}
-
-/** Every relation a clause reads, aggregate bodies (nested ones too) included. */
-export function clauseReads(clause: Clause, out: Set<string> = new Set()): Set<string> {
-  for (const t of clause.head.args) termReads(t, out);
-  for (const l of clause.body) literalReads(l, out);
-  return out;
-}
-
-/** Every relation a literal reads, aggregate bodies included. */
-export function literalReads(lit: Literal, out: Set<string> = new Set()): Set<string> {
-  switch (lit.kind) {
-    case "atom":
-      out.add(lit.atom.relation.name);
-      for (const t of lit.atom.args) termReads(t, out);
-      break;
-    case "cmp":
-      termReads(lit.left, out);
-      termReads(lit.right, out);
-      break;
-    case "bool":
-      break;
-  }
-  return out;
-}
-
-/** Every relation read by the aggregates inside a term. */
-export function termReads(t: Term, out: Set<string> = new Set()): Set<string> {
-  forEachAggregate(t, (a) => {
-    if (a.target !== null) termReads(a.target, out);
-    for (const l of a.body) literalReads(l, out);
-  });
-  return out;
 }

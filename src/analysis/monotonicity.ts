@@ -2,14 +2,13 @@
 // An aggregate is "threshold" (monotonic) only when it can move one way and is compared, against a bound
 // that cannot move (a constant, or a value of a fixed relation), only in that way. Reads of fixed relations never change.
 import { builtin } from "../builtins/functors.js";
-import type { RelationSchema } from "../check/types.js";
+import { storedType, type ClauseTypes, type RelationSchema } from "../check/types.js";
 import { allVariables, forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
 import type { Aggregate, AggregateOp, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import type { Span } from "../diagnostics/span.js";
-import { literalReads } from "./fixed.js";
+import { aggregateReads, clauseReads, type Read } from "./reads.js";
 import { printAtom, printLiteral, printTerm } from "../syntax/printer.js";
-import type { EdgeKind, FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
+import type { FixedBound, LiteralClass, NonMonotonicUse, Remedy, ThresholdUse } from "./types.js";
 
 /** The syntactic kinds of body literal the table knows. */
 export type LiteralKind =
@@ -53,14 +52,6 @@ export function isMonotonicClass(c: LiteralClass): boolean {
 /** Which way an aggregate's value can move as facts arrive. */
 type Direction = "grows" | "shrinks" | "either";
 
-/** One relation read by a clause body, for the dependency graph. */
-export interface Read {
-  readonly relation: string;
-  readonly kind: EdgeKind;
-  /** The atom literal, or the aggregate term for reads inside an aggregate. */
-  readonly span: Span;
-}
-
 /** What the table says about one clause. */
 export interface ClauseClass {
   readonly cls: LiteralClass;
@@ -73,8 +64,8 @@ export interface ClauseClass {
  * Classifies one clause: its reads (graph edges), non-monotonic literals and accepted thresholds.
  * `fixed` holds the relations replicas cannot change (see `fixedRelations`); none when omitted.
  */
-export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, fixed: ReadonlySet<string> = new Set()): ClauseClass {
-  const reads: Read[] = [];
+export function classifyClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes, fixed: ReadonlySet<string> = new Set()): ClauseClass {
+  const reads: readonly Read[] = clauseReads(clause);
   const uses: NonMonotonicUse[] = [];
   const thresholds: ThresholdUse[] = [];
   const classes: LiteralClass[] = [];
@@ -82,24 +73,14 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
   const bounds = fixedBoundVariables(clause, fixed);
   const occurrences = countVariables(clause, bounds);
 
-  const aggregateReads = (agg: Aggregate): void => {
-    for (const lit of agg.body) {
-      if (lit.kind === "atom") reads.push({ relation: lit.atom.relation.name, kind: "aggregation", span: agg.span });
-      for (const t of literalTerms(lit)) forEachAggregate(t, aggregateReads);
-    }
-  };
-
   const classifyAggregate = (agg: Aggregate, site: AggregateSite): void => {
-    aggregateReads(agg);
     const relation = aggregatedRelation(agg);
     if (relation === null) return; // reads no relation: a constant, monotonic
-    const read = new Set<string>();
-    for (const lit of agg.body) literalReads(lit, read);
-    if ([...read].every((r) => fixed.has(r))) {
+    if (aggregateReads(agg).every((r) => fixed.has(r.relation))) {
       classes.push(MONOTONICITY["fixed-aggregate"]); // its value never changes
       return;
     }
-    const verdict = judgeAggregate(agg, site, occurrences, relations, bounds, fixed);
+    const verdict = judgeAggregate(agg, site, occurrences, relations, types, bounds, fixed);
     const text = printTerm(agg);
     if (verdict.threshold) {
       classes.push(MONOTONICITY["threshold-aggregate"]);
@@ -122,8 +103,6 @@ export function classifyClause(clause: Clause, relations: ReadonlyMap<string, Re
         const relation = lit.atom.relation.name;
         const kind: LiteralKind = !lit.negated ? "positive-atom" : fixed.has(relation) ? "fixed-negated-atom" : "negated-atom";
         classes.push(MONOTONICITY[kind]);
-        // The edge stays a negation: stratification still needs the relation complete first.
-        reads.push({ relation, kind: lit.negated ? "negation" : "positive", span: lit.span });
         if (kind === "negated-atom") {
           uses.push({
             kind: "negation",
@@ -173,10 +152,11 @@ function judgeAggregate(
   site: AggregateSite,
   occurrences: ReadonlyMap<string, VarUse[]>,
   relations: ReadonlyMap<string, RelationSchema>,
+  types: ClauseTypes,
   bounds: ReadonlyMap<string, string>,
   fixed: ReadonlySet<string>,
 ): Verdict {
-  const direction = directionOf(agg, relations);
+  const direction = directionOf(agg, types);
   const name = agg.op;
   const rewritable = direction !== "either";
   const fail = (reason: string, bound: "upper" | "none" = "none"): Verdict => ({
@@ -260,30 +240,20 @@ function judgeAggregate(
 }
 
 /** Which way the aggregate's value moves as its body gains facts. */
-function directionOf(agg: Aggregate, relations: ReadonlyMap<string, RelationSchema>): Direction {
+function directionOf(agg: Aggregate, types: ClauseTypes): Direction {
   const byOp: Readonly<Record<AggregateOp, Direction | "sum">> = { count: "grows", max: "grows", min: "shrinks", mean: "either", sum: "sum" };
   const d = byOp[agg.op];
   if (d !== "sum") return d;
-  return isUnsigned(agg.target, agg.body, relations) ? "grows" : "either";
+  return isUnsigned(agg.target, agg.body, types) ? "grows" : "either";
 }
 
-/** True when the summed term is an `unsigned` literal or a variable bound only at `unsigned` columns. */
-function isUnsigned(target: Term | null, body: readonly Literal[], relations: ReadonlyMap<string, RelationSchema>): boolean {
+/** True when the summed term is an `unsigned` literal, or an `unsigned` variable (by inference) bound in the aggregate's body. */
+function isUnsigned(target: Term | null, body: readonly Literal[], types: ClauseTypes): boolean {
   if (target === null) return false;
   if (target.kind === "number") return target.type === "unsigned";
   if (target.kind !== "var") return false;
-  let seen = false;
-  let all = true;
-  for (const lit of body) {
-    if (lit.kind !== "atom" || lit.negated) continue;
-    const columns = relations.get(lit.atom.relation.name)?.columns;
-    lit.atom.args.forEach((arg, i) => {
-      if (arg.kind !== "var" || arg.name !== target.name) return;
-      seen = true;
-      if (columns?.[i]?.type !== "unsigned") all = false;
-    });
-  }
-  return seen && all;
+  const bound = body.some((l) => l.kind === "atom" && !l.negated && l.atom.args.some((a) => a.kind === "var" && a.name === target.name));
+  return bound && storedType(types, target) === "unsigned";
 }
 
 /** The relation an aggregate totals: its first positive atom, else its first atom. */

@@ -51,13 +51,14 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
   checkRecordIdentity(program, clauses, (r) => schemas.get(r)?.columns, found);
   const inline = inlineRelations(program, schemas);
-  for (const clause of clauses) {
+  const clauseTypes = clauses.map((clause) => {
     // An inline relation's head binds its variables: the atoms it replaces supply them (as in Soufflé).
     if (clause.rule.body !== null) checkGrounding(clause, found, inline.has(clause.head.relation.name));
-    inferClause(clause, columnTypes, found);
-  }
+    return inferClause(clause, columnTypes, found);
+  });
   checkInlining(clauses, inline, found);
   let inlined = clauses;
+  let inlinedTypes = clauseTypes;
   if (inline.size > 0 && !found.hasErrors()) {
     const result = inlineClauses(clauses, inline);
     inlined = result.clauses;
@@ -68,6 +69,8 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
       const note = `The rule reads the inline relation${read.length === 1 ? "" : "s"} ${read.map((n) => `\`${n}\``).join(", ")}; the check applies once their rules are put in its place.`;
       for (const d of after.items) found.push({ ...d, notes: [...d.notes, note] });
     }
+    // The program carries the types of the clauses it runs; the findings were reported on the clauses as written.
+    inlinedTypes = inlined.map((clause) => inferClause(clause, columnTypes, new Diagnostics()));
   }
   checkExecutionPlans(inlined, found);
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
@@ -77,7 +80,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   diags.push(...settle(found.items));
   const relations = new Map<string, RelationSchema>();
   for (const [name, s] of schemas) relations.set(name, { ...s });
-  return { program, relations, clauses: inlined };
+  return { program, relations, clauses: inlined, types: inlinedTypes };
 }
 
 function declareRelations(program: Program, types: TypeTable, diags: Diagnostics) {

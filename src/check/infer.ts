@@ -1,12 +1,16 @@
 // Per-clause type inference by unification over sets of primitive types: every occurrence of a
 // variable narrows one shared set, and the occurrence that empties it is reported, once per variable.
+// This is the program's one inference: its result (`ClauseTypes`) rides on the checked program, and
+// the planner, explain and the prover read it.
 import { argTypes, builtin } from "../builtins/functors.js";
 import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
+import type { CheckedProgram, ClauseTypes, RelationSchema } from "./types.js";
 import type { Clause } from "../syntax/normalize.js";
 import type { Diagnostics, Related } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import { termText } from "./names.js";
-import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, typeSet, type TypeSet } from "./typeset.js";
+import { ANY, FLOAT, INTEGER, NUMBER, NUMERIC, SIGNED, SYMBOL, UNSIGNED, describeSet, typeSet, typesOf, type TypeSet } from "./typeset.js";
+import { Diagnostics as Sink } from "../diagnostics/diagnostic.js";
 import { clauseOuter } from "../syntax/visit.js";
 
 /** A column as inference sees it: `ANY` when its declared type is broken. */
@@ -30,9 +34,24 @@ interface Node {
   poisoned: boolean;
 }
 
-/** Infers the types of one clause and reports CL203 mismatches into `diags`. */
-export function inferClause(clause: Clause, columns: ReadonlyMap<string, readonly ColumnType[]>, diags: Diagnostics): void {
-  new Inference(clause, columns, diags).run();
+/** Infers the types of one clause, reports CL203 mismatches into `diags` and returns every term's type. */
+export function inferClause(clause: Pick<Clause, "head" | "body">, columns: ReadonlyMap<string, readonly ColumnType[]>, diags: Diagnostics): ClauseTypes {
+  return new Inference(clause, columns, diags).run();
+}
+
+/** The checked program's types for `clause`, or, for a clause made from it later, the same inference over it. */
+export function typesFor(checked: CheckedProgram, clause: Pick<Clause, "id" | "head" | "body">): ClauseTypes {
+  return checked.clauses[clause.id] === clause ? checked.types[clause.id]! : inferTypes(clause, checked.relations);
+}
+
+/**
+ * The types of a clause made after checking (explain's probes, a rewritten body): the same
+ * inference over the declared columns, its findings dropped (the program it came from passed).
+ */
+export function inferTypes(clause: Pick<Clause, "head" | "body">, relations: ReadonlyMap<string, RelationSchema>): ClauseTypes {
+  const columns = new Map<string, ColumnType[]>();
+  for (const [name, s] of relations) columns.set(name, s.columns.map((c) => ({ name: c.name, set: typeSet(c.type) })));
+  return inferClause(clause, columns, new Sink());
 }
 
 class Inference {
@@ -41,18 +60,23 @@ class Inference {
   private readonly outerNames: ReadonlySet<string>;
   private readonly scopes: number[] = [];
   private aggregateCount = 0;
+  /** The node of every term, read back once all constraints are in. */
+  private readonly terms = new Map<Term, number>();
 
   constructor(
-    private readonly clause: Clause,
+    private readonly clause: Pick<Clause, "head" | "body">,
     private readonly columns: ReadonlyMap<string, readonly ColumnType[]>,
     private readonly diags: Diagnostics,
   ) {
     this.outerNames = new Set(clauseOuter(clause).vars.map((v) => v.name));
   }
 
-  run(): void {
+  run(): ClauseTypes {
     this.atom(this.clause.head);
     for (const l of this.clause.body) this.literal(l);
+    const terms = new Map<Term, readonly PrimitiveType[]>();
+    for (const [t, n] of this.terms) terms.set(t, typesOf(this.nodes[this.find(n)]!.set));
+    return { terms };
   }
 
   private fresh(set: TypeSet, origin: Related | null): number {
@@ -135,6 +159,12 @@ class Inference {
   }
 
   private term(t: Term): number {
+    const n = this.node(t);
+    this.terms.set(t, n);
+    return n;
+  }
+
+  private node(t: Term): number {
     switch (t.kind) {
       case "var": {
         const scope = this.outerNames.has(t.name) ? "" : `${this.scopes[this.scopes.length - 1] ?? ""}#`;

@@ -1,5 +1,5 @@
 // What the semantic checks hand to the later stages: resolved schemas and normalized clauses.
-import type { InvariantDirective, IoDirective, PrimitiveType, Program, RelationDecl } from "../syntax/ast.js";
+import type { InvariantDirective, IoDirective, PrimitiveType, Program, RelationDecl, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The fields of a record type, or the branches of an ADT, for taking a value apart. */
@@ -49,4 +49,44 @@ export interface CheckedProgram {
   readonly relations: ReadonlyMap<string, RelationSchema>;
   /** Rules and facts, normalized. */
   readonly clauses: readonly Clause[];
+  /** What type inference found, per clause (by `Clause.id`). */
+  readonly types: readonly ClauseTypes[];
+}
+
+/**
+ * Inference's result for one clause: for every term of it (variable occurrences, literals,
+ * expressions, aggregates), the primitive types that fit it. One type: the term's type. Several:
+ * nothing fixed it (a bare `1` takes its type from where it is used; a record field's variable
+ * from the record's declaration).
+ */
+export interface ClauseTypes {
+  readonly terms: ReadonlyMap<Term, readonly PrimitiveType[]>;
+}
+
+/** The one type inference left for `t`, null when several fit; throws for a term inference never saw. */
+export function fixedType(types: ClauseTypes, t: Term): PrimitiveType | null {
+  const fits = types.terms.get(t);
+  if (fits === undefined) throw new Error(`no inferred type for a \`${t.kind}\` term: a clause made after checking needs \`inferTypes\``);
+  return fits.length === 1 ? fits[0]! : null;
+}
+
+/**
+ * The type a term's value is stored as: inference's; a number nothing narrows (a bare `1`) is a
+ * `number`; null when nothing is known (a record field's variable).
+ */
+export function storedType(types: ClauseTypes, t: Term): PrimitiveType | null {
+  const fits = types.terms.get(t) ?? [];
+  if (fits.length === 1) return fits[0]!;
+  return fits.length > 0 && !fits.includes("symbol") ? "number" : null;
+}
+
+/** Each variable of a clause (inside aggregates too) and its type, where one is known; the first occurrence decides. */
+export function variableTypes(types: ClauseTypes): Map<string, PrimitiveType> {
+  const out = new Map<string, PrimitiveType>();
+  for (const t of types.terms.keys()) {
+    if (t.kind !== "var" || out.has(t.name)) continue;
+    const type = storedType(types, t);
+    if (type !== null) out.set(t.name, type);
+  }
+  return out;
 }

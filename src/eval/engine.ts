@@ -92,6 +92,7 @@ interface CompiledProgram {
   /** Relations derived by some rule: their inserted facts are kept apart, to survive a reset. */
   readonly derived: ReadonlySet<string>;
   readonly relations: CheckedProgram["relations"];
+  readonly clauseTypes: CheckedProgram["types"];
   readonly typeOf: (relation: string) => readonly PrimitiveType[];
 }
 
@@ -117,7 +118,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     const clause = checked.clauses[id]!;
     let plan: RulePlan;
     try {
-      plan = planClause(clause, checked.relations);
+      plan = planClause(clause, checked.relations, checked.types[id]!);
     } catch (err) {
       if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help }));
       throw err;
@@ -139,7 +140,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     const nonMonotonicRule = stratum.clauses.some((id) => analysis.rules[id]?.monotonic === false);
     return { stratum, rules, reads: [...reads], own: stratum.relations, incremental: stratum.monotonic && !nonMonotonicRule };
   });
-  return { types, strata, facts, derived, relations: checked.relations, typeOf };
+  return { types, strata, facts, derived, relations: checked.relations, clauseTypes: checked.types, typeOf };
 }
 
 /** Evaluates one checked, analysed program over facts inserted into it. */
@@ -329,7 +330,7 @@ export class Engine {
         };
         let plan;
         try {
-          plan = planVariant(rule.clause, this.compiled.relations, delta, stats);
+          plan = planVariant(rule.clause, this.compiled.relations, this.compiled.clauseTypes[rule.clause.id]!, delta, stats);
         } catch (err) {
           if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help }));
           throw err;

@@ -9,7 +9,8 @@
 // order, as in Knuth's generalisation of Dijkstra's algorithm; a large one is answered from every
 // fact's height, computed by one more evaluation (`levels.ts`) that only explain pays for.
 import type { Analysis } from "../analysis/types.js";
-import type { CheckedProgram } from "../check/types.js";
+import { variableTypes, type CheckedProgram } from "../check/types.js";
+import { inferTypes, typesFor } from "../check/infer.js";
 import { ArithmeticFault } from "../eval/ops.js";
 import type { Tuple, Value } from "../eval/values.js";
 import { planVariant, type UnpackPattern } from "../plan/plan.js";
@@ -650,7 +651,7 @@ export class Explainer {
         const { plan, solution, clause } = n.best!;
         const bindings = this.bindings(clause, plan, solution.slots);
         const values = new Map(bindings.map((b) => [b.name, b.value] as const));
-        const types = this.outerTypes(plan);
+        const types = variableTypes(typesFor(this.unit.checked, clause));
         const premises: Node[] = [];
         const slots: number[] = [];
         const body: StepLiteral[] = clause.body.map((l, k) => {
@@ -805,7 +806,7 @@ export class Explainer {
     const span = isHead ? clause.head.args[item.arg]!.span : (item as Literal).span;
     const rule = this.ruleRef(clause);
     const at = `${span.file}:${span.line}:${span.column}`;
-    const types = this.outerTypes(plan);
+    const types = variableTypes(typesFor(this.unit.checked, clause));
     const shownLiteral = isHead ? `${printAtom(clause.head)} (column ${item.arg + 1})` : printLiteral(literal);
     const base = { rule, literal: shownLiteral, at, bindings };
     if (fault !== null) {
@@ -919,7 +920,7 @@ export class Explainer {
         // An expression: its value, computed as the engine would for this column.
         // Every column bound: the atom with its values in place is a fact the planner types column by column.
         const one: Clause = { ...clause, head: { relation: atom.relation, args: atom.args.map((x) => substituteTerm(x, values, types)), span: atom.span }, body: [] };
-        const plan = planVariant(one, this.unit.checked.relations, -1);
+        const plan = planVariant(one, this.unit.checked.relations, inferTypes(one, this.unit.checked.relations), -1);
         const v = this.solver.value(plan.head.args[i]!, []);
         if (v === NONE) return null;
         out.push(coerce(v, colTypes[i] ?? "number"));
@@ -930,7 +931,7 @@ export class Explainer {
 
   private aggregateInfos(literals: readonly Literal[], plan: BoundPlan, slots: Value[], values: ReadonlyMap<string, Value>, clause: Clause, rows: number): AggregateInfo[] {
     const out: AggregateInfo[] = [];
-    const types = this.outerTypes(plan);
+    const types = variableTypes(typesFor(this.unit.checked, clause));
     for (const a of aggregatesOf(literals)) {
       const agg = findAgg(plan.plan.steps, printTerm(a));
       if (agg === null) continue;
@@ -963,29 +964,6 @@ export class Explainer {
     return out;
   }
 
-  private outerTypes(plan: BoundPlan): Map<string, PrimitiveType> {
-    const types = new Map<string, PrimitiveType>();
-    const walk = (steps: BoundPlan["plan"]["steps"]): void => {
-      for (const s of steps) {
-        if (s.kind === "atom") {
-          const cols = this.types(s.relation);
-          s.args.forEach((a, c) => {
-            if (a.kind === "bind") {
-              const n = plan.names[a.slot];
-              if (n !== undefined && !types.has(n)) types.set(n, cols[c] ?? "number");
-            }
-          });
-        }
-        if (s.kind === "assign") {
-          const n = plan.names[s.slot];
-          if (n !== undefined && !types.has(n)) types.set(n, s.expr.type);
-        }
-      }
-    };
-    walk(plan.plan.steps);
-    return types;
-  }
-
   private headPlan(clause: Clause): BoundPlan | null {
     let p = this.headPlans.get(clause.id);
     if (p === undefined) {
@@ -998,7 +976,7 @@ export class Explainer {
 
   private programFact(c: Clause): Tuple | null {
     try {
-      const plan = planVariant(c, this.unit.checked.relations, -1);
+      const plan = planVariant(c, this.unit.checked.relations, this.unit.checked.types[c.id]!, -1);
       const types = this.types(c.head.relation.name);
       const out: Value[] = [];
       for (let i = 0; i < plan.head.args.length; i++) {

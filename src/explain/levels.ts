@@ -13,6 +13,7 @@
 // Only explain pays for this: `run` and `evaluate` record nothing.
 import type { Analysis, Stratum } from "../analysis/types.js";
 import type { RelationSchema } from "../check/types.js";
+import { inferTypes } from "../check/infer.js";
 import { Engine } from "../eval/engine.js";
 import type { Tuple } from "../eval/values.js";
 import type { Atom, Literal, Term } from "../syntax/ast.js";
@@ -74,7 +75,7 @@ export class Levels {
     const sizes: number[][] = names.map(() => []);
     let engine: Engine | null = null;
     const record = (): void => names.forEach((r, i) => sizes[i]!.push(engine!.size(r)));
-    engine = new Engine({ ...checked, relations, clauses }, lockstep, { values: final.valueTable, onProgress: record });
+    engine = new Engine({ ...checked, relations, clauses, types: clauses.map((c) => inferTypes(c, relations)) }, lockstep, { values: final.valueTable, onProgress: record });
     const copy = (from: string, to: string): void => {
       const { data, size, arity } = final.rows(from);
       if (arity === 0) {

@@ -3,6 +3,7 @@
 // the body is read in a good order and with the engine's types. The values are parameters, so a
 // plan is made once per clause and reused for every tuple.
 import type { RelationSchema } from "../check/types.js";
+import { inferTypes } from "../check/infer.js";
 import { planVariant, PlanError } from "../plan/plan.js";
 import { printAtom, printLiteral, printTerm } from "../syntax/printer.js";
 import type { Aggregate, Comparison, Literal, NumberLiteral, PrimitiveType, StringLiteral, Term } from "../syntax/ast.js";
@@ -95,7 +96,7 @@ export function planItems(clause: Clause, items: readonly PlanItem[], relations:
   const stats: PlanStats | undefined = size === undefined ? undefined : { rows: atoms, total: atoms, keys: () => null };
   let plan;
   try {
-    plan = planVariant(probe, relations, -1, stats);
+    plan = planVariant(probe, relations, inferTypes(probe, relations), -1, stats);
   } catch (err) {
     if (err instanceof PlanError) return null;
     throw err;

@@ -26,8 +26,9 @@
 import type { Aggregate, ComparisonOp, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
-import { literalReads } from "../analysis/fixed.js";
+import { aggregateReads } from "../analysis/reads.js";
 import type { Roles } from "./roles.js";
+import { storedType } from "../check/types.js";
 import { neverDerived } from "./never.js";
 import { listCode, showLiteral, showTerm } from "./show.js";
 
@@ -138,11 +139,9 @@ class Walk {
   }
 
   private checkAggregate(agg: Aggregate, c: Clause, lit: Literal): void {
-    const reads = new Set<string>();
-    agg.body.forEach((l) => literalReads(l, reads));
-    if ([...reads].every((r) => this.roles.constant.has(r))) return;
+    if (aggregateReads(agg).every((r) => this.roles.constant.has(r.relation))) return;
     const growing =
-      (agg.op === "count" || agg.op === "sum" && this.unsignedTarget(agg)) &&
+      (agg.op === "count" || agg.op === "sum" && this.unsignedTarget(agg, c)) &&
       agg.body.every((l) =>
         l.kind === "atom" ? !l.negated && this.roles.grows(l.atom.relation.name) && !l.atom.args.some(hasAggregate)
         : l.kind === "bool" || !literalTerms(l).some(hasAggregate));
@@ -154,12 +153,12 @@ class Walk {
     throw new Obstacle(`\`${showTerm(agg)}\` reads many replicated facts at once, and they can come from different replicas (each within its bound, together past it)`);
   }
 
-  /** A sum whose target is a variable read from an `unsigned` column: adding facts never lowers it. */
-  private unsignedTarget(agg: Aggregate): boolean {
+  /** A sum whose target is an `unsigned` variable (by inference) read in its body: adding facts never lowers it. */
+  private unsignedTarget(agg: Aggregate, c: Clause): boolean {
     const t = agg.target;
     if (t === null || t.kind !== "var") return false;
-    return agg.body.some((l) => l.kind === "atom" && !l.negated &&
-      l.atom.args.some((a, i) => a.kind === "var" && a.name === t.name && this.roles.columnType(l.atom.relation.name, i) === "unsigned"));
+    const read = agg.body.some((l) => l.kind === "atom" && !l.negated && l.atom.args.some((a) => a.kind === "var" && a.name === t.name));
+    return read && storedType(this.roles.typesOf(c), t) === "unsigned";
   }
 
   /** Names the first rule of the invariant whose unfolding reads two replicated facts. */

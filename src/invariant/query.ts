@@ -2,13 +2,13 @@
 // copy a clause body (or one of its literals) into a head that keeps every binding. Evaluated by the
 // same Engine that `evaluate` runs, so a story never computes a builtin with other semantics.
 import { analyze } from "../analysis/analyze.js";
-import { builtin } from "../builtins/functors.js";
 import { check } from "../check/check.js";
-import type { CheckedProgram } from "../check/types.js";
+import { storedType as termType, variableTypes, type CheckedProgram } from "../check/types.js";
+import { inferTypes, typesFor } from "../check/infer.js";
 import { collectOuter, literalTerms } from "../syntax/visit.js";
 import { Engine } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
-import type { Aggregate, Atom, Literal, PrimitiveType, Term } from "../syntax/ast.js";
+import type { Aggregate, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { parse } from "../syntax/parse.js";
 import { printLiteral, printProgram, printTerm } from "../syntax/printer.js";
@@ -26,70 +26,6 @@ interface ProbeRule {
   readonly name: string;
   readonly columns: readonly ProbeColumn[];
   readonly body: readonly string[];
-}
-
-/** Types of a clause's variables, from the columns they fill and the terms they equal. */
-export function variableTypes(body: readonly Literal[], checked: CheckedProgram, head: Atom | null = null): Map<string, PrimitiveType> {
-  const types = new Map<string, PrimitiveType>();
-  const atoms: Atom[] = [];
-  const eqs: [Term, Term][] = [];
-  const visitLits = (lits: readonly Literal[]): void => {
-    for (const l of lits) {
-      if (l.kind === "atom") atoms.push(l.atom);
-      if (l.kind === "cmp") eqs.push([l.left, l.right]);
-      for (const t of literalTerms(l)) visitAgg(t);
-    }
-  };
-  const visitAgg = (t: Term): void => {
-    if (t.kind === "aggregate") visitLits(t.body);
-    else if (t.kind === "binary") { visitAgg(t.left); visitAgg(t.right); }
-    else if (t.kind === "unary") visitAgg(t.operand);
-    else if (t.kind === "call") t.args.forEach(visitAgg);
-  };
-  visitLits(body);
-  if (head !== null) atoms.push(head);
-  for (const a of atoms) {
-    const cols = checked.relations.get(a.relation.name)?.columns ?? [];
-    a.args.forEach((t, i) => {
-      if (t.kind === "var" && !types.has(t.name) && cols[i] !== undefined) types.set(t.name, cols[i]!.type);
-    });
-  }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [l, r] of eqs) {
-      for (const [x, y] of [[l, r], [r, l]] as const) {
-        if (x.kind !== "var" || types.has(x.name)) continue;
-        const t = termType(y, types, checked);
-        if (t !== null) {
-          types.set(x.name, t);
-          changed = true;
-        }
-      }
-    }
-  }
-  return types;
-}
-
-/** The type a term computes, when its parts are known. */
-export function termType(t: Term, vars: ReadonlyMap<string, PrimitiveType>, checked: CheckedProgram | null = null): PrimitiveType | null {
-  switch (t.kind) {
-    case "var": return vars.get(t.name) ?? null;
-    case "wildcard": return null;
-    case "number": return t.type;
-    case "string": return "symbol";
-    case "binary": return termType(t.left, vars, checked) ?? termType(t.right, vars, checked);
-    case "unary": return termType(t.operand, vars, checked);
-    case "call": {
-      const b = builtin(t.name);
-      if (b !== undefined && b.result !== "args") return b.result;
-      return t.args.map((a) => termType(a, vars, checked)).find((x) => x !== null) ?? null;
-    }
-    case "aggregate":
-      if (t.op === "count") return "number";
-      if (t.op === "mean") return "float";
-      if (t.target === null) return null;
-      return termType(t.target, checked === null ? vars : new Map([...vars, ...variableTypes(t.body, checked)]), checked);
-  }
 }
 
 /** Outer variables of a body, in first-occurrence order. */
@@ -171,7 +107,8 @@ export class Probes {
     const key = `${body.map(printLiteral).join(", ")} => ${vars.join(",")}`;
     let probe = this.adhoc.get(key);
     if (probe === undefined) {
-      const types = variableTypes(body, this.checked);
+      const span = body[0]?.span ?? this.checked.program.span;
+      const types = variableTypes(inferTypes({ head: { relation: { name: "", span }, args: [], span }, body }, this.checked.relations));
       if (vars.some((v) => !types.has(v))) return null;
       probe = { name: this.fresh(), columns: vars.map((v) => ({ text: v, type: types.get(v)! })), body: body.map(printLiteral) };
       this.adhoc.set(key, probe);
@@ -185,7 +122,8 @@ export class Probes {
   /** Registers an invariant clause so its instances can be found and checked literal by literal. */
   addClause(clause: Clause): void {
     if (this.byClause.has(clause.id)) return;
-    const types = variableTypes(clause.body, this.checked, clause.head);
+    const ctypes = typesFor(this.checked, clause);
+    const types = variableTypes(ctypes);
     let wild = 0;
     const renamed = clause.body.map((l): string => {
       if (l.kind !== "atom" || l.negated) return printLiteral(l);
@@ -256,13 +194,12 @@ export class Probes {
         const aggs: Aggregate[] = [];
         collectOuter(t, [], aggs);
         for (const a of aggs) {
-          const aggTypes = new Map([...types, ...variableTypes(a.body, this.checked)]);
           let w2 = 0;
           for (const inner of a.body) {
             if (inner.kind !== "atom" || inner.negated) continue;
             const schema = this.checked.relations.get(inner.atom.relation.name)?.columns ?? [];
             const argText = inner.atom.args.map((x) => (x.kind === "wildcard" ? `${this.prefix}v${++w2}` : printTerm(x)));
-            const columns = argText.map((text, j) => ({ text, type: schema[j]?.type ?? aggTypes.get(text) ?? "symbol" }));
+            const columns = argText.map((text, j) => ({ text, type: schema[j]?.type ?? termType(ctypes, inner.atom.args[j]!) ?? "symbol" }));
             const probe: ProbeRule = {
               name: this.fresh(), columns: [...keyCols.map((k) => ({ text: k.text, type: k.type })), ...columns],
               body: [witnessCall, ...a.body.map((x) => (x === inner ? `${inner.atom.relation.name}(${argText.join(", ")})` : printLiteral(x)))],
@@ -306,12 +243,12 @@ export class Probes {
       literal.set(i, p);
       this.rules.push(p);
       if (l.kind === "cmp") {
-        const lt = termType(l.left, types) ?? termType(l.right, types);
+        const lt = termType(ctypes, l.left) ?? termType(ctypes, l.right);
         if (lt === null) return;
         const left = `${this.prefix}l`;
         const right = `${this.prefix}r`;
         const s: ProbeRule = {
-          name: this.fresh(), columns: [{ text: left, type: lt }, { text: right, type: termType(l.right, types) ?? lt }],
+          name: this.fresh(), columns: [{ text: left, type: lt }, { text: right, type: termType(ctypes, l.right) ?? lt }],
           body: [envCall, ...needed(l), `${left} = ${printTerm(l.left)}`, `${right} = ${printTerm(l.right)}`],
         };
         sides.set(i, s);

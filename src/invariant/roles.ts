@@ -1,10 +1,12 @@
 // Which relations replicas can change: inserts go to input relations; a relation that reads none of
 // them, transitively, is the same in every state (fixed by the program's facts).
-import { literalReads, replicatedRelations } from "../analysis/fixed.js";
+import { replicatedRelations } from "../analysis/fixed.js";
+import { clauseReads } from "../analysis/reads.js";
 import type { Analysis } from "../analysis/types.js";
-import type { CheckedProgram } from "../check/types.js";
+import type { CheckedProgram, ClauseTypes } from "../check/types.js";
+import { typesFor } from "../check/infer.js";
 import { allVariables, collectOuter } from "../syntax/visit.js";
-import type { PrimitiveType, Term, Variable } from "../syntax/ast.js";
+import type { Term, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 
 /** The part each relation plays under replicated inserts. */
@@ -19,8 +21,8 @@ export interface Roles {
   readonly readsOf: ReadonlyMap<string, ReadonlySet<string>>;
   /** True when evaluation only adds tuples of the relation as input facts arrive. */
   grows(relation: string): boolean;
-  /** The stored type of a relation's column, or null when there is no such column. */
-  columnType(relation: string, column: number): PrimitiveType | null;
+  /** The checked program's inference for a clause. */
+  typesOf(clause: Clause): ClauseTypes;
 }
 
 /** Variables of a term, outside aggregates unless `deep`. */
@@ -47,7 +49,7 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
       readsOf.set(head, new Set());
     }
     clausesOf.get(head)!.push(c);
-    for (const l of c.body) literalReads(l, readsOf.get(head)!);
+    for (const r of clauseReads(c)) readsOf.get(head)!.add(r.relation);
   }
   // One definition with the analysis: only `.input` relations take inserts; the fixed ones never change.
   const replicated = replicatedRelations(checked);
@@ -59,7 +61,7 @@ export function computeRoles(checked: CheckedProgram, analysis: Analysis): Roles
     readsOf,
     grows: (relation) => constant.has(relation) || replicated.has(relation) && (clausesOf.get(relation) ?? []).length === 0
       || (analysis.relations.get(relation)?.monotonic ?? false),
-    columnType: (relation, column) => checked.relations.get(relation)?.columns[column]?.type ?? null,
+    typesOf: (clause) => typesFor(checked, clause),
   };
 }
 

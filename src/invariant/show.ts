@@ -1,6 +1,8 @@
 // Prints terms, literals and facts as a user would write them, optionally with variables replaced
 // by the values a rule instance gave them, so a counterexample story can quote the rule it broke.
+// Terms and literals go through the one printer (`syntax/printer.ts`); only values are written here.
 import type { Atom, Literal, Term } from "../syntax/ast.js";
+import { printAtomWith, printLiteralWith, printTermWith, type Substitute } from "../syntax/printer.js";
 import type { Fact, InvariantResult } from "./types.js";
 import type { Value } from "../eval/values.js";
 
@@ -19,63 +21,27 @@ export function showFact(f: Fact): string {
   return `${f.relation}(${f.tuple.map(showValue).join(", ")})`;
 }
 
-/** A term; bound variables print as their value. */
+/** Prints a variable bound in `env` as its value. */
+function valuesOf(env: Env): Substitute {
+  return (v) => {
+    const x = env.get(v.name);
+    return x === undefined ? undefined : showValue(x);
+  };
+}
+
+/** A term, as the one printer writes it; bound variables print as their value. */
 export function showTerm(t: Term, env: Env = NO_ENV): string {
-  switch (t.kind) {
-    case "var": {
-      const v = env.get(t.name);
-      return v === undefined ? t.name : showValue(v);
-    }
-    case "wildcard":
-      return "_";
-    case "number":
-      return t.text;
-    case "string":
-      return JSON.stringify(t.value);
-    case "binary": {
-      return `(${showTerm(t.left, env)} ${t.op} ${showTerm(t.right, env)})`;
-    }
-    case "unary":
-      return t.op === "-" ? `-${showTerm(t.operand, env)}` : `${t.op}(${showTerm(t.operand, env)})`;
-    case "call":
-      return `${t.name}(${t.args.map((a) => showTerm(a, env)).join(", ")})`;
-    case "aggregate": {
-      const target = t.target === null ? "" : ` ${showTerm(t.target, env)}`;
-      return `${t.op}${target} : { ${t.body.map((l) => showLiteral(l, env)).join(", ")} }`;
-    }
-  }
+  return printTermWith(t, valuesOf(env));
 }
 
 /** `rel(x, _)` with bound variables replaced. */
 export function showAtom(a: Atom, env: Env = NO_ENV): string {
-  return `${a.relation.name}(${a.args.map((t) => showTerm(t, env)).join(", ")})`;
+  return printAtomWith(a, valuesOf(env));
 }
 
-/** A body literal. */
+/** A body literal, bound variables replaced. */
 export function showLiteral(l: Literal, env: Env = NO_ENV): string {
-  switch (l.kind) {
-    case "atom":
-      return `${l.negated ? "!" : ""}${showAtom(l.atom, env)}`;
-    case "cmp": {
-      const text = `${stripParens(showTerm(l.left, env))} ${l.op} ${stripParens(showTerm(l.right, env))}`;
-      return l.negated ? `!(${text})` : text;
-    }
-    case "bool":
-      return l.value ? "true" : "false";
-  }
-}
-
-function stripParens(s: string): string {
-  return s.startsWith("(") && s.endsWith(")") && balanced(s.slice(1, -1)) ? s.slice(1, -1) : s;
-}
-
-function balanced(s: string): boolean {
-  let depth = 0;
-  for (const ch of s) {
-    if (ch === "(") depth++;
-    else if (ch === ")" && --depth < 0) return false;
-  }
-  return depth === 0;
+  return printLiteralWith(l, valuesOf(env));
 }
 
 /** Joins names for a sentence: `a`, `a` and `b`, `a`, `b` and `c`. */

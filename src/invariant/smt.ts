@@ -12,7 +12,8 @@ import type { CheckedProgram } from "../check/types.js";
 import { collectOuter, forEachSubterm, literalTerms } from "../syntax/visit.js";
 import type { Aggregate, Literal, PrimitiveType, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import { termType, variableTypes } from "./query.js";
+import { typesFor } from "../check/infer.js";
+import { storedType as termType, type ClauseTypes } from "../check/types.js";
 import type { Roles } from "./roles.js";
 import { FRESH_PREFIX, type Case, type StateChecker } from "./search.js";
 import type { Fact, SolverRun } from "./types.js";
@@ -153,7 +154,7 @@ class Encoder {
 
   /** One clause as a formula over the head's parameters in state `s`. */
   clause(c: Clause, params: readonly string[], s: State): string {
-    const types = variableTypes(c.body, this.checked, c.head);
+    const types = typesFor(this.checked, c);
     const vars = new Map<string, string>();
     const outer: { name: string }[] = [];
     for (const t of c.head.args) collectOuter(t, outer as never, []);
@@ -167,12 +168,12 @@ class Encoder {
     return exists(bound, and(parts));
   }
 
-  private literal(l: Literal, vars: Map<string, string>, types: ReadonlyMap<string, PrimitiveType>, s: State, bound: string[]): string {
+  private literal(l: Literal, vars: Map<string, string>, types: ClauseTypes, s: State, bound: string[]): string {
     switch (l.kind) {
       case "bool":
         return l.value ? "true" : "false";
       case "cmp": {
-        const lt = termType(l.left, types, this.checked) ?? termType(l.right, types, this.checked);
+        const lt = termType(types, l.left) ?? termType(types, l.right);
         if (lt === "float") throw new Unsupported("`float` comparisons are not encoded");
         if (lt === "symbol" && l.op !== "=" && l.op !== "!=") throw new Unsupported(`symbol order (\`${l.op}\`) is not encoded`);
         const a = this.term(l.left, vars, types, s);
@@ -201,7 +202,7 @@ class Encoder {
     }
   }
 
-  term(t: Term, vars: ReadonlyMap<string, string>, types: ReadonlyMap<string, PrimitiveType>, s: State): string {
+  term(t: Term, vars: ReadonlyMap<string, string>, types: ClauseTypes, s: State): string {
     switch (t.kind) {
       case "var": {
         const v = vars.get(t.name);
@@ -228,7 +229,7 @@ class Encoder {
         // The builtins table says which functors the prover encodes, and how.
         // Symbols are encoded as their codes, which do not keep their order: a symbol result is not encoded.
         const encode = builtin(t.name)?.smt ?? null;
-        if (encode === null || termType(t, types, this.checked) === "symbol") throw new Unsupported(`\`${t.name}\` is not encoded`);
+        if (encode === null || termType(types, t) === "symbol") throw new Unsupported(`\`${t.name}\` is not encoded`);
         return encode(t.args.map((x) => this.term(x, vars, types, s)));
       }
       case "aggregate":
@@ -237,10 +238,9 @@ class Encoder {
   }
 
   /** An aggregate as an uninterpreted function of its grouping variables, one per state, with its axioms. */
-  private aggregate(a: Aggregate, vars: ReadonlyMap<string, string>, types: ReadonlyMap<string, PrimitiveType>, s: State): string {
+  private aggregate(a: Aggregate, vars: ReadonlyMap<string, string>, types: ClauseTypes, s: State): string {
     if (a.op !== "count" && a.op !== "sum") throw new Unsupported(`\`${a.op}\` aggregates are not encoded`);
-    const innerTypes = new Map([...types, ...variableTypes(a.body, this.checked)]);
-    const targetType = a.target === null ? "number" : termType(a.target, innerTypes, this.checked);
+    const targetType = a.target === null ? "number" : termType(types, a.target);
     if (targetType === "float" || targetType === null) throw new Unsupported("a `float` sum is not encoded");
     // Grouping variables: the aggregate's variables bound outside it.
     const seen: string[] = [];
@@ -276,7 +276,7 @@ class Encoder {
           inner.set(v.name, x);
           local.push(x);
         }
-        const matches = exists(local, and(a.body.map((l) => this.literal(l, inner, innerTypes, st, local))));
+        const matches = exists(local, and(a.body.map((l) => this.literal(l, inner, types, st, local))));
         if (a.op === "count") this.lines.push(`(assert ${forall(`(and (>= ${app(st)} 0) (= (>= ${app(st)} 1) ${matches}))`)})`);
         else this.lines.push(`(assert ${forall(`(and ${nonNegative ? `(>= ${app(st)} 0)` : "true"} (=> (not ${matches}) (= ${app(st)} 0)))`)})`);
       }

@@ -20,14 +20,17 @@
 //  count 4, since they miss the cache while a scan reads memory in order. Rows per probe are
 //  rows in range / distinct keys, the keys counted by an existing index on those columns, else
 //  estimated as (all rows)^(bound columns / arity).
-// Variable types come from the columns that bind them and from the expressions assigned to them.
+// Types are check's: the planner reads each term's type from the inference the checked program
+// carries (`ClauseTypes`) and never infers one itself. Where inference leaves a choice (a bare
+// `1`), a term takes the type of where it is used, and `number` when nothing says.
 import { printAtom, printClause, printLiteral, printTerm } from "../syntax/printer.js";
 import { argTypes, builtin } from "../builtins/functors.js";
-import type { FieldShape, RecordShape, RelationSchema } from "../check/types.js";
+import { fixedType, type ClauseTypes, type FieldShape, type RecordShape, type RelationSchema } from "../check/types.js";
 import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { allVariables, collectOuter, forEachAggregate, forEachSubterm, literalTerms } from "../syntax/visit.js";
 import type { Code } from "../diagnostics/codes.js";
+import { clauseReads } from "../analysis/reads.js";
 import type { Span } from "../diagnostics/span.js";
 
 export type PExpr =
@@ -151,14 +154,6 @@ export class PlanError extends Error {
   }
 }
 
-const NUMERIC_RANK: Record<PrimitiveType, number> = { symbol: -1, number: 0, unsigned: 1, float: 2 };
-
-/** The type two operands are computed in: the wider numeric type; a literal takes its peer's type. */
-function joinTypes(a: PrimitiveType, b: PrimitiveType): PrimitiveType {
-  if (a === "symbol" || b === "symbol") return "symbol";
-  return NUMERIC_RANK[a] >= NUMERIC_RANK[b] ? a : b;
-}
-
 /** Variable scopes: top-level names, and per aggregate its local names. */
 class Scope {
   private readonly slots = new Map<string, number>();
@@ -195,7 +190,7 @@ function varsOfTerm(t: Term, out: Set<string>, intoAggregates: boolean): void {
 }
 
 /** Plans every variant of one clause. Throws PlanError on what the checker should have rejected. */
-export function planClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>): RulePlan {
+export function planClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes): RulePlan {
   const text = printClause(clause);
   const schema = (name: string, span: Span): RelationSchema => {
     const s = relations.get(name);
@@ -203,24 +198,13 @@ export function planClause(clause: Clause, relations: ReadonlyMap<string, Relati
     return s;
   };
   const positive = clause.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
-  const negated: string[] = [];
-  const aggregated: string[] = [];
-  const collectAgg = (t: Term): void =>
-    forEachAggregate(t, (a) => {
-      for (const l of a.body) if (l.kind === "atom") aggregated.push(l.atom.relation.name);
-      for (const l of a.body) if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
-      if (a.target) collectAgg(a.target);
-    });
-  for (const l of clause.body) {
-    if (l.kind === "atom" && l.negated) negated.push(l.atom.relation.name);
-    if (l.kind === "atom") l.atom.args.forEach(collectAgg);
-    if (l.kind === "cmp") (collectAgg(l.left), collectAgg(l.right));
-  }
-  clause.head.args.forEach(collectAgg);
+  const reads = clauseReads(clause);
+  const negated = reads.filter((r) => r.kind === "negation").map((r) => r.relation);
+  const aggregated = reads.filter((r) => r.kind === "aggregation").map((r) => r.relation);
 
   const variants: JoinPlan[] = [];
   const count = Math.max(1, positive.length);
-  for (let d = 0; d < count; d++) variants.push(planWith(clause, positive.length === 0 ? -1 : d, schema, null));
+  for (let d = 0; d < count; d++) variants.push(planWith(clause, positive.length === 0 ? -1 : d, schema, types, null));
   return {
     clause: clause.id,
     relation: clause.head.relation.name,
@@ -239,16 +223,16 @@ type Schema = (name: string, span: Span) => RelationSchema;
  * Plans one variant of a clause: `delta` is the positive atom reading the delta (-1: none);
  * `sizes[i]`, when given, estimates the rows positive atom `i` reads (it orders the joins).
  */
-export function planVariant(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, delta: number, stats?: PlanStats): JoinPlan {
+export function planVariant(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes, delta: number, stats?: PlanStats): JoinPlan {
   const schema = (name: string, span: Span): RelationSchema => {
     const s = relations.get(name);
     if (s === undefined) throw new PlanError(`relation \`${name}\` is not declared`, span, "CL201");
     return s;
   };
-  return planWith(clause, delta, schema, stats ?? null);
+  return planWith(clause, delta, schema, types, stats ?? null);
 }
 
-function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStats | null): JoinPlan {
+function planWith(clause: Clause, delta: number, schema: Schema, types: ClauseTypes, stats: PlanStats | null): JoinPlan {
   const counter = { n: 0, types: [] as (PrimitiveType | null)[] };
   const top = new Scope(null, counter, new Set());
   const body = clause.body;
@@ -261,7 +245,7 @@ function planWith(clause: Clause, delta: number, schema: Schema, stats: PlanStat
   for (const l of body) for (const t of literalTerms(l)) varsOfTerm(t, outside, false);
   for (const a of clause.head.args) varsOfTerm(a, outside, false);
 
-  const ctx: PlanContext = { counter, schema, outside };
+  const ctx: PlanContext = { counter, schema, outside, types };
   const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span, stats);
   const bound = boundAfter(steps);
   const headSchema = schema(clause.head.relation.name, clause.head.span);
@@ -288,6 +272,19 @@ interface PlanContext {
   readonly counter: { n: number; types: (PrimitiveType | null)[]; shapes?: Map<number, FieldShape> };
   readonly schema: Schema;
   readonly outside: ReadonlySet<string>;
+  readonly types: ClauseTypes;
+}
+
+/** The type inference gave `t` (null: it adapts to its context). */
+function typeOf(ctx: PlanContext, t: Term): PrimitiveType | null {
+  return fixedType(ctx.types, t);
+}
+
+/** A variable's slot; its type is inference's, when inference fixed one. */
+function varSlot(ctx: PlanContext, scope: Scope, v: Variable): number {
+  const slot = scope.slot(v.name);
+  ctx.counter.types[slot] ??= typeOf(ctx, v);
+  return slot;
 }
 
 function boundAfter(steps: readonly Step[]): Set<number> {
@@ -330,7 +327,7 @@ function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "c
     const fs = shapes[i] ?? null;
     if (a.kind === "wildcard") return { kind: "skip" };
     if (a.kind === "var") {
-      const slot = scope.slot(a.name);
+      const slot = varSlot(ctx, scope, a);
       if (!bound.has(slot)) {
         const type = ctx.counter.types[slot] ?? fs?.type ?? "number";
         ctx.counter.types[slot] ??= type;
@@ -342,7 +339,7 @@ function makePattern(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "c
     if (isStructure(a) && !termReady(ctx, scope, a, bound)) return { kind: "nested", pattern: makePattern(ctx, scope, a, fs?.shape() ?? null, bound, span, defer) };
     if (defer !== undefined && !termReady(ctx, scope, a, bound)) {
       // `p([x + 1])` before `x` is bound: bind the field, compare it once `x` is.
-      const type = fs?.type ?? staticType(ctx, scope, a) ?? "number";
+      const type = fs?.type ?? termType(ctx, scope, a) ?? "number";
       const slot = ctx.counter.n++;
       ctx.counter.types.push(type);
       bound.add(slot);
@@ -390,15 +387,10 @@ function planConjunction(
   const steps: Step[] = [];
   const atoms = literals.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom" && !l.negated);
   const pending = literals.filter((l) => !(l.kind === "atom" && !l.negated));
-  // Column types bind variable types before expressions are built.
+  // The atoms' variables take their slots first, in source order.
   for (const l of atoms) {
-    const s = ctx.schema(l.atom.relation.name, l.atom.span);
-    l.atom.args.forEach((a, i) => {
-      if (a.kind === "var") {
-        const slot = scope.slot(a.name);
-        if (ctx.counter.types[slot] == null) ctx.counter.types[slot] = s.columns[i]?.type ?? "number";
-      }
-    });
+    ctx.schema(l.atom.relation.name, l.atom.span);
+    for (const a of l.atom.args) if (a.kind === "var") varSlot(ctx, scope, a);
   }
 
   const deferred: Step[] = [];
@@ -412,7 +404,7 @@ function planConjunction(
       const type = s.columns[i]?.type ?? "number";
       if (a.kind === "wildcard") args.push({ kind: "skip" });
       else if (a.kind === "var") {
-        const slot = scope.slot(a.name);
+        const slot = varSlot(ctx, scope, a);
         if (bound.has(slot)) {
           args.push({ kind: "bound", slot });
           keyCols.push(i);
@@ -610,7 +602,7 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
     for (const [i, a] of l.atom.args.entries()) {
       if (a.kind === "wildcard") args.push({ kind: "skip" });
       else if (a.kind === "var") {
-        const slot = scope.slot(a.name);
+        const slot = varSlot(ctx, scope, a);
         if (!bound.has(slot)) return null;
         args.push({ kind: "bound", slot });
       } else if (a.kind === "number" || a.kind === "string") args.push({ kind: "const", value: a.value });
@@ -637,29 +629,29 @@ function tryLiteral(ctx: PlanContext, scope: Scope, l: Literal, bound: ReadonlyS
     for (const [v, r] of [[l.left, l.right], [l.right, l.left]] as const) {
       // `x = range(a, b)` is a generator: one binding of `x` per value.
       if (!(isFree(v) && r.kind === "call" && r.name === "range" && computable(r))) continue;
-      const slot = scope.slot((v as { name: string }).name);
-      const type = ctx.counter.types[slot] ?? staticType(ctx, scope, r) ?? "number";
+      const slot = varSlot(ctx, scope, v as Variable);
+      const type = ctx.counter.types[slot] ?? termType(ctx, scope, r) ?? "number";
       ctx.counter.types[slot] ??= type;
       const [from, to, step] = r.args.map((a) => toExpr(ctx, scope, a, type, span));
       return { kind: "range", slot, from: from!, to: to!, step: step ?? null, text };
     }
     if (isFree(l.left) && computable(l.right)) {
-      const e = toExpr(ctx, scope, l.right, ctx.counter.types[scope.slot((l.left as { name: string }).name)] ?? null, span);
-      const slot = scope.slot((l.left as { name: string }).name);
+      const slot = varSlot(ctx, scope, l.left as Variable);
+      const e = toExpr(ctx, scope, l.right, ctx.counter.types[slot] ?? null, span);
       ctx.counter.types[slot] ??= e.type;
       return { kind: "assign", slot, expr: e, text };
     }
     if (isFree(l.right) && computable(l.left)) {
-      const e = toExpr(ctx, scope, l.left, ctx.counter.types[scope.slot((l.right as { name: string }).name)] ?? null, span);
-      const slot = scope.slot((l.right as { name: string }).name);
+      const slot = varSlot(ctx, scope, l.right as Variable);
+      const e = toExpr(ctx, scope, l.left, ctx.counter.types[slot] ?? null, span);
       ctx.counter.types[slot] ??= e.type;
       return { kind: "assign", slot, expr: e, text };
     }
   }
   if (!computable(l.left) || !computable(l.right)) return null;
-  const lt = staticType(ctx, scope, l.left);
-  const rt = staticType(ctx, scope, l.right);
-  const type = lt === null ? rt ?? "number" : rt === null ? lt : joinTypes(lt, rt);
+  const lt = termType(ctx, scope, l.left);
+  const rt = termType(ctx, scope, l.right);
+  const type = lt ?? rt ?? "number";
   return { kind: "filter", op: l.op, negated: l.negated, left: toExpr(ctx, scope, l.left, type, span), right: toExpr(ctx, scope, l.right, type, span), text };
 }
 
@@ -689,84 +681,18 @@ function collectAggregates(t: Term, out: Term[]): void {
   forEachAggregate(t, (a) => out.push(a));
 }
 
-/** The type of a term when it is fixed by itself (null for a plain number literal, which adapts). */
-function staticType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | null {
-  switch (t.kind) {
-    case "var":
-      return ctx.counter.types[scope.slot(t.name)] ?? null;
-    case "number":
-      return t.type === "number" ? null : t.type;
-    case "string":
-      return "symbol";
-    case "wildcard":
-      return null;
-    case "binary": {
-      const a = staticType(ctx, scope, t.left);
-      const b = staticType(ctx, scope, t.right);
-      return a === null ? b : b === null ? a : joinTypes(a, b);
-    }
-    case "unary":
-      return staticType(ctx, scope, t.operand);
-    case "call": {
-      if (t.name === "record" || t.name === "nil" || t.name.startsWith("$")) return "symbol";
-      const b = builtin(t.name);
-      if (b === undefined || b.generator) return null;
-      if (b.result !== "args") return b.result;
-      // `min`, `max`: the type of the arguments.
-      let acc: PrimitiveType | null = null;
-      for (const a of t.args) {
-        const x = staticType(ctx, scope, a);
-        acc = acc === null ? x : x === null ? acc : joinTypes(acc, x);
-      }
-      return acc;
-    }
-    case "aggregate":
-      if (t.op === "count") return "number";
-      if (t.op === "mean") return "float";
-      return t.target === null ? "number" : aggTargetType(ctx, scope, t);
-  }
-}
-
-function aggTargetType(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>): PrimitiveType | null {
-  // Types of aggregate-local variables come from the atoms inside it.
-  const local = new Map<string, PrimitiveType>();
-  for (const l of t.body) {
-    if (l.kind !== "atom" || l.negated) continue;
-    const s = ctx.schema(l.atom.relation.name, l.atom.span);
-    l.atom.args.forEach((a, i) => {
-      if (a.kind === "var" && !local.has(a.name)) local.set(a.name, s.columns[i]?.type ?? "number");
-    });
-  }
-  const typeOf = (x: Term): PrimitiveType | null => {
-    // The target's variables are the aggregate's own: typed by an atom of the body, or by what is assigned to them there.
-    if (x.kind === "var") return local.get(x.name) ?? assigned(x.name);
-    if (x.kind === "binary") {
-      const a = typeOf(x.left);
-      const b = typeOf(x.right);
-      return a === null ? b : b === null ? a : joinTypes(a, b);
-    }
-    if (x.kind === "unary") return typeOf(x.operand);
-    return staticType(ctx, scope, x);
-  };
-  const seen = new Set<string>();
-  const assigned = (name: string): PrimitiveType | null => {
-    if (seen.has(name)) return null;
-    seen.add(name);
-    for (const l of t.body) {
-      if (l.kind !== "cmp" || l.op !== "=" || l.negated) continue;
-      if (l.left.kind === "var" && l.left.name === name) return typeOf(l.right);
-      if (l.right.kind === "var" && l.right.name === name) return typeOf(l.left);
-    }
-    return null;
-  };
-  return t.target === null ? "number" : typeOf(t.target);
+/** A term's type: inference's, or for a variable inference left open, the type its binding chose. */
+function termType(ctx: PlanContext, scope: Scope, t: Term): PrimitiveType | null {
+  const inferred = typeOf(ctx, t);
+  if (inferred !== null || t.kind !== "var") return inferred;
+  return ctx.counter.types[scope.slot(t.name)] ?? null;
 }
 
 /** Builds an expression; `want` is the type a bare number literal takes (its context). */
 function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | null, span: Span): PExpr {
   switch (t.kind) {
     case "var": {
-      const slot = scope.slot(t.name);
+      const slot = varSlot(ctx, scope, t);
       return { kind: "var", slot, name: t.name, type: ctx.counter.types[slot] ?? want ?? "number" };
     }
     case "wildcard":
@@ -776,17 +702,17 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
     case "string":
       return { kind: "const", value: t.value, type: "symbol" };
     case "binary": {
-      const st = staticType(ctx, scope, t);
+      const st = termType(ctx, scope, t);
       const type = st ?? (want !== null && want !== "symbol" ? want : "number");
       return { kind: "binary", op: t.op, left: toExpr(ctx, scope, t.left, type, span), right: toExpr(ctx, scope, t.right, type, span), type };
     }
     case "unary": {
-      const st = staticType(ctx, scope, t.operand);
+      const st = termType(ctx, scope, t.operand);
       const type = st ?? (want !== null && want !== "symbol" ? want : "number");
       return { kind: "unary", op: t.op, operand: toExpr(ctx, scope, t.operand, type, span), type };
     }
     case "call": {
-      const st = staticType(ctx, scope, t);
+      const st = termType(ctx, scope, t);
       const argWant = (i: number): PrimitiveType | null => {
         // A record's fields keep their own types.
         if (t.name === "record" || t.name.startsWith("$")) return null;
@@ -796,7 +722,7 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
         if (accepts.length === 1) return accepts[0]!;
         // Several types accepted: `min`, `max`, `range` take the type of the whole; a conversion
         // keeps its argument's own type (a symbol is parsed, a number converted).
-        return b.result === "args" ? (st ?? want) : staticType(ctx, scope, t.args[i]!);
+        return b.result === "args" ? (st ?? want) : termType(ctx, scope, t.args[i]!);
       };
       const args = t.args.map((a, i) => toExpr(ctx, scope, a, argWant(i), span));
       return { kind: "call", name: t.name, args, type: st ?? want ?? "number" };
@@ -828,7 +754,7 @@ function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: 
   for (const l of t.body) for (const x of literalTerms(l)) varsOfTerm(x, visible, false);
   const innerCtx: PlanContext = { ...ctx, outside: visible };
   const steps = planConjunction(innerCtx, inner, t.body, new Set(outerSlots), -1, null, span);
-  const resultType: PrimitiveType = t.op === "count" ? "number" : t.op === "mean" ? "float" : (aggTargetType(ctx, scope, t) ?? "number");
+  const resultType: PrimitiveType = t.op === "count" ? "number" : t.op === "mean" ? "float" : (termType(ctx, scope, t) ?? "number");
   const target = t.target === null ? null : toExpr(innerCtx, inner, t.target, resultType === "float" && t.op === "mean" ? null : resultType, span);
   const relations = [...new Set(t.body.filter((l) => l.kind === "atom").map((l) => (l as Extract<Literal, { kind: "atom" }>).atom.relation.name))];
   const agg: AggPlan = { op: t.op, outer: outerSlots, target, steps, relations, text: printTerm(t), ...(materialized(t) ? { distinct: inner.own() } : {}) };

@@ -1,6 +1,11 @@
 // AST -> canonical source that parses back to the same AST (spans aside). Parentheses are printed only
 // where precedence needs them, and where the parser's lookahead would otherwise read something else.
-import { BINARY_PRECEDENCE, type Aggregate, type Atom, type Body, type Item, type Literal, type Program, type Term } from "./ast.js";
+import { BINARY_PRECEDENCE, type Aggregate, type Atom, type Body, type Item, type Literal, type Program, type Term, type Variable } from "./ast.js";
+
+/** Text to print in place of a variable (a value a rule instance gave it), or undefined to print its name. */
+export type Substitute = (v: Variable) => string | undefined;
+
+const NAMES: Substitute = () => undefined;
 
 /** Infix binding strength, as in the parser (prefix operators 10, primaries 12). */
 const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
@@ -49,7 +54,12 @@ export function printBody(body: Body): string {
 
 /** An atom: `rel(a, b)`. */
 export function printAtom(a: Atom): string {
-  return `${a.relation.name}(${a.args.map(printTerm).join(", ")})`;
+  return printAtomWith(a, NAMES);
+}
+
+/** An atom with variables replaced by `sub`: `rel("a", b)`. */
+export function printAtomWith(a: Atom, sub: Substitute): string {
+  return `${a.relation.name}(${a.args.map((t) => printTermWith(t, sub)).join(", ")})`;
 }
 
 /** A normalized clause: `head :- a, !b.` or a fact `head.`. */
@@ -59,11 +69,18 @@ export function printClause(clause: { readonly head: Atom; readonly body: readon
 
 /** One literal: `a(x)`, `!a(x)`, `x < y`, `!(x < y)`, `true`. */
 export function printLiteral(lit: Literal): string {
+  return printLiteralWith(lit, NAMES);
+}
+
+/** One literal with variables replaced by `sub`. */
+export function printLiteralWith(lit: Literal, sub: Substitute): string {
   switch (lit.kind) {
     case "atom":
-      return `${lit.negated ? "!" : ""}${printAtom(lit.atom)}`;
+      return `${lit.negated ? "!" : ""}${printAtomWith(lit.atom, sub)}`;
     case "cmp": {
-      const text = lit.op === "match" || lit.op === "contains" ? `${lit.op}(${printTerm(lit.left)}, ${printTerm(lit.right)})` : `${printTerm(lit.left)} ${lit.op} ${printTerm(lit.right)}`;
+      const left = printTermWith(lit.left, sub);
+      const right = printTermWith(lit.right, sub);
+      const text = lit.op === "match" || lit.op === "contains" ? `${lit.op}(${left}, ${right})` : `${left} ${lit.op} ${right}`;
       return lit.negated ? `!(${text})` : text;
     }
     case "bool":
@@ -84,16 +101,21 @@ function level(t: Term): number {
   }
 }
 
-function wrap(t: Term, needed: boolean): string {
-  const s = printTerm(t);
+function wrap(t: Term, needed: boolean, sub: Substitute): string {
+  const s = printTermWith(t, sub);
   return needed ? `(${s})` : s;
 }
 
 /** A term with the fewest parentheses that keep its structure. */
 export function printTerm(t: Term): string {
+  return printTermWith(t, NAMES);
+}
+
+/** A term with variables replaced by `sub`. */
+export function printTermWith(t: Term, sub: Substitute): string {
   switch (t.kind) {
     case "var":
-      return t.name;
+      return sub(t) ?? t.name;
     case "wildcard":
       return "_";
     case "number":
@@ -101,25 +123,25 @@ export function printTerm(t: Term): string {
     case "string":
       return quote(t.value);
     case "call":
-      if (t.name === "record") return `[${t.args.map(printTerm).join(", ")}]`;
+      if (t.name === "record") return `[${t.args.map((a) => printTermWith(a, sub)).join(", ")}]`;
       if (t.name === "nil") return "nil";
       if (t.name.startsWith("$") && t.args.length === 0) return t.name;
-      return `${t.name}(${t.args.map(printTerm).join(", ")})`;
+      return `${t.name}(${t.args.map((a) => printTermWith(a, sub)).join(", ")})`;
     case "aggregate":
-      return printAggregate(t);
+      return printAggregate(t, sub);
     case "unary": {
       // `-5` would read back as the constant -5, so a minus over a literal keeps its parentheses.
       const foldable = t.op === "-" && t.operand.kind === "number" && t.operand.type !== "unsigned" && !t.operand.text.startsWith("-");
-      const operand = wrap(t.operand, foldable || level(t.operand) < PREFIX);
+      const operand = wrap(t.operand, foldable || level(t.operand) < PREFIX, sub);
       return t.op === "-" ? `-${operand}` : `${t.op} ${operand}`;
     }
     case "binary": {
       const p = PRECEDENCE[t.op]!;
       if (t.op === "^") {
         // Right-associative; the base is a primary, the exponent may carry a prefix operator.
-        return `${wrap(t.left, level(t.left) < PRIMARY)} ^ ${wrap(t.right, level(t.right) < PREFIX)}`;
+        return `${wrap(t.left, level(t.left) < PRIMARY, sub)} ^ ${wrap(t.right, level(t.right) < PREFIX, sub)}`;
       }
-      return `${wrap(t.left, level(t.left) < p)} ${t.op} ${wrap(t.right, level(t.right) <= p)}`;
+      return `${wrap(t.left, level(t.left) < p, sub)} ${t.op} ${wrap(t.right, level(t.right) <= p, sub)}`;
     }
   }
 }
@@ -138,10 +160,10 @@ function endsWithMinMaxCall(t: Term): boolean {
   }
 }
 
-function printAggregate(a: Aggregate): string {
-  const body = `{ ${a.body.map(printLiteral).join(", ")} }`;
+function printAggregate(a: Aggregate, sub: Substitute): string {
+  const body = `{ ${a.body.map((l) => printLiteralWith(l, sub)).join(", ")} }`;
   if (a.target === null) return `${a.op} : ${body}`;
-  let target = printTerm(a.target);
+  let target = printTermWith(a.target, sub);
   // `min (x) * 2 : ..` would read `min (x)` as the functor; `sum max(a, b) : ..` the call as an aggregate.
   if (endsWithMinMaxCall(a.target) || ((a.op === "min" || a.op === "max") && target.startsWith("("))) target = `(${target})`;
   return `${a.op} ${target} : ${body}`;

@@ -194,7 +194,7 @@ export function hasWildcard(t: Term): boolean {
 }
 
 /** A clause's variable occurrences outside aggregates (source order) and its outermost aggregates. */
-export function clauseOuter(clause: Clause): { vars: Variable[]; aggregates: Aggregate[] } {
+export function clauseOuter(clause: Pick<Clause, "head" | "body">): { vars: Variable[]; aggregates: Aggregate[] } {
   const vars: Variable[] = [];
   const aggregates: Aggregate[] = [];
   for (const a of clause.head.args) collectOuter(a, vars, aggregates);

@@ -5,6 +5,7 @@ import type {
   Aggregate, AggregateOp, Atom, AtomLiteral, Body, Comparison, ComparisonOp, Literal, PrimitiveType, Program, RelationDecl, Rule, Term,
 } from "../../src/syntax/ast.js";
 import { normalize } from "../../src/syntax/normalize.js";
+import { inferTypes } from "../../src/check/infer.js";
 import type { Span } from "../../src/diagnostics/span.js";
 
 let offset = 0;
@@ -91,6 +92,6 @@ export class ProgramBuilder {
       const input = this.inputs.has(name) || (!heads.has(name) && !this.notInputs.has(name));
       relations.set(name, input ? { ...schema, input: { kind: "directive", directive: "input", relations: [ident(name)], params: [], span: span() } } : schema);
     }
-    return { program, relations, clauses };
+    return { program, relations, clauses, types: clauses.map((c) => inferTypes(c, relations)) };
   }
 }

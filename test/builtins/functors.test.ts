@@ -7,10 +7,10 @@ import { applyBuiltin, argTypes, BUILTIN_NAMES, BUILTINS, builtin, type Builtin,
 import { UserError } from "../../src/diagnostics/diagnostic.js";
 import { Engine } from "../../src/eval/index.js";
 import { EngineModel, Explainer, InputIndex } from "../../src/index.js";
-import { termType } from "../../src/invariant/query.js";
 import { compile } from "../../src/pipeline.js";
 import { FUNCTOR_NAMES, type Term } from "../../src/syntax/ast.js";
 import { compileText } from "../eval/helpers.js";
+import { storedType } from "../../src/check/types.js";
 
 type V = string | number;
 
@@ -130,11 +130,17 @@ describe("the builtins table", () => {
     }
   }
 
-  test.each(BUILTIN_NAMES.map((n) => [n]))("`%s`: the invariant prover types its result from the row", (name) => {
+  test.each(BUILTIN_NAMES.map((n) => [n]))("`%s`: the invariant prover types its result from the row, through the checked program's inference", (name) => {
     const b = builtin(name)!;
-    const args: Term[] = Array.from({ length: b.min }, (_, i) => ({ kind: "var", name: `a${i}`, span: { file: "t", start: 0, end: 0 } }) as unknown as Term);
-    const call = { kind: "call", name, nameSpan: args[0]?.span, args, span: args[0]?.span } as unknown as Term;
-    const vars = new Map(args.map((_, i) => [`a${i}`, argTypes(b, i)[0]!] as const));
-    expect(termType(call, vars)).toBe(b.result === "args" ? (b.min === 0 ? null : argTypes(b, 0)[0]) : b.result);
+    const types = Array.from({ length: b.min }, (_, i) => argTypes(b, i)[0]!);
+    const result = b.result === "args" ? types[0]! : b.result;
+    const vars = types.map((_, i) => `a${i}`);
+    const body = vars.length === 0 ? "" : `in(${vars.join(", ")}), `;
+    const text = `${vars.length === 0 ? "" : `.decl in(${vars.map((v, i) => `${v}: ${types[i]}`).join(", ")})\n.input in\n`}.decl out(y: ${result})\n.output out\nout(y) :- ${body}y = ${name}(${vars.join(", ")}).\n`;
+    const { checked } = compileText(text);
+    const eq = checked.clauses[0]!.body.at(-1)!;
+    const call = (eq.kind === "cmp" ? eq.right : null) as Term;
+    expect(call.kind).toBe("call");
+    expect(storedType(checked.types[0]!, call)).toBe(result);
   });
 });

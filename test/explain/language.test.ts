@@ -79,7 +79,7 @@ describe("explain over Soufflé's language", () => {
     for (const p of plans()) visit(p.plan.steps, kinds, functors);
     // The engine's own plans too (a generator such as `x = range(a, b)` is a step there; with the
     // head's value bound, explain tests membership instead).
-    for (const c of unit.checked.clauses) visit(planVariant(c, unit.checked.relations, -1).steps, kinds, functors);
+    for (const c of unit.checked.clauses) visit(planVariant(c, unit.checked.relations, unit.checked.types[c.id]!, -1).steps, kinds, functors);
     expect([...kinds].sort()).toEqual(Object.keys(FOLLOWED_STEPS).sort());
     // `range` is a step (or a membership test, listed as a functor) rather than a value.
     expect([...functors].filter((f) => f !== "record" && f !== "nil" && f !== "$").sort()).toEqual(Object.keys(FOLLOWED_FUNCTORS).sort());
