@@ -37,6 +37,7 @@ const WORKLOADS: readonly Workload[] = [
   { name: "social", program: "bench/social/social.dl", kind: "symbol", data: "social" },
   { name: "social-insertion", program: "bench/social/social.dl", kind: "symbol", data: "social", flags: ["--order", "insertion"] },
   { name: "orders-400k", program: "programs/orders/orders.dl", kind: "symbol", data: "orders" },
+  { name: "feed-1.03m", program: "bench/programs/feed.dl", kind: "symbol", data: "feed" },
 ];
 /** Peak memory may be this many times the reference's. */
 const MEMORY_FACTOR = 3;
@@ -180,21 +181,34 @@ function generate(dataDir: string, workloads: readonly Workload[]): void {
     const r = spawnSync(process.execPath, [join(ROOT, "bench/social/gen.mjs"), "--facts", String(Math.round(1000000 * scale)), "--out", social], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`bench/social/gen.mjs failed: ${r.stderr}`);
   }
+  const feed = join(dataDir, "feed" + suffix);
+  if (workloads.some((w) => w.data === "feed") && !existsSync(feed)) {
+    // The replica benchmark's social feed (bench/replica-feed.mjs), every replica and epoch in one fact directory.
+    const replicas = join(dataDir, "feed-replicas");
+    const r = spawnSync(process.execPath, [join(ROOT, "bench/replica-feed.mjs"), replicas, "--facts", String(Math.round(1030000 * scale))], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`bench/replica-feed.mjs failed: ${r.stderr}`);
+    flatten(replicas, feed);
+  }
   const flat = join(dataDir, "orders" + suffix);
   if (workloads.some((w) => w.data === "orders") && !existsSync(flat)) {
     // The orders example's generator writes replicas and epochs; `run` reads their union, one file per relation.
     const replicas = join(dataDir, "orders-replicas");
     const r = spawnSync(process.execPath, [join(ROOT, "programs/orders/generate.mjs"), replicas, "--orders", String(Math.round(400000 * scale))], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`programs/orders/generate.mjs failed: ${r.stderr}`);
-    mkdirSync(flat, { recursive: true });
-    for (const replica of readdirSync(replicas).sort()) {
-      if (replica === "seals") continue;
-      for (const epoch of readdirSync(join(replicas, replica)).sort()) {
-        for (const f of readdirSync(join(replicas, replica, epoch)).sort()) appendFileSync(join(flat, f), readFileSync(join(replicas, replica, epoch, f)));
-      }
-    }
-    rmSync(replicas, { recursive: true, force: true });
+    flatten(replicas, flat);
   }
+}
+
+/** Appends every replica's and epoch's files under `replicas` into one file per relation in `flat`, then removes `replicas`. */
+function flatten(replicas: string, flat: string): void {
+  mkdirSync(flat, { recursive: true });
+  for (const replica of readdirSync(replicas).sort()) {
+    if (replica === "seals" || replica.startsWith(".")) continue;
+    for (const epoch of readdirSync(join(replicas, replica)).sort()) {
+      for (const f of readdirSync(join(replicas, replica, epoch)).sort()) appendFileSync(join(flat, f), readFileSync(join(replicas, replica, epoch, f)));
+    }
+  }
+  rmSync(replicas, { recursive: true, force: true });
 }
 
 function dataFor(w: Workload): string {
