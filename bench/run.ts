@@ -2,7 +2,7 @@
 // integer and symbol-heavy workloads, beside Soufflé's interpreter and compiled program on the same
 // files in the same run when Soufflé is installed, and an in-process incremental workload.
 // Not a test: it prints numbers.
-//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--scale S] [--runs 5] [--json FILE] [--souffle PATH] [--no-souffle]
+//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--scale S] [--runs 5] [--json FILE] [--souffle PATH] [--no-souffle] [--compiled-all]
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -70,6 +70,7 @@ const { values } = parseArgs({
     json: { type: "string" },
     souffle: { type: "string" },
     "no-souffle": { type: "boolean" },
+    "compiled-all": { type: "boolean" },
   },
   strict: true,
 });
@@ -304,7 +305,8 @@ async function main(): Promise<void> {
       else if (souffle !== null) {
         const source = souffleSource(w.program, work);
         interpreter = measure(runs, () => timed(souffle.path, ["-j1", "-F", dir, "-D", fresh(), source]));
-        const exe = w.kind === "load" ? null : souffleCompiled(souffle.path, source, work);
+        // The compiled program is the reference of the integer workloads only; `--compiled-all` times it on the others too.
+        const exe = w.kind === "integer" || (values["compiled-all"] === true && w.kind !== "load") ? souffleCompiled(souffle.path, source, work) : null;
         if (exe !== null) compiled = measure(runs, () => timed(exe, ["-j1", "-F", dir, "-D", fresh()]));
       }
       results.push({
