@@ -2,7 +2,7 @@
 // integer and symbol-heavy workloads, beside Soufflé's interpreter and compiled program on the same
 // files in the same run when Soufflé is installed, and an in-process incremental workload.
 // Not a test: it prints numbers.
-//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--scale S] [--runs 5] [--json FILE] [--souffle PATH] [--no-souffle]
+//   npm run bench -- [--data DIR] [--only NAME[,NAME]] [--scale S] [--runs 5] [--json FILE] [--souffle PATH] [--no-souffle] [--compiled-all]
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -37,6 +37,7 @@ const WORKLOADS: readonly Workload[] = [
   { name: "social", program: "bench/social/social.dl", kind: "symbol", data: "social" },
   { name: "social-insertion", program: "bench/social/social.dl", kind: "symbol", data: "social", flags: ["--order", "insertion"] },
   { name: "orders-400k", program: "programs/orders/orders.dl", kind: "symbol", data: "orders" },
+  { name: "feed-1.03m", program: "bench/programs/feed.dl", kind: "symbol", data: "feed" },
 ];
 /** Peak memory may be this many times the reference's. */
 const MEMORY_FACTOR = 3;
@@ -69,6 +70,7 @@ const { values } = parseArgs({
     json: { type: "string" },
     souffle: { type: "string" },
     "no-souffle": { type: "boolean" },
+    "compiled-all": { type: "boolean" },
   },
   strict: true,
 });
@@ -180,21 +182,34 @@ function generate(dataDir: string, workloads: readonly Workload[]): void {
     const r = spawnSync(process.execPath, [join(ROOT, "bench/social/gen.mjs"), "--facts", String(Math.round(1000000 * scale)), "--out", social], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`bench/social/gen.mjs failed: ${r.stderr}`);
   }
+  const feed = join(dataDir, "feed" + suffix);
+  if (workloads.some((w) => w.data === "feed") && !existsSync(feed)) {
+    // The replica benchmark's social feed (bench/replica-feed.mjs), every replica and epoch in one fact directory.
+    const replicas = join(dataDir, "feed-replicas");
+    const r = spawnSync(process.execPath, [join(ROOT, "bench/replica-feed.mjs"), replicas, "--facts", String(Math.round(1030000 * scale))], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`bench/replica-feed.mjs failed: ${r.stderr}`);
+    flatten(replicas, feed);
+  }
   const flat = join(dataDir, "orders" + suffix);
   if (workloads.some((w) => w.data === "orders") && !existsSync(flat)) {
     // The orders example's generator writes replicas and epochs; `run` reads their union, one file per relation.
     const replicas = join(dataDir, "orders-replicas");
     const r = spawnSync(process.execPath, [join(ROOT, "programs/orders/generate.mjs"), replicas, "--orders", String(Math.round(400000 * scale))], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`programs/orders/generate.mjs failed: ${r.stderr}`);
-    mkdirSync(flat, { recursive: true });
-    for (const replica of readdirSync(replicas).sort()) {
-      if (replica === "seals") continue;
-      for (const epoch of readdirSync(join(replicas, replica)).sort()) {
-        for (const f of readdirSync(join(replicas, replica, epoch)).sort()) appendFileSync(join(flat, f), readFileSync(join(replicas, replica, epoch, f)));
-      }
-    }
-    rmSync(replicas, { recursive: true, force: true });
+    flatten(replicas, flat);
   }
+}
+
+/** Appends every replica's and epoch's files under `replicas` into one file per relation in `flat`, then removes `replicas`. */
+function flatten(replicas: string, flat: string): void {
+  mkdirSync(flat, { recursive: true });
+  for (const replica of readdirSync(replicas).sort()) {
+    if (replica === "seals" || replica.startsWith(".")) continue;
+    for (const epoch of readdirSync(join(replicas, replica)).sort()) {
+      for (const f of readdirSync(join(replicas, replica, epoch)).sort()) appendFileSync(join(flat, f), readFileSync(join(replicas, replica, epoch, f)));
+    }
+  }
+  rmSync(replicas, { recursive: true, force: true });
 }
 
 function dataFor(w: Workload): string {
@@ -290,7 +305,8 @@ async function main(): Promise<void> {
       else if (souffle !== null) {
         const source = souffleSource(w.program, work);
         interpreter = measure(runs, () => timed(souffle.path, ["-j1", "-F", dir, "-D", fresh(), source]));
-        const exe = w.kind === "load" ? null : souffleCompiled(souffle.path, source, work);
+        // The compiled program is the reference of the integer workloads only; `--compiled-all` times it on the others too.
+        const exe = w.kind === "integer" || (values["compiled-all"] === true && w.kind !== "load") ? souffleCompiled(souffle.path, source, work) : null;
         if (exe !== null) compiled = measure(runs, () => timed(exe, ["-j1", "-F", dir, "-D", fresh()]));
       }
       results.push({

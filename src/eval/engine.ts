@@ -627,14 +627,22 @@ export function evaluate(checked: CheckedProgram, analysis: Analysis, facts: Rec
   return engine;
 }
 
-/** See `Engine.sortedRows`. `ranks[c]` maps column c's codes to their order (null: integers, ordered as they are). */
+/** A column whose keys span at most this many values is ordered in one counting pass. */
+const ONE_PASS_RANGE = 1 << 20;
+
+/**
+ * See `Engine.sortedRows`. `ranks[c]` maps column c's codes to their order (null: integers, ordered
+ * as they are). An LSD radix sort, last column first: a column whose keys (less the smallest) span
+ * at most 2^20 values is one stable counting pass, a wider one two passes of half its bits, and a
+ * column with one key none.
+ */
 export function sortRows(data: Int32Array, n: number, arity: number, ranks: readonly (Int32Array | null)[], types: readonly PrimitiveType[]): Uint32Array {
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;
   let tmp = new Uint32Array(n);
   const key = new Uint32Array(n);
-  const count = new Uint32Array(65537);
+  let count: Uint32Array | null = null;
   for (let c = arity - 1; c >= 0; c--) {
     const rank = ranks[c] ?? null;
     const flip = types[c] === "number" ? 0x80000000 : 0;
@@ -647,15 +655,23 @@ export function sortRows(data: Int32Array, n: number, arity: number, ranks: read
       if (k < lo) lo = k;
       if (k > hi) hi = k;
     }
-    for (const shift of [0, 16]) {
-      // Keys that agree on every bit above and at this digit need no pass for it.
-      if (lo >>> shift === hi >>> shift) continue;
-      count.fill(0);
-      for (let i = 0; i < n; i++) count[((key[order[i]!]! >>> shift) & 0xffff) + 1]!++;
-      for (let d = 1; d <= 65536; d++) count[d]! += count[d - 1]!;
+    if (lo === hi) continue;
+    const range = hi - lo;
+    // Keys less `lo`, split into digits of `bits` bits (one digit when the range is small).
+    const width = 32 - Math.clz32(range);
+    const bits = range < ONE_PASS_RANGE ? width : Math.ceil(width / 2);
+    const digitMask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+    const buckets = Math.min(range, digitMask) + 2;
+    if (count === null || count.length < buckets) count = new Uint32Array(buckets);
+    for (let shift = 0; shift < width; shift += bits) {
+      const cnt = count;
+      cnt.fill(0, 0, buckets);
+      // Counting needs no order: read the keys as stored.
+      for (let r = 0; r < n; r++) cnt[(((key[r]! - lo) >>> shift) & digitMask) + 1]!++;
+      for (let d = 1; d < buckets; d++) cnt[d]! += cnt[d - 1]!;
       for (let i = 0; i < n; i++) {
         const row = order[i]!;
-        tmp[count[(key[row]! >>> shift) & 0xffff]!++] = row;
+        tmp[cnt[((key[row]! - lo) >>> shift) & digitMask]!++] = row;
       }
       const t = order;
       order = tmp;

@@ -49,9 +49,14 @@ export class SymbolTable {
   hashes: Int32Array;
   flags: Uint8Array;
   length = 0;
-  /** Open addressing, (code, hash) per slot: a probe compares hashes without reading the symbol. */
+  /**
+   * Open addressing, one number per slot: the code in the bits below the table's size, the hash's
+   * bits above them as a tag, so a probe compares tags without reading the symbol. At most 70% full.
+   */
   private slots: Int32Array;
   private mask: number;
+  /** The tag bits of a slot: every bit above `mask` but the sign. */
+  private tag: number;
   private scratch = new Uint8Array(256);
   private readonly cacheCode = new Int32Array(CACHE).fill(EMPTY);
   private readonly cacheText: string[] = new Array<string>(CACHE).fill("");
@@ -66,6 +71,7 @@ export class SymbolTable {
       this.flags = from.flags.slice(0, Math.max(1, from.length));
       this.slots = from.slots.slice();
       this.mask = from.mask;
+      this.tag = from.tag;
       this.length = from.length;
       this.lone = from.lone;
     } else {
@@ -73,8 +79,9 @@ export class SymbolTable {
       this.starts = new Int32Array(65);
       this.hashes = new Int32Array(64);
       this.flags = new Uint8Array(64);
-      this.slots = new Int32Array(256).fill(EMPTY);
+      this.slots = new Int32Array(128).fill(EMPTY);
       this.mask = 127;
+      this.tag = 0x7fffffff & ~127;
     }
   }
 
@@ -91,7 +98,10 @@ export class SymbolTable {
     };
   }
 
-  /** A table holding what `parts` gave (the arrays are copied, so they may be views of a file's bytes). */
+  /**
+   * A table holding what `parts` gave (the arrays are copied, so they may be views of a file's
+   * bytes). The slots are rebuilt from the hashes, so parts kept in another slot layout still load.
+   */
   static fromParts(p: SymbolTableParts): SymbolTable {
     const t = new SymbolTable();
     // Copied with room for an eighth more: a continuing run adds a few symbols, and growing on the
@@ -105,9 +115,8 @@ export class SymbolTable {
     t.hashes.set(p.hashes);
     t.flags = new Uint8Array(room(p.flags.length));
     t.flags.set(p.flags);
-    t.slots = p.slots.slice();
-    t.mask = p.slots.length / 2 - 1;
     t.length = p.length;
+    t.rehash(room(p.length));
     t.lone = p.lone;
     return t;
   }
@@ -123,7 +132,7 @@ export class SymbolTable {
     if (n + 1 > this.starts.length) this.growCodes(n);
     const end = this.starts[this.length]! + bytes;
     if (end > this.bytes.length) this.growBytes(end);
-    while ((n + 1) * 2 > this.mask + 1) this.growSlots();
+    if (!fits(n, this.mask)) this.rehash(n);
   }
 
   /** The code of the symbol whose UTF-8 bytes are src[from, to) with hash `h` (from `hashBytes`), interning it if new. */
@@ -135,11 +144,14 @@ export class SymbolTable {
     const len = to - from;
     const slots = this.slots;
     const mask = this.mask;
-    let slot = (h ^ (h >>> 15)) & mask;
+    const m = h ^ (h >>> 15);
+    const tag = m & this.tag;
+    let slot = m & mask;
     for (;;) {
-      const c = slots[2 * slot]!;
-      if (c === EMPTY) break;
-      if (slots[2 * slot + 1] === h) {
+      const e = slots[slot]!;
+      if (e === EMPTY) break;
+      if ((e & this.tag) === tag) {
+        const c = e & mask;
         const s = starts[c]!;
         if (starts[c + 1]! - s === len) {
           let i = 0;
@@ -170,10 +182,9 @@ export class SymbolTable {
     this.hashes[code] = h;
     this.flags[code] = flags;
     if (flags & LONE) this.lone = true;
-    this.slots[2 * slot] = code;
-    this.slots[2 * slot + 1] = h;
+    this.slots[slot] = ((h ^ (h >>> 15)) & this.tag) | code;
     this.length = code + 1;
-    if ((code + 1) * 2 > this.mask + 1) this.growSlots();
+    if (!fits(code + 2, this.mask)) this.rehash(code + 2);
     return code;
   }
 
@@ -201,11 +212,14 @@ export class SymbolTable {
     const bytes = this.bytes;
     const starts = this.starts;
     const len = to - from;
-    let slot = (h ^ (h >>> 15)) & this.mask;
+    const m = h ^ (h >>> 15);
+    const tag = m & this.tag;
+    let slot = m & this.mask;
     for (;;) {
-      const c = this.slots[2 * slot]!;
-      if (c === EMPTY) return { code: EMPTY, slot };
-      if (this.slots[2 * slot + 1] === h && starts[c + 1]! - starts[c]! === len) {
+      const e = this.slots[slot]!;
+      if (e === EMPTY) return { code: EMPTY, slot };
+      const c = e & this.mask;
+      if ((e & this.tag) === tag && starts[c + 1]! - starts[c]! === len) {
         const s = starts[c]!;
         let i = 0;
         while (i < len && bytes[s + i] === src[from + i]) i++;
@@ -311,20 +325,30 @@ export class SymbolTable {
     this.bytes = bytes;
   }
 
-  private growSlots(): void {
-    const size = (this.mask + 1) * 2;
-    const slots = new Int32Array(2 * size).fill(EMPTY);
+  /** Re-makes the slots from the hashes, large enough for `n` symbols. */
+  private rehash(n: number): void {
+    let size = 128;
+    while (!fits(n, size - 1)) size *= 2;
+    const slots = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
+    const tag = 0x7fffffff & ~mask;
     for (let c = 0; c < this.length; c++) {
       const h = this.hashes[c]!;
-      let slot = (h ^ (h >>> 15)) & mask;
-      while (slots[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[2 * slot] = c;
-      slots[2 * slot + 1] = h;
+      const m = h ^ (h >>> 15);
+      let slot = m & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = (m & tag) | c;
     }
     this.slots = slots;
     this.mask = mask;
+    this.tag = tag;
   }
+
+}
+
+/** Whether `n` symbols fit a table of `mask + 1` slots at most 70% full (codes stay below the slot count). */
+function fits(n: number, mask: number): boolean {
+  return n * 10 <= (mask + 1) * 7;
 }
 
 function decodeWtf8(b: Uint8Array, from: number, to: number): string {

@@ -1,6 +1,7 @@
-// The set of rows of any relation as an open-addressing hash table. Its slots hold (row, hash)
-// pairs side by side: a probe compares hashes in one cache line and reads the row only when they
-// match, and growing never rehashes a row.
+// The set of rows of any relation as an open-addressing hash table of one number per slot: the row
+// number in the low bits (below the table's size) and the row's hash bits above them as a tag, so a
+// probe compares tags in one cache line and reads the row only when they match. Growing re-hashes
+// the rows in order from the relation's data.
 import { EMPTY, finish, mix, rowArray } from "./hash.js";
 
 const NO_TABLE = new Int32Array(0);
@@ -8,7 +9,10 @@ const NO_TABLE = new Int32Array(0);
 /** A hash table of row numbers into a relation's `data`; the relation writes a row after `add*` says it is new. */
 export class HashSet {
   private table: Int32Array = NO_TABLE;
+  /** Slots - 1: a slot's row number is `entry & mask` (rows stay below the slot count at 70% load). */
   private mask = -1;
+  /** The tag bits of an entry and of a hash: every bit above the mask but the sign. */
+  private tag = 0;
 
   constructor(capacity: number) {
     this.make(capacity);
@@ -17,29 +21,19 @@ export class HashSet {
   private make(capacity: number): void {
     let t = 16;
     while (t * 7 < capacity * 10) t *= 2;
-    this.table = rowArray(2 * t).fill(EMPTY);
+    this.table = rowArray(t).fill(EMPTY);
     this.mask = t - 1;
+    this.tag = 0x7fffffff & ~this.mask;
   }
 
   /**
-   * Room for `rows` rows within 70% load: probes compare hashes side by side in one cache line, so
-   * a fuller table costs little time and saves the memory of the largest relations.
+   * Room for `rows` rows within 70% load, re-hashing the `size` rows of `data` when the table grows:
+   * one number per slot keeps the largest relations' sets at 6-11 bytes per row.
    */
-  reserve(rows: number): void {
+  reserve(rows: number, data: Int32Array, arity: number, size: number): void {
     if (rows * 10 <= (this.mask + 1) * 7) return;
-    const old = this.table;
     this.make(rows);
-    const table = this.table;
-    const mask = this.mask;
-    for (let i = 0; i < old.length; i += 2) {
-      const row = old[i]!;
-      if (row === EMPTY) continue;
-      const h = old[i + 1]!;
-      let slot = h & mask;
-      while (table[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
-      table[2 * slot] = row;
-      table[2 * slot + 1] = h;
-    }
+    this.fill(data, arity, size);
   }
 
   /** Puts row `row` with hash `h` (known to be absent). */
@@ -47,30 +41,31 @@ export class HashSet {
     const table = this.table;
     const mask = this.mask;
     let slot = h & mask;
-    while (table[2 * slot] !== EMPTY) slot = (slot + 1) & mask;
-    table[2 * slot] = row;
-    table[2 * slot + 1] = h;
+    while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+    table[slot] = (h & this.tag) | row;
   }
 
-  /** Adds the first `size` rows of `data` (all distinct), as a set of one or two columns leaving its bitsets does. */
+  /** Adds the first `size` rows of `data` (all distinct): a set leaving its bitsets, or a table that grew. */
   fill(data: Int32Array, arity: number, size: number): void {
-    for (let row = 0; row < size; row++) this.put(row, this.hashAt(data, row * arity, arity));
+    if (arity === 2) for (let row = 0; row < size; row++) this.put(row, finish(mix(mix(0, data[2 * row]!), data[2 * row + 1]!)));
+    else for (let row = 0; row < size; row++) this.put(row, this.hashAt(data, row * arity, arity));
   }
 
   /** Adds (a) as row `row` of one-column `data` unless present; true when added. */
   add1(data: Int32Array, a: number, row: number): boolean {
     const table = this.table;
     const mask = this.mask;
+    const tag = this.tag;
     const h = finish(mix(0, a));
+    const t = h & tag;
     let slot = h & mask;
     for (;;) {
-      const r = table[2 * slot]!;
-      if (r === EMPTY) break;
-      if (table[2 * slot + 1] === h && data[r] === a) return false;
+      const e = table[slot]!;
+      if (e === EMPTY) break;
+      if ((e & tag) === t && data[e & mask] === a) return false;
       slot = (slot + 1) & mask;
     }
-    table[2 * slot] = row;
-    table[2 * slot + 1] = h;
+    table[slot] = t | row;
     return true;
   }
 
@@ -78,16 +73,20 @@ export class HashSet {
   add2(data: Int32Array, a: number, b: number, row: number): boolean {
     const table = this.table;
     const mask = this.mask;
+    const tag = this.tag;
     const h = finish(mix(mix(0, a), b));
+    const t = h & tag;
     let slot = h & mask;
     for (;;) {
-      const r = table[2 * slot]!;
-      if (r === EMPTY) break;
-      if (table[2 * slot + 1] === h && data[2 * r] === a && data[2 * r + 1] === b) return false;
+      const e = table[slot]!;
+      if (e === EMPTY) break;
+      if ((e & tag) === t) {
+        const r = 2 * (e & mask);
+        if (data[r] === a && data[r + 1] === b) return false;
+      }
       slot = (slot + 1) & mask;
     }
-    table[2 * slot] = row;
-    table[2 * slot + 1] = h;
+    table[slot] = t | row;
     return true;
   }
 
@@ -95,16 +94,17 @@ export class HashSet {
   addAt(data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number, row: number): boolean {
     const table = this.table;
     const mask = this.mask;
+    const tag = this.tag;
     const h = this.hashAt(src, at, arity);
+    const t = h & tag;
     let slot = h & mask;
     for (;;) {
-      const r = table[2 * slot]!;
-      if (r === EMPTY) break;
-      if (table[2 * slot + 1] === h && same(data, r * arity, src, at, arity)) return false;
+      const e = table[slot]!;
+      if (e === EMPTY) break;
+      if ((e & tag) === t && same(data, (e & mask) * arity, src, at, arity)) return false;
       slot = (slot + 1) & mask;
     }
-    table[2 * slot] = row;
-    table[2 * slot + 1] = h;
+    table[slot] = t | row;
     return true;
   }
 
@@ -112,12 +112,14 @@ export class HashSet {
   hasAt(data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number): boolean {
     const table = this.table;
     const mask = this.mask;
+    const tag = this.tag;
     const h = this.hashAt(src, at, arity);
+    const t = h & tag;
     let slot = h & mask;
     for (;;) {
-      const r = table[2 * slot]!;
-      if (r === EMPTY) return false;
-      if (table[2 * slot + 1] === h && same(data, r * arity, src, at, arity)) return true;
+      const e = table[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t && same(data, (e & mask) * arity, src, at, arity)) return true;
       slot = (slot + 1) & mask;
     }
   }
@@ -126,12 +128,14 @@ export class HashSet {
   has1(data: Int32Array, a: number): boolean {
     const table = this.table;
     const mask = this.mask;
+    const tag = this.tag;
     const h = finish(mix(0, a));
+    const t = h & tag;
     let slot = h & mask;
     for (;;) {
-      const r = table[2 * slot]!;
-      if (r === EMPTY) return false;
-      if (table[2 * slot + 1] === h && data[r] === a) return true;
+      const e = table[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t && data[e & mask] === a) return true;
       slot = (slot + 1) & mask;
     }
   }
@@ -140,12 +144,17 @@ export class HashSet {
   has2(data: Int32Array, a: number, b: number): boolean {
     const table = this.table;
     const mask = this.mask;
+    const tag = this.tag;
     const h = finish(mix(mix(0, a), b));
+    const t = h & tag;
     let slot = h & mask;
     for (;;) {
-      const r = table[2 * slot]!;
-      if (r === EMPTY) return false;
-      if (table[2 * slot + 1] === h && data[2 * r] === a && data[2 * r + 1] === b) return true;
+      const e = table[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t) {
+        const r = 2 * (e & mask);
+        if (data[r] === a && data[r + 1] === b) return true;
+      }
       slot = (slot + 1) & mask;
     }
   }
@@ -184,6 +193,7 @@ export class HashSet {
     const c = new HashSet(0);
     c.table = this.table.slice();
     c.mask = this.mask;
+    c.tag = this.tag;
     return c;
   }
 }

@@ -56,9 +56,10 @@ export class PairIndex implements KeyIndex {
     const c0 = this.col;
     const other = this.other;
     // Room for every new row to start a key (four numbers) at once: a bulk catch-up grows the pool
-    // once, to what it needs, rather than by half again several times.
+    // once rather than by half again several times, and by at least half, so a relation that grows
+    // over many iterations does not copy its whole pool in each.
     const room = this.top + 4 * (n - this.indexed);
-    if (room > this.pool.length && n - this.indexed >= BULK_ROWS) this.growPool(room);
+    if (room > this.pool.length && n - this.indexed >= BULK_ROWS) this.growPool(Math.max(room, grownLength(this.pool.length, 1)));
     let heads = this.heads;
     let pool = this.pool;
     for (let row = this.indexed; row < n; row++) {

@@ -69,7 +69,7 @@ export class Relation implements Rows {
       grown.set(this.data);
       this.data = grown;
     }
-    this.hash?.reserve(this.size + n);
+    this.hash?.reserve(this.size + n, this.data, this.arity, this.size);
     // Leaving the bitsets sizes the hash table for every row reserved.
     if (codes !== undefined && this.bits !== null && this.arity === 2 && !this.bits.fits(codes)) this.leaveBits();
   }
@@ -83,7 +83,7 @@ export class Relation implements Rows {
   /** Room for one more row in the rows and the hash table; returns its row number. */
   private reserveRow(): number {
     if ((this.size + 1) * this.arity > this.data.length) this.growData();
-    this.hash!.reserve(this.size + 1);
+    this.hash!.reserve(this.size + 1, this.data, this.arity, this.size);
     return this.size;
   }
 
