@@ -26,7 +26,15 @@ import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 export const DERIVED_MANIFEST = "derived.json";
 /** The single file an older version kept the whole derived state in (removed when a new state is kept). */
 export const DERIVED_FILE_V1 = "derived.bin";
-export const DERIVED_FORMAT = "calmlog-derived/2";
+/**
+ * The manifest's format: /3 carries `check`, a CRC-32 of the rest, so a damaged byte anywhere is
+ * found (a damaged key could still parse as JSON and be read as a missing field). /2 manifests,
+ * which have no check, are still read.
+ */
+export const DERIVED_FORMAT = "calmlog-derived/3";
+const DERIVED_FORMAT_V2 = "calmlog-derived/2";
+/** What the program fingerprint is taken with: unchanged since /2, so a /2 state still continues. */
+export const DERIVED_PROGRAM_KEY = "calmlog-derived/2";
 const PART_FORMAT = "calmlog-derived-part/1";
 const PART_NAME = /^derived-[a-z]+-[0-9a-f]{16}\.bin$/;
 const MAGIC = Buffer.from("CLDERIV1", "latin1");
@@ -262,6 +270,11 @@ export class DerivedSet {
   }
 }
 
+/** The CRC-32 of a manifest's JSON text without its `check` (JSON.parse then JSON.stringify gives the same text back). */
+function manifestCheck(manifest: object): number {
+  return crc32(JSON.stringify(manifest));
+}
+
 /** Reads the manifest in `stateDir`; null when it is missing, damaged or of another format (no part is read). */
 export function readDerivedSet(stateDir: string): DerivedSet | null {
   let header: DerivedHeader;
@@ -270,7 +283,13 @@ export function readDerivedSet(stateDir: string): DerivedSet | null {
   } catch {
     return null;
   }
-  if (header === null || typeof header !== "object" || header.format !== DERIVED_FORMAT || typeof header.replicas !== "object" || header.replicas === null) return null;
+  if (header === null || typeof header !== "object") return null;
+  if (header.format === DERIVED_FORMAT) {
+    const { check, ...rest } = header as DerivedHeader & { check?: unknown };
+    if (check !== manifestCheck(rest)) return null;
+    header = rest;
+  } else if (header.format !== DERIVED_FORMAT_V2) return null;
+  if (typeof header.replicas !== "object" || header.replicas === null) return null;
   return new DerivedSet(stateDir, header);
 }
 
@@ -349,7 +368,7 @@ export class DerivedSetWriter {
     }
     fsyncFolder(this.dir);
     const manifest: DerivedHeader = { format: DERIVED_FORMAT, ...header };
-    writeFileAtomic(join(this.dir, DERIVED_MANIFEST), JSON.stringify(manifest));
+    writeFileAtomic(join(this.dir, DERIVED_MANIFEST), JSON.stringify({ ...manifest, check: manifestCheck(manifest) }));
     const named = new Set<string>();
     for (const r of Object.values(manifest.replicas)) named.add(r.state.file);
     if (manifest.merged !== null) named.add(manifest.merged.file);

@@ -8,7 +8,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { DERIVED_FORMAT, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
+import { DERIVED_PROGRAM_KEY, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
@@ -294,7 +294,7 @@ export class ReplicaWorkspace {
   /** The fingerprint a derived state must carry to be used with this program (null: none is used). */
   private get derivedFingerprint(): string | null {
     if (this.options.programText === undefined) return null;
-    return (this.derivedProgram ??= createHash("sha256").update(`${DERIVED_FORMAT}\0${this.options.programText}`).digest("hex"));
+    return (this.derivedProgram ??= createHash("sha256").update(`${DERIVED_PROGRAM_KEY}\0${this.options.programText}`).digest("hex"));
   }
 
   /**

@@ -142,7 +142,18 @@ describe("derived state across runs", () => {
     const damages: [string, () => void, boolean][] = [
       ["a flipped byte in an engine's part", () => flip(part("a")), false],
       ["a flipped byte in the merged view's part", () => flip(part("merged")), false],
-      ["an older format", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace("calmlog-derived/2", "calmlog-derived/1")), false],
+      ["an older format", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace("calmlog-derived/3", "calmlog-derived/1")), false],
+      // A damaged key still parses as JSON; the manifest's check finds it.
+      ["a damaged key in the manifest", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace('"sizes"', '"3izes"')), false],
+      // A manifest of format /2 (no check), as the previous release wrote it, is still read.
+      [
+        "a format /2 manifest",
+        () => {
+          const { check: _check, ...rest } = JSON.parse(readFileSync(manifest, "utf8")) as Record<string, unknown>;
+          writeFileSync(manifest, JSON.stringify({ ...rest, format: "calmlog-derived/2" }));
+        },
+        true,
+      ],
       ["a cut store part", () => writeFileSync(part("store"), readFileSync(part("store")).subarray(0, 64)), true],
       ["a removed engine part", () => rmSync(part("a")), false],
       ["a cut manifest", () => writeFileSync(manifest, readFileSync(manifest).subarray(0, 30)), false],
