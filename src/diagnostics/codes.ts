@@ -43,6 +43,10 @@ const LIST = [
     "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it, and reads the files its `.include` directives name; calmlog does the same for files with `#` lines or `__LINE__`. The preprocessor is missing or reported an error, or an included file was not found.",
     "Install `mcpp`, fix the `#include` / `#define` line it reports, or pass the included file's folder with `-I DIR`."),
 
+  code("CL119", "deprecated-type-declaration", "warning", "Deprecated type declaration",
+    "Soufflé still reads its old type declarations: `.type A` and `.symbol_type A` declare a subtype of `symbol`, `.number_type A` one of `number`. calmlog reads them the same way and warns, as Soufflé does.",
+    "Write `.type A <: symbol` (or `<: number`)."),
+
   // ---- CL2xx: semantic checks ------------------------------------------------------------
   code("CL201", "undeclared-relation", "error", "Relation is not declared",
     "Every relation used in a fact, rule or directive needs a `.decl`.",

@@ -42,7 +42,7 @@ describe("CL101 syntax errors", () => {
   test("places that expect a kind of thing say which", () => {
     expect(diagnosticsOf("p(x) :- q(x), x = .").lines).toEqual(["CL101 1:19-1:20 expected a term but found `.`"]);
     expect(diagnosticsOf("p(x) :- q(x), x = count : .").lines).toEqual(["CL101 1:27-1:28 expected `{` or an atom after the aggregate's `:` but found `.`"]);
-    expect(diagnosticsOf(".type T").lines).toEqual(["CL101 1:8-1:8 expected `<:` or `=` but found end of file"]);
+    expect(diagnosticsOf(".type T =").lines).toEqual(["CL101 1:10-1:10 expected a type name or `[` but found end of file"]);
     expect(diagnosticsOf(".input a(IO=)").lines).toEqual(["CL101 1:13-1:14 expected a value (a string, a name or a number) but found `)`"]);
   });
 
