@@ -12,6 +12,7 @@ import { inferClause, type ColumnType } from "./infer.js";
 import { didYouMean } from "./names.js";
 import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { checkRecordTerms } from "./records.js";
+import { checkSubtypes } from "./subtypes.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "../syntax/visit.js";
@@ -49,6 +50,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
     if (clause.rule.body !== null) checkGrounding(clause, found);
     inferClause(clause, columnTypes, found);
   }
+  checkSubtypes(program, clauses, schemas, found);
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
   const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
   if (!syntaxBroken) checkDefinitions(program, schemas, found);

@@ -113,6 +113,13 @@ const LIST = [
     "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
     "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
 
+  code("CL238", "bad-subtype-base", "error", "Subtype of a union or a record type",
+    "Soufflé derives a subtype (`.type A <: B`) only from a primitive type or another subtype: a subtype of a union or of a record type is an error there, so it is here too.",
+    "Make it a subtype of one member of the union, or an alias (`.type A = B`)."),
+  code("CL239", "subtype-mismatch", "error", "Value's type is not a subtype of the column's type",
+    "Soufflé deduces each variable's type from the columns of the positive body atoms it appears in (the greatest common subtype of theirs). The value may go into a column only if that type is a subtype of the column's declared type: a `Celsius` is no `Fahrenheit`, though both are numbers. A variable whose columns have no common subtype fits no type at all.",
+    "Declare the column with a type that includes the value's (a union, or a shared base type), or convert it with `as(x, T)`."),
+
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL301", "unstratifiable", "error", "Negation or aggregation inside a recursive cycle",
     "A relation depends on its own absence or total through a cycle of rules, so the program has no stratified meaning.",

@@ -33,3 +33,72 @@ j(x + y + x) :- s(x), s(y), x != y.
     expect(errors('.decl r(n: number)\nr("a" + "b").\n').map((e) => e.slice(0, 5))).toEqual(["CL203"]);
   });
 });
+
+describe("subtypes (Soufflé's \"argument type is not a subtype of its declared type\")", () => {
+  test("a value of one subtype does not go into a column of a sibling subtype", () => {
+    expect(errors(`.type A <: symbol
+.type B <: symbol
+.decl ra(x: A)
+.decl rb(x: B)
+.decl out(x: B)
+ra("a"). rb("a").
+out(v) :- ra(v), rb(cat("", v)).
+`)).toEqual(["CL239 7:5 `v` is of type `A`, which is not a subtype of `B`, the declared type of column `x` of `out`"]);
+  });
+
+  test("a primitive value does not go into a column of a subtype of it", () => {
+    expect(errors('.type S <: symbol\n.decl a(x: symbol)\n.decl b(x: S)\na("q").\nb(x) :- a(x).\n').map((e) => e.slice(0, 9))).toEqual(["CL239 5:3"]);
+  });
+
+  test("a subtype chain flows upward only", () => {
+    const text = `.type SA <: symbol
+.type SB <: SA
+.decl r(a: SA, b: SB)
+.decl up(a: SA)
+.decl down(b: SB)
+r("x", "y").
+up(b) :- r(_, b).
+down(a) :- r(a, _).
+`;
+    expect(errors(text).map((e) => e.slice(0, 9))).toEqual(["CL239 8:6"]);
+  });
+
+  test("a union is narrowed by another atom, and constants and functor results fit any subtype", () => {
+    const out = runProgram(`.type S1 <: symbol
+.type S2 <: symbol
+.type U = S1 | S2
+.decl b(x: U)
+.decl d(x: S1)
+.decl c(x: S1)
+.output c
+b("m"). b("n"). d("m").
+c(x) :- d(x), b(x).
+c(y) :- d(x), b(x), y = x.
+c(cat("k", x)) :- d(x), b(x).
+c("lit").
+`);
+    expect(out("c")).toEqual(["km", "lit", "m"]);
+    expect(errors(".type S1 <: symbol\n.type S2 <: symbol\n.type U = S1 | S2\n.decl b(x: U)\n.decl c(x: S1)\nc(x) :- b(x).\n").map((e) => e.slice(0, 9))).toEqual(["CL239 6:3"]);
+  });
+
+  test("a negated atom does not narrow: `!a(x)` leaves `x` a union", () => {
+    expect(errors(".type S1 <: symbol\n.type S2 <: symbol\n.type U = S1 | S2\n.decl a(x: S2)\n.decl b(x: U)\n.decl c(x: S1)\nc(x) :- !a(x), b(x).\n").map((e) => e.slice(0, 9))).toEqual(["CL239 7:3"]);
+  });
+
+  test("a variable two unrelated subtypes bound fits no type", () => {
+    expect(errors(".type S <: symbol\n.type T <: symbol\n.decl a(x: S)\n.decl c(x: T)\n.decl b(x: symbol)\nb(x) :- a(x), c(x).\n")).toEqual([
+      "CL239 6:17 no type fits `x`: it must be a subtype of `S` and `T`, which have no common subtype",
+    ]);
+  });
+
+  test("an alias is the type it names", () => {
+    expect(errors('.type S <: symbol\n.type S2 = S\n.decl a(x: S2)\n.decl b(x: S)\na("q").\nb(x) :- a(x).\n')).toEqual([]);
+  });
+
+  test("a subtype of a union or a record type is CL238", () => {
+    expect(errors(".type A <: symbol\n.type B <: symbol\n.type U = A | B\n.type V <: U\n.type L = [h: number, t: L]\n.type W <: L\n")).toEqual([
+      "CL238 4:12 subtype `V` cannot be derived from the union `U`",
+      "CL238 6:12 subtype `W` cannot be derived from the record type `L`",
+    ]);
+  });
+});
