@@ -208,7 +208,7 @@ export function checkSubtypes(program: Program, clauses: readonly Clause[], sche
     if (clause.body.length === 0) continue;
     const skip = untracked(clause);
     const classes = new Classes();
-    for (const l of clause.body) if (l.kind === "cmp" && l.op === "=" && !l.negated && l.left.kind === "var" && l.right.kind === "var") classes.join(l.left.name, l.right.name);
+    for (const l of clause.body) if (l.kind === "cmp" && l.op === "=" && !l.negated && plainVar(l.left) && plainVar(l.right)) classes.join(l.left.name, l.right.name);
     // Each class's type set, narrowed by every positive body atom it appears in (null: not yet bound).
     const sets = new Map<string, string[] | null>();
     const bounds = new Map<string, { type: string; span: Span; relation: string }[]>();
@@ -217,7 +217,7 @@ export function checkSubtypes(program: Program, clauses: readonly Clause[], sche
     for (const l of clause.body) {
       if (l.kind !== "atom" || l.negated) continue;
       l.atom.args.forEach((a, i) => {
-        if (a.kind !== "var") return;
+        if (!plainVar(a)) return;
         const c = classes.find(a.name);
         const t = declared(l.atom.relation.name, i);
         if (t === undefined) {
@@ -246,7 +246,7 @@ export function checkSubtypes(program: Program, clauses: readonly Clause[], sche
     }
     const sink = (atom: Atom): void => {
       atom.args.forEach((a, i) => {
-        if (a.kind !== "var") return;
+        if (!plainVar(a)) return;
         const c = classes.find(a.name);
         if (poisoned.has(c) || skip.has(a.name)) return;
         const types = sets.get(c);
@@ -267,6 +267,14 @@ export function checkSubtypes(program: Program, clauses: readonly Clause[], sche
     };
     sink(clause.head);
   }
+}
+
+/**
+ * A variable as written. The parser reads `as(x, T)` as `x` spanning the whole cast; the cast gives
+ * the value the type `T`, so it neither narrows `x` nor is checked against the column.
+ */
+function plainVar(t: Term): t is Term & { kind: "var" } {
+  return t.kind === "var" && t.span.end - t.span.start === t.name.length;
 }
 
 function isUnsubsettedRecord(lattice: Lattice, t: string): boolean {

@@ -102,3 +102,20 @@ c("lit").
     ]);
   });
 });
+
+describe("`as(x, T)` and subtypes", () => {
+  test("a cast value goes into a column of the type it is cast to", () => {
+    const out = runProgram(`.type S1 <: symbol
+.type S2 <: symbol
+.type U = S1 | S2
+.decl a(x: symbol)
+.decl u(x: U)
+.decl b(x: S1)
+.output b
+a("a"). u("u").
+b(as(x, S1)) :- a(x).
+b(as(x, S1)) :- u(x).
+`);
+    expect(out("b")).toEqual(["a", "u"]);
+  });
+});
