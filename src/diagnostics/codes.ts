@@ -31,7 +31,7 @@ const LIST = [
     "A number that does not fit its type, or a string with an unknown escape sequence.",
     "`number` is a signed 32-bit integer and `unsigned` an unsigned one; valid escapes are \\\" \\\\ \\n \\t \\r."),
   code("CL104", "unsupported-construct", "error", "Soufflé construct that calmlog does not support",
-    "The construct is valid Soufflé but outside the dialect calmlog implements: user-defined functors, the `$` counter and `autoinc`, subsumption, choice domains, `.limitsize`.",
+    "The construct is valid Soufflé but outside the dialect calmlog implements: user-defined functors, the `$` counter and `autoinc`, subsumption, choice domains.",
     "Rewrite the program without it; the README's language reference lists what is supported."),
   code("CL106", "pragma-noted", "note", "`.pragma` accepted",
     "Soufflé's `.pragma \"key\" \"value\"` sets a command-line option from the program. calmlog accepts every pragma; those that change results (none of Soufflé's do) would be honoured, the rest (optimisation switches such as `magic-transform`) have no effect here.",
@@ -113,6 +113,9 @@ const LIST = [
     "Each key of a `choice-domain` is a column of the relation, or a parenthesised list of columns; a tuple whose key is already taken is not added.",
     "Name declared columns of the relation, as in `.decl advisor(s: symbol, p: symbol) choice-domain s`."),
 
+  code("CL237", "bad-limitsize", "error", "`.limitsize` without a valid limit",
+    "Soufflé's `.limitsize r(n=N)` ends the recursive evaluation of `r`'s stratum after the iteration in which `r` reaches N tuples. It takes one parameter, `n`, a non-negative whole number.",
+    "Write `.limitsize r(n=100)`."),
   code("CL238", "bad-subtype-base", "error", "Subtype of a union or a record type",
     "Soufflé derives a subtype (`.type A <: B`) only from a primitive type or another subtype: a subtype of a union or of a record type is an error there, so it is here too.",
     "Make it a subtype of one member of the union, or an alias (`.type A = B`)."),
@@ -150,6 +153,10 @@ const LIST = [
   code("CL309", "counter-in-recursion", "error", "`autoinc()` in a recursive rule",
     "A rule that numbers its tuples with `autoinc()` (or `$`) and reads a relation of its own recursive cycle would derive new numbers without end; Soufflé rejects it too.",
     "Number the tuples in a rule outside the cycle, after the recursive relation is complete."),
+
+  code("CL319", "coordination-limit", "warning", "Rule fills a `.limitsize` relation: needs a sealed epoch",
+    "`.limitsize r(n=N)` ends the evaluation of `r`'s recursive stratum once `r` holds N tuples. Which tuples are in it by then depends on the order they are derived and arrive in: a replica that sees the facts in another order keeps others, and a fact arriving later can change the set. Such a relation is complete only for a sealed epoch.",
+    "Seal the epoch before reading the relation, or route all its writes to one authority; or drop the limit where the relation is finite anyway."),
 
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
   code("CL401", "fact-column-count", "error", "Wrong number of columns in a fact file",

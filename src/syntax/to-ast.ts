@@ -320,11 +320,7 @@ export class AstBuilder {
     const c = node.children;
     const kwTok = c.Input?.[0] ?? c.Output?.[0] ?? c.Printsize?.[0] ?? c.Limitsize?.[0];
     const kw = this.tok(kwTok);
-    if (c.Limitsize) {
-      this.unsupported(this.tokSpan(kw), "`.limitsize` is");
-      return [];
-    }
-    const directive = c.Input ? "input" : c.Output ? "output" : "printsize";
+    const directive = c.Input ? "input" : c.Output ? "output" : c.Limitsize ? "limitsize" : "printsize";
     const relations = c.Ident.map((t) => this.ident(t));
     const params = (c.ioParam ?? []).map((p) => this.ioParam(this.node(p)));
     const span = this.span(kw.startOffset, this.lastTokenEnd(node));
