@@ -180,8 +180,8 @@ export const BUILTINS = {
     impls: intImpls, pick: pickInt, smt: null,
   },
   to_string: {
-    name: "to_string", min: 1, max: 1, args: [NUMERIC], variadic: false, result: "symbol", calm: "monotone", generator: false,
-    doc: "a number as a symbol; a float as C's `%f` prints it (std::to_string): `2.000000`",
+    name: "to_string", min: 1, max: 1, args: [ANY], variadic: false, result: "symbol", calm: "monotone", generator: false,
+    doc: "a number as a symbol (a symbol stays itself, Soufflé's S2S); a float as C's `%f` prints it (std::to_string): `2.000000`",
     impls: {
       to_string: (v: number | string) => String(v),
       float: (v: number) => (Math.abs(v) < 1e21 ? v.toFixed(6) : BigInt(Math.trunc(v)).toString() + ".000000"),

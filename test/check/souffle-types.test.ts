@@ -119,3 +119,10 @@ b(as(x, S1)) :- u(x).
     expect(out("b")).toEqual(["a", "u"]);
   });
 });
+
+describe("identity conversions", () => {
+  test("`to_string` of a symbol is the symbol, as Soufflé's S2S", () => {
+    const out = runProgram('.decl s(x: symbol)\n.decl t(x: symbol)\n.output t\ns("hi").\nt(to_string(x)) :- s(x).\nt(to_string("lit")).\n');
+    expect(out("t")).toEqual(["hi", "lit"]);
+  });
+});
