@@ -251,8 +251,8 @@ export const BUILTINS = {
       step: (from: number, to: number) => (from <= to ? 1 : -1),
       /** Value `k`: from + k * step, so a float step does not accumulate rounding. */
       at: (from: number, step: number, k: number) => from + k * step,
-      /** Whether `x` is still inside the range (a zero step gives nothing). */
-      inside: (x: number, to: number, step: number) => step > 0 ? x < to : step < 0 ? x > to : false,
+      /** Whether value `k`, `x`, is still inside the range; a zero step gives `from` once unless the range is empty (Soufflé's runRange). */
+      inside: (x: number, to: number, step: number, k: number) => step > 0 ? x < to : step < 0 ? x > to : k === 0 && x !== to,
     },
     pick: fixed("at"), smt: null,
   },
