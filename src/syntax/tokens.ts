@@ -62,7 +62,7 @@ export const Input = directive("Input", "input");
 export const Output = directive("Output", "output");
 export const Printsize = directive("Printsize", "printsize");
 export const Invariant = directive("Invariant", "invariant");
-// Soufflé directives calmlog recognises only to reject them with a clear message.
+// Soufflé's other directives (`.functor` is recognised only to be rejected with a clear message).
 export const Limitsize = directive("Limitsize", "limitsize");
 export const Comp = directive("Comp", "comp");
 export const Init = directive("Init", "init");
