@@ -155,7 +155,6 @@ describe("CL104 Soufflé constructs calmlog does not support", () => {
     [".functor f(x: number): number stateful", "CL104 1:1-1:9 user-defined functor declarations (`.functor`) are Soufflé syntax that calmlog does not support"],
     ["p(x) :- q(x), r(x).\n.plan 0: (1, 2), 1: (2, 1)", "CL107 2:1-2:27 `.plan` is accepted and ignored: calmlog orders each rule's joins itself"],
     ['.pragma "legacy" "on"', 'CL106 1:1-1:22 `.pragma "legacy" "on"` is accepted; it does not change what calmlog computes'],
-    [".limitsize p(n=10)", "CL104 1:1-1:11 `.limitsize` is Soufflé syntax that calmlog does not support"],
     ["p(x) :- q(@f(x)).", "CL104 1:11-1:16 user-defined functors `@f(...)` are Soufflé syntax that calmlog does not support"],
     ['#include "other.dl"', "CL104 1:1-1:20 C-preprocessor lines (`#include`) are Soufflé syntax that calmlog does not support"],
     ["#define N 10", "CL104 1:1-1:13 C-preprocessor lines (`#define`) are Soufflé syntax that calmlog does not support"],
