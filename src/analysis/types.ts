@@ -15,7 +15,7 @@ export type NonMonotonicKind = "negation" | "aggregation" | OrderKind;
 export type OrderKind = "choice" | "counter" | "subsumption" | "limit";
 
 /** The warning each kind of coordination point draws. */
-export const COORDINATION_CODE = { negation: "CL302", aggregation: "CL303", choice: "CL306", counter: "CL307", subsumption: "CL308", limit: "CL319" } as const;
+export const COORDINATION_CODE = { negation: "CL302", aggregation: "CL303", choice: "CL306", counter: "CL307", subsumption: "CL308", limit: "CL318" } as const;
 
 /** A literal that makes its rule non-monotonic. */
 export interface NonMonotonicUse {

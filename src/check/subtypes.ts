@@ -193,7 +193,7 @@ function untracked(clause: Clause): Set<string> {
   return out;
 }
 
-/** Reports CL239 where a variable's deduced user type is not a subtype of the column it flows into. */
+/** Reports CL235 where a variable's deduced user type is not a subtype of the column it flows into. */
 export function checkSubtypes(program: Program, clauses: readonly Clause[], schemas: ReadonlyMap<string, RelationSchema>, diags: Diagnostics): void {
   const decls = program.items.filter((i): i is TypeDecl => i.kind === "type");
   // Without user types there is nothing to compare beyond the primitive roots.
@@ -239,7 +239,7 @@ export function checkSubtypes(program: Program, clauses: readonly Clause[], sche
       poisoned.add(e.c);
       const from = bounds.get(e.c) ?? [];
       const types = [...new Set(from.map((b) => b.type))];
-      diags.add("CL239", e.span, `no type fits \`${e.name}\`: it must be a subtype of ${types.map((t) => `\`${t}\``).join(" and ")}, which have no common subtype`, {
+      diags.add("CL235", e.span, `no type fits \`${e.name}\`: it must be a subtype of ${types.map((t) => `\`${t}\``).join(" and ")}, which have no common subtype`, {
         related: from.slice(0, -1).map((b) => ({ span: b.span, message: `here it must be a \`${b.type}\` (a column of \`${b.relation}\`)` })),
         help: "Join values of one type only, or declare the columns with a common type (a union or a shared base type).",
       });
@@ -259,7 +259,7 @@ export function checkSubtypes(program: Program, clauses: readonly Clause[], sche
         const column = schema.columns[i]!;
         const attr = schema.decl.attributes[i];
         const shown = types.map((t) => `\`${t}\``).join(" or ");
-        diags.add("CL239", a.span, `\`${a.name}\` is of type ${shown}, which is not a subtype of \`${col}\`, the declared type of column \`${column.name}\` of \`${atom.relation.name}\``, {
+        diags.add("CL235", a.span, `\`${a.name}\` is of type ${shown}, which is not a subtype of \`${col}\`, the declared type of column \`${column.name}\` of \`${atom.relation.name}\``, {
           related: attr === undefined ? [] : [{ span: attr.type.span, message: `\`${column.name}\` is declared \`${col}\` here` }],
           help: `Declare the column with a type that includes ${shown} (a union such as \`.type T = ${[...types, col].join(" | ")}\`), or convert the value with \`as(${a.name}, ${col})\`.`,
         });
@@ -291,7 +291,7 @@ function checkSubsetBases(decls: readonly TypeDecl[], lattice: Lattice, diags: D
     const n = lattice.node(base.name);
     if (n?.kind !== "union" && n?.kind !== "record") continue;
     const what = n.kind === "union" ? "union" : "record type";
-    diags.add("CL238", base.span, `subtype \`${d.name.name}\` cannot be derived from the ${what} \`${base.name}\``, {
+    diags.add("CL236", base.span, `subtype \`${d.name.name}\` cannot be derived from the ${what} \`${base.name}\``, {
       help: n.kind === "union" ? `Make \`${d.name.name}\` a subtype of one member of \`${base.name}\`, or an alias: \`.type ${d.name.name} = ${base.name}\`.` : `Use \`${base.name}\` itself, or declare an alias: \`.type ${d.name.name} = ${base.name}\`.`,
     });
   }

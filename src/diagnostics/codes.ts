@@ -43,7 +43,7 @@ const LIST = [
     "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it, and reads the files its `.include` directives name; calmlog does the same for files with `#` lines or `__LINE__`. The preprocessor is missing or reported an error, or an included file was not found.",
     "Install `mcpp`, fix the `#include` / `#define` line it reports, or pass the included file's folder with `-I DIR`."),
 
-  code("CL119", "deprecated-type-declaration", "warning", "Deprecated type declaration",
+  code("CL109", "deprecated-type-declaration", "warning", "Deprecated type declaration",
     "Soufflé still reads its old type declarations: `.type A` and `.symbol_type A` declare a subtype of `symbol`, `.number_type A` one of `number`. calmlog reads them the same way and warns, as Soufflé does.",
     "Write `.type A <: symbol` (or `<: number`)."),
 
@@ -116,10 +116,10 @@ const LIST = [
   code("CL237", "bad-limitsize", "error", "`.limitsize` without a valid limit",
     "Soufflé's `.limitsize r(n=N)` ends the recursive evaluation of `r`'s stratum after the iteration in which `r` reaches N tuples. It takes one parameter, `n`, a non-negative whole number.",
     "Write `.limitsize r(n=100)`."),
-  code("CL238", "bad-subtype-base", "error", "Subtype of a union or a record type",
+  code("CL236", "bad-subtype-base", "error", "Subtype of a union or a record type",
     "Soufflé derives a subtype (`.type A <: B`) only from a primitive type or another subtype: a subtype of a union or of a record type is an error there, so it is here too.",
     "Make it a subtype of one member of the union, or an alias (`.type A = B`)."),
-  code("CL239", "subtype-mismatch", "error", "Value's type is not a subtype of the column's type",
+  code("CL235", "subtype-mismatch", "error", "Value's type is not a subtype of the column's type",
     "Soufflé deduces each variable's type from the columns of the positive body atoms it appears in (the greatest common subtype of theirs). The value may go into a column only if that type is a subtype of the column's declared type: a `Celsius` is no `Fahrenheit`, though both are numbers. A variable whose columns have no common subtype fits no type at all.",
     "Declare the column with a type that includes the value's (a union, or a shared base type), or convert it with `as(x, T)`."),
 
@@ -154,7 +154,7 @@ const LIST = [
     "A rule that numbers its tuples with `autoinc()` (or `$`) and reads a relation of its own recursive cycle would derive new numbers without end; Soufflé rejects it too.",
     "Number the tuples in a rule outside the cycle, after the recursive relation is complete."),
 
-  code("CL319", "coordination-limit", "warning", "Rule fills a `.limitsize` relation: needs a sealed epoch",
+  code("CL318", "coordination-limit", "warning", "Rule fills a `.limitsize` relation: needs a sealed epoch",
     "`.limitsize r(n=N)` ends the evaluation of `r`'s recursive stratum once `r` holds N tuples. Which tuples are in it by then depends on the order they are derived and arrive in: a replica that sees the facts in another order keeps others, and a fact arriving later can change the set. Such a relation is complete only for a sealed epoch.",
     "Seal the epoch before reading the relation, or route all its writes to one authority; or drop the limit where the relation is finite anyway."),
 

@@ -295,7 +295,7 @@ export class AstBuilder {
     if (!c.Subtype && !c.Eq) {
       // Soufflé's deprecated forms: `.type A` and `.symbol_type A` are `.type A <: symbol`.
       const base = c.NumberType ? "number" : "symbol";
-      this.problem("CL119", kw.startOffset, this.lastTokenEnd(node), `\`${kw.image} ${name.name}\` is a deprecated type declaration`, false, `Write \`.type ${name.name} <: ${base}\`.`);
+      this.problem("CL109", kw.startOffset, this.lastTokenEnd(node), `\`${kw.image} ${name.name}\` is a deprecated type declaration`, false, `Write \`.type ${name.name} <: ${base}\`.`);
       return [{ kind: "type", name, form: "subtype", bases: [{ ...name, name: base }], span }];
     }
     if (c.Subtype) return [{ kind: "type", name, form: "subtype", bases: [this.ident(req(c.Ident, 1))], span }];

@@ -80,11 +80,11 @@ const CASES: Case[] = [
   { code: "CL307", name: "autoinc counter", files: P(".decl a(x: symbol)\n.decl b(x: symbol, n: number)\n.input a\n.output b\nb(x, n) :- a(x), n = autoinc().\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal|identifier/ },
   { code: "CL308", name: "subsumption", files: P(".decl a(x: number, d: number)\n.decl b(x: number, d: number)\n.input a\n.output b\nb(x, d) :- a(x, d).\nb(x, d1) <= b(x, d2) :- d2 < d1.\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal|threshold/ },
   { code: "CL309", name: "autoinc in recursion", files: P(".decl a(x: number)\n.decl b(x: number)\n.input a\n.output b\nb(x) :- a(x).\nb(n) :- b(x), x < 3, n = autoinc().\n"), runs: [["check", "p.dl"]], help: /outside the cycle/ },
-  { code: "CL119", name: "deprecated type declaration", files: P(".symbol_type S\n.decl a(x: S)\na(\"q\").\n.output a\n"), runs: [["check", "p.dl"]], help: /\.type S <: symbol/ },
+  { code: "CL109", name: "deprecated type declaration", files: P(".symbol_type S\n.decl a(x: S)\na(\"q\").\n.output a\n"), runs: [["check", "p.dl"]], help: /\.type S <: symbol/ },
   { code: "CL237", name: "limitsize without n", files: P(".decl a(x: number)\na(1).\n.limitsize a\n"), runs: [["check", "p.dl"]], help: /n=100/ },
-  { code: "CL238", name: "subtype of a union", files: P(".type A <: symbol\n.type B <: symbol\n.type U = A | B\n.type V <: U\n"), runs: [["check", "p.dl"]], help: /alias/ },
-  { code: "CL239", name: "subtype mismatch", files: P(".type A <: symbol\n.type B <: symbol\n.decl a(x: A)\n.decl b(x: B)\na(\"q\").\nb(x) :- a(x).\n.output b\n"), runs: [["check", "p.dl"]], help: /as\(x, B\)/ },
-  { code: "CL319", name: "limitsize relation", files: P(".decl a(x: number)\n.input a\n.decl b(x: number)\nb(x) :- a(x).\nb(x + 1) :- b(x), x < 9.\n.limitsize b(n=3)\n.output b\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal/ },
+  { code: "CL236", name: "subtype of a union", files: P(".type A <: symbol\n.type B <: symbol\n.type U = A | B\n.type V <: U\n"), runs: [["check", "p.dl"]], help: /alias/ },
+  { code: "CL235", name: "subtype mismatch", files: P(".type A <: symbol\n.type B <: symbol\n.decl a(x: A)\n.decl b(x: B)\na(\"q\").\nb(x) :- a(x).\n.output b\n"), runs: [["check", "p.dl"]], help: /as\(x, B\)/ },
+  { code: "CL318", name: "limitsize relation", files: P(".decl a(x: number)\n.input a\n.decl b(x: number)\nb(x) :- a(x).\nb(x + 1) :- b(x), x < 9.\n.limitsize b(n=3)\n.output b\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal/ },
 ];
 
 /** Codes not provoked here, and why. */

@@ -32,9 +32,9 @@ describe(".limitsize", () => {
     expect(errors(".decl a(x: number)\na(1).\n.limitsize a(n=3, m=2)\n")).toEqual(["CL237 error 3:19 `.limitsize` takes only `n`, not `m`"]);
   });
 
-  test("lint: a rule for a `.limitsize` relation is a coordination point (CL319), never sealable per key", () => {
+  test("lint: a rule for a `.limitsize` relation is a coordination point (CL318), never sealable per key", () => {
     const c = compile({ path: "t.dl", text: ".decl e(x: number, y: number)\n.decl p(x: number, y: number)\np(x, y) :- e(x, y).\np(x, z) :- p(x, y), e(y, z).\n.limitsize p(n=5)\n.output p\n" });
-    const found = c.diagnostics.items.filter((d) => d.code === "CL319");
+    const found = c.diagnostics.items.filter((d) => d.code === "CL318");
     expect(found.map((d) => d.span.line)).toEqual([3, 4]);
     expect(found[0]!.notes.join("\n")).toContain("counts the tuples of every key of `p` against one limit");
   });

@@ -47,12 +47,12 @@ rbc(x) :- rc(x).
     expect(out("rbc")).toEqual(["m", "n"]);
   });
 
-  test("each is a CL119 warning naming the modern form", () => {
+  test("each is a CL109 warning naming the modern form", () => {
     const c = compile({ path: "t.dl", text: program });
     expect(c.diagnostics.items.map((d) => `${d.code} ${d.severity} ${d.span.line} ${d.message} | ${d.help ?? ""}`)).toEqual([
-      "CL119 warning 1 `.number_type A` is a deprecated type declaration | Write `.type A <: number`.",
-      "CL119 warning 2 `.symbol_type B` is a deprecated type declaration | Write `.type B <: symbol`.",
-      "CL119 warning 3 `.type C` is a deprecated type declaration | Write `.type C <: symbol`.",
+      "CL109 warning 1 `.number_type A` is a deprecated type declaration | Write `.type A <: number`.",
+      "CL109 warning 2 `.symbol_type B` is a deprecated type declaration | Write `.type B <: symbol`.",
+      "CL109 warning 3 `.type C` is a deprecated type declaration | Write `.type C <: symbol`.",
     ]);
   });
 
