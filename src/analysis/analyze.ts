@@ -289,6 +289,7 @@ function reportMonotonicity(analysis: Analysis, diags: Diagnostics): void {
       choice: `fills \`${use.relation}\`, which keeps one tuple per key (\`${use.text}\`)`,
       counter: `numbers its tuples with \`autoinc()\``,
       subsumption: `removes dominated tuples (\`${use.text}\`)`,
+      limit: `fills \`${use.relation}\`, which stops growing at a size limit (\`${use.text}\`)`,
     }[use.kind];
     const readers = withheld.filter((r) => !heads.includes(r));
     diags.add(COORDINATION_CODE[use.kind], use.span, `rule for ${who} ${what}, so ${who} ${waits} for a sealed epoch`, {

@@ -368,8 +368,8 @@ function countVariables(clause: Clause, bounds: ReadonlyMap<string, string>): Ma
 
 /**
  * Constructs whose result depends on the order tuples arrive in, each a coordination point of its
- * own kind: the head is a `choice-domain` relation, the clause counts with `autoinc()`, or it is a
- * subsumption clause.
+ * own kind: the head is a `choice-domain` relation or has a `.limitsize`, the clause counts with
+ * `autoinc()`, or it is a subsumption clause.
  */
 function orderUses(clause: Clause, relations: ReadonlyMap<string, RelationSchema>): NonMonotonicUse[] {
   const out: NonMonotonicUse[] = [];
@@ -395,6 +395,17 @@ function orderUses(clause: Clause, relations: ReadonlyMap<string, RelationSchema
       span: clause.head.span,
       text: `choice-domain ${keys}`,
       reason: `\`${head}\` keeps the first tuple it is given for each \`${keys}\`; which one comes first depends on the order facts arrive in, so another replica or a later fact may choose another`,
+      remedies: ["seal", "authority"],
+    });
+  }
+  if (schema?.limitsize !== undefined && clause.body.length > 0) {
+    const text = `.limitsize ${head}(n=${schema.limitsize})`;
+    out.push({
+      kind: "limit",
+      relation: head,
+      span: clause.head.span,
+      text,
+      reason: `\`${head}\` stops growing once it holds ${schema.limitsize} tuples, so which tuples it keeps depends on the order they are derived and arrive in; a fact arriving later can change them, and another replica may keep others`,
       remedies: ["seal", "authority"],
     });
   }

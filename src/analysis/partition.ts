@@ -93,6 +93,9 @@ export function inferPartitions(checked: CheckedProgram, analysis: Omit<Analysis
         const counter = analysis.rules[id]?.uses.find((u) => u.kind === "counter");
         // One counter numbers every rule's derivations, so no key's numbers are its own.
         if (counter !== undefined) return { relation: r, text: counter.text, span: counter.span, reason: `\`autoinc()\` numbers \`${r}\` with one counter across every key, so a key's numbers depend on the other keys' facts` };
+        // One size limit counts every key's tuples, so no key's tuples are its own either.
+        const limit = analysis.rules[id]?.uses.find((u) => u.kind === "limit");
+        if (limit !== undefined) return { relation: r, text: limit.text, span: limit.span, reason: `\`${limit.text}\` counts the tuples of every key of \`${r}\` against one limit, so which tuples a key keeps depends on the other keys' facts` };
         const problem = checkClause(clause, c, (s, j) => {
           if (isFixed(s)) return true;
           if (members.has(s)) return candidates.has(pair(s, j));

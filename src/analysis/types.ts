@@ -9,13 +9,13 @@ export type LiteralClass = "monotonic" | "negation" | "aggregation" | "threshold
 
 /**
  * What makes a rule non-monotonic: a negated atom, an aggregate, or a construct whose result depends
- * on the order tuples arrive in (`choice-domain`, `autoinc()`/`$`, subsumption).
+ * on the order tuples arrive in (`choice-domain`, `autoinc()`/`$`, subsumption, `.limitsize`).
  */
 export type NonMonotonicKind = "negation" | "aggregation" | OrderKind;
-export type OrderKind = "choice" | "counter" | "subsumption";
+export type OrderKind = "choice" | "counter" | "subsumption" | "limit";
 
 /** The warning each kind of coordination point draws. */
-export const COORDINATION_CODE = { negation: "CL302", aggregation: "CL303", choice: "CL306", counter: "CL307", subsumption: "CL308" } as const;
+export const COORDINATION_CODE = { negation: "CL302", aggregation: "CL303", choice: "CL306", counter: "CL307", subsumption: "CL308", limit: "CL318" } as const;
 
 /** A literal that makes its rule non-monotonic. */
 export interface NonMonotonicUse {

@@ -180,8 +180,8 @@ export const BUILTINS = {
     impls: intImpls, pick: pickInt, smt: null,
   },
   to_string: {
-    name: "to_string", min: 1, max: 1, args: [NUMERIC], variadic: false, result: "symbol", calm: "monotone", generator: false,
-    doc: "a number as a symbol; a float as C's `%f` prints it (std::to_string): `2.000000`",
+    name: "to_string", min: 1, max: 1, args: [ANY], variadic: false, result: "symbol", calm: "monotone", generator: false,
+    doc: "a number as a symbol (a symbol stays itself, Soufflé's S2S); a float as C's `%f` prints it (std::to_string): `2.000000`",
     impls: {
       to_string: (v: number | string) => String(v),
       float: (v: number) => (Math.abs(v) < 1e21 ? v.toFixed(6) : BigInt(Math.trunc(v)).toString() + ".000000"),
@@ -251,8 +251,8 @@ export const BUILTINS = {
       step: (from: number, to: number) => (from <= to ? 1 : -1),
       /** Value `k`: from + k * step, so a float step does not accumulate rounding. */
       at: (from: number, step: number, k: number) => from + k * step,
-      /** Whether `x` is still inside the range (a zero step gives nothing). */
-      inside: (x: number, to: number, step: number) => step > 0 ? x < to : step < 0 ? x > to : false,
+      /** Whether value `k`, `x`, is still inside the range; a zero step gives `from` once unless the range is empty (Soufflé's runRange). */
+      inside: (x: number, to: number, step: number, k: number) => step > 0 ? x < to : step < 0 ? x > to : k === 0 && x !== to,
     },
     pick: fixed("at"), smt: null,
   },

@@ -16,6 +16,7 @@ import { didYouMean } from "./names.js";
 import { lookupType, recordShapes, resolveTypes, type TypeTable } from "./typedecls.js";
 import { checkRecordTerms } from "./records.js";
 import { checkRecordIdentity } from "./record-identity.js";
+import { checkSubtypes } from "./subtypes.js";
 import { ANY, typeSet } from "./typeset.js";
 import type { CheckedProgram, Column, RelationSchema } from "./types.js";
 import { walkRule } from "../syntax/visit.js";
@@ -32,6 +33,7 @@ interface MutableSchema {
   inputs: IoDirective[];
   outputs: IoDirective[];
   printsize: boolean;
+  limitsize?: number;
   invariant: InvariantDirective | null;
   choice?: number[][];
 }
@@ -73,6 +75,7 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
     inlinedTypes = inlined.map((clause) => inferClause(clause, columnTypes, new Diagnostics()));
   }
   checkExecutionPlans(inlined, found);
+  checkSubtypes(program, clauses, schemas, found);
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
   const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
   if (!syntaxBroken) checkDefinitions(program, schemas, found);
@@ -154,6 +157,21 @@ function choiceKeys(decl: RelationDecl, diags: Diagnostics): number[][] {
 }
 
 function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, diags: Diagnostics): void {
+  // `.limitsize r(n=N)`: one parameter `n`, a non-negative integer, once per relation.
+  const limitsize = (item: IoDirective, rel: { name: string; span: Span }, s: MutableSchema): void => {
+    const n = item.params.find((p) => p.key.name === "n");
+    for (const p of item.params) if (p.key.name !== "n") diags.add("CL237", p.key.span, `\`.limitsize\` takes only \`n\`, not \`${p.key.name}\``, { help: `Write \`.limitsize ${rel.name}(n=100)\`.` });
+    if (n === undefined) {
+      diags.add("CL237", item.span, `\`.limitsize ${rel.name}\` needs the limit \`n\``, { help: `Write \`.limitsize ${rel.name}(n=100)\`: the relation's recursive stratum stops once it holds that many tuples.` });
+      return;
+    }
+    if (!/^\d+$/.test(n.value) || Number(n.value) > 2147483647) {
+      diags.add("CL237", n.valueSpan, `the limit \`n=${n.value}\` of \`.limitsize\` must be a whole number from 0 to 2147483647`);
+      return;
+    }
+    if (s.limitsize !== undefined) diags.add("CL237", rel.span, `\`.limitsize\` is given twice for \`${rel.name}\``, { severity: "warning", help: "Keep one; the last one given counts." });
+    s.limitsize = Number(n.value);
+  };
   const undeclared = (ident: { name: string; span: Span }, what: string): void => {
     diags.add("CL207", ident.span, `\`${what}\` names \`${ident.name}\`, which is not declared`, {
       help: didYouMean(ident.name, schemas.keys(), null) ?? `Declare it with \`.decl ${ident.name}(...)\` or fix the name.`,
@@ -166,11 +184,13 @@ function checkDirectives(program: Program, schemas: Map<string, MutableSchema>, 
         if (s === undefined) undeclared(rel, `.${item.directive}`);
         else if (item.directive === "input") (s.input ??= item, s.inputs.push(item));
         else if (item.directive === "output") (s.output ??= item, s.outputs.push(item));
+        else if (item.directive === "limitsize") limitsize(item, rel, s);
         else {
           if (s.printsize) diags.add("CL219", rel.span, `\`.printsize\` is given twice for \`${rel.name}\``);
           s.printsize = true;
         }
       }
+      if (item.directive === "limitsize") continue;
       for (const p of item.params) {
         const key = p.key.name;
         // Reading these as a plain file would give wrong facts without a word: refuse them.

@@ -194,7 +194,8 @@ class Inference {
         return n;
       }
       case "binary": {
-        const want = ARITHMETIC.has(t.op) ? NUMERIC : INTEGER;
+        // `+` also joins two symbols (Soufflé's SSADD); the operands must still agree.
+        const want = t.op === "+" ? NUMERIC | SYMBOL : ARITHMETIC.has(t.op) ? NUMERIC : INTEGER;
         const a = this.term(t.left);
         this.constrain(a, want, t.left.span, label(t.left), `\`${t.op}\` needs ${describeSet(want)}`);
         const b = this.term(t.right);

@@ -37,6 +37,8 @@ export interface RelationSchema {
   /** Every `.output` directive that names it, in order (Soufflé writes each); absent means `output` alone. */
   readonly outputs?: readonly IoDirective[];
   readonly printsize: boolean;
+  /** Soufflé's `.limitsize r(n=N)`: the recursive stratum deriving `r` ends after the iteration in which `r` reaches N tuples. */
+  readonly limitsize?: number;
   readonly invariant: InvariantDirective | null;
   /** `choice-domain` keys as column indexes: a tuple whose key some stored tuple has is not added. */
   readonly choice?: readonly (readonly number[])[];

@@ -31,7 +31,7 @@ const LIST = [
     "A number that does not fit its type, or a string with an unknown escape sequence.",
     "`number` is a signed 32-bit integer and `unsigned` an unsigned one; valid escapes are \\\" \\\\ \\n \\t \\r."),
   code("CL104", "unsupported-construct", "error", "Soufflé construct that calmlog does not support",
-    "The construct is valid Soufflé but outside the dialect calmlog implements: user-defined functors, the `$` counter and `autoinc`, subsumption, choice domains, `.limitsize`.",
+    "The construct is valid Soufflé but outside the dialect calmlog implements: user-defined functors, the `$` counter and `autoinc`, subsumption, choice domains.",
     "Rewrite the program without it; the README's language reference lists what is supported."),
   code("CL106", "pragma-noted", "note", "`.pragma` accepted",
     "Soufflé's `.pragma \"key\" \"value\"` sets a command-line option from the program. calmlog accepts every pragma; those that change results (none of Soufflé's do) would be honoured, the rest (optimisation switches such as `magic-transform`) have no effect here.",
@@ -45,6 +45,10 @@ const LIST = [
   code("CL108", "preprocessor-failed", "error", "The C preprocessor or `.include` could not expand the file",
     "Soufflé runs the C preprocessor (`mcpp`, else `gcc -E`) over a program before parsing it, and reads the files its `.include` directives name; calmlog does the same for files with `#` lines or `__LINE__`. The preprocessor is missing or reported an error, or an included file was not found.",
     "Install `mcpp`, fix the `#include` / `#define` line it reports, or pass the included file's folder with `-I DIR`."),
+
+  code("CL109", "deprecated-type-declaration", "warning", "Deprecated type declaration",
+    "Soufflé still reads its old type declarations: `.type A` and `.symbol_type A` declare a subtype of `symbol`, `.number_type A` one of `number`. calmlog reads them the same way and warns, as Soufflé does.",
+    "Write `.type A <: symbol` (or `<: number`)."),
 
   // ---- CL2xx: semantic checks ------------------------------------------------------------
   code("CL201", "undeclared-relation", "error", "Relation is not declared",
@@ -118,6 +122,16 @@ const LIST = [
     "An `inline` relation is replaced by its rules wherever it is used, as in Soufflé. That is impossible for inline relations that depend on each other in a cycle, for a negated inline atom whose rules have variables their head does not bind or whose arguments hold `_`, for an inline atom inside an aggregate, and with `autoinc()`.",
     "Remove `inline` from the relation named."),
 
+  code("CL237", "bad-limitsize", "error", "`.limitsize` without a valid limit",
+    "Soufflé's `.limitsize r(n=N)` ends the recursive evaluation of `r`'s stratum after the iteration in which `r` reaches N tuples. It takes one parameter, `n`, a non-negative whole number.",
+    "Write `.limitsize r(n=100)`."),
+  code("CL236", "bad-subtype-base", "error", "Subtype of a union or a record type",
+    "Soufflé derives a subtype (`.type A <: B`) only from a primitive type or another subtype: a subtype of a union or of a record type is an error there, so it is here too.",
+    "Make it a subtype of one member of the union, or an alias (`.type A = B`)."),
+  code("CL235", "subtype-mismatch", "error", "Value's type is not a subtype of the column's type",
+    "Soufflé deduces each variable's type from the columns of the positive body atoms it appears in (the greatest common subtype of theirs). The value may go into a column only if that type is a subtype of the column's declared type: a `Celsius` is no `Fahrenheit`, though both are numbers. A variable whose columns have no common subtype fits no type at all.",
+    "Declare the column with a type that includes the value's (a union, or a shared base type), or convert it with `as(x, T)`."),
+
   // ---- CL3xx: strata and monotonicity ------------------------------------------------------
   code("CL234", "mutually-dependent-aggregates", "error", "Aggregates depend on each other",
     "Two aggregates of a rule each use a variable that only the other one grounds. As in Soufflé, each aggregate is judged with only the literal it stands in, so variables the rest of the rule grounds do not help; the rule is rejected.",
@@ -151,6 +165,10 @@ const LIST = [
   code("CL309", "counter-in-recursion", "error", "`autoinc()` in a recursive rule",
     "A rule that numbers its tuples with `autoinc()` (or `$`) and reads a relation of its own recursive cycle would derive new numbers without end; Soufflé rejects it too.",
     "Number the tuples in a rule outside the cycle, after the recursive relation is complete."),
+
+  code("CL318", "coordination-limit", "warning", "Rule fills a `.limitsize` relation: needs a sealed epoch",
+    "`.limitsize r(n=N)` ends the evaluation of `r`'s recursive stratum once `r` holds N tuples. Which tuples are in it by then depends on the order they are derived and arrive in: a replica that sees the facts in another order keeps others, and a fact arriving later can change the set. Such a relation is complete only for a sealed epoch.",
+    "Seal the epoch before reading the relation, or route all its writes to one authority; or drop the limit where the relation is finite anyway."),
 
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
   code("CL319", "arithmetic-overflow", "warning", "32-bit arithmetic wraps around",

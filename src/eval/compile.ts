@@ -204,7 +204,7 @@ class Gen {
         this.slotTypes[step.slot] = step.from.type;
         const [stepOf, inside, at] = (["step", "inside", "at"] as const).map((i) => this.functor("range", i));
         this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `${stepOf}(f${n}, t${n})` : this.value(step.step)};`);
-        this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; ${inside}(x${n}, t${n}, s${n}); k${n}++, x${n} = ${at}(f${n}, s${n}, k${n})) {`);
+        this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; ${inside}(x${n}, t${n}, s${n}, k${n}); k${n}++, x${n} = ${at}(f${n}, s${n}, k${n})) {`);
         this.indent++;
         const t = step.from.type;
         this.emit(`v${step.slot} = ${t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);

@@ -375,8 +375,16 @@ export class Engine {
     s.reads.forEach((r, i) => (mark[i] = state.marks.get(r) ?? 0));
     const ruleSlots = s.rules.map((r) => r.plan.atoms.map((a) => slot.get(a)!));
     const fullFirst = s.rules.map((r) => fresh ? r.plan.atoms.length === 0 : r.readsTotals && totalsChanged(r));
+    // Soufflé's `.limitsize r(n=N)`: the stratum's loop exits once `r` holds N tuples, checked after
+    // each whole iteration (so one iteration may add past N, as in Soufflé).
+    const limits = s.own.flatMap((r) => {
+      const n = this.compiled.relations.get(r)?.limitsize;
+      return n === undefined ? [] : [{ rel: this.relations.get(r)!, n }];
+    });
+    const limitReached = (): boolean => limits.some((l) => l.rel.size >= l.n);
     let iteration = 0;
     for (;;) {
+      if ((iteration > 0 || (state.ran && !fresh)) && limits.length > 0 && limitReached()) break;
       if (s.rules.some((r) => r.subsumes)) this.subsume(s, stats, mark, slot);
       let anyDelta = false;
       for (let i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 // Arithmetic, called from generated join code (the functors are in `builtins/functors.ts`). `number` is a signed 32-bit integer and
 // `unsigned` an unsigned one, as in Soufflé's default build, and a result outside the range wraps
 // around as Soufflé's does (two's complement); division by zero is an error (CL405).
+import { ecmaPatternToJs } from "../builtins/regex.js";
 import { ArithmeticFault, BUILTIN_IMPLS, toI, toU } from "../builtins/functors.js";
 import { compareSymbols } from "./values.js";
 import { autoincCounter, choose, dominated } from "./order.js";
@@ -67,7 +68,8 @@ export const ops = {
     let re = regexCache.get(pattern);
     if (re === undefined) {
       try {
-        re = new RegExp(`^(?:${pattern})$`, "u");
+        const js = ecmaPatternToJs(pattern);
+        re = js === null ? null : new RegExp(`^(?:${js})$`, "u");
       } catch {
         re = null;
       }

@@ -103,16 +103,21 @@ export function unpack(v: Value, branch: string | null, arity: number): readonly
   return fields.length === arity ? fields : null;
 }
 
-/** A value as Soufflé prints it: `[1, abc, nil]`, `$Cons(1, $Nil)`; symbols inside are bare. */
-export function showStructured(s: string): string {
+/**
+ * A value as Soufflé prints it: `[1, abc, nil]`, `$Cons(1, $Nil)`; symbols inside are bare, or with
+ * `quoted` (Soufflé's `rfc4180=true` writer) in double quotes, a `"` inside written `\"`.
+ */
+export function showStructured(s: string, quoted = false): string {
   const parts = structuredParts(s);
   if (parts === null) return "nil";
-  const fields = parts.fields.map(showField).join(", ");
+  const fields = parts.fields.map((f) => showField(f, quoted)).join(", ");
   if (parts.branch === null) return `[${fields}]`;
   return parts.fields.length === 0 ? `$${parts.branch}` : `$${parts.branch}(${fields})`;
 }
 
-function showField(v: Value): string {
-  return typeof v === "string" ? (isStructured(v) ? showStructured(v) : v) : String(v);
+function showField(v: Value, quoted: boolean): string {
+  if (typeof v !== "string") return String(v);
+  if (isStructured(v)) return showStructured(v, quoted);
+  return quoted ? `"${v.replace(/"/g, '\\"')}"` : v;
 }
 

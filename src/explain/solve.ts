@@ -209,7 +209,7 @@ export class Solver {
         const r = this.rangeOf(step.from, step.to, step.step, slots);
         if (r === null) return false;
         const { f, t, s } = r;
-        for (let k = 0, x = f; BUILTINS.range.impls.inside(x, t, s); k++, x = BUILTINS.range.impls.at(f, s, k)) {
+        for (let k = 0, x = f; BUILTINS.range.impls.inside(x, t, s, k); k++, x = BUILTINS.range.impls.at(f, s, k)) {
           slots[step.slot] = coerce(x, step.from.type);
           if (next()) return true;
         }
@@ -289,7 +289,9 @@ export class Solver {
     if (r === null) return NONE;
     const { f, t, s } = r;
     const n = x as number;
-    if (s === 0 || !(s > 0 ? n >= f && n < t : n <= f && n > t)) return false;
+    // A zero step gives `from` once, unless the range is empty (Soufflé's runRange).
+    if (s === 0) return n === f && f !== t;
+    if (!(s > 0 ? n >= f && n < t : n <= f && n > t)) return false;
     const k = Math.round((n - f) / s);
     return k >= 0 && f + k * s === n;
   }

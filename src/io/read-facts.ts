@@ -407,7 +407,9 @@ function scanRfc4180(text: string, file: string, schema: FactSchema, delimiter: 
         value = text.slice(at, stop);
         at = stop + delimiter.length;
       }
-      tuple[c] = parseField(value, 0, value.length, schema.columns[c]!.type, file, line, column, schema, c);
+      // A record or ADT column is read from the field's text once the quoting is undone.
+      const shape = schema.columns[c]!.shape?.shape() ?? null;
+      tuple[c] = shape !== null ? structuredField(value, 0, value.length, shape, file, line, column, schema, c) : parseField(value, 0, value.length, schema.columns[c]!.type, file, line, column, schema, c);
     }
     if (arity === 0) tuple.length = 0;
     f(tuple);

@@ -27,7 +27,8 @@ export function escapeSymbol(s: string): string {
 /** A field as Soufflé writes it: a symbol verbatim (backslashes and all); with `rfc4180`, quoted, a `"` written `\\""`. */
 function field(v: Value, rfc4180 = false): string {
   if (typeof v !== "string") return String(v);
-  if (isStructured(v)) return rfc4180 ? `"${showStructured(v)}"` : showStructured(v);
+  // With `rfc4180`, a record or ADT is one quoted field: its symbols in quotes, every `"` doubled.
+  if (isStructured(v)) return rfc4180 ? `"${showStructured(v, true).replace(/"/g, '""')}"` : showStructured(v);
   return rfc4180 ? quoteRfc4180(v) : v;
 }
 

@@ -49,7 +49,7 @@ function fileSection(f: LintFile, text: string | undefined, id: string): string 
       out.push(
         `<div><strong>coordination point ${k + 1} of ${f.coordination.length}</strong> <span class="badge code">${esc(markLabel({ code, literal: p.use.text }))}</span> at <code>${esc(`${p.use.span.file}:${p.use.span.line}:${p.use.span.column}`)}</code></div>`,
       );
-      out.push(`<div>rule for ${p.heads.map((h) => `<code>${esc(h)}</code>`).join(", ")} ${{ negation: "negates", aggregation: "reads a total of", choice: "keeps one tuple per key of", counter: "numbers with autoinc() the tuples of", subsumption: "removes dominated tuples of" }[p.use.kind]} <code>${esc(p.use.relation)}</code></div>`);
+      out.push(`<div>rule for ${p.heads.map((h) => `<code>${esc(h)}</code>`).join(", ")} ${{ negation: "negates", aggregation: "reads a total of", choice: "keeps one tuple per key of", counter: "numbers with autoinc() the tuples of", subsumption: "removes dominated tuples of", limit: "stops at a size limit the growth of" }[p.use.kind]} <code>${esc(p.use.relation)}</code></div>`);
       out.push(frameHtml(text, p.use.span));
       out.push(`<div><strong>why:</strong> ${prose(p.use.reason)}</div>`);
       out.push(`<div><strong>withheld until the seal:</strong> ${p.heads.map((h) => `<code>${esc(h)}</code>`).join(", ")}${readers.length > 0 ? ` and its readers ${readers.map((r) => `<code>${esc(r)}</code>`).join(", ")}` : ""}</div>`);

@@ -125,6 +125,8 @@ function dependsOn(p: CoordinationPoint): string {
       return `the order its rules fire in (\`autoinc()\`)`;
     case "subsumption":
       return `no dominating tuple arriving later (\`${p.use.text}\`)`;
+    case "limit":
+      return `the order its tuples arrive in, up to a size limit (\`${p.use.text}\`)`;
   }
 }
 

@@ -73,7 +73,8 @@ export interface IoParam {
 /** `.input a, b(IO=file, filename="x.facts")`, `.output`, `.printsize`. The params apply to every relation named. */
 export interface IoDirective {
   readonly kind: "directive";
-  readonly directive: "input" | "output" | "printsize";
+  /** `limitsize`: Soufflé's `.limitsize r(n=N)`, a recursive stratum stops once `r` holds N tuples. */
+  readonly directive: "input" | "output" | "printsize" | "limitsize";
   readonly relations: readonly Ident[];
   readonly params: readonly IoParam[];
   readonly span: Span;

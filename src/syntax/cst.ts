@@ -86,7 +86,9 @@ export interface TypeDeclCstNode extends CstNode {
 }
 
 export type TypeDeclCstChildren = {
-  TypeKw: IToken[];
+  TypeKw?: IToken[];
+  NumberType?: IToken[];
+  SymbolType?: IToken[];
   Ident: (IToken)[];
   Subtype?: IToken[];
   Eq?: IToken[];

@@ -91,7 +91,7 @@ class Tokens {
   }
 }
 
-const DIRECTIVES = new Set(["decl", "type", "input", "output", "printsize", "invariant", "limitsize", "comp", "init", "functor", "plan", "pragma", "override"]);
+const DIRECTIVES = new Set(["decl", "type", "number_type", "symbol_type", "input", "output", "printsize", "invariant", "limitsize", "comp", "init", "functor", "plan", "pragma", "override"]);
 const FUNCTORS = new Set<string>(FUNCTOR_NAMES);
 const NUMBER = /(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)[\w?]*/y;
 const STRING = /"(?:[^"\\\r\n]|\\.)*"/y;

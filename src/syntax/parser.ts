@@ -160,19 +160,22 @@ export class CalmlogParser extends CstParser {
     ]);
   });
 
+  /** `.type A <: B`, `.type A = ...`, and Soufflé's deprecated `.type A`, `.number_type A`, `.symbol_type A`. */
   typeDecl = this.RULE("typeDecl", () => {
-    this.CONSUME(T.TypeKw);
+    this.OR([alt(() => this.CONSUME(T.TypeKw)), alt(() => this.CONSUME(T.NumberType)), alt(() => this.CONSUME(T.SymbolType))]);
     this.CONSUME(T.Ident);
-    this.OR([
-      alt(() => {
-        this.CONSUME(T.Subtype);
-        this.CONSUME2(T.Ident);
-      }),
-      alt(() => {
-        this.CONSUME(T.Eq);
-        this.SUBRULE(this.typeDefinition);
-      }),
-    ]);
+    this.OPTION(() =>
+      this.OR2([
+        alt(() => {
+          this.CONSUME(T.Subtype);
+          this.CONSUME2(T.Ident);
+        }),
+        alt(() => {
+          this.CONSUME(T.Eq);
+          this.SUBRULE(this.typeDefinition);
+        }),
+      ]),
+    );
   });
 
   typeDefinition = this.RULE("typeDefinition", () => {

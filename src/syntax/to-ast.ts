@@ -63,6 +63,7 @@ const SOUFFLE_ONLY_FUNCTORS = new Set(["match", "contains"]);
 /** Binding strength of the infix operators other than `^`, which the grammar handles apart. */
 const PRECEDENCE: Readonly<Record<string, number>> = BINARY_PRECEDENCE;
 
+const IPV4_RE = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/;
 const FLOAT_RE = /^(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)$/;
 const INT_RE = /^(?:0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)u?$/;
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "\\": "\\", n: "\n", t: "\t", r: "\r" };
@@ -306,9 +307,19 @@ export class AstBuilder {
 
   private typeDecl(node: C.TypeDeclCstNode): Item[] {
     const c = node.children;
-    const kw = this.tok(req(c.TypeKw));
+    const kw = this.tok(c.TypeKw?.[0] ?? c.NumberType?.[0] ?? c.SymbolType?.[0]);
     const name = this.ident(req(c.Ident, 0));
     const span = this.span(kw.startOffset, this.lastTokenEnd(node));
+    if (!c.TypeKw && (c.Subtype || c.Eq)) {
+      this.problem("CL101", kw.startOffset, this.lastTokenEnd(node), `\`${kw.image}\` takes a name only`, true, `Write \`${kw.image} ${name.name}\`, or \`.type ${name.name} ...\` for a definition.`);
+      return [];
+    }
+    if (!c.Subtype && !c.Eq) {
+      // Soufflé's deprecated forms: `.type A` and `.symbol_type A` are `.type A <: symbol`.
+      const base = c.NumberType ? "number" : "symbol";
+      this.problem("CL109", kw.startOffset, this.lastTokenEnd(node), `\`${kw.image} ${name.name}\` is a deprecated type declaration`, false, `Write \`.type ${name.name} <: ${base}\`.`);
+      return [{ kind: "type", name, form: "subtype", bases: [{ ...name, name: base }], span }];
+    }
     if (c.Subtype) return [{ kind: "type", name, form: "subtype", bases: [this.ident(req(c.Ident, 1))], span }];
     const def = this.node(req(c.typeDefinition)).children;
     if (def.recordType) {
@@ -331,11 +342,7 @@ export class AstBuilder {
     const c = node.children;
     const kwTok = c.Input?.[0] ?? c.Output?.[0] ?? c.Printsize?.[0] ?? c.Limitsize?.[0];
     const kw = this.tok(kwTok);
-    if (c.Limitsize) {
-      this.unsupported(this.tokSpan(kw), "`.limitsize` is");
-      return [];
-    }
-    const directive = c.Input ? "input" : c.Output ? "output" : "printsize";
+    const directive = c.Input ? "input" : c.Output ? "output" : c.Limitsize ? "limitsize" : "printsize";
     const relations = c.Ident.map((t) => this.ident(t));
     const params = (c.ioParam ?? []).map((p) => this.ioParam(this.node(p)));
     const span = this.span(kw.startOffset, this.lastTokenEnd(node));
@@ -671,6 +678,14 @@ export class AstBuilder {
     const end = tokenEnd(t);
     const span = this.span(start, end);
     const text = negative ? `-${image}` : image;
+    const ip = IPV4_RE.exec(image);
+    if (ip !== null) {
+      // Soufflé's scanner reads `a.b.c.d` as the 32-bit number (a<<24)+(b<<16)+(c<<8)+d, wrapping.
+      const parts = ip.slice(1).map(Number);
+      if (parts.some((p) => p > 255)) this.problem("CL103", start, end, `\`${image}\` is not an IPv4 address: each part must be 0 to 255`, false);
+      const value = parts.every((p) => p <= 255) ? ((parts[0]! << 24) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) | 0 : 0;
+      return { kind: "number", value: negative ? -value | 0 : value, type: "number", text, span };
+    }
     if (FLOAT_RE.test(image)) {
       const value = Number(image) * (negative ? -1 : 1);
       if (!Number.isFinite(value)) this.problem("CL103", start, end, `the float \`${text}\` is out of range`, false);

@@ -55,11 +55,14 @@ function directive(name: string, word: string): TokenType {
 
 export const Decl = directive("Decl", "decl");
 export const TypeKw = directive("TypeKw", "type");
+// Soufflé's deprecated type declarations: `.number_type A` is `.type A <: number`.
+export const NumberType = directive("NumberType", "number_type");
+export const SymbolType = directive("SymbolType", "symbol_type");
 export const Input = directive("Input", "input");
 export const Output = directive("Output", "output");
 export const Printsize = directive("Printsize", "printsize");
 export const Invariant = directive("Invariant", "invariant");
-// Soufflé directives calmlog recognises only to reject them with a clear message.
+// Soufflé's other directives (`.functor` is recognised only to be rejected with a clear message).
 export const Limitsize = directive("Limitsize", "limitsize");
 export const Comp = directive("Comp", "comp");
 export const Init = directive("Init", "init");
@@ -205,12 +208,12 @@ export const Dollar = punct("Dollar", "$");
 // ---- literals and names --------------------------------------------------------------------
 
 /**
- * Every numeric spelling in one token: decimal, `0x1F`, `0b101`, a `u` suffix, `1.5`, `2e3`.
+ * Every numeric spelling in one token: decimal, `0x1F`, `0b101`, a `u` suffix, `1.5`, `2e3`, an IPv4 address `10.0.0.1`.
  * Trailing word characters are swallowed (`12abc`) so a malformed literal is one CL103, not two tokens.
  */
 export const NumberLit = createToken({
   name: "NumberLit",
-  pattern: /(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)[\w?]*/,
+  pattern: /(?:\d+\.\d+\.\d+\.\d+|\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)[\w?]*/,
   label: "a number",
   categories: [Stray],
 });
@@ -287,6 +290,8 @@ export const ALL_TOKENS: TokenType[] = [
   Printsize,
   Invariant,
   Limitsize,
+  NumberType,
+  SymbolType,
   Comp,
   Init,
   Functor,

@@ -60,7 +60,7 @@ function expected(name: BuiltinName, b: Builtin, row: readonly V[], args: readon
       const [f, t, s0] = row as number[];
       const s = s0 ?? r.step(f!, t!);
       const out: number[] = [];
-      for (let k = 0, x = f!; r.inside(x, t!, s) && k < 50; k++, x = r.at(f!, s, k)) out.push(x);
+      for (let k = 0, x = f!; r.inside(x, t!, s, k) && k < 50; k++, x = r.at(f!, s, k)) out.push(x);
       return out;
     }
     return [applyBuiltin(name, row, args, result)];

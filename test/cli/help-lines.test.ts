@@ -84,6 +84,11 @@ const CASES: Case[] = [
   { code: "CL234", name: "mutually dependent aggregates", files: P(".decl r(i: number, j: number)\n.input r\n.decl s(i: number, j: number)\n.output s\ns(i, j) :- r(i, j), 0 = count : { r(x, j), x < i }, 0 = count : { r(i, y), y < j }.\n"), runs: [["check", "p.dl"]], help: /inside each aggregate's own body|rule of its own/ },
   { code: "CL319", name: "arithmetic that wraps around", files: P(".decl n(x: number)\n.output n\nn(0).\nn(x + 1) :- n(x).\n"), runs: [["lint", "p.dl"]], help: /Bound the value|float/ },
   { code: "CL309", name: "autoinc in recursion", files: P(".decl a(x: number)\n.decl b(x: number)\n.input a\n.output b\nb(x) :- a(x).\nb(n) :- b(x), x < 3, n = autoinc().\n"), runs: [["check", "p.dl"]], help: /outside the cycle/ },
+  { code: "CL109", name: "deprecated type declaration", files: P(".symbol_type S\n.decl a(x: S)\na(\"q\").\n.output a\n"), runs: [["check", "p.dl"]], help: /\.type S <: symbol/ },
+  { code: "CL237", name: "limitsize without n", files: P(".decl a(x: number)\na(1).\n.limitsize a\n"), runs: [["check", "p.dl"]], help: /n=100/ },
+  { code: "CL236", name: "subtype of a union", files: P(".type A <: symbol\n.type B <: symbol\n.type U = A | B\n.type V <: U\n"), runs: [["check", "p.dl"]], help: /alias/ },
+  { code: "CL235", name: "subtype mismatch", files: P(".type A <: symbol\n.type B <: symbol\n.decl a(x: A)\n.decl b(x: B)\na(\"q\").\nb(x) :- a(x).\n.output b\n"), runs: [["check", "p.dl"]], help: /as\(x, B\)/ },
+  { code: "CL318", name: "limitsize relation", files: P(".decl a(x: number)\n.input a\n.decl b(x: number)\nb(x) :- a(x).\nb(x + 1) :- b(x), x < 9.\n.limitsize b(n=3)\n.output b\n"), runs: [["lint", "p.dl"]], help: /[Ss]eal/ },
 ];
 
 /** Codes not provoked here, and why. */

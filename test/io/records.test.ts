@@ -127,6 +127,6 @@ const SHAPE = fc.oneof(
 
 prop.prop([fc.array(fc.tuple(fc.integer(), SYMBOL, TREE, SHAPE), { maxLength: 20 })], { numRuns: 60 })("what `run` writes reads back as the same values", (rows) => {
   const s = schema();
-  const text = rows.map(([a, sym, t, sh]) => [makeRecord([a, sym]), t, sh].map(showStructured).join("\t")).join("\n");
+  const text = rows.map(([a, sym, t, sh]) => [makeRecord([a, sym]), t, sh].map((v) => showStructured(v)).join("\t")).join("\n");
   expect(parseFacts(text, "p.facts", s)).toEqual(rows.map(([a, sym, t, sh]) => [makeRecord([a, sym]), t, sh]));
 });
