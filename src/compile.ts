@@ -4,9 +4,11 @@
 import { analyze } from "./analysis/analyze.js";
 import type { Analysis } from "./analysis/types.js";
 import { check } from "./check/check.js";
+import { inferTypes } from "./check/infer.js";
 import type { CheckedProgram } from "./check/types.js";
 import { Diagnostics } from "./diagnostics/diagnostic.js";
 import { PlanError, planClause } from "./plan/plan.js";
+import { magicSets } from "./plan/magic.js";
 import type { Program } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
 import type { SourceFile } from "./diagnostics/span.js";
@@ -61,4 +63,13 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
     analysisFrom = front.length;
   }
   return { source, program, checked, analysis: analysis && analysis.stratified ? analysis : null, analyzed: analysis, diagnostics, analysisFrom };
+}
+
+/**
+ * The program with Soufflé's magic-set transformation applied to `names` (or every eligible
+ * relation): its clauses are new, so they are typed by the one inference as checked ones are.
+ */
+export function withMagicSets(checked: CheckedProgram, names: "*" | readonly string[]): CheckedProgram {
+  const out = magicSets(checked, names);
+  return out === checked ? checked : { ...out, types: out.clauses.map((c) => inferTypes(c, out.relations)) };
 }

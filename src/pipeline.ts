@@ -5,13 +5,13 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { check } from "./check/check.js";
-import { checkPlans, compile, type Compiled } from "./compile.js";
+import { checkPlans, compile, withMagicSets, type Compiled } from "./compile.js";
 import { Diagnostics, fileErrorReason, ReadError, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { parse } from "./syntax/parse.js";
 import { expandIncludes, preprocess, type IncludedPart, type PreprocessOptions } from "./syntax/preprocess.js";
 import { LineIndex, type SourceFile, type Span } from "./diagnostics/span.js";
 
-export { checkPlans, compile, ReadError, type Compiled };
+export { checkPlans, compile, ReadError, withMagicSets, type Compiled };
 
 /**
  * Reads a rule file as the user named it (relative to `cwd`), runs the C preprocessor over it when it

@@ -5,7 +5,7 @@ import { Diagnostics } from "../diagnostics/diagnostic.js";
 import type { InvariantDirective, IoDirective, Program, RelationDecl, Rule } from "../syntax/ast.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import { normalize } from "../syntax/normalize.js";
-import type { Span } from "../diagnostics/span.js";
+import type { Location, Span } from "../diagnostics/span.js";
 import { checkGrounding } from "./ground.js";
 import { checkInlining, inlineClauses } from "./inline.js";
 import { checkExecutionPlans } from "./execution-plan.js";
@@ -51,7 +51,9 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
   for (const item of program.items) if (item.kind === "type" && item.form === "adt") for (const b of item.branches ?? []) branches.set(b.name.name, b.fields.length);
   for (const item of program.items) if (item.kind === "rule") (checkRule(item, schemas, found, branches), checkAggregateDependencies(item, found));
   checkRecordTerms(clauses, (r) => schemas.get(r)?.columns, found);
+  const beforeRecords = found.items.length;
   checkRecordIdentity(program, clauses, (r) => schemas.get(r)?.columns, found);
+  const recordMismatches = found.items.slice(beforeRecords).map((d) => d.span);
   const inline = inlineRelations(program, schemas);
   const clauseTypes = clauses.map((clause) => {
     // An inline relation's head binds its variables: the atoms it replaces supply them (as in Soufflé).
@@ -75,7 +77,12 @@ export function check(program: Program, diags: Diagnostics): CheckedProgram {
     inlinedTypes = inlined.map((clause) => inferClause(clause, columnTypes, new Diagnostics()));
   }
   checkExecutionPlans(inlined, found);
-  checkSubtypes(program, clauses, schemas, found);
+  // A rule whose record types already disagree (CL203) is not reported again as a subtype mismatch.
+  const subtypes = new Diagnostics();
+  checkSubtypes(program, clauses, schemas, subtypes);
+  const ruleOf = (span: Location) => clauses.find((c) => c.rule.span.file === span.file && c.rule.span.start <= span.start && span.end <= c.rule.span.end)?.rule;
+  const reported = new Set<Rule | undefined>(recordMismatches.map(ruleOf).filter((r) => r !== undefined));
+  for (const d of subtypes.items) if (!reported.has(ruleOf(d.span))) found.push(d);
   // Items with syntax errors were left out of the program, so "never defined" would be a guess.
   const syntaxBroken = diags.items.some((d) => d.code.startsWith("CL1") && d.severity === "error" && d.span.file === program.file);
   if (!syntaxBroken) checkDefinitions(program, schemas, found);

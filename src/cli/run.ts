@@ -14,9 +14,8 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
 import { Diagnostics, makeDiagnostic, UserError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { analyze } from "../analysis/analyze.js";
-import { magicSets } from "../plan/magic.js";
 import { wholeFile, type Span } from "../diagnostics/span.js";
-import { compile, compileFile, ReadError } from "../pipeline.js";
+import { compile, compileFile, ReadError, withMagicSets } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
 import type { IoDirective } from "../syntax/ast.js";
@@ -198,7 +197,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
   // `.pragma "magic-transform" "*"` (or a list of relations): demand-driven rules for what is read with known arguments.
   const pragma = magicPragma(compiled.diagnostics.items, sources);
   const magic = pragma === "*" || opts.magic === "*" ? "*" : pragma === null && opts.magic === null ? null : [...(pragma ?? []), ...(opts.magic ?? [])];
-  let checked = magic === null ? compiled.checked : magicSets(compiled.checked, magic);
+  let checked = magic === null ? compiled.checked : withMagicSets(compiled.checked, magic);
   let analysis = compiled.analysis;
   if (checked !== compiled.checked) {
     const found = new Diagnostics();

@@ -6,7 +6,7 @@ import { analyze } from "../../src/analysis/analyze.js";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { evaluate } from "../../src/eval/index.js";
 import { magicSets } from "../../src/plan/magic.js";
-import { compile } from "../../src/pipeline.js";
+import { compile, withMagicSets } from "../../src/pipeline.js";
 
 const PROGRAM = (facts: string): string => `
 .decl e(x: number, y: number)
@@ -41,7 +41,7 @@ q6(x) :- lvl(x, 3).
 function outputs(text: string, magic: boolean): Record<string, string[]> {
   const c = compile({ path: "t.dl", text });
   expect(c.diagnostics.items.filter((d) => d.severity === "error")).toEqual([]);
-  const checked = magic ? magicSets(c.checked, "*") : c.checked;
+  const checked = magic ? withMagicSets(c.checked, "*") : c.checked;
   const analysis = magic ? analyze(checked, new Diagnostics()) : c.analysis!;
   const engine = evaluate(checked, analysis, {});
   const out: Record<string, string[]> = {};
