@@ -94,7 +94,7 @@ for (let i = 0; i < rounds; i++) {
   const r = await evaluate(work, killTime());
   typical ??= performance.now() - started;
   if (r.signal === "SIGKILL") kills++;
-  else if (r.code !== 0) throw new Error(`round ${i}: evaluate exited ${r.code}\n${r.err}`);
+  else if (r.code !== 0) throw new Error(`round ${i}: evaluate exited ${r.code}\n${r.err}${r.out.slice(-3000)}`);
   if (i === sealRound) {
     // Seal epoch 1, killed at random points, until one attempt finishes (the last is never killed).
     for (let attempt = 0; ; attempt++) {

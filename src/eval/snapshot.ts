@@ -7,6 +7,7 @@
 // that function gives a fixed row, and tables kept under another one are ignored (rows are inserted).
 import type { EngineState } from "./engine.js";
 import { finish, mix } from "./storage/hash.js";
+import { SLOT_LAYOUT } from "./storage/hash-set.js";
 
 /** Where an engine state's arrays went (section numbers) and its per-stratum progress. */
 export interface StateLayout {
@@ -26,9 +27,9 @@ export interface StateLayout {
   readonly hash?: number;
 }
 
-/** The row hash tables are laid out by, on a fixed row: a change of the function shows here. */
+/** The row hash tables are laid out by, on a fixed row, with the slot layout: a change of either shows here. */
 function hashProbe(): number {
-  return finish(mix(mix(mix(0, 1), -2), 0x7fffffff));
+  return finish(mix(mix(mix(mix(0, 1), -2), 0x7fffffff), SLOT_LAYOUT));
 }
 
 /** Hands `state`'s arrays to `put` (which stores one and returns its section number) and returns the layout. */

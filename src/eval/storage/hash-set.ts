@@ -6,6 +6,9 @@ import { EMPTY, finish, mix, rowArray } from "./hash.js";
 
 const NO_TABLE = new Int32Array(0);
 
+/** How slots are laid out (kept tables record it): 2 = one number per slot, the row below the mask and a hash tag above it. */
+export const SLOT_LAYOUT = 2;
+
 /** A hash table of row numbers into a relation's `data`; the relation writes a row after `add*` says it is new. */
 export class HashSet {
   private table: Int32Array = NO_TABLE;
@@ -170,7 +173,7 @@ export class HashSet {
     this.table.fill(EMPTY);
   }
 
-  /** The slots as they are ((row, hash) pairs, a power of two of them): what `fromTable` restores. */
+  /** The slots as they are (one number each, a power of two of them; see SLOT_LAYOUT): what `fromSlots` restores. */
   slots(): Int32Array {
     return this.table;
   }
@@ -180,12 +183,13 @@ export class HashSet {
    * no row is hashed again. Null when `table` cannot be such slots, or is too full for `rows` rows.
    */
   static fromSlots(table: Int32Array, rows: number): HashSet | null {
-    const n = table.length / 2;
+    const n = table.length;
     if (n < 16 || (n & (n - 1)) !== 0 || rows * 10 > n * 7) return null;
     const c = new HashSet(0);
-    c.table = rowArray(table.length);
+    c.table = rowArray(n);
     c.table.set(table);
     c.mask = n - 1;
+    c.tag = 0x7fffffff & ~c.mask;
     return c;
   }
 
