@@ -106,17 +106,20 @@ export class SymbolTable {
     const t = new SymbolTable();
     // Copied with room for an eighth more: a continuing run adds a few symbols, and growing on the
     // first would copy every array a second time.
+    // One capacity for every per-code array: `add` checks only `starts`, so `hashes` and `flags`
+    // must hold as many codes as `starts` has room for.
     const room = (n: number): number => n + Math.max(16, n >> 3);
+    const codes = room(p.length);
     t.bytes = new Uint8Array(room(p.bytes.length));
     t.bytes.set(p.bytes);
-    t.starts = new Int32Array(room(p.starts.length));
+    t.starts = new Int32Array(codes + 1);
     t.starts.set(p.starts);
-    t.hashes = new Int32Array(room(p.hashes.length));
+    t.hashes = new Int32Array(codes);
     t.hashes.set(p.hashes);
-    t.flags = new Uint8Array(room(p.flags.length));
+    t.flags = new Uint8Array(codes);
     t.flags.set(p.flags);
     t.length = p.length;
-    t.rehash(room(p.length));
+    t.rehash(codes);
     t.lone = p.lone;
     return t;
   }

@@ -1,5 +1,5 @@
 import { fc, test } from "@fast-check/vitest";
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compareSymbols } from "../../src/eval/values.js";
 import { ESCAPE, hashBytes, SymbolTable } from "../../src/eval/symbols.js";
 
@@ -49,5 +49,22 @@ describe("SymbolTable", () => {
     const rank = t.ranks();
     const sorted = [...words].sort(compareSymbols);
     expect(codes.map((c) => rank[c])).toEqual(words.map((w) => sorted.indexOf(w)));
+  });
+});
+
+describe("SymbolTable.fromParts", () => {
+  // Restored tables grow by appending codes: every per-code array must have room for as many codes
+  // as `starts` does (a shorter `hashes` lost the hashes of new symbols past its end).
+  it.each([127, 135, 1023, 4095])("keeps every code after a restore of %i symbols and growth past the headroom", (n) => {
+    const t = new SymbolTable();
+    const words = Array.from({ length: n }, (_, i) => `w${i}`);
+    const codes = words.map((w) => t.intern(w));
+    const p = t.parts();
+    const u = SymbolTable.fromParts({ ...p, bytes: p.bytes.slice(), starts: p.starts.slice(), hashes: p.hashes.slice(), flags: p.flags.slice(), slots: p.slots.slice() });
+    const more = Array.from({ length: n }, (_, i) => `x${i}`);
+    const moreCodes = more.map((w) => u.intern(w));
+    expect(words.map((w) => u.intern(w))).toEqual(codes);
+    expect(more.map((w) => u.find(w))).toEqual(moreCodes);
+    expect(new Set(moreCodes).size).toBe(n);
   });
 });
