@@ -68,20 +68,3 @@ export function stateOf(layout: StateLayout, get: (section: number) => Int32Arra
   };
 }
 
-/** The section numbers a layout uses (to copy a kept state on unchanged). */
-export function sectionsOf(layout: StateLayout): number[] {
-  const out: number[] = [];
-  for (const r of layout.relations) {
-    out.push(r.data);
-    if (r.base !== null) out.push(r.base);
-    if (r.slots != null) out.push(r.slots);
-    if (r.baseSlots != null) out.push(r.baseSlots);
-  }
-  return out;
-}
-
-/** The layout with its section numbers renumbered by `map`. */
-export function renumber(layout: StateLayout, map: (section: number) => number): StateLayout {
-  const opt = (s: number | null | undefined): number | null => (s == null ? null : map(s));
-  return { ...layout, relations: layout.relations.map((r) => ({ ...r, data: map(r.data), base: r.base === null ? null : map(r.base), slots: opt(r.slots), baseSlots: opt(r.baseSlots) })) };
-}

@@ -15,7 +15,7 @@
 // part against damage, not tampering, and is checked when the part is read.
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { layoutOf, stateOf, type StateLayout } from "../eval/snapshot.js";
@@ -398,11 +398,3 @@ export function removeParts(dir: string, keep: ReadonlySet<string>): void {
   for (const name of names) if (PART_NAME.test(name) && !keep.has(name)) rmSync(join(dir, name), { force: true });
 }
 
-/** The size of a part file, or -1 when it is not there. */
-export function partSize(dir: string, file: string): number {
-  try {
-    return statSync(join(dir, file)).size;
-  } catch {
-    return -1;
-  }
-}

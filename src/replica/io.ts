@@ -3,7 +3,7 @@
 import type { RelationSchema } from "../check/types.js";
 import { parseFacts, readFactCodes, readFactFile, type FactSchema, type ReadOptions } from "../io/read-facts.js";
 import type { ValueTable } from "../eval/values.js";
-import { formatRelation, writeRelationFile } from "../io/write.js";
+import { formatRelation } from "../io/write.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Tuple } from "./tuple-keys.js";
@@ -36,11 +36,6 @@ function readOptions(path: string, schema: ReplicaSchema): ReadOptions {
     ...(delimiter === undefined ? {} : { delimiter }),
     ...(headers === true ? { headers } : {}),
   };
-}
-
-/** Writes a relation as a Soufflé-style `.csv` (tab-separated), atomically. */
-export function writeRelation(path: string, schema: FactSchema, tuples: readonly Tuple[]): void {
-  writeRelationFile(path, schema, tuples, "tsv");
 }
 
 /** A schema with only column types (and a file format), as the kept state records them: enough to read fact files. */

@@ -144,9 +144,6 @@ export interface AtomLiteral {
 
 export type ComparisonOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "match" | "contains";
 
-/** Soufflé's string constraints, written like atoms: `match(pattern, s)`, `contains(part, s)`. */
-export const STRING_CONSTRAINTS: readonly ComparisonOp[] = ["match", "contains"];
-
 /** `x < y`; with `negated`, Soufflé's `!(x < y)`. */
 export interface Comparison {
   readonly kind: "cmp";
