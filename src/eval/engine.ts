@@ -10,6 +10,8 @@
 //    operators (`band`, `bshl`, ...) work on bit patterns and wrap. Division or `%` by zero is CL405
 //    for every type (Soufflé gives inf/NaN for floats); a CL405 names the rule, and the relations keep
 //    what was derived before it.
+//  - With `wide` (`run --64`), `number` and `unsigned` are 64-bit, interned as BigInts in the value
+//    table, and wrap around at 64 bits; what the generated code cannot do at 64 bits is CL118.
 //  - Symbols compare (`<`, `max`, output order) by code point, which agrees with Soufflé's
 //    lexicographic symbol order (souffle-lang/souffle#1353) on ASCII; `strlen` and `substr` count code points; `ord(s)` is the first code point
 //    (Soufflé returns its internal symbol number, which depends on insertion order).
