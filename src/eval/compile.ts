@@ -222,13 +222,13 @@ class Gen {
         const n = this.label++;
         const L = `L${n}`;
         this.slotTypes[step.slot] = step.from.type;
-        if (this.big(step.from.type)) throw new WideUnsupported("`range` over `number` or `unsigned`");
-        const [stepOf, inside, at] = (["step", "inside", "at"] as const).map((i) => this.functor("range", i));
+        const big = this.big(step.from.type);
+        const [stepOf, inside, at] = (["step", "inside", "at"] as const).map((i) => this.functor("range", big ? `${i}64` : i));
         this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `${stepOf}(f${n}, t${n})` : this.value(step.step)};`);
         this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; ${inside}(x${n}, t${n}, s${n}); k${n}++, x${n} = ${at}(f${n}, s${n}, k${n})) {`);
         this.indent++;
         const t = step.from.type;
-        this.emit(`v${step.slot} = ${t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
+        this.emit(`v${step.slot} = ${big ? `VT.int(x${n})` : t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
         rest(L);
         this.indent--;
         this.emit(`}`);
@@ -615,6 +615,8 @@ class Gen {
           if (e.name === "min" || e.name === "max" || e.name === "to_string") return `${f}(${args.join(", ")})`;
           if (e.name === "strlen" || e.name === "ord") return `BigInt(${f}(${args.join(", ")}))`;
           if (e.name === "autoinc") return `BigInt(${f}(ops.counter(VT)))`;
+          const impl = `${b.pick(e.args.map((a) => a.type), e.type)}64`;
+          if (Object.hasOwn(b.impls, impl)) return `${this.functor(e.name, impl)}(${args.join(", ")})`;
           throw new WideUnsupported(`\`${e.name}\` on \`number\` or \`unsigned\``);
         }
         return b.state === "counter" ? `${f}(ops.counter(VT))` : `${f}(${args.join(", ")})`;
