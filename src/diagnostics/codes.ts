@@ -40,7 +40,7 @@ const LIST = [
     "Soufflé's `.plan` fixes the join order of the clause before it. calmlog orders joins by its own planner (README: How evaluation works), so the plan has no effect on results.",
     null),
   code("CL118", "not-64-bit", "error", "Construct that `run --64` does not evaluate at 64 bits",
-    "With `--64`, `number` and `unsigned` are 64-bit, as in Soufflé built with RAM_DOMAIN_SIZE=64. Arithmetic, comparisons, `count`, `sum`, `min`, `max`, `range` and the functors work at 64 bits; `mean` over integers, records and ADTs, record/ADT columns in an `.input`, and JSON Lines facts or outputs are refused rather than computed at 32 bits.",
+    "With `--64`, `number` and `unsigned` are 64-bit, as in Soufflé built with RAM_DOMAIN_SIZE=64. Arithmetic, comparisons, aggregates, `range` and the functors work at 64 bits; records and ADTs, record/ADT columns in an `.input`, and JSON Lines facts or outputs are refused rather than computed at 32 bits.",
     "Run without `--64`, or rewrite the rule or the `.input`/`.output` without the construct."),
   code("CL119", "declaration-ignored", "note", "`.functor` or `.lattice` declaration accepted and unused",
     "Soufflé's declarations of user-defined functors (implemented in a C++ library) and of lattices (`.lattice T<> { ... }`) are read and ignored; a call `@f(...)` (CL104) or a lattice column `x: T<>` (CL101) is refused where it is used.",

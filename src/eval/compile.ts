@@ -473,7 +473,6 @@ class Gen {
     this.aggNames.set(agg, acc);
     this.emit(`// ${agg.text}`);
     const targetType = agg.target?.type ?? "number";
-    if (agg.op === "mean" && this.big(targetType)) throw new WideUnsupported("`mean` over `number` or `unsigned`");
     this.emit(`let ${acc} = ${agg.op === "sum" && this.big(targetType) ? "0n" : "0"}, ${cnt} = 0;`);
     const distinct = agg.distinct !== undefined && agg.distinct.length > 0 ? agg.distinct : null;
     // A body that is a relation of its own ranges over distinct bindings of its variables.
@@ -496,7 +495,8 @@ class Gen {
           this.emit(`${acc} = ${targetType === "float" ? `${acc} + ${t}` : `ops.add${typeLetter(targetType)}(${acc}, ${t})`};`);
           break;
         case "mean":
-          this.emit(`${acc} += ${t};`);
+          // At 64 bits each value is added as a double, as Soufflé's mean accumulates.
+          this.emit(this.big(targetType) ? `${acc} += Number(${t});` : `${acc} += ${t};`);
           break;
         case "min":
         case "max": {
