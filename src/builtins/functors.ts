@@ -66,7 +66,9 @@ export function compareSymbols(a: string, b: string): number {
 }
 
 // Every implementation takes and returns values: a symbol is a string, the three numeric types are numbers.
-type Impl = (...args: never[]) => string | number | boolean;
+// In a 64-bit program (`run --64`) integers are BigInts: a row's `<impl>64` is the 64-bit
+// implementation of `<impl>`, which the code generator picks instead once per program.
+type Impl = (...args: never[]) => string | number | boolean | bigint;
 
 const parseNumber = (s: string): number => {
   // Decimal, `0x` hexadecimal or `0b` binary, with an optional sign, as Soufflé reads numbers.
@@ -88,10 +90,32 @@ const parseUnsigned = (s: string): number => {
   return u32(Number(t), "to_unsigned ", Number(t), null);
 };
 
+/** A symbol read as a 64-bit integer, wrapped to `bits` (asIntN or asUintN). */
+const parse64 = (name: string, wrap: (b: bigint) => bigint, unsigned: boolean) => (s: string): bigint => {
+  const t = s.trim();
+  const m = (unsigned ? /^\+?(\d+)$/ : /^([+-]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)$/).exec(t);
+  if (m === null) throw new ArithmeticFault(`\`${name}(${JSON.stringify(s)})\`: not a number`);
+  const v = unsigned ? BigInt(m[1]!) : BigInt(m[2]!.toLowerCase()) * (m[1] === "-" ? -1n : 1n);
+  return wrap(v);
+};
+/** A float truncated toward zero to a 64-bit integer, wrapped. */
+const float64 = (type: string, wrap: (b: bigint) => bigint) => (a: number): bigint => {
+  if (!Number.isFinite(a)) overflow("", a, null, type);
+  return wrap(BigInt(Math.trunc(a)));
+};
+const asI64 = (b: bigint): bigint => BigInt.asIntN(64, b);
+const asU64 = (b: bigint): bigint => BigInt.asUintN(64, b);
+
 // The three conversion families: each picks its implementation from the type of its argument.
-const intImpls = { parse: parseNumber, fromNumber: (a: number) => toI(a), fromFloat: (a: number) => toI(Math.trunc(a)) };
-const floatImpls = { parse: parseFloat, fromNumber: (a: number) => a };
-const unsignedImpls = { parse: parseUnsigned, fromNumber: (a: number) => toU(a) >>> 0, fromFloat: (a: number) => toU(Math.trunc(a)) >>> 0 };
+const intImpls = {
+  parse: parseNumber, fromNumber: (a: number) => toI(a), fromFloat: (a: number) => toI(Math.trunc(a)),
+  parse64: parse64("to_number", asI64, false), fromNumber64: asI64, fromFloat64: float64("number", asI64),
+};
+const floatImpls = { parse: parseFloat, fromNumber: (a: number) => a, parse64: parseFloat, fromNumber64: (a: bigint | number) => Number(a) };
+const unsignedImpls = {
+  parse: parseUnsigned, fromNumber: (a: number) => toU(a) >>> 0, fromFloat: (a: number) => toU(Math.trunc(a)) >>> 0,
+  parse64: parse64("to_unsigned", asU64, true), fromNumber64: asU64, fromFloat64: float64("unsigned", asU64),
+};
 const pickInt = (args: readonly BuiltinType[]) => (args[0] === "symbol" ? "parse" : args[0] === "float" ? "fromFloat" : "fromNumber");
 const pickFloat = (args: readonly BuiltinType[]) => (args[0] === "symbol" ? "parse" : "fromNumber");
 
@@ -156,6 +180,12 @@ export const BUILTINS = {
         const cps = Array.from(s);
         if (i < 0 || i > cps.length || n < 0) return "";
         return cps.slice(i, i + n).join("");
+      },
+      // Indexes past 2^53 are past any string's end, so a Number of them is exact where it matters.
+      substr64: (s: string, i: bigint, n: bigint) => {
+        const cps = Array.from(s);
+        if (i < 0n || i > BigInt(cps.length) || n < 0n) return "";
+        return cps.slice(Number(i), Number(i) + Math.min(Number(n), cps.length)).join("");
       },
     },
     pick: fixed("substr"), smt: null,
@@ -253,6 +283,9 @@ export const BUILTINS = {
       at: (from: number, step: number, k: number) => from + k * step,
       /** Whether value `k`, `x`, is still inside the range; a zero step gives `from` once unless the range is empty (Soufflé's runRange). */
       inside: (x: number, to: number, step: number, k: number) => step > 0 ? x < to : step < 0 ? x > to : k === 0 && x !== to,
+      step64: (from: bigint, to: bigint) => (from <= to ? 1n : -1n),
+      at64: (from: bigint, step: bigint, k: number) => from + BigInt(k) * step,
+      inside64: (x: bigint, to: bigint, step: bigint, k: number) => step > 0n ? x < to : step < 0n ? x > to : k === 0 && x !== to,
     },
     pick: fixed("at"), smt: null,
   },

@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import type { RelationSchema } from "../check/types.js";
 import { Engine, type RunStats } from "../eval/engine.js";
 import { onLargeArray } from "../eval/relation.js";
+import { checkWide, textSchema } from "../io/read-wide.js";
 import { parseFacts, readFactCodes, readFactFile, type FactFormat } from "../io/read-facts.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { outputTarget, stdoutBlock, writeRows, writeRowsPending, type OutputTarget, type PendingFile } from "../io/write.js";
@@ -39,6 +40,9 @@ Options:
       --order ORDER      sorted (default: column by column, numbers numerically, symbols by
                          code point) or insertion (the order tuples were added: facts in file
                          order, then as derived; deterministic, and cheaper on large outputs)
+      --64               64-bit \`number\` and \`unsigned\`, as Soufflé built with
+                         -DRAM_DOMAIN_SIZE=64 (wrap-around at 64 bits; constructs it does not
+                         evaluate at 64 bits are refused with CL118)
       --stats            per stratum and per rule: iterations, tuples derived, time (to stderr)
       --no-progress      no progress line on a terminal
   -I, --include-dir DIR  where the C preprocessor looks for \`#include\` files (repeatable)
@@ -73,6 +77,8 @@ interface Options {
   readonly magic: "*" | readonly string[] | null;
   readonly output: string | null;
   readonly color: boolean | null;
+  /** `--64`: 64-bit `number` and `unsigned`. */
+  readonly wide: boolean;
 }
 
 /** Soufflé's flags that calmlog accepts and ignores, with why. */
@@ -106,6 +112,7 @@ function options(args: readonly string[]): Options {
     legacy: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
     stats: { type: "boolean" },
+    "64": { type: "boolean" },
     "no-progress": { type: "boolean" },
   });
   const { values, positionals } = parsed;
@@ -130,6 +137,7 @@ function options(args: readonly string[]): Options {
     ignored: Object.keys(SOUFFLE_FLAGS).filter((k) => (values as Record<string, unknown>)[k] !== undefined),
     output: values.output ?? null,
     color: colorChoice(values),
+    wide: values["64"] === true,
   };
 }
 
@@ -237,7 +245,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
 
   onLargeArray(() => reclaim());
   try {
-    const engine = new Engine(checked, analysis, progress ? { onProgress: progress } : {});
+    const engine = new Engine(checked, analysis, { ...(progress ? { onProgress: progress } : {}), wide: opts.wide });
     let stdinText: string | null = null;
     for (const schema of checked.relations.values()) {
       // Each `.input` of a relation is read, as Soufflé reads every one.
@@ -245,14 +253,24 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
         const delimiter = param(input, "delimiter");
         const headers = param(input, "headers") === "true";
         const rfc4180 = param(input, "rfc4180") === "true";
+        if (opts.wide && schema.columns.some((c) => c.shape !== undefined)) return fail(makeDiagnostic("CL118", input.span, `\`run --64\` does not read record or ADT columns (\`${schema.name}\`)`));
         if (param(input, "IO") === "stdin") {
           if (ctx.stdin === undefined || opts.program === "-") return fail(makeDiagnostic("CL404", input.span, `\`${schema.name}\` reads standard input (\`IO=stdin\`), but ${opts.program === "-" ? "the program itself came from it" : "there is none"}`));
           stdinText ??= await ctx.stdin();
-          engine.insert(schema.name, parseFacts(stdinText, "<stdin>", schema, { headers, rfc4180, ...(delimiter !== undefined ? { delimiter } : {}) }));
+          const how = { headers, rfc4180, ...(delimiter !== undefined ? { delimiter } : {}) };
+          if (opts.wide) engine.insert(schema.name, checkWide(parseFacts(stdinText, "<stdin>", textSchema(schema), how), schema, "<stdin>"));
+          else engine.insert(schema.name, parseFacts(stdinText, "<stdin>", schema, how));
           continue;
         }
         const { path, format } = inputPath(schema, factDir, input);
         const read = { format, headers, rfc4180, displayPath: showDir(path), requestedAt: input.span, ...(delimiter !== undefined ? { delimiter } : {}) };
+        if (opts.wide) {
+          // JSON numbers beyond 2^53 are not exact in JavaScript, so a 64-bit run reads delimited text only.
+          if (format === "jsonl") return fail(makeDiagnostic("CL118", input.span, `\`run --64\` does not read JSON Lines facts (\`${showDir(path)}\`)`, { help: "Give the facts as a tab-separated `.facts` file." }));
+          engine.insert(schema.name, checkWide(readFactFile(path, textSchema(schema), read), schema, read.displayPath));
+          reclaim();
+          continue;
+        }
         // Fact files go in as codes, symbols interned from the file's bytes, without a tuple per fact.
         const codes = readFactCodes(path, schema, read, engine.valueTable);
         if (codes !== null) engine.insertCodes(schema.name, codes);
@@ -280,6 +298,10 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
       } catch (err) {
         return fail(makeDiagnostic("CL406", spanOf(outputs.find((o) => o.path !== null && dirname(o.path) === dir)!.name), `cannot create output directory \`${showDir(dir)}\`: ${(err as Error).message}`));
       }
+    }
+    if (opts.wide) {
+      const json = outputs.find((o) => o.format === "jsonl");
+      if (json !== undefined) return fail(makeDiagnostic("CL118", spanOf(json.name), `\`run --64\` does not write JSON Lines (\`${json.name}\`)`, { help: "Write tab-separated output (the default `--format tsv`)." }));
     }
     const orderOf = (name: string): Uint32Array | null => (opts.sorted ? engine.sortedRows(name) : null);
     const pending = new Map<OutputTarget, PendingFile>();

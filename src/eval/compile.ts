@@ -4,7 +4,7 @@
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { AggPlan, ArgAction, JoinPlan, PExpr, RulePlan, Step, UnpackPattern } from "../plan/plan.js";
 import { builtin } from "../builtins/functors.js";
-import type { Ops } from "./ops.js";
+import type { Ops, WideOps } from "./ops.js";
 import type { Relation } from "./relation.js";
 import type { ValueTable } from "./values.js";
 
@@ -12,7 +12,16 @@ import type { ValueTable } from "./values.js";
 export interface Runtime {
   rel(name: string): Relation;
   readonly values: ValueTable;
-  readonly ops: Ops;
+  /** `ops`, or `wideOps` for a 64-bit program (`run --64`). */
+  readonly ops: Ops | WideOps;
+}
+
+/** A construct that `run --64` does not evaluate at 64 bits (the engine reports it as CL118). */
+export class WideUnsupported extends Error {
+  constructor(readonly what: string) {
+    super(what);
+    this.name = "WideUnsupported";
+  }
 }
 
 /** A compiled variant: evaluates over row ranges `lo[i]..hi[i]` of positive atom `i`; returns how many head tuples were new. */
@@ -29,8 +38,8 @@ export function setSourceDump(sink: ((source: string) => void) | null): void {
 }
 
 /** Compiles one plan of a rule (once per program) to a factory that binds it to an engine's relations. */
-export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): VariantFactory {
-  const source = generate(rule, plan, types);
+export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[], wide = false): VariantFactory {
+  const source = generate(rule, plan, types, wide);
   dumpSink?.(source);
   const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
   return (rt: Runtime) => make(rt);
@@ -42,8 +51,8 @@ export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation:
  * pair index (two columns, one bound) or a chain index; the storage behind each keeps that
  * interface whatever its representation, so a function has one loop per atom.
  */
-export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[]): string {
-  return new Gen(rule, plan, types).build();
+export function generate(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[], wide = false): string {
+  return new Gen(rule, plan, types, wide).build();
 }
 
 class Gen {
@@ -65,7 +74,14 @@ class Gen {
     private readonly rule: RulePlan,
     private readonly plan: JoinPlan,
     private readonly types: (relation: string) => readonly PrimitiveType[],
+    /** `number` and `unsigned` are 64-bit: codes into `VT.ints`, values BigInts, arithmetic from `wideOps`. */
+    private readonly wide = false,
   ) {}
+
+  /** Whether values of `t` are BigInts here. */
+  private big(t: PrimitiveType): boolean {
+    return this.wide && (t === "number" || t === "unsigned");
+  }
 
   build(): string {
     const top = `L${this.label++}`;
@@ -80,7 +96,7 @@ class Gen {
       `// ${this.rule.text}`,
       `// variant: ${this.plan.delta < 0 ? "no positive atom" : `delta of atom ${this.plan.delta + 1} (\`${this.rule.atoms[this.plan.delta]}\`)`}`,
       `"use strict";`,
-      `const ops = rt.ops, VT = rt.values, SY = VT.symbols, FL = VT.floats;`,
+      `const ops = rt.ops, VT = rt.values, SY = VT.symbols, FL = VT.floats${this.wide ? ", WI = VT.ints" : ""};`,
       ...this.prelude,
     ];
     const head = [`  let derived = 0;`, ...(slots ? [`  let ${slots};`] : []), ...(ranges ? [`  const ${ranges};`] : [])];
@@ -167,6 +183,10 @@ class Gen {
       return v;
     }
     if (!Number.isInteger(value)) return null;
+    if (this.wide) {
+      if (type === "unsigned" && value < 0) return null;
+      return this.constVar(`i:${value}`, `VT.int(${BigInt(value)}n)`);
+    }
     if (type === "number") return value >= -2147483648 && value <= 2147483647 ? String(value) : null;
     return value >= 0 && value <= 4294967295 ? String(value | 0) : null;
   }
@@ -202,12 +222,13 @@ class Gen {
         const n = this.label++;
         const L = `L${n}`;
         this.slotTypes[step.slot] = step.from.type;
-        const [stepOf, inside, at] = (["step", "inside", "at"] as const).map((i) => this.functor("range", i));
+        const big = this.big(step.from.type);
+        const [stepOf, inside, at] = (["step", "inside", "at"] as const).map((i) => this.functor("range", big ? `${i}64` : i));
         this.emit(`const f${n} = ${this.value(step.from)}, t${n} = ${this.value(step.to)}, s${n} = ${step.step === null ? `${stepOf}(f${n}, t${n})` : this.value(step.step)};`);
         this.emit(`${L}: for (let k${n} = 0, x${n} = f${n}; ${inside}(x${n}, t${n}, s${n}, k${n}); k${n}++, x${n} = ${at}(f${n}, s${n}, k${n})) {`);
         this.indent++;
         const t = step.from.type;
-        this.emit(`v${step.slot} = ${t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
+        this.emit(`v${step.slot} = ${big ? `VT.int(x${n})` : t === "float" ? `VT.float(x${n})` : t === "unsigned" ? `(x${n} | 0)` : t === "symbol" ? "0" : `x${n}`};`);
         rest(L);
         this.indent--;
         this.emit(`}`);
@@ -233,6 +254,7 @@ class Gen {
 
   /** Takes a record or ADT value (JS expression `src`) apart: binds and checks its fields, or skips the row. */
   private unpack(src: string, pattern: UnpackPattern, loop: string): void {
+    if (this.wide) throw new WideUnsupported("records and ADTs");
     const u = `u${this.label++}`;
     this.emit(`const ${u} = ops.unpack(${src}, ${JSON.stringify(pattern.branch)}, ${pattern.fields.length});`);
     this.emit(`if (${u} === null) continue ${loop};`);
@@ -451,7 +473,7 @@ class Gen {
     this.aggNames.set(agg, acc);
     this.emit(`// ${agg.text}`);
     const targetType = agg.target?.type ?? "number";
-    this.emit(`let ${acc} = 0, ${cnt} = 0;`);
+    this.emit(`let ${acc} = ${agg.op === "sum" && this.big(targetType) ? "0n" : "0"}, ${cnt} = 0;`);
     const distinct = agg.distinct !== undefined && agg.distinct.length > 0 ? agg.distinct : null;
     // A body that is a relation of its own ranges over distinct bindings of its variables.
     if (distinct !== null) this.emit(`const d${k} = new Set();`);
@@ -473,7 +495,8 @@ class Gen {
           this.emit(`${acc} = ${targetType === "float" ? `${acc} + ${t}` : `ops.add${typeLetter(targetType)}(${acc}, ${t})`};`);
           break;
         case "mean":
-          this.emit(`${acc} += ${t};`);
+          // At 64 bits each value is added as a double, as Soufflé's mean accumulates.
+          this.emit(this.big(targetType) ? `${acc} += Number(${t});` : `${acc} += ${t};`);
           break;
         case "min":
         case "max": {
@@ -485,7 +508,7 @@ class Gen {
     });
     this.indent--;
     this.emit(`} while (false);`);
-    if (agg.op === "count") this.emit(`${acc} = ${cnt};`);
+    if (agg.op === "count") this.emit(this.wide ? `${acc} = BigInt(${cnt});` : `${acc} = ${cnt};`);
     else if (agg.op === "min" || agg.op === "max" || agg.op === "mean") this.emit(`if (${cnt} === 0) continue ${loop};`);
     if (agg.op === "mean") this.emit(`${acc} = ${acc} / ${cnt};`);
   }
@@ -495,9 +518,11 @@ class Gen {
     switch (e.kind) {
       case "var": {
         const t = this.slotTypes[e.slot] ?? e.type;
+        if (this.big(t)) return `WI[v${e.slot}]`;
         return t === "number" ? `v${e.slot}` : t === "unsigned" ? `(v${e.slot} >>> 0)` : t === "float" ? `FL[v${e.slot}]` : `SY.text(v${e.slot})`;
       }
       case "const":
+        if (typeof e.value === "number" && this.big(e.type) && Number.isInteger(e.value)) return `${BigInt(e.value)}n`;
         return typeof e.value === "string" ? JSON.stringify(e.value) : numberLiteral(e.value);
       case "agg":
         return this.aggNames.get(e.agg) ?? "0";
@@ -508,9 +533,10 @@ class Gen {
           case "-":
             return `ops.neg${T}(${a})`;
           case "bnot":
+            if (this.big(e.type)) return `ops.bnot${T}(${a})`;
             return e.type === "unsigned" ? `((~${a}) >>> 0)` : `(~${a})`;
           case "lnot":
-            return `(${a} === 0 ? 1 : 0)`;
+            return this.big(e.type) ? `(${a} === 0n ? 1n : 0n)` : `(${a} === 0 ? 1 : 0)`;
         }
         return a;
       }
@@ -519,6 +545,27 @@ class Gen {
         const b = this.value(e.right);
         const T = typeLetter(e.type);
         const u = e.type === "unsigned";
+        if (this.big(e.type)) {
+          const z = e.left.type === "float" ? "0" : "0n";
+          switch (e.op) {
+            case "band":
+              return `(${a} & ${b})`;
+            case "bor":
+              return `(${a} | ${b})`;
+            case "bxor":
+              return `(${a} ^ ${b})`;
+            case "bshl":
+            case "bshr":
+            case "bshru":
+              return `ops.${e.op}${T}(${a}, ${b})`;
+            case "land":
+              return `((${a} !== ${z} && ${b} !== ${z}) ? 1n : 0n)`;
+            case "lor":
+              return `((${a} !== ${z} || ${b} !== ${z}) ? 1n : 0n)`;
+            case "lxor":
+              return `(((${a} !== ${z}) !== (${b} !== ${z})) ? 1n : 0n)`;
+          }
+        }
         switch (e.op) {
           case "+":
             return e.type === "symbol" ? `(${a} + ${b})` : `ops.add${T}(${a}, ${b})`;
@@ -555,6 +602,7 @@ class Gen {
       }
       case "call": {
         const args = e.args.map((a) => this.value(a));
+        if (this.wide && (e.name === "record" || e.name === "nil" || e.name.startsWith("$"))) throw new WideUnsupported("records and ADTs");
         if (e.name === "record") return `ops.record([${args.join(", ")}])`;
         if (e.name === "nil") return `ops.NIL`;
         if (e.name.startsWith("$")) return `ops.branch(${JSON.stringify(e.name.slice(1))}, [${args.join(", ")}])`;
@@ -562,6 +610,15 @@ class Gen {
         const b = builtin(e.name);
         if (b === undefined) return "0";
         const f = this.functor(e.name, b.pick(e.args.map((a) => a.type), e.type));
+        if (this.wide && (this.big(e.type) || e.args.some((a) => this.big(a.type)))) {
+          // At 64 bits: `min`, `max` and `to_string` take BigInts as they are; `strlen`, `ord` and `autoinc` give small integers.
+          if (e.name === "min" || e.name === "max" || e.name === "to_string") return `${f}(${args.join(", ")})`;
+          if (e.name === "strlen" || e.name === "ord") return `BigInt(${f}(${args.join(", ")}))`;
+          if (e.name === "autoinc") return `BigInt(${f}(ops.counter(VT)))`;
+          const impl = `${b.pick(e.args.map((a) => a.type), e.type)}64`;
+          if (Object.hasOwn(b.impls, impl)) return `${this.functor(e.name, impl)}(${args.join(", ")})`;
+          throw new WideUnsupported(`\`${e.name}\` on \`number\` or \`unsigned\``);
+        }
         return b.state === "counter" ? `${f}(ops.counter(VT))` : `${f}(${args.join(", ")})`;
       }
     }
@@ -585,6 +642,7 @@ class Gen {
       if (c !== null) return c;
     }
     const v = this.value(e);
+    if (this.big(type)) return `VT.int(ops.to${type === "number" ? "I" : "U"}(${v}))`;
     switch (type) {
       case "number":
         return e.type === "number" && e.kind !== "call" && e.kind !== "agg" ? v : `ops.toI(${v})`;

@@ -10,6 +10,8 @@
 //    operators (`band`, `bshl`, ...) work on bit patterns and wrap. Division or `%` by zero is CL405
 //    for every type (Soufflé gives inf/NaN for floats); a CL405 names the rule, and the relations keep
 //    what was derived before it.
+//  - With `wide` (`run --64`), `number` and `unsigned` are 64-bit, interned as BigInts in the value
+//    table, and wrap around at 64 bits; what the generated code cannot do at 64 bits is CL118.
 //  - Symbols compare (`<`, `max`, output order) by code point, which agrees with Soufflé's
 //    lexicographic symbol order (souffle-lang/souffle#1353) on ASCII; `strlen` and `substr` count code points; `ord(s)` is the first code point
 //    (Soufflé returns its internal symbol number, which depends on insertion order).
@@ -26,8 +28,8 @@ import type { Span } from "../diagnostics/span.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } from "../plan/plan.js";
 import type { Clause } from "../syntax/normalize.js";
-import { compileVariant, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
-import { ArithmeticFault, ops } from "./ops.js";
+import { compileVariant, WideUnsupported, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
+import { ArithmeticFault, ops, wideOps } from "./ops.js";
 import { removeDominated } from "./order.js";
 import { Relation } from "./relation.js";
 import { showValue, ValueTable, type Tuple, type Value } from "./values.js";
@@ -38,6 +40,8 @@ export interface EngineOptions {
   onProgress?: (p: { stratum: number; iteration: number; tuples: number }) => void;
   /** Intern symbols and floats in this table, shared with whoever encoded the rows given to `insertEncoded`. */
   values?: ValueTable;
+  /** `number` and `unsigned` are 64-bit, as Soufflé built with RAM_DOMAIN_SIZE=64 (`run --64`); ignored with `values`, whose own width counts. */
+  wide?: boolean;
 }
 export interface RunOptions {
   /** Which strata to evaluate (default: all). */
@@ -165,7 +169,7 @@ export class Engine {
     from?: Engine,
   ) {
     this.compiled = from?.compiled ?? compileProgram(checked, analysis);
-    this.values = from ? from.values.copy() : (options.values ?? new ValueTable());
+    this.values = from ? from.values.copy() : (options.values ?? new ValueTable(undefined, options.wide ?? false));
     for (const [name, types] of this.compiled.types) {
       this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
       if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
@@ -183,7 +187,8 @@ export class Engine {
         return r;
       },
       values: this.values,
-      ops,
+      // The arithmetic of the program's width, chosen once: generated code calls `ops.addI` either way.
+      ops: this.values.wide ? wideOps : ops,
     };
     if (from === undefined) this.insertProgramFacts();
   }
@@ -245,6 +250,8 @@ export class Engine {
     const arity = types.length;
     if (arity === 0 || codes.length % arity !== 0) throw new Error(`engine: ${codes.length} codes are not rows of ${arity} columns`);
     const base = this.base.get(relation);
+    // Integers as themselves are 32-bit codes; a 64-bit engine interns them (use `insert`).
+    if (this.values.wide && types.some((t) => t === "number" || t === "unsigned")) throw new Error("engine: `insertCodes` takes 32-bit integers; a 64-bit engine reads tuples");
     const rows = codes.length / arity;
     rel.reserve(rows, arity === 2 ? codes : undefined);
     let added = 0;
@@ -335,7 +342,14 @@ export class Engine {
           if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help }));
           throw err;
         }
-        factory = compileVariant(rule.plan, plan, this.compiled.typeOf);
+        try {
+          factory = compileVariant(rule.plan, plan, this.compiled.typeOf, this.values.wide);
+        } catch (err) {
+          if (err instanceof WideUnsupported) {
+            throw new UserError(makeDiagnostic("CL118", rule.plan.span, `\`run --64\` does not evaluate ${err.what} at 64 bits, in the rule for \`${rule.plan.relation}\``, { notes: [`rule: ${rule.plan.text}`], help: "Run without `--64` (32-bit `number` and `unsigned`), or rewrite the rule without it." }));
+          }
+          throw err;
+        }
         rule.orders.set(sig, factory);
       }
       fn = factory(this.runtime);

@@ -89,3 +89,71 @@ export const ops = {
 };
 
 export type Ops = typeof ops;
+
+// `run --64`: `number` and `unsigned` as Soufflé built with RAM_DOMAIN_SIZE=64, values as BigInts,
+// each result wrapped to 64 bits (two's complement). The engine hands generated code this table
+// instead of `ops` once per program, so 32-bit code never tests which width it runs at.
+const i64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+
+function divByZero64(op: string, a: bigint): never {
+  throw new ArithmeticFault(`division by zero in \`${a} ${op} 0\``);
+}
+
+/** Integer power, wrapping at each step as repeated 64-bit multiplication does. */
+function ipow64(a: bigint, b: bigint, wrap: (x: bigint) => bigint): bigint {
+  if (b < 0n) return a === 1n ? 1n : a === -1n ? (b % 2n === 0n ? 1n : wrap(-1n)) : 0n;
+  let r = 1n;
+  let base = a;
+  let e = b;
+  while (e > 0n) {
+    if (e & 1n) r = wrap(r * base);
+    base = wrap(base * base);
+    e >>= 1n;
+  }
+  return r;
+}
+
+/** A value computed for a 64-bit column: integers (a count, a `strlen`) become BigInts, wrapped. */
+function toI64(a: bigint | number): bigint {
+  if (typeof a === "bigint") return i64(a);
+  if (!Number.isInteger(a)) throw new ArithmeticFault(`\`${a}\` is outside the range of \`number\``);
+  return i64(BigInt(a));
+}
+function toU64(a: bigint | number): bigint {
+  if (typeof a === "bigint") return u64(a);
+  if (!Number.isInteger(a)) throw new ArithmeticFault(`\`${a}\` is outside the range of \`unsigned\``);
+  return u64(BigInt(a));
+}
+
+/** Shift counts are taken modulo 64, as the x86-64 instructions Soufflé compiles to do. */
+const sh = (b: bigint): bigint => b & 63n;
+
+export const wideOps = {
+  ...ops,
+  addI: (a: bigint, b: bigint) => i64(a + b),
+  subI: (a: bigint, b: bigint) => i64(a - b),
+  mulI: (a: bigint, b: bigint) => i64(a * b),
+  divI: (a: bigint, b: bigint) => (b === 0n ? divByZero64("/", a) : i64(a / b)),
+  modI: (a: bigint, b: bigint) => (b === 0n ? divByZero64("%", a) : i64(a % b)),
+  powI: (a: bigint, b: bigint) => ipow64(a, b, i64),
+  negI: (a: bigint) => i64(-a),
+  addU: (a: bigint, b: bigint) => u64(a + b),
+  subU: (a: bigint, b: bigint) => u64(a - b),
+  mulU: (a: bigint, b: bigint) => u64(a * b),
+  divU: (a: bigint, b: bigint) => (b === 0n ? divByZero64("/", a) : a / b),
+  modU: (a: bigint, b: bigint) => (b === 0n ? divByZero64("%", a) : a % b),
+  powU: (a: bigint, b: bigint) => ipow64(a, b, u64),
+  negU: (a: bigint) => u64(-a),
+  bnotI: (a: bigint) => ~a,
+  bnotU: (a: bigint) => u64(~a),
+  bshlI: (a: bigint, b: bigint) => i64(a << sh(b)),
+  bshlU: (a: bigint, b: bigint) => u64(a << sh(b)),
+  bshrI: (a: bigint, b: bigint) => a >> sh(b),
+  bshrU: (a: bigint, b: bigint) => a >> sh(b),
+  bshruI: (a: bigint, b: bigint) => i64(u64(a) >> sh(b)),
+  bshruU: (a: bigint, b: bigint) => a >> sh(b),
+  toI: toI64,
+  toU: toU64,
+};
+export type WideOps = typeof wideOps;

@@ -14,6 +14,17 @@ export type Tuple = readonly Value[];
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
 export const UINT32_MAX = 4294967295;
+export const INT64_MIN = -(1n << 63n);
+export const INT64_MAX = (1n << 63n) - 1n;
+export const UINT64_MAX = (1n << 64n) - 1n;
+
+/** A 64-bit integer's text (decimal, `0x`, `0b`, optional sign) as a BigInt, or null. */
+export function parseBigInteger(s: string): bigint | null {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)$/.exec(s.trim());
+  if (m === null) return null;
+  const v = BigInt(m[2]!.toLowerCase());
+  return m[1] === "-" ? -v : v;
+}
 
 /** Interns symbols and floats to dense codes; one per engine (a clone copies it). */
 export class ValueTable {
@@ -23,10 +34,22 @@ export class ValueTable {
   private readonly floatCodes = new Map<number, number>();
   private symbolRanks: Int32Array | null = null;
   private floatRanks: Int32Array | null = null;
+  /**
+   * `run --64`: `number` and `unsigned` are 64-bit, interned here as BigInts (as floats are), so
+   * rows keep one 32-bit code per value and joins still compare codes. Fixed when the table is made.
+   */
+  readonly wide: boolean;
+  readonly ints: bigint[] = [];
+  private readonly intCodes = new Map<bigint, number>();
+  private intRanks: Int32Array | null = null;
 
-  constructor(from?: ValueTable) {
+  constructor(from?: ValueTable, wide = false) {
     this.symbols = new SymbolTable(from?.symbols);
+    this.wide = from?.wide ?? wide;
     if (from) {
+      this.ints.push(...from.ints);
+      for (const [k, v] of from.intCodes) this.intCodes.set(k, v);
+      this.intRanks = from.intRanks;
       this.floats.push(...from.floats);
       for (const [k, v] of from.floatCodes) this.floatCodes.set(k, v);
       // Rank tables are never written after they are made, so the copy may share them.
@@ -58,6 +81,26 @@ export class ValueTable {
     return c;
   }
 
+  /** The code of a 64-bit integer (`run --64`); the caller has wrapped it to its type's range. */
+  int(b: bigint): number {
+    let c = this.intCodes.get(b);
+    if (c === undefined) {
+      c = this.ints.length;
+      this.ints.push(b);
+      this.intCodes.set(b, c);
+    }
+    return c;
+  }
+
+  /** The code of an API value (an integer, or its decimal text) in a 64-bit column, or null outside the range. */
+  private encodeWide(unsigned: boolean, v: Value): number | null {
+    let b: bigint | null = null;
+    if (typeof v === "number") b = Number.isSafeInteger(v) ? BigInt(v) : null;
+    else if (typeof v === "string") b = parseBigInteger(v);
+    if (b === null || (unsigned ? b < 0n || b > UINT64_MAX : b < INT64_MIN || b > INT64_MAX)) return null;
+    return this.int(b);
+  }
+
   /** The code of a symbol if it was ever interned, else -1 (a lookup that cannot match). */
   symbolIfKnown(s: string): number {
     return this.symbols.find(s);
@@ -73,22 +116,28 @@ export class ValueTable {
       case "symbol":
         return typeof v === "string" ? this.symbol(v) : null;
       case "number":
+        if (this.wide) return this.encodeWide(false, v);
         return typeof v === "number" && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? v : null;
       case "unsigned":
+        if (this.wide) return this.encodeWide(true, v);
         return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= UINT32_MAX ? v | 0 : null;
       case "float":
         return typeof v === "number" ? this.float(v) : null;
     }
   }
 
+  /** A value as the API gives it; in a 64-bit table an integer beyond 2^53 is its decimal text. */
   decode(type: PrimitiveType, code: number): Value {
     switch (type) {
       case "symbol":
         return this.symbols.text(code);
       case "number":
-        return code;
       case "unsigned":
-        return code >>> 0;
+        if (this.wide) {
+          const b = this.ints[code]!;
+          return b >= -(2n ** 53n) && b <= 2n ** 53n ? Number(b) : b.toString();
+        }
+        return type === "number" ? code : code >>> 0;
       case "float":
         return this.floats[code]!;
     }
@@ -99,7 +148,7 @@ export class ValueTable {
    * sorting output without decoding each comparison. Null for integer types, whose codes sort as they are.
    */
   ranks(type: PrimitiveType): Int32Array | null {
-    if (type === "number" || type === "unsigned") return null;
+    if (type === "number" || type === "unsigned") return this.wide ? this.wideRanks() : null;
     const n = type === "symbol" ? this.symbols.length : this.floats.length;
     // Codes are never removed, so the table is unchanged while its length is.
     const cached = type === "symbol" ? this.symbolRanks : this.floatRanks;
@@ -111,6 +160,16 @@ export class ValueTable {
     order.forEach((code, i) => (rank[code] = i));
     this.floatRanks = rank;
     return rank;
+  }
+
+  private wideRanks(): Int32Array {
+    const n = this.ints.length;
+    if (this.intRanks !== null && this.intRanks.length === n) return this.intRanks;
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => (this.ints[a]! < this.ints[b]! ? -1 : this.ints[a]! > this.ints[b]! ? 1 : 0));
+    const rank = new Int32Array(n);
+    order.forEach((code, i) => (rank[code] = i));
+    return (this.intRanks = rank);
   }
 }
 

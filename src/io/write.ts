@@ -169,7 +169,9 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
   const flags = sym.flags;
   const delim = Buffer.from(delimiter, "utf8");
   const dl = delim.length;
-  const kinds = types.map((t) => (t === "symbol" ? 0 : t === "number" ? 1 : t === "unsigned" ? 2 : 3));
+  // Kind 4: a 64-bit integer (`run --64`), interned in the table like a float.
+  const kinds = types.map((t) => (t === "symbol" ? 0 : values.wide && t !== "float" ? 4 : t === "number" ? 1 : t === "unsigned" ? 2 : 3));
+  const ints = values.ints;
   for (let i = 0; i < size; i++) {
     const base = (order === null ? i : order[i]!) * arity;
     for (let c = 0; c < arity; c++) {
@@ -186,6 +188,7 @@ export function writeRows(rows: CodeRows, order: Uint32Array | null, values: Val
         else if (flags[code]! & LONE) text = Buffer.from(sym.text(code), "utf8");
         else (from = starts[code]!, to = starts[code + 1]!);
       } else if (kind === 3) text = Buffer.from(String(values.floats[code]!), "utf8");
+      else if (kind === 4) text = Buffer.from(ints[code]!.toString(), "latin1");
       const need = dl + (text !== null ? text.length : kind === 0 ? to - from : 11) + 1;
       if (pos + need > CHUNK) {
         sink(buf.subarray(0, pos));

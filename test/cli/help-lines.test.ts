@@ -55,6 +55,7 @@ const CASES: Case[] = [
   { code: "CL403", name: "bad JSON line", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/a.jsonl": "[1,\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /JSON/ },
   { code: "CL404", name: "fact file missing", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/.keep": "" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /Create the file/ },
   { code: "CL404", name: "fact file is a folder", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/a.facts/.keep": "" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /folder/, not: /Create the file/ },
+  { code: "CL118", name: "records at 64 bits", files: { "p.dl": NUM + ".type R = [v: number]\n.decl r(x: R)\nr([x]) :- a(x).\nb(y) :- r([y]).\n", "f/a.facts": "3\n" }, runs: [["run", "--64", "p.dl", "-F", "f", "-D", "-"]], help: /without `--64`/ },
   { code: "CL405", name: "division by zero", files: { "p.dl": NUM + "b(y) :- a(x), y = 1 / x.\n", "f/a.facts": "0\n" }, runs: [["run", "p.dl", "-F", "f", "-D", "-"]], help: /!= 0|[Gg]uard/ },
   { code: "CL406", name: "output folder is a file", files: { "p.dl": NUM + "b(x) :- a(x).\n", "f/a.facts": "1\n", "out": "x" }, runs: [["run", "p.dl", "-F", "f", "-D", "out"]], help: /directory|writable/ },
   { code: "CL407", name: "ignore without reason", files: P(TASKS.replace("ready(x) :-", "// calmlog-ignore CL302\nready(x) :-")), runs: [["lint", "p.dl"]], help: /reason/ },
