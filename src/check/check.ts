@@ -98,9 +98,19 @@ function declareRelations(program: Program, types: TypeTable, diags: Diagnostics
   const columnTypes = new Map<string, ColumnType[]>();
   const typeNames = [...PRIMITIVE_TYPES, ...types.keys()];
   const shapes = recordShapes(program, types);
+  // Types and relations share one namespace, as in Soufflé ("Name clash on relation").
+  const typeSpans = new Map<string, Span>();
+  for (const item of program.items) if (item.kind === "type") typeSpans.set(item.name.name, item.name.span);
   for (const item of program.items) {
     if (item.kind !== "decl") continue;
     const name = item.name.name;
+    const sameType = typeSpans.get(name);
+    if (sameType !== undefined) {
+      diags.add("CL204", item.name.span, `relation \`${name}\` has the name of a type`, {
+        related: [{ span: sameType, message: `type \`${name}\` is declared here` }],
+        help: "Rename the relation or the type: types and relations share one namespace, as in Soufflé.",
+      });
+    }
     const first = schemas.get(name);
     if (first !== undefined) {
       diags.add("CL204", item.name.span, `relation \`${name}\` is declared twice`, {

@@ -160,6 +160,12 @@ describe("CL204 duplicate declaration", () => {
   test("two columns with one name", () => {
     expect(found(lines(".decl a(x: number, x: number)"))).toEqual(["CL204 1:20"]);
   });
+
+  test("a relation with the name of a type, as Soufflé's one namespace for both", () => {
+    const ds = diagnose(lines(".type item <: number", ".decl item(x: item)", ".decl other(x: item)"));
+    expect(ds.map((d) => `${d.code} ${d.span.line}:${d.span.column}`)).toEqual(["CL204 2:7"]);
+    expect(ds[0]!.related[0]!.span.line).toBe(1);
+  });
 });
 
 describe("CL205 ungrounded variable", () => {
