@@ -126,7 +126,7 @@ function growth(clause: Clause, headTypes: readonly PrimitiveType[], recursive: 
     const max = type === "number" ? "2147483647" : "4294967295";
     diags.add("CL319", expr.span, `\`${printTerm(expr)}\` grows with each round of the recursion through \`${head}\` and nothing bounds it: past ${max} it wraps around (32-bit \`${type}\`)`, {
       notes: ["calmlog computes `number` and `unsigned` in 32 bits, wrapping around as Soufflé's default build does; the rule keeps deriving larger values until they turn around."],
-      help: `Bound the value in the body (e.g. \`${[...names].find((n) => cyclic.has(n)) ?? "x"} < 1000000\`), or give the column a \`float\` type if the values are meant to grow large.`,
+      help: `Bound the value in the body (e.g. \`${[...names].find((n) => cyclic.has(n)) ?? "x"} < 1000000\`), run it with \`calmlog run --64\` for 64-bit numbers (as Soufflé built with -DRAM_DOMAIN_SIZE=64), or give the column a \`float\` type if the values are meant to grow large.`,
     });
   });
 }

@@ -176,7 +176,7 @@ const LIST = [
   // ---- CL4xx: facts and evaluation ----------------------------------------------------------
   code("CL319", "arithmetic-overflow", "warning", "32-bit arithmetic wraps around",
     "`number` and `unsigned` are 32-bit and wrap around as in Soufflé's default build. Reported where it can be predicted: a constant expression whose value does not fit, or a recursive rule whose head keeps growing a value of its own cycle (`n + 1`, `a + b`, `x * 2`) with no comparison bounding it.",
-    "Bound the growing value in the rule's body, or use a `float` column for values meant to grow large."),
+    "Bound the growing value in the rule's body, run with `calmlog run --64` for 64-bit numbers, or use a `float` column for values meant to grow large."),
   code("CL401", "fact-column-count", "error", "Wrong number of columns in a fact file",
     "A line of a fact file has more or fewer columns than the relation's declaration.",
     "Separate columns with the relation's delimiter (a tab by default) and give one value per column."),
