@@ -4,7 +4,7 @@
 import type { Aggregate, Literal, Rule, Term } from "../syntax/ast.js";
 import { toDnf } from "../syntax/normalize.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
-import { literalTerms } from "../syntax/visit.js";
+import { allVariables, forEachAggregate, literalTerms } from "../syntax/visit.js";
 
 /** Reports CL234 for each aggregate of `rule` that depends on another which depends on it. */
 export function checkAggregateDependencies(rule: Rule, diags: Diagnostics): void {
@@ -15,7 +15,7 @@ export function checkAggregateDependencies(rule: Rule, diags: Diagnostics): void
     const sites: { literal: Literal; aggregates: Aggregate[] }[] = [];
     const visitLiteral = (l: Literal): void => {
       const aggregates: Aggregate[] = [];
-      for (const t of literalTerms(l)) eachAggregate(t, aggregates);
+      for (const t of literalTerms(l)) forEachAggregate(t, (a) => aggregates.push(a));
       if (aggregates.length > 0) sites.push({ literal: l, aggregates });
       for (const a of aggregates) a.body.forEach(visitLiteral);
     };
@@ -46,42 +46,9 @@ export function checkAggregateDependencies(rule: Rule, diags: Diagnostics): void
   }
 }
 
-function eachAggregate(t: Term, out: Aggregate[]): void {
-  switch (t.kind) {
-    case "aggregate":
-      out.push(t);
-      return;
-    case "binary":
-      eachAggregate(t.left, out);
-      eachAggregate(t.right, out);
-      return;
-    case "unary":
-      eachAggregate(t.operand, out);
-      return;
-    case "call":
-      t.args.forEach((a) => eachAggregate(a, out));
-      return;
-    default:
-      return;
-  }
-}
-
 /** Every variable name in the literals, aggregates included. */
 function namesIn(lits: readonly Literal[]): Set<string> {
-  const out = new Set<string>();
-  const term = (t: Term): void => {
-    if (t.kind === "var") out.add(t.name);
-    else if (t.kind === "binary") (term(t.left), term(t.right));
-    else if (t.kind === "unary") term(t.operand);
-    else if (t.kind === "call") t.args.forEach(term);
-    else if (t.kind === "aggregate") {
-      if (t.target !== null) term(t.target);
-      t.body.forEach(lit);
-    }
-  };
-  const lit = (l: Literal): void => literalTerms(l).forEach(term);
-  lits.forEach(lit);
-  return out;
+  return new Set(lits.flatMap((l) => literalTerms(l).flatMap((t) => allVariables(t))).map((v) => v.name));
 }
 
 /**
@@ -101,7 +68,7 @@ function groundedNames(lits: readonly Literal[]): Set<string> {
     if (l.kind === "cmp" && l.op === "=" && !l.negated) equalities.push([l.left, l.right]);
     for (const t of literalTerms(l)) {
       const aggs: Aggregate[] = [];
-      eachAggregate(t, aggs);
+      forEachAggregate(t, (a) => aggs.push(a));
       for (const a of aggs) a.body.forEach(lit);
     }
   };
