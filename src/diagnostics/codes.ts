@@ -31,7 +31,7 @@ const LIST = [
     "A number that does not fit its type, or a string with an unknown escape sequence.",
     "`number` is a signed 32-bit integer and `unsigned` an unsigned one; valid escapes are \\\" \\\\ \\n \\t \\r."),
   code("CL104", "unsupported-construct", "error", "Soufflé construct that calmlog does not support",
-    "The construct is valid Soufflé but outside the dialect calmlog implements: user-defined functors, the `$` counter and `autoinc`, subsumption, choice domains.",
+    "The construct is valid Soufflé but outside the dialect calmlog implements: calls of user-defined functors (`@f(...)`, which need a compiled C++ library) and lattice columns (`x: T<>`).",
     "Rewrite the program without it; the README's language reference lists what is supported."),
   code("CL106", "pragma-noted", "note", "`.pragma` accepted",
     "Soufflé's `.pragma \"key\" \"value\"` sets a command-line option from the program. calmlog accepts every pragma; those that change results (none of Soufflé's do) would be honoured, the rest (optimisation switches such as `magic-transform`) have no effect here.",
