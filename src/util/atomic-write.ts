@@ -114,13 +114,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   }
   const temp = tempSibling(path);
   try {
-    const fd = openSync(temp, "wx");
-    try {
-      writeAll(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeNewFile(temp, data);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
