@@ -97,6 +97,27 @@ function failuresOf(w: WhyNot, engine: Engine, out: string[]): void {
   }
 }
 
+/**
+ * Derivations found with `options` are proven minimal (no `lowest`), as high as the default search's,
+ * and every step holds when the program is evaluated.
+ */
+function sameHeightAndSteps(rules: Parameters<typeof programText>[0], facts: Facts, options: Parameters<Explainer["why"]>[2]): void {
+  const text = programText(rules);
+  const { engine, explainer } = setup(text, facts);
+  const bodies: string[] = [];
+  for (const d of DERIVED) {
+    for (const t of engine.tuples(d.name).slice(0, 4)) {
+      const whole = explainer.why(d.name, t)!;
+      const found = explainer.why(d.name, t, options)!;
+      expect(found.kind === "rule" ? found.lowest : undefined).toBeUndefined();
+      expect(found.height, `${d.name}${JSON.stringify(t)}`).toBe(whole.height);
+      stepsOf(found, engine, facts, new Set(), bodies);
+    }
+  }
+  const derived = probe(text, facts, bodies);
+  bodies.forEach((b, i) => expect(derived[i], `step \`${b}\` does not hold in\n${text}`).toBe(true));
+}
+
 describe("explain", () => {
   test.prop([programArb, factsArb], { numRuns: 60 })("every step of every derivation is an instance of its rule over facts that hold", (rules, facts) => {
     const text = programText(rules);
@@ -114,38 +135,12 @@ describe("explain", () => {
   });
 
   test.prop([programArb, factsArb], { numRuns: 40 })("the goal-directed search (for large supports) gives trees that re-verify, of the same minimal height", (rules, facts) => {
-    const text = programText(rules);
-    const { engine, explainer } = setup(text, facts);
-    const bodies: string[] = [];
-    for (const d of DERIVED) {
-      for (const t of engine.tuples(d.name).slice(0, 4)) {
-        const whole = explainer.why(d.name, t)!;
-        // A support of one fact is "too large": the goal-directed search answers.
-        const goal = explainer.why(d.name, t, { supportFacts: 1 })!;
-        expect(goal.kind === "rule" ? goal.lowest : undefined).toBeUndefined();
-        expect(goal.height, `${d.name}${JSON.stringify(t)}`).toBe(whole.height);
-        stepsOf(goal, engine, facts, new Set(), bodies);
-      }
-    }
-    const derived = probe(text, facts, bodies);
-    bodies.forEach((b, i) => expect(derived[i], `step \`${b}\` does not hold in\n${text}`).toBe(true));
+    // A support of one fact is "too large": the goal-directed search answers.
+    sameHeightAndSteps(rules, facts, { supportFacts: 1 });
   });
 
   test.prop([programArb, factsArb], { numRuns: 40 })("the derivation read from one more evaluation's heights (for large supports) re-verifies, its height minimal", (rules, facts) => {
-    const text = programText(rules);
-    const { engine, explainer } = setup(text, facts);
-    const bodies: string[] = [];
-    for (const d of DERIVED) {
-      for (const t of engine.tuples(d.name).slice(0, 4)) {
-        const whole = explainer.why(d.name, t)!;
-        const levels = explainer.why(d.name, t, { strategy: "levels" })!;
-        expect(levels.kind === "rule" ? levels.lowest : undefined).toBeUndefined();
-        expect(levels.height, `${d.name}${JSON.stringify(t)}`).toBe(whole.height);
-        stepsOf(levels, engine, facts, new Set(), bodies);
-      }
-    }
-    const derived = probe(text, facts, bodies);
-    bodies.forEach((b, i) => expect(derived[i], `step \`${b}\` does not hold in\n${text}`).toBe(true));
+    sameHeightAndSteps(rules, facts, { strategy: "levels" });
   });
 
   test.prop([programArb, factsArb], { numRuns: 30 })("the height of every derivation equals the least level a naive unrolled evaluation derives the fact at", (rules, facts) => {
