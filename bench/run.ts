@@ -9,7 +9,9 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { delimiter as pathDelimiter, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildIfStale } from "./build.js";
+import { buildIfStale, dropExtraCaCerts } from "./build.js";
+
+const caNote = dropExtraCaCerts();
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -370,6 +372,7 @@ async function main(): Promise<void> {
       console.log(`  steady state (median of updates 2-5): ${inc.steadyMs.toFixed(1)} ms, ${(inc.steadyRatio * 100).toFixed(2)}% of the full run; target < 5%`);
     }
     console.log(`\nload average while measuring: ${loadavg().map((x) => x.toFixed(1)).join(" ")} on ${cpus().length} CPUs`);
+    if (caNote !== null) console.log(caNote);
     if (values.json) writeFileSync(values.json, JSON.stringify({ node: process.version, souffle: souffle?.version ?? null, runs, scale, loadavg: loadavg(), results, incremental: inc }, null, 2) + "\n");
   } finally {
     rmSync(work, { recursive: true, force: true });

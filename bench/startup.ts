@@ -8,7 +8,9 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { buildIfStale } from "./build.js";
+import { buildIfStale, dropExtraCaCerts } from "./build.js";
+
+const caNote = dropExtraCaCerts();
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } }, strict: true });
@@ -83,6 +85,7 @@ try {
     console.log(`${row.label.padEnd(34)}${f("wall")}${f("cpu")}${f("rss")}`);
   }
   console.log(`load average: ${before.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`);
+  if (caNote !== null) console.log(caNote);
 } finally {
   rmSync(work, { recursive: true, force: true });
   rmSync(bare, { recursive: true, force: true });
