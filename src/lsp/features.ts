@@ -138,6 +138,15 @@ const DIRECTIVE_HELP: readonly [string, string][] = [
   ["output", "write a relation to `<name>.csv`"],
   ["printsize", "print a relation's size"],
   ["invariant", "a relation that must stay empty in every valid state"],
+  ["limitsize", "stop a relation at a number of tuples: `.limitsize r(n=10)`"],
+  ["comp", "declare a component: `.comp C<T> { ... }`"],
+  ["init", "instantiate a component: `.init c = C<number>`"],
+  ["override", "let a component's rules for a relation replace its base's"],
+  ["plan", "fix a rule's join order per version: `.plan 0:(2,1)`"],
+  ["pragma", "set an option in the program: `.pragma \"magic-transform\" \"*\"`"],
+  ["functor", "declare a user functor (calls to it are not supported)"],
+  ["number_type", "deprecated: `.number_type T` is `.type T <: number`"],
+  ["symbol_type", "deprecated: `.symbol_type T` is `.type T <: symbol`"],
 ];
 const AGGREGATES = ["count", "sum", "min", "max", "mean"];
 

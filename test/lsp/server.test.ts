@@ -247,6 +247,10 @@ describe("features", () => {
     const directives = await client.request<{ label: string; textEdit: { range: unknown } }[]>("textDocument/completion", { textDocument: { uri: scratch }, position: { line: lines.length - 2, character: 3 } });
     expect(directives.map((c) => c.label)).toEqual([".output"]);
     expect(directives[0]!.textEdit.range).toEqual({ start: { line: lines.length - 2, character: 0 }, end: { line: lines.length - 2, character: 3 } });
+    await client.change(scratch, 2, [{ text: `${text}\n.nu\nx(r) :- rea` }]);
+    const deprecated = await client.request<{ label: string }[]>("textDocument/completion", { textDocument: { uri: scratch }, position: { line: lines.length - 2, character: 3 } });
+    expect(deprecated.map((c) => c.label)).toEqual([".number_type"]);
+    await client.change(scratch, 3, [{ text: `${text}\n.ou\nx(r) :- rea` }]);
     const names = await client.request<{ label: string; detail: string }[]>("textDocument/completion", { textDocument: { uri: scratch }, position: { line: lines.length - 1, character: 11 } });
     expect(names.map((c) => c.label)).toEqual(["ready"]);
     expect(names[0]!.detail).toBe(".decl ready(r: symbol)");

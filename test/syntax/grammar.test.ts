@@ -117,6 +117,8 @@ describe("grammar/calmlog.tmLanguage.json", () => {
         "   comment */",
         'oversold(i) :- stock(i, s), t = sum n : { sold(i, n) }, t > s, !ok(i), x = max(t, 0x1F) band 3, y = "a\\n\\q".',
         ".comp C {}",
+        ".number_type Count",
+        ".lattice L<> { Bottom -> 0 }",
       ].join("\n"),
     );
     const scopeOf = (text: string): string | undefined => tokens.find(([t]) => t === text)?.[1];
@@ -142,7 +144,11 @@ describe("grammar/calmlog.tmLanguage.json", () => {
     expect(scopeOf("\\q")).toBe("invalid.illegal.escape.calmlog");
     expect(scopeOf("t")).toBe("variable.other.calmlog");
     expect(scopeOf(".")).toBe("punctuation.terminator.clause.calmlog");
-    expect(scopeOf(".comp")).toBe("invalid.illegal.unsupported.calmlog");
+    // Soufflé's other directives read as directives, including its deprecated type declarations.
+    expect(scopeOf(".comp")).toBe("keyword.control.directive.calmlog");
+    expect(scopeOf(".number_type")).toBe("keyword.control.directive.calmlog");
+    expect(scopeOf("Count")).toBe("entity.name.type.calmlog");
+    expect(scopeOf(".lattice")).toBe("keyword.control.directive.calmlog");
   });
 
   /** The scope of `text` on `line` (its first occurrence there). */
