@@ -69,7 +69,7 @@ export function compile(source: SourceFile, diagnostics = new Diagnostics()): Co
  * The program with Soufflé's magic-set transformation applied to `names` (or every eligible
  * relation): its clauses are new, so they are typed by the one inference as checked ones are.
  */
-export function withMagicSets(checked: CheckedProgram, names: "*" | readonly string[]): CheckedProgram {
-  const out = magicSets(checked, names);
+export function withMagicSets(checked: CheckedProgram, names: "*" | readonly string[], exclude: readonly string[] = []): CheckedProgram {
+  const out = magicSets(checked, names, exclude);
   return out === checked ? checked : { ...out, types: out.clauses.map((c) => inferTypes(c, out.relations)) };
 }

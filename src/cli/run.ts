@@ -19,7 +19,7 @@ import { wholeFile, type Span } from "../diagnostics/span.js";
 import { compile, compileFile, ReadError, withMagicSets } from "../pipeline.js";
 import { renderDiagnostics } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
-import type { IoDirective } from "../syntax/ast.js";
+import type { IoDirective, Program } from "../syntax/ast.js";
 import { colorChoice, COMMON_OPTIONS, EXIT_CRASH, EXIT_OK, EXIT_USER_ERROR, parseOptions, readSource, UsageError, useColor, writeReport, type CliContext, type Command } from "./context.js";
 
 const USAGE = `Usage: calmlog run PROGRAM.dl [options]
@@ -51,6 +51,9 @@ Options:
       --magic-transform REL,...|*
                          Soufflé's magic-set transformation for these relations (as
                          \`.pragma "magic-transform"\`): same results, computed on demand
+      --magic-transform-exclude REL,...
+                         never transform these relations (as \`.pragma
+                         "magic-transform-exclude"\`)
   -j, -w, -c, -p FILE, --show, --legacy, --verbose
                          Soufflé flags calmlog has no use for: accepted, with a note on stderr
   -h, --help             show this help
@@ -75,6 +78,8 @@ interface Options {
   readonly ignored: readonly string[];
   /** `--magic-transform REL,...` (or `*`), as Soufflé's flag: joined with the program's own pragmas. */
   readonly magic: "*" | readonly string[] | null;
+  /** `--magic-transform-exclude REL,...`: joined with the program's `magic-transform-exclude` pragmas. */
+  readonly magicExclude: readonly string[];
   readonly output: string | null;
   readonly color: boolean | null;
   /** `--64`: 64-bit `number` and `unsigned`. */
@@ -109,6 +114,7 @@ function options(args: readonly string[]): Options {
     profile: { type: "string", short: "p" },
     show: { type: "string", multiple: true },
     "magic-transform": { type: "string" },
+    "magic-transform-exclude": { type: "string" },
     legacy: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
     stats: { type: "boolean" },
@@ -133,7 +139,8 @@ function options(args: readonly string[]): Options {
     includeDirs: values["include-dir"] ?? [],
     macros: values.macro ?? [],
     preprocessor: values["no-preprocessor"] !== true,
-    magic: values["magic-transform"] === undefined ? null : values["magic-transform"] === "*" ? "*" : values["magic-transform"].split(",").map((n) => n.trim()).filter((n) => n !== ""),
+    magic: values["magic-transform"] === undefined ? null : values["magic-transform"] === "*" ? "*" : names(values["magic-transform"]),
+    magicExclude: values["magic-transform-exclude"] === undefined ? [] : names(values["magic-transform-exclude"]),
     ignored: Object.keys(SOUFFLE_FLAGS).filter((k) => (values as Record<string, unknown>)[k] !== undefined),
     output: values.output ?? null,
     color: colorChoice(values),
@@ -203,9 +210,11 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     return EXIT_USER_ERROR;
   }
   // `.pragma "magic-transform" "*"` (or a list of relations): demand-driven rules for what is read with known arguments.
-  const pragma = magicPragma(compiled.diagnostics.items, sources);
+  const pragma = pragmaNames(compiled.program, "magic-transform");
   const magic = pragma === "*" || opts.magic === "*" ? "*" : pragma === null && opts.magic === null ? null : [...(pragma ?? []), ...(opts.magic ?? [])];
-  let checked = magic === null ? compiled.checked : withMagicSets(compiled.checked, magic);
+  const excluded = pragmaNames(compiled.program, "magic-transform-exclude");
+  const exclude = [...(excluded === "*" || excluded === null ? [] : excluded), ...opts.magicExclude];
+  let checked = magic === null || excluded === "*" ? compiled.checked : withMagicSets(compiled.checked, magic, exclude);
   let analysis = compiled.analysis;
   if (checked !== compiled.checked) {
     const found = new Diagnostics();
@@ -443,17 +452,19 @@ function showRule(span: { start: number; end: number }, text: string): string {
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
 }
 
-/** The relations a `.pragma "magic-transform" "..."` names (`*`: all), read from the CL106 note that accepted it; null when there is none. */
-function magicPragma(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): "*" | string[] | null {
-  let names: "*" | string[] | null = null;
-  for (const d of diagnostics) {
-    if (d.code !== "CL106") continue;
-    const text = sources.get(d.span.file)?.slice(d.span.start, d.span.end) ?? "";
-    const m = /^\.pragma\s+"magic-transform"\s+"([^"]*)"/.exec(text);
-    if (m === null) continue;
-    const value = m[1]!.trim();
-    if (value === "*") names = "*";
-    else if (names !== "*") names = [...(names ?? []), ...value.split(",").map((n) => n.trim()).filter((n) => n !== "")];
+/** A comma-separated list of relation names. */
+function names(list: string): string[] {
+  return list.split(",").map((n) => n.trim()).filter((n) => n !== "");
+}
+
+/** The relations the program's `.pragma "KEY" "..."` directives name (`*`: all); null when there is none. */
+function pragmaNames(program: Program, key: string): "*" | string[] | null {
+  let found: "*" | string[] | null = null;
+  for (const p of program.pragmas ?? []) {
+    if (p.key !== key) continue;
+    const value = (p.value ?? "").trim();
+    if (value === "*") found = "*";
+    else if (found !== "*") found = [...(found ?? []), ...names(value)];
   }
-  return names;
+  return found;
 }

@@ -34,7 +34,7 @@ const LIST = [
     "The construct is valid Soufflé but outside the dialect calmlog implements: calls of user-defined functors (`@f(...)`, which need a compiled C++ library) and lattice columns (`x: T<>`).",
     "Rewrite the program without it; the README's language reference lists what is supported."),
   code("CL106", "pragma-noted", "note", "`.pragma` accepted",
-    "Soufflé's `.pragma \"key\" \"value\"` sets a command-line option from the program. calmlog accepts every pragma; those that change results (none of Soufflé's do) would be honoured, the rest (optimisation switches such as `magic-transform`) have no effect here.",
+    "Soufflé's `.pragma \"key\" \"value\"` sets a command-line option from the program. calmlog accepts every pragma. It honours `magic-transform` and `magic-transform-exclude` (in `run`: the named relations are computed on demand, with the same results) and `inline-exclude`; none of Soufflé's pragmas change results, and the others have no effect here.",
     null),
   code("CL107", "plan-ignored", "note", "`.plan` accepted and ignored",
     "Soufflé's `.plan` fixes the join order of the clause before it. calmlog orders joins by its own planner (README: How evaluation works), so the plan has no effect on results.",

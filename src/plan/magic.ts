@@ -12,13 +12,13 @@ import type { Atom, Literal, Term } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
 import { forEachSubterm, literalTerms } from "../syntax/visit.js";
 
-/** The program with the magic-set transformation applied to `names` (`*`: every relation it suits). */
-export function magicSets(checked: CheckedProgram, names: "*" | readonly string[]): CheckedProgram {
+/** The program with the magic-set transformation applied to `names` (`*`: every relation it suits) but never to `exclude`. */
+export function magicSets(checked: CheckedProgram, names: "*" | readonly string[], exclude: readonly string[] = []): CheckedProgram {
   const eligible = new Set<string>();
   const byHead = new Map<string, Clause[]>();
   for (const c of checked.clauses) (byHead.get(c.head.relation.name) ?? byHead.set(c.head.relation.name, []).get(c.head.relation.name)!).push(c);
   for (const [name, s] of checked.relations) {
-    if (names !== "*" && !names.includes(name)) continue;
+    if ((names !== "*" && !names.includes(name)) || exclude.includes(name)) continue;
     if (s.input !== null || (s.inputs?.length ?? 0) > 0 || s.output !== null || (s.outputs?.length ?? 0) > 0 || s.printsize || s.invariant !== null || (s.choice?.length ?? 0) > 0) continue;
     if ((byHead.get(name) ?? []).every(plain)) eligible.add(name);
   }

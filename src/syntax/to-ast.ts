@@ -233,7 +233,12 @@ export class AstBuilder {
       const shown = strings.map((s) => JSON.stringify(s)).join(" ");
       const end = this.lastTokenEnd(c.pragmaDirective[0]!);
       const excludes = strings[0] === "inline-exclude" || strings[0] === "magic-transform-exclude";
-      const what = excludes ? `the relations it names are stored, not inlined` : "it does not change what calmlog computes";
+      const what =
+        strings[0] === "magic-transform"
+          ? "`run` computes the relations it names on demand, with the same results"
+          : excludes
+            ? `the relations it names are stored, not inlined${strings[0] === "magic-transform-exclude" ? " or computed on demand" : ""}`
+            : "it does not change what calmlog computes";
       this.problem("CL106", kw.startOffset, end, `\`.pragma ${shown}\` is accepted; ${what}`, false);
       return [{ kind: "pragma", key: strings[0] ?? "", value: strings[1] ?? null, span: this.span(kw.startOffset, end) }];
     }

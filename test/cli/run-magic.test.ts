@@ -33,3 +33,20 @@ test("the pragma and the flag give the outputs of the plain run, through `tc@bf`
   expect(flag.stderr).toContain("tc@bf");
   expect(flag.stderr).not.toContain("has no effect");
 });
+
+test("`magic-transform-exclude`, as a pragma or a flag, keeps the named relations stored in full", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "calmlog-magic-"));
+  writeFileSync(join(dir, "e.facts"), "1\t2\n2\t3\n3\t4\n4\t2\n5\t1\n");
+  writeFileSync(join(dir, "plain.dl"), TC);
+  writeFileSync(join(dir, "excluded.dl"), `.pragma "magic-transform" "*"\n.pragma "magic-transform-exclude" "tc"\n${TC}`);
+  const plain = await cli(["run", "plain.dl", "-D", "-"], dir);
+  const pragma = await cli(["run", "excluded.dl", "-D", "-", "--stats"], dir);
+  const flag = await cli(["run", "plain.dl", "-D", "-", "--stats", "--magic-transform", "*", "--magic-transform-exclude", "tc"], dir);
+  const onlyMagic = await cli(["run", "plain.dl", "-D", "-", "--stats", "--magic-transform", "*"], dir);
+  for (const r of [plain, pragma, flag, onlyMagic]) expect(r.code, r.stderr).toBe(0);
+  expect(pragma.stdout).toBe(plain.stdout);
+  expect(flag.stdout).toBe(plain.stdout);
+  expect(onlyMagic.stderr).toContain("tc@bf");
+  expect(pragma.stderr).not.toContain("tc@bf");
+  expect(flag.stderr).not.toContain("tc@bf");
+});
