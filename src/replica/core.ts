@@ -354,7 +354,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       newFacts,
       relations: freeNames.map((relation) => addedRows(e, relation, sizes.get(relation)!, store.values)),
     });
-    if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
+    if (writer !== null) {
+      e.indexForDeltas();
+      parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
+    }
   }
 
   // Merged: the union of every replica's facts, coordination-free strata. The engine lives only in
@@ -370,7 +373,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
     }
     run("merged view", mergedEngine, freeStrata);
-    if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
+    if (writer !== null) {
+      mergedEngine.indexForDeltas();
+      parts!.merged = writer.putState(mergedEngine.exportState());
+    }
     return freeNames.map((relation) =>
       options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
     );
