@@ -56,6 +56,15 @@ export interface KeptSealed {
   readonly file: string;
 }
 
+/**
+ * Open facts as kept: per relation, how many distinct facts the open memberships hold (less those of
+ * the sealed epochs) and in which epochs, when the sealed epochs and their seals give `key`.
+ */
+export interface KeptOpen {
+  readonly key: string;
+  readonly counts: Record<string, { readonly count: number; readonly epochs: readonly number[] }>;
+}
+
 /** The manifest (`derived.json`). */
 export interface DerivedHeader {
   readonly format: string;
@@ -70,6 +79,8 @@ export interface DerivedHeader {
   readonly replicas: Readonly<Record<string, KeptReplica>>;
   readonly merged: KeptState | null;
   readonly sealed: KeptSealed | null;
+  /** Open facts per relation, counted over the memberships' first `members` rows (absent: counted again). */
+  readonly open?: KeptOpen | null;
   /**
    * The kept facts as the store held them at a commit (`layout`: see `storeLayout` in rows.ts,
    * sections of `file`), when kept. That commit is `log` and the value counts `values` when given

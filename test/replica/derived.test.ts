@@ -124,6 +124,29 @@ describe("derived state across runs", () => {
     expect(fourth.set.equals(again.set)).toBe(true);
   });
 
+  it("keeps the open facts per relation and adds only what new rows change", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-open-"));
+    put(dir, "a/epoch-1/e.facts", chain(0, 20));
+    put(dir, "b/epoch-1/e.facts", chain(10, 30));
+    await run(dir);
+    const h1 = readDerivedSet(stateDir(dir))!.header;
+    expect(h1.open?.counts["e"]).toEqual({ count: 30, epochs: [1] });
+    // New rows: some another replica holds already, some this replica holds in another epoch, some new to all.
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(25, 28) + chain(40, 42));
+    put(dir, "a/epoch-2/e.facts", chain(0, 3) + chain(50, 52));
+    put(dir, "b/epoch-2/e.facts", chain(50, 51) + chain(60, 61));
+    const second = await run(dir);
+    expect(second.continued).toBe(true);
+    const h2 = readDerivedSet(stateDir(dir))!.header;
+    expect(h2.open?.key).toBe(h1.open?.key);
+    expect(h2.open?.counts["e"]).toEqual({ count: 35, epochs: [1, 2] });
+    const clean = mkdtempSync(join(tmpdir(), "calmlog-derived-open-clean-"));
+    for (const f of ["a/epoch-1/e.facts", "a/epoch-2/e.facts", "b/epoch-1/e.facts", "b/epoch-2/e.facts"]) put(clean, f, readFileSync(join(dir, f), "utf8"));
+    const once = await run(clean);
+    expect(second.report.withheld).toEqual(once.report.withheld);
+    expect(second.report.withheld.find((w) => w.relation === "lonely")!.openFacts).toBe(35);
+  });
+
   it("falls back to a full evaluation, with no finding, for a damaged file, an older format or another program", async () => {
     const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-bad-"));
     put(dir, "a/epoch-1/e.facts", chain(0, 20));
