@@ -627,14 +627,22 @@ export class Engine {
       if (rel.arity === 2) rel.insertPairs(codes);
       else for (let i = 0; i < codes.length; i += rel.arity) rel.insertRowAt(codes, i);
     };
+    const append = (rel: Relation, codes: Int32Array): void => {
+      if (rel.arity === 0 || codes.length === 0) return;
+      rel.reserve(codes.length / rel.arity);
+      if (rel.arity === 2) rel.insertPairs(codes);
+      else for (let i = 0; i < codes.length; i += rel.arity) rel.insertRowAt(codes, i);
+    };
     for (const r of state.relations) {
       const rel = this.relations.get(r.name);
       if (rel === undefined) throw new Error(`engine: the state names relation \`${r.name}\`, which the program does not declare`);
       fill(rel, r.size, r.data, r.slots);
       // Rows keep their order, so kept join indexes over them stay valid: a join catches up only rows added later.
       if (r.indexes != null && rel.size === r.size) rel.keepIndexes(r.indexes);
+      if (r.more != null) append(rel, r.more);
       const base = this.base.get(r.name);
       if (base !== undefined) fill(base, r.baseSize, r.base ?? new Int32Array(0), r.baseSlots);
+      if (base !== undefined && r.moreBase != null) append(base, r.moreBase);
     }
     state.strata.forEach((s, i) => {
       const into = this.states[i]!;
@@ -673,6 +681,9 @@ export interface EngineState {
     readonly baseSlots?: Int32Array | null;
     /** The join indexes over the rows (absent: each is rebuilt when a join first asks for it). */
     readonly indexes?: readonly IndexState[] | null;
+    /** Rows added after `data`'s (and `base`'s), in order, all new: inserted after the kept ones are taken back. */
+    readonly more?: Int32Array | null;
+    readonly moreBase?: Int32Array | null;
   }[];
   readonly strata: readonly { readonly ran: boolean; readonly marks: readonly (readonly [string, number])[]; readonly epochs: readonly (readonly [string, number])[] }[];
   readonly epochs: readonly (readonly [string, number])[];

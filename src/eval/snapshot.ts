@@ -106,3 +106,76 @@ export function stateOf(layout: StateLayout, get: (section: number) => Int32Arra
   };
 }
 
+/**
+ * The rows an engine added to a kept state since it was laid out, and its progress now: what a
+ * delta part holds (`data`/`base`: sections of the rows past `from`/`baseFrom`, null when none).
+ */
+export interface DeltaLayout {
+  readonly relations: readonly {
+    readonly name: string;
+    readonly from: number;
+    readonly size: number;
+    readonly data: number | null;
+    readonly baseFrom: number;
+    readonly baseSize: number;
+    readonly base: number | null;
+  }[];
+  readonly strata: EngineState["strata"];
+  readonly epochs: EngineState["epochs"];
+}
+
+/** How many codes a relation's rows take (0 for no rows). */
+function rowsOf(data: Int32Array | null, size: number): number {
+  return data === null || size === 0 ? 0 : data.length / size;
+}
+
+/**
+ * Hands `put` the rows `state` holds past the kept state `since` and returns their layout, when
+ * `state` extends `since`: the engine continued from it, no relation was emptied and evaluated
+ * again since (their reset counts are unchanged), and every relation holds at least its rows. Null
+ * otherwise (the whole state must be laid out again); `put` is not called then.
+ */
+export function deltaOf(state: EngineState, since: StateLayout, put: (codes: Int32Array) => number): DeltaLayout | null {
+  const resets = (epochs: EngineState["epochs"]): string => JSON.stringify([...epochs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  if (resets(state.epochs) !== resets(since.epochs) || state.relations.length !== since.relations.length) return null;
+  const was = new Map(since.relations.map((r) => [r.name, r] as const));
+  for (const r of state.relations) {
+    const s = was.get(r.name);
+    if (s === undefined || r.size < s.size || r.baseSize < s.baseSize) return null;
+    // A relation of no columns holds one row or none: nothing to append.
+    if ((r.size > 0 && r.data.length === 0 && r.size !== s.size) || (r.baseSize > 0 && (r.base?.length ?? 0) === 0 && r.baseSize !== s.baseSize)) return null;
+  }
+  return {
+    relations: state.relations.map((r) => {
+      const s = was.get(r.name)!;
+      const arity = rowsOf(r.data, r.size);
+      const baseArity = rowsOf(r.base, r.baseSize);
+      return {
+        name: r.name,
+        from: s.size,
+        size: r.size,
+        data: r.size > s.size ? put(r.data.subarray(s.size * arity, r.size * arity)) : null,
+        baseFrom: s.baseSize,
+        baseSize: r.baseSize,
+        base: r.baseSize > s.baseSize ? put(r.base!.subarray(s.baseSize * baseArity, r.baseSize * baseArity)) : null,
+      };
+    }),
+    strata: state.strata,
+    epochs: state.epochs,
+  };
+}
+
+/** The kept state `layout` (arrays from `get`) with the rows of `delta` (arrays from `getDelta`) to append, and its progress. */
+export function stateWithDelta(layout: StateLayout, get: (section: number) => Int32Array, delta: DeltaLayout, getDelta: (section: number) => Int32Array): EngineState {
+  const base = stateOf(layout, get);
+  const more = new Map(delta.relations.map((r) => [r.name, r] as const));
+  return {
+    relations: base.relations.map((r) => {
+      const d = more.get(r.name);
+      if (d === undefined || d.from !== r.size || d.baseFrom !== r.baseSize) throw new Error(`derived state: the delta of \`${r.name}\` does not follow its kept rows`);
+      return { ...r, more: d.data === null ? null : getDelta(d.data), moreBase: d.base === null ? null : getDelta(d.base) };
+    }),
+    strata: delta.strata,
+    epochs: delta.epochs,
+  };
+}

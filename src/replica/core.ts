@@ -358,7 +358,8 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     });
     if (writer !== null) {
       e.indexForDeltas();
-      parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
+      const since = keptReplica === undefined ? undefined : { state: keptReplica.state, bytes: kept!.sizeOf(keptReplica.state.file) };
+      parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState(), "engine", since) };
     }
   }
 
@@ -377,7 +378,8 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     run("merged view", mergedEngine, freeStrata);
     if (writer !== null) {
       mergedEngine.indexForDeltas();
-      parts!.merged = writer.putState(mergedEngine.exportState());
+      const was = kept?.header.merged ?? null;
+      parts!.merged = writer.putState(mergedEngine.exportState(), "engine", was === null ? undefined : { state: was, bytes: kept!.sizeOf(was.file) });
     }
     return freeNames.map((relation) =>
       options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },

@@ -627,9 +627,9 @@ export class ReplicaWorkspace {
     for (const [name, r] of Object.entries(h.replicas)) {
       let grown = false;
       for (const [e, rels] of store.members.get(name) ?? []) for (const [relation, m] of rels) if (m.rows.size > (h.members[unitKey(name, e, relation)] ?? 0)) grown = true;
-      if (grown ? file.part(r.state.file) === null : !file.present(r.state.file)) return false;
+      if (grown ? !file.whole(r.state) : !file.presentAll(r.state)) return false;
     }
-    if (h.merged !== null && file.part(h.merged.file) === null) return false;
+    if (h.merged !== null && !file.whole(h.merged)) return false;
     if (h.sealed !== null && file.part(h.sealed.file) === null) return false;
     return true;
   }
