@@ -357,9 +357,8 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       relations: freeNames.map((relation) => addedRows(e, relation, sizes.get(relation)!, store.values)),
     });
     if (writer !== null) {
-      e.indexForDeltas();
       const since = keptReplica === undefined ? undefined : { state: keptReplica.state, bytes: kept!.sizeOf(keptReplica.state.file) };
-      parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState(), "engine", since) };
+      parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putEngine(e, "engine", since) };
     }
   }
 
@@ -377,9 +376,8 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     }
     run("merged view", mergedEngine, freeStrata);
     if (writer !== null) {
-      mergedEngine.indexForDeltas();
       const was = kept?.header.merged ?? null;
-      parts!.merged = writer.putState(mergedEngine.exportState(), "engine", was === null ? undefined : { state: was, bytes: kept!.sizeOf(was.file) });
+      parts!.merged = writer.putEngine(mergedEngine, "engine", was === null ? undefined : { state: was, bytes: kept!.sizeOf(was.file) });
     }
     return freeNames.map((relation) =>
       options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },

@@ -356,9 +356,11 @@ export class DerivedSetWriter {
   /**
    * Writes an engine's state into a part file of its own; returns where it went. Given the kept
    * state `since` the engine continued from (with the byte length of its whole part), only the rows
-   * added since go to a part (a delta), while they stay small next to it.
+   * added since go to a part (a delta), while they stay small next to it; else, after
+   * `indexForDeltas` (so the next run finds the indexes its delta joins ask for), its whole state.
    */
-  putState(state: EngineState, kind = "engine", since?: { readonly state: KeptState; readonly bytes: number }): KeptState {
+  putEngine(engine: { exportState(): EngineState; indexForDeltas?(): void }, kind = "engine", since?: { readonly state: KeptState; readonly bytes: number }): KeptState {
+    const state = engine.exportState();
     if (since !== undefined && since.bytes > 0) {
       let added = 0;
       for (const r of state.relations) {
@@ -385,7 +387,8 @@ export class DerivedSetWriter {
     }
     const { writer, file } = this.part(kind);
     try {
-      const layout = writer.putState(state);
+      if (engine.indexForDeltas !== undefined) engine.indexForDeltas();
+      const layout = writer.putState(engine.indexForDeltas === undefined ? state : engine.exportState());
       writer.finish();
       this.written.push(file);
       return { ...layout, file };
