@@ -16,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { deltaOf, layoutOf, stateOf, stateWithDelta, type DeltaLayout, type StateLayout } from "../eval/snapshot.js";
@@ -163,13 +164,50 @@ export class DerivedFile {
   }
 }
 
+/** Part files being read ahead on Node's I/O threads (`readAhead`), and those read, by path. */
+const reading = new Map<string, Promise<Buffer | null>>();
+const readAheadBytes = new Map<string, Buffer>();
+
+/**
+ * Starts reading part files in the background (Node's I/O threads), so their bytes are there when
+ * `readDerived` asks for them after `readAheadDone`. Part files never change once in place, so bytes
+ * read early are the bytes read late.
+ */
+export function readAhead(dir: string, files: readonly string[]): void {
+  for (const file of files) {
+    const path = join(dir, file);
+    if (PART_NAME.test(file) && !reading.has(path) && !readAheadBytes.has(path)) reading.set(path, readFile(path).catch(() => null));
+  }
+}
+
+/** Waits for the reads `readAhead` started; their bytes are used by the next `readDerived` of each path. */
+export async function readAheadDone(): Promise<void> {
+  for (const [path, bytes] of reading) {
+    const b = await bytes;
+    if (b !== null) readAheadBytes.set(path, b);
+  }
+  reading.clear();
+}
+
+/** Drops bytes read ahead and not used. */
+export function dropReadAhead(): void {
+  reading.clear();
+  readAheadBytes.clear();
+}
+
 /** Reads the part file at `path`; null when it is missing, cut short, damaged or of another format. */
 export function readDerived(path: string): DerivedFile | null {
   let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    return null;
+  const ahead = readAheadBytes.get(path);
+  if (ahead !== undefined) {
+    readAheadBytes.delete(path);
+    bytes = ahead;
+  } else {
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      return null;
+    }
   }
   if (bytes.length < MAGIC.length + 12 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
   const end = bytes.length - 4;
