@@ -191,7 +191,8 @@ async function evaluateOnce(
   let at: { stratum: number; iteration: number; tuples: number } | null = null;
   // Arrays that died (a file's bytes, an engine whose state is written, a grown table) are collected
   // at these points, as `run` does, so the peak does not hold them beside the live ones.
-  const reclaim = reclaimer();
+  // Adaptive: a continuing run reads kept state back as large live arrays, which a collection cannot free.
+  const reclaim = reclaimer({ adaptive: true });
   const hooks: Hooks = {
     onProgress: (p) => {
       phase = p.phase;

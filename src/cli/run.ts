@@ -382,16 +382,21 @@ const RECLAIM_BYTES = 16 << 20;
  * and collects there once array memory has grown by `RECLAIM_BYTES`. A no-op where Node does not
  * let a program ask for a collection.
  */
-export function reclaimer(): (external?: number) => void {
+export function reclaimer(options: { readonly adaptive?: boolean } = {}): (external?: number) => void {
   // Made on first use: a short run never pays for the context it takes.
   let gc: (() => void) | null | undefined;
   let after = getHeapStatistics().external_memory;
+  let threshold = RECLAIM_BYTES;
   // `external`: V8's external memory (array buffers, mostly), when the caller has just read it.
   return (external = getHeapStatistics().external_memory) => {
-    if (gc === null || external - after < RECLAIM_BYTES) return;
+    if (gc === null || external - after < threshold) return;
     gc ??= collector();
     gc?.();
-    after = getHeapStatistics().external_memory;
+    const now = getHeapStatistics().external_memory;
+    // Adaptive: a collection that freed little means the growth was live arrays (a kept state
+    // read back, say), so the next waits for twice as much growth; one that freed much resets it.
+    if (options.adaptive === true) threshold = external - now < RECLAIM_BYTES ? Math.min(threshold * 2, 1 << 30) : RECLAIM_BYTES;
+    after = now;
   };
 }
 

@@ -32,6 +32,8 @@ import { compileVariant, WideUnsupported, type Runtime, type VariantFactory, typ
 import { ArithmeticFault, ops, wideOps } from "./ops.js";
 import { removeDominated } from "./order.js";
 import { Relation } from "./relation.js";
+import type { ChainIndexState } from "./storage/chain-index.js";
+import type { PairIndexState } from "./storage/pair-index.js";
 import { showValue, ValueTable, type Tuple, type Value } from "./values.js";
 
 export type { Tuple, Value } from "./values.js";
@@ -554,6 +556,33 @@ export class Engine {
   }
 
   /**
+   * Makes and fills the join indexes that the incremental strata's delta joins would ask for if a
+   * few rows (`share` of each relation) arrived, so that an engine continued from `exportState` in
+   * a later process finds them kept, rather than indexing every row at its first join.
+   */
+  indexForDeltas(share = 1 / 64): void {
+    this.compiled.strata.forEach((s, i) => {
+      if (!this.states[i]!.ran || !s.incremental) return;
+      for (const rule of s.rules) {
+        if (rule.subsumes) continue;
+        const m = rule.plan.atoms.length;
+        for (let j = 0; j < m; j++) {
+          const lo = new Int32Array(m);
+          const hi = new Int32Array(m);
+          for (let a = 0; a < m; a++) {
+            const size = this.relations.get(rule.plan.atoms[a]!)!.size;
+            lo[a] = a === j ? size : 0;
+            hi[a] = a === j ? size + Math.max(1, Math.ceil(size * share)) : size;
+          }
+          // Binding a variant makes the indexes it reads (see compile.ts); it is not called here.
+          this.variant(rule, j, lo, hi);
+        }
+      }
+    });
+    for (const rel of this.relations.values()) for (const idx of rel.indexes) idx.catchUp();
+  }
+
+  /**
    * Every relation's rows (views, valid until the next insert or run) and each stratum's progress:
    * what `importState` continues from in another process (see eval/snapshot.ts).
    */
@@ -569,6 +598,7 @@ export class Engine {
         base: base === undefined ? null : base.data.subarray(0, base.size * base.arity),
         slots: rel.hashSlots(),
         baseSlots: base?.hashSlots() ?? null,
+        indexes: rel.exportIndexes(),
       });
     }
     return {
@@ -597,12 +627,22 @@ export class Engine {
       if (rel.arity === 2) rel.insertPairs(codes);
       else for (let i = 0; i < codes.length; i += rel.arity) rel.insertRowAt(codes, i);
     };
+    const append = (rel: Relation, codes: Int32Array): void => {
+      if (rel.arity === 0 || codes.length === 0) return;
+      rel.reserve(codes.length / rel.arity);
+      if (rel.arity === 2) rel.insertPairs(codes);
+      else for (let i = 0; i < codes.length; i += rel.arity) rel.insertRowAt(codes, i);
+    };
     for (const r of state.relations) {
       const rel = this.relations.get(r.name);
       if (rel === undefined) throw new Error(`engine: the state names relation \`${r.name}\`, which the program does not declare`);
       fill(rel, r.size, r.data, r.slots);
+      // Rows keep their order, so kept join indexes over them stay valid: a join catches up only rows added later.
+      if (r.indexes != null && rel.size === r.size) rel.keepIndexes(r.indexes);
+      if (r.more != null) append(rel, r.more);
       const base = this.base.get(r.name);
       if (base !== undefined) fill(base, r.baseSize, r.base ?? new Int32Array(0), r.baseSlots);
+      if (base !== undefined && r.moreBase != null) append(base, r.moreBase);
     }
     state.strata.forEach((s, i) => {
       const into = this.states[i]!;
@@ -623,6 +663,9 @@ export class Engine {
 
 }
 
+/** A join index as kept: a chain index or a pair index (see eval/storage/). */
+export type IndexState = ChainIndexState | PairIndexState;
+
 /** An engine's rows and per-stratum progress (`Engine.exportState`, `Engine.importState`). */
 export interface EngineState {
   readonly relations: readonly {
@@ -636,6 +679,11 @@ export interface EngineState {
     /** The hash table of the rows, and of `base`'s, when the set is in one (absent: rebuilt by inserting). */
     readonly slots?: Int32Array | null;
     readonly baseSlots?: Int32Array | null;
+    /** The join indexes over the rows (absent: each is rebuilt when a join first asks for it). */
+    readonly indexes?: readonly IndexState[] | null;
+    /** Rows added after `data`'s (and `base`'s), in order, all new: inserted after the kept ones are taken back. */
+    readonly more?: Int32Array | null;
+    readonly moreBase?: Int32Array | null;
   }[];
   readonly strata: readonly { readonly ran: boolean; readonly marks: readonly (readonly [string, number])[]; readonly epochs: readonly (readonly [string, number])[] }[];
   readonly epochs: readonly (readonly [string, number])[];

@@ -6,7 +6,7 @@ import { Engine, type RunStats } from "../eval/engine.js";
 import type { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, type Tuple } from "./tuple-keys.js";
-import type { DerivedSet, DerivedSetWriter, KeptReplica, KeptSealed, KeptState } from "./derived.js";
+import type { DerivedSet, DerivedSetWriter, KeptOpen, KeptReplica, KeptSealed, KeptState } from "./derived.js";
 import type { Value, ValueTable } from "../eval/values.js";
 import { withLazyAdded } from "./added.js";
 import type { PrimitiveType } from "../syntax/ast.js";
@@ -250,6 +250,8 @@ export interface DerivedIO {
 /** What `evaluateRows` tells the derived state's header. */
 export interface DerivedParts {
   members: Record<string, number>;
+  /** Open facts per relation read by a withheld one, for the sealed epochs `key` names (see `KeptOpen`). */
+  open?: KeptOpen | null;
   replicas: Record<string, KeptReplica>;
   merged: KeptState | null;
   sealed: KeptSealed | null;
@@ -354,7 +356,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       newFacts,
       relations: freeNames.map((relation) => addedRows(e, relation, sizes.get(relation)!, store.values)),
     });
-    if (writer !== null) parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putState(e.exportState()) };
+    if (writer !== null) {
+      const since = keptReplica === undefined ? undefined : { state: keptReplica.state, bytes: kept!.sizeOf(keptReplica.state.file) };
+      parts!.replicas[name] = { facts, sizes: Object.fromEntries(freeNames.map((r) => [r, e.size(r)])), state: writer.putEngine(e, "engine", since) };
+    }
   }
 
   // Merged: the union of every replica's facts, coordination-free strata. The engine lives only in
@@ -370,7 +375,10 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());
     }
     run("merged view", mergedEngine, freeStrata);
-    if (writer !== null) parts!.merged = writer.putState(mergedEngine.exportState());
+    if (writer !== null) {
+      const was = kept?.header.merged ?? null;
+      parts!.merged = writer.putEngine(mergedEngine, "engine", was === null ? undefined : { state: was, bytes: kept!.sizeOf(was.file) });
+    }
     return freeNames.map((relation) =>
       options.mergedTuples === undefined || options.mergedTuples(relation) ? resultOf(mergedEngine, relation) : { relation, size: mergedEngine.size(relation), tuples: [] },
     );
@@ -469,11 +477,54 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
 
   // Withheld: every relation that waits for a seal, unless sealed results already cover all its facts.
   const open = new Map<string, { count: number; epochs: Set<number> }>();
+  // Open facts per relation are kept with the derived state, for the same sealed epochs and seals:
+  // a later run adds what its new rows change rather than counting every open fact again.
+  const openKey = throughOf.size === 0 ? sealedKey(store, seals, k, isSealed) : null;
+  const keptOpen = openKey !== null && kept?.header.open?.key === openKey ? kept.header.open.counts : null;
+  if (parts !== null && openKey !== null) parts.open = { key: openKey, counts: {} };
+  /** The open facts of `dep` as kept, plus its rows past what the kept engines saw; null when none are kept. */
+  const openSince = (dep: string): { count: number; epochs: Set<number> } | null => {
+    const was = keptOpen?.[dep];
+    if (was === undefined) return null;
+    const sealedSet = sealedRows.get(dep);
+    const epochs = new Set(was.epochs);
+    // Each open membership of `dep`, with the ids it gained since (its other rows were counted then).
+    const lists: { m: Membership; added: Set<number> | null }[] = [];
+    for (const name of store.replicas) {
+      for (const [e, rels] of store.members.get(name)!) {
+        const m = rels.get(dep);
+        if (isSealed(name, e) || m === undefined) continue;
+        const from = Math.min(seen(name, e, dep), m.rows.size);
+        lists.push({ m, added: from === m.rows.size ? null : new Set(m.rows.view(from)) });
+        if (from < m.rows.size) for (const id of m.rows.view(from)) if (sealedSet?.has(id) !== true) epochs.add(e);
+      }
+    }
+    let count = was.count;
+    const counted = new RowSet();
+    for (const { added } of lists) {
+      if (added === null) continue;
+      for (const id of added) {
+        if (sealedSet?.has(id) === true || counted.has(id)) continue;
+        counted.add(id);
+        // Counted before when an open membership held it already.
+        if (!lists.some((x) => x.m.rows.has(id) && x.added?.has(id) !== true)) count++;
+      }
+    }
+    return { count, epochs };
+  };
   const openOf = (dep: string, relation: string): { count: number; epochs: Set<number> } => {
     const keyed = throughOf.has(relation) && keyRelease.groups.some((g) => g.group.relations.has(relation) && g.group.inputColumn.has(dep));
     const cacheKey = keyed ? `${dep}\u0000${relation}` : dep;
     let o = open.get(cacheKey);
     if (o !== undefined) return o;
+    if (!keyed) {
+      o = openSince(dep) ?? undefined;
+      if (o !== undefined) {
+        open.set(cacheKey, o);
+        if (parts?.open != null) parts.open.counts[dep] = { count: o.count, epochs: [...o.epochs].sort((a, b) => a - b) };
+        return o;
+      }
+    }
     const seen = new RowSet();
     const epochs = new Set<number>();
     const sealedSet = sealedRows.get(dep);
@@ -491,6 +542,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       }
     }
     open.set(cacheKey, (o = { count: seen.size, epochs }));
+    if (!keyed && parts?.open != null) parts.open.counts[dep] = { count: o.count, epochs: [...epochs].sort((a, b) => a - b) };
     return o;
   };
   const keys = keyStatuses(store, keyRelease, k);

@@ -16,9 +16,10 @@
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { commitTemp, tempSibling } from "../util/atomic-write.js";
-import { layoutOf, stateOf, type StateLayout } from "../eval/snapshot.js";
+import { deltaOf, layoutOf, stateOf, stateWithDelta, type DeltaLayout, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
 import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 
@@ -27,11 +28,13 @@ export const DERIVED_MANIFEST = "derived.json";
 /** The single file an older version kept the whole derived state in (removed when a new state is kept). */
 export const DERIVED_FILE_V1 = "derived.bin";
 /**
- * The manifest's format: /3 carries `check`, a CRC-32 of the rest, so a damaged byte anywhere is
- * found (a damaged key could still parse as JSON and be read as a missing field). /2 manifests,
- * which have no check, are still read.
+ * The manifest's format: /4 may name an engine's state as a whole part plus a delta part (`KeptDelta`),
+ * which a reader of /3 would take for the whole part alone, so it is a format of its own. /3 and /4
+ * carry `check`, a CRC-32 of the rest, so a damaged byte anywhere is found (a damaged key could still
+ * parse as JSON and be read as a missing field). /3 and /2 manifests (/2 has no check) are still read.
  */
-export const DERIVED_FORMAT = "calmlog-derived/3";
+export const DERIVED_FORMAT = "calmlog-derived/4";
+const DERIVED_FORMAT_V3 = "calmlog-derived/3";
 const DERIVED_FORMAT_V2 = "calmlog-derived/2";
 /** What the program fingerprint is taken with: unchanged since /2, so a /2 state still continues. */
 export const DERIVED_PROGRAM_KEY = "calmlog-derived/2";
@@ -39,8 +42,26 @@ const PART_FORMAT = "calmlog-derived-part/1";
 const PART_NAME = /^derived-[a-z]+-[0-9a-f]{16}\.bin$/;
 const MAGIC = Buffer.from("CLDERIV1", "latin1");
 const TAIL = Buffer.from("CLDV", "latin1");
-/** An engine's state as kept: its layout, in the part file `file`. */
-export type KeptState = StateLayout & { readonly file: string };
+/**
+ * An engine's state as kept: its layout, in the part file `file`, and, when it continued from that
+ * state since, the rows it added and its progress now, in the part file `delta.file`.
+ */
+export type KeptState = StateLayout & { readonly file: string; readonly delta?: KeptDelta };
+
+/** What a continuing engine added to a kept state (see `deltaOf` in eval/snapshot.ts), in the part file `file`. */
+export type KeptDelta = DeltaLayout & { readonly file: string };
+
+/**
+ * A continuing engine writes only the rows it added since its kept state was written whole, while
+ * those stay under this share of that state's part; then it writes itself whole again. A +1% run
+ * thus writes about 1% of the bytes, and a run reads at most 1/8 more than a whole state.
+ */
+const DELTA_SHARE = 8;
+
+/** The part files a kept engine state is in. */
+export function partsOf(state: KeptState): string[] {
+  return state.delta === undefined ? [state.file] : [state.file, state.delta.file];
+}
 
 /** A replica's engine as kept: its facts, its coordination-free relations' sizes and its state. */
 export interface KeptReplica {
@@ -54,6 +75,15 @@ export interface KeptSealed {
   readonly key: string;
   readonly relations: readonly { readonly relation: string; readonly size: number; readonly rows: number }[];
   readonly file: string;
+}
+
+/**
+ * Open facts as kept: per relation, how many distinct facts the open memberships hold (less those of
+ * the sealed epochs) and in which epochs, when the sealed epochs and their seals give `key`.
+ */
+export interface KeptOpen {
+  readonly key: string;
+  readonly counts: Record<string, { readonly count: number; readonly epochs: readonly number[] }>;
 }
 
 /** The manifest (`derived.json`). */
@@ -70,6 +100,8 @@ export interface DerivedHeader {
   readonly replicas: Readonly<Record<string, KeptReplica>>;
   readonly merged: KeptState | null;
   readonly sealed: KeptSealed | null;
+  /** Open facts per relation, counted over the memberships' first `members` rows (absent: counted again). */
+  readonly open?: KeptOpen | null;
   /**
    * The kept facts as the store held them at a commit (`layout`: see `storeLayout` in rows.ts,
    * sections of `file`), when kept. That commit is `log` and the value counts `values` when given
@@ -132,13 +164,50 @@ export class DerivedFile {
   }
 }
 
+/** Part files being read ahead on Node's I/O threads (`readAhead`), and those read, by path. */
+const reading = new Map<string, Promise<Buffer | null>>();
+const readAheadBytes = new Map<string, Buffer>();
+
+/**
+ * Starts reading part files in the background (Node's I/O threads), so their bytes are there when
+ * `readDerived` asks for them after `readAheadDone`. Part files never change once in place, so bytes
+ * read early are the bytes read late.
+ */
+export function readAhead(dir: string, files: readonly string[]): void {
+  for (const file of files) {
+    const path = join(dir, file);
+    if (PART_NAME.test(file) && !reading.has(path) && !readAheadBytes.has(path)) reading.set(path, readFile(path).catch(() => null));
+  }
+}
+
+/** Waits for the reads `readAhead` started; their bytes are used by the next `readDerived` of each path. */
+export async function readAheadDone(): Promise<void> {
+  for (const [path, bytes] of reading) {
+    const b = await bytes;
+    if (b !== null) readAheadBytes.set(path, b);
+  }
+  reading.clear();
+}
+
+/** Drops bytes read ahead and not used. */
+export function dropReadAhead(): void {
+  reading.clear();
+  readAheadBytes.clear();
+}
+
 /** Reads the part file at `path`; null when it is missing, cut short, damaged or of another format. */
 export function readDerived(path: string): DerivedFile | null {
   let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    return null;
+  const ahead = readAheadBytes.get(path);
+  if (ahead !== undefined) {
+    readAheadBytes.delete(path);
+    bytes = ahead;
+  } else {
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      return null;
+    }
   }
   if (bytes.length < MAGIC.length + 12 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
   const end = bytes.length - 4;
@@ -257,10 +326,22 @@ export class DerivedSet {
     return f;
   }
 
-  /** A kept engine's state (its part must have been checked with `part`). */
+  /** A kept engine's state (its parts must have been checked with `part`). */
   state(layout: KeptState): EngineState {
     const f = this.must(layout.file);
-    return stateOf(layout, (i) => f.section(i));
+    if (layout.delta === undefined) return stateOf(layout, (i) => f.section(i));
+    const d = this.must(layout.delta.file);
+    return stateWithDelta(layout, (i) => f.section(i), layout.delta, (i) => d.section(i));
+  }
+
+  /** Whether every part file of a kept engine state reads back whole (each is read and checked once). */
+  whole(layout: KeptState): boolean {
+    return partsOf(layout).every((file) => this.part(file) !== null);
+  }
+
+  /** Whether every part file of a kept engine state is there (without reading them). */
+  presentAll(layout: KeptState): boolean {
+    return partsOf(layout).every((file) => this.present(file));
   }
 
   /** A section of the kept sealed results. */
@@ -284,7 +365,7 @@ export function readDerivedSet(stateDir: string): DerivedSet | null {
     return null;
   }
   if (header === null || typeof header !== "object") return null;
-  if (header.format === DERIVED_FORMAT) {
+  if (header.format === DERIVED_FORMAT || header.format === DERIVED_FORMAT_V3) {
     const { check, ...rest } = header as DerivedHeader & { check?: unknown };
     if (check !== manifestCheck(rest)) return null;
     header = rest;
@@ -310,11 +391,42 @@ export class DerivedSetWriter {
     return { writer, file };
   }
 
-  /** Writes an engine's state into a part file of its own; returns where it went. */
-  putState(state: EngineState, kind = "engine"): KeptState {
+  /**
+   * Writes an engine's state into a part file of its own; returns where it went. Given the kept
+   * state `since` the engine continued from (with the byte length of its whole part), only the rows
+   * added since go to a part (a delta), while they stay small next to it; else, after
+   * `indexForDeltas` (so the next run finds the indexes its delta joins ask for), its whole state.
+   */
+  putEngine(engine: { exportState(): EngineState; indexForDeltas?(): void }, kind = "engine", since?: { readonly state: KeptState; readonly bytes: number }): KeptState {
+    const state = engine.exportState();
+    if (since !== undefined && since.bytes > 0) {
+      let added = 0;
+      for (const r of state.relations) {
+        const was = since.state.relations.find((x) => x.name === r.name);
+        const arity = r.size === 0 ? 0 : r.data.length / r.size;
+        added += 4 * arity * (r.size - (was?.size ?? 0));
+      }
+      if (added * DELTA_SHARE <= since.bytes) {
+        const { writer, file } = this.part("delta");
+        try {
+          const delta = deltaOf(state, since.state, (codes) => writer.put(codes));
+          if (delta !== null) {
+            writer.finish();
+            this.written.push(file);
+            const { delta: _previous, ...base } = since.state;
+            return { ...base, delta: { ...delta, file } };
+          }
+          writer.abort();
+        } catch (err) {
+          writer.abort();
+          throw err;
+        }
+      }
+    }
     const { writer, file } = this.part(kind);
     try {
-      const layout = writer.putState(state);
+      if (engine.indexForDeltas !== undefined) engine.indexForDeltas();
+      const layout = writer.putState(engine.indexForDeltas === undefined ? state : engine.exportState());
       writer.finish();
       this.written.push(file);
       return { ...layout, file };
@@ -370,8 +482,8 @@ export class DerivedSetWriter {
     const manifest: DerivedHeader = { format: DERIVED_FORMAT, ...header };
     writeFileAtomic(join(this.dir, DERIVED_MANIFEST), JSON.stringify({ ...manifest, check: manifestCheck(manifest) }));
     const named = new Set<string>();
-    for (const r of Object.values(manifest.replicas)) named.add(r.state.file);
-    if (manifest.merged !== null) named.add(manifest.merged.file);
+    for (const r of Object.values(manifest.replicas)) for (const f of partsOf(r.state)) named.add(f);
+    if (manifest.merged !== null) for (const f of partsOf(manifest.merged)) named.add(f);
     if (manifest.sealed !== null) named.add(manifest.sealed.file);
     if (manifest.store !== undefined) named.add(manifest.store.file);
     removeParts(this.dir, named);

@@ -8,7 +8,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { DERIVED_PROGRAM_KEY, DerivedSetWriter, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
+import { DERIVED_PROGRAM_KEY, DerivedSetWriter, dropReadAhead, partsOf, readAhead, readAheadDone, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
@@ -406,6 +406,10 @@ export class ReplicaWorkspace {
       return true;
     }
 
+    // The merged view's parts are read in any continuing run: read them on the I/O threads while
+    // the store loads and the changed files are read.
+    const ahead = this.source.stateDir === null || this.derivedFingerprint === null ? null : readDerivedSet(this.source.stateDir);
+    if (ahead !== null && ahead.header.program === this.derivedFingerprint && ahead.header.merged !== null) readAhead(ahead.dir, partsOf(ahead.header.merged));
     const store = this.load();
     if (store === null) return false;
     const read: ReadRows = new Map();
@@ -476,6 +480,7 @@ export class ReplicaWorkspace {
       this.units.set(key, { fingerprint: racy ? "racy" : fingerprintOf(g), sealed: this.seals.has(g[0]!.epoch), lacking, files: g.map((u) => u.location), ...(whole ? { readTo: to } : {}) });
     }
     this.noteUnread(inputs, listing.skipped ?? [], store);
+    await readAheadDone();
     return true;
   }
 
@@ -627,9 +632,9 @@ export class ReplicaWorkspace {
     for (const [name, r] of Object.entries(h.replicas)) {
       let grown = false;
       for (const [e, rels] of store.members.get(name) ?? []) for (const [relation, m] of rels) if (m.rows.size > (h.members[unitKey(name, e, relation)] ?? 0)) grown = true;
-      if (grown ? file.part(r.state.file) === null : !file.present(r.state.file)) return false;
+      if (grown ? !file.whole(r.state) : !file.presentAll(r.state)) return false;
     }
-    if (h.merged !== null && file.part(h.merged.file) === null) return false;
+    if (h.merged !== null && !file.whole(h.merged)) return false;
     if (h.sealed !== null && file.part(h.sealed.file) === null) return false;
     return true;
   }
@@ -672,6 +677,7 @@ export class ReplicaWorkspace {
 
   /** Releases the kept state's lock; the workspace is not used afterwards. */
   close(): void {
+    dropReadAhead();
     this.derivedWriter?.abort();
     this.derivedWriter = null;
     if (this.lock === null && this.lockFailure === null) return;

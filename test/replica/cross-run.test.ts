@@ -161,8 +161,12 @@ describe("property 6: runs split and killed at random end where one clean run en
       expect(readdirSync(join(dir, ".calmlog", "state")).filter((f) => f.includes(".tmp-"))).toEqual([]);
       // Every part file left is one the manifest names.
       if (existsSync(derived) && !last.reused) {
-        const h = JSON.parse(readFileSync(derived, "utf8")) as { replicas: Record<string, { state: { file: string } }>; merged: { file: string } | null; sealed: { file: string } | null; store?: { file: string } };
-        const named = [...Object.values(h.replicas).map((r) => r.state.file), h.merged?.file, h.sealed?.file, h.store?.file].filter((f): f is string => f !== undefined);
+        type Kept = { file: string; delta?: { file: string } };
+        const h = JSON.parse(readFileSync(derived, "utf8")) as { replicas: Record<string, { state: Kept }>; merged: Kept | null; sealed: { file: string } | null; store?: { file: string } };
+        const named = [...Object.values(h.replicas).map((r) => r.state), h.merged]
+          .flatMap((k) => (k === null ? [] : [k.file, k.delta?.file]))
+          .concat(h.sealed?.file, h.store?.file)
+          .filter((f): f is string => f !== undefined);
         expect(parts().map((p) => p.slice(p.lastIndexOf("/") + 1)).sort()).toEqual([...new Set(named)].sort());
       }
 

@@ -4,6 +4,7 @@
 // is written anew, atomically, holding the same state.
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { crc32 } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
@@ -124,6 +125,82 @@ describe("derived state across runs", () => {
     expect(fourth.set.equals(again.set)).toBe(true);
   });
 
+  it("writes a continuing engine's new rows as a delta part, folds it once it grows, and never reads an untouched replica's part", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-delta-"));
+    put(dir, "a/epoch-1/e.facts", chain(0, 10));
+    put(dir, "a/epoch-1/x.facts", chain(0, 4000, "x"));
+    put(dir, "b/epoch-1/e.facts", chain(100, 110));
+    await run(dir);
+    const h1 = readDerivedSet(stateDir(dir))!.header;
+    expect(h1.format).toBe("calmlog-derived/4");
+    expect(h1.replicas["a"]!.state.delta).toBeUndefined();
+    // Damage replica `b`'s part: a run that read it would find the damage and evaluate in full.
+    const bPart = join(stateDir(dir), h1.replicas["b"]!.state.file);
+    const bytes = readFileSync(bPart);
+    bytes[Math.floor(bytes.length / 2)]! ^= 1;
+    writeFileSync(bPart, bytes);
+    const bWritten = statSync(bPart, { bigint: true }).mtimeNs;
+
+    const clean = mkdtempSync(join(tmpdir(), "calmlog-derived-delta-clean-"));
+    const same = async (r: Awaited<ReturnType<typeof run>>): Promise<void> => {
+      for (const f of ["a/epoch-1/e.facts", "a/epoch-1/x.facts", "b/epoch-1/e.facts"]) put(clean, f, readFileSync(join(dir, f), "utf8"));
+      const once = await run(clean);
+      expect(results(r)).toEqual(results(once));
+    };
+    const deltas: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      appendFileSync(join(dir, "a/epoch-1/x.facts"), chain(4000 + 20 * i, 4020 + 20 * i, "x"));
+      appendFileSync(join(dir, "a/epoch-1/e.facts"), `n${10 + i}\tn${11 + i}\n`);
+      const r = await run(dir);
+      expect(r.continued).toBe(true);
+      const h = readDerivedSet(stateDir(dir))!.header;
+      // The whole parts stay; the new rows since go to a delta part, replaced by the next one.
+      expect(h.replicas["a"]!.state.file).toBe(h1.replicas["a"]!.state.file);
+      expect(h.merged!.file).toBe(h1.merged!.file);
+      const delta = h.replicas["a"]!.state.delta!;
+      expect(delta.relations.find((x) => x.name === "x")).toMatchObject({ from: 4000, size: 4000 + 20 * (i + 1) });
+      expect(h.merged!.delta).toBeDefined();
+      deltas.push(delta.file);
+      expect(readdirSync(stateDir(dir)).filter((f) => f.includes("-delta-")).sort()).toEqual([delta.file, h.merged!.delta!.file].sort());
+      expect(statSync(bPart, { bigint: true }).mtimeNs).toBe(bWritten);
+      expect(h.replicas["b"]!.state.file).toBe(h1.replicas["b"]!.state.file);
+      await same(r);
+    }
+    expect(new Set(deltas).size).toBe(2);
+    // Past 1/8 of the whole part, the engine is written whole again.
+    appendFileSync(join(dir, "a/epoch-1/x.facts"), chain(5000, 6000, "x"));
+    const folded = await run(dir);
+    expect(folded.continued).toBe(true);
+    const h3 = readDerivedSet(stateDir(dir))!.header;
+    expect(h3.replicas["a"]!.state.file).not.toBe(h1.replicas["a"]!.state.file);
+    expect(h3.replicas["a"]!.state.delta).toBeUndefined();
+    expect(readdirSync(stateDir(dir)).filter((f) => f.includes("-delta-"))).toEqual([]);
+    await same(folded);
+  });
+
+  it("keeps the open facts per relation and adds only what new rows change", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-open-"));
+    put(dir, "a/epoch-1/e.facts", chain(0, 20));
+    put(dir, "b/epoch-1/e.facts", chain(10, 30));
+    await run(dir);
+    const h1 = readDerivedSet(stateDir(dir))!.header;
+    expect(h1.open?.counts["e"]).toEqual({ count: 30, epochs: [1] });
+    // New rows: some another replica holds already, some this replica holds in another epoch, some new to all.
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(25, 28) + chain(40, 42));
+    put(dir, "a/epoch-2/e.facts", chain(0, 3) + chain(50, 52));
+    put(dir, "b/epoch-2/e.facts", chain(50, 51) + chain(60, 61));
+    const second = await run(dir);
+    expect(second.continued).toBe(true);
+    const h2 = readDerivedSet(stateDir(dir))!.header;
+    expect(h2.open?.key).toBe(h1.open?.key);
+    expect(h2.open?.counts["e"]).toEqual({ count: 35, epochs: [1, 2] });
+    const clean = mkdtempSync(join(tmpdir(), "calmlog-derived-open-clean-"));
+    for (const f of ["a/epoch-1/e.facts", "a/epoch-2/e.facts", "b/epoch-1/e.facts", "b/epoch-2/e.facts"]) put(clean, f, readFileSync(join(dir, f), "utf8"));
+    const once = await run(clean);
+    expect(second.report.withheld).toEqual(once.report.withheld);
+    expect(second.report.withheld.find((w) => w.relation === "lonely")!.openFacts).toBe(35);
+  });
+
   it("falls back to a full evaluation, with no finding, for a damaged file, an older format or another program", async () => {
     const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-bad-"));
     put(dir, "a/epoch-1/e.facts", chain(0, 20));
@@ -142,7 +219,7 @@ describe("derived state across runs", () => {
     const damages: [string, () => void, boolean][] = [
       ["a flipped byte in an engine's part", () => flip(part("a")), false],
       ["a flipped byte in the merged view's part", () => flip(part("merged")), false],
-      ["an older format", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace("calmlog-derived/3", "calmlog-derived/1")), false],
+      ["an older format", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace("calmlog-derived/4", "calmlog-derived/1")), false],
       // A damaged key still parses as JSON; the manifest's check finds it.
       ["a damaged key in the manifest", () => writeFileSync(manifest, readFileSync(manifest, "utf8").replace('"sizes"', '"3izes"')), false],
       // A manifest of format /2 (no check), as the previous release wrote it, is still read.
@@ -151,6 +228,16 @@ describe("derived state across runs", () => {
         () => {
           const { check: _check, ...rest } = JSON.parse(readFileSync(manifest, "utf8")) as Record<string, unknown>;
           writeFileSync(manifest, JSON.stringify({ ...rest, format: "calmlog-derived/2" }));
+        },
+        true,
+      ],
+      // A /3 manifest, as the previous release wrote it (no delta parts), is still read.
+      [
+        "a format /3 manifest",
+        () => {
+          const { check: _check, ...rest } = JSON.parse(readFileSync(manifest, "utf8")) as Record<string, unknown>;
+          const v3 = { ...rest, format: "calmlog-derived/3" };
+          writeFileSync(manifest, JSON.stringify({ ...v3, check: crc32(JSON.stringify(v3)) }));
         },
         true,
       ],

@@ -139,6 +139,33 @@ export class ChainIndex implements KeyIndex {
     this.direct = this.cols.length === 1;
   }
 
+  /** The index as it stands (views, valid until the next catch-up): what `restoreState` takes back. */
+  exportState(): ChainIndexState {
+    return { kind: "chain", cols: this.cols, direct: this.direct, mask: this.mask, keys: this.keys, indexed: this.indexed, heads: this.heads, next: this.next.subarray(0, this.indexed) };
+  }
+
+  /**
+   * Takes back an index exported over the same first `state.indexed` rows of this relation (copied,
+   * so the caller's arrays stay untouched); rows past them are added by the next catch-up. False,
+   * with nothing changed, when `state` cannot be such an index.
+   */
+  restoreState(state: ChainIndexState): boolean {
+    const { heads, next, indexed } = state;
+    const n = heads.length;
+    if (state.cols.join(",") !== this.cols.join(",") || n < 16 || (n & (n - 1)) !== 0 || state.mask !== n - 1) return false;
+    if (indexed > this.relation.size || next.length !== indexed || state.keys > indexed || (state.direct && this.cols.length !== 1)) return false;
+    this.heads = rowArray(n);
+    this.heads.set(heads);
+    // Room for a few more rows, as a continuing run usually adds a little.
+    this.next = rowArray(Math.max(16, indexed + (indexed >> 5)));
+    this.next.set(next);
+    this.mask = state.mask;
+    this.keys = state.keys;
+    this.indexed = indexed;
+    this.direct = state.direct;
+    return true;
+  }
+
   private grow(): void {
     const old = this.heads;
     const size = old.length * 2;
@@ -208,4 +235,16 @@ export class ChainIndex implements KeyIndex {
       slot = (slot + 1) & this.mask;
     }
   }
+}
+
+/** A chain index as exported (`ChainIndex.exportState`). */
+export interface ChainIndexState {
+  readonly kind: "chain";
+  readonly cols: readonly number[];
+  readonly direct: boolean;
+  readonly mask: number;
+  readonly keys: number;
+  readonly indexed: number;
+  readonly heads: Int32Array;
+  readonly next: Int32Array;
 }

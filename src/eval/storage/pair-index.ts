@@ -168,6 +168,34 @@ export class PairIndex implements KeyIndex {
     this.direct = true;
   }
 
+  /** The index as it stands (views, valid until the next catch-up): what `restoreState` takes back. */
+  exportState(): PairIndexState {
+    return { kind: "pair", cols: this.cols, direct: this.direct, mask: this.mask, keys: this.keys, indexed: this.indexed, heads: this.heads, pool: this.pool.subarray(0, this.top) };
+  }
+
+  /**
+   * Takes back an index exported over the same first `state.indexed` rows of this relation (copied);
+   * rows past them are added by the next catch-up. False, with nothing changed, when `state` cannot
+   * be such an index.
+   */
+  restoreState(state: PairIndexState): boolean {
+    const { heads, pool, indexed } = state;
+    const n = heads.length;
+    if (state.cols.length !== 1 || state.cols[0] !== this.col || n < 16 || indexed > this.relation.size || state.keys > indexed) return false;
+    // Direct: a power-of-two table of heads; hashed: (key, block) pairs, `mask + 1` of them.
+    if (state.direct ? (n & (n - 1)) !== 0 || state.mask !== n - 1 : n !== 2 * (state.mask + 1) || (state.mask & (state.mask + 1)) !== 0) return false;
+    this.heads = rowArray(n);
+    this.heads.set(heads);
+    this.pool = rowArray(Math.max(64, pool.length + (pool.length >> 5)));
+    this.pool.set(pool);
+    this.top = pool.length;
+    this.mask = state.mask;
+    this.keys = state.keys;
+    this.indexed = indexed;
+    this.direct = state.direct;
+    return true;
+  }
+
   /** The newest block of key `a`, or -1 when no indexed row has it. */
   find(a: number): number {
     const heads = this.heads;
@@ -180,4 +208,16 @@ export class PairIndex implements KeyIndex {
       s = (s + 1) & mask;
     }
   }
+}
+
+/** A pair index as exported (`PairIndex.exportState`). */
+export interface PairIndexState {
+  readonly kind: "pair";
+  readonly cols: readonly number[];
+  readonly direct: boolean;
+  readonly mask: number;
+  readonly keys: number;
+  readonly indexed: number;
+  readonly heads: Int32Array;
+  readonly pool: Int32Array;
 }

@@ -3,11 +3,11 @@
 // change, so "the rows below n" is a stable version of the relation: semi-naive `total` / `delta`
 // are row ranges, not copies.
 import { BitsetSet } from "./bitset-set.js";
-import { ChainIndex } from "./chain-index.js";
+import { ChainIndex, type ChainIndexState } from "./chain-index.js";
 import { storageEvents } from "./events.js";
 import { grownLength, rowArray } from "./hash.js";
 import { HashSet } from "./hash-set.js";
-import { PairIndex } from "./pair-index.js";
+import { PairIndex, type PairIndexState } from "./pair-index.js";
 import type { Rows } from "./types.js";
 
 /**
@@ -196,6 +196,24 @@ export class Relation implements Rows {
       this.hash = null;
     } else this.hash!.clear();
     for (const idx of this.indexes) idx.reset();
+  }
+
+  /** Every index as it stands (views, valid until the next insert): what `keepIndexes` takes back. */
+  exportIndexes(): (ChainIndexState | PairIndexState)[] {
+    return this.indexes.map((idx) => idx.exportState());
+  }
+
+  /**
+   * Takes back indexes exported by `exportIndexes` over this relation's rows as they are now (same
+   * rows, same order), so joins find them (and plans count their keys) instead of indexing from row
+   * 0. An index that cannot be taken back is left to be built when a join asks for it.
+   */
+  keepIndexes(states: readonly (ChainIndexState | PairIndexState)[]): void {
+    for (const state of states) {
+      if (state.indexed > this.size) continue;
+      if (state.kind === "chain") this.chains(state.cols).restoreState(state);
+      else if (this.arity === 2 && state.cols.length === 1 && (state.cols[0] === 0 || state.cols[0] === 1)) this.pairs(state.cols[0]).restoreState(state);
+    }
   }
 
   /** The hash table's slots when the set is in one (what `restore` takes back), else null. */
