@@ -5,4 +5,25 @@
 // `chevrotain` at the single-file bundle that ships in the same package (about 15 ms).
 import * as chevrotain from "chevrotain";
 
-export const { CstParser, createToken, createTokenInstance, createSyntaxDiagramsCode, EOF, getLookaheadPaths, Lexer, LLkLookaheadStrategy, tokenMatcher } = chevrotain;
+// The grammar classes (`Rule`, `Terminal`, ...) rebuild the recorded grammar (src/syntax/prebuilt.ts).
+export const {
+  Alternation,
+  Alternative,
+  CstParser,
+  createToken,
+  createTokenInstance,
+  createSyntaxDiagramsCode,
+  EOF,
+  getLookaheadPaths,
+  Lexer,
+  LLkLookaheadStrategy,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Rule,
+  Terminal,
+  tokenMatcher,
+} = chevrotain;
