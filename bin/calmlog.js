@@ -7,8 +7,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(2);
 }
 // dist/bin/ holds one esbuild bundle per command (scripts/bundle-cli.mjs), each loaded with its V8
-// code cache (bin/load.js): one file to read and little to compile.
-const { bundleName, loadBundle } = await import("./load.js");
+// code cache (bin/load.js): one file to read and little to compile. This file and bin/load.js are
+// CommonJS (bin/package.json): an ES module entry costs every start Node's ES module loader.
+const { bundleName, loadBundle } = require("./load.js");
 const argv = process.argv.slice(2);
 const bundle = loadBundle(bundleName(argv));
 
@@ -19,10 +20,9 @@ async function readStdin() {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-process.exitCode = await bundle.exports.main(argv, {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  cwd: process.cwd(),
-  stdin: readStdin,
-});
-bundle.saveCache();
+bundle.exports
+  .main(argv, { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), stdin: readStdin })
+  .then((code) => {
+    process.exitCode = code;
+    bundle.saveCache();
+  });

@@ -5,19 +5,21 @@
 // V8 accepts it (same V8 version and flags); otherwise the bundle compiles from source as usual
 // and the cache is written again after the command, so a stale or missing cache costs one slow
 // start and never changes what the command does.
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { constants, Script } from "node:vm";
-import { crc32 } from "node:zlib";
+// CommonJS (bin/package.json), as bin/calmlog.js: Node starts an ES module entry through its ES
+// module loader, which costs a few milliseconds and megabytes that a CommonJS one does not.
+"use strict";
+const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { dirname, join } = require("node:path");
+const { constants, Script } = require("node:vm");
+const { crc32 } = require("node:zlib");
 
-const DIR = fileURLToPath(new URL("../dist/bin/", import.meta.url));
+const DIR = join(__dirname, "..", "dist", "bin");
 /** The bundle for anything that is not a command: usage, version, an unknown name. */
 const BASE = "main";
 
 /** Which bundle serves `argv`: the command's own (`help NAME` is NAME's), else the base one. */
-export function bundleName(argv) {
+function bundleName(argv) {
   const [first, second] = argv;
   const name = first === "help" && second !== undefined ? second : first;
   return name !== undefined && /^[a-z]+$/.test(name) && existsBundle(name) ? name : BASE;
@@ -44,7 +46,7 @@ function flagsSuffix() {
   const flags = [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].join(" ").trim();
   if (flags === "") return "";
   // node:crypto only here: loading it costs a plain start milliseconds.
-  const { createHash } = createRequire(import.meta.url)("node:crypto");
+  const { createHash } = require("node:crypto");
   return `-${createHash("sha256").update(flags).digest("hex").slice(0, 12)}`;
 }
 
@@ -52,7 +54,7 @@ function flagsSuffix() {
  * Runs bundle `name`'s top level (from `dir`, dist/bin/ by default) and returns its exports, with `saveCache(force)`: writes the code
  * cache when it was missing, stale or rejected (or always, with `force`); never throws.
  */
-export function loadBundle(name, dir = DIR) {
+function loadBundle(name, dir = DIR) {
   const file = join(dir, `${name}.cjs`);
   const source = readFileSync(file, "utf8");
   // The bundle's first line is `// calmlog-bundle <digest>`; a cache starts with the same line.
@@ -94,3 +96,5 @@ export function loadBundle(name, dir = DIR) {
     },
   };
 }
+
+module.exports = { bundleName, loadBundle };

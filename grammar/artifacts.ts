@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { generateCstDts } from "@chevrotain/cst-dts-gen";
 import * as gast from "@chevrotain/gast";
 import { createSyntaxDiagramsCode } from "../src/syntax/chevrotain.js";
-import { parser } from "../src/syntax/parser.js";
+import { sharedParser } from "../src/syntax/parser.js";
 
 /** Where chevrotain's diagram scripts and stylesheet live in `node_modules`. */
 function diagramsDir(): string {
@@ -17,7 +17,7 @@ function diagramsDir(): string {
 export function diagramsHtml(): string {
   const dir = diagramsDir();
   const base = "LOCAL/";
-  let html = createSyntaxDiagramsCode(parser.getSerializedGastProductions(), { resourceBase: base, css: `${base}diagrams.css` });
+  let html = createSyntaxDiagramsCode(sharedParser().getSerializedGastProductions(), { resourceBase: base, css: `${base}diagrams.css` });
   html = html.replace(/<link rel='stylesheet' href='LOCAL\/diagrams\.css'>/, () => `<style>\n${readFileSync(join(dir, "diagrams.css"), "utf8")}\n</style>`);
   html = html.replace(/<script src='LOCAL\/([\w/.-]+)'><\/script>/g, (_m, path: string) => {
     const code = readFileSync(join(dir, path), "utf8").replace(/<\/script/gi, "<\\/script");
@@ -31,7 +31,7 @@ export function diagramsHtml(): string {
 
 /** `src/syntax/cst.ts`: the CST node types of every parser rule. */
 export function cstTypes(): string {
-  const rules = parser.getGAstProductions();
+  const rules = sharedParser().getGAstProductions();
   const productions = Object.fromEntries(Object.entries(rules).map(([name, rule]) => [name, asGast(rule) as gast.Rule]));
   const dts = generateCstDts(productions, { includeVisitorInterface: false });
   return (

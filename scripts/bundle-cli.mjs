@@ -18,11 +18,15 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "bin");
 const MAIN = join(ROOT, "src", "cli", "main.ts");
 
-// The parser's lookahead paths, recorded from tsc's output of the same sources (run just before),
-// so the CLI does not derive them from the grammar on every start (src/syntax/lookahead.ts).
-const { CalmlogParser } = await import(pathToFileURL(join(ROOT, "dist", "syntax", "parser.js")).href);
+// What chevrotain derives from the grammar (the recorded rules, recovery's follow sets, the lookahead
+// paths, each token's first characters), recorded from tsc's output of the same sources (run just
+// before), so the CLI does not derive it on every start (src/syntax/prebuilt.ts).
+const dist = (path) => import(pathToFileURL(join(ROOT, "dist", "syntax", path)).href);
+const { CalmlogParser } = await dist("parser.js");
+const { makeLexer } = await dist("tokens.js");
+const { recordPrebuilt } = await dist("prebuilt.js");
 const lookahead = {};
-new CalmlogParser({ lookahead });
+const prebuilt = recordPrebuilt(new CalmlogParser({ lookahead }), lookahead, makeLexer(true));
 
 // The commands are the dispatcher's table (src/cli/main.ts), each loaded as `import("./NAME.js")`.
 const COMMANDS = [...readFileSync(MAIN, "utf8").matchAll(/await import\("\.\/([a-z]+)\.js"\)/g)].map((m) => m[1]);
@@ -51,6 +55,19 @@ function onlyCommand(keep) {
   };
 }
 
+/**
+ * The bundle as ASCII text: one character outside ASCII makes the whole source a two-byte string in
+ * V8, twice the memory and slower to read and to check against its code cache (about 5 ms of a
+ * start here). esbuild writes every string, regular expression and name in ASCII already; what is
+ * left is comments, whose other characters are written as `\u` escapes.
+ */
+function asciiComments(text, path) {
+  return text.replace(/^.*[^\x00-\x7f].*$/gm, (line) => {
+    if (!/^\s*(\/\/|\/\*\*?|\*)/.test(line)) throw new Error(`${path}: a line of code with characters outside ASCII: ${line.trim()}`);
+    return line.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+  });
+}
+
 // Built beside dist/bin/ and swapped in at the end, so a CLI started meanwhile (a test beside
 // `npm pack`) finds the old bundles or the new ones, never a half-written folder.
 const NEXT = `${OUT}.tmp-${process.pid}`;
@@ -71,7 +88,7 @@ await Promise.all(
       external: ["z3-solver", "@nats-io/*", "vscode-languageserver", "vscode-languageserver/*", "vscode-languageserver-textdocument"],
       legalComments: "none",
       // `import.meta.url` (the package's own files, Z3's module) is this file's URL in CommonJS too.
-      define: { __CALMLOG_LOOKAHEAD__: JSON.stringify(lookahead), "import.meta.url": "__calmlog_import_meta_url" },
+      define: { __CALMLOG_PREBUILT__: JSON.stringify(JSON.stringify(prebuilt)), "import.meta.url": "__calmlog_import_meta_url" },
       // The file is one function expression, CommonJS's wrapper written out, so bin/load.js compiles
       // the text as read instead of a wrapped copy of it; strict, as the ES modules it was built from.
       banner: { js: `${PLACEHOLDER}\n(function (exports, require, module, __filename, __dirname) {\n"use strict";\nvar __calmlog_import_meta_url = require("node:url").pathToFileURL(__filename).href;` },
@@ -83,6 +100,7 @@ await Promise.all(
       let text = file.text;
       if (file.path.endsWith(".cjs")) {
         if (!text.startsWith(PLACEHOLDER + "\n")) throw new Error(`${file.path}: the bundle does not start with its id line`);
+        text = asciiComments(text, file.path);
         const digest = createHash("sha256").update(text.slice(PLACEHOLDER.length)).digest("hex");
         text = ID_PREFIX + digest + text.slice(PLACEHOLDER.length);
       }

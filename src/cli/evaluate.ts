@@ -14,7 +14,6 @@ import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
 import { isAllocationFailure, OutOfMemory, outOfMemory, reclaimer, renderStats, watchMemory } from "./run.js";
 import { onLargeArray } from "../eval/relation.js";
-import { renderEvaluateHtml } from "../report/html-evaluate.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { renderDiagnostics } from "../report/text.js";
 import { diagnosticsText } from "./diagnostics.js";
@@ -85,6 +84,14 @@ export const command: Command = {
   run,
 };
 
+/** `--format html`'s renderer, set before evaluating when that format is asked for. */
+let renderHtml: (typeof import("../report/html-evaluate.js"))["renderEvaluateHtml"] | undefined;
+
+function htmlRenderer(): NonNullable<typeof renderHtml> {
+  if (renderHtml === undefined) throw new Error("internal: the HTML renderer was not loaded before the report");
+  return renderHtml;
+}
+
 async function run(args: readonly string[], outer: CliContext): Promise<number> {
   const parsed = parseEvaluateOptions(args);
   const { values, positionals } = parsed;
@@ -94,6 +101,8 @@ async function run(args: readonly string[], outer: CliContext): Promise<number> 
   let collected = "";
   const reportFile = values.output ?? null;
   const ctx: CliContext = reportFile === null ? outer : { ...outer, stdout: { write: (t: string) => (collected += t) } };
+  // The HTML report lays out the rule graph and runs the lint analysis: loaded only when asked for.
+  if (format === "html") renderHtml = (await import("../report/html-evaluate.js")).renderEvaluateHtml;
   const code = await evaluateParsed(values, positionals, format, color, ctx);
   if (reportFile !== null && !(await writeReport(collected, reportFile, "evaluate", outer))) return EXIT_CRASH;
   return code;
@@ -248,7 +257,7 @@ function printReport(unit: ProgramUnit, outcome: ReplicaReport | null, reportSou
   const diagnostics: Diagnostic[] = data.items;
   if (outcome !== null) {
     const input = { program, source: reportSource, report: outcome, diagnostics, outputs, notWritten, cwd: ctx.cwd };
-    ctx.stdout.write(format === "json" ? renderJson(input) : format === "html" ? renderEvaluateHtml(input, { path: program, text: options.programText }) : renderText(input));
+    ctx.stdout.write(format === "json" ? renderJson(input) : format === "html" ? htmlRenderer()(input, { path: program, text: options.programText }) : renderText(input));
     // Relations printed to stdout (`-D -`, `IO=stdout`) follow a text report; JSON keeps stdout to itself.
     if (format === "text") ctx.stdout.write(printed);
   } else if (format === "json") {

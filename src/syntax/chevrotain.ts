@@ -3,6 +3,24 @@
 // The package's entry loads lodash-es module by module (about 0.3 s before the first line is
 // parsed); the CLI is bundled with chevrotain inside (`scripts/bundle-cli.mjs`) and the tests point
 // `chevrotain` at the single-file bundle that ships in the same package (about 15 ms).
-import * as chevrotain from "chevrotain";
-
-export const { CstParser, createToken, createTokenInstance, createSyntaxDiagramsCode, EOF, getLookaheadPaths, Lexer, LLkLookaheadStrategy, tokenMatcher } = chevrotain;
+export {
+  Alternation,
+  Alternative,
+  CstParser,
+  createToken,
+  createTokenInstance,
+  createSyntaxDiagramsCode,
+  EOF,
+  getLookaheadPaths,
+  Lexer,
+  LLkLookaheadStrategy,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Rule,
+  Terminal,
+  tokenMatcher,
+} from "chevrotain";

@@ -7,7 +7,7 @@ import type { ExecutionPlan, Item, Program } from "./ast.js";
 import { expandComponents, type SourceItem } from "./components.js";
 import { countEndingBy } from "./items.js";
 import { addEquivalenceRules } from "./eqrel.js";
-import { parser } from "./parser.js";
+import { sharedParser } from "./parser.js";
 import { LineIndex, type SourceFile } from "../diagnostics/span.js";
 import { AstBuilder, tokenIndexAt, type ItemResult } from "./to-ast.js";
 import * as T from "./tokens.js";
@@ -41,7 +41,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
   const index = new LineIndex(text);
   const program = (items: Item[]): Program => ({ kind: "program", file, items, span: index.span(file, 0, text.length) });
 
-  const lexed = T.lexer.tokenize(text);
+  const lexed = T.sharedLexer().tokenize(text);
   let tokens = lexed.tokens;
   const problems: SyntaxProblem[] = [];
   const sync = new Resync(tokens, text);
@@ -108,6 +108,7 @@ export function parse(source: SourceFile, diags: Diagnostics): Program {
 
   // ---- parse ---------------------------------------------------------------------------------
   const builder = new AstBuilder(file, index, tokens, text);
+  const parser = sharedParser();
   parser.input = tokens;
   parser.itemHandler = (node) => builder.collect(node as ItemCstNode);
   let cst: ProgramCstNode;

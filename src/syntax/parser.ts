@@ -1,10 +1,11 @@
 // The grammar of rule files as one chevrotain CST parser (one shared instance, recovery on).
 // Decisions LL(k) cannot make (atom vs. comparison, `min(..)` functor vs. aggregate) use gates that scan
 // to the matching bracket; the scan stops at `.` and directives, so it stays within one clause.
-import type { AtLeastOneSepMethodOpts, CstNode, DSLMethodOpts, IOrAlt, IToken, TokenType } from "chevrotain";
+import type { AtLeastOneSepMethodOpts, CstNode, DSLMethodOpts, IOrAlt, IToken, Rule, TokenType } from "chevrotain";
 import { CstParser, createTokenInstance, EOF, tokenMatcher } from "./chevrotain.js";
 import { messageProvider } from "./messages.js";
 import { TableLookahead, type LookaheadTable } from "./lookahead.js";
+import { bundledPrebuilt, restoreFollows, restoreRules, type PrebuiltGrammar } from "./prebuilt.js";
 import * as T from "./tokens.js";
 
 // Alternatives and options are built through these helpers rather than object literals with arrow
@@ -18,18 +19,48 @@ const sep = (SEP: TokenType, DEF: () => unknown): AtLeastOneSepMethodOpts<unknow
 export class CalmlogParser extends CstParser {
   /**
    * `validate` runs chevrotain's grammar validations (ambiguities, left recursion, ...); the test
-   * suite does, so the shared instance skips them and starts faster.
+   * suite does, so the shared instance skips them and starts faster. `prebuilt` is what chevrotain's
+   * self-analysis derives from the grammar, recorded at build time (src/syntax/prebuilt.ts); it is
+   * ignored when validating, since the validations need the analysis run.
    */
-  constructor(options: { readonly validate?: boolean; readonly lookahead?: LookaheadTable } = {}) {
+  constructor(options: { readonly validate?: boolean; readonly lookahead?: LookaheadTable; readonly prebuilt?: PrebuiltGrammar } = {}) {
+    const lookahead = options.prebuilt?.lookahead ?? options.lookahead;
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
       skipValidations: options.validate !== true,
       errorMessageProvider: messageProvider,
       maxLookahead: 3,
       // `lookahead`: paths known in advance (the CLI bundle's), filled with those computed here.
-      ...(options.lookahead === undefined ? {} : { lookaheadStrategy: new TableLookahead(3, [...T.ALL_TOKENS, EOF], options.lookahead) }),
+      ...(lookahead === undefined ? {} : { lookaheadStrategy: new TableLookahead(3, [...T.ALL_TOKENS, EOF], lookahead) }),
     });
-    this.performSelfAnalysis();
+    if (options.prebuilt !== undefined && options.validate !== true) this.restoreSelfAnalysis(options.prebuilt);
+    else this.performSelfAnalysis();
+  }
+
+  /**
+   * `performSelfAnalysis` without its derivations: the recorded grammar and the follow sets come
+   * from `prebuilt`, and only the lookahead functions are built (from its paths). chevrotain 11's
+   * fields, set as its own `performSelfAnalysis` sets them.
+   */
+  private restoreSelfAnalysis(prebuilt: PrebuiltGrammar): void {
+    const self = this as unknown as {
+      selfAnalysisDone: boolean;
+      definedRulesNames: string[];
+      gastProductionsCache: Record<string, Rule>;
+      resyncFollows: Record<string, TokenType[]>;
+      lookaheadStrategy: { initialize?(options: { rules: Rule[] }): void };
+      preComputeLookaheadFunctions(rules: Rule[]): void;
+    };
+    self.selfAnalysisDone = true;
+    toFastProperties(this);
+    const tokens = [...T.ALL_TOKENS, EOF];
+    const rules = restoreRules(prebuilt, tokens);
+    const names = rules.map((r) => r.name).join();
+    if (names !== self.definedRulesNames.join()) throw new Error(`prebuilt grammar is stale: it has the rules ${names}, the parser ${self.definedRulesNames.join()}`);
+    for (const rule of rules) self.gastProductionsCache[rule.name] = rule;
+    self.resyncFollows = restoreFollows(prebuilt, tokens);
+    self.lookaheadStrategy.initialize?.({ rules });
+    self.preComputeLookaheadFunctions(rules);
   }
 
   /**
@@ -502,8 +533,23 @@ export class CalmlogParser extends CstParser {
   });
 }
 
-// The CLI bundle defines this as the lookahead paths recorded when it was built (scripts/bundle-cli.mjs).
-declare const __CALMLOG_LOOKAHEAD__: LookaheadTable | undefined;
+/**
+ * Lets V8 treat the parser as a prototype-like object with fast properties, as chevrotain's
+ * `performSelfAnalysis` does first (without it, parsing is several times slower).
+ */
+function toFastProperties(object: object): void {
+  function Fake(): void {}
+  Fake.prototype = object;
+  const instance = new (Fake as unknown as new () => { bar?: unknown })();
+  const access = (): string => typeof instance.bar;
+  access();
+  access();
+}
 
-/** The one parser instance; set `input`, call `program()`, read `errors`. */
-export const parser = new CalmlogParser(typeof __CALMLOG_LOOKAHEAD__ === "undefined" ? {} : { lookahead: __CALMLOG_LOOKAHEAD__ });
+let shared: CalmlogParser | undefined;
+
+/** The one parser instance, built on first use; set `input`, call `program()`, read `errors`. */
+export function sharedParser(): CalmlogParser {
+  const prebuilt = bundledPrebuilt();
+  return (shared ??= new CalmlogParser(prebuilt === undefined ? {} : { prebuilt }));
+}

@@ -2,6 +2,7 @@
 // ``expected `)` but found `.` ``. Spans use offsets only; line and column come from `LineIndex`.
 import type { TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
+import { bundledPrebuilt } from "./prebuilt.js";
 
 // ---- categories ----------------------------------------------------------------------------
 
@@ -362,10 +363,29 @@ export const ALL_TOKENS: TokenType[] = [
   DirectiveKeyword,
 ];
 
-/** The one lexer. Spans use offsets only; line and column come from `LineIndex` when rendering. */
-/** A lexer of every token; `validate` checks the token definitions (the test suite does, the shared `lexer` skips it). */
-export function makeLexer(validate: boolean): InstanceType<typeof Lexer> {
-  return new Lexer(ALL_TOKENS, { positionTracking: "onlyOffset", ensureOptimizations: validate, skipValidations: !validate });
+/**
+ * A lexer of every token; `validate` checks the token definitions (the test suite does, the shared
+ * lexer skips it). `startChars` gives, per token, the characters a match can start with, as
+ * chevrotain derives them by parsing each pattern (src/syntax/prebuilt.ts records them at build
+ * time); they are handed to chevrotain as `start_chars_hint` for this lexer only.
+ */
+export function makeLexer(validate: boolean, startChars?: Readonly<Record<string, readonly number[]>>): InstanceType<typeof Lexer> {
+  const options = { positionTracking: "onlyOffset", ensureOptimizations: validate, skipValidations: !validate } as const;
+  if (startChars === undefined || validate) return new Lexer(ALL_TOKENS, options);
+  const hinted = ALL_TOKENS.filter((t) => t.PATTERN !== Lexer.NA && t.START_CHARS_HINT === undefined && startChars[t.name] !== undefined);
+  // Every token needs its characters, or chevrotain turns the first-character table off altogether.
+  if (hinted.length + ALL_TOKENS.filter((t) => t.PATTERN === Lexer.NA || t.START_CHARS_HINT !== undefined).length !== ALL_TOKENS.length) return new Lexer(ALL_TOKENS, options);
+  for (const t of hinted) t.START_CHARS_HINT = [...startChars[t.name]!];
+  try {
+    return new Lexer(ALL_TOKENS, options);
+  } finally {
+    for (const t of hinted) delete t.START_CHARS_HINT;
+  }
 }
 
-export const lexer = makeLexer(false);
+let shared: InstanceType<typeof Lexer> | undefined;
+
+/** The one lexer, built on first use. Spans use offsets only; line and column come from `LineIndex` when rendering. */
+export function sharedLexer(): InstanceType<typeof Lexer> {
+  return (shared ??= makeLexer(false, bundledPrebuilt()?.startChars));
+}

@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import * as oniguruma from "vscode-oniguruma";
 import * as vsctm from "vscode-textmate";
 import { cstTypes, diagramsHtml } from "../../grammar/artifacts.js";
-import { CalmlogParser, parser } from "../../src/syntax/parser.js";
+import { CalmlogParser, sharedParser } from "../../src/syntax/parser.js";
 import { makeLexer } from "../../src/syntax/tokens.js";
 
 const root = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -46,7 +46,7 @@ describe("grammar/calmlog.ebnf", () => {
   const defined = [...ebnf.matchAll(/^([a-z][A-Za-z]*)\s*::=/gm)].map((m) => m[1]!);
 
   test("defines exactly the parser's rules, each once", () => {
-    const rules = Object.keys(parser.getGAstProductions());
+    const rules = Object.keys(sharedParser().getGAstProductions());
     expect([...defined].sort()).toEqual([...rules].sort());
     expect(new Set(defined).size).toBe(defined.length);
   });

@@ -1,57 +1,15 @@
 // The CLI bundle's parser takes its lookahead paths from a table recorded at build time
 // (src/syntax/lookahead.ts). It must parse every file, broken ones included, exactly as the parser
 // that derives the paths from the grammar: the same tree, the same errors, the same recovery.
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { CstElement, CstNode, IToken } from "chevrotain";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LookaheadTable } from "../../src/syntax/lookahead.js";
 import { CalmlogParser } from "../../src/syntax/parser.js";
-import { lexer } from "../../src/syntax/tokens.js";
+import { sharedLexer } from "../../src/syntax/tokens.js";
+import { broken, dlFiles, parseWith, ROOT } from "./corpus.js";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
-
-function dlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    if (e.name === "node_modules" || e.name.startsWith(".")) return [];
-    const p = join(dir, e.name);
-    return e.isDirectory() ? dlFiles(p) : e.name.endsWith(".dl") ? [p] : [];
-  });
-}
-
-/** A CST as plain text: rule names, child labels, token types, images and offsets. */
-function shape(e: CstElement): unknown {
-  if ("tokenType" in e) {
-    const t = e as IToken;
-    return `${t.tokenType.name}:${t.image}@${t.startOffset}`;
-  }
-  const n = e as CstNode;
-  return [n.name, Object.entries(n.children).map(([k, v]) => [k, v.map(shape)])];
-}
-
-function parseWith(p: CalmlogParser, tokens: IToken[]): string {
-  p.input = tokens;
-  const cst = p.program();
-  return JSON.stringify({ cst: shape(cst), errors: p.errors.map((e) => `${e.name} ${e.message} @${e.token.startOffset}`) });
-}
-
-/** Deterministic variants of a token list: one token dropped, one duplicated, two swapped. */
-function broken(tokens: IToken[], seed: number): IToken[][] {
-  if (tokens.length < 3) return [];
-  let s = seed >>> 0;
-  const next = (n: number): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % n);
-  const out: IToken[][] = [];
-  for (let k = 0; k < 2; k++) {
-    const i = next(tokens.length);
-    const j = next(tokens.length);
-    out.push(tokens.filter((_, x) => x !== i));
-    out.push([...tokens.slice(0, i), tokens[i]!, ...tokens.slice(i)]);
-    const w = [...tokens];
-    [w[i], w[j]] = [w[j]!, w[i]!];
-    out.push(w);
-  }
-  return out;
-}
+const lexer = sharedLexer();
 
 describe("lookahead from a recorded table", () => {
   const recorded: LookaheadTable = {};
