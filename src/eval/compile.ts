@@ -37,12 +37,28 @@ export function setSourceDump(sink: ((source: string) => void) | null): void {
   dumpSink = sink;
 }
 
-/** Compiles one plan of a rule (once per program) to a factory that binds it to an engine's relations. */
-export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[], wide = false): VariantFactory {
+/**
+ * Compiles one plan of a rule (once per program) to a factory that binds it to an engine's
+ * relations. With `bySource`, a plan whose code is already there (the same join order planned for
+ * another size signature) gets that factory back: one function per distinct code, which stays
+ * optimised across iterations instead of starting cold in V8's interpreter each time the sizes
+ * move to another bucket.
+ */
+export function compileVariant(
+  rule: RulePlan,
+  plan: JoinPlan,
+  types: (relation: string) => readonly PrimitiveType[],
+  wide = false,
+  bySource?: Map<string, VariantFactory>,
+): VariantFactory {
   const source = generate(rule, plan, types, wide);
+  const known = bySource?.get(source);
+  if (known !== undefined) return known;
   dumpSink?.(source);
   const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
-  return (rt: Runtime) => make(rt);
+  const factory = (rt: Runtime): VariantFn => make(rt);
+  bySource?.set(source, factory);
+  return factory;
 }
 
 /**
