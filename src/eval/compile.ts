@@ -37,12 +37,28 @@ export function setSourceDump(sink: ((source: string) => void) | null): void {
   dumpSink = sink;
 }
 
-/** Compiles one plan of a rule (once per program) to a factory that binds it to an engine's relations. */
-export function compileVariant(rule: RulePlan, plan: JoinPlan, types: (relation: string) => readonly PrimitiveType[], wide = false): VariantFactory {
+/**
+ * Compiles one plan of a rule (once per program) to a factory that binds it to an engine's
+ * relations. With `bySource`, a plan whose code is already there (the same join order planned for
+ * another size signature) gets that factory back: one function per distinct code, which stays
+ * optimised across iterations instead of starting cold in V8's interpreter each time the sizes
+ * move to another bucket.
+ */
+export function compileVariant(
+  rule: RulePlan,
+  plan: JoinPlan,
+  types: (relation: string) => readonly PrimitiveType[],
+  wide = false,
+  bySource?: Map<string, VariantFactory>,
+): VariantFactory {
   const source = generate(rule, plan, types, wide);
+  const known = bySource?.get(source);
+  if (known !== undefined) return known;
   dumpSink?.(source);
   const make = new Function("rt", source) as (rt: Runtime) => VariantFn;
-  return (rt: Runtime) => make(rt);
+  const factory = (rt: Runtime): VariantFn => make(rt);
+  bySource?.set(source, factory);
+  return factory;
 }
 
 /**
@@ -296,6 +312,9 @@ class Gen {
     }
     const r = this.relVar(relation);
     if (keyCols.length === 0) return `${r}.size > 0`;
+    // Every column bound in a relation of one or two columns: its own set answers, with no index
+    // to build (a negated relation is complete before the rule runs).
+    if (keyCols.length === args.length && (args.length === 1 || args.length === 2)) return `${r}.has${args.length}(${keys.join(", ")})`;
     this.catchUps.add(`${this.chainVar(relation, keyCols)}.catchUp();`);
     return `${this.firstCall(relation, keyCols, keys)} !== -1`;
   }
@@ -477,6 +496,10 @@ class Gen {
     const distinct = agg.distinct !== undefined && agg.distinct.length > 0 ? agg.distinct : null;
     // A body that is a relation of its own ranges over distinct bindings of its variables.
     if (distinct !== null) this.emit(`const d${k} = new Set();`);
+    if (agg.op === "count" && distinct === null && this.countFromPairs(agg.steps, cnt)) {
+      this.emit(`${acc} = ${this.wide ? `BigInt(${cnt})` : cnt};`);
+      return;
+    }
     const L = `L${this.label++}`;
     this.emit(`${L}: do {`);
     this.indent++;
@@ -511,6 +534,33 @@ class Gen {
     if (agg.op === "count") this.emit(this.wide ? `${acc} = BigInt(${cnt});` : `${acc} = ${cnt};`);
     else if (agg.op === "min" || agg.op === "max" || agg.op === "mean") this.emit(`if (${cnt} === 0) continue ${loop};`);
     if (agg.op === "mean") this.emit(`${acc} = ${acc} / ${cnt};`);
+  }
+
+  /**
+   * `count : { r(k, _) }` (a two-column relation, one column given, the other not read) counts the
+   * key's rows from the sizes of its pair-index blocks, without visiting each row. False, emitting
+   * nothing, for any other body.
+   */
+  private countFromPairs(steps: readonly Step[], cnt: string): boolean {
+    const step = steps[0];
+    if (steps.length !== 1 || step === undefined || step.kind !== "atom" || step.atom >= 0 || step.args.length !== 2) return false;
+    const col = step.args.findIndex((a) => a.kind === "bound" || a.kind === "const");
+    if (col < 0 || step.args[1 - col]!.kind !== "skip") return false;
+    const a = step.args[col]!;
+    let key: string;
+    if (a.kind === "bound") key = `v${a.slot}`;
+    else if (a.kind === "const") {
+      const code = this.constCode(a.value, this.types(step.relation)[col]!);
+      if (code === null) return true; // a constant the column cannot hold: no rows, the count stays 0
+      key = code;
+    } else return false;
+    const I = this.pairVar(step.relation, col);
+    this.catchUps.add(`${I}.catchUp();`);
+    const P = `P${I.slice(1)}`;
+    const o = `o${this.label++}`;
+    this.emit(`// ${step.text}: counts the key's rows from the pair index's block sizes`);
+    this.emit(`for (let ${o} = ${I}.find(${key}); ${o} !== -1; ${o} = ${P}[${o}]) ${cnt} += (${P}[${o} + 1] & 65535) >>> 1;`);
+    return true;
   }
 
   /** JS expression for the value (not the code) of `e`. */

@@ -72,8 +72,10 @@ export interface RunStats {
 interface CompiledRule {
   readonly plan: RulePlan;
   readonly clause: Clause;
-  /** Compiled join orders, by variant and size signature (see `signature`); shared by clones. */
+  /** Compiled join orders, by variant and size signature (see `bucket`); shared by clones. */
   readonly orders: Map<string, VariantFactory>;
+  /** The same compiled orders by their code: signatures planned to the same order share one function. */
+  readonly bySource: Map<string, VariantFactory>;
   /** Re-evaluated in full (not delta-driven) when a relation it negates or aggregates changed. */
   readonly readsTotals: boolean;
   /** A subsumption clause: run in full before each iteration, removing the tuples it finds dominated. */
@@ -107,7 +109,7 @@ interface CompiledProgram {
  * variant is planned and compiled once per bucket signature, so orders adapt as relations grow.
  */
 function bucket(rows: number): number {
-  return rows <= 0 ? 0 : 1 + Math.floor(Math.log2(rows) / 2);
+  return rows <= 0 ? 0 : 1 + ((31 - Math.clz32(rows)) >> 1);
 }
 
 interface StratumState {
@@ -131,7 +133,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     }
     const info = analysis.rules[id];
     const readsTotals = plan.negated.length > 0 || plan.aggregated.length > 0 || (info?.thresholds.length ?? 0) > 0;
-    return { plan, clause, orders: new Map(), readsTotals, subsumes: clause.subsumption === true };
+    return { plan, clause, orders: new Map(), bySource: new Map(), readsTotals, subsumes: clause.subsumption === true };
   };
   const derived = new Set<string>();
   const facts: CompiledRule[] = [];
@@ -160,6 +162,10 @@ export class Engine {
   private readonly states: StratumState[];
   /** Compiled join orders bound to this engine's relations, by clause and signature. */
   private readonly fns = new Map<string, VariantFn>();
+  /** Each factory bound once: signatures that share an order share its function (and V8's optimised code). */
+  private readonly bound = new Map<VariantFactory, VariantFn>();
+  /** By clause, then variant (delta + 1): the buckets of its last call and the function they chose. */
+  private readonly lastFn: ({ buckets: Int32Array; fn: VariantFn } | undefined)[][] = [];
   private readonly runtime: Runtime;
 
   constructor(checked: CheckedProgram, analysis: Analysis, options?: EngineOptions);
@@ -316,6 +322,27 @@ export class Engine {
 
   /** The compiled join for variant `delta` of a rule, ordered for the row ranges lo..hi. */
   private variant(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array): VariantFn {
+    // Most iterations stay in the buckets of the last call: no signature string, no map lookup.
+    const byVariant = (this.lastFn[rule.plan.clause] ??= []);
+    const last = byVariant[delta + 1];
+    if (last !== undefined && last.buckets.length === lo.length) {
+      let same = true;
+      for (let a = 0; a < lo.length; a++) {
+        if (bucket(hi[a]! - lo[a]!) !== last.buckets[a]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last.fn;
+    }
+    const fn = this.variantBySignature(rule, delta, lo, hi);
+    const buckets = new Int32Array(lo.length);
+    for (let a = 0; a < lo.length; a++) buckets[a] = bucket(hi[a]! - lo[a]!);
+    byVariant[delta + 1] = { buckets, fn };
+    return fn;
+  }
+
+  private variantBySignature(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array): VariantFn {
     let sig = `${rule.plan.clause}:${delta}`;
     const rows: number[] = [];
     for (let a = 0; a < lo.length; a++) {
@@ -345,7 +372,7 @@ export class Engine {
           throw err;
         }
         try {
-          factory = compileVariant(rule.plan, plan, this.compiled.typeOf, this.values.wide);
+          factory = compileVariant(rule.plan, plan, this.compiled.typeOf, this.values.wide, rule.bySource);
         } catch (err) {
           if (err instanceof WideUnsupported) {
             throw new UserError(makeDiagnostic("CL118", rule.plan.span, `\`run --64\` does not evaluate ${err.what} at 64 bits, in the rule for \`${rule.plan.relation}\``, { notes: [`rule: ${rule.plan.text}`], help: "Run without `--64` (32-bit `number` and `unsigned`), or rewrite the rule without it." }));
@@ -354,7 +381,11 @@ export class Engine {
         }
         rule.orders.set(sig, factory);
       }
-      fn = factory(this.runtime);
+      fn = this.bound.get(factory);
+      if (fn === undefined) {
+        fn = factory(this.runtime);
+        this.bound.set(factory, fn);
+      }
       this.fns.set(sig, fn);
     }
     return fn;
@@ -398,10 +429,14 @@ export class Engine {
       return n === undefined ? [] : [{ rel: this.relations.get(r)!, n }];
     });
     const limitReached = (): boolean => limits.some((l) => l.rel.size >= l.n);
+    const subsumes = s.rules.some((r) => r.subsumes);
+    // Row ranges per rule, made once: variants read them before they insert anything.
+    const los = ruleSlots.map((atoms) => new Int32Array(atoms.length));
+    const his = ruleSlots.map((atoms) => new Int32Array(atoms.length));
     let iteration = 0;
     for (;;) {
       if ((iteration > 0 || (state.ran && !fresh)) && limits.length > 0 && limitReached()) break;
-      if (s.rules.some((r) => r.subsumes)) this.subsume(s, stats, mark, slot);
+      if (subsumes) this.subsume(s, stats, mark, slot);
       let anyDelta = false;
       for (let i = 0; i < n; i++) {
         const rel = rels[i]!;
@@ -410,18 +445,27 @@ export class Engine {
       }
       const full = iteration === 0 && fullFirst.some((f) => f);
       if (!anyDelta && !full) break;
-      s.rules.forEach((rule, k) => {
-        if (rule.subsumes) return;
+      for (let k = 0; k < s.rules.length; k++) {
+        const rule = s.rules[k]!;
+        if (rule.subsumes) continue;
         const atoms = ruleSlots[k]!;
+        const m = atoms.length;
+        const first = iteration === 0 && fullFirst[k]!;
+        if (!first) {
+          // A rule none of whose atoms has a delta derives nothing new.
+          let some = false;
+          for (let a = 0; a < m && !some; a++) some = end[atoms[a]!]! > mark[atoms[a]!]!;
+          if (!some) continue;
+        }
         const rs = stats.rules[k]!;
         const rt0 = performance.now();
-        const m = atoms.length;
-        const lo = new Int32Array(m);
-        const hi = new Int32Array(m);
-        if (iteration === 0 && fullFirst[k]) {
+        const lo = los[k]!;
+        const hi = his[k]!;
+        if (first) {
+          lo.fill(0);
           for (let a = 0; a < m; a++) hi[a] = end[atoms[a]!]!;
           rs.derived += this.call(rule, this.variant(rule, m > 0 ? 0 : -1, lo, hi), lo, hi);
-        } else if (m > 0) {
+        } else {
           for (let j = 0; j < m; j++) {
             const dj = atoms[j]!;
             if (end[dj]! <= mark[dj]!) continue;
@@ -437,7 +481,7 @@ export class Engine {
           }
         }
         rs.ms += performance.now() - rt0;
-      });
+      }
       for (let i = 0; i < n; i++) mark[i] = end[i]!;
       iteration++;
       if (this.options.onProgress) {
@@ -654,6 +698,8 @@ export class Engine {
     });
     for (const [k, v] of state.epochs) this.resets.set(k, v);
     this.fns.clear();
+    this.bound.clear();
+    this.lastFn.length = 0;
   }
 
   /** An independent copy (same program), for merging replica states. */

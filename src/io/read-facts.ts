@@ -100,6 +100,19 @@ function rowBuffer(bytes: Buffer, from: number, arity: number): Int32Array {
 }
 
 /**
+ * Room for the rows of a file, estimated from the lines of its first 64 KB (a little over, and
+ * grown by the reader if the rest has shorter lines): no pass over the bytes before reading them.
+ */
+function estimatedRowBuffer(bytes: Buffer, from: number, arity: number): Int32Array {
+  const sample = Math.min(bytes.length, from + 65536);
+  let lines = 0;
+  for (let i = bytes.indexOf(10, from); i !== -1 && i < sample; i = bytes.indexOf(10, i + 1)) lines++;
+  if (sample === bytes.length) return new Int32Array((lines + 1) * arity);
+  const rows = Math.ceil(((bytes.length - from) * Math.max(1, lines)) / (sample - from) * 1.02) + 16;
+  return new Int32Array(rows * arity);
+}
+
+/**
  * Codes of a file of plain decimal integers (an optional `-`, digits, one delimiter byte between
  * columns, `\n` or `\r\n` line ends, empty lines skipped), read from the bytes; null at the first
  * thing it does not take (the text parser then reads the file and reports what is wrong).
@@ -108,7 +121,7 @@ function plainIntegerCodes(bytes: Buffer, schema: FactSchema, delimiter: number,
   const arity = schema.columns.length;
   const unsigned = schema.columns.map((c) => c.type === "unsigned");
   let i = dataStart(bytes, headers);
-  const codes = rowBuffer(bytes, i, arity);
+  let codes = estimatedRowBuffer(bytes, i, arity);
   let n = 0;
   const len = bytes.length;
   while (i < len) {
@@ -120,6 +133,13 @@ function plainIntegerCodes(bytes: Buffer, schema: FactSchema, delimiter: number,
     if (ch === 13 && bytes[i + 1] === 10) {
       i += 2;
       continue;
+    }
+    if (n + arity > codes.length) {
+      // Lines longer than the sampled ones: room for the rest at the average length so far.
+      const rows = Math.ceil(((len - i) * (n / arity)) / Math.max(1, i)) + 16;
+      const grown = new Int32Array(n + rows * arity);
+      grown.set(codes.subarray(0, n));
+      codes = grown;
     }
     for (let c = 0; c < arity; c++) {
       const neg = bytes[i] === 45;

@@ -34,7 +34,7 @@ const ruleArb = fc.record({
   head: fc.array(fc.nat(100), { minLength: 3, maxLength: 3 }),
   cmp: fc.option(fc.record({ l: fc.nat(100), r: fc.oneof(fc.nat(100).map((v) => ({ v })), fc.integer({ min: 0, max: 3 }).map((c) => ({ c }))), op: fc.constantFrom("<", "<=", ">", ">=", "=", "!="), neg: fc.boolean(), plus: fc.boolean() })),
   negation: fc.option(fc.record({ rel: fc.nat(100), args: fc.array(fc.oneof(fc.nat(100).map((v) => ({ v })), fc.constant(null)), { minLength: 3, maxLength: 3 }) })),
-  aggregate: fc.option(fc.record({ rel: fc.nat(100), op: fc.constantFrom("count", "sum", "min", "max"), group: fc.nat(100), inHead: fc.boolean() })),
+  aggregate: fc.option(fc.record({ rel: fc.nat(100), op: fc.constantFrom("count", "sum", "min", "max"), group: fc.nat(100), inHead: fc.boolean(), skip: fc.boolean() })),
 });
 const programArb = fc.array(fc.array(ruleArb, { minLength: 1, maxLength: 3 }), { minLength: DERIVED.length, maxLength: DERIVED.length });
 /**
@@ -108,7 +108,9 @@ function programText(rules: Rules, symbols = false): string {
       if (rule.aggregate !== null && vars.length > 0 && !symbols) {
         const rel = lower[rule.aggregate.rel % lower.length]!;
         const g = pick(rule.aggregate.group)!;
-        const inner = rel.arity === 1 ? `${rel.name}(t)` : `${rel.name}(${g}, t${rel.arity === 3 ? ", _" : ""})`;
+        // `count : { r(g, _) }` counts from an index without reading the other column.
+        const t = rule.aggregate.op === "count" && rule.aggregate.skip ? "_" : "t";
+        const inner = rel.arity === 1 ? `${rel.name}(${t})` : `${rel.name}(${g}, ${t}${rel.arity === 3 ? ", _" : ""})`;
         const target = rule.aggregate.op === "count" ? "" : " t";
         body.push(`n = ${rule.aggregate.op}${target} : { ${inner} }`);
         if (rule.aggregate.inHead) headVars.push("n");

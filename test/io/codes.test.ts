@@ -27,6 +27,18 @@ describe("readFactCodes", () => {
     expect(readFactFile(p, ints)).toEqual([[1, 2], [-5, 4294967295], [16, 0]]);
   });
 
+  test("reads every row of a file whose first 64 KB have longer lines than the rest (room is estimated from them)", () => {
+    const rows: [number, number][] = [];
+    for (let i = 0; i < 8000; i++) rows.push([1000000000 + i, 2000000000 + i]); // 22 bytes a line: the sample
+    for (let i = 0; i < 60000; i++) rows.push([i % 10, i % 7]); // 4 bytes a line
+    const p = file("mixed.facts", rows.map((r) => r.join("\t")).join("\r\n") + "\n");
+    const codes = readFactCodes(p, ints)!;
+    expect(codes.length).toBe(rows.length * 2);
+    expect(Array.from(codes.subarray(0, 2))).toEqual([1000000000, 2000000000]);
+    expect(Array.from(codes.subarray(codes.length - 2))).toEqual([59999 % 10, 59999 % 7]);
+    expect(Array.from(codes)).toEqual(rows.flat().map((v) => v | 0));
+  });
+
   test("is null for symbols, floats and JSON Lines, and reports bad lines as readFactFile does", () => {
     const p = file("s.facts", "a\t1\n");
     expect(readFactCodes(p, { name: "s", columns: [{ name: "a", type: "symbol" }, { name: "b", type: "number" }] })).toBeNull();
