@@ -139,6 +139,12 @@ export class ChainIndex implements KeyIndex {
     this.direct = this.cols.length === 1;
   }
 
+  /** Empties the index and gives back its arrays: its relation will not be read again. */
+  release(): void {
+    this.reset();
+    this.next = new Int32Array(16);
+  }
+
   private grow(): void {
     const old = this.heads;
     const size = old.length * 2;

@@ -21,4 +21,6 @@ export interface KeyIndex {
   catchUp(limit?: number): void;
   /** Empties the index (it refills from row 0 on the next catch-up). */
   reset(): void;
+  /** Empties the index and gives back its arrays, for a relation no longer read. */
+  release(): void;
 }
