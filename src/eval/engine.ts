@@ -52,6 +52,8 @@ export interface RunOptions {
    * reading a freed relation afterwards is an error. Default: keep all.
    */
   keep?: ReadonlySet<string>;
+  /** With `keep`: called after a stratum with about how many bytes of arrays it let go (a caller may collect them now). */
+  onFreed?: (bytes: number) => void;
 }
 export interface RuleStats {
   clause: number;
@@ -324,9 +326,11 @@ export class Engine {
       });
     }
     const free = (i: number): void => {
-      for (const [r, at] of last) if (at === i) (this.relations.get(r)!.release(), this.freed.add(r));
+      let bytes = 0;
+      for (const [r, at] of last) if (at === i) (bytes += this.relations.get(r)!.release(), this.freed.add(r));
       // Rules insert only into their own stratum's relations: later strata scan and index them.
-      if (i >= 0) for (const r of this.compiled.strata[i]!.own) this.relations.get(r)!.dropSet();
+      if (i >= 0) for (const r of this.compiled.strata[i]!.own) if (!this.freed.has(r)) bytes += this.relations.get(r)!.dropSet();
+      if (bytes > 0) options.onFreed?.(bytes);
     };
     if (options.keep) free(-1);
     this.compiled.strata.forEach((s, i) => {

@@ -139,6 +139,10 @@ export class ChainIndex implements KeyIndex {
     this.direct = this.cols.length === 1;
   }
 
+  bytes(): number {
+    return this.heads.byteLength + this.next.byteLength;
+  }
+
   /** Empties the index and gives back its arrays: its relation will not be read again. */
   release(): void {
     this.reset();

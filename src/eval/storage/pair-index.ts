@@ -57,7 +57,13 @@ export class PairIndex implements KeyIndex {
     const data = rel.data;
     const c0 = this.col;
     const other = this.other;
-    if (n - this.indexed >= BULK_ROWS) return this.bulk(n);
+    // A first catch-up of many rows (a relation read whole, usually once complete) is laid out exactly.
+    if (this.indexed === 0 && n >= BULK_ROWS) return this.bulk(n);
+    // Room for every new row to start a key (four numbers) at once: a bulk catch-up grows the pool
+    // once rather than by half again several times, and by at least half, so a relation that grows
+    // over many iterations does not copy its whole pool in each.
+    const room = this.top + 4 * (n - this.indexed);
+    if (room > this.pool.length && n - this.indexed >= BULK_ROWS) this.growPool(Math.max(room, grownLength(this.pool.length, 1)));
     let heads = this.heads;
     let pool = this.pool;
     for (let row = this.indexed; row < n; row++) {
@@ -85,7 +91,8 @@ export class PairIndex implements KeyIndex {
   }
 
   /**
-   * A bulk catch-up (rows `indexed..n-1`, at least BULK_ROWS): each key's new rows go into blocks
+   * A bulk catch-up (rows `indexed..n-1`, at least BULK_ROWS, none indexed before; the pass
+   * handles any starting point): each key's new rows go into blocks
    * sized exactly for them (one block per key unless it has over SEALED_PAIRS new rows), counted
    * first, so the pool holds two numbers per row and two per key, with no empty room. A sealed
    * block's room is recorded as at most its used count, so a later row of that key starts a new block.
@@ -255,6 +262,10 @@ export class PairIndex implements KeyIndex {
     this.keys = 0;
     this.indexed = 0;
     this.direct = true;
+  }
+
+  bytes(): number {
+    return this.heads.byteLength + this.pool.byteLength;
   }
 
   /** Empties the index (its arrays go with `reset`'s fresh ones): its relation will not be read again. */

@@ -100,10 +100,13 @@ export class Relation implements Rows {
   /**
    * Gives back the set's memory while keeping the rows: for a relation that its rules have finished
    * inserting into and that is only scanned or indexed from now on. An insert or a probe rebuilds it.
+   * Returns about how many bytes were given back.
    */
-  dropSet(): void {
+  dropSet(): number {
+    const bytes = (this.bits?.bytes() ?? 0) + (this.hash?.slots().byteLength ?? 0);
     this.bits = null;
     this.hash = null;
+    return bytes;
   }
 
   /** The set of a relation whose set was dropped, rebuilt from its rows as a hash table. */
@@ -219,9 +222,10 @@ export class Relation implements Rows {
   /**
    * Drops every row and gives back the arrays of the rows, the set and the indexes (indexes stay
    * registered, empty): for a relation that nothing reads any more, so a long run's peak memory does
-   * not carry it.
+   * not carry it. Returns about how many bytes were given back.
    */
-  release(): void {
+  release(): number {
+    const bytes = this.data.byteLength + this.dropSet() + this.indexes.reduce((n, idx) => n + idx.bytes(), 0);
     this.size = 0;
     this.data = new Int32Array(Math.max(1, this.arity));
     if (this.arity === 1 || this.arity === 2) {
@@ -229,6 +233,7 @@ export class Relation implements Rows {
       this.hash = null;
     } else this.hash = new HashSet(16);
     for (const idx of this.indexes) idx.release();
+    return bytes;
   }
 
   /** The hash table's slots when the set is in one (what `restore` takes back), else null. */

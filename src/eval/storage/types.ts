@@ -23,4 +23,6 @@ export interface KeyIndex {
   reset(): void;
   /** Empties the index and gives back its arrays, for a relation no longer read. */
   release(): void;
+  /** Bytes its arrays take. */
+  bytes(): number;
 }
