@@ -297,7 +297,11 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     }
     const loadMs = performance.now() - t0;
     const memLoad = memoryFigures();
-    const stats = engine.run();
+    // Only outputs and `.printsize` relations are read after the run: the rest are freed as soon as
+    // no later stratum reads them.
+    const keep = new Set([...checked.relations.values()].filter((r) => r.printsize === true || (r.outputs ?? (r.output === null ? [] : [r.output])).length > 0).map((r) => r.name));
+    // Arrays let go between strata are collected at once when large, before the next stratum allocates beside them.
+    const stats = engine.run({ keep, onFreed: (bytes) => bytes >= RECLAIM_BYTES && reclaim(Infinity) });
     const memEval = memoryFigures();
     if (progressShown) ctx.stderr.write("\r\x1b[K");
 

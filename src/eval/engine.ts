@@ -48,6 +48,14 @@ export interface EngineOptions {
 export interface RunOptions {
   /** Which strata to evaluate (default: all). */
   strata?: (s: Stratum) => boolean;
+  /**
+   * The relations the caller reads after this run. When given, every other relation is freed once
+   * no later stratum reads it (a one-shot run's peak memory then holds only what is still needed);
+   * reading a freed relation afterwards is an error. Default: keep all.
+   */
+  keep?: ReadonlySet<string>;
+  /** With `keep`: called after a stratum with about how many bytes of arrays it let go (a caller may collect them now). */
+  onFreed?: (bytes: number) => void;
 }
 export interface RuleStats {
   clause: number;
@@ -167,6 +175,8 @@ export class Engine {
   /** By clause, then variant (delta + 1): the buckets of its last call and the function they chose. */
   private readonly lastFn: ({ buckets: Int32Array; fn: VariantFn } | undefined)[][] = [];
   private readonly runtime: Runtime;
+  /** Relations freed by a run with `keep` (see RunOptions). */
+  private readonly freed = new Set<string>();
 
   constructor(checked: CheckedProgram, analysis: Analysis, options?: EngineOptions);
   constructor(checked: CheckedProgram, analysis: Analysis, options: EngineOptions | undefined, from: Engine);
@@ -215,6 +225,7 @@ export class Engine {
   private relation(name: string): Relation {
     const r = this.relations.get(name);
     if (r === undefined) throw new UserError(makeDiagnostic("CL201", wholeFile("<generated>"), `relation \`${name}\` is not declared`));
+    if (this.freed.has(name)) throw new Error(`engine: \`${name}\` was freed after its last reader (it was not in \`keep\`)`);
     return r;
   }
 
@@ -313,9 +324,27 @@ export class Engine {
   run(options: RunOptions = {}): RunStats {
     const t0 = performance.now();
     const strata: StratumStats[] = [];
+    // With `keep`: the last stratum that reads each relation (-1: none), after which it is freed.
+    const last = new Map<string, number>();
+    if (options.keep) {
+      for (const name of this.relations.keys()) if (!options.keep.has(name)) last.set(name, -1);
+      this.compiled.strata.forEach((s, i) => {
+        if (options.strata && !options.strata(s.stratum)) return;
+        for (const r of s.reads) if (last.has(r)) last.set(r, i);
+      });
+    }
+    const free = (i: number): void => {
+      let bytes = 0;
+      for (const [r, at] of last) if (at === i) (bytes += this.relations.get(r)!.release(), this.freed.add(r));
+      // Rules insert only into their own stratum's relations: later strata scan and index them.
+      if (i >= 0) for (const r of this.compiled.strata[i]!.own) if (!this.freed.has(r)) bytes += this.relations.get(r)!.dropSet();
+      if (bytes > 0) options.onFreed?.(bytes);
+    };
+    if (options.keep) free(-1);
     this.compiled.strata.forEach((s, i) => {
       if (options.strata && !options.strata(s.stratum)) return;
       strata.push(this.runStratum(s, this.states[i]!));
+      if (options.keep) free(i);
     });
     return { strata, ms: performance.now() - t0 };
   }

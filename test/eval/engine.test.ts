@@ -317,3 +317,43 @@ none(x) :- k(x), !deg(x, 0).
     expect(engine.tuples("deg").find((t) => t[0] === 5)).toEqual([5, 0]);
   });
 });
+
+describe("a run that keeps only some relations", () => {
+  const FEED = `
+    .decl follows(u: symbol, v: symbol)
+    .decl posts(p: symbol, a: symbol)
+    .decl blocks(u: symbol, v: symbol)
+    .decl unused(x: number)
+    .decl candidate(u: symbol, p: symbol)
+    candidate(u, p) :- follows(u, v), posts(p, v).
+    .decl reach(u: symbol, w: symbol)
+    reach(u, w) :- follows(u, v), follows(v, w), u != w.
+    .decl feed(u: symbol, p: symbol)
+    feed(u, p) :- candidate(u, p), posts(p, v), !blocks(u, v).
+    .decl n(c: number)
+    n(c) :- c = count : { feed(_, _) }.
+  `;
+  const facts = {
+    follows: Array.from({ length: 300 }, (_, i) => [`u${i % 40}`, `u${(i * 7) % 40}`]),
+    posts: Array.from({ length: 200 }, (_, i) => [`p${i}`, `u${i % 40}`]),
+    blocks: Array.from({ length: 30 }, (_, i) => [`u${i}`, `u${(i * 3) % 40}`]),
+  };
+  test("gives the kept relations the same tuples, frees the rest, and still answers and inserts into what it kept", () => {
+    const { checked, analysis } = compileText(FEED);
+    const whole = evaluate(checked, analysis, facts);
+    const e = new Engine(checked, analysis);
+    for (const [name, tuples] of Object.entries(facts)) e.insert(name, tuples);
+    e.run({ keep: new Set(["feed", "n"]) });
+    expect(e.tuples("feed")).toEqual(whole.tuples("feed"));
+    expect(e.tuples("n")).toEqual(whole.tuples("n"));
+    expect(e.size("feed")).toBeGreaterThan(100);
+    // Freed: the inputs, the intermediate relation, and one nothing reads.
+    for (const r of ["follows", "candidate", "reach", "unused"]) expect(() => e.size(r)).toThrow(/was freed/);
+    // The kept relation's set was given back after its stratum; a probe and an insert rebuild it.
+    const [u, p] = whole.tuples("feed")[5]!;
+    expect(e.has("feed", [u!, p!])).toBe(true);
+    expect(e.has("feed", ["nobody", p!])).toBe(false);
+    expect(e.insert("feed", [[u!, p!], ["nobody", p!]])).toBe(1);
+    expect(e.size("feed")).toBe(whole.size("feed") + 1);
+  });
+});

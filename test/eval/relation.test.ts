@@ -112,6 +112,36 @@ describe("Relation", () => {
     bulkMatchesOneByOne(dense, [7000]);
   });
 
+  test("a bulk catch-up lays each key's new rows out exactly, keys hashed or direct, and later rows still follow them", () => {
+    for (const hashed of [false, true]) {
+      for (const first of [0, 50]) {
+        const rel = new Relation("r", 2);
+        const idx = rel.pairs(1);
+        // Key 3 gets 100,000 rows in one catch-up (four sealed blocks); the rest spread over 20,000 keys.
+        const key = (i: number): number => (hashed ? -1 - ((i * 7919) % 20_000) : (i * 7919) % 20_000);
+        for (let i = 0; i < 200_000; i++) rel.insert2(i, i % 2 === 0 ? 3 : key(i));
+        // A first catch-up of many rows is laid out exactly; the layout also takes rows after some
+        // already indexed (here 50, indexed one by one).
+        if (first > 0) idx.catchUp(first);
+        const before = idx.pool.length;
+        if (first > 0) (idx as unknown as { bulk(n: number): void }).bulk(200_000);
+        else idx.catchUp();
+        expect(idx.direct).toBe(!hashed);
+        // Two numbers per row and per block, no empty room.
+        const keys = new Set(Array.from({ length: 200_000 - first }, (_, j) => rel.data[2 * (first + j) + 1])).size;
+        expect(idx.pool.length).toBeLessThanOrEqual(before + 2 * (200_000 - first) + 2 * (keys + 3));
+        for (let i = 200_000; i < 200_100; i++) rel.insert2(i, i % 3 === 0 ? 3 : key(i));
+        idx.catchUp();
+        expect(idx.keys).toBe(new Set(Array.from({ length: rel.size }, (_, r) => rel.data[2 * r + 1])).size);
+        for (const a of [3, key(0), key(1), key(51), key(199_999), key(200_001)]) {
+          const expected: number[] = [];
+          for (let r = rel.size - 1; r >= 0; r--) if (rel.data[2 * r + 1] === a) expected.push(r, rel.data[2 * r]!);
+          expect(pairsOf(idx, a)).toEqual(expected);
+        }
+      }
+    }
+  });
+
   test("a pair index keeps every key's rows in order across many catch-ups, with keys of one row and of thousands", () => {
     const rel = new Relation("r", 2);
     const idx = rel.pairs(0);

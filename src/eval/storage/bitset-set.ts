@@ -28,6 +28,11 @@ export class BitsetSet {
 
   constructor(private readonly arity: 1 | 2) {}
 
+  /** Bytes its bitsets take (about: the low words and the words counted as they were added). */
+  bytes(): number {
+    return this.low.byteLength + 4 * this.words;
+  }
+
   /** Adds (a) to a one-column set holding `size` rows. */
   add1(a: number, size: number): number {
     // The common case inline: the bitset already reaches a.

@@ -166,6 +166,16 @@ export class ChainIndex implements KeyIndex {
     return true;
   }
 
+  bytes(): number {
+    return this.heads.byteLength + this.next.byteLength;
+  }
+
+  /** Empties the index and gives back its arrays: its relation will not be read again. */
+  release(): void {
+    this.reset();
+    this.next = new Int32Array(16);
+  }
+
   private grow(): void {
     const old = this.heads;
     const size = old.length * 2;

@@ -13,6 +13,8 @@ const MAX_LOG = 8;
 const BULK_ROWS = 4096;
 /** The low bits of a block's second number: how many numbers of the block are used. */
 const USED = 0xffff;
+/** Pairs in one block of a bulk catch-up (its used count fits USED). */
+const SEALED_PAIRS = USED >> 1;
 
 /**
  * Per-key runs of (row, other column) pairs. A block at offset `o` of `pool` is
@@ -55,6 +57,8 @@ export class PairIndex implements KeyIndex {
     const data = rel.data;
     const c0 = this.col;
     const other = this.other;
+    // A first catch-up of many rows (a relation read whole, usually once complete) is laid out exactly.
+    if (this.indexed === 0 && n >= BULK_ROWS) return this.bulk(n);
     // Room for every new row to start a key (four numbers) at once: a bulk catch-up grows the pool
     // once rather than by half again several times, and by at least half, so a relation that grows
     // over many iterations does not copy its whole pool in each.
@@ -71,7 +75,7 @@ export class PairIndex implements KeyIndex {
         heads = this.heads;
       }
       let o = heads[slot]!;
-      if (o === EMPTY || (pool[o + 1]! & USED) === 1 << (pool[o + 1]! >>> 16)) {
+      if (o === EMPTY || (pool[o + 1]! & USED) >= 1 << (pool[o + 1]! >>> 16)) {
         if (o === EMPTY) this.keys++;
         o = this.block(o);
         heads[slot] = o;
@@ -84,6 +88,98 @@ export class PairIndex implements KeyIndex {
       pool[o + 1] = h + 2;
     }
     this.indexed = n;
+  }
+
+  /**
+   * A bulk catch-up (rows `indexed..n-1`, at least BULK_ROWS, none indexed before; the pass
+   * handles any starting point): each key's new rows go into blocks
+   * sized exactly for them (one block per key unless it has over SEALED_PAIRS new rows), counted
+   * first, so the pool holds two numbers per row and two per key, with no empty room. A sealed
+   * block's room is recorded as at most its used count, so a later row of that key starts a new block.
+   */
+  private bulk(n: number): void {
+    const data = this.relation.data;
+    const c0 = this.col;
+    const other = this.other;
+    // Pass 1: a group per key with new rows; meanwhile its head holds -2 - group, `older` its newest
+    // block before (or -1) and `count` its new rows.
+    let older = new Int32Array(1024);
+    let count = new Int32Array(1024);
+    let groups = 0;
+    for (let row = this.indexed; row < n; row++) {
+      const k = data[2 * row + c0]!;
+      const slot = this.direct && k >= 0 && k < this.heads.length ? k : this.slot(k, n);
+      const heads = this.heads;
+      const o = heads[slot]!;
+      if (o <= -2) {
+        count[-2 - o]!++;
+        continue;
+      }
+      if (o === EMPTY) this.keys++;
+      if (groups === older.length) {
+        const o2 = new Int32Array(2 * groups);
+        o2.set(older);
+        older = o2;
+        const c2 = new Int32Array(2 * groups);
+        c2.set(count);
+        count = c2;
+      }
+      older[groups] = o;
+      count[groups] = 1;
+      heads[slot] = -2 - groups;
+      groups++;
+    }
+    // Pass 2: blocks laid out group after group, headers written; `older` becomes each group's first block.
+    const span = 2 + 2 * SEALED_PAIRS;
+    let total = 0;
+    for (let g = 0; g < groups; g++) total += 2 * Math.ceil(count[g]! / SEALED_PAIRS) + 2 * count[g]!;
+    if (this.top + total > this.pool.length) this.growPool(this.top + total);
+    const pool = this.pool;
+    let top = this.top;
+    for (let g = 0; g < groups; g++) {
+      const c = count[g]!;
+      let prev = older[g]!;
+      older[g] = top;
+      for (let b = 0; b * SEALED_PAIRS < c; b++) {
+        const used = 2 * Math.min(SEALED_PAIRS, c - b * SEALED_PAIRS);
+        pool[top] = prev;
+        pool[top + 1] = used | ((31 - Math.clz32(used)) << 16);
+        prev = top;
+        top += 2 + used;
+      }
+      count[g] = 0;
+    }
+    this.top = top;
+    // Pass 3: each row into its group's blocks, in row order (rows ascend within a block).
+    for (let row = this.indexed; row < n; row++) {
+      const k = data[2 * row + c0]!;
+      const g = -2 - this.heads[this.position(k)]!;
+      const i = count[g]!++;
+      const b = i < SEALED_PAIRS ? 0 : Math.floor(i / SEALED_PAIRS);
+      const at = older[g]! + b * span + 2 + 2 * (i - b * SEALED_PAIRS);
+      pool[at] = row;
+      pool[at + 1] = data[2 * row + other]!;
+    }
+    // Pass 4: each head to its group's newest (last) block.
+    const heads = this.heads;
+    const step = this.direct ? 1 : 2;
+    for (let p = this.direct ? 0 : 1; p < heads.length; p += step) {
+      const v = heads[p]!;
+      if (v > -2) continue;
+      const g = -2 - v;
+      heads[p] = older[g]! + Math.floor((count[g]! - 1) / SEALED_PAIRS) * span;
+    }
+    this.indexed = n;
+  }
+
+  /** The position in `heads` of key `k`, which has one. */
+  private position(k: number): number {
+    const heads = this.heads;
+    if (this.direct) return k;
+    const mask = this.mask;
+    let s = finish(mix(0, k)) & mask;
+    while (heads[2 * s] !== k || heads[2 * s + 1] === EMPTY) s = (s + 1) & mask;
+    return 2 * s + 1;
   }
 
   /** The position in `heads` of key `k`'s newest block, made (holding -1) when `k` is new. */
@@ -194,6 +290,15 @@ export class PairIndex implements KeyIndex {
     this.indexed = indexed;
     this.direct = state.direct;
     return true;
+  }
+
+  bytes(): number {
+    return this.heads.byteLength + this.pool.byteLength;
+  }
+
+  /** Empties the index (its arrays go with `reset`'s fresh ones): its relation will not be read again. */
+  release(): void {
+    this.reset();
   }
 
   /** The newest block of key `a`, or -1 when no indexed row has it. */

@@ -21,7 +21,7 @@ export class Relation implements Rows {
   size = 0;
   /** The set while in bitsets, else null. */
   private bits: BitsetSet | null;
-  /** The set once in a hash table, else null. */
+  /** The set once in a hash table, else null (both null: dropped by `dropSet`, rebuilt on next use). */
   private hash: HashSet | null;
   /** Every index the join plans asked for, in the order asked. */
   readonly indexes: (ChainIndex | PairIndex)[] = [];
@@ -83,7 +83,7 @@ export class Relation implements Rows {
   /** Room for one more row in the rows and the hash table; returns its row number. */
   private reserveRow(): number {
     if ((this.size + 1) * this.arity > this.data.length) this.growData();
-    this.hash!.reserve(this.size + 1, this.data, this.arity, this.size);
+    (this.hash ?? this.rebuildSet()).reserve(this.size + 1, this.data, this.arity, this.size);
     return this.size;
   }
 
@@ -93,6 +93,26 @@ export class Relation implements Rows {
     this.bits = null;
     // Room for the rows reserved (a bulk insert), so the table does not grow again while they arrive.
     const hash = new HashSet(Math.max(this.size + 1, Math.floor(this.data.length / this.arity)));
+    hash.fill(this.data, this.arity, this.size);
+    return (this.hash = hash);
+  }
+
+  /**
+   * Gives back the set's memory while keeping the rows: for a relation that its rules have finished
+   * inserting into and that is only scanned or indexed from now on. An insert or a probe rebuilds it.
+   * Returns about how many bytes were given back.
+   */
+  dropSet(): number {
+    const bytes = (this.bits?.bytes() ?? 0) + (this.hash?.slots().byteLength ?? 0);
+    this.bits = null;
+    this.hash = null;
+    return bytes;
+  }
+
+  /** The set of a relation whose set was dropped, rebuilt from its rows as a hash table. */
+  private rebuildSet(): HashSet {
+    storageEvents.hashTables++;
+    const hash = new HashSet(this.size + 1);
     hash.fill(this.data, this.arity, this.size);
     return (this.hash = hash);
   }
@@ -174,18 +194,18 @@ export class Relation implements Rows {
 
   /** Whether (a) is in a one-column relation. */
   has1(a: number): boolean {
-    return this.bits !== null ? this.bits.has(0, a) : this.hash!.has1(this.data, a);
+    return this.bits !== null ? this.bits.has(0, a) : (this.hash ?? this.rebuildSet()).has1(this.data, a);
   }
 
   /** Whether (a, b) is in a two-column relation. */
   has2(a: number, b: number): boolean {
-    return this.bits !== null ? this.bits.has(a, b) : this.hash!.has2(this.data, a, b);
+    return this.bits !== null ? this.bits.has(a, b) : (this.hash ?? this.rebuildSet()).has2(this.data, a, b);
   }
 
   /** Whether the row given as codes is present. */
   hasRow(values: Int32Array | readonly number[]): boolean {
     if (this.bits !== null) return this.arity === 1 ? this.bits.has(0, values[0]!) : this.bits.has(values[0]!, values[1]!);
-    return this.hash!.hasAt(this.data, this.arity, values, 0);
+    return (this.hash ?? this.rebuildSet()).hasAt(this.data, this.arity, values, 0);
   }
 
   /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */
@@ -194,7 +214,8 @@ export class Relation implements Rows {
     if (this.arity === 1 || this.arity === 2) {
       this.bits = new BitsetSet(this.arity);
       this.hash = null;
-    } else this.hash!.clear();
+    } else if (this.hash !== null) this.hash.clear();
+    else this.hash = new HashSet(16);
     for (const idx of this.indexes) idx.reset();
   }
 
@@ -216,8 +237,26 @@ export class Relation implements Rows {
     }
   }
 
+  /**
+   * Drops every row and gives back the arrays of the rows, the set and the indexes (indexes stay
+   * registered, empty): for a relation that nothing reads any more, so a long run's peak memory does
+   * not carry it. Returns about how many bytes were given back.
+   */
+  release(): number {
+    const bytes = this.data.byteLength + this.dropSet() + this.indexes.reduce((n, idx) => n + idx.bytes(), 0);
+    this.size = 0;
+    this.data = new Int32Array(Math.max(1, this.arity));
+    if (this.arity === 1 || this.arity === 2) {
+      this.bits = new BitsetSet(this.arity);
+      this.hash = null;
+    } else this.hash = new HashSet(16);
+    for (const idx of this.indexes) idx.release();
+    return bytes;
+  }
+
   /** The hash table's slots when the set is in one (what `restore` takes back), else null. */
   hashSlots(): Int32Array | null {
+    if (this.bits === null && this.hash === null) this.rebuildSet();
     return this.hash === null ? null : this.hash.slots();
   }
 

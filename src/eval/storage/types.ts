@@ -21,4 +21,8 @@ export interface KeyIndex {
   catchUp(limit?: number): void;
   /** Empties the index (it refills from row 0 on the next catch-up). */
   reset(): void;
+  /** Empties the index and gives back its arrays, for a relation no longer read. */
+  release(): void;
+  /** Bytes its arrays take. */
+  bytes(): number;
 }
