@@ -54,7 +54,10 @@ export interface RunOptions {
    * reading a freed relation afterwards is an error. Default: keep all.
    */
   keep?: ReadonlySet<string>;
-  /** With `keep`: called after a stratum with about how many bytes of arrays it let go (a caller may collect them now). */
+  /**
+   * With `keep`: called after a stratum, other than the last, with about how many bytes of arrays it
+   * let go (a caller may collect them before the next stratum allocates).
+   */
   onFreed?: (bytes: number) => void;
 }
 export interface RuleStats {
@@ -338,8 +341,12 @@ export class Engine {
       for (const [r, at] of last) if (at === i) (bytes += this.relations.get(r)!.release(), this.freed.add(r));
       // Rules insert only into their own stratum's relations: later strata scan and index them.
       if (i >= 0) for (const r of this.compiled.strata[i]!.own) if (!this.freed.has(r)) bytes += this.relations.get(r)!.dropSet();
-      if (bytes > 0) options.onFreed?.(bytes);
+      if (bytes > 0 && i < final) options.onFreed?.(bytes);
     };
+    let final = -1;
+    this.compiled.strata.forEach((s, i) => {
+      if (!options.strata || options.strata(s.stratum)) final = i;
+    });
     if (options.keep) free(-1);
     this.compiled.strata.forEach((s, i) => {
       if (options.strata && !options.strata(s.stratum)) return;
