@@ -51,7 +51,9 @@ export interface RunOptions {
   /**
    * The relations the caller reads after this run. When given, every other relation is freed once
    * no later stratum reads it (a one-shot run's peak memory then holds only what is still needed);
-   * reading a freed relation afterwards is an error. Default: keep all.
+   * reading a freed relation afterwards is an error. A stratum none of whose relations a kept one
+   * depends on is not evaluated at all, as Soufflé drops relations that reach no output. Default:
+   * keep all.
    */
   keep?: ReadonlySet<string>;
   /**
@@ -329,10 +331,23 @@ export class Engine {
     const strata: StratumStats[] = [];
     // With `keep`: the last stratum that reads each relation (-1: none), after which it is freed.
     const last = new Map<string, number>();
+    // With `keep`: the strata some kept relation depends on, found from the last stratum down.
+    let needed: Set<number> | null = null;
+    if (options.keep) {
+      const wanted = new Set(options.keep);
+      needed = new Set();
+      for (let i = this.compiled.strata.length - 1; i >= 0; i--) {
+        const s = this.compiled.strata[i]!;
+        if (!s.own.some((r) => wanted.has(r))) continue;
+        needed.add(i);
+        for (const r of s.reads) wanted.add(r);
+      }
+    }
+    const selected = (s: CompiledStratum, i: number): boolean => (!options.strata || options.strata(s.stratum)) && (needed === null || needed.has(i));
     if (options.keep) {
       for (const name of this.relations.keys()) if (!options.keep.has(name)) last.set(name, -1);
       this.compiled.strata.forEach((s, i) => {
-        if (options.strata && !options.strata(s.stratum)) return;
+        if (!selected(s, i)) return;
         for (const r of s.reads) if (last.has(r)) last.set(r, i);
       });
     }
@@ -349,7 +364,7 @@ export class Engine {
     });
     if (options.keep) free(-1);
     this.compiled.strata.forEach((s, i) => {
-      if (options.strata && !options.strata(s.stratum)) return;
+      if (!selected(s, i)) return;
       strata.push(this.runStratum(s, this.states[i]!));
       if (options.keep) free(i);
     });
