@@ -100,7 +100,7 @@ export class SymbolTable {
 
   /**
    * A table holding what `parts` gave (the arrays are copied, so they may be views of a file's
-   * bytes). The slots are rebuilt from the hashes, so parts kept in another slot layout still load.
+   * bytes). Slots kept in another slot layout are rebuilt from the hashes, so such parts still load.
    */
   static fromParts(p: SymbolTableParts): SymbolTable {
     const t = new SymbolTable();
@@ -119,9 +119,39 @@ export class SymbolTable {
     t.flags = new Uint8Array(codes);
     t.flags.set(p.flags);
     t.length = p.length;
-    t.rehash(codes);
+    if (!t.adoptSlots(p.slots)) t.rehash(codes);
     t.lone = p.lone;
     return t;
+  }
+
+  /**
+   * Takes kept slots as they are (copied) when they are in this layout: a power of two of them, room
+   * for the symbols, and every sampled symbol found where its hash leads. Rebuilding them costs a
+   * probe per symbol, which a continuing run that adds a few symbols need not pay. False when they
+   * cannot be taken (nothing changed then).
+   */
+  private adoptSlots(kept: Int32Array): boolean {
+    const size = kept.length;
+    if (size < 128 || (size & (size - 1)) !== 0 || !fits(this.length + 1, size - 1)) return false;
+    const mask = size - 1;
+    const tag = 0x7fffffff & ~mask;
+    const step = Math.max(1, Math.floor(this.length / 256));
+    for (let c = 0; c < this.length; c += step) {
+      const h = this.hashes[c]!;
+      const m = h ^ (h >>> 15);
+      const want = (m & tag) | c;
+      let slot = m & mask;
+      for (;;) {
+        const e = kept[slot]!;
+        if (e === want) break;
+        if (e === EMPTY) return false;
+        slot = (slot + 1) & mask;
+      }
+    }
+    this.slots = kept.slice();
+    this.mask = mask;
+    this.tag = tag;
+    return true;
   }
 
   /** The number of bytes the symbols take (what `bytes` holds). */

@@ -67,4 +67,23 @@ describe("SymbolTable.fromParts", () => {
     expect(more.map((w) => u.find(w))).toEqual(moreCodes);
     expect(new Set(moreCodes).size).toBe(n);
   });
+
+  // Kept slots are taken as they are when they are in this layout, and rebuilt when they are not
+  // (another layout, or too small): either way every symbol is found and new ones get new codes.
+  it.each([
+    ["as kept", (s: Int32Array) => s.slice()],
+    ["in another layout (every slot moved by one)", (s: Int32Array) => Int32Array.from(s, (_, i) => s[(i + 1) % s.length]!)],
+    ["emptied", (s: Int32Array) => new Int32Array(s.length).fill(-1)],
+    ["too small", () => new Int32Array(128).fill(-1)],
+  ] as const)("finds every symbol from slots %s", (_what, slotsOf) => {
+    const t = new SymbolTable();
+    const words = Array.from({ length: 5000 }, (_, i) => `s${i}`);
+    const codes = words.map((w) => t.intern(w));
+    const p = t.parts();
+    const u = SymbolTable.fromParts({ ...p, bytes: p.bytes.slice(), starts: p.starts.slice(), hashes: p.hashes.slice(), flags: p.flags.slice(), slots: slotsOf(p.slots) });
+    expect(words.map((w) => u.find(w))).toEqual(codes);
+    const more = Array.from({ length: 3000 }, (_, i) => `m${i}`).map((w) => u.intern(w));
+    expect(more).toEqual(Array.from({ length: 3000 }, (_, i) => 5000 + i));
+    expect(words.map((w) => u.find(w))).toEqual(codes);
+  });
 });
