@@ -2,7 +2,7 @@
 // with the same key. Chains list rows newest first, so a join reads a row range [lo, hi) by skipping
 // rows >= hi and stopping at the first row < lo. Costs one number per row.
 import { storageEvents } from "./events.js";
-import { directLength, EMPTY, finish, grownLength, mix, rowArray } from "./hash.js";
+import { directLength, EMPTY, finish, grownLength, keptCopy, mix, rowArray } from "./hash.js";
 import type { KeyIndex, Rows } from "./types.js";
 
 /**
@@ -154,11 +154,8 @@ export class ChainIndex implements KeyIndex {
     const n = heads.length;
     if (state.cols.join(",") !== this.cols.join(",") || n < 16 || (n & (n - 1)) !== 0 || state.mask !== n - 1) return false;
     if (indexed > this.relation.size || next.length !== indexed || state.keys > indexed || (state.direct && this.cols.length !== 1)) return false;
-    this.heads = rowArray(n);
-    this.heads.set(heads);
-    // Room for a few more rows, as a continuing run usually adds a little.
-    this.next = rowArray(Math.max(16, indexed + (indexed >> 5)));
-    this.next.set(next);
+    this.heads = keptCopy(heads, n, true);
+    this.next = keptCopy(next, 16);
     this.mask = state.mask;
     this.keys = state.keys;
     this.indexed = indexed;

@@ -48,6 +48,13 @@ export function rowArray(n: number): Int32Array {
   return new Int32Array(n);
 }
 
+/** A copy of a kept array in a new one of at least `min` numbers, with room for 1/32 more: a continuing run usually adds a little. */
+export function keptCopy(kept: Int32Array, min: number, exact = false): Int32Array {
+  const out = rowArray(exact ? kept.length : Math.max(min, kept.length + (kept.length >> 5)));
+  out.set(kept);
+  return out;
+}
+
 /**
  * The next length of a growing row array: half as much again, in whole rows. Doubling left the
  * largest relations up to half empty, and the old and new arrays are both alive while copying.

@@ -3,7 +3,7 @@
 // key's rows as a few sequential runs (blocks double in size per key), with no array per key, so
 // it serves any number of keys with the same generated loop.
 import { storageEvents } from "./events.js";
-import { directLength, EMPTY, finish, grownLength, mix, rowArray } from "./hash.js";
+import { directLength, EMPTY, finish, grownLength, keptCopy, mix, rowArray } from "./hash.js";
 import type { KeyIndex, Rows } from "./types.js";
 
 /** A key's first block holds one pair (2^1 numbers); each next one twice the last, up to 2^8 numbers. */
@@ -280,10 +280,8 @@ export class PairIndex implements KeyIndex {
     if (state.cols.length !== 1 || state.cols[0] !== this.col || n < 16 || indexed > this.relation.size || state.keys > indexed) return false;
     // Direct: a power-of-two table of heads; hashed: (key, block) pairs, `mask + 1` of them.
     if (state.direct ? (n & (n - 1)) !== 0 || state.mask !== n - 1 : n !== 2 * (state.mask + 1) || (state.mask & (state.mask + 1)) !== 0) return false;
-    this.heads = rowArray(n);
-    this.heads.set(heads);
-    this.pool = rowArray(Math.max(64, pool.length + (pool.length >> 5)));
-    this.pool.set(pool);
+    this.heads = keptCopy(heads, n, true);
+    this.pool = keptCopy(pool, 64);
     this.top = pool.length;
     this.mask = state.mask;
     this.keys = state.keys;
