@@ -655,22 +655,25 @@ export class Engine {
    * few rows (`share` of each relation) arrived, so that an engine continued from `exportState` in
    * a later process finds them kept, rather than indexing every row at its first join.
    */
-  indexForDeltas(share = 1 / 64): void {
+  indexForDeltas(shares: readonly number[] = [0, 1 / 64]): void {
     this.compiled.strata.forEach((s, i) => {
       if (!this.states[i]!.ran || !s.incremental) return;
       for (const rule of s.rules) {
         if (rule.subsumes) continue;
         const m = rule.plan.atoms.length;
-        for (let j = 0; j < m; j++) {
-          const lo = new Int32Array(m);
-          const hi = new Int32Array(m);
-          for (let a = 0; a < m; a++) {
-            const size = this.relations.get(rule.plan.atoms[a]!)!.size;
-            lo[a] = a === j ? size : 0;
-            hi[a] = a === j ? size + Math.max(1, Math.ceil(size * share)) : size;
+        // Join orders follow the delta's size bucket: a few new rows and a share of them may be planned apart.
+        for (const share of shares) {
+          for (let j = 0; j < m; j++) {
+            const lo = new Int32Array(m);
+            const hi = new Int32Array(m);
+            for (let a = 0; a < m; a++) {
+              const size = this.relations.get(rule.plan.atoms[a]!)!.size;
+              lo[a] = a === j ? size : 0;
+              hi[a] = a === j ? size + Math.max(1, Math.ceil(size * share)) : size;
+            }
+            // Binding a variant makes the indexes it reads (see compile.ts); it is not called here.
+            this.variant(rule, j, lo, hi);
           }
-          // Binding a variant makes the indexes it reads (see compile.ts); it is not called here.
-          this.variant(rule, j, lo, hi);
         }
       }
     });
