@@ -18,6 +18,7 @@ import { createHash } from "../util/sha256.js";
 import { readsTransitively } from "../analysis/graph.js";
 import { compareValues } from "../eval/values.js";
 import { keyGroups, keySealsInForce, keyStatuses, keyValueText, releasedTuples, releaseKeys, type KeySealRecord } from "./keyseal.js";
+import { record as emptyRecord } from "../util/records.js";
 
 /** Facts read from a source for one replica's relation in one epoch: their row ids and where they came from. */
 export interface UnitRows {
@@ -188,9 +189,9 @@ export function sealRows(store: FactStore, seals: Seals, epoch: number, options:
     const missing = epoch - 1 === k + 1 ? `epoch ${k + 1} is` : `epochs ${k + 1}..${epoch - 1} are`;
     return { message: `${missing} not sealed yet; epochs are sealed in order, so seal epoch ${k + 1} first` };
   }
-  const replicas: Record<string, ReplicaSeal> = {};
+  const replicas = emptyRecord<ReplicaSeal>();
   for (const name of store.replicas) {
-    const relations: Record<string, RelationSeal> = {};
+    const relations = emptyRecord<RelationSeal>();
     const hash = createHash("sha256");
     let facts = 0;
     for (const relation of store.relationsOf(name, epoch)) {
@@ -481,7 +482,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
   // a later run adds what its new rows change rather than counting every open fact again.
   const openKey = throughOf.size === 0 ? sealedKey(store, seals, k, isSealed) : null;
   const keptOpen = openKey !== null && kept?.header.open?.key === openKey ? kept.header.open.counts : null;
-  if (parts !== null && openKey !== null) parts.open = { key: openKey, counts: {} };
+  if (parts !== null && openKey !== null) parts.open = { key: openKey, counts: emptyRecord() };
   /** The open facts of `dep` as kept, plus its rows past what the kept engines saw; null when none are kept. */
   const openSince = (dep: string): { count: number; epochs: Set<number> } | null => {
     const was = keptOpen?.[dep];

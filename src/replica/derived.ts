@@ -22,6 +22,7 @@ import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { deltaOf, layoutOf, stateOf, stateWithDelta, type DeltaLayout, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
 import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
+import { parseRecords } from "../util/records.js";
 
 /** The manifest of the derived state, in the state folder. */
 export const DERIVED_MANIFEST = "derived.json";
@@ -218,7 +219,7 @@ export function readDerived(path: string): DerivedFile | null {
   if (headerAt < MAGIC.length) return null;
   let header: PartHeader;
   try {
-    header = JSON.parse(bytes.toString("utf8", headerAt, headerAt + headerLength)) as PartHeader;
+    header = parseRecords(bytes.toString("utf8", headerAt, headerAt + headerLength)) as PartHeader;
   } catch {
     return null;
   }
@@ -360,7 +361,7 @@ function manifestCheck(manifest: object): number {
 export function readDerivedSet(stateDir: string): DerivedSet | null {
   let header: DerivedHeader;
   try {
-    header = JSON.parse(readFileSync(join(stateDir, DERIVED_MANIFEST), "utf8")) as DerivedHeader;
+    header = parseRecords(readFileSync(join(stateDir, DERIVED_MANIFEST), "utf8")) as DerivedHeader;
   } catch {
     return null;
   }

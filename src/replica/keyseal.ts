@@ -12,6 +12,7 @@ import type { Value } from "../eval/values.js";
 import { RowSet, type FactStore } from "./rows.js";
 import type { ReplicaSource } from "./source.js";
 import type { ReplicaWorkspace } from "./workflow.js";
+import { parseRecords, record as emptyRecord } from "../util/records.js";
 
 /** `--key release.r=v2.1` as parsed. */
 export interface KeySpec {
@@ -151,7 +152,7 @@ export function keyDigestsOf(store: FactStore, epoch: number, columns: ReadonlyM
   }
   const out = new Map<string, Record<string, { facts: number; digest: string }>>();
   for (const [v, byReplica] of lines) {
-    const rec: Record<string, { facts: number; digest: string }> = {};
+    const rec = emptyRecord<{ facts: number; digest: string }>();
     for (const replica of [...byReplica.keys()].sort()) rec[replica] = keyDigest(byReplica.get(replica)!);
     out.set(v, rec);
   }
@@ -178,7 +179,7 @@ export function keySealText(record: KeySealRecord): string {
 /** A stored record, or null when the text is not one. */
 export function parseKeySeal(text: string): KeySealRecord | null {
   try {
-    const r = JSON.parse(text) as KeySealRecord;
+    const r = parseRecords(text) as KeySealRecord;
     if (r.format !== "calmlog-key-seal/1" || typeof r.epoch !== "number" || typeof r.key !== "string" || typeof r.value !== "string" || !Array.isArray(r.columns)) return null;
     return r;
   } catch {

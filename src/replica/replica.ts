@@ -2,6 +2,7 @@
 // a value never shrinks. Replicas and replica sets are immutable values: a snapshot stays as taken.
 import { Map as IMap, Set as ISet, is } from "immutable";
 import { compareKeys, epochDigest, keyTuple, relationDigest, tupleKey, type Tuple } from "./tuple-keys.js";
+import { record as emptyRecord } from "../util/records.js";
 
 /** One relation's facts in one epoch of one replica, as keys. */
 type EpochFacts = IMap<string, ISet<string>>;
@@ -108,7 +109,7 @@ export class Replica {
   /** The replica's part of a seal record for `epoch`. */
   sealOf(epoch: number): ReplicaSeal {
     const m = this.byEpoch.get(epoch) ?? IMap<string, ISet<string>>();
-    const relations: Record<string, RelationSeal> = {};
+    const relations = emptyRecord<RelationSeal>();
     let facts = 0;
     for (const r of [...m.keys()].sort(compareKeys)) {
       const keys = m.get(r)!;
@@ -286,7 +287,7 @@ export class ReplicaSet {
       const missing = epoch - 1 === k + 1 ? `epoch ${k + 1} is` : `epochs ${k + 1}..${epoch - 1} are`;
       return { ok: false, message: `${missing} not sealed yet; epochs are sealed in order, so seal epoch ${k + 1} first` };
     }
-    const replicas: Record<string, ReplicaSeal> = {};
+    const replicas = emptyRecord<ReplicaSeal>();
     for (const name of this.names) replicas[name] = this.replicas.get(name)!.sealOf(epoch);
     const record: SealRecord = { epoch, sealedAt: options.sealedAt, reason: options.reason ?? null, replicas };
     return { ok: true, set: new ReplicaSet(this.replicas, this.seals.set(epoch, record)), record };

@@ -11,6 +11,7 @@ import { wholeFile } from "../diagnostics/span.js";
 import { compareKeys, keyTuple, tupleKey, type Tuple } from "./tuple-keys.js";
 import { Replica, ReplicaSet, type SealRecord } from "./replica.js";
 import { reconcileRows, rowsOfKeys, setOfStore, storeOfSet } from "./core.js";
+import { parseRecords } from "../util/records.js";
 
 /** Folder of seal records inside a replica directory. */
 export const SEALS_DIR = "seals";
@@ -216,7 +217,7 @@ export function sealJson(record: SealRecord): string {
 /** A seal record from its JSON text; null when malformed. */
 export function parseSeal(text: string): SealRecord | null {
   try {
-    const v = JSON.parse(text) as Record<string, unknown>;
+    const v = parseRecords(text) as Record<string, unknown>;
     if (v["format"] !== SEAL_FORMAT || !Number.isInteger(v["epoch"]) || typeof v["sealedAt"] !== "string") return null;
     if (v["reason"] !== null && typeof v["reason"] !== "string") return null;
     const replicas = v["replicas"];

@@ -20,6 +20,7 @@ import type { AppendedRead, FactUnit, ReadMark, ReplicaSource, SourceListing } f
 import { holdBackLateKeyFacts, keyDigestsOf, keyGroups, keySealsInForce, keySealText, readKeySeals, type KeySealRecord } from "./keyseal.js";
 import { formatsOf, parseSeal, readStateAt, schemaOf, sealJson, sealPath, type FileFormat, type Show } from "./store.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { record as emptyRecord } from "../util/records.js";
 
 /** Progress of a long run, for a status line. */
 export interface WorkflowProgress {
@@ -618,7 +619,7 @@ export class ReplicaWorkspace {
     if (this.lock !== null) writer = new DerivedSetWriter(stateDir);
     this.derivedWriter?.abort();
     this.derivedWriter = writer;
-    this.derivedParts = { members: {}, replicas: {}, merged: null, sealed: null };
+    this.derivedParts = { members: emptyRecord(), replicas: emptyRecord(), merged: null, sealed: null };
     return { kept: file, writer, parts: this.derivedParts };
   }
 
