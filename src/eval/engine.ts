@@ -359,8 +359,9 @@ export class Engine {
       if (bytes > 0 && i < final) options.onFreed?.(bytes);
     };
     let final = -1;
+    // The last stratum that runs: skipped ones included, a collection after it would be forced for nothing.
     this.compiled.strata.forEach((s, i) => {
-      if (!options.strata || options.strata(s.stratum)) final = i;
+      if (selected(s, i)) final = i;
     });
     if (options.keep) free(-1);
     this.compiled.strata.forEach((s, i) => {

@@ -384,4 +384,18 @@ describe("a run that keeps only some relations skips what none of them depends o
     expect(ran).toEqual(expect.arrayContaining(["top", "mid", "kept"]));
     expect(ran).not.toContain("unread");
   });
+  test("a stratum skipped at the end does not make the last one that runs report what it freed", () => {
+    // `onFreed` lets a caller collect before the next stratum; after the last stratum that runs there is none.
+    const freedCalls = (text: string): number => {
+      const { checked, analysis } = compileText(text);
+      const e = new Engine(checked, analysis);
+      e.insert("e", Array.from({ length: 3000 }, (_, i) => [i + 2]));
+      let calls = 0;
+      e.run({ keep: new Set(["top"]), onFreed: () => calls++ });
+      return calls;
+    };
+    // `spare` (declared first, no rules) is freed before the first stratum in both programs.
+    const base = `.decl spare(x: number)\n${PROGRAM.replace(".decl unread(x: number)", "").replace("unread(y) :- e(x), y = 10 / (x - x).", "")}`;
+    expect(freedCalls(`${base}\n.decl after(x: number)\nafter(x) :- top(x).\n`)).toBe(freedCalls(base));
+  });
 });
