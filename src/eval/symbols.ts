@@ -126,7 +126,8 @@ export class SymbolTable {
 
   /**
    * Takes kept slots as they are (copied) when they are in this layout: a power of two of them, room
-   * for the symbols, and every sampled symbol found where its hash leads. Rebuilding them costs a
+   * for the symbols, every sampled symbol found where its hash leads, and every symbol in exactly one
+   * slot with its own tag. Rebuilding them costs a
    * probe per symbol, which a continuing run that adds a few symbols need not pay. False when they
    * cannot be taken (nothing changed then).
    */
@@ -148,6 +149,21 @@ export class SymbolTable {
         slot = (slot + 1) & mask;
       }
     }
+    // Every symbol exactly once, with its own tag: a table missing a slot the sample did not reach
+    // would miss that symbol and give it a second code.
+    const seen = new Uint8Array(this.length);
+    let filled = 0;
+    for (let slot = 0; slot < size; slot++) {
+      const e = kept[slot]!;
+      if (e === EMPTY) continue;
+      const c = e & mask;
+      if (c >= this.length || seen[c] === 1) return false;
+      const h = this.hashes[c]!;
+      if ((e & tag) !== ((h ^ (h >>> 15)) & tag)) return false;
+      seen[c] = 1;
+      filled++;
+    }
+    if (filled !== this.length) return false;
     this.slots = kept.slice();
     this.mask = mask;
     this.tag = tag;
