@@ -7,6 +7,7 @@ import type { Span } from "../diagnostics/span.js";
 import type { Atom, Program, Term, TypeDecl } from "../syntax/ast.js";
 import { PRIMITIVE_TYPES } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
+import { allVariables, literalTerms } from "../syntax/visit.js";
 import type { RelationSchema } from "./types.js";
 
 /** A declared type as Soufflé's type environment sees it. */
@@ -134,33 +135,7 @@ class Classes {
 function untracked(clause: Clause): Set<string> {
   const out = new Set<string>();
   const all = (t: Term): void => {
-    switch (t.kind) {
-      case "var":
-        out.add(t.name);
-        return;
-      case "binary":
-        all(t.left);
-        all(t.right);
-        return;
-      case "unary":
-        all(t.operand);
-        return;
-      case "call":
-        for (const a of t.args) all(a);
-        return;
-      case "aggregate":
-        if (t.target !== null) all(t.target);
-        for (const l of t.body) {
-          if (l.kind === "atom") for (const a of l.atom.args) all(a);
-          else if (l.kind === "cmp") {
-            all(l.left);
-            all(l.right);
-          }
-        }
-        return;
-      default:
-        return;
-    }
+    for (const v of allVariables(t)) out.add(v.name);
   };
   const nested = (t: Term): void => {
     switch (t.kind) {
@@ -183,13 +158,7 @@ function untracked(clause: Clause): Set<string> {
     }
   };
   for (const a of clause.head.args) nested(a);
-  for (const l of clause.body) {
-    if (l.kind === "atom") for (const a of l.atom.args) nested(a);
-    else if (l.kind === "cmp") {
-      nested(l.left);
-      nested(l.right);
-    }
-  }
+  for (const l of clause.body) for (const t of literalTerms(l)) nested(t);
   return out;
 }
 
