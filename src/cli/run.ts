@@ -299,7 +299,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     const memLoad = memoryFigures();
     // Only outputs and `.printsize` relations are read after the run: the rest are freed as soon as
     // no later stratum reads them.
-    const keep = new Set([...checked.relations.values()].filter((r) => r.printsize === true || (r.outputs ?? (r.output === null ? [] : [r.output])).length > 0).map((r) => r.name));
+    const keep = new Set([...checked.relations.values()].filter((r) => r.printsize === true || outputDirectives(r).length > 0).map((r) => r.name));
     // Arrays let go between strata are collected at once when large, before the next stratum allocates beside them.
     const stats = engine.run({ keep, onFreed: (bytes) => bytes >= FREED_BYTES && reclaim(Infinity) });
     const memEval = memoryFigures();
@@ -309,7 +309,7 @@ async function runProgram(opts: Options, ctx: CliContext): Promise<number> {
     // of them are written, so a failed run replaces none.
     const outputs: OutputTarget[] = [];
     for (const schema of checked.relations.values()) {
-      for (const d of schema.outputs ?? (schema.output === null ? [] : [schema.output])) outputs.push(outputTarget(schema, opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format, d));
+      for (const d of outputDirectives(schema)) outputs.push(outputTarget(schema, opts.outputDir === "-" ? "-" : resolve(ctx.cwd, opts.outputDir), opts.format, d));
     }
     const spanOf = (name: string): Span => checked.relations.get(name)!.output!.span;
     // The output directory, and the folders a `filename` names in it.
@@ -473,6 +473,11 @@ export function outOfMemory(program: string, at: Progress | null, strata: readon
 function showRule(span: { start: number; end: number }, text: string): string {
   const s = text.slice(span.start, span.end).replace(/\s+/g, " ").trim();
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+/** Every `.output` directive of a relation, in order. */
+function outputDirectives(schema: RelationSchema): readonly IoDirective[] {
+  return schema.outputs ?? (schema.output === null ? [] : [schema.output]);
 }
 
 /** A comma-separated list of relation names. */

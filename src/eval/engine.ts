@@ -351,6 +351,11 @@ export class Engine {
         for (const r of s.reads) if (last.has(r)) last.set(r, i);
       });
     }
+    // The last stratum that runs: skipped ones included, a collection after it would be forced for nothing.
+    let final = -1;
+    this.compiled.strata.forEach((s, i) => {
+      if (selected(s, i)) final = i;
+    });
     const free = (i: number): void => {
       let bytes = 0;
       for (const [r, at] of last) if (at === i) (bytes += this.relations.get(r)!.release(), this.freed.add(r));
@@ -358,11 +363,6 @@ export class Engine {
       if (i >= 0) for (const r of this.compiled.strata[i]!.own) if (!this.freed.has(r)) bytes += this.relations.get(r)!.dropSet();
       if (bytes > 0 && i < final) options.onFreed?.(bytes);
     };
-    let final = -1;
-    // The last stratum that runs: skipped ones included, a collection after it would be forced for nothing.
-    this.compiled.strata.forEach((s, i) => {
-      if (selected(s, i)) final = i;
-    });
     if (options.keep) free(-1);
     this.compiled.strata.forEach((s, i) => {
       if (!selected(s, i)) return;
