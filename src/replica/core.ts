@@ -513,19 +513,8 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     }
     return { count, epochs };
   };
-  const openOf = (dep: string, relation: string): { count: number; epochs: Set<number> } => {
-    const keyed = throughOf.has(relation) && keyRelease.groups.some((g) => g.group.relations.has(relation) && g.group.inputColumn.has(dep));
-    const cacheKey = keyed ? `${dep}\u0000${relation}` : dep;
-    let o = open.get(cacheKey);
-    if (o !== undefined) return o;
-    if (!keyed) {
-      o = openSince(dep) ?? undefined;
-      if (o !== undefined) {
-        open.set(cacheKey, o);
-        if (parts?.open != null) parts.open.counts[dep] = { count: o.count, epochs: [...o.epochs].sort((a, b) => a - b) };
-        return o;
-      }
-    }
+  /** Every open fact of `dep` counted (for a keyed `relation`, less those its released keys cover). */
+  const countOpen = (dep: string, relation: string, keyed: boolean): { count: number; epochs: Set<number> } => {
     const seen = new RowSet();
     const epochs = new Set<number>();
     const sealedSet = sealedRows.get(dep);
@@ -542,8 +531,16 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
         }
       }
     }
-    open.set(cacheKey, (o = { count: seen.size, epochs }));
-    if (!keyed && parts?.open != null) parts.open.counts[dep] = { count: o.count, epochs: [...epochs].sort((a, b) => a - b) };
+    return { count: seen.size, epochs };
+  };
+  const openOf = (dep: string, relation: string): { count: number; epochs: Set<number> } => {
+    const keyed = throughOf.has(relation) && keyRelease.groups.some((g) => g.group.relations.has(relation) && g.group.inputColumn.has(dep));
+    const cacheKey = keyed ? `${dep}\u0000${relation}` : dep;
+    let o = open.get(cacheKey);
+    if (o !== undefined) return o;
+    o = (keyed ? null : openSince(dep)) ?? countOpen(dep, relation, keyed);
+    open.set(cacheKey, o);
+    if (!keyed && parts?.open != null) parts.open.counts[dep] = { count: o.count, epochs: [...o.epochs].sort((a, b) => a - b) };
     return o;
   };
   const keys = keyStatuses(store, keyRelease, k);
