@@ -10,6 +10,7 @@ import { wholeFile } from "../diagnostics/span.js";
 import type { Tuple } from "./tuple-keys.js";
 import { parseFactText, readFactCodesOf, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import { createFileOnce } from "../util/atomic-write.js";
+import { fileMark, trustedSince } from "../util/file-mark.js";
 import type { ValueTable } from "../eval/values.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
@@ -355,20 +356,13 @@ export function readFileAppended(path: string, schema: ReplicaSchema, since: Rea
 
 /** A file's fingerprint: size, modification time (ns) and inode; any write changes one of them. */
 export function fingerprint(path: string): string {
-  try {
-    const s = statSync(path, { bigint: true });
-    return `${s.size}:${s.mtimeNs}:${s.ino}`;
-  } catch {
-    return "missing";
-  }
+  return fileMark(path);
 }
 
 /** When a file's fingerprint can be trusted: past its modification time plus the timestamp's granularity (2 s when it counts whole seconds). */
 export function trustedFrom(path: string): number {
   try {
-    const s = statSync(path, { bigint: true });
-    const coarse = s.mtimeNs % 1_000_000_000n === 0n;
-    return Number(s.mtimeNs / 1_000_000n) + (coarse ? 2000 : 100);
+    return trustedSince(statSync(path, { bigint: true }));
   } catch {
     return Number.MAX_SAFE_INTEGER;
   }
