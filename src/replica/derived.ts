@@ -12,17 +12,21 @@
 // A part file gets a fresh name, is written to a temporary file, made durable and renamed; then the
 // manifest is replaced atomically, and only then are parts it no longer names removed. A run killed
 // at any point leaves the old manifest naming whole, unchanged files. CRC-32 (zlib's) guards each
-// part against damage, not tampering, and is checked when the part is read.
+// part against damage, not tampering, and is checked when the part is read, unless the manifest
+// holds the part's mark (size, modification time, inode) and the file still has it: a part's
+// modification time is set a minute back before it is made durable, so any later write to it,
+// however soon, gives it a newer time and the check is made again. A part kept from an older
+// state is marked once a run has checked it and its time is past the timestamp's granularity.
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, existsSync, fstatSync, fsyncSync, futimesSync, openSync, read, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { deltaOf, layoutOf, stateOf, stateWithDelta, type DeltaLayout, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
 import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
 import { parseRecords } from "../util/records.js";
+import { fileMark, markOf, trustedSince } from "../util/file-mark.js";
 
 /** The manifest of the derived state, in the state folder. */
 export const DERIVED_MANIFEST = "derived.json";
@@ -110,6 +114,8 @@ export interface DerivedHeader {
    * past it, and a run replays the log's frames after it, as it does anyway after any commit.
    */
   readonly store?: KeptStore;
+  /** Part file -> its mark when its bytes were known to be whole (see the top of this file); absent: none. */
+  readonly marks?: Readonly<Record<string, string>>;
 }
 
 /** The store part as kept, and the commit and value counts it reflects. */
@@ -132,6 +138,8 @@ export class DerivedFile {
   constructor(
     readonly header: PartHeader,
     private readonly bytes: Uint8Array,
+    /** The file's mark, when its bytes are known to be whole under it (null: none can be given). */
+    readonly mark: string | null = null,
   ) {}
 
   /** The file's length in bytes. */
@@ -165,20 +173,64 @@ export class DerivedFile {
   }
 }
 
+/** A part file's bytes, and its stats and when they were taken, from before the bytes were read. */
+interface PartBytes {
+  readonly bytes: Buffer;
+  readonly stats: BigIntStats;
+  readonly at: number;
+}
+
 /** Part files being read ahead on Node's I/O threads (`readAhead`), and those read, by path. */
-const reading = new Map<string, Promise<Buffer | null>>();
-const readAheadBytes = new Map<string, Buffer>();
+const reading = new Map<string, Promise<PartBytes | null>>();
+const readAheadBytes = new Map<string, PartBytes>();
 
 /**
  * Starts reading part files in the background (Node's I/O threads), so their bytes are there when
  * `readDerived` asks for them after `readAheadDone`. Part files never change once in place, so bytes
- * read early are the bytes read late.
+ * read early are the bytes read late. Each file is one read request, opened and sized here: a
+ * chained or chunked read would wait for this thread between steps, which is busy meanwhile.
  */
 export function readAhead(dir: string, files: readonly string[]): void {
   for (const file of files) {
     const path = join(dir, file);
-    if (PART_NAME.test(file) && !reading.has(path) && !readAheadBytes.has(path)) reading.set(path, readFile(path).catch(() => null));
+    if (PART_NAME.test(file) && !reading.has(path) && !readAheadBytes.has(path)) reading.set(path, readInBackground(path));
   }
+}
+
+function readInBackground(path: string): Promise<PartBytes | null> {
+  let fd: number;
+  let stats: BigIntStats;
+  const at = Date.now();
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return Promise.resolve(null);
+  }
+  try {
+    stats = fstatSync(fd, { bigint: true });
+  } catch {
+    closeSync(fd);
+    return Promise.resolve(null);
+  }
+  const size = Number(stats.size);
+  // Its own memory, 8-byte aligned for the sections' views (a pooled buffer may not be).
+  const bytes = Buffer.allocUnsafeSlow(size);
+  return new Promise((resolve) => {
+    const step = (done: number): void => {
+      if (done >= size) {
+        closeSync(fd);
+        resolve({ bytes, stats, at });
+        return;
+      }
+      read(fd, bytes, done, size - done, done, (err, n) => {
+        if (err !== null || n === 0) {
+          closeSync(fd);
+          resolve(null);
+        } else step(done + n);
+      });
+    };
+    step(0);
+  });
 }
 
 /** Waits for the reads `readAhead` started; their bytes are used by the next `readDerived` of each path. */
@@ -196,24 +248,49 @@ export function dropReadAhead(): void {
   readAheadBytes.clear();
 }
 
-/** Reads the part file at `path`; null when it is missing, cut short, damaged or of another format. */
-export function readDerived(path: string): DerivedFile | null {
-  let bytes: Buffer;
-  const ahead = readAheadBytes.get(path);
-  if (ahead !== undefined) {
-    readAheadBytes.delete(path);
-    bytes = ahead;
-  } else {
-    try {
-      bytes = readFileSync(path);
-    } catch {
-      return null;
-    }
+/** Reads a part file now: its stats first, then its bytes, through one descriptor. */
+function readNow(path: string): PartBytes | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
   }
+  try {
+    const at = Date.now();
+    const stats = fstatSync(fd, { bigint: true });
+    const size = Number(stats.size);
+    const bytes = Buffer.allocUnsafeSlow(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, bytes, done, size - done, done);
+      if (n === 0) return null;
+      done += n;
+    }
+    return { bytes, stats, at };
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the part file at `path`; null when it is missing, cut short, damaged or of another format.
+ * Given `mark`, a file that still has it is not checked against its CRC (see the top of this file).
+ */
+export function readDerived(path: string, mark?: string): DerivedFile | null {
+  const ahead = readAheadBytes.get(path);
+  if (ahead !== undefined) readAheadBytes.delete(path);
+  const read = ahead ?? readNow(path);
+  if (read === null) return null;
+  let bytes = read.bytes;
+  const now = markOf(read.stats);
   if (bytes.length < MAGIC.length + 12 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
   const end = bytes.length - 4;
   if (!bytes.subarray(end - 4, end).equals(TAIL)) return null;
-  if (crc32(bytes.subarray(0, end)) !== bytes.readUInt32LE(end)) return null;
+  const trusted = mark !== undefined && mark === now;
+  if (!trusted && crc32(bytes.subarray(0, end)) !== bytes.readUInt32LE(end)) return null;
   const headerLength = bytes.readUInt32LE(end - 8);
   const headerAt = end - 8 - headerLength;
   if (headerAt < MAGIC.length) return null;
@@ -227,7 +304,8 @@ export function readDerived(path: string): DerivedFile | null {
   // Views need 8-byte alignment; a pooled small buffer may not have it.
   if (bytes.byteOffset % 8 !== 0) bytes = Buffer.from(bytes);
   for (const [at, n] of header.sections) if (at % 8 !== 0 || at + n > headerAt) return null;
-  return new DerivedFile(header, bytes);
+  // Checked now: the mark holds from here on once its time is past the timestamp's granularity.
+  return new DerivedFile(header, bytes, trusted || trustedSince(read.stats) <= read.at ? now : null);
 }
 
 /**
@@ -241,6 +319,8 @@ export class DerivedWriter {
   private sum = 0;
   private readonly sections: [number, number][] = [];
   readonly tmp: string;
+  /** The file's mark once in place (`finish`). */
+  mark: string | null = null;
 
   constructor(readonly path: string) {
     this.tmp = tempSibling(path);
@@ -283,10 +363,18 @@ export class DerivedWriter {
     const digest = Buffer.alloc(4);
     digest.writeUInt32LE(this.sum, 0);
     writeSync(this.fd!, digest, 0, digest.length, this.at);
+    // A minute back: a later write, however soon, gives the file another time (see the top of this file).
+    const back = Date.now() / 1000 - 60;
+    futimesSync(this.fd!, back, back);
     fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = null;
     commitTemp(this.tmp, this.path);
+    try {
+      this.mark = markOf(statSync(this.path, { bigint: true }));
+    } catch {
+      this.mark = null;
+    }
   }
 
   abort(): void {
@@ -307,8 +395,19 @@ export class DerivedSet {
 
   /** The part file `file`, read and checked once; null when it is missing or damaged. */
   part(file: string): DerivedFile | null {
-    if (!this.files.has(file)) this.files.set(file, PART_NAME.test(file) ? readDerived(join(this.dir, file)) : null);
+    if (!this.files.has(file)) this.files.set(file, PART_NAME.test(file) ? readDerived(join(this.dir, file), this.header.marks?.[file]) : null);
     return this.files.get(file)!;
+  }
+
+  /**
+   * The mark a new manifest may give part file `file`, kept by name: the one this run read it
+   * under, else the kept one if the file still has it; null when it has none.
+   */
+  markOf(file: string): string | null {
+    const read = this.files.get(file);
+    if (read !== undefined) return read?.mark ?? null;
+    const kept = this.header.marks?.[file];
+    return kept !== undefined && fileMark(join(this.dir, file)) === kept ? kept : null;
   }
 
   /** The byte length of the part file `file` (0 when it cannot be read). */
@@ -381,10 +480,21 @@ export function readDerivedSet(stateDir: string): DerivedSet | null {
  */
 export class DerivedSetWriter {
   private readonly written: string[] = [];
+  private readonly marks = new Map<string, string>();
   private sealedWriter: DerivedWriter | null = null;
   private sealedName: string | null = null;
 
-  constructor(readonly dir: string) {}
+  /** `previous`: the derived state this one keeps parts of by name (their marks carry over). */
+  constructor(
+    readonly dir: string,
+    private readonly previous: DerivedSet | null = null,
+  ) {}
+
+  /** Notes a part file as written (and its mark). */
+  private done(file: string, writer: DerivedWriter): void {
+    this.written.push(file);
+    if (writer.mark !== null) this.marks.set(file, writer.mark);
+  }
 
   private part(kind: string): { writer: DerivedWriter; file: string } {
     const file = `derived-${kind}-${randomBytes(8).toString("hex")}.bin`;
@@ -413,7 +523,7 @@ export class DerivedSetWriter {
           const delta = deltaOf(state, since.state, (codes) => writer.put(codes));
           if (delta !== null) {
             writer.finish();
-            this.written.push(file);
+            this.done(file, writer);
             const { delta: _previous, ...base } = since.state;
             return { ...base, delta: { ...delta, file } };
           }
@@ -429,7 +539,7 @@ export class DerivedSetWriter {
       if (engine.indexForDeltas !== undefined) engine.indexForDeltas();
       const layout = writer.putState(engine.indexForDeltas === undefined ? state : engine.exportState());
       writer.finish();
-      this.written.push(file);
+      this.done(file, writer);
       return { ...layout, file };
     } catch (err) {
       writer.abort();
@@ -464,7 +574,7 @@ export class DerivedSetWriter {
     try {
       const layout = fill((a) => writer.put(a));
       writer.finish();
-      this.written.push(file);
+      this.done(file, writer);
       return { file, layout };
     } catch (err) {
       writer.abort();
@@ -476,17 +586,22 @@ export class DerivedSetWriter {
   finish(header: Omit<DerivedHeader, "format">): void {
     if (this.sealedWriter !== null) {
       this.sealedWriter.finish();
-      this.written.push(this.sealedName!);
+      this.done(this.sealedName!, this.sealedWriter);
       this.sealedWriter = null;
     }
     fsyncFolder(this.dir);
-    const manifest: DerivedHeader = { format: DERIVED_FORMAT, ...header };
-    writeFileAtomic(join(this.dir, DERIVED_MANIFEST), JSON.stringify({ ...manifest, check: manifestCheck(manifest) }));
     const named = new Set<string>();
-    for (const r of Object.values(manifest.replicas)) for (const f of partsOf(r.state)) named.add(f);
-    if (manifest.merged !== null) for (const f of partsOf(manifest.merged)) named.add(f);
-    if (manifest.sealed !== null) named.add(manifest.sealed.file);
-    if (manifest.store !== undefined) named.add(manifest.store.file);
+    for (const r of Object.values(header.replicas)) for (const f of partsOf(r.state)) named.add(f);
+    if (header.merged !== null) for (const f of partsOf(header.merged)) named.add(f);
+    if (header.sealed !== null) named.add(header.sealed.file);
+    if (header.store !== undefined) named.add(header.store.file);
+    const marks: Record<string, string> = {};
+    for (const f of [...named].sort()) {
+      const m = this.marks.get(f) ?? this.previous?.markOf(f) ?? null;
+      if (m !== null) marks[f] = m;
+    }
+    const manifest: DerivedHeader = { format: DERIVED_FORMAT, ...header, marks };
+    writeFileAtomic(join(this.dir, DERIVED_MANIFEST), JSON.stringify({ ...manifest, check: manifestCheck(manifest) }));
     removeParts(this.dir, named);
     rmSync(join(this.dir, DERIVED_FILE_V1), { force: true });
   }

@@ -407,10 +407,19 @@ export class ReplicaWorkspace {
       return true;
     }
 
-    // The merged view's parts are read in any continuing run: read them on the I/O threads while
-    // the store loads and the changed files are read.
+    // The merged view's parts are read in any continuing run, and so are the engines of replicas
+    // whose files changed: read them on the I/O threads while the store loads and the changed
+    // files are read.
     const ahead = this.source.stateDir === null || this.derivedFingerprint === null ? null : readDerivedSet(this.source.stateDir);
-    if (ahead !== null && ahead.header.program === this.derivedFingerprint && ahead.header.merged !== null) readAhead(ahead.dir, partsOf(ahead.header.merged));
+    if (ahead !== null && ahead.header.program === this.derivedFingerprint) {
+      const changed = new Set([...groups.keys()].filter((k) => !unchanged.has(k)).map((k) => splitKey(k)[0]));
+      const parts = ahead.header.merged === null ? [] : partsOf(ahead.header.merged);
+      for (const name of changed) {
+        const r = ahead.header.replicas[name];
+        if (r !== undefined) parts.push(...partsOf(r.state));
+      }
+      readAhead(ahead.dir, parts);
+    }
     const store = this.load();
     if (store === null) return false;
     const read: ReadRows = new Map();
@@ -616,7 +625,7 @@ export class ReplicaWorkspace {
       this.derivedFile = file;
     }
     let writer: DerivedSetWriter | null = null;
-    if (this.lock !== null) writer = new DerivedSetWriter(stateDir);
+    if (this.lock !== null) writer = new DerivedSetWriter(stateDir, file);
     this.derivedWriter?.abort();
     this.derivedWriter = writer;
     this.derivedParts = { members: emptyRecord(), replicas: emptyRecord(), merged: null, sealed: null };

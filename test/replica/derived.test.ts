@@ -8,7 +8,8 @@ import { crc32 } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
-import { readDerivedSet } from "../../src/replica/derived.js";
+import { readDerived, readDerivedSet } from "../../src/replica/derived.js";
+import { fileMark } from "../../src/util/file-mark.js";
 import { readLog } from "../../src/replica/log.js";
 import { DirectorySource } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
@@ -199,6 +200,48 @@ describe("derived state across runs", () => {
     const once = await run(clean);
     expect(second.report.withheld).toEqual(once.report.withheld);
     expect(second.report.withheld.find((w) => w.relation === "lonely")!.openFacts).toBe(35);
+  });
+
+  it("marks each part it writes, reads a part that keeps its mark without its CRC, and marks an older state's parts once checked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-marks-"));
+    put(dir, "a/epoch-1/e.facts", chain(0, 20));
+    put(dir, "b/epoch-1/e.facts", chain(100, 110));
+    await run(dir);
+    const named = (h: NonNullable<ReturnType<typeof readDerivedSet>>["header"]): string[] =>
+      [h.store!.file, ...(h.merged === null ? [] : [h.merged.file]), ...Object.values(h.replicas).map((x) => x.state.file)].sort();
+    let h = readDerivedSet(stateDir(dir))!.header;
+    // Every part the manifest names is marked with what the file has now.
+    expect(Object.keys(h.marks ?? {}).sort()).toEqual(named(h));
+    for (const [f, m] of Object.entries(h.marks!)) expect(m, f).toBe(fileMark(join(stateDir(dir), f)));
+    // Written a minute back: a write right after, however soon, changes the mark.
+    const merged = join(stateDir(dir), h.merged!.file);
+    expect(Date.now() - statSync(merged).mtimeMs).toBeGreaterThan(30_000);
+    const bytes = readFileSync(merged);
+    const crcAt = bytes.length - 4;
+    bytes[crcAt]! ^= 1;
+    writeFileSync(merged, bytes);
+    expect(fileMark(merged)).not.toBe(h.marks![h.merged!.file]);
+    // A wrong CRC is found without a mark or with a stale one, and not looked at under the file's own mark.
+    expect(readDerived(merged)).toBeNull();
+    expect(readDerived(merged, h.marks![h.merged!.file])).toBeNull();
+    expect(readDerived(merged, fileMark(merged))).not.toBeNull();
+    bytes[crcAt]! ^= 1;
+    writeFileSync(merged, bytes);
+
+    // A manifest without marks (as an older release wrote it): a continuing run marks the parts it
+    // writes and those it read and checked whose time is past the timestamp's granularity; not
+    // replica b's, which it did not read, nor the merged view's, just written again above.
+    const manifest = join(stateDir(dir), "derived.json");
+    const { check: _check, marks: _marks, ...rest } = JSON.parse(readFileSync(manifest, "utf8")) as Record<string, unknown>;
+    writeFileSync(manifest, JSON.stringify({ ...rest, check: crc32(JSON.stringify(rest)) }));
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(20, 21));
+    expect((await run(dir)).continued).toBe(true);
+    h = readDerivedSet(stateDir(dir))!.header;
+    const a = h.replicas["a"]!.state;
+    expect(a.delta).toBeDefined();
+    expect(h.merged!.delta).toBeDefined();
+    expect(Object.keys(h.marks ?? {}).sort()).toEqual([h.store!.file, a.file, a.delta!.file, h.merged!.delta!.file].sort());
+    for (const [f, m] of Object.entries(h.marks!)) expect(m, f).toBe(fileMark(join(stateDir(dir), f)));
   });
 
   it("falls back to a full evaluation, with no finding, for a damaged file, an older format or another program", async () => {
