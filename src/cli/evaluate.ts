@@ -125,6 +125,9 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
   if (format === "json" && values["output-dir"] === "-") throw new UsageError("`-D -` prints relations to stdout, which `--format json` keeps for the report; give a directory");
   if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
 
+  // A directory's kept state is read on the I/O threads while the program compiles.
+  const directory = dir === undefined || isNatsUrl(dir) ? null : new DirectorySource(resolve(ctx.cwd, dir));
+  directory?.prefetch();
   const compiled = await compileFile(program, ctx.cwd);
   const diags = compiled.diagnostics;
   if (compiled.analysis === null || diags.hasErrors()) {
@@ -160,9 +163,9 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
   }
   if (values.follow) throw new UsageError("--follow reads a JetStream replica set (nats://HOST:PORT/SET) as facts arrive");
   if (values.state !== undefined) throw new UsageError("--state names where a JetStream replica set's facts are kept; a directory keeps them in DIR/.calmlog");
-  if (dir !== undefined) {
-    source = new DirectorySource(resolve(ctx.cwd, dir));
-    reportSource = { kind: "directory", path: resolve(ctx.cwd, dir) };
+  if (directory !== null) {
+    source = directory;
+    reportSource = { kind: "directory", path: directory.dir };
   } else {
     source = new FolderSetSource(adhoc.map(parseReplicaSpec(ctx.cwd)));
     reportSource = { kind: "replicas", sealed: values.sealed };

@@ -242,6 +242,38 @@ export async function readAheadDone(): Promise<void> {
   reading.clear();
 }
 
+/** Waits for the read `readAhead` started of the part at `path`, if any; its bytes are used by the next `readDerived` of it. */
+export async function readAheadOf(path: string): Promise<void> {
+  const bytes = reading.get(path);
+  if (bytes === undefined) return;
+  reading.delete(path);
+  const b = await bytes;
+  if (b !== null) readAheadBytes.set(path, b);
+}
+
+/**
+ * Starts reading, in the background, the parts a continuing run over the state in `stateDir` reads
+ * first: the store's, the merged view's and those of the replicas in `changed`. A hint only: a run
+ * that needs none of them (nothing changed, another program) drops the bytes.
+ */
+export function prefetchDerived(stateDir: string, changed: ReadonlySet<string>): void {
+  const set = readDerivedSet(stateDir);
+  if (set === null) return;
+  const h = set.header;
+  const parts = h.store === undefined ? [] : [h.store.file];
+  if (h.merged !== null) parts.push(...partsOf(h.merged));
+  for (const name of changed) {
+    const r = h.replicas[name];
+    if (r !== undefined) parts.push(...partsOf(r.state));
+  }
+  readAhead(stateDir, parts);
+}
+
+/** The part files being read ahead or read ahead and not yet used, by path. */
+export function readAheadPaths(): string[] {
+  return [...reading.keys(), ...readAheadBytes.keys()].sort();
+}
+
 /** Drops bytes read ahead and not used. */
 export function dropReadAhead(): void {
   reading.clear();

@@ -8,7 +8,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { DERIVED_PROGRAM_KEY, DerivedSetWriter, dropReadAhead, partsOf, readAhead, readAheadDone, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
+import { DERIVED_PROGRAM_KEY, DerivedSetWriter, dropReadAhead, partsOf, readAhead, readAheadDone, readAheadOf, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
@@ -420,6 +420,8 @@ export class ReplicaWorkspace {
       }
       readAhead(ahead.dir, parts);
     }
+    const keptStore = ahead?.header.store?.file;
+    if (keptStore !== undefined) await readAheadOf(join(ahead!.dir, keptStore));
     const store = this.load();
     if (store === null) return false;
     const read: ReadRows = new Map();

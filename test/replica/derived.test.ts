@@ -2,13 +2,13 @@
 // continues from the kept engines and store, any damage or another program falls back to a full
 // evaluation with the same results, and a log whose superseded commit records outweigh the facts
 // is written anew, atomically, holding the same state.
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { crc32 } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
-import { readDerived, readDerivedSet } from "../../src/replica/derived.js";
+import { dropReadAhead, readAheadPaths, readDerived, readDerivedSet } from "../../src/replica/derived.js";
 import { fileMark } from "../../src/util/file-mark.js";
 import { readLog } from "../../src/replica/log.js";
 import { DirectorySource } from "../../src/replica/source.js";
@@ -242,6 +242,37 @@ describe("derived state across runs", () => {
     expect(h.merged!.delta).toBeDefined();
     expect(Object.keys(h.marks ?? {}).sort()).toEqual([h.store!.file, a.file, a.delta!.file, h.merged!.delta!.file].sort());
     for (const [f, m] of Object.entries(h.marks!)) expect(m, f).toBe(fileMark(join(stateDir(dir), f)));
+  });
+
+  it("reads ahead the store's, the merged view's and the changed replicas' parts when fact files changed since the kept state", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-prefetch-"));
+    put(dir, "a/epoch-1/e.facts", chain(0, 20));
+    put(dir, "b/epoch-1/e.facts", chain(100, 110));
+    const first = await run(dir);
+    const source = new DirectorySource(dir);
+    // Nothing changed: nothing is read.
+    source.prefetch();
+    expect(readAheadPaths()).toEqual([]);
+    // Set a minute ahead: the kept state's manifest is older than the file (a timestamp may be coarse).
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(20, 21));
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, "a/epoch-1/e.facts"), later, later);
+    source.prefetch();
+    const h = readDerivedSet(stateDir(dir))!.header;
+    expect(readAheadPaths()).toEqual([h.store!.file, h.merged!.file, h.replicas["a"]!.state.file].map((f) => join(stateDir(dir), f)).sort());
+    // The run uses what was read ahead and ends where one that read nothing ahead ends.
+    const r = await run(dir);
+    expect(r.continued).toBe(true);
+    expect(readAheadPaths()).toEqual([]);
+    expect(r.report.merged.find((m) => m.relation === "reach")!.size).toBe(first.report.merged.find((m) => m.relation === "reach")!.size + 21);
+    // Another program's state: the parts read ahead are dropped when the workspace closes.
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(21, 22));
+    utimesSync(join(dir, "a/epoch-1/e.facts"), later, later);
+    source.prefetch();
+    expect(readAheadPaths().length).toBeGreaterThan(0);
+    await run(dir, PROGRAM + "\n.decl other(a: symbol)\nother(x) :- e(x, _).\n");
+    expect(readAheadPaths()).toEqual([]);
+    dropReadAhead();
   });
 
   it("falls back to a full evaluation, with no finding, for a damaged file, an older format or another program", async () => {
