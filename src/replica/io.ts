@@ -59,8 +59,9 @@ export function writeUnitFile(path: string, schema: ReplicaSchema, tuples: reado
  * order) with no tuple or string per fact. Null when the file cannot be read that way (JSON Lines,
  * no columns); errors throw as `readFacts` throws them.
  */
-export function readFactCodesOf(path: string, schema: ReplicaSchema, values: ValueTable, bytes?: Uint8Array): Int32Array | null {
+export function readFactCodesOf(path: string, schema: ReplicaSchema, values: ValueTable, bytes?: Uint8Array, continued = false): Int32Array | null {
   const { delimiter, headers } = schema.format ?? formatOf(schema);
-  const options = { format: path.endsWith(".jsonl") ? "jsonl" : "tsv", ...(delimiter === undefined ? {} : { delimiter }), ...(headers === true ? { headers } : {}), ...(bytes === undefined ? {} : { bytes }) } as const;
+  // Lines appended after a mark (`continued`) have no header line.
+  const options = { format: path.endsWith(".jsonl") ? "jsonl" : "tsv", ...(delimiter === undefined ? {} : { delimiter }), ...(headers === true && !continued ? { headers } : {}), ...(bytes === undefined ? {} : { bytes }) } as const;
   return readFactCodes(path, schema, options, values);
 }

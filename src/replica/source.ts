@@ -50,6 +50,8 @@ export interface AppendedRead {
   /** True: `rows` are only the lines appended after the mark. False: `rows` are the unit's every fact (no mark, or the bytes before it changed). */
   readonly appended: boolean;
   readonly rows: readonly Tuple[];
+  /** The appended facts as codes instead of `rows` (then empty), when a value table was given and the file's format allows. */
+  readonly codes?: Int32Array;
   /** Where this read ended, for the next run; null when the unit cannot be continued (compressed, not UTF-8). */
   readonly mark: ReadMark | null;
 }
@@ -122,7 +124,7 @@ export interface ReplicaSource {
    * mark vouches for (their SHA-256 and a whole last line), only what follows is parsed. Errors
    * throw as `read` does, naming the file's own line. Sources without it are read whole.
    */
-  readAppended?(unit: FactUnit, schema: ReplicaSchema, since: ReadMark | undefined): Promise<AppendedRead>;
+  readAppended?(unit: FactUnit, schema: ReplicaSchema, since: ReadMark | undefined, values?: ValueTable): Promise<AppendedRead>;
 
   /**
    * Findings the source made while reading (for a stream: facts of a sealed epoch published after
@@ -223,8 +225,8 @@ export class DirectorySource implements ReplicaSource {
     yield readFacts(unit.location, schema);
   }
 
-  async readAppended(unit: FactUnit, schema: ReplicaSchema, since: ReadMark | undefined): Promise<AppendedRead> {
-    return readFileAppended(unit.location, schema, since);
+  async readAppended(unit: FactUnit, schema: ReplicaSchema, since: ReadMark | undefined, values?: ValueTable): Promise<AppendedRead> {
+    return readFileAppended(unit.location, schema, since, values);
   }
 
   async readSeals(diags: Diagnostics, show?: Show): Promise<SealRecord[]> {
@@ -362,7 +364,7 @@ export class FolderSetSource implements ReplicaSource {
  * (CL501). Anything unusual (compressed, not UTF-8, a bad line) is read whole by the ordinary reader,
  * so errors are reported exactly as a whole read reports them.
  */
-export function readFileAppended(path: string, schema: ReplicaSchema, since: ReadMark | undefined): AppendedRead {
+export function readFileAppended(path: string, schema: ReplicaSchema, since: ReadMark | undefined, values?: ValueTable): AppendedRead {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -385,6 +387,9 @@ export function readFileAppended(path: string, schema: ReplicaSchema, since: Rea
   if (!isUtf8(bytes.subarray(from))) return { appended: false, rows: readFacts(path, schema), mark: null };
   if (from === 0) return { appended: false, rows: parseFactText(bytes.toString("utf8"), path, schema), mark };
   try {
+    // Straight from the bytes into codes where the reader takes the format: no tuple per fact.
+    const codes = values === undefined ? null : readFactCodesOf(path, schema, values, bytes.subarray(from), true);
+    if (codes !== null) return { appended: true, rows: [], codes, mark };
     return { appended: true, rows: parseFactText(bytes.toString("utf8", from), path, schema, true), mark };
   } catch (err) {
     if ((err as { diagnostic?: unknown }).diagnostic === undefined) throw err;

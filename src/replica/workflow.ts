@@ -921,10 +921,11 @@ export class ReplicaWorkspace {
     if (was.files.length !== g.length || !g.every((u) => was.files.includes(u.location) && to[u.location] !== undefined)) return null;
     const schema = this.schemas.get(relation);
     if (schema === undefined) return null;
+    const typed = Array.isArray(store.types.get(relation));
     const parts: AppendedRead[] = [];
     try {
       for (const unit of g) {
-        const part = await source.readAppended(unit, schema, to[unit.location]);
+        const part = await source.readAppended(unit, schema, to[unit.location], typed ? store.values : undefined);
         // A file whose start changed is read whole, with the others, so what it lacks is seen.
         if (!part.appended || part.mark === null) return null;
         parts.push(part);
@@ -939,9 +940,11 @@ export class ReplicaWorkspace {
     const marks: Record<string, ReadMark> = {};
     try {
       g.forEach((unit, i) => {
-        for (const t of parts[i]!.rows) rows.add(store.encode(relation, t));
-        this.factsRead += parts[i]!.rows.length;
-        marks[unit.location] = parts[i]!.mark!;
+        const part = parts[i]!;
+        if (part.codes !== undefined) this.factsRead += store.addCodes(relation, part.codes, rows);
+        for (const t of part.rows) rows.add(store.encode(relation, t));
+        this.factsRead += part.rows.length;
+        marks[unit.location] = part.mark!;
       });
     } catch (err) {
       if ((err as { diagnostic?: unknown }).diagnostic === undefined) throw err;

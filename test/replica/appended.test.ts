@@ -9,6 +9,7 @@ import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
 import { readLog } from "../../src/replica/log.js";
 import { DirectorySource, readFileAppended } from "../../src/replica/source.js";
 import { openReplicas } from "../../src/replica/workflow.js";
+import { FactStore } from "../../src/replica/rows.js";
 import { unitOf } from "./programs.js";
 
 const PROGRAM = `
@@ -144,6 +145,50 @@ describe("reading appended facts", () => {
     expect(third.diags.map((d) => d.code)).toContain("CL502");
     const copy = await fresh(dir);
     expect(copy.diags.map((d) => d.code)).toContain("CL503");
+  });
+
+  it("reads the appended lines straight into codes, with the file's delimiter and no header line", async () => {
+    const text = `.decl e(a: symbol, n: number)
+.decl big(a: symbol)
+.input e(delimiter=",", headers=true)
+.output big
+big(a) :- e(a, n), n > 5.
+`;
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-appended-codes-"));
+    put(dir, "a/epoch-1/e.facts", "a,n\nx,1\ny,9\n");
+    const once = async (d: string) => {
+      const diags = new Diagnostics();
+      const ws = (await openReplicas(new DirectorySource(d), { unit: unitOf(text), programText: text, diagnostics: diags }))!;
+      try {
+        expect(await ws.reconcile()).toBe(true);
+        const report = ws.evaluate();
+        await ws.commit();
+        return { read: ws.factsRead, codes: diags.items.map((x) => x.code), merged: report.merged };
+      } finally {
+        ws.close();
+      }
+    };
+    expect((await once(dir)).read).toBe(2);
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), "z,7\nw,2\n");
+    const second = await once(dir);
+    expect(second.read).toBe(2);
+    expect(second.codes).toEqual([]);
+    const copy = mkdtempSync(join(tmpdir(), "calmlog-appended-codes-fresh-"));
+    cpSync(dir, copy, { recursive: true });
+    rmSync(join(copy, ".calmlog"), { recursive: true, force: true });
+    expect(second.merged).toEqual((await once(copy)).merged);
+    expect(second.merged.find((m) => m.relation === "big")!.size).toBe(2);
+
+    // The reader gives codes of the value table it is handed, and rows without one.
+    const schema = unitOf(text).checked.relations.get("e")!;
+    const file = join(dir, "a/epoch-1/e.facts");
+    const mark = readFileAppended(file, schema, undefined).mark!;
+    appendFileSync(file, "v,3\n");
+    const store = new FactStore(new Map([["e", ["symbol", "number"]]]));
+    const read = readFileAppended(file, schema, mark, store.values);
+    expect(read).toMatchObject({ appended: true, rows: [] });
+    expect([...read.codes!].map((c, i) => (i % 2 === 0 ? store.values.decode("symbol", c) : c))).toEqual(["v", 3]);
+    expect(readFileAppended(file, schema, mark)).toMatchObject({ appended: true, rows: [["v", 3]] });
   });
 
   it("readFileAppended: the mark covers the bytes read, and a shorter or different file is read whole", () => {
