@@ -228,6 +228,7 @@ class Gen {
         return;
       case "filter":
         this.emit(`// ${step.text}`);
+        this.thresholdExit(step);
         this.precompute([step.left, step.right], loop);
         this.emit(`if (!(${this.condition(step.op, step.negated, step.left, step.right)})) continue ${loop};`);
         rest(loop);
@@ -500,6 +501,28 @@ class Gen {
   }
 
   private readonly aggNames = new Map<AggPlan, string>();
+  /** Aggregates compared with a bound that their partial value can already decide: the comparison, as `op` and the bound's JS value. */
+  private readonly exits = new Map<AggPlan, { op: string; bound: string }>();
+
+  /**
+   * `count : {...} >= n` (or `>`), `max x : {...} >= n` and `min x : {...} <= n` read directly by a
+   * filter: the partial count or maximum only grows (the minimum only shrinks) as the aggregate's
+   * rows are read, so once it passes the bound the comparison is decided and the rest is not read.
+   * Only for bodies of atoms alone and a plain target, where no row left unread could raise an error.
+   */
+  private thresholdExit(step: Extract<Step, { kind: "filter" }>): void {
+    if (this.wide) return;
+    const onLeft = step.left.kind === "agg";
+    const [agg, other] = onLeft ? [step.left, step.right] : [step.right, step.left];
+    if (agg.kind !== "agg" || (other.kind !== "const" && other.kind !== "var") || other.type === "symbol" || typeof (other.kind === "const" ? other.value : 0) !== "number") return;
+    const flip: Record<string, string> = { ">=": "<=", ">": "<", "<=": ">=", "<": ">" };
+    const op = onLeft ? step.op : flip[step.op];
+    const a = agg.agg;
+    const grows = a.op === "count" || a.op === "max";
+    if (op === undefined || !(grows ? op === ">=" || op === ">" : a.op === "min" && (op === "<=" || op === "<"))) return;
+    if (a.steps.some((s) => s.kind !== "atom") || (a.target !== null && a.target.kind !== "var") || (a.target?.type ?? "number") === "symbol") return;
+    this.exits.set(a, { op, bound: this.value(other) });
+  }
 
   private aggregate(e: Extract<PExpr, { kind: "agg" }>, loop: string): void {
     const agg = e.agg;
@@ -547,6 +570,8 @@ class Gen {
           break;
         }
       }
+      const exit = this.exits.get(agg);
+      if (exit !== undefined) this.emit(`if (${agg.op === "count" ? cnt : acc} ${exit.op} ${exit.bound}) break ${L}; // the threshold is decided`);
     });
     this.indent--;
     this.emit(`} while (false);`);

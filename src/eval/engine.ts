@@ -87,9 +87,7 @@ export interface RunStats {
 interface CompiledRule {
   readonly plan: RulePlan;
   readonly clause: Clause;
-  /** Compiled join orders, by variant and size signature (see `bucket`); shared by clones. */
-  readonly orders: Map<string, VariantFactory>;
-  /** The same compiled orders by their code: signatures planned to the same order share one function. */
+  /** The compiled orders by their code: signatures planned to the same order share one function, across the program's engines. */
   readonly bySource: Map<string, VariantFactory>;
   /** Re-evaluated in full (not delta-driven) when a relation it negates or aggregates changed. */
   readonly readsTotals: boolean;
@@ -153,7 +151,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     const touchAt: number[] = [];
     let at = plan.atoms.length + 1;
     for (const t of plan.touches ?? []) (touchAt.push(at), (at += t.atoms.length));
-    return { plan, clause, orders: new Map(), bySource: new Map(), readsTotals, subsumes: clause.subsumption === true, touchAt };
+    return { plan, clause, bySource: new Map(), readsTotals, subsumes: clause.subsumption === true, touchAt };
   };
   const derived = new Set<string>();
   const facts: CompiledRule[] = [];
@@ -171,7 +169,7 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
   return { types, strata, facts, derived, relations: checked.relations, clauseTypes: checked.types, typeOf };
 }
 
-/** Compiled programs by analysis and width: the engines of one program (each replica's, the merged view's) plan and compile each join once. */
+/** Compiled programs by analysis and width: the engines of one program (each replica's, the merged view's) share its rule plans and each generated join's function. */
 const compiledPrograms = new WeakMap<Analysis, { checked: CheckedProgram; wide: boolean; compiled: CompiledProgram }[]>();
 
 function compiledFor(checked: CheckedProgram, analysis: Analysis, wide: boolean): CompiledProgram {
@@ -193,6 +191,11 @@ export class Engine {
   private readonly base = new Map<string, Relation>();
   private readonly resets = new Map<string, number>();
   private readonly states: StratumState[];
+  /**
+   * Compiled join orders by clause, variant and size signature (see `bucket`), shared with clones.
+   * Not with other engines of the program: a plan follows the engine's own row counts and indexes.
+   */
+  private readonly orders: Map<string, VariantFactory>;
   /** Compiled join orders bound to this engine's relations, by clause and signature. */
   private readonly fns = new Map<string, VariantFn>();
   /** Each factory bound once: signatures that share an order share its function (and V8's optimised code). */
@@ -213,6 +216,7 @@ export class Engine {
   ) {
     this.values = from ? from.values.copy() : (options.values ?? new ValueTable(undefined, options.wide ?? false));
     this.compiled = from?.compiled ?? compiledFor(checked, analysis, this.values.wide);
+    this.orders = from?.orders ?? new Map();
     for (const [name, types] of this.compiled.types) {
       this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
       if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
@@ -429,7 +433,7 @@ export class Engine {
     }
     let fn = this.fns.get(sig);
     if (fn === undefined) {
-      let factory = rule.orders.get(sig);
+      let factory = this.orders.get(sig);
       if (factory === undefined) {
         const atoms = touch < 0 ? rule.plan.atoms : [...rule.plan.touches![touch]!.atoms, ...rule.plan.atoms];
         const rels = atoms.map((name) => this.relations.get(name)!);
@@ -458,7 +462,7 @@ export class Engine {
           }
           throw err;
         }
-        rule.orders.set(sig, factory);
+        this.orders.set(sig, factory);
       }
       fn = this.bound.get(factory);
       if (fn === undefined) {

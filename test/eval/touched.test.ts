@@ -97,6 +97,17 @@ describe("a continuing run narrows threshold rules to touched groups", () => {
     expect(source).toContain("// once per `c`");
   });
 
+  test("a count compared with its bound stops reading once the bound is passed; a sum, whose later rows could overflow, does not", () => {
+    const { checked } = compileText(ORDERS);
+    const sourceOf = (relation: string): string => {
+      const clause = checked.clauses.find((c) => c.head.relation.name === relation)!;
+      const plan = planClause(clause, checked.relations, checked.types[clause.id]!);
+      return generate(plan, plan.variants[0]!, (r) => checked.relations.get(r)!.columns.map((c) => c.type));
+    };
+    expect(sourceOf("repeat_customer")).toContain("if (c0 >= 3) break L2; // the threshold is decided");
+    expect(sourceOf("big_spender")).not.toContain("the threshold is decided");
+  });
+
   test("an aggregate without grouping variables leaves the rule to be evaluated whole", () => {
     const { checked } = compileText(`
       .decl item(x: number)
