@@ -220,8 +220,19 @@ function varsOfTerm(t: Term, out: Set<string>, intoAggregates: boolean): void {
   for (const v of vars) out.add(v.name);
 }
 
+/** Plans made, by clause: `check` plans every clause once, and each engine of the program reads those plans. */
+const clausePlans = new WeakMap<Clause, { relations: ReadonlyMap<string, RelationSchema>; types: ClauseTypes; plan: RulePlan }>();
+
 /** Plans every variant of one clause. Throws PlanError on what the checker should have rejected. */
 export function planClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes): RulePlan {
+  const known = clausePlans.get(clause);
+  if (known !== undefined && known.relations === relations && known.types === types) return known.plan;
+  const plan = planClauseOnce(clause, relations, types);
+  clausePlans.set(clause, { relations, types, plan });
+  return plan;
+}
+
+function planClauseOnce(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes): RulePlan {
   const text = printClause(clause);
   const schema = (name: string, span: Span): RelationSchema => {
     const s = relations.get(name);
