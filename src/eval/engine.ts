@@ -44,6 +44,11 @@ export interface EngineOptions {
   values?: ValueTable;
   /** `number` and `unsigned` are 64-bit, as Soufflé built with RAM_DOMAIN_SIZE=64 (`run --64`); ignored with `values`, whose own width counts. */
   wide?: boolean;
+  /**
+   * When a continuing run evaluates a threshold rule again only for the groups new rows touch (see
+   * `TouchPlan`): when that reads fewer cache lines than evaluating every group (default), or always.
+   */
+  touch?: "cheaper" | "always";
 }
 export interface RunOptions {
   /** Which strata to evaluate (default: all). */
@@ -168,6 +173,9 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
   });
   return { types, strata, facts, derived, relations: checked.relations, clauseTypes: checked.types, typeOf };
 }
+
+/** Index entries per cache line (four-byte row numbers): what a read of every row in index order amortises a line over. */
+const ROWS_PER_LINE = 16;
 
 /** Compiled programs by analysis and width: the engines of one program (each replica's, the merged view's) share its rule plans and each generated join's function. */
 const compiledPrograms = new WeakMap<Analysis, { checked: CheckedProgram; wide: boolean; compiled: CompiledProgram }[]>();
@@ -500,7 +508,22 @@ export class Engine {
     // new rows touch (see `TouchPlan`), when nothing else it reads under negation or aggregation changed.
     const narrowed = (r: CompiledRule): boolean => {
       const touches = r.plan.touches;
-      return touches !== null && !r.plan.negated.some(changed) && r.plan.aggregated.every((x) => !changed(x) || touches.some((t) => t.atoms.includes(x)));
+      if (touches === null || r.plan.negated.some(changed) || !r.plan.aggregated.every((x) => !changed(x) || touches.some((t) => t.atoms.includes(x)))) return false;
+      if (this.options.touch === "always") return true;
+      // A touched group reads its rows through an index, about a cache line per row; evaluating every
+      // group reads all rows, up to ROWS_PER_LINE of them per line. Narrow when that reads less.
+      return touches.every((t) =>
+        t.atoms.every((x, d) => {
+          const rel = this.relations.get(x)!;
+          const grown = rel.size - (state.marks.get(x) ?? 0);
+          if (grown <= 0) return true;
+          const cols = t.groupCols[d]!;
+          if (cols.length === 0) return false;
+          const idx = rel.indexes.find((i) => i.cols.length === cols.length && i.cols.every((c, j) => c === cols[j]));
+          const groups = idx !== undefined && idx.indexed > 0 ? idx.keys : Math.pow(rel.size, cols.length / rel.arity);
+          return grown * ROWS_PER_LINE <= groups;
+        }),
+      );
     };
 
     const n = s.reads.length;

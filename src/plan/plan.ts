@@ -136,6 +136,8 @@ export interface JoinPlan {
 export interface TouchPlan {
   /** Relations of the aggregate body's positive atoms, in order: they lead its touched variants. */
   readonly atoms: readonly string[];
+  /** Per such atom, the columns that hold grouping variables (its rows per group follow from their distinct keys). */
+  readonly groupCols: readonly (readonly number[])[];
   readonly text: string;
 }
 
@@ -256,7 +258,12 @@ function planClauseOnce(clause: Clause, relations: ReadonlyMap<string, RelationS
     negated: [...new Set(negated)],
     aggregated: [...new Set(aggregated)],
     variants,
-    touches: touchesOf(clause, types)?.map((t) => ({ atoms: t.drivers.map((l) => l.atom.relation.name), text: printTerm(t.agg) })) ?? null,
+    touches:
+      touchesOf(clause, types)?.map((t) => ({
+        atoms: t.drivers.map((l) => l.atom.relation.name),
+        groupCols: t.drivers.map((l) => l.atom.args.flatMap((a, c) => (a.kind === "var" && t.group.includes(a.name) ? [c] : []))),
+        text: printTerm(t.agg),
+      })) ?? null,
   };
 }
 
