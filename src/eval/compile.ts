@@ -14,6 +14,8 @@ export interface Runtime {
   readonly values: ValueTable;
   /** `ops`, or `wideOps` for a 64-bit program (`run --64`). */
   readonly ops: Ops | WideOps;
+  /** Counts what generated code did: `aggregates`, how many times it evaluated an aggregate (once per group binding). */
+  readonly tally: { aggregates: number };
 }
 
 /** A construct that `run --64` does not evaluate at 64 bits (the engine reports it as CL118). */
@@ -107,10 +109,15 @@ class Gen {
     this.indent--;
     this.emit(`} while (false);`);
     const slots = Array.from({ length: this.plan.slots }, (_, i) => `v${i} = 0`).join(", ");
-    const ranges = this.rule.atoms.map((_, i) => `lo${i} = lo[${i}], hi${i} = hi[${i}]`).join(", ");
+    const atoms = this.plan.atoms ?? this.rule.atoms;
+    const ranges = atoms.map((_, i) => `lo${i} = lo[${i}], hi${i} = hi[${i}]`).join(", ");
+    const variant =
+      this.plan.touch !== undefined ? `the groups of \`${this.plan.touch}\` that new rows of atom ${this.plan.delta + 1} (\`${atoms[this.plan.delta]}\`) touch`
+      : this.plan.delta < 0 ? "no positive atom"
+      : `delta of atom ${this.plan.delta + 1} (\`${atoms[this.plan.delta]}\`)`;
     const header = [
       `// ${this.rule.text}`,
-      `// variant: ${this.plan.delta < 0 ? "no positive atom" : `delta of atom ${this.plan.delta + 1} (\`${this.rule.atoms[this.plan.delta]}\`)`}`,
+      `// variant: ${variant}`,
       `"use strict";`,
       `const ops = rt.ops, VT = rt.values, SY = VT.symbols, FL = VT.floats${this.wide ? ", WI = VT.ints" : ""};`,
       ...this.prelude,
@@ -221,6 +228,7 @@ class Gen {
         return;
       case "filter":
         this.emit(`// ${step.text}`);
+        this.thresholdExit(step);
         this.precompute([step.left, step.right], loop);
         this.emit(`if (!(${this.condition(step.op, step.negated, step.left, step.right)})) continue ${loop};`);
         rest(loop);
@@ -254,6 +262,16 @@ class Gen {
         this.emit(`// ${step.text}`);
         this.precompute([step.from], loop);
         this.unpack(this.value(step.from), step.pattern, loop);
+        rest(loop);
+        return;
+      }
+      case "once": {
+        // A Set per call: a binding that passed already evaluates nothing new.
+        const n = this.label++;
+        const key = step.slots.length === 0 ? "0" : step.slots.length === 1 ? `v${step.slots[0]}` : step.slots.map((s) => `v${s}`).join(' + "," + ');
+        this.runPrelude.push(`const S${n} = new Set();`);
+        this.emit(`// ${step.text}`);
+        this.emit(`{ const k${n} = ${key}; if (S${n}.has(k${n})) continue ${loop}; S${n}.add(k${n}); }`);
         rest(loop);
         return;
       }
@@ -483,6 +501,28 @@ class Gen {
   }
 
   private readonly aggNames = new Map<AggPlan, string>();
+  /** Aggregates compared with a bound that their partial value can already decide: the comparison, as `op` and the bound's JS value. */
+  private readonly exits = new Map<AggPlan, { op: string; bound: string }>();
+
+  /**
+   * `count : {...} >= n` (or `>`), `max x : {...} >= n` and `min x : {...} <= n` read directly by a
+   * filter: the partial count or maximum only grows (the minimum only shrinks) as the aggregate's
+   * rows are read, so once it passes the bound the comparison is decided and the rest is not read.
+   * Only for bodies of atoms alone and a plain target, where no row left unread could raise an error.
+   */
+  private thresholdExit(step: Extract<Step, { kind: "filter" }>): void {
+    if (this.wide) return;
+    const onLeft = step.left.kind === "agg";
+    const [agg, other] = onLeft ? [step.left, step.right] : [step.right, step.left];
+    if (agg.kind !== "agg" || (other.kind !== "const" && other.kind !== "var") || other.type === "symbol" || typeof (other.kind === "const" ? other.value : 0) !== "number") return;
+    const flip: Record<string, string> = { ">=": "<=", ">": "<", "<=": ">=", "<": ">" };
+    const op = onLeft ? step.op : flip[step.op];
+    const a = agg.agg;
+    const grows = a.op === "count" || a.op === "max";
+    if (op === undefined || !(grows ? op === ">=" || op === ">" : a.op === "min" && (op === "<=" || op === "<"))) return;
+    if (a.steps.some((s) => s.kind !== "atom") || (a.target !== null && a.target.kind !== "var") || (a.target?.type ?? "number") === "symbol") return;
+    this.exits.set(a, { op, bound: this.value(other) });
+  }
 
   private aggregate(e: Extract<PExpr, { kind: "agg" }>, loop: string): void {
     const agg = e.agg;
@@ -491,6 +531,8 @@ class Gen {
     const cnt = `c${k}`;
     this.aggNames.set(agg, acc);
     this.emit(`// ${agg.text}`);
+    if (k === 0) this.prelude.push(`const TL = rt.tally;`);
+    this.emit(`TL.aggregates++;`);
     const targetType = agg.target?.type ?? "number";
     this.emit(`let ${acc} = ${agg.op === "sum" && this.big(targetType) ? "0n" : "0"}, ${cnt} = 0;`);
     const distinct = agg.distinct !== undefined && agg.distinct.length > 0 ? agg.distinct : null;
@@ -528,6 +570,8 @@ class Gen {
           break;
         }
       }
+      const exit = this.exits.get(agg);
+      if (exit !== undefined) this.emit(`if (${agg.op === "count" ? cnt : acc} ${exit.op} ${exit.bound}) break ${L}; // the threshold is decided`);
     });
     this.indent--;
     this.emit(`} while (false);`);

@@ -26,7 +26,7 @@ import { makeDiagnostic, UserError } from "../diagnostics/diagnostic.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Span } from "../diagnostics/span.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { planClause, planVariant, PlanError, type PlanStats, type RulePlan } from "../plan/plan.js";
+import { planClause, planTouched, planVariant, PlanError, type JoinPlan, type PlanStats, type RulePlan } from "../plan/plan.js";
 import type { Clause } from "../syntax/normalize.js";
 import { compileVariant, WideUnsupported, type Runtime, type VariantFactory, type VariantFn } from "./compile.js";
 import { ArithmeticFault, ops, wideOps } from "./ops.js";
@@ -44,6 +44,11 @@ export interface EngineOptions {
   values?: ValueTable;
   /** `number` and `unsigned` are 64-bit, as Soufflé built with RAM_DOMAIN_SIZE=64 (`run --64`); ignored with `values`, whose own width counts. */
   wide?: boolean;
+  /**
+   * When a continuing run evaluates a threshold rule again only for the groups new rows touch (see
+   * `TouchPlan`): when that reads fewer cache lines than evaluating every group (default), or always.
+   */
+  touch?: "cheaper" | "always";
 }
 export interface RunOptions {
   /** Which strata to evaluate (default: all). */
@@ -68,6 +73,8 @@ export interface RuleStats {
   derived: number;
   ms: number;
   span: Span;
+  /** How many times the rule evaluated an aggregate (once per group binding it reached). */
+  aggregates: number;
 }
 export interface StratumStats {
   index: number;
@@ -85,14 +92,14 @@ export interface RunStats {
 interface CompiledRule {
   readonly plan: RulePlan;
   readonly clause: Clause;
-  /** Compiled join orders, by variant and size signature (see `bucket`); shared by clones. */
-  readonly orders: Map<string, VariantFactory>;
-  /** The same compiled orders by their code: signatures planned to the same order share one function. */
+  /** The compiled orders by their code: signatures planned to the same order share one function, across the program's engines. */
   readonly bySource: Map<string, VariantFactory>;
   /** Re-evaluated in full (not delta-driven) when a relation it negates or aggregates changed. */
   readonly readsTotals: boolean;
   /** A subsumption clause: run in full before each iteration, removing the tuples it finds dominated. */
   readonly subsumes: boolean;
+  /** Per touched aggregate (`plan.touches`), where its variants start in `Engine.lastFn` (after the plain ones). */
+  readonly touchAt: readonly number[];
 }
 
 interface CompiledStratum {
@@ -146,7 +153,10 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
     }
     const info = analysis.rules[id];
     const readsTotals = plan.negated.length > 0 || plan.aggregated.length > 0 || (info?.thresholds.length ?? 0) > 0;
-    return { plan, clause, orders: new Map(), bySource: new Map(), readsTotals, subsumes: clause.subsumption === true };
+    const touchAt: number[] = [];
+    let at = plan.atoms.length + 1;
+    for (const t of plan.touches ?? []) (touchAt.push(at), (at += t.atoms.length));
+    return { plan, clause, bySource: new Map(), readsTotals, subsumes: clause.subsumption === true, touchAt };
   };
   const derived = new Set<string>();
   const facts: CompiledRule[] = [];
@@ -164,6 +174,22 @@ function compileProgram(checked: CheckedProgram, analysis: Analysis): CompiledPr
   return { types, strata, facts, derived, relations: checked.relations, clauseTypes: checked.types, typeOf };
 }
 
+/** Index entries per cache line (four-byte row numbers): what a read of every row in index order amortises a line over. */
+const ROWS_PER_LINE = 16;
+
+/** Compiled programs by analysis and width: the engines of one program (each replica's, the merged view's) share its rule plans and each generated join's function. */
+const compiledPrograms = new WeakMap<Analysis, { checked: CheckedProgram; wide: boolean; compiled: CompiledProgram }[]>();
+
+function compiledFor(checked: CheckedProgram, analysis: Analysis, wide: boolean): CompiledProgram {
+  let list = compiledPrograms.get(analysis);
+  if (list === undefined) compiledPrograms.set(analysis, (list = []));
+  const known = list.find((c) => c.checked === checked && c.wide === wide);
+  if (known !== undefined) return known.compiled;
+  const compiled = compileProgram(checked, analysis);
+  list.push({ checked, wide, compiled });
+  return compiled;
+}
+
 /** Evaluates one checked, analysed program over facts inserted into it. */
 export class Engine {
   private readonly compiled: CompiledProgram;
@@ -173,6 +199,11 @@ export class Engine {
   private readonly base = new Map<string, Relation>();
   private readonly resets = new Map<string, number>();
   private readonly states: StratumState[];
+  /**
+   * Compiled join orders by clause, variant and size signature (see `bucket`), shared with clones.
+   * Not with other engines of the program: a plan follows the engine's own row counts and indexes.
+   */
+  private readonly orders: Map<string, VariantFactory>;
   /** Compiled join orders bound to this engine's relations, by clause and signature. */
   private readonly fns = new Map<string, VariantFn>();
   /** Each factory bound once: signatures that share an order share its function (and V8's optimised code). */
@@ -191,8 +222,9 @@ export class Engine {
     private readonly options: EngineOptions = {},
     from?: Engine,
   ) {
-    this.compiled = from?.compiled ?? compileProgram(checked, analysis);
     this.values = from ? from.values.copy() : (options.values ?? new ValueTable(undefined, options.wide ?? false));
+    this.compiled = from?.compiled ?? compiledFor(checked, analysis, this.values.wide);
+    this.orders = from?.orders ?? new Map();
     for (const [name, types] of this.compiled.types) {
       this.relations.set(name, from ? from.relations.get(name)!.copy() : new Relation(name, types.length));
       if (this.compiled.derived.has(name)) this.base.set(name, from ? from.base.get(name)!.copy() : new Relation(name, types.length));
@@ -212,6 +244,7 @@ export class Engine {
       values: this.values,
       // The arithmetic of the program's width, chosen once: generated code calls `ops.addI` either way.
       ops: this.values.wide ? wideOps : ops,
+      tally: { aggregates: 0 },
     };
     if (from === undefined) this.insertProgramFacts();
   }
@@ -372,11 +405,15 @@ export class Engine {
     return { strata, ms: performance.now() - t0 };
   }
 
-  /** The compiled join for variant `delta` of a rule, ordered for the row ranges lo..hi. */
-  private variant(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array): VariantFn {
+  /**
+   * The compiled join for variant `delta` of a rule, ordered for the row ranges lo..hi; with
+   * `touch`, touched variant `delta` of that aggregate (see `TouchPlan`).
+   */
+  private variant(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array, touch = -1): VariantFn {
     // Most iterations stay in the buckets of the last call: no signature string, no map lookup.
     const byVariant = (this.lastFn[rule.plan.clause] ??= []);
-    const last = byVariant[delta + 1];
+    const at = touch < 0 ? delta + 1 : rule.touchAt[touch]! + delta;
+    const last = byVariant[at];
     if (last !== undefined && last.buckets.length === lo.length) {
       let same = true;
       for (let a = 0; a < lo.length; a++) {
@@ -387,15 +424,15 @@ export class Engine {
       }
       if (same) return last.fn;
     }
-    const fn = this.variantBySignature(rule, delta, lo, hi);
+    const fn = this.variantBySignature(rule, delta, lo, hi, touch);
     const buckets = new Int32Array(lo.length);
     for (let a = 0; a < lo.length; a++) buckets[a] = bucket(hi[a]! - lo[a]!);
-    byVariant[delta + 1] = { buckets, fn };
+    byVariant[at] = { buckets, fn };
     return fn;
   }
 
-  private variantBySignature(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array): VariantFn {
-    let sig = `${rule.plan.clause}:${delta}`;
+  private variantBySignature(rule: CompiledRule, delta: number, lo: Int32Array, hi: Int32Array, touch: number): VariantFn {
+    let sig = touch < 0 ? `${rule.plan.clause}:${delta}` : `${rule.plan.clause}:t${touch}.${delta}`;
     const rows: number[] = [];
     for (let a = 0; a < lo.length; a++) {
       const b = bucket(hi[a]! - lo[a]!);
@@ -404,9 +441,10 @@ export class Engine {
     }
     let fn = this.fns.get(sig);
     if (fn === undefined) {
-      let factory = rule.orders.get(sig);
+      let factory = this.orders.get(sig);
       if (factory === undefined) {
-        const rels = rule.plan.atoms.map((name) => this.relations.get(name)!);
+        const atoms = touch < 0 ? rule.plan.atoms : [...rule.plan.touches![touch]!.atoms, ...rule.plan.atoms];
+        const rels = atoms.map((name) => this.relations.get(name)!);
         const stats: PlanStats = {
           rows,
           total: rels.map((r) => r.size),
@@ -416,9 +454,10 @@ export class Engine {
             return idx === undefined || idx.indexed === 0 ? null : idx.keys;
           },
         };
-        let plan;
+        let plan: JoinPlan;
         try {
-          plan = planVariant(rule.clause, this.compiled.relations, this.compiled.clauseTypes[rule.clause.id]!, delta, stats);
+          const types = this.compiled.clauseTypes[rule.clause.id]!;
+          plan = touch < 0 ? planVariant(rule.clause, this.compiled.relations, types, delta, stats) : planTouched(rule.clause, this.compiled.relations, types, touch, delta, stats);
         } catch (err) {
           if (err instanceof PlanError) throw new UserError(makeDiagnostic(err.code, err.span, err.message, err.help === undefined ? {} : { help: err.help }));
           throw err;
@@ -431,7 +470,7 @@ export class Engine {
           }
           throw err;
         }
-        rule.orders.set(sig, factory);
+        this.orders.set(sig, factory);
       }
       fn = this.bound.get(factory);
       if (fn === undefined) {
@@ -451,7 +490,7 @@ export class Engine {
       iterations: 0,
       derived: 0,
       ms: 0,
-      rules: s.rules.map((r) => ({ clause: r.plan.clause, relation: r.plan.relation, derived: 0, ms: 0, span: r.plan.span })),
+      rules: s.rules.map((r) => ({ clause: r.plan.clause, relation: r.plan.relation, derived: 0, ms: 0, span: r.plan.span, aggregates: 0 })),
     };
     if (s.rules.length === 0) return stats;
     const resetSinceRun = s.reads.some((r) => !s.own.includes(r) && state.resets.get(r) !== this.resets.get(r));
@@ -463,8 +502,29 @@ export class Engine {
       state.marks.clear();
     }
     // Relations negated or aggregated by the rules: changed since the last run?
-    const totalsChanged = (r: CompiledRule): boolean =>
-      [...r.plan.negated, ...r.plan.aggregated].some((x) => this.relations.get(x)!.size !== (state.marks.get(x) ?? 0));
+    const changed = (x: string): boolean => this.relations.get(x)!.size !== (state.marks.get(x) ?? 0);
+    const totalsChanged = (r: CompiledRule): boolean => r.plan.negated.some(changed) || r.plan.aggregated.some(changed);
+    // Continuing, a rule whose aggregates' bodies grew is evaluated again only for the groups their
+    // new rows touch (see `TouchPlan`), when nothing else it reads under negation or aggregation changed.
+    const narrowed = (r: CompiledRule): boolean => {
+      const touches = r.plan.touches;
+      if (touches === null || r.plan.negated.some(changed) || !r.plan.aggregated.every((x) => !changed(x) || touches.some((t) => t.atoms.includes(x)))) return false;
+      if (this.options.touch === "always") return true;
+      // A touched group reads its rows through an index, about a cache line per row; evaluating every
+      // group reads all rows, up to ROWS_PER_LINE of them per line. Narrow when that reads less.
+      return touches.every((t) =>
+        t.atoms.every((x, d) => {
+          const rel = this.relations.get(x)!;
+          const grown = rel.size - (state.marks.get(x) ?? 0);
+          if (grown <= 0) return true;
+          const cols = t.groupCols[d]!;
+          if (cols.length === 0) return false;
+          const idx = rel.indexes.find((i) => i.cols.length === cols.length && i.cols.every((c, j) => c === cols[j]));
+          const groups = idx !== undefined && idx.indexed > 0 ? idx.keys : Math.pow(rel.size, cols.length / rel.arity);
+          return grown * ROWS_PER_LINE <= groups;
+        }),
+      );
+    };
 
     const n = s.reads.length;
     const rels = s.reads.map((r) => this.relations.get(r)!);
@@ -473,7 +533,8 @@ export class Engine {
     const end = new Int32Array(n);
     s.reads.forEach((r, i) => (mark[i] = state.marks.get(r) ?? 0));
     const ruleSlots = s.rules.map((r) => r.plan.atoms.map((a) => slot.get(a)!));
-    const fullFirst = s.rules.map((r) => fresh ? r.plan.atoms.length === 0 : r.readsTotals && totalsChanged(r));
+    const fullFirst = s.rules.map((r) => fresh ? r.plan.atoms.length === 0 : r.readsTotals && totalsChanged(r) && !narrowed(r));
+    const touching = s.rules.map((r) => !fresh && r.readsTotals && totalsChanged(r) && narrowed(r));
     // Soufflé's `.limitsize r(n=N)`: the stratum's loop exits once `r` holds N tuples, checked after
     // each whole iteration (so one iteration may add past N, as in Soufflé).
     const limits = s.own.flatMap((r) => {
@@ -503,17 +564,19 @@ export class Engine {
         const atoms = ruleSlots[k]!;
         const m = atoms.length;
         const first = iteration === 0 && fullFirst[k]!;
-        if (!first) {
-          // A rule none of whose atoms has a delta derives nothing new.
-          let some = false;
-          for (let a = 0; a < m && !some; a++) some = end[atoms[a]!]! > mark[atoms[a]!]!;
-          if (!some) continue;
-        }
+        // A rule none of whose atoms has a delta derives nothing new, unless its aggregates grew.
+        let some = first;
+        for (let a = 0; a < m && !some; a++) some = end[atoms[a]!]! > mark[atoms[a]!]!;
+        if (!some && !touching[k]) continue;
         const rs = stats.rules[k]!;
         const rt0 = performance.now();
+        const a0 = this.runtime.tally.aggregates;
         const lo = los[k]!;
         const hi = his[k]!;
-        if (first) {
+        if (touching[k]) rs.derived += this.touched(rule, atoms, mark, end, slot);
+        if (!some) {
+          // Only touched groups to evaluate.
+        } else if (first) {
           lo.fill(0);
           for (let a = 0; a < m; a++) hi[a] = end[atoms[a]!]!;
           rs.derived += this.call(rule, this.variant(rule, m > 0 ? 0 : -1, lo, hi), lo, hi);
@@ -533,6 +596,7 @@ export class Engine {
           }
         }
         rs.ms += performance.now() - rt0;
+        rs.aggregates += this.runtime.tally.aggregates - a0;
       }
       for (let i = 0; i < n; i++) mark[i] = end[i]!;
       iteration++;
@@ -551,6 +615,35 @@ export class Engine {
     for (const r of stats.rules) stats.derived += r.derived;
     stats.ms = performance.now() - t0;
     return stats;
+  }
+
+  /**
+   * A rule's touched variants (see `TouchPlan`): per aggregate, per body atom with new rows, that
+   * atom's delta against the body's other atoms (semi-naive), then the rule over all its rows for
+   * each group binding found. `atoms` and `mark`/`end` are the stratum's slots and row marks.
+   */
+  private touched(rule: CompiledRule, atoms: readonly number[], mark: Int32Array, end: Int32Array, slot: ReadonlyMap<string, number>): number {
+    let derived = 0;
+    const m = atoms.length;
+    rule.plan.touches!.forEach((t, ti) => {
+      const k = t.atoms.length;
+      const drivers = t.atoms.map((x) => slot.get(x)!);
+      for (let d = 0; d < k; d++) {
+        if (end[drivers[d]!]! <= mark[drivers[d]!]!) continue;
+        const lo = new Int32Array(k + m);
+        const hi = new Int32Array(k + m);
+        let empty = false;
+        for (let a = 0; a < k + m; a++) {
+          const x = a < k ? drivers[a]! : atoms[a - k]!;
+          if (a < d) hi[a] = mark[x]!;
+          else if (a === d) (lo[a] = mark[x]!, hi[a] = end[x]!);
+          else hi[a] = end[x]!;
+          if (hi[a]! <= lo[a]!) empty = true;
+        }
+        if (!empty) derived += this.call(rule, this.variant(rule, d, lo, hi, ti), lo, hi);
+      }
+    });
+    return derived;
   }
 
   /** Runs the stratum's subsumption clauses over every row and removes what they find dominated (see `eval/order.ts`). */
@@ -675,6 +768,20 @@ export class Engine {
             // Binding a variant makes the indexes it reads (see compile.ts); it is not called here.
             this.variant(rule, j, lo, hi);
           }
+          // And the touched variants of its aggregates, when their bodies get a few new rows.
+          (rule.plan.touches ?? []).forEach((t, ti) => {
+            const k = t.atoms.length;
+            for (let d = 0; d < k; d++) {
+              const lo = new Int32Array(k + m);
+              const hi = new Int32Array(k + m);
+              for (let a = 0; a < k + m; a++) {
+                const size = this.relations.get(a < k ? t.atoms[a]! : rule.plan.atoms[a - k]!)!.size;
+                lo[a] = a === d ? size : 0;
+                hi[a] = a === d ? size + Math.max(1, Math.ceil(size * share)) : size;
+              }
+              this.variant(rule, d, lo, hi, ti);
+            }
+          });
         }
       }
     });

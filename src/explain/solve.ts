@@ -12,7 +12,7 @@ import type { Tuple, Value } from "../eval/values.js";
  * there fails the build here until explain learns it; a plan built by another version of the
  * planner still meets `Unsupported` (a clear message), never a crash.
  */
-export const FOLLOWED_STEPS = { atom: true, filter: true, assign: true, neg: true, range: true, unpack: true, fail: true } as const satisfies Record<Step["kind"], true>;
+export const FOLLOWED_STEPS = { atom: true, filter: true, assign: true, neg: true, range: true, unpack: true, fail: true, once: true } as const satisfies Record<Step["kind"], true>;
 
 /**
  * Functors explain computes, besides records (`record`, `nil`) and ADT branches (`$Name`): every row
@@ -186,6 +186,9 @@ export class Solver {
     switch (step.kind) {
       case "fail":
         return false;
+      case "once":
+        // A repeated binding finds the same derivations again: following each one changes nothing.
+        return next();
       case "filter": {
         if (param >= 0 && params.length > 0) {
           // `arg = <head value>`: the right side is the value asked about.

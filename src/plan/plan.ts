@@ -20,15 +20,18 @@
 //  count 4, since they miss the cache while a scan reads memory in order. Rows per probe are
 //  rows in range / distinct keys, the keys counted by an existing index on those columns, else
 //  estimated as (all rows)^(bound columns / arity).
+//  6. A rule with aggregates also gets, per aggregate, "touched" variants for a run that continues
+//     a fixpoint (see `TouchPlan`): the aggregate's body atoms come first, one of them reading its
+//     delta, binding the grouping variables; each binding passes once; then the rule as planned.
 // Types are check's: the planner reads each term's type from the inference the checked program
 // carries (`ClauseTypes`) and never infers one itself. Where inference leaves a choice (a bare
 // `1`), a term takes the type of where it is used, and `number` when nothing says.
 import { printAtom, printClause, printLiteral, printTerm } from "../syntax/printer.js";
 import { argTypes, builtin } from "../builtins/functors.js";
 import { fixedType, type ClauseTypes, type FieldShape, type RecordShape, type RelationSchema } from "../check/types.js";
-import type { AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value, Variable } from "../syntax/ast.js";
+import type { Aggregate, AggregateOp, BinaryOp, ComparisonOp, FunctorName, Literal, PrimitiveType, Term, UnaryOp, Value, Variable } from "../syntax/ast.js";
 import type { Clause } from "../syntax/normalize.js";
-import { allVariables, collectOuter, forEachAggregate, forEachSubterm, literalTerms } from "../syntax/visit.js";
+import { allVariables, collectOuter, forEachAggregate, forEachSubterm, hasAggregate, literalTerms } from "../syntax/visit.js";
 import type { Code } from "../diagnostics/codes.js";
 import { clauseReads } from "../analysis/reads.js";
 import type { Span } from "../diagnostics/span.js";
@@ -66,7 +69,9 @@ export type Step =
   | { readonly kind: "neg"; readonly relation: string; readonly args: readonly ArgAction[]; readonly text: string }
   | { readonly kind: "range"; readonly slot: number; readonly from: PExpr; readonly to: PExpr; readonly step: PExpr | null; readonly text: string }
   | { readonly kind: "unpack"; readonly from: PExpr; readonly pattern: UnpackPattern; readonly text: string }
-  | { readonly kind: "fail"; readonly text: string };
+  | { readonly kind: "fail"; readonly text: string }
+  /** Passes each binding of `slots` once per call; later repeats skip to the next row. */
+  | { readonly kind: "once"; readonly slots: readonly number[]; readonly text: string };
 
 /** A record or ADT pattern: the value must be a record (`branch` null) or that branch, with `fields.length` fields. */
 export interface UnpackPattern {
@@ -112,6 +117,28 @@ export interface JoinPlan {
   };
   /** Number of variable slots (outer and aggregate-local). */
   readonly slots: number;
+  /**
+   * Relations of the positive atoms whose row ranges the variant reads, when they are not the
+   * rule's (a touched variant: its aggregate's body atoms, then the rule's).
+   */
+  readonly atoms?: readonly string[];
+  /** A touched variant: the aggregate whose groups it evaluates again. */
+  readonly touch?: string;
+}
+
+/**
+ * An aggregate whose value changes only where its body gains a match: a run that continues a
+ * monotonic fixpoint evaluates the rule again only for the groups that the new rows of the body's
+ * atoms bind, instead of for every group. Its touched variant `d` (`planTouched`) reads body atom
+ * `d`'s delta (semi-naive over the body's atoms), passes each binding of the grouping variables
+ * once, and then evaluates the rule as a whole for it.
+ */
+export interface TouchPlan {
+  /** Relations of the aggregate body's positive atoms, in order: they lead its touched variants. */
+  readonly atoms: readonly string[];
+  /** Per such atom, the columns that hold grouping variables (its rows per group follow from their distinct keys). */
+  readonly groupCols: readonly (readonly number[])[];
+  readonly text: string;
 }
 
 /** Everything the evaluator needs about one clause. */
@@ -128,6 +155,12 @@ export interface RulePlan {
   readonly aggregated: readonly string[];
   /** One per positive atom; a single plan with `delta = -1` when the body has none. */
   readonly variants: readonly JoinPlan[];
+  /**
+   * One per aggregate of the body, in order; null when a continuing run cannot narrow the rule to
+   * touched groups (an aggregate without grouping variables, in the head, nesting another, negating
+   * inside, or none of whose body atoms holds a grouping variable), and must evaluate it again whole.
+   */
+  readonly touches: readonly TouchPlan[] | null;
 }
 
 /** What the engine knows, per iteration, about the rows each positive atom reads. */
@@ -189,8 +222,19 @@ function varsOfTerm(t: Term, out: Set<string>, intoAggregates: boolean): void {
   for (const v of vars) out.add(v.name);
 }
 
+/** Plans made, by clause: `check` plans every clause once, and each engine of the program reads those plans. */
+const clausePlans = new WeakMap<Clause, { relations: ReadonlyMap<string, RelationSchema>; types: ClauseTypes; plan: RulePlan }>();
+
 /** Plans every variant of one clause. Throws PlanError on what the checker should have rejected. */
 export function planClause(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes): RulePlan {
+  const known = clausePlans.get(clause);
+  if (known !== undefined && known.relations === relations && known.types === types) return known.plan;
+  const plan = planClauseOnce(clause, relations, types);
+  clausePlans.set(clause, { relations, types, plan });
+  return plan;
+}
+
+function planClauseOnce(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes): RulePlan {
   const text = printClause(clause);
   const schema = (name: string, span: Span): RelationSchema => {
     const s = relations.get(name);
@@ -214,6 +258,12 @@ export function planClause(clause: Clause, relations: ReadonlyMap<string, Relati
     negated: [...new Set(negated)],
     aggregated: [...new Set(aggregated)],
     variants,
+    touches:
+      touchesOf(clause, types)?.map((t) => ({
+        atoms: t.drivers.map((l) => l.atom.relation.name),
+        groupCols: t.drivers.map((l) => l.atom.args.flatMap((a, c) => (a.kind === "var" && t.group.includes(a.name) ? [c] : []))),
+        text: printTerm(t.agg),
+      })) ?? null,
   };
 }
 
@@ -232,6 +282,94 @@ export function planVariant(clause: Clause, relations: ReadonlyMap<string, Relat
   return planWith(clause, delta, schema, types, stats ?? null);
 }
 
+/** A touched aggregate as the planner uses it: its grouping variables and its body's atoms as drivers. */
+interface Touch {
+  readonly agg: Aggregate;
+  readonly group: readonly string[];
+  /** The body's positive atoms, with the aggregate's own variables renamed apart (or `_` where used once). */
+  readonly drivers: readonly Extract<Literal, { kind: "atom" }>[];
+  /** The clause's types, and the renamed variables' (copied from the names they replace). */
+  readonly types: ClauseTypes;
+}
+
+const touchCache = new WeakMap<Clause, { types: ClauseTypes; touches: readonly Touch[] | null }>();
+
+/** The clause's aggregates as `Touch`es (see `TouchPlan`), or null when some aggregate cannot be narrowed. */
+function touchesOf(clause: Clause, types: ClauseTypes): readonly Touch[] | null {
+  const cached = touchCache.get(clause);
+  if (cached !== undefined && cached.types === types) return cached.touches;
+  const touches = findTouches(clause, types);
+  touchCache.set(clause, { types, touches });
+  return touches;
+}
+
+function findTouches(clause: Clause, types: ClauseTypes): readonly Touch[] | null {
+  if (clause.subsumption === true) return null;
+  let inHead = false;
+  for (const a of clause.head.args) forEachAggregate(a, () => (inHead = true));
+  if (inHead) return null;
+  const aggs: Aggregate[] = [];
+  for (const l of clause.body) for (const t of literalTerms(l)) forEachAggregate(t, (a) => aggs.push(a));
+  if (aggs.length === 0) return [];
+  const outside = outsideNames(clause);
+  const out: Touch[] = [];
+  for (const [k, agg] of aggs.entries()) {
+    if (agg.body.some((l) => (l.kind === "atom" && l.negated) || literalTerms(l).some(hasAggregate)) || (agg.target !== null && hasAggregate(agg.target))) return null;
+    const group = injectedNames(outside, agg);
+    const atoms = agg.body.filter((l): l is Extract<Literal, { kind: "atom" }> => l.kind === "atom");
+    // The aggregate's own variables: joined between its atoms under a name of their own, else `_`.
+    const uses = new Map<string, number>();
+    for (const l of atoms) for (const a of l.atom.args) if (a.kind === "var" && !group.includes(a.name)) uses.set(a.name, (uses.get(a.name) ?? 0) + 1);
+    const renamed = new Map<Term, readonly PrimitiveType[]>();
+    let grouped = false;
+    const drivers = atoms.map((l) => {
+      const args = l.atom.args.map((a): Term => {
+        if (a.kind === "number" || a.kind === "string") return a;
+        if (a.kind !== "var") return { kind: "wildcard", span: a.span };
+        if (group.includes(a.name)) return (grouped = true), a;
+        if ((uses.get(a.name) ?? 0) < 2) return { kind: "wildcard", span: a.span };
+        const v: Variable = { kind: "var", name: `${a.name}#${k}`, span: a.span };
+        renamed.set(v, types.terms.get(a) ?? []);
+        return v;
+      });
+      return { ...l, atom: { ...l.atom, args } };
+    });
+    if (group.length === 0 || !grouped) return null;
+    out.push({ agg, group, drivers, types: renamed.size === 0 ? types : { terms: new Map([...types.terms, ...renamed]) } });
+  }
+  return out;
+}
+
+/**
+ * Plans touched variant `delta` of aggregate `touch` of a clause (see `TouchPlan`): positive atoms
+ * 0..k-1 are the aggregate's body atoms, k.. the clause's own, in the order of `TouchPlan.atoms`
+ * and `RulePlan.atoms`.
+ */
+export function planTouched(clause: Clause, relations: ReadonlyMap<string, RelationSchema>, types: ClauseTypes, touch: number, delta: number, stats?: PlanStats): JoinPlan {
+  const schema = (name: string, span: Span): RelationSchema => {
+    const s = relations.get(name);
+    if (s === undefined) throw new PlanError(`relation \`${name}\` is not declared`, span, "CL201");
+    return s;
+  };
+  const t = touchesOf(clause, types)?.[touch];
+  if (t === undefined) throw new Error(`planner: the rule \`${printClause(clause)}\` has no touched aggregate ${touch}`);
+  const counter = { n: 0, types: [] as (PrimitiveType | null)[] };
+  const top = new Scope(null, counter, new Set());
+  const ctx: PlanContext = { counter, schema, outside: outsideNames(clause), types: t.types };
+  const k = t.drivers.length;
+  const driverIndex = new Map<Literal, number>(t.drivers.map((l, i) => [l, i]));
+  const bodyIndex = new Map<Literal, number>();
+  for (const l of clause.body) if (l.kind === "atom" && !l.negated) bodyIndex.set(l, k + bodyIndex.size);
+  const steps = planConjunction(ctx, top, t.drivers, new Set(), delta, driverIndex, clause.span, stats ?? null);
+  const bound = boundAfter(steps);
+  const keys = t.group.filter((name) => bound.has(top.slot(name)));
+  steps.push({ kind: "once", slots: keys.map((name) => top.slot(name)), text: `once per ${keys.map((name) => `\`${name}\``).join(", ")}` });
+  steps.push(...planConjunction(ctx, top, clause.body, bound, -1, bodyIndex, clause.span, stats ?? null));
+  const head = planHead(ctx, top, clause, steps);
+  const atoms = [...t.drivers, ...bodyIndex.keys()].map((l) => (l as Extract<Literal, { kind: "atom" }>).atom.relation.name);
+  return { delta, ...head, slots: counter.n, atoms, touch: printTerm(t.agg) };
+}
+
 function planWith(clause: Clause, delta: number, schema: Schema, types: ClauseTypes, stats: PlanStats | null): JoinPlan {
   const counter = { n: 0, types: [] as (PrimitiveType | null)[] };
   const top = new Scope(null, counter, new Set());
@@ -240,13 +378,24 @@ function planWith(clause: Clause, delta: number, schema: Schema, types: ClauseTy
   body.forEach((l) => {
     if (l.kind === "atom" && !l.negated) positiveIndex.set(l, positiveIndex.size);
   });
-  // Names occurring outside aggregates: the grouping variables of any aggregate that mentions them.
-  const outside = new Set<string>();
-  for (const l of body) for (const t of literalTerms(l)) varsOfTerm(t, outside, false);
-  for (const a of clause.head.args) varsOfTerm(a, outside, false);
+  const outside = outsideNames(clause);
 
   const ctx: PlanContext = { counter, schema, outside, types };
   const steps = planConjunction(ctx, top, body, new Set(), delta, positiveIndex, clause.span, stats);
+  return { delta, ...planHead(ctx, top, clause, steps), slots: counter.n };
+}
+
+/** The names occurring outside aggregates in a clause: the grouping variables of any aggregate that mentions them. */
+function outsideNames(clause: Clause): Set<string> {
+  const outside = new Set<string>();
+  for (const l of clause.body) for (const t of literalTerms(l)) varsOfTerm(t, outside, false);
+  for (const a of clause.head.args) varsOfTerm(a, outside, false);
+  return outside;
+}
+
+/** The head a plan emits after `steps`; throws when a head variable is not bound by them. */
+function planHead(ctx: PlanContext, top: Scope, clause: Clause, steps: readonly Step[]): Pick<JoinPlan, "steps" | "head"> {
+  const schema = ctx.schema;
   const bound = boundAfter(steps);
   const headSchema = schema(clause.head.relation.name, clause.head.span);
   const head = clause.head.args.map((a, i) => {
@@ -254,17 +403,15 @@ function planWith(clause: Clause, delta: number, schema: Schema, types: ClauseTy
     for (const v of exprVars(e)) if (!bound.has(v)) throw new PlanError(`variable in the head of \`${printClause(clause)}\` is not bound by the body`, clause.span);
     return e;
   });
-  const second = body[1];
+  const second = clause.body[1];
   const dominator =
     clause.subsumption === true && second?.kind === "atom"
       ? second.atom.args.map((a, i) => toExpr(ctx, top, a, headSchema.columns[i]?.type ?? "number", clause.span))
       : undefined;
   const choice = headSchema.choice;
   return {
-    delta,
     steps,
     head: { relation: clause.head.relation.name, args: head, ...(choice !== undefined && choice.length > 0 ? { choice } : {}), ...(dominator !== undefined ? { dominator } : {}) },
-    slots: counter.n,
   };
 }
 
@@ -666,7 +813,7 @@ function termReady(ctx: PlanContext, scope: Scope, t: Term, bound: ReadonlySet<n
   // A record pattern with `_` in it is taken apart, never computed, even once its variables are bound.
   if (t.kind === "call" && t.args.some((a) => a.kind === "wildcard" || (a.kind === "call" && !termReady(ctx, scope, a, bound)))) return false;
   if (t.kind === "aggregate") {
-    for (const name of injectedNames(ctx, t)) if (!bound.has(scope.slot(name))) return false;
+    for (const name of injectedNames(ctx.outside, t)) if (!bound.has(scope.slot(name))) return false;
     return true;
   }
   const vars = new Set<string>();
@@ -736,16 +883,16 @@ function toExpr(ctx: PlanContext, scope: Scope, t: Term, want: PrimitiveType | n
  * The variables of the scope around an aggregate that it reads (its grouping variables), as Soufflé
  * injects them: those it mentions (nested aggregates included) except the target's, which are its own.
  */
-function injectedNames(ctx: PlanContext, t: Extract<Term, { kind: "aggregate" }>): string[] {
+function injectedNames(outside: ReadonlySet<string>, t: Extract<Term, { kind: "aggregate" }>): string[] {
   const names = new Set<string>();
   varsOfTerm(t, names, true);
   const own = new Set<string>();
   if (t.target !== null) varsOfTerm(t.target, own, true);
-  return [...names].filter((n) => ctx.outside.has(n) && !own.has(n));
+  return [...names].filter((n) => outside.has(n) && !own.has(n));
 }
 
 function planAggregate(ctx: PlanContext, scope: Scope, t: Extract<Term, { kind: "aggregate" }>, span: Span): PExpr {
-  const injected = injectedNames(ctx, t);
+  const injected = injectedNames(ctx.outside, t);
   const inner = new Scope(scope, ctx.counter, new Set(injected));
   const outerSlots = injected.map((n) => scope.slot(n));
   // A nested aggregate reads this body's variables as well as the ones injected here.

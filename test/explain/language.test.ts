@@ -10,7 +10,7 @@ import { Explainer, type Derivation, type WhyNot } from "../../src/explain/expla
 import { EngineModel, InputIndex } from "../../src/explain/model.js";
 import { headLiterals, planItems, walkExpr } from "../../src/explain/plans.js";
 import { FOLLOWED_FUNCTORS, FOLLOWED_STEPS, Solver, Unsupported, type BoundPlan } from "../../src/explain/solve.js";
-import { planVariant, type PExpr, type Step } from "../../src/plan/plan.js";
+import { planClause, planTouched, planVariant, type PExpr, type Step } from "../../src/plan/plan.js";
 import { compileText } from "../eval/helpers.js";
 
 const text = readFileSync(new URL("./fixtures/language.dl", import.meta.url), "utf8");
@@ -78,8 +78,12 @@ describe("explain over Soufflé's language", () => {
     const functors = new Set<string>();
     for (const p of plans()) visit(p.plan.steps, kinds, functors);
     // The engine's own plans too (a generator such as `x = range(a, b)` is a step there; with the
-    // head's value bound, explain tests membership instead).
-    for (const c of unit.checked.clauses) visit(planVariant(c, unit.checked.relations, unit.checked.types[c.id]!, -1).steps, kinds, functors);
+    // head's value bound, explain tests membership instead), and its touched variants (`once`).
+    for (const c of unit.checked.clauses) {
+      const types = unit.checked.types[c.id]!;
+      visit(planVariant(c, unit.checked.relations, types, -1).steps, kinds, functors);
+      planClause(c, unit.checked.relations, types).touches?.forEach((_, t) => visit(planTouched(c, unit.checked.relations, types, t, 0).steps, kinds, functors));
+    }
     expect([...kinds].sort()).toEqual(Object.keys(FOLLOWED_STEPS).sort());
     // `range` is a step (or a membership test, listed as a functor) rather than a value.
     expect([...functors].filter((f) => f !== "record" && f !== "nil" && f !== "$").sort()).toEqual(Object.keys(FOLLOWED_FUNCTORS).sort());
