@@ -679,6 +679,9 @@ export class Engine {
       }
     });
     for (const rel of this.relations.values()) for (const idx of rel.indexes) idx.catchUp();
+    // Hash tables with room for the rows later runs append before the state is kept whole again
+    // (about an eighth): each of them restores these tables and would otherwise re-hash them.
+    for (const rel of [...this.relations.values(), ...this.base.values()]) rel.roomFor(rel.size >> 3);
   }
 
   /**

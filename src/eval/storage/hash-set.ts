@@ -16,6 +16,8 @@ export class HashSet {
   private mask = -1;
   /** The tag bits of an entry and of a hash: every bit above the mask but the sign. */
   private tag = 0;
+  /** `table` is a kept array (a view of a kept file's bytes): never written, copied before the first add. */
+  private shared = false;
 
   constructor(capacity: number) {
     this.make(capacity);
@@ -34,8 +36,30 @@ export class HashSet {
    * one number per slot keeps the largest relations' sets at 6-11 bytes per row.
    */
   reserve(rows: number, data: Int32Array, arity: number, size: number): void {
+    if (this.shared) return this.own(rows, data, arity, size);
     if (rows * 10 <= (this.mask + 1) * 7) return;
     this.make(rows);
+    this.fill(data, arity, size);
+  }
+
+  /** Whether `rows` rows fit within 70% load. */
+  fits(rows: number): boolean {
+    return rows * 10 <= (this.mask + 1) * 7;
+  }
+
+  /**
+   * Leaves a kept table before its first add: copies it when `rows` fit, else re-hashes into a
+   * table with some room beyond them (it is copied once either way).
+   */
+  private own(rows: number, data: Int32Array, arity: number, size: number): void {
+    this.shared = false;
+    if (this.fits(rows)) {
+      const table = rowArray(this.table.length);
+      table.set(this.table);
+      this.table = table;
+      return;
+    }
+    this.make(rows + Math.max(16, size >> 4));
     this.fill(data, arity, size);
   }
 
@@ -170,6 +194,7 @@ export class HashSet {
   }
 
   clear(): void {
+    if (this.shared) (this.table = rowArray(this.table.length)), (this.shared = false);
     this.table.fill(EMPTY);
   }
 
@@ -179,15 +204,16 @@ export class HashSet {
   }
 
   /**
-   * A set over rows whose slots `slots` exported (copied, so the caller's array stays untouched):
-   * no row is hashed again. Null when `table` cannot be such slots, or is too full for `rows` rows.
+   * A set over rows whose slots `slots` exported: no row is hashed again. The table is used as it is
+   * and never written (it may be a view of a kept file's bytes): the first `reserve` copies it.
+   * Null when `table` cannot be such slots, or is too full for `rows` rows.
    */
   static fromSlots(table: Int32Array, rows: number): HashSet | null {
     const n = table.length;
     if (n < 16 || (n & (n - 1)) !== 0 || rows * 10 > n * 7) return null;
     const c = new HashSet(0);
-    c.table = rowArray(n);
-    c.table.set(table);
+    c.table = table;
+    c.shared = true;
     c.mask = n - 1;
     c.tag = 0x7fffffff & ~c.mask;
     return c;

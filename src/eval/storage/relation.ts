@@ -25,6 +25,8 @@ export class Relation implements Rows {
   private hash: HashSet | null;
   /** Every index the join plans asked for, in the order asked. */
   readonly indexes: (ChainIndex | PairIndex)[] = [];
+  /** `data` is a kept array (`restore`): never written; the first row added copies it, with some room. */
+  private keptRows = false;
 
   constructor(
     readonly name: string,
@@ -65,7 +67,8 @@ export class Relation implements Rows {
   reserve(n: number, codes?: Int32Array): void {
     const need = (this.size + n) * this.arity;
     if (need > this.data.length) {
-      const grown = rowArray(need);
+      const grown = rowArray(this.keptRows ? need + this.room() : need);
+      this.keptRows = false;
       grown.set(this.data);
       this.data = grown;
     }
@@ -74,8 +77,14 @@ export class Relation implements Rows {
     if (codes !== undefined && this.bits !== null && this.arity === 2 && !this.bits.fits(codes)) this.leaveBits();
   }
 
+  /** Room (in codes) a kept relation gets when it is first written: a continuing run usually adds a little. */
+  private room(): number {
+    return Math.max(16, this.size >> 4) * this.arity;
+  }
+
   private growData(): Int32Array {
-    const grown = rowArray(grownLength(this.data.length, this.arity));
+    const grown = rowArray(this.keptRows ? this.size * this.arity + this.room() : grownLength(this.data.length, this.arity));
+    this.keptRows = false;
     grown.set(this.data);
     return (this.data = grown);
   }
@@ -133,6 +142,8 @@ export class Relation implements Rows {
       }
       this.leaveBits();
     }
+    // A kept relation is copied by its first new row only.
+    if (this.keptRows && (this.hash ?? this.rebuildSet()).has1(this.data, a)) return false;
     const row = this.reserveRow();
     const data = this.data;
     if (!this.hash!.add1(data, a, row)) return false;
@@ -158,6 +169,7 @@ export class Relation implements Rows {
       }
       this.leaveBits();
     }
+    if (this.keptRows && (this.hash ?? this.rebuildSet()).has2(this.data, a, b)) return false;
     const row = this.reserveRow();
     const data = this.data;
     if (!this.hash!.add2(data, a, b, row)) return false;
@@ -184,6 +196,7 @@ export class Relation implements Rows {
     const arity = this.arity;
     if (arity === 2) return this.insert2(src[at]!, src[at + 1]!);
     if (arity === 1) return this.insert1(src[at]!);
+    if (this.keptRows && (this.hash ?? this.rebuildSet()).hasAt(this.data, arity, src, at)) return false;
     const row = this.reserveRow();
     const data = this.data;
     if (!this.hash!.addAt(data, arity, src, at, row)) return false;
@@ -211,6 +224,8 @@ export class Relation implements Rows {
   /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */
   clear(): void {
     this.size = 0;
+    // A kept array is never written: the rows start over in a new one.
+    if (this.keptRows) (this.data = new Int32Array(Math.max(1, 16 * this.arity))), (this.keptRows = false);
     if (this.arity === 1 || this.arity === 2) {
       this.bits = new BitsetSet(this.arity);
       this.hash = null;
@@ -246,12 +261,21 @@ export class Relation implements Rows {
     const bytes = this.data.byteLength + this.dropSet() + this.indexes.reduce((n, idx) => n + idx.bytes(), 0);
     this.size = 0;
     this.data = new Int32Array(Math.max(1, this.arity));
+    this.keptRows = false;
     if (this.arity === 1 || this.arity === 2) {
       this.bits = new BitsetSet(this.arity);
       this.hash = null;
     } else this.hash = new HashSet(16);
     for (const idx of this.indexes) idx.release();
     return bytes;
+  }
+
+  /**
+   * Makes the hash table (when the set is in one) hold `extra` more rows without growing: a table
+   * about to be kept, so that a continuing run that restores it and adds as many does not re-hash it.
+   */
+  roomFor(extra: number): void {
+    if (this.hash !== null && !this.hash.fits(this.size + extra)) this.hash.reserve(this.size + extra, this.data, this.arity, this.size);
   }
 
   /** The hash table's slots when the set is in one (what `restore` takes back), else null. */
@@ -262,18 +286,18 @@ export class Relation implements Rows {
 
   /**
    * Replaces the rows with `size` rows of `codes`, all distinct, and the set with the hash table
-   * `slots` exported over exactly those rows (copied; no row is hashed again). False when `slots`
-   * cannot be used (this relation keeps its set in bitsets, or the table does not fit): nothing
-   * changed then, and the caller inserts the rows instead. Indexes refill on their next catch-up.
+   * `slots` exported over exactly those rows (no row is hashed again). Both arrays are used as they
+   * are, and never written (they may be views of a kept file's bytes): a relation only read costs
+   * no copy, and the first row added copies what it writes to. False when `slots` cannot be used
+   * (this relation keeps its set in bitsets, or the table does not fit): nothing changed then, and
+   * the caller inserts the rows instead. Indexes refill on their next catch-up.
    */
   restore(size: number, codes: Int32Array, slots: Int32Array): boolean {
     if (this.arity === 0 || codes.length !== size * this.arity) return false;
     const hash = HashSet.fromSlots(slots, size);
     if (hash === null) return false;
-    // Room for a few more rows: a continuing run usually adds a little.
-    const data = rowArray((size + Math.max(16, size >> 5)) * this.arity);
-    data.set(codes);
-    this.data = data;
+    this.data = codes;
+    this.keptRows = true;
     this.size = size;
     this.bits = null;
     if (this.hash === null) storageEvents.hashTables++;
