@@ -720,6 +720,8 @@ export class Engine {
     const fill = (rel: Relation, size: number, codes: Int32Array, slots: Int32Array | null | undefined): void => {
       // A kept hash table is taken as it is: no row is hashed or inserted again.
       if (slots != null && rel.restore(size, codes, slots)) return;
+      // Kept rows are distinct: only the set is built from them.
+      if (rel.restoreRows(size, codes)) return;
       rel.clear();
       if (rel.arity === 0) {
         if (size > 0) rel.insertRow([]);

@@ -306,6 +306,31 @@ export class Relation implements Rows {
     return true;
   }
 
+  /**
+   * Replaces the rows with `size` rows of `codes`, all distinct (a kept relation whose set was not
+   * kept). The rows are used as they are and never written, as by `restore`; the set is built
+   * from them: bitsets in one pass for one column, else by adding each row to the set alone (the
+   * rows are not copied or inserted one by one). Indexes refill on their next catch-up.
+   */
+  restoreRows(size: number, codes: Int32Array): boolean {
+    if (this.arity === 0 || codes.length !== size * this.arity) return false;
+    this.data = codes;
+    this.keptRows = true;
+    this.size = size;
+    this.bits = null;
+    this.hash = null;
+    if (this.arity === 1) this.bits = BitsetSet.ofColumn(codes);
+    else if (this.arity === 2) {
+      const bits = new BitsetSet(2);
+      let row = 0;
+      while (row < size && bits.add2(codes[2 * row]!, codes[2 * row + 1]!, row) === 1) row++;
+      if (row === size) this.bits = bits;
+    }
+    if (this.bits === null) this.rebuildSet();
+    for (const idx of this.indexes) idx.reset();
+    return true;
+  }
+
   /** A deep copy without indexes (they are rebuilt on demand). */
   copy(): Relation {
     const r = new Relation(this.name, this.arity, 1);

@@ -107,3 +107,38 @@ describe("a restored join index", () => {
     }
   });
 });
+
+describe("a restored relation whose set was not kept", () => {
+  test.prop([fc.uniqueArray(code, { maxLength: 300 }), fc.array(code, { maxLength: 100 })])("reads its kept rows in place, builds the set from them, and never writes them", (rows, more) => {
+    const { views, bytes } = inOneBuffer([Int32Array.from(rows)]);
+    const before = bytes.slice();
+    const s = new Relation("r", 1);
+    expect(s.restoreRows(rows.length, views[0]!)).toBe(true);
+    expect(s.data).toBe(views[0]);
+    for (const a of rows) expect(s.has1(a)).toBe(true);
+    const want = new Set(rows);
+    for (const a of more) {
+      expect(s.insert1(a)).toBe(!want.has(a));
+      want.add(a);
+    }
+    expect(bytes).toEqual(before);
+    expect(s.size).toBe(want.size);
+    for (const a of want) expect(s.has1(a)).toBe(true);
+    expect(s.has1(-7)).toBe(want.has(-7));
+  });
+
+  test.prop([fc.uniqueArray(fc.tuple(code, code), { selector: ([a, b]) => `${a},${b}`, maxLength: 300 }), fc.array(fc.tuple(code, code), { maxLength: 100 })])("of two columns holds the same rows as one built by inserting", (rows, more) => {
+    const { views, bytes } = inOneBuffer([Int32Array.from(rows.flat())]);
+    const before = bytes.slice();
+    const s = new Relation("r", 2);
+    expect(s.restoreRows(rows.length, views[0]!)).toBe(true);
+    const want = new Set(rows.map(([a, b]) => `${a},${b}`));
+    for (const [a, b] of more) {
+      expect(s.insert2(a, b)).toBe(!want.has(`${a},${b}`));
+      want.add(`${a},${b}`);
+    }
+    expect(bytes).toEqual(before);
+    expect(s.size).toBe(want.size);
+    for (const [a, b] of [...rows, ...more]) expect(s.has2(a, b)).toBe(true);
+  });
+});
