@@ -679,9 +679,6 @@ export class Engine {
       }
     });
     for (const rel of this.relations.values()) for (const idx of rel.indexes) idx.catchUp();
-    // Hash tables with room for the rows later runs append before the state is kept whole again
-    // (about an eighth): each of them restores these tables and would otherwise re-hash them.
-    for (const rel of [...this.relations.values(), ...this.base.values()]) rel.roomFor(rel.size >> 3);
   }
 
   /**
@@ -698,8 +695,14 @@ export class Engine {
         data: rel.data.subarray(0, rel.size * rel.arity),
         baseSize: base?.size ?? 0,
         base: base === undefined ? null : base.data.subarray(0, base.size * base.arity),
-        slots: rel.hashSlots(),
-        baseSlots: base?.hashSlots() ?? null,
+        // Made when read: a set restored from kept slots holds the rows added since apart, and only
+        // a whole layout needs them in one table.
+        get slots() {
+          return rel.hashSlots();
+        },
+        get baseSlots() {
+          return base?.hashSlots() ?? null;
+        },
         indexes: rel.exportIndexes(),
       });
     }

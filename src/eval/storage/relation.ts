@@ -112,7 +112,7 @@ export class Relation implements Rows {
    * Returns about how many bytes were given back.
    */
   dropSet(): number {
-    const bytes = (this.bits?.bytes() ?? 0) + (this.hash?.slots().byteLength ?? 0);
+    const bytes = (this.bits?.bytes() ?? 0) + (this.hash?.bytes() ?? 0);
     this.bits = null;
     this.hash = null;
     return bytes;
@@ -270,18 +270,10 @@ export class Relation implements Rows {
     return bytes;
   }
 
-  /**
-   * Makes the hash table (when the set is in one) hold `extra` more rows without growing: a table
-   * about to be kept, so that a continuing run that restores it and adds as many does not re-hash it.
-   */
-  roomFor(extra: number): void {
-    if (this.hash !== null && !this.hash.fits(this.size + extra)) this.hash.reserve(this.size + extra, this.data, this.arity, this.size);
-  }
-
   /** The hash table's slots when the set is in one (what `restore` takes back), else null. */
   hashSlots(): Int32Array | null {
     if (this.bits === null && this.hash === null) this.rebuildSet();
-    return this.hash === null ? null : this.hash.slots();
+    return this.hash === null ? null : this.hash.slots(this.data, this.arity, this.size);
   }
 
   /**

@@ -60,10 +60,18 @@ describe("a restored relation", () => {
       expect(bytes).toEqual(before);
       const want = new Set([...(cleared ? [] : [[-5, -5] as const, ...rows]), ...more].map(([a, b]) => `${a},${b}`));
       expect(s.size).toBe(want.size);
+      // Kept again (kept slots and the rows added since, in one table) and restored in a third process.
+      const t = new Relation("r", 2);
+      const slots = s.hashSlots();
+      const rows2 = s.data.slice(0, s.size * 2);
+      expect(slots === null ? t.restoreRows(s.size, rows2) : t.restore(s.size, rows2, slots.slice())).toBe(true);
       for (const key of want) {
         const [a, b] = key.split(",").map(Number) as [number, number];
         expect(s.has2(a, b)).toBe(true);
+        expect(t.has2(a, b)).toBe(true);
+        expect(t.insert2(a, b)).toBe(false);
       }
+      expect(bytes).toEqual(before);
     },
   );
 });
