@@ -410,9 +410,6 @@ export interface StoreLayout {
 
 /** Hands the store's arrays to `put` (which keeps one and returns its section number) and returns the layout. */
 export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array | Float64Array) => number): StoreLayout {
-  // Hash slots with room for an eighth more symbols: a continuing run adding a few then does not
-  // rehash every kept one (the slots are kept as they are).
-  store.values.symbols.reserve(store.values.symbols.length >> 3, 0);
   const sym = store.values.symbols.parts();
   const symbols = { bytes: put(sym.bytes), starts: put(sym.starts), hashes: put(sym.hashes), flags: put(sym.flags), slots: put(sym.slots), length: sym.length, lone: sym.lone };
   const floats = put(Float64Array.from(store.values.floats));
