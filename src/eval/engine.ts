@@ -802,8 +802,14 @@ export class Engine {
         data: rel.data.subarray(0, rel.size * rel.arity),
         baseSize: base?.size ?? 0,
         base: base === undefined ? null : base.data.subarray(0, base.size * base.arity),
-        slots: rel.hashSlots(),
-        baseSlots: base?.hashSlots() ?? null,
+        // Made when read: a set restored from kept slots holds the rows added since apart, and only
+        // a whole layout needs them in one table.
+        get slots() {
+          return rel.hashSlots();
+        },
+        get baseSlots() {
+          return base?.hashSlots() ?? null;
+        },
         indexes: rel.exportIndexes(),
       });
     }
@@ -824,6 +830,8 @@ export class Engine {
     const fill = (rel: Relation, size: number, codes: Int32Array, slots: Int32Array | null | undefined): void => {
       // A kept hash table is taken as it is: no row is hashed or inserted again.
       if (slots != null && rel.restore(size, codes, slots)) return;
+      // Kept rows are distinct: only the set is built from them.
+      if (rel.restoreRows(size, codes)) return;
       rel.clear();
       if (rel.arity === 0) {
         if (size > 0) rel.insertRow([]);

@@ -50,13 +50,19 @@ export class SymbolTable {
   flags: Uint8Array;
   length = 0;
   /**
-   * Open addressing, one number per slot: the code in the bits below the table's size, the hash's
-   * bits above them as a tag, so a probe compares tags without reading the symbol. At most 70% full.
+   * Open addressing, one number per slot: the code (less `base`) in the bits below the table's
+   * size, the hash's bits above them as a tag, so a probe compares tags without reading the symbol.
+   * At most 70% full. Codes from `base` on: those below are in the kept slots.
    */
   private slots: Int32Array;
   private mask: number;
   /** The tag bits of a slot: every bit above `mask` but the sign. */
   private tag: number;
+  /** Kept slots of the codes below `base` (`fromParts`), read as they are and never written; or null. */
+  private kept: Int32Array | null = null;
+  private keptMask = 0;
+  private keptTag = 0;
+  private base = 0;
   private scratch = new Uint8Array(256);
   private readonly cacheCode = new Int32Array(CACHE).fill(EMPTY);
   private readonly cacheText: string[] = new Array<string>(CACHE).fill("");
@@ -72,6 +78,10 @@ export class SymbolTable {
       this.slots = from.slots.slice();
       this.mask = from.mask;
       this.tag = from.tag;
+      this.kept = from.kept;
+      this.keptMask = from.keptMask;
+      this.keptTag = from.keptTag;
+      this.base = from.base;
       this.length = from.length;
       this.lone = from.lone;
     } else {
@@ -85,14 +95,33 @@ export class SymbolTable {
     }
   }
 
-  /** The table's arrays, trimmed to what is used (views): what `fromParts` rebuilds it from without hashing a symbol. */
+  /**
+   * The table's arrays, trimmed to what is used (views): what `fromParts` rebuilds it from without
+   * hashing a symbol. The slots of every code in one table: the kept slots when no symbol was added
+   * to them, else made of them and the symbols added since.
+   */
   parts(): SymbolTableParts {
+    let slots = this.slots;
+    if (this.kept !== null && this.length === this.base) slots = this.kept;
+    else if (this.kept !== null) {
+      const kept = this.kept;
+      if (fits(this.length + 1, this.keptMask)) {
+        slots = kept.slice();
+        for (let c = this.base; c < this.length; c++) {
+          const h = this.hashes[c]!;
+          const m = h ^ (h >>> 15);
+          let slot = m & this.keptMask;
+          while (slots[slot] !== EMPTY) slot = (slot + 1) & this.keptMask;
+          slots[slot] = (m & this.keptTag) | c;
+        }
+      } else slots = this.slotsOf(0, this.length + 1).slots;
+    }
     return {
       bytes: this.bytes.subarray(0, this.starts[this.length]!),
       starts: this.starts.subarray(0, this.length + 1),
       hashes: this.hashes.subarray(0, this.length),
       flags: this.flags.subarray(0, this.length),
-      slots: this.slots,
+      slots,
       length: this.length,
       lone: this.lone,
     };
@@ -125,11 +154,11 @@ export class SymbolTable {
   }
 
   /**
-   * Takes kept slots as they are (copied) when they are in this layout: a power of two of them, room
-   * for the symbols, every sampled symbol found where its hash leads, and every symbol in exactly one
-   * slot with its own tag. Rebuilding them costs a
-   * probe per symbol, which a continuing run that adds a few symbols need not pay. False when they
-   * cannot be taken (nothing changed then).
+   * Takes kept slots as they are (read in place, never written: symbols added later go to slots of
+   * their own) when they are in this layout: a power of two of them, room for the symbols, every
+   * sampled symbol found where its hash leads, and every symbol in exactly one slot with its own
+   * tag. Rebuilding them costs a probe per symbol, which a continuing run that adds a few symbols
+   * need not pay. False when they cannot be taken (nothing changed then).
    */
   private adoptSlots(kept: Int32Array): boolean {
     const size = kept.length;
@@ -151,22 +180,31 @@ export class SymbolTable {
     }
     // Every symbol exactly once, with its own tag: a table missing a slot the sample did not reach
     // would miss that symbol and give it a second code.
-    const seen = new Uint8Array(this.length);
+    // One bit per code: a small table that stays in cache while the slots are read in order.
+    const seen = new Int32Array((this.length + 31) >>> 5);
+    const hashes = this.hashes;
+    const length = this.length;
     let filled = 0;
     for (let slot = 0; slot < size; slot++) {
       const e = kept[slot]!;
       if (e === EMPTY) continue;
       const c = e & mask;
-      if (c >= this.length || seen[c] === 1) return false;
-      const h = this.hashes[c]!;
-      if ((e & tag) !== ((h ^ (h >>> 15)) & tag)) return false;
-      seen[c] = 1;
+      const bit = 1 << (c & 31);
+      if (c >= length || (seen[c >>> 5]! & bit) !== 0) return false;
+      const h = hashes[c]!;
+      if (((e ^ h ^ (h >>> 15)) & tag) !== 0) return false;
+      seen[c >>> 5] = seen[c >>> 5]! | bit;
       filled++;
     }
-    if (filled !== this.length) return false;
-    this.slots = kept.slice();
-    this.mask = mask;
-    this.tag = tag;
+    if (filled !== length) return false;
+    this.kept = kept;
+    this.keptMask = mask;
+    this.keptTag = tag;
+    this.base = length;
+    const own = this.slotsOf(length, length + 16);
+    this.slots = own.slots;
+    this.mask = own.mask;
+    this.tag = own.tag;
     return true;
   }
 
@@ -181,7 +219,7 @@ export class SymbolTable {
     if (n + 1 > this.starts.length) this.growCodes(n);
     const end = this.starts[this.length]! + bytes;
     if (end > this.bytes.length) this.growBytes(end);
-    if (!fits(n, this.mask)) this.rehash(n);
+    if (!fits(n - this.base, this.mask)) this.rehash(n);
   }
 
   /** The code of the symbol whose UTF-8 bytes are src[from, to) with hash `h` (from `hashBytes`), interning it if new. */
@@ -191,16 +229,21 @@ export class SymbolTable {
     const bytes = this.bytes;
     const starts = this.starts;
     const len = to - from;
+    const m = h ^ (h >>> 15);
+    if (this.kept !== null) {
+      const c = this.findKept(src, from, to, m);
+      if (c !== EMPTY) return c;
+    }
     const slots = this.slots;
     const mask = this.mask;
-    const m = h ^ (h >>> 15);
+    const base = this.base;
     const tag = m & this.tag;
     let slot = m & mask;
     for (;;) {
       const e = slots[slot]!;
       if (e === EMPTY) break;
       if ((e & this.tag) === tag) {
-        const c = e & mask;
+        const c = (e & mask) + base;
         const s = starts[c]!;
         if (starts[c + 1]! - s === len) {
           let i = 0;
@@ -231,10 +274,35 @@ export class SymbolTable {
     this.hashes[code] = h;
     this.flags[code] = flags;
     if (flags & LONE) this.lone = true;
-    this.slots[slot] = ((h ^ (h >>> 15)) & this.tag) | code;
+    this.slots[slot] = ((h ^ (h >>> 15)) & this.tag) | (code - this.base);
     this.length = code + 1;
-    if (!fits(code + 2, this.mask)) this.rehash(code + 2);
+    if (!fits(code + 2 - this.base, this.mask)) this.rehash(code + 2);
     return code;
+  }
+
+  /** The code among the kept slots' of the symbol src[from, to) with mixed hash `m`, else -1. */
+  private findKept(src: Uint8Array, from: number, to: number, m: number): number {
+    const kept = this.kept!;
+    const mask = this.keptMask;
+    const bytes = this.bytes;
+    const starts = this.starts;
+    const len = to - from;
+    const tag = m & this.keptTag;
+    let slot = m & mask;
+    for (;;) {
+      const e = kept[slot]!;
+      if (e === EMPTY) return EMPTY;
+      if ((e & this.keptTag) === tag) {
+        const c = e & mask;
+        const s = starts[c]!;
+        if (starts[c + 1]! - s === len) {
+          let i = 0;
+          while (i < len && bytes[s + i] === src[from + i]) i++;
+          if (i === len) return c;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** The code of `s`, interning it if new. */
@@ -262,12 +330,16 @@ export class SymbolTable {
     const starts = this.starts;
     const len = to - from;
     const m = h ^ (h >>> 15);
+    if (this.kept !== null) {
+      const c = this.findKept(src, from, to, m);
+      if (c !== EMPTY) return { code: c, slot: -1 };
+    }
     const tag = m & this.tag;
     let slot = m & this.mask;
     for (;;) {
       const e = this.slots[slot]!;
       if (e === EMPTY) return { code: EMPTY, slot };
-      const c = e & this.mask;
+      const c = (e & this.mask) + this.base;
       if ((e & this.tag) === tag && starts[c + 1]! - starts[c]! === len) {
         const s = starts[c]!;
         let i = 0;
@@ -374,25 +446,30 @@ export class SymbolTable {
     this.bytes = bytes;
   }
 
-  /** Re-makes the slots from the hashes, large enough for `n` symbols. */
+  /** Re-makes the slots of the codes from `base` on from the hashes, large enough for `n` symbols in all. */
   private rehash(n: number): void {
+    const own = this.slotsOf(this.base, n);
+    this.slots = own.slots;
+    this.mask = own.mask;
+    this.tag = own.tag;
+  }
+
+  /** Slots of the codes from `from` on (each less `from`), made from the hashes, large enough for `n - from` of them. */
+  private slotsOf(from: number, n: number): { slots: Int32Array; mask: number; tag: number } {
     let size = 128;
-    while (!fits(n, size - 1)) size *= 2;
+    while (!fits(n - from, size - 1)) size *= 2;
     const slots = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
     const tag = 0x7fffffff & ~mask;
-    for (let c = 0; c < this.length; c++) {
+    for (let c = from; c < this.length; c++) {
       const h = this.hashes[c]!;
       const m = h ^ (h >>> 15);
       let slot = m & mask;
       while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[slot] = (m & tag) | c;
+      slots[slot] = (m & tag) | (c - from);
     }
-    this.slots = slots;
-    this.mask = mask;
-    this.tag = tag;
+    return { slots, mask, tag };
   }
-
 }
 
 /** Whether `n` symbols fit a table of `mask + 1` slots at most 70% full (codes stay below the slot count). */

@@ -15,12 +15,24 @@ import type { Value } from "../eval/values.js";
 /** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */
 export type ColumnTypes = readonly PrimitiveType[] | { readonly untyped: number };
 
-/** A relation's distinct rows: append-only codes and an open-addressing set of row ids. */
+/**
+ * A relation's distinct rows: append-only codes and an open-addressing set of row ids. A table
+ * restored from kept arrays (`fromParts`) looks rows up in the kept hash table as it is, never
+ * written, and puts rows added since in a table of their own: adding a few rows to a large kept
+ * table copies its rows once (with room) and never its hash table.
+ */
 export class RowTable {
   data: Int32Array;
   size = 0;
+  /** Rows `keptRows` on (all rows when nothing was kept), by hash; at most half full. */
   private table: Int32Array;
   private mask: number;
+  /** The kept hash table of rows below `keptRows` (read only), or null. */
+  private kept: Int32Array | null = null;
+  private keptMask = 0;
+  private keptRows = 0;
+  /** `data` is a kept array (`fromParts`): never written; the first new row copies it. */
+  private shared = false;
 
   constructor(readonly arity: number) {
     this.data = new Int32Array(Math.max(16, arity * 64));
@@ -33,17 +45,16 @@ export class RowTable {
     const arity = this.arity;
     let h = 0x9747b28c;
     for (let c = 0; c < arity; c++) h = mix(h, src[at + c]!);
-    let slot = finish(h) & this.mask;
+    h = finish(h);
     const data = this.data;
-    for (;;) {
-      const id = this.table[slot]!;
-      if (id === -1) break;
-      let same = true;
-      const base = id * arity;
-      for (let c = 0; c < arity; c++) if (data[base + c] !== src[at + c]) { same = false; break; }
-      if (same) return id;
-      slot = (slot + 1) & this.mask;
+    const kept = this.kept;
+    if (kept !== null) {
+      const found = probe(kept, this.keptMask, h, data, arity, src, at);
+      if (found >= 0) return kept[found]!;
     }
+    const slot = probe(this.table, this.mask, h, data, arity, src, at);
+    if (slot >= 0) return this.table[slot]!;
+    if (this.shared) this.own();
     const id = this.size++;
     if ((id + 1) * arity > this.data.length) {
       const grown = new Int32Array(Math.max(this.data.length * 2, (id + 1) * arity));
@@ -51,39 +62,82 @@ export class RowTable {
       this.data = grown;
     }
     for (let c = 0; c < arity; c++) this.data[id * arity + c] = src[at + c]!;
-    this.table[slot] = id;
-    if (this.size * 2 > this.table.length) this.rehash();
+    this.table[-slot - 1] = id;
+    if ((this.size - this.keptRows) * 2 > this.table.length) this.rehash();
     return id;
   }
 
-  /** The rows and the hash table (views), for `fromParts`. */
+  /** The rows and one hash table of them all (views, or made when rows were added to a kept table), for `fromParts`. */
   parts(): { readonly data: Int32Array; readonly table: Int32Array } {
-    return { data: this.data.subarray(0, this.size * this.arity), table: this.table };
+    const data = this.data.subarray(0, this.size * this.arity);
+    if (this.kept === null) return { data, table: this.table };
+    if (this.size === this.keptRows) return { data, table: this.kept };
+    let cap = this.kept.length;
+    while (this.size * 2 > cap) cap *= 2;
+    const table = new Int32Array(cap).fill(-1);
+    if (cap === this.kept.length) table.set(this.kept);
+    this.fill(table, cap === this.kept.length ? this.keptRows : 0);
+    return { data, table };
   }
 
-  /** A table of `size` rows holding what `parts` gave (the arrays are adopted: rows are appended after them). */
+  /**
+   * A table of `size` rows holding what `parts` gave. The arrays are used as they are and never
+   * written (they may be views of a kept file's bytes).
+   */
   static fromParts(arity: number, size: number, data: Int32Array, table: Int32Array): RowTable {
     const t = new RowTable(arity);
     if (data.length !== size * arity || table.length < 2 * size || (table.length & (table.length - 1)) !== 0) throw new Error("replica store: a kept row table does not fit");
-    t.data = data.length === 0 ? new Int32Array(Math.max(16, arity * 64)) : data;
+    if (size === 0) return t;
+    t.data = data;
     t.size = size;
-    t.table = table;
-    t.mask = table.length - 1;
+    t.kept = table;
+    t.keptMask = table.length - 1;
+    t.keptRows = size;
+    t.shared = true;
     return t;
   }
 
+  /** Copies kept rows before the first new row, with room for a sixteenth more: a continuing run adds a little. */
+  private own(): void {
+    this.shared = false;
+    const data = new Int32Array((this.size + Math.max(64, this.size >> 4)) * this.arity);
+    data.set(this.data);
+    this.data = data;
+  }
+
+  /** Doubles the table of rows `keptRows` on. */
   private rehash(): void {
     const cap = this.table.length * 2;
     this.table = new Int32Array(cap).fill(-1);
     this.mask = cap - 1;
+    this.fill(this.table, this.keptRows);
+  }
+
+  /** Puts rows `from` to `size` in `table` (a power of two of slots, holding none of them). */
+  private fill(table: Int32Array, from: number): void {
+    const mask = table.length - 1;
     const arity = this.arity;
-    for (let id = 0; id < this.size; id++) {
+    for (let id = from; id < this.size; id++) {
       let h = 0x9747b28c;
       for (let c = 0; c < arity; c++) h = mix(h, this.data[id * arity + c]!);
-      let slot = finish(h) & this.mask;
-      while (this.table[slot] !== -1) slot = (slot + 1) & this.mask;
-      this.table[slot] = id;
+      let slot = finish(h) & mask;
+      while (table[slot] !== -1) slot = (slot + 1) & mask;
+      table[slot] = id;
     }
+  }
+}
+
+/** The slot of the row src[at, at + arity) in `table` (hash `h`) when there, else -(the free slot it would take) - 1. */
+function probe(table: Int32Array, mask: number, h: number, data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number): number {
+  let slot = h & mask;
+  for (;;) {
+    const id = table[slot]!;
+    if (id === -1) return -slot - 1;
+    const base = id * arity;
+    let c = 0;
+    while (c < arity && data[base + c] === src[at + c]) c++;
+    if (c === arity) return slot;
+    slot = (slot + 1) & mask;
   }
 }
 
@@ -92,9 +146,15 @@ export class RowSet {
   ids: Int32Array = new Int32Array(16);
   size = 0;
   private bits: Uint32Array = new Uint32Array(4);
+  /** `ids` and `bits` are kept arrays (`fromParts`): never written; the first new id copies them. */
+  private shared = false;
 
   add(id: number): boolean {
     const w = id >>> 5;
+    if (this.shared) {
+      if (this.has(id)) return false;
+      this.own(w);
+    }
     if (w >= this.bits.length) {
       const grown = new Uint32Array(Math.max(this.bits.length * 2, w + 1));
       grown.set(this.bits);
@@ -117,12 +177,24 @@ export class RowSet {
     return { ids: this.ids.subarray(0, this.size), bits: this.bits };
   }
 
-  /** A set holding what `parts` gave (the arrays are adopted). */
+  /** Copies kept arrays before id word `w` is set: with room for a sixteenth more ids, as a continuing run adds a little. */
+  private own(w: number): void {
+    this.shared = false;
+    const ids = new Int32Array(this.size + Math.max(16, this.size >> 4));
+    ids.set(this.ids.subarray(0, this.size));
+    this.ids = ids;
+    const bits = new Uint32Array(Math.max(w + 1, this.bits.length + (this.bits.length >> 4)));
+    bits.set(this.bits);
+    this.bits = bits;
+  }
+
+  /** A set holding what `parts` gave; the arrays are used as they are and never written (the first new id copies them). */
   static fromParts(ids: Int32Array, bits: Uint32Array): RowSet {
     const s = new RowSet();
     if (ids.length > 0) s.ids = ids;
     s.size = ids.length;
-    s.bits = bits.length === 0 ? new Uint32Array(4) : bits;
+    if (bits.length > 0) s.bits = bits;
+    s.shared = ids.length > 0 || bits.length > 0;
     return s;
   }
 
@@ -338,9 +410,6 @@ export interface StoreLayout {
 
 /** Hands the store's arrays to `put` (which keeps one and returns its section number) and returns the layout. */
 export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array | Float64Array) => number): StoreLayout {
-  // Hash slots with room for an eighth more symbols: a continuing run adding a few then does not
-  // rehash every kept one (the slots are kept as they are).
-  store.values.symbols.reserve(store.values.symbols.length >> 3, 0);
   const sym = store.values.symbols.parts();
   const symbols = { bytes: put(sym.bytes), starts: put(sym.starts), hashes: put(sym.hashes), flags: put(sym.flags), slots: put(sym.slots), length: sym.length, lone: sym.lone };
   const floats = put(Float64Array.from(store.values.floats));

@@ -105,3 +105,25 @@ describe("kept symbol slots", () => {
     expect(u.intern("sym1000")).toBe(1000);
   });
 });
+
+describe("kept symbol slots, read in place", () => {
+  it("are never written: new symbols get slots of their own, and the table kept again finds them all", () => {
+    const t = new SymbolTable();
+    const words = Array.from({ length: 3000 }, (_, i) => `k${i}`);
+    for (const w of words) t.intern(w);
+    const p = t.parts();
+    const slots = p.slots.slice();
+    const before = slots.slice();
+    const u = SymbolTable.fromParts({ ...p, bytes: p.bytes.slice(), starts: p.starts.slice(), hashes: p.hashes.slice(), flags: p.flags.slice(), slots });
+    // The kept slots were taken, not rebuilt: given back as they are while nothing is added.
+    expect(u.parts().slots).toBe(slots);
+    const more = Array.from({ length: 5000 }, (_, i) => `n${i}`);
+    expect(more.map((w) => u.intern(w))).toEqual(more.map((_, i) => 3000 + i));
+    expect(words.map((w) => u.intern(w))).toEqual(words.map((_, i) => i));
+    expect(slots).toEqual(before);
+    const q = u.parts();
+    const v = SymbolTable.fromParts({ ...q, bytes: q.bytes.slice(), starts: q.starts.slice(), hashes: q.hashes.slice(), flags: q.flags.slice(), slots: q.slots.slice() });
+    expect([...words, ...more].map((w) => v.find(w))).toEqual([...words, ...more].map((_, i) => i));
+    expect(v.intern("fresh")).toBe(8000);
+  });
+});

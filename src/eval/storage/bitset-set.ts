@@ -172,6 +172,39 @@ export class BitsetSet {
     return true;
   }
 
+  /**
+   * The set of a one-column relation's rows `codes` (distinct), built in one pass rather than a
+   * probe per row; null when bitsets would not take them (a negative or too large code, or too
+   * sparse), where adding them one by one would have left the bitsets too.
+   */
+  static ofColumn(codes: Int32Array): BitsetSet | null {
+    const s = new BitsetSet(1);
+    const n = codes.length;
+    if (n === 0) return s;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i]!;
+      if (c < 0) return null;
+      if (c > max) max = c;
+    }
+    if (max >= DIRECT_MAX) return null;
+    let size = 2;
+    while (size <= max >>> 5) size *= 2;
+    // As `setBit` counts it: the words, a typed array's own cost and the one first-column slot.
+    const words = size + 48 + 2;
+    if (words > BITS_SLACK + 8 * n) return null;
+    const set = new Uint32Array(size);
+    for (let i = 0; i < n; i++) {
+      const c = codes[i]!;
+      set[c >>> 5] = set[c >>> 5]! | (1 << (c & 31));
+    }
+    storageEvents.wideBitsets++;
+    s.bits.push(set);
+    s.words = words;
+    s.bitsets = 1;
+    return s;
+  }
+
   copy(): BitsetSet {
     const c = new BitsetSet(this.arity);
     for (const b of this.bits) c.bits.push(b.length === 0 ? b : b.slice());

@@ -23,6 +23,8 @@ export class ChainIndex implements KeyIndex {
   direct: boolean;
   private readonly c0: number;
   private readonly c1: number;
+  /** `heads` and `next` are kept arrays (`restoreState`): never written; the first catch-up that adds rows copies them. */
+  private shared = false;
 
   constructor(
     readonly relation: Rows,
@@ -52,6 +54,7 @@ export class ChainIndex implements KeyIndex {
     const rel = this.relation;
     const n = Math.min(limit, rel.size);
     if (this.indexed >= n) return;
+    if (this.shared) this.own(n);
     if (this.next.length < n) {
       const grown = rowArray(Math.max(n, grownLength(this.next.length, 1)));
       grown.set(this.next);
@@ -102,6 +105,28 @@ export class ChainIndex implements KeyIndex {
     this.indexed = n;
   }
 
+  /**
+   * Copies kept arrays before rows up to `n` are added: `next` with room for a sixteenth more rows,
+   * and a direct table already wide enough for the new rows' keys, so it is not copied twice.
+   */
+  private own(n: number): void {
+    this.shared = false;
+    this.next = keptCopy(this.next, Math.max(n, this.indexed + Math.max(16, this.indexed >> 4)), true);
+    let size = this.heads.length;
+    if (this.direct) {
+      const data = this.relation.data;
+      const arity = this.relation.arity;
+      let top = -1;
+      for (let row = this.indexed; row < n; row++) top = Math.max(top, data[row * arity + this.c0]!);
+      if (top >= size) size = Math.max(size, directLength(size, top, n));
+    }
+    const heads = rowArray(size);
+    if (size > this.heads.length) heads.fill(EMPTY, this.heads.length);
+    heads.set(this.heads);
+    this.heads = heads;
+    this.mask = size - 1;
+  }
+
   /** Grows the direct table to hold `key`, if it stays within a few slots per row; false when it cannot. */
   private widen(key: number, rows: number): boolean {
     const size = directLength(this.heads.length, key, rows);
@@ -132,6 +157,7 @@ export class ChainIndex implements KeyIndex {
   }
 
   reset(): void {
+    if (this.shared) (this.next = new Int32Array(16)), (this.shared = false);
     this.heads = new Int32Array(16).fill(EMPTY);
     this.mask = 15;
     this.keys = 0;
@@ -145,17 +171,19 @@ export class ChainIndex implements KeyIndex {
   }
 
   /**
-   * Takes back an index exported over the same first `state.indexed` rows of this relation (copied,
-   * so the caller's arrays stay untouched); rows past them are added by the next catch-up. False,
-   * with nothing changed, when `state` cannot be such an index.
+   * Takes back an index exported over the same first `state.indexed` rows of this relation; rows
+   * past them are added by the next catch-up. The arrays are used as they are and never written
+   * (they may be views of a kept file's bytes): an index only read costs no copy. False, with
+   * nothing changed, when `state` cannot be such an index.
    */
   restoreState(state: ChainIndexState): boolean {
     const { heads, next, indexed } = state;
     const n = heads.length;
     if (state.cols.join(",") !== this.cols.join(",") || n < 16 || (n & (n - 1)) !== 0 || state.mask !== n - 1) return false;
     if (indexed > this.relation.size || next.length !== indexed || state.keys > indexed || (state.direct && this.cols.length !== 1)) return false;
-    this.heads = keptCopy(heads, n, true);
-    this.next = keptCopy(next, 16);
+    this.heads = heads;
+    this.next = next;
+    this.shared = true;
     this.mask = state.mask;
     this.keys = state.keys;
     this.indexed = indexed;

@@ -48,9 +48,9 @@ export function rowArray(n: number): Int32Array {
   return new Int32Array(n);
 }
 
-/** A copy of a kept array in a new one of at least `min` numbers, with room for 1/32 more: a continuing run usually adds a little. */
+/** A copy of a kept array in a new one of at least `min` numbers, with room for 1/32 more unless `exact`: a continuing run usually adds a little. */
 export function keptCopy(kept: Int32Array, min: number, exact = false): Int32Array {
-  const out = rowArray(exact ? kept.length : Math.max(min, kept.length + (kept.length >> 5)));
+  const out = rowArray(Math.max(min, exact ? kept.length : kept.length + (kept.length >> 5)));
   out.set(kept);
   return out;
 }

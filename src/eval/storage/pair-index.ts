@@ -36,6 +36,8 @@ export class PairIndex implements KeyIndex {
   direct = true;
   readonly cols: readonly number[];
   private readonly other: number;
+  /** `heads` and `pool` are kept arrays (`restoreState`): never written; the first catch-up that adds rows copies them. */
+  private shared = false;
 
   constructor(
     readonly relation: Rows,
@@ -54,6 +56,7 @@ export class PairIndex implements KeyIndex {
     const rel = this.relation;
     const n = Math.min(limit, rel.size);
     if (this.indexed >= n) return;
+    if (this.shared) this.own(n);
     const data = rel.data;
     const c0 = this.col;
     const other = this.other;
@@ -254,7 +257,15 @@ export class PairIndex implements KeyIndex {
     heads[2 * s + 1] = block;
   }
 
+  /** Copies kept arrays before rows up to `n` are added: the pool with room for them and some more. */
+  private own(n: number): void {
+    this.shared = false;
+    this.heads = keptCopy(this.heads, 0, true);
+    this.pool = keptCopy(this.pool, this.top + Math.max(64, this.top >> 4, 4 * (n - this.indexed)), true);
+  }
+
   reset(): void {
+    this.shared = false;
     this.heads = new Int32Array(16).fill(EMPTY);
     this.mask = 15;
     this.pool = new Int32Array(64);
@@ -270,9 +281,10 @@ export class PairIndex implements KeyIndex {
   }
 
   /**
-   * Takes back an index exported over the same first `state.indexed` rows of this relation (copied);
-   * rows past them are added by the next catch-up. False, with nothing changed, when `state` cannot
-   * be such an index.
+   * Takes back an index exported over the same first `state.indexed` rows of this relation; rows
+   * past them are added by the next catch-up. The arrays are used as they are and never written
+   * (they may be views of a kept file's bytes): an index only read costs no copy. False, with
+   * nothing changed, when `state` cannot be such an index.
    */
   restoreState(state: PairIndexState): boolean {
     const { heads, pool, indexed } = state;
@@ -280,8 +292,9 @@ export class PairIndex implements KeyIndex {
     if (state.cols.length !== 1 || state.cols[0] !== this.col || n < 16 || indexed > this.relation.size || state.keys > indexed) return false;
     // Direct: a power-of-two table of heads; hashed: (key, block) pairs, `mask + 1` of them.
     if (state.direct ? (n & (n - 1)) !== 0 || state.mask !== n - 1 : n !== 2 * (state.mask + 1) || (state.mask & (state.mask + 1)) !== 0) return false;
-    this.heads = keptCopy(heads, n, true);
-    this.pool = keptCopy(pool, 64);
+    this.heads = heads;
+    this.pool = pool;
+    this.shared = true;
     this.top = pool.length;
     this.mask = state.mask;
     this.keys = state.keys;

@@ -25,6 +25,8 @@ export class Relation implements Rows {
   private hash: HashSet | null;
   /** Every index the join plans asked for, in the order asked. */
   readonly indexes: (ChainIndex | PairIndex)[] = [];
+  /** `data` is a kept array (`restore`): never written; the first row added copies it, with some room. */
+  private keptRows = false;
 
   constructor(
     readonly name: string,
@@ -65,7 +67,8 @@ export class Relation implements Rows {
   reserve(n: number, codes?: Int32Array): void {
     const need = (this.size + n) * this.arity;
     if (need > this.data.length) {
-      const grown = rowArray(need);
+      const grown = rowArray(this.keptRows ? need + this.room() : need);
+      this.keptRows = false;
       grown.set(this.data);
       this.data = grown;
     }
@@ -74,8 +77,14 @@ export class Relation implements Rows {
     if (codes !== undefined && this.bits !== null && this.arity === 2 && !this.bits.fits(codes)) this.leaveBits();
   }
 
+  /** Room (in codes) a kept relation gets when it is first written: a continuing run usually adds a little. */
+  private room(): number {
+    return Math.max(16, this.size >> 4) * this.arity;
+  }
+
   private growData(): Int32Array {
-    const grown = rowArray(grownLength(this.data.length, this.arity));
+    const grown = rowArray(this.keptRows ? this.size * this.arity + this.room() : grownLength(this.data.length, this.arity));
+    this.keptRows = false;
     grown.set(this.data);
     return (this.data = grown);
   }
@@ -103,7 +112,7 @@ export class Relation implements Rows {
    * Returns about how many bytes were given back.
    */
   dropSet(): number {
-    const bytes = (this.bits?.bytes() ?? 0) + (this.hash?.slots().byteLength ?? 0);
+    const bytes = (this.bits?.bytes() ?? 0) + (this.hash?.bytes() ?? 0);
     this.bits = null;
     this.hash = null;
     return bytes;
@@ -133,6 +142,8 @@ export class Relation implements Rows {
       }
       this.leaveBits();
     }
+    // A kept relation is copied by its first new row only.
+    if (this.keptRows && (this.hash ?? this.rebuildSet()).has1(this.data, a)) return false;
     const row = this.reserveRow();
     const data = this.data;
     if (!this.hash!.add1(data, a, row)) return false;
@@ -158,6 +169,7 @@ export class Relation implements Rows {
       }
       this.leaveBits();
     }
+    if (this.keptRows && (this.hash ?? this.rebuildSet()).has2(this.data, a, b)) return false;
     const row = this.reserveRow();
     const data = this.data;
     if (!this.hash!.add2(data, a, b, row)) return false;
@@ -184,6 +196,7 @@ export class Relation implements Rows {
     const arity = this.arity;
     if (arity === 2) return this.insert2(src[at]!, src[at + 1]!);
     if (arity === 1) return this.insert1(src[at]!);
+    if (this.keptRows && (this.hash ?? this.rebuildSet()).hasAt(this.data, arity, src, at)) return false;
     const row = this.reserveRow();
     const data = this.data;
     if (!this.hash!.addAt(data, arity, src, at, row)) return false;
@@ -211,6 +224,8 @@ export class Relation implements Rows {
   /** Drops every row and index entry (indexes stay registered and refill as rows arrive). */
   clear(): void {
     this.size = 0;
+    // A kept array is never written: the rows start over in a new one.
+    if (this.keptRows) (this.data = new Int32Array(Math.max(1, 16 * this.arity))), (this.keptRows = false);
     if (this.arity === 1 || this.arity === 2) {
       this.bits = new BitsetSet(this.arity);
       this.hash = null;
@@ -246,6 +261,7 @@ export class Relation implements Rows {
     const bytes = this.data.byteLength + this.dropSet() + this.indexes.reduce((n, idx) => n + idx.bytes(), 0);
     this.size = 0;
     this.data = new Int32Array(Math.max(1, this.arity));
+    this.keptRows = false;
     if (this.arity === 1 || this.arity === 2) {
       this.bits = new BitsetSet(this.arity);
       this.hash = null;
@@ -257,27 +273,52 @@ export class Relation implements Rows {
   /** The hash table's slots when the set is in one (what `restore` takes back), else null. */
   hashSlots(): Int32Array | null {
     if (this.bits === null && this.hash === null) this.rebuildSet();
-    return this.hash === null ? null : this.hash.slots();
+    return this.hash === null ? null : this.hash.slots(this.data, this.arity, this.size);
   }
 
   /**
    * Replaces the rows with `size` rows of `codes`, all distinct, and the set with the hash table
-   * `slots` exported over exactly those rows (copied; no row is hashed again). False when `slots`
-   * cannot be used (this relation keeps its set in bitsets, or the table does not fit): nothing
-   * changed then, and the caller inserts the rows instead. Indexes refill on their next catch-up.
+   * `slots` exported over exactly those rows (no row is hashed again). Both arrays are used as they
+   * are, and never written (they may be views of a kept file's bytes): a relation only read costs
+   * no copy, and the first row added copies what it writes to. False when `slots` cannot be used
+   * (this relation keeps its set in bitsets, or the table does not fit): nothing changed then, and
+   * the caller inserts the rows instead. Indexes refill on their next catch-up.
    */
   restore(size: number, codes: Int32Array, slots: Int32Array): boolean {
     if (this.arity === 0 || codes.length !== size * this.arity) return false;
     const hash = HashSet.fromSlots(slots, size);
     if (hash === null) return false;
-    // Room for a few more rows: a continuing run usually adds a little.
-    const data = rowArray((size + Math.max(16, size >> 5)) * this.arity);
-    data.set(codes);
-    this.data = data;
+    this.data = codes;
+    this.keptRows = true;
     this.size = size;
     this.bits = null;
     if (this.hash === null) storageEvents.hashTables++;
     this.hash = hash;
+    for (const idx of this.indexes) idx.reset();
+    return true;
+  }
+
+  /**
+   * Replaces the rows with `size` rows of `codes`, all distinct (a kept relation whose set was not
+   * kept). The rows are used as they are and never written, as by `restore`; the set is built
+   * from them: bitsets in one pass for one column, else by adding each row to the set alone (the
+   * rows are not copied or inserted one by one). Indexes refill on their next catch-up.
+   */
+  restoreRows(size: number, codes: Int32Array): boolean {
+    if (this.arity === 0 || codes.length !== size * this.arity) return false;
+    this.data = codes;
+    this.keptRows = true;
+    this.size = size;
+    this.bits = null;
+    this.hash = null;
+    if (this.arity === 1) this.bits = BitsetSet.ofColumn(codes);
+    else if (this.arity === 2) {
+      const bits = new BitsetSet(2);
+      let row = 0;
+      while (row < size && bits.add2(codes[2 * row]!, codes[2 * row + 1]!, row) === 1) row++;
+      if (row === size) this.bits = bits;
+    }
+    if (this.bits === null) this.rebuildSet();
     for (const idx of this.indexes) idx.reset();
     return true;
   }
