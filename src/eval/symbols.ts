@@ -39,6 +39,37 @@ export interface SymbolTableParts {
   readonly slots: Int32Array;
   readonly length: number;
   readonly lone: boolean;
+  /**
+   * The slots were found whole (`slotsWhole`) when these parts were kept, and the bytes read back are
+   * those (a part's CRC or mark says so): then only a sample of symbols is looked up again.
+   */
+  readonly slotsChecked?: boolean;
+}
+
+/**
+ * Whether `slots` hold every code below `length` exactly once, each with its own tag: a table
+ * missing a code's slot would miss that symbol and give it a second code. One pass over the slots,
+ * with one bit per code (a small table that stays in cache while the slots are read in order).
+ */
+export function slotsWhole(slots: Int32Array, hashes: Int32Array, length: number): boolean {
+  const size = slots.length;
+  if (size < 128 || (size & (size - 1)) !== 0 || !fits(length + 1, size - 1)) return false;
+  const mask = size - 1;
+  const tag = 0x7fffffff & ~mask;
+  const seen = new Int32Array((length + 31) >>> 5);
+  let filled = 0;
+  for (let slot = 0; slot < size; slot++) {
+    const e = slots[slot]!;
+    if (e === EMPTY) continue;
+    const c = e & mask;
+    const bit = 1 << (c & 31);
+    if (c >= length || (seen[c >>> 5]! & bit) !== 0) return false;
+    const h = hashes[c]!;
+    if (((e ^ h ^ (h >>> 15)) & tag) !== 0) return false;
+    seen[c >>> 5] = seen[c >>> 5]! | bit;
+    filled++;
+  }
+  return filled === length;
 }
 
 /** Interns symbols to dense codes; see the module comment. */
@@ -148,7 +179,7 @@ export class SymbolTable {
     t.flags = new Uint8Array(codes);
     t.flags.set(p.flags);
     t.length = p.length;
-    if (!t.adoptSlots(p.slots)) t.rehash(codes);
+    if (!t.adoptSlots(p.slots, p.slotsChecked === true)) t.rehash(codes);
     t.lone = p.lone;
     return t;
   }
@@ -160,7 +191,7 @@ export class SymbolTable {
    * tag. Rebuilding them costs a probe per symbol, which a continuing run that adds a few symbols
    * need not pay. False when they cannot be taken (nothing changed then).
    */
-  private adoptSlots(kept: Int32Array): boolean {
+  private adoptSlots(kept: Int32Array, checked: boolean): boolean {
     const size = kept.length;
     if (size < 128 || (size & (size - 1)) !== 0 || !fits(this.length + 1, size - 1)) return false;
     const mask = size - 1;
@@ -178,30 +209,13 @@ export class SymbolTable {
         slot = (slot + 1) & mask;
       }
     }
-    // Every symbol exactly once, with its own tag: a table missing a slot the sample did not reach
-    // would miss that symbol and give it a second code.
-    // One bit per code: a small table that stays in cache while the slots are read in order.
-    const seen = new Int32Array((this.length + 31) >>> 5);
-    const hashes = this.hashes;
-    const length = this.length;
-    let filled = 0;
-    for (let slot = 0; slot < size; slot++) {
-      const e = kept[slot]!;
-      if (e === EMPTY) continue;
-      const c = e & mask;
-      const bit = 1 << (c & 31);
-      if (c >= length || (seen[c >>> 5]! & bit) !== 0) return false;
-      const h = hashes[c]!;
-      if (((e ^ h ^ (h >>> 15)) & tag) !== 0) return false;
-      seen[c >>> 5] = seen[c >>> 5]! | bit;
-      filled++;
-    }
-    if (filled !== length) return false;
+    // Every symbol exactly once, with its own tag, unless that was found when the slots were kept.
+    if (!checked && !slotsWhole(kept, this.hashes, this.length)) return false;
     this.kept = kept;
     this.keptMask = mask;
     this.keptTag = tag;
-    this.base = length;
-    const own = this.slotsOf(length, length + 16);
+    this.base = this.length;
+    const own = this.slotsOf(this.length, this.length + 16);
     this.slots = own.slots;
     this.mask = own.mask;
     this.tag = own.tag;

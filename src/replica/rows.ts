@@ -8,7 +8,7 @@ import type { PrimitiveType } from "../syntax/ast.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
-import { SymbolTable } from "../eval/symbols.js";
+import { slotsWhole, SymbolTable } from "../eval/symbols.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
 import type { Value } from "../eval/values.js";
 
@@ -401,7 +401,8 @@ export function relationDigestOf(relation: string, keys: string[]): string {
 /** Where a store's arrays went (section numbers, see replica/derived.ts) and its shape. */
 export interface StoreLayout {
   readonly types: readonly (readonly [string, ColumnTypes])[];
-  readonly symbols: { readonly bytes: number; readonly starts: number; readonly hashes: number; readonly flags: number; readonly slots: number; readonly length: number; readonly lone: boolean };
+  /** `checked`: the slots were found whole when written (see `slotsWhole`); absent in older states. */
+  readonly symbols: { readonly bytes: number; readonly starts: number; readonly hashes: number; readonly flags: number; readonly slots: number; readonly length: number; readonly lone: boolean; readonly checked?: boolean };
   readonly floats: number;
   readonly tables: readonly { readonly relation: string; readonly size: number; readonly data: number; readonly table: number }[];
   /** replica -> [epoch, relation, ids section, bits section][] */
@@ -411,7 +412,9 @@ export interface StoreLayout {
 /** Hands the store's arrays to `put` (which keeps one and returns its section number) and returns the layout. */
 export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array | Float64Array) => number): StoreLayout {
   const sym = store.values.symbols.parts();
-  const symbols = { bytes: put(sym.bytes), starts: put(sym.starts), hashes: put(sym.hashes), flags: put(sym.flags), slots: put(sym.slots), length: sym.length, lone: sym.lone };
+  // Checked here, once, rather than by every run that reads the part back.
+  const checked = slotsWhole(sym.slots, sym.hashes, sym.length);
+  const symbols = { bytes: put(sym.bytes), starts: put(sym.starts), hashes: put(sym.hashes), flags: put(sym.flags), slots: put(sym.slots), length: sym.length, lone: sym.lone, checked };
   const floats = put(Float64Array.from(store.values.floats));
   const tables = [...store.tables].map(([relation, t]) => {
     const p = t.parts();
@@ -447,6 +450,7 @@ export function storeFromLayout(layout: StoreLayout, file: Sections): FactStore 
     slots: file.section(layout.symbols.slots),
     length: layout.symbols.length,
     lone: layout.symbols.lone,
+    slotsChecked: layout.symbols.checked === true,
   });
   const store = new FactStore(new Map(layout.types), ValueTable.of(symbols, Array.from(file.floatSection(layout.floats))));
   for (const t of layout.tables) {

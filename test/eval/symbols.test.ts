@@ -1,7 +1,8 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { compareSymbols } from "../../src/eval/values.js";
-import { ESCAPE, hashBytes, SymbolTable } from "../../src/eval/symbols.js";
+import { ESCAPE, hashBytes, slotsWhole, SymbolTable } from "../../src/eval/symbols.js";
+import { FactStore, storeFromLayout, storeLayout } from "../../src/replica/rows.js";
 
 describe("SymbolTable", () => {
   test("gives one code per distinct symbol and its text back, across growth and copies", () => {
@@ -103,6 +104,38 @@ describe("kept symbol slots", () => {
     expect(u.find("sym998")).toBe(998);
     expect(u.intern("sym998")).toBe(998);
     expect(u.intern("sym1000")).toBe(1000);
+    // The whole check finds the missing slot; whole slots pass it.
+    expect(slotsWhole(slots, p.hashes, p.length)).toBe(false);
+    expect(slotsWhole(p.slots, p.hashes, p.length)).toBe(true);
+    // A code twice, or in a slot with another code's tag, is found too.
+    const twice = p.slots.slice();
+    const at = twice.findIndex((e) => e !== -1 && (e & mask) === 5);
+    const other = twice.findIndex((e) => e !== -1 && (e & mask) === 6);
+    twice[other] = twice[at]!;
+    expect(slotsWhole(twice, p.hashes, p.length)).toBe(false);
+    const tagged = p.slots.slice();
+    tagged[at] = (tagged[at]! & mask) | (~tagged[at]! & ~mask & 0x7fffffff);
+    expect(slotsWhole(tagged, p.hashes, p.length)).toBe(false);
+  });
+
+  it("found whole when written are looked up again by sample only, as the part's CRC or mark vouches for its bytes", () => {
+    const store = new FactStore(new Map([["e", ["symbol", "symbol"]]]));
+    for (let i = 0; i < 1000; i++) store.encode("e", [`a${i}`, `b${i}`]);
+    const sections: (Int32Array | Uint8Array | Float64Array)[] = [];
+    const layout = storeLayout(store, (a) => sections.push(a.slice()) - 1);
+    expect(layout.symbols.checked).toBe(true);
+    const file = { section: (i: number) => sections[i] as Int32Array, byteSection: (i: number) => sections[i] as Uint8Array, floatSection: (i: number) => sections[i] as Float64Array };
+    const back = storeFromLayout(layout, file);
+    expect(back.values.symbols.find("b999")).toBe(store.values.symbols.find("b999"));
+    // An older state's layout, without the flag, is checked whole: a missing slot is rebuilt.
+    const slots = sections[layout.symbols.slots] as Int32Array;
+    const mask = slots.length - 1;
+    const code = store.values.symbols.find("a998")!;
+    for (let s = 0; s < slots.length; s++) if (slots[s] !== -1 && (slots[s]! & mask) === code) slots[s] = -1;
+    const { checked: _checked, ...older } = layout.symbols;
+    const rebuilt = storeFromLayout({ ...layout, symbols: older }, file);
+    expect(rebuilt.values.symbols.find("a998")).toBe(code);
+    expect(rebuilt.values.symbols.intern("a998")).toBe(code);
   });
 });
 
