@@ -197,24 +197,30 @@ export function readAhead(dir: string, files: readonly string[]): void {
   }
 }
 
-function readInBackground(path: string): Promise<PartBytes | null> {
+/** A part file opened and sized, with memory for its bytes: its stats are taken before the bytes are read. */
+function openPart(path: string): { fd: number; stats: BigIntStats; at: number; bytes: Buffer } | null {
   let fd: number;
-  let stats: BigIntStats;
-  const at = Date.now();
   try {
     fd = openSync(path, "r");
   } catch {
-    return Promise.resolve(null);
+    return null;
   }
   try {
-    stats = fstatSync(fd, { bigint: true });
+    const at = Date.now();
+    const stats = fstatSync(fd, { bigint: true });
+    // Its own memory, 8-byte aligned for the sections' views (a pooled buffer may not be).
+    return { fd, stats, at, bytes: Buffer.allocUnsafeSlow(Number(stats.size)) };
   } catch {
     closeSync(fd);
-    return Promise.resolve(null);
+    return null;
   }
-  const size = Number(stats.size);
-  // Its own memory, 8-byte aligned for the sections' views (a pooled buffer may not be).
-  const bytes = Buffer.allocUnsafeSlow(size);
+}
+
+function readInBackground(path: string): Promise<PartBytes | null> {
+  const open = openPart(path);
+  if (open === null) return Promise.resolve(null);
+  const { fd, stats, at, bytes } = open;
+  const size = bytes.length;
   return new Promise((resolve) => {
     const step = (done: number): void => {
       if (done >= size) {
@@ -252,13 +258,10 @@ export async function readAheadOf(path: string): Promise<void> {
 }
 
 /**
- * Starts reading, in the background, the parts a continuing run over the state in `stateDir` reads
- * first: the store's, the merged view's and those of the replicas in `changed`. A hint only: a run
- * that needs none of them (nothing changed, another program) drops the bytes.
+ * The parts a continuing run over `set` reads first: the store's, the merged view's and those of
+ * the replicas in `changed`.
  */
-export function prefetchDerived(stateDir: string, changed: ReadonlySet<string>): void {
-  const set = readDerivedSet(stateDir);
-  if (set === null) return;
+export function continuingParts(set: DerivedSet, changed: Iterable<string>): string[] {
   const h = set.header;
   const parts = h.store === undefined ? [] : [h.store.file];
   if (h.merged !== null) parts.push(...partsOf(h.merged));
@@ -266,7 +269,16 @@ export function prefetchDerived(stateDir: string, changed: ReadonlySet<string>):
     const r = h.replicas[name];
     if (r !== undefined) parts.push(...partsOf(r.state));
   }
-  readAhead(stateDir, parts);
+  return parts;
+}
+
+/**
+ * Starts reading the `continuingParts` of the state in `stateDir` in the background. A hint only: a
+ * run that needs none of them (nothing changed, another program) drops the bytes.
+ */
+export function prefetchDerived(stateDir: string, changed: ReadonlySet<string>): void {
+  const set = readDerivedSet(stateDir);
+  if (set !== null) readAhead(stateDir, continuingParts(set, changed));
 }
 
 /** The part files being read ahead or read ahead and not yet used, by path. */
@@ -282,20 +294,13 @@ export function dropReadAhead(): void {
 
 /** Reads a part file now: its stats first, then its bytes, through one descriptor. */
 function readNow(path: string): PartBytes | null {
-  let fd: number;
+  const open = openPart(path);
+  if (open === null) return null;
+  const { fd, stats, at, bytes } = open;
   try {
-    fd = openSync(path, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const at = Date.now();
-    const stats = fstatSync(fd, { bigint: true });
-    const size = Number(stats.size);
-    const bytes = Buffer.allocUnsafeSlow(size);
     let done = 0;
-    while (done < size) {
-      const n = readSync(fd, bytes, done, size - done, done);
+    while (done < bytes.length) {
+      const n = readSync(fd, bytes, done, bytes.length - done, done);
       if (n === 0) return null;
       done += n;
     }

@@ -209,7 +209,6 @@ export class DirectorySource implements ReplicaSource {
     if (changed.size > 0) prefetchDerived(this.stateDir, changed);
   }
 
-
   get description(): string {
     return this.dir;
   }

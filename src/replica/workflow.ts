@@ -8,7 +8,7 @@ import { replicatedRelations } from "../analysis/fixed.js";
 import type { RunStats } from "../eval/engine.js";
 import { Diagnostics } from "../diagnostics/diagnostic.js";
 import { wholeFile } from "../diagnostics/span.js";
-import { DERIVED_PROGRAM_KEY, DerivedSetWriter, dropReadAhead, partsOf, readAhead, readAheadDone, readAheadOf, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
+import { continuingParts, DERIVED_PROGRAM_KEY, DerivedSetWriter, dropReadAhead, readAhead, readAheadDone, readAheadOf, readDerivedSet, type DerivedSet, type DerivedHeader, type KeptStore } from "./derived.js";
 import { evaluateRows, reconcileRows, sealedEpochOf, sealRows, setOfStore, storeOfSet, typesOf, tuplesOf, type DerivedIO, type DerivedParts, type ReadRows } from "./core.js";
 import type { ProgramUnit, ReplicaReport } from "./evaluate.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
@@ -407,18 +407,12 @@ export class ReplicaWorkspace {
       return true;
     }
 
-    // The merged view's parts are read in any continuing run, and so are the engines of replicas
-    // whose files changed: read them on the I/O threads while the store loads and the changed
-    // files are read.
+    // The store's and the merged view's parts are read in any continuing run, and so are the
+    // engines of replicas whose files changed: read them on the I/O threads (unless `prefetch`
+    // already started them); the store is needed first, the others while the changed files are read.
     const ahead = this.source.stateDir === null || this.derivedFingerprint === null ? null : readDerivedSet(this.source.stateDir);
     if (ahead !== null && ahead.header.program === this.derivedFingerprint) {
-      const changed = new Set([...groups.keys()].filter((k) => !unchanged.has(k)).map((k) => splitKey(k)[0]));
-      const parts = ahead.header.merged === null ? [] : partsOf(ahead.header.merged);
-      for (const name of changed) {
-        const r = ahead.header.replicas[name];
-        if (r !== undefined) parts.push(...partsOf(r.state));
-      }
-      readAhead(ahead.dir, parts);
+      readAhead(ahead.dir, continuingParts(ahead, new Set([...groups.keys()].filter((k) => !unchanged.has(k)).map((k) => splitKey(k)[0]))));
     }
     const keptStore = ahead?.header.store?.file;
     if (keptStore !== undefined) await readAheadOf(join(ahead!.dir, keptStore));

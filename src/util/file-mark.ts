@@ -1,7 +1,7 @@
 // A file's mark: its size, modification time (ns) and inode. Any write through the file system
 // changes one of them, except a write within the timestamp's granularity of the last one, which
 // `trustedSince` tells apart.
-import { statSync, fstatSync, type BigIntStats } from "node:fs";
+import { statSync, type BigIntStats } from "node:fs";
 
 /** The mark of a file's stats. */
 export function markOf(s: BigIntStats): string {
@@ -15,11 +15,6 @@ export function fileMark(path: string): string {
   } catch {
     return "missing";
   }
-}
-
-/** The mark of the open file `fd`. */
-export function fdMark(fd: number): string {
-  return markOf(fstatSync(fd, { bigint: true }));
 }
 
 /**
