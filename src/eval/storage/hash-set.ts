@@ -73,52 +73,166 @@ export class HashSet {
   /** Adds (a) as row `row` of one-column `data` unless present; true when added. */
   add1(data: Int32Array, a: number, row: number): boolean {
     const h = finish(mix(0, a));
-    if (this.kept !== null && probe1(this.kept, this.keptMask, this.keptTag, 0, data, a, h) >= 0) return false;
-    const slot = probe1(this.table, this.mask, this.tag, this.base, data, a, h);
-    if (slot >= 0) return false;
-    this.table[~slot] = (h & this.tag) | (row - this.base);
+    if (this.kept !== null && this.keptFind1(data, a, h)) return false;
+    const table = this.table;
+    const mask = this.mask;
+    const tag = this.tag;
+    const base = this.base;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) break;
+      if ((e & tag) === t && data[(e & mask) + base] === a) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = t | (row - base);
     return true;
   }
 
   /** Adds (a, b) as row `row` of two-column `data` unless present; true when added. */
   add2(data: Int32Array, a: number, b: number, row: number): boolean {
     const h = finish(mix(mix(0, a), b));
-    if (this.kept !== null && probe2(this.kept, this.keptMask, this.keptTag, 0, data, a, b, h) >= 0) return false;
-    const slot = probe2(this.table, this.mask, this.tag, this.base, data, a, b, h);
-    if (slot >= 0) return false;
-    this.table[~slot] = (h & this.tag) | (row - this.base);
+    if (this.kept !== null && this.keptFind2(data, a, b, h)) return false;
+    const table = this.table;
+    const mask = this.mask;
+    const tag = this.tag;
+    const base = this.base;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) break;
+      if ((e & tag) === t) {
+        const r = 2 * ((e & mask) + base);
+        if (data[r] === a && data[r + 1] === b) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = t | (row - base);
     return true;
   }
 
   /** Adds the row src[at, at + arity) as row `row` unless present; true when added. */
   addAt(data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number, row: number): boolean {
     const h = this.hashAt(src, at, arity);
-    if (this.kept !== null && probeAt(this.kept, this.keptMask, this.keptTag, 0, data, arity, src, at, h) >= 0) return false;
-    const slot = probeAt(this.table, this.mask, this.tag, this.base, data, arity, src, at, h);
-    if (slot >= 0) return false;
-    this.table[~slot] = (h & this.tag) | (row - this.base);
+    if (this.kept !== null && this.keptFindAt(data, arity, src, at, h)) return false;
+    const table = this.table;
+    const mask = this.mask;
+    const tag = this.tag;
+    const base = this.base;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) break;
+      if ((e & tag) === t && same(data, ((e & mask) + base) * arity, src, at, arity)) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = t | (row - base);
     return true;
   }
 
   /** Whether the row src[at, at + arity) is among `data`'s rows. */
   hasAt(data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number): boolean {
     const h = this.hashAt(src, at, arity);
-    if (this.kept !== null && probeAt(this.kept, this.keptMask, this.keptTag, 0, data, arity, src, at, h) >= 0) return true;
-    return probeAt(this.table, this.mask, this.tag, this.base, data, arity, src, at, h) >= 0;
+    if (this.kept !== null && this.keptFindAt(data, arity, src, at, h)) return true;
+    const table = this.table;
+    const mask = this.mask;
+    const tag = this.tag;
+    const base = this.base;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t && same(data, ((e & mask) + base) * arity, src, at, arity)) return true;
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** Whether (a) is among one-column `data`'s rows. */
   has1(data: Int32Array, a: number): boolean {
     const h = finish(mix(0, a));
-    if (this.kept !== null && probe1(this.kept, this.keptMask, this.keptTag, 0, data, a, h) >= 0) return true;
-    return probe1(this.table, this.mask, this.tag, this.base, data, a, h) >= 0;
+    if (this.kept !== null && this.keptFind1(data, a, h)) return true;
+    const table = this.table;
+    const mask = this.mask;
+    const tag = this.tag;
+    const base = this.base;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t && data[(e & mask) + base] === a) return true;
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** Whether (a, b) is among two-column `data`'s rows. */
   has2(data: Int32Array, a: number, b: number): boolean {
     const h = finish(mix(mix(0, a), b));
-    if (this.kept !== null && probe2(this.kept, this.keptMask, this.keptTag, 0, data, a, b, h) >= 0) return true;
-    return probe2(this.table, this.mask, this.tag, this.base, data, a, b, h) >= 0;
+    if (this.kept !== null && this.keptFind2(data, a, b, h)) return true;
+    const table = this.table;
+    const mask = this.mask;
+    const tag = this.tag;
+    const base = this.base;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t) {
+        const r = 2 * ((e & mask) + base);
+        if (data[r] === a && data[r + 1] === b) return true;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private keptFind1(data: Int32Array, a: number, h: number): boolean {
+    const kept = this.kept!;
+    const mask = this.keptMask;
+    const tag = this.keptTag;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = kept[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t && data[e & mask] === a) return true;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private keptFind2(data: Int32Array, a: number, b: number, h: number): boolean {
+    const kept = this.kept!;
+    const mask = this.keptMask;
+    const tag = this.keptTag;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = kept[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t) {
+        const r = 2 * (e & mask);
+        if (data[r] === a && data[r + 1] === b) return true;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private keptFindAt(data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number, h: number): boolean {
+    const kept = this.kept!;
+    const mask = this.keptMask;
+    const tag = this.keptTag;
+    const t = h & tag;
+    let slot = h & mask;
+    for (;;) {
+      const e = kept[slot]!;
+      if (e === EMPTY) return false;
+      if ((e & tag) === t && same(data, (e & mask) * arity, src, at, arity)) return true;
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** The set's hash of a row: the function `add1` and `add2` inline. */
@@ -198,44 +312,4 @@ export class HashSet {
 function same(data: Int32Array, base: number, src: Int32Array | readonly number[], at: number, arity: number): boolean {
   for (let c = 0; c < arity; c++) if (data[base + c] !== src[at + c]) return false;
   return true;
-}
-
-// Probes of a table of slots whose entries hold a row less `base` under `mask` and a hash tag under
-// `tag`: the set's own table, and kept slots (base 0). Each returns the slot holding the row, else
-// ~(the empty slot that ended the probe), where the row would go.
-
-function probe1(table: Int32Array, mask: number, tag: number, base: number, data: Int32Array, a: number, h: number): number {
-  const t = h & tag;
-  let slot = h & mask;
-  for (;;) {
-    const e = table[slot]!;
-    if (e === EMPTY) return ~slot;
-    if ((e & tag) === t && data[(e & mask) + base] === a) return slot;
-    slot = (slot + 1) & mask;
-  }
-}
-
-function probe2(table: Int32Array, mask: number, tag: number, base: number, data: Int32Array, a: number, b: number, h: number): number {
-  const t = h & tag;
-  let slot = h & mask;
-  for (;;) {
-    const e = table[slot]!;
-    if (e === EMPTY) return ~slot;
-    if ((e & tag) === t) {
-      const r = 2 * ((e & mask) + base);
-      if (data[r] === a && data[r + 1] === b) return slot;
-    }
-    slot = (slot + 1) & mask;
-  }
-}
-
-function probeAt(table: Int32Array, mask: number, tag: number, base: number, data: Int32Array, arity: number, src: Int32Array | readonly number[], at: number, h: number): number {
-  const t = h & tag;
-  let slot = h & mask;
-  for (;;) {
-    const e = table[slot]!;
-    if (e === EMPTY) return ~slot;
-    if ((e & tag) === t && same(data, ((e & mask) + base) * arity, src, at, arity)) return slot;
-    slot = (slot + 1) & mask;
-  }
 }
