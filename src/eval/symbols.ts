@@ -240,29 +240,23 @@ export class SymbolTable {
   internBytes(src: Uint8Array, from: number, to: number, h: number): number {
     // The hash of no bytes is FNV's offset basis, above int32 until it is stored: compare it as stored.
     h |= 0;
-    const m = h ^ (h >>> 15);
-    if (this.kept !== null) {
-      const c = this.probe(this.kept, this.keptMask, this.keptTag, 0, src, from, to, m);
-      if (c >= 0) return c;
-    }
-    const c = this.probe(this.slots, this.mask, this.tag, this.base, src, from, to, m);
-    return c >= 0 ? c : this.add(src, from, to, h, ~c, 0);
-  }
-
-  /**
-   * The code of the symbol src[from, to) with mixed hash `m` among `slots` (whose entries hold a tag
-   * under `tag` and a code less `base` under `mask`), else `~slot` for the empty slot that ended the probe.
-   */
-  private probe(slots: Int32Array, mask: number, tag: number, base: number, src: Uint8Array, from: number, to: number, m: number): number {
     const bytes = this.bytes;
     const starts = this.starts;
     const len = to - from;
-    const t = m & tag;
+    const m = h ^ (h >>> 15);
+    if (this.kept !== null) {
+      const c = this.findKept(src, from, to, m);
+      if (c !== EMPTY) return c;
+    }
+    const slots = this.slots;
+    const mask = this.mask;
+    const base = this.base;
+    const tag = m & this.tag;
     let slot = m & mask;
     for (;;) {
       const e = slots[slot]!;
-      if (e === EMPTY) return ~slot;
-      if ((e & tag) === t) {
+      if (e === EMPTY) break;
+      if ((e & this.tag) === tag) {
         const c = (e & mask) + base;
         const s = starts[c]!;
         if (starts[c + 1]! - s === len) {
@@ -273,6 +267,7 @@ export class SymbolTable {
       }
       slot = (slot + 1) & mask;
     }
+    return this.add(src, from, to, h, slot, 0);
   }
 
   /** Appends a new symbol at hash slot `slot`; `flags` is LONE when the bytes are WTF-8. */
@@ -299,6 +294,31 @@ export class SymbolTable {
     return code;
   }
 
+  /** The code among the kept slots' of the symbol src[from, to) with mixed hash `m`, else -1. */
+  private findKept(src: Uint8Array, from: number, to: number, m: number): number {
+    const kept = this.kept!;
+    const mask = this.keptMask;
+    const bytes = this.bytes;
+    const starts = this.starts;
+    const len = to - from;
+    const tag = m & this.keptTag;
+    let slot = m & mask;
+    for (;;) {
+      const e = kept[slot]!;
+      if (e === EMPTY) return EMPTY;
+      if ((e & this.keptTag) === tag) {
+        const c = e & mask;
+        const s = starts[c]!;
+        if (starts[c + 1]! - s === len) {
+          let i = 0;
+          while (i < len && bytes[s + i] === src[from + i]) i++;
+          if (i === len) return c;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
   /** The code of `s`, interning it if new. */
   intern(s: string): number {
     const to = this.encode(s);
@@ -307,28 +327,42 @@ export class SymbolTable {
     const src = this.scratch;
     const h = hashBytes(src, 0, end);
     const found = this.lookup(src, 0, end, h);
-    return found >= 0 ? found : this.add(src, 0, end, h, ~found, lone ? LONE : 0);
+    if (found.code !== EMPTY) return found.code;
+    return this.add(src, 0, end, h, found.slot, lone ? LONE : 0);
   }
 
   /** The code of `s` if it was interned, else -1. */
   find(s: string): number {
     const to = this.encode(s);
     const end = to < 0 ? -to - 1 : to;
-    const found = this.lookup(this.scratch, 0, end, hashBytes(this.scratch, 0, end));
-    return found >= 0 ? found : EMPTY;
+    return this.lookup(this.scratch, 0, end, hashBytes(this.scratch, 0, end)).code;
   }
 
-  /** The code of src[from, to) with hash `h`, else `~slot` for the empty slot of its own slots where it would go. */
-  private lookup(src: Uint8Array, from: number, to: number, h: number): number {
+  private lookup(src: Uint8Array, from: number, to: number, h: number): { code: number; slot: number } {
     h |= 0;
+    const bytes = this.bytes;
+    const starts = this.starts;
+    const len = to - from;
     const m = h ^ (h >>> 15);
     if (this.kept !== null) {
-      const c = this.probe(this.kept, this.keptMask, this.keptTag, 0, src, from, to, m);
-      if (c >= 0) return c;
+      const c = this.findKept(src, from, to, m);
+      if (c !== EMPTY) return { code: c, slot: -1 };
     }
-    return this.probe(this.slots, this.mask, this.tag, this.base, src, from, to, m);
+    const tag = m & this.tag;
+    let slot = m & this.mask;
+    for (;;) {
+      const e = this.slots[slot]!;
+      if (e === EMPTY) return { code: EMPTY, slot };
+      const c = (e & this.mask) + this.base;
+      if ((e & this.tag) === tag && starts[c + 1]! - starts[c]! === len) {
+        const s = starts[c]!;
+        let i = 0;
+        while (i < len && bytes[s + i] === src[from + i]) i++;
+        if (i === len) return { code: c, slot };
+      }
+      slot = (slot + 1) & this.mask;
+    }
   }
-
 
   /** Writes `s` as UTF-8 (WTF-8 when it holds a lone surrogate) into `scratch`; the length, or -(length + 1) for WTF-8. */
   private encode(s: string): number {
