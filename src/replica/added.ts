@@ -3,6 +3,7 @@
 // million objects and strings) would cost more than the evaluation. Reading `added` decodes them
 // all, once, in the order `Engine.tuples` gives.
 import { sortRows } from "../eval/engine.js";
+import type { SymbolTable } from "../eval/symbols.js";
 import { compareFloats, compareSymbols, compareValues, type ValueTable } from "../eval/values.js";
 import type { PrimitiveType } from "../syntax/ast.js";
 import type { Tuple } from "./tuple-keys.js";
@@ -47,26 +48,53 @@ function sortedTuples(codes: Int32Array, types: readonly PrimitiveType[], values
   return out;
 }
 
-/** The first `k` rows in output order: one pass keeping the row numbers of the `k` smallest, comparing codes. */
+/**
+ * The first `k` rows in output order: one pass keeping the row numbers of the `k` smallest, comparing
+ * codes. Most rows lose to the `k`-th smallest on their first column alone; with a symbol there, that
+ * comparison is remembered per symbol until the `k`-th smallest's first column changes, so a first
+ * run's hundreds of thousands of rows (a few thousand distinct first symbols) cost an array read each.
+ */
 function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable, k: number): Tuple[] {
   const arity = types.length;
   const n = arity === 0 ? 0 : codes.length / arity;
   const cmp = codeOrder(types, values);
   const best: number[] = [];
+  const symbols = values.symbols;
+  // Per first-column symbol: its order against `bound` (-1, 0, 1), taken while `seen` holds `round`.
+  // The bound only falls, so an older "greater" would still hold; a new round re-asks the rest.
+  const memo = types[0] === "symbol" && n > 4 * k;
+  const order = new Int8Array(memo ? symbols.length : 0);
+  const seen = new Int32Array(memo ? symbols.length : 0);
+  let bound = -1;
+  let round = 0;
   for (let i = 0; i < n; i++) {
-    if (best.length === k && cmp(codes, i * arity, best[k - 1]! * arity) >= 0) continue;
+    if (best.length === k) {
+      if (memo) {
+        const x = codes[i * arity]!;
+        if (seen[x] !== round) {
+          seen[x] = round;
+          order[x] = x === bound ? 0 : compareSymbolCodes(symbols, x, bound) > 0 ? 1 : -1;
+        }
+        // Greater on the first column: greater; equal: the other columns decide.
+        if (order[x]! > 0) continue;
+      }
+      if (cmp(codes, i * arity, best[k - 1]! * arity) >= 0) continue;
+    }
     let at = best.length;
     while (at > 0 && cmp(codes, i * arity, best[at - 1]! * arity) < 0) at--;
     best.splice(at, 0, i);
     if (best.length > k) best.pop();
+    if (memo && best.length === k && codes[best[k - 1]! * arity] !== bound) {
+      bound = codes[best[k - 1]! * arity]!;
+      round++;
+    }
   }
   return best.map((i) => row(codes, i * arity, types, values));
 }
 
 /**
  * Output order of two rows of `codes` (at `a` and `b`) without decoding them: integers by value,
- * floats numerically, symbols by their UTF-8 bytes (code-point order), or by their text when the
- * table holds a lone surrogate, whose bytes do not sort that way.
+ * floats numerically, symbols as `compareSymbolCodes` orders them.
  */
 function codeOrder(types: readonly PrimitiveType[], values: ValueTable): (codes: Int32Array, a: number, b: number) => number {
   const symbols = values.symbols;
@@ -82,25 +110,32 @@ function codeOrder(types: readonly PrimitiveType[], values: ValueTable): (codes:
           return x >>> 0 < y >>> 0 ? -1 : 1;
         case "float":
           return compareFloats(values.floats[x]!, values.floats[y]!);
-        case "symbol": {
-          if (symbols.lone) return compareSymbols(symbols.text(x), symbols.text(y));
-          const bytes = symbols.bytes;
-          const starts = symbols.starts;
-          const xs = starts[x]!;
-          const xe = starts[x + 1]!;
-          const ys = starts[y]!;
-          const ye = starts[y + 1]!;
-          const len = Math.min(xe - xs, ye - ys);
-          for (let i = 0; i < len; i++) {
-            const d = bytes[xs + i]! - bytes[ys + i]!;
-            if (d !== 0) return d;
-          }
-          return xe - xs - (ye - ys);
-        }
+        case "symbol":
+          return compareSymbolCodes(symbols, x, y);
       }
     }
     return 0;
   };
+}
+
+/**
+ * Output order of two distinct symbols by code: by their UTF-8 bytes (code-point order), or by their
+ * text when the table holds a lone surrogate, whose bytes do not sort that way.
+ */
+function compareSymbolCodes(symbols: SymbolTable, x: number, y: number): number {
+  if (symbols.lone) return compareSymbols(symbols.text(x), symbols.text(y));
+  const bytes = symbols.bytes;
+  const starts = symbols.starts;
+  const xs = starts[x]!;
+  const xe = starts[x + 1]!;
+  const ys = starts[y]!;
+  const ye = starts[y + 1]!;
+  const len = Math.min(xe - xs, ye - ys);
+  for (let i = 0; i < len; i++) {
+    const d = bytes[xs + i]! - bytes[ys + i]!;
+    if (d !== 0) return d;
+  }
+  return xe - xs - (ye - ys);
 }
 
 function byValues(types: readonly PrimitiveType[]): (a: Tuple, b: Tuple) => number {
