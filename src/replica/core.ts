@@ -259,18 +259,35 @@ export interface DerivedParts {
 }
 
 /**
+ * The relations an evaluation of the replicas leaves out: those with rules that no `.output`,
+ * `.printsize` or `.invariant` relation reads, even indirectly, as Soufflé drops relations that reach
+ * no output (and `calmlog run` does). A program that names none of these evaluates every relation.
+ */
+export function unevaluatedRelations(unit: ProgramUnit): ReadonlySet<string> {
+  const schemas = [...unit.checked.relations.values()];
+  const wanted = schemas.filter((r) => r.printsize || r.invariant !== null || r.output !== null || (r.outputs?.length ?? 0) > 0);
+  if (wanted.length === 0) return new Set();
+  const needed = new Set<string>();
+  for (const r of wanted) for (const d of readsTransitively(unit.analysis.relations, r.name)) needed.add(d);
+  // A relation no rule derives (input facts, program facts) costs nothing and is listed as it is.
+  return new Set(schemas.map((r) => r.name).filter((r) => !needed.has(r) && (unit.analysis.relations.get(r)?.reads.length ?? 0) > 0));
+}
+
+/**
  * Evaluates the store: per replica and merged (coordination-free relations), sealed results over
- * verified sealed epochs (every stratum), what is withheld, and the invariants. Seal mismatches become CL503.
+ * verified sealed epochs (every stratum), less `unevaluatedRelations`, what is withheld, and the invariants. Seal mismatches become CL503.
  */
 export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, diags: Diagnostics, options: EvaluateRowsOptions): ReplicaReport {
   const free = coordinationFreeRelations(unit.analysis);
-  const relations = [...unit.checked.relations.keys()];
+  const skipped = unevaluatedRelations(unit);
+  const relations = [...unit.checked.relations.keys()].filter((r) => !skipped.has(r));
   const freeNames = relations.filter((r) => free.has(r));
   const sealNames = relations.filter((r) => !free.has(r));
-  const freeStrata = (s: Stratum): boolean => s.relations.every((r) => free.has(r));
+  const evaluated = (s: Stratum): boolean => s.relations.some((r) => !skipped.has(r));
+  const freeStrata = (s: Stratum): boolean => s.relations.every((r) => free.has(r)) && evaluated(s);
   const engine = (): Engine => new Engine(unit.checked, unit.analysis, { values: store.values, ...(options.onEngineProgress === undefined ? {} : { onProgress: options.onEngineProgress }) });
-  const run = (what: string, e: Engine, strata?: (s: Stratum) => boolean): void => {
-    const stats = e.run(strata === undefined ? {} : { strata });
+  const run = (what: string, e: Engine, strata: (s: Stratum) => boolean = evaluated): void => {
+    const stats = e.run({ strata });
     options.onStats?.(what, stats);
   };
   const insert = (e: Engine, relation: string, ids: Int32Array): void => {
@@ -590,6 +607,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     invariants,
     mismatches: verification.mismatches,
     keys,
+    ...(skipped.size > 0 ? { unevaluated: [...skipped] } : {}),
   };
 }
 

@@ -108,6 +108,8 @@ export interface ReplicaReport {
   readonly mismatches: readonly SealMismatch[];
   /** When key seals are in use: per key, the values final ahead of their epoch's whole seal and those that wait. */
   readonly keys?: readonly KeyStatus[];
+  /** Relations left out, in declaration order, when some are: nothing the program outputs, prints or checks reads them (see `unevaluatedRelations`). */
+  readonly unevaluated?: readonly string[];
 }
 
 /**

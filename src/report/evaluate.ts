@@ -133,6 +133,10 @@ export function renderText(input: RenderInput): string {
     out.push("");
   }
 
+  if ((report.unevaluated?.length ?? 0) > 0) {
+    out.push(`not evaluated (no output, printed relation or invariant reads them, as in \`calmlog run\`): ${report.unevaluated!.map((r) => `\`${r}\``).join(", ")}`, "");
+  }
+
   if (input.outputs.length > 0) out.push(`wrote ${input.outputs.map((o) => `\`${shownPath(o, input.cwd)}\``).join(", ")}`);
   if (input.notWritten.length > 0) out.push(`not written (withheld, no sealed epoch yet): ${input.notWritten.map((o) => `\`${o}\``).join(", ")}`);
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
@@ -162,6 +166,7 @@ export function renderJson(input: RenderInput): string {
     invariants: report.invariants,
     outputs: input.outputs.map((o) => shownPath(o, input.cwd)),
     notWritten: input.notWritten,
+    unevaluated: report.unevaluated ?? [],
     diagnostics: input.diagnostics.map((d) => diagnosticJson(d, { cwd: input.cwd })),
     summary: {
       errors: input.diagnostics.filter((d) => d.severity === "error").length,

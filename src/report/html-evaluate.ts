@@ -95,6 +95,9 @@ export function renderEvaluateHtml(input: RenderInput, program: SourceFile): str
     out.push(`<h2>Seals</h2>`);
     out.push(table(["epoch", "sealed at", "replicas", "reason"], report.seals.map((s) => [String(s.epoch), esc(s.sealedAt), s.replicas.map((r) => `<code>${esc(r)}</code>`).join(", "), s.reason === null ? "" : prose(s.reason)]), [0]));
   }
+  if ((report.unevaluated?.length ?? 0) > 0) {
+    out.push(`<p class="muted">Not evaluated (no output, printed relation or invariant reads them, as in <code>calmlog run</code>): ${report.unevaluated!.map((r) => `<code>${esc(r)}</code>`).join(", ")}</p>`);
+  }
   if (input.outputs.length > 0 || input.notWritten.length > 0) {
     out.push(`<h2>Output files</h2><ul class="tight">${input.outputs.map((o) => `<li><code>${esc(o)}</code></li>`).join("")}${input.notWritten.map((n) => `<li><code>${esc(n)}</code>: not written, withheld</li>`).join("")}</ul>`);
   }

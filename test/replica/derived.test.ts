@@ -22,7 +22,7 @@ const PROGRAM = `
 .decl x(a: symbol, b: symbol)
 .input e
 .input x
-.output reach
+.output reach, lonely
 reach(x, y) :- e(x, y).
 reach(x, z) :- reach(x, y), e(y, z).
 lonely(x) :- e(x, _), !e(_, x).

@@ -78,3 +78,60 @@ describe("evaluateReplicas", () => {
     expect(evaluator.engineOf("a").size("busy")).toBe(1);
   });
 });
+
+describe("relations that nothing the program outputs, prints or checks reads", () => {
+  const DEAD = `
+.decl e(x: number)
+.input e
+.decl kept(x: number)
+kept(x) :- e(x), x > 1.
+.decl mid(x: number)
+mid(x) :- e(x).
+.decl top(x: number)
+top(x) :- mid(x), !kept(x).
+.output top
+.decl printed(x: number)
+printed(x) :- e(x), x < 3.
+.printsize printed
+.decl broken(x: number)
+broken(x) :- e(x), x > 100.
+.invariant broken "no value above 100"
+.decl unread(x: number)
+unread(y) :- e(x), y = 10 / (x - x).
+.decl unread_gap(x: number)
+unread_gap(x) :- e(x), !kept(x).
+`;
+  const set = ReplicaSet.empty().insert("a", "e", [[1], [2]], 1).set.insert("b", "e", [[3]], 2).set;
+
+  it("are not evaluated: their rules' errors cannot happen, and the report lists them apart", () => {
+    const diags = new Diagnostics();
+    const report = evaluateReplicas(unitOf(DEAD), set, diags);
+    expect(diags.items.map((d) => d.code)).toEqual([]);
+    expect(report.unevaluated).toEqual(["unread", "unread_gap"]);
+    const listed = [...report.replicas.flatMap((r) => r.relations.map((x) => x.relation)), ...report.merged.map((m) => m.relation), ...report.withheld.map((w) => w.relation)];
+    expect(listed).not.toContain("unread");
+    expect(listed).not.toContain("unread_gap");
+    // What outputs, printed relations and invariants read is all there.
+    expect(report.merged.map((m) => m.relation)).toEqual(expect.arrayContaining(["e", "kept", "mid", "printed", "broken"]));
+    expect(report.merged.find((m) => m.relation === "printed")!.size).toBe(2);
+    expect(report.withheld.map((w) => w.relation)).toEqual(["top"]);
+    expect(report.invariants.map((i) => [i.relation, i.status])).toEqual([["broken", "holds"]]);
+  });
+
+  it("are left out of the sealed results too", () => {
+    const sealed = set.seal(1, { sealedAt: "2026-01-01T00:00:00.000Z", reason: null });
+    if (!sealed.ok) throw new Error(sealed.message);
+    const diags = new Diagnostics();
+    const report = evaluateReplicas(unitOf(DEAD), sealed.set, diags);
+    expect(diags.items.map((d) => d.code)).toEqual([]);
+    expect(report.sealed!.relations.map((r) => [r.relation, r.tuples])).toEqual([["top", [[1]]]]);
+  });
+
+  it("are all evaluated when the program names no output, printed relation or invariant", () => {
+    const bare = DEAD.replace(".output top\n", "").replace(".printsize printed\n", "").replace('.invariant broken "no value above 100"\n', "").replace(/\.decl unread\(.*\n.*\n/, "");
+    const report = evaluateReplicas(unitOf(bare), set, new Diagnostics());
+    expect(report.unevaluated).toBeUndefined();
+    expect(report.withheld.map((w) => w.relation).sort()).toEqual(["top", "unread_gap"]);
+    expect(report.merged.map((m) => m.relation)).toEqual(expect.arrayContaining(["printed", "broken", "mid", "kept"]));
+  });
+});
