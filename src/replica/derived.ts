@@ -9,8 +9,9 @@
 //   derived.json              the manifest: which part files make up the state, and their metadata
 //   derived-<kind>-<hex>.bin  one part: "CLDERIV1" | section 0 | ... | header JSON | length (u32) | "CLDV" | crc32 (u32)
 //
-// A part file gets a fresh name, is written to a temporary file, made durable and renamed; then the
-// manifest is replaced atomically, and only then are parts it no longer names removed. A run killed
+// A part file gets a fresh name, is written to a temporary file and renamed; once every new part
+// is made durable (side by side, then one sync of the folder for the renames), the manifest is
+// replaced atomically, and only then are parts it no longer names removed. A run killed
 // at any point leaves the old manifest naming whole, unchanged files. CRC-32 (zlib's) guards each
 // part against damage, not tampering, and is checked when the part is read, unless the manifest
 // holds the part's mark (size, modification time, inode) and the file still has it: a part's
@@ -19,12 +20,11 @@
 // state is marked once a run has checked it and its time is past the timestamp's granularity.
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, existsSync, fstatSync, fsyncSync, futimesSync, openSync, read, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync, type BigIntStats } from "node:fs";
+import { closeSync, existsSync, fstatSync, futimesSync, openSync, read, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
-import { commitTemp, tempSibling } from "../util/atomic-write.js";
 import { deltaOf, layoutOf, stateOf, stateWithDelta, type DeltaLayout, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
-import { fsyncFolder, writeFileAtomic } from "../util/atomic-write.js";
+import { fsyncFolder, fsyncPath, tempSibling, writeFileAtomic } from "../util/atomic-write.js";
 import { parseRecords } from "../util/records.js";
 import { fileMark, markOf, trustedSince } from "../util/file-mark.js";
 
@@ -347,8 +347,8 @@ export function readDerived(path: string, mark?: string): DerivedFile | null {
 
 /**
  * Writes one part file section by section into a temporary file while the run evaluates, so no
- * second copy of an engine is held; `finish` adds the header, makes the file durable and renames it
- * into place, `abort` removes it.
+ * second copy of an engine is held; `finish` adds the header and renames it into place, `abort`
+ * removes it. The file is made durable later, with the others (`DerivedSetWriter.finish`).
  */
 export class DerivedWriter {
   private fd: number | null;
@@ -389,7 +389,7 @@ export class DerivedWriter {
     return layoutOf(state, (codes) => this.put(codes));
   }
 
-  /** Adds the header, fsyncs and renames the file into place. */
+  /** Adds the header and renames the file into place (not yet durable: see `syncFile`). */
   finish(): void {
     const text = Buffer.from(JSON.stringify({ format: PART_FORMAT, sections: this.sections }), "utf8");
     const len = Buffer.alloc(8);
@@ -403,10 +403,14 @@ export class DerivedWriter {
     // A minute back: a later write, however soon, gives the file another time (see the top of this file).
     const back = Date.now() / 1000 - 60;
     futimesSync(this.fd!, back, back);
-    fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = null;
-    commitTemp(this.tmp, this.path);
+    try {
+      renameSync(this.tmp, this.path);
+    } catch (err) {
+      rmSync(this.tmp, { force: true });
+      throw err;
+    }
     try {
       this.mark = markOf(statSync(this.path, { bigint: true }));
     } catch {
@@ -619,13 +623,18 @@ export class DerivedSetWriter {
     }
   }
 
-  /** Makes the parts durable, replaces the manifest atomically and removes the part files it no longer names. */
-  finish(header: Omit<DerivedHeader, "format">): void {
+  /**
+   * Makes the parts durable, replaces the manifest atomically and removes the part files it no
+   * longer names. The parts are synced side by side on the I/O threads, and one sync of the folder
+   * then makes all their renames durable, before the manifest names them.
+   */
+  async finish(header: Omit<DerivedHeader, "format">): Promise<void> {
     if (this.sealedWriter !== null) {
       this.sealedWriter.finish();
       this.done(this.sealedName!, this.sealedWriter);
       this.sealedWriter = null;
     }
+    await Promise.all(this.written.map((file) => fsyncPath(join(this.dir, file))));
     fsyncFolder(this.dir);
     const named = new Set<string>();
     for (const r of Object.values(header.replicas)) for (const f of partsOf(r.state)) named.add(f);

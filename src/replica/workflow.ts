@@ -646,7 +646,7 @@ export class ReplicaWorkspace {
   }
 
   /** Makes this run's derived state the kept one, once its facts are committed at `length`. */
-  private finishDerived(length: number, meta: CommitMeta, store: FactStore, rewritten: boolean): void {
+  private async finishDerived(length: number, meta: CommitMeta, store: FactStore, rewritten: boolean): Promise<void> {
     const writer = this.derivedWriter;
     const parts = this.derivedParts;
     this.derivedWriter = null;
@@ -663,7 +663,7 @@ export class ReplicaWorkspace {
         kept !== undefined && keptAt !== undefined && (sameStore(store, before!) || length - keptAt.length <= this.derivedFile!.sizeOf(kept.file) / STORE_REPLAY_SHARE)
           ? { ...kept, log: keptAt, values: kept.values ?? before!.values }
           : { ...writer.putPart("store", (put) => storeLayout(store, put)), log: { start: length - commitFrameLength(meta), length, commit: meta.id }, values: { symbols: store.values.symbols.length, floats: store.values.floats.length } };
-      writer.finish({
+      await writer.finish({
         program: this.derivedProgram,
         log: { start: length - commitFrameLength(meta), length, commit: meta.id },
         values: { symbols: store.values.symbols.length, floats: store.values.floats.length },
@@ -759,7 +759,7 @@ export class ReplicaWorkspace {
     }
     if (kept.kind === "v1") removeV1(this.source.stateDir!);
     for (const epochs of store.members.values()) for (const rels of epochs.values()) for (const m of rels.values()) m.mark = m.rows.size;
-    this.finishDerived(length, meta, store, rewrite);
+    await this.finishDerived(length, meta, store, rewrite);
     this.kept = { kind: "log", schema: header.schema, formats: header.formats, meta, length, symbols: store.values.symbols.length, floats: store.values.floats.length, commits: new Map([...(rewrite ? [] : kept.commits), [length, meta.id]]) };
     return true;
   }

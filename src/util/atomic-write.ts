@@ -1,7 +1,7 @@
 // The one way calmlog replaces a file: write a temporary sibling, fsync it, rename it over the
 // target, fsync the folder. A reader sees the old file or the new one, never half of either, and
 // after a crash the rename is either on disk or not. Node only: the core never imports this module.
-import { closeSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { close, closeSync, fsync, fsyncSync, linkSync, open, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 /**
@@ -33,6 +33,19 @@ export function fsyncFolder(folder: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Makes a file written and closed earlier durable (fsync on the I/O threads): several files' syncs
+ * then proceed side by side. Linux syncs a file's data through any descriptor of it.
+ */
+export function fsyncPath(path: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    open(path, "r+", (err, fd) => {
+      if (err !== null) return reject(err);
+      fsync(fd, (syncErr) => close(fd, (closeErr) => (syncErr ?? closeErr ? reject(syncErr ?? closeErr) : resolve())));
+    }),
+  );
 }
 
 /** Writes all of `data` to `fd`, however many calls that takes. */
