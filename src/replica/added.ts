@@ -57,7 +57,6 @@ function sortedTuples(codes: Int32Array, types: readonly PrimitiveType[], values
 function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable, k: number): Tuple[] {
   const arity = types.length;
   const n = arity === 0 ? 0 : codes.length / arity;
-  const cmp = codeOrder(types, values);
   const best: number[] = [];
   const symbols = values.symbols;
   // Per first-column symbol: its order against `bound` (-1, 0, 1), taken while `seen` holds `round`.
@@ -78,10 +77,10 @@ function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: Va
         // Greater on the first column: greater; equal: the other columns decide.
         if (order[x]! > 0) continue;
       }
-      if (cmp(codes, i * arity, best[k - 1]! * arity) >= 0) continue;
+      if (compareRows(codes, i * arity, best[k - 1]! * arity, types, values) >= 0) continue;
     }
     let at = best.length;
-    while (at > 0 && cmp(codes, i * arity, best[at - 1]! * arity) < 0) at--;
+    while (at > 0 && compareRows(codes, i * arity, best[at - 1]! * arity, types, values) < 0) at--;
     best.splice(at, 0, i);
     if (best.length > k) best.pop();
     if (memo && best.length === k && codes[best[k - 1]! * arity] !== bound) {
@@ -89,33 +88,36 @@ function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: Va
       round++;
     }
   }
-  return best.map((i) => row(codes, i * arity, types, values));
+  return decodeRows(codes, best, types, values);
+}
+
+/** Rows `ids` of `codes`, decoded (kept out of `smallest`, whose optimised loop never sees it run). */
+function decodeRows(codes: Int32Array, ids: readonly number[], types: readonly PrimitiveType[], values: ValueTable): Tuple[] {
+  return ids.map((i) => row(codes, i * types.length, types, values));
 }
 
 /**
  * Output order of two rows of `codes` (at `a` and `b`) without decoding them: integers by value,
- * floats numerically, symbols as `compareSymbolCodes` orders them.
+ * floats numerically, symbols as `compareSymbolCodes` orders them. A plain function, not a closure
+ * made per list: optimised code that calls it stays valid for the next list.
  */
-function codeOrder(types: readonly PrimitiveType[], values: ValueTable): (codes: Int32Array, a: number, b: number) => number {
-  const symbols = values.symbols;
-  return (codes, a, b) => {
-    for (let c = 0; c < types.length; c++) {
-      const x = codes[a + c]!;
-      const y = codes[b + c]!;
-      if (x === y) continue;
-      switch (types[c]!) {
-        case "number":
-          return x < y ? -1 : 1;
-        case "unsigned":
-          return x >>> 0 < y >>> 0 ? -1 : 1;
-        case "float":
-          return compareFloats(values.floats[x]!, values.floats[y]!);
-        case "symbol":
-          return compareSymbolCodes(symbols, x, y);
-      }
+function compareRows(codes: Int32Array, a: number, b: number, types: readonly PrimitiveType[], values: ValueTable): number {
+  for (let c = 0; c < types.length; c++) {
+    const x = codes[a + c]!;
+    const y = codes[b + c]!;
+    if (x === y) continue;
+    switch (types[c]!) {
+      case "number":
+        return x < y ? -1 : 1;
+      case "unsigned":
+        return x >>> 0 < y >>> 0 ? -1 : 1;
+      case "float":
+        return compareFloats(values.floats[x]!, values.floats[y]!);
+      case "symbol":
+        return compareSymbolCodes(values.symbols, x, y);
     }
-    return 0;
-  };
+  }
+  return 0;
 }
 
 /**

@@ -353,16 +353,16 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       const before = new RowSet();
       for (const { m } of list) {
         const mark = options.hasPrevious ? m.mark : 0;
-        for (const id of m.rows.view(0, mark)) (before.add(id), all.add(id));
+        before.addAll(m.rows.view(0, mark));
+        all.addAll(m.rows.view(0, mark));
       }
-      for (const { m } of list) for (const id of m.rows.view(options.hasPrevious ? m.mark : 0)) all.add(id);
+      for (const { m } of list) all.addAll(m.rows.view(options.hasPrevious ? m.mark : 0));
       facts += all.size;
       newFacts += all.size - before.size;
       if (keptReplica === undefined) insert(e, relation, before.view());
       else for (const { m, kept: from } of list) insert(e, relation, m.rows.view(Math.min(from, options.hasPrevious ? m.mark : 0), options.hasPrevious ? m.mark : 0));
-      const news: number[] = [];
-      for (const id of all.view(before.size)) news.push(id);
-      fresh.set(relation, Int32Array.from(news));
+      // `all` is not added to again: its ids past `before`'s are the new ones, as they are.
+      fresh.set(relation, all.view(before.size));
     }
     run(`replica ${name}`, e, freeStrata);
     const sizes = new Map(freeNames.map((r) => [r, e.size(r)] as const));
@@ -539,13 +539,22 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       for (const [e, rels] of store.members.get(name)!) {
         if (isSealed(name, e)) continue;
         const m = rels.get(dep);
-        if (m === undefined) continue;
-        for (const id of m.rows.view()) {
+        if (m === undefined || m.rows.size === 0) continue;
+        const ids = m.rows.view();
+        if (sealedSet === undefined && !keyed) {
+          seen.addAll(ids);
+          epochs.add(e);
+          continue;
+        }
+        let any = false;
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
           if (sealedSet?.has(id) === true) continue;
           if (keyed && releasedFact(relation, dep, e, id)) continue;
           seen.add(id);
-          epochs.add(e);
+          any = true;
         }
+        if (any) epochs.add(e);
       }
     }
     return { count: seen.size, epochs };

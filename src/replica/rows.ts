@@ -204,6 +204,11 @@ export class RowSet {
   }
 
   /** The ids, in insertion order (a view; valid until the next add). */
+  /** Adds every id of `ids` (an indexed loop: a first run adds a million ids, often in cold code). */
+  addAll(ids: Int32Array): void {
+    for (let i = 0; i < ids.length; i++) this.add(ids[i]!);
+  }
+
   view(from = 0, to = this.size): Int32Array {
     return this.ids.subarray(from, to);
   }
