@@ -51,31 +51,27 @@ function sortedTuples(codes: Int32Array, types: readonly PrimitiveType[], values
 /**
  * The first `k` rows in output order: one pass keeping the row numbers of the `k` smallest, comparing
  * codes. Most rows lose to the `k`-th smallest on their first column alone; with a symbol there, that
- * comparison is remembered per symbol until the `k`-th smallest's first column changes, so a first
- * run's hundreds of thousands of rows (a few thousand distinct first symbols) cost an array read each.
+ * comparison is remembered per symbol, so a first run's hundreds of thousands of rows (a few thousand
+ * distinct first symbols) cost a byte read each.
  */
 function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: ValueTable, k: number): Tuple[] {
   const arity = types.length;
   const n = arity === 0 ? 0 : codes.length / arity;
   const best: number[] = [];
-  const symbols = values.symbols;
-  // Per first-column symbol: its order against `bound` (-1, 0, 1), taken while `seen` holds `round`.
-  // The bound only falls, so an older "greater" would still hold; a new round re-asks the rest.
+  // Per first-column symbol: GREATER once it compared greater than the k-th smallest's first column
+  // (`bound`). That bound only falls, so GREATER stays true.
   const memo = types[0] === "symbol" && n > 4 * k;
-  const order = new Int8Array(memo ? symbols.length : 0);
-  const seen = new Int32Array(memo ? symbols.length : 0);
+  const greater = new Uint8Array(memo ? values.symbols.length : 0);
+  const ASKED = 1;
+  const GREATER = 2;
   let bound = -1;
-  let round = 0;
   for (let i = 0; i < n; i++) {
     if (best.length === k) {
       if (memo) {
         const x = codes[i * arity]!;
-        if (seen[x] !== round) {
-          seen[x] = round;
-          order[x] = x === bound ? 0 : compareSymbolCodes(symbols, x, bound) > 0 ? 1 : -1;
-        }
-        // Greater on the first column: greater; equal: the other columns decide.
-        if (order[x]! > 0) continue;
+        let g = greater[x]!;
+        if (g === 0) greater[x] = g = x !== bound && compareSymbolCodes(values.symbols, x, bound) > 0 ? GREATER : ASKED;
+        if (g === GREATER) continue;
       }
       if (compareRows(codes, i * arity, best[k - 1]! * arity, types, values) >= 0) continue;
     }
@@ -83,10 +79,9 @@ function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: Va
     while (at > 0 && compareRows(codes, i * arity, best[at - 1]! * arity, types, values) < 0) at--;
     best.splice(at, 0, i);
     if (best.length > k) best.pop();
-    if (memo && best.length === k && codes[best[k - 1]! * arity] !== bound) {
-      bound = codes[best[k - 1]! * arity]!;
-      round++;
-    }
+    // A symbol asked against an older bound and found not greater then goes on to the whole
+    // comparison, which is right, only slower for the few symbols between the two bounds.
+    if (memo && best.length === k) bound = codes[best[k - 1]! * arity]!;
   }
   return decodeRows(codes, best, types, values);
 }
