@@ -203,12 +203,12 @@ export class RowSet {
     return w < this.bits.length && (this.bits[w]! & (1 << (id & 31))) !== 0;
   }
 
-  /** The ids, in insertion order (a view; valid until the next add). */
   /** Adds every id of `ids` (an indexed loop: a first run adds a million ids, often in cold code). */
   addAll(ids: Int32Array): void {
     for (let i = 0; i < ids.length; i++) this.add(ids[i]!);
   }
 
+  /** The ids, in insertion order (a view; valid until the next add). */
   view(from = 0, to = this.size): Int32Array {
     return this.ids.subarray(from, to);
   }
