@@ -61,16 +61,21 @@ function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: Va
   // Per first-column symbol: GREATER once it compared greater than the k-th smallest's first column
   // (`bound`). That bound only falls, so GREATER stays true.
   const memo = types[0] === "symbol" && n > 4 * k;
-  const greater = new Uint8Array(memo ? values.symbols.length : 0);
+  const greater = memo ? symbolMemo(values.symbols.length) : EMPTY_MEMO;
   const ASKED = 1;
   const GREATER = 2;
   let bound = -1;
+  let asked = 0;
   for (let i = 0; i < n; i++) {
     if (best.length === k) {
       if (memo) {
         const x = codes[i * arity]!;
         let g = greater[x]!;
-        if (g === 0) greater[x] = g = x !== bound && compareSymbolCodes(values.symbols, x, bound) > 0 ? GREATER : ASKED;
+        if (g === 0) {
+          greater[x] = g = x !== bound && compareSymbolCodes(values.symbols, x, bound) > 0 ? GREATER : ASKED;
+          if (asked === memoAsked.length) memoAsked = grownAsked(memoAsked);
+          memoAsked[asked++] = x;
+        }
         if (g === GREATER) continue;
       }
       if (compareRows(codes, i * arity, best[k - 1]! * arity, types, values) >= 0) continue;
@@ -83,7 +88,26 @@ function smallest(codes: Int32Array, types: readonly PrimitiveType[], values: Va
     // comparison, which is right, only slower for the few symbols between the two bounds.
     if (memo && best.length === k) bound = codes[best[k - 1]! * arity]!;
   }
+  // The memo is shared by every list: only the symbols this one asked about are cleared.
+  for (let j = 0; j < asked; j++) greater[memoAsked[j]!] = 0;
   return decodeRows(codes, best, types, values);
+}
+
+const EMPTY_MEMO = new Uint8Array(0);
+// One memo for every list, a byte per symbol, kept clear between lists: a table of ten million
+// symbols would otherwise allocate 10 MB per relation and replica, which lingers until V8 collects.
+let sharedMemo: Uint8Array = EMPTY_MEMO;
+let memoAsked: Int32Array = new Int32Array(1024);
+
+function symbolMemo(symbols: number): Uint8Array {
+  if (sharedMemo.length < symbols) sharedMemo = new Uint8Array(Math.max(symbols, 2 * sharedMemo.length));
+  return sharedMemo;
+}
+
+function grownAsked(asked: Int32Array): Int32Array {
+  const grown = new Int32Array(2 * asked.length);
+  grown.set(asked);
+  return grown;
 }
 
 /** Rows `ids` of `codes`, decoded (kept out of `smallest`, whose optimised loop never sees it run). */
