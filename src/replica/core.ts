@@ -234,6 +234,11 @@ export interface EvaluateRowsOptions {
   readonly derived?: DerivedIO;
   /** Which kept relations the program reads (default: all); the others' facts stay in the store, unread. */
   readonly reads?: (relation: string) => boolean;
+  /**
+   * Leave out `unevaluatedRelations` (what no output, printed relation or invariant reads), as
+   * `calmlog evaluate` does; default: evaluate every relation, for callers that read any of them.
+   */
+  readonly skipUnread?: boolean;
 }
 
 /**
@@ -275,11 +280,11 @@ export function unevaluatedRelations(unit: ProgramUnit): ReadonlySet<string> {
 
 /**
  * Evaluates the store: per replica and merged (coordination-free relations), sealed results over
- * verified sealed epochs (every stratum), less `unevaluatedRelations`, what is withheld, and the invariants. Seal mismatches become CL503.
+ * verified sealed epochs (every stratum), less `unevaluatedRelations` when `skipUnread`, what is withheld, and the invariants. Seal mismatches become CL503.
  */
 export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, diags: Diagnostics, options: EvaluateRowsOptions): ReplicaReport {
   const free = coordinationFreeRelations(unit.analysis);
-  const skipped = unevaluatedRelations(unit);
+  const skipped = options.skipUnread === true ? unevaluatedRelations(unit) : new Set<string>();
   const relations = [...unit.checked.relations.keys()].filter((r) => !skipped.has(r));
   const freeNames = relations.filter((r) => free.has(r));
   const sealNames = relations.filter((r) => !free.has(r));

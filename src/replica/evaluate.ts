@@ -349,6 +349,8 @@ export interface EvaluateOptions {
   readonly fileOf?: (replica: string, epoch: number, relation: string) => string;
   /** Sealed relations already reported (keys from `findingKey`), so their mismatch is not reported twice. */
   readonly reported?: ReadonlySet<string>;
+  /** Leave out the relations no output, printed relation or invariant reads (see `unevaluatedRelations`); default: evaluate all. */
+  readonly skipUnread?: boolean;
 }
 
 /**
@@ -361,6 +363,7 @@ export function evaluateReplicas(unit: ProgramUnit, set: ReplicaSet, diags: Diag
     hasPrevious: options.previous !== undefined,
     ...(options.fileOf === undefined ? {} : { fileOf: options.fileOf }),
     ...(options.reported === undefined ? {} : { reported: options.reported }),
+    ...(options.skipUnread === undefined ? {} : { skipUnread: options.skipUnread }),
   });
 }
 

@@ -578,6 +578,8 @@ export class ReplicaWorkspace {
     const inputs = replicatedRelations(this.unit.checked);
     this.report = evaluateRows(this.unit, store, this.seals, this.diagnostics, {
       hasPrevious: true,
+      // The workspace serves `calmlog evaluate` and reads only what a report shows.
+      skipUnread: true,
       ...(derived === null ? {} : { derived }),
       reported: this.reported,
       keySeals: this.keySeals,

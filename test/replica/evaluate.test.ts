@@ -105,7 +105,7 @@ unread_gap(x) :- e(x), !kept(x).
 
   it("are not evaluated: their rules' errors cannot happen, and the report lists them apart", () => {
     const diags = new Diagnostics();
-    const report = evaluateReplicas(unitOf(DEAD), set, diags);
+    const report = evaluateReplicas(unitOf(DEAD), set, diags, { skipUnread: true });
     expect(diags.items.map((d) => d.code)).toEqual([]);
     expect(report.unevaluated).toEqual(["unread", "unread_gap"]);
     const listed = [...report.replicas.flatMap((r) => r.relations.map((x) => x.relation)), ...report.merged.map((m) => m.relation), ...report.withheld.map((w) => w.relation)];
@@ -122,14 +122,21 @@ unread_gap(x) :- e(x), !kept(x).
     const sealed = set.seal(1, { sealedAt: "2026-01-01T00:00:00.000Z", reason: null });
     if (!sealed.ok) throw new Error(sealed.message);
     const diags = new Diagnostics();
-    const report = evaluateReplicas(unitOf(DEAD), sealed.set, diags);
+    const report = evaluateReplicas(unitOf(DEAD), sealed.set, diags, { skipUnread: true });
     expect(diags.items.map((d) => d.code)).toEqual([]);
     expect(report.sealed!.relations.map((r) => [r.relation, r.tuples])).toEqual([["top", [[1]]]]);
   });
 
+  it("are evaluated when the caller does not ask to leave them out (a library reader may read any relation)", () => {
+    const plain = DEAD.replace(/\.decl unread\(.*\n.*\n/, "");
+    const report = evaluateReplicas(unitOf(plain), set, new Diagnostics());
+    expect(report.unevaluated).toBeUndefined();
+    expect(report.withheld.map((w) => w.relation).sort()).toEqual(["top", "unread_gap"]);
+  });
+
   it("are all evaluated when the program names no output, printed relation or invariant", () => {
     const bare = DEAD.replace(".output top\n", "").replace(".printsize printed\n", "").replace('.invariant broken "no value above 100"\n', "").replace(/\.decl unread\(.*\n.*\n/, "");
-    const report = evaluateReplicas(unitOf(bare), set, new Diagnostics());
+    const report = evaluateReplicas(unitOf(bare), set, new Diagnostics(), { skipUnread: true });
     expect(report.unevaluated).toBeUndefined();
     expect(report.withheld.map((w) => w.relation).sort()).toEqual(["top", "unread_gap"]);
     expect(report.merged.map((m) => m.relation)).toEqual(expect.arrayContaining(["printed", "broken", "mid", "kept"]));
