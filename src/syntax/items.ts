@@ -144,6 +144,9 @@ function tokenize(text: string, from = 0, to = text.length): Lexed {
       for (;;) {
         const d = text.charCodeAt(e);
         if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || (d >= 48 && d <= 57) || d === 95 || d === 63) e++;
+        // A qualified name (`graph.edge`, tokens.ts's `Ident`): a dot with a name right after it
+        // continues the name, so `x.decl` is one name to the parser, never a name and a directive.
+        else if (d === 46 && isIdentStart(text.charCodeAt(e + 1))) e += 2;
         else break;
       }
       if (c === 99 && text.startsWith("choice-domain", i)) unsplittable.push(i);

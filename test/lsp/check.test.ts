@@ -110,6 +110,18 @@ describe("checking part by part", () => {
     },
   );
 
+  it("reads a name right before a directive as the whole file does: one qualified name (`x.decl`), not a name and a directive", () => {
+    const text = program(4).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
+    const cache = new PartCache();
+    const previous = checkDocument("big.dl", text, cache, { splitThreshold: 0 });
+    const at = text.indexOf(".decl busy2");
+    const edited = text.slice(0, at) + "x" + text.slice(at);
+    const check = checkDocument("big.dl", edited, cache, { splitThreshold: 0, previous });
+    const whole = lintProgram({ path: "big.dl", text: edited }).diagnostics;
+    expect(whole.some((d) => d.code === "CL101")).toBe(true);
+    expect(check.diagnostics).toEqual(whole);
+  });
+
   it("reads `.word` right after a clause as the whole file does: a `.` and a name, not an unknown directive", () => {
     const text = program(4).replace(/: Node/g, ": symbol").replace(".type Node <: symbol", "");
     const cache = new PartCache();
