@@ -20,11 +20,11 @@
 // state is marked once a run has checked it and its time is past the timestamp's granularity.
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { closeSync, existsSync, fstatSync, futimesSync, openSync, read, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from "node:fs";
+import { closeSync, existsSync, fstatSync, futimesSync, openSync, read, readdirSync, readFileSync, readSync, rmSync, writeSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import { deltaOf, layoutOf, stateOf, stateWithDelta, type DeltaLayout, type StateLayout } from "../eval/snapshot.js";
 import type { EngineState } from "../eval/engine.js";
-import { fsyncFolder, fsyncPath, tempSibling, writeFileAtomic } from "../util/atomic-write.js";
+import { fsyncFolder, fsyncPath, renameTemp, tempSibling, writeFileAtomic } from "../util/atomic-write.js";
 import { parseRecords } from "../util/records.js";
 import { fileMark, markOf, trustedSince } from "../util/file-mark.js";
 
@@ -389,7 +389,7 @@ export class DerivedWriter {
     return layoutOf(state, (codes) => this.put(codes));
   }
 
-  /** Adds the header and renames the file into place (not yet durable: see `syncFile`). */
+  /** Adds the header and renames the file into place (made durable by `DerivedSetWriter.finish`). */
   finish(): void {
     const text = Buffer.from(JSON.stringify({ format: PART_FORMAT, sections: this.sections }), "utf8");
     const len = Buffer.alloc(8);
@@ -403,19 +403,11 @@ export class DerivedWriter {
     // A minute back: a later write, however soon, gives the file another time (see the top of this file).
     const back = Date.now() / 1000 - 60;
     futimesSync(this.fd!, back, back);
+    // Taken through the descriptor: a rename changes none of size, modification time and inode.
+    this.mark = markOf(fstatSync(this.fd!, { bigint: true }));
     closeSync(this.fd!);
     this.fd = null;
-    try {
-      renameSync(this.tmp, this.path);
-    } catch (err) {
-      rmSync(this.tmp, { force: true });
-      throw err;
-    }
-    try {
-      this.mark = markOf(statSync(this.path, { bigint: true }));
-    } catch {
-      this.mark = null;
-    }
+    renameTemp(this.tmp, this.path);
   }
 
   abort(): void {

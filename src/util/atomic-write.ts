@@ -56,13 +56,21 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
 
 /** Renames a written and fsynced temporary file over `path`, then fsyncs the folder; removes the temporary file on failure. */
 export function commitTemp(temp: string, path: string): void {
+  renameTemp(temp, path);
+  fsyncFolder(dirname(path));
+}
+
+/**
+ * Renames a written temporary file over `path`, removing it on failure; the rename is not yet
+ * durable (`commitTemp` makes it so; a caller renaming several files fsyncs their folder once).
+ */
+export function renameTemp(temp: string, path: string): void {
   try {
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
   }
-  fsyncFolder(dirname(path));
 }
 
 /** Renames a filled temporary folder over `path` (removed first), then fsyncs the parent; removes the temporary folder on failure. */
