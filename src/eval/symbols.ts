@@ -138,13 +138,7 @@ export class SymbolTable {
       const kept = this.kept;
       if (fits(this.length + 1, this.keptMask)) {
         slots = kept.slice();
-        for (let c = this.base; c < this.length; c++) {
-          const h = this.hashes[c]!;
-          const m = h ^ (h >>> 15);
-          let slot = m & this.keptMask;
-          while (slots[slot] !== EMPTY) slot = (slot + 1) & this.keptMask;
-          slots[slot] = (m & this.keptTag) | c;
-        }
+        this.place(slots, this.keptMask, this.keptTag, this.base, 0);
       } else slots = this.slotsOf(0, this.length + 1).slots;
     }
     return {
@@ -475,14 +469,19 @@ export class SymbolTable {
     const slots = new Int32Array(size).fill(EMPTY);
     const mask = size - 1;
     const tag = 0x7fffffff & ~mask;
+    this.place(slots, mask, tag, from, from);
+    return { slots, mask, tag };
+  }
+
+  /** Puts the codes from `from` on (each less `less`) into `slots`, which hold none of them, from the hashes. */
+  private place(slots: Int32Array, mask: number, tag: number, from: number, less: number): void {
     for (let c = from; c < this.length; c++) {
       const h = this.hashes[c]!;
       const m = h ^ (h >>> 15);
       let slot = m & mask;
       while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[slot] = (m & tag) | (c - from);
+      slots[slot] = (m & tag) | (c - less);
     }
-    return { slots, mask, tag };
   }
 }
 
