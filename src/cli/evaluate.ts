@@ -10,6 +10,7 @@ import { renderJson, renderText, type ReportSource } from "../report/evaluate.js
 import { shownPath } from "../report/text.js";
 import { DirectorySource, FolderSetSource, type ReplicaSource } from "../replica/source.js";
 import { openReplicas, type OpenReplicasOptions } from "../replica/workflow.js";
+import { partBytesRead } from "../replica/derived.js";
 import type { RunStats } from "../eval/engine.js";
 import { progressLine } from "./progress.js";
 import { isAllocationFailure, OutOfMemory, outOfMemory, reclaimer, renderStats, watchMemory } from "./run.js";
@@ -204,7 +205,7 @@ async function evaluateOnce(
   // Arrays that died (a file's bytes, an engine whose state is written, a grown table) are collected
   // at these points, as `run` does, so the peak does not hold them beside the live ones.
   // Adaptive: a continuing run reads kept state back as large live arrays, which a collection cannot free.
-  const reclaim = reclaimer({ adaptive: true });
+  const reclaim = reclaimer({ adaptive: true, held: partBytesRead });
   const hooks: Hooks = {
     onProgress: (p) => {
       phase = p.phase;
