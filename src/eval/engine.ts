@@ -827,11 +827,13 @@ export class Engine {
    */
   importState(state: EngineState): void {
     if (state.strata.length !== this.states.length) throw new Error("engine: the state is of another program");
+    const writable = state.writable === true;
     const fill = (rel: Relation, size: number, codes: Int32Array, slots: Int32Array | null | undefined): void => {
       // A kept hash table is taken as it is: no row is hashed or inserted again.
-      if (slots != null && rel.restore(size, codes, slots)) return;
+      if (slots != null && rel.restore(size, codes, slots, writable)) return;
       // Kept rows are distinct: only the set is built from them.
-      if (rel.restoreRows(size, codes)) return;
+      if (rel.restoreRows(size, codes, writable)) return;
+      codes = codes.subarray(0, size * rel.arity);
       rel.clear();
       if (rel.arity === 0) {
         if (size > 0) rel.insertRow([]);
@@ -852,7 +854,7 @@ export class Engine {
       if (rel === undefined) throw new Error(`engine: the state names relation \`${r.name}\`, which the program does not declare`);
       fill(rel, r.size, r.data, r.slots);
       // Rows keep their order, so kept join indexes over them stay valid: a join catches up only rows added later.
-      if (r.indexes != null && rel.size === r.size) rel.keepIndexes(r.indexes);
+      if (r.indexes != null && rel.size === r.size) rel.keepIndexes(r.indexes, writable);
       if (r.more != null) append(rel, r.more);
       const base = this.base.get(r.name);
       if (base !== undefined) fill(base, r.baseSize, r.base ?? new Int32Array(0), r.baseSlots);
@@ -884,6 +886,12 @@ export type IndexState = ChainIndexState | PairIndexState;
 
 /** An engine's rows and per-stratum progress (`Engine.exportState`, `Engine.importState`). */
 export interface EngineState {
+  /**
+   * The arrays are the importing engine's to write (they are not shared with anything else): the
+   * rows (`data`, `base`), a chain index's `next` and a pair index's `pool` may be longer than what
+   * they hold, and the engine appends into that room instead of copying them first.
+   */
+  readonly writable?: boolean;
   readonly relations: readonly {
     readonly name: string;
     readonly size: number;

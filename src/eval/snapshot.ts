@@ -53,14 +53,27 @@ function hashProbe(): number {
   return finish(mix(mix(mix(mix(0, 1), -2), 0x7fffffff), SLOT_LAYOUT));
 }
 
-/** Hands `state`'s arrays to `put` (which stores one and returns its section number) and returns the layout. */
-export function layoutOf(state: EngineState, put: (codes: Int32Array) => number): StateLayout {
+/**
+ * Room (in numbers) kept after an array that grows as a continuing run adds rows: a sixteenth more,
+ * as a relation or an index makes when it first copies kept arrays. An engine that takes its state
+ * to write (`stateOf` with `room`) grows into it in place.
+ */
+export function roomFor(length: number, min = 16): number {
+  return Math.max(min, length >> 4);
+}
+
+/**
+ * Hands `state`'s arrays to `put` (which stores one, with `room` numbers of room after it when
+ * given, and returns its section number) and returns the layout. The rows and the indexes' chains
+ * and pools get room: a continuing run appends to them.
+ */
+export function layoutOf(state: EngineState, put: (codes: Int32Array, room?: number) => number): StateLayout {
   return {
     relations: state.relations.map((r) => ({
       name: r.name,
       size: r.size,
-      data: put(r.data),
-      base: r.base === null ? null : put(r.base),
+      data: put(r.data, roomFor(r.size) * rowsOf(r.data, r.size)),
+      base: r.base === null ? null : put(r.base, roomFor(r.baseSize) * rowsOf(r.base, r.baseSize)),
       baseSize: r.baseSize,
       slots: r.slots == null ? null : put(r.slots),
       baseSlots: r.baseSlots == null ? null : put(r.baseSlots),
@@ -72,7 +85,7 @@ export function layoutOf(state: EngineState, put: (codes: Int32Array) => number)
         keys: x.keys,
         indexed: x.indexed,
         heads: put(x.heads),
-        rest: put(x.kind === "chain" ? x.next : x.pool),
+        rest: x.kind === "chain" ? put(x.next, roomFor(x.indexed)) : put(x.pool, roomFor(x.pool.length, 64)),
       })),
     })),
     strata: state.strata,
@@ -82,20 +95,27 @@ export function layoutOf(state: EngineState, put: (codes: Int32Array) => number)
   };
 }
 
-/** The engine state a layout describes, its arrays taken from `get` (by section number). */
-export function stateOf(layout: StateLayout, get: (section: number) => Int32Array): EngineState {
+/**
+ * The engine state a layout describes, its arrays taken from `get` (by section number). Given
+ * `room` (a section with the room after it, which the caller may write), the state is `writable`:
+ * the rows, chains and pools come with their room, and the heads are written in place.
+ */
+export function stateOf(layout: StateLayout, get: (section: number) => Int32Array, room?: (section: number) => Int32Array): EngineState {
   const tables = layout.hash === hashProbe();
   const indexes = tables && layout.index === INDEX_LAYOUT;
+  const grows = room ?? get;
   const indexOf = (x: KeptIndex): IndexState => {
     const common = { cols: x.cols, direct: x.direct, mask: x.mask, keys: x.keys, indexed: x.indexed, heads: get(x.heads) };
-    return x.kind === "chain" ? { kind: "chain", ...common, next: get(x.rest) } : { kind: "pair", ...common, pool: get(x.rest) };
+    if (x.kind === "chain") return { kind: "chain", ...common, next: grows(x.rest) };
+    return { kind: "pair", ...common, pool: grows(x.rest), top: get(x.rest).length };
   };
   return {
+    ...(room === undefined ? {} : { writable: true }),
     relations: layout.relations.map((r) => ({
       name: r.name,
       size: r.size,
-      data: get(r.data),
-      base: r.base === null ? null : get(r.base),
+      data: grows(r.data),
+      base: r.base === null ? null : grows(r.base),
       baseSize: r.baseSize,
       slots: tables && r.slots != null ? get(r.slots) : null,
       baseSlots: tables && r.baseSlots != null ? get(r.baseSlots) : null,
@@ -166,10 +186,11 @@ export function deltaOf(state: EngineState, since: StateLayout, put: (codes: Int
 }
 
 /** The kept state `layout` (arrays from `get`) with the rows of `delta` (arrays from `getDelta`) to append, and its progress. */
-export function stateWithDelta(layout: StateLayout, get: (section: number) => Int32Array, delta: DeltaLayout, getDelta: (section: number) => Int32Array): EngineState {
-  const base = stateOf(layout, get);
+export function stateWithDelta(layout: StateLayout, get: (section: number) => Int32Array, delta: DeltaLayout, getDelta: (section: number) => Int32Array, room?: (section: number) => Int32Array): EngineState {
+  const base = stateOf(layout, get, room);
   const more = new Map(delta.relations.map((r) => [r.name, r] as const));
   return {
+    ...(base.writable === true ? { writable: true } : {}),
     relations: base.relations.map((r) => {
       const d = more.get(r.name);
       if (d === undefined || d.from !== r.size || d.baseFrom !== r.baseSize) throw new Error(`derived state: the delta of \`${r.name}\` does not follow its kept rows`);

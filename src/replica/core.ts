@@ -324,7 +324,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
       continue;
     }
     const e = engine();
-    if (keptReplica !== undefined) e.importState(kept!.state(keptReplica.state));
+    if (keptReplica !== undefined) e.importState(kept!.state(keptReplica.state, { writable: true }));
     const byRelation = new Map<string, { m: Membership; kept: number }[]>();
     for (const [epoch, rels] of store.members.get(name)!) {
       for (const [relation, m] of rels) {
@@ -395,7 +395,7 @@ export function evaluateRows(unit: ProgramUnit, store: FactStore, seals: Seals, 
     const mergedEngine = engine();
     if (kept?.header.merged != null) {
       // The kept merged view continues from every membership's rows past what it saw (it keeps sets, so repeats drop out).
-      mergedEngine.importState(kept.state(kept.header.merged));
+      mergedEngine.importState(kept.state(kept.header.merged, { writable: true }));
       for (const [name, epochs] of store.members) for (const [e, rels] of epochs) for (const [relation, m] of rels) insert(mergedEngine, relation, m.rows.view(Math.min(seen(name, e, relation), m.rows.size)));
     } else {
       for (const [relation, rows] of unionRows(store, () => true)) insert(mergedEngine, relation, rows.view());

@@ -173,17 +173,18 @@ export class ChainIndex implements KeyIndex {
   /**
    * Takes back an index exported over the same first `state.indexed` rows of this relation; rows
    * past them are added by the next catch-up. The arrays are used as they are and never written
-   * (they may be views of a kept file's bytes): an index only read costs no copy. False, with
+   * (they may be views of a kept file's bytes): an index only read costs no copy. `writable`: they
+   * are this index's to write, and `next` may be longer than `indexed`, its room. False, with
    * nothing changed, when `state` cannot be such an index.
    */
-  restoreState(state: ChainIndexState): boolean {
+  restoreState(state: ChainIndexState, writable = false): boolean {
     const { heads, next, indexed } = state;
     const n = heads.length;
     if (state.cols.join(",") !== this.cols.join(",") || n < 16 || (n & (n - 1)) !== 0 || state.mask !== n - 1) return false;
-    if (indexed > this.relation.size || next.length !== indexed || state.keys > indexed || (state.direct && this.cols.length !== 1)) return false;
+    if (indexed > this.relation.size || (writable ? next.length < indexed : next.length !== indexed) || state.keys > indexed || (state.direct && this.cols.length !== 1)) return false;
     this.heads = heads;
     this.next = next;
-    this.shared = true;
+    this.shared = !writable;
     this.mask = state.mask;
     this.keys = state.keys;
     this.indexed = indexed;

@@ -283,19 +283,22 @@ export class PairIndex implements KeyIndex {
   /**
    * Takes back an index exported over the same first `state.indexed` rows of this relation; rows
    * past them are added by the next catch-up. The arrays are used as they are and never written
-   * (they may be views of a kept file's bytes): an index only read costs no copy. False, with
-   * nothing changed, when `state` cannot be such an index.
+   * (they may be views of a kept file's bytes): an index only read costs no copy. `writable`: they
+   * are this index's to write, and the pool grows into its room. False, with nothing changed, when
+   * `state` cannot be such an index.
    */
-  restoreState(state: PairIndexState): boolean {
+  restoreState(state: PairIndexState, writable = false): boolean {
     const { heads, pool, indexed } = state;
+    const top = state.top ?? pool.length;
+    if (top > pool.length || (!writable && top !== pool.length)) return false;
     const n = heads.length;
     if (state.cols.length !== 1 || state.cols[0] !== this.col || n < 16 || indexed > this.relation.size || state.keys > indexed) return false;
     // Direct: a power-of-two table of heads; hashed: (key, block) pairs, `mask + 1` of them.
     if (state.direct ? (n & (n - 1)) !== 0 || state.mask !== n - 1 : n !== 2 * (state.mask + 1) || (state.mask & (state.mask + 1)) !== 0) return false;
     this.heads = heads;
     this.pool = pool;
-    this.shared = true;
-    this.top = pool.length;
+    this.shared = !writable;
+    this.top = top;
     this.mask = state.mask;
     this.keys = state.keys;
     this.indexed = indexed;
@@ -336,4 +339,6 @@ export interface PairIndexState {
   readonly indexed: number;
   readonly heads: Int32Array;
   readonly pool: Int32Array;
+  /** How much of `pool` is used, when it has room past that (a writable state): all of it when absent. */
+  readonly top?: number;
 }

@@ -244,11 +244,11 @@ export class Relation implements Rows {
    * rows, same order), so joins find them (and plans count their keys) instead of indexing from row
    * 0. An index that cannot be taken back is left to be built when a join asks for it.
    */
-  keepIndexes(states: readonly (ChainIndexState | PairIndexState)[]): void {
+  keepIndexes(states: readonly (ChainIndexState | PairIndexState)[], writable = false): void {
     for (const state of states) {
       if (state.indexed > this.size) continue;
-      if (state.kind === "chain") this.chains(state.cols).restoreState(state);
-      else if (this.arity === 2 && state.cols.length === 1 && (state.cols[0] === 0 || state.cols[0] === 1)) this.pairs(state.cols[0]).restoreState(state);
+      if (state.kind === "chain") this.chains(state.cols).restoreState(state, writable);
+      else if (this.arity === 2 && state.cols.length === 1 && (state.cols[0] === 0 || state.cols[0] === 1)) this.pairs(state.cols[0]).restoreState(state, writable);
     }
   }
 
@@ -280,16 +280,17 @@ export class Relation implements Rows {
    * Replaces the rows with `size` rows of `codes`, all distinct, and the set with the hash table
    * `slots` exported over exactly those rows (no row is hashed again). Both arrays are used as they
    * are, and never written (they may be views of a kept file's bytes): a relation only read costs
-   * no copy, and the first row added copies what it writes to. False when `slots` cannot be used
-   * (this relation keeps its set in bitsets, or the table does not fit): nothing changed then, and
-   * the caller inserts the rows instead. Indexes refill on their next catch-up.
+   * no copy, and the first row added copies what it writes to. `writable`: `codes` is this
+   * relation's to write, and may be longer than its rows, room for rows added in place. False when
+   * `slots` cannot be used (this relation keeps its set in bitsets, or the table does not fit):
+   * nothing changed then, and the caller inserts the rows instead. Indexes refill on their next catch-up.
    */
-  restore(size: number, codes: Int32Array, slots: Int32Array): boolean {
-    if (this.arity === 0 || codes.length !== size * this.arity) return false;
+  restore(size: number, codes: Int32Array, slots: Int32Array, writable = false): boolean {
+    if (this.arity === 0 || (writable ? codes.length < size * this.arity : codes.length !== size * this.arity)) return false;
     const hash = HashSet.fromSlots(slots, size);
     if (hash === null) return false;
     this.data = codes;
-    this.keptRows = true;
+    this.keptRows = !writable;
     this.size = size;
     this.bits = null;
     if (this.hash === null) storageEvents.hashTables++;
@@ -302,16 +303,17 @@ export class Relation implements Rows {
    * Replaces the rows with `size` rows of `codes`, all distinct (a kept relation whose set was not
    * kept). The rows are used as they are and never written, as by `restore`; the set is built
    * from them: bitsets in one pass for one column, else by adding each row to the set alone (the
-   * rows are not copied or inserted one by one). Indexes refill on their next catch-up.
+   * rows are not copied or inserted one by one). `writable` as for `restore`. Indexes refill on
+   * their next catch-up.
    */
-  restoreRows(size: number, codes: Int32Array): boolean {
-    if (this.arity === 0 || codes.length !== size * this.arity) return false;
+  restoreRows(size: number, codes: Int32Array, writable = false): boolean {
+    if (this.arity === 0 || (writable ? codes.length < size * this.arity : codes.length !== size * this.arity)) return false;
     this.data = codes;
-    this.keptRows = true;
+    this.keptRows = !writable;
     this.size = size;
     this.bits = null;
     this.hash = null;
-    if (this.arity === 1) this.bits = BitsetSet.ofColumn(codes);
+    if (this.arity === 1) this.bits = BitsetSet.ofColumn(codes.subarray(0, size));
     else if (this.arity === 2) {
       const bits = new BitsetSet(2);
       let row = 0;
