@@ -8,7 +8,7 @@
 // Join indexes are kept the same way (`indexes`), so a continuing engine indexes only the rows added
 // since; `index` records their layout, and indexes kept under another one are rebuilt.
 import type { EngineState, IndexState } from "./engine.js";
-import { finish, mix } from "./storage/hash.js";
+import { finish, mix, roomFor } from "./storage/hash.js";
 import { SLOT_LAYOUT } from "./storage/hash-set.js";
 
 /** Where an engine state's arrays went (section numbers) and its per-stratum progress. */
@@ -54,18 +54,10 @@ function hashProbe(): number {
 }
 
 /**
- * Room (in numbers) kept after an array that grows as a continuing run adds rows: a sixteenth more,
- * as a relation or an index makes when it first copies kept arrays. An engine that takes its state
- * to write (`stateOf` with `room`) grows into it in place.
- */
-export function roomFor(length: number, min = 16): number {
-  return Math.max(min, length >> 4);
-}
-
-/**
  * Hands `state`'s arrays to `put` (which stores one, with `room` numbers of room after it when
  * given, and returns its section number) and returns the layout. The rows and the indexes' chains
- * and pools get room: a continuing run appends to them.
+ * and pools get the room (`roomFor`) they would take when first copied: a continuing run that
+ * takes its state to write (`stateOf` with `room`) appends into it in place.
  */
 export function layoutOf(state: EngineState, put: (codes: Int32Array, room?: number) => number): StateLayout {
   return {

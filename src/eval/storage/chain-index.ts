@@ -2,7 +2,7 @@
 // with the same key. Chains list rows newest first, so a join reads a row range [lo, hi) by skipping
 // rows >= hi and stopping at the first row < lo. Costs one number per row.
 import { storageEvents } from "./events.js";
-import { directLength, EMPTY, finish, grownLength, keptCopy, mix, rowArray } from "./hash.js";
+import { directLength, EMPTY, finish, grownLength, keptCopy, mix, roomFor, rowArray } from "./hash.js";
 import type { KeyIndex, Rows } from "./types.js";
 
 /**
@@ -111,7 +111,7 @@ export class ChainIndex implements KeyIndex {
    */
   private own(n: number): void {
     this.shared = false;
-    this.next = keptCopy(this.next, Math.max(n, this.indexed + Math.max(16, this.indexed >> 4)), true);
+    this.next = keptCopy(this.next, Math.max(n, this.indexed + roomFor(this.indexed)), true);
     let size = this.heads.length;
     if (this.direct) {
       const data = this.relation.data;

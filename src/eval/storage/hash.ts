@@ -56,6 +56,15 @@ export function keptCopy(kept: Int32Array, min: number, exact = false): Int32Arr
 }
 
 /**
+ * Room (in numbers) a kept array of `length` gets when a continuing run first writes to it: a
+ * sixteenth more, at least `min`, as a continuing run usually adds a little. Kept parts are written
+ * with as much room after these arrays (eval/snapshot.ts), so a writable state grows into it.
+ */
+export function roomFor(length: number, min = 16): number {
+  return Math.max(min, length >> 4);
+}
+
+/**
  * The next length of a growing row array: half as much again, in whole rows. Doubling left the
  * largest relations up to half empty, and the old and new arrays are both alive while copying.
  */

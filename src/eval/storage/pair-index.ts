@@ -3,7 +3,7 @@
 // key's rows as a few sequential runs (blocks double in size per key), with no array per key, so
 // it serves any number of keys with the same generated loop.
 import { storageEvents } from "./events.js";
-import { directLength, EMPTY, finish, grownLength, keptCopy, mix, rowArray } from "./hash.js";
+import { directLength, EMPTY, finish, grownLength, keptCopy, mix, roomFor, rowArray } from "./hash.js";
 import type { KeyIndex, Rows } from "./types.js";
 
 /** A key's first block holds one pair (2^1 numbers); each next one twice the last, up to 2^8 numbers. */
@@ -261,7 +261,7 @@ export class PairIndex implements KeyIndex {
   private own(n: number): void {
     this.shared = false;
     this.heads = keptCopy(this.heads, 0, true);
-    this.pool = keptCopy(this.pool, this.top + Math.max(64, this.top >> 4, 4 * (n - this.indexed)), true);
+    this.pool = keptCopy(this.pool, this.top + Math.max(roomFor(this.top, 64), 4 * (n - this.indexed)), true);
   }
 
   reset(): void {

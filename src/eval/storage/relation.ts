@@ -5,7 +5,7 @@
 import { BitsetSet } from "./bitset-set.js";
 import { ChainIndex, type ChainIndexState } from "./chain-index.js";
 import { storageEvents } from "./events.js";
-import { grownLength, rowArray } from "./hash.js";
+import { grownLength, roomFor, rowArray } from "./hash.js";
 import { HashSet } from "./hash-set.js";
 import { PairIndex, type PairIndexState } from "./pair-index.js";
 import type { Rows } from "./types.js";
@@ -79,7 +79,7 @@ export class Relation implements Rows {
 
   /** Room (in codes) a kept relation gets when it is first written: a continuing run usually adds a little. */
   private room(): number {
-    return Math.max(16, this.size >> 4) * this.arity;
+    return roomFor(this.size) * this.arity;
   }
 
   private growData(): Int32Array {
