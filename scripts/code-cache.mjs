@@ -3,7 +3,7 @@
 // functions that command compiles, then writes it. Run by scripts/bundle-cli.mjs, one process per
 // bundle (a cache records what one process compiled).
 //   node scripts/code-cache.mjs NAME WORKDIR [BUNDLEDIR]     (BUNDLEDIR: dist/bin/ by default)
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadBundle } from "../bin/load.js";
 
@@ -47,13 +47,16 @@ for (const [replica, part] of [["a", 0], ["b", 1]]) {
   write(join(cwd, "reps", replica, "epoch-1", "label.facts"), LABELS.filter((_, i) => i % 2 === part).join("\n") + "\n");
 }
 
+/** Not a command line: appends a fact to one replica's file, so the next `evaluate` continues the kept state from it. */
+const APPEND = ["(append)"];
+
 /** The command lines each bundle runs, in order; a bundle not listed shows its help. */
 const RUNS = {
   main: [["--help"], ["--version"]],
   check: [["check", "p.dl"]],
   lint: [["lint", "p.dl"], ["lint", "p.dl", "--format", "json"]],
   run: [["run", "p.dl", "-F", "facts", "-D", "out"]],
-  evaluate: [["evaluate", "p.dl", "reps", "-D", "out"], ["evaluate", "p.dl", "reps"]],
+  evaluate: [["evaluate", "p.dl", "reps", "-D", "out"], ["evaluate", "p.dl", "reps"], APPEND, ["evaluate", "p.dl", "reps"]],
   explain: [["explain", "p.dl", "-F", "facts", "path(1, 4)"], ["explain", "p.dl", "-F", "facts", "--why-not", "path(4, 1)"]],
   seal: [["seal", "reps", "--epoch", "1", "--program", "p.dl"]],
   restore: [["restore", "reps", "--program", "p.dl"]],
@@ -70,6 +73,11 @@ const stderr = {
 };
 const bundle = bundleDir === undefined ? loadBundle(name) : loadBundle(name, bundleDir);
 for (const argv of RUNS[name] ?? [[name, "--help"]]) {
+  if (argv === APPEND) {
+    appendFileSync(join(cwd, "reps", "a", "epoch-1", "edge.facts"), "5\t6\n");
+    appendFileSync(join(cwd, "reps", "a", "epoch-1", "label.facts"), "6\tsix\n");
+    continue;
+  }
   const code = await bundle.exports.main(argv, { stdout: sink, stderr, cwd, stdin: async () => "" });
   // 1 is a finding (a lint point, an error in the input); 2 is a crash or a usage error.
   if (code > 1) {
