@@ -126,9 +126,7 @@ async function evaluateParsed(values: Parsed["values"], positionals: Parsed["pos
   if (format === "json" && values["output-dir"] === "-") throw new UsageError("`-D -` prints relations to stdout, which `--format json` keeps for the report; give a directory");
   if (dir !== undefined && values.sealed) throw new UsageError("--sealed applies to --replica sets; seal a directory's epoch with `calmlog seal DIR --epoch N`");
 
-  // A directory's kept state is read on the I/O threads while the program compiles.
   const directory = dir === undefined || isNatsUrl(dir) ? null : new DirectorySource(resolve(ctx.cwd, dir));
-  directory?.prefetch();
   const compiled = await compileFile(program, ctx.cwd);
   const diags = compiled.diagnostics;
   if (compiled.analysis === null || diags.hasErrors()) {

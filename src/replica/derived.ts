@@ -309,15 +309,6 @@ export function continuingParts(set: DerivedSet, changed: Iterable<string>): str
   return parts;
 }
 
-/**
- * Starts reading the `continuingParts` of the state in `stateDir` in the background. A hint only: a
- * run that needs none of them (nothing changed, another program) drops the bytes.
- */
-export function prefetchDerived(stateDir: string, changed: ReadonlySet<string>): void {
-  const set = readDerivedSet(stateDir);
-  if (set !== null) readAhead(stateDir, continuingParts(set, changed));
-}
-
 /** The part files being read ahead or read ahead and not yet used, by path. */
 export function readAheadPaths(): string[] {
   return [...reading.keys(), ...readAheadBytes.keys()].sort();

@@ -11,7 +11,6 @@ import type { Tuple } from "./tuple-keys.js";
 import { parseFactText, readFactCodesOf, readFacts, writeUnitFile, type ReplicaSchema } from "./io.js";
 import { createFileOnce } from "../util/atomic-write.js";
 import { fileMark, trustedSince } from "../util/file-mark.js";
-import { DERIVED_MANIFEST, prefetchDerived } from "./derived.js";
 import type { ValueTable } from "../eval/values.js";
 import type { SealRecord } from "./replica.js";
 import { parseSeal, readSeals, scanLayout, sealJson, sealPath, SEALS_DIR, STATE_DIR, type FactFile, type Show } from "./store.js";
@@ -169,44 +168,6 @@ export class DirectorySource implements ReplicaSource {
 
   constructor(readonly dir: string) {
     this.stateDir = join(dir, STATE_DIR);
-  }
-
-  /**
-   * Starts reading the kept state's parts in the background when a replica's fact files changed
-   * after the kept state was written (a hint: a run that finds nothing new drops the bytes).
-   */
-  prefetch(): void {
-    let since: number;
-    try {
-      since = statSync(join(this.stateDir, DERIVED_MANIFEST)).mtimeMs;
-    } catch {
-      return;
-    }
-    const changed = new Set<string>();
-    try {
-      for (const replica of readdirSync(this.dir)) {
-        if (replica.startsWith(".") || replica === SEALS_DIR) continue;
-        const path = join(this.dir, replica);
-        let epochs: string[];
-        try {
-          epochs = readdirSync(path);
-        } catch {
-          continue;
-        }
-        for (const epoch of epochs) {
-          let files: string[];
-          try {
-            files = readdirSync(join(path, epoch));
-          } catch {
-            continue;
-          }
-          if (files.some((f) => (statSync(join(path, epoch, f), { throwIfNoEntry: false })?.mtimeMs ?? 0) > since)) changed.add(replica);
-        }
-      }
-    } catch {
-      return;
-    }
-    if (changed.size > 0) prefetchDerived(this.stateDir, changed);
   }
 
   get description(): string {

@@ -8,7 +8,7 @@ import { crc32 } from "node:zlib";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Diagnostics } from "../../src/diagnostics/diagnostic.js";
-import { dropReadAhead, readAheadPaths, readDerived, readDerivedSet } from "../../src/replica/derived.js";
+import { dropReadAhead, partBytesRead, readAheadPaths, readDerived, readDerivedSet } from "../../src/replica/derived.js";
 import { fileMark } from "../../src/util/file-mark.js";
 import { readLog } from "../../src/replica/log.js";
 import { DirectorySource } from "../../src/replica/source.js";
@@ -246,32 +246,26 @@ describe("derived state across runs", () => {
     for (const [f, m] of Object.entries(h.marks!)) expect(m, f).toBe(fileMark(join(stateDir(dir), f)));
   });
 
-  it("reads ahead the store's, the merged view's and the changed replicas' parts when fact files changed since the kept state", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-prefetch-"));
+  it("reads the store's, the merged view's and the changed replicas' parts, and no other, in a continuing run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "calmlog-derived-readahead-"));
     put(dir, "a/epoch-1/e.facts", chain(0, 20));
     put(dir, "b/epoch-1/e.facts", chain(100, 110));
+    // Written a minute ago: a file changed within its timestamp's granularity is read again (and its replica's part with it).
+    const earlier = new Date(Date.now() - 60_000);
+    for (const f of ["a/epoch-1/e.facts", "b/epoch-1/e.facts"]) utimesSync(join(dir, f), earlier, earlier);
     const first = await run(dir);
-    const source = new DirectorySource(dir);
-    // Nothing changed: nothing is read.
-    source.prefetch();
-    expect(readAheadPaths()).toEqual([]);
-    // Set a minute ahead: the kept state's manifest is older than the file (a timestamp may be coarse).
-    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(20, 21));
-    const later = new Date(Date.now() + 60_000);
-    utimesSync(join(dir, "a/epoch-1/e.facts"), later, later);
-    source.prefetch();
     const h = readDerivedSet(stateDir(dir))!.header;
-    expect(readAheadPaths()).toEqual([h.store!.file, h.merged!.file, h.replicas["a"]!.state.file].map((f) => join(stateDir(dir), f)).sort());
-    // The run uses what was read ahead and ends where one that read nothing ahead ends.
+    const wanted = [h.store!.file, h.merged!.file, h.replicas["a"]!.state.file].reduce((n, f) => n + statSync(join(stateDir(dir), f)).size, 0);
+    appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(20, 21));
+    const before = partBytesRead();
     const r = await run(dir);
     expect(r.continued).toBe(true);
+    // b's engine stays unread; what was read ahead is used, none left over.
+    expect(partBytesRead() - before).toBe(wanted);
     expect(readAheadPaths()).toEqual([]);
     expect(r.report.merged.find((m) => m.relation === "reach")!.size).toBe(first.report.merged.find((m) => m.relation === "reach")!.size + 21);
-    // Another program's state: the parts read ahead are dropped when the workspace closes.
+    // Another program's state: nothing is read ahead, and nothing is left over.
     appendFileSync(join(dir, "a/epoch-1/e.facts"), chain(21, 22));
-    utimesSync(join(dir, "a/epoch-1/e.facts"), later, later);
-    source.prefetch();
-    expect(readAheadPaths().length).toBeGreaterThan(0);
     await run(dir, PROGRAM + "\n.decl other(a: symbol)\nother(x) :- e(x, _).\n");
     expect(readAheadPaths()).toEqual([]);
     dropReadAhead();
