@@ -31,6 +31,17 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const encoder = new TextEncoder();
 
 /** A symbol table's arrays (`SymbolTable.parts`). */
+/**
+ * `SymbolTableParts`' bytes, starts, hashes and flags as they begin, with room after them, given to
+ * the table to write: symbols added later go there instead of into copies (see `fromParts`).
+ */
+export interface SymbolRoom {
+  readonly bytes: Uint8Array;
+  readonly starts: Int32Array;
+  readonly hashes: Int32Array;
+  readonly flags: Uint8Array;
+}
+
 export interface SymbolTableParts {
   readonly bytes: Uint8Array;
   readonly starts: Int32Array;
@@ -156,22 +167,31 @@ export class SymbolTable {
    * A table holding what `parts` gave (the arrays are copied, so they may be views of a file's
    * bytes). Slots kept in another slot layout are rebuilt from the hashes, so such parts still load.
    */
-  static fromParts(p: SymbolTableParts): SymbolTable {
+  static fromParts(p: SymbolTableParts, own?: SymbolRoom): SymbolTable {
     const t = new SymbolTable();
-    // Copied with room for an eighth more: a continuing run adds a few symbols, and growing on the
-    // first would copy every array a second time.
     // One capacity for every per-code array: `add` checks only `starts`, so `hashes` and `flags`
     // must hold as many codes as `starts` has room for.
-    const room = (n: number): number => n + Math.max(16, n >> 3);
-    const codes = room(p.length);
-    t.bytes = new Uint8Array(room(p.bytes.length));
-    t.bytes.set(p.bytes);
-    t.starts = new Int32Array(codes + 1);
-    t.starts.set(p.starts);
-    t.hashes = new Int32Array(codes);
-    t.hashes.set(p.hashes);
-    t.flags = new Uint8Array(codes);
-    t.flags.set(p.flags);
+    const fit = own === undefined ? 0 : Math.min(own.starts.length - 1, own.hashes.length, own.flags.length);
+    if (own !== undefined && fit > p.length && own.bytes.length > p.bytes.length) {
+      t.bytes = own.bytes;
+      t.starts = own.starts.subarray(0, fit + 1);
+      t.hashes = own.hashes.subarray(0, fit);
+      t.flags = own.flags.subarray(0, fit);
+    } else {
+      // Copied with room for an eighth more: a continuing run adds a few symbols, and growing on
+      // the first would copy every array a second time.
+      const room = (n: number): number => n + Math.max(16, n >> 3);
+      const codes = room(p.length);
+      t.bytes = new Uint8Array(room(p.bytes.length));
+      t.bytes.set(p.bytes);
+      t.starts = new Int32Array(codes + 1);
+      t.starts.set(p.starts);
+      t.hashes = new Int32Array(codes);
+      t.hashes.set(p.hashes);
+      t.flags = new Uint8Array(codes);
+      t.flags.set(p.flags);
+    }
+    const codes = t.hashes.length;
     t.length = p.length;
     if (!t.adoptSlots(p.slots, p.slotsChecked === true)) t.rehash(codes);
     t.lone = p.lone;

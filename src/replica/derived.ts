@@ -170,6 +170,12 @@ export class DerivedFile {
     return new Int32Array(this.bytes.buffer, this.bytes.byteOffset + at, (end - at) >> 2);
   }
 
+  /** `writableSection`'s bytes. */
+  writableByteSection(i: number): Uint8Array {
+    const w = this.writableSection(i);
+    return new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+  }
+
   byteSection(i: number): Uint8Array {
     const s = this.at(i);
     return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + s[0], s[1]);
@@ -489,6 +495,20 @@ export class DerivedSet {
     return PART_NAME.test(file) && existsSync(join(this.dir, file));
   }
 
+  /**
+   * The part file `file`, as `part`, whose bytes the caller takes as its own to write, sections and
+   * the room after them: read again from its file when another caller took them first.
+   */
+  writablePart(file: string): DerivedFile | null {
+    let f = this.part(file);
+    if (f?.handedOut === true) {
+      this.files.delete(file);
+      f = this.part(file);
+    }
+    if (f !== null) f.handedOut = true;
+    return f;
+  }
+
   private must(file: string): DerivedFile {
     const f = this.part(file);
     if (f === null) throw new Error(`derived state: part \`${file}\` cannot be read`);
@@ -649,10 +669,10 @@ export class DerivedSetWriter {
   }
 
   /** Writes arrays (the fact store's) into a part file of its own; `fill` hands them to `put` and returns their layout. */
-  putPart<T>(kind: string, fill: (put: (a: Int32Array | Uint8Array | Float64Array) => number) => T): { readonly file: string; readonly layout: T } {
+  putPart<T>(kind: string, fill: (put: (a: Int32Array | Uint8Array | Float64Array, room?: number) => number) => T): { readonly file: string; readonly layout: T } {
     const { writer, file } = this.part(kind);
     try {
-      const layout = fill((a) => writer.put(a));
+      const layout = fill((a, room) => writer.put(a, room));
       writer.finish();
       this.done(file, writer);
       return { file, layout };

@@ -82,18 +82,20 @@ export class RowTable {
 
   /**
    * A table of `size` rows holding what `parts` gave. The arrays are used as they are and never
-   * written (they may be views of a kept file's bytes).
+   * written (they may be views of a kept file's bytes), except `room`: `data` with the room after
+   * it, the table's own to write, which rows added later grow into (else the first is a copy).
    */
-  static fromParts(arity: number, size: number, data: Int32Array, table: Int32Array): RowTable {
+  static fromParts(arity: number, size: number, data: Int32Array, table: Int32Array, room?: Int32Array): RowTable {
     const t = new RowTable(arity);
     if (data.length !== size * arity || table.length < 2 * size || (table.length & (table.length - 1)) !== 0) throw new Error("replica store: a kept row table does not fit");
     if (size === 0) return t;
-    t.data = data;
+    const roomy = room !== undefined && room.length > data.length;
+    t.data = roomy ? room : data;
     t.size = size;
     t.kept = table;
     t.keptMask = table.length - 1;
     t.keptRows = size;
-    t.shared = true;
+    t.shared = !roomy;
     return t;
   }
 
@@ -188,11 +190,20 @@ export class RowSet {
     this.bits = bits;
   }
 
-  /** A set holding what `parts` gave; the arrays are used as they are and never written (the first new id copies them). */
-  static fromParts(ids: Int32Array, bits: Uint32Array): RowSet {
+  /**
+   * A set holding what `parts` gave; the arrays are used as they are and never written (the first
+   * new id copies them), except `room`: the same arrays with the room after them, the set's own to
+   * write, which later ids grow into.
+   */
+  static fromParts(ids: Int32Array, bits: Uint32Array, room?: { readonly ids: Int32Array; readonly bits: Uint32Array }): RowSet {
     const s = new RowSet();
-    if (ids.length > 0) s.ids = ids;
     s.size = ids.length;
+    if (room !== undefined && room.ids.length > ids.length && room.bits.length > 0 && room.bits.length >= bits.length) {
+      s.ids = room.ids;
+      s.bits = room.bits;
+      return s;
+    }
+    if (ids.length > 0) s.ids = ids;
     if (bits.length > 0) s.bits = bits;
     s.shared = ids.length > 0 || bits.length > 0;
     return s;
@@ -414,28 +425,39 @@ export interface StoreLayout {
   readonly members: readonly (readonly [string, readonly (readonly [number, string, number, number])[]])[];
 }
 
-/** Hands the store's arrays to `put` (which keeps one and returns its section number) and returns the layout. */
-export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array | Float64Array) => number): StoreLayout {
+/**
+ * Hands the store's arrays to `put` (which keeps one, with `room` more elements of room after it,
+ * and returns its section number) and returns the layout. The arrays a continuing run adds to get
+ * room for a sixteenth more (symbols an eighth), as they would when first copied.
+ */
+export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array | Float64Array, room?: number) => number): StoreLayout {
   const sym = store.values.symbols.parts();
   // Checked here, once, rather than by every run that reads the part back.
   const checked = slotsWhole(sym.slots, sym.hashes, sym.length);
-  const symbols = { bytes: put(sym.bytes), starts: put(sym.starts), hashes: put(sym.hashes), flags: put(sym.flags), slots: put(sym.slots), length: sym.length, lone: sym.lone, checked };
+  const codes = symbolRoom(sym.length);
+  const symbols = { bytes: put(sym.bytes, symbolRoom(sym.bytes.length)), starts: put(sym.starts, codes), hashes: put(sym.hashes, codes), flags: put(sym.flags, codes), slots: put(sym.slots), length: sym.length, lone: sym.lone, checked };
   const floats = put(Float64Array.from(store.values.floats));
   const tables = [...store.tables].map(([relation, t]) => {
     const p = t.parts();
-    return { relation, size: t.size, data: put(p.data), table: put(p.table) };
+    return { relation, size: t.size, data: put(p.data, Math.max(64, t.size >> 4) * t.arity), table: put(p.table) };
   });
   const members = [...store.members].map(([replica, epochs]) => {
     const list: [number, string, number, number][] = [];
     for (const [epoch, rels] of epochs) {
       for (const [relation, m] of rels) {
         const p = m.rows.parts();
-        list.push([epoch, relation, put(p.ids), put(new Uint8Array(p.bits.buffer, p.bits.byteOffset, p.bits.byteLength))]);
+        const bytes = new Uint8Array(p.bits.buffer, p.bits.byteOffset, p.bits.byteLength);
+        list.push([epoch, relation, put(p.ids, Math.max(16, p.ids.length >> 4)), put(bytes, 4 * Math.max(16, p.bits.length >> 4))]);
       }
     }
     return [replica, list] as const;
   });
   return { types: [...store.types], symbols, floats, tables, members };
+}
+
+/** Room for an eighth more (at least 16): what a continuing run's symbols grow into. */
+function symbolRoom(n: number): number {
+  return Math.max(16, n >> 3);
 }
 
 /** Sections of a kept file, by kind. */
@@ -445,29 +467,33 @@ export interface Sections {
   floatSection(i: number): Float64Array;
 }
 
-/** The store a layout describes; its arrays are adopted from `file` (symbols are copied), and every mark is at the full size. */
-export function storeFromLayout(layout: StoreLayout, file: Sections): FactStore {
-  const symbols = SymbolTable.fromParts({
-    bytes: file.byteSection(layout.symbols.bytes),
-    starts: file.section(layout.symbols.starts),
-    hashes: file.section(layout.symbols.hashes),
-    flags: file.byteSection(layout.symbols.flags),
-    slots: file.section(layout.symbols.slots),
-    length: layout.symbols.length,
-    lone: layout.symbols.lone,
-    slotsChecked: layout.symbols.checked === true,
-  });
+/** Sections with the room the writer left after each (up to the next), to be written by whoever asked for them. */
+export interface RoomySections {
+  writableSection(i: number): Int32Array;
+  writableByteSection(i: number): Uint8Array;
+}
+
+/**
+ * The store a layout describes, every mark at the full size. Its arrays are read in place from
+ * `file` and never written (symbols are copied, and so is an array when first added to), unless
+ * `room` is given: then `file`'s bytes are the store's own, and the arrays a continuing run adds
+ * to (rows, ids, bitmaps and symbols) grow into the room after them.
+ */
+export function storeFromLayout(layout: StoreLayout, file: Sections, room?: RoomySections): FactStore {
+  const l = layout.symbols;
+  const parts = { bytes: file.byteSection(l.bytes), starts: file.section(l.starts), hashes: file.section(l.hashes), flags: file.byteSection(l.flags), slots: file.section(l.slots), length: l.length, lone: l.lone, slotsChecked: l.checked === true };
+  const symbols = SymbolTable.fromParts(parts, room && { bytes: room.writableByteSection(l.bytes), starts: room.writableSection(l.starts), hashes: room.writableSection(l.hashes), flags: room.writableByteSection(l.flags) });
   const store = new FactStore(new Map(layout.types), ValueTable.of(symbols, Array.from(file.floatSection(layout.floats))));
   for (const t of layout.tables) {
     const arity = arityOf(store.types.get(t.relation)!);
-    store.tables.set(t.relation, RowTable.fromParts(arity, t.size, file.section(t.data), file.section(t.table)));
+    store.tables.set(t.relation, RowTable.fromParts(arity, t.size, file.section(t.data), file.section(t.table), room?.writableSection(t.data)));
   }
+  const words = (b: Uint8Array): Uint32Array => new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
   for (const [replica, list] of layout.members) {
     store.addReplica(replica);
     for (const [epoch, relation, ids, bits] of list) {
-      const b = file.byteSection(bits);
       const m = store.membership(replica, epoch, relation);
-      (m as { rows: RowSet }).rows = RowSet.fromParts(file.section(ids), new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4));
+      (m as { rows: RowSet }).rows = RowSet.fromParts(file.section(ids), words(file.byteSection(bits)), room && { ids: room.writableSection(ids), bits: words(room.writableByteSection(bits)) });
       m.mark = m.rows.size;
     }
   }

@@ -310,9 +310,11 @@ export class ReplicaWorkspace {
     const h = file?.header;
     if (file === null || h === undefined || h.program !== fingerprint || h.store === undefined) return null;
     try {
-      const part = file.part(h.store.file);
+      // The store takes the part's bytes as its own: rows, ids and symbols added since grow into
+      // the room after them instead of copying every array they are added to.
+      const part = file.writablePart(h.store.file);
       if (part === null) return null;
-      const store = storeFromLayout(h.store.layout as StoreLayout, part);
+      const store = storeFromLayout(h.store.layout as StoreLayout, part, part);
       // The store part may reflect an earlier commit than the engines: the log is replayed from there.
       const at = h.store.log ?? h.log;
       const values = h.store.values ?? h.values;

@@ -1,25 +1,38 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { FactStore, RowSet, RowTable, storeFromLayout, storeLayout, type Sections } from "../../src/replica/rows.js";
+import { FactStore, RowSet, RowTable, storeFromLayout, storeLayout, type RoomySections, type Sections } from "../../src/replica/rows.js";
 
 // A store restored from a part file reads the part's arrays in place and never writes through
 // them: a part file is never changed, and its bytes may be read again.
 
-/** The arrays `storeLayout` hands out, laid out in one buffer as a part file holds them. */
-function asPart(store: FactStore): { layout: ReturnType<typeof storeLayout>; sections: Sections; bytes: Uint8Array } {
+/** The arrays `storeLayout` hands out, laid out in one buffer as a part file holds them, each with the room asked for after it. */
+function asPart(store: FactStore): { layout: ReturnType<typeof storeLayout>; sections: Sections & RoomySections; bytes: Uint8Array } {
   const arrays: Uint8Array[] = [];
-  const layout = storeLayout(store, (a) => arrays.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()) - 1);
+  const rooms: number[] = [];
+  const layout = storeLayout(store, (a, room = 0) => (rooms.push(room * a.BYTES_PER_ELEMENT), arrays.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()) - 1));
   const at: number[] = [];
   let end = 0;
-  for (const a of arrays) (at.push(end), (end += Math.ceil(a.length / 8) * 8));
+  arrays.forEach((a, i) => (at.push(end), (end += Math.ceil((a.length + rooms[i]!) / 8) * 8)));
+  at.push(end);
   const bytes = new Uint8Array(end);
   arrays.forEach((a, i) => bytes.set(a, at[i]!));
-  const sections: Sections = {
+  const sections: Sections & RoomySections = {
     section: (i) => new Int32Array(bytes.buffer, at[i]!, arrays[i]!.length / 4),
     byteSection: (i) => new Uint8Array(bytes.buffer, at[i]!, arrays[i]!.length),
     floatSection: (i) => new Float64Array(bytes.buffer, at[i]!, arrays[i]!.length / 8),
+    writableSection: (i) => new Int32Array(bytes.buffer, at[i]!, (at[i + 1]! - at[i]!) / 4),
+    writableByteSection: (i) => new Uint8Array(bytes.buffer, at[i]!, at[i + 1]! - at[i]!),
   };
   return { layout, sections, bytes };
+}
+
+/** Every membership's facts, as tuples, by replica, epoch and relation. */
+function contents(store: FactStore): unknown[] {
+  const out: unknown[] = [];
+  for (const [replica, epochs] of store.members) {
+    for (const [epoch, rels] of epochs) for (const [relation, m] of rels) out.push([replica, epoch, relation, [...m.rows.view()].map((id) => store.tuple(relation, id))]);
+  }
+  return out;
 }
 
 describe("a kept row table", () => {
@@ -85,4 +98,29 @@ describe("a store restored from a part", () => {
     expect(kept.tuple("e", e.view()[259]!)).toEqual([`s${259 % 50}`, 259]);
     expect(kept.membership("r2", 1, "e").rows.view()[0]).toBe(1);
   });
+});
+
+describe("a store that takes a part's bytes as its own", () => {
+  test.prop([fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 2 })), { maxLength: 200 })])(
+    "grows into the room after its arrays, holds what a store restored without room holds, and reads its kept sections as they were",
+    (more) => {
+      const store = new FactStore(new Map([["e", ["symbol", "number"]]] as const));
+      for (let i = 0; i < 300; i++) store.membership(`r${i % 3}`, 1 + (i % 2), "e").rows.add(store.encode("e", [`s${i % 70}`, i % 11]));
+      const { layout, sections, bytes } = asPart(store);
+      const before = bytes.slice();
+      const owned = storeFromLayout(layout, sections, sections);
+      const copied = storeFromLayout(layout, asPart(store).sections);
+      const table = owned.tables.get("e")!;
+      const data = table.data;
+      expect(data.buffer).toBe(bytes.buffer);
+      for (const [s, r, e] of more) {
+        for (const st of [owned, copied]) st.membership(`r${r}`, e, "e").rows.add(st.encode("e", [`t${s}`, s]));
+      }
+      expect(contents(owned)).toEqual(contents(copied));
+      // A few new rows fit the room: the rows were not copied.
+      if (table.size - 300 <= 64) expect(table.data).toBe(data);
+      // The kept rows are where they were: new ones went after them.
+      expect(new Int32Array(bytes.buffer, data.byteOffset, 600)).toEqual(new Int32Array(before.buffer, data.byteOffset, 600));
+    },
+  );
 });
