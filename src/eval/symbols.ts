@@ -172,7 +172,8 @@ export class SymbolTable {
     // One capacity for every per-code array: `add` checks only `starts`, so `hashes` and `flags`
     // must hold as many codes as `starts` has room for.
     const fit = own === undefined ? 0 : Math.min(own.starts.length - 1, own.hashes.length, own.flags.length);
-    if (own !== undefined && fit > p.length && own.bytes.length > p.bytes.length) {
+    // At least the room `storeLayout` leaves (a part without room has only its padding).
+    if (own !== undefined && fit - p.length >= 16 && own.bytes.length - p.bytes.length >= 16) {
       t.bytes = own.bytes;
       t.starts = own.starts.subarray(0, fit + 1);
       t.hashes = own.hashes.subarray(0, fit);

@@ -89,7 +89,9 @@ export class RowTable {
     const t = new RowTable(arity);
     if (data.length !== size * arity || table.length < 2 * size || (table.length & (table.length - 1)) !== 0) throw new Error("replica store: a kept row table does not fit");
     if (size === 0) return t;
-    const roomy = room !== undefined && room.length > data.length;
+    // At least the room `storeLayout` leaves: a part written without room (before it left any) has
+    // only its padding after the rows, and growing out of that would double the rows at once.
+    const roomy = room !== undefined && room.length - data.length >= 64 * arity;
     t.data = roomy ? room : data;
     t.size = size;
     t.kept = table;
@@ -198,7 +200,7 @@ export class RowSet {
   static fromParts(ids: Int32Array, bits: Uint32Array, room?: { readonly ids: Int32Array; readonly bits: Uint32Array }): RowSet {
     const s = new RowSet();
     s.size = ids.length;
-    if (room !== undefined && room.ids.length > ids.length && room.bits.length > 0 && room.bits.length >= bits.length) {
+    if (room !== undefined && room.ids.length - ids.length >= 16 && room.bits.length - bits.length >= 16) {
       s.ids = room.ids;
       s.bits = room.bits;
       return s;

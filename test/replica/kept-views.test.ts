@@ -6,10 +6,10 @@ import { FactStore, RowSet, RowTable, storeFromLayout, storeLayout, type RoomySe
 // them: a part file is never changed, and its bytes may be read again.
 
 /** The arrays `storeLayout` hands out, laid out in one buffer as a part file holds them, each with the room asked for after it. */
-function asPart(store: FactStore): { layout: ReturnType<typeof storeLayout>; sections: Sections & RoomySections; bytes: Uint8Array } {
+function asPart(store: FactStore, withRoom = true): { layout: ReturnType<typeof storeLayout>; sections: Sections & RoomySections; bytes: Uint8Array } {
   const arrays: Uint8Array[] = [];
   const rooms: number[] = [];
-  const layout = storeLayout(store, (a, room = 0) => (rooms.push(room * a.BYTES_PER_ELEMENT), arrays.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()) - 1));
+  const layout = storeLayout(store, (a, room = 0) => (rooms.push(withRoom ? room * a.BYTES_PER_ELEMENT : 0), arrays.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()) - 1));
   const at: number[] = [];
   let end = 0;
   arrays.forEach((a, i) => (at.push(end), (end += Math.ceil((a.length + rooms[i]!) / 8) * 8)));
@@ -123,4 +123,19 @@ describe("a store that takes a part's bytes as its own", () => {
       expect(new Int32Array(bytes.buffer, data.byteOffset, 600)).toEqual(new Int32Array(before.buffer, data.byteOffset, 600));
     },
   );
+
+
+  it("copies the arrays of a part written without room (by an earlier release) rather than write past them", () => {
+    const store = new FactStore(new Map([["e", ["symbol", "number"]]] as const));
+    for (let i = 0; i < 301; i++) store.membership("r1", 1, "e").rows.add(store.encode("e", [`s${i}`, i]));
+    const { layout, sections, bytes } = asPart(store, false);
+    const before = bytes.slice();
+    const owned = storeFromLayout(layout, sections, sections);
+    for (let i = 0; i < 40; i++) owned.membership("r1", 1, "e").rows.add(owned.encode("e", [`n${i}`, i]));
+    expect(bytes).toEqual(before);
+    expect(owned.tables.get("e")!.data.buffer).not.toBe(bytes.buffer);
+    const copied = storeFromLayout(layout, asPart(store, false).sections);
+    for (let i = 0; i < 40; i++) copied.membership("r1", 1, "e").rows.add(copied.encode("e", [`n${i}`, i]));
+    expect(contents(owned)).toEqual(contents(copied));
+  });
 });
