@@ -30,7 +30,6 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const encoder = new TextEncoder();
 
-/** A symbol table's arrays (`SymbolTable.parts`). */
 /**
  * `SymbolTableParts`' bytes, starts, hashes and flags as they begin, with room after them, given to
  * the table to write: symbols added later go there instead of into copies (see `fromParts`).
@@ -42,6 +41,18 @@ export interface SymbolRoom {
   readonly flags: Uint8Array;
 }
 
+/** The least room `symbolRoom` gives. */
+const SYMBOL_ROOM = 16;
+
+/**
+ * Room for an eighth more of `n` (symbols, or their bytes), at least 16: what a kept table gets
+ * when restored, and what a kept part leaves after its arrays, as a continuing run adds a few.
+ */
+export function symbolRoom(n: number): number {
+  return Math.max(SYMBOL_ROOM, n >> 3);
+}
+
+/** A symbol table's arrays (`SymbolTable.parts`). */
 export interface SymbolTableParts {
   readonly bytes: Uint8Array;
   readonly starts: Int32Array;
@@ -173,7 +184,7 @@ export class SymbolTable {
     // must hold as many codes as `starts` has room for.
     const fit = own === undefined ? 0 : Math.min(own.starts.length - 1, own.hashes.length, own.flags.length);
     // At least the room `storeLayout` leaves (a part without room has only its padding).
-    if (own !== undefined && fit - p.length >= 16 && own.bytes.length - p.bytes.length >= 16) {
+    if (own !== undefined && fit - p.length >= SYMBOL_ROOM && own.bytes.length - p.bytes.length >= SYMBOL_ROOM) {
       t.bytes = own.bytes;
       t.starts = own.starts.subarray(0, fit + 1);
       t.hashes = own.hashes.subarray(0, fit);
@@ -181,7 +192,7 @@ export class SymbolTable {
     } else {
       // Copied with room for an eighth more: a continuing run adds a few symbols, and growing on
       // the first would copy every array a second time.
-      const room = (n: number): number => n + Math.max(16, n >> 3);
+      const room = (n: number): number => n + symbolRoom(n);
       const codes = room(p.length);
       t.bytes = new Uint8Array(room(p.bytes.length));
       t.bytes.set(p.bytes);

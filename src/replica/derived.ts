@@ -500,17 +500,18 @@ export class DerivedSet {
    * the room after them: read again from its file when another caller took them first.
    */
   writablePart(file: string): DerivedFile | null {
-    let f = this.part(file);
-    if (f?.handedOut === true) {
-      this.files.delete(file);
-      f = this.part(file);
-    }
+    const f = this.asKept(file);
     if (f !== null) f.handedOut = true;
     return f;
   }
 
-  private must(file: string): DerivedFile {
-    const f = this.part(file);
+  /** The part file `file` with the bytes its file holds: read again when they were handed out to be written. */
+  private asKept(file: string): DerivedFile | null {
+    if (this.files.get(file)?.handedOut === true) this.files.delete(file);
+    return this.part(file);
+  }
+
+  private must(file: string, f = this.part(file)): DerivedFile {
     if (f === null) throw new Error(`derived state: part \`${file}\` cannot be read`);
     return f;
   }
@@ -522,11 +523,7 @@ export class DerivedSet {
    * feed copied 33 MB so. The part is then read again from its file if asked for once more.
    */
   state(layout: KeptState, options: { readonly writable?: boolean } = {}): EngineState {
-    let f = this.must(layout.file);
-    if (f.handedOut) {
-      this.files.delete(layout.file);
-      f = this.must(layout.file);
-    }
+    const f = this.must(layout.file, this.asKept(layout.file));
     const room = options.writable === true ? (i: number): Int32Array => f.writableSection(i) : undefined;
     if (room !== undefined) f.handedOut = true;
     if (layout.delta === undefined) return stateOf(layout, (i) => f.section(i), room);

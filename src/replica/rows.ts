@@ -8,18 +8,23 @@ import type { PrimitiveType } from "../syntax/ast.js";
 import { wholeFile } from "../diagnostics/span.js";
 import { finish, mix } from "../eval/relation.js";
 import { showValue, ValueTable } from "../eval/values.js";
-import { slotsWhole, SymbolTable } from "../eval/symbols.js";
+import { slotsWhole, symbolRoom, SymbolTable } from "../eval/symbols.js";
+import { roomFor } from "../eval/storage/hash.js";
 import { compareKeys, tupleKey, type Tuple } from "./tuple-keys.js";
 import type { Value } from "../eval/values.js";
 
 /** How a relation's values become codes: the engine's typed codes, or (untyped) strings and numbers tagged apart. */
 export type ColumnTypes = readonly PrimitiveType[] | { readonly untyped: number };
 
+/** The least room, in rows, a row table's rows get when first copied or kept (`roomFor`). */
+const ROW_ROOM = 64;
+
 /**
  * A relation's distinct rows: append-only codes and an open-addressing set of row ids. A table
  * restored from kept arrays (`fromParts`) looks rows up in the kept hash table as it is, never
  * written, and puts rows added since in a table of their own: adding a few rows to a large kept
- * table copies its rows once (with room) and never its hash table.
+ * table copies its rows at most once (with room; not at all when given the room after them) and
+ * never its hash table.
  */
 export class RowTable {
   data: Int32Array;
@@ -91,7 +96,7 @@ export class RowTable {
     if (size === 0) return t;
     // At least the room `storeLayout` leaves: a part written without room (before it left any) has
     // only its padding after the rows, and growing out of that would double the rows at once.
-    const roomy = room !== undefined && room.length - data.length >= 64 * arity;
+    const roomy = room !== undefined && room.length - data.length >= ROW_ROOM * arity;
     t.data = roomy ? room : data;
     t.size = size;
     t.kept = table;
@@ -104,7 +109,7 @@ export class RowTable {
   /** Copies kept rows before the first new row, with room for a sixteenth more: a continuing run adds a little. */
   private own(): void {
     this.shared = false;
-    const data = new Int32Array((this.size + Math.max(64, this.size >> 4)) * this.arity);
+    const data = new Int32Array((this.size + roomFor(this.size, ROW_ROOM)) * this.arity);
     data.set(this.data);
     this.data = data;
   }
@@ -184,7 +189,7 @@ export class RowSet {
   /** Copies kept arrays before id word `w` is set: with room for a sixteenth more ids, as a continuing run adds a little. */
   private own(w: number): void {
     this.shared = false;
-    const ids = new Int32Array(this.size + Math.max(16, this.size >> 4));
+    const ids = new Int32Array(this.size + roomFor(this.size));
     ids.set(this.ids.subarray(0, this.size));
     this.ids = ids;
     const bits = new Uint32Array(Math.max(w + 1, this.bits.length + (this.bits.length >> 4)));
@@ -200,7 +205,7 @@ export class RowSet {
   static fromParts(ids: Int32Array, bits: Uint32Array, room?: { readonly ids: Int32Array; readonly bits: Uint32Array }): RowSet {
     const s = new RowSet();
     s.size = ids.length;
-    if (room !== undefined && room.ids.length - ids.length >= 16 && room.bits.length - bits.length >= 16) {
+    if (room !== undefined && room.ids.length - ids.length >= roomFor(0) && room.bits.length - bits.length >= roomFor(0)) {
       s.ids = room.ids;
       s.bits = room.bits;
       return s;
@@ -441,7 +446,7 @@ export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array |
   const floats = put(Float64Array.from(store.values.floats));
   const tables = [...store.tables].map(([relation, t]) => {
     const p = t.parts();
-    return { relation, size: t.size, data: put(p.data, Math.max(64, t.size >> 4) * t.arity), table: put(p.table) };
+    return { relation, size: t.size, data: put(p.data, roomFor(t.size, ROW_ROOM) * t.arity), table: put(p.table) };
   });
   const members = [...store.members].map(([replica, epochs]) => {
     const list: [number, string, number, number][] = [];
@@ -449,17 +454,12 @@ export function storeLayout(store: FactStore, put: (a: Int32Array | Uint8Array |
       for (const [relation, m] of rels) {
         const p = m.rows.parts();
         const bytes = new Uint8Array(p.bits.buffer, p.bits.byteOffset, p.bits.byteLength);
-        list.push([epoch, relation, put(p.ids, Math.max(16, p.ids.length >> 4)), put(bytes, 4 * Math.max(16, p.bits.length >> 4))]);
+        list.push([epoch, relation, put(p.ids, roomFor(p.ids.length)), put(bytes, 4 * roomFor(p.bits.length))]);
       }
     }
     return [replica, list] as const;
   });
   return { types: [...store.types], symbols, floats, tables, members };
-}
-
-/** Room for an eighth more (at least 16): what a continuing run's symbols grow into. */
-function symbolRoom(n: number): number {
-  return Math.max(16, n >> 3);
 }
 
 /** Sections of a kept file, by kind. */

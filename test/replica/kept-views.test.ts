@@ -124,7 +124,6 @@ describe("a store that takes a part's bytes as its own", () => {
     },
   );
 
-
   it("copies the arrays of a part written without room (by an earlier release) rather than write past them", () => {
     const store = new FactStore(new Map([["e", ["symbol", "number"]]] as const));
     for (let i = 0; i < 301; i++) store.membership("r1", 1, "e").rows.add(store.encode("e", [`s${i}`, i]));
