@@ -27,6 +27,7 @@ import type { EngineState } from "../eval/engine.js";
 import { fsyncFolder, fsyncPath, renameTemp, tempSibling, writeFileAtomic } from "../util/atomic-write.js";
 import { parseRecords } from "../util/records.js";
 import { fileMark, markOf, trustedSince } from "../util/file-mark.js";
+import { mapFile } from "../util/map-file.js";
 
 /** The manifest of the derived state, in the state folder. */
 export const DERIVED_MANIFEST = "derived.json";
@@ -235,14 +236,26 @@ function partMemory(size: number): Buffer {
 }
 
 let partBytes = 0;
+let partBytesMappedSoFar = 0;
 
-/** Bytes of part files this process has read (kept state; most of it stays live while the run continues from it). */
+/** Bytes of part files this process has mapped rather than read (`mapFile`). */
+export function partBytesMapped(): number {
+  return partBytesMappedSoFar;
+}
+
+/** Bytes of part files this process has read or mapped (kept state; most of it stays live while the run continues from it). */
 export function partBytesRead(): number {
   return partBytes;
 }
 
-/** A part file opened and sized, with memory for its bytes: its stats are taken before the bytes are read. */
-function openPart(path: string): { fd: number; stats: BigIntStats; at: number; bytes: Buffer } | null {
+/**
+ * A part file opened and sized, with memory for its bytes: its stats are taken before the bytes are
+ * read. The bytes are the file mapped (`mapped`) where the platform allows: a part is never written
+ * once in place, and a continuing run then faults in only the pages it touches, instead of every
+ * page of the parts it continues from (on the social feed's +1% run, 88 MB read were 21,000 of its
+ * 33,000 page faults). Else they are read into memory of their own.
+ */
+function openPart(path: string): { fd: number; stats: BigIntStats; at: number; bytes: Buffer; mapped: boolean } | null {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -252,7 +265,14 @@ function openPart(path: string): { fd: number; stats: BigIntStats; at: number; b
   try {
     const at = Date.now();
     const stats = fstatSync(fd, { bigint: true });
-    return { fd, stats, at, bytes: partMemory(Number(stats.size)) };
+    const size = Number(stats.size);
+    const mapped = mapFile(fd, size);
+    if (mapped !== null) {
+      partBytes += size;
+      partBytesMappedSoFar += size;
+      return { fd, stats, at, bytes: mapped, mapped: true };
+    }
+    return { fd, stats, at, bytes: partMemory(size), mapped: false };
   } catch {
     closeSync(fd);
     return null;
@@ -263,6 +283,10 @@ function readInBackground(path: string): Promise<PartBytes | null> {
   const open = openPart(path);
   if (open === null) return Promise.resolve(null);
   const { fd, stats, at, bytes } = open;
+  if (open.mapped) {
+    closeSync(fd);
+    return Promise.resolve({ bytes, stats, at });
+  }
   const size = bytes.length;
   return new Promise((resolve) => {
     const step = (done: number): void => {
@@ -331,6 +355,10 @@ function readNow(path: string): PartBytes | null {
   const open = openPart(path);
   if (open === null) return null;
   const { fd, stats, at, bytes } = open;
+  if (open.mapped) {
+    closeSync(fd);
+    return { bytes, stats, at };
+  }
   try {
     let done = 0;
     while (done < bytes.length) {

@@ -2,15 +2,17 @@ import { fc, test } from "@fast-check/vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { Engine } from "../../src/eval/engine.js";
 import { stateOf } from "../../src/eval/snapshot.js";
-import { DerivedSet, DerivedWriter, readDerived, type DerivedHeader } from "../../src/replica/derived.js";
+import { DerivedSet, DerivedWriter, partBytesMapped, readDerived, type DerivedHeader } from "../../src/replica/derived.js";
+import { canMapFiles } from "../../src/util/map-file.js";
 import { compileText } from "../eval/helpers.js";
 
 // An engine that takes a kept part's bytes as its own (a writable state) appends its new rows and
 // index entries into the room the writer left, in the part's memory: it must end where an engine
 // evaluated from nothing ends, and a second hand-out of the same part must not see those writes.
+// Both ways a part's bytes come: mapped (copy-on-write, where the addon is built) and read.
 
 const PROGRAM = `
 .decl e(x: number, y: number)
@@ -40,7 +42,28 @@ function evaluated(edges: readonly (readonly number[])[], triples: readonly (rea
   return e;
 }
 
-describe("writable kept states", () => {
+describe.each([
+  { how: "mapped", off: undefined },
+  { how: "read", off: "1" },
+])("writable kept states, $how", ({ how, off }) => {
+  const was = process.env["CALMLOG_NO_MMAP"];
+  let mappedBefore = 0;
+  beforeAll(() => {
+    if (off === undefined) delete process.env["CALMLOG_NO_MMAP"];
+    else process.env["CALMLOG_NO_MMAP"] = off;
+    mappedBefore = partBytesMapped();
+  });
+  afterAll(() => {
+    if (was === undefined) delete process.env["CALMLOG_NO_MMAP"];
+    else process.env["CALMLOG_NO_MMAP"] = was;
+    // Mapped where the platform maps (the addon is built at install on Linux), and never when turned off.
+    if (how === "read" || process.platform === "linux") expect(partBytesMapped() > mappedBefore).toBe(how === "mapped");
+  });
+  test("mapping is on exactly when not turned off, on Linux", () => {
+    if (process.platform === "linux") expect(canMapFiles()).toBe(how === "mapped");
+    else expect(canMapFiles() && how === "read").toBe(false);
+  });
+
   test.prop([fc.array(edge, { maxLength: 60 }), fc.array(triple, { maxLength: 40 }), fc.array(edge, { minLength: 1, maxLength: 30 }), fc.array(triple, { maxLength: 20 })], { numRuns: 40 })(
     "an engine continuing in a part's memory ends as one clean run, and the part handed out again is as written",
     (edges, triples, moreEdges, moreTriples) => {
