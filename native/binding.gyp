@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "calmlog_map",
-      "sources": ["map.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra"]
+      "sources": ["map.cc"],
+      "cflags_cc": ["-O2", "-Wall", "-Wextra"]
     }
   ]
 }

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 
 interface MapAddon {
-  map(fd: number, length: number): ArrayBuffer;
+  map(fd: number, length: number): SharedArrayBuffer;
 }
 
 const ADDON = "../../native/build/Release/calmlog_map.node";
