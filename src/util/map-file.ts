@@ -4,6 +4,7 @@
 // faults in only the pages the run touches, from the page cache, sixteen at a time. Without the
 // addon, or with CALMLOG_NO_MMAP=1 in the environment, callers read the file instead.
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
 interface MapAddon {
   map(fd: number, length: number): SharedArrayBuffer;
@@ -15,7 +16,7 @@ let addon: MapAddon | null | undefined;
 function loadAddon(): MapAddon | null {
   if (addon !== undefined) return addon;
   try {
-    addon = createRequire(import.meta.url)(new URL(ADDON, import.meta.url).pathname) as MapAddon;
+    addon = createRequire(import.meta.url)(fileURLToPath(new URL(ADDON, import.meta.url))) as MapAddon;
   } catch {
     // Not built here (no compiler at install, another platform): files are read instead.
     addon = null;
