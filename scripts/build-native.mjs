@@ -1,6 +1,6 @@
-// Builds native/calmlog_map.node (see native/map.c), which maps kept state instead of reading it,
+// Builds native/calmlog_map.node (see native/map.cc), which maps kept state instead of reading it,
 // with the node-gyp npm ships and runs install scripts with. It is an optimisation only: without a
-// C compiler, on Windows, or when the build fails, calmlog reads kept state into memory instead,
+// C++ compiler, on Windows, or when the build fails, calmlog reads kept state into memory instead,
 // so this script says why in one line and never fails the install.
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";

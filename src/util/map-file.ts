@@ -1,5 +1,5 @@
 // Files mapped into memory, copy-on-write, through the small addon in native/ (built at install
-// when a C compiler is there; see scripts/build-native.mjs). A continuing run maps the kept state
+// when a C++ compiler is there; see scripts/build-native.mjs). A continuing run maps the kept state
 // it continues from: read into fresh memory, every page of it costs a page fault, where a mapping
 // faults in only the pages the run touches, from the page cache, sixteen at a time. Without the
 // addon, or with CALMLOG_NO_MMAP=1 in the environment, callers read the file instead.
